@@ -1,0 +1,2 @@
+export * from './operator/define-operator.js';
+export type * from './operator/operator-context.js';
