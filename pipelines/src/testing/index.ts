@@ -1,2 +1,3 @@
 export * from './test-db.js';
 export * from './corpus.js';
+export * from './run-operator.js';

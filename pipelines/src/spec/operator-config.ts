@@ -1,0 +1,34 @@
+import type { z } from 'zod';
+import type { OperatorDefinition } from '../operator/define-operator.js';
+
+/** One problem with a step's `with:` block, located by its path inside it. */
+export interface ConfigIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly operatorType: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`invalid config for ${operatorType}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
+export function configIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: describeIssue(issue) }));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+/** Parses a step's config with its operator's schema, or throws a ConfigError listing every issue. */
+export function parseOperatorConfig(op: OperatorDefinition, raw: unknown): unknown {
+  const result = op.config.safeParse(raw ?? {});
+  if (!result.success) throw new ConfigError(op.type, configIssues(result.error));
+  return result.data;
+}
