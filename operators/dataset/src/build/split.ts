@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The train/eval split is a pure function of the contribution id, so a contribution never moves
+ * between splits when the set grows. `bucket = first 32 bits of sha256("<salt>:<id hex>")`;
+ * eval when `bucket < evalFraction * 2^32`. The SQL and TypeScript forms must agree (tested).
+ */
+export const SPLIT_METHOD = 'eval iff uint32(first 8 hex of sha256(salt + ":" + contribution id as 64 lower-case hex)) < evalFraction * 2^32';
+
+export function idHex(id: string): string {
+  return id.replace(/^sha256:/, '').replace(/^0x/i, '').toLowerCase();
+}
+
+export function splitOf(id: string, salt: string, evalFraction: number): 'train' | 'eval' {
+  const h = createHash('sha256').update(`${salt}:${idHex(id)}`).digest('hex');
+  return parseInt(h.slice(0, 8), 16) < evalThreshold(evalFraction) ? 'eval' : 'train';
+}
+
+export function evalThreshold(evalFraction: number): number {
+  return Math.floor(evalFraction * 2 ** 32);
+}
+
+/** SQL expression for the split of the row whose id column is `idColumn`; `$salt` is bound by the caller. */
+export function splitSql(idColumn: string, evalFraction: number): string {
+  const hex = `lower(regexp_replace(regexp_replace(${idColumn}, '^sha256:', ''), '^0[xX]', ''))`;
+  return `CASE WHEN ('0x' || substr(sha256($salt || ':' || ${hex}), 1, 8))::UBIGINT < ${evalThreshold(evalFraction)} THEN 'eval' ELSE 'train' END`;
+}

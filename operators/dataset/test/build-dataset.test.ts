@@ -1,0 +1,110 @@
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { withDuckDb, sqlString } from '@datanet/connector-duckdb';
+import { corpusPath, corpusSkipReason } from '@datanet/pipelines/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildDatasetFiles } from '../src/build/build-dataset.js';
+import { proveContribution } from '../src/build/manifest.js';
+import { splitOf } from '../src/build/split.js';
+import { MEDQUAD, writeGeneratedContributions, writeMedquadContributions } from './fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dataset-build-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const sub = () => {
+  const d = join(dir, String(n++));
+  mkdirSync(d);
+  return d;
+};
+const base = { datanet: 'gen-qa', kind: 'qa' as const, evalFraction: 0.1, salt: 'v1' };
+
+describe('buildDatasetFiles', () => {
+  it('gives the same Parquet bytes and Merkle root whatever the arrival order', async () => {
+    const a = join(dir, 'asc.parquet');
+    const b = join(dir, 'shuffled.parquet');
+    await writeGeneratedContributions(a, 3000, { order: 'asc' });
+    await writeGeneratedContributions(b, 3000, { order: 'shuffled' });
+    const x = await buildDatasetFiles({ ...base, contributionsPath: a, outDir: sub() });
+    const y = await buildDatasetFiles({ ...base, contributionsPath: b, outDir: sub(), threads: 2 });
+    expect(y.manifest.merkle.root).toBe(x.manifest.merkle.root);
+    expect(y.manifest.files[0].sha256).toBe(x.manifest.files[0].sha256);
+    expect(JSON.stringify(y.manifest)).toBe(JSON.stringify(x.manifest));
+    expect(x.manifest.merkle.leafEncoding).toEqual(['bytes32', 'address']);
+    expect(x.manifest.counts.rows).toBe(3000);
+    expect(x.manifest.counts.train + x.manifest.counts.eval).toBe(3000);
+  });
+
+  it('writes prompt/response, ids, contributors and a split that matches the TypeScript rule, sorted by id', async () => {
+    const input = join(dir, 'qa.parquet');
+    await writeGeneratedContributions(input, 2000, { order: 'desc' });
+    const { parquetPath, manifest } = await buildDatasetFiles({ ...base, contributionsPath: input, outDir: sub(), rowGroupSize: 4096 });
+    const rows = await withDuckDb((db) => db.all<Record<string, string>>(`SELECT * FROM read_parquet(${sqlString(parquetPath)})`));
+    expect(Object.keys(rows[0])).toEqual(['prompt', 'response', 'contribution_id', 'contributor', 'split']);
+    const ids = rows.map((r) => r.contribution_id);
+    expect(ids).toEqual([...ids].sort());
+    for (const r of rows) expect(r.split).toBe(splitOf(r.contribution_id, 'v1', 0.1));
+    const evalShare = rows.filter((r) => r.split === 'eval').length / rows.length;
+    expect(evalShare).toBeGreaterThan(0.07);
+    expect(evalShare).toBeLessThan(0.13);
+    expect(manifest.counts.eval).toBe(rows.filter((r) => r.split === 'eval').length);
+    const groups = await withDuckDb((db) => db.all(`SELECT DISTINCT row_group_id FROM parquet_metadata(${sqlString(parquetPath)})`));
+    expect(groups.length).toBe(1);
+  });
+
+  it('builds text datasets', async () => {
+    const input = join(dir, 'text.parquet');
+    await writeGeneratedContributions(input, 100, { kind: 'text' });
+    const { parquetPath } = await buildDatasetFiles({ ...base, kind: 'text', contributionsPath: input, outDir: sub() });
+    const cols = await withDuckDb((db) => db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(parquetPath)})`));
+    expect(cols.map((c) => c.column_name)).toEqual(['text', 'contribution_id', 'contributor', 'split']);
+  });
+
+  it('proves a contribution in a form OpenZeppelin verifies', async () => {
+    const input = join(dir, 'prove.parquet');
+    await writeGeneratedContributions(input, 300);
+    const { manifest } = await buildDatasetFiles({ ...base, contributionsPath: input, outDir: sub() });
+    const [id] = manifest.contributions[123];
+    const p = proveContribution(manifest, id.replace('0x', 'sha256:'));
+    expect(p.root).toBe(manifest.merkle.root);
+    expect(StandardMerkleTree.verify(p.root, p.leafTypes, p.leafValues, p.proof)).toBe(true);
+    expect(() => proveContribution(manifest, '0x' + 'f'.repeat(64))).toThrow(/is not in dataset gen-qa/);
+  });
+
+  it('names the file and what to do when the input is wrong', async () => {
+    const text = join(dir, 'wrongkind.parquet');
+    await writeGeneratedContributions(text, 10, { kind: 'text' });
+    await expect(buildDatasetFiles({ ...base, contributionsPath: text, outDir: sub() })).rejects.toThrow(
+      /wrongkind\.parquet: contributions table lacks column\(s\) question or prompt, answer or response.*set kind: text/,
+    );
+    const dup = join(dir, 'dup.parquet');
+    await withDuckDb((db) =>
+      db.copyToParquet(`SELECT 'sha256:' || sha256('x') AS id, 'a' AS contributor, 'q' AS question, 'r' AS answer FROM range(2)`, dup),
+    );
+    await expect(buildDatasetFiles({ ...base, contributionsPath: dup, outDir: sub() })).rejects.toThrow(/appears 2 times/);
+    const bad = join(dir, 'bad.parquet');
+    await withDuckDb((db) => db.copyToParquet(`SELECT 'c-17' AS id, 'a' AS contributor, 'q' AS question, 'r' AS answer`, bad));
+    await expect(buildDatasetFiles({ ...base, contributionsPath: bad, outDir: sub() })).rejects.toThrow(/bad\.parquet: contribution id "c-17" is not a sha256/);
+  });
+});
+
+describe.skipIf(!corpusPath(MEDQUAD))('MedQuAD', () => {
+  it.skipIf(!corpusPath(MEDQUAD))(corpusPath(MEDQUAD) ? 'same accepted set in two orders gives one root; one more contribution a new root' : corpusSkipReason(MEDQUAD), async () => {
+    const fwd = join(dir, 'mq-fwd.parquet');
+    const rev = join(dir, 'mq-rev.parquet');
+    const more = join(dir, 'mq-more.parquet');
+    const rows = await writeMedquadContributions(fwd, { limit: 3000 });
+    await writeMedquadContributions(rev, { limit: 3000, order: 'reverse' });
+    const moreRows = await writeMedquadContributions(more, { limit: 3001 });
+    expect(moreRows).toBe(rows + 1);
+    const opts = { ...base, datanet: 'medical-qa' };
+    const a = await buildDatasetFiles({ ...opts, contributionsPath: fwd, outDir: sub() });
+    const b = await buildDatasetFiles({ ...opts, contributionsPath: rev, outDir: sub() });
+    const c = await buildDatasetFiles({ ...opts, contributionsPath: more, outDir: sub() });
+    expect(a.manifest.merkle.leafEncoding).toEqual(['bytes32', 'string']);
+    expect(b.manifest.merkle.root).toBe(a.manifest.merkle.root);
+    expect(c.manifest.merkle.root).not.toBe(a.manifest.merkle.root);
+    expect(new Set(a.manifest.contributions.map((x) => x[1])).size).toBeGreaterThan(1);
+  });
+});
