@@ -1,0 +1,22 @@
+/**
+ * tfjs with the wasm backend, loaded lazily: importing the package must stay cheap, and the
+ * backend is process-wide so it is set up once. Single-threaded wasm keeps results bit-identical
+ * for a seed.
+ */
+export type Tf = typeof import('@tensorflow/tfjs');
+
+let loading: Promise<Tf> | undefined;
+
+export function loadTf(): Promise<Tf> {
+  loading ??= (async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (tf.getBackend() !== 'wasm') {
+      const ok = await tf.setBackend('wasm');
+      if (!ok) throw new Error('could not start the tfjs wasm backend (@tensorflow/tfjs-backend-wasm)');
+    }
+    await tf.ready();
+    return tf;
+  })();
+  return loading;
+}
