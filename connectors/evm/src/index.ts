@@ -1,0 +1,10 @@
+export * from './chain/chain-errors.js';
+export * from './chain/chain-settings.js';
+export { ChainConnection, type SendOptions } from './chain/chain-connection.js';
+export { EmbeddedProvider, EMBEDDED_CHAIN_ID, devAccountKeys } from './chain/embedded-provider.js';
+export * from './chain/keys.js';
+export { loadBuild, allInterfaces, type ContractName } from './contracts/artifacts.js';
+export type { ContractBuild } from './contracts/compile-contracts.js';
+export * from './deployment.js';
+export * from './datanet-chain.js';
+export * from './reward-leaf.js';
