@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { OperatorContext } from './operator-context.js';
+import type { ArtifactRef, OperatorContext } from './operator-context.js';
 
 /** The kinds of artifact a step can consume or produce (see DESIGN.md, "Artifact"). */
 export type ArtifactKind = 'table' | 'model' | 'index' | 'report' | 'file';
@@ -58,10 +58,22 @@ export interface OperatorSpec<S extends z.ZodType = z.ZodType> {
    * engine never serves them from the cross-run cache; they must still be idempotent.
    */
   cacheable?: boolean;
+  /**
+   * For operators that read the outside world (files, URLs): a fingerprint of what they will read
+   * (paths, sizes, modification times), made part of the cache key so a changed source re-runs.
+   */
+  fingerprint?(config: z.output<S>, env: { pipelineDir: string; stateDir: string }): Promise<unknown>;
+  /**
+   * For operators with an effect outside the store (a file written at a path): checks, on a cache
+   * hit, that the effect is still there; false makes the step run again.
+   */
+  verifyCached?(config: z.output<S>, outputs: Record<string, ArtifactRef>, env: { pipelineDir: string; stateDir: string }): Promise<boolean>;
   run(ctx: OperatorContext<z.output<S>>): Promise<void>;
 }
 
-export type OperatorDefinition<S extends z.ZodType = z.ZodType> = OperatorSpec<S> & {
+// `any` by default: a registry holds operators of every config type, and run(ctx) is contravariant.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OperatorDefinition<S extends z.ZodType = any> = OperatorSpec<S> & {
   readonly [OPERATOR_BRAND]: true;
 };
 

@@ -1,0 +1,10 @@
+import type { Engine } from '../exec/engine.js';
+import type { RunOptions, RunSummary } from '../exec/in-process-executor.js';
+import type { PipelineGraph } from '../spec/compile-pipeline.js';
+import type { Profile } from '../spec/profile.js';
+
+/** Runs a pipeline with the distributed executor (BullMQ dispatch to worker pools). */
+export async function runDistributed(engine: Engine, graph: PipelineGraph, profile: Profile, options: RunOptions): Promise<RunSummary> {
+  const { DistributedCoordinator } = await import('./distributed-coordinator.js');
+  return new DistributedCoordinator(engine, profile).run(graph, options);
+}

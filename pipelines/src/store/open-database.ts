@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+
+export interface Database {
+  db: Kysely<any>;
+  dialect: 'postgres' | 'pglite';
+  /** Where it lives, without credentials: for messages. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The run store's database: PostgreSQL when a URL is given, else an embedded PGlite under the
+ * state folder. PGlite admits one process at a time; the distributed profile needs PostgreSQL.
+ */
+export async function openDatabase(options: { stateDir: string; databaseUrl?: string }): Promise<Database> {
+  if (options.databaseUrl) {
+    const pg = await import('pg');
+    // int8 as JS numbers: every int8 we store (ms timestamps, byte counts) fits in 2^53.
+    pg.default.types.setTypeParser(20, (v: string) => Number(v));
+    const pool = new pg.default.Pool({ connectionString: options.databaseUrl, max: 10 });
+    const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), close: () => db.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const dir = join(options.stateDir, 'db');
+  mkdirSync(dir, { recursive: true });
+  const pglite = new PGlite(dir);
+  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+  return { db, dialect: 'pglite', location: dir, close: () => db.destroy() };
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
