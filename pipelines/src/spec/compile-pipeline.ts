@@ -220,9 +220,11 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
   }
 
   const fromNeeds: { step: StepNode; output?: string; at: (string | number)[] }[] = [];
+  let brokenNeeds = false;
   (spec.needs ?? []).forEach((ref, i) => {
     const r = checkRef(ref, ['steps', id, 'needs', i]);
     if (r) fromNeeds.push({ ...r, at: ['steps', id, 'needs', i] });
+    else brokenNeeds = true;
   });
   node.deps = [...deps];
   if (!op) return;
@@ -263,7 +265,7 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
     const byKind = wholeSteps.flatMap((n) => Object.entries(n.step.op.outputs ?? {}).filter(([, p]) => p.kind === kind).map(([o]) => ({ ...n, output: o })));
     if (byName.length === 1) wire(port, byName[0].step, port, byName[0].at);
     else if (byKind.length === 1) wire(port, byKind[0].step, byKind[0].output, byKind[0].at);
-    else if (!op.inputs![port].optional) {
+    else if (!op.inputs![port].optional && !brokenNeeds) {
       const hint = byKind.length > 1 ? `; candidates: ${byKind.map((c) => `${c.step.id}.${c.output}`).join(', ')}` : '';
       diagnostics.push(src.diagnostic(['steps', id], `step "${id}": input "${port}" (${kind}) is not connected; add it to needs as "step.output" or under inputs:${hint}`, { key: true }));
     }
