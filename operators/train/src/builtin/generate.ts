@@ -1,0 +1,83 @@
+import type { Tensor2D } from '@tensorflow/tfjs';
+import { loadRuntime, type LoadedRuntime } from './adapter-runtime.js';
+import { seededRandom } from './rng.js';
+import { BOS, EOS, decode, encode, formatExample } from './tokenizer.js';
+import { forward } from './transformer.js';
+
+export interface GenerateOptions {
+  maxNewTokens?: number;
+  /** 0 (default) is greedy; above 0 samples with a seeded generator. */
+  temperature?: number;
+  topK?: number;
+  seed?: number;
+  /** Wrap the prompt as in training (`Question: ...\nAnswer:`); default true. */
+  chatFormat?: boolean;
+}
+
+export interface Generation {
+  output: string;
+  promptTokens: number;
+  outputTokens: number;
+}
+
+/** A loaded base (+ adapter) that generates deterministically for a given seed. */
+export class BuiltinGenerator {
+  private constructor(private readonly rt: LoadedRuntime) {}
+
+  static async load(opts: { adapterDir?: string; baseModel?: string }): Promise<BuiltinGenerator> {
+    return new BuiltinGenerator(await loadRuntime(opts));
+  }
+
+  get baseModel(): string {
+    return this.rt.model.name;
+  }
+  get baseModelDigest(): string {
+    return this.rt.model.digest;
+  }
+  get adapterDigest(): string | null {
+    return this.rt.adapter?.digest ?? null;
+  }
+
+  generate(prompt: string, opts: GenerateOptions = {}): Generation {
+    const { tf, model, base, lora } = this.rt;
+    const maxNew = opts.maxNewTokens ?? 64;
+    const text = opts.chatFormat === false ? prompt : formatExample(prompt);
+    const ids = encode(text, { bos: true });
+    const window = Math.min(model.config.max_position_embeddings, this.rt.state?.max_seq_length ?? 256);
+    const rand = seededRandom(opts.seed ?? 0);
+    const out: number[] = [];
+    for (let i = 0; i < maxNew; i++) {
+      const ctx = [...ids, ...out].slice(-window);
+      if (ctx[0] !== BOS && ctx.length === window) ctx[0] = BOS;
+      const logits = tf.tidy(() => {
+        const all = forward(tf, model.config, base.provider, tf.tensor2d(Int32Array.from(ctx), [1, ctx.length], 'int32') as Tensor2D, lora);
+        return all.slice([ctx.length - 1, 0], [1, model.config.vocab_size]).dataSync() as Float32Array;
+      });
+      const next = pick(logits, opts.temperature ?? 0, opts.topK ?? 0, rand);
+      if (next === EOS) break;
+      out.push(next);
+    }
+    return { output: decode(out).trim(), promptTokens: ids.length, outputTokens: out.length };
+  }
+
+  dispose(): void {
+    this.rt.dispose();
+  }
+}
+
+function pick(logits: Float32Array, temperature: number, topK: number, rand: () => number): number {
+  // Specials other than EOS are never produced.
+  const usable = Array.from(logits.slice(0, EOS + 1));
+  if (temperature <= 0) return usable.indexOf(Math.max(...usable));
+  let idx = usable.map((_, i) => i);
+  if (topK > 0) idx = idx.sort((a, b) => usable[b] - usable[a] || a - b).slice(0, topK);
+  const max = Math.max(...idx.map((i) => usable[i]));
+  const weights = idx.map((i) => Math.exp((usable[i] - max) / temperature));
+  const total = weights.reduce((a, b) => a + b, 0);
+  let r = rand() * total;
+  for (let k = 0; k < idx.length; k++) {
+    r -= weights[k];
+    if (r <= 0) return idx[k];
+  }
+  return idx[idx.length - 1];
+}

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
+import { z } from 'zod';
+import { defineOperator } from '@datanet/pipelines';
+import { appendInferences, type InferenceRecord } from '../registry/inference-log.js';
+import { getModel } from '../registry/model-registry.js';
+
+export const InferenceConfigSchema = z.object({
+  /** Registry id (`name@3` or `name` for the latest); its adapter is used unless an `adapter` input is wired. */
+  model: z.string().optional(),
+  /** Base model when neither a registry model nor an adapter is given. */
+  baseModel: z.string().default('datanet-tiny-llama'),
+  prompts: z.array(z.string().min(1)).optional(),
+  promptColumn: z.string().default('prompt'),
+  maxNewTokens: z.number().int().positive().max(1024).default(64),
+  /** 0 = greedy; above 0 = seeded sampling (deterministic for the seed). */
+  temperature: z.number().min(0).default(0),
+  topK: z.number().int().min(0).default(0),
+  seed: z.number().int().default(0),
+  /** Fee per token (prompt + output) in token base units, as a decimal string: it may exceed 2^53. */
+  feePerToken: z.string().regex(/^\d+$/, 'feePerToken must be a non-negative integer in base units, as a string').default('0'),
+  /** Append each inference to the registry's inference_log (what attribution reads). */
+  log: z.boolean().default(true),
+});
+
+export type InferenceConfig = z.output<typeof InferenceConfigSchema>;
+
+export const INFERENCE_COLUMNS = {
+  inference_id: 'utf8',
+  model: 'utf8',
+  adapter_digest: 'utf8',
+  prompt: 'utf8',
+  output: 'utf8',
+  prompt_tokens: 'int32',
+  output_tokens: 'int32',
+  fee: 'utf8',
+  time: 'timestamp',
+} as const;
+
+export function inferencesTable(rows: InferenceRecord[]): Table {
+  return new Table({
+    inference_id: vectorFromArray(rows.map((r) => r.inferenceId), new Utf8()),
+    model: vectorFromArray(rows.map((r) => r.modelId ?? r.baseModel), new Utf8()),
+    adapter_digest: vectorFromArray(rows.map((r) => r.adapterDigest), new Utf8()),
+    prompt: vectorFromArray(rows.map((r) => r.prompt), new Utf8()),
+    output: vectorFromArray(rows.map((r) => r.output), new Utf8()),
+    prompt_tokens: vectorFromArray(rows.map((r) => r.promptTokens), new Int32()),
+    output_tokens: vectorFromArray(rows.map((r) => r.outputTokens), new Int32()),
+    fee: vectorFromArray(rows.map((r) => r.fee.toString()), new Utf8()),
+    time: vectorFromArray(rows.map((r) => r.createdAt), new TimestampMillisecond()),
+  });
+}
+
+export const inferenceGenerate = defineOperator({
+  type: 'inference.generate',
+  version: '1',
+  description: 'Generates completions with a base model + LoRA adapter (builtin backend, CPU), deterministic for a seed, and appends them to the inference log.',
+  config: InferenceConfigSchema,
+  inputs: {
+    prompts: { kind: 'table', optional: true, description: 'a table with the prompt column', schema: { columns: {}, open: true } },
+    adapter: { kind: 'model', optional: true, description: 'a PEFT adapter folder from train.lora' },
+  },
+  outputs: {
+    inferences: { kind: 'table', schema: { columns: { ...INFERENCE_COLUMNS }, open: false } },
+  },
+  resources: { pool: 'cpu' },
+  async run(ctx) {
+    const { config } = ctx;
+    const prompts: string[] = [...(config.prompts ?? [])];
+    const table = ctx.inputs.prompts;
+    if (table) {
+      const t = await table.readTable();
+      const col = t.getChild(config.promptColumn);
+      if (!col) throw new Error(`inference.generate: input prompts has no column "${config.promptColumn}" (it has ${t.schema.fields.map((f) => f.name).join(', ')}); set promptColumn`);
+      for (const p of col.toArray() as (string | null)[]) if (p) prompts.push(p);
+    }
+    if (!prompts.length) throw new Error('inference.generate: no prompts; give config.prompts or wire a prompts table');
+    let adapterDir = ctx.inputs.adapter?.path;
+    let modelId: string | null = null;
+    if (config.model) {
+      const record = await getModel(ctx.db, config.model);
+      if (!record) throw new Error(`inference.generate: model ${config.model} is not in the registry; train one with train.lora (see \`datanet infer --list\`)`);
+      modelId = record.id;
+      adapterDir ??= record.adapterPath;
+    }
+    const { BuiltinGenerator } = await import('../builtin/generate.js');
+    const gen = await BuiltinGenerator.load({ adapterDir, baseModel: adapterDir ? undefined : config.baseModel });
+    const fee = BigInt(config.feePerToken);
+    const rows: InferenceRecord[] = [];
+    try {
+      for (const [i, prompt] of prompts.entries()) {
+        if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+        const g = gen.generate(prompt, { maxNewTokens: config.maxNewTokens, temperature: config.temperature, topK: config.topK, seed: config.seed + i });
+        rows.push({
+          // Same step, same prompt position -> same id, so a retried step logs nothing twice.
+          inferenceId: 'inf_' + createHash('sha256').update(`${ctx.idempotencyKey}:${i}`).digest('hex').slice(0, 32),
+          modelId: modelId ?? (gen.adapterDigest ? `adapter:${gen.adapterDigest}` : null),
+          baseModel: gen.baseModel,
+          adapterDigest: gen.adapterDigest,
+          prompt,
+          output: g.output,
+          promptTokens: g.promptTokens,
+          outputTokens: g.outputTokens,
+          fee: fee * BigInt(g.promptTokens + g.outputTokens),
+          source: 'operator',
+          runId: ctx.run.runId,
+          createdAt: Date.now(),
+        });
+        ctx.progress(i + 1, prompts.length);
+      }
+    } finally {
+      gen.dispose();
+    }
+    if (config.log) await appendInferences(ctx.db, rows);
+    await ctx.output('inferences').writeTable(inferencesTable(rows));
+  },
+});
