@@ -67,7 +67,8 @@ const repoOf = (t: HubTarget) => ({ type: t.type, name: t.repo });
 export async function ensureRepo(target: HubTarget, options: { private?: boolean; license?: string } = {}): Promise<void> {
   await hubCall(target, 'creating', async (hub, accessToken) => {
     try {
-      await hub.createRepo({ repo: repoOf(target), hubUrl: target.hubUrl, accessToken, private: options.private, license: options.license });
+      // createRepo's types demand a token; a hub that allows anonymous creation gets none.
+      await hub.createRepo({ repo: repoOf(target), hubUrl: target.hubUrl, accessToken: accessToken as string, private: options.private, license: options.license });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
     }
@@ -87,6 +88,7 @@ export async function pushFiles(target: HubTarget, files: HubFile[], title: stri
   const res = await hubCall(target, 'pushing to', (hub, accessToken) =>
     hub.uploadFiles({ repo: repoOf(target), hubUrl: target.hubUrl, accessToken, files: blobs, branch: target.revision, commitTitle: title }),
   );
+  if (!res) throw new HubError(`pushing to ${target.type} ${target.repo} at ${target.hubUrl} returned no commit`);
   return { repo: target.repo, type: target.type, commit: res.commit.oid, files: files.map((f) => f.path).sort() };
 }
 
