@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { ZeroHash, getAddress, isHexString } from 'ethers';
+import { processProof, rewardLeafHash } from '@datanet/connector-evm';
+
+/** A root given as `0x` + 64 hex or `sha256:<hex>`, normalised to lower-case `0x` hex. */
+export function toBytes32(value: string, what: string): string {
+  const hex = value.replace(/^sha256:/, '0x');
+  if (!isHexString(hex, 32)) throw new Error(`${what} "${value}" is not a 32-byte hex value (0x + 64 hex digits)`);
+  return hex.toLowerCase();
+}
+
+/** The root of a JSON document from another step: `merkle.root` (dataset manifests) or `root`. */
+export function rootOf(doc: unknown, where: string): string {
+  const d = doc as { root?: unknown; merkle?: { root?: unknown } } | null;
+  const root = d?.merkle?.root ?? d?.root;
+  if (typeof root !== 'string') throw new Error(`${where}: no Merkle root (expected a "merkle.root" or "root" field)`);
+  return toBytes32(root, `${where} root`);
+}
+
+/**
+ * sha256 of a model folder, independent of where it lies: over the sorted lines
+ * `<relative path>\0<sha256 of the file>\n`, paths with `/`. Recompute it with any sha256 tool.
+ */
+export async function hashModelFolder(dir: string): Promise<string> {
+  if (!(await stat(dir)).isDirectory()) {
+    return `0x${createHash('sha256').update(await readFile(dir)).digest('hex')}`;
+  }
+  const files: string[] = [];
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) files.push(p);
+    }
+  };
+  await walk(dir);
+  const lines = await Promise.all(
+    files.map(async (f) => `${relative(dir, f).split(sep).join('/')}\0${createHash('sha256').update(await readFile(f)).digest('hex')}\n`),
+  );
+  return `0x${createHash('sha256').update(lines.sort().join('')).digest('hex')}`;
+}
+
+/** One contributor's payable reward: the leaf (epoch, index, account, amount) and its proof. */
+export interface RewardEntry {
+  index: bigint;
+  account: string;
+  amount: bigint;
+  proof: string[];
+}
+
+export interface RewardsFile {
+  epoch?: bigint;
+  root: string;
+  total: bigint;
+  claims: RewardEntry[];
+}
+
+const big = (v: unknown, where: string): bigint => {
+  if (typeof v === 'bigint') return v;
+  if ((typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^\d+$/.test(v))) return BigInt(v);
+  throw new Error(`${where}: expected a non-negative integer (a decimal string for token amounts), got ${JSON.stringify(v)}`);
+};
+
+/**
+ * Reads a settlement's rewards JSON: `{ epoch, root, total?, claims: [{ index, account, amount, proof }] }`
+ * (`entries`/`rewards` accepted for `claims`, `merkle.root` for `root`). Every proof is checked
+ * against the root with the distributor's leaf encoding before any token moves, so a file made
+ * with another encoding fails here rather than producing unclaimable rewards.
+ */
+export function parseRewards(doc: unknown, where: string, epoch: bigint): RewardsFile {
+  const d = doc as Record<string, any>;
+  const root = rootOf(d, where);
+  const list = d?.claims ?? d?.entries ?? d?.rewards;
+  if (!Array.isArray(list)) throw new Error(`${where}: no "claims" array of { index, account, amount, proof }`);
+  if (d.epoch !== undefined && big(d.epoch, `${where}: epoch`) !== epoch) {
+    throw new Error(`${where}: rewards are for epoch ${d.epoch}, but this commit is for epoch ${epoch}`);
+  }
+  const claims = list.map((c: any, i: number): RewardEntry => {
+    const at = `${where}: claims[${i}]`;
+    let account: string;
+    try {
+      account = getAddress(c.account);
+    } catch {
+      throw new Error(`${at}.account ${JSON.stringify(c.account)} is not an EVM address`);
+    }
+    const entry = { index: big(c.index, `${at}.index`), account, amount: big(c.amount, `${at}.amount`), proof: (c.proof ?? []) as string[] };
+    if (processProof(rewardLeafHash(epoch, entry.index, entry.account, entry.amount), entry.proof) !== root) {
+      throw new Error(`${at}: its proof does not lead to root ${root} with leaf (uint256 epoch=${epoch}, uint256 index, address account, uint256 amount)`);
+    }
+    return entry;
+  });
+  const sum = claims.reduce((s, c) => s + c.amount, 0n);
+  const total = d.total !== undefined ? big(d.total, `${where}: total`) : sum;
+  if (total !== sum) throw new Error(`${where}: total ${total} differs from the sum of the claims ${sum}`);
+  return { epoch, root, total, claims };
+}
+
+export const NO_ROOT = ZeroHash;
