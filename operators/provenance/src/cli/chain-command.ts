@@ -29,11 +29,9 @@ const register: RegisterCommand = (program, env) => {
       const out = await asCliFailure(async () => {
         const { DatanetChain } = await import('@datanet/connector-evm');
         const { listChainCommits } = await import('../store/chain-commits.js');
-        const { migrateProvenanceStore } = await import('../store/migrations.js');
         const c = await DatanetChain.open(settings, env.stateDir());
         try {
           const store = await openDbIfAny(env);
-          if (store) await migrateProvenanceStore(store.db);
           const commits = store ? await listChainCommits(store.db, opts.datanet) : [];
           return { where: c.conn.where, account: c.conn.address, ...c.deployment, blockNumber: await c.conn.provider.getBlockNumber(), commits };
         } finally {

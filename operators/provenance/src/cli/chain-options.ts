@@ -44,5 +44,10 @@ export async function asCliFailure<T>(fn: () => Promise<T>): Promise<T> {
 
 /** Opens the run store when one is reachable; verify and claim can also work from flags alone. */
 export async function openDbIfAny(env: CliEnv) {
-  return env.openDb().catch(() => undefined);
+  const store = await env.openDb().catch(() => undefined);
+  if (store) {
+    const { migrateProvenanceStore } = await import('../store/migrations.js');
+    await migrateProvenanceStore(store.db);
+  }
+  return store;
 }

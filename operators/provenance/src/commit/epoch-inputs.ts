@@ -71,8 +71,9 @@ const big = (v: unknown, where: string): bigint => {
  */
 export function parseRewards(doc: unknown, where: string, epoch: bigint): RewardsFile {
   const d = doc as Record<string, any>;
-  const root = rootOf(d, where);
-  const list = d?.claims ?? d?.entries ?? d?.rewards;
+  const dump = findTreeDump(d);
+  const root = dump && d?.root === undefined && d?.merkle?.root === undefined ? toBytes32(dump.tree[0], `${where} tree root`) : rootOf(d, where);
+  const list = d?.claims ?? d?.entries ?? (Array.isArray(d?.rewards) ? d.rewards : undefined) ?? (dump ? claimsFromDump(dump) : undefined);
   if (!Array.isArray(list)) throw new Error(`${where}: no "claims" array of { index, account, amount, proof }`);
   if (d.epoch !== undefined && big(d.epoch, `${where}: epoch`) !== epoch) {
     throw new Error(`${where}: rewards are for epoch ${d.epoch}, but this commit is for epoch ${epoch}`);
@@ -98,3 +99,24 @@ export function parseRewards(doc: unknown, where: string, epoch: bigint): Reward
 }
 
 export const NO_ROOT = ZeroHash;
+
+interface TreeDump {
+  tree: string[];
+  values: { value: unknown[]; treeIndex: number }[];
+}
+
+/** An OpenZeppelin `StandardMerkleTree.dump()`, at the top level or under `tree`/`merkle`/`dump`. */
+function findTreeDump(d: any): TreeDump | undefined {
+  for (const c of [d, d?.tree, d?.merkle, d?.dump]) {
+    if (c && Array.isArray(c.tree) && Array.isArray(c.values)) return c as TreeDump;
+  }
+  return undefined;
+}
+
+function claimsFromDump(dump: TreeDump) {
+  return dump.values.map(({ value, treeIndex }) => {
+    const proof: string[] = [];
+    for (let j = treeIndex; j > 0; j = (j - 1) >> 1) proof.push(dump.tree[j % 2 === 1 ? j + 1 : j - 1]);
+    return { index: value[1], account: value[2], amount: value[3], proof };
+  });
+}
