@@ -1,0 +1,90 @@
+import { Bool, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import type { OperatorContext, PortSpec } from '@datanet/pipelines';
+import { writeRowSubsets } from '@datanet/quality/rows';
+
+/** What a dedupe pass decided for each input row. */
+export interface DedupeDecision {
+  ids: string[];
+  /** Id of the record that keeps the credit for row i's cluster (itself when kept). */
+  representative: string[];
+  clusterSize: Int32Array;
+  /** Estimated (or exact, 1) similarity of row i to its representative. */
+  similarity: Float64Array;
+}
+
+type Cfg = { textColumn: string; idColumn: string };
+
+export function dedupePorts(): Record<string, PortSpec<Cfg>> {
+  const base = (c: Cfg) => ({ [c.idColumn]: 'any' as const, [c.textColumn]: 'utf8' as const });
+  return {
+    kept: { kind: 'table', description: 'input rows that survive, same columns', schema: (c) => ({ columns: base(c), open: true }) },
+    duplicates: {
+      kind: 'table',
+      description: 'dropped rows, same columns plus duplicate_of (the record keeping the credit), cluster_id and similarity',
+      schema: (c) => ({ columns: { ...base(c), duplicate_of: 'utf8', cluster_id: 'utf8', similarity: 'float64' }, open: true }),
+    },
+    clusters: {
+      kind: 'table',
+      description: 'every input id with its cluster_id (a record with no duplicate is its own cluster)',
+      schema: { columns: { id: 'utf8', cluster_id: 'utf8', cluster_size: 'int32', kept: 'bool' }, open: false },
+    },
+    report: { kind: 'report', description: 'counts, settings, implied threshold' },
+  };
+}
+
+export async function writeDedupeOutputs(ctx: OperatorContext<Cfg>, inputPath: string, d: DedupeDecision, report: Record<string, unknown>): Promise<void> {
+  const keptRows: number[] = [];
+  const dupRows: number[] = [];
+  d.ids.forEach((id, i) => (d.representative[i] === id ? keptRows : dupRows).push(i));
+  const [kept, dups] = await writeRowSubsets(inputPath, ctx.workDir, [
+    { file: 'kept.parquet', rows: keptRows },
+    {
+      file: 'duplicates.parquet',
+      rows: dupRows,
+      extra: {
+        duplicate_of: { type: 'utf8', values: dupRows.map((r) => d.representative[r]) },
+        cluster_id: { type: 'utf8', values: dupRows.map((r) => d.representative[r]) },
+        similarity: { type: 'float64', values: dupRows.map((r) => d.similarity[r]) },
+      },
+    },
+  ]);
+  await ctx.output('kept').writeParquetFile(kept);
+  await ctx.output('duplicates').writeParquetFile(dups);
+  await ctx.output('clusters').writeTable(
+    new Table({
+      id: vectorFromArray(d.ids, new Utf8()),
+      cluster_id: vectorFromArray(d.representative, new Utf8()),
+      cluster_size: vectorFromArray(Array.from(d.clusterSize), new Int32()),
+      kept: vectorFromArray(d.ids.map((id, i) => d.representative[i] === id), new Bool()),
+    }),
+  );
+  await ctx.output('report').writeReport({ ...report, records: d.ids.length, kept: keptRows.length, duplicates: dupRows.length });
+}
+
+/** Sizes of clusters keyed by representative, counted over the batch plus an accepted representative. */
+export function clusterSizes(ids: string[], representative: string[]): Int32Array {
+  const batch = new Set(ids);
+  const count = new Map<string, number>();
+  for (const rep of representative) count.set(rep, (count.get(rep) ?? 0) + 1);
+  // A representative accepted in an earlier run is a member too, though it is not in this batch.
+  for (const [rep, n] of count) if (!batch.has(rep)) count.set(rep, n + 1);
+  return Int32Array.from(representative, (rep) => count.get(rep)!);
+}
+
+/** Summary counts of the clusters in a decision, for reports. */
+export function clusterSummary(d: DedupeDecision): Record<string, number> {
+  const batch = new Set(d.ids);
+  const reps = new Map<string, number>();
+  let creditedToIndex = 0;
+  d.ids.forEach((id, i) => {
+    const rep = d.representative[i];
+    if (rep === id) return;
+    reps.set(rep, d.clusterSize[i]);
+    if (!batch.has(rep)) creditedToIndex++;
+  });
+  return {
+    duplicateClusters: reps.size,
+    largestCluster: [...reps.values()].reduce((m, v) => Math.max(m, v), 1),
+    duplicatesOfEarlierRuns: creditedToIndex,
+  };
+}
