@@ -1,0 +1,17 @@
+// Light to import: DuckDB loads inside the functions that need it.
+export { largestRemainder, exactIntegerWeights } from './core/largest-remainder.js';
+export { splitFees, checkFeeSplit, FEE_PARTS, type FeeSplit, type FeeSplitBps } from './core/fee-split.js';
+export { standingWeight, standingWeightSchema, type StandingWeight } from './core/standing-weight.js';
+export { computeRewards, type ContributorAttribution, type Reward } from './core/rewards.js';
+export { epochAt, epochOfDate, parseEpoch, type Epoch } from './core/epoch.js';
+export { planSettlement, ledgerPostings, LEDGER_ACCOUNTS } from './core/plan-settlement.js';
+export type { SettlementInput, SettlementPlan, Payout, LedgerPosting } from './core/plan-settlement.js';
+export { buildRewardTree, rewardLeaf, verifyRewardProof, REWARD_LEAF_ENCODING } from './merkle/reward-tree.js';
+export type { RewardClaim, RewardTree, RewardTreeDump } from './merkle/reward-tree.js';
+export { migrateSettlement, SETTLEMENT_MIGRATION_TABLE } from './store/migrations.js';
+export { recordSettlement, loadSettlement, listSettlements, loadPayouts, checkLedger } from './store/settlement-store.js';
+export type { StoredSettlement, RecordResult, LedgerCheck } from './store/settlement-store.js';
+export { readEpochInputs, toAccounts, type EpochInputFiles, type EpochInputs } from './settle/epoch-inputs.js';
+export { settleEpoch, rewardsFile, treeOf, type SettleOptions, type SettleResult } from './settle/settle-epoch.js';
+export { settlementSettle, settleConfig, resolveEpoch, payoutsTable, type SettleConfig } from './operators/settle-operator.js';
+export { formatUnits } from './operators/statement.js';

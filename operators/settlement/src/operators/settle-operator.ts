@@ -1,0 +1,123 @@
+import { defineOperator } from '@datanet/pipelines';
+import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { z } from 'zod';
+import { epochAt, parseEpoch, type Epoch } from '../core/epoch.js';
+import { checkFeeSplit } from '../core/fee-split.js';
+import { standingWeightSchema } from '../core/standing-weight.js';
+import { readEpochInputs, toAccounts } from '../settle/epoch-inputs.js';
+import { rewardsFile, settleEpoch, type SettleResult } from '../settle/settle-epoch.js';
+import { renderStatementHtml, statementOf } from './statement.js';
+
+const bps = z.number().int().min(0).max(10_000);
+
+export const settleConfig = z.object({
+  datanet: z.string().min(1).describe('Datanet id: settlements are unique per (datanet, epoch)'),
+  epoch: z
+    .string()
+    .regex(/^(\d{4}-\d{2}-\d{2}(@.+)?|today|yesterday)$/, 'epoch must be YYYY-MM-DD, YYYY-MM-DD@ZONE, "today" or "yesterday"')
+    .describe('the day to settle; "yesterday" (in `timezone`) suits a nightly schedule'),
+  timezone: z.string().default('UTC').describe('IANA zone the epoch day is counted in, unless the epoch names one'),
+  split: z
+    .object({ platform: bps, modelOwner: bps, stakers: bps, contributors: bps })
+    .default({ platform: 1000, modelOwner: 2000, stakers: 1000, contributors: 6000 })
+    .superRefine((v, ctx) => {
+      try {
+        checkFeeSplit(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .describe('shares of net fees in basis points, summing to 10000'),
+  token: z.object({ symbol: z.string().default('DNT'), decimals: z.number().int().min(0).max(36).default(18) }).default({ symbol: 'DNT', decimals: 18 }),
+  standingWeight: standingWeightSchema,
+  accounts: z.record(z.string(), z.string()).default({}).describe('payout address of contributors not named by an address'),
+});
+
+export type SettleConfig = z.output<typeof settleConfig>;
+
+export function resolveEpoch(epoch: string, timezone: string, now = Date.now()): Epoch {
+  if (epoch === 'today') return epochAt(now, timezone);
+  if (epoch === 'yesterday') return epochAt(epochAt(now, timezone).startMs - 1, timezone);
+  return parseEpoch(epoch, timezone);
+}
+
+export function payoutsTable(result: SettleResult): Table {
+  const p = result.payouts;
+  return new Table({
+    epoch: vectorFromArray(p.map(() => result.settlement.epoch), new Utf8()),
+    index: vectorFromArray(p.map((x) => x.index), new Int32()),
+    account: vectorFromArray(p.map((x) => x.account), new Utf8()),
+    amount: vectorFromArray(p.map((x) => x.amount.toString()), new Utf8()),
+    attribution: vectorFromArray(p.map((x) => x.attribution), new Float64()),
+    standing: vectorFromArray(p.map((x) => x.standing), new Float64()),
+  });
+}
+
+export const settlementSettle = defineOperator({
+  type: 'settlement.settle',
+  version: '1',
+  description:
+    "Settles one epoch: the epoch's inference fees are split by basis points, the contributor pool is paid by standing-weighted attribution exactly (largest remainder), written once to a double-entry ledger, and exported as an OpenZeppelin reward tree.",
+  config: settleConfig,
+  // Paying is an effect outside the artifact store: never served from the cache, idempotent by (datanet, epoch).
+  cacheable: false,
+  inputs: {
+    attributions: {
+      kind: 'table',
+      description: 'attribution.spans / attribution.influence output',
+      schema: { columns: { inference_id: 'utf8', contribution_id: 'utf8', contributor: 'utf8', score: 'float64' }, open: true },
+    },
+    inferences: {
+      kind: 'table',
+      description: 'the inference log: fee in base units (string or int64), time',
+      schema: { columns: { inference_id: 'utf8', fee: 'any', time: 'any' }, open: true },
+    },
+    standing: {
+      kind: 'table',
+      optional: true,
+      description: 'contributor standing in [0, 1]; absent contributors get standingWeight.defaultStanding',
+      schema: { columns: { contributor: 'utf8', standing: 'float64' }, open: true },
+    },
+  },
+  outputs: {
+    payouts: {
+      kind: 'table',
+      description: 'one row per paid account: the claim list of the reward tree',
+      schema: { columns: { epoch: 'utf8', index: 'int32', account: 'utf8', amount: 'utf8', attribution: 'float64', standing: 'float64' }, open: false },
+    },
+    statement: { kind: 'report', description: 'fees, split, pool, payouts and the ledger check of the epoch' },
+    rewards: { kind: 'file', description: 'OpenZeppelin StandardMerkleTree dump with the root and every claim with its proof (JSON)' },
+  },
+  resources: { pool: 'cpu' },
+  async run(ctx) {
+    const c = ctx.config;
+    const epoch = resolveEpoch(c.epoch, c.timezone);
+    ctx.progress(0, 3, `settling ${c.datanet} ${epoch.id}`);
+    const result = await settleEpoch(ctx.db, {
+      datanet: c.datanet,
+      epoch,
+      split: c.split,
+      standingWeight: c.standingWeight,
+      runId: ctx.run.runId,
+      load: async () => {
+        const inputs = await readEpochInputs(
+          { attributions: ctx.input('attributions').path, inferences: ctx.input('inferences').path, standing: ctx.inputs.standing?.path },
+          epoch,
+        );
+        ctx.logger.info(`epoch ${epoch.id}: ${inputs.inferenceCount} inferences, fees ${inputs.fees}, ${inputs.contributors.length} contributors with attribution`);
+        return { fees: inputs.fees, contributors: toAccounts(inputs.contributors, c.accounts) };
+      },
+    });
+    ctx.signal.throwIfAborted();
+    if (!result.created) ctx.logger.info(`epoch ${epoch.id} of ${c.datanet} was already settled; returning the stored settlement, nothing paid again`);
+    if (result.inputsChanged) {
+      ctx.logger.warn(`epoch ${epoch.id} was settled with other inputs (${result.inputsChanged.stored}); the stored settlement stands`, result.inputsChanged);
+    }
+    ctx.progress(1, 3, 'writing outputs');
+    await ctx.output('payouts').writeTable(payoutsTable(result), { epoch: epoch.id, root: result.tree?.root ?? null });
+    const statement = await statementOf(ctx.db, result, c.token);
+    await ctx.output('statement').writeReport(statement, renderStatementHtml(statement), { epoch: epoch.id });
+    await ctx.output('rewards').writeJson(rewardsFile(result), { epoch: epoch.id, root: result.tree?.root ?? null });
+    ctx.progress(3, 3);
+  },
+});

@@ -1,0 +1,80 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration } from 'kysely/migration';
+import { sql } from 'kysely';
+
+const AMOUNT = sql`numeric(78,0)`;
+
+// Amounts are numeric(78,0): any uint256, summed exactly in SQL. Times are int8 ms since the epoch.
+const migrations: Record<string, Migration> = {
+  '0001-settlements': {
+    async up(db) {
+      await db.schema
+        .createTable('settlements')
+        .addColumn('datanet', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'text', (c) => c.notNull())
+        .addColumn('epoch_number', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('inputs_digest', 'text', (c) => c.notNull())
+        .addColumn('fees', AMOUNT, (c) => c.notNull())
+        .addColumn('platform', AMOUNT, (c) => c.notNull())
+        .addColumn('model_owner', AMOUNT, (c) => c.notNull())
+        .addColumn('stakers', AMOUNT, (c) => c.notNull())
+        .addColumn('contributor_pool', AMOUNT, (c) => c.notNull())
+        .addColumn('paid', AMOUNT, (c) => c.notNull())
+        .addColumn('unallocated', AMOUNT, (c) => c.notNull())
+        .addColumn('payout_count', 'int4', (c) => c.notNull())
+        .addColumn('merkle_root', 'text')
+        .addColumn('plan', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('created_at', 'int8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('settlements_pk', ['datanet', 'epoch'])
+        .execute();
+      await db.schema
+        .createTable('settlement_payouts')
+        .addColumn('datanet', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'text', (c) => c.notNull())
+        .addColumn('idx', 'int4', (c) => c.notNull())
+        .addColumn('account', 'text', (c) => c.notNull())
+        .addColumn('amount', AMOUNT, (c) => c.notNull())
+        .addColumn('attribution', 'float8', (c) => c.notNull())
+        .addColumn('standing', 'float8', (c) => c.notNull())
+        .addPrimaryKeyConstraint('settlement_payouts_pk', ['datanet', 'epoch', 'idx'])
+        .addUniqueConstraint('settlement_payouts_account', ['datanet', 'epoch', 'account'])
+        .execute();
+      // Double entry: every transaction's postings sum to zero (debits negative, credits positive).
+      await db.schema
+        .createTable('settlement_ledger')
+        .addColumn('datanet', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'text', (c) => c.notNull())
+        .addColumn('txn', 'text', (c) => c.notNull())
+        .addColumn('line', 'int4', (c) => c.notNull())
+        .addColumn('account', 'text', (c) => c.notNull())
+        .addColumn('amount', AMOUNT, (c) => c.notNull())
+        .addPrimaryKeyConstraint('settlement_ledger_pk', ['datanet', 'epoch', 'txn', 'line'])
+        .execute();
+      await db.schema.createIndex('settlement_ledger_account').on('settlement_ledger').columns(['account']).execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('settlement_ledger').execute();
+      await db.schema.dropTable('settlement_payouts').execute();
+      await db.schema.dropTable('settlements').execute();
+    },
+  },
+};
+
+export const SETTLEMENT_MIGRATION_TABLE = 'datanet_settlement_migrations';
+
+/** Brings the settlement tables up to date; safe to call from every process on start. */
+export async function migrateSettlement(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: SETTLEMENT_MIGRATION_TABLE,
+    migrationLockTableName: `${SETTLEMENT_MIGRATION_TABLE}_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`settlement migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
+  }
+}

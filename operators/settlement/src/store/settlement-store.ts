@@ -1,0 +1,181 @@
+import { sql, type Kysely } from 'kysely';
+import { ledgerPostings, type Payout, type SettlementPlan } from '../core/plan-settlement.js';
+import { migrateSettlement } from './migrations.js';
+
+export interface StoredSettlement {
+  datanet: string;
+  epoch: string;
+  epochNumber: bigint;
+  status: 'settled';
+  inputsDigest: string;
+  fees: bigint;
+  split: { platform: bigint; modelOwner: bigint; stakers: bigint; contributors: bigint };
+  paid: bigint;
+  unallocated: bigint;
+  payoutCount: number;
+  merkleRoot: string | null;
+  runId: string | null;
+  createdAt: number;
+}
+
+export interface RecordResult {
+  settlement: StoredSettlement;
+  /** False when the epoch was already settled: nothing was written, the stored result is returned. */
+  created: boolean;
+}
+
+const big = (v: unknown): bigint => BigInt(String(v));
+const CHUNK = 1000;
+
+function fromRow(r: Record<string, any>): StoredSettlement {
+  return {
+    datanet: r.datanet,
+    epoch: r.epoch,
+    epochNumber: big(r.epoch_number),
+    status: r.status,
+    inputsDigest: r.inputs_digest,
+    fees: big(r.fees),
+    split: { platform: big(r.platform), modelOwner: big(r.model_owner), stakers: big(r.stakers), contributors: big(r.contributor_pool) },
+    paid: big(r.paid),
+    unallocated: big(r.unallocated),
+    payoutCount: Number(r.payout_count),
+    merkleRoot: r.merkle_root,
+    runId: r.run_id,
+    createdAt: Number(r.created_at), // int8: number on PGlite, string on pg
+  };
+}
+
+export async function loadSettlement(db: Kysely<any>, datanet: string, epoch: string): Promise<StoredSettlement | undefined> {
+  await migrateSettlement(db);
+  const row = await db.selectFrom('settlements').selectAll().where('datanet', '=', datanet).where('epoch', '=', epoch).executeTakeFirst();
+  return row ? fromRow(row) : undefined;
+}
+
+export async function listSettlements(db: Kysely<any>, datanet?: string): Promise<StoredSettlement[]> {
+  await migrateSettlement(db);
+  let q = db.selectFrom('settlements').selectAll();
+  if (datanet) q = q.where('datanet', '=', datanet);
+  return (await q.orderBy('datanet').orderBy('epoch').execute()).map(fromRow);
+}
+
+export async function loadPayouts(db: Kysely<any>, datanet: string, epoch: string, account?: string): Promise<Payout[]> {
+  await migrateSettlement(db);
+  let q = db.selectFrom('settlement_payouts').selectAll().where('datanet', '=', datanet).where('epoch', '=', epoch);
+  if (account) q = q.where('account', '=', account.toLowerCase());
+  const rows = await q.orderBy('idx').execute();
+  return rows.map((r: Record<string, any>) => ({
+    index: Number(r.idx),
+    account: r.account,
+    amount: big(r.amount),
+    attribution: Number(r.attribution),
+    standing: Number(r.standing),
+  }));
+}
+
+/**
+ * Records an epoch's settlement exactly once: the settlement row, its payouts and its ledger in ONE
+ * transaction, keyed by (datanet, epoch). A crash before COMMIT leaves nothing; a second call (a
+ * retry, a resumed run, a concurrent worker) writes nothing and returns what is stored.
+ */
+export async function recordSettlement(
+  db: Kysely<any>,
+  plan: SettlementPlan,
+  extra: { merkleRoot: string | null; runId?: string; now?: number },
+): Promise<RecordResult> {
+  await migrateSettlement(db);
+  const existing = await loadSettlement(db, plan.datanet, plan.epoch);
+  if (existing) return { settlement: existing, created: false };
+  const created = await db.transaction().execute(async (trx) => {
+    // ON CONFLICT DO NOTHING waits for a concurrent settler of the same epoch; if it commits we
+    // insert nothing and back off.
+    const inserted = await trx
+      .insertInto('settlements')
+      .values({
+        datanet: plan.datanet,
+        epoch: plan.epoch,
+        epoch_number: plan.epochNumber.toString(),
+        status: 'settled',
+        inputs_digest: plan.inputsDigest,
+        fees: plan.fees.toString(),
+        platform: plan.split.platform.toString(),
+        model_owner: plan.split.modelOwner.toString(),
+        stakers: plan.split.stakers.toString(),
+        contributor_pool: plan.split.contributors.toString(),
+        paid: plan.paid.toString(),
+        unallocated: plan.unallocated.toString(),
+        payout_count: plan.payouts.length,
+        merkle_root: extra.merkleRoot,
+        plan: JSON.stringify({ split: Object.fromEntries(Object.entries(plan.split).map(([k, v]) => [k, v.toString()])) }),
+        run_id: extra.runId ?? null,
+        created_at: extra.now ?? Date.now(),
+      })
+      .onConflict((oc) => oc.columns(['datanet', 'epoch']).doNothing())
+      .returning('epoch')
+      .executeTakeFirst();
+    if (!inserted) return false;
+    for (let i = 0; i < plan.payouts.length; i += CHUNK) {
+      await trx
+        .insertInto('settlement_payouts')
+        .values(
+          plan.payouts.slice(i, i + CHUNK).map((p) => ({
+            datanet: plan.datanet,
+            epoch: plan.epoch,
+            idx: p.index,
+            account: p.account,
+            amount: p.amount.toString(),
+            attribution: p.attribution,
+            standing: p.standing,
+          })),
+        )
+        .execute();
+    }
+    let batch: Record<string, unknown>[] = [];
+    const flush = async () => {
+      if (batch.length) await trx.insertInto('settlement_ledger').values(batch).execute();
+      batch = [];
+    };
+    for (const p of ledgerPostings(plan)) {
+      batch.push({ datanet: plan.datanet, epoch: plan.epoch, txn: p.txn, line: p.line, account: p.account, amount: p.amount.toString() });
+      if (batch.length >= CHUNK) await flush();
+    }
+    await flush();
+    return true;
+  });
+  const settlement = await loadSettlement(db, plan.datanet, plan.epoch);
+  if (!settlement) throw new Error(`settlement ${plan.datanet} ${plan.epoch} vanished after commit`);
+  return { settlement, created };
+}
+
+export interface LedgerCheck {
+  /** Transactions whose postings do not sum to zero (must be empty). */
+  unbalanced: string[];
+  /** Balance of the contributor pool after the epoch (must be zero). */
+  poolBalance: bigint;
+  /** Sum of all postings (must be zero). */
+  total: bigint;
+  /** Credits to contributor accounts, by account. */
+  credited: Map<string, bigint>;
+}
+
+export async function checkLedger(db: Kysely<any>, datanet: string, epoch?: string): Promise<LedgerCheck> {
+  await migrateSettlement(db);
+  const scope = (q: any) => (epoch ? q.where('datanet', '=', datanet).where('epoch', '=', epoch) : q.where('datanet', '=', datanet));
+  const unbalanced = await scope(db.selectFrom('settlement_ledger').select(['epoch', 'txn', sql<string>`sum(amount)::text`.as('s')]))
+    .groupBy(['epoch', 'txn'])
+    .having(sql`sum(amount)`, '<>', 0)
+    .execute();
+  const pool = await scope(db.selectFrom('settlement_ledger').select(sql<string>`coalesce(sum(amount), 0)::text`.as('s')))
+    .where('account', '=', 'contributor-pool')
+    .executeTakeFirst();
+  const total = await scope(db.selectFrom('settlement_ledger').select(sql<string>`coalesce(sum(amount), 0)::text`.as('s'))).executeTakeFirst();
+  const credits = await scope(db.selectFrom('settlement_ledger').select(['account', sql<string>`sum(amount)::text`.as('s')]))
+    .where('account', 'like', 'contributor:%')
+    .groupBy('account')
+    .execute();
+  return {
+    unbalanced: unbalanced.map((r: any) => `${r.epoch} ${r.txn}`),
+    poolBalance: big(pool?.s ?? 0),
+    total: big(total?.s ?? 0),
+    credited: new Map(credits.map((r: any) => [r.account.slice('contributor:'.length), big(r.s)])),
+  };
+}

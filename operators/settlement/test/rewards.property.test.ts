@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeRewards, exactIntegerWeights, largestRemainder, type ContributorAttribution } from '../src/index.js';
+
+const RUNS = 10_000;
+const address = (n: number) => '0x' + n.toString(16).padStart(40, '0');
+
+const standingFn = fc.record({
+  floor: fc.double({ min: 0, max: 0.9, noNaN: true }),
+  gamma: fc.double({ min: 0.25, max: 4, noNaN: true }),
+  defaultStanding: fc.constant(0.5),
+});
+
+// Attribution sums are zero for some contributors on purpose; standings come on a 1/1000 grid.
+const entries = fc
+  .uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 24 })
+  .chain((ids) =>
+    fc.tuple(
+      ...ids.map((id) =>
+        fc.record({
+          account: fc.constant(address(id)),
+          attribution: fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 1e6, noNaN: true })),
+          standing: fc.integer({ min: 0, max: 1000 }).map((k) => k / 1000),
+        }),
+      ),
+    ),
+  );
+const pool = fc.bigInt({ min: 0n, max: 10n ** 30n });
+
+function total(amounts: bigint[]): bigint {
+  return amounts.reduce((a, b) => a + b, 0n);
+}
+
+describe('largestRemainder (exact apportionment)', () => {
+  const weights = fc.array(fc.bigInt({ min: 0n, max: 10n ** 24n }), { minLength: 1, maxLength: 30 });
+
+  it('sums exactly to the total, and every share is within one unit of its exact quota', () => {
+    fc.assert(
+      fc.property(pool, weights, (t, w) => {
+        const keys = w.map((_, i) => address(i));
+        const out = largestRemainder(t, w, keys);
+        const W = total(w);
+        expect(total(out)).toBe(W === 0n ? 0n : t);
+        // |amount - t*w/W| < 1  <=>  |amount*W - t*w| < W
+        for (let i = 0; i < w.length && W > 0n; i++) {
+          const diff = out[i] * W - t * w[i];
+          expect(diff > -W && diff < W).toBe(true);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gives nothing to zero weights', () => {
+    fc.assert(
+      fc.property(pool, weights, (t, w) => {
+        const out = largestRemainder(t, w, w.map((_, i) => address(i)));
+        w.forEach((x, i) => {
+          if (x === 0n) expect(out[i]).toBe(0n);
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('keeps the order of the doubles it converts, exactly', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1e300, noNaN: true }), { minLength: 2, maxLength: 10 }), (xs) => {
+        const ints = exactIntegerWeights(xs);
+        for (let i = 1; i < xs.length; i++) {
+          expect(Math.sign(xs[i] - xs[0])).toBe(ints[i] > ints[0] ? 1 : ints[i] < ints[0] ? -1 : 0);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('computeRewards (standing-weighted attribution shares)', () => {
+  it('pays the whole pool exactly when anyone has weight, each within one unit of pool x weight / sum', () => {
+    fc.assert(
+      fc.property(pool, entries, standingFn, (p, es, fn) => {
+        const r = computeRewards(p, es, fn);
+        // Weight is zero with no attribution, or with floor 0 and standing 0.
+        const anyone = r.some((x) => x.weight > 0);
+        expect(total(r.map((x) => x.amount))).toBe(anyone ? p : 0n);
+        const ints = exactIntegerWeights(r.map((x) => x.weight));
+        const W = total(ints);
+        r.forEach((x, i) => {
+          const diff = x.amount * W - p * ints[i];
+          if (W > 0n) expect(diff > -W && diff < W).toBe(true);
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('pays nothing to a contributor with zero attribution', () => {
+    fc.assert(
+      fc.property(pool, entries, standingFn, (p, es, fn) => {
+        for (const x of computeRewards(p, es, fn)) if (x.attribution === 0) expect(x.amount).toBe(0n);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('does not depend on the order of the input', () => {
+    fc.assert(
+      fc.property(pool, entries, standingFn, fc.array(fc.integer(), { minLength: 24, maxLength: 24 }), (p, es, fn, keys) => {
+        const shuffled = es.map((e, i) => ({ e, k: keys[i] })).sort((a, b) => a.k - b.k).map((x) => x.e);
+        const a = computeRewards(p, es, fn);
+        const b = computeRewards(p, shuffled, fn);
+        expect(b.map((x) => [x.account, x.amount])).toEqual(a.map((x) => [x.account, x.amount]));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('never pays a contributor with higher standing and equal attribution less', () => {
+    fc.assert(
+      fc.property(
+        pool,
+        entries,
+        standingFn,
+        fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
+        fc.integer({ min: 0, max: 999 }),
+        fc.integer({ min: 1, max: 1000 }),
+        (p, es, fn, attribution, low, gap) => {
+          const hi: ContributorAttribution = { account: address(2_000_001), attribution, standing: Math.min(1, (low + gap) / 1000) };
+          const lo: ContributorAttribution = { account: address(2_000_000), attribution, standing: low / 1000 };
+          // Both orders of addresses, so the address tie-break never hides a violation.
+          for (const [a, b] of [
+            [hi, lo],
+            [{ ...hi, account: lo.account }, { ...lo, account: hi.account }],
+          ]) {
+            const r = computeRewards(p, [...es, a, b], fn);
+            const amt = (acc: string) => r.find((x) => x.account === acc)!.amount;
+            expect(amt(a.account) >= amt(b.account)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -1,0 +1,91 @@
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLedger, epochOfDate, loadPayouts, settlementSettle, splitFees } from '../src/index.js';
+import { epochFixture } from './fixtures.js';
+
+const epoch = epochOfDate('2026-11-24', 'UTC');
+const fx = epochFixture(epoch.startMs, 300, 40);
+const split = { platform: 1500, modelOwner: 2500, stakers: 1000, contributors: 5000 };
+
+describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(engine);
+  });
+  afterAll(() => t.close());
+
+  const run = (config: Record<string, unknown> = {}) =>
+    runOperator(settlementSettle, {
+      config: { datanet: 'medical-qa', epoch: '2026-11-24@UTC', split, ...config },
+      inputs: { attributions: fx.attributions, inferences: fx.inferences, standing: fx.standing },
+      db: t.db,
+      dialect: t.dialect,
+    });
+
+  it('pays the contributor pool of the epoch exactly, with a balanced ledger and verifiable proofs', async () => {
+    const { outputs } = await run();
+    const payouts = outputs.payouts.table!;
+    const amounts = payouts.getChild('amount')!.toArray().map((a: string) => BigInt(a));
+    const pool = splitFees(fx.fees, split).contributors;
+    expect(amounts.reduce((a: bigint, b: bigint) => a + b, 0n)).toBe(pool);
+    expect(amounts.every((a: bigint) => a > 0n)).toBe(true);
+    const statement = outputs.statement.json as any;
+    expect(statement.fees).toBe(fx.fees.toString());
+    expect(statement.ledger.balanced).toBe(true);
+    const ledger = await checkLedger(t.db, 'medical-qa', epoch.id);
+    expect(ledger.unbalanced).toEqual([]);
+    expect(ledger.total).toBe(0n);
+    expect([...ledger.credited.values()].reduce((a, b) => a + b, 0n)).toBe(pool);
+
+    const rewards = outputs.rewards.json as any;
+    expect(rewards.claims.length).toBe(payouts.numRows);
+    for (const c of rewards.claims) {
+      const ok = StandardMerkleTree.verify(rewards.root, ['uint256', 'uint256', 'address', 'uint256'], [rewards.epochNumber, c.index, c.account, c.amount], c.proof);
+      expect(ok).toBe(true);
+    }
+    expect(StandardMerkleTree.load(rewards.tree).root).toBe(rewards.root);
+  });
+
+  it('pays nothing twice: a re-run (even with another split) returns the stored settlement', async () => {
+    const before = await loadPayouts(t.db, 'medical-qa', epoch.id);
+    const again = await run({ split: { platform: 0, modelOwner: 0, stakers: 0, contributors: 10_000 } });
+    expect((again.outputs.statement.json as any).newlySettled).toBe(false);
+    expect(again.logs.some((l) => l.level === 'warn' && /other inputs/.test(l.message))).toBe(true);
+    expect(await loadPayouts(t.db, 'medical-qa', epoch.id)).toEqual(before);
+    const ledger = await checkLedger(t.db, 'medical-qa', epoch.id);
+    expect([...ledger.credited.values()].reduce((a, b) => a + b, 0n)).toBe(splitFees(fx.fees, split).contributors);
+  });
+
+  it('weights by standing: with equal attribution, the higher standing is paid more', async () => {
+    const payouts = await loadPayouts(t.db, 'medical-qa', epoch.id);
+    const perUnit = payouts.map((p) => ({ s: p.standing, v: Number(p.amount) / p.attribution })).sort((a, b) => a.s - b.s);
+    for (let i = 1; i < perUnit.length; i++) if (perUnit[i].s > perUnit[i - 1].s) expect(perUnit[i].v).toBeGreaterThan(perUnit[i - 1].v * 0.999999);
+  });
+
+  it('rejects a split that does not sum to 10000 bps, naming the shares', async () => {
+    await expect(run({ epoch: '2026-11-25', split: { platform: 1000, modelOwner: 1000, stakers: 1000, contributors: 1000 } })).rejects.toThrow(
+      /platform 1000 \+ modelOwner 1000 \+ stakers 1000 \+ contributors 1000 = 4000/,
+    );
+  });
+
+  it('asks for an account for contributors that are not addresses', async () => {
+    const { Table, Utf8, Float64, vectorFromArray } = await import('apache-arrow');
+    const named = new Table({
+      inference_id: vectorFromArray(['inf-0', 'inf-1'], new Utf8()),
+      contribution_id: vectorFromArray(['a', 'b'], new Utf8()),
+      contributor: vectorFromArray(['GARD', 'GHR'], new Utf8()),
+      score: vectorFromArray([0.5, 0.5], new Float64()),
+    });
+    const call = (accounts: Record<string, string>) =>
+      runOperator(settlementSettle, {
+        config: { datanet: 'named', epoch: '2026-11-24', accounts },
+        inputs: { attributions: named, inferences: fx.inferences },
+        db: t.db,
+        dialect: t.dialect,
+      });
+    await expect(call({ GARD: '0x' + '1'.repeat(40) })).rejects.toThrow(/GHR; map each to a 0x address under "accounts"/);
+    const ok = await call({ GARD: '0x' + '1'.repeat(40), GHR: '0x' + '2'.repeat(40) });
+    expect(ok.outputs.payouts.table!.numRows).toBe(2);
+  });
+});
