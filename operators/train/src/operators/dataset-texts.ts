@@ -14,6 +14,11 @@ function column(table: Table, name: string): (string | null)[] | undefined {
   return v ? (v.toArray() as (string | null)[]) : undefined;
 }
 
+/** Runs of blanks (MedQuAD answers carry page indentation) cost a byte-level model its whole context. */
+function tidy(text: string): string {
+  return text.replace(/[ \t]+/g, ' ').replace(/ ?\n[\s]*/g, '\n').trim();
+}
+
 function stableBucket(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
@@ -34,8 +39,8 @@ export function datasetTexts(
   const text = column(table, 'text');
   const names = table.schema.fields.map((f) => f.name);
   let texts: (string | null)[];
-  if (prompt && response) texts = prompt.map((p, i) => (p && response[i] ? formatExample(p, response[i]!) : null));
-  else if (text) texts = text;
+  if (prompt && response) texts = prompt.map((p, i) => (p && response[i] ? formatExample(tidy(p), tidy(response[i]!)) : null));
+  else if (text) texts = text.map((t) => (t ? tidy(t) : null));
   else throw new Error(`${opts.source}: the dataset needs prompt + response columns or a text column; it has ${names.join(', ')}`);
   const split = column(table, opts.splitColumn);
   const train: string[] = [];

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { LoraSpec } from '../spec/lora-spec.js';
+import { resolveModelDir } from '../builtin/model-config.js';
 import { peftScriptArgs } from './peft-args.js';
 
 export const PEFT_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../python/train_peft.py');
@@ -93,7 +94,14 @@ export async function trainWithPeft(opts: PeftTrainOptions): Promise<Record<stri
   const evalFile = join(opts.workDir, 'eval.jsonl');
   await writeFile(trainFile, opts.train.map((text) => JSON.stringify({ text })).join('\n') + '\n');
   await writeFile(evalFile, opts.eval.map((text) => JSON.stringify({ text })).join('\n') + '\n');
-  const args = [PEFT_SCRIPT, ...peftScriptArgs(opts.spec, { trainFile, evalFile, outputDir: opts.outDir })];
+  // A shipped builtin model name becomes its folder: transformers loads it as a LlamaForCausalLM.
+  let baseModel = opts.spec.baseModel;
+  try {
+    baseModel = resolveModelDir(baseModel);
+  } catch {
+    // Not a shipped model or local folder: a Hugging Face id or a path on the worker.
+  }
+  const args = [PEFT_SCRIPT, ...peftScriptArgs({ ...opts.spec, baseModel }, { trainFile, evalFile, outputDir: opts.outDir })];
   const { events } = await runJsonLinesProcess({ command: opts.python ?? 'python3', args, signal: opts.signal, onEvent: opts.onEvent });
   const done = events.find((e) => e.event === 'done');
   if (!done) throw new Error('peft worker finished without a "done" event; see its stderr');
