@@ -1,0 +1,126 @@
+import { z } from 'zod';
+
+export const MIB = 1024 * 1024;
+
+/** File formats intake understands; the extension (lower case, no dot) names the format. */
+export const FILE_FORMATS = ['txt', 'md', 'jsonl', 'csv', 'parquet', 'pdf', 'docx'] as const;
+export type FileFormat = (typeof FILE_FORMATS)[number];
+/** Formats whose records are rows with named fields, checked against `recordSchema`. */
+export const STRUCTURED_FORMATS: readonly FileFormat[] = ['jsonl', 'csv', 'parquet'];
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+
+export const RecordFieldSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a field name is letters, digits and "_", not starting with a digit'),
+    required: z.boolean().default(true).describe('a record without this field (or with it empty) is rejected'),
+    minLength: z.int().min(0).optional().describe('shortest accepted value, in characters'),
+    maxLength: z.int().min(1).optional().describe('longest accepted value, in characters'),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const RecordSchemaSchema = z
+  .object({
+    fields: z.array(RecordFieldSchema).min(1).describe('fields of one record in .jsonl/.csv/.parquet files; other fields are ignored'),
+    textFields: z
+      .array(z.string())
+      .min(1)
+      .describe('fields joined (blank line between) into the `text` column and hashed into the contribution id'),
+  })
+  .strict();
+
+export const LimitsSchema = z
+  .object({
+    dailyBytesPerContributor: z.int().min(1).default(10 * MIB).describe('bytes one contributor may have accepted per day (10 MiB)'),
+    filesPerSubmission: z.int().min(1).default(20).describe('a submission with more files is refused as a whole'),
+    dailyBytesPerDatanet: z.int().min(1).optional().describe('bytes the whole Datanet accepts per day'),
+    dailyFilesPerContributor: z.int().min(1).optional().describe('files one contributor may have accepted per day'),
+    maxFileBytes: z.int().min(1).optional().describe('largest accepted file; defaults to dailyBytesPerContributor'),
+    resetTimezone: z.string().default('UTC').describe('IANA time zone whose midnight starts a new day for the daily limits'),
+  })
+  .strict();
+
+export const StandingPolicySchema = z
+  .object({
+    prior: z.number().positive().default(10).describe('pseudo-count that keeps a new contributor below full standing'),
+    revokePenalty: z.number().min(0).default(5).describe('weight of a revoked contribution against the accepted ones'),
+  })
+  .strict();
+
+export const DedupeSettingsSchema = z
+  .object({
+    exact: z.boolean().default(true).describe('drop records whose normalised text hashes like an earlier one'),
+    textColumn: z.string().default('text'),
+    near: z
+      .object({
+        enabled: z.boolean().default(true),
+        shingle: z.enum(['word', 'char']).default('word'),
+        ngram: z.int().min(1).default(5),
+        permutations: z.int().min(1).default(128),
+        bands: z.int().min(1).default(16),
+        rows: z.int().min(1).default(8),
+      })
+      .strict()
+      .default({ enabled: true, shingle: 'word', ngram: 5, permutations: 128, bands: 16, rows: 8 }),
+  })
+  .strict();
+
+export const DatanetDefinitionSchema = z
+  .object({
+    $schema: z.string().optional(),
+    apiVersion: z.literal('datanet/v1'),
+    kind: z.literal('Datanet'),
+    id: z.string().regex(NAME, 'a Datanet id is lower-case letters, digits, ".", "_" or "-"'),
+    title: z.string().optional(),
+    domain: z.string().min(1).describe('subject area, e.g. medicine'),
+    description: z.string().optional(),
+    modality: z.literal('text').default('text'),
+    formats: z.array(z.enum(FILE_FORMATS)).min(1).describe('accepted file extensions'),
+    recordSchema: RecordSchemaSchema.optional().describe('required for structured formats (jsonl, csv, parquet)'),
+    limits: LimitsSchema.default({ dailyBytesPerContributor: 10 * MIB, filesPerSubmission: 20, resetTimezone: 'UTC' }),
+    minFileBytes: z.int().min(1).default(1).describe('smaller files are rejected as empty/too small'),
+    quality: z
+      .object({ ruleSets: z.array(z.string().min(1)).default([]).describe('named quality rule sets applied after dedupe') })
+      .strict()
+      .default({ ruleSets: [] }),
+    dedupe: DedupeSettingsSchema.optional(),
+    licences: z.array(z.string().min(1)).min(1).describe('SPDX ids of accepted licences'),
+    consent: z
+      .object({ required: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/)).default([]).describe('consent flags every file must grant') })
+      .strict()
+      .default({ required: [] }),
+    standing: StandingPolicySchema.default({ prior: 10, revokePenalty: 5 }),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const structured = d.formats.filter((f) => STRUCTURED_FORMATS.includes(f));
+    if (structured.length > 0 && !d.recordSchema) {
+      ctx.addIssue({ code: 'custom', path: ['recordSchema'], message: `formats ${structured.join(', ')} need a recordSchema (fields and textFields)` });
+    }
+    if (d.recordSchema) {
+      const names = new Set(d.recordSchema.fields.map((f) => f.name));
+      d.recordSchema.textFields.forEach((t, i) => {
+        if (!names.has(t)) ctx.addIssue({ code: 'custom', path: ['recordSchema', 'textFields', i], message: `textFields names "${t}", which is not one of the fields (${[...names].join(', ')})` });
+      });
+      for (const reserved of RESERVED_COLUMNS) {
+        if (names.has(reserved)) ctx.addIssue({ code: 'custom', path: ['recordSchema', 'fields'], message: `field "${reserved}" clashes with a provenance column; rename it` });
+      }
+    }
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: d.limits.resetTimezone });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['limits', 'resetTimezone'], message: `"${d.limits.resetTimezone}" is not an IANA time zone (e.g. UTC, Europe/Paris)` });
+    }
+  });
+
+/** Columns every accepted-records table has besides the record fields. */
+export const RESERVED_COLUMNS = [
+  'id', 'datanet', 'contributor', 'text', 'licence', 'consent', 'submitted_at', 'accepted_at',
+  'validator_version', 'source_file', 'submission_id', 'record_index', 'run_id',
+] as const;
+
+export type DatanetDefinition = z.output<typeof DatanetDefinitionSchema>;
+export type DatanetDefinitionInput = z.input<typeof DatanetDefinitionSchema>;
+export type DatanetLimits = DatanetDefinition['limits'];
+export type StandingPolicy = DatanetDefinition['standing'];

@@ -1,0 +1,21 @@
+// The Datanet domain model. Light to import: no heavy libraries here.
+export * from './definition/datanet-definition.js';
+export { parseDatanetYaml, loadDatanetDefinition, resolveDatanetPath, DatanetDefinitionError } from './definition/load-datanet.js';
+export type { DefinitionIssue } from './definition/load-datanet.js';
+export { datanetJsonSchema, datanetJsonSchemaText } from './definition/json-schema.js';
+export { DEFAULT_STANDING_POLICY, standingFrom, acceptanceRate } from './policy/standing-policy.js';
+export type { StandingInputs } from './policy/standing-policy.js';
+export { dailyWindow } from './policy/daily-window.js';
+export type { DailyWindow } from './policy/daily-window.js';
+export { openRegistry, num } from './registry/open-registry.js';
+export type { Registry, RegistryDialect } from './registry/open-registry.js';
+export { migrateRegistry, REGISTRY_MIGRATION_TABLE } from './registry/migrations.js';
+export { reserveDailyUsage, usage } from './registry/daily-usage.js';
+export type { Reservation, ReserveRequest, LimitName } from './registry/daily-usage.js';
+export { recordContributions, revokeContribution, listContributions } from './registry/contributions.js';
+export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
+export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
+export type { ContributorStats, StandingHistoryEntry } from './registry/standing.js';
+export { claimNonce, recordSubmission, decideFile, limitReason, recordRejections, listRejections } from './registry/submissions.js';
+export type { SubmissionRow, NonceClaim, FileDecision, FileToDecide, RejectionRow } from './registry/submissions.js';
+export * from './tables/contribution-columns.js';

@@ -1,0 +1,33 @@
+/** The day a daily limit counts in, and when it resets, in the Datanet's reset time zone. */
+export interface DailyWindow {
+  /** `YYYY-MM-DD` in the time zone. */
+  day: string;
+  /** Milliseconds since the epoch of the next local midnight. */
+  resetsAt: number;
+}
+
+export function dailyWindow(now: number, timeZone = 'UTC'): DailyWindow {
+  const { y, m, d } = localDate(now, timeZone);
+  const day = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  // Next local midnight: start from UTC midnight of the next date and correct by the zone's offset
+  // there (twice, so a DST change on that night lands on the right instant).
+  let guess = Date.UTC(y, m - 1, d + 1);
+  for (let i = 0; i < 2; i++) guess = Date.UTC(y, m - 1, d + 1) - offsetMs(guess, timeZone);
+  return { day, resetsAt: guess };
+}
+
+function localDate(at: number, timeZone: string) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  return { y: get('year'), m: get('month'), d: get('day') };
+}
+
+/** Offset of the zone from UTC at an instant (local minus UTC), in ms. */
+function offsetMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+  }).formatToParts(at);
+  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return local - Math.floor(at / 1000) * 1000;
+}

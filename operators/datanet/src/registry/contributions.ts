@@ -1,0 +1,144 @@
+import type { Kysely } from 'kysely';
+import type { StandingPolicy } from '../definition/datanet-definition.js';
+import { DEFAULT_STANDING_POLICY } from '../policy/standing-policy.js';
+import { num } from './open-registry.js';
+import { noteStanding, standingOf } from './standing.js';
+
+export interface ContributionRecord {
+  /** Content hash of the normalised record (hex sha256). */
+  id: string;
+  datanet: string;
+  contributor: string;
+  submissionId: string;
+  sourceFile: string;
+  recordIndex: number;
+  licence: string;
+  /** Granted consent flags, sorted and comma-separated. */
+  consent: string;
+  submittedAt: number;
+  validatorVersion: string;
+  runId?: string | null;
+}
+
+export interface StoredContribution extends ContributionRecord {
+  acceptedAt: number;
+  revokedAt: number | null;
+  revokeReason: string | null;
+}
+
+export interface RecordResult {
+  /** Records stored now, or stored earlier by this same submission/file/index (a re-run). */
+  accepted: StoredContribution[];
+  /** Records whose content was already contributed by someone (or somewhere) else: the earliest keeps it. */
+  duplicates: { record: ContributionRecord; existing: StoredContribution }[];
+}
+
+const CHUNK = 500;
+
+/**
+ * Records accepted contributions, idempotently: a content hash is stored once per Datanet, and the
+ * earliest contribution keeps it. Re-recording the same record from the same submission, file and
+ * index (a re-run) returns it as accepted again.
+ */
+export async function recordContributions(
+  db: Kysely<any>,
+  records: ContributionRecord[],
+  options: { now?: number; policy?: StandingPolicy } = {},
+): Promise<RecordResult> {
+  const now = options.now ?? Date.now();
+  const result: RecordResult = { accepted: [], duplicates: [] };
+  for (let i = 0; i < records.length; i += CHUNK) {
+    const chunk = dedupeById(records.slice(i, i + CHUNK));
+    await db
+      .insertInto('contributors')
+      .values([...new Set(chunk.map((r) => r.contributor))].map((address) => ({ address, first_seen_at: now })))
+      .onConflict((oc) => oc.column('address').doNothing())
+      .execute();
+    await db
+      .insertInto('contributions')
+      .values(
+        chunk.map((r) => ({
+          datanet: r.datanet, id: r.id, contributor: r.contributor, submission_id: r.submissionId, source_file: r.sourceFile,
+          record_index: r.recordIndex, licence: r.licence, consent: r.consent, submitted_at: r.submittedAt,
+          validator_version: r.validatorVersion, run_id: r.runId ?? null, accepted_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['datanet', 'id']).doNothing())
+      .execute();
+    const byDatanet = new Map<string, string[]>();
+    for (const r of chunk) byDatanet.set(r.datanet, [...(byDatanet.get(r.datanet) ?? []), r.id]);
+    const stored = new Map<string, StoredContribution>();
+    for (const [datanet, ids] of byDatanet) {
+      const rows = await db.selectFrom('contributions').selectAll().where('datanet', '=', datanet).where('id', 'in', ids).execute();
+      for (const row of rows) stored.set(`${datanet}\n${row.id}`, fromRow(row));
+    }
+    for (const r of records.slice(i, i + CHUNK)) {
+      const existing = stored.get(`${r.datanet}\n${r.id}`)!;
+      const same = existing.submissionId === r.submissionId && existing.sourceFile === r.sourceFile && existing.recordIndex === r.recordIndex;
+      if (same) result.accepted.push(existing);
+      else result.duplicates.push({ record: r, existing });
+    }
+  }
+  const touched = new Set(result.accepted.map((c) => `${c.datanet}\n${c.contributor}\n${c.submissionId}\n${c.sourceFile}`));
+  for (const key of touched) {
+    const [datanet, contributor, submission, file] = key.split('\n');
+    await noteStanding(db, { datanet, contributor, event: 'accepted', ref: `${submission}/${file}`, policy: options.policy, now });
+  }
+  return result;
+}
+
+export interface RevokeResult {
+  revoked: boolean;
+  contribution: StoredContribution;
+  standingBefore: number;
+  standingAfter: number;
+}
+
+/** Revokes an accepted contribution (upheld dispute, later-found duplicate or poison); lowers standing. */
+export async function revokeContribution(
+  db: Kysely<any>,
+  args: { datanet: string; id: string; reason: string; now?: number; policy?: StandingPolicy },
+): Promise<RevokeResult> {
+  const now = args.now ?? Date.now();
+  const policy = args.policy ?? DEFAULT_STANDING_POLICY;
+  const before = await db.selectFrom('contributions').selectAll().where('datanet', '=', args.datanet).where('id', '=', args.id).executeTakeFirst();
+  if (!before) throw new Error(`no contribution ${args.id} in Datanet ${args.datanet}; check the id (a content hash) and the Datanet`);
+  const standingBefore = await standingOf(db, args.datanet, before.contributor, policy);
+  const updated = await db
+    .updateTable('contributions')
+    .set({ revoked_at: now, revoke_reason: args.reason })
+    .where('datanet', '=', args.datanet)
+    .where('id', '=', args.id)
+    .where('revoked_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  const standingAfter = await noteStanding(db, { datanet: args.datanet, contributor: before.contributor, event: 'revoked', ref: args.id, policy, now });
+  return { revoked: Boolean(updated), contribution: fromRow(updated ?? before), standingBefore, standingAfter };
+}
+
+/** Contributions of a Datanet (optionally of one submission), in acceptance order. */
+export async function listContributions(db: Kysely<any>, datanet: string, submissionId?: string): Promise<StoredContribution[]> {
+  let q = db.selectFrom('contributions').selectAll().where('datanet', '=', datanet);
+  if (submissionId) q = q.where('submission_id', '=', submissionId);
+  const rows = await q.orderBy('accepted_at').orderBy('submission_id').orderBy('source_file').orderBy('record_index').execute();
+  return rows.map(fromRow);
+}
+
+function dedupeById(records: ContributionRecord[]): ContributionRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const key = `${r.datanet}\n${r.id}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function fromRow(row: any): StoredContribution {
+  return {
+    id: row.id, datanet: row.datanet, contributor: row.contributor, submissionId: row.submission_id, sourceFile: row.source_file,
+    recordIndex: num(row.record_index), licence: row.licence, consent: row.consent, submittedAt: num(row.submitted_at),
+    validatorVersion: row.validator_version, runId: row.run_id, acceptedAt: num(row.accepted_at),
+    revokedAt: row.revoked_at === null ? null : num(row.revoked_at), revokeReason: row.revoke_reason,
+  };
+}

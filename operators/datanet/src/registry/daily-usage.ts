@@ -1,0 +1,97 @@
+import { sql, type Kysely } from 'kysely';
+import type { DatanetLimits } from '../definition/datanet-definition.js';
+import { dailyWindow } from '../policy/daily-window.js';
+import { num } from './open-registry.js';
+
+export type LimitName = 'dailyBytesPerContributor' | 'dailyFilesPerContributor' | 'dailyBytesPerDatanet';
+
+export type Reservation =
+  | { ok: true; day: string; bytesUsed: number; filesUsed: number }
+  | { ok: false; day: string; limit: LimitName; cap: number; used: number; requested: number; resetsAt: number; message: string };
+
+export interface ReserveRequest {
+  datanet: string;
+  contributor: string;
+  bytes: number;
+  limits: DatanetLimits;
+  now?: number;
+}
+
+const WHOLE_DATANET = '*';
+
+/**
+ * Counts one file against the daily limits, atomically: each counter moves by a single
+ * `UPDATE ... WHERE used + size <= cap RETURNING`, which PostgreSQL re-evaluates on the locked row
+ * when another transaction changed it first, so concurrent processes can never push a counter past
+ * its cap. Exactly the cap is allowed; one byte more is not. Call it inside the transaction that
+ * records the file's decision (`db` may be a transaction), so a crash leaves neither or both.
+ */
+export async function reserveDailyUsage(db: Kysely<any>, req: ReserveRequest): Promise<Reservation> {
+  const { day, resetsAt } = dailyWindow(req.now ?? Date.now(), req.limits.resetTimezone);
+  const fileCap = req.limits.dailyFilesPerContributor ?? 2_147_483_647;
+  const mine = await bump(db, req.datanet, req.contributor, day, req.bytes, req.limits.dailyBytesPerContributor, fileCap);
+  if (!mine) {
+    const used = await usage(db, req.datanet, req.contributor, day);
+    const filesFull = req.limits.dailyFilesPerContributor !== undefined && used.files + 1 > req.limits.dailyFilesPerContributor;
+    const bytesFull = used.bytes + req.bytes > req.limits.dailyBytesPerContributor;
+    const limit: LimitName = bytesFull || !filesFull ? 'dailyBytesPerContributor' : 'dailyFilesPerContributor';
+    return refusal(limit, day, resetsAt, req, limit === 'dailyBytesPerContributor' ? req.limits.dailyBytesPerContributor : fileCap, limit === 'dailyBytesPerContributor' ? used.bytes : used.files);
+  }
+  if (req.limits.dailyBytesPerDatanet !== undefined) {
+    const all = await bump(db, req.datanet, WHOLE_DATANET, day, req.bytes, req.limits.dailyBytesPerDatanet, 2_147_483_647);
+    if (!all) {
+      // Give back what the contributor's counter took; both moves are in the caller's transaction.
+      await db
+        .updateTable('daily_usage')
+        .set({ bytes: sql`bytes - ${req.bytes}`, files: sql`files - 1` })
+        .where('datanet', '=', req.datanet)
+        .where('contributor', '=', req.contributor)
+        .where('day', '=', day)
+        .execute();
+      const used = await usage(db, req.datanet, WHOLE_DATANET, day);
+      return refusal('dailyBytesPerDatanet', day, resetsAt, req, req.limits.dailyBytesPerDatanet, used.bytes);
+    }
+  }
+  return { ok: true, day, bytesUsed: mine.bytes, filesUsed: mine.files };
+}
+
+/** Bytes and files already counted for a contributor (or '*', the whole Datanet) on a day. */
+export async function usage(db: Kysely<any>, datanet: string, contributor: string, day: string): Promise<{ bytes: number; files: number }> {
+  const row = await db
+    .selectFrom('daily_usage')
+    .select(['bytes', 'files'])
+    .where('datanet', '=', datanet)
+    .where('contributor', '=', contributor)
+    .where('day', '=', day)
+    .executeTakeFirst();
+  return { bytes: num(row?.bytes), files: num(row?.files) };
+}
+
+async function bump(db: Kysely<any>, datanet: string, contributor: string, day: string, bytes: number, cap: number, fileCap: number) {
+  await db
+    .insertInto('daily_usage')
+    .values({ datanet, contributor, day, bytes: 0, files: 0 })
+    .onConflict((oc) => oc.columns(['datanet', 'contributor', 'day']).doNothing())
+    .execute();
+  const row = await db
+    .updateTable('daily_usage')
+    .set({ bytes: sql`bytes + ${bytes}`, files: sql`files + 1` })
+    .where('datanet', '=', datanet)
+    .where('contributor', '=', contributor)
+    .where('day', '=', day)
+    .where(sql<boolean>`bytes + ${bytes} <= ${cap}`)
+    .where(sql<boolean>`files + 1 <= ${fileCap}`)
+    .returning(['bytes', 'files'])
+    .executeTakeFirst();
+  return row ? { bytes: num(row.bytes), files: num(row.files) } : undefined;
+}
+
+function refusal(limit: LimitName, day: string, resetsAt: number, req: ReserveRequest, cap: number, used: number): Reservation {
+  const unit = limit === 'dailyFilesPerContributor' ? 'files' : 'bytes';
+  const who = limit === 'dailyBytesPerDatanet' ? `Datanet ${req.datanet}` : `contributor ${req.contributor} in Datanet ${req.datanet}`;
+  const asked = unit === 'bytes' ? `this file needs ${req.bytes} more` : 'this file would be one more';
+  const message =
+    `daily limit ${limit} (${cap} ${unit}) reached for ${who}: ${used} ${unit} already accepted on ${day} (${req.limits.resetTimezone}), ` +
+    `${asked}; it resets at ${new Date(resetsAt).toISOString()}`;
+  return { ok: false, day, limit, cap, used, requested: unit === 'bytes' ? req.bytes : 1, resetsAt, message };
+}

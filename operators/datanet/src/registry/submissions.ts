@@ -1,0 +1,185 @@
+import type { Kysely } from 'kysely';
+import type { DatanetLimits } from '../definition/datanet-definition.js';
+import { reserveDailyUsage, type Reservation } from './daily-usage.js';
+import { num } from './open-registry.js';
+
+export interface SubmissionRow {
+  id: string;
+  datanet: string;
+  contributor: string;
+  nonce: string;
+  signedAt: number;
+  receivedAt: number;
+  inboxEntry: string;
+  fileCount: number;
+  runId?: string | null;
+}
+
+export type NonceClaim = { status: 'fresh' | 'ours' } | { status: 'replayed'; usedBy: string; usedAt: number };
+
+/**
+ * Marks a contributor's nonce used by a submission. The same submission claiming it again (a
+ * re-run) is fine; any other submission with that nonce is a replay.
+ */
+export async function claimNonce(
+  db: Kysely<any>,
+  n: { datanet: string; contributor: string; nonce: string; submissionId: string; now?: number },
+): Promise<NonceClaim> {
+  const inserted = await db
+    .insertInto('submission_nonces')
+    .values({ datanet: n.datanet, contributor: n.contributor, nonce: n.nonce, submission_id: n.submissionId, used_at: n.now ?? Date.now() })
+    .onConflict((oc) => oc.columns(['datanet', 'contributor', 'nonce']).doNothing())
+    .returning('submission_id')
+    .executeTakeFirst();
+  if (inserted) return { status: 'fresh' };
+  const row = await db
+    .selectFrom('submission_nonces')
+    .select(['submission_id', 'used_at'])
+    .where('datanet', '=', n.datanet)
+    .where('contributor', '=', n.contributor)
+    .where('nonce', '=', n.nonce)
+    .executeTakeFirstOrThrow();
+  return row.submission_id === n.submissionId ? { status: 'ours' } : { status: 'replayed', usedBy: row.submission_id, usedAt: num(row.used_at) };
+}
+
+/** Records a submission once; returns the stored row (the first one wins on a re-run). */
+export async function recordSubmission(db: Kysely<any>, s: SubmissionRow): Promise<SubmissionRow> {
+  await db
+    .insertInto('contributors')
+    .values({ address: s.contributor, first_seen_at: s.receivedAt })
+    .onConflict((oc) => oc.column('address').doNothing())
+    .execute();
+  await db
+    .insertInto('submissions')
+    .values({
+      id: s.id, datanet: s.datanet, contributor: s.contributor, nonce: s.nonce, signed_at: s.signedAt, received_at: s.receivedAt,
+      inbox_entry: s.inboxEntry, file_count: s.fileCount, run_id: s.runId ?? null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  const row = await db.selectFrom('submissions').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
+  return {
+    id: row.id, datanet: row.datanet, contributor: row.contributor, nonce: row.nonce, signedAt: num(row.signed_at),
+    receivedAt: num(row.received_at), inboxEntry: row.inbox_entry, fileCount: num(row.file_count), runId: row.run_id,
+  };
+}
+
+export interface FileDecision {
+  status: 'accepted' | 'rejected';
+  reasonCode: string | null;
+  message: string | null;
+  usageDay: string | null;
+  /** False when the decision was made by an earlier run and only read back. */
+  fresh: boolean;
+}
+
+export interface FileToDecide {
+  submissionId: string;
+  name: string;
+  datanet: string;
+  contributor: string;
+  size: number;
+  sha256: string;
+  /** A format rejection found before the limits; the file then takes nothing from the daily quota. */
+  rejection?: { reasonCode: string; message: string };
+  limits: DatanetLimits;
+  now?: number;
+}
+
+/**
+ * Decides a file once: a format rejection is stored as is; a valid file takes its bytes from the
+ * daily quota (atomically) or is rejected by the limit it would cross. A re-run reads the earlier
+ * decision back instead of counting the file twice.
+ */
+export async function decideFile(db: Kysely<any>, f: FileToDecide): Promise<FileDecision & { reservation?: Reservation }> {
+  const now = f.now ?? Date.now();
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .insertInto('submission_files')
+      .values({
+        submission_id: f.submissionId, name: f.name, datanet: f.datanet, contributor: f.contributor, size: f.size, sha256: f.sha256,
+        status: 'pending', decided_at: now,
+      })
+      .onConflict((oc) => oc.columns(['submission_id', 'name']).doNothing())
+      .returning('name')
+      .executeTakeFirst();
+    if (!claimed) {
+      const row = await trx
+        .selectFrom('submission_files')
+        .selectAll()
+        .where('submission_id', '=', f.submissionId)
+        .where('name', '=', f.name)
+        .executeTakeFirstOrThrow();
+      return { status: row.status, reasonCode: row.reason_code, message: row.message, usageDay: row.usage_day, fresh: false };
+    }
+    let decision: FileDecision & { reservation?: Reservation };
+    if (f.rejection) {
+      decision = { status: 'rejected', reasonCode: f.rejection.reasonCode, message: f.rejection.message, usageDay: null, fresh: true };
+    } else {
+      const reservation = await reserveDailyUsage(trx, { datanet: f.datanet, contributor: f.contributor, bytes: f.size, limits: f.limits, now });
+      decision = reservation.ok
+        ? { status: 'accepted', reasonCode: null, message: null, usageDay: reservation.day, fresh: true, reservation }
+        : { status: 'rejected', reasonCode: limitReason(reservation.limit), message: reservation.message, usageDay: reservation.day, fresh: true, reservation };
+    }
+    await trx
+      .updateTable('submission_files')
+      .set({ status: decision.status, reason_code: decision.reasonCode, message: decision.message, usage_day: decision.usageDay })
+      .where('submission_id', '=', f.submissionId)
+      .where('name', '=', f.name)
+      .execute();
+    return decision;
+  });
+}
+
+export function limitReason(limit: string): string {
+  return limit === 'dailyBytesPerContributor'
+    ? 'daily_bytes_limit'
+    : limit === 'dailyFilesPerContributor'
+      ? 'daily_files_limit'
+      : 'datanet_daily_bytes_limit';
+}
+
+export interface RejectionRow {
+  datanet: string;
+  submissionId: string;
+  /** '' when the whole submission is rejected. */
+  file: string;
+  /** -1 for a whole file or submission. */
+  recordIndex: number;
+  contributor: string;
+  /** False when the signature did not prove the contributor: the address is only what was claimed. */
+  authenticated: boolean;
+  reasonCode: string;
+  message: string;
+  duplicateOf?: string | null;
+  runId?: string | null;
+}
+
+/** Stores rejections once (keyed by submission, file and record), keeping the first reason. */
+export async function recordRejections(db: Kysely<any>, rows: RejectionRow[], now = Date.now()): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    if (chunk.length === 0) continue;
+    await db
+      .insertInto('rejections')
+      .values(
+        chunk.map((r) => ({
+          datanet: r.datanet, submission_id: r.submissionId, file: r.file, record_index: r.recordIndex, contributor: r.contributor,
+          authenticated: r.authenticated, reason_code: r.reasonCode, message: r.message, duplicate_of: r.duplicateOf ?? null,
+          run_id: r.runId ?? null, created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['datanet', 'submission_id', 'file', 'record_index']).doNothing())
+      .execute();
+  }
+}
+
+export async function listRejections(db: Kysely<any>, datanet: string, submissionId?: string): Promise<RejectionRow[]> {
+  let q = db.selectFrom('rejections').selectAll().where('datanet', '=', datanet);
+  if (submissionId) q = q.where('submission_id', '=', submissionId);
+  const rows = await q.orderBy('created_at').orderBy('submission_id').orderBy('file').orderBy('record_index').execute();
+  return rows.map((r) => ({
+    datanet: r.datanet, submissionId: r.submission_id, file: r.file, recordIndex: num(r.record_index), contributor: r.contributor,
+    authenticated: Boolean(r.authenticated), reasonCode: r.reason_code, message: r.message, duplicateOf: r.duplicate_of, runId: r.run_id,
+  }));
+}
