@@ -32,6 +32,8 @@ describe('resume after SIGKILL (real processes)', () => {
     );
     const child = spawn('node', [BIN, '--state-dir', state, 'run', file, '-q'], { env: { ...process.env, SLEEP_MS: '60000' }, stdio: 'ignore' });
     await waitFor(marker, 60_000);
+    // Well into the step: an attempt's start is recorded once it has run for 50 ms.
+    await sleep(500);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['a', 'b']);

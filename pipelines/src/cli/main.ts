@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   registerEngineCommands(program, env);
 
   const contributed = findContributedCommands();
-  const wanted = argv.find((a) => !a.startsWith('-'));
+  const wanted = firstCommand(argv);
   const loadAll = !wanted || argv.includes('--help') || argv.includes('-h') || wanted === 'help';
   for (const [name, file] of contributed) {
     if (!loadAll && name !== wanted) continue;
@@ -42,6 +42,17 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await closeEnv(env);
   }
+}
+
+/** The subcommand named in argv, skipping global options and their values. */
+function firstCommand(argv: string[]): string | undefined {
+  const takesValue = new Set(['--state-dir', '--database-url']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (takesValue.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
 }
 
 function reportError(err: unknown, json: boolean): number {

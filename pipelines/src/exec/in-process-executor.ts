@@ -11,7 +11,7 @@ import type { PipelineGraph, StepNode } from '../spec/compile-pipeline.js';
 import { interpolate, readSecret, redact } from '../spec/interpolate.js';
 import { parseOperatorConfig } from '../spec/operator-config.js';
 import { backoffDelay } from '../spec/pipeline-spec.js';
-import type { StepRow } from '../store/run-store.js';
+import type { Completion, StepRow } from '../store/run-store.js';
 import { cacheKeyOf } from './cache-key.js';
 import type { Engine } from './engine.js';
 import { errorMessage, formatMs, isRetryable, RunCancelledError, StepTimeoutError } from './errors.js';
@@ -64,6 +64,9 @@ export interface RunSummary {
   steps: StepSummary[];
 }
 
+/** How long an attempt runs before its start is written (see attemptLoop). */
+const START_RECORD_DELAY_MS = 50;
+
 export function newRunId(): string {
   const d = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return `${d}-${randomBytes(3).toString('hex')}`;
@@ -105,6 +108,8 @@ class RunExecution {
   private readonly controller = new AbortController();
   private readonly worker: string;
   private failure: { stepId: string; error: unknown } | undefined;
+  /** Completion records on their way to the store (group commit); awaited before the run ends. */
+  private readonly writes: Promise<void>[] = [];
   private readonly started = Date.now();
 
   constructor(
@@ -163,6 +168,9 @@ class RunExecution {
       if (running.size === 0) break;
       await Promise.race(running.values());
     }
+    // Every completion must be in the store before the run's status says it is over.
+    const writeError = await Promise.all(this.writes).then(() => undefined, (e: unknown) => e);
+    if (writeError) this.failure ??= { stepId: 'run store', error: writeError };
     for (const id of remaining.keys()) {
       skipped.add(id);
       const reason = this.controller.signal.aborted ? 'run cancelled' : `upstream step "${this.failure?.stepId}" failed`;
@@ -186,6 +194,14 @@ class RunExecution {
       inputs[port] = wired ? this.outputs.get(wired.step)?.[wired.output] : undefined;
     }
     return inputs;
+  }
+
+  /** Queues a completion record; only steps with external effects wait for it before going on. */
+  private async record(node: StepNode, c: Completion): Promise<void> {
+    const write = this.engine.store.completeStep(c);
+    write.catch(() => {});
+    this.writes.push(write);
+    if (node.op.cacheable === false) await write;
   }
 
   private canUseCache(node: StepNode): boolean {
@@ -221,7 +237,7 @@ class RunExecution {
     if (!outputs) return undefined;
     if (!partition) {
       const now = Date.now();
-      await this.engine.store.completeStep({ runId: this.runId, stepId, partition, attempt: prev?.attempts ?? 0, outputs, cacheKey: key, cached: true, reason, operator: node.op.type, writeCache: false, startedAt: now });
+      await this.record(node, { runId: this.runId, stepId, partition, attempt: prev?.attempts ?? 0, outputs, cacheKey: key, cached: true, reason, operator: node.op.type, writeCache: false, startedAt: now });
       this.engine.store.event(this.runId, stepId, 'info', 'step.cached', `step ${stepId}: ${reason}`);
       this.emit({ type: 'step-finished', stepId, cached: true, durationMs: 0, reason });
     }
@@ -237,25 +253,36 @@ class RunExecution {
       const attempt = prevAttempts + n;
       this.controller.signal.throwIfAborted();
       const startedAt = Date.now();
+      // The start of an attempt is written only if it lasts more than a moment: a fast step gets
+      // one transaction (start and finish together), which is most of the engine's overhead.
+      let startWrite: Promise<void> | undefined;
+      let startTimer: NodeJS.Timeout | undefined;
       if (!quiet) {
-        await store.startAttempt(this.runId, node.id, partition, attempt, this.worker, key);
+        startTimer = setTimeout(() => {
+          startWrite = store.startAttempt(this.runId, node.id, partition, attempt, this.worker, key);
+          startWrite.catch(() => {});
+        }, START_RECORD_DELAY_MS);
         store.event(this.runId, node.id, 'info', 'step.started', `step ${label} started (attempt ${attempt})`, { worker: this.worker });
         this.emit({ type: 'step-started', stepId: node.id, attempt });
       }
       try {
         const outputs = await this.runAttempt(node, partition, config, inputs, attempt);
+        clearTimeout(startTimer);
+        if (startWrite) await startWrite;
         if (!quiet) {
           const reason = this.forced.has(node.id) ? 'forced by --from' : this.options.noCache ? 'cache disabled (--no-cache)' : !node.cache ? 'never cached (cache: false)' : 'no cache entry for its key';
-          await store.completeStep({ runId: this.runId, stepId: node.id, partition, attempt, outputs, cacheKey: key, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt });
+          await this.record(node, { runId: this.runId, stepId: node.id, partition, attempt, outputs, cacheKey: key, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt, startRecorded: startWrite !== undefined, worker: this.worker });
           store.event(this.runId, node.id, 'info', 'step.succeeded', `step ${label} succeeded in ${formatMs(Date.now() - startedAt)}`);
           this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
         }
         return outputs;
       } catch (err) {
+        clearTimeout(startTimer);
+        if (startWrite) await startWrite.catch(() => {});
         const cancelled = this.controller.signal.aborted;
         const retry = !cancelled && isRetryable(err) && n <= node.retry.limit;
         const message = redact(errorMessage(err));
-        await store.failAttempt(this.runId, node.id, partition, attempt, message, !retry);
+        await store.failAttempt(this.runId, node.id, partition, attempt, message, !retry, startedAt, this.worker);
         if (cancelled) await store.setStepStatus(this.runId, node.id, 'cancelled', { reason: 'run cancelled' });
         const delay = retry ? backoffDelay(node.retry, n) : undefined;
         store.event(this.runId, node.id, 'error', 'step.failed', `step ${label} attempt ${attempt} failed: ${message}${retry ? `; retrying in ${delay}ms` : ''}`);
@@ -336,8 +363,10 @@ class RunExecution {
     const keys = parts.map((p, i) => cacheKeyOf(node, { ...inputs, [fe.input]: partRefs[i] }, p.key));
     const cached = this.canUseCache(node) ? await store.getCacheMany(keys) : new Map<string, Record<string, ArtifactRef>>();
     const results: Record<string, ArtifactRef>[] = new Array(parts.length);
-    const batch = new PartitionBatch(this.engine, this.runId, node.id, node.op.type, node.cache);
     let finished = 0;
+    let cachedCount = 0;
+    const done = (partition: string, attempt: number, outputs: Record<string, ArtifactRef>, cached: boolean, startedAt: number, k: string) =>
+      this.record(node, { runId: this.runId, stepId: node.id, partition, attempt, outputs, cacheKey: k, cached, reason: cached ? 'cached' : 'ran', operator: node.op.type, writeCache: node.cache, startedAt, startRecorded: false, worker: this.worker });
     try {
     await Promise.all(
       parts.map(async (p, i) => {
@@ -345,25 +374,23 @@ class RunExecution {
         const hit = prev?.status === 'succeeded' && prev.cache_key === keys[i] && prev.outputs && artifactsExist(prev.outputs) ? prev.outputs : cached.get(keys[i]);
         if (hit && artifactsExist(hit)) {
           results[i] = hit;
-          batch.add({ partition: p.key, attempt: prev?.attempts ?? 0, outputs: hit, key: keys[i], cached: true, startedAt: Date.now() });
+          cachedCount++;
+          await done(p.key, prev?.attempts ?? 0, hit, true, Date.now(), keys[i]);
         } else {
           const t0 = Date.now();
           results[i] = await this.slots.use(() => this.attemptLoop(node, p.key, { ...inputs, [fe.input]: partRefs[i] }, keys[i], true));
-          batch.add({ partition: p.key, attempt: (prev?.attempts ?? 0) + 1, outputs: results[i], key: keys[i], cached: false, startedAt: t0 });
+          await done(p.key, (prev?.attempts ?? 0) + 1, results[i], false, t0, keys[i]);
         }
-        await batch.maybeFlush();
         this.emit({ type: 'step-progress', stepId: node.id, done: ++finished, total: parts.length, message: 'partitions' });
       }),
     );
     } catch (err) {
-      await batch.flush().catch(() => {});
-      await store.failAttempt(this.runId, node.id, '', 1, errorMessage(err), true);
+      await store.failAttempt(this.runId, node.id, '', 1, errorMessage(err), true, startedAt, this.worker);
       throw err;
     }
-    await batch.flush();
     const gathered = await this.gather(node, results);
-    const reason = `${parts.length} partitions (${batch.cachedCount} cached)`;
-    await store.completeStep({ runId: this.runId, stepId: node.id, partition: '', attempt: 1, outputs: gathered, cacheKey: key, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt });
+    const reason = `${parts.length} partitions (${cachedCount} cached)`;
+    await this.record(node, { runId: this.runId, stepId: node.id, partition: '', attempt: 1, outputs: gathered, cacheKey: key, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt, worker: this.worker });
     this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
     return gathered;
   }
@@ -383,37 +410,6 @@ class RunExecution {
       }
     }
     return out;
-  }
-}
-
-/** Partition bookkeeping written in batches: one transaction per few hundred partitions. */
-class PartitionBatch {
-  private pending: Parameters<Engine['store']['completePartitions']>[0]['items'] = [];
-  cachedCount = 0;
-  private flushing: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly engine: Engine,
-    private readonly runId: string,
-    private readonly stepId: string,
-    private readonly operator: string,
-    private readonly writeCache: boolean,
-  ) {}
-
-  add(item: (typeof this.pending)[number]): void {
-    if (item.cached) this.cachedCount++;
-    this.pending.push(item);
-  }
-
-  async maybeFlush(): Promise<void> {
-    if (this.pending.length >= 250) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const items = this.pending;
-    this.pending = [];
-    this.flushing = this.flushing.then(() => (items.length ? this.engine.store.completePartitions({ runId: this.runId, stepId: this.stepId, operator: this.operator, writeCache: this.writeCache, items }) : undefined));
-    await this.flushing;
   }
 }
 

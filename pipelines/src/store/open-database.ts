@@ -26,7 +26,9 @@ export async function openDatabase(options: { stateDir: string; databaseUrl?: st
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = join(options.stateDir, 'db');
   mkdirSync(dir, { recursive: true });
-  const pglite = new PGlite(dir);
+  // Relaxed durability: a commit returns before the flush to disk. A crash can lose the last few
+  // milliseconds of state, which resume tolerates (a step not recorded as done runs again).
+  const pglite = new PGlite(dir, { relaxedDurability: true });
   const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
   return { db, dialect: 'pglite', location: dir, close: () => db.destroy() };
 }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateToLatest } from './migrate.js';
 import type { ArtifactRef } from '../operator/operator-context.js';
 import { redact } from '../spec/interpolate.js';
 import * as m0001 from './migrations/0001-run-store.js';
@@ -58,6 +59,9 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 /** The engine's state: runs, steps, attempts, events, artifacts and cache entries (kysely). */
 export class RunStore {
   private pendingEvents: Omit<EventRow, 'id'>[] = [];
+  private pendingCompletions: Completion[] = [];
+  private currentBatch: Promise<void> | undefined;
+  private writeChain: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -65,19 +69,24 @@ export class RunStore {
     readonly dialect: 'postgres' | 'pglite',
   ) {}
 
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({
-      db: this.db,
-      provider: { getMigrations: async () => MIGRATIONS },
-      migrationTableName: 'datanet_engine_migrations',
-      migrationLockTableName: 'datanet_engine_migrations_lock',
+  /**
+   * The engine's own bookkeeping commits asynchronously on PostgreSQL: a server crash may lose the
+   * last few milliseconds of it, and resume then re-runs those steps. Operators' writes through
+   * ctx.db keep full durability (this is scoped to the engine's transactions).
+   */
+  private tx<T>(fn: (tx: Kysely<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (tx) => {
+      if (this.dialect === 'postgres') await sql`set local synchronous_commit to off`.execute(tx);
+      return fn(tx);
     });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+  }
+
+  async migrate(): Promise<void> {
+    await migrateToLatest(this.db, 'datanet_engine', MIGRATIONS);
   }
 
   async createRun(run: Omit<RunRow, 'error' | 'started_at' | 'finished_at'>, steps: Pick<StepRow, 'step_id' | 'pool'>[]): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.tx(async (tx) => {
       await tx.insertInto('runs').values({ ...run, params: JSON.stringify(run.params), options: JSON.stringify(run.options) }).execute();
       for (let i = 0; i < steps.length; i += 1000) {
         await tx
@@ -89,6 +98,7 @@ export class RunStore {
   }
 
   async setRunStatus(id: string, status: RunStatus, fields: { error?: string | null; started_at?: number; finished_at?: number } = {}): Promise<void> {
+    await this.drain();
     await this.db.updateTable('runs').set({ status, ...fields, error: fields.error === undefined ? undefined : fields.error && redact(fields.error) }).where('id', '=', id).execute();
   }
 
@@ -109,13 +119,14 @@ export class RunStore {
   }
 
   async getSteps(runId: string): Promise<StepRow[]> {
+    await this.drain();
     const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).orderBy('step_id').orderBy('partition').execute();
     return rows.map(normaliseStep);
   }
 
   async startAttempt(runId: string, stepId: string, partition: string, attempt: number, worker: string, cacheKey: string | null): Promise<void> {
     const now = Date.now();
-    await this.db.transaction().execute(async (tx) => {
+    await this.serial(() => this.tx(async (tx) => {
       await tx
         .insertInto('steps')
         .values({ run_id: runId, step_id: stepId, partition, status: 'running', attempts: attempt, cache_key: cacheKey, started_at: now, worker })
@@ -126,14 +137,18 @@ export class RunStore {
         .values({ run_id: runId, step_id: stepId, partition, attempt, status: 'running', worker, started_at: now })
         .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'running', worker, started_at: now, finished_at: null, error: null }))
         .execute();
-    });
+    }));
   }
 
-  async failAttempt(runId: string, stepId: string, partition: string, attempt: number, error: string, final: boolean): Promise<void> {
+  async failAttempt(runId: string, stepId: string, partition: string, attempt: number, error: string, final: boolean, startedAt = Date.now(), worker: string | null = null): Promise<void> {
     const now = Date.now();
     const msg = redact(error);
-    await this.db.transaction().execute(async (tx) => {
-      await tx.updateTable('attempts').set({ status: 'failed', error: msg, finished_at: now }).where('run_id', '=', runId).where('step_id', '=', stepId).where('partition', '=', partition).where('attempt', '=', attempt).execute();
+    await this.serial(() => this.tx(async (tx) => {
+      await tx
+        .insertInto('attempts')
+        .values({ run_id: runId, step_id: stepId, partition, attempt, status: 'failed', error: msg, worker, started_at: startedAt, finished_at: now })
+        .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'failed', error: msg, finished_at: now }))
+        .execute();
       await tx
         .updateTable('steps')
         .set({ status: final ? 'failed' : 'running', error: msg, ...(final ? { finished_at: now } : {}) })
@@ -141,82 +156,40 @@ export class RunStore {
         .where('step_id', '=', stepId)
         .where('partition', '=', partition)
         .execute();
-    });
+    }));
   }
 
   /**
-   * Records a finished step in one transaction: its outputs and artifacts, its cache entry, and its
-   * attempt. A step is only "succeeded" once this commits; a crash before leaves it to re-run.
+   * Records a finished step: its outputs and artifacts, its cache entry and its attempt, in one
+   * transaction. Completions are queued and every completion pending when the writer gets to
+   * them shares one transaction (group commit): the persisted state is always a prefix of what
+   * happened, so a crash loses at most the last few records, and resume re-runs those steps.
+   * Resolves once this completion is durable in the store.
    */
-  async completeStep(c: {
-    runId: string;
-    stepId: string;
-    partition: string;
-    attempt: number;
-    outputs: Record<string, ArtifactRef>;
-    cacheKey: string | null;
-    cached: boolean;
-    reason: string;
-    operator: string;
-    writeCache: boolean;
-    startedAt: number;
-  }): Promise<void> {
-    const now = Date.now();
-    const outputs = JSON.stringify(c.outputs);
-    await this.db.transaction().execute(async (tx) => {
-      const artifacts = Object.values(c.outputs).map((a) => ({ digest: a.digest, kind: a.kind, path: a.path, bytes: (a.meta.bytes as number) ?? null, meta: JSON.stringify(a.meta), created_at: now }));
-      if (artifacts.length) await tx.insertInto('artifacts').values(artifacts).onConflict((oc) => oc.column('digest').doNothing()).execute();
-      if (c.writeCache && c.cacheKey && !c.cached) {
-        await tx.insertInto('cache_entries').values({ key: c.cacheKey, operator: c.operator, outputs, run_id: c.runId, step_id: c.stepId, created_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
-      }
-      if (!c.cached) {
-        await tx.updateTable('attempts').set({ status: 'succeeded', finished_at: now }).where('run_id', '=', c.runId).where('step_id', '=', c.stepId).where('partition', '=', c.partition).where('attempt', '=', c.attempt).execute();
-      }
-      await tx
-        .insertInto('steps')
-        .values({ run_id: c.runId, step_id: c.stepId, partition: c.partition, status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, started_at: c.startedAt, finished_at: now, duration_ms: now - c.startedAt, error: null })
-        .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet({ status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, finished_at: now, duration_ms: now - c.startedAt, error: null }))
-        .execute();
-    });
+  completeStep(c: Completion): Promise<void> {
+    this.pendingCompletions.push(c);
+    const batch = (this.currentBatch ??= this.serial(async () => {
+      this.currentBatch = undefined;
+      const items = this.pendingCompletions.splice(0);
+      await this.tx((tx) => writeCompletions(tx, items));
+    }));
+    return batch;
   }
 
-  /** Records many finished foreach partitions in one transaction (a 10,000-way fan-out stays cheap). */
-  async completePartitions(c: {
-    runId: string;
-    stepId: string;
-    operator: string;
-    writeCache: boolean;
-    items: { partition: string; attempt: number; outputs: Record<string, ArtifactRef>; key: string; cached: boolean; startedAt: number }[];
-  }): Promise<void> {
-    const now = Date.now();
-    await this.db.transaction().execute(async (tx) => {
-      const artifacts = new Map<string, object>();
-      for (const item of c.items) {
-        for (const a of Object.values(item.outputs)) artifacts.set(a.digest, { digest: a.digest, kind: a.kind, path: a.path, bytes: (a.meta.bytes as number) ?? null, meta: JSON.stringify(a.meta), created_at: now });
-      }
-      const arts = [...artifacts.values()];
-      for (let i = 0; i < arts.length; i += 1000) await tx.insertInto('artifacts').values(arts.slice(i, i + 1000)).onConflict((oc) => oc.column('digest').doNothing()).execute();
-      const fresh = c.items.filter((i) => !i.cached && c.writeCache);
-      for (let i = 0; i < fresh.length; i += 1000) {
-        await tx
-          .insertInto('cache_entries')
-          .values(fresh.slice(i, i + 1000).map((f) => ({ key: f.key, operator: c.operator, outputs: JSON.stringify(f.outputs), run_id: c.runId, step_id: c.stepId, created_at: now })))
-          .onConflict((oc) => oc.column('key').doNothing())
-          .execute();
-      }
-      for (let i = 0; i < c.items.length; i += 1000) {
-        await tx
-          .insertInto('steps')
-          .values(
-            c.items.slice(i, i + 1000).map((f) => ({ run_id: c.runId, step_id: c.stepId, partition: f.partition, status: 'succeeded', reason: f.cached ? 'cached' : 'ran', cache_key: f.key, cached: f.cached, attempts: f.attempt, outputs: JSON.stringify(f.outputs), started_at: f.startedAt, finished_at: now, duration_ms: now - f.startedAt })),
-          )
-          .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), reason: eb.ref('excluded.reason'), cache_key: eb.ref('excluded.cache_key'), cached: eb.ref('excluded.cached'), attempts: eb.ref('excluded.attempts'), outputs: eb.ref('excluded.outputs'), finished_at: eb.ref('excluded.finished_at'), duration_ms: eb.ref('excluded.duration_ms') })))
-          .execute();
-      }
-    });
+  /** Runs engine writes one after another, in the order they were asked for. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.writeChain.then(fn);
+    this.writeChain = next.catch(() => {});
+    return next;
+  }
+
+  /** Waits until every queued write is in the store. */
+  async drain(): Promise<void> {
+    await this.writeChain;
   }
 
   async setStepStatus(runId: string, stepId: string, status: StepStatus, fields: { reason?: string; error?: string } = {}): Promise<void> {
+    await this.drain();
     await this.db.updateTable('steps').set({ status, ...fields, error: fields.error ? redact(fields.error) : undefined }).where('run_id', '=', runId).where('step_id', '=', stepId).where('partition', '=', '').execute();
   }
 
@@ -265,6 +238,65 @@ export class RunStore {
   async claimTick(pipeline: string, tick: number, firedBy: string): Promise<boolean> {
     const res = await sql`insert into schedule_ticks (pipeline, tick, fired_by, fired_at) values (${pipeline}, ${tick}, ${firedBy}, ${Date.now()}) on conflict do nothing`.execute(this.db);
     return Number(res.numAffectedRows ?? 0) === 1;
+  }
+}
+
+export interface Completion {
+  runId: string;
+  stepId: string;
+  partition: string;
+  attempt: number;
+  outputs: Record<string, ArtifactRef>;
+  cacheKey: string | null;
+  cached: boolean;
+  reason: string;
+  operator: string;
+  writeCache: boolean;
+  startedAt: number;
+  /** False when the start of the attempt was never written (a fast step): written now. */
+  startRecorded?: boolean;
+  worker?: string;
+}
+
+async function writeCompletions(tx: Kysely<any>, items: Completion[]): Promise<void> {
+  const now = Date.now();
+  const artifacts = new Map<string, object>();
+  for (const c of items) {
+    for (const a of Object.values(c.outputs)) artifacts.set(a.digest, { digest: a.digest, kind: a.kind, path: a.path, bytes: (a.meta.bytes as number) ?? null, meta: JSON.stringify(a.meta), created_at: now });
+  }
+  const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / 500) }, (_, i) => xs.slice(i * 500, i * 500 + 500));
+  for (const part of chunks([...artifacts.values()])) await tx.insertInto('artifacts').values(part).onConflict((oc) => oc.column('digest').doNothing()).execute();
+  const cache = new Map<string, object>();
+  for (const c of items) if (c.writeCache && c.cacheKey && !c.cached) cache.set(c.cacheKey, { key: c.cacheKey, operator: c.operator, outputs: JSON.stringify(c.outputs), run_id: c.runId, step_id: c.stepId, created_at: now });
+  for (const part of chunks([...cache.values()])) await tx.insertInto('cache_entries').values(part).onConflict((oc) => oc.column('key').doNothing()).execute();
+  const attempts = items.filter((c) => !c.cached).map((c) => ({ run_id: c.runId, step_id: c.stepId, partition: c.partition, attempt: c.attempt, status: 'succeeded', worker: c.worker ?? null, started_at: c.startedAt, finished_at: now }));
+  for (const part of chunks(attempts)) {
+    await tx.insertInto('attempts').values(part).onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), finished_at: eb.ref('excluded.finished_at') }))).execute();
+  }
+  // One row per (run, step, partition): the last completion in the batch wins.
+  const steps = new Map<string, object>();
+  for (const c of items) {
+    steps.set(`${c.runId}\0${c.stepId}\0${c.partition}`, { run_id: c.runId, step_id: c.stepId, partition: c.partition, status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs: JSON.stringify(c.outputs), started_at: c.startedAt, finished_at: now, duration_ms: now - c.startedAt, error: null, worker: c.worker ?? null });
+  }
+  for (const part of chunks([...steps.values()])) {
+    await tx
+      .insertInto('steps')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet((eb) => ({
+          status: eb.ref('excluded.status'),
+          reason: eb.ref('excluded.reason'),
+          cache_key: eb.ref('excluded.cache_key'),
+          cached: eb.ref('excluded.cached'),
+          attempts: eb.ref('excluded.attempts'),
+          outputs: eb.ref('excluded.outputs'),
+          finished_at: eb.ref('excluded.finished_at'),
+          duration_ms: eb.ref('excluded.duration_ms'),
+          error: null,
+          worker: eb.fn.coalesce(eb.ref('excluded.worker'), eb.ref('steps.worker')),
+        })),
+      )
+      .execute();
   }
 }
 
