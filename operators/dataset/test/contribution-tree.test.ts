@@ -27,7 +27,7 @@ function checkAgainstOz(leaves: ContributionLeaf[], encoding: LeafEncoding) {
   const ours = buildContributionTree(leaves, encoding);
   expect(ours.root).toBe(oz.root);
   leaves.forEach((l, i) => {
-    const proof = proofAt(ours.tree, ours.treeIndex[i]);
+    const proof = proofAt(ours, ours.treeIndex[i]);
     expect(proof).toEqual(oz.getProof(i));
     expect(StandardMerkleTree.verify(oz.root, types, values[i], proof)).toBe(true);
     expect(verifyProof(ours.root, leafHash(l, encoding), proof)).toBe(true);
@@ -68,7 +68,7 @@ describe('contribution Merkle tree', () => {
   it('rejects a tampered proof', () => {
     const leaves = [1, 2, 3, 4, 5].map((i) => ({ id: '0x' + String(i).repeat(64), contributor: '0x' + String(i).repeat(40) }));
     const t = buildContributionTree(leaves, 'address');
-    const proof = proofAt(t.tree, t.treeIndex[2]);
+    const proof = proofAt(t, t.treeIndex[2]);
     expect(verifyProof(t.root, leafHash(leaves[2], 'address'), proof)).toBe(true);
     expect(verifyProof(t.root, leafHash(leaves[3], 'address'), proof)).toBe(false);
   });

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbSession, sqlString } from '@datanet/connector-duckdb';
 import { sha256File } from '@datanet/connector-fs';
@@ -48,38 +49,50 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     throw new Error(`evalFraction must be in [0, 1), got ${options.evalFraction}`);
   }
   const db = await DuckDbSession.open({ threads: options.threads });
+  const spill = join(options.outDir, '.duckdb-tmp');
   try {
+    await db.exec(`SET temp_directory = ${sqlString(spill)}`);
     await db.exec(`CREATE VIEW contributions AS SELECT * FROM read_parquet(${sqlString(input)})`);
     const columns = (await db.all<{ column_name: string }>('DESCRIBE contributions')).map((c) => c.column_name);
     const select = resolveColumns(columns, kind, input);
+    // One pass over the input; checks, tree and file then read this table (it spills to disk
+    // under outDir when larger than memory).
+    const outputs = [...Object.keys(select), 'contribution_id', 'contributor', 'split'];
+    await db.exec(
+      `CREATE TEMP TABLE staged AS SELECT ${[
+        ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
+        'CAST(id AS VARCHAR) AS contribution_id',
+        'CAST(contributor AS VARCHAR) AS contributor',
+        `${splitSql('id', options.evalFraction)} AS split`,
+        `${ID_HEX} AS id_hex`,
+      ].join(', ')} FROM contributions`,
+      { salt: options.salt },
+    );
     await checkContributions(db, select, input);
 
     const parquetPath = join(options.outDir, DATASET_FILE);
-    const projection = [
-      ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
-      'CAST(id AS VARCHAR) AS contribution_id',
-      'CAST(contributor AS VARCHAR) AS contributor',
-      `${splitSql('id', options.evalFraction)} AS split`,
-    ];
-    const rows = await db.copyToParquet(
-      `SELECT ${projection.join(', ')} FROM contributions ORDER BY contribution_id`,
-      parquetPath,
-      { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
-    );
-
-    const pairs = await db.connection.runAndReadAll(
-      `SELECT '0x' || ${ID_HEX} AS id, CAST(contributor AS VARCHAR) FROM contributions ORDER BY 1`,
-    );
-    const contributions = pairs.getRowsJS() as [string, string][];
-    const encoding =
-      !options.leafEncoding || options.leafEncoding === 'auto'
-        ? chooseLeafEncoding(contributions.map((c) => c[1]))
-        : options.leafEncoding;
-    if (encoding === 'address') {
-      for (const c of contributions) c[1] = c[1].toLowerCase(); // addresses compare case-blind
+    const contributions = await sortedPairs(db);
+    // DuckDB writes the Parquet on its own threads while this thread hashes the Merkle tree.
+    const copying = db.copyToParquet(`SELECT ${outputs.join(', ')} FROM staged ORDER BY contribution_id`, parquetPath, {
+      rowGroupSize: options.rowGroupSize ?? 100_000,
+    });
+    let root: string;
+    let encoding: LeafEncoding;
+    try {
+      encoding =
+        !options.leafEncoding || options.leafEncoding === 'auto'
+          ? chooseLeafEncoding(contributions.map((c) => c[1]))
+          : options.leafEncoding;
+      if (encoding === 'address') {
+        for (const c of contributions) c[1] = c[1].toLowerCase(); // addresses compare case-blind
+      }
+      root = merkleRootOf(contributions, encoding);
+    } finally {
+      await copying.catch(() => undefined); // never leave a COPY running behind a thrown error
     }
+    const rows = await copying;
     const splits = await db.all<{ split: string; n: number }>(
-      `SELECT split, count(*) AS n FROM read_parquet(${sqlString(parquetPath)}) GROUP BY split`,
+      'SELECT split, count(*) AS n FROM staged GROUP BY split',
     );
     const count = (s: string) => splits.find((r) => r.split === s)?.n ?? 0;
     const digest = await sha256File(parquetPath);
@@ -90,7 +103,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       merkle: {
         format: 'openzeppelin-standard-v1',
         leafEncoding: LEAF_TYPES[encoding],
-        root: merkleRootOf(contributions, encoding),
+        root,
       },
       split: { evalFraction: options.evalFraction, salt: options.salt, method: SPLIT_METHOD },
       counts: { contributions: contributions.length, rows, train: count('train'), eval: count('eval') },
@@ -102,7 +115,20 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     return { parquetPath, manifest };
   } finally {
     db.close();
+    await rm(spill, { recursive: true, force: true });
   }
+}
+
+/**
+ * (id, contributor) sorted by id. Fetched as one aggregated string because converting 100k+
+ * rows of two strings through the row API costs several times the query.
+ */
+async function sortedPairs(db: DuckDbSession): Promise<[string, string][]> {
+  const [{ s }] = await db.all<{ s: string | null }>(
+    `SELECT string_agg('0x' || id_hex || chr(31) || contributor, chr(30) ORDER BY id_hex) AS s FROM staged`,
+  );
+  if (!s) return [];
+  return s.split('\x1e').map((line) => line.split('\x1f') as [string, string]);
 }
 
 function resolveColumns(columns: string[], kind: DatasetKind, input: string): Record<string, string> {
@@ -124,26 +150,30 @@ function resolveColumns(columns: string[], kind: DatasetKind, input: string): Re
 }
 
 async function checkContributions(db: DuckDbSession, select: Record<string, string>, input: string): Promise<void> {
-  const badId = await db.all<{ id: string | null }>(
-    `SELECT id FROM contributions WHERE id IS NULL OR NOT regexp_full_match(${ID_HEX}, '[0-9a-f]{64}') LIMIT 1`,
+  // One scan for the per-row rules, one for duplicates: each failure names one offending row.
+  const [r] = await db.all<Record<string, string | number | null>>(
+    `SELECT
+       min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
+       min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
+       min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
+       ${Object.keys(select).map((out) => `min(contribution_id) FILTER (WHERE ${out} IS NULL OR NOT regexp_matches(${out}, '[^\\s]')) AS "empty_${out}"`).join(',\n       ')}
+     FROM staged`,
   );
-  if (badId.length) {
-    throw new Error(`${input}: contribution id ${JSON.stringify(badId[0].id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`);
+  if (r.bad_id !== null) {
+    throw new Error(`${input}: contribution id ${r.bad_id === 'NULL' ? 'NULL' : JSON.stringify(r.bad_id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`);
+  }
+  if (r.no_contributor !== null) throw new Error(`${input}: contribution ${r.no_contributor} has no contributor`);
+  if (r.control_contributor !== null) {
+    throw new Error(`${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`);
+  }
+  for (const [out, src] of Object.entries(select)) {
+    const id = r[`empty_${out}`];
+    if (id !== null) throw new Error(`${input}: contribution ${id} has an empty ${src} (dataset column ${out})`);
   }
   const dup = await db.all<{ id: string; n: number }>(
-    `SELECT ${ID_HEX} AS id, count(*) AS n FROM contributions GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1`,
+    'SELECT id_hex AS id, count(*) AS n FROM staged GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1',
   );
   if (dup.length) {
     throw new Error(`${input}: contribution ${dup[0].id} appears ${dup[0].n} times; a dataset takes each accepted contribution once (deduplicate first)`);
-  }
-  const noContributor = await db.all<{ id: string }>(
-    `SELECT id FROM contributions WHERE contributor IS NULL OR trim(CAST(contributor AS VARCHAR)) = '' LIMIT 1`,
-  );
-  if (noContributor.length) throw new Error(`${input}: contribution ${noContributor[0].id} has no contributor`);
-  for (const [out, src] of Object.entries(select)) {
-    const empty = await db.all<{ id: string }>(
-      `SELECT id FROM contributions WHERE "${src}" IS NULL OR trim(CAST("${src}" AS VARCHAR)) = '' LIMIT 1`,
-    );
-    if (empty.length) throw new Error(`${input}: contribution ${empty[0].id} has an empty ${src} (dataset column ${out})`);
   }
 }

@@ -82,7 +82,7 @@ export function proveContribution(manifest: DatasetManifest, contributionId: str
     leafTypes: LEAF_TYPES[encoding],
     leafValues: [id, contributor],
     leaf: leafHash(leaves[index], encoding),
-    proof: proofAt(tree.tree, tree.treeIndex[index]),
+    proof: proofAt(tree, tree.treeIndex[index]),
     root: tree.root,
   };
 }

@@ -1,4 +1,5 @@
 import { getBytes, keccak256 } from 'ethers';
+import { keccak256Into } from './keccak256.js';
 
 /**
  * Merkle trees over contributions, bit-for-bit the same as OpenZeppelin's StandardMerkleTree
@@ -41,9 +42,9 @@ export function chooseLeafEncoding(contributors: Iterable<string>): LeafEncoding
   return 'address';
 }
 
-function wordFromHex(hex: string, out: Uint8Array, offset: number, rightAlignBytes: number): void {
-  const bytes = getBytes(hex);
-  out.set(bytes, offset + 32 - rightAlignBytes);
+function writeHex(hex: string, out: Uint8Array, offset: number): void {
+  const h = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
+  out.set(Buffer.from(h, 'hex'), offset);
 }
 
 /** abi.encode(bytes32 id, address|string contributor) */
@@ -53,67 +54,111 @@ export function encodeLeaf(leaf: ContributionLeaf, encoding: LeafEncoding): Uint
       throw new Error(`contributor "${leaf.contributor}" of contribution ${leaf.id} is not a 20-byte hex address`);
     }
     const out = new Uint8Array(64);
-    wordFromHex(leaf.id, out, 0, 32);
-    wordFromHex(leaf.contributor, out, 32, 20);
+    writeHex(leaf.id, out, 0);
+    writeHex(leaf.contributor, out, 44);
     return out;
   }
   const str = new TextEncoder().encode(leaf.contributor);
   const padded = Math.ceil(str.length / 32) * 32;
   const out = new Uint8Array(96 + padded);
-  wordFromHex(leaf.id, out, 0, 32);
+  writeHex(leaf.id, out, 0);
   out[63] = 0x40; // offset of the dynamic part: after the two head words
   new DataView(out.buffer).setUint32(92, str.length);
   out.set(str, 96);
   return out;
 }
 
+const toHex = (bytes: Uint8Array, offset: number) => '0x' + Buffer.from(bytes.buffer, bytes.byteOffset + offset, 32).toString('hex');
+
+const preimage = Buffer.alloc(64);
+const inner = new Uint8Array(32);
+
+/** keccak256(keccak256(abi.encode(leaf))) into out[offset..offset+32); allocation-free for addresses. */
+function leafHashInto(leaf: ContributionLeaf, encoding: LeafEncoding, out: Uint8Array, offset: number): void {
+  if (encoding === 'address') {
+    if (!ADDRESS.test(leaf.contributor)) {
+      throw new Error(`contributor "${leaf.contributor}" of contribution ${leaf.id} is not a 20-byte hex address`);
+    }
+    if (preimage.write(leaf.id.slice(2), 0, 32, 'hex') !== 32) throw new Error(`contribution id ${leaf.id} is not 32 bytes of hex`);
+    preimage.fill(0, 32, 44);
+    preimage.write(leaf.contributor.slice(2), 44, 20, 'hex');
+    keccak256Into(preimage, 0, 64, inner, 0);
+  } else {
+    const encoded = encodeLeaf(leaf, encoding);
+    if (encoded.length <= 135) keccak256Into(encoded, 0, encoded.length, inner, 0);
+    else inner.set(getBytes(keccak256(encoded)));
+  }
+  keccak256Into(inner, 0, 32, out, offset);
+}
+
 export function leafHash(leaf: ContributionLeaf, encoding: LeafEncoding): string {
-  return keccak256(keccak256(encodeLeaf(leaf, encoding)));
+  const out = new Uint8Array(32);
+  leafHashInto(leaf, encoding, out, 0);
+  return toHex(out, 0);
 }
 
-function compareHex(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0; // same-length lower-case hex compares as the bytes do
+function compareAt(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
+  for (let k = 0; k < 32; k++) {
+    const d = a[i + k] - b[j + k];
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
-function nodeHash(a: string, b: string): string {
-  const [x, y] = compareHex(a, b) <= 0 ? [a, b] : [b, a];
-  return keccak256('0x' + x.slice(2) + y.slice(2));
+const pair = new Uint8Array(64);
+
+/** OZ's node hash: keccak256 of the two children, smaller first. */
+function nodeHashInto(nodes: Uint8Array, left: number, right: number, out: Uint8Array, offset: number): void {
+  const [x, y] = compareAt(nodes, left, nodes, right) <= 0 ? [left, right] : [right, left];
+  pair.set(nodes.subarray(x, x + 32), 0);
+  pair.set(nodes.subarray(y, y + 32), 32);
+  keccak256Into(pair, 0, 64, out, offset);
 }
 
 export interface ContributionTree {
   root: string;
   encoding: LeafEncoding;
-  /** OZ's array layout: tree[0] is the root, leaves at the end. */
-  tree: string[];
-  /** For each input leaf (in the order given), its index in `tree`. */
+  /** OZ's array layout, 32 bytes per node: node 0 is the root, leaves at the end. */
+  nodes: Uint8Array;
+  /** For each input leaf (in the order given), its node index. */
   treeIndex: number[];
 }
 
 export function buildContributionTree(leaves: ContributionLeaf[], encoding: LeafEncoding): ContributionTree {
   if (leaves.length === 0) throw new Error('cannot build a Merkle tree over zero contributions');
-  const hashed = leaves.map((leaf, i) => ({ i, hash: leafHash(leaf, encoding) }));
-  hashed.sort((a, b) => compareHex(a.hash, b.hash));
-  const n = hashed.length;
-  const tree = new Array<string>(2 * n - 1);
+  const n = leaves.length;
+  const hashes = new Uint8Array(32 * n);
+  leaves.forEach((leaf, i) => leafHashInto(leaf, encoding, hashes, 32 * i));
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => compareAt(hashes, 32 * a, hashes, 32 * b));
+  const count = 2 * n - 1;
+  const nodes = new Uint8Array(32 * count);
   const treeIndex = new Array<number>(n);
-  hashed.forEach((h, k) => {
-    const at = tree.length - 1 - k;
-    tree[at] = h.hash;
-    treeIndex[h.i] = at;
+  order.forEach((leafIndex, k) => {
+    const at = count - 1 - k;
+    nodes.set(hashes.subarray(32 * leafIndex, 32 * leafIndex + 32), 32 * at);
+    treeIndex[leafIndex] = at;
   });
-  for (let i = tree.length - 1 - n; i >= 0; i--) tree[i] = nodeHash(tree[2 * i + 1], tree[2 * i + 2]);
-  return { root: tree[0], encoding, tree, treeIndex };
+  for (let i = count - 1 - n; i >= 0; i--) nodeHashInto(nodes, 32 * (2 * i + 1), 32 * (2 * i + 2), nodes, 32 * i);
+  return { root: toHex(nodes, 0), encoding, nodes, treeIndex };
 }
 
-export function proofAt(tree: string[], index: number): string[] {
+export function proofAt(tree: ContributionTree, index: number): string[] {
   const proof: string[] = [];
   while (index > 0) {
-    proof.push(tree[index % 2 === 1 ? index + 1 : index - 1]);
+    proof.push(toHex(tree.nodes, 32 * (index % 2 === 1 ? index + 1 : index - 1)));
     index = Math.floor((index - 1) / 2);
   }
   return proof;
 }
 
 export function verifyProof(root: string, leaf: string, proof: string[]): boolean {
-  return proof.reduce(nodeHash, leaf) === root;
+  const nodes = new Uint8Array(96);
+  writeHex(leaf, nodes, 0);
+  for (const sibling of proof) {
+    writeHex(sibling, nodes, 32);
+    nodeHashInto(nodes, 0, 32, nodes, 64);
+    nodes.copyWithin(0, 64, 96);
+  }
+  return toHex(nodes, 0) === root.toLowerCase();
 }
