@@ -72,7 +72,6 @@ export interface OperatorSpec<S extends z.ZodType = z.ZodType> {
 }
 
 // `any` by default: a registry holds operators of every config type, and run(ctx) is contravariant.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OperatorDefinition<S extends z.ZodType = any> = OperatorSpec<S> & {
   readonly [OPERATOR_BRAND]: true;
 };

@@ -50,7 +50,11 @@ export class OperatorRegistry {
         this.register(value, source);
         n++;
       } else if (Array.isArray(value)) {
-        for (const v of value) if (isOperatorDefinition(v)) (this.register(v, source), n++);
+        for (const v of value) {
+          if (!isOperatorDefinition(v)) continue;
+          this.register(v, source);
+          n++;
+        }
       }
     }
     return n;
