@@ -80,7 +80,7 @@ const migrations: Record<string, Migration> = {
         .addColumn('duplicate_of', 'text')
         .addColumn('run_id', 'text')
         .addColumn('created_at', 'int8', (c) => c.notNull())
-        .addPrimaryKeyConstraint('rejections_pk', ['datanet', 'submission_id', 'file', 'record_index'])
+        .addPrimaryKeyConstraint('rejections_pk', ['datanet', 'submission_id', 'file', 'record_index', 'reason_code'])
         .execute();
       await db.schema
         .createTable('standing_history')

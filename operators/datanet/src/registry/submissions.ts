@@ -169,7 +169,7 @@ export async function recordRejections(db: Kysely<any>, rows: RejectionRow[], no
           run_id: r.runId ?? null, created_at: now,
         })),
       )
-      .onConflict((oc) => oc.columns(['datanet', 'submission_id', 'file', 'record_index']).doNothing())
+      .onConflict((oc) => oc.columns(['datanet', 'submission_id', 'file', 'record_index', 'reason_code']).doNothing())
       .execute();
   }
 }
