@@ -1,0 +1,153 @@
+/**
+ * The measurements the quality rules need, computed lazily and once per document: several rules
+ * share words, lines and n-gram counts. Definitions follow datatrove's Gopher, C4 and FineWeb
+ * filters: words are whitespace tokens with surrounding punctuation stripped (punctuation-only
+ * tokens are not words); lines split on \n and are trimmed, empty ones dropped; paragraphs split
+ * on blank lines.
+ */
+const EDGE_PUNCT = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
+const ALPHA = /\p{L}/u;
+export const TERMINAL = ['.', '?', '!', '"', "'", '…', '”', '’'];
+
+export class TextStats {
+  private cache = new Map<string, unknown>();
+
+  constructor(readonly text: string) {}
+
+  private memo<T>(key: string, f: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, f());
+    return this.cache.get(key) as T;
+  }
+
+  get tokens(): string[] {
+    return this.memo('tokens', () => this.text.split(/\s+/u).filter(Boolean));
+  }
+
+  get words(): string[] {
+    return this.memo('words', () => this.tokens.map((t) => t.replace(EDGE_PUNCT, '')).filter(Boolean));
+  }
+
+  /** Lowercased words for n-gram and stop-word rules. */
+  get lowerWords(): string[] {
+    return this.memo('lowerWords', () => this.words.map((w) => w.toLowerCase()));
+  }
+
+  get lines(): string[] {
+    return this.memo('lines', () => this.text.split('\n').map((l) => l.trim()).filter(Boolean));
+  }
+
+  get paragraphs(): string[] {
+    return this.memo('paragraphs', () => this.text.trim().split(/\n\s*\n/u).map((p) => p.trim()).filter(Boolean));
+  }
+
+  get nonSpaceChars(): number {
+    return this.memo('nonSpaceChars', () => this.text.replace(/\s/gu, '').length);
+  }
+
+  get meanWordLength(): number {
+    return this.memo('meanWordLength', () => (this.words.length ? this.words.reduce((s, w) => s + w.length, 0) / this.words.length : 0));
+  }
+
+  get alphaWordFraction(): number {
+    return this.memo('alpha', () => (this.tokens.length ? this.tokens.filter((t) => ALPHA.test(t)).length / this.tokens.length : 0));
+  }
+
+  /** Lines that repeat an earlier line, and the characters they hold. */
+  duplicates(kind: 'lines' | 'paragraphs'): { count: number; chars: number } {
+    return this.memo(`dup-${kind}`, () => {
+      const seen = new Set<string>();
+      let count = 0;
+      let chars = 0;
+      for (const item of this[kind]) {
+        if (seen.has(item)) {
+          count++;
+          chars += item.length;
+        } else seen.add(item);
+      }
+      return { count, chars };
+    });
+  }
+
+  /** Each distinct lowercased word as a small integer, and prefix sums of word lengths. */
+  private get wordIds(): { ids: Int32Array; prefix: Float64Array } {
+    return this.memo('wordIds', () => {
+      const w = this.lowerWords;
+      const dict = new Map<string, number>();
+      const ids = new Int32Array(w.length);
+      const prefix = new Float64Array(w.length + 1);
+      w.forEach((word, i) => {
+        let id = dict.get(word);
+        if (id === undefined) dict.set(word, (id = dict.size));
+        ids[i] = id;
+        prefix[i + 1] = prefix[i] + word.length;
+      });
+      return { ids, prefix };
+    });
+  }
+
+  /** A 53-bit key of the n-gram of word ids starting at i (two independent 32-bit mixes). */
+  private ngramKey(ids: Int32Array, i: number, n: number): number {
+    let h1 = 0x9747b28c | 0;
+    let h2 = 0x3c6ef372 | 0;
+    for (let k = 0; k < n; k++) {
+      h1 = Math.imul(h1 ^ ids[i + k], 0x01000193);
+      h2 = Math.imul((h2 << 5) ^ (h2 >>> 27) ^ ids[i + k], 0x85ebca6b);
+    }
+    h1 ^= h1 >>> 15;
+    h2 ^= h2 >>> 13;
+    return (h1 >>> 0) * 2097152 + (h2 & 0x1fffff);
+  }
+
+  /**
+   * Gopher (datatrove's find_top_duplicate): length of the most frequent word n-gram (words
+   * joined by spaces) times its count, over the text's length; 0 when no n-gram repeats.
+   */
+  topNgramCharFraction(n: number): number {
+    return this.memo(`top${n}`, () => {
+      const { ids, prefix } = this.wordIds;
+      if (ids.length < n || this.text.length === 0) return 0;
+      const counts = new Map<number, number>();
+      let bestAt = 0;
+      let bestCount = 0;
+      for (let i = 0; i + n <= ids.length; i++) {
+        const key = this.ngramKey(ids, i, n);
+        const c = (counts.get(key) ?? 0) + 1;
+        counts.set(key, c);
+        if (c > bestCount) {
+          bestCount = c;
+          bestAt = i;
+        }
+      }
+      const length = prefix[bestAt + n] - prefix[bestAt] + (n - 1);
+      return bestCount < 2 ? 0 : (bestCount * length) / this.text.length;
+    });
+  }
+
+  /**
+   * Gopher (datatrove's find_all_duplicate): scanning left to right, every n-gram seen before adds
+   * its characters (words joined without spaces) and the scan jumps past it; over the text's length.
+   */
+  dupNgramCharFraction(n: number): number {
+    return this.memo(`dup${n}`, () => {
+      const { ids, prefix } = this.wordIds;
+      if (ids.length < n || this.text.length === 0) return 0;
+      const seen = new Set<number>();
+      let chars = 0;
+      for (let i = 0; i + n <= ids.length; ) {
+        const key = this.ngramKey(ids, i, n);
+        if (seen.has(key)) {
+          chars += prefix[i + n] - prefix[i];
+          i += n;
+        } else {
+          seen.add(key);
+          i++;
+        }
+      }
+      return chars / this.text.length;
+    });
+  }
+
+  endsWithTerminal(line: string): boolean {
+    return TERMINAL.some((p) => line.endsWith(p));
+  }
+}
