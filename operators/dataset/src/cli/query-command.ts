@@ -1,5 +1,5 @@
 import { CliError, UsageError, type RegisterCommand } from '@datanet/pipelines';
-import { formatTable, queryDataset } from '../query/query-dataset.js';
+import { formatTable, queryDataset, type QueryResult } from '../query/query-dataset.js';
 
 /** `datanet query --dataset NAME@N "SQL" [--out FILE]` */
 const register: RegisterCommand = (program, env) => {
@@ -14,7 +14,7 @@ const register: RegisterCommand = (program, env) => {
         throw new UsageError(`--dataset ${opts.dataset}: expected DATANET@VERSION, e.g. medical-qa@3`);
       }
       const { db } = await env.openDb();
-      let result;
+      let result: QueryResult;
       try {
         result = await queryDataset(db, opts.dataset, sql, { out: opts.out });
       } catch (err) {
