@@ -12,6 +12,11 @@ export function printRunSummary(s: RunSummary): void {
     const outs = Object.entries(step.outputs).map(([k, v]) => `${k}=${v.digest.slice(7, 19)}${v.rows !== undefined ? `(${v.rows} rows)` : ''}`).join(' ');
     out(`  ${step.id.padEnd(width)}  ${how.padEnd(9)} attempts=${step.attempts} ${step.durationMs !== null ? formatMs(step.durationMs).padStart(7) : '      -'}  ${step.partitions ? `${step.partitions} partitions  ` : ''}${outs}${step.error && step.status !== 'succeeded' ? `  error: ${step.error.split('\n')[0]}` : ''}`);
   }
+  const summarized = s.steps.filter((x) => x.summary?.length);
+  if (summarized.length) {
+    out('summary:');
+    for (const step of summarized) for (const line of step.summary!) out(`  ${step.id}: ${line}`);
+  }
   if (s.status !== 'succeeded') out(`resume with: datanet resume ${s.runId}`);
 }
 
@@ -27,7 +32,10 @@ export function printRunDetail(run: RunRow, steps: StepRow[], attempts: { step_i
   for (const s of steps) if (s.partition) partitions.set(s.step_id, (partitions.get(s.step_id) ?? 0) + 1);
   for (const s of steps.filter((x) => !x.partition)) {
     out(`  ${s.step_id}: ${s.cached ? 'cached' : s.status}${s.reason ? ` (${s.reason})` : ''}, attempts ${s.attempts}${s.duration_ms !== null ? `, ${formatMs(s.duration_ms)}` : ''}${partitions.has(s.step_id) ? `, ${partitions.get(s.step_id)} partitions` : ''}`);
-    for (const [name, ref] of Object.entries(s.outputs ?? {})) out(`      ${name}: ${ref.kind} ${ref.digest}${ref.meta?.rows !== undefined ? ` (${ref.meta.rows} rows)` : ''}`);
+    for (const [name, ref] of Object.entries(s.outputs ?? {})) {
+      out(`      ${name}: ${ref.kind} ${ref.digest}${ref.meta?.rows !== undefined ? ` (${ref.meta.rows} rows)` : ''}`);
+      for (const line of Array.isArray(ref.meta?.summary) ? (ref.meta.summary as string[]) : []) out(`        ${line}`);
+    }
     for (const a of attempts.filter((x) => x.step_id === s.step_id && !x.partition)) {
       out(`      attempt ${a.attempt}: ${a.status} on ${a.worker ?? '?'}${a.finished_at ? ` (${formatMs(a.finished_at - a.started_at)})` : ''}${a.error ? ` — ${a.error.split('\n')[0]}` : ''}`);
     }

@@ -53,6 +53,8 @@ export interface StepSummary {
   error: string | null;
   partitions?: number;
   outputs: Record<string, { digest: string; kind: string; rows?: number; path: string }>;
+  /** Lines an operator chose to report about its outputs (`meta.summary`), in output order. */
+  summary?: string[];
 }
 
 export interface RunSummary {
@@ -417,6 +419,11 @@ function artifactsExist(outputs: Record<string, ArtifactRef>): boolean {
   return Object.values(outputs).every((a) => existsSync(a.path));
 }
 
+function summaryOf(outputs: Record<string, ArtifactRef> | null): { summary?: string[] } {
+  const lines = Object.values(outputs ?? {}).flatMap((o) => (Array.isArray(o.meta?.summary) ? (o.meta.summary as unknown[]).map(String) : []));
+  return lines.length ? { summary: lines } : {};
+}
+
 export async function summarizeRun(engine: Engine, runId: string, pipeline: string, durationMs: number, status: RunSummary['status'], error?: string): Promise<RunSummary> {
   const rows = (await engine.store.getSteps(runId)).sort((a, b) => (a.started_at ?? Infinity) - (b.started_at ?? Infinity) || a.step_id.localeCompare(b.step_id));
   const partitions = new Map<string, number>();
@@ -433,6 +440,7 @@ export async function summarizeRun(engine: Engine, runId: string, pipeline: stri
       error: r.error,
       ...(partitions.has(r.step_id) ? { partitions: partitions.get(r.step_id) } : {}),
       outputs: Object.fromEntries(Object.entries(r.outputs ?? {}).map(([k, v]) => [k, { digest: v.digest, kind: v.kind, path: v.path, ...(v.meta?.rows !== undefined ? { rows: v.meta.rows as number } : {}) }])),
+      ...summaryOf(r.outputs),
     }));
   return { runId, pipeline, status, error, durationMs, steps };
 }

@@ -9,7 +9,10 @@ export interface ArtifactRef {
   kind: ArtifactKind;
   /** Absolute path of the file or folder in the artifact store. Never write to it. */
   path: string;
-  /** Small facts about the artifact: rows and Arrow schema of a table, file names of a folder. */
+  /**
+   * Small facts about the artifact: rows and Arrow schema of a table, file names of a folder.
+   * `summary: string[]` is printed after a run and by `datanet show` (counts, roots, tx hashes).
+   */
   meta: Record<string, unknown>;
 }
 
