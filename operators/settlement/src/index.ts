@@ -15,3 +15,4 @@ export { readEpochInputs, toAccounts, type EpochInputFiles, type EpochInputs } f
 export { settleEpoch, rewardsFile, treeOf, type SettleOptions, type SettleResult } from './settle/settle-epoch.js';
 export { settlementSettle, settleConfig, resolveEpoch, payoutsTable, type SettleConfig } from './operators/settle-operator.js';
 export { formatUnits } from './operators/statement.js';
+export { rewardStatements, statementsCsv, type RewardStatement } from './cli/reward-statements.js';

@@ -89,3 +89,25 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
     expect(ok.outputs.payouts.table!.numRows).toBe(2);
   });
 });
+
+describe('datanet rewards (core)', () => {
+  it('prints one statement per account with a proof that verifies', async () => {
+    const t = await openTestDb('pglite');
+    try {
+      await runOperator(settlementSettle, {
+        config: { datanet: 'medical-qa', epoch: '2026-11-24@UTC', split },
+        inputs: { attributions: fx.attributions, inferences: fx.inferences },
+        db: t.db,
+      });
+      const { rewardStatements, statementsCsv, verifyRewardProof } = await import('../src/index.js');
+      const all = await rewardStatements(t.db, { epoch: '2026-11-24' });
+      expect(all.length).toBeGreaterThan(10);
+      const one = await rewardStatements(t.db, { epoch: '2026-11-24@UTC', contributor: all[3].account.toUpperCase().replace('0X', '0x') });
+      expect(one).toEqual([all[3]]);
+      expect(verifyRewardProof(one[0].root, BigInt(one[0].epochNumber), { index: one[0].index, account: one[0].account, amount: BigInt(one[0].amount) }, one[0].proof)).toBe(true);
+      expect(statementsCsv(one).split('\n')[1]).toContain(`${one[0].account},${one[0].amount},${one[0].root}`);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -64,10 +64,39 @@ const migrations: Record<string, Migration> = {
 
 export const SETTLEMENT_MIGRATION_TABLE = 'datanet_settlement_migrations';
 
+const LATEST = Object.keys(migrations).sort().at(-1)!;
+const migrated = new WeakSet<Kysely<any>>();
+
 /** Brings the settlement tables up to date; safe to call from every process on start. */
 export async function migrateSettlement(db: Kysely<any>): Promise<void> {
+  if (migrated.has(db)) return;
+  // Fast path without Kysely's introspection, which reads the columns of every table in every
+  // schema and fails when another schema is dropped meanwhile (parallel tests drop theirs).
+  const done = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(SETTLEMENT_MIGRATION_TABLE)} where name = ${LATEST}`
+    .execute(db)
+    .then((r) => r.rows[0].n > 0)
+    .catch(() => false);
+  if (!done) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await runMigrator(db);
+        break;
+      } catch (err) {
+        if (attempt >= 4 || !/does not exist/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+  migrated.add(db);
+}
+
+async function runMigrator(db: Kysely<any>): Promise<void> {
+  // Kysely looks for its migration tables in every schema unless told which: with one schema per
+  // test (or per tenant) it would find another schema's lock table and skip creating its own.
+  const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
   const migrator = new Migrator({
     db,
+    migrationTableSchema: rows[0].s,
     provider: { getMigrations: async () => migrations },
     migrationTableName: SETTLEMENT_MIGRATION_TABLE,
     migrationLockTableName: `${SETTLEMENT_MIGRATION_TABLE}_lock`,
