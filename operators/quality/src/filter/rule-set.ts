@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { loadYamlFile } from '../yaml-file.js';
 import { RULES, RULES_BY_NAME, type QualityRule, type RuleFamily } from './rules.js';
 
 export const FAMILIES = ['gopher', 'gopher_repetition', 'c4', 'fineweb'] as const satisfies readonly RuleFamily[];
@@ -57,28 +56,6 @@ export function resolveRules(layers: { source: string; spec: RuleSetSpec }[]): A
 }
 
 /** Reads a rule-set YAML file, naming the file, line and field of any mistake. */
-export async function loadRuleSetFile(path: string, baseDir: string): Promise<{ source: string; spec: RuleSetSpec }> {
-  const file = isAbsolute(path) ? path : resolve(baseDir, path);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new Error(`quality rule set ${file} cannot be read (ruleSet is resolved against the pipeline's folder ${baseDir})`);
-  }
-  const { LineCounter, parseDocument } = await import('yaml');
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    const at = lines.linePos(e.pos[0]);
-    throw new Error(`${file}:${at.line}:${at.col}: ${e.message.split('\n')[0]}`);
-  }
-  const parsed = RuleSetSpec.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
-    const at = node?.range ? lines.linePos(node.range[0]) : { line: 1, col: 1 };
-    throw new Error(`${file}:${at.line}:${at.col}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return { source: file, spec: parsed.data };
+export function loadRuleSetFile(path: string, baseDir: string): Promise<{ source: string; spec: RuleSetSpec }> {
+  return loadYamlFile(path, baseDir, RuleSetSpec, 'quality rule set');
 }
