@@ -1,6 +1,6 @@
 // An operator written outside the operator packages and loaded with `plugins:` in a pipeline or a
 // profile: nothing in datanet registers it. Copy this file to start your own operator.
-import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
 
@@ -33,8 +33,8 @@ export const wordCount = defineOperator({
     await ctx.output('table').writeTable(
       new Table({
         [ctx.config.idColumn]: vectorFromArray(outIds, new Utf8()),
-        words: vectorFromArray(words, new Int32()),
-        unique_ratio: vectorFromArray(unique, new Float64()),
+        words: makeVector(words),
+        unique_ratio: makeVector(unique),
       }),
     );
   },
