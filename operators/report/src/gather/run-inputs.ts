@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import { parse as parseYaml } from 'yaml';
+import type { ReportInputs, TableSource } from './table-inputs.js';
+
+/** No run to report on, or a run whose artifacts are gone: the CLI exits with 1. */
+export class QualityReportError extends Error {
+  override name = 'QualityReportError';
+}
+
+interface ArtifactLike {
+  path: string;
+  kind?: string;
+}
+
+export interface ReportStep {
+  stepId: string;
+  /** Operator type from the run's pipeline spec (`ingest.submissions`, `dedupe.minhash`...), or null if unknown. */
+  uses: string | null;
+  outputs: Record<string, ArtifactLike>[];
+}
+
+export interface ReportRun {
+  runId: string;
+  pipeline: string;
+  createdAt: number;
+  status: string;
+  steps: ReportStep[];
+  /** Why this run was picked (shown to the steward). */
+  chosenBecause: string;
+}
+
+const RELEVANT = /^(ingest|dedupe|quality)\./;
+
+/**
+ * The run to report on: the given id (or unique id prefix), else the newest run with intake,
+ * dedupe or quality steps that finished with outputs, preferring runs whose pipeline or parameters
+ * name the Datanet (a run store may hold runs of several Datanets).
+ */
+export async function findReportRun(db: Kysely<any>, req: { datanet: string; runId?: string }): Promise<ReportRun> {
+  if (req.runId) {
+    const rows = await db.selectFrom('runs').selectAll().where('id', 'like', `${req.runId.replace(/[%_\\]/g, '\\$&')}%`).limit(3).execute();
+    if (!rows.length) throw new QualityReportError(`no run "${req.runId}" in the run store; \`datanet runs\` lists the runs`);
+    if (rows.length > 1) throw new QualityReportError(`run id prefix "${req.runId}" is ambiguous (${rows.map((r) => r.id).join(', ')}); give more characters`);
+    const run = await loadRun(db, rows[0], 'named by --run');
+    if (!run.steps.some((s) => s.outputs.length)) throw new QualityReportError(`run ${run.runId} (${run.pipeline}) has no finished ingest, dedupe or quality step to report on`);
+    return run;
+  }
+  const rows = await db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(200).execute();
+  let fallback: ReportRun | undefined;
+  for (const row of rows) {
+    const uses = stepTypes(row.spec_yaml);
+    if (![...uses.values()].some((u) => RELEVANT.test(u))) continue;
+    const mentions = String(row.spec_yaml).includes(req.datanet) || JSON.stringify(row.params ?? {}).includes(req.datanet);
+    if (!mentions && fallback) continue;
+    const run = await loadRun(db, row, mentions ? `newest run naming Datanet ${req.datanet}` : `newest run with intake, dedupe or quality steps (none names ${req.datanet})`);
+    if (!run.steps.some((s) => s.outputs.length)) continue;
+    if (mentions) return run;
+    fallback ??= run;
+  }
+  if (fallback) return fallback;
+  throw new QualityReportError(
+    `no run with finished ingest, dedupe or quality steps in the run store${rows.length ? ` (looked at ${rows.length} runs)` : ''}; run the intake pipeline first, or pass --run RUN_ID`,
+  );
+}
+
+async function loadRun(db: Kysely<any>, row: Record<string, any>, chosenBecause: string): Promise<ReportRun> {
+  const uses = stepTypes(row.spec_yaml);
+  const stepRows = await db.selectFrom('steps').selectAll().where('run_id', '=', row.id).orderBy('step_id').orderBy('partition').execute();
+  const byStep = new Map<string, Record<string, any>[]>();
+  for (const s of stepRows) byStep.set(s.step_id, [...(byStep.get(s.step_id) ?? []), s]);
+  const steps: ReportStep[] = [];
+  for (const [stepId, parts] of byStep) {
+    const type = uses.get(stepId) ?? null;
+    if (type !== null && !RELEVANT.test(type)) continue;
+    const done = parts.filter((p) => p.status === 'succeeded' && p.outputs);
+    // A fanned-out step may also record its merged outputs on the '' partition: prefer those.
+    const whole = done.filter((p) => p.partition === '');
+    const outputs = (whole.length ? whole : done).map((p) => json(p.outputs) as Record<string, ArtifactLike>);
+    if (type === null && !outputs.some((o) => o.accepted || o.duplicates || o.rejected)) continue;
+    steps.push({ stepId, uses: type, outputs });
+  }
+  return { runId: row.id, pipeline: row.pipeline, createdAt: Number(row.created_at), status: row.status, steps, chosenBecause };
+}
+
+function json(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+/** step id -> operator type, from the pipeline YAML stored with the run. */
+function stepTypes(specYaml: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    const doc = parseYaml(String(specYaml ?? '')) as { steps?: Record<string, { uses?: unknown }> } | null;
+    for (const [id, step] of Object.entries(doc?.steps ?? {})) if (typeof step?.uses === 'string') out.set(id, step.uses);
+  } catch {
+    // An unreadable spec leaves the types unknown; steps are then recognised by their port names.
+  }
+  return out;
+}
+
+/** Maps a run's steps to report inputs by operator type (or, when unknown, by output port names). */
+export async function inputsFromRun(run: ReportRun): Promise<{ inputs: ReportInputs; notes: string[] }> {
+  const inputs: Required<Pick<ReportInputs, 'accepted' | 'rejections' | 'duplicates' | 'qualityRejected' | 'qualityScores' | 'qualityReports'>> = {
+    accepted: [],
+    rejections: [],
+    duplicates: [],
+    qualityRejected: [],
+    qualityScores: [],
+    qualityReports: [],
+  };
+  const notes: string[] = [];
+  const add = (list: TableSource[], step: ReportStep, a: ArtifactLike | undefined, label?: string) => {
+    if (!a) return;
+    if (!existsSync(a.path)) {
+      notes.push(`step ${step.stepId}: artifact ${a.path} is missing (state folder moved or cleaned?); left out`);
+      return;
+    }
+    list.push({ path: a.path, label });
+  };
+  for (const step of run.steps) {
+    const type = step.uses ?? '';
+    for (const o of step.outputs) {
+      if (type.startsWith('ingest.') || (!type && o.accepted)) {
+        add(inputs.accepted, step, o.accepted);
+        add(inputs.rejections, step, o.rejections);
+      } else if (type.startsWith('dedupe.') || (!type && o.duplicates)) {
+        const label = type === 'dedupe.exact' ? 'exact_duplicate' : type === 'dedupe.minhash' ? 'near_duplicate' : 'duplicate';
+        add(inputs.duplicates, step, o.duplicates, label);
+      } else if (type === 'quality.filter' || (!type && o.rejected)) {
+        add(inputs.qualityRejected, step, o.rejected);
+        add(inputs.qualityScores, step, o.scores);
+        if (o.report && existsSync(o.report.path)) inputs.qualityReports.push(JSON.parse(await readFile(o.report.path, 'utf8')));
+      }
+    }
+  }
+  return { inputs, notes };
+}
