@@ -54,8 +54,7 @@ export const tableRead = defineOperator({
     }[format];
     const cols = ctx.config.columns?.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ') ?? (fname ? '* exclude (filename)' : '*');
     const withName = ctx.config.filenameColumn ? `, ${format === 'text' ? 'path' : 'filename'} as "${ctx.config.filenameColumn.replace(/"/g, '""')}"` : '';
-    let select = `select ${cols}${withName} from ${source}`;
-    if (ctx.config.where) select = `select * from (${select}) where ${ctx.config.where}`;
+    let select = `select ${cols}${withName} from ${source}${ctx.config.where ? ` where ${ctx.config.where}` : ''}`;
     if (ctx.config.limit) select += ` limit ${ctx.config.limit}`;
     const out = join(ctx.workDir, 'table.parquet');
     const { DuckDBInstance } = await import('@duckdb/node-api');
