@@ -21,6 +21,8 @@ export interface BuildDatasetOptions {
   rowGroupSize?: number;
   /** DuckDB threads; the output bytes do not depend on it (ORDER BY fixes the row order). */
   threads?: number;
+  /** Called after each phase with its wall time, for logs and benchmarks. */
+  onPhase?: (phase: string, ms: number) => void;
 }
 
 export interface BuiltDataset {
@@ -48,6 +50,12 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
   if (!(options.evalFraction >= 0 && options.evalFraction < 1)) {
     throw new Error(`evalFraction must be in [0, 1), got ${options.evalFraction}`);
   }
+  let last = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    options.onPhase?.(name, now - last);
+    last = now;
+  };
   const db = await DuckDbSession.open({ threads: options.threads });
   const spill = join(options.outDir, '.duckdb-tmp');
   try {
@@ -68,10 +76,13 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       ].join(', ')} FROM contributions`,
       { salt: options.salt },
     );
+    phase('stage');
     await checkContributions(db, select, input);
+    phase('check');
 
     const parquetPath = join(options.outDir, DATASET_FILE);
     const contributions = await sortedPairs(db);
+    phase('pairs');
     // DuckDB writes the Parquet on its own threads while this thread hashes the Merkle tree.
     const copying = db.copyToParquet(`SELECT ${outputs.join(', ')} FROM staged ORDER BY contribution_id`, parquetPath, {
       rowGroupSize: options.rowGroupSize ?? 100_000,
@@ -90,12 +101,15 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     } finally {
       await copying.catch(() => undefined); // never leave a COPY running behind a thrown error
     }
+    phase('merkle');
     const rows = await copying;
+    phase('copy (after merkle)');
     const splits = await db.all<{ split: string; n: number }>(
       'SELECT split, count(*) AS n FROM staged GROUP BY split',
     );
     const count = (s: string) => splits.find((r) => r.split === s)?.n ?? 0;
     const digest = await sha256File(parquetPath);
+    phase('digest');
     const manifest: DatasetManifest = {
       format: MANIFEST_FORMAT,
       datanet: options.datanet,

@@ -73,6 +73,7 @@ export const datasetBuild = defineOperator({
       salt: c.salt,
       leafEncoding: c.leafEncoding,
       rowGroupSize: c.rowGroupSize,
+      onPhase: (phase, ms) => ctx.logger.debug(`dataset.build ${phase}`, { ms: Math.round(ms) }),
     });
     ctx.signal.throwIfAborted();
     const { manifest } = built;
