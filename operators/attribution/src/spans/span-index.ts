@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import { readManifest, type IndexManifest } from '../index-build/build-index.js';
+import { Shard } from '../index-build/shard-files.js';
+
+export interface SpanOccurrences {
+  /** Occurrences in the whole index. */
+  count: number;
+  /** Hits per contribution among the first `maxOccurrences` occurrences (suffix-array order). */
+  hits: Map<string, { contributor: string; hits: number }>;
+  /** Occurrences that were looked at (<= maxOccurrences). */
+  sampled: number;
+}
+
+export interface MatchedSpan {
+  /** Token positions [start, end) in the query. */
+  start: number;
+  end: number;
+  occurrences: SpanOccurrences;
+}
+
+interface ShardMatch {
+  len: number;
+  lo: Int32Array;
+  hi: Int32Array;
+}
+
+/**
+ * A span index opened for queries: shards load their files on first use and stay in memory, so
+ * repeated queries cost binary searches only.
+ */
+export class SpanIndex {
+  readonly shards: Shard[];
+  private readonly excluded: Set<string>;
+
+  private constructor(
+    readonly dir: string,
+    readonly manifest: IndexManifest,
+  ) {
+    this.shards = manifest.shards.map((s) => new Shard(join(dir, s.name)));
+    this.excluded = new Set(manifest.excluded);
+  }
+
+  static open(dir: string): SpanIndex {
+    return new SpanIndex(dir, readManifest(dir));
+  }
+
+  get words(): number {
+    return this.manifest.words;
+  }
+
+  /** Longest prefix of q[i..] found in one shard, with the suffix-array range at each depth. */
+  private matchIn(shard: Shard, q: Int32Array, i: number, ranges: ShardMatch): void {
+    const { tokens, sa } = shard.data;
+    let lo = 0;
+    let hi = sa.length;
+    let d = 0;
+    for (; i + d < q.length; d++) {
+      const c = q[i + d];
+      if (c < 0) break;
+      // First suffix in [lo, hi) whose symbol at depth d is >= c, then the first that is > c.
+      let a = lo;
+      let b = hi;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (tokens[sa[mid] + d] < c) a = mid + 1;
+        else b = mid;
+      }
+      const l2 = a;
+      b = hi;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (tokens[sa[mid] + d] <= c) a = mid + 1;
+        else b = mid;
+      }
+      if (a === l2) break;
+      lo = l2;
+      hi = a;
+      ranges.lo[d + 1] = lo;
+      ranges.hi[d + 1] = hi;
+    }
+    ranges.len = d;
+  }
+
+  /**
+   * Maximal spans of the query (token hashes) that occur in the index and are at least `minTokens`
+   * long, in the manner of infini-gram / OLMoTrace: from each position the longest match is found
+   * by narrowing the suffix-array range one token at a time; a span is kept unless the span from an
+   * earlier position already covers it.
+   */
+  findSpans(query: Uint32Array, opts: { minTokens: number; maxOccurrences?: number }): MatchedSpan[] {
+    const maxOcc = opts.maxOccurrences ?? 256;
+    const m = query.length;
+    const perShard = this.shards.map((shard) => {
+      const q = new Int32Array(m);
+      for (let i = 0; i < m; i++) q[i] = shard.symbolOf(query[i]);
+      return q;
+    });
+    const matches = this.shards.map(() => ({ len: 0, lo: new Int32Array(m + 1), hi: new Int32Array(m + 1) }));
+    const spans: MatchedSpan[] = [];
+    let coveredTo = 0;
+    for (let i = 0; i < m; i++) {
+      let best = 0;
+      this.shards.forEach((shard, s) => {
+        this.matchIn(shard, perShard[s], i, matches[s]);
+        if (matches[s].len > best) best = matches[s].len;
+      });
+      if (best < opts.minTokens || i + best <= coveredTo) continue;
+      coveredTo = i + best;
+      const occ: SpanOccurrences = { count: 0, hits: new Map(), sampled: 0 };
+      this.shards.forEach((shard, s) => {
+        const r = matches[s];
+        if (r.len < best) return;
+        const lo = r.lo[best];
+        const hi = r.hi[best];
+        occ.count += hi - lo;
+        const { sa, docContrib, contributions } = shard.data;
+        for (let x = lo; x < hi && occ.sampled < maxOcc; x++) {
+          const [id, contributor] = contributions[docContrib[shard.docAt(sa[x])]];
+          occ.sampled++;
+          if (this.excluded.has(id)) continue;
+          const h = occ.hits.get(id);
+          if (h) h.hits++;
+          else occ.hits.set(id, { contributor, hits: 1 });
+        }
+      });
+      spans.push({ start: i, end: i + best, occurrences: occ });
+    }
+    return spans;
+  }
+
+  /** Occurrences of an exact token sequence (for tests and the CLI). */
+  count(query: Uint32Array): number {
+    let total = 0;
+    this.shards.forEach((shard) => {
+      const q = Int32Array.from(query, (h) => shard.symbolOf(h));
+      const r = { len: 0, lo: new Int32Array(query.length + 1), hi: new Int32Array(query.length + 1) };
+      this.matchIn(shard, q, 0, r);
+      if (r.len === query.length && query.length > 0) total += r.hi[query.length] - r.lo[query.length];
+    });
+    return total;
+  }
+}
