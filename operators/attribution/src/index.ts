@@ -5,3 +5,7 @@ export { buildSpanIndex, readManifest, INDEX_FORMAT, type IndexManifest, type In
 export { Shard, MAX_SHARD_POSITIONS, type ShardMeta } from './index-build/shard-files.js';
 export { SpanIndex, type MatchedSpan, type SpanOccurrences } from './spans/span-index.js';
 export { attributeText, spanWeight, DEFAULT_SPAN_OPTIONS, type SpanOptions, type ContributionScore, type EvidenceSpan } from './spans/attribute-spans.js';
+export { attributionIndex, indexConfig } from './operators/index-operator.js';
+export { attributionSpans, spansConfig, attributionTable, ATTRIBUTION_COLUMNS, type AttributionRow } from './operators/spans-operator.js';
+export { datasetRows } from './operators/dataset-rows.js';
+export { attributeOutput, formatEvidence } from './cli/attribute-output.js';
