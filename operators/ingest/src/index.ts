@@ -12,3 +12,6 @@ export { signSubmission, checkSignature, submissionId } from './signing/sign-sub
 export { loadKeyFile, KEY_PASSWORD_ENV } from './signing/load-key.js';
 export * from './validate/reason-codes.js';
 export { unsafeNameReason } from './validate/safe-name.js';
+export { ingestMedquad, ingestMedquadConfig } from './medquad/medquad-operator.js';
+export { submitMedquad, readMedquad, medquadDemoWallet, MEDQUAD_DEMO_SEED } from './medquad/medquad-submitter.js';
+export type { MedquadSubmitOptions, MedquadSubmission } from './medquad/medquad-submitter.js';

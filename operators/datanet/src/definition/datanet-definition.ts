@@ -28,7 +28,17 @@ export const RecordSchemaSchema = z
       .min(1)
       .describe('fields joined (blank line between) into the `text` column and hashed into the contribution id'),
   })
-  .strict();
+  .strict()
+  // Checked here rather than on the whole definition so they are reported with every other error.
+  .superRefine((r, ctx) => {
+    const names = new Set(r.fields.map((f) => f.name));
+    r.textFields.forEach((t, i) => {
+      if (!names.has(t)) ctx.addIssue({ code: 'custom', path: ['textFields', i], message: `textFields names "${t}", which is not one of the fields (${[...names].join(', ')})` });
+    });
+    r.fields.forEach((f, i) => {
+      if ((RESERVED_COLUMNS as readonly string[]).includes(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `field "${f.name}" clashes with a provenance column; rename it` });
+    });
+  });
 
 export const LimitsSchema = z
   .object({
@@ -37,7 +47,11 @@ export const LimitsSchema = z
     dailyBytesPerDatanet: z.int().min(1).optional().describe('bytes the whole Datanet accepts per day'),
     dailyFilesPerContributor: z.int().min(1).optional().describe('files one contributor may have accepted per day'),
     maxFileBytes: z.int().min(1).optional().describe('largest accepted file; defaults to dailyBytesPerContributor'),
-    resetTimezone: z.string().default('UTC').describe('IANA time zone whose midnight starts a new day for the daily limits'),
+    resetTimezone: z
+      .string()
+      .refine(isTimeZone, { error: (iss) => `"${String(iss.input)}" is not an IANA time zone (e.g. UTC, Europe/Paris)` })
+      .default('UTC')
+      .describe('IANA time zone whose midnight starts a new day for the daily limits'),
   })
   .strict();
 
@@ -98,21 +112,16 @@ export const DatanetDefinitionSchema = z
     if (structured.length > 0 && !d.recordSchema) {
       ctx.addIssue({ code: 'custom', path: ['recordSchema'], message: `formats ${structured.join(', ')} need a recordSchema (fields and textFields)` });
     }
-    if (d.recordSchema) {
-      const names = new Set(d.recordSchema.fields.map((f) => f.name));
-      d.recordSchema.textFields.forEach((t, i) => {
-        if (!names.has(t)) ctx.addIssue({ code: 'custom', path: ['recordSchema', 'textFields', i], message: `textFields names "${t}", which is not one of the fields (${[...names].join(', ')})` });
-      });
-      for (const reserved of RESERVED_COLUMNS) {
-        if (names.has(reserved)) ctx.addIssue({ code: 'custom', path: ['recordSchema', 'fields'], message: `field "${reserved}" clashes with a provenance column; rename it` });
-      }
-    }
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: d.limits.resetTimezone });
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['limits', 'resetTimezone'], message: `"${d.limits.resetTimezone}" is not an IANA time zone (e.g. UTC, Europe/Paris)` });
-    }
   });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Columns every accepted-records table has besides the record fields. */
 export const RESERVED_COLUMNS = [

@@ -1,4 +1,4 @@
-import { Int32, Int64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Table, Utf8, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
 import type { ColumnType, TableSchemaSpec } from '@datanet/pipelines';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
 
@@ -84,7 +84,7 @@ export function rejectionsTable(rows: RejectionTableRow[]): Table {
 }
 
 function column(values: unknown[], type: ColumnType): Vector {
-  if (type === 'int64') return vectorFromArray(BigInt64Array.from(values.map((v) => BigInt(v as number))), new Int64());
-  if (type === 'int32') return vectorFromArray(Int32Array.from(values as number[]), new Int32());
+  if (type === 'int64') return makeVector(BigInt64Array.from(values.map((v) => BigInt(v as number))));
+  if (type === 'int32') return makeVector(Int32Array.from(values as number[]));
   return vectorFromArray(values as (string | null)[], new Utf8());
 }

@@ -29,6 +29,13 @@ export const ingestSubmissions = defineOperator({
   description:
     "Reads a Datanet's inbox of signed submissions, verifies signatures and nonces, applies the daily limits atomically and format validation, records contributions and rejections in the registry, and outputs the accepted records and the rejections.",
   config: ingestSubmissionsConfig,
+  inputs: {
+    submitted: {
+      kind: 'table',
+      optional: true,
+      description: 'what an upstream submitter step wrote into the inbox (e.g. ingest.medquad); wiring it orders the steps and keys the cache on it',
+    },
+  },
   outputs: {
     accepted: {
       kind: 'table',

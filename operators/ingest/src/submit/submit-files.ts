@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Signer } from 'ethers';
@@ -27,6 +28,8 @@ export interface SubmitOptions {
   timestamp?: number;
   /** Decimal nonce (default: 128 random bits, so two submitters never collide). */
   nonce?: string;
+  /** When the same signed submission is already in the inbox, leave it (deterministic re-submits). */
+  skipExisting?: boolean;
 }
 
 export interface Submitted {
@@ -34,6 +37,8 @@ export interface Submitted {
   entry: string;
   dir: string;
   signed: SignedSubmission;
+  /** False when skipExisting found the entry already there. */
+  written: boolean;
 }
 
 /** Refused before anything is written: too many files, an unsafe name, an unreadable file. */
@@ -81,6 +86,7 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
   const signed = await signSubmission(o.signer, { datanet: o.definition.id, contributor, nonce, timestamp, files });
   const id = submissionId(signed);
   const entry = `${new Date(timestamp).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
+  if (o.skipExisting && existsSync(join(o.inbox, entry, SUBMISSION_FILE))) return { submissionId: id, entry, dir: join(o.inbox, entry), signed, written: false };
   return writeEntry(o.inbox, entry, signed, loaded, id);
 }
 
@@ -103,5 +109,5 @@ export async function writeEntry(
     await rm(tmp, { recursive: true, force: true });
     throw e;
   }
-  return { submissionId: id, entry, dir, signed: signed as SignedSubmission };
+  return { submissionId: id, entry, dir, signed: signed as SignedSubmission, written: true };
 }

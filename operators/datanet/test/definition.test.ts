@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@datanet/pipelines/testing';
+import { DatanetDefinitionError, MIB, datanetJsonSchemaText, loadDatanetDefinition, parseDatanetYaml, resolveDatanetPath } from '../src/index.js';
+
+const DIR = join(REPO_ROOT, 'configs', 'datanets');
+
+describe('Datanet definitions', () => {
+  it('the committed JSON Schema is what the zod schema generates (run `npm run schema` in operators/datanet if this fails)', () => {
+    expect(readFileSync(join(DIR, 'datanet.schema.json'), 'utf8')).toBe(datanetJsonSchemaText());
+  });
+
+  it('every committed Datanet YAML loads; medical-qa has the design limits and the Q&A record schema', () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml'));
+    expect(files).toContain('medical-qa.yaml');
+    for (const f of files) loadDatanetDefinition(join(DIR, f));
+    const d = loadDatanetDefinition(join(DIR, 'medical-qa.yaml'));
+    expect(d.limits).toEqual({ dailyBytesPerContributor: 10 * MIB, filesPerSubmission: 20, resetTimezone: 'UTC' });
+    expect(d.recordSchema!.textFields).toEqual(['question', 'answer']);
+    expect(resolveDatanetPath('medical-qa', join(REPO_ROOT, 'configs', 'pipelines'))).toBe(join(DIR, 'medical-qa.yaml'));
+  });
+
+  it('applies defaults for limits', () => {
+    const d = parseDatanetYaml('apiVersion: datanet/v1\nkind: Datanet\nid: notes\ndomain: misc\nformats: [txt]\nlicences: [CC0-1.0]\n');
+    expect(d.limits.dailyBytesPerContributor).toBe(10 * 1024 * 1024);
+    expect(d.limits.filesPerSubmission).toBe(20);
+    expect(d.standing).toEqual({ prior: 10, revokePenalty: 5 });
+  });
+
+  it('reports every error at once as file:line:col', () => {
+    const yaml = [
+      'apiVersion: datanet/v1',
+      'kind: Datanet',
+      'id: Bad Id',
+      'domain: medicine',
+      'formats: [jsonl, exe]',
+      'licences: [CC-BY-4.0]',
+      'limits:',
+      '  dailyBytesPerContributor: -1',
+      '  resetTimezone: Mars/Olympus',
+      'recordSchema:',
+      '  fields: [{ name: question }]',
+      '  textFields: [answer]',
+      'colour: blue',
+    ].join('\n');
+    let error: DatanetDefinitionError | undefined;
+    try {
+      parseDatanetYaml(yaml, 'bad.yaml');
+    } catch (e) {
+      error = e as DatanetDefinitionError;
+    }
+    expect(error).toBeInstanceOf(DatanetDefinitionError);
+    const lines = error!.message.split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:3:5: id: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:5:18: formats\.1: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:8:29: limits\.dailyBytesPerContributor: /));
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:12:16: recordSchema\.textFields\.0: textFields names "answer"/));
+    expect(lines).toContainEqual('bad.yaml:13:1: document: unknown field(s) "colour"');
+    expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:9:18: limits\.resetTimezone: "Mars\/Olympus" is not an IANA time zone/));
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    expect(() => parseDatanetYaml('id: [unclosed\n', 'broken.yaml')).toThrow(/^broken\.yaml:\d+:\d+: /);
+  });
+});

@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { Wallet, id as keccakText } from 'ethers';
+import type { DatanetDefinition } from '@datanet/datanet';
+import { submitFiles } from '../submit/submit-files.js';
+
+/**
+ * DEMO KEYS ONLY. Each MedQuAD source site becomes a contributor whose private key is
+ * keccak256("<seed>:<source>"): anyone who knows the seed can sign as these contributors. They
+ * exist so the demo is reproducible; never use them for anything of value.
+ */
+export const MEDQUAD_DEMO_SEED = 'datanet-medquad-demo';
+
+/** Fields of a MedQuAD line that go into the submitted JSONL records. */
+const FIELDS = ['question', 'answer', 'source', 'focus', 'qtype', 'url'] as const;
+
+export function medquadDemoWallet(source: string, seed = MEDQUAD_DEMO_SEED): Wallet {
+  return new Wallet(keccakText(`${seed}:${source}`));
+}
+
+export interface MedquadSubmitOptions {
+  /** `medquad_with_answers.jsonl.gz` or a `.jsonl` sample. */
+  corpus: string;
+  definition: DatanetDefinition;
+  inbox: string;
+  seed?: string;
+  recordsPerFile?: number;
+  /** At most this many records per source (quick demos); all by default. */
+  limitPerSource?: number;
+  /** Signing time of the first submission (ms); later ones follow by one ms. Fixed by default so re-runs sign the same bytes. */
+  timestamp?: number;
+  licence?: string;
+}
+
+export interface MedquadSubmission {
+  source: string;
+  contributor: string;
+  entry: string;
+  submissionId: string;
+  files: number;
+  records: number;
+  bytes: number;
+  /** False when the same signed submission was already in the inbox. */
+  written: boolean;
+}
+
+/**
+ * Signs MedQuAD into a Datanet inbox: one contributor per source site (deterministic demo keys),
+ * JSONL files of `recordsPerFile` records, at most `filesPerSubmission` files per submission.
+ * Everything is deterministic (keys, nonces, timestamps, and ECDSA signatures, which ethers
+ * derives per RFC 6979), so a re-run finds its entries already there and writes nothing.
+ *
+ * The daily byte cap is checked up front: every MedQuAD site fits in 10 MiB a day (the largest,
+ * GARD, is about 8 MiB of JSONL), so the whole corpus is submitted on one day with the design's
+ * default limits. A corpus that does not fit fails here with the numbers, rather than being cut
+ * at intake.
+ */
+export async function submitMedquad(o: MedquadSubmitOptions): Promise<MedquadSubmission[]> {
+  const seed = o.seed ?? MEDQUAD_DEMO_SEED;
+  const perFile = o.recordsPerFile ?? 250;
+  const licence = o.licence ?? 'CC-BY-4.0';
+  if (!o.definition.licences.includes(licence)) throw new Error(`Datanet ${o.definition.id} does not accept licence ${licence} (MedQuAD is CC-BY-4.0)`);
+  const bySource = await readMedquad(o.corpus, o.limitPerSource);
+  const base = o.timestamp ?? Date.UTC(2026, 0, 1);
+  const out: MedquadSubmission[] = [];
+  let tick = 0;
+  for (const [source, rows] of bySource) {
+    const signer = medquadDemoWallet(source, seed);
+    const files: { name: string; bytes: Uint8Array; records: number }[] = [];
+    for (let i = 0; i < rows.length; i += perFile) {
+      const chunk = rows.slice(i, i + perFile);
+      const text = chunk.map((r) => JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])))).join('\n') + '\n';
+      files.push({ name: `${source}-${String(i / perFile + 1).padStart(4, '0')}.jsonl`, bytes: new TextEncoder().encode(text), records: chunk.length });
+    }
+    const total = files.reduce((n, f) => n + f.bytes.length, 0);
+    const cap = o.definition.limits.dailyBytesPerContributor;
+    if (total > cap) {
+      throw new Error(
+        `MedQuAD source ${source} is ${total} bytes of JSONL, over Datanet ${o.definition.id}'s dailyBytesPerContributor (${cap}); ` +
+          `raise limits.dailyBytesPerContributor in its YAML or submit with limitPerSource and run intake on successive days`,
+      );
+    }
+    const per = o.definition.limits.filesPerSubmission;
+    for (let s = 0; s < files.length; s += per) {
+      const batch = files.slice(s, s + per);
+      const nonce = BigInt(keccakText(`${seed}:${source}:nonce:${s / per}`)).toString();
+      const submitted = await submitFiles({
+        definition: o.definition, inbox: o.inbox, signer, files: batch, licence, consent: o.definition.consent.required,
+        timestamp: base + tick++, nonce, skipExisting: true,
+      });
+      out.push({
+        source, contributor: signer.address, entry: submitted.entry, submissionId: submitted.submissionId, files: batch.length,
+        records: batch.reduce((n, f) => n + f.records, 0), bytes: batch.reduce((n, f) => n + f.bytes.length, 0), written: submitted.written,
+      });
+    }
+  }
+  return out;
+}
+
+type MedquadRow = Partial<Record<(typeof FIELDS)[number], string>>;
+
+/** Reads MedQuAD lines grouped by `source`, sources in order of first appearance. */
+export async function readMedquad(path: string, limitPerSource?: number): Promise<Map<string, MedquadRow[]>> {
+  if (!existsSync(path)) throw new Error(`MedQuAD corpus ${path} not found; pass the path of medquad_with_answers.jsonl.gz (see ../shared/corpora/medquad)`);
+  let bytes = await readFile(path);
+  if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
+  const groups = new Map<string, MedquadRow[]>();
+  bytes.toString('utf8').split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: MedquadRow;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new Error(`${path}:${i + 1}: not a JSON line`);
+    }
+    if (!row.source) throw new Error(`${path}:${i + 1}: no "source" field, so the contributor is unknown`);
+    const list = groups.get(row.source) ?? [];
+    if (limitPerSource === undefined || list.length < limitPerSource) list.push(row);
+    groups.set(row.source, list);
+  });
+  return groups;
+}
+
