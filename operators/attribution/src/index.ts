@@ -9,3 +9,5 @@ export { attributionIndex, indexConfig } from './operators/index-operator.js';
 export { attributionSpans, spansConfig, attributionTable, ATTRIBUTION_COLUMNS, type AttributionRow } from './operators/spans-operator.js';
 export { datasetRows } from './operators/dataset-rows.js';
 export { attributeOutput, formatEvidence } from './cli/attribute-output.js';
+export { tracInAttribution, type GradientSource, type CheckpointGradients, type TrainingText, type InfluenceScore } from './influence/tracin.js';
+export { attributionInfluence, influenceConfig } from './operators/influence-operator.js';
