@@ -62,23 +62,25 @@ export class MinHasher {
     const shingles = this.shingler.shingle(bytes, start, end);
     const n = shingles.length;
     // Permutation-outer order keeps a_j, b_j and the running minimum in registers while the
-    // shingles stream through the cache; two shingles per step halve the loop overhead.
+    // shingles stream through the cache; two shingles per step halve the loop overhead. Values
+    // stay int32 (sign bit flipped so signed order equals unsigned order): V8 keeps them in
+    // integer registers, where uint32 values above 2^31 would fall back to doubles.
     const odd = n & 1;
     for (let j = 0; j < P; j++) {
-      const aj = a[j];
-      const bj = b[j];
-      let min = 0xffffffff;
+      const aj = a[j] | 0;
+      const bj = (b[j] ^ 0x80000000) | 0;
+      let min = 0x7fffffff;
       for (let s = 0; s < n - odd; s += 2) {
-        const v0 = (Math.imul(aj, shingles[s]) + bj) >>> 0;
-        const v1 = (Math.imul(aj, shingles[s + 1]) + bj) >>> 0;
+        const v0 = (Math.imul(aj, shingles[s]) + bj) | 0;
+        const v1 = (Math.imul(aj, shingles[s + 1]) + bj) | 0;
         if (v0 < min) min = v0;
         if (v1 < min) min = v1;
       }
       if (odd) {
-        const v = (Math.imul(aj, shingles[n - 1]) + bj) >>> 0;
+        const v = (Math.imul(aj, shingles[n - 1]) + bj) | 0;
         if (v < min) min = v;
       }
-      sig[at + j] = min;
+      sig[at + j] = min ^ 0x80000000;
     }
     return n > 0;
   }
