@@ -31,8 +31,6 @@ export interface ReportRun {
   chosenBecause: string;
 }
 
-const RELEVANT = /^(ingest|dedupe|quality)\./;
-
 /**
  * The run to report on: the given id (or unique id prefix), else the newest run with intake,
  * dedupe or quality steps that finished with outputs, preferring runs whose pipeline or parameters
@@ -50,8 +48,6 @@ export async function findReportRun(db: Kysely<any>, req: { datanet: string; run
   const rows = await db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(200).execute();
   let fallback: ReportRun | undefined;
   for (const row of rows) {
-    const uses = stepTypes(row.spec_yaml);
-    if (![...uses.values()].some((u) => RELEVANT.test(u))) continue;
     const mentions = String(row.spec_yaml).includes(req.datanet) || JSON.stringify(row.params ?? {}).includes(req.datanet);
     if (!mentions && fallback) continue;
     const run = await loadRun(db, row, mentions ? `newest run naming Datanet ${req.datanet}` : `newest run with intake, dedupe or quality steps (none names ${req.datanet})`);
@@ -73,15 +69,26 @@ async function loadRun(db: Kysely<any>, row: Record<string, any>, chosenBecause:
   const steps: ReportStep[] = [];
   for (const [stepId, parts] of byStep) {
     const type = uses.get(stepId) ?? null;
-    if (type !== null && !RELEVANT.test(type)) continue;
     const done = parts.filter((p) => p.status === 'succeeded' && p.outputs);
     // A fanned-out step may also record its merged outputs on the '' partition: prefer those.
     const whole = done.filter((p) => p.partition === '');
     const outputs = (whole.length ? whole : done).map((p) => json(p.outputs) as Record<string, ArtifactLike>);
-    if (type === null && !outputs.some((o) => o.accepted || o.duplicates || o.rejected)) continue;
+    if (!outputs.some((o) => stageOf(type, o))) continue;
     steps.push({ stepId, uses: type, outputs });
   }
   return { runId: row.id, pipeline: row.pipeline, createdAt: Number(row.created_at), status: row.status, steps, chosenBecause };
+}
+
+/**
+ * What a step contributes to the report: by operator type, or by the shape of its outputs, so
+ * intake, dedupe or quality operators from other packages and plugins are recognised too.
+ */
+function stageOf(type: string | null, o: Record<string, ArtifactLike>): 'intake' | 'dedupe' | 'quality' | null {
+  const t = type ?? '';
+  if (t.startsWith('ingest.') || (o.accepted && o.rejections)) return 'intake';
+  if (t.startsWith('dedupe.') || (o.duplicates && o.kept)) return 'dedupe';
+  if (t === 'quality.filter' || (o.rejected && o.scores)) return 'quality';
+  return null;
 }
 
 function json(v: unknown): unknown {
@@ -122,13 +129,14 @@ export async function inputsFromRun(run: ReportRun): Promise<{ inputs: ReportInp
   for (const step of run.steps) {
     const type = step.uses ?? '';
     for (const o of step.outputs) {
-      if (type.startsWith('ingest.') || (!type && o.accepted)) {
+      const stage = stageOf(step.uses, o);
+      if (stage === 'intake') {
         add(inputs.accepted, step, o.accepted);
         add(inputs.rejections, step, o.rejections);
-      } else if (type.startsWith('dedupe.') || (!type && o.duplicates)) {
+      } else if (stage === 'dedupe') {
         const label = type === 'dedupe.exact' ? 'exact_duplicate' : type === 'dedupe.minhash' ? 'near_duplicate' : 'duplicate';
         add(inputs.duplicates, step, o.duplicates, label);
-      } else if (type === 'quality.filter' || (!type && o.rejected)) {
+      } else if (stage === 'quality') {
         add(inputs.qualityRejected, step, o.rejected);
         add(inputs.qualityScores, step, o.scores);
         if (o.report && existsSync(o.report.path)) inputs.qualityReports.push(JSON.parse(await readFile(o.report.path, 'utf8')));

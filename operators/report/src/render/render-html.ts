@@ -13,6 +13,8 @@ table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0}
 th,td{border:1px solid #d8dde3;padding:4px 8px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 code{font-size:12px}
+td code{word-break:break-all}
+table{font-size:13px}
 svg.chart{background:#fff;border:1px solid #d8dde3;border-radius:6px;max-width:100%;height:auto}
 svg .label,svg .value,svg .tick,svg .empty{font-size:12px;fill:#1d2630}
 svg .axis{stroke:#8a949e;stroke-width:1}
