@@ -3,29 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { corpusPath } from '@datanet/pipelines/testing';
+import { encodeStrings, type TextBytes } from '@datanet/quality/rows';
 import { mulberry32 } from '../src/hash.js';
 
-export interface TextCorpus {
-  texts: string[];
-  bytes: Uint8Array;
-  offsets: Int32Array;
-  length: number;
-}
-
-export function packTexts(texts: string[]): TextCorpus {
-  const enc = new TextEncoder();
-  const parts = texts.map((t) => enc.encode(t));
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const bytes = new Uint8Array(total);
-  const offsets = new Int32Array(parts.length + 1);
-  let pos = 0;
-  parts.forEach((p, i) => {
-    offsets[i] = pos;
-    bytes.set(p, pos);
-    pos += p.length;
-  });
-  offsets[parts.length] = pos;
-  return { texts, bytes, offsets, length: texts.length };
+export function packTexts(texts: string[]): TextBytes & { texts: string[] } {
+  return { ...encodeStrings(texts), texts };
 }
 
 export interface MedQuadRecord {

@@ -57,7 +57,8 @@ export function textBytes(table: Table, column: string): TextBytes {
   return { bytes: out, offsets: rowOffsets, length: n };
 }
 
-function encodeStrings(values: (string | null | undefined)[]): TextBytes {
+/** Strings packed as one UTF-8 buffer with offsets (nulls are empty). */
+export function encodeStrings(values: (string | null | undefined)[]): TextBytes {
   const enc = new TextEncoder();
   const parts = values.map((v) => enc.encode(v == null ? '' : String(v)));
   const total = parts.reduce((s, p) => s + p.length, 0);

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { dedupeExact, dedupeMinhash } from '../src/index.js';
+
+const text = 'Hypertension is high blood pressure that raises the risk of heart disease and stroke over many years of life.';
+const tableOf = (ids: string[], texts: string[]) => new Table({ id: vectorFromArray(ids, new Utf8()), text: vectorFromArray(texts, new Utf8()) });
+
+for (const engine of DB_ENGINES) {
+  describe(`index under concurrency on ${engine}`, () => {
+    let t: TestDb;
+    beforeAll(async () => {
+      t = await openTestDb(engine);
+    });
+    afterAll(async () => t?.close());
+
+    it('lets exactly one of several racing runs accept the same text', async () => {
+      const runs = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((who) =>
+          runOperator(dedupeMinhash, { db: t.db, dialect: engine, config: { index: 'race', ngram: 3 }, inputs: { table: tableOf([`${who}-1`], [text]) }, runId: who }),
+        ),
+      );
+      const kept = runs.flatMap((r) => [...r.outputs.kept.table!.getChild('id')!].map(String));
+      expect(kept).toHaveLength(1);
+      const dupOf = runs.flatMap((r) => [...r.outputs.duplicates.table!.getChild('duplicate_of')!].map(String));
+      expect(dupOf).toEqual([kept[0], kept[0], kept[0]]);
+    });
+
+    it('handles an empty batch', async () => {
+      const { outputs } = await runOperator(dedupeExact, { db: t.db, dialect: engine, config: { index: 'empty' }, inputs: { table: tableOf([], []) } });
+      expect(outputs.kept.table!.numRows).toBe(0);
+      expect(outputs.clusters.table!.numRows).toBe(0);
+    });
+  });
+}
