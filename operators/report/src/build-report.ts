@@ -3,6 +3,7 @@ import { DEFAULT_STANDING_POLICY, contributorStats, openRegistry, standingFrom, 
 import { withDuckDb } from '@datanet/connector-duckdb';
 import { gatherTableFacts, type ContributorCounts, type GatherOptions } from './gather/gather-tables.js';
 import type { ReportInputs } from './gather/table-inputs.js';
+import { checksFromReports } from './gather/rule-pass-rates.js';
 import { REPORT_MODEL_VERSION, type ContributorSummary, type QualityReportModel } from './model/report-model.js';
 
 export interface BuildReportRequest {
@@ -45,6 +46,7 @@ export async function buildQualityReport(req: BuildReportRequest): Promise<Quali
       qualityRejected: paths(req.inputs.qualityRejected),
       qualityScores: paths(req.inputs.qualityScores),
       qualityReports: req.inputs.qualityReports?.length ?? 0,
+      checksReports: req.inputs.checksReports?.length ?? 0,
       registry: fromRegistry,
     },
     totals: {
@@ -63,6 +65,7 @@ export async function buildQualityReport(req: BuildReportRequest): Promise<Quali
     duplicates: facts.duplicateSummary,
     qualityScores: facts.scores,
     rules: facts.rules,
+    checks: checksFromReports(req.inputs.checksReports ?? []),
     notes,
   };
 }

@@ -30,6 +30,7 @@ export const reportQuality = defineOperator({
     qualityRejected: table('rows failing a quality rule, with rule and reason (quality.filter rejected)'),
     qualityScores: table('per-record quality_score and passed (quality.filter scores)'),
     qualityReport: { kind: 'report', optional: true, description: 'quality.filter report: per-rule pass rates and thresholds' },
+    checksReport: { kind: 'report', optional: true, description: 'quality.checks report: declarative column checks' },
   },
   // The registry changes between runs while the input digests stay the same: a cached report would
   // show stale standing.
@@ -42,14 +43,18 @@ export const reportQuality = defineOperator({
       if (!a) return undefined;
       return (Array.isArray(a) ? a : [a]).map((x) => ({ path: x.path, label }));
     };
-    const qr = ctx.inputs.qualityReport as InputArtifact | InputArtifact[] | undefined;
+    const reports = async (name: string) => {
+      const a = ctx.inputs[name] as InputArtifact | InputArtifact[] | undefined;
+      return a ? Promise.all((Array.isArray(a) ? a : [a]).map((r) => r.readJson())) : [];
+    };
     const inputs: ReportInputs = {
       accepted: src('accepted'),
       rejections: src('rejections'),
       duplicates: [...(src('duplicates', 'exact_duplicate') ?? []), ...(src('nearDuplicates', 'near_duplicate') ?? [])],
       qualityRejected: src('qualityRejected'),
       qualityScores: src('qualityScores'),
-      qualityReports: qr ? await Promise.all((Array.isArray(qr) ? qr : [qr]).map((r) => r.readJson())) : [],
+      qualityReports: await reports('qualityReport'),
+      checksReports: await reports('checksReport'),
       columns: { id: c.idColumn, text: c.textColumn, contributor: c.contributorColumn },
     };
     const [{ buildQualityReport }, { renderQualityHtml }, { inferDatanet }] = await Promise.all([

@@ -114,4 +114,25 @@ describe('buildQualityReport from tables alone', () => {
     expect(text).toMatch(/near_duplicate\s+2/);
     expect(text).toContain('records: 9 accepted at intake, 3 duplicates, 2 failed quality, 4 kept');
   });
+
+  it('lists declarative column checks from quality.checks reports', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'report-'));
+    const checksReport = {
+      operator: 'quality.checks',
+      results: [
+        { name: 'not_null text', check: 'not_null', column: 'text', severity: 'error', success: true, element_count: 9, unexpected_count: 0, unexpected_percent: 0 },
+        { name: 'row_count_between', check: 'row_count_between', severity: 'warn', success: false, observed_value: 9 },
+        { name: 'regex nope', check: 'regex', column: 'nope', severity: 'error', success: false, error: 'no column "nope"' },
+      ],
+    };
+    const m = await buildQualityReport({ datanet: DATANET, inputs: { ...(await writeFixtureInputs(dir)), checksReports: [checksReport] } });
+    expect(m.sources.checksReports).toBe(1);
+    expect(m.checks.map((c) => [c.name, c.success, c.severity, c.observed])).toEqual([
+      ['not_null text', true, 'error', null],
+      ['row_count_between', false, 'warn', '9'],
+      ['regex nope', false, 'error', 'no column "nope"'],
+    ]);
+    expect(m.checks[0]).toMatchObject({ elementCount: 9, unexpectedCount: 0, column: 'text' });
+    expect(renderQualitySummary(m)).toContain('column checks: 1/3 passed; failed: row_count_between (warn), regex nope (error)');
+  });
 });

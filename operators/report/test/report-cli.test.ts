@@ -59,6 +59,9 @@ describe('datanet report quality (real pipeline run, real CLI)', () => {
     expect(model.sources.registry).toBe(true);
     expect(Object.fromEntries(model.contributors.map((c) => [c.contributor, c.acceptanceRate]))).toEqual({ [ALICE]: 1, [BOB]: 2 / 3, [CAROL]: 1 / 2 });
     for (const c of model.contributors) expect(c.standing).toBeGreaterThan(0);
+    // quality.checks: 'ok' (r6) is the one text shorter than 100 characters, a warning.
+    expect(model.checks.map((c) => [c.check, c.success])).toEqual([['unique', true], ['regex', true], ['length_between', false]]);
+    expect(model.checks[2]).toMatchObject({ severity: 'warn', unexpectedCount: 1, elementCount: 9 });
   });
 
   it('prints a terminal summary, selects runs by prefix, and fails clearly on an unknown run or bad flags', async () => {
@@ -108,6 +111,7 @@ describe('datanet report quality (real pipeline run, real CLI)', () => {
       await expect(page.locator('[data-kpi="accepted-records"] .v').innerText()).resolves.toBe(String(model.totals.acceptedRecords));
       await expect(page.locator('[data-kpi="duplicates"] .v').innerText()).resolves.toBe(String(model.totals.duplicates));
       expect(await page.locator('tr[data-reason="invalid_utf8"]').count()).toBe(1);
+      await expect(page.locator('table.checks tr.fail [data-field="success"]').allInnerTexts()).resolves.toEqual(['FAIL']);
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       const shots = join(HERE, '..', 'test-output');
       mkdirSync(shots, { recursive: true });

@@ -1,5 +1,5 @@
 import type { DuckDbSession } from '@datanet/connector-duckdb';
-import type { RulePassRate } from '../model/report-model.js';
+import type { ColumnCheck, RulePassRate } from '../model/report-model.js';
 
 interface FilterReportRule {
   rule: string;
@@ -61,4 +61,30 @@ export async function rulesFromRejected(session: DuckDbSession, checked: number)
       firstFailure: Number(r.first),
     }))
     .sort((a, b) => a.passRate - b.passRate || a.rule.localeCompare(b.rule));
+}
+
+/** Column check results from `quality.checks` report documents (several suites are concatenated). */
+export function checksFromReports(reports: unknown[]): ColumnCheck[] {
+  const out: ColumnCheck[] = [];
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  for (const report of reports) {
+    const results = (report as { results?: unknown } | null)?.results;
+    if (!Array.isArray(results)) continue;
+    for (const r of results as Record<string, unknown>[]) {
+      if (!r || typeof r.name !== 'string') continue;
+      const observed = r.error ?? r.observed_value;
+      out.push({
+        name: r.name,
+        check: String(r.check ?? ''),
+        column: typeof r.column === 'string' ? r.column : null,
+        severity: r.severity === 'warn' ? 'warn' : 'error',
+        success: r.success === true,
+        elementCount: n(r.element_count),
+        unexpectedCount: n(r.unexpected_count),
+        unexpectedPercent: n(r.unexpected_percent),
+        observed: observed === undefined || observed === null ? null : typeof observed === 'string' ? observed : JSON.stringify(observed),
+      });
+    }
+  }
+  return out;
 }

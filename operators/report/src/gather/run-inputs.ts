@@ -83,8 +83,9 @@ async function loadRun(db: Kysely<any>, row: Record<string, any>, chosenBecause:
  * What a step contributes to the report: by operator type, or by the shape of its outputs, so
  * intake, dedupe or quality operators from other packages and plugins are recognised too.
  */
-function stageOf(type: string | null, o: Record<string, ArtifactLike>): 'intake' | 'dedupe' | 'quality' | null {
+function stageOf(type: string | null, o: Record<string, ArtifactLike>): 'intake' | 'dedupe' | 'quality' | 'checks' | null {
   const t = type ?? '';
+  if (t === 'quality.checks') return 'checks';
   if (t.startsWith('ingest.') || (o.accepted && o.rejections)) return 'intake';
   if (t.startsWith('dedupe.') || (o.duplicates && o.kept)) return 'dedupe';
   if (t === 'quality.filter' || (o.rejected && o.scores)) return 'quality';
@@ -109,13 +110,14 @@ function stepTypes(specYaml: unknown): Map<string, string> {
 
 /** Maps a run's steps to report inputs by operator type (or, when unknown, by output port names). */
 export async function inputsFromRun(run: ReportRun): Promise<{ inputs: ReportInputs; notes: string[] }> {
-  const inputs: Required<Pick<ReportInputs, 'accepted' | 'rejections' | 'duplicates' | 'qualityRejected' | 'qualityScores' | 'qualityReports'>> = {
+  const inputs: Required<Pick<ReportInputs, 'accepted' | 'rejections' | 'duplicates' | 'qualityRejected' | 'qualityScores' | 'qualityReports' | 'checksReports'>> = {
     accepted: [],
     rejections: [],
     duplicates: [],
     qualityRejected: [],
     qualityScores: [],
     qualityReports: [],
+    checksReports: [],
   };
   const notes: string[] = [];
   const add = (list: TableSource[], step: ReportStep, a: ArtifactLike | undefined, label?: string) => {
@@ -140,6 +142,8 @@ export async function inputsFromRun(run: ReportRun): Promise<{ inputs: ReportInp
         add(inputs.qualityRejected, step, o.rejected);
         add(inputs.qualityScores, step, o.scores);
         if (o.report && existsSync(o.report.path)) inputs.qualityReports.push(JSON.parse(await readFile(o.report.path, 'utf8')));
+      } else if (stage === 'checks' && o.report && existsSync(o.report.path)) {
+        inputs.checksReports.push(JSON.parse(await readFile(o.report.path, 'utf8')));
       }
     }
   }

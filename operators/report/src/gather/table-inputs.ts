@@ -18,6 +18,8 @@ export interface ReportInputs {
   qualityScores?: TableSource[];
   /** `quality.filter` report documents (per-rule pass rates and thresholds). */
   qualityReports?: unknown[];
+  /** `quality.checks` report documents (declarative column checks). */
+  checksReports?: unknown[];
   columns?: Partial<ColumnNames>;
 }
 

@@ -19,6 +19,8 @@ export interface QualityReportModel {
   duplicates: DuplicateSummary;
   qualityScores: ScoreDistribution | null;
   rules: RulePassRate[];
+  /** Declarative column checks (quality.checks), in suite order. */
+  checks: ColumnCheck[];
   /** Facts the steward should know about gaps in the data (a missing input, a fallback used). */
   notes: string[];
 }
@@ -30,6 +32,7 @@ export interface ReportSources {
   qualityRejected: string[];
   qualityScores: string[];
   qualityReports: number;
+  checksReports: number;
   registry: boolean;
 }
 
@@ -125,4 +128,18 @@ export interface RulePassRate {
   passRate: number;
   /** Records this rule was the first failure of (the reason code they were rejected with). */
   firstFailure: number | null;
+}
+
+export interface ColumnCheck {
+  name: string;
+  check: string;
+  column: string | null;
+  severity: 'error' | 'warn';
+  success: boolean;
+  /** Rows checked (non-null values for value checks), when the check counts rows. */
+  elementCount: number | null;
+  unexpectedCount: number | null;
+  unexpectedPercent: number | null;
+  /** An observed value (row count, mean, type) or the error that stopped the check. */
+  observed: string | null;
 }

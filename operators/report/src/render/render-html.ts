@@ -20,7 +20,7 @@ svg .label,svg .value,svg .tick,svg .empty{font-size:12px;fill:#1d2630}
 svg .axis{stroke:#8a949e;stroke-width:1}
 .cluster{background:#fff;border:1px solid #d8dde3;border-radius:6px;padding:8px 12px;margin:8px 0}
 .excerpt{color:#3b4650;font-style:italic}
-.notes li{color:#7a4b00}
+.notes li{color:#7a4b00}\ntr.fail td{background:#fbeaea}
 `;
 
 /**
@@ -56,6 +56,7 @@ ${reasonsSection(m)}
 ${duplicatesSection(m)}
 ${scoresSection(m)}
 ${rulesSection(m)}
+${checksSection(m)}
 ${m.notes.length ? `<h2>Notes</h2><ul class="notes">${m.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}
 <script type="application/json" id="report-data">${data}</script>
 </main></body></html>
@@ -143,4 +144,21 @@ function rulesSection(m: QualityReportModel): string {
 ${chart}
 <table class="rules"><thead><tr><th>rule</th><th>family</th><th class="n">threshold</th><th class="n">checked</th><th class="n">failed</th><th class="n">pass rate</th><th class="n">rejected by it first</th></tr></thead>
 <tbody>${rows || '<tr><td colspan="7">no quality rules in this run</td></tr>'}</tbody></table>`;
+}
+
+function checksSection(m: QualityReportModel): string {
+  if (!m.checks.length) return '';
+  const passed = m.checks.filter((c) => c.success).length;
+  const n = (v: number | null) => (v === null ? '' : formatNumber(v));
+  const rows = m.checks
+    .map(
+      (c) =>
+        `<tr data-check="${e(c.name)}" class="${c.success ? 'pass' : 'fail'}"><td><code>${e(c.name)}</code></td><td>${e(c.column ?? '')}</td><td>${e(c.severity)}</td>` +
+        `<td data-field="success">${c.success ? 'pass' : 'FAIL'}</td><td class="n">${n(c.elementCount)}</td><td class="n">${n(c.unexpectedCount)}</td>` +
+        `<td class="n">${c.unexpectedPercent === null ? '' : `${c.unexpectedPercent.toFixed(2)}%`}</td><td>${e(clip(c.observed ?? '', 80))}</td></tr>`,
+    )
+    .join('');
+  return `<h2 id="checks">Column checks</h2>
+<p>${passed} of ${m.checks.length} checks passed.</p>
+<table class="checks"><thead><tr><th>check</th><th>column</th><th>severity</th><th>result</th><th class="n">rows</th><th class="n">unexpected</th><th class="n">unexpected %</th><th>observed</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

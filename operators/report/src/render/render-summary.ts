@@ -26,6 +26,10 @@ export function renderQualitySummary(m: QualityReportModel, options: { maxRows?:
     lines.push(`  lowest pass rates: ${worst.map((r) => `${r.rule} ${formatPercent(r.passRate)}`).join(', ')}`);
   }
   if (m.qualityScores) lines.push(`  quality score: mean ${m.qualityScores.mean.toFixed(3)}, median ${m.qualityScores.median.toFixed(3)} over ${formatNumber(m.qualityScores.count)} records`);
+  if (m.checks.length) {
+    const failed = m.checks.filter((c) => !c.success);
+    lines.push(`  column checks: ${m.checks.length - failed.length}/${m.checks.length} passed${failed.length ? `; failed: ${failed.map((c) => `${c.name} (${c.severity})`).join(', ')}` : ''}`);
+  }
   for (const n of m.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
 }
