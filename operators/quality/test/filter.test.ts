@@ -65,6 +65,13 @@ describe('rule sets', () => {
     expect(inline.find((r) => r.rule.name === 'gopher.min_words')!.threshold).toBe(20);
   });
 
+  it('accepts family names as Datanet definitions write them, in a list', async () => {
+    const rules = await activeRules({ ruleSet: ['gopher-quality', 'gopher-repetition'] }, REPO_ROOT);
+    const families = new Set(rules.map((r) => r.rule.family));
+    expect([...families]).toEqual(['gopher', 'gopher_repetition']);
+    await expect(activeRules({ ruleSet: 'medical' }, REPO_ROOT)).rejects.toThrow(/ruleSet "medical" is neither a family/);
+  });
+
   it('names the file, line and rule of a mistake', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ruleset-'));
     await writeFile(join(dir, 'bad.yaml'), 'presets: [gopher]\nrules:\n  gopher.min_wrds: 3\n');

@@ -11,20 +11,31 @@ const FilterConfig = z
     textColumn: z.string().min(1).default('text'),
     idColumn: z.string().min(1).default('id'),
     ruleSet: z
-      .string()
+      .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
-      .describe(`a rule-set YAML file (relative to the pipeline file), or a family name: ${FAMILIES.join(', ')}, all`),
+      .describe(`rule-set YAML files (relative to the pipeline file) or family names (${FAMILIES.join(', ')}, all; "gopher-quality" and hyphens accepted), applied in order`),
     presets: RuleSetSpec.shape.presets,
     rules: RuleSetSpec.shape.rules,
   })
   .strict();
 type FilterConfig = z.output<typeof FilterConfig>;
 
+/** Family names as users write them: `gopher-quality`, `gopher-repetition`, `C4`... */
+function familyName(entry: string): (typeof FAMILIES)[number] | 'all' | undefined {
+  const key = entry.toLowerCase().replace(/-/g, '_').replace(/^gopher_quality$/, 'gopher');
+  if (key === 'all') return 'all';
+  return (FAMILIES as readonly string[]).includes(key) ? (key as (typeof FAMILIES)[number]) : undefined;
+}
+
 export async function activeRules(c: Pick<FilterConfig, 'ruleSet' | 'presets' | 'rules'>, baseDir: string): Promise<ActiveRule[]> {
   const layers: { source: string; spec: RuleSetSpec }[] = [];
-  if (c.ruleSet === 'all') layers.push({ source: 'ruleSet', spec: { presets: [...FAMILIES] } });
-  else if ((FAMILIES as readonly string[]).includes(c.ruleSet ?? '')) layers.push({ source: 'ruleSet', spec: { presets: [c.ruleSet as (typeof FAMILIES)[number]] } });
-  else if (c.ruleSet) layers.push(await loadRuleSetFile(c.ruleSet, baseDir));
+  for (const entry of typeof c.ruleSet === 'string' ? [c.ruleSet] : (c.ruleSet ?? [])) {
+    const family = familyName(entry);
+    if (family === 'all') layers.push({ source: 'ruleSet', spec: { presets: [...FAMILIES] } });
+    else if (family) layers.push({ source: 'ruleSet', spec: { presets: [family] } });
+    else if (/\.ya?ml$/i.test(entry)) layers.push(await loadRuleSetFile(entry, baseDir));
+    else throw new Error(`quality.filter: ruleSet "${entry}" is neither a family (${FAMILIES.join(', ')}, all) nor a .yaml file`);
+  }
   if (c.presets || c.rules) layers.push({ source: 'with', spec: { presets: c.presets, rules: c.rules } });
   if (!layers.length) layers.push({ source: 'default', spec: { presets: [...FAMILIES] } });
   const rules = resolveRules(layers);
