@@ -13,8 +13,6 @@ export const CAROL = '0x' + 'c3'.repeat(20);
 /** Named by a forged submission: never authenticated, so never in the registry's file counts. */
 export const MALLORY = '0x' + 'dd'.repeat(20);
 
-const TOPICS = ['glaucoma', 'asthma', 'anemia', 'migraine', 'eczema', 'gout', 'psoriasis', 'sciatica'];
-
 /** A readable paragraph of about a hundred words; `edit` swaps a few words for a near duplicate. */
 export function paragraph(topic: string, edit = 0): string {
   const s = [
