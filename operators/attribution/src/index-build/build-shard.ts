@@ -16,38 +16,21 @@ export function buildShard(dir: string, docs: readonly ShardDoc[], contributions
   const positions = words + docs.length; // one end-of-document symbol after each document
   if (positions > MAX_SHARD_POSITIONS) throw new Error(`shard of ${positions} positions exceeds 2^31; split the input`);
 
-  // Vocabulary: the sorted distinct hashes; a word's symbol is its rank + 2.
-  const all = new Uint32Array(words);
-  let at = 0;
-  for (const d of docs) {
-    all.set(d.tokens, at);
-    at += d.tokens.length;
-  }
-  const sorted = all.slice().sort();
-  let v = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[v++] = sorted[i];
-  const vocab = sorted.slice(0, v);
+  // Vocabulary: the sorted distinct hashes; a word's symbol is its rank + 2. Distinct hashes are
+  // found with an open-addressing table (O(n)), so only the vocabulary is sorted, not every token.
+  const { vocab, slotOf, ranks } = distinctHashes(docs);
+  const v = vocab.length;
   const K = v + 2;
 
   const s = new Int32Array(positions + 1); // + sentinel 0
   const starts = new Int32Array(docs.length);
   const docContrib = new Int32Array(docs.length);
-  at = 0;
-  let src = 0;
+  let at = 0;
   docs.forEach((d, k) => {
     starts[k] = at;
     docContrib[k] = d.contribution;
-    for (let i = 0; i < d.tokens.length; i++) {
-      const h = all[src++];
-      let lo = 0;
-      let hi = v;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (vocab[mid] < h) lo = mid + 1;
-        else hi = mid;
-      }
-      s[at++] = lo + 2;
-    }
+    const t = d.tokens;
+    for (let i = 0; i < t.length; i++) s[at++] = ranks[slotOf(t[i])] + 2;
     s[at++] = 1;
   });
   const SA = new Int32Array(positions + 1);
@@ -68,4 +51,46 @@ export function buildShard(dir: string, docs: readonly ShardDoc[], contributions
   const meta: ShardMeta = { format: 'datanet-span-shard/1', positions, words, docs: docs.length, vocab: v, tokenWidth, contributions: contributions.length };
   writeFileSync(join(dir, 'shard.json'), JSON.stringify(meta, null, 2));
   return meta;
+}
+
+/** Distinct token hashes in sorted order, and each hash's rank through a hash table slot. */
+function distinctHashes(docs: readonly ShardDoc[]) {
+  let cap = 1 << 16;
+  let keys = new Uint32Array(cap); // 0 = empty (token hashes are never 0)
+  let count = 0;
+  const mix = (h: number) => Math.imul(h, 0x9e3779b1) >>> 0;
+  const insert = (table: Uint32Array, mask: number, h: number): boolean => {
+    let i = mix(h) & mask;
+    while (table[i] !== 0) {
+      if (table[i] === h) return false;
+      i = (i + 1) & mask;
+    }
+    table[i] = h;
+    return true;
+  };
+  for (const d of docs) {
+    const t = d.tokens;
+    for (let i = 0; i < t.length; i++) {
+      if (insert(keys, cap - 1, t[i])) count++;
+      if (count * 2 > cap) {
+        const old = keys;
+        cap *= 2;
+        keys = new Uint32Array(cap);
+        for (const h of old) if (h !== 0) insert(keys, cap - 1, h);
+      }
+    }
+  }
+  const vocab = new Uint32Array(count);
+  let j = 0;
+  for (const h of keys) if (h !== 0) vocab[j++] = h;
+  vocab.sort();
+  const mask = cap - 1;
+  const slotOf = (h: number): number => {
+    let i = mix(h) & mask;
+    while (keys[i] !== h) i = (i + 1) & mask;
+    return i;
+  };
+  const ranks = new Int32Array(cap);
+  for (let r = 0; r < count; r++) ranks[slotOf(vocab[r])] = r;
+  return { vocab, slotOf, ranks };
 }

@@ -1,0 +1,203 @@
+// Span attribution: suffix-array build throughput and size, span query latency on a large index,
+// and the planted-output evaluation (top-1 / top-5) per method.
+// BENCH_ATTRIBUTION_TOKENS sets the size of the large index (default 100M tokens).
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { corpusPath } from '@datanet/pipelines/testing';
+import { attributeText, buildSpanIndex, sais, SpanIndex, tokenIds } from '../operators/attribution/src/index.js';
+import { buildShard, type ShardDoc } from '../operators/attribution/src/index-build/build-shard.js';
+import { occurrencesIn, plantedEval, readMedquad, spanRanker } from '../operators/attribution/test/planted-eval.js';
+import { rng, syntheticDocs } from '../operators/attribution/test/synthetic-corpus.js';
+import { median, percentile } from './machine.js';
+
+const dirSize = (d: string): number => readdirSync(d).reduce((a, f) => a + (statSync(join(d, f)).isDirectory() ? dirSize(join(d, f)) : statSync(join(d, f)).size), 0);
+
+/** Zipf-distributed token ids over a 50k vocabulary, the shape of natural text. */
+function zipfDocs(tokens: number, seed: number): ShardDoc[] {
+  const r = rng(seed);
+  const docs: ShardDoc[] = [];
+  let left = tokens;
+  while (left > 0) {
+    const len = Math.min(left, 50 + Math.floor(r() * 350));
+    const t = new Uint32Array(len);
+    for (let i = 0; i < len; i++) t[i] = 1 + Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761 % 4294967291;
+    docs.push({ tokens: t, contribution: docs.length });
+    left -= len;
+  }
+  return docs;
+}
+
+/** Baseline: a comparison sort of suffix indices (what one writes without SA-IS). */
+function comparisonSuffixSort(s: Int32Array): Int32Array {
+  const idx = Array.from({ length: s.length }, (_, i) => i);
+  idx.sort((a, b) => {
+    while (a < s.length && b < s.length) {
+      if (s[a] !== s[b]) return s[a] - s[b];
+      a++;
+      b++;
+    }
+    return a < s.length ? 1 : -1;
+  });
+  return Int32Array.from(idx);
+}
+
+export async function run(): Promise<Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-attribution-'));
+  const results: Record<string, unknown> = {};
+  try {
+    // 1. SA-IS against the comparison-sort baseline, same 1M-token Zipf input.
+    {
+      const docs = zipfDocs(1_000_000, 1);
+      const s = new Int32Array(1_000_001);
+      let at = 0;
+      for (const d of docs) for (const t of d.tokens) s[at++] = 1 + (t % 60_000);
+      s[at] = 0;
+      const saisMs: number[] = [];
+      const baseMs: number[] = [];
+      for (let k = 0; k < 3; k++) {
+        let t = performance.now();
+        sais(s, new Int32Array(s.length), s.length, 60_001);
+        saisMs.push(performance.now() - t);
+        t = performance.now();
+        comparisonSuffixSort(s);
+        baseMs.push(performance.now() - t);
+      }
+      results.suffixArray1M = { saisMedianMs: median(saisMs), comparisonSortMedianMs: median(baseMs), speedup: median(baseMs) / median(saisMs) };
+    }
+
+    // 2. Large index: build throughput, bytes per token, query latency.
+    const N = Number(process.env.BENCH_ATTRIBUTION_TOKENS ?? 100_000_000);
+    {
+      const docs = zipfDocs(N, 2);
+      const contributions = docs.map((_, i) => [`c${i}`, `0x${(i % 1000).toString(16).padStart(40, '0')}`] as [string, string]);
+      const shardDir = join(dir, 'big', 'shard-0000');
+      const t = performance.now();
+      const meta = buildShard(shardDir, docs, contributions);
+      const buildMs = performance.now() - t;
+      const bytes = ['tokens.u16', 'tokens.u32', 'sa.i32', 'vocab.u32', 'docs.i32', 'doc-contrib.i32'].filter((f) => existsSync(join(shardDir, f))).reduce((a, f) => a + statSync(join(shardDir, f)).size, 0);
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(
+        join(dir, 'big', 'index.json'),
+        JSON.stringify({ format: 'datanet-span-index/1', tokenizer: 'words-v1', shards: [{ name: 'shard-0000', positions: meta.positions, words: meta.words, docs: meta.docs, inherited: false }], words: meta.words, contributions: docs.length, excluded: [], parent: null, createdWith: { maxShardPositions: 2 ** 31 - 2 } }),
+      );
+      const index = SpanIndex.open(join(dir, 'big'));
+      const loadStart = performance.now();
+      index.shards[0].data;
+      const loadMs = performance.now() - loadStart;
+      const r = rng(3);
+      const lat: number[] = [];
+      let withSpans = 0;
+      for (let q = 0; q < 400; q++) {
+        // Half the queries copy 60 tokens from a document with two substitutions, half are fresh text.
+        const d = docs[Math.floor(r() * docs.length)].tokens;
+        const query = new Uint32Array(60);
+        for (let i = 0; i < 60; i++) query[i] = q % 2 === 0 && d.length > 60 ? d[i] : 1 + Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761 % 4294967291;
+        if (q % 2 === 0) query[20] = query[40] = 7;
+        const t0 = performance.now();
+        const spans = index.findSpans(query, { minTokens: 6 });
+        lat.push(performance.now() - t0);
+        if (spans.length) withSpans++;
+      }
+      results.largeIndex = {
+        tokens: meta.words,
+        documents: meta.docs,
+        buildMs: Math.round(buildMs),
+        buildTokensPerSec: Math.round(meta.words / (buildMs / 1000)),
+        bytesPerToken: bytes / meta.words,
+        tokenWidthBits: meta.tokenWidth,
+        loadMs: Math.round(loadMs),
+        query60TokensP50Ms: median(lat),
+        query60TokensP99Ms: percentile(lat, 99),
+        queriesWithSpans: withSpans,
+        queries: lat.length,
+      };
+      rmSync(join(dir, 'big'), { recursive: true, force: true });
+    }
+
+    // 3. End to end on text (tokenizer included): MedQuAD when present, else generated text.
+    const mq = corpusPath('medquad/medquad_with_answers.jsonl.gz');
+    const textDocs = mq ? readMedquad(mq) : syntheticDocs(16_000, { vocab: 20_000 });
+    {
+      const mb = textDocs.reduce((a, d) => a + Buffer.byteLength(d.text), 0) / 2 ** 20;
+      const t = performance.now();
+      const built = buildSpanIndex(textDocs, { outDir: join(dir, 'text') });
+      const ms = performance.now() - t;
+      const tokT = performance.now();
+      for (const d of textDocs) tokenIds(d.text);
+      const tokenizeMs = performance.now() - tokT;
+      results.textIndex = {
+        corpus: mq ? 'MedQuAD (16,407 QA pairs)' : 'generated',
+        documents: textDocs.length,
+        tokens: built.manifest.words,
+        megabytes: mb,
+        buildMs: Math.round(ms),
+        tokensPerSec: Math.round(built.manifest.words / (ms / 1000)),
+        megabytesPerSec: mb / (ms / 1000),
+        tokenizeShare: tokenizeMs / ms,
+        bytesPerToken: dirSize(join(dir, 'text')) / built.manifest.words,
+      };
+      const index = SpanIndex.open(join(dir, 'text'));
+      const lat: number[] = [];
+      const r = rng(8);
+      for (let q = 0; q < 200; q++) {
+        const d = textDocs[Math.floor(r() * textDocs.length)].text.split(/\s+/).slice(0, 60).join(' ');
+        const t0 = performance.now();
+        attributeText(index, d);
+        lat.push(performance.now() - t0);
+      }
+      results.textIndex = { ...(results.textIndex as object), attributeP50Ms: median(lat), attributeP99Ms: percentile(lat, 99) };
+
+      // 4. Planted outputs: spans.
+      const planted = await plantedEval(textDocs, spanRanker(index), { trials: 500, words: 40, seed: 17, occurrences: occurrencesIn(index) });
+      results.plantedSpans = { corpus: (results.textIndex as { corpus: string }).corpus, passageWords: 40, edits: '2 neighbour swaps + 1 deletion', ...planted };
+    }
+
+    // 5. Planted outputs: TracIn influence with the builtin trainer (small: one gradient per row and checkpoint).
+    results.plantedInfluence = await influenceEval();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+async function influenceEval(): Promise<Record<string, unknown>> {
+  const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
+  const { runOperator } = await import('@datanet/pipelines/testing');
+  const { trainLora } = await import('../operators/train/src/index.js');
+  const { attributionInfluence } = await import('../operators/attribution/src/index.js');
+  const topics = ['heart', 'liver', 'kidney', 'lung', 'brain', 'skin', 'stomach', 'bone', 'eye', 'ear', 'blood', 'nerve'];
+  const actions = ['pumps blood through', 'filters toxins from', 'balances salts in', 'brings oxygen to', 'sends signals across', 'shields', 'digests food for', 'holds up', 'sees for', 'hears for', 'carries oxygen in', 'wires'];
+  const rows = topics.map((t, i) => ({ prompt: `What does the ${t} do?`, response: `The ${t} ${actions[i]} the body every day, and a doctor checks the ${t} with scan number ${i * 37 + 11}.`, id: `c-${t}` }));
+  const col = (v: string[]) => vectorFromArray(v, new Utf8());
+  const dataset = new Table({
+    prompt: col([...rows.map((r) => r.prompt), 'What does the hair do?']),
+    response: col([...rows.map((r) => r.response), 'The hair keeps the head warm.']),
+    contribution_id: col([...rows.map((r) => r.id), 'c-hair']),
+    contributor: col([...rows.map((_, i) => '0x' + String(i + 1).padStart(40, '0')), '0x' + '9'.repeat(40)]),
+    split: col([...rows.map(() => 'train'), 'eval']),
+  });
+  const t0 = performance.now();
+  const trained = await runOperator(trainLora, {
+    config: { r: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', learningRate: 3e-3, maxSteps: 18, batchSize: 8, maxSeqLength: 96, seed: 3, checkpointEvery: 6 },
+    inputs: { dataset },
+  });
+  const trainMs = performance.now() - t0;
+  const inferences = new Table({
+    inference_id: col(rows.map((r) => r.id)),
+    prompt: col(rows.map((r) => r.prompt)),
+    output: col(rows.map((r) => r.response.replace('every day', 'each day').replace('a doctor', 'the doctor'))),
+  });
+  const t1 = performance.now();
+  const { outputs } = await runOperator(attributionInfluence, { inputs: { model: trained.outputs.adapter.ref, dataset, inferences } });
+  const attributeMs = performance.now() - t1;
+  const out = outputs.attributions.table!.toArray().map((r: any) => r.toJSON());
+  let top1 = 0;
+  let top5 = 0;
+  for (const r of rows) {
+    const ranked = out.filter((x: any) => x.inference_id === r.id).sort((a: any, b: any) => b.score - a.score).map((x: any) => x.contribution_id);
+    if (ranked[0] === r.id) top1++;
+    if (ranked.slice(0, 5).includes(r.id)) top5++;
+  }
+  return { corpus: 'generated 12-row QA domain (builtin tiny model, 3 checkpoints)', trials: rows.length, top1: top1 / rows.length, top5: top5 / rows.length, trainMs: Math.round(trainMs), attributeMs: Math.round(attributeMs) };
+}
