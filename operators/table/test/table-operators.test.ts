@@ -87,3 +87,20 @@ describe('table.write', () => {
     }
   });
 });
+
+describe('table.sql', () => {
+  it('runs DuckDB SQL over its inputs, joining two tables', async () => {
+    const { tableSql } = await import('../src/index.js');
+    const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
+    const docs = new Table({ path: vectorFromArray(['a/x.md', 'b/y.md'], new Utf8()), text: vectorFromArray(['one\n\ntwo', 'three'], new Utf8()) });
+    const owners = new Table({ path: vectorFromArray(['a/x.md', 'b/y.md'], new Utf8()), owner: vectorFromArray(['ann', 'bob'], new Utf8()) });
+    const { outputs } = await runOperator(tableSql, {
+      config: { query: "select o.owner, unnest(string_split(i.text, chr(10) || chr(10))) as para from input i join other o using (path) order by owner, para" },
+      inputs: { input: docs, other: owners },
+    });
+    const t = outputs.table.table!;
+    expect(t.getChild('owner')!.toArray()).toEqual(['ann', 'ann', 'bob']);
+    expect(t.getChild('para')!.toArray()).toEqual(['one', 'two', 'three']);
+    await expect(runOperator(tableSql, { config: { query: 'select nope from input' }, inputs: { input: docs } })).rejects.toThrow(/table\.sql: .*nope/);
+  });
+});
