@@ -97,7 +97,7 @@ describe('datanet report quality (real pipeline run, real CLI)', () => {
         expect((await svg.boundingBox())!.width).toBeGreaterThan(300);
       }
       // One bar per contributor, as long as its acceptance rate says.
-      const bars = await page.locator('svg[data-chart="acceptance-rate"] rect.bar').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-value')), (e as SVGRectElement).getBBox().width]));
+      const bars = await page.locator('svg[data-chart="acceptance-rate"] rect.bar').evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-value')), (e as unknown as { getBBox(): { width: number } }).getBBox().width]));
       expect(bars.map(([v]) => v)).toEqual(model.contributors.map((c) => c.acceptanceRate));
       const full = bars[0][1];
       for (const [v, w] of bars) expect(w).toBeCloseTo(v * full, 0);
