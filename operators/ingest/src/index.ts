@@ -1,4 +1,6 @@
 // Light to import: ethers, unpdf, mammoth and parquet load inside the functions that need them.
+export { ingestSubmitTable, ingestSubmitTableConfig, DEMO_SEED } from './demo/submit-table-operator.js';
+export { submitGroups, demoWallet } from './demo/submit-groups.js';
 export { ingestSubmissions, ingestSubmissionsConfig } from './intake/ingest-operator.js';
 export type { IngestSubmissionsConfig } from './intake/ingest-operator.js';
 export { processInbox, VALIDATOR_VERSION } from './intake/process-inbox.js';

@@ -44,8 +44,9 @@ function engineFor(env: CliEnv, program: Command, profile: Profile) {
   return getEngine(env, program.opts().databaseUrl ?? process.env.DATABASE_URL ?? profile.database?.url, profile.artifacts?.path);
 }
 
-function installInterrupt(): AbortController {
-  const ac = new AbortController();
+/** Ctrl-C cancels the run (it stays resumable); a second one quits. Removed when the run ends. */
+function installInterrupt(): AbortController & { dispose(): void } {
+  const ac = new AbortController() as AbortController & { dispose(): void };
   let count = 0;
   const handler = () => {
     count++;
@@ -56,6 +57,10 @@ function installInterrupt(): AbortController {
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  ac.dispose = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
   return ac;
 }
 
@@ -130,7 +135,8 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       if (profile.executor === 'distributed') {
         const { runDistributed } = await import('../distributed/distributed-run.js');
         summary = await runDistributed(engine, graph, profile, runOptions);
-      } else summary = await runPipeline(engine, graph, runOptions);
+      } else summary = await runPipeline(engine, graph, runOptions).finally(() => interrupt.dispose());
+      interrupt.dispose();
       finish(env, summary);
     });
 
@@ -151,7 +157,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       const interrupt = installInterrupt();
       const listener = createRunDisplay(process.stderr, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
       const from = (run.options.from ?? []) as string[];
-      const summary = await resumeRunGraph(engine, graph, run.id, { noCache: Boolean(run.options.noCache), from, signal: interrupt.signal, listener, resources: profile.resources ?? {}, concurrency: profile.concurrency });
+      const summary = await resumeRunGraph(engine, graph, run.id, { noCache: Boolean(run.options.noCache), from, signal: interrupt.signal, listener, resources: profile.resources ?? {}, concurrency: profile.concurrency }).finally(() => interrupt.dispose());
       finish(env, summary);
     });
 

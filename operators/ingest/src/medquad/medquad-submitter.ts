@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { Wallet, id as keccakText } from 'ethers';
+import type { Wallet } from 'ethers';
+import { demoWallet } from '../demo/submit-groups.js';
 import type { DatanetDefinition } from '@datanet/datanet';
-import { submitFiles } from '../submit/submit-files.js';
+import { submitGroups } from '../demo/submit-groups.js';
 
 /**
  * DEMO KEYS ONLY. Each MedQuAD source site becomes a contributor whose private key is
@@ -16,7 +17,7 @@ export const MEDQUAD_DEMO_SEED = 'datanet-medquad-demo';
 const FIELDS = ['question', 'answer', 'source', 'focus', 'qtype', 'url'] as const;
 
 export function medquadDemoWallet(source: string, seed = MEDQUAD_DEMO_SEED): Wallet {
-  return new Wallet(keccakText(`${seed}:${source}`));
+  return demoWallet(source, seed);
 }
 
 export interface MedquadSubmitOptions {
@@ -57,45 +58,12 @@ export interface MedquadSubmission {
  * at intake.
  */
 export async function submitMedquad(o: MedquadSubmitOptions): Promise<MedquadSubmission[]> {
-  const seed = o.seed ?? MEDQUAD_DEMO_SEED;
-  const perFile = o.recordsPerFile ?? 250;
   const licence = o.licence ?? 'CC-BY-4.0';
   if (!o.definition.licences.includes(licence)) throw new Error(`Datanet ${o.definition.id} does not accept licence ${licence} (MedQuAD is CC-BY-4.0)`);
   const bySource = await readMedquad(o.corpus, o.limitPerSource);
-  const base = o.timestamp ?? Date.UTC(2026, 0, 1);
-  const out: MedquadSubmission[] = [];
-  let tick = 0;
-  for (const [source, rows] of bySource) {
-    const signer = medquadDemoWallet(source, seed);
-    const files: { name: string; bytes: Uint8Array; records: number }[] = [];
-    for (let i = 0; i < rows.length; i += perFile) {
-      const chunk = rows.slice(i, i + perFile);
-      const text = chunk.map((r) => JSON.stringify(Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])))).join('\n') + '\n';
-      files.push({ name: `${source}-${String(i / perFile + 1).padStart(4, '0')}.jsonl`, bytes: new TextEncoder().encode(text), records: chunk.length });
-    }
-    const total = files.reduce((n, f) => n + f.bytes.length, 0);
-    const cap = o.definition.limits.dailyBytesPerContributor;
-    if (total > cap) {
-      throw new Error(
-        `MedQuAD source ${source} is ${total} bytes of JSONL, over Datanet ${o.definition.id}'s dailyBytesPerContributor (${cap}); ` +
-          `raise limits.dailyBytesPerContributor in its YAML or submit with limitPerSource and run intake on successive days`,
-      );
-    }
-    const per = o.definition.limits.filesPerSubmission;
-    for (let s = 0; s < files.length; s += per) {
-      const batch = files.slice(s, s + per);
-      const nonce = BigInt(keccakText(`${seed}:${source}:nonce:${s / per}`)).toString();
-      const submitted = await submitFiles({
-        definition: o.definition, inbox: o.inbox, signer, files: batch, licence, consent: o.definition.consent.required,
-        timestamp: base + tick++, nonce, skipExisting: true,
-      });
-      out.push({
-        source, contributor: signer.address, entry: submitted.entry, submissionId: submitted.submissionId, files: batch.length,
-        records: batch.reduce((n, f) => n + f.records, 0), bytes: batch.reduce((n, f) => n + f.bytes.length, 0), written: submitted.written,
-      });
-    }
-  }
-  return out;
+  const groups = new Map([...bySource].map(([source, rows]) => [source, rows.map((r) => Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])))]));
+  const subs = await submitGroups({ groups, definition: o.definition, inbox: o.inbox, seed: o.seed ?? MEDQUAD_DEMO_SEED, recordsPerFile: o.recordsPerFile, timestamp: o.timestamp, licence, label: 'MedQuAD source' });
+  return subs.map(({ group, ...s }) => ({ source: group, ...s }));
 }
 
 type MedquadRow = Partial<Record<(typeof FIELDS)[number], string>>;

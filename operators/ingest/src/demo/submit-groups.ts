@@ -1,0 +1,98 @@
+import { Wallet, id as keccakText } from 'ethers';
+import type { DatanetDefinition } from '@datanet/datanet';
+import { submitFiles } from '../submit/submit-files.js';
+
+/**
+ * DEMO KEYS ONLY: the key of contributor `label` is keccak256("<seed>:<label>"), so anyone who
+ * knows the seed can sign as them. They make demos reproducible; never use them for anything of
+ * value.
+ */
+export function demoWallet(label: string, seed: string): Wallet {
+  return new Wallet(keccakText(`${seed}:${label}`));
+}
+
+export interface SubmitGroupsOptions {
+  /** Records per contributor label, in the order to submit them. */
+  groups: Map<string, Record<string, unknown>[]>;
+  definition: DatanetDefinition;
+  inbox: string;
+  seed: string;
+  recordsPerFile?: number;
+  /** Signing time of the first submission (ms); later ones follow by one ms. Fixed, so re-runs sign the same bytes. */
+  timestamp?: number;
+  licence: string;
+  /** What a group is, for messages ("MedQuAD source", "contributor"). */
+  label?: string;
+}
+
+export interface GroupSubmission {
+  group: string;
+  contributor: string;
+  entry: string;
+  submissionId: string;
+  files: number;
+  records: number;
+  bytes: number;
+  /** False when the same signed submission was already in the inbox. */
+  written: boolean;
+}
+
+/**
+ * Signs each group's records into a Datanet inbox as one contributor (deterministic demo key):
+ * JSONL files of `recordsPerFile` records, at most `filesPerSubmission` files per submission.
+ * Keys, nonces, timestamps and ECDSA signatures (RFC 6979) are all deterministic, so a re-run
+ * finds its entries already there and writes nothing. A group over the daily byte cap fails up
+ * front with the numbers rather than being cut at intake.
+ */
+export async function submitGroups(o: SubmitGroupsOptions): Promise<GroupSubmission[]> {
+  const perFile = o.recordsPerFile ?? 250;
+  const base = o.timestamp ?? Date.UTC(2026, 0, 1);
+  const what = o.label ?? 'contributor';
+  const out: GroupSubmission[] = [];
+  let tick = 0;
+  for (const [group, rows] of o.groups) {
+    const signer = demoWallet(group, o.seed);
+    const files: { name: string; bytes: Uint8Array; records: number }[] = [];
+    const safe = group.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || 'group';
+    for (let i = 0; i < rows.length; i += perFile) {
+      const chunk = rows.slice(i, i + perFile);
+      const text = chunk.map((r) => JSON.stringify(r)).join('\n') + '\n';
+      files.push({ name: `${safe}-${String(i / perFile + 1).padStart(4, '0')}.jsonl`, bytes: new TextEncoder().encode(text), records: chunk.length });
+    }
+    const total = files.reduce((n, f) => n + f.bytes.length, 0);
+    const cap = o.definition.limits.dailyBytesPerContributor;
+    if (total > cap) {
+      throw new Error(
+        `${what} ${group} is ${total} bytes of JSONL, over Datanet ${o.definition.id}'s dailyBytesPerContributor (${cap}); ` +
+          `raise limits.dailyBytesPerContributor in its YAML or submit less per day`,
+      );
+    }
+    const per = o.definition.limits.filesPerSubmission;
+    for (let s = 0; s < files.length; s += per) {
+      const batch = files.slice(s, s + per);
+      const nonce = BigInt(keccakText(`${o.seed}:${group}:nonce:${s / per}`)).toString();
+      const submitted = await submitFiles({
+        definition: o.definition,
+        inbox: o.inbox,
+        signer,
+        files: batch,
+        licence: o.licence,
+        consent: o.definition.consent.required,
+        timestamp: base + tick++,
+        nonce,
+        skipExisting: true,
+      });
+      out.push({
+        group,
+        contributor: signer.address,
+        entry: submitted.entry,
+        submissionId: submitted.submissionId,
+        files: batch.length,
+        records: batch.reduce((n, f) => n + f.records, 0),
+        bytes: batch.reduce((n, f) => n + f.bytes.length, 0),
+        written: submitted.written,
+      });
+    }
+  }
+  return out;
+}
