@@ -52,7 +52,10 @@ function naiveSign(texts: string[], spec: MinHashSpec): number {
   const enc = new TextEncoder();
   const t = performance.now();
   for (const text of texts) {
-    const words = text.toLowerCase().split(/[^a-z0-9\u0080-\uffff]+/).filter(Boolean);
+    const words = text
+      .toLowerCase()
+      .split(/[^a-z0-9\u0080-\uffff]+/)
+      .filter(Boolean);
     const sig = new Uint32Array(P).fill(0xffffffff);
     for (let i = 0; i + spec.shingles.n <= Math.max(words.length, spec.shingles.n); i++) {
       const b = enc.encode(words.slice(i, i + spec.shingles.n).join(' '));
@@ -70,7 +73,11 @@ export async function run(): Promise<Record<string, unknown>> {
   const { loadavg } = await import('node:os');
   const results: Record<string, unknown> = {
     loadAverageAtStart: loadavg().map((x) => +x.toFixed(2)),
-    settings: { ...BENCH_SPEC, impliedThreshold: impliedThreshold(BENCH_SPEC.bands, BENCH_SPEC.rows), target: '>= 20 MB/s per core, 128 permutations, 5-gram word shingles' },
+    settings: {
+      ...BENCH_SPEC,
+      impliedThreshold: impliedThreshold(BENCH_SPEC.bands, BENCH_SPEC.rows),
+      target: '>= 20 MB/s per core, 128 permutations, 5-gram word shingles',
+    },
   };
   const medquad = loadMedQuad();
   if (medquad) {
@@ -82,7 +89,14 @@ export async function run(): Promise<Record<string, unknown>> {
     const ids = medquad.map((r) => r.id);
     const order = Int32Array.from(ids.keys());
     const t0 = performance.now();
-    const near = await minhashDedupe({ ids, order, signatures: ours.out.signatures, hasShingles: ours.out.hasShingles, spec: BENCH_SPEC, jaccardThreshold: 0.7 });
+    const near = await minhashDedupe({
+      ids,
+      order,
+      signatures: ours.out.signatures,
+      hasShingles: ours.out.hasShingles,
+      spec: BENCH_SPEC,
+      jaccardThreshold: 0.7,
+    });
     const clusterSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const hashes = texts.map((t) => normalizedHash(t));
@@ -92,27 +106,56 @@ export async function run(): Promise<Record<string, unknown>> {
     results.medquad = {
       docs: texts.length,
       mb: +mb.toFixed(2),
-      minhashSign: { docsPerSecPerCore: Math.round(ours.docsPerSec), mbPerSecPerCore: +ours.mbPerSecPerCore.toFixed(1), mbPerSecWall: +ours.mbPerSecWall.toFixed(1), medianWallSeconds: +ours.seconds.toFixed(3), runs: ours.runs },
-      baselineNaiveSign: { medianWallSeconds: +naiveSeconds.toFixed(3), mbPerSecWall: +(mb / naiveSeconds).toFixed(1), speedupWall: +(naiveSeconds / ours.seconds).toFixed(2) },
+      minhashSign: {
+        docsPerSecPerCore: Math.round(ours.docsPerSec),
+        mbPerSecPerCore: +ours.mbPerSecPerCore.toFixed(1),
+        mbPerSecWall: +ours.mbPerSecWall.toFixed(1),
+        medianWallSeconds: +ours.seconds.toFixed(3),
+        runs: ours.runs,
+      },
+      baselineNaiveSign: {
+        medianWallSeconds: +naiveSeconds.toFixed(3),
+        mbPerSecWall: +(mb / naiveSeconds).toFixed(1),
+        speedupWall: +(naiveSeconds / ours.seconds).toFixed(2),
+      },
       lshClusterSeconds: +clusterSeconds.toFixed(3),
       nearDuplicatesFound: nearDup,
       candidatePairs: near.candidatePairs,
-      exact: { seconds: +exactSeconds.toFixed(3), mbPerSecPerCore: +(mb / exactSeconds).toFixed(1), duplicates: exact.representative.filter((r, i) => r !== ids[i]).length },
+      exact: {
+        seconds: +exactSeconds.toFixed(3),
+        mbPerSecPerCore: +(mb / exactSeconds).toFixed(1),
+        duplicates: exact.representative.filter((r, i) => r !== ids[i]).length,
+      },
     };
 
     // Labelled set: bases are long-enough answers that are not near duplicates of each other.
-    const singletons = medquad.filter((r, i) => near.representative[i] === ids[i] && near.clusterSize[i] === 1 && r.answer.split(/\s+/).length >= 60);
-    const bases = singletons.filter((_, i) => i % Math.max(1, Math.floor(singletons.length / 1000)) === 0).slice(0, 1000).map((r) => r.answer);
+    const singletons = medquad.filter(
+      (r, i) => near.representative[i] === ids[i] && near.clusterSize[i] === 1 && r.answer.split(/\s+/).length >= 60,
+    );
+    const bases = singletons
+      .filter((_, i) => i % Math.max(1, Math.floor(singletons.length / 1000)) === 0)
+      .slice(0, 1000)
+      .map((r) => r.answer);
     const levels = [0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1];
     const pairs = buildLabelledSet(bases, levels);
     const all = [...pairs.map((p) => p.base), ...pairs.map((p) => p.variant)];
     const lp = packTexts(all);
     const sig = new MinHasher(BENCH_SPEC).signAll(lp);
     const pids = all.map((_, i) => `p${i}`);
-    const res = await minhashDedupe({ ids: pids, order: Int32Array.from(pids.keys()), signatures: sig.signatures, hasShingles: sig.hasShingles, spec: BENCH_SPEC, jaccardThreshold: 0.7 });
+    const res = await minhashDedupe({
+      ids: pids,
+      order: Int32Array.from(pids.keys()),
+      signatures: sig.signatures,
+      hasShingles: sig.hasShingles,
+      spec: BENCH_SPEC,
+      jaccardThreshold: 0.7,
+    });
     const n = pairs.length;
     const found = pairs.map((_, i) => res.representative[n + i] === res.representative[i]);
-    let tp = 0, fp = 0, fn = 0, tn = 0;
+    let tp = 0,
+      fp = 0,
+      fn = 0,
+      tn = 0;
     const byLevel: Record<string, { pairs: number; meanJaccard: number; detected: number }> = {};
     pairs.forEach((p, i) => {
       const key = String(p.level);
@@ -132,7 +175,10 @@ export async function run(): Promise<Record<string, unknown>> {
         'Label: duplicate when the measured Jaccard >= 0.8, distinct when <= 0.62; pairs in between (levels 0.7 and 0.8, just under their target) are reported per level but not scored.',
       pairs: n,
       scored: tp + fp + fn + tn,
-      tp, fp, fn, tn,
+      tp,
+      fp,
+      fn,
+      tn,
       precision: +precision.toFixed(4),
       recall: +recall.toFixed(4),
       f1: +((2 * precision * recall) / (precision + recall)).toFixed(4),
@@ -151,14 +197,27 @@ export async function run(): Promise<Record<string, unknown>> {
   const s = timeSign(synth, BENCH_SPEC, 2);
   const sids = Array.from({ length: synth.length }, (_, i) => `s${i}`);
   const tc = performance.now();
-  const sres = await minhashDedupe({ ids: sids, order: Int32Array.from(sids.keys()), signatures: s.out.signatures, hasShingles: s.out.hasShingles, spec: BENCH_SPEC, jaccardThreshold: 0.7 });
+  const sres = await minhashDedupe({
+    ids: sids,
+    order: Int32Array.from(sids.keys()),
+    signatures: s.out.signatures,
+    hasShingles: s.out.hasShingles,
+    spec: BENCH_SPEC,
+    jaccardThreshold: 0.7,
+  });
   const sCluster = (performance.now() - tc) / 1000;
   results.synthetic = {
     mb: +(synth.bytes.length / 1e6).toFixed(1),
     docs: synth.length,
     generateSeconds: +genSeconds.toFixed(2),
     injectedNearDuplicates: synth.injected,
-    minhashSign: { docsPerSecPerCore: Math.round(s.docsPerSec), mbPerSecPerCore: +s.mbPerSecPerCore.toFixed(1), mbPerSecWall: +s.mbPerSecWall.toFixed(1), medianWallSeconds: +s.seconds.toFixed(2), runs: s.runs },
+    minhashSign: {
+      docsPerSecPerCore: Math.round(s.docsPerSec),
+      mbPerSecPerCore: +s.mbPerSecPerCore.toFixed(1),
+      mbPerSecWall: +s.mbPerSecWall.toFixed(1),
+      medianWallSeconds: +s.seconds.toFixed(2),
+      runs: s.runs,
+    },
     lshClusterSeconds: +sCluster.toFixed(2),
     nearDuplicatesFound: sres.representative.filter((r, i) => r !== sids[i]).length,
     extrapolatedTo1GB: {

@@ -6,7 +6,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './machine.js';
 import { loadMedQuad, syntheticCorpus } from '../operators/dedupe/bench/corpora.js';
-import { evaluateQuality, loadRuleSetFile, resolveRules, runChecks, TextStats, FAMILIES, type ActiveRule } from '../operators/quality/src/index.js';
+import {
+  evaluateQuality,
+  loadRuleSetFile,
+  resolveRules,
+  runChecks,
+  TextStats,
+  FAMILIES,
+  type ActiveRule,
+} from '../operators/quality/src/index.js';
 import { sqlString, withDuckDb } from '../operators/quality/src/rows/index.js';
 import { REPO_ROOT } from '@datanet/pipelines/testing';
 
@@ -24,16 +32,24 @@ function measure(texts: string[], rules: ActiveRule[], reps: number) {
   const cpu = median(runs.map((r) => r.cpu));
   const wall = median(runs.map((r) => r.wall));
   const rejected = runs[0].value.firstFailure.filter((k) => k >= 0).length;
-  return { rules: rules.length, docsPerSecPerCore: Math.round(texts.length / cpu), mbPerSecPerCore: +(mb / cpu).toFixed(2), mbPerSecWall: +(mb / wall).toFixed(2), rejected };
+  return {
+    rules: rules.length,
+    docsPerSecPerCore: Math.round(texts.length / cpu),
+    mbPerSecPerCore: +(mb / cpu).toFixed(2),
+    mbPerSecWall: +(mb / wall).toFixed(2),
+    rejected,
+  };
 }
 
 /** The baseline: only the tokenisation every rule needs (words and lines), no rule logic. */
 function tokeniseOnly(texts: string[]) {
   const mb = texts.reduce((s, t) => s + Buffer.byteLength(t), 0) / 1e6;
-  const r = cpuTimed(() => texts.reduce((n, t) => {
-    const s = new TextStats(t);
-    return n + s.words.length + s.lines.length;
-  }, 0));
+  const r = cpuTimed(() =>
+    texts.reduce((n, t) => {
+      const s = new TextStats(t);
+      return n + s.words.length + s.lines.length;
+    }, 0),
+  );
   return { mbPerSecPerCore: +(mb / r.cpu).toFixed(2) };
 }
 
@@ -84,9 +100,27 @@ export async function run(): Promise<Record<string, unknown>> {
         { check: 'not_null' as const, column: 'email', mostly: 0.95, severity: 'error' as const },
         { check: 'unique' as const, column: 'email', mostly: 1, severity: 'warn' as const },
         { check: 'regex' as const, column: 'email', pattern: '^[a-z0-9]+@[a-z.]+$', mostly: 1, severity: 'error' as const },
-        { check: 'between' as const, column: 'age', min: 0, max: 120, strictMin: false, strictMax: false, mostly: 1, severity: 'error' as const },
+        {
+          check: 'between' as const,
+          column: 'age',
+          min: 0,
+          max: 120,
+          strictMin: false,
+          strictMax: false,
+          mostly: 1,
+          severity: 'error' as const,
+        },
         { check: 'in_set' as const, column: 'grade', values: ['a', 'b', 'c'], mostly: 0.5, severity: 'error' as const },
-        { check: 'length_between' as const, column: 'email', min: 5, max: 64, strictMin: false, strictMax: false, mostly: 1, severity: 'error' as const },
+        {
+          check: 'length_between' as const,
+          column: 'email',
+          min: 5,
+          max: 64,
+          strictMin: false,
+          strictMax: false,
+          mostly: 1,
+          severity: 'error' as const,
+        },
         { check: 'row_count_between' as const, min: 1, strictMin: false, strictMax: false, severity: 'error' as const },
       ],
     };

@@ -34,7 +34,11 @@ export function loadMedQuad(): MedQuadRecord[] | undefined {
  * paragraphs, with `dupRate` of documents being light edits of an earlier one, so the
  * clustering stage has real work. Text only (bytes), to build hundreds of MB quickly.
  */
-export function syntheticCorpus(targetBytes: number, seed = 42, dupRate = 0.05): { bytes: Uint8Array; offsets: Int32Array; length: number; injected: number } {
+export function syntheticCorpus(
+  targetBytes: number,
+  seed = 42,
+  dupRate = 0.05,
+): { bytes: Uint8Array; offsets: Int32Array; length: number; injected: number } {
   const rand = mulberry32(seed);
   const r = () => rand() / 4294967296;
   const letters = 'etaoinshrdlcumwfgypbvkjxqz';

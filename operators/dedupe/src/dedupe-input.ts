@@ -15,7 +15,9 @@ export const BaseDedupeConfig = {
     .string()
     .min(1)
     .optional()
-    .describe('persistent index scope (e.g. the Datanet id): records are also checked against everything accepted into it before, and kept ones are added'),
+    .describe(
+      'persistent index scope (e.g. the Datanet id): records are also checked against everything accepted into it before, and kept ones are added',
+    ),
 };
 
 export interface DedupeRows {
@@ -25,7 +27,11 @@ export interface DedupeRows {
 }
 
 /** Reads ids (checked unique and present) and the credit order of an input table. */
-export function dedupeRows(table: Table, config: { textColumn: string; idColumn: string; orderColumn?: string }, operator: string): DedupeRows {
+export function dedupeRows(
+  table: Table,
+  config: { textColumn: string; idColumn: string; orderColumn?: string },
+  operator: string,
+): DedupeRows {
   requireColumn(table, config.textColumn, 'textColumn', operator);
   requireColumn(table, config.idColumn, 'idColumn', operator);
   if (config.orderColumn) requireColumn(table, config.orderColumn, 'orderColumn', operator);
@@ -34,7 +40,8 @@ export function dedupeRows(table: Table, config: { textColumn: string; idColumn:
   const ids = raw.map((id, row) => {
     if (id === undefined || id === '') throw new Error(`${operator}: row ${row} has no ${config.idColumn}; every record needs an id`);
     const before = seen.get(id);
-    if (before !== undefined) throw new Error(`${operator}: ${config.idColumn} "${id}" appears twice (rows ${before} and ${row}); ids must be unique`);
+    if (before !== undefined)
+      throw new Error(`${operator}: ${config.idColumn} "${id}" appears twice (rows ${before} and ${row}); ids must be unique`);
     seen.set(id, row);
     return id;
   });

@@ -32,7 +32,12 @@ export function dedupePorts(): Record<string, PortSpec<Cfg>> {
   };
 }
 
-export async function writeDedupeOutputs(ctx: OperatorContext<Cfg>, inputPath: string, d: DedupeDecision, report: Record<string, unknown>): Promise<void> {
+export async function writeDedupeOutputs(
+  ctx: OperatorContext<Cfg>,
+  inputPath: string,
+  d: DedupeDecision,
+  report: Record<string, unknown>,
+): Promise<void> {
   const keptRows: number[] = [];
   const dupRows: number[] = [];
   d.ids.forEach((id, i) => (d.representative[i] === id ? keptRows : dupRows).push(i));
@@ -55,7 +60,10 @@ export async function writeDedupeOutputs(ctx: OperatorContext<Cfg>, inputPath: s
       id: vectorFromArray(d.ids, new Utf8()),
       cluster_id: vectorFromArray(d.representative, new Utf8()),
       cluster_size: vectorFromArray(Array.from(d.clusterSize), new Int32()),
-      kept: vectorFromArray(d.ids.map((id, i) => d.representative[i] === id), new Bool()),
+      kept: vectorFromArray(
+        d.ids.map((id, i) => d.representative[i] === id),
+        new Bool(),
+      ),
     }),
   );
   await ctx.output('report').writeReport({ ...report, records: d.ids.length, kept: keptRows.length, duplicates: dupRows.length });

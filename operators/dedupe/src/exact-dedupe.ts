@@ -15,7 +15,12 @@ export interface ExactIndexOptions {
  * first of each hash (or the record already accepted under that hash in the index) keeps the
  * credit. With an index, new first occurrences are added to it in the same locked transaction.
  */
-export async function exactDedupe(ids: string[], hashes: string[], order: Int32Array, index?: ExactIndexOptions): Promise<DedupeDecision & { fromIndex: number }> {
+export async function exactDedupe(
+  ids: string[],
+  hashes: string[],
+  order: Int32Array,
+  index?: ExactIndexOptions,
+): Promise<DedupeDecision & { fromIndex: number }> {
   const decide = (accepted: Map<string, string>): DedupeDecision & { fromIndex: number; fresh: number[] } => {
     const fromIndexCount = accepted.size;
     const owner = new Map(accepted);

@@ -25,7 +25,8 @@ const ExactConfig = z
 export const dedupeExact = defineOperator({
   type: 'dedupe.exact',
   version: '1',
-  description: 'Drops exact duplicates (same text after NFKC, lowercase, punctuation and whitespace normalisation); the earliest record keeps the credit',
+  description:
+    'Drops exact duplicates (same text after NFKC, lowercase, punctuation and whitespace normalisation); the earliest record keeps the credit',
   config: ExactConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
   outputs: dedupePorts(),
@@ -40,7 +41,9 @@ export const dedupeExact = defineOperator({
       bytes += t ? Buffer.byteLength(t) : 0;
       return normalizedHash(t ?? '', ctx.config.normalize);
     });
-    const index = ctx.config.index ? { db: ctx.db, scope: ctx.config.index, runId: ctx.run.runId, settings: JSON.stringify(ctx.config.normalize) } : undefined;
+    const index = ctx.config.index
+      ? { db: ctx.db, scope: ctx.config.index, runId: ctx.run.runId, settings: JSON.stringify(ctx.config.normalize) }
+      : undefined;
     const decision = await exactDedupe(ids, hashes, order, index);
     const seconds = (performance.now() - started) / 1000;
     const report = {
@@ -51,7 +54,9 @@ export const dedupeExact = defineOperator({
       bytes,
       seconds,
     };
-    ctx.logger.info(`dedupe.exact: ${ids.length} rows, ${ids.length - decision.representative.filter((r, i) => r === ids[i]).length} duplicates`);
+    ctx.logger.info(
+      `dedupe.exact: ${ids.length} rows, ${ids.length - decision.representative.filter((r, i) => r === ids[i]).length} duplicates`,
+    );
     await writeDedupeOutputs(ctx, input.path, decision, report);
   },
 });

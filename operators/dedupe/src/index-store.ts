@@ -42,7 +42,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('key', 'bigint', (c) => c.notNull())
         .addColumn('record_id', 'text', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('datanet_dedupe_minhash_bands_key').on('datanet_dedupe_minhash_bands').columns(['scope', 'key']).execute();
+      await db.schema
+        .createIndex('datanet_dedupe_minhash_bands_key')
+        .on('datanet_dedupe_minhash_bands')
+        .columns(['scope', 'key'])
+        .execute();
     },
   },
 };
@@ -74,7 +78,12 @@ export async function withScopeLock<T>(db: Kysely<any>, scope: string, kind: str
 
 /** Records the settings a scope was built with; refuses to mix incompatible settings in one index. */
 export async function checkScopeSettings(tx: Kysely<any>, scope: string, kind: string, settings: string): Promise<void> {
-  const row = await tx.selectFrom('datanet_dedupe_scopes').select('settings').where('scope', '=', scope).where('kind', '=', kind).executeTakeFirst();
+  const row = await tx
+    .selectFrom('datanet_dedupe_scopes')
+    .select('settings')
+    .where('scope', '=', scope)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
   if (!row) {
     await tx.insertInto('datanet_dedupe_scopes').values({ scope, kind, settings }).execute();
     return;

@@ -23,7 +23,14 @@ export interface MinHashDedupeResult extends DedupeDecision {
 
 /** The settings that make signatures comparable; an index refuses others. */
 export function minhashSettings(spec: MinHashSpec): string {
-  return JSON.stringify({ shingles: spec.shingles, permutations: spec.permutations, bands: spec.bands, rows: spec.rows, seed: spec.seed, hash: 'murmur3-fnv1a/imul-mod2^32/v1' });
+  return JSON.stringify({
+    shingles: spec.shingles,
+    permutations: spec.permutations,
+    bands: spec.bands,
+    rows: spec.rows,
+    seed: spec.seed,
+    hash: 'murmur3-fnv1a/imul-mod2^32/v1',
+  });
 }
 
 interface Accepted {
@@ -55,20 +62,26 @@ export async function minhashDedupe(input: MinHashDedupeInput): Promise<MinHashD
     for (const part of chunks([...keys], 10000)) {
       const found = await sql<{ record_id: string }>`
         select distinct record_id from datanet_dedupe_minhash_bands
-        where scope = ${index.scope} and key = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)::bigint))`.execute(tx);
+        where scope = ${index.scope} and key = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)::bigint))`.execute(
+        tx,
+      );
       for (const r of found.rows) hitIds.add(r.record_id);
     }
     for (const part of chunks(input.ids, 10000)) {
       const found = await sql<{ record_id: string }>`
         select record_id from datanet_dedupe_minhash_records
-        where scope = ${index.scope} and record_id = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(tx);
+        where scope = ${index.scope} and record_id = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(
+        tx,
+      );
       for (const r of found.rows) hitIds.add(r.record_id);
     }
     const rows: { record_id: string; seq: unknown; signature: Uint8Array }[] = [];
     for (const part of chunks([...hitIds], 5000)) {
       const found = await sql<{ record_id: string; seq: unknown; signature: Uint8Array }>`
         select record_id, seq, signature from datanet_dedupe_minhash_records
-        where scope = ${index.scope} and record_id = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(tx);
+        where scope = ${index.scope} and record_id = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(
+        tx,
+      );
       rows.push(...found.rows);
     }
     rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq));
@@ -76,13 +89,19 @@ export async function minhashDedupe(input: MinHashDedupeInput): Promise<MinHashD
     rows.forEach((r, k) => accepted.signatures.set(toUint32(r.signature), k * P));
     const { result, fresh } = decide(input, accepted);
     for (const part of chunks(fresh, 2000)) {
-      const recs = JSON.stringify(part.map((r) => [input.ids[r], Buffer.from(input.signatures.buffer, input.signatures.byteOffset + r * P * 4, P * 4).toString('hex')]));
+      const recs = JSON.stringify(
+        part.map((r) => [
+          input.ids[r],
+          Buffer.from(input.signatures.buffer, input.signatures.byteOffset + r * P * 4, P * 4).toString('hex'),
+        ]),
+      );
       await sql`
         insert into datanet_dedupe_minhash_records (scope, record_id, signature, run_id)
         select ${index.scope}, e->>0, decode(e->>1, 'hex'), ${index.runId ?? null} from json_array_elements(${recs}::json) e
         on conflict do nothing`.execute(tx);
       const bands: [number, string][] = [];
-      for (const r of part) for (const k of bandKeys(input.signatures, r * P, spec.bands, spec.rows, scratch)) bands.push([k, input.ids[r]]);
+      for (const r of part)
+        for (const k of bandKeys(input.signatures, r * P, spec.bands, spec.rows, scratch)) bands.push([k, input.ids[r]]);
       await sql`
         insert into datanet_dedupe_minhash_bands (scope, key, record_id)
         select ${index.scope}, (e->>0)::bigint, e->>1 from json_array_elements(${JSON.stringify(bands)}::json) e`.execute(tx);

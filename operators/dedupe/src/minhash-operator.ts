@@ -25,7 +25,11 @@ const MinHashConfig = z
   .strict()
   .superRefine((c, issue) => {
     if (c.bands * c.rows > c.permutations) {
-      issue.addIssue({ code: 'custom', path: ['bands'], message: `bands x rows = ${c.bands * c.rows} exceeds permutations (${c.permutations})` });
+      issue.addIssue({
+        code: 'custom',
+        path: ['bands'],
+        message: `bands x rows = ${c.bands * c.rows} exceeds permutations (${c.permutations})`,
+      });
     }
   });
 
@@ -40,7 +44,8 @@ export function specOf(c: MinHashOperatorConfig): MinHashSpec {
 export const dedupeMinhash = defineOperator({
   type: 'dedupe.minhash',
   version: '1',
-  description: 'Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index',
+  description:
+    'Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index',
   config: MinHashConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
   outputs: dedupePorts(),

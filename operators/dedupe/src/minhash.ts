@@ -25,7 +25,9 @@ export function candidateProbability(s: number, bands: number, rows: number): nu
 
 export function validateMinHashSpec(spec: MinHashSpec): void {
   if (spec.bands * spec.rows > spec.permutations) {
-    throw new Error(`bands x rows (${spec.bands} x ${spec.rows} = ${spec.bands * spec.rows}) must not exceed permutations (${spec.permutations})`);
+    throw new Error(
+      `bands x rows (${spec.bands} x ${spec.rows} = ${spec.bands * spec.rows}) must not exceed permutations (${spec.permutations})`,
+    );
   }
 }
 
@@ -103,7 +105,13 @@ export class MinHasher {
  * LSH bucket keys of one signature: band t's r values hashed to 32 bits, tagged with t so that
  * equal values in different bands never collide. Keys stay below 2^53 (exact JS numbers).
  */
-export function bandKeys(sig: Uint32Array, at: number, bands: number, rows: number, out: Float64Array = new Float64Array(bands)): Float64Array {
+export function bandKeys(
+  sig: Uint32Array,
+  at: number,
+  bands: number,
+  rows: number,
+  out: Float64Array = new Float64Array(bands),
+): Float64Array {
   for (let t = 0; t < bands; t++) {
     let h = 0x3c6ef372 ^ t;
     const base = at + t * rows;

@@ -65,7 +65,7 @@ export class Shingler {
     let units = this.words;
     let count = 0;
     let pendingSpace = false;
-    for (let i = start; i < end; ) {
+    for (let i = start; i < end;) {
       let b = bytes[i];
       if (b < 0x80) {
         i++;

@@ -55,7 +55,10 @@ steps:
 `,
     );
     const exec = async (...args: string[]) => {
-      const { stdout } = await run(process.execPath, [CLI, '--json', '--state-dir', join(dir, 'state'), ...args], { cwd: dir, timeout: 180_000 });
+      const { stdout } = await run(process.execPath, [CLI, '--json', '--state-dir', join(dir, 'state'), ...args], {
+        cwd: dir,
+        timeout: 180_000,
+      });
       return JSON.parse(stdout);
     };
     const table = async (result: { steps: { id: string; outputs: Record<string, { path: string }> }[] }, step: string, port: string) =>

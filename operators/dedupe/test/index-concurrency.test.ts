@@ -4,7 +4,8 @@ import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipel
 import { dedupeExact, dedupeMinhash } from '../src/index.js';
 
 const text = 'Hypertension is high blood pressure that raises the risk of heart disease and stroke over many years of life.';
-const tableOf = (ids: string[], texts: string[]) => new Table({ id: vectorFromArray(ids, new Utf8()), text: vectorFromArray(texts, new Utf8()) });
+const tableOf = (ids: string[], texts: string[]) =>
+  new Table({ id: vectorFromArray(ids, new Utf8()), text: vectorFromArray(texts, new Utf8()) });
 
 for (const engine of DB_ENGINES) {
   describe(`index under concurrency on ${engine}`, () => {
@@ -17,7 +18,13 @@ for (const engine of DB_ENGINES) {
     it('lets exactly one of several racing runs accept the same text', async () => {
       const runs = await Promise.all(
         ['a', 'b', 'c', 'd'].map((who) =>
-          runOperator(dedupeMinhash, { db: t.db, dialect: engine, config: { index: 'race', ngram: 3 }, inputs: { table: tableOf([`${who}-1`], [text]) }, runId: who }),
+          runOperator(dedupeMinhash, {
+            db: t.db,
+            dialect: engine,
+            config: { index: 'race', ngram: 3 },
+            inputs: { table: tableOf([`${who}-1`], [text]) },
+            runId: who,
+          }),
         ),
       );
       const kept = runs.flatMap((r) => [...r.outputs.kept.table!.getChild('id')!].map(String));
@@ -27,7 +34,12 @@ for (const engine of DB_ENGINES) {
     });
 
     it('handles an empty batch', async () => {
-      const { outputs } = await runOperator(dedupeExact, { db: t.db, dialect: engine, config: { index: 'empty' }, inputs: { table: tableOf([], []) } });
+      const { outputs } = await runOperator(dedupeExact, {
+        db: t.db,
+        dialect: engine,
+        config: { index: 'empty' },
+        inputs: { table: tableOf([], []) },
+      });
       expect(outputs.kept.table!.numRows).toBe(0);
       expect(outputs.clusters.table!.numRows).toBe(0);
     });

@@ -22,7 +22,9 @@ describe.skipIf(!corpus)(`MedQuAD exact duplicates (${corpus ? 'corpus present' 
   beforeAll(async () => {
     parquet = join(await mkdtemp(join(tmpdir(), 'medquad-')), 'medquad.parquet');
     await withDuckDb((c) =>
-      c.run(`copy (select concat(source, ':', id, ':', row_number() over ()) as id, source, answer from read_json_auto(${sqlString(corpus!)}, format = 'newline_delimited')) to ${sqlString(parquet)} (format parquet)`),
+      c.run(
+        `copy (select concat(source, ':', id, ':', row_number() over ()) as id, source, answer from read_json_auto(${sqlString(corpus!)}, format = 'newline_delimited')) to ${sqlString(parquet)} (format parquet)`,
+      ),
     );
     t = await openTestDb('pglite');
   });
@@ -30,7 +32,11 @@ describe.skipIf(!corpus)(`MedQuAD exact duplicates (${corpus ? 'corpus present' 
 
   it('finds the 598 answers that repeat an earlier one after whitespace normalisation', async () => {
     const ws = { unicode: false, lowercase: false, punctuation: false, whitespace: true };
-    const { outputs } = await runOperator(dedupeExact, { db: t.db, config: { textColumn: 'answer', normalize: ws }, inputs: { table: parquet } });
+    const { outputs } = await runOperator(dedupeExact, {
+      db: t.db,
+      config: { textColumn: 'answer', normalize: ws },
+      inputs: { table: parquet },
+    });
     const dups = outputs.duplicates.table!;
     expect(dups.numRows).toBe(598);
     expect(outputs.kept.table!.numRows).toBe(16407 - 598);

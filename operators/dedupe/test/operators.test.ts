@@ -12,9 +12,18 @@ const base = [
 
 function table(rows: { id: string; text: string; t?: number }[]): Table {
   return new Table({
-    id: vectorFromArray(rows.map((r) => r.id), new Utf8()),
-    text: vectorFromArray(rows.map((r) => r.text), new Utf8()),
-    t: vectorFromArray(rows.map((r, i) => r.t ?? i), new Int32()),
+    id: vectorFromArray(
+      rows.map((r) => r.id),
+      new Utf8(),
+    ),
+    text: vectorFromArray(
+      rows.map((r) => r.text),
+      new Utf8(),
+    ),
+    t: vectorFromArray(
+      rows.map((r, i) => r.t ?? i),
+      new Int32(),
+    ),
   });
 }
 
@@ -38,10 +47,19 @@ describe('dedupe.exact', () => {
   });
 
   it('names the missing column and refuses duplicate ids', async () => {
-    await expect(runOperator(dedupeExact, { config: { textColumn: 'body' }, inputs: { table: table([{ id: 'x', text: 'y' }]) } })).rejects.toThrow(
-      /no column "body" \(set with.textColumn\); columns are: id, text, t/,
-    );
-    await expect(runOperator(dedupeExact, { inputs: { table: table([{ id: 'x', text: 'y' }, { id: 'x', text: 'z' }]) } })).rejects.toThrow(/"x" appears twice \(rows 0 and 1\)/);
+    await expect(
+      runOperator(dedupeExact, { config: { textColumn: 'body' }, inputs: { table: table([{ id: 'x', text: 'y' }]) } }),
+    ).rejects.toThrow(/no column "body" \(set with.textColumn\); columns are: id, text, t/);
+    await expect(
+      runOperator(dedupeExact, {
+        inputs: {
+          table: table([
+            { id: 'x', text: 'y' },
+            { id: 'x', text: 'z' },
+          ]),
+        },
+      }),
+    ).rejects.toThrow(/"x" appears twice \(rows 0 and 1\)/);
   });
 });
 
@@ -70,7 +88,9 @@ describe('dedupe.minhash (in batch)', () => {
   });
 
   it('rejects bands x rows above the permutations in the config', async () => {
-    await expect(runOperator(dedupeMinhash, { config: { permutations: 64 }, inputs: { table: table([{ id: 'x', text: 'y' }]) } })).rejects.toThrow(/bands x rows = 112 exceeds permutations \(64\)/);
+    await expect(
+      runOperator(dedupeMinhash, { config: { permutations: 64 }, inputs: { table: table([{ id: 'x', text: 'y' }]) } }),
+    ).rejects.toThrow(/bands x rows = 112 exceeds permutations \(64\)/);
   });
 });
 
@@ -85,15 +105,28 @@ for (const engine of DB_ENGINES) {
     it('rejects near duplicates of records accepted in an earlier run, crediting the earlier run', async () => {
       const opts = { db: t.db, dialect: engine } as const;
       const first = table(base.map((text, i) => ({ id: `run1-${i}`, text })));
-      const r1 = await runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', ngram: 3 }, inputs: { table: first }, runId: 'r1' });
+      const r1 = await runOperator(dedupeMinhash, {
+        ...opts,
+        config: { index: 'medical-qa', ngram: 3 },
+        inputs: { table: first },
+        runId: 'r1',
+      });
       expect(col(r1.outputs.kept.table, 'id')).toHaveLength(4);
 
       const second = table([
-        { id: 'run2-new', text: 'Migraine is a headache disorder with recurring attacks of moderate to severe throbbing pain on one side of the head.' },
+        {
+          id: 'run2-new',
+          text: 'Migraine is a headache disorder with recurring attacks of moderate to severe throbbing pain on one side of the head.',
+        },
         { id: 'run2-copy', text: base[3].replace('inside them', 'inside it') },
         { id: 'run2-copy2', text: base[3] },
       ]);
-      const r2 = await runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', ngram: 3 }, inputs: { table: second }, runId: 'r2' });
+      const r2 = await runOperator(dedupeMinhash, {
+        ...opts,
+        config: { index: 'medical-qa', ngram: 3 },
+        inputs: { table: second },
+        runId: 'r2',
+      });
       expect(col(r2.outputs.kept.table, 'id')).toEqual(['run2-new']);
       expect(col(r2.outputs.duplicates.table, 'duplicate_of')).toEqual(['run1-3', 'run1-3']);
       expect((r2.outputs.report.json as Record<string, number>).duplicatesOfEarlierRuns).toBe(2);
@@ -103,13 +136,18 @@ for (const engine of DB_ENGINES) {
       expect(col(other.outputs.kept.table, 'id')).toEqual(['run2-new', 'run2-copy']);
 
       // A re-run of the second batch (at-least-once delivery) decides the same.
-      const again = await runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', ngram: 3 }, inputs: { table: second }, runId: 'r2' });
+      const again = await runOperator(dedupeMinhash, {
+        ...opts,
+        config: { index: 'medical-qa', ngram: 3 },
+        inputs: { table: second },
+        runId: 'r2',
+      });
       expect(col(again.outputs.kept.table, 'id')).toEqual(['run2-new']);
       expect(col(again.outputs.duplicates.table, 'duplicate_of')).toEqual(['run1-3', 'run1-3']);
 
-      await expect(runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', ngram: 4 }, inputs: { table: second } })).rejects.toThrow(
-        /index "medical-qa" \(minhash\) was built with .* use the same settings or another index name/,
-      );
+      await expect(
+        runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', ngram: 4 }, inputs: { table: second } }),
+      ).rejects.toThrow(/index "medical-qa" \(minhash\) was built with .* use the same settings or another index name/);
     });
 
     it('keeps exact hashes across runs', async () => {
@@ -118,7 +156,13 @@ for (const engine of DB_ENGINES) {
       const r2 = await runOperator(dedupeExact, {
         ...opts,
         config: { index: 'ex' },
-        inputs: { table: table([{ id: 'x1', text: 'Hello, world' }, { id: 'x2', text: 'hello world!' }, { id: 'x3', text: 'new' }]) },
+        inputs: {
+          table: table([
+            { id: 'x1', text: 'Hello, world' },
+            { id: 'x2', text: 'hello world!' },
+            { id: 'x3', text: 'new' },
+          ]),
+        },
       });
       expect(col(r2.outputs.kept.table, 'id')).toEqual(['x1', 'x3']);
       expect(col(r2.outputs.duplicates.table, 'duplicate_of')).toEqual(['x1']);

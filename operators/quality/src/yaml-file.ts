@@ -6,7 +6,12 @@ import type { z } from 'zod';
  * Reads a YAML config file (a rule set, a check suite) and validates it, naming the file, line,
  * column and field of the first mistake so the user can go straight to it.
  */
-export async function loadYamlFile<S extends z.ZodType>(path: string, baseDir: string, schema: S, what: string): Promise<{ source: string; spec: z.output<S> }> {
+export async function loadYamlFile<S extends z.ZodType>(
+  path: string,
+  baseDir: string,
+  schema: S,
+  what: string,
+): Promise<{ source: string; spec: z.output<S> }> {
   const file = isAbsolute(path) ? path : resolve(baseDir, path);
   let text: string;
   try {

@@ -42,8 +42,17 @@ describe('quality.checks', () => {
     });
     const report = outputs.report.json as { success: boolean; results: CheckResult[] };
     const byName = new Map(report.results.map((r) => [r.name, r]));
-    expect(byName.get('not_null email')).toMatchObject({ success: false, unexpected_count: 1, unexpected_percent: 20, partial_unexpected_index_list: [2] });
-    expect(byName.get('unique email')).toMatchObject({ success: false, unexpected_count: 2, partial_unexpected_list: ['x@y.org', 'x@y.org'] });
+    expect(byName.get('not_null email')).toMatchObject({
+      success: false,
+      unexpected_count: 1,
+      unexpected_percent: 20,
+      partial_unexpected_index_list: [2],
+    });
+    expect(byName.get('unique email')).toMatchObject({
+      success: false,
+      unexpected_count: 2,
+      partial_unexpected_list: ['x@y.org', 'x@y.org'],
+    });
     expect(byName.get('regex email')).toMatchObject({ success: true, unexpected_count: 1, missing_count: 1, unexpected_percent: 25 });
     expect(byName.get('between age')).toMatchObject({ success: false, unexpected_count: 1, partial_unexpected_list: [200] });
     expect(byName.get('length_between id')!.success).toBe(true);
@@ -57,7 +66,11 @@ describe('quality.checks', () => {
 
   it('fails the step on an error check, naming the check and column', async () => {
     await expect(
-      runOperator(qualityChecks, { db: t.db, config: { checks: [{ check: 'between', column: 'age', max: 100 }] }, inputs: { table: people } }),
+      runOperator(qualityChecks, {
+        db: t.db,
+        config: { checks: [{ check: 'between', column: 'age', max: 100 }] },
+        inputs: { table: people },
+      }),
     ).rejects.toThrow(/check "between age" on column "age" failed: 1 unexpected \(25\.00%\), e\.g\. 200/);
     await expect(
       runOperator(qualityChecks, { db: t.db, config: { checks: [{ check: 'not_null', column: 'mail' }] }, inputs: { table: people } }),
@@ -80,7 +93,9 @@ const GX_TYPE: Record<string, string> = {
 describe.skipIf(!csv)(`GX Titanic suite (${csv ? 'corpus present' : corpusSkipReason(`${GX}/Titanic.csv`)})`, () => {
   it('reproduces the expected pass/fail and unexpected counts of every expectation', async () => {
     const parquet = join(await mkdtemp(join(tmpdir(), 'titanic-')), 'titanic.parquet');
-    await withDuckDb((c) => c.run(`copy (select * from read_csv(${sqlString(csv!)}, header = true, nullstr = 'NA')) to ${sqlString(parquet)} (format parquet)`));
+    await withDuckDb((c) =>
+      c.run(`copy (select * from read_csv(${sqlString(csv!)}, header = true, nullstr = 'NA')) to ${sqlString(parquet)} (format parquet)`),
+    );
     const { spec } = await loadYamlFile('configs/quality/titanic-checks.yaml', REPO_ROOT, CheckSuite, 'check suite');
     const ours = await runChecks(parquet, spec);
     const expected = JSON.parse(await readFile(corpusPath(`${GX}/titanic_expected_data_asset_validate_results.json`)!, 'utf8'));
@@ -103,8 +118,12 @@ describe.skipIf(!csv)(`GX Titanic suite (${csv ? 'corpus present' : corpusSkipRe
       if (match.result.observed_value !== undefined) expect(r.observed_value as number).toBeCloseTo(match.result.observed_value, 9);
     }
     // Through the operator, the failing error check fails the step and names PClass.
-    await expect(runOperator(qualityChecks, { db: t.db, config: { suite: join(REPO_ROOT, 'configs/quality/titanic-checks.yaml') }, inputs: { table: parquet } })).rejects.toThrow(
-      /check "in_set PClass" on column "PClass" failed: 1 unexpected/,
-    );
+    await expect(
+      runOperator(qualityChecks, {
+        db: t.db,
+        config: { suite: join(REPO_ROOT, 'configs/quality/titanic-checks.yaml') },
+        inputs: { table: parquet },
+      }),
+    ).rejects.toThrow(/check "in_set PClass" on column "PClass" failed: 1 unexpected/);
   });
 });

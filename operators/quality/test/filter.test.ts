@@ -75,7 +75,9 @@ describe('rule sets', () => {
   it('names the file, line and rule of a mistake', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ruleset-'));
     await writeFile(join(dir, 'bad.yaml'), 'presets: [gopher]\nrules:\n  gopher.min_wrds: 3\n');
-    await expect(activeRules({ ruleSet: 'bad.yaml' }, dir)).rejects.toThrow(/bad\.yaml: rules\.gopher\.min_wrds: unknown quality rule; did you mean "gopher\.min_words"\?/);
+    await expect(activeRules({ ruleSet: 'bad.yaml' }, dir)).rejects.toThrow(
+      /bad\.yaml: rules\.gopher\.min_wrds: unknown quality rule; did you mean "gopher\.min_words"\?/,
+    );
     await writeFile(join(dir, 'bad2.yaml'), 'presets: [gopher]\nrules:\n  gopher.min_words: { threshold: "x" }\n');
     await expect(activeRules({ ruleSet: 'bad2.yaml' }, dir)).rejects.toThrow(/bad2\.yaml:3:\d+: rules\.gopher\.min_words/);
   });
@@ -94,8 +96,21 @@ describe('quality.filter operator', () => {
       { id: 'short', text: 'Too short to be useful.' },
       { id: 'code', text: prose(8) + ' function main() { return 0; }' },
     ];
-    const input = new Table({ id: vectorFromArray(rows.map((r) => r.id), new Utf8()), text: vectorFromArray(rows.map((r) => r.text), new Utf8()) });
-    const { outputs } = await runOperator(qualityFilter, { db: t.db, config: { presets: ['gopher', 'c4'], rules: { 'c4.min_sentences': 3 } }, inputs: { table: input } });
+    const input = new Table({
+      id: vectorFromArray(
+        rows.map((r) => r.id),
+        new Utf8(),
+      ),
+      text: vectorFromArray(
+        rows.map((r) => r.text),
+        new Utf8(),
+      ),
+    });
+    const { outputs } = await runOperator(qualityFilter, {
+      db: t.db,
+      config: { presets: ['gopher', 'c4'], rules: { 'c4.min_sentences': 3 } },
+      inputs: { table: input },
+    });
     expect([...outputs.kept.table!.getChild('id')!]).toEqual(['good']);
     const rej = outputs.rejected.table!;
     expect([...rej.getChild('id')!]).toEqual(['short', 'code']);

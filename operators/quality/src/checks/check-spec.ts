@@ -22,8 +22,24 @@ export const CheckSpec = z.discriminatedUnion('check', [
   z.object({ check: z.literal('column_exists'), column, ...common }).strict(),
   z.object({ check: z.literal('not_null'), column, mostly, ...common }).strict(),
   z.object({ check: z.literal('unique'), column, mostly, ...common }).strict(),
-  z.object({ check: z.literal('in_set'), column, values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1), mostly, ...common }).strict(),
-  z.object({ check: z.literal('regex'), column, pattern: z.string().min(1).describe('RE2 syntax; matches anywhere in the value unless anchored'), mostly, ...common }).strict(),
+  z
+    .object({
+      check: z.literal('in_set'),
+      column,
+      values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
+      mostly,
+      ...common,
+    })
+    .strict(),
+  z
+    .object({
+      check: z.literal('regex'),
+      column,
+      pattern: z.string().min(1).describe('RE2 syntax; matches anywhere in the value unless anchored'),
+      mostly,
+      ...common,
+    })
+    .strict(),
   z.object({ check: z.literal('between'), column, ...bounds, mostly, ...common }).strict(),
   z.object({ check: z.literal('length_between'), column, ...bounds, mostly, ...common }).strict(),
   z.object({ check: z.literal('mean_between'), column, ...bounds, ...common }).strict(),

@@ -17,7 +17,10 @@ export function describeCheckFailure(r: CheckResult): string {
   const where = r.column ? ` on column "${r.column}"` : '';
   if (r.error) return `check "${r.name}"${where} could not run: ${r.error}`;
   if (r.unexpected_count !== undefined) {
-    const sample = r.partial_unexpected_list?.slice(0, 3).map((v) => JSON.stringify(v)).join(', ');
+    const sample = r.partial_unexpected_list
+      ?.slice(0, 3)
+      .map((v) => JSON.stringify(v))
+      .join(', ');
     return `check "${r.name}"${where} failed: ${r.unexpected_count} unexpected (${r.unexpected_percent!.toFixed(2)}%), e.g. ${sample}`;
   }
   return `check "${r.name}"${where} failed: observed ${JSON.stringify(r.observed_value)}`;
@@ -26,10 +29,13 @@ export function describeCheckFailure(r: CheckResult): string {
 export const qualityChecks = defineOperator({
   type: 'quality.checks',
   version: '1',
-  description: 'Declarative column checks (not_null, unique, in_set, regex with mostly, ranges, lengths, row count, type) evaluated in DuckDB',
+  description:
+    'Declarative column checks (not_null, unique, in_set, regex with mostly, ranges, lengths, row count, type) evaluated in DuckDB',
   config: ChecksConfig,
   inputs: { table: { kind: 'table', description: 'the table to check' } },
-  outputs: { report: { kind: 'report', description: 'per check: success, element/missing/unexpected counts, unexpected_percent, observed values' } },
+  outputs: {
+    report: { kind: 'report', description: 'per check: success, element/missing/unexpected counts, unexpected_percent, observed values' },
+  },
   async run(ctx) {
     const checks: CheckSpec[] = [];
     let name: string | undefined;
@@ -57,6 +63,7 @@ export const qualityChecks = defineOperator({
       results: outcome.results,
     };
     await ctx.output('report').writeReport(report);
-    if (failedErrors.length) throw new Error(`quality.checks: ${failedErrors.length} error check(s) failed: ${failedErrors.map(describeCheckFailure).join('; ')}`);
+    if (failedErrors.length)
+      throw new Error(`quality.checks: ${failedErrors.length} error check(s) failed: ${failedErrors.map(describeCheckFailure).join('; ')}`);
   },
 });

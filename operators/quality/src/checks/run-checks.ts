@@ -58,12 +58,21 @@ async function rows(conn: DuckDBConnection, q: string): Promise<Record<string, u
 
 async function runOne(conn: DuckDBConnection, spec: CheckSpec, columns: Map<string, string>, rowCount: number): Promise<CheckResult> {
   const column = 'column' in spec ? spec.column : undefined;
-  const base = { name: spec.name ?? `${spec.check}${column ? ` ${column}` : ''}`, check: spec.check, column, severity: spec.severity } as const;
+  const base = {
+    name: spec.name ?? `${spec.check}${column ? ` ${column}` : ''}`,
+    check: spec.check,
+    column,
+    severity: spec.severity,
+  } as const;
   if (spec.check === 'row_count_between') return { ...base, success: inBounds(rowCount, spec), observed_value: rowCount };
   if (column === undefined) throw new Error('unreachable');
   if (!columns.has(column)) {
     const known = [...columns.keys()].join(', ');
-    return { ...base, success: false, ...(spec.check === 'column_exists' ? { observed_value: false } : { error: `no column "${column}"; columns are: ${known}` }) };
+    return {
+      ...base,
+      success: false,
+      ...(spec.check === 'column_exists' ? { observed_value: false } : { error: `no column "${column}"; columns are: ${known}` }),
+    };
   }
   if (spec.check === 'column_exists') return { ...base, success: true, observed_value: true };
   const col = sqlIdent(column);
@@ -78,7 +87,13 @@ async function runOne(conn: DuckDBConnection, spec: CheckSpec, columns: Map<stri
   if (spec.check === 'mean_between') {
     const [m] = await rows(conn, `select avg(${col}) as mean from t`);
     const mean = m.mean === null ? null : num(m.mean);
-    return { ...base, success: mean !== null && inBounds(mean, spec), observed_value: mean, element_count: element, missing_count: missing };
+    return {
+      ...base,
+      success: mean !== null && inBounds(mean, spec),
+      observed_value: mean,
+      element_count: element,
+      missing_count: missing,
+    };
   }
   let bad: string;
   let denominator: number;
@@ -106,11 +121,16 @@ async function runOne(conn: DuckDBConnection, spec: CheckSpec, columns: Map<stri
 }
 
 /** Runs a suite over a Parquet file in DuckDB; a check that cannot run fails with its reason. */
-export async function runChecks(parquetPath: string, suite: CheckSuite): Promise<{ success: boolean; results: CheckResult[]; rowCount: number }> {
+export async function runChecks(
+  parquetPath: string,
+  suite: CheckSuite,
+): Promise<{ success: boolean; results: CheckResult[]; rowCount: number }> {
   return withDuckDb(async (conn) => {
     await conn.run(`create table t as select * from read_parquet(${sqlString(parquetPath)}, file_row_number = true)`);
     const described = await rows(conn, `select column_name, column_type from (describe t)`);
-    const columns = new Map(described.filter((r) => r.column_name !== 'file_row_number').map((r) => [String(r.column_name), String(r.column_type)]));
+    const columns = new Map(
+      described.filter((r) => r.column_name !== 'file_row_number').map((r) => [String(r.column_name), String(r.column_type)]),
+    );
     const [{ n }] = await rows(conn, 'select count(*) as n from t');
     const rowCount = num(n);
     const results: CheckResult[] = [];
@@ -119,7 +139,14 @@ export async function runChecks(parquetPath: string, suite: CheckSuite): Promise
         results.push(await runOne(conn, spec, columns, rowCount));
       } catch (err) {
         const column = 'column' in spec ? spec.column : undefined;
-        results.push({ name: spec.name ?? spec.check, check: spec.check, column, severity: spec.severity, success: false, error: (err as Error).message.split('\n')[0] });
+        results.push({
+          name: spec.name ?? spec.check,
+          check: spec.check,
+          column,
+          severity: spec.severity,
+          success: false,
+          error: (err as Error).message.split('\n')[0],
+        });
       }
     }
     return { success: results.every((r) => r.success), results, rowCount };

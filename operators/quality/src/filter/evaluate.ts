@@ -13,7 +13,11 @@ export interface QualityEvaluation {
 }
 
 /** Measures every active rule on every text; a record is rejected by its first failing rule. */
-export function evaluateQuality(texts: (string | undefined)[], rules: ActiveRule[], onProgress?: (done: number) => void): QualityEvaluation {
+export function evaluateQuality(
+  texts: (string | undefined)[],
+  rules: ActiveRule[],
+  onProgress?: (done: number) => void,
+): QualityEvaluation {
   const values = rules.map(() => new Float64Array(texts.length));
   const firstFailure = new Int32Array(texts.length).fill(-1);
   const failed: string[][] = [];

@@ -13,7 +13,9 @@ const FilterConfig = z
     ruleSet: z
       .union([z.string().min(1), z.array(z.string().min(1))])
       .optional()
-      .describe(`rule-set YAML files (relative to the pipeline file) or family names (${FAMILIES.join(', ')}, all; "gopher-quality" and hyphens accepted), applied in order`),
+      .describe(
+        `rule-set YAML files (relative to the pipeline file) or family names (${FAMILIES.join(', ')}, all; "gopher-quality" and hyphens accepted), applied in order`,
+      ),
     presets: RuleSetSpec.shape.presets,
     rules: RuleSetSpec.shape.rules,
   })
@@ -22,7 +24,10 @@ type FilterConfig = z.output<typeof FilterConfig>;
 
 /** Family names as users write them: `gopher-quality`, `gopher-repetition`, `C4`... */
 function familyName(entry: string): (typeof FAMILIES)[number] | 'all' | undefined {
-  const key = entry.toLowerCase().replace(/-/g, '_').replace(/^gopher_quality$/, 'gopher');
+  const key = entry
+    .toLowerCase()
+    .replace(/-/g, '_')
+    .replace(/^gopher_quality$/, 'gopher');
   if (key === 'all') return 'all';
   return (FAMILIES as readonly string[]).includes(key) ? (key as (typeof FAMILIES)[number]) : undefined;
 }
@@ -53,13 +58,24 @@ export const qualityFilter = defineOperator({
   config: FilterConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
   outputs: {
-    kept: { kind: 'table', description: 'records passing every rule, same columns', schema: (c) => ({ columns: { [c.textColumn]: 'utf8' }, open: true }) },
+    kept: {
+      kind: 'table',
+      description: 'records passing every rule, same columns',
+      schema: (c) => ({ columns: { [c.textColumn]: 'utf8' }, open: true }),
+    },
     rejected: {
       kind: 'table',
       description: 'records failing a rule, plus rule (reason code of the first failure), reason (human), value, threshold, failed_rules',
-      schema: (c) => ({ columns: { [c.textColumn]: 'utf8', rule: 'utf8', reason: 'utf8', value: 'float64', threshold: 'float64', failed_rules: 'utf8' }, open: true }),
+      schema: (c) => ({
+        columns: { [c.textColumn]: 'utf8', rule: 'utf8', reason: 'utf8', value: 'float64', threshold: 'float64', failed_rules: 'utf8' },
+        open: true,
+      }),
     },
-    scores: { kind: 'table', description: 'per record: id, passed, quality_score (fraction of rules passed), one column per rule measurement', schema: { columns: { id: 'utf8', passed: 'bool', quality_score: 'float64' }, open: true } },
+    scores: {
+      kind: 'table',
+      description: 'per record: id, passed, quality_score (fraction of rules passed), one column per rule measurement',
+      schema: { columns: { id: 'utf8', passed: 'bool', quality_score: 'float64' }, open: true },
+    },
     report: { kind: 'report', description: 'per-rule pass rates and thresholds, counts by reason' },
   },
   async run(ctx) {
@@ -85,7 +101,10 @@ export const qualityFilter = defineOperator({
         rows: rejRows,
         extra: {
           rule: { type: 'utf8', values: rejRows.map((i) => first(i).rule.name) },
-          reason: { type: 'utf8', values: rejRows.map((i) => describeFailure(first(i).rule, ev.values[ev.firstFailure[i]][i], first(i).threshold)) },
+          reason: {
+            type: 'utf8',
+            values: rejRows.map((i) => describeFailure(first(i).rule, ev.values[ev.firstFailure[i]][i], first(i).threshold)),
+          },
           value: { type: 'float64', values: rejRows.map((i) => ev.values[ev.firstFailure[i]][i]) },
           threshold: { type: 'float64', values: rejRows.map((i) => first(i).threshold) },
           failed_rules: { type: 'utf8', values: rejRows.map((i) => ev.failed[i].join(',')) },
@@ -96,8 +115,14 @@ export const qualityFilter = defineOperator({
     await ctx.output('rejected').writeParquetFile(rejected);
     const columns: Record<string, Vector> = {
       id: vectorFromArray(ids, new Utf8()),
-      passed: vectorFromArray(ids.map((_, i) => ev.firstFailure[i] < 0), new Bool()),
-      quality_score: vectorFromArray(ids.map((_, i) => 1 - ev.failed[i].length / rules.length), new Float64()),
+      passed: vectorFromArray(
+        ids.map((_, i) => ev.firstFailure[i] < 0),
+        new Bool(),
+      ),
+      quality_score: vectorFromArray(
+        ids.map((_, i) => 1 - ev.failed[i].length / rules.length),
+        new Float64(),
+      ),
     };
     rules.forEach(({ rule }, k) => (columns[scoreColumn(rule.name)] = vectorFromArray(Array.from(ev.values[k]), new Float64())));
     await ctx.output('scores').writeTable(new Table(columns));

@@ -14,7 +14,8 @@ export class TextStats {
 
   constructor(readonly text: string) {}
 
-  private memo<T>(key: string, f: () => T): T {
+  /** Caches a derived measurement under `key` (rules share some, e.g. the lines C4 keeps). */
+  memo<T>(key: string, f: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, f());
     return this.cache.get(key) as T;
   }
@@ -33,11 +34,22 @@ export class TextStats {
   }
 
   get lines(): string[] {
-    return this.memo('lines', () => this.text.split('\n').map((l) => l.trim()).filter(Boolean));
+    return this.memo('lines', () =>
+      this.text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    );
   }
 
   get paragraphs(): string[] {
-    return this.memo('paragraphs', () => this.text.trim().split(/\n\s*\n/u).map((p) => p.trim()).filter(Boolean));
+    return this.memo('paragraphs', () =>
+      this.text
+        .trim()
+        .split(/\n\s*\n/u)
+        .map((p) => p.trim())
+        .filter(Boolean),
+    );
   }
 
   get nonSpaceChars(): number {
@@ -133,7 +145,7 @@ export class TextStats {
       if (ids.length < n || this.text.length === 0) return 0;
       const seen = new Set<number>();
       let chars = 0;
-      for (let i = 0; i + n <= ids.length; ) {
+      for (let i = 0; i + n <= ids.length;) {
         const key = this.ngramKey(ids, i, n);
         if (seen.has(key)) {
           chars += prefix[i + n] - prefix[i];

@@ -21,7 +21,11 @@ export interface RowSubset {
   columns?: string[];
 }
 
-const TYPES: Record<ExtraColumn['type'], () => DataType> = { utf8: () => new Utf8(), int32: () => new Int32(), float64: () => new Float64() };
+const TYPES: Record<ExtraColumn['type'], () => DataType> = {
+  utf8: () => new Utf8(),
+  int32: () => new Int32(),
+  float64: () => new Float64(),
+};
 
 /**
  * Writes subsets of an input Parquet file's rows (plus extra columns) as new Parquet files with
@@ -34,14 +38,17 @@ export async function writeRowSubsets(inputPath: string, workDir: string, subset
     for (const [k, subset] of subsets.entries()) {
       const columns: Record<string, Vector> = { __row: vectorFromArray(Array.from(subset.rows), new Int32()) };
       for (const [name, col] of Object.entries(subset.extra ?? {})) {
-        if (col.values.length !== subset.rows.length) throw new Error(`extra column ${name}: ${col.values.length} values for ${subset.rows.length} rows`);
+        if (col.values.length !== subset.rows.length)
+          throw new Error(`extra column ${name}: ${col.values.length} values for ${subset.rows.length} rows`);
         columns[name] = vectorFromArray(col.values as never[], TYPES[col.type]());
       }
       const selection = join(workDir, `__selection-${k}.parquet`);
       await writeFile(selection, await tableToParquet(new Table(columns)));
       const out = join(workDir, subset.file);
       const pick = subset.columns ? subset.columns.map((c) => `i."${c.replace(/"/g, '""')}"`).join(', ') : 'i.* exclude (file_row_number)';
-      const extras = Object.keys(subset.extra ?? {}).map((c) => `, s."${c.replace(/"/g, '""')}"`).join('');
+      const extras = Object.keys(subset.extra ?? {})
+        .map((c) => `, s."${c.replace(/"/g, '""')}"`)
+        .join('');
       await conn.run(
         `copy (select ${pick}${extras} from read_parquet(${sqlString(inputPath)}, file_row_number = true) i ` +
           `join read_parquet(${sqlString(selection)}) s on i.file_row_number = s.__row order by s.__row) ` +

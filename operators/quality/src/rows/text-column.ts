@@ -35,7 +35,13 @@ export function textBytes(table: Table, column: string): TextBytes {
     const from = Number(offsets[data.offset]);
     const to = Number(offsets[data.offset + data.length]);
     total += to - from;
-    chunks.push({ values: data.values, offsets, start: data.offset, len: data.length, nulls: data.nullCount > 0 ? data.nullBitmap : undefined });
+    chunks.push({
+      values: data.values,
+      offsets,
+      start: data.offset,
+      len: data.length,
+      nulls: data.nullCount > 0 ? data.nullBitmap : undefined,
+    });
   }
   const out = new Uint8Array(direct ? total : 0);
   const rowOffsets = total < 2 ** 31 ? new Int32Array(n + 1) : new Float64Array(n + 1);
