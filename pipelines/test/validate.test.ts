@@ -54,6 +54,8 @@ describe('pipeline validation', () => {
   });
 
   it('rejects an incompatible table schema', async () => {
+    const closed = await diagnose('steps:\n  w:\n    uses: test.closed\n  u:\n    uses: test.upper\n    needs: [w]\n');
+    expect(closed).toEqual(['11:13: input "table" of step "u" is incompatible with w.table: column "id" is not produced; column "text" is int32, expected utf8']);
     const d = await diagnose('steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 0, counterFile: /tmp/x }\n  e:\n    uses: test.emit\n  u:\n    uses: test.upper\n    inputs: { table: e.table }\n  u2:\n    uses: test.upper\n    inputs: { table: u.table }\n');
     expect(d).toEqual([]);
     const bad = await diagnose('steps:\n  u0:\n    uses: test.emit\n  u:\n    uses: test.upper\n    needs: [u0]\n  s:\n    uses: test.sleep\n    with: { ms: 1 }\n  u2:\n    uses: test.upper\n    inputs: { table: s.table }\n');

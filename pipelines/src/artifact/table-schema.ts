@@ -54,7 +54,11 @@ export function checkSchemaCompatibility(provided: TableSchemaSpec | undefined, 
   const problems: string[] = [];
   for (const [name, type] of Object.entries(required.columns)) {
     const have = provided.columns[name];
-    if (have === undefined) problems.push(`column "${name}" is not produced`); else if (have !== type && have !== 'any' && type !== 'any') {
+    if (have === undefined) {
+      // An open schema lists what is guaranteed, not all there is (pass-through operators carry
+      // their input's columns): a missing column is only certain when the schema is closed.
+      if (provided.open === false) problems.push(`column "${name}" is not produced`);
+    } else if (have !== type && have !== 'any' && type !== 'any') {
       problems.push(`column "${name}" is ${have}, expected ${type}`);
     }
   }

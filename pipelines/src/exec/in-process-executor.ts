@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import type { Table } from 'apache-arrow';
+import type { ArtifactStore } from '../artifact/artifact-store.js';
 import { parquetToTable, tableToParquet } from '../artifact/table-io.js';
 import type { ArtifactRef, StepLogger } from '../operator/operator-context.js';
 import type { PipelineGraph, StepNode } from '../spec/compile-pipeline.js';
@@ -296,14 +297,7 @@ class RunExecution {
   }
 
   private resolveConfig(node: StepNode): unknown {
-    const missing: string[] = [];
-    const resolved = interpolate(node.config, (ns, name) => {
-      const v = ns === 'env' ? process.env[name] : ns === 'secrets' ? readSecret(name) : undefined;
-      if (v === undefined) missing.push(ns === 'secrets' ? `secrets.${name} (set DATANET_SECRET_${name} or ${name})` : `env.${name}`);
-      return v ?? '';
-    });
-    if (missing.length) throw Object.assign(new Error(`step "${node.id}": ${missing.join(', ')} not set in the environment`), { name: 'ConfigError' });
-    return parseOperatorConfig(node.op, resolved);
+    return resolveStepConfig(node);
   }
 
   private async runAttempt(node: StepNode, partition: string, config: unknown, inputs: Record<string, ArtifactRef | undefined>, attempt: number): Promise<Record<string, ArtifactRef>> {
@@ -397,25 +391,45 @@ class RunExecution {
     return gathered;
   }
 
-  private async gather(node: StepNode, results: Record<string, ArtifactRef>[]): Promise<Record<string, ArtifactRef>> {
-    const out: Record<string, ArtifactRef> = {};
-    for (const [name, port] of Object.entries(node.op.outputs ?? {})) {
-      const refs = results.map((r) => r[name]).filter(Boolean);
-      if (port.kind === 'table') {
-        const tables: Table[] = await Promise.all(refs.map(async (r) => parquetToTable(await readFile(r.path))));
-        const nonEmpty = tables.filter((t) => t.numRows > 0);
-        const merged = nonEmpty.length ? nonEmpty[0].concat(...nonEmpty.slice(1)) : tables[0];
-        if (merged) out[name] = await this.engine.artifacts.putBytes('table', await tableToParquet(merged), { rows: merged.numRows, partitions: refs.length });
-      } else {
-        const docs = await Promise.all(refs.map(async (r) => ({ partition: r.meta.partition, digest: r.digest, value: r.kind === 'report' ? JSON.parse(await readFile(r.path, 'utf8')) : r.path })));
-        out[name] = await this.engine.artifacts.putBytes(port.kind === 'report' ? 'report' : 'file', Buffer.from(JSON.stringify(docs, null, 2)), { partitions: refs.length, contentType: 'application/json' });
-      }
-    }
-    return out;
+  private gather(node: StepNode, results: Record<string, ArtifactRef>[]): Promise<Record<string, ArtifactRef>> {
+    return gatherPartitionOutputs(this.engine.artifacts, node, results);
   }
 }
 
-function artifactsExist(outputs: Record<string, ArtifactRef>): boolean {
+/** A step's config with env and secret references filled in, parsed by its operator's schema. */
+export function resolveStepConfig(node: StepNode): unknown {
+  const missing: string[] = [];
+  const resolved = interpolate(node.config, (ns, name) => {
+    const v = ns === 'env' ? process.env[name] : ns === 'secrets' ? readSecret(name) : undefined;
+    if (v === undefined) missing.push(ns === 'secrets' ? `secrets.${name} (set DATANET_SECRET_${name} or ${name})` : `env.${name}`);
+    return v ?? '';
+  });
+  if (missing.length) throw Object.assign(new Error(`step "${node.id}": ${missing.join(', ')} not set in the environment`), { name: 'ConfigError' });
+  return parseOperatorConfig(node.op, resolved);
+}
+
+/**
+ * Gathers a foreach step's partition outputs, in partition order: tables are concatenated, other
+ * kinds listed. Every executor gathers through this, so the same partitions give the same digests.
+ */
+export async function gatherPartitionOutputs(artifacts: ArtifactStore, node: StepNode, results: Record<string, ArtifactRef>[]): Promise<Record<string, ArtifactRef>> {
+  const out: Record<string, ArtifactRef> = {};
+  for (const [name, port] of Object.entries(node.op.outputs ?? {})) {
+    const refs = results.map((r) => r[name]).filter(Boolean);
+    if (port.kind === 'table') {
+      const tables: Table[] = await Promise.all(refs.map(async (r) => parquetToTable(await readFile(r.path))));
+      const nonEmpty = tables.filter((t) => t.numRows > 0);
+      const merged = nonEmpty.length ? nonEmpty[0].concat(...nonEmpty.slice(1)) : tables[0];
+      if (merged) out[name] = await artifacts.putBytes('table', await tableToParquet(merged), { rows: merged.numRows, partitions: refs.length });
+    } else {
+      const docs = await Promise.all(refs.map(async (r) => ({ partition: r.meta.partition, digest: r.digest, value: r.kind === 'report' ? JSON.parse(await readFile(r.path, 'utf8')) : r.path })));
+      out[name] = await artifacts.putBytes(port.kind === 'report' ? 'report' : 'file', Buffer.from(JSON.stringify(docs, null, 2)), { partitions: refs.length, contentType: 'application/json' });
+    }
+  }
+  return out;
+}
+
+export function artifactsExist(outputs: Record<string, ArtifactRef>): boolean {
   return Object.values(outputs).every((a) => existsSync(a.path));
 }
 

@@ -4,6 +4,7 @@ import { migrateToLatest } from './migrate.js';
 import type { ArtifactRef } from '../operator/operator-context.js';
 import { redact } from '../spec/interpolate.js';
 import * as m0001 from './migrations/0001-run-store.js';
+import * as m0002 from './migrations/0002-distributed.js';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
@@ -52,7 +53,7 @@ export interface EventRow {
   fields: Record<string, unknown> | null;
 }
 
-const MIGRATIONS: Record<string, Migration> = { '0001-run-store': m0001 };
+const MIGRATIONS: Record<string, Migration> = { '0001-run-store': m0001, '0002-distributed': m0002 };
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -258,7 +259,7 @@ export interface Completion {
   worker?: string;
 }
 
-async function writeCompletions(tx: Kysely<any>, items: Completion[]): Promise<void> {
+export async function writeCompletions(tx: Kysely<any>, items: Completion[]): Promise<void> {
   const now = Date.now();
   const artifacts = new Map<string, object>();
   for (const c of items) {
