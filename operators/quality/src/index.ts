@@ -7,3 +7,4 @@ export { qualityChecks, describeCheckFailure } from './checks/checks-operator.js
 export { runChecks } from './checks/run-checks.js';
 export { CheckSpec, CheckSuite, type CheckResult } from './checks/check-spec.js';
 export { loadYamlFile } from './yaml-file.js';
+export { qualityConfigSchemas } from './config-schemas.js';
