@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { dedupeExact, dedupeMinhash } from '../src/index.js';
 
@@ -85,6 +85,21 @@ describe('dedupe.minhash (in batch)', () => {
     const report = outputs.report.json as Record<string, number>;
     expect(report.impliedThreshold).toBeCloseTo(Math.pow(1 / 14, 1 / 8), 6);
     expect(report.bands * report.rows).toBe(112);
+  });
+
+  it('works with char shingles and non-string ids, keeping the input column types', async () => {
+    const input = new Table({
+      doc: vectorFromArray(BigInt64Array.from([10n, 20n, 30n]), new Int64()),
+      body: vectorFromArray([base[1], base[2], base[1].replace('chronic', 'chronik')], new Utf8()),
+    });
+    const { outputs } = await runOperator(dedupeMinhash, {
+      config: { idColumn: 'doc', textColumn: 'body', shingle: 'char', ngram: 5, permutations: 128, bands: 16, rows: 8 },
+      inputs: { table: input },
+    });
+    expect(col(outputs.kept.table, 'doc')).toEqual(['10', '20']);
+    expect(String(outputs.kept.table!.schema.fields[0].type)).toBe('Int64');
+    expect(col(outputs.duplicates.table, 'duplicate_of')).toEqual(['10']);
+    expect((outputs.report.json as { shingles: { unit: string } }).shingles.unit).toBe('char');
   });
 
   it('rejects bands x rows above the permutations in the config', async () => {
