@@ -32,6 +32,13 @@ export const qualityChecks = defineOperator({
   description:
     'Declarative column checks (not_null, unique, in_set, regex with mostly, ranges, lengths, row count, type) evaluated in DuckDB',
   config: ChecksConfig,
+  // A suite file's checks are part of what the step computes.
+  async fingerprint(config, env) {
+    if (!config.suite) return null;
+    const { readFile } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    return readFile(resolve(env.pipelineDir, config.suite), 'utf8').catch(() => null);
+  },
   inputs: { table: { kind: 'table', description: 'the table to check' } },
   outputs: {
     report: { kind: 'report', description: 'per check: success, element/missing/unexpected counts, unexpected_percent, observed values' },

@@ -57,6 +57,11 @@ export const qualityFilter = defineOperator({
   description: 'Gopher, Gopher repetition, C4 and FineWeb text-quality rules with reason codes; keeps passing records',
   config: FilterConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
+  // Rule sets can live in files: the effective rules and thresholds, not the file names, decide
+  // whether a stored result is still good.
+  async fingerprint(config, env) {
+    return (await activeRules(config, env.pipelineDir)).map((a) => [a.rule.name, a.threshold]);
+  },
   outputs: {
     kept: {
       kind: 'table',
