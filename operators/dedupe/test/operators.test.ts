@@ -89,7 +89,7 @@ describe('dedupe.minhash (in batch)', () => {
 
   it('works with char shingles and non-string ids, keeping the input column types', async () => {
     const input = new Table({
-      doc: vectorFromArray(BigInt64Array.from([10n, 20n, 30n]), new Int64()),
+      doc: vectorFromArray([10n, 20n, 30n], new Int64()),
       body: vectorFromArray([base[1], base[2], base[1].replace('chronic', 'chronik')], new Utf8()),
     });
     const { outputs } = await runOperator(dedupeMinhash, {
