@@ -58,7 +58,11 @@ export const dedupeMinhash = defineOperator({
     const text = textBytes(table, c.textColumn);
     const t0 = performance.now();
     const hasher = new MinHasher(spec);
-    const { signatures, hasShingles } = hasher.signAll(text, (done) => ctx.progress(done, ids.length, 'minhash signatures'));
+    // The progress callback doubles as the abort point: signing a large table is one long loop.
+    const { signatures, hasShingles } = hasher.signAll(text, (done) => {
+      ctx.signal.throwIfAborted();
+      ctx.progress(done, ids.length, 'minhash signatures');
+    });
     const signSeconds = (performance.now() - t0) / 1000;
     ctx.signal.throwIfAborted();
     const t1 = performance.now();

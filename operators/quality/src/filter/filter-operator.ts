@@ -93,7 +93,10 @@ export const qualityFilter = defineOperator({
     const texts = stringValues(table, c.textColumn);
     const ids = stringValues(table, c.idColumn).map((v, i) => v ?? `#${i}`);
     const started = performance.now();
-    const ev = evaluateQuality(texts, rules, (done) => ctx.progress(done, texts.length, 'quality rules'));
+    const ev = evaluateQuality(texts, rules, (done) => {
+      ctx.signal.throwIfAborted();
+      ctx.progress(done, texts.length, 'quality rules');
+    });
     const seconds = (performance.now() - started) / 1000;
     const keptRows: number[] = [];
     const rejRows: number[] = [];
