@@ -7,6 +7,10 @@ import { peftScriptArgs } from '../src/peft/peft-args.js';
 import { PEFT_SCRIPT, runJsonLinesProcess, trainWithPeft } from '../src/peft/run-peft.js';
 import { parseLoraSpec } from '../src/spec/lora-spec.js';
 import { MODELS_DIR, DEFAULT_BASE_MODEL } from '../src/builtin/model-config.js';
+import { PEFT_GENERATE_SCRIPT, generateWithPeft, peftGenerateArgs } from '../src/peft/generate-peft.js';
+import { writeFile } from 'node:fs/promises';
+import { runOperator } from '@datanet/pipelines/testing';
+import { inferenceGenerate } from '../src/index.js';
 
 const files = { trainFile: '/t/train.jsonl', evalFile: '/t/eval.jsonl', outputDir: '/t/out' };
 const flag = (args: string[], name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -102,5 +106,33 @@ describe.skipIf(!torch)('peft backend with torch', () => {
     expect(done.steps).toBe(5);
     const config = JSON.parse(await readFile(join(dir, 'out', 'adapter_config.json'), 'utf8'));
     expect(config.peft_type).toBe('LORA');
+  }, 300_000);
+});
+
+describe('peft inference', () => {
+  it('takes the base model from the adapter config and resolves shipped names to their folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peft-gen-'));
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', base_model_name_or_path: DEFAULT_BASE_MODEL }));
+    const args = await peftGenerateArgs({ adapterDir: dir, promptsFile: '/p.jsonl', maxNewTokens: 9, temperature: 0.5, topK: 4, seed: 3 });
+    expect(flag(args, '--base-model')).toBe(join(MODELS_DIR, DEFAULT_BASE_MODEL));
+    expect(flag(args, '--adapter')).toBe(dir);
+    expect([flag(args, '--max-new-tokens'), flag(args, '--temperature'), flag(args, '--top-k'), flag(args, '--seed')]).toEqual(['9', '0.5', '4', '3']);
+    const hub = await peftGenerateArgs({ baseModel: 'Qwen/Qwen3-4B', promptsFile: '/p.jsonl', maxNewTokens: 1, temperature: 0, topK: 0, seed: 0 });
+    expect(flag(hub, '--base-model')).toBe('Qwen/Qwen3-4B');
+    expect(hub).not.toContain('--adapter');
+    if (python) {
+      const help = execFileSync('python3', [PEFT_GENERATE_SCRIPT, '--help'], { encoding: 'utf8' });
+      for (const a of args.filter((x) => x.startsWith('--'))) expect(help).toContain(a);
+    }
+  });
+
+  it.skipIf(torch || !python)('inference.generate with backend peft says what is missing', async () => {
+    await expect(runOperator(inferenceGenerate, { config: { backend: 'peft', prompts: ['hi'] } })).rejects.toThrow(/peft inference needs torch and transformers/);
+  });
+
+  it.skipIf(!torch)('generates with transformers on the shipped model', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'peft-gen-'));
+    const out = await generateWithPeft({ prompts: ['Question: what is 1?\nAnswer:'], baseModel: DEFAULT_BASE_MODEL, maxNewTokens: 4, temperature: 0, topK: 0, seed: 0, workDir });
+    expect(out[0].outputTokens).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apache-arrow';
 import { z } from 'zod';
-import { defineOperator } from '@datanet/pipelines';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defineOperator, type OperatorContext } from '@datanet/pipelines';
+import type { Generation } from '../builtin/generate.js';
 import { appendInferences, type InferenceRecord } from '../registry/inference-log.js';
 import { getModel } from '../registry/model-registry.js';
 
@@ -21,6 +24,9 @@ export const InferenceConfigSchema = z.object({
   feePerToken: z.string().regex(/^\d+$/, 'feePerToken must be a non-negative integer in base units, as a string').default('0'),
   /** Append each inference to the registry's inference_log (what attribution reads). */
   log: z.boolean().default(true),
+  /** builtin: tfjs on CPU; peft: transformers + peft in a child Python (GPU workers). */
+  backend: z.enum(['builtin', 'peft']).default('builtin'),
+  python: z.string().default('python3'),
 });
 
 export type InferenceConfig = z.output<typeof InferenceConfigSchema>;
@@ -54,7 +60,7 @@ export function inferencesTable(rows: InferenceRecord[]): Table {
 export const inferenceGenerate = defineOperator({
   type: 'inference.generate',
   version: '1',
-  description: 'Generates completions with a base model + LoRA adapter (builtin backend, CPU), deterministic for a seed, and appends them to the inference log.',
+  description: 'Generates completions with a base model + LoRA adapter (builtin backend on CPU, or peft on a GPU worker), deterministic for a seed, and appends them to the inference log.',
   config: InferenceConfigSchema,
   inputs: {
     prompts: { kind: 'table', optional: true, description: 'a table with the prompt column', schema: { columns: {}, open: true } },
@@ -83,35 +89,49 @@ export const inferenceGenerate = defineOperator({
       modelId = record.id;
       adapterDir ??= record.adapterPath;
     }
-    const { BuiltinGenerator } = await import('../builtin/generate.js');
-    const gen = await BuiltinGenerator.load({ adapterDir, baseModel: adapterDir ? undefined : config.baseModel });
     const fee = BigInt(config.feePerToken);
-    const rows: InferenceRecord[] = [];
-    try {
-      for (const [i, prompt] of prompts.entries()) {
-        if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
-        const g = gen.generate(prompt, { maxNewTokens: config.maxNewTokens, temperature: config.temperature, topK: config.topK, seed: config.seed + i });
-        rows.push({
-          // Same step, same prompt position -> same id, so a retried step logs nothing twice.
-          inferenceId: 'inf_' + createHash('sha256').update(`${ctx.idempotencyKey}:${i}`).digest('hex').slice(0, 32),
-          modelId: modelId ?? (gen.adapterDigest ? `adapter:${gen.adapterDigest}` : null),
-          baseModel: gen.baseModel,
-          adapterDigest: gen.adapterDigest,
-          prompt,
-          output: g.output,
-          promptTokens: g.promptTokens,
-          outputTokens: g.outputTokens,
-          fee: fee * BigInt(g.promptTokens + g.outputTokens),
-          source: 'operator',
-          runId: ctx.run.runId,
-          createdAt: Date.now(),
-        });
-        ctx.progress(i + 1, prompts.length);
-      }
-    } finally {
-      gen.dispose();
-    }
+    const { generations, baseModel, adapterDigest } = await generateAll(ctx, prompts, adapterDir);
+    const rows: InferenceRecord[] = generations.map((g, i) => ({
+      // Same step, same prompt position -> same id, so a retried step logs nothing twice.
+      inferenceId: 'inf_' + createHash('sha256').update(`${ctx.idempotencyKey}:${i}`).digest('hex').slice(0, 32),
+      modelId: modelId ?? (adapterDigest ? `adapter:${adapterDigest}` : null),
+      baseModel,
+      adapterDigest,
+      prompt: prompts[i],
+      output: g.output,
+      promptTokens: g.promptTokens,
+      outputTokens: g.outputTokens,
+      fee: fee * BigInt(g.promptTokens + g.outputTokens),
+      source: 'operator',
+      runId: ctx.run.runId,
+      createdAt: Date.now(),
+    }));
     if (config.log) await appendInferences(ctx.db, rows);
     await ctx.output('inferences').writeTable(inferencesTable(rows));
   },
 });
+
+async function generateAll(ctx: OperatorContext<InferenceConfig>, prompts: string[], adapterDir: string | undefined): Promise<{ generations: Generation[]; baseModel: string; adapterDigest: string | null }> {
+  const { config } = ctx;
+  const opts = { maxNewTokens: config.maxNewTokens, temperature: config.temperature, topK: config.topK };
+  if (config.backend === 'peft') {
+    const { generateWithPeft } = await import('../peft/generate-peft.js');
+    const { formatExample } = await import('../builtin/tokenizer.js');
+    const generations = await generateWithPeft({ ...opts, seed: config.seed, prompts: prompts.map((p) => formatExample(p)), adapterDir, baseModel: adapterDir ? undefined : config.baseModel, workDir: ctx.workDir, python: config.python, signal: ctx.signal });
+    const digest = adapterDir ? 'sha256:' + createHash('sha256').update(await readFile(join(adapterDir, 'adapter_model.safetensors'))).digest('hex') : null;
+    return { generations, baseModel: config.baseModel, adapterDigest: digest };
+  }
+  const { BuiltinGenerator } = await import('../builtin/generate.js');
+  const gen = await BuiltinGenerator.load({ adapterDir, baseModel: adapterDir ? undefined : config.baseModel });
+  try {
+    const generations: Generation[] = [];
+    for (const [i, prompt] of prompts.entries()) {
+      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
+      generations.push(gen.generate(prompt, { ...opts, seed: config.seed + i }));
+      ctx.progress(i + 1, prompts.length);
+    }
+    return { generations, baseModel: gen.baseModel, adapterDigest: gen.adapterDigest };
+  } finally {
+    gen.dispose();
+  }
+}
