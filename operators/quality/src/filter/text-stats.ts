@@ -1,3 +1,5 @@
+import { NumberCounter } from './number-set.js';
+
 /**
  * The measurements the quality rules need, computed lazily and once per document: several rules
  * share words, lines and n-gram counts. Definitions follow datatrove's Gopher, C4 and FineWeb
@@ -7,6 +9,10 @@
  */
 const EDGE_PUNCT = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 const ALPHA = /\p{L}/u;
+/** Longest word n-gram the repetition rules look at. */
+const MAX_N = 10;
+/** One table shared by all documents: rules run one document at a time. */
+const COUNTER = new NumberCounter();
 export const TERMINAL = ['.', '?', '!', '"', "'", '…', '”', '’'];
 
 export class TextStats {
@@ -97,17 +103,31 @@ export class TextStats {
     });
   }
 
-  /** A 53-bit key of the n-gram of word ids starting at i (two independent 32-bit mixes). */
-  private ngramKey(ids: Int32Array, i: number, n: number): number {
-    let h1 = 0x9747b28c | 0;
-    let h2 = 0x3c6ef372 | 0;
-    for (let k = 0; k < n; k++) {
-      h1 = Math.imul(h1 ^ ids[i + k], 0x01000193);
-      h2 = Math.imul((h2 << 5) ^ (h2 >>> 27) ^ ids[i + k], 0x85ebca6b);
-    }
-    h1 ^= h1 >>> 15;
-    h2 ^= h2 >>> 13;
-    return (h1 >>> 0) * 2097152 + (h2 & 0x1fffff);
+  /**
+   * 53-bit keys of every word n-gram for n = 2..10 (keys[n][i] for the n-gram starting at word
+   * i), computed in one sweep: each n extends the (n-1)-gram's running hashes by one word.
+   */
+  private get ngramKeys(): Float64Array[] {
+    return this.memo('ngramKeys', () => {
+      const { ids } = this.wordIds;
+      const W = ids.length;
+      const keys: Float64Array[] = [];
+      for (let n = 2; n <= MAX_N; n++) keys[n] = new Float64Array(Math.max(0, W - n + 1));
+      for (let i = 0; i < W; i++) {
+        let h1 = 0x9747b28c | 0;
+        let h2 = 0x3c6ef372 | 0;
+        for (let k = 0; k < MAX_N && i + k < W; k++) {
+          h1 = Math.imul(h1 ^ ids[i + k], 0x01000193);
+          h2 = Math.imul((h2 << 5) ^ (h2 >>> 27) ^ ids[i + k], 0x85ebca6b);
+          if (k >= 1) {
+            const a = h1 ^ (h1 >>> 15);
+            const b = h2 ^ (h2 >>> 13);
+            keys[k + 1][i] = (a >>> 0) * 2097152 + (b & 0x1fffff);
+          }
+        }
+      }
+      return keys;
+    });
   }
 
   /**
@@ -118,13 +138,12 @@ export class TextStats {
     return this.memo(`top${n}`, () => {
       const { ids, prefix } = this.wordIds;
       if (ids.length < n || this.text.length === 0) return 0;
-      const counts = new Map<number, number>();
+      const keys = this.ngramKeys[n];
+      COUNTER.reset(keys.length);
       let bestAt = 0;
       let bestCount = 0;
-      for (let i = 0; i + n <= ids.length; i++) {
-        const key = this.ngramKey(ids, i, n);
-        const c = (counts.get(key) ?? 0) + 1;
-        counts.set(key, c);
+      for (let i = 0; i < keys.length; i++) {
+        const c = COUNTER.increment(keys[i]);
         if (c > bestCount) {
           bestCount = c;
           bestAt = i;
@@ -143,15 +162,15 @@ export class TextStats {
     return this.memo(`dup${n}`, () => {
       const { ids, prefix } = this.wordIds;
       if (ids.length < n || this.text.length === 0) return 0;
-      const seen = new Set<number>();
+      const keys = this.ngramKeys[n];
+      COUNTER.reset(keys.length);
       let chars = 0;
-      for (let i = 0; i + n <= ids.length;) {
-        const key = this.ngramKey(ids, i, n);
-        if (seen.has(key)) {
+      for (let i = 0; i < keys.length;) {
+        if (COUNTER.has(keys[i])) {
           chars += prefix[i + n] - prefix[i];
           i += n;
         } else {
-          seen.add(key);
+          COUNTER.increment(keys[i]);
           i++;
         }
       }
