@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateToLatest } from '@datanet/pipelines';
 
 /**
  * The persistent dedupe index: what a scope (a Datanet, `index: medical-qa`) has already
@@ -52,17 +53,7 @@ const migrations: Record<string, Migration> = {
 };
 
 export async function migrateDedupeIndex(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: 'datanet_dedupe_migrations',
-    migrationLockTableName: 'datanet_dedupe_migrations_lock',
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`dedupe index migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
-  }
+  await migrateToLatest(db, 'datanet_dedupe', migrations);
 }
 
 /**

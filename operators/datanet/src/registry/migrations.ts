@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateToLatest } from '@datanet/pipelines';
 
 // Times are int8 milliseconds since the epoch, as in the engine's run store.
 const migrations: Record<string, Migration> = {
@@ -115,15 +116,5 @@ export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';
 
 /** Brings the registry tables up to date; safe to call from every process on start. */
 export async function migrateRegistry(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: REGISTRY_MIGRATION_TABLE,
-    migrationLockTableName: `${REGISTRY_MIGRATION_TABLE}_lock`,
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`Datanet registry migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
-  }
+  await migrateToLatest(db, 'datanet_registry', migrations);
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateToLatest } from '@datanet/pipelines';
 
 // Times are int8 milliseconds since the epoch, as in the engine's run store.
 const migrations: Record<string, Migration> = {
@@ -37,15 +38,5 @@ export const DATASET_MIGRATION_TABLE = 'datanet_dataset_migrations';
 
 /** Brings the dataset registry tables up to date; safe to call from every process on start. */
 export async function migrateDatasetRegistry(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: DATASET_MIGRATION_TABLE,
-    migrationLockTableName: `${DATASET_MIGRATION_TABLE}_lock`,
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`dataset registry migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
-  }
+  await migrateToLatest(db, 'datanet_dataset', migrations);
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateToLatest } from '@datanet/pipelines';
 
 // Times are int8 milliseconds since the epoch, as in the engine's run store. Fees are numeric(78,0)
 // (any uint256 in base units) and travel as decimal strings, never JS numbers.
@@ -54,15 +55,5 @@ export const TRAIN_MIGRATION_TABLE = 'datanet_train_migrations';
 
 /** Brings the model registry and inference log up to date; safe to call from every process. */
 export async function migrateTrainRegistry(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: TRAIN_MIGRATION_TABLE,
-    migrationLockTableName: `${TRAIN_MIGRATION_TABLE}_lock`,
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`train registry migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
-  }
+  await migrateToLatest(db, 'datanet_train', migrations);
 }
