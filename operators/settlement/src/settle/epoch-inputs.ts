@@ -21,7 +21,9 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /**
  * Sums an epoch's fees and per-contributor attribution in DuckDB, straight from the Parquet files
- * (10M attribution rows never pass through JS). One thread, so float sums are reproducible.
+ * (10M attribution rows never pass through JS). Scores are summed as decimals with 10 fractional
+ * digits (each |score| < 1e8, the sum in 128 bits), exactly, so the sums do not depend on the
+ * order in which DuckDB's threads meet the rows.
  * Only positive scores count: negative influence is never charged to anyone.
  */
 export async function readEpochInputs(files: EpochInputFiles, epoch: Epoch): Promise<EpochInputs> {
@@ -58,7 +60,7 @@ export async function readEpochInputs(files: EpochInputFiles, epoch: Epoch): Pro
         ? `LEFT JOIN (SELECT contributor, max(standing)::DOUBLE AS standing FROM read_parquet(${sqlString(files.standing)}) GROUP BY contributor) s ON s.contributor = a.contributor`
         : '';
       const rows = await db.all<{ contributor: string; attribution: number; standing: number | null }>(
-        `SELECT a.contributor, fsum(a.score)::DOUBLE AS attribution, ${files.standing ? 'any_value(s.standing)' : 'NULL'} AS standing
+        `SELECT a.contributor, sum(a.score::DECIMAL(18,10))::DOUBLE AS attribution, ${files.standing ? 'any_value(s.standing)' : 'NULL'} AS standing
          FROM ${att} a SEMI JOIN ep ON a.inference_id = ep.inference_id ${standing}
          WHERE a.score > 0 AND a.contributor IS NOT NULL
          GROUP BY a.contributor ORDER BY a.contributor`,
@@ -69,7 +71,6 @@ export async function readEpochInputs(files: EpochInputFiles, epoch: Epoch): Pro
         contributors: rows.map((r) => ({ contributor: r.contributor, attribution: r.attribution, standing: r.standing ?? undefined })),
       };
     },
-    { threads: 1 },
   );
 }
 

@@ -25,7 +25,7 @@ export interface RecordResult {
 }
 
 const big = (v: unknown): bigint => BigInt(String(v));
-const CHUNK = 1000;
+const CHUNK = 20_000;
 
 function fromRow(r: Record<string, any>): StoredSettlement {
   return {
@@ -113,30 +113,30 @@ export async function recordSettlement(
       .returning('epoch')
       .executeTakeFirst();
     if (!inserted) return false;
+    // unnest() of one array per column: one statement per CHUNK rows instead of a row of
+    // parameters each (1M payouts + 2M ledger rows in ~50 statements).
     for (let i = 0; i < plan.payouts.length; i += CHUNK) {
-      await trx
-        .insertInto('settlement_payouts')
-        .values(
-          plan.payouts.slice(i, i + CHUNK).map((p) => ({
-            datanet: plan.datanet,
-            epoch: plan.epoch,
-            idx: p.index,
-            account: p.account,
-            amount: p.amount.toString(),
-            attribution: p.attribution,
-            standing: p.standing,
-          })),
-        )
-        .execute();
+      const p = plan.payouts.slice(i, i + CHUNK);
+      await sql`insert into settlement_payouts (datanet, epoch, idx, account, amount, attribution, standing)
+        select ${plan.datanet}, ${plan.epoch}, * from unnest(${p.map((x) => x.index)}::int4[], ${p.map((x) => x.account)}::text[],
+          ${p.map((x) => x.amount.toString())}::numeric[], ${p.map((x) => x.attribution)}::float8[], ${p.map((x) => x.standing)}::float8[])`.execute(trx);
     }
-    let batch: Record<string, unknown>[] = [];
+    const cols = { txn: [] as string[], line: [] as number[], account: [] as string[], amount: [] as string[] };
     const flush = async () => {
-      if (batch.length) await trx.insertInto('settlement_ledger').values(batch).execute();
-      batch = [];
+      if (!cols.txn.length) return;
+      await sql`insert into settlement_ledger (datanet, epoch, txn, line, account, amount)
+        select ${plan.datanet}, ${plan.epoch}, * from unnest(${cols.txn}::text[], ${cols.line}::int4[], ${cols.account}::text[], ${cols.amount}::numeric[])`.execute(trx);
+      cols.txn = [];
+      cols.line = [];
+      cols.account = [];
+      cols.amount = [];
     };
     for (const p of ledgerPostings(plan)) {
-      batch.push({ datanet: plan.datanet, epoch: plan.epoch, txn: p.txn, line: p.line, account: p.account, amount: p.amount.toString() });
-      if (batch.length >= CHUNK) await flush();
+      cols.txn.push(p.txn);
+      cols.line.push(p.line);
+      cols.account.push(p.account);
+      cols.amount.push(p.amount.toString());
+      if (cols.txn.length >= CHUNK) await flush();
     }
     await flush();
     return true;
