@@ -47,6 +47,17 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
     expect(StandardMerkleTree.load(rewards.tree).root).toBe(rewards.root);
   });
 
+  it('leaves proofs out of a large rewards file; the dump still gives each one', async () => {
+    const { outputs } = await run({ inlineProofsUpTo: 3 });
+    const rewards = outputs.rewards.json as any;
+    expect(rewards.proofsInline).toBe(false);
+    expect(rewards.claims[0].proof).toBeUndefined();
+    const tree = StandardMerkleTree.load(rewards.tree);
+    const c = rewards.claims[5];
+    const leaf = [rewards.epochNumber, String(c.index), c.account, c.amount];
+    expect(StandardMerkleTree.verify(rewards.root, ['uint256', 'uint256', 'address', 'uint256'], leaf, tree.getProof(leaf))).toBe(true);
+  });
+
   it('pays nothing twice: a re-run (even with another split) returns the stored settlement', async () => {
     const before = await loadPayouts(t.db, 'medical-qa', epoch.id);
     const again = await run({ split: { platform: 0, modelOwner: 0, stakers: 0, contributors: 10_000 } });

@@ -31,6 +31,7 @@ export const settleConfig = z.object({
   token: z.object({ symbol: z.string().default('DNT'), decimals: z.number().int().min(0).max(36).default(18) }).default({ symbol: 'DNT', decimals: 18 }),
   standingWeight: standingWeightSchema,
   accounts: z.record(z.string(), z.string()).default({}).describe('payout address of contributors not named by an address'),
+  inlineProofsUpTo: z.number().int().min(0).default(50_000).describe('claims up to which the rewards file carries every proof inline'),
 });
 
 export type SettleConfig = z.output<typeof settleConfig>;
@@ -117,7 +118,7 @@ export const settlementSettle = defineOperator({
     await ctx.output('payouts').writeTable(payoutsTable(result), { epoch: epoch.id, root: result.tree?.root ?? null });
     const statement = await statementOf(ctx.db, result, c.token);
     await ctx.output('statement').writeReport(statement, renderStatementHtml(statement), { epoch: epoch.id });
-    await ctx.output('rewards').writeJson(rewardsFile(result), { epoch: epoch.id, root: result.tree?.root ?? null });
+    await ctx.output('rewards').writeJson(rewardsFile(result, c.inlineProofsUpTo), { epoch: epoch.id, root: result.tree?.root ?? null });
     ctx.progress(3, 3);
   },
 });

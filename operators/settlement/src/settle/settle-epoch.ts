@@ -68,9 +68,15 @@ async function fromStore(db: Kysely<any>, stored: StoredSettlement): Promise<Set
   return { settlement: stored, payouts, tree, created: false };
 }
 
-/** The exported rewards file: the OZ tree dump plus each account's claim and proof. */
-export function rewardsFile(result: SettleResult) {
+/**
+ * The exported rewards file: the OZ tree dump plus each account's claim and proof. Proofs are
+ * inlined up to `inlineProofsUpTo` claims: at 1M claims they would be ~1.4 GB of JSON, and any
+ * proof can be derived from the dump (`StandardMerkleTree.load(tree).getProof(i)`) or printed by
+ * `datanet rewards --contributor`.
+ */
+export function rewardsFile(result: SettleResult, inlineProofsUpTo = 50_000) {
   const s = result.settlement;
+  const inline = result.payouts.length <= inlineProofsUpTo;
   return {
     datanet: s.datanet,
     epoch: s.epoch,
@@ -79,11 +85,12 @@ export function rewardsFile(result: SettleResult) {
     total: s.paid.toString(),
     leafEncoding: result.tree?.dump.leafEncoding ?? null,
     tree: result.tree?.dump ?? null,
+    proofsInline: inline,
     claims: result.payouts.map((p, i) => ({
       index: p.index,
       account: p.account,
       amount: p.amount.toString(),
-      proof: result.tree!.proofs[i],
+      ...(inline ? { proof: result.tree!.proofs[i] } : {}),
     })),
   };
 }
