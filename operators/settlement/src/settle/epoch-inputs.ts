@@ -41,8 +41,9 @@ export async function readEpochInputs(files: EpochInputFiles, epoch: Epoch): Pro
       const t = types.get('time')!;
       const ms = /^TIMESTAMP|^DATE/.test(t) ? 'epoch_ms(time::TIMESTAMPTZ)' : /INT/.test(t) ? 'time::BIGINT' : undefined;
       if (!ms) throw new Error(`inferences.time is ${t}: it must be a timestamp or int64 milliseconds since 1970`);
+      // Only whole decimal numerals are fees: TRY_CAST alone would round "12.5" to 13.
       await db.exec(
-        `CREATE TEMP TABLE ep AS SELECT inference_id, fee::VARCHAR AS fee, TRY_CAST(fee::VARCHAR AS HUGEINT) AS f FROM ${inf}
+        `CREATE TEMP TABLE ep AS SELECT inference_id, fee::VARCHAR AS fee, CASE WHEN regexp_full_match(fee::VARCHAR, '[0-9]+') THEN TRY_CAST(fee::VARCHAR AS HUGEINT) END AS f FROM ${inf}
          WHERE ${ms} >= ${epoch.startMs} AND ${ms} < ${epoch.endMs}`,
       );
       const bad = await db.all<{ inference_id: string; fee: string }>(`SELECT inference_id, fee FROM ep WHERE f IS NULL OR f < 0 LIMIT 3`);
