@@ -74,6 +74,14 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
     for (let i = 1; i < perUnit.length; i++) if (perUnit[i].s > perUnit[i - 1].s) expect(perUnit[i].v).toBeGreaterThan(perUnit[i - 1].v * 0.999999);
   });
 
+  it('settles an epoch without inferences as an empty, balanced settlement', async () => {
+    const { outputs } = await run({ epoch: '2025-01-01@UTC' });
+    expect(outputs.payouts.table!.numRows).toBe(0);
+    expect((outputs.rewards.json as any).root).toBeNull();
+    const st = outputs.statement.json as any;
+    expect([st.fees, st.paid, st.payoutCount, st.ledger.balanced]).toEqual(['0', '0', 0, true]);
+  });
+
   it('rejects a split that does not sum to 10000 bps, naming the shares', async () => {
     await expect(run({ epoch: '2026-11-25', split: { platform: 1000, modelOwner: 1000, stakers: 1000, contributors: 1000 } })).rejects.toThrow(
       /platform 1000 \+ modelOwner 1000 \+ stakers 1000 \+ contributors 1000 = 4000/,
