@@ -19,3 +19,4 @@ export type { ContributorStats, StandingHistoryEntry } from './registry/standing
 export { claimNonce, recordSubmission, decideFile, limitReason, recordRejections, listRejections } from './registry/submissions.js';
 export type { SubmissionRow, NonceClaim, FileDecision, FileToDecide, RejectionRow } from './registry/submissions.js';
 export * from './tables/contribution-columns.js';
+export { datanetStanding } from './operators/standing-operator.js';

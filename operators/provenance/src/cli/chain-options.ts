@@ -1,3 +1,4 @@
+import { epochNumber } from '../commit/epoch-number.js';
 import type { Command } from 'commander';
 import { CliError, UsageError, type CliEnv } from '@datanet/pipelines';
 
@@ -28,8 +29,9 @@ export function chainSettingsFrom(flags: ChainFlags): Record<string, unknown> {
 }
 
 export function parseEpoch(value: string): number {
-  if (!/^\d+$/.test(value)) throw new UsageError(`--epoch ${value}: expected a non-negative integer`);
-  return Number(value);
+  const n = epochNumber(value);
+  if (n === undefined) throw new UsageError(`--epoch ${value}: expected an epoch number or a settlement day YYYY-MM-DD`);
+  return n;
 }
 
 /** Failures of the chain or the input exit 1; usage errors keep their exit 2. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { epochNumber } from './epoch-number.js';
 import { defineOperator, type OperatorContext } from '@datanet/pipelines';
 import { ChainSettingsSchema } from '@datanet/connector-evm';
 import type { DatanetChain } from '@datanet/connector-evm';
@@ -9,7 +10,14 @@ import { NO_ROOT, hashModelFolder, parseRewards, rootOf, toBytes32 } from './epo
 
 export const provenanceCommitConfig = z.object({
   datanet: z.string().min(1).describe('Datanet name (hashed to its on-chain bytes32 id) or a 0x bytes32 id'),
-  epoch: z.coerce.number().int().min(0).describe('epoch number; one commit per (Datanet, epoch)'),
+  epoch: z
+    .union([z.number(), z.string()])
+    .transform((v, ctx) => {
+      const n = epochNumber(v);
+      if (n === undefined) ctx.addIssue({ code: 'custom', message: 'an epoch number, or a settlement day YYYY-MM-DD[@ZONE] (committed as YYYYMMDD)' });
+      return n ?? 0;
+    })
+    .describe('epoch number, or a settlement day YYYY-MM-DD[@ZONE] (as YYYYMMDD); one commit per (Datanet, epoch)'),
   metadataURI: z.string().default('').describe('URI of the epoch metadata (e.g. the Croissant file)'),
   chain: ChainSettingsSchema.default({ mode: 'embedded', confirmations: 1, timeoutMs: 120_000, ephemeral: false }).describe(
     'embedded (default: in-process EVM under the state dir) or rpc: { rpcUrl, chainId, keystore | privateKeyEnv, registry?, token? }',
