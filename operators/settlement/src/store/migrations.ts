@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { Migrator, type Migration } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
+import { migrateToLatest } from '@datanet/pipelines';
 import { sql } from 'kysely';
 
 const AMOUNT = sql`numeric(78,0)`;
@@ -79,7 +80,7 @@ export async function migrateSettlement(db: Kysely<any>): Promise<void> {
   if (!done) {
     for (let attempt = 1; ; attempt++) {
       try {
-        await runMigrator(db);
+        await migrateToLatest(db, 'datanet_settlement', migrations);
         break;
       } catch (err) {
         if (attempt >= 4 || !/does not exist/.test((err as Error).message)) throw err;
@@ -88,22 +89,4 @@ export async function migrateSettlement(db: Kysely<any>): Promise<void> {
     }
   }
   migrated.add(db);
-}
-
-async function runMigrator(db: Kysely<any>): Promise<void> {
-  // Kysely looks for its migration tables in every schema unless told which: with one schema per
-  // test (or per tenant) it would find another schema's lock table and skip creating its own.
-  const { rows } = await sql<{ s: string }>`select current_schema() as s`.execute(db);
-  const migrator = new Migrator({
-    db,
-    migrationTableSchema: rows[0].s,
-    provider: { getMigrations: async () => migrations },
-    migrationTableName: SETTLEMENT_MIGRATION_TABLE,
-    migrationLockTableName: `${SETTLEMENT_MIGRATION_TABLE}_lock`,
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`settlement migration ${failed ?? ''} failed: ${(error as Error).message ?? String(error)}`);
-  }
 }
