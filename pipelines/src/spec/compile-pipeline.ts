@@ -19,6 +19,8 @@ export interface StepNode {
   spec: StepSpec;
   /** `with:` after parameters (env and secret references kept as written). */
   config: Record<string, unknown>;
+  /** The config as the operator parses it (defaults applied), when it parses: for port schemas. */
+  parsedConfig?: unknown;
   inputs: Record<string, WiredInput>;
   /** Every upstream step, wired or ordering-only. */
   deps: string[];
@@ -104,8 +106,10 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
       }
     }
     const config = interpolate(step.with ?? {}, (ns, name) => (ns === 'params' ? (params[name] ?? KEEP) : KEEP)) as Record<string, unknown>;
+    let parsedConfig: unknown;
     if (op) {
       const check = op.config.safeParse(interpolate(config, (ns, name) => (ns === 'env' ? (process.env[name] ?? KEEP) : KEEP)));
+      if (check.success) parsedConfig = check.data;
       if (!check.success) {
         for (const issue of configIssues(check.error)) {
           const at = ['steps', id, 'with', ...issue.path];
@@ -121,6 +125,7 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
       op: op as OperatorDefinition,
       spec: step,
       config,
+      parsedConfig,
       inputs: {},
       deps: [],
       retry: retryPolicy(step.retries ?? defaults.retries),
@@ -238,7 +243,9 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
       diagnostics.push(src.diagnostic(at, `input "${port}" of step "${id}" takes a ${want.kind}, but ${step.id}.${output} is a ${have.kind}`));
       return;
     }
-    const problems = checkSchemaCompatibility(resolvePortSchema(have, step.config), resolvePortSchema(want, node.config));
+    // Port schemas may depend on config (a text column's name): only a parsed config has its defaults.
+    if (step.parsedConfig === undefined || node.parsedConfig === undefined) return;
+    const problems = checkSchemaCompatibility(resolvePortSchema(have, step.parsedConfig), resolvePortSchema(want, node.parsedConfig));
     if (problems.length) {
       diagnostics.push(src.diagnostic(at, `input "${port}" of step "${id}" is incompatible with ${step.id}.${output}: ${problems.join('; ')}`));
     }
