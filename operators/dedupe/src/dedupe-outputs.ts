@@ -54,7 +54,7 @@ export async function writeDedupeOutputs(
     },
   ]);
   await ctx.output('kept').writeParquetFile(kept);
-  await ctx.output('duplicates').writeParquetFile(dups);
+  await ctx.output('duplicates').writeParquetFile(dups, { summary: [`${dupRows.length} duplicates removed`] });
   await ctx.output('clusters').writeTable(
     new Table({
       id: vectorFromArray(d.ids, new Utf8()),

@@ -75,7 +75,13 @@ export const ingestSubmissions = defineOperator({
     ctx.logger.info(
       `${result.submissions.length} submissions (${rejected} rejected, ${partial} partly): ${result.accepted.length} records accepted, ${result.rejections.length} rejections`,
     );
-    await ctx.output('accepted').writeTable(contributionsTable(result.accepted, result.fieldNames), { datanet: definition.id });
+    const reasons = new Map<string, number>();
+    for (const r of result.rejections) reasons.set(r.reason_code, (reasons.get(r.reason_code) ?? 0) + 1);
+    const byReason = [...reasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+    await ctx.output('accepted').writeTable(contributionsTable(result.accepted, result.fieldNames), {
+      datanet: definition.id,
+      summary: [`${result.accepted.length} records accepted, ${result.rejections.length} rejected${byReason ? ` (${byReason})` : ''}, from ${result.submissions.length} submissions`],
+    });
     await ctx.output('rejections').writeTable(rejectionsTable(result.rejections), { datanet: definition.id });
   },
 });

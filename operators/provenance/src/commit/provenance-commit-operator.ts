@@ -67,7 +67,12 @@ export const provenanceCommit = defineOperator({
     const manifest = ctx.input('manifest');
     const datasetRoot = rootOf(await manifest.readJson(), `manifest ${manifest.path}`);
     const settlement = ctx.inputs.settlement;
-    const rewards = settlement ? parseRewards(await settlement.readJson(), `settlement ${settlement.path}`, BigInt(c.epoch)) : undefined;
+    const rewardsDoc = settlement ? await settlement.readJson<{ root?: unknown; claims?: unknown[]; tree?: unknown }>() : undefined;
+    // An epoch in which nobody earned anything (no attributed inference) is still committed, with
+    // no settlement root and nothing to fund.
+    const nothingPaid = rewardsDoc !== undefined && rewardsDoc.root === null && !rewardsDoc.tree && (rewardsDoc.claims ?? []).length === 0;
+    if (nothingPaid) ctx.logger.warn('the settlement paid nobody this epoch: committing without a settlement root');
+    const rewards = settlement && !nothingPaid ? parseRewards(rewardsDoc, `settlement ${settlement.path}`, BigInt(c.epoch)) : undefined;
     const contributions = ctx.inputs.contributionsRoot;
     const contributionsRoot = contributions
       ? rootOf(await contributions.readJson(), `contributionsRoot ${contributions.path}`)
@@ -110,6 +115,11 @@ export const provenanceCommit = defineOperator({
       await ctx.output('commit').writeReport({ ...result, manifestPath: manifest.path, rewardsPath: settlement?.path ?? null }, renderHtml(result), {
         txHash: result.txHash,
         status: result.status,
+        summary: [
+          `epoch ${c.epoch} ${result.status === 'committed' ? 'committed' : 'already committed with the same roots (no transaction sent)'}: tx ${result.txHash} in block ${result.blockNumber}`,
+          `dataset root ${roots.datasetRoot}; settlement root ${roots.settlementRoot}`,
+          ...(result.funding ? [`rewards funded: ${result.funding.total} base units${result.funding.txHash ? ` (tx ${result.funding.txHash})` : ''}`] : []),
+        ],
       });
     } finally {
       if (owned) await chain.close();

@@ -120,7 +120,7 @@ export const qualityFilter = defineOperator({
       },
     ]);
     await ctx.output('kept').writeParquetFile(kept);
-    await ctx.output('rejected').writeParquetFile(rejected);
+    await ctx.output('rejected').writeParquetFile(rejected, { summary: [`${rejRows.length} records rejected by quality rules`] });
     const columns: Record<string, Vector> = {
       id: vectorFromArray(ids, new Utf8()),
       passed: vectorFromArray(

@@ -117,7 +117,15 @@ export const settlementSettle = defineOperator({
     ctx.progress(1, 3, 'writing outputs');
     await ctx.output('payouts').writeTable(payoutsTable(result), { epoch: epoch.id, root: result.tree?.root ?? null });
     const statement = await statementOf(ctx.db, result, c.token);
-    await ctx.output('statement').writeReport(statement, renderStatementHtml(statement), { epoch: epoch.id });
+    const top = [...result.payouts].sort((a, b) => (b.amount > a.amount ? 1 : b.amount < a.amount ? -1 : 0)).slice(0, 5);
+    const paid = result.payouts.reduce((n, p) => n + p.amount, 0n);
+    await ctx.output('statement').writeReport(statement, renderStatementHtml(statement), {
+      epoch: epoch.id,
+      summary: [
+        `epoch ${epoch.id}: ${paid} base units paid to ${result.payouts.length} contributors${result.created ? '' : ' (settled before; nothing paid again)'}`,
+        ...top.map((p) => `  ${p.account} ${p.amount} (attribution ${p.attribution.toFixed(3)}, standing ${p.standing.toFixed(3)})`),
+      ],
+    });
     await ctx.output('rewards').writeJson(rewardsFile(result, c.inlineProofsUpTo), { epoch: epoch.id, root: result.tree?.root ?? null });
     ctx.progress(3, 3);
   },
