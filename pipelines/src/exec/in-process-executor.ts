@@ -187,7 +187,7 @@ class RunExecution {
     store.event(this.runId, null, status === 'succeeded' ? 'info' : 'error', 'run.finished', `run ${status}${error ? `: ${error}` : ''}`);
     await store.flushEvents();
     this.emit({ type: 'run-finished', runId: this.runId, status, error });
-    return summarizeRun(this.engine, this.runId, this.graph.name, Date.now() - this.started, status, error);
+    return summarizeRun(this.engine, this.runId, this.graph.name, Date.now() - this.started, status, error, this.graph.layers.flat());
   }
 
   private inputsOf(node: StepNode): Record<string, ArtifactRef | undefined> {
@@ -438,8 +438,10 @@ function summaryOf(outputs: Record<string, ArtifactRef> | null): { summary?: str
   return lines.length ? { summary: lines } : {};
 }
 
-export async function summarizeRun(engine: Engine, runId: string, pipeline: string, durationMs: number, status: RunSummary['status'], error?: string): Promise<RunSummary> {
-  const rows = (await engine.store.getSteps(runId)).sort((a, b) => (a.started_at ?? Infinity) - (b.started_at ?? Infinity) || a.step_id.localeCompare(b.step_id));
+/** A run's steps as recorded, in the pipeline's topological order when it is given. */
+export async function summarizeRun(engine: Engine, runId: string, pipeline: string, durationMs: number, status: RunSummary['status'], error?: string, order?: string[]): Promise<RunSummary> {
+  const rank = new Map((order ?? []).map((id, i) => [id, i]));
+  const rows = (await engine.store.getSteps(runId)).sort((a, b) => (rank.get(a.step_id) ?? Infinity) - (rank.get(b.step_id) ?? Infinity) || (a.started_at ?? Infinity) - (b.started_at ?? Infinity) || a.step_id.localeCompare(b.step_id));
   const partitions = new Map<string, number>();
   for (const r of rows) if (r.partition) partitions.set(r.step_id, (partitions.get(r.step_id) ?? 0) + 1);
   const steps = rows

@@ -3,6 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ZeroHash, getAddress, isHexString } from 'ethers';
 import { processProof, rewardLeafHash } from '@datanet/connector-evm';
+import { epochNumber } from './epoch-number.js';
 
 /** A root given as `0x` + 64 hex or `sha256:<hex>`, normalised to lower-case `0x` hex. */
 export function toBytes32(value: string, what: string): string {
@@ -75,8 +76,12 @@ export function parseRewards(doc: unknown, where: string, epoch: bigint): Reward
   const root = dump && d?.root === undefined && d?.merkle?.root === undefined ? toBytes32(dump.tree[0], `${where} tree root`) : rootOf(d, where);
   const list = d?.claims ?? d?.entries ?? (Array.isArray(d?.rewards) ? d.rewards : undefined) ?? (dump ? claimsFromDump(dump) : undefined);
   if (!Array.isArray(list)) throw new Error(`${where}: no "claims" array of { index, account, amount, proof }`);
-  if (d.epoch !== undefined && big(d.epoch, `${where}: epoch`) !== epoch) {
-    throw new Error(`${where}: rewards are for epoch ${d.epoch}, but this commit is for epoch ${epoch}`);
+  // Settlement writes the day (`2026-11-24@UTC`) as `epoch` and its leaf number as `epochNumber`.
+  const fileEpoch = d.epochNumber ?? d.epoch;
+  if (fileEpoch !== undefined) {
+    const n = typeof fileEpoch === 'string' && !/^\d+$/.test(fileEpoch) ? epochNumber(fileEpoch) : undefined;
+    const value = n !== undefined ? BigInt(n) : big(fileEpoch, `${where}: epoch`);
+    if (value !== epoch) throw new Error(`${where}: rewards are for epoch ${fileEpoch}, but this commit is for epoch ${epoch}`);
   }
   const claims = list.map((c: any, i: number): RewardEntry => {
     const at = `${where}: claims[${i}]`;
