@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { id as keccakText } from 'ethers';
 import { describe, expect, it } from 'vitest';
-import { datanet } from './cli.js';
+import { datanet, REPO } from './cli.js';
 
 interface Summary {
   runId: string;
@@ -18,7 +18,7 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
   let first: Summary;
 
   it('runs intake -> dedupe -> quality -> dataset -> train -> inference -> attribution -> settlement -> commit', async () => {
-    first = await datanet<Summary>(state, ['run', 'configs/pipelines/demo.yaml', '-q']);
+    first = await datanet<Summary>(state, ['run', 'configs/pipelines/demo.yaml', '-q', '--param', `out=${state}/out`]);
     expect(first.status).toBe('succeeded');
     const step = Object.fromEntries(first.steps.map((s) => [s.id, s]));
     for (const id of ['ingest', 'exact', 'near', 'quality', 'dataset', 'train', 'infer', 'spans', 'influence', 'settle', 'commit']) {
@@ -29,10 +29,12 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
     const commit = await datanet(state, ['inspect', first.runId, 'commit']);
     expect(commit.json.status).toBe('committed');
     expect(commit.json.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(step.quality.outputs.kept.rows).toBeGreaterThan(0);
+    expect(readFileSync(join(state, 'out', 'payouts.csv'), 'utf8').trim().split('\n').length).toBe(step.settle.outputs.payouts.rows! + 1);
   });
 
   it('a second run of the same epoch sends no transaction', async () => {
-    const again = await datanet<Summary>(state, ['run', 'configs/pipelines/demo.yaml', '-q']);
+    const again = await datanet<Summary>(state, ['run', 'configs/pipelines/demo.yaml', '-q', '--param', `out=${state}/out`]);
     expect(again.status).toBe('succeeded');
     const commit = await datanet(state, ['inspect', again.runId, 'commit']);
     expect(commit.json.status).toBe('already-committed');
@@ -61,5 +63,28 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
     expect(claim.amount).toBe(payout.amount);
     expect(claim.balance).toBe(payout.amount);
     await expect(datanet(state, ['claim', '--epoch', today, '--datanet', 'package-docs', '--key', keyFile])).resolves.toMatchObject({ status: 'already-claimed' });
+  });
+});
+
+describe('the demo pipeline pointed at MedQuAD with the corpus parameter', () => {
+  const medquad = join(REPO, '..', 'shared', 'corpora', 'medquad', 'medquad_with_answers.jsonl.gz');
+  const present = existsSync(medquad);
+  if (!present && process.env.CI === 'true') throw new Error(`${medquad} is missing; CI must have ../shared/corpora`);
+
+  it.skipIf(!present)(`runs the same loop on MedQuAD's nine sources${present ? '' : ` (skipped: ${medquad} is absent)`}`, async () => {
+    const state = mkdtempSync(join(tmpdir(), 'datanet-demo-medquad-'));
+    const summary = await datanet<Summary>(state, [
+      'run', 'configs/pipelines/demo.yaml', '-q',
+      '--param', `corpus=${medquad}`,
+      '--param', 'records=select source as contributor, source as package, answer as body from input where length(answer) between 200 and 4000 order by id limit 3000',
+      '--param', 'licence=CC-BY-4.0',
+      '--param', `out=${state}/out`,
+    ]);
+    expect(summary.status).toBe('succeeded');
+    const submit = await datanet(state, ['inspect', summary.runId, 'submit', '-n', '100']);
+    expect(new Set((submit.rows as { group: string }[]).map((r) => r.group)).size).toBe(9);
+    const commit = await datanet(state, ['inspect', summary.runId, 'commit']);
+    expect(commit.json.status).toBe('committed');
+    expect(readFileSync(join(state, 'out', 'payouts.csv'), 'utf8').split('\n')[0]).toBe('epoch,index,account,amount,attribution,standing');
   });
 });
