@@ -157,7 +157,12 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       const interrupt = installInterrupt();
       const listener = createRunDisplay(process.stderr, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
       const from = (run.options.from ?? []) as string[];
-      const summary = await resumeRunGraph(engine, graph, run.id, { noCache: Boolean(run.options.noCache), from, signal: interrupt.signal, listener, resources: profile.resources ?? {}, concurrency: profile.concurrency }).finally(() => interrupt.dispose());
+      const resumeOptions = { noCache: Boolean(run.options.noCache), from, signal: interrupt.signal, listener, resources: profile.resources ?? {}, concurrency: profile.concurrency };
+      // A distributed run resumes on its workers: the coordinator reattaches and queues what is unfinished.
+      const resumed = run.executor === 'distributed'
+        ? (await import('../distributed/distributed-run.js')).resumeDistributed(engine, graph, profile, run.id, resumeOptions)
+        : resumeRunGraph(engine, graph, run.id, resumeOptions);
+      const summary = await resumed.finally(() => interrupt.dispose());
       finish(env, summary);
     });
 

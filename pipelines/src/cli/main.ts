@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, UsageError, type CliEnv, type RegisterCommand } from './cli-env.js';
 import { findContributedCommands } from './command-packages.js';
 import { registerEngineCommands } from './engine-commands.js';
+import { registerDistributedCommands } from './distributed-commands.js';
 import { ValidationError } from '../spec/diagnostic.js';
 import { redact } from '../spec/interpolate.js';
 
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const env = makeEnv(program);
   registerEngineCommands(program, env);
+  registerDistributedCommands(program, env);
 
   const contributed = findContributedCommands();
   const wanted = firstCommand(argv);

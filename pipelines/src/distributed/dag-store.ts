@@ -166,7 +166,7 @@ export class DagStore {
   async heartbeat(job: StepJob, jobId: string, leaseMs: number): Promise<'ok' | 'lost' | 'cancelled'> {
     const now = Date.now();
     const res = await sql<{ status: string }>`update steps s set lease_until = ${now + leaseMs}, heartbeat_at = ${now} from runs r
-      where r.id = s.run_id and s.run_id = ${job.runId} and s.step_id = ${job.stepId} and s.partition = ${job.partition} and s.job_id = ${jobId} and s.status = 'running'
+      where r.id = s.run_id and s.run_id = ${job.runId} and s.step_id = ${job.stepId} and s.partition = ${job.partition} and s.job_id = ${jobId} and s.status = 'running' and s.phase is distinct from 'fanout'
       returning r.status`.execute(this.db);
     if (!res.rows.length) return 'lost';
     return res.rows[0].status === 'cancelled' ? 'cancelled' : 'ok';

@@ -25,7 +25,7 @@ const envNumber = (name: string, fallback: number): number => {
 };
 
 export function distributedSettings(profile: Profile): DistributedSettings {
-  const redisUrl = process.env.DATANET_REDIS_URL ?? profile.redis?.url ?? process.env.REDIS_URL;
+  const redisUrl = process.env.DATANET_REDIS_URL || profile.redis?.url || process.env.REDIS_URL;
   if (!redisUrl) {
     throw new Error(`profile "${profile.metadata.name}"${profile.file ? ` (${profile.file})` : ''} runs distributed but names no Redis: set redis.url in it, or REDIS_URL`);
   }

@@ -8,3 +8,9 @@ export async function runDistributed(engine: Engine, graph: PipelineGraph, profi
   const { DistributedCoordinator } = await import('./distributed-coordinator.js');
   return new DistributedCoordinator(engine, profile).run(graph, options);
 }
+
+/** Resumes a run started by the distributed executor: it reattaches and queues what is unfinished. */
+export async function resumeDistributed(engine: Engine, graph: PipelineGraph, profile: Profile, runId: string, options: RunOptions): Promise<RunSummary> {
+  const { DistributedCoordinator } = await import('./distributed-coordinator.js');
+  return new DistributedCoordinator(engine, profile).resume(graph, runId, options);
+}
