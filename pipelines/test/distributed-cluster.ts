@@ -19,6 +19,7 @@ export interface Cluster {
   databaseUrl: string;
   env: Record<string, string>;
   workers: ChildProcess[];
+  /** `name` is the worker's state folder under the cluster's: workers given the same name share it (a shared mount). */
   startWorker(args?: string[], name?: string): Promise<{ child: ChildProcess; identity: string }>;
   cli(args: string[], extraEnv?: Record<string, string>): Promise<{ stdout: string; stderr: string }>;
   spawnCli(args: string[], extraEnv?: Record<string, string>): ChildProcess;
