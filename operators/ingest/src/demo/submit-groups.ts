@@ -1,3 +1,4 @@
+import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { Wallet, id as keccakText } from 'ethers';
 import type { DatanetDefinition } from '@datanet/datanet';
 import { submitFiles } from '../submit/submit-files.js';
@@ -95,4 +96,18 @@ export async function submitGroups(o: SubmitGroupsOptions): Promise<GroupSubmiss
     }
   }
   return out;
+}
+
+/** The `submissions` output of the submitting operators; the group column is named by the caller. */
+export function submissionsTable(subs: GroupSubmission[], groupColumn: 'group' | 'source'): Table {
+  const col = <K extends keyof GroupSubmission>(k: K) => subs.map((s) => s[k]);
+  return new Table({
+    [groupColumn]: vectorFromArray(col('group'), new Utf8()),
+    contributor: vectorFromArray(col('contributor'), new Utf8()),
+    entry: vectorFromArray(col('entry'), new Utf8()),
+    submission_id: vectorFromArray(col('submissionId'), new Utf8()),
+    files: makeVector(Int32Array.from(col('files'))),
+    records: makeVector(Int32Array.from(col('records'))),
+    bytes: makeVector(Int32Array.from(col('bytes'))),
+  });
 }

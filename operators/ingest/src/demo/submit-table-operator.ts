@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
 import { z } from 'zod';
 import { defineOperator, readParquetFile } from '@datanet/pipelines';
 import { loadDatanetDefinition, resolveDatanetPath } from '@datanet/datanet';
-import { submitGroups } from './submit-groups.js';
+import { submissionsTable, submitGroups } from './submit-groups.js';
 
 export const DEMO_SEED = 'datanet-demo';
 
@@ -62,17 +61,8 @@ export const ingestSubmitTable = defineOperator({
     }
     const subs = await submitGroups({ groups, definition, inbox, seed: ctx.config.seed, recordsPerFile: ctx.config.recordsPerFile, licence: ctx.config.licence });
     ctx.logger.info(`${subs.length} submissions from ${groups.size} contributors in ${inbox} (${subs.filter((s) => s.written).length} new)`);
-    const col = <K extends keyof (typeof subs)[number]>(k: K) => subs.map((s) => s[k]);
     await ctx.output('submissions').writeTable(
-      new Table({
-        group: vectorFromArray(col('group'), new Utf8()),
-        contributor: vectorFromArray(col('contributor'), new Utf8()),
-        entry: vectorFromArray(col('entry'), new Utf8()),
-        submission_id: vectorFromArray(col('submissionId'), new Utf8()),
-        files: makeVector(Int32Array.from(col('files'))),
-        records: makeVector(Int32Array.from(col('records'))),
-        bytes: makeVector(Int32Array.from(col('bytes'))),
-      }),
+      submissionsTable(subs, 'group'),
       { summary: [`${subs.length} signed submissions from ${groups.size} contributors (${table.numRows} records)`] },
     );
   },

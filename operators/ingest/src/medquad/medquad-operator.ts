@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { submissionsTable } from '../demo/submit-groups.js';
 import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
 import { loadDatanetDefinition, resolveDatanetPath } from '@datanet/datanet';
@@ -57,17 +57,6 @@ export const ingestMedquad = defineOperator({
     });
     const written = subs.filter((s) => s.written).length;
     ctx.logger.info(`${subs.length} MedQuAD submissions from ${new Set(subs.map((s) => s.source)).size} contributors in ${inbox} (${written} new)`);
-    const col = <K extends keyof (typeof subs)[number]>(k: K) => subs.map((s) => s[k]);
-    await ctx.output('submissions').writeTable(
-      new Table({
-        source: vectorFromArray(col('source'), new Utf8()),
-        contributor: vectorFromArray(col('contributor'), new Utf8()),
-        entry: vectorFromArray(col('entry'), new Utf8()),
-        submission_id: vectorFromArray(col('submissionId'), new Utf8()),
-        files: makeVector(Int32Array.from(col('files'))),
-        records: makeVector(Int32Array.from(col('records'))),
-        bytes: makeVector(Int32Array.from(col('bytes'))),
-      }),
-    );
+    await ctx.output('submissions').writeTable(submissionsTable(subs.map(({ source, ...rest }) => ({ group: source, ...rest })), 'source'));
   },
 });
