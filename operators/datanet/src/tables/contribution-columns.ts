@@ -2,7 +2,12 @@ import { Table, Utf8, makeVector, vectorFromArray, type Vector } from 'apache-ar
 import type { ColumnType, TableSchemaSpec } from '@datanet/pipelines';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
 
-/** Columns of the accepted-contributions table that flows from intake (besides the record fields). */
+/**
+ * Columns of the accepted-contributions table that flows from intake (besides the record fields).
+ * When and in which run a record was accepted are kept in the registry, not here: a table is
+ * content-addressed, and the same submissions must give the same table in any run, local or
+ * distributed.
+ */
 export const CONTRIBUTION_COLUMNS = {
   id: 'utf8',
   datanet: 'utf8',
@@ -11,12 +16,10 @@ export const CONTRIBUTION_COLUMNS = {
   licence: 'utf8',
   consent: 'utf8',
   submitted_at: 'int64',
-  accepted_at: 'int64',
   validator_version: 'utf8',
   source_file: 'utf8',
   submission_id: 'utf8',
   record_index: 'int32',
-  run_id: 'utf8',
 } as const satisfies Record<string, ColumnType>;
 
 /** Columns of the rejections table. `file` is '' and `record_index` -1 when a whole submission/file is rejected. */
