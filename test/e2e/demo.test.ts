@@ -46,7 +46,7 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
   it('datanet attribute --model shows the evidence spans of an output and their contributions', async () => {
     const dataset = await datanet(state, ['inspect', first.runId, 'dataset', '--output', 'dataset', '-n', '1']);
     const sentence = String(dataset.rows[0].text).split(/\s+/).slice(0, 12).join(' ');
-    const shown = await datanet(state, ['attribute', '--model', 'package-docs-lora', '--min-tokens', '4', sentence]);
+    const shown = await datanet(state, ['attribute', '--model', 'package-docs-lora', '--min-tokens', '4', '--', sentence]);
     expect(shown.attributions.length).toBeGreaterThan(0);
     expect(shown.attributions.map((a: { contributionId: string }) => a.contributionId.replace(/^0x/, ''))).toContain(String(dataset.rows[0].contribution_id).replace(/^0x/, ''));
   });
