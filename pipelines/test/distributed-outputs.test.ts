@@ -76,11 +76,11 @@ describe('same outputs under the local and the distributed profile', () => {
     const dist = JSON.parse(stdout) as Summary;
     expect(dist.status).toBe('succeeded');
     expect(Object.keys(digests(dist)).length).toBe(7);
-    // Same artifact digests for every step (the steward report aside: it records when it was made).
-    const { report: _l, ...localDigests } = digests(local);
-    const { report: _d, ...distDigests } = digests(dist);
-    expect(Object.keys(distDigests).length).toBe(6);
-    expect(distDigests).toEqual(localDigests);
+    // Every data artifact (tables, files) has the same digest under both profiles. Reports are
+    // left out: they record how long each step took.
+    const data = (sm: Summary) => Object.fromEntries(sm.steps.flatMap((st) => Object.entries(st.outputs).filter(([, o]) => o.kind !== 'report').map(([k, o]) => [`${st.id}.${k}`, o.digest])));
+    expect(Object.keys(data(dist)).length).toBeGreaterThanOrEqual(12);
+    expect(data(dist)).toEqual(data(local));
     const [a, b] = [await contents(local), await contents(dist)];
     expect(Object.keys(a).length).toBeGreaterThanOrEqual(12);
     expect(b).toEqual(a);
