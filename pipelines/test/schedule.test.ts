@@ -53,7 +53,10 @@ describe('two scheduler processes fire each tick exactly once', () => {
       const db = mode === 'local' ? ['--database-url', cluster.databaseUrl] : [];
       const schedulers = [0, 1].map((i) => cluster!.spawnCli([...db, '--state-dir', join(cluster!.dir, `s${i}`), 'schedule', file, ...profile]));
       const started = Date.now();
-      await sleep(9_000);
+      // Let several ticks pass once both schedulers are up (start-up takes seconds on a busy machine).
+      const count = () => ticksOf(cluster!.query).then((t) => t.length, () => 0); // tables appear once a scheduler has migrated
+      while ((await count()) < 4 && Date.now() - started < 45_000) await sleep(500);
+      await sleep(2_500);
       await stopAll(schedulers);
       const ticks = await ticksOf(cluster.query);
       // Ticks every 2 s, one row each (the primary key would refuse a second), each with its run.

@@ -158,7 +158,7 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
 }
 
 /** How a tick starts its run: submitted to the workers (distributed) or run in this process. */
-async function firer(engine: Engine, profile: Profile): Promise<(e: ScheduledPipeline, tick: number) => Promise<string>> {
+async function firer(engine: Engine, profile: Profile): Promise<(e: ScheduledPipeline, tick: number, runId: string) => Promise<string>> {
   const compile = async (e: ScheduledPipeline) => {
     const params = Object.fromEntries(Object.entries(e.schedule.params ?? {}).map(([k, v]) => [k, String(v)]));
     const { graph, diagnostics } = await compilePipeline(e.file, { params, extraPlugins: profile.plugins });
@@ -168,14 +168,14 @@ async function firer(engine: Engine, profile: Profile): Promise<(e: ScheduledPip
   if (profile.executor === 'distributed') {
     const { DistributedCoordinator } = await import('../distributed/distributed-coordinator.js');
     const coordinator = new DistributedCoordinator(engine, profile);
-    return async (e) => {
+    return async (e, _tick, runId) => {
       const { graph, params } = await compile(e);
-      return coordinator.submit(graph, { paramOverrides: params });
+      return coordinator.submit(graph, { paramOverrides: params, runId });
     };
   }
   const { runPipeline } = await import('../exec/in-process-executor.js');
-  return async (e) => {
+  return async (e, _tick, runId) => {
     const { graph, params } = await compile(e);
-    return (await runPipeline(engine, graph, { paramOverrides: params, resources: profile.resources ?? {}, concurrency: profile.concurrency })).runId;
+    return (await runPipeline(engine, graph, { runId, paramOverrides: params, resources: profile.resources ?? {}, concurrency: profile.concurrency })).runId;
   };
 }

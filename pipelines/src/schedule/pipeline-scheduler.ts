@@ -1,16 +1,18 @@
+import { newRunId } from '../exec/in-process-executor.js';
 import type { Worker as BullWorker, Queue } from 'bullmq';
 import type { Engine } from '../exec/engine.js';
 import { errorMessage } from '../exec/errors.js';
 import type { Profile } from '../spec/profile.js';
 import { distributedSettings, queueName, workerIdentity } from '../distributed/distributed-config.js';
 import { redisConnection } from '../distributed/job-transport.js';
-import { lastClaimedTick, nextTicks, recordTickRun, ticksBetween, type ScheduledPipeline } from './schedule-ticks.js';
+import { lastClaimedTick, nextTicks, ticksBetween, type ScheduledPipeline } from './schedule-ticks.js';
 
 export interface SchedulerOptions {
   identity?: string;
   log?: (line: string) => void;
   /** Starts the pipeline for a tick; resolves to the run id (local: once the run ends). */
-  fire: (entry: ScheduledPipeline, tick: number) => Promise<string>;
+  /** Starts the tick's run under the given id (claimed with the tick). */
+  fire: (entry: ScheduledPipeline, tick: number, runId: string) => Promise<string>;
 }
 
 const SCHEDULE_QUEUE = 'schedules';
@@ -95,13 +97,13 @@ export class PipelineScheduler {
   /** Claims the tick; only the one scheduler that claims it starts the run. */
   async tick(e: ScheduledPipeline, tick: number): Promise<void> {
     const work = (async () => {
-      if (!(await this.engine.store.claimTick(e.pipeline, tick, this.identity))) return;
-      const entry: { pipeline: string; tick: number; runId?: string } = { pipeline: e.pipeline, tick };
+      const runId = newRunId();
+      if (!(await this.engine.store.claimTick(e.pipeline, tick, this.identity, runId))) return;
+      const entry: { pipeline: string; tick: number; runId?: string } = { pipeline: e.pipeline, tick, runId };
       this.fired.push(entry);
       this.log(`${e.pipeline}: tick ${new Date(tick).toISOString()} fired`);
       try {
-        entry.runId = await this.options.fire(e, tick);
-        await recordTickRun(this.engine.database.db, e.pipeline, tick, entry.runId);
+        await this.options.fire(e, tick, runId);
         this.log(`${e.pipeline}: tick ${new Date(tick).toISOString()} -> run ${entry.runId}`);
       } catch (err) {
         this.log(`${e.pipeline}: tick ${new Date(tick).toISOString()} failed to start: ${errorMessage(err)}`);

@@ -238,9 +238,12 @@ export class RunStore {
     return rows.map((r) => ({ ...r, attempt: Number(r.attempt), started_at: Number(r.started_at), finished_at: num(r.finished_at) }) as any);
   }
 
-  /** Claims a schedule tick; true for exactly one caller per (pipeline, tick). */
-  async claimTick(pipeline: string, tick: number, firedBy: string): Promise<boolean> {
-    const res = await sql`insert into schedule_ticks (pipeline, tick, fired_by, fired_at) values (${pipeline}, ${tick}, ${firedBy}, ${Date.now()}) on conflict do nothing`.execute(this.db);
+  /**
+   * Claims a schedule tick; true for exactly one caller per (pipeline, tick). The run the tick
+   * starts is named in the same row, so a tick and its run are linked from the moment it fires.
+   */
+  async claimTick(pipeline: string, tick: number, firedBy: string, runId: string | null = null): Promise<boolean> {
+    const res = await sql`insert into schedule_ticks (pipeline, tick, fired_by, fired_at, run_id) values (${pipeline}, ${tick}, ${firedBy}, ${Date.now()}, ${runId}) on conflict do nothing`.execute(this.db);
     return Number(res.numAffectedRows ?? 0) === 1;
   }
 }
