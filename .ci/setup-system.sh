@@ -29,8 +29,11 @@ if [ ! -x "$TSLAB" ]; then
   exit 1
 fi
 
-# Debian's python3, not a pyenv/venv one: nbconvert and ipykernel are installed for it.
-spec="$(/usr/bin/python3 -m jupyter kernelspec list --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; k=json.load(sys.stdin)["kernelspecs"].get("tslab"); print(k["spec"]["argv"][0] if k else "")')"
+# Debian's python3, not a pyenv/venv one: nbconvert and ipykernel are installed for it. Asked through
+# jupyter_client itself: Debian's python3-jupyter-client has no `jupyter kernelspec` command.
+spec="$(/usr/bin/python3 -c 'from jupyter_client.kernelspec import KernelSpecManager as M
+try: print(M().get_kernel_spec("tslab").argv[0])
+except Exception: print("")' 2>/dev/null || true)"
 if [ "$spec" != "$TSLAB" ]; then
   echo "setup-system: registering the tslab kernel ($TSLAB)"
   (cd "$ROOT" && "$TSLAB" install --python /usr/bin/python3 --binary "$TSLAB")
