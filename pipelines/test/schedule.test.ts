@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nextTicks, readSchedule, ticksBetween } from '../src/schedule/schedule-ticks.js';
 import { listSchedules } from '../src/cli/distributed-commands.js';
@@ -70,6 +71,30 @@ describe('two scheduler processes fire each tick exactly once', () => {
       expect(new Set(runs.map((r) => r.executor))).toEqual(new Set([mode === 'local' ? 'in-process' : 'distributed']));
     }, 90_000);
   }
+
+  it('a tick whose scheduler died between the claim and the run is started by the next scheduler, under the claimed run id', async () => {
+    const url = await freshPostgresUrl();
+    const dir = tempDir();
+    const { openEngine } = await import('../src/exec/engine.js');
+    const engine = await openEngine({ stateDir: join(dir, 'state'), databaseUrl: url });
+    try {
+      const file = scheduled(dir, '0 0 1 1 *', 'all'); // yearly: no tick of its own during the test
+      const tick = Date.parse('2026-01-01T00:00:00+01:00');
+      await engine.store.claimTick('test', tick, 'dead-scheduler', '20260101T000000-0rphan');
+      await sql`update schedule_ticks set fired_at = ${Date.now() - 60_000}`.execute(engine.database.db);
+      const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'state'), 'schedule', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      child.stderr!.on('data', (d) => (log += d));
+      const t0 = Date.now();
+      while (!/-> run 20260101T000000-0rphan/.test(log) && Date.now() - t0 < 30_000) await sleep(50);
+      await stopAll([child]);
+      expect(log).toMatch(/claimed by dead-scheduler, which stopped before its run started: starting run 20260101T000000-0rphan/);
+      const runs = await engine.database.db.selectFrom('runs').select(['id', 'status']).execute();
+      expect(runs).toEqual([{ id: '20260101T000000-0rphan', status: 'succeeded' }]);
+    } finally {
+      await engine.close();
+    }
+  }, 60_000);
 
   for (const catchup of ['all', 'none'] as const) {
     it(`ticks missed while no scheduler ran follow catchup: ${catchup}`, async () => {

@@ -149,9 +149,12 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
       const { PipelineScheduler } = await import('../schedule/pipeline-scheduler.js');
       const fire = await firer(engine, profile);
       const scheduler = new PipelineScheduler(engine, profile, entries, { fire, log: (l) => process.stderr.write(`${l}\n`) });
+      // Listening before the catch-up: a signal during it ends the catch-up after the current
+      // tick's run has started, never between a tick's claim and its run.
+      const signal = untilSignal().then(() => scheduler.halt());
       await scheduler.start();
       env.say(`scheduler ${scheduler.identity}: ${entries.map((e) => `${e.pipeline} (${e.schedule.cron})`).join(', ')}`);
-      await untilSignal();
+      await signal;
       await scheduler.stop();
       env.result({ scheduler: scheduler.identity, fired: scheduler.fired });
     });

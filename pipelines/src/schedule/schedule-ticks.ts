@@ -55,6 +55,13 @@ export async function lastClaimedTick(db: Kysely<any>, pipeline: string): Promis
   return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
 }
 
-export async function recordTickRun(db: Kysely<any>, pipeline: string, tick: number, runId: string): Promise<void> {
-  await sql`update schedule_ticks set run_id = ${runId} where pipeline = ${pipeline} and tick = ${tick}`.execute(db);
+/** Ticks claimed with a run id whose run does not exist: their scheduler stopped before starting it. */
+export async function orphanTicks(db: Kysely<any>, pipeline: string, claimedBefore: number): Promise<{ tick: number; runId: string; firedBy: string }[]> {
+  const res = await sql<{ tick: string; run_id: string; fired_by: string }>`select t.tick, t.run_id, t.fired_by from schedule_ticks t
+    where t.pipeline = ${pipeline} and t.run_id is not null and t.fired_at < ${claimedBefore} and not exists (select 1 from runs r where r.id = t.run_id) order by t.tick`.execute(db);
+  return res.rows.map((r) => ({ tick: Number(r.tick), runId: r.run_id, firedBy: r.fired_by }));
+}
+
+export async function recordTickRun(db: Kysely<any>, pipeline: string, tick: number, runId: string | null, firedBy?: string): Promise<void> {
+  await sql`update schedule_ticks set run_id = ${runId}, fired_by = coalesce(${firedBy ?? null}, fired_by) where pipeline = ${pipeline} and tick = ${tick}`.execute(db);
 }
