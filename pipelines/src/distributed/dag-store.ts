@@ -39,12 +39,35 @@ export interface PartitionRow {
   cached?: Record<string, ArtifactRef>;
 }
 
+export interface ClaimRequest {
+  job: StepJob;
+  jobId: string;
+  worker: string;
+  leaseMs: number;
+}
+
+/** A partition's completion, for `completePartitions`. */
+export interface PartitionCompletion {
+  job: StepJob;
+  jobId: string;
+  completion: Completion;
+  pool: string;
+}
+
 const TERMINAL = ['succeeded', 'failed', 'skipped', 'cancelled'];
+const stepKey = (runId: string, stepId: string, partition: string) => `${runId}\0${stepId}\0${partition}`;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 
 function outboxRow(r: any): OutboxRow {
-  return { ...r, id: Number(r.id), attempt: Number(r.attempt), not_before: Number(r.not_before), created_at: Number(r.created_at), sent_at: n(r.sent_at) };
+  return {
+    ...r,
+    id: Number(r.id),
+    attempt: Number(r.attempt),
+    not_before: Number(r.not_before),
+    created_at: Number(r.created_at),
+    sent_at: n(r.sent_at),
+  };
 }
 
 /** Steps that take `stepId`'s outputs (or wait for it), from the compiled graph. */
@@ -84,13 +107,14 @@ export class DagStore {
       .where('step_id', '=', q.stepId)
       .where('partition', '=', q.partition)
       .execute();
+    const values = { job_id: jobId, run_id: q.runId, step_id: q.stepId, partition: q.partition, attempt: q.attempt, kind: q.kind, pool: q.pool, not_before: q.notBefore ?? now, created_at: now };
     const row = await tx
       .insertInto('dispatch_outbox')
-      .values({ job_id: jobId, run_id: q.runId, step_id: q.stepId, partition: q.partition, attempt: q.attempt, kind: q.kind, pool: q.pool, not_before: q.notBefore ?? now, created_at: now })
+      .values(values)
       .onConflict((oc) => oc.column('job_id').doNothing())
       .returningAll()
       .executeTakeFirst();
-    return outboxRow(row ?? { id: 0, job_id: jobId, run_id: q.runId, step_id: q.stepId, partition: q.partition, attempt: q.attempt, kind: q.kind, pool: q.pool, not_before: q.notBefore ?? now, created_at: now, sent_at: null });
+    return outboxRow(row ?? { id: 0, ...values, sent_at: null });
   }
 
   /** Counts each step's dependencies and queues the steps that have none. */
@@ -124,7 +148,18 @@ export class DagStore {
         // Unfinished partitions of an interrupted fan-out are decided again by the next fan-out.
         await tx.deleteFrom('steps').where('run_id', '=', runId).where('step_id', '=', node.id).where('partition', '<>', '').where('status', '<>', 'succeeded').execute();
       }
-      if (pending === 0) sends.push(await this.queue(tx, { runId, stepId: node.id, partition: '', partIndex: null, pool: node.pool, attempt: Number(row.attempts) + 1, kind: 'step' }));
+      if (pending === 0)
+        sends.push(
+          await this.queue(tx, {
+            runId,
+            stepId: node.id,
+            partition: '',
+            partIndex: null,
+            pool: node.pool,
+            attempt: Number(row.attempts) + 1,
+            kind: 'step',
+          }),
+        );
     }
     return sends;
   }
@@ -134,31 +169,78 @@ export class DagStore {
    * delivery, a stale retry, a step already finished) returns undefined and the job is dropped.
    */
   async claim(job: StepJob, jobId: string, worker: string, leaseMs: number): Promise<ClaimedStep | undefined> {
+    return (await this.claimMany([{ job, jobId, worker, leaseMs }]))[0];
+  }
+
+  /**
+   * `claim` for jobs that arrived together, in one transaction: the step rows are locked in key
+   * order (so concurrent batches cannot deadlock) and taken with one update.
+   */
+  async claimMany(reqs: ClaimRequest[]): Promise<(ClaimedStep | undefined)[]> {
     return this.tx(async (tx) => {
-      const run = await tx.selectFrom('runs').select(['status', 'options']).where('id', '=', job.runId).executeTakeFirst();
-      const step = await tx.selectFrom('steps').selectAll().where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', job.partition).forUpdate().executeTakeFirst();
-      if (!run || !step || step.status !== 'queued' || step.job_id !== jobId) return undefined;
-      if (run.status !== 'running') {
-        await tx.updateTable('steps').set({ status: run.status === 'cancelled' ? 'cancelled' : 'skipped', reason: `run ${run.status}` }).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', job.partition).execute();
-        return undefined;
-      }
+      const runIds = [...new Set(reqs.map((r) => r.job.runId))];
+      const runs = new Map((await tx.selectFrom('runs').select(['id', 'status', 'options']).where('id', 'in', runIds).execute()).map((r) => [r.id as string, r]));
+      const locked = await sql<any>`select s.* from steps s
+        where (s.run_id, s.step_id, s.partition) in (select * from unnest(${reqs.map((r) => r.job.runId)}::text[], ${reqs.map((r) => r.job.stepId)}::text[], ${reqs.map((r) => r.job.partition)}::text[]))
+        order by s.run_id, s.step_id, s.partition for update of s`.execute(tx);
+      const rows = new Map(locked.rows.map((r) => [stepKey(r.run_id, r.step_id, r.partition), r]));
       const now = Date.now();
-      const gather = job.kind === 'gather';
-      await tx
-        .updateTable('steps')
-        .set({ status: 'running', attempts: job.attempt, worker, lease_until: now + leaseMs, heartbeat_at: now, ...(gather ? {} : { started_at: now, error: null }) })
-        .where('run_id', '=', job.runId)
-        .where('step_id', '=', job.stepId)
-        .where('partition', '=', job.partition)
-        .execute();
-      if (!gather && !job.partition) {
+      const taken: { req: ClaimRequest; step: any }[] = [];
+      const out = reqs.map((req): ClaimedStep | undefined => {
+        const { job, jobId } = req;
+        const key = stepKey(job.runId, job.stepId, job.partition);
+        const run = runs.get(job.runId);
+        const step = rows.get(key);
+        if (!run || !step || step.status !== 'queued' || step.job_id !== jobId) return undefined;
+        if (run.status !== 'running') {
+          step.status = run.status === 'cancelled' ? 'cancelled' : 'skipped';
+          step.reason = `run ${run.status}`;
+          taken.push({ req, step });
+          return undefined;
+        }
+        step.status = 'running'; // a second delivery of the same job in this batch is a duplicate
+        taken.push({ req, step });
+        const gather = job.kind === 'gather';
+        return {
+          runOptions: json(run.options) as Record<string, unknown>,
+          startedAt: gather ? Number(step.started_at ?? now) : now,
+          attempt: job.attempt,
+          takeovers: Number(step.takeovers),
+          cacheKey: step.cache_key,
+          task: json(step.task) as ClaimedStep['task'],
+          partIndex: n(step.part_index),
+        };
+      });
+      const dropped = taken.filter((t) => t.step.status !== 'running');
+      for (const { req, step } of dropped) {
+        await tx.updateTable('steps').set({ status: step.status, reason: step.reason }).where('run_id', '=', req.job.runId).where('step_id', '=', req.job.stepId).where('partition', '=', req.job.partition).execute();
+      }
+      const claimed = taken.filter((t) => t.step.status === 'running').map((t) => t.req);
+      if (claimed.length) {
+        const col = <T>(f: (r: ClaimRequest) => T) => claimed.map(f);
+        await sql`update steps s set status = 'running', attempts = v.attempt, worker = v.worker, lease_until = ${now} + v.lease_ms, heartbeat_at = ${now},
+            started_at = case when v.gather then s.started_at else ${now} end, error = case when v.gather then s.error else null end
+          from unnest(${col((r) => r.job.runId)}::text[], ${col((r) => r.job.stepId)}::text[], ${col((r) => r.job.partition)}::text[], ${col((r) => r.job.attempt)}::int[],
+                      ${col((r) => r.worker)}::text[], ${col((r) => r.leaseMs)}::bigint[], ${col((r) => r.job.kind === 'gather')}::boolean[])
+            as v(run_id, step_id, partition, attempt, worker, lease_ms, gather)
+          where s.run_id = v.run_id and s.step_id = v.step_id and s.partition = v.partition`.execute(tx);
+      }
+      for (const { job, worker } of claimed.filter((r) => r.job.kind !== 'gather' && !r.job.partition)) {
         await tx
           .insertInto('attempts')
-          .values({ run_id: job.runId, step_id: job.stepId, partition: '', attempt: job.attempt, status: 'running', worker, started_at: now })
+          .values({
+            run_id: job.runId,
+            step_id: job.stepId,
+            partition: '',
+            attempt: job.attempt,
+            status: 'running',
+            worker,
+            started_at: now,
+          })
           .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'running', worker, started_at: now, finished_at: null, error: null }))
           .execute();
       }
-      return { runOptions: json(run.options) as Record<string, unknown>, startedAt: gather ? Number(step.started_at ?? now) : now, attempt: job.attempt, takeovers: Number(step.takeovers), cacheKey: step.cache_key, task: json(step.task) as ClaimedStep['task'], partIndex: n(step.part_index) };
+      return out;
     });
   }
 
@@ -184,13 +266,13 @@ export class DagStore {
    * job no longer holds the step (its result is dropped; artifacts are content-addressed anyway).
    */
   async complete(job: StepJob, jobId: string, c: Completion, graph: PipelineGraph): Promise<OutboxRow[] | undefined> {
+    if (job.partition) return (await this.completePartitions([{ job, jobId, completion: c, pool: graph.steps.get(job.stepId)!.pool }]))[0];
     return this.tx(async (tx) => {
-      const run = job.partition ? undefined : await tx.selectFrom('runs').select('status').where('id', '=', job.runId).forUpdate().executeTakeFirst();
+      const run = await tx.selectFrom('runs').select('status').where('id', '=', job.runId).forUpdate().executeTakeFirst();
       if (!(await this.owns(tx, job, jobId))) return undefined;
       await writeCompletions(tx, [c]);
       if (c.cached) await tx.updateTable('attempts').set({ status: 'succeeded', finished_at: Date.now() }).where('run_id', '=', c.runId).where('step_id', '=', c.stepId).where('partition', '=', c.partition).where('attempt', '=', c.attempt).execute();
       await tx.updateTable('steps').set({ lease_until: null, phase: null }).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', job.partition).execute();
-      if (job.partition) return this.partitionDone(tx, job, graph.steps.get(job.stepId)!);
       const sends: OutboxRow[] = [];
       if (run?.status !== 'running') return sends;
       const downstream = dependentsOf(graph, job.stepId);
@@ -205,7 +287,18 @@ export class DagStore {
           .returning(['step_id', 'pending_deps', 'pool', 'attempts'])
           .execute();
         for (const r of ready) {
-          if (Number(r.pending_deps) === 0) sends.push(await this.queue(tx, { runId: job.runId, stepId: r.step_id, partition: '', partIndex: null, pool: r.pool, attempt: Number(r.attempts) + 1, kind: 'step' }));
+          if (Number(r.pending_deps) === 0)
+            sends.push(
+              await this.queue(tx, {
+                runId: job.runId,
+                stepId: r.step_id,
+                partition: '',
+                partIndex: null,
+                pool: r.pool,
+                attempt: Number(r.attempts) + 1,
+                kind: 'step',
+              }),
+            );
         }
       }
       await this.finishIfDone(tx, job.runId);
@@ -214,32 +307,99 @@ export class DagStore {
   }
 
   private async finishIfDone(tx: Kysely<any>, runId: string): Promise<void> {
-    const left = await tx.selectFrom('steps').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', runId).where('partition', '=', '').where('status', 'not in', TERMINAL).executeTakeFirst();
+    const left = await tx
+      .selectFrom('steps')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('run_id', '=', runId)
+      .where('partition', '=', '')
+      .where('status', 'not in', TERMINAL)
+      .executeTakeFirst();
     if (Number(left?.n ?? 0) > 0) return;
     const failed = await tx.selectFrom('steps').select(['step_id', 'error']).where('run_id', '=', runId).where('partition', '=', '').where('status', '=', 'failed').executeTakeFirst();
     await tx
       .updateTable('runs')
-      .set({ status: failed ? 'failed' : 'succeeded', finished_at: Date.now(), error: failed ? redact(`step "${failed.step_id}" failed: ${failed.error ?? ''}`) : null })
+      .set({
+        status: failed ? 'failed' : 'succeeded',
+        finished_at: Date.now(),
+        error: failed ? redact(`step "${failed.step_id}" failed: ${failed.error ?? ''}`) : null,
+      })
       .where('id', '=', runId)
       .where('status', '=', 'running')
       .execute();
   }
 
-  /** A partition finished: count it off its step, release the next one, and gather after the last. */
-  private async partitionDone(tx: Kysely<any>, job: StepJob, node: StepNode): Promise<OutboxRow[]> {
-    const parent = await tx
-      .updateTable('steps')
-      .set((eb) => ({ pending_parts: eb('pending_parts', '-', 1) }))
-      .where('run_id', '=', job.runId)
-      .where('step_id', '=', job.stepId)
-      .where('partition', '=', '')
-      .where('status', '=', 'running')
-      .returning(['pending_parts', 'attempts'])
-      .executeTakeFirst();
-    if (!parent) return [];
-    const sends = await this.releasePartitions(tx, job.runId, job.stepId, 1);
-    if (Number(parent.pending_parts) === 0) sends.push(await this.queue(tx, { runId: job.runId, stepId: job.stepId, partition: '', partIndex: null, pool: node.pool, attempt: Number(parent.attempts), kind: 'gather' }));
-    return sends;
+  /**
+   * Partitions that finished together, in one transaction: their completions, then each parent
+   * step counted down once by the number of its partitions that finished here, as many further
+   * partitions released, and its gather queued after the last. Per item: undefined when the job no
+   * longer holds its partition, else the jobs to send (all of the batch's on its first such item).
+   */
+  async completePartitions(items: PartitionCompletion[]): Promise<(OutboxRow[] | undefined)[]> {
+    return this.tx(async (tx) => {
+      const keys = (xs: PartitionCompletion[]) => [xs.map((x) => x.job.runId), xs.map((x) => x.job.stepId), xs.map((x) => x.job.partition)] as const;
+      const [runIds, stepIds, parts] = keys(items);
+      const locked = await sql<{
+        run_id: string;
+        step_id: string;
+        partition: string;
+        status: string;
+        job_id: string;
+      }>`select run_id, step_id, partition, status, job_id from steps
+        where (run_id, step_id, partition) in (select * from unnest(${runIds}::text[], ${stepIds}::text[], ${parts}::text[]))
+        order by run_id, step_id, partition for update`.execute(tx);
+      const rows = new Map(locked.rows.map((r) => [stepKey(r.run_id, r.step_id, r.partition), r]));
+      const owned: PartitionCompletion[] = [];
+      const out = items.map((it): OutboxRow[] | undefined => {
+        const row = rows.get(stepKey(it.job.runId, it.job.stepId, it.job.partition));
+        if (row?.status !== 'running' || row.job_id !== it.jobId) return undefined;
+        row.status = 'done'; // the same job twice in one batch counts once
+        owned.push(it);
+        return [];
+      });
+      if (!owned.length) return out;
+      await writeCompletions(
+        tx,
+        owned.map((o) => o.completion),
+      );
+      const [oRuns, oSteps, oParts] = keys(owned);
+      await sql`update steps set lease_until = null, phase = null
+        where (run_id, step_id, partition) in (select * from unnest(${oRuns}::text[], ${oSteps}::text[], ${oParts}::text[]))`.execute(tx);
+      const parents = new Map<string, { runId: string; stepId: string; pool: string; done: number }>();
+      for (const o of owned) {
+        const k = stepKey(o.job.runId, o.job.stepId, '');
+        const p = parents.get(k) ?? { runId: o.job.runId, stepId: o.job.stepId, pool: o.pool, done: 0 };
+        p.done++;
+        parents.set(k, p);
+      }
+      const sends: OutboxRow[] = [];
+      for (const [, p] of [...parents].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const parent = await tx
+          .updateTable('steps')
+          .set((eb) => ({ pending_parts: eb('pending_parts', '-', p.done) }))
+          .where('run_id', '=', p.runId)
+          .where('step_id', '=', p.stepId)
+          .where('partition', '=', '')
+          .where('status', '=', 'running')
+          .returning(['pending_parts', 'attempts'])
+          .executeTakeFirst();
+        if (!parent) continue;
+        sends.push(...(await this.releasePartitions(tx, p.runId, p.stepId, p.done)));
+        if (Number(parent.pending_parts) === 0)
+          sends.push(
+            await this.queue(tx, {
+              runId: p.runId,
+              stepId: p.stepId,
+              partition: '',
+              partIndex: null,
+              pool: p.pool,
+              attempt: Number(parent.attempts),
+              kind: 'gather',
+            }),
+          );
+      }
+      out[out.findIndex((x) => x !== undefined)] = sends;
+      return out;
+    });
   }
 
   /** Queues up to `limit` partitions not yet sent, in partition order (the bounded window). */
@@ -269,9 +429,21 @@ export class DagStore {
       const now = Date.now();
       for (let i = 0; i < parts.length; i += 1000) {
         const values = parts.slice(i, i + 1000).map((p) => ({
-          run_id: job.runId, step_id: job.stepId, partition: p.key, part_index: p.index, pool: node.pool, task: JSON.stringify({ input: p.input }), cache_key: p.cacheKey,
-          status: p.cached ? 'succeeded' : 'pending', cached: !!p.cached, outputs: p.cached ? JSON.stringify(p.cached) : null, reason: p.cached ? 'cached' : null,
-          attempts: 0, started_at: p.cached ? now : null, finished_at: p.cached ? now : null, duration_ms: p.cached ? 0 : null,
+          run_id: job.runId,
+          step_id: job.stepId,
+          partition: p.key,
+          part_index: p.index,
+          pool: node.pool,
+          task: JSON.stringify({ input: p.input }),
+          cache_key: p.cacheKey,
+          status: p.cached ? 'succeeded' : 'pending',
+          cached: !!p.cached,
+          outputs: p.cached ? JSON.stringify(p.cached) : null,
+          reason: p.cached ? 'cached' : null,
+          attempts: 0,
+          started_at: p.cached ? now : null,
+          finished_at: p.cached ? now : null,
+          duration_ms: p.cached ? 0 : null,
         }));
         await tx
           .insertInto('steps')
@@ -279,15 +451,41 @@ export class DagStore {
           .onConflict((oc) =>
             oc
               .columns(['run_id', 'step_id', 'partition'])
-              .doUpdateSet((eb) => ({ part_index: eb.ref('excluded.part_index'), task: eb.ref('excluded.task'), cache_key: eb.ref('excluded.cache_key'), status: eb.ref('excluded.status'), cached: eb.ref('excluded.cached'), outputs: eb.ref('excluded.outputs'), reason: eb.ref('excluded.reason') }))
+              .doUpdateSet((eb) => ({
+                part_index: eb.ref('excluded.part_index'),
+                task: eb.ref('excluded.task'),
+                cache_key: eb.ref('excluded.cache_key'),
+                status: eb.ref('excluded.status'),
+                cached: eb.ref('excluded.cached'),
+                outputs: eb.ref('excluded.outputs'),
+                reason: eb.ref('excluded.reason'),
+              }))
               .where((eb) => eb.or([eb('steps.status', '<>', 'succeeded'), eb('steps.cache_key', 'is distinct from', eb.ref('excluded.cache_key'))])),
           )
           .execute();
       }
-      const left = await tx.selectFrom('steps').select((eb) => eb.fn.countAll().as('n')).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '<>', '').where('status', '<>', 'succeeded').executeTakeFirst();
+      const left = await tx
+        .selectFrom('steps')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('run_id', '=', job.runId)
+        .where('step_id', '=', job.stepId)
+        .where('partition', '<>', '')
+        .where('status', '<>', 'succeeded')
+        .executeTakeFirst();
       const pending = Number(left?.n ?? 0);
       await tx.updateTable('steps').set({ phase: 'fanout', lease_until: null, pending_parts: pending, cache_key: cacheKey }).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', '').execute();
-      if (pending === 0) return [await this.queue(tx, { runId: job.runId, stepId: job.stepId, partition: '', partIndex: null, pool: node.pool, attempt: job.attempt, kind: 'gather' })];
+      if (pending === 0)
+        return [
+          await this.queue(tx, {
+            runId: job.runId,
+            stepId: job.stepId,
+            partition: '',
+            partIndex: null,
+            pool: node.pool,
+            attempt: job.attempt,
+            kind: 'gather',
+          }),
+        ];
       return this.releasePartitions(tx, job.runId, job.stepId, window);
     });
   }
@@ -298,10 +496,25 @@ export class DagStore {
     return rows.map((r) => ({ outputs: json(r.outputs) as Record<string, ArtifactRef>, cached: Boolean(r.cached) }));
   }
 
-  /** Outputs of the given top-level steps of a run. */
-  async stepOutputs(runId: string, stepIds: string[]): Promise<Map<string, Record<string, ArtifactRef>>> {
-    if (!stepIds.length) return new Map();
-    const rows = await this.db.selectFrom('steps').select(['step_id', 'outputs']).where('run_id', '=', runId).where('partition', '=', '').where('step_id', 'in', stepIds).execute();
-    return new Map(rows.map((r) => [r.step_id as string, (json(r.outputs) ?? {}) as Record<string, ArtifactRef>]));
+  /** `stepOutputs` for several (run, steps) requests, in one query. */
+  async stepOutputsMany(reqs: { runId: string; stepIds: string[] }[]): Promise<Map<string, Record<string, ArtifactRef>>[]> {
+    const pairs = new Map<string, [string, string]>();
+    for (const r of reqs) for (const s of r.stepIds) pairs.set(stepKey(r.runId, s, ''), [r.runId, s]);
+    const found = new Map<string, Record<string, ArtifactRef>>();
+    if (pairs.size) {
+      const list = [...pairs.values()];
+      const rows = await sql<{ run_id: string; step_id: string; outputs: unknown }>`select run_id, step_id, outputs from steps
+        where partition = '' and (run_id, step_id) in (select * from unnest(${list.map((p) => p[0])}::text[], ${list.map((p) => p[1])}::text[]))`.execute(this.db);
+      for (const r of rows.rows) found.set(stepKey(r.run_id, r.step_id, ''), (json(r.outputs) ?? {}) as Record<string, ArtifactRef>);
+    }
+    return reqs.map(
+      (r) =>
+        new Map(
+          r.stepIds.flatMap((s) => {
+            const o = found.get(stepKey(r.runId, s, ''));
+            return o ? [[s, o] as const] : [];
+          }),
+        ),
+    );
   }
 }

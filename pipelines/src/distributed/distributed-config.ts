@@ -12,6 +12,11 @@ export interface DistributedSettings {
   sweepMs: number;
   /** At most this many partitions of one foreach step are in Redis at a time. */
   partitionWindow: number;
+  /**
+   * While other jobs run on a worker, its claims and completions wait this long for each other
+   * and commit together (group commit); a worker with one job in flight never waits.
+   */
+  commitLingerMs: number;
   /** How often a step may lose its worker (crash, SIGKILL) before it is failed as a poison pill. */
   maxTakeovers: number;
 }
@@ -37,6 +42,7 @@ export function distributedSettings(profile: Profile): DistributedSettings {
     sweepMs: envNumber('DATANET_SWEEP_MS', 2000),
     partitionWindow: envNumber('DATANET_PARTITION_WINDOW', 500),
     maxTakeovers: envNumber('DATANET_MAX_TAKEOVERS', 3),
+    commitLingerMs: process.env.DATANET_COMMIT_LINGER_MS === '0' ? 0 : envNumber('DATANET_COMMIT_LINGER_MS', 2),
   };
 }
 

@@ -10,7 +10,8 @@ import type { ArtifactRef, StepLogger } from '../operator/operator-context.js';
 import type { StepNode } from '../spec/compile-pipeline.js';
 import { backoffDelay } from '../spec/pipeline-spec.js';
 import { failStep } from './dag-recovery.js';
-import type { ClaimedStep, DagStore, OutboxRow } from './dag-store.js';
+import type { ClaimedStep, ClaimRequest, DagStore, OutboxRow, PartitionCompletion } from './dag-store.js';
+import { GroupCommit } from './group-commit.js';
 import type { DistributedSettings, StepJob } from './distributed-config.js';
 import type { JobTransport } from './job-transport.js';
 import type { RunGraphs, RunPlan } from './run-graphs.js';
@@ -42,13 +43,22 @@ export interface StepRunnerOptions {
 export class StepRunner {
   /** Jobs in progress, so a shutdown can abort and hand them back. */
   readonly active = new Map<string, AbortController>();
+  /** Jobs claimed and partitions finished at the same moment share one transaction each. */
+  private readonly claims: GroupCommit<ClaimRequest, ClaimedStep | undefined>;
+  private readonly partitionsDone: GroupCommit<PartitionCompletion, OutboxRow[] | undefined>;
+  private readonly depOutputs: GroupCommit<{ runId: string; stepIds: string[] }, Map<string, Record<string, ArtifactRef>>>;
 
-  constructor(private readonly o: StepRunnerOptions) {}
+  constructor(private readonly o: StepRunnerOptions) {
+    const linger = () => (this.active.size > 1 ? o.settings.commitLingerMs : 0);
+    this.claims = new GroupCommit((reqs) => o.dag.claimMany(reqs), linger);
+    this.partitionsDone = new GroupCommit((items) => o.dag.completePartitions(items), linger);
+    this.depOutputs = new GroupCommit((reqs) => o.dag.stepOutputsMany(reqs), linger);
+  }
 
   /** Returns what happened, for logs and tests: `ran`, `duplicate` (nothing done) or `lost`. */
   async handle(job: StepJob, jobId: string, extraResources: Record<string, unknown> = {}): Promise<'ran' | 'duplicate' | 'lost'> {
     const { dag, settings } = this.o;
-    const claim = await dag.claim(job, jobId, this.o.worker, settings.leaseMs);
+    const claim = await this.claims.add({ job, jobId, worker: this.o.worker, leaseMs: settings.leaseMs });
     if (!claim) return 'duplicate';
     const ac = new AbortController();
     this.active.set(jobId, ac);
@@ -100,7 +110,7 @@ export class StepRunner {
   }
 
   private async inputsOf(plan: RunPlan, node: StepNode): Promise<Record<string, ArtifactRef | undefined>> {
-    const outs = await this.o.dag.stepOutputs(plan.run.id, node.deps);
+    const outs = await this.depOutputs.add({ runId: plan.run.id, stepIds: node.deps });
     const inputs: Record<string, ArtifactRef | undefined> = {};
     for (const port of Object.keys(node.op.inputs ?? {})) {
       const wired = node.inputs[port];
@@ -123,7 +133,17 @@ export class StepRunner {
     const config = resolveStepConfig(node);
     const fingerprint = node.op.fingerprint ? await node.op.fingerprint(config, this.env(plan)) : undefined;
     const key = cacheKeyOf(node, inputs, undefined, fingerprint);
-    const base = { runId: job.runId, stepId: job.stepId, partition: '', attempt: job.attempt, cacheKey: key, operator: node.op.type, startedAt: claim.startedAt, startRecorded: true, worker };
+    const base = {
+      runId: job.runId,
+      stepId: job.stepId,
+      partition: '',
+      attempt: job.attempt,
+      cacheKey: key,
+      operator: node.op.type,
+      startedAt: claim.startedAt,
+      startRecorded: true,
+      worker,
+    };
     if (this.canUseCache(plan, node)) {
       const hit = await engine.store.getCache(key);
       if (hit && artifactsExist(hit) && (!node.op.verifyCached || (await node.op.verifyCached(config, hit, this.env(plan))))) {
@@ -133,7 +153,10 @@ export class StepRunner {
       }
     }
     if (node.spec.foreach) return this.fanOut(job, jobId, plan, node, inputs, key);
-    engine.store.event(job.runId, job.stepId, 'info', 'step.started', `step ${job.stepId} started (attempt ${job.attempt}) on ${worker}`, { worker, attempt: job.attempt });
+    engine.store.event(job.runId, job.stepId, 'info', 'step.started', `step ${job.stepId} started (attempt ${job.attempt}) on ${worker}`, {
+      worker,
+      attempt: job.attempt,
+    });
     const outputs = await this.execute(plan, node, '', config, inputs, job.attempt, signal, extra);
     const reason = plan.forced.has(node.id) ? 'forced by --from' : plan.noCache ? 'cache disabled (--no-cache)' : !node.cache ? 'never cached (cache: false)' : 'no cache entry for its key';
     const sends = await this.o.dag.complete(job, jobId, { ...base, outputs, cached: false, reason, writeCache: node.cache }, plan.graph);
@@ -150,7 +173,15 @@ export class StepRunner {
     const parts = partitionTable(await toInputArtifact(source).readTable(), fe);
     const refs: ArtifactRef[] = new Array(parts.length);
     for (let i = 0; i < parts.length; i += 256) {
-      await Promise.all(parts.slice(i, i + 256).map(async (p, j) => (refs[i + j] = await engine.artifacts.putBytes('table', await tableToParquet(p.table), { rows: p.table.numRows, partition: p.key }))));
+      await Promise.all(
+        parts.slice(i, i + 256).map(
+          async (p, j) =>
+            (refs[i + j] = await engine.artifacts.putBytes('table', await tableToParquet(p.table), {
+              rows: p.table.numRows,
+              partition: p.key,
+            })),
+        ),
+      );
     }
     const keys = parts.map((p, i) => cacheKeyOf(node, { ...inputs, [fe.input]: refs[i] }, p.key));
     const cached = this.canUseCache(plan, node) ? await engine.store.getCacheMany(keys) : new Map<string, Record<string, ArtifactRef>>();
@@ -166,14 +197,52 @@ export class StepRunner {
     if (!claim.task) throw new Error(`partition ${job.partition} of step "${job.stepId}" has no recorded input`);
     const inputs = { ...(await this.inputsOf(plan, node)), [node.spec.foreach!.input]: claim.task.input };
     const outputs = await this.execute(plan, node, job.partition, resolveStepConfig(node), inputs, job.attempt, signal, extra);
-    return this.o.dag.complete(job, jobId, { runId: job.runId, stepId: job.stepId, partition: job.partition, attempt: job.attempt, outputs, cacheKey: claim.cacheKey, cached: false, reason: 'ran', operator: node.op.type, writeCache: node.cache, startedAt: claim.startedAt, startRecorded: false, worker: this.o.worker }, plan.graph);
+    const completion = {
+      runId: job.runId,
+      stepId: job.stepId,
+      partition: job.partition,
+      attempt: job.attempt,
+      outputs,
+      cacheKey: claim.cacheKey,
+      cached: false,
+      reason: 'ran',
+      operator: node.op.type,
+      writeCache: node.cache,
+      startedAt: claim.startedAt,
+      startRecorded: false,
+      worker: this.o.worker,
+    };
+    return this.partitionsDone.add({ job, jobId, completion, pool: node.pool });
   }
 
   private async gather(job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep): Promise<OutboxRow[] | undefined> {
     const parts = await this.o.dag.partitionOutputs(job.runId, job.stepId);
-    const outputs = await gatherPartitionOutputs(this.o.engine.artifacts, node, parts.map((p) => p.outputs));
+    const outputs = await gatherPartitionOutputs(
+      this.o.engine.artifacts,
+      node,
+      parts.map((p) => p.outputs),
+    );
     const reason = `${parts.length} partitions (${parts.filter((p) => p.cached).length} cached)`;
-    const sends = await this.o.dag.complete(job, jobId, { runId: job.runId, stepId: job.stepId, partition: '', attempt: job.attempt, outputs, cacheKey: claim.cacheKey, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt: claim.startedAt, startRecorded: true, worker: this.o.worker }, plan.graph);
+    const sends = await this.o.dag.complete(
+      job,
+      jobId,
+      {
+        runId: job.runId,
+        stepId: job.stepId,
+        partition: '',
+        attempt: job.attempt,
+        outputs,
+        cacheKey: claim.cacheKey,
+        cached: false,
+        reason,
+        operator: node.op.type,
+        writeCache: node.cache,
+        startedAt: claim.startedAt,
+        startRecorded: true,
+        worker: this.o.worker,
+      },
+      plan.graph,
+    );
     if (sends) this.o.engine.store.event(job.runId, job.stepId, 'info', 'step.succeeded', `step ${job.stepId} gathered ${reason} on ${this.o.worker}`, { worker: this.o.worker });
     return sends;
   }
@@ -198,7 +267,16 @@ export class StepRunner {
         logger: this.loggerFor(runId, node.id, partition),
         signal: ac.signal,
         workDir: join(engine.stateDir, 'work', runId, partition ? `${node.id}-${partition.replace(/[^\w.-]/g, '_')}` : node.id, String(attempt)),
-        run: { runId, stepId: node.id, attempt, partition: partition || undefined, pipelineName: plan.graph.name, params: plan.graph.params, pipelineDir: plan.graph.dir, stateDir: engine.stateDir },
+        run: {
+          runId,
+          stepId: node.id,
+          attempt,
+          partition: partition || undefined,
+          pipelineName: plan.graph.name,
+          params: plan.graph.params,
+          pipelineDir: plan.graph.dir,
+          stateDir: engine.stateDir,
+        },
         idempotencyKey: `${runId}:${node.id}${partition ? `:${partition}` : ''}`,
       });
       // An operator that ignores its signal must not hold the worker: stop waiting on abort.
@@ -216,8 +294,7 @@ export class StepRunner {
 
   private loggerFor(runId: string, stepId: string, partition: string): StepLogger {
     const worker = this.o.worker;
-    const log = (level: string) => (message: string, fields?: Record<string, unknown>) =>
-      this.o.engine.store.event(runId, stepId, level, 'log', message, { ...fields, worker, ...(partition ? { partition } : {}) });
+    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => this.o.engine.store.event(runId, stepId, level, 'log', message, { ...fields, worker, ...(partition ? { partition } : {}) });
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   }
 }

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
 import type { Kysely } from 'kysely';
 import { type ArtifactStore } from '../artifact/artifact-store.js';
@@ -58,8 +59,17 @@ export function toInputArtifact(ref: ArtifactRef): InputArtifact {
  */
 export async function executeTask(req: TaskRequest): Promise<Record<string, ArtifactRef>> {
   const { op, config, store } = req;
-  await rm(req.workDir, { recursive: true, force: true });
-  await mkdir(req.workDir, { recursive: true });
+  // The scratch folder is made (emptied) when the operator first asks for it: most steps never do,
+  // and on a fan-out of many small partitions the file system calls were a third of a worker's time.
+  let workDirMade = false;
+  const workDir = () => {
+    if (!workDirMade) {
+      rmSync(req.workDir, { recursive: true, force: true });
+      mkdirSync(req.workDir, { recursive: true });
+      workDirMade = true;
+    }
+    return req.workDir;
+  };
   const outputs: Record<string, ArtifactRef> = {};
   const declaredOutputs = op.outputs ?? {};
 
@@ -133,7 +143,9 @@ export async function executeTask(req: TaskRequest): Promise<Record<string, Arti
     logger: req.logger,
     progress: req.progress ?? (() => {}),
     signal: req.signal,
-    workDir: req.workDir,
+    get workDir() {
+      return workDir();
+    },
     run: req.run,
     idempotencyKey: req.idempotencyKey,
   };
@@ -145,6 +157,6 @@ export async function executeTask(req: TaskRequest): Promise<Record<string, Arti
       throw new OutputContractError(`${op.type} finished without writing its output "${name}"`);
     }
   }
-  await rm(req.workDir, { recursive: true, force: true });
+  if (workDirMade) await rm(req.workDir, { recursive: true, force: true });
   return outputs;
 }
