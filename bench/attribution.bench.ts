@@ -8,7 +8,7 @@ import { corpusPath } from '@datanet/pipelines/testing';
 import { attributeText, buildSpanIndex, sais, SpanIndex, tokenIds } from '../operators/attribution/src/index.js';
 import { buildShard, type ShardDoc } from '../operators/attribution/src/index-build/build-shard.js';
 import { occurrencesIn, plantedEval, readMedquad, spanRanker } from '../operators/attribution/test/planted-eval.js';
-import { rng, syntheticDocs } from '../operators/attribution/test/synthetic-corpus.js';
+import { plantedPassage, rng, syntheticDocs } from '../operators/attribution/test/synthetic-corpus.js';
 import { median, percentile } from './machine.js';
 
 const dirSize = (d: string): number => readdirSync(d).reduce((a, f) => a + (statSync(join(d, f)).isDirectory() ? dirSize(join(d, f)) : statSync(join(d, f)).size), 0);
@@ -153,22 +153,28 @@ export async function run(): Promise<Record<string, unknown>> {
       results.plantedSpans = { corpus: (results.textIndex as { corpus: string }).corpus, passageWords: 40, edits: '2 neighbour swaps + 1 deletion', ...planted };
     }
 
-    // 5. Planted outputs: TracIn influence with the builtin trainer (small: one gradient per row and checkpoint).
-    results.plantedInfluence = await influenceEval();
+    // 5. Planted outputs: TracIn influence with the builtin trainer (one gradient per row and checkpoint).
+    results.plantedInfluence = await influenceEval(generatedQa(), 'generated 12-row QA domain (builtin tiny model, 3 checkpoints)', { trials: 12, maxSteps: 18, maxSeqLength: 96, seed: 5 });
+    const mqPath = corpusPath('medquad/medquad_with_answers.jsonl.gz');
+    results.plantedInfluenceMedquad = mqPath
+      ? await influenceEval(medquadQa(mqPath, Number(process.env.BENCH_INFLUENCE_ROWS ?? 128)), 'MedQuAD sample (answers cut to 40 words; builtin tiny model, 3 checkpoints)', { trials: 50, maxSteps: 64, maxSeqLength: 96, seed: 11 })
+      : 'skipped: ../shared/corpora/medquad is absent';
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
 }
 
-async function influenceEval(): Promise<Record<string, unknown>> {
+/**
+ * TracIn on planted outputs: the builtin trainer fits a LoRA adapter (checkpoints kept) on QA rows,
+ * then outputs planted from known training responses (the spans evaluation's light edits: two
+ * neighbour swaps and a deletion) are attributed by `attribution.influence`.
+ */
+export async function influenceEval(rows: { prompt: string; response: string; id: string }[], corpus: string, opts: { trials: number; maxSteps: number; maxSeqLength: number; seed: number }): Promise<Record<string, unknown>> {
   const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
   const { runOperator } = await import('@datanet/pipelines/testing');
   const { trainLora } = await import('../operators/train/src/index.js');
   const { attributionInfluence } = await import('../operators/attribution/src/index.js');
-  const topics = ['heart', 'liver', 'kidney', 'lung', 'brain', 'skin', 'stomach', 'bone', 'eye', 'ear', 'blood', 'nerve'];
-  const actions = ['pumps blood through', 'filters toxins from', 'balances salts in', 'brings oxygen to', 'sends signals across', 'shields', 'digests food for', 'holds up', 'sees for', 'hears for', 'carries oxygen in', 'wires'];
-  const rows = topics.map((t, i) => ({ prompt: `What does the ${t} do?`, response: `The ${t} ${actions[i]} the body every day, and a doctor checks the ${t} with scan number ${i * 37 + 11}.`, id: `c-${t}` }));
   const col = (v: string[]) => vectorFromArray(v, new Utf8());
   const dataset = new Table({
     prompt: col([...rows.map((r) => r.prompt), 'What does the hair do?']),
@@ -179,25 +185,49 @@ async function influenceEval(): Promise<Record<string, unknown>> {
   });
   const t0 = performance.now();
   const trained = await runOperator(trainLora, {
-    config: { r: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', learningRate: 3e-3, maxSteps: 18, batchSize: 8, maxSeqLength: 96, seed: 3, checkpointEvery: 6 },
+    config: { r: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', learningRate: 3e-3, maxSteps: opts.maxSteps, batchSize: 8, maxSeqLength: opts.maxSeqLength, seed: 3, checkpointEvery: Math.max(1, Math.floor(opts.maxSteps / 3)) },
     inputs: { dataset },
   });
   const trainMs = performance.now() - t0;
+  const r = rng(opts.seed);
+  const planted = Array.from({ length: opts.trials }, () => rows[Math.floor(r() * rows.length)]);
   const inferences = new Table({
-    inference_id: col(rows.map((r) => r.id)),
-    prompt: col(rows.map((r) => r.prompt)),
-    output: col(rows.map((r) => r.response.replace('every day', 'each day').replace('a doctor', 'the doctor'))),
+    inference_id: col(planted.map((p, k) => `${k}:${p.id}`)),
+    prompt: col(planted.map((p) => p.prompt)),
+    output: col(planted.map((p) => plantedPassage(p.response, Math.min(30, p.response.split(/\s+/).length), r))),
   });
   const t1 = performance.now();
   const { outputs } = await runOperator(attributionInfluence, { inputs: { model: trained.outputs.adapter.ref, dataset, inferences } });
   const attributeMs = performance.now() - t1;
-  const out = outputs.attributions.table!.toArray().map((r: any) => r.toJSON());
+  const out = outputs.attributions.table!.toArray().map((x: any) => x.toJSON());
   let top1 = 0;
   let top5 = 0;
-  for (const r of rows) {
-    const ranked = out.filter((x: any) => x.inference_id === r.id).sort((a: any, b: any) => b.score - a.score).map((x: any) => x.contribution_id);
-    if (ranked[0] === r.id) top1++;
-    if (ranked.slice(0, 5).includes(r.id)) top5++;
+  planted.forEach((p, k) => {
+    const ranked = out.filter((x: any) => x.inference_id === `${k}:${p.id}`).sort((a: any, b: any) => b.score - a.score).map((x: any) => x.contribution_id);
+    if (ranked[0] === p.id) top1++;
+    if (ranked.slice(0, 5).includes(p.id)) top5++;
+  });
+  return { corpus, trainingRows: rows.length, trials: opts.trials, edits: '2 neighbour swaps + 1 deletion', top1: top1 / opts.trials, top5: top5 / opts.trials, trainMs: Math.round(trainMs), attributeMs: Math.round(attributeMs) };
+}
+
+/** The generated 12-row domain (no corpus needed). */
+function generatedQa(): { prompt: string; response: string; id: string }[] {
+  const topics = ['heart', 'liver', 'kidney', 'lung', 'brain', 'skin', 'stomach', 'bone', 'eye', 'ear', 'blood', 'nerve'];
+  const actions = ['pumps blood through', 'filters toxins from', 'balances salts in', 'brings oxygen to', 'sends signals across', 'shields', 'digests food for', 'holds up', 'sees for', 'hears for', 'carries oxygen in', 'wires'];
+  return topics.map((t, i) => ({ prompt: `What does the ${t} do?`, response: `The ${t} ${actions[i]} the body every day, and a doctor checks the ${t} with scan number ${i * 37 + 11}.`, id: `c-${t}` }));
+}
+
+/** MedQuAD QA pairs, deterministically sampled, answers cut to their first sentences (the tiny model's context). */
+export function medquadQa(path: string, n: number): { prompt: string; response: string; id: string }[] {
+  const docs = readMedquad(path);
+  const r = rng(29);
+  const picked = new Map<string, { prompt: string; response: string; id: string }>();
+  while (picked.size < n) {
+    const d = docs[Math.floor(r() * docs.length)];
+    const [question, ...answer] = d.text.split('\n');
+    const words = answer.join(' ').split(/\s+/).filter(Boolean);
+    if (words.length < 30) continue;
+    picked.set(d.contributionId, { prompt: question, response: words.slice(0, 40).join(' '), id: d.contributionId });
   }
-  return { corpus: 'generated 12-row QA domain (builtin tiny model, 3 checkpoints)', trials: rows.length, top1: top1 / rows.length, top5: top5 / rows.length, trainMs: Math.round(trainMs), attributeMs: Math.round(attributeMs) };
+  return [...picked.values()];
 }

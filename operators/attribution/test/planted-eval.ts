@@ -22,12 +22,20 @@ export function readMedquad(path: string, limit = Infinity): SyntheticDoc[] {
   return out;
 }
 
+/** A ranking, best first: contribution ids, or ids with their scores. */
+export type Ranked = string[] | { id: string; score: number }[];
+
 export interface PlantedResult {
   trials: number;
   top1: number;
   top5: number;
   /** Top-1 counting a contribution that holds the unedited passage verbatim (an exact duplicate upstream) as correct. */
   top1UpToDuplicates: number;
+  /**
+   * Tie-aware top-1 (expected value over the order of tied scores): 1/k when the source is one of
+   * k contributions sharing the top score. Only when the ranker gives scores.
+   */
+  top1TieAware?: number;
   /** Trials whose unedited passage occurs once in the corpus (identifies its source), and accuracy on them. */
   uniqueTrials?: number;
   top1UniquePassages?: number;
@@ -37,7 +45,7 @@ export interface PlantedResult {
 /** Passages of `words` words copied from known contributions with light edits, then attributed by `attribute`. */
 export async function plantedEval(
   docs: SyntheticDoc[],
-  attribute: (text: string) => Promise<string[]> | string[],
+  attribute: (text: string) => Promise<Ranked> | Ranked,
   opts: { trials: number; words: number; seed: number; occurrences?: (passage: string) => number },
 ): Promise<PlantedResult> {
   const r = rng(opts.seed);
@@ -46,13 +54,21 @@ export async function plantedEval(
   let top1 = 0;
   let top5 = 0;
   let dup = 0;
+  let tieAware = 0;
   const unique = { n: 0, top1: 0, top5: 0 };
   for (let k = 0; k < opts.trials; k++) {
     const src = candidates[Math.floor(r() * candidates.length)];
     const words = src.text.split(/\s+/);
     const start = Math.floor(r() * (words.length - opts.words));
     const passage = words.slice(start, start + opts.words).join(' ');
-    const ranked = await attribute(plantedPassage(passage, opts.words, r));
+    const result = await attribute(plantedPassage(passage, opts.words, r));
+    const ranked = result.map((x) => (typeof x === 'string' ? x : x.id));
+    const scored = result.filter((x): x is { id: string; score: number } => typeof x !== 'string');
+    if (scored.length && scored.some((x) => x.id === src.contributionId)) {
+      const top = scored[0].score;
+      const tied = scored.filter((x) => Math.abs(x.score - top) <= 1e-12 * Math.max(1, Math.abs(top)));
+      if (tied.some((x) => x.id === src.contributionId)) tieAware += 1 / tied.length;
+    }
     if (ranked[0] === src.contributionId) top1++;
     if (ranked.slice(0, 5).includes(src.contributionId)) top5++;
     const first = ranked[0] ? byId.get(ranked[0]) : undefined;
@@ -64,6 +80,7 @@ export async function plantedEval(
     }
   }
   const res: PlantedResult = { trials: opts.trials, top1: top1 / opts.trials, top5: top5 / opts.trials, top1UpToDuplicates: dup / opts.trials };
+  if (tieAware > 0) res.top1TieAware = tieAware / opts.trials;
   if (opts.occurrences) Object.assign(res, { uniqueTrials: unique.n, top1UniquePassages: unique.top1 / unique.n, top5UniquePassages: unique.top5 / unique.n });
   return res;
 }
@@ -71,5 +88,5 @@ export async function plantedEval(
 export const occurrencesIn = (index: SpanIndex) => (passage: string) => index.count(tokenIds(passage));
 
 export function spanRanker(index: SpanIndex, minTokens?: number) {
-  return (text: string) => attributeText(index, text, minTokens ? { minTokens } : {}).map((s) => s.contributionId);
+  return (text: string) => attributeText(index, text, minTokens ? { minTokens } : {}).map((s) => ({ id: s.contributionId, score: s.score }));
 }
