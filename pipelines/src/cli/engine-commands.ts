@@ -6,7 +6,10 @@ import { getEngine } from './engine-context.js';
 import { createRunDisplay } from './run-display.js';
 import { printRunSummary, printRunDetail } from './run-report.js';
 import { exportArtifact, previewArtifact } from './inspect-artifact.js';
-import { compilePipeline, compilePipelineSource, type CompileResult } from '../spec/compile-pipeline.js';
+import { compilePipeline, compilePipelineSource, type CompileResult, type PipelineGraph } from '../spec/compile-pipeline.js';
+import { emitLineage, storedRunLineage } from '../lineage/openlineage.js';
+import type { Engine } from '../exec/engine.js';
+import { errorMessage } from '../exec/errors.js';
 import { formatDiagnostic, ValidationError } from '../spec/diagnostic.js';
 import { DEFAULT_PROFILE, findProfile, loadProfile, type Profile } from '../spec/profile.js';
 import { YamlSource } from '../spec/yaml-source.js';
@@ -137,6 +140,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
         summary = await runDistributed(engine, graph, profile, runOptions);
       } else summary = await runPipeline(engine, graph, runOptions).finally(() => interrupt.dispose());
       interrupt.dispose();
+      await sendLineage(env, engine, profile, summary.runId, graph);
       finish(env, summary);
     });
 
@@ -163,6 +167,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
         ? (await import('../distributed/distributed-run.js')).resumeDistributed(engine, graph, profile, run.id, resumeOptions)
         : resumeRunGraph(engine, graph, run.id, resumeOptions);
       const summary = await resumed.finally(() => interrupt.dispose());
+      await sendLineage(env, engine, profile, summary.runId, graph);
       finish(env, summary);
     });
 
@@ -190,6 +195,27 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       const { spec_yaml: _s, ...header } = run;
       if (env.json) return env.result({ run: header, steps: steps.filter((s) => !s.partition), partitions: steps.filter((s) => s.partition).length, attempts, events });
       printRunDetail(run, steps, attempts, events.slice(-opts.events));
+    });
+
+  program
+    .command('lineage')
+    .description("a run's OpenLineage events (spec 2-0-2): printed as JSON lines, appended to a file, or sent to an endpoint")
+    .argument('<run-id>', 'run id (a unique prefix is enough)')
+    .option('--out <file>', 'append the events to this file (JSON lines)')
+    .option('--url <url>', 'POST each event to <url>/api/v1/lineage (Marquez, DataHub, any OpenLineage consumer)')
+    .option('--namespace <ns>', 'job namespace', 'datanet')
+    .option('--profile <name>', 'profile whose plugins the run needs (to name each step\'s inputs)')
+    .action(async (runId: string, opts: { out?: string; url?: string; namespace: string; profile?: string }) => {
+      const profile = resolveProfile(opts.profile, undefined);
+      const engine = await engineFor(env, program, profile);
+      const run = await findRun(engine.store, runId);
+      const events = await storedRunLineage(engine.store, run.id, await runGraphOrUndefined(engine, run.id, profile), { namespace: opts.namespace });
+      if (opts.out || opts.url) {
+        await emitLineage(events, { file: opts.out, url: opts.url, namespace: opts.namespace });
+        env.say(`${events.length} OpenLineage events for run ${run.id}${opts.out ? ` appended to ${opts.out}` : ''}${opts.url ? ` sent to ${opts.url}` : ''}`);
+        return env.result({ runId: run.id, events: events.length });
+      }
+      for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
     });
 
   program
@@ -256,3 +282,19 @@ async function findRun(store: import('../store/run-store.js').RunStore, id: stri
   throw new UsageError(`run id "${id}" is ambiguous: ${found.map((r) => r.id).join(', ')}`);
 }
 
+
+/** The run's compiled graph, for lineage inputs; undefined when it no longer compiles (a plugin gone). */
+async function runGraphOrUndefined(engine: Engine, runId: string, profile: Profile): Promise<PipelineGraph | undefined> {
+  const { RunGraphs } = await import('../distributed/run-graphs.js');
+  return new RunGraphs(engine.store, profile.plugins ?? []).get(runId).then((p) => p.graph, () => undefined);
+}
+
+/** After a run: its OpenLineage events to where the profile's `lineage:` says. A failure to send is a warning, not a failed run. */
+async function sendLineage(env: CliEnv, engine: Engine, profile: Profile, runId: string, graph: PipelineGraph): Promise<void> {
+  if (!profile.lineage) return;
+  try {
+    await emitLineage(await storedRunLineage(engine.store, runId, graph, profile.lineage), profile.lineage);
+  } catch (err) {
+    process.stderr.write(`warning: OpenLineage events of run ${runId} not sent: ${errorMessage(err)} (send them later with \`datanet lineage ${runId} --url ...\`)\n`);
+  }
+}

@@ -21,6 +21,16 @@ export const ProfileSchema = z
     pools: z.array(z.string()).optional(),
     plugins: z.array(z.string()).optional(),
     resources: z.record(z.string(), z.unknown()).optional().describe('connectors handed to operators as ctx.resources'),
+    lineage: z
+      .object({
+        namespace: z.string().min(1).optional().describe('job namespace (default datanet)'),
+        url: z.string().url().optional().describe('OpenLineage HTTP endpoint (Marquez: http://host:5000); events go to <url>/api/v1/lineage'),
+        apiKeyEnv: z.string().min(1).optional().describe('environment variable holding a bearer token for url'),
+        file: z.string().min(1).optional().describe('append events to this file, one JSON document per line'),
+      })
+      .strict()
+      .optional()
+      .describe('OpenLineage run events sent after each run (datanet lineage RUN exports them for any run)'),
   })
   .strict();
 

@@ -290,7 +290,7 @@ async function writeCompletionStatement(db: Kysely<any>, c: Completion): Promise
     .insertInto('steps')
     .values({ run_id: c.runId, step_id: c.stepId, partition: c.partition, status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, started_at: c.startedAt, finished_at: now, duration_ms: now - c.startedAt, error: null, worker: c.worker ?? null })
     .onConflict((oc: any) =>
-      oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet({ status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, finished_at: now, duration_ms: now - c.startedAt, error: null, ...(c.worker ? { worker: c.worker } : {}) }),
+      oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet({ status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, started_at: sql`coalesce(steps.started_at, ${c.startedAt})`, finished_at: now, duration_ms: now - c.startedAt, error: null, ...(c.worker ? { worker: c.worker } : {}) }),
     )
     .execute();
 }
@@ -327,6 +327,8 @@ export async function writeCompletions(tx: Kysely<any>, items: Completion[]): Pr
           cached: eb.ref('excluded.cached'),
           attempts: eb.ref('excluded.attempts'),
           outputs: eb.ref('excluded.outputs'),
+          // A fast step's start is written only now (startRecorded: false); a recorded start stays.
+          started_at: eb.fn.coalesce(eb.ref('steps.started_at'), eb.ref('excluded.started_at')),
           finished_at: eb.ref('excluded.finished_at'),
           duration_ms: eb.ref('excluded.duration_ms'),
           error: null,
