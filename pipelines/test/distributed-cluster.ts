@@ -20,7 +20,7 @@ export interface Cluster {
   env: Record<string, string>;
   workers: ChildProcess[];
   /** `name` is the worker's state folder under the cluster's: workers given the same name share it (a shared mount). */
-  startWorker(args?: string[], name?: string): Promise<{ child: ChildProcess; identity: string }>;
+  startWorker(args?: string[], name?: string): Promise<{ child: ChildProcess; identity: string; output: () => string }>;
   cli(args: string[], extraEnv?: Record<string, string>): Promise<{ stdout: string; stderr: string }>;
   spawnCli(args: string[], extraEnv?: Record<string, string>): ChildProcess;
   query<T = any>(text: string, values?: unknown[]): Promise<T[]>;
@@ -69,7 +69,7 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
         if (Date.now() - t0 > 60_000) throw new Error(`worker did not start: ${out}`);
         await sleep(50);
       }
-      return { child, identity: `${hostname()}:${child.pid}` };
+      return { child, identity: `${hostname()}:${child.pid}`, output: () => out };
     },
     cli(args, extraEnv = {}) {
       return exec('node', [BIN, '--state-dir', join(dir, 'cli'), ...args], { env: childEnv(extraEnv), maxBuffer: 1 << 26 });

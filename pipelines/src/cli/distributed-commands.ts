@@ -78,10 +78,12 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
     .option('-c, --concurrency <n>', 'jobs at once per non-GPU pool', (v) => Number(v), 2)
     .option('--gpus <n>', 'GPUs offered to the gpu pool (default: what nvidia-smi lists)', (v) => Number(v))
     .option('--grace <duration>', 'on SIGTERM, how long running steps may finish before they are handed back', '30s')
-    .action(async (opts: { profile: string; pool: string; concurrency: number; gpus?: number; grace: string }) => {
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)', (v) => Number(v))
+    .action(async (opts: { profile: string; pool: string; concurrency: number; gpus?: number; grace: string; metricsPort?: number }) => {
       const pools = opts.pool.split(',').map((p) => p.trim()).filter(Boolean);
       if (!pools.length) throw new UsageError('--pool: name at least one pool');
       if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new UsageError('--concurrency: a positive whole number');
+      if (opts.metricsPort !== undefined && !(Number.isInteger(opts.metricsPort) && opts.metricsPort >= 0 && opts.metricsPort < 65536)) throw new UsageError('--metrics-port: a port number (0 for any free one)');
       if (!/^(\d+(ms|s|m|h))+$|^\d+$/.test(opts.grace)) throw new UsageError(`--grace ${opts.grace}: a duration like 30s`);
       const profile = profileOf(opts.profile);
       const { DistributedWorker, detectGpus } = await import('../distributed/distributed-worker.js');
@@ -89,11 +91,12 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
       const engine = await engineOf(env, program, profile);
       let worker;
       try {
-        worker = new DistributedWorker(engine, profile, { pools, concurrency: opts.concurrency, gpus, log: (l) => process.stderr.write(`${l}\n`) });
+        worker = new DistributedWorker(engine, profile, { pools, concurrency: opts.concurrency, gpus, metricsPort: opts.metricsPort, log: (l) => process.stderr.write(`${l}\n`) });
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
       await worker.start();
+      if (worker.metricsUrl) process.stderr.write(`metrics at ${worker.metricsUrl}\n`);
       env.say(`worker ${worker.identity} ready (pools ${pools.join(', ')})`);
       const sig = await untilSignal();
       process.stderr.write(`${sig}: worker ${worker.identity} stops taking jobs; running steps get ${opts.grace} to finish\n`);

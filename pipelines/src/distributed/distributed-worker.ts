@@ -9,6 +9,7 @@ import { JobTransport, redisConnection } from './job-transport.js';
 import { RunGraphs } from './run-graphs.js';
 import { StepRunner, WorkerShutdownError } from './step-runner.js';
 import { Sweeper } from './sweeper.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 export interface WorkerOptions {
   pools: string[];
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   gpus: number;
   identity?: string;
   log?: (line: string) => void;
+  /** Serve Prometheus metrics on this port (0: any free one). */
+  metricsPort?: number;
 }
 
 /** GPUs nvidia-smi lists, or 0 where there is none. */
@@ -45,6 +48,9 @@ export class DistributedWorker {
   private readonly freeGpus: number[];
   private readonly log: (line: string) => void;
   counts = { ran: 0, duplicate: 0, lost: 0 };
+  readonly metrics: WorkerMetrics | undefined;
+  /** Where /metrics is served, once started. */
+  metricsUrl: string | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -58,16 +64,18 @@ export class DistributedWorker {
     this.log = options.log ?? (() => {});
     this.dag = new DagStore(engine.database.db);
     this.transport = new JobTransport(this.settings, engine.database.db);
-    this.runner = new StepRunner({ engine, dag: this.dag, transport: this.transport, graphs: new RunGraphs(engine.store, profile.plugins ?? []), settings: this.settings, worker: this.identity, resources: profile.resources ?? {} });
+    this.metrics = options.metricsPort !== undefined ? new WorkerMetrics({ worker: this.identity }) : undefined;
+    this.runner = new StepRunner({ engine, dag: this.dag, transport: this.transport, graphs: new RunGraphs(engine.store, profile.plugins ?? []), settings: this.settings, worker: this.identity, resources: profile.resources ?? {}, metrics: this.metrics });
     this.sweeper = new Sweeper(this.dag, this.transport, this.identity, (m) => this.log(m));
     this.freeGpus = Array.from({ length: options.gpus }, (_, i) => i);
   }
 
   async start(): Promise<void> {
+    if (this.metrics) this.metricsUrl = await this.metrics.serve(this.options.metricsPort!);
     const { Worker } = await import('bullmq');
     for (const pool of this.options.pools) {
       const gpu = pool === 'gpu';
-      const worker = new Worker<StepJob>(queueName(pool), (job) => this.process(job.data, job.id!, gpu), {
+      const worker = new Worker<StepJob>(queueName(pool), (job) => this.process(job.data, job.id!, pool), {
         connection: await redisConnection(this.settings.redisUrl),
         prefix: this.settings.prefix,
         concurrency: gpu ? this.options.gpus : this.options.concurrency,
@@ -86,14 +94,20 @@ export class DistributedWorker {
     this.log(`worker ${this.identity} serving ${this.options.pools.join(', ')} (concurrency ${this.options.concurrency}${this.options.gpus ? `, ${this.options.gpus} GPU(s)` : ''})`);
   }
 
-  private async process(job: StepJob, jobId: string, gpu: boolean): Promise<void> {
+  private async process(job: StepJob, jobId: string, pool: string): Promise<void> {
     // BullMQ's concurrency equals the GPU count, so a free GPU is always there for a gpu job.
-    const device = gpu ? this.freeGpus.shift() : undefined;
+    const device = pool === 'gpu' ? this.freeGpus.shift() : undefined;
+    const m = this.metrics;
+    const t0 = performance.now();
+    m?.active.inc({ pool });
     try {
       const extra = device !== undefined ? { gpu: { index: device, visibleDevices: String(device) } } : {};
       const outcome = await this.runner.handle(job, jobId, extra);
       this.counts[outcome]++;
+      m?.jobs.inc({ pool, outcome });
     } finally {
+      m?.active.dec({ pool });
+      m?.jobSeconds.observe({ pool }, (performance.now() - t0) / 1000);
       if (device !== undefined) this.freeGpus.push(device);
     }
   }
@@ -113,5 +127,6 @@ export class DistributedWorker {
     await this.sweeper.stop();
     await this.engine.store.flushEvents();
     await this.transport.close();
+    await this.metrics?.close();
   }
 }

@@ -8,6 +8,8 @@
 export class GroupCommit<I, O> {
   private readonly waiting: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
   private flushing = false;
+  /** Told the size of each batch flushed (metrics). */
+  onBatch: (size: number) => void = () => {};
 
   constructor(
     private readonly flush: (items: I[]) => Promise<O[]>,
@@ -32,6 +34,7 @@ export class GroupCommit<I, O> {
     try {
       while (this.waiting.length) {
         const batch = this.waiting.splice(0, this.maxBatch);
+        this.onBatch(batch.length);
         try {
           const out = await this.flush(batch.map((b) => b.item));
           batch.forEach((b, i) => b.resolve(out[i]));

@@ -12,6 +12,7 @@ import { backoffDelay } from '../spec/pipeline-spec.js';
 import { failStep } from './dag-recovery.js';
 import type { ClaimedStep, ClaimRequest, DagStore, OutboxRow, PartitionCompletion } from './dag-store.js';
 import { GroupCommit } from './group-commit.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 import type { DistributedSettings, StepJob } from './distributed-config.js';
 import type { JobTransport } from './job-transport.js';
 import type { RunGraphs, RunPlan } from './run-graphs.js';
@@ -34,6 +35,7 @@ export interface StepRunnerOptions {
   settings: DistributedSettings;
   worker: string;
   resources: Record<string, unknown>;
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -53,6 +55,11 @@ export class StepRunner {
     this.claims = new GroupCommit((reqs) => o.dag.claimMany(reqs), linger);
     this.partitionsDone = new GroupCommit((items) => o.dag.completePartitions(items), linger);
     this.depOutputs = new GroupCommit((reqs) => o.dag.stepOutputsMany(reqs), linger);
+    if (o.metrics) {
+      const size = o.metrics.batchSize;
+      this.claims.onBatch = (n) => size.observe({ kind: 'claim' }, n);
+      this.partitionsDone.onBatch = (n) => size.observe({ kind: 'partition-complete' }, n);
+    }
   }
 
   /** Returns what happened, for logs and tests: `ran`, `duplicate` (nothing done) or `lost`. */

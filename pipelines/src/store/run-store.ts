@@ -152,7 +152,8 @@ export class RunStore {
         .execute();
       await tx
         .updateTable('steps')
-        .set({ status: final ? 'failed' : 'running', error: msg, ...(final ? { finished_at: now } : {}) })
+        // A fast attempt's start was never written: the step row learns it (and the attempt count) here.
+        .set({ status: final ? 'failed' : 'running', error: msg, attempts: attempt, started_at: sql`coalesce(started_at, ${startedAt})`, ...(final ? { finished_at: now } : {}) })
         .where('run_id', '=', runId)
         .where('step_id', '=', stepId)
         .where('partition', '=', partition)
