@@ -89,7 +89,9 @@ describe.skipIf(!spec)(spec ? 'OpenLineage run events' : corpusSkipReason(SPEC),
     const pipeline = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 3 }\n  b:\n    uses: test.upper\n    needs: [a]\n    inputs: { table: a.table }\n  c:\n    uses: test.flaky\n    needs: [b]\n    with: { failTimes: 5, counterFile: ${JSON.stringify(join(dir, 'count'))} }\n`);
     const state = ['--state-dir', join(dir, 'state')];
     const run = await exec('node', [BIN, ...state, '--json', 'run', pipeline, '--profile', profile, '-q']).catch((e) => e);
-    const runId = /"runId": "([^"]+)"/.exec(run.stdout)![1]; // a failed run prints its summary, then the error
+    const summary = JSON.parse(run.stdout); // a failed run too: one document, its summary
+    expect(summary.status).toBe('failed');
+    const runId = summary.runId as string;
     const events = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     for (const e of events) expect(validate(e), `${e.eventType} ${e.job.name}`).toEqual([]);
     expect(events.map((e) => `${e.eventType} ${e.job.name}`)).toEqual(['START test', 'START test.a', 'COMPLETE test.a', 'START test.b', 'COMPLETE test.b', 'START test.c', 'FAIL test.c', 'FAIL test']);

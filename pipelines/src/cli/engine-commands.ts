@@ -70,7 +70,7 @@ function installInterrupt(): AbortController & { dispose(): void } {
 function finish(env: CliEnv, summary: RunSummary): void {
   if (env.json) env.result(summary);
   else printRunSummary(summary);
-  if (summary.status !== 'succeeded') throw Object.assign(new CliError(summary.error ?? `run ${summary.status}`), { alreadyPrinted: true });
+  if (summary.status !== 'succeeded') throw Object.assign(new CliError(summary.error ?? `run ${summary.status}`), { quietInJson: true }); // --json: the summary is the one document
 }
 
 export function registerEngineCommands(program: Command, env: CliEnv): void {
