@@ -140,7 +140,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
         summary = await runDistributed(engine, graph, profile, runOptions);
       } else summary = await runPipeline(engine, graph, runOptions).finally(() => interrupt.dispose());
       interrupt.dispose();
-      await sendLineage(env, engine, profile, summary.runId, graph);
+      await afterRun(engine, profile, summary.runId, graph);
       finish(env, summary);
     });
 
@@ -167,7 +167,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
         ? (await import('../distributed/distributed-run.js')).resumeDistributed(engine, graph, profile, run.id, resumeOptions)
         : resumeRunGraph(engine, graph, run.id, resumeOptions);
       const summary = await resumed.finally(() => interrupt.dispose());
-      await sendLineage(env, engine, profile, summary.runId, graph);
+      await afterRun(engine, profile, summary.runId, graph);
       finish(env, summary);
     });
 
@@ -216,6 +216,21 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
         return env.result({ runId: run.id, events: events.length });
       }
       for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
+    });
+
+  program
+    .command('trace')
+    .description("export a run's OpenTelemetry trace (run, step attempts, partitions) over OTLP/HTTP")
+    .argument('<run-id>', 'run id (a unique prefix is enough)')
+    .requiredOption('--otlp-url <url>', 'OTLP/HTTP endpoint base, e.g. http://localhost:4318')
+    .option('--service-name <name>', 'service.name of the spans', 'datanet')
+    .action(async (runId: string, opts: { otlpUrl: string; serviceName: string }) => {
+      const engine = await getEngine(env, program.opts().databaseUrl);
+      const run = await findRun(engine.store, runId);
+      const { exportRunTrace } = await import('../tracing/run-trace.js');
+      const traceId = await exportRunTrace(engine.store, run.id, { otlpUrl: opts.otlpUrl, serviceName: opts.serviceName });
+      env.say(`trace ${traceId} of run ${run.id} sent to ${opts.otlpUrl}`);
+      env.result({ runId: run.id, traceId });
     });
 
   program
@@ -289,12 +304,16 @@ async function runGraphOrUndefined(engine: Engine, runId: string, profile: Profi
   return new RunGraphs(engine.store, profile.plugins ?? []).get(runId).then((p) => p.graph, () => undefined);
 }
 
-/** After a run: its OpenLineage events to where the profile's `lineage:` says. A failure to send is a warning, not a failed run. */
-async function sendLineage(env: CliEnv, engine: Engine, profile: Profile, runId: string, graph: PipelineGraph): Promise<void> {
-  if (!profile.lineage) return;
-  try {
-    await emitLineage(await storedRunLineage(engine.store, runId, graph, profile.lineage), profile.lineage);
-  } catch (err) {
-    process.stderr.write(`warning: OpenLineage events of run ${runId} not sent: ${errorMessage(err)} (send them later with \`datanet lineage ${runId} --url ...\`)\n`);
+/** After a run: its OpenLineage events and its trace to where the profile says. A failure to send is a warning, not a failed run. */
+async function afterRun(engine: Engine, profile: Profile, runId: string, graph: PipelineGraph): Promise<void> {
+  const warn = (what: string, err: unknown, retry: string) => process.stderr.write(`warning: ${what} of run ${runId} not sent: ${errorMessage(err)} (send it later with \`datanet ${retry} ${runId} ...\`)\n`);
+  if (profile.lineage) {
+    await storedRunLineage(engine.store, runId, graph, profile.lineage)
+      .then((events) => emitLineage(events, profile.lineage!))
+      .catch((err) => warn('OpenLineage events', err, 'lineage'));
+  }
+  if (profile.tracing) {
+    const { exportRunTrace } = await import('../tracing/run-trace.js');
+    await exportRunTrace(engine.store, runId, profile.tracing).catch((err) => warn('the trace', err, 'trace'));
   }
 }

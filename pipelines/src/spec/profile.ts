@@ -31,6 +31,15 @@ export const ProfileSchema = z
       .strict()
       .optional()
       .describe('OpenLineage run events sent after each run (datanet lineage RUN exports them for any run)'),
+    tracing: z
+      .object({
+        otlpUrl: z.string().url().describe('OTLP/HTTP endpoint (a collector: http://host:4318); spans go to <otlpUrl>/v1/traces'),
+        serviceName: z.string().min(1).optional().describe('service.name of the spans (default datanet)'),
+        headersEnv: z.string().min(1).optional().describe('environment variable holding extra headers, k=v,k2=v2 (an API key)'),
+      })
+      .strict()
+      .optional()
+      .describe('OpenTelemetry trace of each run (run, step attempts, partitions) exported when it ends'),
   })
   .strict();
 
