@@ -1,3 +1,0 @@
-export * from './text-column.js';
-export * from './duckdb.js';
-export * from './row-subset.js';
