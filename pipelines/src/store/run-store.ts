@@ -5,6 +5,7 @@ import type { ArtifactRef } from '../operator/operator-context.js';
 import { redact } from '../spec/interpolate.js';
 import * as m0001 from './migrations/0001-run-store.js';
 import * as m0002 from './migrations/0002-distributed.js';
+import * as m0003 from './migrations/0003-waits-and-triggers.js';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
@@ -53,7 +54,7 @@ export interface EventRow {
   fields: Record<string, unknown> | null;
 }
 
-const MIGRATIONS: Record<string, Migration> = { '0001-run-store': m0001, '0002-distributed': m0002 };
+const MIGRATIONS: Record<string, Migration> = { '0001-run-store': m0001, '0002-distributed': m0002, '0003-waits-and-triggers': m0003 };
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
