@@ -15,7 +15,7 @@ import {
   FAMILIES,
   type ActiveRule,
 } from '../operators/quality/src/index.js';
-import { sqlString, withDuckDb } from '../operators/quality/src/rows/index.js';
+import { sqlString, withDuckDb } from '@datanet/connector-duckdb';
 import { REPO_ROOT } from '@datanet/pipelines/testing';
 
 function cpuTimed<T>(f: () => T): { value: T; cpu: number; wall: number } {
@@ -90,7 +90,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const parquet = join(dir, 'rows.parquet');
   try {
     await withDuckDb((c) =>
-      c.run(
+      c.exec(
         `copy (select i as id, case when i % 97 = 0 then null else 'user' || (i % 500000) || '@example.org' end as email, ` +
           `(i * 7919) % 130 as age, ['a','b','c','d'][1 + i % 4] as grade from range(1000000) t(i)) to ${sqlString(parquet)} (format parquet)`,
       ),

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { Int32, Table, Utf8, Float64, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
-import { tableToParquet } from '@datanet/pipelines';
-import { sqlString, withDuckDb } from './duckdb.js';
+import { Int32, Table, Utf8, Float64, tableToIPC, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import { sqlIdent, sqlString, withDuckDb } from './duckdb-session.js';
 
 /** An extra column appended to the selected rows. */
 export interface ExtraColumn {
@@ -34,7 +33,8 @@ const TYPES: Record<ExtraColumn['type'], () => DataType> = {
  */
 export async function writeRowSubsets(inputPath: string, workDir: string, subsets: RowSubset[]): Promise<string[]> {
   const paths: string[] = [];
-  await withDuckDb(async (conn) => {
+  await withDuckDb(
+    async (db) => {
     for (const [k, subset] of subsets.entries()) {
       const columns: Record<string, Vector> = { __row: vectorFromArray(Array.from(subset.rows), new Int32()) };
       for (const [name, col] of Object.entries(subset.extra ?? {})) {
@@ -43,19 +43,29 @@ export async function writeRowSubsets(inputPath: string, workDir: string, subset
         columns[name] = vectorFromArray(col.values as never[], TYPES[col.type]());
       }
       const selection = join(workDir, `__selection-${k}.parquet`);
-      await writeFile(selection, await tableToParquet(new Table(columns)));
+      await writeFile(selection, await selectionParquet(new Table(columns)));
       const out = join(workDir, subset.file);
-      const pick = subset.columns ? subset.columns.map((c) => `i."${c.replace(/"/g, '""')}"`).join(', ') : 'i.* exclude (file_row_number)';
+      const pick = subset.columns ? subset.columns.map((c) => `i.${sqlIdent(c)}`).join(', ') : 'i.* exclude (file_row_number)';
       const extras = Object.keys(subset.extra ?? {})
-        .map((c) => `, s."${c.replace(/"/g, '""')}"`)
+        .map((c) => `, s.${sqlIdent(c)}`)
         .join('');
-      await conn.run(
+      await db.exec(
         `copy (select ${pick}${extras} from read_parquet(${sqlString(inputPath)}, file_row_number = true) i ` +
           `join read_parquet(${sqlString(selection)}) s on i.file_row_number = s.__row order by s.__row) ` +
           `to ${sqlString(out)} (format parquet, compression zstd)`,
       );
       paths.push(out);
     }
-  });
+    },
+    // Two threads: the machines here are small and shared.
+    { threads: 2 },
+  );
   return paths;
+}
+
+/** The row selection as zstd Parquet (parquet-wasm: DuckDB's arrow extension is not installable offline). */
+async function selectionParquet(table: Table): Promise<Uint8Array> {
+  const pw = await import('parquet-wasm/node');
+  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).build();
+  return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(table, 'stream')), props);
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { corpusPath } from '@datanet/pipelines/testing';
-import { encodeStrings, type TextBytes } from '@datanet/quality/rows';
+import { encodeStrings, type TextBytes } from '@datanet/connector-duckdb';
 import { mulberry32 } from '../src/hash.js';
 
 export function packTexts(texts: string[]): TextBytes & { texts: string[] } {

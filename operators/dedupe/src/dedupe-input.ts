@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import { z } from 'zod';
-import { requireColumn, stringValues } from '@datanet/quality/rows';
+import { requireColumn, stringValues } from '@datanet/connector-duckdb';
 
 /** The `with:` fields every dedupe operator shares, so they run on any table. */
 export const BaseDedupeConfig = {

@@ -1,6 +1,6 @@
 import { Bool, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { OperatorContext, PortSpec } from '@datanet/pipelines';
-import { writeRowSubsets } from '@datanet/quality/rows';
+import { writeRowSubsets } from '@datanet/connector-duckdb';
 
 /** What a dedupe pass decided for each input row. */
 export interface DedupeDecision {

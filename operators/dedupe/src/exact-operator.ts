@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
-import { stringValues } from '@datanet/quality/rows';
+import { stringValues } from '@datanet/connector-duckdb';
 import { BaseDedupeConfig, dedupeRows } from './dedupe-input.js';
 import { clusterSummary, dedupePorts, writeDedupeOutputs } from './dedupe-outputs.js';
 import { exactDedupe } from './exact-dedupe.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
-import { textBytes } from '@datanet/quality/rows';
+import { textBytes } from '@datanet/connector-duckdb';
 import { BaseDedupeConfig, dedupeRows } from './dedupe-input.js';
 import { clusterSummary, dedupePorts, writeDedupeOutputs } from './dedupe-outputs.js';
 import { DEFAULT_MINHASH, MinHasher, impliedThreshold, validateMinHashSpec, type MinHashSpec } from './minhash.js';

@@ -1,4 +1,4 @@
-import type { TextBytes } from '@datanet/quality/rows';
+import type { TextBytes } from '@datanet/connector-duckdb';
 import { fmix32, murmurMix, mulberry32 } from './hash.js';
 import { Shingler, type ShingleSpec } from './shingles.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusPath, corpusSkipReason, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
-import { sqlString, withDuckDb } from '@datanet/quality/rows';
+import { sqlString, withDuckDb } from '@datanet/connector-duckdb';
 import { dedupeExact } from '../src/index.js';
 
 const REL = 'medquad/medquad_with_answers.jsonl.gz';
@@ -22,7 +22,7 @@ describe.skipIf(!corpus)(`MedQuAD exact duplicates (${corpus ? 'corpus present' 
   beforeAll(async () => {
     parquet = join(await mkdtemp(join(tmpdir(), 'medquad-')), 'medquad.parquet');
     await withDuckDb((c) =>
-      c.run(
+      c.exec(
         `copy (select concat(source, ':', id, ':', row_number() over ()) as id, source, answer from read_json_auto(${sqlString(corpus!)}, format = 'newline_delimited')) to ${sqlString(parquet)} (format parquet)`,
       ),
     );

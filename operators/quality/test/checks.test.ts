@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { corpusPath, corpusSkipReason, openTestDb, REPO_ROOT, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { CheckSuite, loadYamlFile, qualityChecks, runChecks, type CheckResult } from '../src/index.js';
-import { sqlString, withDuckDb } from '../src/rows/index.js';
+import { sqlString, withDuckDb } from '@datanet/connector-duckdb';
 
 let t: TestDb;
 beforeAll(async () => {
@@ -94,7 +94,7 @@ describe.skipIf(!csv)(`GX Titanic suite (${csv ? 'corpus present' : corpusSkipRe
   it('reproduces the expected pass/fail and unexpected counts of every expectation', async () => {
     const parquet = join(await mkdtemp(join(tmpdir(), 'titanic-')), 'titanic.parquet');
     await withDuckDb((c) =>
-      c.run(`copy (select * from read_csv(${sqlString(csv!)}, header = true, nullstr = 'NA')) to ${sqlString(parquet)} (format parquet)`),
+      c.exec(`copy (select * from read_csv(${sqlString(csv!)}, header = true, nullstr = 'NA')) to ${sqlString(parquet)} (format parquet)`),
     );
     const { spec } = await loadYamlFile('configs/quality/titanic-checks.yaml', REPO_ROOT, CheckSuite, 'check suite');
     const ours = await runChecks(parquet, spec);

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlIdent, sqlString, withDuckDb } from '../rows/duckdb.js';
+import { sqlIdent, sqlString, withDuckDb } from '@datanet/connector-duckdb';
 import type { CheckResult, CheckSpec, CheckSuite } from './check-spec.js';
 
 const SAMPLE = 20;
@@ -125,7 +125,7 @@ export async function runChecks(
   parquetPath: string,
   suite: CheckSuite,
 ): Promise<{ success: boolean; results: CheckResult[]; rowCount: number }> {
-  return withDuckDb(async (conn) => {
+  return withDuckDb(async ({ connection: conn }) => {
     await conn.run(`create table t as select * from read_parquet(${sqlString(parquetPath)}, file_row_number = true)`);
     const described = await rows(conn, `select column_name, column_type from (describe t)`);
     const columns = new Map(
@@ -150,5 +150,5 @@ export async function runChecks(
       }
     }
     return { success: results.every((r) => r.success), results, rowCount };
-  });
+  }, { threads: 2 });
 }

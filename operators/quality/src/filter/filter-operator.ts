@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { defineOperator } from '@datanet/pipelines';
-import { requireColumn, stringValues } from '../rows/text-column.js';
-import { writeRowSubsets } from '../rows/row-subset.js';
+import { requireColumn, stringValues, writeRowSubsets } from '@datanet/connector-duckdb';
 import { describeFailure, evaluateQuality } from './evaluate.js';
 import { FAMILIES, RuleSetSpec, loadRuleSetFile, resolveRules, type ActiveRule } from './rule-set.js';
 
