@@ -4,6 +4,8 @@ import { CliError, UsageError, type CliEnv, type RegisterCommand } from './cli-e
 import { findContributedCommands } from './command-packages.js';
 import { registerEngineCommands } from './engine-commands.js';
 import { registerDistributedCommands } from './distributed-commands.js';
+import { registerWaitCommands } from './wait-commands.js';
+import { registerServeCommands } from './serve-commands.js';
 import { ValidationError } from '../spec/diagnostic.js';
 import { redact } from '../spec/interpolate.js';
 
@@ -21,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
   const env = makeEnv(program);
   registerEngineCommands(program, env);
   registerDistributedCommands(program, env);
+  registerWaitCommands(program, env);
+  registerServeCommands(program, env);
 
   const contributed = findContributedCommands();
   const wanted = firstCommand(argv);

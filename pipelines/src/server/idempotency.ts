@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { ServerContext } from './server-context.js';
+
+export function storeIdempotency(db: Kysely<any>): ServerContext['idempotency'] {
+  const get = async (key: string) => {
+    const row = await db.selectFrom('server_idempotency').select(['status', 'body']).where('key', '=', key).executeTakeFirst();
+    return row ? { status: Number(row.status), body: typeof row.body === 'string' ? JSON.parse(row.body) : row.body } : undefined;
+  };
+  return {
+    get,
+    async put(key, kind, subject, status, body) {
+      await db
+        .insertInto('server_idempotency')
+        .values({ key, kind, subject, status, body: JSON.stringify(body), created_at: Date.now() })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .execute();
+      return (await get(key))!;
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { DEPLOYMENT_SCOPE } from '../auth/roles.js';
+import { LaunchError, PIPELINE_NAME, type RunLauncher } from '../runs/run-launcher.js';
+import { datanetOf, type RunReader } from '../runs/run-reader.js';
+import { streamRunEvents } from './run-events-stream.js';
+import type { ZodApp } from '../server-context.js';
+
+const Refusal = z.object({ error: z.string(), message: z.string(), diagnostics: z.array(z.string()).optional() });
+const RunId = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a run id') });
+const STATUS = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+const RunItem = z.object({
+  id: z.string(), pipeline: z.string(), status: z.string(), datanet: z.string().nullable(), executor: z.string(), error: z.string().nullable(),
+  createdAt: z.number(), startedAt: z.number().nullable(), finishedAt: z.number().nullable(),
+});
+const Event = z.object({ id: z.number(), stepId: z.string().nullable(), ts: z.number(), level: z.string(), type: z.string(), message: z.string(), fields: z.record(z.string(), z.unknown()).nullable() });
+
+/**
+ * Staff routes over the engine's runs. A run belongs to the Datanet its parameters name, else to
+ * the deployment ('*'); staff of one Datanet see and act on that Datanet's runs only.
+ */
+export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher): void {
+  // The scope of a run is only known once it is read: look it up (a missing run is checked by the
+  // handler, under the deployment scope so nobody learns which ids exist).
+  const runScope = async (req: FastifyRequest) => {
+    const id = (req.params as { id?: string }).id ?? '';
+    const run = id.length <= 100 ? await reader.get(id) : undefined;
+    return (run && datanetOf(run)) ?? DEPLOYMENT_SCOPE;
+  };
+  const listScope = (req: FastifyRequest) => (req.query as { datanet?: string }).datanet ?? DEPLOYMENT_SCOPE;
+
+  app.get(
+    '/api/runs',
+    {
+      config: { access: { role: 'reviewer', scope: listScope } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Runs, newest first, filtered (pipeline, status, Datanet, created time)',
+        querystring: z.object({
+          pipeline: z.string().max(100).optional(),
+          status: z.enum(STATUS).optional(),
+          datanet: z.string().max(100).optional(),
+          since: z.coerce.number().int().min(0).optional().describe('created at or after (ms since the epoch)'),
+          until: z.coerce.number().int().min(0).optional().describe('created before (ms since the epoch)'),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+          before: z.string().max(100).optional().describe('page: runs created before this run id'),
+        }),
+        response: { 200: z.object({ runs: z.array(RunItem) }) },
+      },
+    },
+    async (req) => ({ runs: await reader.list({ ...req.query, datanet: req.query.datanet }) }),
+  );
+
+  app.get(
+    '/api/runs/:id',
+    {
+      config: { access: { role: 'reviewer', scope: runScope } },
+      schema: {
+        tags: ['runs'],
+        summary: 'A run with its steps, attempts, events and logs',
+        params: RunId,
+        response: {
+          200: z.object({
+            run: RunItem.extend({ file: z.string(), params: z.record(z.string(), z.unknown()) }),
+            steps: z.array(z.record(z.string(), z.unknown())),
+            attempts: z.array(z.record(z.string(), z.unknown())),
+            events: z.array(Event),
+            logs: z.array(Event),
+          }),
+          404: Refusal,
+        },
+      },
+    },
+    async (req, reply) => {
+      const detail = await reader.detail(req.params.id);
+      if (!detail) return reply.code(404).send({ error: 'unknown_run', message: `no run ${req.params.id}` });
+      return detail as never;
+    },
+  );
+
+  app.get(
+    '/api/runs/:id/events',
+    {
+      config: { access: { role: 'reviewer', scope: runScope } },
+      schema: { tags: ['runs'], summary: 'Live run events (Server-Sent Events; resumes after Last-Event-ID)', params: RunId, produces: ['text/event-stream'] },
+    },
+    async (req, reply) => {
+      const run = await reader.get(req.params.id);
+      if (!run) return reply.code(404).send({ error: 'unknown_run', message: `no run ${req.params.id}` });
+      const last = Number(req.headers['last-event-id'] ?? 0);
+      await streamRunEvents(req, reply, reader, run.id, Number.isSafeInteger(last) && last > 0 ? last : 0);
+      return reply;
+    },
+  );
+
+  app.post(
+    '/api/runs',
+    {
+      config: { access: { role: 'steward', scope: (req) => ((req.body as { params?: Record<string, string> } | undefined)?.params?.datanet ?? DEPLOYMENT_SCOPE) } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Launch a pipeline from configs/pipelines by name; parameters validated as `datanet validate` does',
+        body: z.object({ pipeline: z.string().regex(PIPELINE_NAME, 'a pipeline name under configs/pipelines'), params: z.record(z.string(), z.string().max(10_000)).default({}) }),
+        response: { 202: z.object({ runId: z.string() }), 400: Refusal, 404: Refusal },
+      },
+    },
+    async (req, reply) => {
+      try {
+        return reply.code(202).send(await launcher.launch(req.body.pipeline, req.body.params));
+      } catch (e) {
+        return launchRefusal(e, reply as never);
+      }
+    },
+  );
+
+  app.post(
+    '/api/runs/:id/cancel',
+    {
+      config: { access: { role: 'steward', scope: runScope } },
+      schema: { tags: ['runs'], summary: 'Cancel a run executing on this server (it stays resumable)', params: RunId, response: { 202: z.object({ cancelling: z.literal(true) }), 409: Refusal } },
+    },
+    async (req, reply) => {
+      if (!launcher.cancel(req.params.id)) return reply.code(409).send({ error: 'not_running_here', message: `run ${req.params.id} is not executing on this server` });
+      return reply.code(202).send({ cancelling: true as const });
+    },
+  );
+
+  app.post(
+    '/api/runs/:id/resume',
+    {
+      config: { access: { role: 'steward', scope: runScope } },
+      schema: { tags: ['runs'], summary: 'Resume a failed or cancelled run: finished steps are kept', params: RunId, response: { 202: z.object({ runId: z.string() }), 400: Refusal, 404: Refusal, 409: Refusal } },
+    },
+    async (req, reply) => {
+      try {
+        await launcher.resume(req.params.id);
+        return reply.code(202).send({ runId: req.params.id });
+      } catch (e) {
+        return launchRefusal(e, reply as never);
+      }
+    },
+  );
+}
+
+function launchRefusal(e: unknown, reply: { code(n: number): { send(b: unknown): unknown } }): never {
+  if (!(e instanceof LaunchError)) throw e;
+  return reply.code(e.status).send({ error: e.code, message: e.diagnostics.length ? `${e.message}:\n${e.diagnostics.join('\n')}` : e.message, diagnostics: e.diagnostics }) as never;
+}

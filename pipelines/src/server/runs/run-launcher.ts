@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Engine } from '../../exec/engine.js';
+import { newRunId, resumeRunGraph, runPipeline } from '../../exec/in-process-executor.js';
+import { compilePipeline, compilePipelineSource } from '../../spec/compile-pipeline.js';
+import { formatDiagnostic, type Diagnostic } from '../../spec/diagnostic.js';
+import type { Profile } from '../../spec/profile.js';
+import { YamlSource } from '../../spec/yaml-source.js';
+
+export const PIPELINE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export class LaunchError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: string,
+    message: string,
+    readonly diagnostics: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Starts and resumes runs on the engine this server hosts. Only pipelines under the configs folder
+ * can be launched, by name: a caller never names a path. Runs started here can be cancelled here;
+ * the run itself lives in the store, so any replica can read it.
+ */
+export class RunLauncher {
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly profile: Profile,
+    private readonly configRoot: string,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  pipelineFile(name: string): string {
+    if (!PIPELINE_NAME.test(name)) throw new LaunchError(400, 'bad_pipeline_name', `pipeline ${JSON.stringify(name)}: a name is lower-case letters, digits, ".", "_" or "-"`);
+    const file = join(this.configRoot, 'configs', 'pipelines', `${name}.yaml`);
+    if (!existsSync(file)) throw new LaunchError(404, 'unknown_pipeline', `no pipeline ${name} (configs/pipelines/${name}.yaml)`);
+    return file;
+  }
+
+  /** Validates as `datanet validate` does, then starts the run in the background. */
+  private relative(diagnostics: Diagnostic[]): Diagnostic[] {
+    // Callers see paths from the repository root, not the server's folders.
+    return diagnostics.map((d) => ({ ...d, file: d.file.startsWith(`${this.configRoot}/`) ? d.file.slice(this.configRoot.length + 1) : d.file }));
+  }
+
+  async launch(name: string, params: Record<string, string>): Promise<{ runId: string }> {
+    const file = this.pipelineFile(name);
+    const { graph, diagnostics } = await compilePipeline(file, { params, extraPlugins: this.profile.plugins });
+    if (!graph) throw invalid(this.relative(diagnostics), `pipeline ${name} is not valid`);
+    const runId = newRunId();
+    this.track(runId, (signal) =>
+      runPipeline(this.engine, graph, { runId, signal, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency, paramOverrides: params }),
+    );
+    return { runId };
+  }
+
+  async resume(runId: string): Promise<void> {
+    const run = await this.engine.store.getRun(runId);
+    if (!run) throw new LaunchError(404, 'unknown_run', `no run ${runId}`);
+    if (run.status === 'succeeded') throw new LaunchError(409, 'already_succeeded', `run ${runId} already succeeded; nothing to resume`);
+    if (this.running.has(runId) || run.status === 'running') throw new LaunchError(409, 'running', `run ${runId} is running`);
+    const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
+    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: this.profile.plugins });
+    if (!graph) throw invalid(diagnostics, `run ${runId}'s pipeline no longer compiles`);
+    const from = (run.options.from ?? []) as string[];
+    this.track(runId, (signal) =>
+      resumeRunGraph(this.engine, graph, runId, { noCache: Boolean(run.options.noCache), from, signal, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency }),
+    );
+  }
+
+  /** Cancels a run executing in this process; it stays resumable. */
+  cancel(runId: string): boolean {
+    const ac = this.running.get(runId);
+    if (!ac) return false;
+    ac.abort();
+    return true;
+  }
+
+  /** Graceful shutdown: cancel what runs here (resumable) and wait for it to stop. */
+  async stop(): Promise<void> {
+    for (const ac of this.running.values()) ac.abort();
+    while (this.running.size > 0) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  private track(runId: string, start: (signal: AbortSignal) => Promise<unknown>): void {
+    const ac = new AbortController();
+    this.running.set(runId, ac);
+    start(ac.signal)
+      .catch((e) => this.log.error({ runId, err: { message: (e as Error).message } }, 'run failed to execute'))
+      .finally(() => this.running.delete(runId));
+  }
+}
+
+function invalid(diagnostics: Diagnostic[], message: string): LaunchError {
+  return new LaunchError(400, 'invalid_pipeline', message, diagnostics.map(formatDiagnostic));
+}

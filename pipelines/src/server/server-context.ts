@@ -1,0 +1,31 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import type { Engine } from '../exec/engine.js';
+import type { RoleStore } from './auth/roles.js';
+import type { ServerConfig } from './server-config.js';
+
+/** The Fastify instance routes are registered on: zod schemas for params, query, body and replies. */
+export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/**
+ * What the server hands to routes contributed by operator packages (`datanet.routes` in their
+ * package.json). The server knows scopes and roles, not Datanets: a package that serves Datanets
+ * seeds each Datanet's roles under the Datanet id as scope.
+ */
+export interface ServerContext {
+  config: ServerConfig;
+  engine: Engine;
+  db: Kysely<any>;
+  dialect: 'postgres' | 'pglite';
+  roles: RoleStore;
+  /** Answers stored per key, so a request sent twice gets the first answer (kept in the store). */
+  idempotency: {
+    get(key: string): Promise<{ status: number; body: unknown } | undefined>;
+    /** Stores the answer unless one is there; returns the stored (first) one. */
+    put(key: string, kind: string, subject: string, status: number, body: unknown): Promise<{ status: number; body: unknown }>;
+  };
+}
+
+/** A route module default-exports this. */
+export type RegisterRoutes = (app: ZodApp, ctx: ServerContext) => void | Promise<void>;
