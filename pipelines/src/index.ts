@@ -6,3 +6,4 @@ export { tableToParquet, parquetToTable, readParquetFile, describeSchema } from 
 export { canonicalJson, sha256Hex, sha256File } from './util/hash.js';
 export { migrateToLatest } from './store/migrate.js';
 export { runChildProcess } from './exec/child-process.js';
+export { runKernel, closeKernelPool, kernelThreads, type KernelContext, type KernelOptions } from './compute/kernel-pool.js';

@@ -1,0 +1,38 @@
+import { threadId } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeKernelPool, runKernel } from '../src/compute/kernel-pool.js';
+
+const KERNELS = new URL('./fixtures/kernels.ts', import.meta.url);
+
+describe('kernel pool', () => {
+  afterAll(() => closeKernelPool());
+
+  it('runs a TypeScript kernel in another thread with transferred data and progress', async () => {
+    const data = Float64Array.from([1, 2, 3]);
+    const progress: unknown[][] = [];
+    const out = await runKernel<{ sum: number; threadId: number }>(KERNELS, 'sumSquares', { data }, { transferList: [data.buffer], onProgress: (...v) => progress.push(v) });
+    expect(out.sum).toBe(14);
+    expect(out.threadId).not.toBe(threadId);
+    expect(data.byteLength).toBe(0); // moved, not copied
+  });
+
+  it('rejects with the kernel error', async () => {
+    await expect(runKernel(KERNELS, 'fail', {})).rejects.toThrow(/kernel failed on purpose/);
+    await expect(runKernel(KERNELS, 'nope', {})).rejects.toThrow(/kernel nope is not exported/);
+  });
+
+  it('keeps the main loop free while a kernel runs, and aborts with the signal reason', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await runKernel(KERNELS, 'spin', { ms: 300 });
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(3);
+    const ac = new AbortController();
+    const run = runKernel(KERNELS, 'spin', { ms: 60_000 });
+    const aborted = runKernel(KERNELS, 'spin', { ms: 60_000 }, { signal: ac.signal });
+    ac.abort(new Error('step cancelled'));
+    await expect(aborted).rejects.toThrow(/step cancelled/);
+    void run.catch(() => undefined);
+    await closeKernelPool();
+  });
+});
