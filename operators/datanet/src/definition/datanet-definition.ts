@@ -105,6 +105,15 @@ export const DatanetDefinitionSchema = z
       .strict()
       .default({ required: [] }),
     standing: StandingPolicySchema.default({ prior: 10, revokePenalty: 5 }),
+    roles: z
+      .object({
+        owners: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address: 0x and 40 hex digits')).default([]),
+        stewards: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address: 0x and 40 hex digits')).default([]),
+        reviewers: z.array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address: 0x and 40 hex digits')).default([]),
+      })
+      .strict()
+      .default({ owners: [], stewards: [], reviewers: [] })
+      .describe('who runs the Datanet on `datanet serve` (seeded into the store at start); anyone signed in is a contributor'),
   })
   .strict()
   .superRefine((d, ctx) => {
