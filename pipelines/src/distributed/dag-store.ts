@@ -3,6 +3,7 @@ import type { ArtifactRef } from '../operator/operator-context.js';
 import type { PipelineGraph, StepNode } from '../spec/compile-pipeline.js';
 import { redact } from '../spec/interpolate.js';
 import { writeCompletions, type Completion } from '../store/run-store.js';
+import { TERMINAL_STEP_STATUSES } from '../store/statuses.js';
 import { jobIdOf, type StepJob } from './distributed-config.js';
 
 /** A job decided inside a transaction, sent to BullMQ after the commit (transactional outbox). */
@@ -54,7 +55,7 @@ export interface PartitionCompletion {
   pool: string;
 }
 
-const TERMINAL = ['succeeded', 'failed', 'skipped', 'cancelled'];
+const TERMINAL = [...TERMINAL_STEP_STATUSES];
 const stepKey = (runId: string, stepId: string, partition: string) => `${runId}\0${stepId}\0${partition}`;
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);

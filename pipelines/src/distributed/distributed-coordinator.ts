@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Engine } from '../exec/engine.js';
 import { errorMessage } from '../exec/errors.js';
-import { newRunId, summarizeRun, type RunEvent, type RunOptions, type RunSummary } from '../exec/in-process-executor.js';
+import { summarizeRun, type RunSummary } from '../exec/run-summary.js';
+import { newRunId, type RunEvent, type RunOptions } from '../exec/run-types.js';
 import type { PipelineGraph } from '../spec/compile-pipeline.js';
 import type { Profile } from '../spec/profile.js';
 import { cancelRun } from './dag-recovery.js';
@@ -112,7 +113,7 @@ export class DistributedCoordinator {
         if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
           await store.flushEvents();
           emit({ type: 'run-finished', runId, status: run.status, error: run.error ?? undefined });
-          return summarizeRun(this.engine, runId, graph.name, Date.now() - started, run.status as RunSummary['status'], run.error ?? undefined);
+          return summarizeRun(this.engine.store, runId, graph.name, Date.now() - started, run.status as RunSummary['status'], run.error ?? undefined);
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }

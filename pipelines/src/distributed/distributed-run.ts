@@ -1,5 +1,6 @@
 import type { Engine } from '../exec/engine.js';
-import type { RunOptions, RunSummary } from '../exec/in-process-executor.js';
+import type { RunSummary } from '../exec/run-summary.js';
+import type { RunOptions } from '../exec/run-types.js';
 import type { PipelineGraph } from '../spec/compile-pipeline.js';
 import type { Profile } from '../spec/profile.js';
 

@@ -1,5 +1,6 @@
 import { compilePipelineSource, type PipelineGraph } from '../spec/compile-pipeline.js';
 import { ValidationError } from '../spec/diagnostic.js';
+import { forcedSteps } from '../exec/forced-steps.js';
 import { YamlSource } from '../spec/yaml-source.js';
 import type { RunRow, RunStore } from '../store/run-store.js';
 
@@ -9,18 +10,6 @@ export interface RunPlan {
   /** Steps re-run whatever the cache says (`--from` and everything downstream of them). */
   forced: Set<string>;
   noCache: boolean;
-}
-
-/** Steps named in `from` and every step downstream of them. */
-export function forcedSteps(graph: PipelineGraph, from: string[]): Set<string> {
-  const forced = new Set<string>();
-  const mark = (id: string) => {
-    if (forced.has(id)) return;
-    forced.add(id);
-    for (const s of graph.steps.values()) if (s.deps.includes(id)) mark(s.id);
-  };
-  from.forEach(mark);
-  return forced;
 }
 
 /**
@@ -52,7 +41,7 @@ export class RunGraphs {
     if (!run) throw new Error(`run ${runId} is not in the run store this worker uses (same database URL and schema as the coordinator?)`);
     const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
     const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: this.plugins });
-    if (!graph) throw Object.assign(new ValidationError(diagnostics), { name: 'ValidationError' });
+    if (!graph) throw new ValidationError(diagnostics);
     return { run, graph, forced: forcedSteps(graph, (run.options.from ?? []) as string[]), noCache: Boolean(run.options.noCache) };
   }
 }

@@ -1,14 +1,10 @@
-import { join } from 'node:path';
-import { toInputArtifact, executeTask } from '../exec/execute-task.js';
 import type { Engine } from '../exec/engine.js';
-import { cacheKeyOf } from '../exec/cache-key.js';
-import { errorMessage, formatMs, isRetryable, RunCancelledError, StepTimeoutError } from '../exec/errors.js';
-import { artifactsExist, gatherPartitionOutputs, resolveStepConfig } from '../exec/in-process-executor.js';
-import { partitionTable } from '../exec/partition-table.js';
-import { tableToParquet } from '../artifact/table-io.js';
-import type { ArtifactRef, StepLogger } from '../operator/operator-context.js';
+import { DatanetError, NonRetryableError, RunCancelledError } from '../exec/errors.js';
+import { gatherReason } from '../exec/foreach.js';
+import { StepLifecycle, type AttemptOutcome, type PreparedStep } from '../exec/step-lifecycle.js';
+import type { ArtifactRef } from '../operator/operator-context.js';
 import type { StepNode } from '../spec/compile-pipeline.js';
-import { backoffDelay } from '../spec/pipeline-spec.js';
+import { redact } from '../spec/interpolate.js';
 import { failStep } from './dag-recovery.js';
 import type { ClaimedStep, ClaimRequest, DagStore, OutboxRow, PartitionCompletion } from './dag-store.js';
 import { GroupCommit } from './group-commit.js';
@@ -18,12 +14,12 @@ import type { JobTransport } from './job-transport.js';
 import type { RunGraphs, RunPlan } from './run-graphs.js';
 
 /** The worker lost the step: its lease expired and another attempt owns it now. */
-export class LeaseLostError extends Error {
+export class LeaseLostError extends DatanetError {
   override name = 'LeaseLostError';
 }
 
 /** The worker is shutting down and gives the step back; the next attempt is not a retry. */
-export class WorkerShutdownError extends Error {
+export class WorkerShutdownError extends DatanetError {
   override name = 'WorkerShutdownError';
 }
 
@@ -38,9 +34,11 @@ export interface StepRunnerOptions {
   metrics?: WorkerMetrics;
 }
 
+type Failed = Extract<AttemptOutcome, { status: 'failed' }>;
+
 /**
- * Runs one job on a worker: claims the step in PostgreSQL, executes it against the shared artifact
- * store while renewing its lease, and commits the outcome with the jobs it makes ready.
+ * Runs one job on a worker: claims the step in PostgreSQL, runs it through the StepLifecycle
+ * while renewing its lease, and commits the outcome with the jobs it makes ready.
  */
 export class StepRunner {
   /** Jobs in progress, so a shutdown can abort and hand them back. */
@@ -62,6 +60,19 @@ export class StepRunner {
     }
   }
 
+  private lifecycle(plan: RunPlan, extra: Record<string, unknown>): StepLifecycle {
+    return new StepLifecycle({
+      engine: this.o.engine,
+      graph: plan.graph,
+      runId: plan.run.id,
+      worker: this.o.worker,
+      forced: plan.forced,
+      noCache: plan.noCache,
+      resources: { ...this.o.resources, ...extra },
+      nameWorker: true,
+    });
+  }
+
   /** Returns what happened, for logs and tests: `ran`, `duplicate` (nothing done) or `lost`. */
   async handle(job: StepJob, jobId: string, extraResources: Record<string, unknown> = {}): Promise<'ran' | 'duplicate' | 'lost'> {
     const { dag, settings } = this.o;
@@ -79,229 +90,104 @@ export class StepRunner {
       );
     }, settings.heartbeatMs);
     let plan: RunPlan | undefined;
+    let life: StepLifecycle | undefined;
     try {
       plan = await this.o.graphs.get(job.runId);
+      life = this.lifecycle(plan, extraResources);
       const node = plan.graph.steps.get(job.stepId);
-      if (!node) throw Object.assign(new Error(`run ${job.runId} has no step "${job.stepId}"`), { name: 'ConfigError' });
+      if (!node) throw new NonRetryableError(`run ${job.runId} has no step "${job.stepId}"`);
       let sends: OutboxRow[] | undefined;
-      if (job.kind === 'gather') sends = await this.gather(job, jobId, plan, node, claim);
-      else if (job.partition) sends = await this.runPartition(job, jobId, plan, node, claim, ac.signal, extraResources);
-      else sends = await this.runWhole(job, jobId, plan, node, claim, ac.signal, extraResources);
+      if (job.kind === 'gather') sends = await this.gather(life, job, jobId, plan, node, claim);
+      else if (job.partition) sends = await this.runPartition(life, job, jobId, plan, node, claim, ac.signal);
+      else sends = await this.runWhole(life, job, jobId, plan, node, claim, ac.signal);
       if (!sends) return 'lost';
       await this.o.transport.send(sends).catch(() => {}); // the sweeper sends what this could not
       return 'ran';
     } catch (err) {
-      const reason = ac.signal.aborted ? ac.signal.reason : err;
-      if (reason instanceof LeaseLostError) return 'lost';
-      await this.failed(job, jobId, plan?.graph.steps.get(job.stepId), claim, reason);
-      return 'ran';
+      // Work around the attempt (inputs, split, gather, the store) failed: classified as an attempt is.
+      const error = ac.signal.aborted ? ac.signal.reason : err;
+      return this.settle(life, job, jobId, plan?.graph.steps.get(job.stepId), claim, failedOutcome(error));
     } finally {
       clearInterval(beat);
       this.active.delete(jobId);
     }
   }
 
-  private async failed(job: StepJob, jobId: string, node: StepNode | undefined, claim: ClaimedStep, err: unknown): Promise<void> {
-    const { engine, worker } = this.o;
-    const message = errorMessage(err);
-    const label = job.partition ? `${job.stepId}[${job.partition}]` : job.stepId;
-    const cancelled = err instanceof RunCancelledError;
-    const handback = err instanceof WorkerShutdownError;
+  /** Records a failed attempt and what follows it (retry, hand-back, or the end of the step). */
+  private async settle(life: StepLifecycle | undefined, job: StepJob, jobId: string, node: StepNode | undefined, claim: ClaimedStep, outcome: Failed): Promise<'ran' | 'lost'> {
+    if (outcome.error instanceof LeaseLostError) return 'lost';
+    const handback = outcome.error instanceof WorkerShutdownError;
     const retriesUsed = claim.attempt - 1 - claim.takeovers;
-    const retry = !cancelled && !handback && node !== undefined && isRetryable(err) && retriesUsed < node.retry.limit;
-    const retryInMs = retry ? backoffDelay(node!.retry, retriesUsed + 1) : undefined;
-    const sends = await failStep(this.o.dag, job, jobId, { message, worker, startedAt: claim.startedAt, retryInMs, handback, cancelled });
-    const what = handback ? '; handed back' : retry ? `; retrying in ${retryInMs}ms` : '';
-    engine.store.event(job.runId, job.stepId, cancelled || handback ? 'warn' : 'error', 'step.failed', `step ${label} attempt ${job.attempt} failed on ${worker}: ${message}${what}`, { worker, attempt: job.attempt, retryInMs });
+    const decision = life && node && !handback ? life.retryDecision(node, outcome, retriesUsed) : { retry: false };
+    const sends = await failStep(this.o.dag, job, jobId, { message: outcome.message, worker: this.o.worker, startedAt: claim.startedAt, retryInMs: decision.delayMs, handback, cancelled: outcome.cancelled });
+    if (life && node) life.eventFailed(node, job.partition, job.attempt, outcome, decision, handback);
+    else this.o.engine.store.event(job.runId, job.stepId, 'error', 'step.failed', `step ${job.stepId} attempt ${job.attempt} failed on ${this.o.worker}: ${outcome.message}`, { worker: this.o.worker });
     if (sends?.length) await this.o.transport.send(sends).catch(() => {});
+    return 'ran';
   }
 
-  private async inputsOf(plan: RunPlan, node: StepNode): Promise<Record<string, ArtifactRef | undefined>> {
+  private async prepare(life: StepLifecycle, plan: RunPlan, node: StepNode): Promise<PreparedStep> {
     const outs = await this.depOutputs.add({ runId: plan.run.id, stepIds: node.deps });
-    const inputs: Record<string, ArtifactRef | undefined> = {};
-    for (const port of Object.keys(node.op.inputs ?? {})) {
-      const wired = node.inputs[port];
-      inputs[port] = wired ? outs.get(wired.step)?.[wired.output] : undefined;
+    return life.prepare(
+      node,
+      life.inputsOf(node, (id) => outs.get(id)),
+    );
+  }
+
+  private async runWhole(life: StepLifecycle, job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep, signal: AbortSignal): Promise<OutboxRow[] | undefined> {
+    const step = await this.prepare(life, plan, node);
+    const hit = await life.cached(step);
+    if (hit) {
+      life.eventCached(node, hit.reason);
+      return this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs: hit.outputs, key: step.key, cached: true, reason: hit.reason, startedAt: claim.startedAt, startRecorded: true }), plan.graph);
     }
-    return inputs;
-  }
-
-  private canUseCache(plan: RunPlan, node: StepNode): boolean {
-    return node.cache && !plan.noCache && !plan.forced.has(node.id);
-  }
-
-  private env(plan: RunPlan) {
-    return { pipelineDir: plan.graph.dir, stateDir: this.o.engine.stateDir };
-  }
-
-  private async runWhole(job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep, signal: AbortSignal, extra: Record<string, unknown>): Promise<OutboxRow[] | undefined> {
-    const { engine, worker } = this.o;
-    const inputs = await this.inputsOf(plan, node);
-    const config = resolveStepConfig(node);
-    const fingerprint = node.op.fingerprint ? await node.op.fingerprint(config, this.env(plan)) : undefined;
-    const key = cacheKeyOf(node, inputs, undefined, fingerprint);
-    const base = {
-      runId: job.runId,
-      stepId: job.stepId,
-      partition: '',
-      attempt: job.attempt,
-      cacheKey: key,
-      operator: node.op.type,
-      startedAt: claim.startedAt,
-      startRecorded: true,
-      worker,
-    };
-    if (this.canUseCache(plan, node)) {
-      const hit = await engine.store.getCache(key);
-      if (hit && artifactsExist(hit) && (!node.op.verifyCached || (await node.op.verifyCached(config, hit, this.env(plan))))) {
-        const reason = `cache hit (${key.slice(7, 19)})`;
-        engine.store.event(job.runId, job.stepId, 'info', 'step.cached', `step ${job.stepId}: ${reason}`, { worker });
-        return this.o.dag.complete(job, jobId, { ...base, outputs: hit, cached: true, reason, writeCache: false }, plan.graph);
-      }
-    }
-    if (node.spec.foreach) return this.fanOut(job, jobId, plan, node, inputs, key);
-    engine.store.event(job.runId, job.stepId, 'info', 'step.started', `step ${job.stepId} started (attempt ${job.attempt}) on ${worker}`, {
-      worker,
-      attempt: job.attempt,
-    });
-    const outputs = await this.execute(plan, node, '', config, inputs, job.attempt, signal, extra);
-    const reason = plan.forced.has(node.id) ? 'forced by --from' : plan.noCache ? 'cache disabled (--no-cache)' : !node.cache ? 'never cached (cache: false)' : 'no cache entry for its key';
-    const sends = await this.o.dag.complete(job, jobId, { ...base, outputs, cached: false, reason, writeCache: node.cache }, plan.graph);
-    if (sends) engine.store.event(job.runId, job.stepId, 'info', 'step.succeeded', `step ${job.stepId} succeeded in ${formatMs(Date.now() - claim.startedAt)} on ${worker}`, { worker });
+    if (node.spec.foreach) return this.fanOut(life, job, jobId, node, step);
+    life.eventStarted(node, '', job.attempt);
+    const outcome = await life.attempt(step, { partition: '', attempt: job.attempt, signal });
+    if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
+    const sends = await this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs: outcome.outputs, key: step.key, cached: false, reason: life.whyRun(node), startedAt: claim.startedAt, startRecorded: true }), plan.graph);
+    if (sends) life.eventSucceeded(node, '', claim.startedAt);
     return sends;
+  }
+
+  /** A failed attempt is settled here; `[]` tells handle() that nothing more is to be sent. */
+  private async failedAttempt(life: StepLifecycle, job: StepJob, jobId: string, node: StepNode, claim: ClaimedStep, outcome: Failed): Promise<OutboxRow[] | undefined> {
+    return (await this.settle(life, job, jobId, node, claim, outcome)) === 'lost' ? undefined : [];
   }
 
   /** Splits the foreach input (as the in-process executor does, so keys and digests match) and queues the partitions. */
-  private async fanOut(job: StepJob, jobId: string, plan: RunPlan, node: StepNode, inputs: Record<string, ArtifactRef | undefined>, key: string): Promise<OutboxRow[] | undefined> {
-    const { engine } = this.o;
-    const fe = node.spec.foreach!;
-    const source = inputs[fe.input];
-    if (!source) throw new Error(`step "${node.id}": foreach input "${fe.input}" has no artifact`);
-    const parts = partitionTable(await toInputArtifact(source).readTable(), fe);
-    const refs: ArtifactRef[] = new Array(parts.length);
-    for (let i = 0; i < parts.length; i += 256) {
-      await Promise.all(
-        parts.slice(i, i + 256).map(
-          async (p, j) =>
-            (refs[i + j] = await engine.artifacts.putBytes('table', await tableToParquet(p.table), {
-              rows: p.table.numRows,
-              partition: p.key,
-            })),
-        ),
-      );
-    }
-    const keys = parts.map((p, i) => cacheKeyOf(node, { ...inputs, [fe.input]: refs[i] }, p.key));
-    const cached = this.canUseCache(plan, node) ? await engine.store.getCacheMany(keys) : new Map<string, Record<string, ArtifactRef>>();
-    const rows = parts.map((p, i) => {
-      const hit = cached.get(keys[i]);
-      return { key: p.key, index: i, input: refs[i], cacheKey: keys[i], cached: hit && artifactsExist(hit) ? hit : undefined };
-    });
-    engine.store.event(job.runId, job.stepId, 'info', 'step.started', `step ${node.id} fans out over ${parts.length} partitions on ${this.o.worker}`, { worker: this.o.worker, partitions: parts.length });
-    return this.o.dag.fanOut(job, jobId, node, key, rows, this.o.settings.partitionWindow);
+  private async fanOut(life: StepLifecycle, job: StepJob, jobId: string, node: StepNode, step: PreparedStep): Promise<OutboxRow[] | undefined> {
+    const parts = await life.split(step);
+    const cached = await life.cachedPartitions(node, parts);
+    const rows = parts.map((p) => ({ key: p.key, index: p.index, input: p.input, cacheKey: p.cacheKey, cached: cached.get(p.key) }));
+    life.eventFannedOut(node, parts.length);
+    return this.o.dag.fanOut(job, jobId, node, step.key, rows, this.o.settings.partitionWindow);
   }
 
-  private async runPartition(job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep, signal: AbortSignal, extra: Record<string, unknown>): Promise<OutboxRow[] | undefined> {
-    if (!claim.task) throw new Error(`partition ${job.partition} of step "${job.stepId}" has no recorded input`);
-    const inputs = { ...(await this.inputsOf(plan, node)), [node.spec.foreach!.input]: claim.task.input };
-    const outputs = await this.execute(plan, node, job.partition, resolveStepConfig(node), inputs, job.attempt, signal, extra);
-    const completion = {
-      runId: job.runId,
-      stepId: job.stepId,
-      partition: job.partition,
-      attempt: job.attempt,
-      outputs,
-      cacheKey: claim.cacheKey,
-      cached: false,
-      reason: 'ran',
-      operator: node.op.type,
-      writeCache: node.cache,
-      startedAt: claim.startedAt,
-      startRecorded: false,
-      worker: this.o.worker,
-    };
+  private async runPartition(life: StepLifecycle, job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep, signal: AbortSignal): Promise<OutboxRow[] | undefined> {
+    if (!claim.task) throw new NonRetryableError(`partition ${job.partition} of step "${job.stepId}" has no recorded input`);
+    const step = await this.prepare(life, plan, node);
+    const inputs = { ...step.inputs, [node.spec.foreach!.input]: claim.task.input };
+    const outcome = await life.attempt(step, { partition: job.partition, attempt: job.attempt, inputs, signal });
+    if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
+    const completion = life.completion(node, { partition: job.partition, attempt: job.attempt, outputs: outcome.outputs, key: claim.cacheKey, cached: false, reason: 'ran', startedAt: claim.startedAt, startRecorded: false });
     return this.partitionsDone.add({ job, jobId, completion, pool: node.pool });
   }
 
-  private async gather(job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep): Promise<OutboxRow[] | undefined> {
+  private async gather(life: StepLifecycle, job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep): Promise<OutboxRow[] | undefined> {
     const parts = await this.o.dag.partitionOutputs(job.runId, job.stepId);
-    const outputs = await gatherPartitionOutputs(
-      this.o.engine.artifacts,
+    const outputs = await life.gather(
       node,
       parts.map((p) => p.outputs),
     );
-    const reason = `${parts.length} partitions (${parts.filter((p) => p.cached).length} cached)`;
-    const sends = await this.o.dag.complete(
-      job,
-      jobId,
-      {
-        runId: job.runId,
-        stepId: job.stepId,
-        partition: '',
-        attempt: job.attempt,
-        outputs,
-        cacheKey: claim.cacheKey,
-        cached: false,
-        reason,
-        operator: node.op.type,
-        writeCache: node.cache,
-        startedAt: claim.startedAt,
-        startRecorded: true,
-        worker: this.o.worker,
-      },
-      plan.graph,
-    );
-    if (sends) this.o.engine.store.event(job.runId, job.stepId, 'info', 'step.succeeded', `step ${job.stepId} gathered ${reason} on ${this.o.worker}`, { worker: this.o.worker });
+    const reason = gatherReason(parts.length, parts.filter((p) => p.cached).length);
+    const sends = await this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs, key: claim.cacheKey, cached: false, reason, startedAt: claim.startedAt, startRecorded: true }), plan.graph);
+    if (sends) life.eventSucceeded(node, '', claim.startedAt, reason);
     return sends;
   }
+}
 
-  private async execute(plan: RunPlan, node: StepNode, partition: string, config: unknown, inputs: Record<string, ArtifactRef | undefined>, attempt: number, signal: AbortSignal, extra: Record<string, unknown>): Promise<Record<string, ArtifactRef>> {
-    const { engine } = this.o;
-    const ac = new AbortController();
-    const onAbort = () => ac.abort(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    const timer = node.timeoutMs ? setTimeout(() => ac.abort(new StepTimeoutError(node.id, node.timeoutMs!)), node.timeoutMs) : undefined;
-    const runId = plan.run.id;
-    try {
-      const task = executeTask({
-        op: node.op,
-        config,
-        inputs,
-        store: engine.artifacts,
-        db: engine.database.db,
-        dialect: engine.database.dialect,
-        resources: { ...this.o.resources, ...extra },
-        logger: this.loggerFor(runId, node.id, partition),
-        signal: ac.signal,
-        workDir: join(engine.stateDir, 'work', runId, partition ? `${node.id}-${partition.replace(/[^\w.-]/g, '_')}` : node.id, String(attempt)),
-        run: {
-          runId,
-          stepId: node.id,
-          attempt,
-          partition: partition || undefined,
-          pipelineName: plan.graph.name,
-          params: plan.graph.params,
-          pipelineDir: plan.graph.dir,
-          stateDir: engine.stateDir,
-        },
-        idempotencyKey: `${runId}:${node.id}${partition ? `:${partition}` : ''}`,
-      });
-      // An operator that ignores its signal must not hold the worker: stop waiting on abort.
-      const aborted = new Promise<never>((_, reject) => {
-        if (ac.signal.aborted) reject(ac.signal.reason);
-        ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
-      });
-      task.catch(() => {});
-      return await Promise.race([task, aborted]);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
-  private loggerFor(runId: string, stepId: string, partition: string): StepLogger {
-    const worker = this.o.worker;
-    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => this.o.engine.store.event(runId, stepId, level, 'log', message, { ...fields, worker, ...(partition ? { partition } : {}) });
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-  }
+function failedOutcome(error: unknown): Failed {
+  const cancelled = error instanceof RunCancelledError;
+  return { status: 'failed', error, message: redact(error instanceof Error ? error.message : String(error)), cancelled, retryable: !cancelled && !(error instanceof NonRetryableError) };
 }

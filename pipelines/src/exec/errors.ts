@@ -1,5 +1,30 @@
-/** A step ran past its `timeout`. */
-export class StepTimeoutError extends Error {
+/**
+ * The engine's errors. Every error the engine raises is a DatanetError; those that would fail the
+ * same way on every attempt are NonRetryableErrors, and the retry decision is `instanceof`, never a
+ * comparison of names (a subclass keeps the behaviour whatever it calls itself).
+ */
+export class DatanetError extends Error {
+  override name = 'DatanetError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Thrown by an operator (or the engine) to fail its step at once, whatever `retries:` says: bad
+ * input, a broken contract, a refusal by an outside system that a retry cannot change.
+ */
+export class NonRetryableError extends DatanetError {
+  override name = 'NonRetryableError';
+}
+
+/** A step's config references env or secrets that are not set. */
+export class StepConfigError extends NonRetryableError {
+  override name = 'StepConfigError';
+}
+
+/** A step ran past its `timeout`. Retryable: a slow machine may do better next time. */
+export class StepTimeoutError extends DatanetError {
   override name = 'StepTimeoutError';
   constructor(
     readonly stepId: string,
@@ -10,18 +35,16 @@ export class StepTimeoutError extends Error {
 }
 
 /** The run was cancelled (Ctrl-C, `datanet cancel`); it can be resumed. */
-export class RunCancelledError extends Error {
+export class RunCancelledError extends DatanetError {
   override name = 'RunCancelledError';
   constructor(message = 'run cancelled') {
     super(message);
   }
 }
 
-/** Errors that will fail the same way on every attempt: retrying them only wastes time. */
+/** Errors that will fail the same way on every attempt, or a cancelled run: retrying them only wastes time. */
 export function isRetryable(err: unknown): boolean {
-  if (err instanceof RunCancelledError) return false;
-  const name = (err as Error)?.name;
-  return name !== 'ConfigError' && name !== 'OutputContractError' && name !== 'ValidationError';
+  return !(err instanceof NonRetryableError) && !(err instanceof RunCancelledError);
 }
 
 export function formatMs(ms: number): string {

@@ -1,79 +1,25 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname, availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
-import type { Table } from 'apache-arrow';
-import type { ArtifactStore } from '../artifact/artifact-store.js';
-import { parquetToTable, tableToParquet } from '../artifact/table-io.js';
-import type { ArtifactRef, StepLogger } from '../operator/operator-context.js';
+import type { ArtifactRef } from '../operator/operator-context.js';
 import type { PipelineGraph, StepNode } from '../spec/compile-pipeline.js';
-import { interpolate, readSecret, redact } from '../spec/interpolate.js';
-import { parseOperatorConfig } from '../spec/operator-config.js';
-import { backoffDelay } from '../spec/pipeline-spec.js';
+import { redact } from '../spec/interpolate.js';
 import type { Completion, StepRow } from '../store/run-store.js';
-import { cacheKeyOf } from './cache-key.js';
 import type { Engine } from './engine.js';
-import { errorMessage, formatMs, isRetryable, RunCancelledError, StepTimeoutError } from './errors.js';
-import { executeTask, toInputArtifact } from './execute-task.js';
-import { partitionTable } from './partition-table.js';
+import { errorMessage, RunCancelledError } from './errors.js';
+import { artifactsExist, gatherReason } from './foreach.js';
+import { forcedSteps } from './forced-steps.js';
+import { summarizeRun, type RunSummary } from './run-summary.js';
+import { newRunId, type RunEvent, type RunOptions } from './run-types.js';
 import { Semaphore } from './semaphore.js';
+import { StepLifecycle, type PreparedStep } from './step-lifecycle.js';
 
-export type RunEvent =
-  | { type: 'run-started'; runId: string; steps: string[]; resumed: boolean }
-  | { type: 'step-started'; stepId: string; attempt: number; partitions?: number }
-  | { type: 'step-progress'; stepId: string; done: number; total?: number; message?: string }
-  | { type: 'step-finished'; stepId: string; cached: boolean; durationMs: number; reason: string }
-  | { type: 'step-failed'; stepId: string; attempt: number; error: string; retryInMs?: number }
-  | { type: 'step-skipped'; stepId: string; reason: string }
-  | { type: 'log'; stepId: string; level: string; message: string }
-  | { type: 'run-finished'; runId: string; status: string; error?: string };
-
-export interface RunOptions {
-  noCache?: boolean;
-  /** Re-run these steps and everything downstream of them, cache or not. */
-  from?: string[];
-  concurrency?: number;
-  signal?: AbortSignal;
-  listener?: (event: RunEvent) => void;
-  resources?: Record<string, unknown>;
-  /** `--param` overrides as given, kept with the run so `resume` recompiles it the same way. */
-  paramOverrides?: Record<string, string>;
-  runId?: string;
-  worker?: string;
-}
-
-export interface StepSummary {
-  id: string;
-  status: string;
-  cached: boolean;
-  attempts: number;
-  durationMs: number | null;
-  reason: string | null;
-  error: string | null;
-  partitions?: number;
-  outputs: Record<string, { digest: string; kind: string; rows?: number; path: string }>;
-  /** Lines an operator chose to report about its outputs (`meta.summary`), in output order. */
-  summary?: string[];
-}
-
-export interface RunSummary {
-  runId: string;
-  pipeline: string;
-  status: 'succeeded' | 'failed' | 'cancelled';
-  error?: string;
-  durationMs: number;
-  steps: StepSummary[];
-}
+export type { RunEvent, RunOptions } from './run-types.js';
+export type { RunSummary, StepSummary } from './run-summary.js';
+export { newRunId } from './run-types.js';
 
 /** How long an attempt runs before its start is written (see attemptLoop). */
 const START_RECORD_DELAY_MS = 50;
-
-export function newRunId(): string {
-  const d = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  return `${d}-${randomBytes(3).toString('hex')}`;
-}
 
 /** Starts a new run of a compiled pipeline and executes it in this process. */
 export async function runPipeline(engine: Engine, graph: PipelineGraph, options: RunOptions = {}): Promise<RunSummary> {
@@ -104,12 +50,12 @@ export async function resumeRunGraph(engine: Engine, graph: PipelineGraph, runId
   return new RunExecution(engine, graph, runId, options, previous).execute(true);
 }
 
+/** Schedules one run's steps in this process; every step goes through the StepLifecycle. */
 class RunExecution {
   private readonly outputs = new Map<string, Record<string, ArtifactRef>>();
-  private readonly forced = new Set<string>();
   private readonly slots: Semaphore;
   private readonly controller = new AbortController();
-  private readonly worker: string;
+  private readonly life: StepLifecycle;
   private failure: { stepId: string; error: unknown } | undefined;
   /** Completion records on their way to the store (group commit); awaited before the run ends. */
   private readonly writes: Promise<void>[] = [];
@@ -123,19 +69,22 @@ class RunExecution {
     private readonly previous: Map<string, StepRow>,
   ) {
     this.slots = new Semaphore(options.concurrency ?? Math.max(2, availableParallelism()));
-    this.worker = options.worker ?? `${hostname()}:${process.pid}`;
     if (options.signal) {
       const onAbort = () => this.controller.abort(new RunCancelledError());
       if (options.signal.aborted) onAbort();
       else options.signal.addEventListener('abort', onAbort, { once: true });
     }
-    for (const from of options.from ?? []) this.markForced(from);
-  }
-
-  private markForced(id: string): void {
-    if (this.forced.has(id)) return;
-    this.forced.add(id);
-    for (const s of this.graph.steps.values()) if (s.deps.includes(id)) this.markForced(s.id);
+    this.life = new StepLifecycle({
+      engine,
+      graph,
+      runId,
+      worker: options.worker ?? `${hostname()}:${process.pid}`,
+      forced: forcedSteps(graph, options.from ?? []),
+      noCache: Boolean(options.noCache),
+      resources: options.resources ?? {},
+      onLog: (stepId, level, message) => this.emit({ type: 'log', stepId, level, message }),
+      onProgress: (stepId, done, total, message) => this.emit({ type: 'step-progress', stepId, done, total, message }),
+    });
   }
 
   private emit(event: RunEvent): void {
@@ -145,12 +94,11 @@ class RunExecution {
   async execute(resumed: boolean): Promise<RunSummary> {
     const { store } = this.engine;
     await store.setRunStatus(this.runId, 'running', { started_at: this.started });
-    store.event(this.runId, null, 'info', 'run.started', resumed ? 'run resumed' : 'run started', { worker: this.worker });
+    store.event(this.runId, null, 'info', 'run.started', resumed ? 'run resumed' : 'run started', { worker: this.life.o.worker });
     this.emit({ type: 'run-started', runId: this.runId, steps: [...this.graph.steps.keys()], resumed });
 
     const remaining = new Map([...this.graph.steps.values()].map((s) => [s.id, new Set(s.deps)]));
     const running = new Map<string, Promise<void>>();
-    const skipped = new Set<string>();
     const launch = (id: string) => {
       remaining.delete(id);
       const p = this.runStep(this.graph.steps.get(id)!)
@@ -172,31 +120,24 @@ class RunExecution {
       await Promise.race(running.values());
     }
     // Every completion must be in the store before the run's status says it is over.
-    const writeError = await Promise.all(this.writes).then(() => undefined, (e: unknown) => e);
+    const writeError = await Promise.all(this.writes).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (writeError) this.failure ??= { stepId: 'run store', error: writeError };
+    const cancelled = this.controller.signal.aborted;
     for (const id of remaining.keys()) {
-      skipped.add(id);
-      const reason = this.controller.signal.aborted ? 'run cancelled' : `upstream step "${this.failure?.stepId}" failed`;
-      await store.setStepStatus(this.runId, id, this.controller.signal.aborted ? 'cancelled' : 'skipped', { reason });
+      const reason = cancelled ? 'run cancelled' : `upstream step "${this.failure?.stepId}" failed`;
+      await store.setStepStatus(this.runId, id, cancelled ? 'cancelled' : 'skipped', { reason });
       this.emit({ type: 'step-skipped', stepId: id, reason });
     }
-    const cancelled = this.controller.signal.aborted;
     const status = cancelled ? 'cancelled' : this.failure ? 'failed' : 'succeeded';
     const error = this.failure ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}` : cancelled ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`' : undefined;
     await store.setRunStatus(this.runId, status, { finished_at: Date.now(), error: error ?? null });
     store.event(this.runId, null, status === 'succeeded' ? 'info' : 'error', 'run.finished', `run ${status}${error ? `: ${error}` : ''}`);
     await store.flushEvents();
     this.emit({ type: 'run-finished', runId: this.runId, status, error });
-    return summarizeRun(this.engine, this.runId, this.graph.name, Date.now() - this.started, status, error, this.graph.layers.flat());
-  }
-
-  private inputsOf(node: StepNode): Record<string, ArtifactRef | undefined> {
-    const inputs: Record<string, ArtifactRef | undefined> = {};
-    for (const port of Object.keys(node.op.inputs ?? {})) {
-      const wired = node.inputs[port];
-      inputs[port] = wired ? this.outputs.get(wired.step)?.[wired.output] : undefined;
-    }
-    return inputs;
+    return summarizeRun(store, this.runId, this.graph.name, Date.now() - this.started, status, error, this.graph.layers.flat());
   }
 
   /** Queues a completion record; only steps with external effects wait for it before going on. */
@@ -207,51 +148,39 @@ class RunExecution {
     if (node.op.cacheable === false) await write;
   }
 
-  private canUseCache(node: StepNode): boolean {
-    return node.cache && !this.options.noCache && !this.forced.has(node.id);
-  }
-
   private async runStep(node: StepNode): Promise<Record<string, ArtifactRef>> {
-    const inputs = this.inputsOf(node);
-    const fingerprint = node.op.fingerprint ? await node.op.fingerprint(this.resolveConfig(node), { pipelineDir: this.graph.dir, stateDir: this.engine.stateDir }) : undefined;
-    const key = cacheKeyOf(node, inputs, undefined, fingerprint);
-    const done = await this.reuse(node, node.id, '', key);
-    if (done) return done;
-    if (node.spec.foreach) return this.runForeach(node, inputs, key);
-    return this.slots.use(() => this.attemptLoop(node, '', inputs, key));
+    const step = await this.life.prepare(
+      node,
+      this.life.inputsOf(node, (id) => this.outputs.get(id)),
+    );
+    const reused = await this.reuse(step);
+    if (reused) return reused;
+    if (node.spec.foreach) return this.runForeach(step);
+    return this.slots.use(() => this.attemptLoop(step, ''));
   }
 
-  /** An earlier attempt of this run, or a cache entry, already has this step's outputs. */
-  private async reuse(node: StepNode, stepId: string, partition: string, key: string): Promise<Record<string, ArtifactRef> | undefined> {
-    const prev = this.previous.get(partition ? `${stepId}\0${partition}` : stepId);
-    let outputs: Record<string, ArtifactRef> | undefined;
-    let reason = '';
-    if (prev?.status === 'succeeded' && prev.outputs && prev.cache_key === key && artifactsExist(prev.outputs)) {
-      outputs = prev.outputs;
-      reason = 'finished before the run was interrupted';
-    } else if (this.canUseCache(node) && !partition) {
-      const hit = await this.engine.store.getCache(key);
-      const env = { pipelineDir: this.graph.dir, stateDir: this.engine.stateDir };
-      if (hit && artifactsExist(hit) && (!node.op.verifyCached || (await node.op.verifyCached(this.resolveConfig(node), hit, env)))) {
-        outputs = hit;
-        reason = `cache hit (${key.slice(7, 19)})`;
-      }
-    }
-    if (!outputs) return undefined;
-    if (!partition) {
-      const now = Date.now();
-      await this.record(node, { runId: this.runId, stepId, partition, attempt: prev?.attempts ?? 0, outputs, cacheKey: key, cached: true, reason, operator: node.op.type, writeCache: false, startedAt: now });
-      this.engine.store.event(this.runId, stepId, 'info', 'step.cached', `step ${stepId}: ${reason}`);
-      this.emit({ type: 'step-finished', stepId, cached: true, durationMs: 0, reason });
-    }
-    return outputs;
+  /** An earlier attempt of this run (resume), or the cache, already has this step's outputs. */
+  private async reuse(step: PreparedStep): Promise<Record<string, ArtifactRef> | undefined> {
+    const { node, key } = step;
+    const prev = this.previous.get(node.id);
+    let found: { outputs: Record<string, ArtifactRef>; reason: string } | undefined;
+    if (prev?.status === 'succeeded' && prev.outputs && prev.cache_key === key && artifactsExist(prev.outputs)) found = { outputs: prev.outputs, reason: 'finished before the run was interrupted' };
+    else found = await this.life.cached(step);
+    if (!found) return undefined;
+    await this.record(node, this.life.completion(node, { partition: '', attempt: prev?.attempts ?? 0, outputs: found.outputs, key, cached: true, reason: found.reason, startedAt: Date.now() }));
+    this.life.eventCached(node, found.reason);
+    this.emit({ type: 'step-finished', stepId: node.id, cached: true, durationMs: 0, reason: found.reason });
+    return found.outputs;
   }
 
-  private async attemptLoop(node: StepNode, partition: string, inputs: Record<string, ArtifactRef | undefined>, key: string, quiet = false): Promise<Record<string, ArtifactRef>> {
+  /**
+   * Attempts until one succeeds or the retry policy gives up. `quiet` (a partition): the caller
+   * records the completion, and no per-attempt start is written.
+   */
+  private async attemptLoop(step: PreparedStep, partition: string, inputs = step.inputs, key = step.key, quiet = false): Promise<Record<string, ArtifactRef>> {
     const { store } = this.engine;
-    const label = partition ? `${node.id}[${partition}]` : node.id;
+    const { node } = step;
     const prevAttempts = this.previous.get(partition ? `${node.id}\0${partition}` : node.id)?.attempts ?? 0;
-    const config = this.resolveConfig(node);
     for (let n = 1; ; n++) {
       const attempt = prevAttempts + n;
       this.controller.signal.throwIfAborted();
@@ -262,201 +191,75 @@ class RunExecution {
       let startTimer: NodeJS.Timeout | undefined;
       if (!quiet) {
         startTimer = setTimeout(() => {
-          startWrite = store.startAttempt(this.runId, node.id, partition, attempt, this.worker, key);
+          startWrite = store.startAttempt(this.runId, node.id, partition, attempt, this.life.o.worker, key);
           startWrite.catch(() => {});
         }, START_RECORD_DELAY_MS);
-        store.event(this.runId, node.id, 'info', 'step.started', `step ${label} started (attempt ${attempt})`, { worker: this.worker });
+        this.life.eventStarted(node, partition, attempt);
         this.emit({ type: 'step-started', stepId: node.id, attempt });
       }
-      try {
-        const outputs = await this.runAttempt(node, partition, config, inputs, attempt);
-        clearTimeout(startTimer);
-        if (startWrite) await startWrite;
+      const outcome = await this.life.attempt(step, { partition, attempt, inputs, signal: this.controller.signal });
+      clearTimeout(startTimer);
+      if (startWrite) await startWrite.catch(() => {});
+      if (outcome.status === 'succeeded') {
         if (!quiet) {
-          const reason = this.forced.has(node.id) ? 'forced by --from' : this.options.noCache ? 'cache disabled (--no-cache)' : !node.cache ? 'never cached (cache: false)' : 'no cache entry for its key';
-          await this.record(node, { runId: this.runId, stepId: node.id, partition, attempt, outputs, cacheKey: key, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt, startRecorded: startWrite !== undefined, worker: this.worker });
-          store.event(this.runId, node.id, 'info', 'step.succeeded', `step ${label} succeeded in ${formatMs(Date.now() - startedAt)}`);
+          const reason = this.life.whyRun(node);
+          await this.record(node, this.life.completion(node, { partition, attempt, outputs: outcome.outputs, key, cached: false, reason, startedAt, startRecorded: startWrite !== undefined }));
+          this.life.eventSucceeded(node, partition, startedAt);
           this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
         }
-        return outputs;
-      } catch (err) {
-        clearTimeout(startTimer);
-        if (startWrite) await startWrite.catch(() => {});
-        const cancelled = this.controller.signal.aborted;
-        const retry = !cancelled && isRetryable(err) && n <= node.retry.limit;
-        const message = redact(errorMessage(err));
-        await store.failAttempt(this.runId, node.id, partition, attempt, message, !retry, startedAt, this.worker);
-        if (cancelled) await store.setStepStatus(this.runId, node.id, 'cancelled', { reason: 'run cancelled' });
-        const delay = retry ? backoffDelay(node.retry, n) : undefined;
-        store.event(this.runId, node.id, 'error', 'step.failed', `step ${label} attempt ${attempt} failed: ${message}${retry ? `; retrying in ${delay}ms` : ''}`);
-        this.emit({ type: 'step-failed', stepId: node.id, attempt, error: message, retryInMs: delay });
-        if (!retry) throw cancelled ? this.controller.signal.reason : err;
-        await sleep(delay, undefined, { signal: this.controller.signal }).catch(() => {});
+        return outcome.outputs;
       }
+      const decision = this.life.retryDecision(node, outcome, n - 1);
+      await store.failAttempt(this.runId, node.id, partition, attempt, outcome.message, !decision.retry, startedAt, this.life.o.worker);
+      if (outcome.cancelled) await store.setStepStatus(this.runId, node.id, 'cancelled', { reason: 'run cancelled' });
+      this.life.eventFailed(node, partition, attempt, outcome, decision);
+      this.emit({ type: 'step-failed', stepId: node.id, attempt, error: outcome.message, retryInMs: decision.delayMs });
+      if (!decision.retry) throw outcome.error;
+      await sleep(decision.delayMs, undefined, { signal: this.controller.signal }).catch(() => {});
     }
-  }
-
-  private resolveConfig(node: StepNode): unknown {
-    return resolveStepConfig(node);
-  }
-
-  private async runAttempt(node: StepNode, partition: string, config: unknown, inputs: Record<string, ArtifactRef | undefined>, attempt: number): Promise<Record<string, ArtifactRef>> {
-    const ac = new AbortController();
-    const onRunAbort = () => ac.abort(this.controller.signal.reason);
-    this.controller.signal.addEventListener('abort', onRunAbort, { once: true });
-    const timer = node.timeoutMs ? setTimeout(() => ac.abort(new StepTimeoutError(node.id, node.timeoutMs!)), node.timeoutMs) : undefined;
-    const logger = this.loggerFor(node.id);
-    try {
-      const task = executeTask({
-        op: node.op,
-        config,
-        inputs,
-        store: this.engine.artifacts,
-        db: this.engine.database.db,
-        dialect: this.engine.database.dialect,
-        resources: this.options.resources ?? {},
-        logger,
-        progress: (done, total, message) => this.emit({ type: 'step-progress', stepId: node.id, done, total, message }),
-        signal: ac.signal,
-        workDir: join(this.engine.stateDir, 'work', this.runId, partition ? `${node.id}-${partition.replace(/[^\w.-]/g, '_')}` : node.id, String(attempt)),
-        run: { runId: this.runId, stepId: node.id, attempt, partition: partition || undefined, pipelineName: this.graph.name, params: this.graph.params, pipelineDir: this.graph.dir, stateDir: this.engine.stateDir },
-        idempotencyKey: `${this.runId}:${node.id}${partition ? `:${partition}` : ''}`,
-      });
-      // An operator that ignores its signal must not hold the run: stop waiting on abort.
-      const aborted = new Promise<never>((_, reject) => {
-        if (ac.signal.aborted) reject(ac.signal.reason);
-        ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
-      });
-      task.catch(() => {});
-      return await Promise.race([task, aborted]);
-    } finally {
-      clearTimeout(timer);
-      this.controller.signal.removeEventListener('abort', onRunAbort);
-    }
-  }
-
-  private loggerFor(stepId: string): StepLogger {
-    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-      this.engine.store.event(this.runId, stepId, level, 'log', message, fields);
-      this.emit({ type: 'log', stepId, level, message: redact(message) });
-    };
-    return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   }
 
   /** Fans a step out over the partitions of one input table, then gathers the outputs. */
-  private async runForeach(node: StepNode, inputs: Record<string, ArtifactRef | undefined>, key: string): Promise<Record<string, ArtifactRef>> {
-    const { store, artifacts } = this.engine;
+  private async runForeach(step: PreparedStep): Promise<Record<string, ArtifactRef>> {
+    const { store } = this.engine;
+    const { node } = step;
     const fe = node.spec.foreach!;
     const startedAt = Date.now();
-    const source = inputs[fe.input];
-    if (!source) throw new Error(`step "${node.id}": foreach input "${fe.input}" has no artifact`);
-    const parts = partitionTable(await toInputArtifact(source).readTable(), fe);
-    await store.startAttempt(this.runId, node.id, '', 1, this.worker, key);
+    const parts = await this.life.split(step);
+    await store.startAttempt(this.runId, node.id, '', 1, this.life.o.worker, step.key);
     this.emit({ type: 'step-started', stepId: node.id, attempt: 1, partitions: parts.length });
-    store.event(this.runId, node.id, 'info', 'step.started', `step ${node.id} fans out over ${parts.length} partitions`);
-
-    const partRefs = await Promise.all(parts.map(async (p) => artifacts.putBytes('table', await tableToParquet(p.table), { rows: p.table.numRows, partition: p.key })));
-    const keys = parts.map((p, i) => cacheKeyOf(node, { ...inputs, [fe.input]: partRefs[i] }, p.key));
-    const cached = this.canUseCache(node) ? await store.getCacheMany(keys) : new Map<string, Record<string, ArtifactRef>>();
+    this.life.eventFannedOut(node, parts.length);
+    const cached = await this.life.cachedPartitions(node, parts);
     const results: Record<string, ArtifactRef>[] = new Array(parts.length);
     let finished = 0;
     let cachedCount = 0;
-    const done = (partition: string, attempt: number, outputs: Record<string, ArtifactRef>, cached: boolean, startedAt: number, k: string) =>
-      this.record(node, { runId: this.runId, stepId: node.id, partition, attempt, outputs, cacheKey: k, cached, reason: cached ? 'cached' : 'ran', operator: node.op.type, writeCache: node.cache, startedAt, startRecorded: false, worker: this.worker });
+    const done = (partition: string, attempt: number, outputs: Record<string, ArtifactRef>, hit: boolean, t0: number, key: string) =>
+      this.record(node, this.life.completion(node, { partition, attempt, outputs, key, cached: hit, reason: hit ? 'cached' : 'ran', startedAt: t0, startRecorded: false }));
     try {
-    await Promise.all(
-      parts.map(async (p, i) => {
-        const prev = this.previous.get(`${node.id}\0${p.key}`);
-        const hit = prev?.status === 'succeeded' && prev.cache_key === keys[i] && prev.outputs && artifactsExist(prev.outputs) ? prev.outputs : cached.get(keys[i]);
-        if (hit && artifactsExist(hit)) {
-          results[i] = hit;
-          cachedCount++;
-          await done(p.key, prev?.attempts ?? 0, hit, true, Date.now(), keys[i]);
-        } else {
-          const t0 = Date.now();
-          results[i] = await this.slots.use(() => this.attemptLoop(node, p.key, { ...inputs, [fe.input]: partRefs[i] }, keys[i], true));
-          await done(p.key, (prev?.attempts ?? 0) + 1, results[i], false, t0, keys[i]);
-        }
-        this.emit({ type: 'step-progress', stepId: node.id, done: ++finished, total: parts.length, message: 'partitions' });
-      }),
-    );
+      await Promise.all(
+        parts.map(async (p, i) => {
+          const prev = this.previous.get(`${node.id}\0${p.key}`);
+          const hit = prev?.status === 'succeeded' && prev.cache_key === p.cacheKey && prev.outputs && artifactsExist(prev.outputs) ? prev.outputs : cached.get(p.key);
+          if (hit) {
+            results[i] = hit;
+            cachedCount++;
+            await done(p.key, prev?.attempts ?? 0, hit, true, Date.now(), p.cacheKey);
+          } else {
+            const t0 = Date.now();
+            results[i] = await this.slots.use(() => this.attemptLoop(step, p.key, { ...step.inputs, [fe.input]: p.input }, p.cacheKey, true));
+            await done(p.key, (prev?.attempts ?? 0) + 1, results[i], false, t0, p.cacheKey);
+          }
+          this.emit({ type: 'step-progress', stepId: node.id, done: ++finished, total: parts.length, message: 'partitions' });
+        }),
+      );
     } catch (err) {
-      await store.failAttempt(this.runId, node.id, '', 1, errorMessage(err), true, startedAt, this.worker);
+      await store.failAttempt(this.runId, node.id, '', 1, errorMessage(err), true, startedAt, this.life.o.worker);
       throw err;
     }
-    const gathered = await this.gather(node, results);
-    const reason = `${parts.length} partitions (${cachedCount} cached)`;
-    await this.record(node, { runId: this.runId, stepId: node.id, partition: '', attempt: 1, outputs: gathered, cacheKey: key, cached: false, reason, operator: node.op.type, writeCache: node.cache, startedAt, worker: this.worker });
+    const gathered = await this.life.gather(node, results);
+    const reason = gatherReason(parts.length, cachedCount);
+    await this.record(node, this.life.completion(node, { partition: '', attempt: 1, outputs: gathered, key: step.key, cached: false, reason, startedAt }));
     this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
     return gathered;
   }
-
-  private gather(node: StepNode, results: Record<string, ArtifactRef>[]): Promise<Record<string, ArtifactRef>> {
-    return gatherPartitionOutputs(this.engine.artifacts, node, results);
-  }
-}
-
-/** A step's config with env and secret references filled in, parsed by its operator's schema. */
-export function resolveStepConfig(node: StepNode): unknown {
-  const missing: string[] = [];
-  const resolved = interpolate(node.config, (ns, name) => {
-    const v = ns === 'env' ? process.env[name] : ns === 'secrets' ? readSecret(name) : undefined;
-    if (v === undefined) missing.push(ns === 'secrets' ? `secrets.${name} (set DATANET_SECRET_${name} or ${name})` : `env.${name}`);
-    return v ?? '';
-  });
-  if (missing.length) throw Object.assign(new Error(`step "${node.id}": ${missing.join(', ')} not set in the environment`), { name: 'ConfigError' });
-  return parseOperatorConfig(node.op, resolved);
-}
-
-/**
- * Gathers a foreach step's partition outputs, in partition order: tables are concatenated, other
- * kinds listed. Every executor gathers through this, so the same partitions give the same digests.
- */
-export async function gatherPartitionOutputs(artifacts: ArtifactStore, node: StepNode, results: Record<string, ArtifactRef>[]): Promise<Record<string, ArtifactRef>> {
-  const out: Record<string, ArtifactRef> = {};
-  for (const [name, port] of Object.entries(node.op.outputs ?? {})) {
-    const refs = results.map((r) => r[name]).filter(Boolean);
-    if (port.kind === 'table') {
-      const tables: Table[] = await Promise.all(refs.map(async (r) => parquetToTable(await readFile(r.path))));
-      const nonEmpty = tables.filter((t) => t.numRows > 0);
-      const merged = nonEmpty.length ? nonEmpty[0].concat(...nonEmpty.slice(1)) : tables[0];
-      if (merged) out[name] = await artifacts.putBytes('table', await tableToParquet(merged), { rows: merged.numRows, partitions: refs.length });
-    } else {
-      const docs = await Promise.all(refs.map(async (r) => ({ partition: r.meta.partition, digest: r.digest, value: r.kind === 'report' ? JSON.parse(await readFile(r.path, 'utf8')) : r.path })));
-      out[name] = await artifacts.putBytes(port.kind === 'report' ? 'report' : 'file', Buffer.from(JSON.stringify(docs, null, 2)), { partitions: refs.length, contentType: 'application/json' });
-    }
-  }
-  return out;
-}
-
-export function artifactsExist(outputs: Record<string, ArtifactRef>): boolean {
-  return Object.values(outputs).every((a) => existsSync(a.path));
-}
-
-function summaryOf(outputs: Record<string, ArtifactRef> | null): { summary?: string[] } {
-  const lines = Object.values(outputs ?? {}).flatMap((o) => (Array.isArray(o.meta?.summary) ? (o.meta.summary as unknown[]).map(String) : []));
-  return lines.length ? { summary: lines } : {};
-}
-
-/** A run's steps as recorded, in the pipeline's topological order when it is given. */
-export async function summarizeRun(engine: Engine, runId: string, pipeline: string, durationMs: number, status: RunSummary['status'], error?: string, order?: string[]): Promise<RunSummary> {
-  const rank = new Map((order ?? []).map((id, i) => [id, i]));
-  const rows = (await engine.store.getSteps(runId)).sort((a, b) => (rank.get(a.step_id) ?? Infinity) - (rank.get(b.step_id) ?? Infinity) || (a.started_at ?? Infinity) - (b.started_at ?? Infinity) || a.step_id.localeCompare(b.step_id));
-  const partitions = new Map<string, number>();
-  for (const r of rows) if (r.partition) partitions.set(r.step_id, (partitions.get(r.step_id) ?? 0) + 1);
-  const steps = rows
-    .filter((r) => !r.partition)
-    .map((r) => ({
-      id: r.step_id,
-      status: r.status,
-      cached: r.cached,
-      attempts: r.attempts,
-      durationMs: r.duration_ms,
-      reason: r.reason,
-      error: r.error,
-      ...(partitions.has(r.step_id) ? { partitions: partitions.get(r.step_id) } : {}),
-      outputs: Object.fromEntries(Object.entries(r.outputs ?? {}).map(([k, v]) => [k, { digest: v.digest, kind: v.kind, path: v.path, ...(v.meta?.rows !== undefined ? { rows: v.meta.rows as number } : {}) }])),
-      ...summaryOf(r.outputs),
-    }));
-  return { runId, pipeline, status, error, durationMs, steps };
 }

@@ -1,3 +1,5 @@
+import { NonRetryableError } from '../exec/errors.js';
+
 /** One problem found in a user's file, located for `FILE:LINE:COL: message` output. */
 export interface Diagnostic {
   file: string;
@@ -11,7 +13,7 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 /** Raised with every problem at once, so a user fixes a file in one pass. */
-export class ValidationError extends Error {
+export class ValidationError extends NonRetryableError {
   override name = 'ValidationError';
   constructor(readonly diagnostics: Diagnostic[]) {
     super(diagnostics.map(formatDiagnostic).join('\n'));

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { OperatorDefinition } from '../operator/define-operator.js';
+import { NonRetryableError } from '../exec/errors.js';
 
 /** One problem with a step's `with:` block, located by its path inside it. */
 export interface ConfigIssue {
@@ -7,7 +8,7 @@ export interface ConfigIssue {
   message: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends NonRetryableError {
   override name = 'ConfigError';
   constructor(
     readonly operatorType: string,

@@ -7,8 +7,9 @@ import * as m0001 from './migrations/0001-run-store.js';
 import * as m0002 from './migrations/0002-distributed.js';
 import * as m0003 from './migrations/0003-waits-and-triggers.js';
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'skipped';
+import type { RunStatus, StepStatus } from './statuses.js';
+
+export type { RunStatus, StepStatus, StepPhase } from './statuses.js';
 
 export interface RunRow {
   id: string;

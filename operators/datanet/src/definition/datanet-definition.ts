@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INTAKE_LIMIT_FIELDS, type IntakeLimits } from '../policy/intake-limits.js';
 
 export const MIB = 1024 * 1024;
 
@@ -52,6 +53,7 @@ export const LimitsSchema = z
       .refine(isTimeZone, { error: (iss) => `"${String(iss.input)}" is not an IANA time zone (e.g. UTC, Europe/Paris)` })
       .default('UTC')
       .describe('IANA time zone whose midnight starts a new day for the daily limits'),
+    ...INTAKE_LIMIT_FIELDS,
   })
   .strict();
 
@@ -92,7 +94,7 @@ export const DatanetDefinitionSchema = z
     modality: z.literal('text').default('text'),
     formats: z.array(z.enum(FILE_FORMATS)).min(1).describe('accepted file extensions'),
     recordSchema: RecordSchemaSchema.optional().describe('required for structured formats (jsonl, csv, parquet)'),
-    limits: LimitsSchema.default({ dailyBytesPerContributor: 10 * MIB, filesPerSubmission: 20, resetTimezone: 'UTC' }),
+    limits: LimitsSchema.prefault({}),
     minFileBytes: z.int().min(1).default(1).describe('smaller files are rejected as empty/too small'),
     quality: z
       .object({ ruleSets: z.array(z.string().min(1)).default([]).describe('named quality rule sets applied after dedupe') })
@@ -134,11 +136,13 @@ function isTimeZone(tz: string): boolean {
 
 /** Columns every accepted-records table has besides the record fields. */
 export const RESERVED_COLUMNS = [
-  'id', 'datanet', 'contributor', 'text', 'licence', 'consent', 'submitted_at', 'accepted_at',
+  'id', 'datanet', 'contributor', 'text', 'licence', 'consent', 'submitted_at', 'receipt_seq', 'signed_at', 'accepted_at',
   'validator_version', 'source_file', 'submission_id', 'record_index', 'run_id',
 ] as const;
 
 export type DatanetDefinition = z.output<typeof DatanetDefinitionSchema>;
 export type DatanetDefinitionInput = z.input<typeof DatanetDefinitionSchema>;
-export type DatanetLimits = DatanetDefinition['limits'];
+// The intake limits are optional here: code that only counts daily usage may hold limits without
+// them, and intake reads them through intakeLimits(), which fills in the defaults.
+export type DatanetLimits = Omit<DatanetDefinition['limits'], keyof IntakeLimits> & Partial<IntakeLimits>;
 export type StandingPolicy = DatanetDefinition['standing'];
