@@ -6,6 +6,8 @@ export { datanetJsonSchema, datanetJsonSchemaText } from './definition/json-sche
 export { DEFAULT_STANDING_POLICY, standingFrom, acceptanceRate } from './policy/standing-policy.js';
 export type { StandingInputs } from './policy/standing-policy.js';
 export { dailyWindow } from './policy/daily-window.js';
+export { INTAKE_LIMIT_FIELDS, DEFAULT_INTAKE_LIMITS, intakeLimits, durationMs } from './policy/intake-limits.js';
+export type { IntakeLimits } from './policy/intake-limits.js';
 export type { DailyWindow } from './policy/daily-window.js';
 export { openRegistry, num } from './registry/open-registry.js';
 export type { Registry, RegistryDialect } from './registry/open-registry.js';
@@ -16,7 +18,7 @@ export { recordContributions, revokeContribution, listContributions } from './re
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
 export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
 export type { ContributorStats, StandingHistoryEntry } from './registry/standing.js';
-export { claimNonce, recordSubmission, decideFile, limitReason, recordRejections, listRejections } from './registry/submissions.js';
-export type { SubmissionRow, NonceClaim, FileDecision, FileToDecide, RejectionRow } from './registry/submissions.js';
+export { claimNonce, recordSubmission, decideFile, limitReason, recordRejections, listRejections, takeReceipt, openReceipts, closeReceipt } from './registry/submissions.js';
+export type { SubmissionRow, NonceClaim, FileDecision, FileToDecide, RejectionRow, Receipt } from './registry/submissions.js';
 export * from './tables/contribution-columns.js';
 export { datanetStanding } from './operators/standing-operator.js';

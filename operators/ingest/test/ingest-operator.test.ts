@@ -10,6 +10,8 @@ import { MEDICAL_QA_YAML, docxBytes, medicalQa, pdfBytes, qaJsonl, tempDir, utf8
 
 const def = medicalQa();
 const TERMS = { licence: 'CC-BY-4.0', consent: ['attribution', 'training'] };
+// Signing times must be fresh (limits.maxSubmissionAge): an hour ago, and Bob's a minute later.
+const SIGNED = Date.now() - 3_600_000;
 
 describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
   it('accepts every format with provenance, records the registry, and is idempotent on re-run', async () => {
@@ -28,7 +30,7 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
       );
       const csv = utf8('question,answer,source\n"What is, with a comma?","An answer with ""quotes""\nand a newline.",csv-site\n');
       const a = await submitFiles({
-        definition: def, inbox, signer: alice, ...TERMS, timestamp: Date.UTC(2026, 0, 1),
+        definition: def, inbox, signer: alice, ...TERMS, timestamp: SIGNED,
         files: [
           { name: 'qa.jsonl', bytes: qaJsonl(2, 'alice') },
           { name: 'qa.csv', bytes: csv },
@@ -40,7 +42,7 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
       });
       // Bob repeats one of Alice's records: the earliest keeps the credit.
       const dup = JSON.stringify({ question: 'What is condition alice-0?', answer: 'Condition   alice-0 is a made-up disorder used in tests, number 0.' });
-      await submitFiles({ definition: def, inbox, signer: bob, ...TERMS, timestamp: Date.UTC(2026, 0, 2), files: [{ name: 'b.jsonl', bytes: utf8(`${dup}\n`) }, { name: 'b.txt', bytes: utf8('Bob writes his own text.') }] });
+      await submitFiles({ definition: def, inbox, signer: bob, ...TERMS, timestamp: SIGNED + 60_000, files: [{ name: 'b.jsonl', bytes: utf8(`${dup}\n`) }, { name: 'b.txt', bytes: utf8('Bob writes his own text.') }] });
 
       const first = await runOperator(ingestSubmissions, { config: { datanet: MEDICAL_QA_YAML }, db: t.db, dialect: t.dialect, stateDir, runId: 'run-1' });
       const accepted = first.outputs.accepted.table!;
@@ -64,7 +66,10 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
         expect(r.validator_version).toBe(VALIDATOR_VERSION);
         expect(r.submission_id).toMatch(/^[0-9a-f]{64}$/);
       }
-      expect(Number(byFile['qa.jsonl'].submitted_at)).toBe(Date.UTC(2026, 0, 1));
+      expect(Number(byFile['qa.jsonl'].signed_at)).toBe(SIGNED);
+      // Credit goes by arrival: submitted_at is the receipt time, receipt_seq the order of arrival.
+      expect(Number(byFile['qa.jsonl'].submitted_at)).toBeGreaterThan(SIGNED);
+      expect(rows.map((r) => Number(r.receipt_seq))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2]);
       const rejections = first.outputs.rejections.table!.toArray().map((r) => r.toJSON());
       expect(rejections).toHaveLength(1);
       expect(rejections[0]).toMatchObject({ file: 'b.jsonl', record_index: 0, reason_code: 'duplicate_record', duplicate_of: byFile['qa.jsonl'].id });

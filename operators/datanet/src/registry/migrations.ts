@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { migrateToLatest } from '@datanet/pipelines';
 
@@ -108,6 +108,32 @@ const migrations: Record<string, Migration> = {
       for (const t of ['daily_usage', 'standing_history', 'rejections', 'contributions', 'submission_files', 'submission_nonces', 'submissions', 'contributors']) {
         await db.schema.dropTable(t).execute();
       }
+    },
+  },
+  // Credit by arrival: each inbox entry gets a receipt (a sequence per Datanet) when intake takes it in.
+  '0002-intake-receipts': {
+    async up(db) {
+      await db.schema
+        .createTable('intake_receipts')
+        .addColumn('datanet', 'text', (c) => c.notNull())
+        .addColumn('seq', 'int8', (c) => c.notNull())
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'int8', (c) => c.notNull())
+        .addColumn('decided_at', 'int8')
+        .addColumn('outcome', 'text')
+        .addPrimaryKeyConstraint('intake_receipts_pk', ['datanet', 'seq'])
+        .execute();
+      // At most one open receipt per entry name, so two intake processes cannot number an entry twice.
+      await db.schema
+        .createIndex('intake_receipts_open_entry')
+        .on('intake_receipts')
+        .columns(['datanet', 'entry'])
+        .unique()
+        .where(sql.ref('decided_at'), 'is', null)
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('intake_receipts').execute();
     },
   },
 };

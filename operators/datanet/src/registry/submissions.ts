@@ -80,6 +80,12 @@ export interface FileToDecide {
   contributor: string;
   size: number;
   sha256: string;
+  /**
+   * Bytes the file takes from the daily quota when accepted: the larger of its size and the UTF-8
+   * bytes of the text it yields, so a small compressed file cannot bring in more text than the cap.
+   * Default: size.
+   */
+  chargeBytes?: number;
   /** A format rejection found before the limits; the file then takes nothing from the daily quota. */
   rejection?: { reasonCode: string; message: string };
   limits: DatanetLimits;
@@ -116,7 +122,7 @@ export async function decideFile(db: Kysely<any>, f: FileToDecide): Promise<File
     if (f.rejection) {
       decision = { status: 'rejected', reasonCode: f.rejection.reasonCode, message: f.rejection.message, usageDay: null, fresh: true };
     } else {
-      const reservation = await reserveDailyUsage(trx, { datanet: f.datanet, contributor: f.contributor, bytes: f.size, limits: f.limits, now });
+      const reservation = await reserveDailyUsage(trx, { datanet: f.datanet, contributor: f.contributor, bytes: Math.max(f.size, f.chargeBytes ?? 0), limits: f.limits, now });
       decision = reservation.ok
         ? { status: 'accepted', reasonCode: null, message: null, usageDay: reservation.day, fresh: true, reservation }
         : { status: 'rejected', reasonCode: limitReason(reservation.limit), message: reservation.message, usageDay: reservation.day, fresh: true, reservation };
@@ -182,4 +188,62 @@ export async function listRejections(db: Kysely<any>, datanet: string, submissio
     datanet: r.datanet, submissionId: r.submission_id, file: r.file, recordIndex: num(r.record_index), contributor: r.contributor,
     authenticated: Boolean(r.authenticated), reasonCode: r.reason_code, message: r.message, duplicateOf: r.duplicate_of, runId: r.run_id,
   }));
+}
+
+export interface Receipt {
+  datanet: string;
+  /** Arrival order within the Datanet: 1, 2, 3... Credit goes by it, never by a signed time. */
+  seq: number;
+  entry: string;
+  receivedAt: number;
+  decidedAt: number | null;
+  outcome: string | null;
+}
+
+function receiptFrom(r: Record<string, unknown>): Receipt {
+  return {
+    datanet: r.datanet as string, seq: num(r.seq as number), entry: r.entry as string, receivedAt: num(r.received_at as number),
+    decidedAt: r.decided_at == null ? null : num(r.decided_at as number), outcome: (r.outcome as string | null) ?? null,
+  };
+}
+
+/**
+ * Takes an inbox entry in: gives it the next receipt number of the Datanet, or returns the open
+ * receipt it already has (a run that stopped before deciding it). Safe under concurrent callers:
+ * a taken number or an entry already open makes the insert a no-op, and it looks again.
+ */
+export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: string; receivedAt: number }): Promise<Receipt> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const open = await db
+      .selectFrom('intake_receipts').selectAll().where('datanet', '=', r.datanet).where('entry', '=', r.entry).where('decided_at', 'is', null)
+      .executeTakeFirst();
+    if (open) return receiptFrom(open);
+    const last = await db.selectFrom('intake_receipts').select((eb) => eb.fn.max('seq').as('seq')).where('datanet', '=', r.datanet).executeTakeFirst();
+    const seq = num((last?.seq as number | null) ?? 0) + 1;
+    const inserted = await db
+      .insertInto('intake_receipts')
+      .values({ datanet: r.datanet, seq, entry: r.entry, received_at: r.receivedAt, decided_at: null, outcome: null })
+      .onConflict((oc) => oc.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return receiptFrom(inserted);
+  }
+  throw new Error(`could not number inbox entry ${r.entry} of Datanet ${r.datanet}: too many concurrent receipts`);
+}
+
+/** Receipts taken but not yet decided, in arrival order. */
+export async function openReceipts(db: Kysely<any>, datanet: string): Promise<Receipt[]> {
+  const rows = await db.selectFrom('intake_receipts').selectAll().where('datanet', '=', datanet).where('decided_at', 'is', null).orderBy('seq').execute();
+  return rows.map(receiptFrom);
+}
+
+/** Marks a receipt decided (its entry has left the inbox); idempotent. */
+export async function closeReceipt(db: Kysely<any>, r: { datanet: string; seq: number; outcome: string; decidedAt: number }): Promise<void> {
+  await db
+    .updateTable('intake_receipts')
+    .set({ decided_at: r.decidedAt, outcome: r.outcome })
+    .where('datanet', '=', r.datanet)
+    .where('seq', '=', r.seq)
+    .where('decided_at', 'is', null)
+    .execute();
 }

@@ -15,7 +15,11 @@ export const CONTRIBUTION_COLUMNS = {
   text: 'utf8',
   licence: 'utf8',
   consent: 'utf8',
+  // When intake received the record (its receipt time), and the receipt's arrival number: credit
+  // goes by these. signed_at is the contributor's own claim, kept for reference only.
   submitted_at: 'int64',
+  receipt_seq: 'int64',
+  signed_at: 'int64',
   validator_version: 'utf8',
   source_file: 'utf8',
   submission_id: 'utf8',
@@ -49,6 +53,8 @@ export interface ContributionRow {
   licence: string;
   consent: string;
   submitted_at: number;
+  receipt_seq: number;
+  signed_at: number;
   accepted_at: number;
   validator_version: string;
   source_file: string;

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
@@ -6,6 +6,7 @@ import {
   CONTRIBUTION_COLUMNS, REJECTION_COLUMNS, contributionsTable, loadDatanetDefinition, rejectionsTable, resolveDatanetPath,
 } from '@datanet/datanet';
 import { processInbox } from './process-inbox.js';
+import { decisionListing, intakeFolders } from './entry-store.js';
 
 export const ingestSubmissionsConfig = z
   .object({
@@ -54,8 +55,10 @@ export const ingestSubmissions = defineOperator({
     const { definitionPath, inbox } = locate(config, env);
     const entries = await readdir(inbox).catch(() => [] as string[]);
     const listing: [string, number][] = [];
-    for (const e of entries.filter((n) => !n.startsWith('.')).sort()) listing.push([e, (await stat(join(inbox, e))).mtimeMs]);
-    return { definition: definitionPath, definitionMtime: (await stat(definitionPath)).mtimeMs, inbox, listing };
+    for (const e of entries.filter((n) => !n.startsWith('.')).sort()) listing.push([e, (await lstat(join(inbox, e))).mtimeMs]);
+    // Decided entries have left the inbox; the tables are rebuilt from their stored decisions.
+    const decided = await decisionListing(intakeFolders(inbox));
+    return { definition: definitionPath, definitionMtime: (await stat(definitionPath)).mtimeMs, inbox, listing, decided };
   },
   async run(ctx) {
     const { definition, inbox } = locate(ctx.config, ctx.run);
@@ -73,7 +76,7 @@ export const ingestSubmissions = defineOperator({
     const partial = result.submissions.filter((s) => s.status === 'partial').length;
     const rejected = result.submissions.filter((s) => s.status === 'rejected').length;
     ctx.logger.info(
-      `${result.submissions.length} submissions (${rejected} rejected, ${partial} partly): ${result.accepted.length} records accepted, ${result.rejections.length} rejections`,
+      `${result.submissions.length} submissions (${rejected} rejected, ${partial} partly; ${result.decidedNow.length} decided in this run): ${result.accepted.length} records accepted, ${result.rejections.length} rejections`,
     );
     const reasons = new Map<string, number>();
     for (const r of result.rejections) reasons.set(r.reason_code, (reasons.get(r.reason_code) ?? 0) + 1);

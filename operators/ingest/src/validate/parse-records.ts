@@ -1,5 +1,8 @@
 import type { DatanetDefinition, FileFormat } from '@datanet/datanet';
+import { intakeLimits, type IntakeLimits } from '@datanet/datanet';
+import type { ParserWorker } from '../intake/parse-in-worker.js';
 import { parseCsv } from './csv.js';
+import { jsonDepth } from './strict-json.js';
 import type { Rejection } from './reason-codes.js';
 
 export interface ParsedRecord {
@@ -29,15 +32,19 @@ export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | ({ o
 }
 
 /**
- * Turns a file's bytes into records. Structured formats are checked against the record schema;
- * any bad record rejects the whole file (the message names its line), so a file is either fully in
- * or fully out and acceptance rates stay per file.
+ * Turns a file's bytes into records, under the Datanet's intake limits. Text formats are parsed
+ * here (bounded by the file size, with record-count and nesting checks before parsing); .docx,
+ * .pdf and .parquet in the worker, whose heap and wall time are capped. Structured formats are
+ * checked against the record schema; any bad record rejects the whole file (the message names
+ * its line), so a file is either fully in or fully out and acceptance rates stay per file.
  */
-export async function parseRecords(def: DatanetDefinition, format: FileFormat, bytes: Uint8Array, path: string): Promise<ParseResult> {
+export async function parseRecords(def: DatanetDefinition, format: FileFormat, bytes: Uint8Array, worker: ParserWorker): Promise<ParseResult> {
+  const limits = intakeLimits(def.limits);
   try {
     switch (format) {
       case 'txt':
       case 'md': {
+        if (bytes.length > limits.maxTextBytes) return { ok: false, reasonCode: 'too_much_text', message: `the file is ${bytes.length} bytes of text, over limit maxTextBytes (${limits.maxTextBytes})` };
         const d = decodeUtf8(bytes);
         if (!d.ok) return d;
         return document(d.text, 'document');
@@ -45,25 +52,20 @@ export async function parseRecords(def: DatanetDefinition, format: FileFormat, b
       case 'jsonl': {
         const d = decodeUtf8(bytes);
         if (!d.ok) return d;
-        return structured(def, jsonlRows(d.text));
+        return structured(def, jsonlRows(d.text, limits));
       }
       case 'csv': {
         const d = decodeUtf8(bytes);
         if (!d.ok) return d;
-        return structured(def, csvRows(d.text));
+        return structured(def, csvRows(d.text, limits));
       }
       case 'parquet':
-        return structured(def, await parquetRows(path));
-      case 'pdf': {
-        const { extractText, getDocumentProxy } = await import('unpdf');
-        const pdf = await getDocumentProxy(new Uint8Array(bytes));
-        const { text } = await extractText(pdf, { mergePages: true });
-        return document(text, 'PDF text');
-      }
+      case 'pdf':
       case 'docx': {
-        const mammoth = (await import('mammoth')).default;
-        const { value } = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
-        return document(value, 'DOCX text');
+        const r = await worker.parse(format, bytes);
+        if (!r.ok) return r;
+        if (format === 'parquet') return structured(def, r.rows ?? []);
+        return document(r.text ?? '', format === 'pdf' ? 'PDF text' : 'DOCX text');
       }
     }
   } catch (e) {
@@ -73,7 +75,7 @@ export async function parseRecords(def: DatanetDefinition, format: FileFormat, b
 }
 
 class RecordError extends Error {
-  constructor(readonly reasonCode: 'schema_mismatch' | 'unparseable', message: string) {
+  constructor(readonly reasonCode: 'schema_mismatch' | 'unparseable' | 'too_many_records' | 'too_deep', message: string) {
     super(message);
   }
 }
@@ -85,10 +87,15 @@ function document(text: string, what: string): ParseResult {
 
 type RawRow = { where: string; value: unknown };
 
-function jsonlRows(text: string): RawRow[] {
+function jsonlRows(text: string, limits: IntakeLimits): RawRow[] {
+  const lines = text.split('\n');
+  const filled = lines.reduce((n, l) => (l.trim() === '' ? n : n + 1), 0);
+  if (filled > limits.maxRecordsPerFile) throw new RecordError('too_many_records', `the file has ${filled} records, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`);
   const rows: RawRow[] = [];
-  text.split('\n').forEach((line, i) => {
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    const depth = jsonDepth(line);
+    if (depth > limits.maxNestingDepth) throw new RecordError('too_deep', `line ${i + 1}: nesting depth ${depth}, over limit maxNestingDepth (${limits.maxNestingDepth})`);
     try {
       rows.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
     } catch (e) {
@@ -98,13 +105,14 @@ function jsonlRows(text: string): RawRow[] {
   return rows;
 }
 
-function csvRows(text: string): RawRow[] {
+function csvRows(text: string, limits: IntakeLimits): RawRow[] {
   let table: string[][];
   try {
     table = parseCsv(text);
   } catch (e) {
     throw new RecordError('unparseable', (e as Error).message);
   }
+  if (table.length - 1 > limits.maxRecordsPerFile) throw new RecordError('too_many_records', `the file has ${table.length - 1} rows, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`);
   const [header, ...body] = table;
   if (!header) return [];
   return body
@@ -114,23 +122,6 @@ function csvRows(text: string): RawRow[] {
       if (cells.length !== header.length) throw new RecordError('schema_mismatch', `line ${line}: ${cells.length} fields where the header has ${header.length}`);
       return { where: `line ${line}`, value: Object.fromEntries(header.map((h, j) => [h.trim(), cells[j]])) };
     });
-}
-
-async function parquetRows(path: string): Promise<RawRow[]> {
-  const { readParquetFile } = await import('@datanet/pipelines');
-  const table = await readParquetFile(path);
-  const names = table.schema.fields.map((f) => f.name);
-  const rows: RawRow[] = [];
-  for (let i = 0; i < table.numRows; i++) {
-    const row = table.get(i);
-    const value: Record<string, unknown> = {};
-    for (const n of names) {
-      const v = row?.[n];
-      value[n] = v === null || v === undefined ? v : typeof v === 'bigint' ? v.toString() : v;
-    }
-    rows.push({ where: `row ${i + 1}`, value });
-  }
-  return rows;
 }
 
 function structured(def: DatanetDefinition, rows: RawRow[]): ParseResult {

@@ -7,10 +7,21 @@ export const SUBMISSION_REASONS = {
   tampered: 'a file is missing or its size or sha256 differs from the signed manifest',
   replayed: 'the nonce was already used by an earlier submission of this contributor',
   too_many_files: 'more files than the Datanet allows per submission',
+  manifest_too_large: 'submission.json is larger than limits.maxManifestBytes; it was not read',
+  stale_timestamp: 'the signing time is older than limits.maxSubmissionAge or ahead of the receipt by more than limits.maxClockSkew',
+  not_regular_file: 'an entry, its files/ folder, its manifest or a listed file is a link, FIFO, device or socket; only regular files are read',
 } as const;
 
 export const FILE_REASONS = {
-  unsafe_name: 'the file name could escape the inbox (.., absolute path, NUL, separators)',
+  unsafe_name: 'the file name could escape the inbox or disguise itself (.., absolute path, NUL, separators, controls, bidi or zero-width characters)',
+  name_collision: 'the name equals an earlier name of the submission after Unicode NFC and case folding',
+  decompression_limit: 'the file expands past limits.maxDecompressedBytes',
+  too_much_text: 'the file yields more text than limits.maxTextBytes',
+  too_many_records: 'the file holds more records than limits.maxRecordsPerFile',
+  too_many_pages: 'the PDF has more pages than limits.maxPages',
+  too_deep: 'a record nests deeper than limits.maxNestingDepth',
+  parse_timeout: 'parsing took longer than limits.parseTimeoutMs; the parser was stopped',
+  parse_memory: 'parsing needed more memory than limits.parseMemoryMb; the parser was stopped',
   duplicate_file: 'the same name or content appears earlier in the submission',
   unsupported_format: 'the extension is not among the Datanet formats',
   empty_file: 'the file has no bytes (or fewer than minFileBytes)',

@@ -1,0 +1,226 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { dailyWindow, loadDatanetDefinition, type DatanetDefinition } from '@datanet/datanet';
+import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
+import { checkSignature, submissionId } from '../signing/sign-submission.js';
+import { FILES_DIR, SignedSubmissionSchema, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
+import { unsafeNameReason } from '../validate/safe-name.js';
+import { checkDailyLimits } from './quota-check.js';
+import { receiveFile, UploadRefusal } from './receive-files.js';
+
+const Refusal = z.object({ error: z.string(), message: z.string() }).passthrough();
+const Receipt = z.object({
+  submissionId: z.string(), datanet: z.string(), contributor: z.string(), receivedAt: z.string(), entry: z.string(), files: z.number(), bytes: z.number(),
+  status: z.string(),
+});
+const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * The contributor's way in over HTTP: a signed manifest and its files, checked while they stream,
+ * written into the Datanet's inbox as one entry that appears whole (temporary folder, then rename),
+ * where intake decides it like any other. Nothing is kept when a check fails.
+ */
+const register: RegisterRoutes = async (app, ctx) => {
+  const definitions = new Map<string, DatanetDefinition | null>();
+  const definition = (id: string) => {
+    if (!definitions.has(id)) {
+      const file = join(ctx.config.configRoot, 'configs', 'datanets', `${id}.yaml`);
+      let def: DatanetDefinition | null = null;
+      try {
+        def = DATANET_ID.test(id) && existsSync(file) ? loadDatanetDefinition(file) : null;
+      } catch (e) {
+        app.log.error({ file }, `Datanet definition unusable: ${(e as Error).message}`);
+      }
+      definitions.set(id, def);
+    }
+    return definitions.get(id) ?? undefined;
+  };
+
+  app.post(
+    '/v1/datanets/:id/submissions',
+    {
+      // The EIP-712 signature over the manifest is the authentication: no session is needed.
+      config: { access: 'public', rateLimit: { max: 120, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['contributors'],
+        summary: 'Submit files: multipart, first a field "manifest" (the signed submission JSON), then one file part per manifest entry',
+        params: z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id') }),
+        consumes: ['multipart/form-data'],
+        response: { 200: Receipt, 202: Receipt, 400: Refusal, 403: Refusal, 404: Refusal, 409: Refusal, 413: Refusal, 415: Refusal, 429: Refusal },
+      },
+    },
+    async (req, reply) => {
+      const def = definition(req.params.id);
+      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!req.isMultipart()) return reply.code(415).send({ error: 'not_multipart', message: 'send multipart/form-data: a "manifest" field, then the files' });
+      const receivedAt = Date.now();
+      let tmp: string | undefined;
+      try {
+        const parts = req.parts();
+        const first = await parts.next();
+        if (first.done || first.value.type !== 'field' || first.value.fieldname !== 'manifest') {
+          throw new UploadRefusal(400, 'manifest_first', 'the first part must be the field "manifest" (the signed submission as JSON)');
+        }
+        const signed = parseManifest(String(first.value.value));
+        const id = submissionId(signed);
+        const earlier = await ctx.idempotency.get(`submission:${id}`);
+        if (earlier) return reply.code(earlier.status).send(earlier.body as never);
+        const m = signed.manifest;
+        checkManifest(signed, def, ctx);
+        const sig = checkSignature(signed);
+        if (!sig.ok) throw new UploadRefusal(403, sig.reasonCode, sig.message);
+        const contributor = sig.signer;
+        const bytes = m.files.reduce((a, f) => a + f.size, 0);
+        await checkDailyLimits(ctx.db, def, contributor, bytes, m.files.length, receivedAt);
+        await checkNonce(ctx, def.id, contributor, m.nonce, id);
+
+        const inbox = join(ctx.config.stateDir, 'inbox', def.id);
+        const entry = `${new Date(receivedAt).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
+        await mkdir(inbox, { recursive: true });
+        const existing = readdirSync(inbox).find((n) => n.endsWith(`-${id.slice(0, 16)}`) && !n.startsWith('.'));
+        tmp = join(inbox, `.tmp-http-${entry}-${randomBytes(4).toString('hex')}`);
+        await mkdir(join(tmp, FILES_DIR), { recursive: true });
+        const expected = new Map(m.files.map((f) => [f.name, f]));
+        const received = new Set<string>();
+        for await (const part of parts) {
+          if (part.type !== 'file') throw new UploadRefusal(400, 'unexpected_field', `field "${part.fieldname}" after the files began; only file parts may follow the manifest`);
+          const name = part.filename;
+          const f = expected.get(name);
+          if (!f) {
+            const unsafe = unsafeNameReason(name);
+            throw new UploadRefusal(400, unsafe ? 'unsafe_name' : 'unexpected_file', unsafe ? `file name ${JSON.stringify(name)}: ${unsafe}` : `file "${name}" is not in the signed manifest`);
+          }
+          if (received.has(name)) throw new UploadRefusal(400, 'duplicate_file', `file "${name}" was sent twice`);
+          received.add(name);
+          await receiveFile(part, f, join(tmp, FILES_DIR));
+        }
+        const missing = m.files.filter((f) => !received.has(f.name)).map((f) => f.name);
+        if (missing.length) throw new UploadRefusal(400, 'missing_file', `the signed manifest lists ${missing.map((n) => `"${n}"`).join(', ')} but the upload did not include ${missing.length === 1 ? 'it' : 'them'}`);
+        await writeFile(join(tmp, SUBMISSION_FILE), `${JSON.stringify(signed, null, 2)}\n`);
+        // The entry appears whole or not at all. A retry after a crash that left the entry but no
+        // answer finds the entry by its id and does not make a second one.
+        if (existing) await rm(tmp, { recursive: true, force: true });
+        else await rename(tmp, join(inbox, entry));
+        tmp = undefined;
+        const { day } = dailyWindow(receivedAt, def.limits.resetTimezone);
+        const receipt = {
+          submissionId: id, datanet: def.id, contributor, receivedAt: new Date(receivedAt).toISOString(), entry: existing ?? entry, files: m.files.length, bytes,
+          fileCount: m.files.length, status: 'received',
+        };
+        const first202 = await ctx.idempotency.put(`submission:${id}`, 'submission', `${def.id}:${contributor.toLowerCase()}:${day}`, 202, receipt);
+        return reply.code(first202.status).send(first202.body as never);
+      } catch (e) {
+        if (tmp) await rm(tmp, { recursive: true, force: true });
+        if (e instanceof UploadRefusal) {
+          if (e.status === 429 && typeof e.extra.retryAfter === 'number') reply.header('retry-after', String(e.extra.retryAfter));
+          return reply.code(e.status).send({ error: e.code, message: e.message, ...e.extra } as never);
+        }
+        const code = (e as { code?: string }).code;
+        // @fastify/multipart's own limits (too many parts, a field too large) and broken bodies.
+        if (code?.startsWith('FST_') || (e as { statusCode?: number }).statusCode === 413) {
+          const status = (e as { statusCode?: number }).statusCode ?? 400;
+          return reply.code(status >= 400 && status < 500 ? status : 400).send({ error: code?.toLowerCase() ?? 'bad_upload', message: (e as Error).message });
+        }
+        if (code === 'EEXIST') return reply.code(400).send({ error: 'duplicate_file', message: 'a file name appears twice' });
+        if ((e as Error).message?.includes('Unexpected end of form') || (e as Error).message?.includes('Malformed part header')) {
+          return reply.code(400).send({ error: 'bad_multipart', message: (e as Error).message });
+        }
+        throw e;
+      }
+    },
+  );
+
+  app.get(
+    '/v1/submissions/:id',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['contributors'],
+        summary: 'A submission\'s fate: received, then per file accepted or rejected with reason',
+        params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'a submission id (64 hex digits)') }),
+        response: {
+          200: z.object({
+            submissionId: z.string(),
+            status: z.enum(['received', 'decided']),
+            receipt: z.record(z.string(), z.unknown()).nullable(),
+            files: z.array(z.object({ name: z.string(), status: z.string(), reasonCode: z.string().nullable(), message: z.string().nullable(), size: z.number() })),
+            rejections: z.array(z.object({ file: z.string(), recordIndex: z.number(), reasonCode: z.string(), message: z.string(), duplicateOf: z.string().nullable() })),
+            accepted: z.number(),
+          }),
+          404: Refusal,
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = req.params.id;
+      const receipt = await ctx.idempotency.get(`submission:${id}`);
+      const decided = await ctx.db.selectFrom('submissions').select('id').where('id', '=', id).executeTakeFirst();
+      if (!receipt && !decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
+      const files = await ctx.db.selectFrom('submission_files').selectAll().where('submission_id', '=', id).orderBy('name').execute();
+      const rejections = await ctx.db.selectFrom('rejections').selectAll().where('submission_id', '=', id).orderBy('file').orderBy('record_index').execute();
+      const accepted = Number((await ctx.db.selectFrom('contributions').select((eb) => eb.fn.countAll().as('n')).where('submission_id', '=', id).executeTakeFirst())?.n ?? 0);
+      return {
+        submissionId: id,
+        status: decided ? ('decided' as const) : ('received' as const),
+        receipt: (receipt?.body as Record<string, unknown>) ?? null,
+        files: files.map((f) => ({ name: f.name, status: f.status, reasonCode: f.reason_code, message: f.message, size: Number(f.size) })),
+        rejections: rejections.map((r) => ({ file: r.file, recordIndex: Number(r.record_index), reasonCode: r.reason_code, message: r.message, duplicateOf: r.duplicate_of })),
+        accepted,
+      };
+    },
+  );
+};
+
+function parseManifest(text: string): SignedSubmission {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UploadRefusal(400, 'manifest_invalid', `the manifest is not JSON: ${(e as Error).message}`);
+  }
+  const parsed = SignedSubmissionSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new UploadRefusal(400, 'manifest_invalid', `the manifest is not a signed submission: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The whole-submission checks, cheapest first, before the signature is even verified. */
+function checkManifest(signed: SignedSubmission, def: DatanetDefinition, ctx: ServerContext): void {
+  const m = signed.manifest;
+  if (m.datanet !== def.id) throw new UploadRefusal(400, 'wrong_datanet', `signed for Datanet "${m.datanet}" but sent to "${def.id}"`);
+  if (m.files.length === 0) throw new UploadRefusal(400, 'manifest_invalid', 'the manifest lists no files');
+  if (m.files.length > def.limits.filesPerSubmission) {
+    throw new UploadRefusal(413, 'too_many_files', `limit filesPerSubmission: ${m.files.length} files in one submission, Datanet ${def.id} allows ${def.limits.filesPerSubmission}; split it into several submissions`, {
+      limit: 'filesPerSubmission', cap: def.limits.filesPerSubmission, requested: m.files.length,
+    });
+  }
+  const seen = new Set<string>();
+  const maxFile = Math.min(ctx.config.fileLimitBytes, (def.limits as { maxFileBytes?: number }).maxFileBytes ?? def.limits.dailyBytesPerContributor);
+  for (const f of m.files) {
+    const unsafe = unsafeNameReason(f.name);
+    if (unsafe) throw new UploadRefusal(400, 'unsafe_name', `file name ${JSON.stringify(f.name)}: ${unsafe}`);
+    if (seen.has(f.name)) throw new UploadRefusal(400, 'duplicate_file', `file "${f.name}" is listed twice`);
+    seen.add(f.name);
+    if (f.size > maxFile) throw new UploadRefusal(413, 'file_too_large', `file "${f.name}" is ${f.size} bytes; this server takes at most ${maxFile} per file`, { limit: 'maxFileBytes', cap: maxFile, requested: f.size });
+  }
+}
+
+/** One submission per (Datanet, contributor, nonce): another signed submission reusing it is a replay. */
+async function checkNonce(ctx: ServerContext, datanet: string, contributor: string, nonce: string, id: string): Promise<void> {
+  const used = await ctx.db
+    .selectFrom('submission_nonces')
+    .select('submission_id')
+    .where('datanet', '=', datanet)
+    .where('contributor', '=', contributor)
+    .where('nonce', '=', nonce)
+    .executeTakeFirst();
+  const claim = used ?? (await ctx.idempotency.put(`nonce:${datanet}:${contributor.toLowerCase()}:${nonce}`, 'nonce', id, 200, { submissionId: id })).body;
+  const by = (claim as { submission_id?: string; submissionId?: string }).submission_id ?? (claim as { submissionId?: string }).submissionId;
+  if (by !== id) throw new UploadRefusal(409, 'replayed', `nonce ${nonce} of ${contributor} was already used by submission ${by}; sign a new submission with a fresh nonce`);
+}
+
+export default register;
