@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CliError, UsageError, type CliEnv } from './cli-env.js';
 import { getEngine } from './engine-context.js';
+import { printRunSummary } from './run-report.js';
 import { DEFAULT_PROFILE, findProfile, loadProfile, type Profile } from '../spec/profile.js';
 import { compilePipeline } from '../spec/compile-pipeline.js';
 import { ValidationError } from '../spec/diagnostic.js';
@@ -117,7 +118,15 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
       const { DagStore } = await import('../distributed/dag-store.js');
       const { cancelRun } = await import('../distributed/dag-recovery.js');
       const done = await cancelRun(new DagStore(engine.database.db), runs[0].id);
-      if (!done) throw new CliError(`run ${runs[0].id} is ${runs[0].status}; only a running run can be cancelled`);
+      if (!done) {
+        // Already over: cancelling it again is answered with how it ended (exit 0), like any retried command.
+        const { storedRunSummary } = await import('../exec/run-summary.js');
+        const summary = await storedRunSummary(engine.store, runs[0].id);
+        if (env.json) return env.result(summary);
+        env.say(`run ${runs[0].id} already ${summary.status}; nothing to cancel`);
+        printRunSummary(summary);
+        return;
+      }
       env.say(`run ${runs[0].id} cancelled; resume it with \`datanet resume ${runs[0].id}\``);
       env.result({ runId: runs[0].id, status: 'cancelled' });
     });
@@ -141,25 +150,27 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
 
   program
     .command('schedule')
-    .description('run the scheduler: fire scheduled pipelines on their cron (BullMQ job schedulers with the distributed profile)')
+    .description('run the scheduler: fire scheduled pipelines on their cron (BullMQ job schedulers with the distributed profile), start runs on their on: triggers, and wake parked steps whose time has come')
     .argument('[files...]', 'pipeline files (default: configs/pipelines/*.yaml)')
     .option('--profile <name>', 'profile name or path (default: local)')
     .action(async (files: string[], opts: { profile?: string }) => {
       const profile = profileOf(opts.profile);
-      const entries = scheduledIn(pipelineFiles(files));
-      if (!entries.length) throw new UsageError('none of these pipelines has a schedule:');
+      const paths = pipelineFiles(files);
+      const entries = scheduledIn(paths);
       const engine = await engineOf(env, program, profile);
+      const { startTriggers } = await import('../schedule/start-triggers.js');
+      const triggers = await startTriggers(engine, profile, paths, (l) => process.stderr.write(`${l}\n`));
       const { PipelineScheduler } = await import('../schedule/pipeline-scheduler.js');
       const fire = await firer(engine, profile);
       const scheduler = new PipelineScheduler(engine, profile, entries, { fire, log: (l) => process.stderr.write(`${l}\n`) });
       // Listening before the catch-up: a signal during it ends the catch-up after the current
       // tick's run has started, never between a tick's claim and its run.
       const signal = untilSignal().then(() => scheduler.halt());
-      await scheduler.start();
-      env.say(`scheduler ${scheduler.identity}: ${entries.map((e) => `${e.pipeline} (${e.schedule.cron})`).join(', ')}`);
+      if (entries.length) await scheduler.start();
+      env.say(`scheduler ${scheduler.identity}: ${[...entries.map((e) => `${e.pipeline} (${e.schedule.cron})`), ...triggers.names].join(', ') || 'no schedules or triggers; waking parked steps only'}`);
       await signal;
-      await scheduler.stop();
-      env.result({ scheduler: scheduler.identity, fired: scheduler.fired });
+      await Promise.all([scheduler.stop(), triggers.stop()]);
+      env.result({ scheduler: scheduler.identity, fired: scheduler.fired, triggered: triggers.fired() });
     });
 }
 

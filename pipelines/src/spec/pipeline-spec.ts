@@ -81,6 +81,22 @@ export const ScheduleSchema = z
   })
   .strict();
 
+/** `on:` triggers: a run starts when new data arrives, debounced and batched. */
+export const TriggerSchema = z
+  .object({
+    files: z.string().optional().describe('a folder: each new entry in it (names starting with "." are skipped); relative to this file'),
+    glob: z.string().optional().describe('a file glob (relative to this file): each new or changed matching file'),
+    run: z.object({ pipeline: z.string() }).strict().optional().describe("each new successful run of this pipeline (e.g. the one that writes a dataset version)"),
+    event: z.string().optional().describe('each new signal of this name (`datanet signal NAME`, or a service)'),
+    debounce: DurationSchema.default('30s').describe('fire once no new entry arrived for this long'),
+    maxBatch: z.number().int().min(1).max(100_000).default(500).describe('at most this many entries per run; a full batch fires at once'),
+    param: z.string().default('batch').describe('the string parameter that receives the batch, as a JSON list'),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    poll: DurationSchema.default('1s').describe('how often the scheduler looks'),
+  })
+  .strict()
+  .refine((t) => [t.files, t.glob, t.run, t.event].filter((v) => v !== undefined).length === 1, { message: 'give exactly one of "files", "glob", "run" or "event"' });
+
 export const PipelineSpecSchema = z
   .object({
     $schema: z.string().optional(),
@@ -97,6 +113,7 @@ export const PipelineSpecSchema = z
     profile: z.string().optional().describe('profile name (configs/profiles/NAME.yaml) or path'),
     plugins: z.array(z.string()).optional().describe('operator modules: paths relative to this file, or package names'),
     schedule: ScheduleSchema.optional(),
+    on: z.record(z.string().regex(StepIdPattern, 'a trigger name is a letter then letters, digits, "_" or "-"'), TriggerSchema).optional().describe('data triggers: start a run when new data arrives'),
     defaults: z
       .object({ retries: RetrySchema.optional(), timeout: DurationSchema.optional(), pool: z.string().optional() })
       .strict()
