@@ -16,7 +16,7 @@ describe('Datanet definitions', () => {
     expect(files).toContain('medical-qa.yaml');
     for (const f of files) loadDatanetDefinition(join(DIR, f));
     const d = loadDatanetDefinition(join(DIR, 'medical-qa.yaml'));
-    expect(d.limits).toEqual({ dailyBytesPerContributor: 10 * MIB, filesPerSubmission: 20, resetTimezone: 'UTC' });
+    expect(d.limits).toMatchObject({ dailyBytesPerContributor: 10 * MIB, filesPerSubmission: 20, resetTimezone: 'UTC' });
     expect(d.recordSchema!.textFields).toEqual(['question', 'answer']);
     expect(resolveDatanetPath('medical-qa', join(REPO_ROOT, 'configs', 'pipelines'))).toBe(join(DIR, 'medical-qa.yaml'));
   });
@@ -25,6 +25,10 @@ describe('Datanet definitions', () => {
     const d = parseDatanetYaml('apiVersion: datanet/v1\nkind: Datanet\nid: notes\ndomain: misc\nformats: [txt]\nlicences: [CC0-1.0]\n');
     expect(d.limits.dailyBytesPerContributor).toBe(10 * 1024 * 1024);
     expect(d.limits.filesPerSubmission).toBe(20);
+    // Intake's hard limits default to safe values; durations may be written as "1d", "5m".
+    expect(d.limits).toMatchObject({ maxManifestBytes: MIB, maxDecompressedBytes: 64 * MIB, maxRecordsPerFile: 100_000, maxSubmissionAge: 86_400_000, maxClockSkew: 300_000 });
+    const e = parseDatanetYaml('apiVersion: datanet/v1\nkind: Datanet\nid: notes\ndomain: misc\nformats: [txt]\nlicences: [CC0-1.0]\nlimits: { maxSubmissionAge: 6h, maxClockSkew: 90s }\n');
+    expect(e.limits).toMatchObject({ maxSubmissionAge: 6 * 3_600_000, maxClockSkew: 90_000 });
     expect(d.standing).toEqual({ prior: 10, revokePenalty: 5 });
   });
 
