@@ -19,7 +19,11 @@ export interface SubmitGroupsOptions {
   inbox: string;
   seed: string;
   recordsPerFile?: number;
-  /** Signing time of the first submission (ms); later ones follow by one ms. Fixed, so re-runs sign the same bytes. */
+  /**
+   * Signing time of the first submission (ms; default now: intake refuses signing times older
+   * than limits.maxSubmissionAge); later ones follow by one ms. Entry names are fixed, so a re-run
+   * finds its entries (in the inbox, processed/ or quarantine/) and writes nothing.
+   */
   timestamp?: number;
   licence: string;
   /** What a group is, for messages ("MedQuAD source", "contributor"). */
@@ -41,13 +45,13 @@ export interface GroupSubmission {
 /**
  * Signs each group's records into a Datanet inbox as one contributor (deterministic demo key):
  * JSONL files of `recordsPerFile` records, at most `filesPerSubmission` files per submission.
- * Keys, nonces, timestamps and ECDSA signatures (RFC 6979) are all deterministic, so a re-run
- * finds its entries already there and writes nothing. A group over the daily byte cap fails up
+ * Keys, nonces and entry names are deterministic, so a re-run finds its entries already there
+ * (or already moved out by intake) and writes nothing; signing times are fresh, as intake requires. A group over the daily byte cap fails up
  * front with the numbers rather than being cut at intake.
  */
 export async function submitGroups(o: SubmitGroupsOptions): Promise<GroupSubmission[]> {
   const perFile = o.recordsPerFile ?? 250;
-  const base = o.timestamp ?? Date.UTC(2026, 0, 1);
+  const base = o.timestamp ?? Date.now();
   const what = o.label ?? 'contributor';
   const out: GroupSubmission[] = [];
   let tick = 0;
@@ -71,8 +75,10 @@ export async function submitGroups(o: SubmitGroupsOptions): Promise<GroupSubmiss
     const per = o.definition.limits.filesPerSubmission;
     for (let s = 0; s < files.length; s += per) {
       const batch = files.slice(s, s + per);
-      const nonce = BigInt(keccakText(`${o.seed}:${group}:nonce:${s / per}`)).toString();
+      const nonceHash = keccakText(`${o.seed}:${group}:nonce:${s / per}`);
+      const nonce = BigInt(nonceHash).toString();
       const submitted = await submitFiles({
+        entry: `demo-${String(tick).padStart(6, '0')}-${nonceHash.slice(2, 18)}`,
         definition: o.definition,
         inbox: o.inbox,
         signer,

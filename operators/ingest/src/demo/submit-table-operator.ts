@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineOperator, readParquetFile } from '@datanet/pipelines';
 import { loadDatanetDefinition, resolveDatanetPath } from '@datanet/datanet';
 import { submissionsTable, submitGroups } from './submit-groups.js';
+import { intakeFolders } from '../intake/entry-store.js';
 
 export const DEMO_SEED = 'datanet-demo';
 
@@ -43,7 +44,9 @@ export const ingestSubmitTable = defineOperator({
   async verifyCached(config, outputs, env) {
     const { inbox } = locate(config, env);
     const table = await readParquetFile(outputs.submissions.path);
-    return (table.getChild('entry')!.toArray() as string[]).every((e) => existsSync(join(inbox, e)));
+    const f = intakeFolders(inbox);
+    // Intake moves decided entries out of the inbox: they still count as submitted.
+    return (table.getChild('entry')!.toArray() as string[]).every((e) => [f.inbox, f.processed, f.quarantine].some((d) => existsSync(join(d, e))));
   },
   async run(ctx) {
     const { definition, inbox } = locate(ctx.config, ctx.run);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { intakeFolders } from '../intake/entry-store.js';
 import { join, resolve } from 'node:path';
 import { submissionsTable } from '../demo/submit-groups.js';
 import { z } from 'zod';
@@ -48,7 +49,9 @@ export const ingestMedquad = defineOperator({
     const { inbox } = locate(config, env);
     const { readParquetFile } = await import('@datanet/pipelines');
     const table = await readParquetFile(outputs.submissions.path);
-    return table.getChild('entry')!.toArray().every((e: string) => existsSync(join(inbox, e)));
+    const f = intakeFolders(inbox);
+    // Intake moves decided entries out of the inbox: they still count as submitted.
+    return table.getChild('entry')!.toArray().every((e: string) => [f.inbox, f.processed, f.quarantine].some((d) => existsSync(join(d, e))));
   },
   async run(ctx) {
     const { definition, inbox, corpus } = locate(ctx.config, ctx.run);

@@ -29,7 +29,7 @@ export interface MedquadSubmitOptions {
   recordsPerFile?: number;
   /** At most this many records per source (quick demos); all by default. */
   limitPerSource?: number;
-  /** Signing time of the first submission (ms); later ones follow by one ms. Fixed by default so re-runs sign the same bytes. */
+  /** Signing time of the first submission (ms; default now, as intake refuses stale ones); later ones follow by one ms. */
   timestamp?: number;
   licence?: string;
 }
@@ -49,8 +49,9 @@ export interface MedquadSubmission {
 /**
  * Signs MedQuAD into a Datanet inbox: one contributor per source site (deterministic demo keys),
  * JSONL files of `recordsPerFile` records, at most `filesPerSubmission` files per submission.
- * Everything is deterministic (keys, nonces, timestamps, and ECDSA signatures, which ethers
- * derives per RFC 6979), so a re-run finds its entries already there and writes nothing.
+ * Keys, nonces and entry names are deterministic, so a re-run finds its entries already there (or
+ * moved to processed/ by intake) and writes nothing. Signing times are fresh: intake refuses
+ * signing times older than the Datanet's maxSubmissionAge.
  *
  * The daily byte cap is checked up front: every MedQuAD site fits in 10 MiB a day (the largest,
  * GARD, is about 8 MiB of JSONL), so the whole corpus is submitted on one day with the design's

@@ -67,7 +67,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         const signed = parseManifest(String(first.value.value));
         const id = submissionId(signed);
         const earlier = await ctx.idempotency.get(`submission:${id}`);
-        if (earlier) return reply.code(earlier.status).send(earlier.body as never);
+        if (earlier) return reply.code(earlier.status as never).send(earlier.body as never);
         const m = signed.manifest;
         checkManifest(signed, def, ctx);
         const sig = checkSignature(signed);
@@ -111,18 +111,18 @@ const register: RegisterRoutes = async (app, ctx) => {
           fileCount: m.files.length, status: 'received',
         };
         const first202 = await ctx.idempotency.put(`submission:${id}`, 'submission', `${def.id}:${contributor.toLowerCase()}:${day}`, 202, receipt);
-        return reply.code(first202.status).send(first202.body as never);
+        return reply.code(first202.status as never).send(first202.body as never);
       } catch (e) {
         if (tmp) await rm(tmp, { recursive: true, force: true });
         if (e instanceof UploadRefusal) {
           if (e.status === 429 && typeof e.extra.retryAfter === 'number') reply.header('retry-after', String(e.extra.retryAfter));
-          return reply.code(e.status).send({ error: e.code, message: e.message, ...e.extra } as never);
+          return reply.code(e.status as never).send({ error: e.code, message: e.message, ...e.extra } as never);
         }
         const code = (e as { code?: string }).code;
         // @fastify/multipart's own limits (too many parts, a field too large) and broken bodies.
         if (code?.startsWith('FST_') || (e as { statusCode?: number }).statusCode === 413) {
           const status = (e as { statusCode?: number }).statusCode ?? 400;
-          return reply.code(status >= 400 && status < 500 ? status : 400).send({ error: code?.toLowerCase() ?? 'bad_upload', message: (e as Error).message });
+          return reply.code((status >= 400 && status < 500 ? status : 400) as never).send({ error: code?.toLowerCase() ?? 'bad_upload', message: (e as Error).message } as never);
         }
         if (code === 'EEXIST') return reply.code(400).send({ error: 'duplicate_file', message: 'a file name appears twice' });
         if ((e as Error).message?.includes('Unexpected end of form') || (e as Error).message?.includes('Malformed part header')) {

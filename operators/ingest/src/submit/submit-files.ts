@@ -7,6 +7,7 @@ import type { DatanetDefinition } from '@datanet/datanet';
 import { signSubmission, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission, type SubmittedFile } from '../signing/submission-manifest.js';
 import { unsafeNameReason } from '../validate/safe-name.js';
+import { intakeFolders } from '../intake/entry-store.js';
 
 export interface FileToSubmit {
   /** Name recorded in the manifest (defaults to the path's base name). */
@@ -30,6 +31,12 @@ export interface SubmitOptions {
   nonce?: string;
   /** When the same signed submission is already in the inbox, leave it (deterministic re-submits). */
   skipExisting?: boolean;
+  /**
+   * Name of the inbox entry (default: signing time and submission id). A stable name lets
+   * skipExisting find a submission made earlier, even once intake has moved it to processed/ or
+   * quarantine/, although a fresh signing time makes its bytes differ.
+   */
+  entry?: string;
 }
 
 export interface Submitted {
@@ -85,8 +92,16 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
   const nonce = o.nonce ?? BigInt(`0x${randomBytes(16).toString('hex')}`).toString();
   const signed = await signSubmission(o.signer, { datanet: o.definition.id, contributor, nonce, timestamp, files });
   const id = submissionId(signed);
-  const entry = `${new Date(timestamp).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
-  if (o.skipExisting && existsSync(join(o.inbox, entry, SUBMISSION_FILE))) return { submissionId: id, entry, dir: join(o.inbox, entry), signed, written: false };
+  const entry = o.entry ?? `${new Date(timestamp).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
+  if (o.skipExisting) {
+    const folders = intakeFolders(o.inbox);
+    for (const dir of [folders.inbox, folders.processed, folders.quarantine].map((d) => join(d, entry))) {
+      if (!existsSync(join(dir, SUBMISSION_FILE))) continue;
+      // Report what was submitted then (its id, not the one a fresh signing time would give).
+      const earlier = JSON.parse(await readFile(join(dir, SUBMISSION_FILE), 'utf8')) as SignedSubmission;
+      return { submissionId: submissionId(earlier), entry, dir, signed: earlier, written: false };
+    }
+  }
   return writeEntry(o.inbox, entry, signed, loaded, id);
 }
 
