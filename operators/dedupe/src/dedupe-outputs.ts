@@ -12,10 +12,11 @@ export interface DedupeDecision {
   similarity: Float64Array;
 }
 
-type Cfg = { textColumn: string; idColumn: string };
+// textColumn is absent when the step leaves it to its Datanet: then only the id column is declared.
+type Cfg = { textColumn?: string; idColumn: string };
 
 export function dedupePorts(): Record<string, PortSpec<Cfg>> {
-  const base = (c: Cfg) => ({ [c.idColumn]: 'any' as const, [c.textColumn]: 'utf8' as const });
+  const base = (c: Cfg) => ({ [c.idColumn]: 'any' as const, ...(c.textColumn ? { [c.textColumn]: 'utf8' as const } : {}) });
   return {
     kept: { kind: 'table', description: 'input rows that survive, same columns', schema: (c) => ({ columns: base(c), open: true }) },
     duplicates: {
@@ -67,6 +68,11 @@ export async function writeDedupeOutputs(
     }),
   );
   await ctx.output('report').writeReport({ ...report, records: d.ids.length, kept: keptRows.length, duplicates: dupRows.length });
+}
+
+/** The decision of a disabled step: every record is its own cluster and is kept. */
+export function keepAll(ids: string[]): DedupeDecision {
+  return { ids, representative: ids.slice(), clusterSize: new Int32Array(ids.length).fill(1), similarity: new Float64Array(ids.length).fill(1) };
 }
 
 /** Sizes of clusters keyed by representative, counted over the batch plus an accepted representative. */

@@ -2,41 +2,54 @@ import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
 import { textBytes } from '@datanet/connector-duckdb';
 import { BaseDedupeConfig, dedupeRows } from './dedupe-input.js';
-import { clusterSummary, dedupePorts, writeDedupeOutputs } from './dedupe-outputs.js';
+import { clusterSummary, dedupePorts, keepAll, writeDedupeOutputs } from './dedupe-outputs.js';
 import { DEFAULT_MINHASH, MinHasher, impliedThreshold, validateMinHashSpec, type MinHashSpec } from './minhash.js';
 import { minhashDedupe } from './minhash-dedupe.js';
+import { valuesOf, withDefaults } from './datanet-settings.js';
+import { JACCARD_DEFAULT, MINHASH_DEFAULTS, minhashSettingsReport, resolveMinHash, specOfResolved } from './minhash-settings.js';
 
-const MinHashConfig = z
+const MinHashFields = z
   .object({
     ...BaseDedupeConfig,
-    shingle: z.enum(['word', 'char']).default('word').describe('shingle unit'),
-    ngram: z.number().int().min(1).max(64).default(DEFAULT_MINHASH.shingles.n).describe('units per shingle'),
-    permutations: z.number().int().min(1).max(1024).default(DEFAULT_MINHASH.permutations),
-    bands: z.number().int().min(1).default(DEFAULT_MINHASH.bands),
-    rows: z.number().int().min(1).default(DEFAULT_MINHASH.rows).describe('hashes per band'),
+    shingle: z.enum(['word', 'char']).optional().describe(`shingle unit (default: the Datanet's, else ${MINHASH_DEFAULTS.shingle})`),
+    ngram: z.number().int().min(1).max(64).optional().describe(`units per shingle (default: the Datanet's, else ${MINHASH_DEFAULTS.ngram})`),
+    permutations: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe(`MinHash permutations (default: the Datanet's, else ${MINHASH_DEFAULTS.permutations})`),
+    bands: z.number().int().min(1).optional().describe(`LSH bands b (default: the Datanet's, else ${MINHASH_DEFAULTS.bands})`),
+    rows: z.number().int().min(1).optional().describe(`hashes per band r (default: the Datanet's, else ${MINHASH_DEFAULTS.rows})`),
     jaccardThreshold: z
       .number()
       .min(0)
       .max(1)
-      .default(0.7)
+      .default(JACCARD_DEFAULT)
       .describe('estimated Jaccard a candidate pair needs to be a duplicate (near the LSH threshold implied by bands x rows)'),
     seed: z.number().int().default(DEFAULT_MINHASH.seed).describe('seed of the hash permutations (part of the index settings)'),
   })
-  .strict()
-  .superRefine((c, issue) => {
-    if (c.bands * c.rows > c.permutations) {
-      issue.addIssue({
-        code: 'custom',
-        path: ['bands'],
-        message: `bands x rows = ${c.bands * c.rows} exceeds permutations (${c.permutations})`,
-      });
-    }
-  });
+  .strict();
+
+// Without a Datanet the defaults are filled in here, so an omitted field and the same field written
+// at its default are one config (one cache key). With a Datanet, an omitted field means "the
+// Datanet's value", resolved when the step runs (and fingerprinted into the cache key).
+const MinHashConfig = MinHashFields.superRefine((c, issue) => {
+  const bands = c.bands ?? (c.datanet ? undefined : MINHASH_DEFAULTS.bands);
+  const rows = c.rows ?? (c.datanet ? undefined : MINHASH_DEFAULTS.rows);
+  const permutations = c.permutations ?? (c.datanet ? undefined : MINHASH_DEFAULTS.permutations);
+  if (bands !== undefined && rows !== undefined && permutations !== undefined && bands * rows > permutations) {
+    issue.addIssue({ code: 'custom', path: ['bands'], message: `bands x rows = ${bands * rows} exceeds permutations (${permutations})` });
+  }
+}).transform((c) => (c.datanet ? c : withDefaults(c, MINHASH_DEFAULTS)));
 
 export type MinHashOperatorConfig = z.output<typeof MinHashConfig>;
 
+/** The MinHash spec of a config that names no Datanet (tests, benchmarks). */
 export function specOf(c: MinHashOperatorConfig): MinHashSpec {
-  const spec = { shingles: { unit: c.shingle, n: c.ngram }, permutations: c.permutations, bands: c.bands, rows: c.rows, seed: c.seed };
+  if (c.datanet) throw new Error('specOf: this config names a Datanet; resolve it with resolveMinHash(config, pipelineDir)');
+  const spec = specOfResolved(resolveMinHash(c, '.'), c.seed);
   validateMinHashSpec(spec);
   return spec;
 }
@@ -45,17 +58,33 @@ export const dedupeMinhash = defineOperator({
   type: 'dedupe.minhash',
   version: '1',
   description:
-    'Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index',
+    "Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index. With `datanet:`, settings the step leaves out come from the Datanet definition's dedupe section (step with: > Datanet > operator default); the report shows each value used and its source",
   config: MinHashConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
   outputs: dedupePorts(),
+  // The Datanet definition lives outside the artifact store: its dedupe settings are in the key.
+  async fingerprint(config, env) {
+    if (!config.datanet) return undefined;
+    const { datanet, ...settings } = resolveMinHash(config, env.pipelineDir);
+    return { datanet, settings: valuesOf(settings) };
+  },
   async run(ctx) {
     const c = ctx.config;
-    const spec = specOf(c);
+    const resolved = resolveMinHash(c, ctx.run.pipelineDir);
+    const settings = minhashSettingsReport(resolved, c);
+    const spec = specOfResolved(resolved, c.seed);
+    validateMinHashSpec(spec);
+    const textColumn = resolved.textColumn.value;
     const input = ctx.input('table');
     const table = await input.readTable();
-    const { ids, order } = dedupeRows(table, c, 'dedupe.minhash');
-    const text = textBytes(table, c.textColumn);
+    const { ids, order } = dedupeRows(table, { ...c, textColumn }, 'dedupe.minhash');
+    if (!resolved.enabled.value) {
+      const decision = keepAll(ids);
+      ctx.logger.info(`dedupe.minhash: disabled (${resolved.enabled.source === 'datanet' ? resolved.datanet!.definition : 'with: enabled'}); ${ids.length} rows kept`);
+      await writeDedupeOutputs(ctx, input.path, decision, { operator: 'dedupe.minhash', enabled: false, settings, ...clusterSummary(decision) });
+      return;
+    }
+    const text = textBytes(table, textColumn);
     const t0 = performance.now();
     const hasher = new MinHasher(spec);
     // The progress callback doubles as the abort point: signing a large table is one long loop.
@@ -78,6 +107,8 @@ export const dedupeMinhash = defineOperator({
     const bytes = text.bytes.length;
     const report = {
       operator: 'dedupe.minhash',
+      enabled: true,
+      settings,
       index: c.index ?? null,
       shingles: spec.shingles,
       permutations: spec.permutations,
@@ -96,7 +127,9 @@ export const dedupeMinhash = defineOperator({
       signMBps: bytes / 1e6 / Math.max(signSeconds, 1e-9),
       clusterSeconds: (performance.now() - t1) / 1000,
     };
-    ctx.logger.info(`dedupe.minhash: ${ids.length} rows, threshold ~${report.impliedThreshold.toFixed(3)} (${spec.bands}x${spec.rows})`);
+    ctx.logger.info(
+      `dedupe.minhash: ${ids.length} rows, threshold ~${report.impliedThreshold.toFixed(3)} (${spec.bands}x${spec.rows}, bands from ${resolved.bands.source}, rows from ${resolved.rows.source})`,
+    );
     await writeDedupeOutputs(ctx, input.path, result, report);
   },
 });

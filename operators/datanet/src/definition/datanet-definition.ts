@@ -64,21 +64,31 @@ export const StandingPolicySchema = z
   })
   .strict();
 
+/**
+ * Dedupe settings of a Datanet, read by the `dedupe.exact` and `dedupe.minhash` steps that name the
+ * Datanet (`with: { datanet: ID }`). A field left out here falls to the operator's default; a field
+ * the step sets in `with:` wins over this section (step, then Datanet, then operator default).
+ */
 export const DedupeSettingsSchema = z
   .object({
-    exact: z.boolean().default(true).describe('drop records whose normalised text hashes like an earlier one'),
-    textColumn: z.string().default('text'),
+    exact: z.boolean().default(true).describe('dedupe.exact steps drop records whose normalised text hashes like an earlier one (false: they keep every record)'),
+    textColumn: z.string().min(1).optional().describe('column holding the text to compare (operator default: text)'),
     near: z
       .object({
-        enabled: z.boolean().default(true),
-        shingle: z.enum(['word', 'char']).default('word'),
-        ngram: z.int().min(1).default(5),
-        permutations: z.int().min(1).default(128),
-        bands: z.int().min(1).default(16),
-        rows: z.int().min(1).default(8),
+        enabled: z.boolean().default(true).describe('dedupe.minhash steps remove near duplicates (false: they keep every record)'),
+        shingle: z.enum(['word', 'char']).optional().describe('shingle unit (operator default: word)'),
+        ngram: z.int().min(1).max(64).optional().describe('units per shingle (operator default: 5)'),
+        permutations: z.int().min(1).max(1024).optional().describe('MinHash permutations (operator default: 112)'),
+        bands: z.int().min(1).optional().describe('LSH bands b; the implied threshold is (1/b)^(1/r) (operator default: 14)'),
+        rows: z.int().min(1).optional().describe('hashes per band r (operator default: 8)'),
       })
       .strict()
-      .default({ enabled: true, shingle: 'word', ngram: 5, permutations: 128, bands: 16, rows: 8 }),
+      .superRefine((n, ctx) => {
+        if (n.bands !== undefined && n.rows !== undefined && n.permutations !== undefined && n.bands * n.rows > n.permutations) {
+          ctx.addIssue({ code: 'custom', path: ['bands'], message: `bands x rows = ${n.bands * n.rows} exceeds permutations (${n.permutations})` });
+        }
+      })
+      .default({ enabled: true }),
   })
   .strict();
 
@@ -146,3 +156,4 @@ export type DatanetDefinitionInput = z.input<typeof DatanetDefinitionSchema>;
 // them, and intake reads them through intakeLimits(), which fills in the defaults.
 export type DatanetLimits = Omit<DatanetDefinition['limits'], keyof IntakeLimits> & Partial<IntakeLimits>;
 export type StandingPolicy = DatanetDefinition['standing'];
+export type DedupeSettings = z.output<typeof DedupeSettingsSchema>;
