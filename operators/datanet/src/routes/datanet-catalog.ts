@@ -1,0 +1,25 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadDatanetDefinition } from '../definition/load-datanet.js';
+import type { DatanetDefinition } from '../definition/datanet-definition.js';
+
+const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** The Datanets a server serves: `configs/datanets/*.yaml` under its config root. */
+export function loadDatanetCatalog(configRoot: string, onError: (file: string, message: string) => void): Map<string, DatanetDefinition> {
+  const dir = join(configRoot, 'configs', 'datanets');
+  const out = new Map<string, DatanetDefinition>();
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    if (!/\.ya?ml$/.test(name)) continue;
+    try {
+      const def = loadDatanetDefinition(join(dir, name));
+      if (!ID.test(def.id)) throw new Error(`id ${def.id} is not usable in a URL`);
+      out.set(def.id, def);
+    } catch (e) {
+      // One broken definition must not take the others offline; the log names its file:line:col.
+      onError(join('configs', 'datanets', name), (e as Error).message);
+    }
+  }
+  return out;
+}
