@@ -28,6 +28,7 @@ export type { SubmitOptions, Submitted, FileToSubmit } from './submit/submit-fil
 export * from './signing/submission-manifest.js';
 export { signSubmission, checkSignature, submissionId } from './signing/sign-submission.js';
 export { loadKeyFile, KEY_PASSWORD_ENV } from './signing/load-key.js';
+export { keyFileWarning, secretKeyKind } from './signing/key-hygiene.js';
 export * from './validate/reason-codes.js';
 export { unsafeNameReason, normaliseName, collisionKey, printableName } from './validate/safe-name.js';
 export { ingestMedquad, ingestMedquadConfig } from './medquad/medquad-operator.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { encryptKeystoreJson } from 'ethers';
@@ -70,5 +70,36 @@ describe('datanet submit (the real CLI)', () => {
     await expect(readdir(join(stateDir, 'inbox', 'medical-qa'))).rejects.toThrow();
     const nokey = await cli(['submit', files[0]], stateDir);
     expect(nokey.code).toBe(2);
+  }, 60_000);
+
+  it('warns when the key file is readable by others, and refuses to submit a key or a keystore as a file', async () => {
+    const stateDir = await tempDir('submit-cli-');
+    const w = wallet('hygiene');
+    const hexKey = join(stateDir, 'key.hex');
+    await writeFile(hexKey, `${w.privateKey}\n`);
+    await chmod(hexKey, 0o644);
+    const file = join(stateDir, 'qa.jsonl');
+    await writeFile(file, qaJsonl(1, 'hygiene'));
+    const loose = await cli(['--json', 'submit', '--key', hexKey, file], stateDir);
+    expect(loose.code).toBe(0);
+    expect(loose.err).toContain(`warning: key file ${hexKey} is readable by other users (mode 644); restrict it with: chmod 600`);
+    expect(JSON.parse(loose.out).warnings).toHaveLength(1);
+    await chmod(hexKey, 0o600);
+    const tight = await cli(['--json', 'submit', '--key', hexKey, file], stateDir);
+    expect(tight.code).toBe(0);
+    expect(tight.err).not.toContain('warning');
+
+    const keystore = join(stateDir, 'wallet.json');
+    await writeFile(keystore, await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, 'pw', { scrypt: { N: 1024 } }));
+    const copied = join(stateDir, 'notes.txt');
+    await writeFile(copied, w.privateKey.slice(2));
+    for (const [path, kind] of [[hexKey, 'a hex private key'], [keystore, 'an encrypted JSON keystore'], [copied, 'a hex private key']]) {
+      const r = await cli(['submit', '--key', hexKey, file, path], stateDir);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${path} looks like ${kind}; a key must never be submitted`);
+      expect(r.out + r.err).not.toContain(w.privateKey.slice(2));
+    }
+    // Only the two good submissions reached the inbox.
+    expect(await readdir(join(stateDir, 'inbox', 'medical-qa'))).toHaveLength(2);
   }, 60_000);
 });

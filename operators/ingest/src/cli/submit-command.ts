@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { CliError, UsageError, type RegisterCommand } from '@datanet/pipelines';
 import { loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition } from '@datanet/datanet';
 import { loadKeyFile } from '../signing/load-key.js';
+import { keyFileWarning } from '../signing/key-hygiene.js';
 import { SubmitError, submitFiles } from '../submit/submit-files.js';
 import { submitMedquad, type MedquadSubmission } from '../medquad/medquad-submitter.js';
 
@@ -18,7 +19,7 @@ export interface SubmitCommandOptions {
 }
 
 export type SubmitCommandResult =
-  | { kind: 'files'; datanet: string; contributor: string; submissionId: string; inbox: string; entry: string; files: { name: string; size: number }[] }
+  | { kind: 'files'; datanet: string; contributor: string; submissionId: string; inbox: string; entry: string; files: { name: string; size: number }[]; warnings: string[] }
   | { kind: 'medquad'; datanet: string; inbox: string; submissions: MedquadSubmission[] };
 
 /**
@@ -27,7 +28,12 @@ export type SubmitCommandResult =
  * demo contributors. Licence defaults to the Datanet's first accepted one; consent to the flags it
  * requires (both are signed into the manifest, so they are stated explicitly there).
  */
-export async function runSubmit(o: SubmitCommandOptions, stateDir: string, cwd = process.cwd()): Promise<SubmitCommandResult> {
+export async function runSubmit(
+  o: SubmitCommandOptions,
+  stateDir: string,
+  cwd = process.cwd(),
+  warn: (message: string) => void = (m) => process.stderr.write(`warning: ${m}\n`),
+): Promise<SubmitCommandResult> {
   let definition: DatanetDefinition;
   try {
     definition = loadDatanetDefinition(resolveDatanetPath(o.datanet, cwd));
@@ -47,14 +53,18 @@ export async function runSubmit(o: SubmitCommandOptions, stateDir: string, cwd =
   if (!o.key) throw new UsageError('--key KEYFILE is required (a hex private key or a JSON keystore with DATANET_KEY_PASSWORD)');
   if (o.files.length === 0) throw new UsageError('give at least one FILE to submit');
   const consent = o.consent === undefined ? definition.consent.required : o.consent.split(',').map((c) => c.trim()).filter(Boolean);
+  const keyPath = resolve(cwd, o.key);
+  const warning = await keyFileWarning(keyPath);
+  if (warning) warn(warning);
   try {
-    const signer = await loadKeyFile(resolve(cwd, o.key));
+    const signer = await loadKeyFile(keyPath);
     const s = await submitFiles({
       definition, inbox, signer, licence: o.licence ?? definition.licences[0], consent, files: o.files.map((f) => ({ path: resolve(cwd, f) })),
     });
     return {
       kind: 'files', datanet: definition.id, contributor: s.signed.manifest.contributor, submissionId: s.submissionId, inbox, entry: s.entry,
       files: s.signed.manifest.files.map((f) => ({ name: f.name, size: f.size })),
+      warnings: warning ? [warning] : [],
     };
   } catch (e) {
     if (e instanceof SubmitError) throw new CliError(e.message);

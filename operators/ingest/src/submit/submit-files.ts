@@ -8,6 +8,7 @@ import { signSubmission, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission, type SubmittedFile } from '../signing/submission-manifest.js';
 import { unsafeNameReason } from '../validate/safe-name.js';
 import { intakeFolders } from '../intake/entry-store.js';
+import { secretKeyKind } from '../signing/key-hygiene.js';
 
 export interface FileToSubmit {
   /** Name recorded in the manifest (defaults to the path's base name). */
@@ -78,6 +79,8 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
         throw new SubmitError(`cannot read ${f.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; nothing was submitted`);
       }
     }
+    const secret = secretKeyKind(bytes);
+    if (secret) throw new SubmitError(`${f.path ?? name} looks like ${secret}; a key must never be submitted (the inbox is shared). Nothing was submitted`);
     loaded.push({ name, bytes });
   }
   const files: SubmittedFile[] = loaded.map((f) => ({
