@@ -7,3 +7,8 @@ export { canonicalJson, sha256Hex, sha256File } from './util/hash.js';
 export { migrateToLatest } from './store/migrate.js';
 export { runChildProcess } from './exec/child-process.js';
 export { runKernel, closeKernelPool, kernelThreads, type KernelContext, type KernelOptions } from './compute/kernel-pool.js';
+export { DatanetError, NonRetryableError, StepTimeoutError, RunCancelledError, StepConfigError, isRetryable } from './exec/errors.js';
+export type { RunStatus, StepStatus, StepPhase } from './store/statuses.js';
+export { RUN_STATUSES, STEP_STATUSES, STEP_PHASES } from './store/statuses.js';
+export { RunReader, RunLookupError } from './read/run-reader.js';
+export type { RunView, StepView, OutputView, AttemptView, EventView, RunFilter } from './read/run-reader.js';

@@ -35,8 +35,10 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
   writeFileSync(profile, `apiVersion: datanet/v1\nkind: Profile\nmetadata: { name: test-distributed }\nexecutor: distributed\ndatabase: { url: ${JSON.stringify(databaseUrl)} }\nredis: { url: ${JSON.stringify(REDIS_URL)} }\nartifacts: { path: ${JSON.stringify(join(dir, 'artifacts'))} }\n`);
   const env: Record<string, string> = {
     DATANET_QUEUE_PREFIX: `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
-    DATANET_LEASE_MS: '3000',
-    DATANET_HEARTBEAT_MS: '500',
+    // Long enough that a worker stalled by a busy machine (other test suites, a CPU hog beside CI)
+    // keeps its steps; fault tests wait for the takeover as a state, so a longer lease costs only time.
+    DATANET_LEASE_MS: '10000',
+    DATANET_HEARTBEAT_MS: '1000',
     DATANET_SWEEP_MS: '500',
     ...settings,
   };

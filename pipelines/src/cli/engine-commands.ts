@@ -16,7 +16,8 @@ import { YamlSource } from '../spec/yaml-source.js';
 import { pipelineJsonSchema } from '../spec/json-schema.js';
 import { loadOperators } from '../operator/operator-registry.js';
 import { planPipeline } from '../plan/plan-pipeline.js';
-import { resumeRunGraph, runPipeline, type RunSummary } from '../exec/in-process-executor.js';
+import { resumeRunGraph, runPipeline } from '../exec/in-process-executor.js';
+import { storedRunSummary, type RunSummary } from '../exec/run-summary.js';
 
 function collectParams(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -154,7 +155,11 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       const profile = resolveProfile(opts.profile, undefined);
       const engine = await engineFor(env, program, profile);
       const run = await findRun(engine.store, runId);
-      if (run.status === 'succeeded') throw new CliError(`run ${run.id} already succeeded; nothing to resume`);
+      // Idempotent, as a retried command should be: a run already done is reported, not an error.
+      if (run.status === 'succeeded') {
+        if (!env.json) env.say(`run ${run.id} already succeeded; nothing to resume`);
+        return finish(env, await storedRunSummary(engine.store, run.id));
+      }
       const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
       const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: profile.plugins });
       if (!graph) throw new ValidationError(diagnostics);

@@ -130,9 +130,13 @@ export class DagStore {
    */
   async reconcile(runId: string, graph: PipelineGraph): Promise<OutboxRow[]> {
     return this.tx(async (tx) => {
-      await tx.selectFrom('runs').select('id').where('id', '=', runId).forUpdate().execute();
+      const run = await tx.selectFrom('runs').select('status').where('id', '=', runId).forUpdate().executeTakeFirst();
+      // Finished meanwhile (a sweeper's takeover completed it): resuming it is a no-op, not a re-open.
+      if (run?.status === 'succeeded') return [];
       await tx.updateTable('runs').set({ status: 'running', error: null, finished_at: null }).where('id', '=', runId).execute();
-      return this.reconcileTx(tx, runId, graph);
+      const sends = await this.reconcileTx(tx, runId, graph);
+      await this.finishIfDone(tx, runId);
+      return sends;
     });
   }
 

@@ -76,6 +76,12 @@ export class StepRunner {
   /** Returns what happened, for logs and tests: `ran`, `duplicate` (nothing done) or `lost`. */
   async handle(job: StepJob, jobId: string, extraResources: Record<string, unknown> = {}): Promise<'ran' | 'duplicate' | 'lost'> {
     const { dag, settings } = this.o;
+    // The run's graph is compiled (plugins loaded: CPU work on this thread) before the claim starts
+    // the lease clock, so a first job of a run cannot lose its lease while the worker compiles.
+    const loaded = await this.o.graphs.get(job.runId).then(
+      (plan) => ({ plan }),
+      (error: unknown) => ({ error }),
+    );
     const claim = await this.claims.add({ job, jobId, worker: this.o.worker, leaseMs: settings.leaseMs });
     if (!claim) return 'duplicate';
     const ac = new AbortController();
@@ -92,7 +98,8 @@ export class StepRunner {
     let plan: RunPlan | undefined;
     let life: StepLifecycle | undefined;
     try {
-      plan = await this.o.graphs.get(job.runId);
+      if ('error' in loaded) throw loaded.error;
+      plan = loaded.plan;
       life = this.lifecycle(plan, extraResources);
       const node = plan.graph.steps.get(job.stepId);
       if (!node) throw new NonRetryableError(`run ${job.runId} has no step "${job.stepId}"`);

@@ -8,6 +8,7 @@ import * as m0002 from './migrations/0002-distributed.js';
 import * as m0003 from './migrations/0003-waits-and-triggers.js';
 
 import type { RunStatus, StepStatus } from './statuses.js';
+import type { RunStoreDb } from './run-store-tables.js';
 
 export type { RunStatus, StepStatus, StepPhase } from './statuses.js';
 
@@ -67,17 +68,22 @@ export class RunStore {
   private writeChain: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
 
+  /** The engine's tables, typed (store/run-store-tables.ts). */
+  readonly db: Kysely<RunStoreDb>;
+
   constructor(
-    readonly db: Kysely<any>,
+    db: Kysely<any>,
     readonly dialect: 'postgres' | 'pglite',
-  ) {}
+  ) {
+    this.db = db as Kysely<RunStoreDb>;
+  }
 
   /**
    * The engine's own bookkeeping commits asynchronously on PostgreSQL: a server crash may lose the
    * last few milliseconds of it, and resume then re-runs those steps. Operators' writes through
    * ctx.db keep full durability (this is scoped to the engine's transactions).
    */
-  private tx<T>(fn: (tx: Kysely<any>) => Promise<T>): Promise<T> {
+  private tx<T>(fn: (tx: Kysely<RunStoreDb>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (tx) => {
       if (this.dialect === 'postgres') await sql`set local synchronous_commit to off`.execute(tx);
       return fn(tx);
@@ -176,8 +182,9 @@ export class RunStore {
       this.currentBatch = undefined;
       const items = this.pendingCompletions.splice(0);
       // PGlite runs in this thread: one statement (data-modifying CTEs, atomic by itself) costs a
-      // fifth of a five-statement transaction. PostgreSQL keeps the transaction for its async commit.
-      if (items.length === 1 && this.dialect === 'pglite') await writeCompletionStatement(this.db, items[0]);
+      // fifth of a five-statement transaction. PostgreSQL keeps the transaction for its async commit
+      // (and a batch of more than one statement needs it to stay atomic).
+      if (items.length <= COMPLETIONS_PER_STATEMENT && this.dialect === 'pglite') await writeCompletions(this.db, items);
       else await this.tx((tx) => writeCompletions(tx, items));
     }));
     return batch;
@@ -268,78 +275,64 @@ export interface Completion {
   worker?: string;
 }
 
-export /** One completion as one statement: artifacts, cache entry and attempt as CTEs of the step upsert. */
-async function writeCompletionStatement(db: Kysely<any>, c: Completion): Promise<void> {
-  const now = Date.now();
-  let q: any = db;
-  const artifacts = Object.values(c.outputs).map((a) => ({ digest: a.digest, kind: a.kind, path: a.path, bytes: (a.meta.bytes as number) ?? null, meta: JSON.stringify(a.meta), created_at: now }));
-  const unique = [...new Map(artifacts.map((a) => [a.digest, a])).values()];
-  if (unique.length) q = q.with('new_artifacts', (w: any) => w.insertInto('artifacts').values(unique).onConflict((oc: any) => oc.column('digest').doNothing()));
-  if (c.writeCache && c.cacheKey && !c.cached) {
-    q = q.with('new_cache', (w: any) =>
-      w.insertInto('cache_entries').values({ key: c.cacheKey, operator: c.operator, outputs: JSON.stringify(c.outputs), run_id: c.runId, step_id: c.stepId, created_at: now }).onConflict((oc: any) => oc.column('key').doNothing()),
-    );
-  }
-  if (!c.cached) {
-    q = q.with('new_attempt', (w: any) =>
-      w
-        .insertInto('attempts')
-        .values({ run_id: c.runId, step_id: c.stepId, partition: c.partition, attempt: c.attempt, status: 'succeeded', worker: c.worker ?? null, started_at: c.startedAt, finished_at: now })
-        .onConflict((oc: any) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'succeeded', finished_at: now })),
-    );
-  }
-  const outputs = JSON.stringify(c.outputs);
-  await q
-    .insertInto('steps')
-    .values({ run_id: c.runId, step_id: c.stepId, partition: c.partition, status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, started_at: c.startedAt, finished_at: now, duration_ms: now - c.startedAt, error: null, worker: c.worker ?? null })
-    .onConflict((oc: any) =>
-      oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet({ status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs, started_at: sql`coalesce(steps.started_at, ${c.startedAt})`, finished_at: now, duration_ms: now - c.startedAt, error: null, ...(c.worker ? { worker: c.worker } : {}) }),
-    )
-    .execute();
-}
+/** Completions written by one statement; more go in several statements of one transaction. */
+const COMPLETIONS_PER_STATEMENT = 500;
 
-export async function writeCompletions(tx: Kysely<any>, items: Completion[]): Promise<void> {
+/**
+ * The one completion write: artifacts, cache entries and attempts as data-modifying CTEs of the
+ * step upsert, so each statement is atomic by itself. One row per (run, step, partition) and per
+ * attempt: the last completion of a batch wins (ON CONFLICT may not touch a row twice).
+ */
+async function completionStatement(db: Kysely<any>, items: Completion[]): Promise<void> {
   const now = Date.now();
   const artifacts = new Map<string, object>();
   for (const c of items) {
     for (const a of Object.values(c.outputs)) artifacts.set(a.digest, { digest: a.digest, kind: a.kind, path: a.path, bytes: (a.meta.bytes as number) ?? null, meta: JSON.stringify(a.meta), created_at: now });
   }
-  const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / 500) }, (_, i) => xs.slice(i * 500, i * 500 + 500));
-  for (const part of chunks([...artifacts.values()])) await tx.insertInto('artifacts').values(part).onConflict((oc) => oc.column('digest').doNothing()).execute();
   const cache = new Map<string, object>();
   for (const c of items) if (c.writeCache && c.cacheKey && !c.cached) cache.set(c.cacheKey, { key: c.cacheKey, operator: c.operator, outputs: JSON.stringify(c.outputs), run_id: c.runId, step_id: c.stepId, created_at: now });
-  for (const part of chunks([...cache.values()])) await tx.insertInto('cache_entries').values(part).onConflict((oc) => oc.column('key').doNothing()).execute();
-  const attempts = items.filter((c) => !c.cached).map((c) => ({ run_id: c.runId, step_id: c.stepId, partition: c.partition, attempt: c.attempt, status: 'succeeded', worker: c.worker ?? null, started_at: c.startedAt, finished_at: now }));
-  for (const part of chunks(attempts)) {
-    await tx.insertInto('attempts').values(part).onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet((eb) => ({ status: eb.ref('excluded.status'), finished_at: eb.ref('excluded.finished_at') }))).execute();
-  }
-  // One row per (run, step, partition): the last completion in the batch wins.
+  const attempts = new Map<string, object>();
+  for (const c of items) if (!c.cached) attempts.set(`${c.runId}\0${c.stepId}\0${c.partition}\0${c.attempt}`, { run_id: c.runId, step_id: c.stepId, partition: c.partition, attempt: c.attempt, status: 'succeeded', worker: c.worker ?? null, started_at: c.startedAt, finished_at: now });
   const steps = new Map<string, object>();
   for (const c of items) {
     steps.set(`${c.runId}\0${c.stepId}\0${c.partition}`, { run_id: c.runId, step_id: c.stepId, partition: c.partition, status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs: JSON.stringify(c.outputs), started_at: c.startedAt, finished_at: now, duration_ms: now - c.startedAt, error: null, worker: c.worker ?? null });
   }
-  for (const part of chunks([...steps.values()])) {
-    await tx
-      .insertInto('steps')
-      .values(part)
-      .onConflict((oc) =>
-        oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          reason: eb.ref('excluded.reason'),
-          cache_key: eb.ref('excluded.cache_key'),
-          cached: eb.ref('excluded.cached'),
-          attempts: eb.ref('excluded.attempts'),
-          outputs: eb.ref('excluded.outputs'),
-          // A fast step's start is written only now (startRecorded: false); a recorded start stays.
-          started_at: eb.fn.coalesce(eb.ref('steps.started_at'), eb.ref('excluded.started_at')),
-          finished_at: eb.ref('excluded.finished_at'),
-          duration_ms: eb.ref('excluded.duration_ms'),
-          error: null,
-          worker: eb.fn.coalesce(eb.ref('excluded.worker'), eb.ref('steps.worker')),
-        })),
-      )
-      .execute();
+  let q: any = db;
+  if (artifacts.size) q = q.with('new_artifacts', (w: any) => w.insertInto('artifacts').values([...artifacts.values()]).onConflict((oc: any) => oc.column('digest').doNothing()));
+  if (cache.size) q = q.with('new_cache', (w: any) => w.insertInto('cache_entries').values([...cache.values()]).onConflict((oc: any) => oc.column('key').doNothing()));
+  if (attempts.size) {
+    q = q.with('new_attempts', (w: any) =>
+      w
+        .insertInto('attempts')
+        .values([...attempts.values()])
+        .onConflict((oc: any) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet((eb: any) => ({ status: eb.ref('excluded.status'), finished_at: eb.ref('excluded.finished_at') }))),
+    );
   }
+  await q
+    .insertInto('steps')
+    .values([...steps.values()])
+    .onConflict((oc: any) =>
+      oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet((eb: any) => ({
+        status: eb.ref('excluded.status'),
+        reason: eb.ref('excluded.reason'),
+        cache_key: eb.ref('excluded.cache_key'),
+        cached: eb.ref('excluded.cached'),
+        attempts: eb.ref('excluded.attempts'),
+        outputs: eb.ref('excluded.outputs'),
+        // A fast step's start is written only now (startRecorded: false); a recorded start stays.
+        started_at: eb.fn.coalesce(eb.ref('steps.started_at'), eb.ref('excluded.started_at')),
+        finished_at: eb.ref('excluded.finished_at'),
+        duration_ms: eb.ref('excluded.duration_ms'),
+        error: null,
+        worker: eb.fn.coalesce(eb.ref('excluded.worker'), eb.ref('steps.worker')),
+      })),
+    )
+    .execute();
+}
+
+/** Writes completions inside the caller's transaction (the distributed DAG transitions use this). */
+export async function writeCompletions(tx: Kysely<any>, items: Completion[]): Promise<void> {
+  for (let i = 0; i < items.length; i += COMPLETIONS_PER_STATEMENT) await completionStatement(tx, items.slice(i, i + COMPLETIONS_PER_STATEMENT));
 }
 
 function parseJson(v: unknown): unknown {

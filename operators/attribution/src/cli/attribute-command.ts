@@ -1,4 +1,4 @@
-import { CliError, UsageError, type RegisterCommand } from '@datanet/pipelines';
+import { CliError, RunReader, UsageError, type RegisterCommand } from '@datanet/pipelines';
 import { attributeOutput, formatEvidence } from './attribute-output.js';
 
 /** The dataset a registered model was trained on, as the Parquet artifact the run store holds. */
@@ -7,9 +7,9 @@ async function datasetOfModel(db: import('kysely').Kysely<any>, id: string): Pro
   const model = await getModel(db, id);
   if (!model) throw new CliError(`no model "${id}" in the registry (see \`datanet infer --list\`)`);
   if (!model.datasetDigest) throw new CliError(`model ${id} does not record the dataset it was trained on`);
-  const row = await db.selectFrom('artifacts').select('path').where('digest', '=', model.datasetDigest).executeTakeFirst();
-  if (!row) throw new CliError(`model ${id} was trained on ${model.datasetDigest}, which is not in this state folder's artifact store`);
-  return row.path as string;
+  const artifact = await new RunReader(db).artifact(model.datasetDigest);
+  if (!artifact) throw new CliError(`model ${id} was trained on ${model.datasetDigest}, which is not in this state folder's artifact store`);
+  return artifact.path;
 }
 
 /** `datanet attribute (--model ID | --index PATH_OR_DATASET) [--min-tokens K] [--top N] "output text"` */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
-import { parse as parseYaml } from 'yaml';
+import { RunLookupError, RunReader, type RunView, type StepView } from '@datanet/pipelines';
 import type { ReportInputs, TableSource } from './table-inputs.js';
 
 /** No run to report on, or a run whose artifacts are gone: the CLI exits with 1. */
@@ -34,49 +34,53 @@ export interface ReportRun {
 /**
  * The run to report on: the given id (or unique id prefix), else the newest run with intake,
  * dedupe or quality steps that finished with outputs, preferring runs whose pipeline or parameters
- * name the Datanet (a run store may hold runs of several Datanets).
+ * name the Datanet (a run store may hold runs of several Datanets). Read through the engine's
+ * read API (RunReader), never its tables.
  */
 export async function findReportRun(db: Kysely<any>, req: { datanet: string; runId?: string }): Promise<ReportRun> {
+  const reader = new RunReader(db);
   if (req.runId) {
-    const rows = await db.selectFrom('runs').selectAll().where('id', 'like', `${req.runId.replace(/[%_\\]/g, '\\$&')}%`).limit(3).execute();
-    if (!rows.length) throw new QualityReportError(`no run "${req.runId}" in the run store; \`datanet runs\` lists the runs`);
-    if (rows.length > 1) throw new QualityReportError(`run id prefix "${req.runId}" is ambiguous (${rows.map((r) => r.id).join(', ')}); give more characters`);
-    const run = await loadRun(db, rows[0], 'named by --run');
+    let named: RunView;
+    try {
+      named = await reader.resolveRun(req.runId);
+    } catch (err) {
+      if (err instanceof RunLookupError) throw new QualityReportError(err.message);
+      throw err;
+    }
+    const run = await loadRun(reader, named, 'named by --run');
     if (!run.steps.some((s) => s.outputs.length)) throw new QualityReportError(`run ${run.runId} (${run.pipeline}) has no finished ingest, dedupe or quality step to report on`);
     return run;
   }
-  const rows = await db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(200).execute();
+  const runs = await reader.listRuns({ limit: 200 });
   let fallback: ReportRun | undefined;
-  for (const row of rows) {
-    const mentions = String(row.spec_yaml).includes(req.datanet) || JSON.stringify(row.params ?? {}).includes(req.datanet);
+  for (const r of runs) {
+    const mentions = await reader.runMentions(r.id, req.datanet);
     if (!mentions && fallback) continue;
-    const run = await loadRun(db, row, mentions ? `newest run naming Datanet ${req.datanet}` : `newest run with intake, dedupe or quality steps (none names ${req.datanet})`);
+    const run = await loadRun(reader, r, mentions ? `newest run naming Datanet ${req.datanet}` : `newest run with intake, dedupe or quality steps (none names ${req.datanet})`);
     if (!run.steps.some((s) => s.outputs.length)) continue;
     if (mentions) return run;
     fallback ??= run;
   }
   if (fallback) return fallback;
   throw new QualityReportError(
-    `no run with finished ingest, dedupe or quality steps in the run store${rows.length ? ` (looked at ${rows.length} runs)` : ''}; run the intake pipeline first, or pass --run RUN_ID`,
+    `no run with finished ingest, dedupe or quality steps in the run store${runs.length ? ` (looked at ${runs.length} runs)` : ''}; run the intake pipeline first, or pass --run RUN_ID`,
   );
 }
 
-async function loadRun(db: Kysely<any>, row: Record<string, any>, chosenBecause: string): Promise<ReportRun> {
-  const uses = stepTypes(row.spec_yaml);
-  const stepRows = await db.selectFrom('steps').selectAll().where('run_id', '=', row.id).orderBy('step_id').orderBy('partition').execute();
-  const byStep = new Map<string, Record<string, any>[]>();
-  for (const s of stepRows) byStep.set(s.step_id, [...(byStep.get(s.step_id) ?? []), s]);
+async function loadRun(reader: RunReader, run: RunView, chosenBecause: string): Promise<ReportRun> {
+  const byStep = new Map<string, StepView[]>();
+  for (const s of await reader.steps(run.id, { partitions: true })) byStep.set(s.stepId, [...(byStep.get(s.stepId) ?? []), s]);
   const steps: ReportStep[] = [];
   for (const [stepId, parts] of byStep) {
-    const type = uses.get(stepId) ?? null;
-    const done = parts.filter((p) => p.status === 'succeeded' && p.outputs);
-    // A fanned-out step may also record its merged outputs on the '' partition: prefer those.
+    const type = parts[0].uses;
+    const done = parts.filter((p) => p.status === 'succeeded' && Object.keys(p.outputs).length);
+    // A fanned-out step also records its merged outputs on the '' partition: prefer those.
     const whole = done.filter((p) => p.partition === '');
-    const outputs = (whole.length ? whole : done).map((p) => json(p.outputs) as Record<string, ArtifactLike>);
+    const outputs = (whole.length ? whole : done).map((p) => p.outputs as Record<string, ArtifactLike>);
     if (!outputs.some((o) => stageOf(type, o))) continue;
     steps.push({ stepId, uses: type, outputs });
   }
-  return { runId: row.id, pipeline: row.pipeline, createdAt: Number(row.created_at), status: row.status, steps, chosenBecause };
+  return { runId: run.id, pipeline: run.pipeline, createdAt: run.createdAt, status: run.status, steps, chosenBecause };
 }
 
 /**
@@ -90,22 +94,6 @@ function stageOf(type: string | null, o: Record<string, ArtifactLike>): 'intake'
   if (t.startsWith('dedupe.') || (o.duplicates && o.kept)) return 'dedupe';
   if (t === 'quality.filter' || (o.rejected && o.scores)) return 'quality';
   return null;
-}
-
-function json(v: unknown): unknown {
-  return typeof v === 'string' ? JSON.parse(v) : v;
-}
-
-/** step id -> operator type, from the pipeline YAML stored with the run. */
-function stepTypes(specYaml: unknown): Map<string, string> {
-  const out = new Map<string, string>();
-  try {
-    const doc = parseYaml(String(specYaml ?? '')) as { steps?: Record<string, { uses?: unknown }> } | null;
-    for (const [id, step] of Object.entries(doc?.steps ?? {})) if (typeof step?.uses === 'string') out.set(id, step.uses);
-  } catch {
-    // An unreadable spec leaves the types unknown; steps are then recognised by their port names.
-  }
-  return out;
 }
 
 /** Maps a run's steps to report inputs by operator type (or, when unknown, by output port names). */
