@@ -3,6 +3,7 @@ import { readFile, rm } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
 import type { Kysely } from 'kysely';
 import { type ArtifactStore } from '../artifact/artifact-store.js';
+import { NonRetryableError } from './errors.js';
 import { checkTableSchema } from '../artifact/table-schema.js';
 import { describeSchema, parquetToTable, tableToParquet } from '../artifact/table-io.js';
 import { resolvePortSchema, type OperatorDefinition } from '../operator/define-operator.js';
@@ -16,7 +17,7 @@ import type {
 } from '../operator/operator-context.js';
 
 /** Raised when a step's outputs break its operator's contract; not retried. */
-export class OutputContractError extends Error {
+export class OutputContractError extends NonRetryableError {
   override name = 'OutputContractError';
 }
 

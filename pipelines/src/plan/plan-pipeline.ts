@@ -2,6 +2,7 @@ import type { ArtifactRef } from '../operator/operator-context.js';
 import type { PipelineGraph } from '../spec/compile-pipeline.js';
 import { errorMessage } from '../exec/errors.js';
 import { forcedSteps } from '../exec/forced-steps.js';
+import { artifactsExist } from '../exec/foreach.js';
 import { findCached, prepareStep, stepInputs } from '../exec/step-lifecycle.js';
 import type { RunStore } from '../store/run-store.js';
 
@@ -58,7 +59,16 @@ export async function planPipeline(graph: PipelineGraph, store: RunStore, option
       let willRun = true;
       if (forced.has(id)) reason = 'forced by --from';
       else if (options.noCache) reason = 'cache disabled (--no-cache)';
-      else if (!node.cache) reason = node.op.cacheable === false ? `${node.op.type} is never cached (external effects)` : 'cache: false in the pipeline';
+      else if (!node.cache) {
+        reason = node.op.cacheable === false ? `${node.op.type} is never cached (external effects)` : 'cache: false in the pipeline';
+        // It runs again; what it made last time under this key is what the steps after it are keyed
+        // on (a step's result depends only on its key), so plan can say whether they will be cached.
+        const last = await store.lastResult(step.key);
+        if (last && artifactsExist(last)) {
+          known.set(id, last);
+          reason += '; its last result under this key is expected again';
+        }
+      }
       else {
         const found = await findCached(store, step, env);
         reason = found.outputs ? 'cached: a stored result has this key' : found.reason;

@@ -212,6 +212,15 @@ export class RunStore {
     return row ? (parseJson(row.outputs) as Record<string, ArtifactRef>) : undefined;
   }
 
+  /**
+   * The outputs a step last produced under this key in any run (cache or not): what `plan` expects a
+   * `cache: false` step to produce again, so it can tell whether the steps after it will be cached.
+   */
+  async lastResult(key: string): Promise<Record<string, ArtifactRef> | undefined> {
+    const row = await this.db.selectFrom('steps').select('outputs').where('cache_key', '=', key).where('partition', '=', '').where('status', '=', 'succeeded').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+    return row?.outputs ? (parseJson(row.outputs) as Record<string, ArtifactRef>) : undefined;
+  }
+
   async getCacheMany(keys: string[]): Promise<Map<string, Record<string, ArtifactRef>>> {
     const out = new Map<string, Record<string, ArtifactRef>>();
     for (let i = 0; i < keys.length; i += 1000) {
