@@ -10,14 +10,14 @@ export function printRunSummary(s: RunSummary): void {
   for (const step of s.steps) {
     const how = step.cached ? 'cached' : step.status;
     const outs = Object.entries(step.outputs).map(([k, v]) => `${k}=${v.digest.slice(7, 19)}${v.rows !== undefined ? `(${v.rows} rows)` : ''}`).join(' ');
-    out(`  ${step.id.padEnd(width)}  ${how.padEnd(9)} attempts=${step.attempts} ${step.durationMs !== null ? formatMs(step.durationMs).padStart(7) : '      -'}  ${step.partitions ? `${step.partitions} partitions  ` : ''}${outs}${step.error && step.status !== 'succeeded' ? `  error: ${step.error.split('\n')[0]}` : ''}`);
+    out(`  ${step.id.padEnd(width)}  ${how.padEnd(9)} attempts=${step.attempts} ${step.durationMs !== null ? formatMs(step.durationMs).padStart(7) : '      -'}  ${step.partitions ? `${step.partitions} partitions  ` : ''}${outs}${step.error && step.status !== 'succeeded' ? `  error: ${step.error.split('\n')[0]}` : ''}${step.status === 'waiting' && step.reason ? `  ${step.reason}` : ''}`);
   }
   const summarized = s.steps.filter((x) => x.summary?.length);
   if (summarized.length) {
     out('summary:');
     for (const step of summarized) for (const line of step.summary!) out(`  ${step.id}: ${line}`);
   }
-  if (s.status !== 'succeeded') out(`resume with: datanet resume ${s.runId}`);
+  if (s.status !== 'succeeded' && s.status !== 'waiting') out(`resume with: datanet resume ${s.runId}`);
 }
 
 export function printRunDetail(run: RunRow, steps: StepRow[], attempts: { step_id: string; partition: string; attempt: number; status: string; worker: string | null; error: string | null; started_at: number; finished_at: number | null }[], events: EventRow[]): void {

@@ -5,6 +5,7 @@ import { redact } from '../spec/interpolate.js';
 import { writeCompletions, type Completion } from '../store/run-store.js';
 import { TERMINAL_STEP_STATUSES } from '../store/statuses.js';
 import { jobIdOf, type StepJob } from './distributed-config.js';
+import { settleWaitingRun } from '../wait/settle-waiting-run.js';
 
 /** A job decided inside a transaction, sent to BullMQ after the commit (transactional outbox). */
 export interface OutboxRow {
@@ -319,7 +320,8 @@ export class DagStore {
       .where('partition', '=', '')
       .where('status', 'not in', TERMINAL)
       .executeTakeFirst();
-    if (Number(left?.n ?? 0) > 0) return;
+    // Unfinished, but perhaps only parked steps and what depends on them are left: the run waits.
+    if (Number(left?.n ?? 0) > 0) return void (await settleWaitingRun(tx, runId));
     const failed = await tx.selectFrom('steps').select(['step_id', 'error']).where('run_id', '=', runId).where('partition', '=', '').where('status', '=', 'failed').executeTakeFirst();
     await tx
       .updateTable('runs')

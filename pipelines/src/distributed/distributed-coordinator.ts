@@ -110,7 +110,8 @@ export class DistributedCoordinator {
         if (!run) throw new Error(`run ${runId} disappeared from the run store`);
         await this.report(runId, seen, emit);
         lastEvent = await this.forwardLogs(runId, lastEvent, emit);
-        if (['succeeded', 'failed', 'cancelled'].includes(run.status)) {
+        // A waiting run holds nothing: the coordinator returns, and a wake or resume continues it.
+        if (['succeeded', 'failed', 'cancelled', 'waiting'].includes(run.status)) {
           await store.flushEvents();
           emit({ type: 'run-finished', runId, status: run.status, error: run.error ?? undefined });
           return summarizeRun(this.engine.store, runId, graph.name, Date.now() - started, run.status as RunSummary['status'], run.error ?? undefined);

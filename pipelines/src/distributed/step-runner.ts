@@ -12,6 +12,7 @@ import type { WorkerMetrics } from './worker-metrics.js';
 import type { DistributedSettings, StepJob } from './distributed-config.js';
 import type { JobTransport } from './job-transport.js';
 import type { RunGraphs, RunPlan } from './run-graphs.js';
+import { parkDistributedStep } from '../wait/settle-waiting-run.js';
 
 /** The worker lost the step: its lease expired and another attempt owns it now. */
 export class LeaseLostError extends DatanetError {
@@ -151,6 +152,12 @@ export class StepRunner {
     if (node.spec.foreach) return this.fanOut(life, job, jobId, node, step);
     life.eventStarted(node, '', job.attempt);
     const outcome = await life.attempt(step, { partition: '', attempt: job.attempt, signal });
+    if (outcome.status === 'waiting') {
+      // Parked: the step releases its job and lease (this worker is free); a wake re-queues it.
+      const reason = `waiting for ${outcome.parked.waitingFor}`;
+      this.o.engine.store.event(job.runId, node.id, 'info', 'step.waiting', `step ${node.id} ${reason} (released by ${this.o.worker})`, { attempt: job.attempt, wakeAt: outcome.parked.wakeAt });
+      return parkDistributedStep(this.o.engine.database.db, { runId: job.runId, stepId: node.id, jobId, attempt: job.attempt, reason, ran: outcome.ran, worker: this.o.worker, startedAt: claim.startedAt });
+    }
     if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
     const sends = await this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs: outcome.outputs, key: step.key, cached: false, reason: life.whyRun(node), startedAt: claim.startedAt, startRecorded: true }), plan.graph);
     if (sends) life.eventSucceeded(node, '', claim.startedAt);
@@ -176,6 +183,7 @@ export class StepRunner {
     const step = await this.prepare(life, plan, node);
     const inputs = { ...step.inputs, [node.spec.foreach!.input]: claim.task.input };
     const outcome = await life.attempt(step, { partition: job.partition, attempt: job.attempt, inputs, signal });
+    if (outcome.status === 'waiting') throw new NonRetryableError(`step "${node.id}": ctx.wait is not available in foreach partitions`);
     if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
     const completion = life.completion(node, { partition: job.partition, attempt: job.attempt, outputs: outcome.outputs, key: claim.cacheKey, cached: false, reason: 'ran', startedAt: claim.startedAt, startRecorded: false });
     return this.partitionsDone.add({ job, jobId, completion, pool: node.pool });

@@ -15,6 +15,7 @@ import type {
   RunInfo,
   StepLogger,
 } from '../operator/operator-context.js';
+import { createWaitApi } from '../wait/step-wait-api.js';
 
 /** Raised when a step's outputs break its operator's contract; not retried. */
 export class OutputContractError extends NonRetryableError {
@@ -129,6 +130,7 @@ export async function executeTask(req: TaskRequest): Promise<Record<string, Arti
     };
   };
 
+  const waits = createWaitApi({ db: req.db, artifacts: store, runId: req.run.runId, stepId: req.run.stepId, partition: req.run.partition ?? '', pipelineDir: req.run.pipelineDir, workDir });
   const ctx: OperatorContext<unknown> = {
     config,
     inputs,
@@ -149,6 +151,8 @@ export async function executeTask(req: TaskRequest): Promise<Record<string, Arti
     },
     run: req.run,
     idempotencyKey: req.idempotencyKey,
+    wait: waits.wait,
+    checkpoint: waits.checkpoint,
   };
 
   await op.run(ctx);

@@ -13,6 +13,8 @@ import { summarizeRun, type RunSummary } from './run-summary.js';
 import { newRunId, type RunEvent, type RunOptions } from './run-types.js';
 import { Semaphore } from './semaphore.js';
 import { StepLifecycle, type PreparedStep } from './step-lifecycle.js';
+import { StepParked } from '../wait/step-parked.js';
+import { markStepWaiting } from '../wait/wait-store.js';
 
 export type { RunEvent, RunOptions } from './run-types.js';
 export type { RunSummary, StepSummary } from './run-summary.js';
@@ -57,6 +59,8 @@ class RunExecution {
   private readonly controller = new AbortController();
   private readonly life: StepLifecycle;
   private failure: { stepId: string; error: unknown } | undefined;
+  /** Steps parked by their operator (ctx.wait): their downstream waits with them. */
+  private readonly parked = new Map<string, StepParked>();
   /** Completion records on their way to the store (group commit); awaited before the run ends. */
   private readonly writes: Promise<void>[] = [];
   private readonly started = Date.now();
@@ -107,7 +111,8 @@ class RunExecution {
           for (const deps of remaining.values()) deps.delete(id);
         })
         .catch((error) => {
-          this.failure ??= { stepId: id, error };
+          if (error instanceof StepParked) this.parked.set(id, error);
+          else this.failure ??= { stepId: id, error };
         })
         .finally(() => running.delete(id));
       running.set(id, p);
@@ -126,15 +131,18 @@ class RunExecution {
     );
     if (writeError) this.failure ??= { stepId: 'run store', error: writeError };
     const cancelled = this.controller.signal.aborted;
-    for (const id of remaining.keys()) {
+    // Only parked steps hold the run up: it is `waiting`, its blocked steps stay pending, and the
+    // process may exit; `datanet resume` or a wake continues it.
+    const waiting = !cancelled && !this.failure && this.parked.size > 0;
+    for (const id of waiting ? [] : remaining.keys()) {
       const reason = cancelled ? 'run cancelled' : `upstream step "${this.failure?.stepId}" failed`;
       await store.setStepStatus(this.runId, id, cancelled ? 'cancelled' : 'skipped', { reason });
       this.emit({ type: 'step-skipped', stepId: id, reason });
     }
-    const status = cancelled ? 'cancelled' : this.failure ? 'failed' : 'succeeded';
-    const error = this.failure ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}` : cancelled ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`' : undefined;
-    await store.setRunStatus(this.runId, status, { finished_at: Date.now(), error: error ?? null });
-    store.event(this.runId, null, status === 'succeeded' ? 'info' : 'error', 'run.finished', `run ${status}${error ? `: ${error}` : ''}`);
+    const status = cancelled ? 'cancelled' : this.failure ? 'failed' : waiting ? 'waiting' : 'succeeded';
+    const error = waiting ? `waiting: ${[...this.parked.values()].map((p) => `step "${p.stepId}" for ${p.waitingFor}`).join('; ')}` : this.failure ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}` : cancelled ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`' : undefined;
+    await store.setRunStatus(this.runId, status, { ...(waiting ? {} : { finished_at: Date.now() }), error: error ?? null });
+    store.event(this.runId, null, status === 'succeeded' || waiting ? 'info' : 'error', 'run.finished', `run ${status}${error ? `: ${error}` : ''}`);
     await store.flushEvents();
     this.emit({ type: 'run-finished', runId: this.runId, status, error });
     return summarizeRun(store, this.runId, this.graph.name, Date.now() - this.started, status, error, this.graph.layers.flat());
@@ -208,6 +216,15 @@ class RunExecution {
           this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
         }
         return outcome.outputs;
+      }
+      if (outcome.status === 'waiting') {
+        // Parked: recorded `waiting` (after the attempt's own start record), nothing retried.
+        const reason = `waiting for ${outcome.parked.waitingFor}`;
+        await store.drain();
+        await markStepWaiting(this.engine.database.db, { runId: this.runId, stepId: node.id, attempt, reason, ran: outcome.ran, worker: this.life.o.worker, startedAt });
+        store.event(this.runId, node.id, 'info', 'step.waiting', `step ${node.id} ${reason}`, { attempt, wakeAt: outcome.parked.wakeAt });
+        this.emit({ type: 'log', stepId: node.id, level: 'info', message: reason });
+        throw outcome.parked;
       }
       const decision = this.life.retryDecision(node, outcome, n - 1);
       await store.failAttempt(this.runId, node.id, partition, attempt, outcome.message, !decision.retry, startedAt, this.life.o.worker);

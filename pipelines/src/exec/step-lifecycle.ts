@@ -9,6 +9,8 @@ import { errorMessage, formatMs, isRetryable, RunCancelledError } from './errors
 import { artifactsExist, gatherPartitionOutputs, splitForeach, type PartitionTask } from './foreach.js';
 import { runStepAttempt } from './step-attempt.js';
 import { keyConfigOf, resolveStepConfig } from './step-config.js';
+import { StepParked } from '../wait/step-parked.js';
+import { stillParked } from '../wait/step-wait-api.js';
 
 /** What the cache decision and an attempt need to know about a step, computed once per step. */
 export interface PreparedStep {
@@ -67,7 +69,9 @@ export async function findCached(store: RunStore, step: PreparedStep, env: StepE
  */
 export type AttemptOutcome =
   | { status: 'succeeded'; outputs: Record<string, ArtifactRef> }
-  | { status: 'failed'; error: unknown; message: string; cancelled: boolean; retryable: boolean };
+  | { status: 'failed'; error: unknown; message: string; cancelled: boolean; retryable: boolean }
+  /** Parked by its operator (ctx.wait) until a condition holds; `ran: false` when a re-check found it still parked without starting the operator. */
+  | { status: 'waiting'; parked: StepParked; ran: boolean };
 
 export interface RetryDecision {
   retry: boolean;
@@ -154,6 +158,12 @@ export class StepLifecycle {
    */
   async attempt(step: PreparedStep, a: { partition: string; attempt: number; inputs?: Record<string, ArtifactRef | undefined>; signal: AbortSignal; resources?: Record<string, unknown> }): Promise<AttemptOutcome> {
     const { node } = step;
+    // A parked step continued (resume, a wake): if its wait is still open, it stays parked and its
+    // operator is not started. Only later attempts of whole steps can have a wait to re-check.
+    if (a.attempt > 1 && !a.partition) {
+      const still = await stillParked(this.o.engine.database.db, this.o.runId, node.id, '');
+      if (still) return { status: 'waiting', ran: false, parked: new StepParked(this.o.runId, node.id, '', still.waitingFor, still.wakeAt) };
+    }
     try {
       const outputs = await runStepAttempt({
         engine: this.o.engine,
@@ -173,7 +183,9 @@ export class StepLifecycle {
     } catch (err) {
       // An abort wins over whatever the operator threw while it was being torn down.
       const error = a.signal.aborted ? a.signal.reason : err;
-      // Hook for 'waiting': an operator that asked to park its step is recognised here (instanceof).
+      // An operator that asked to park its step (ctx.wait) is waiting, not failed. Not in a foreach
+      // partition: a partition is one of many small jobs, and its step could not wait as a whole.
+      if (error instanceof StepParked && !a.partition) return { status: 'waiting', parked: error, ran: true };
       const cancelled = error instanceof RunCancelledError;
       return { status: 'failed', error, message: redact(errorMessage(error)), cancelled, retryable: !cancelled && isRetryable(error) };
     }

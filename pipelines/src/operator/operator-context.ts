@@ -1,6 +1,9 @@
 import type { Table } from 'apache-arrow';
 import type { Kysely } from 'kysely';
 import type { ArtifactKind } from './define-operator.js';
+import type { StepCheckpoint, WaitCondition, WaitOptions, WaitResult } from '../wait/wait-types.js';
+
+export type { StepCheckpoint, WaitCondition, WaitOptions, WaitResult, WaitSignal, DeadlinePolicy } from '../wait/wait-types.js';
 
 /** An artifact as a step sees it: immutable, content-addressed, on the local filesystem. */
 export interface ArtifactRef {
@@ -79,4 +82,14 @@ export interface OperatorContext<C = unknown> {
   run: RunInfo;
   /** Stable key for external side effects of this step (same across retries and resumes). */
   idempotencyKey: string;
+  /**
+   * Parks this step until the condition holds: a named signal (a person's decision), a time, new
+   * entries in a folder, or another run's success. Resolves at once when it already holds;
+   * otherwise the step is recorded `waiting` with the checkpoint, holds no worker or process, and
+   * runs again from the top when woken: read `checkpoint()` to skip the work already done, and
+   * this call then resolves. Not available in foreach partitions.
+   */
+  wait(condition: WaitCondition, options?: WaitOptions): Promise<WaitResult>;
+  /** What this step saved when it last parked (undefined before its first wait). */
+  checkpoint<T = unknown>(): Promise<StepCheckpoint<T> | undefined>;
 }

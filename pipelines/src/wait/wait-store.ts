@@ -85,14 +85,21 @@ export async function recordSignal(db: Kysely<any>, name: string, payload: unkno
 }
 
 /**
- * The step row and its attempt say `waiting` (called by the step lifecycle once the attempt's own
- * writes are in): the step holds nothing, and its attempt is over without having failed.
+ * The step row and its attempt say `waiting` (in-process runs; called by the executor once the
+ * attempt's own writes are in): the step holds nothing, and its attempt is over without having
+ * failed. A re-check that found the wait still open (`ran: false`) records no attempt.
  */
-export async function markStepWaiting(db: Kysely<any>, runId: string, stepId: string, partition: string, attempt: number, reason: string): Promise<void> {
+export async function markStepWaiting(db: Kysely<any>, p: { runId: string; stepId: string; attempt: number; reason: string; ran: boolean; worker: string; startedAt: number }): Promise<void> {
   const now = Date.now();
   await db.transaction().execute(async (tx) => {
-    await tx.updateTable('steps').set({ status: 'waiting', reason, error: null }).where('run_id', '=', runId).where('step_id', '=', stepId).where('partition', '=', partition).execute();
-    await tx.updateTable('attempts').set({ status: 'waiting', finished_at: now }).where('run_id', '=', runId).where('step_id', '=', stepId).where('partition', '=', partition).where('attempt', '=', attempt).execute();
+    const attempts = p.ran ? { attempts: sql`greatest(attempts, ${p.attempt})` } : {};
+    await tx.updateTable('steps').set({ status: 'waiting', reason: p.reason, error: null, ...attempts, started_at: sql`coalesce(started_at, ${p.startedAt})` }).where('run_id', '=', p.runId).where('step_id', '=', p.stepId).where('partition', '=', '').execute();
+    if (!p.ran) return;
+    await tx
+      .insertInto('attempts')
+      .values({ run_id: p.runId, step_id: p.stepId, partition: '', attempt: p.attempt, status: 'waiting', worker: p.worker, started_at: p.startedAt, finished_at: now })
+      .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'waiting', finished_at: now }))
+      .execute();
   });
 }
 
