@@ -1,4 +1,4 @@
-import { newRunId } from '../exec/in-process-executor.js';
+import { newRunId } from '../exec/run-types.js';
 import type { Worker as BullWorker, Queue } from 'bullmq';
 import type { Engine } from '../exec/engine.js';
 import { errorMessage } from '../exec/errors.js';

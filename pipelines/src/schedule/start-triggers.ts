@@ -1,5 +1,5 @@
 import type { Engine } from '../exec/engine.js';
-import { newRunId } from '../exec/in-process-executor.js';
+import { newRunId } from '../exec/run-types.js';
 import { workerIdentity } from '../distributed/distributed-config.js';
 import type { Profile } from '../spec/profile.js';
 import { wakeReadyRuns } from '../wait/wake-waits.js';
