@@ -1,9 +1,6 @@
 import { withDuckDb, sqlString } from '@datanet/connector-duckdb';
 import { corpusPath } from '@datanet/pipelines/testing';
 
-/** Deterministic contributor addresses, one per "site". */
-export const address = (i: number) => '0x' + (i + 1).toString(16).padStart(40, '0');
-
 /**
  * Writes `n` synthetic Q&A contributions (ids = sha256 of the content) to a Parquet file, in an
  * order given by `order` so tests can feed the same set in different arrival orders.
