@@ -1,8 +1,8 @@
-// Worker thread that extracts .docx/.pdf/.parquet under hard limits. Plain JavaScript on purpose:
+// Child process that extracts .docx/.pdf/.parquet under hard limits. Plain JavaScript on purpose:
 // it runs without the TypeScript loader of its parent (CLI, tests). Its heap is capped by the
-// parent (resourceLimits) and it is terminated past the wall-time limit, so a hostile file can
-// only cost this thread, never the intake process.
-import { parentPort } from 'node:worker_threads';
+// parent (--max-old-space-size) and it is killed past the wall-time limit, so a hostile file can
+// only cost this process, never intake. (A worker thread is not enough: a large allocation past a
+// worker's resourceLimits aborts the whole process.)
 import { inflateRawSync } from 'node:zlib';
 
 const encoder = new TextEncoder();
@@ -14,15 +14,18 @@ class LimitError extends Error {
   }
 }
 
-parentPort.on('message', async (job) => {
+const send = (m) => process.send(m);
+// The parent going away (killed, crashed) must not leave this process behind.
+process.on('disconnect', () => process.exit(0));
+process.on('message', async (job) => {
   try {
     const out = await extract(job.format, job.bytes, job.limits);
-    parentPort.postMessage({ id: job.id, ok: true, ...out });
+    send({ id: job.id, ok: true, ...out });
   } catch (e) {
-    if (e instanceof LimitError) parentPort.postMessage({ id: job.id, ok: false, reasonCode: e.reasonCode, message: e.message });
+    if (e instanceof LimitError) send({ id: job.id, ok: false, reasonCode: e.reasonCode, message: e.message });
     else {
       const first = String((e && e.message) || e).split('\n')[0].slice(0, 300);
-      parentPort.postMessage({ id: job.id, ok: false, reasonCode: 'unparseable', message: `cannot read it as .${job.format}: ${first}` });
+      send({ id: job.id, ok: false, reasonCode: 'unparseable', message: `cannot read it as .${job.format}: ${first}` });
     }
   }
 });

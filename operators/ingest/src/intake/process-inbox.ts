@@ -39,6 +39,9 @@ export interface InboxResult {
   /** Entries decided by this run, in order of arrival (earlier decisions are only read back). */
   decidedNow: SubmissionOutcome[];
   folders: IntakeFolders;
+  /** Parser processes this run started (0 when nothing needed parsing) and killed at a limit. */
+  parsersStarted: number;
+  parsersKilled: number;
 }
 
 /** Inbox entries in order of arrival: the time the OS recorded for the entry (ctime, which no one can set back), then name. */
@@ -102,8 +105,8 @@ export async function processInbox(o: ProcessInboxOptions): Promise<InboxResult>
   } finally {
     await worker.close();
   }
-  if (worker.killed > 0) log(`${worker.killed} parser(s) stopped at the time limit`);
-  const result: InboxResult = { accepted: [], rejections: [], submissions: [], fieldNames, decidedNow, folders };
+  if (worker.killed > 0) log(`${worker.killed} parser(s) stopped at a time or memory limit`);
+  const result: InboxResult = { accepted: [], rejections: [], submissions: [], fieldNames, decidedNow, folders, parsersStarted: worker.started, parsersKilled: worker.killed };
   for (const d of await readDecisions(folders)) {
     result.submissions.push(d.outcome);
     result.accepted.push(...d.accepted);

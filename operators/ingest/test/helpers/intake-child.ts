@@ -16,6 +16,7 @@ const intakeMs = performance.now() - started;
 process.stdout.write(
   JSON.stringify({
     maxRssKb: process.resourceUsage().maxRSS,
+    parsersStarted: result.parsersStarted,
     intakeMs,
     decidedNow: result.decidedNow,
     submissions: result.submissions,
