@@ -5,7 +5,14 @@ import { sqlString } from './files.js';
 
 const TableSqlConfig = z
   .object({
-    query: z.string().min(1).describe('DuckDB SQL; the input tables are the views `input` and `other`'),
+    query: z
+      .string()
+      .min(1)
+      .meta({ sql: true, description: 'DuckDB SQL; the input tables are the views `input` and `other`; `$name` is the bound value params.name' }),
+    params: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .optional()
+      .describe('values bound to `$name` in the query (prepared parameters): data, never SQL text'),
   })
   .strict();
 
@@ -27,7 +34,9 @@ export const tableSql = defineOperator({
       const other = ctx.inputs.other;
       if (other) await conn.run(`create view other as select * from read_parquet(${sqlString(other.path)})`);
       // Parquet row order follows the query; the same query over the same inputs gives the same bytes.
-      await conn.run(`copy (${ctx.config.query.trim().replace(/;\s*$/, '')}) to ${sqlString(out)} (format parquet, compression zstd)`);
+      // Parameters are bound values (DuckDB prepared parameters), never pasted into the statement.
+      const values = ctx.config.params && Object.keys(ctx.config.params).length ? ctx.config.params : undefined;
+      await conn.run(`copy (${ctx.config.query.trim().replace(/;\s*$/, '')}) to ${sqlString(out)} (format parquet, compression zstd)`, values);
     } catch (err) {
       throw new Error(`table.sql: ${(err as Error).message}`);
     } finally {

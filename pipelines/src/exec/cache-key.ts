@@ -2,6 +2,7 @@ import type { ArtifactRef } from '../operator/operator-context.js';
 import type { StepNode } from '../spec/compile-pipeline.js';
 import { canonicalJson, sha256Hex } from '../util/hash.js';
 import { keyConfigOf } from './step-config.js';
+import { secretsDigestOf as secretsDigestOfConfig } from '../spec/interpolate.js';
 
 export interface CacheKeyInput {
   /** Artifacts on the operator's input ports; a port left unconnected counts as null. */
@@ -39,14 +40,17 @@ export function cacheKeyOf(node: StepNode, k: CacheKeyInput): string {
     partition: k.partition ?? null,
     fingerprint: k.fingerprint ?? null,
   };
-  if (k.secretsDigest) parts.secrets = k.secretsDigest;
+  // Partition keys (foreach) are made without prepareStep: fold the digest in here too (W6).
+  const secrets = k.secretsDigest ?? secretsDigestOf(node);
+  if (secrets) parts.secrets = secrets;
   return `sha256:${sha256Hex(canonicalJson(parts))}`;
 }
 
 /**
- * The secrets digest of a step for its cache key; undefined while no keyed digest is configured.
+ * The secrets digest of a step for its cache key: a scrypt-keyed HMAC of the values of the
+ * secrets its config references (see spec/interpolate.ts); undefined when it uses none.
  * Called by prepareStep (plan and both executors), so wiring it here wires it everywhere.
  */
-export function secretsDigestOf(_node: StepNode): string | undefined {
-  return undefined;
+export function secretsDigestOf(node: StepNode): string | undefined {
+  return secretsDigestOfConfig(node.config);
 }

@@ -3,7 +3,7 @@ import { checkSchemaCompatibility } from '../artifact/table-schema.js';
 import { resolvePortSchema, type OperatorDefinition } from '../operator/define-operator.js';
 import { loadOperators, PluginLoadError, type OperatorRegistry } from '../operator/operator-registry.js';
 import { didYouMean, type Diagnostic } from './diagnostic.js';
-import { findReferences, interpolate, KEEP } from './interpolate.js';
+import { escapeReferences, findReferences, interpolate, KEEP } from './interpolate.js';
 import { configIssues } from './operator-config.js';
 import { parseDuration, PipelineSpecSchema, retryPolicy, type PipelineSpec, type RetryPolicy, type StepSpec } from './pipeline-spec.js';
 import { YamlSource } from './yaml-source.js';
@@ -105,7 +105,10 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
         diagnostics.push(src.diagnostic(ref.path, `unknown parameter "${ref.name}"${didYouMean(ref.name, Object.keys(params))}`));
       }
     }
-    const config = interpolate(step.with ?? {}, (ns, name) => (ns === 'params' ? (params[name] ?? KEEP) : KEEP)) as Record<string, unknown>;
+    if (op) checkSqlFields(src, id, op, step.with, diagnostics);
+    // One pass over what the pipeline file wrote: a parameter's value is spliced in escaped, so a
+    // `${{ env.X }}` or `${{ secrets.X }}` inside it stays literal data (see interpolate.ts).
+    const config = interpolate(step.with ?? {}, (ns, name) => (ns === 'params' ? (name in params ? escapeReferences(params[name]) : KEEP) : KEEP)) as Record<string, unknown>;
     let parsedConfig: unknown;
     if (op) {
       const check = op.config.safeParse(interpolate(config, (ns, name) => (ns === 'env' ? (process.env[name] ?? KEEP) : KEEP)));
@@ -145,6 +148,31 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
     diagnostics: [],
     graph: { file: src.file, dir, name: raw.metadata.name, spec: raw, params, steps, layers: layersOf(steps), registry },
   };
+}
+
+/**
+ * Parameters never become SQL text. In a config field that an operator marks as SQL
+ * (`.meta({ sql: true })`), a parameter written inside the statement is refused: bind it as a
+ * value instead. A field that is one whole reference (the query itself is a parameter, as in the
+ * demo) is the pipeline author's choice of a parameter that is code, and stays allowed.
+ */
+function checkSqlFields(src: YamlSource, id: string, op: OperatorDefinition, withBlock: unknown, diagnostics: Diagnostic[]): void {
+  if (!withBlock || typeof withBlock !== 'object') return;
+  const shape = (op.config as unknown as { shape?: Record<string, { meta?: () => { sql?: boolean } | undefined }> }).shape ?? {};
+  for (const [field, schema] of Object.entries(shape)) {
+    if (!schema?.meta?.()?.sql) continue;
+    const value = (withBlock as Record<string, unknown>)[field];
+    if (typeof value !== 'string' || /^\$\{\{[^}]*\}\}$/.test(value.trim())) continue;
+    for (const ref of findReferences(value, ['steps', id, 'with', field])) {
+      if (ref.ns !== 'params') continue;
+      diagnostics.push(
+        src.diagnostic(
+          ref.path,
+          `step "${id}": parameter "${ref.name}" is pasted into SQL (with.${field}); parameters are data: write $${ref.name} in the statement and bind it with \`params: { ${ref.name}: "\${{ params.${ref.name} }}" }\``,
+        ),
+      );
+    }
+  }
 }
 
 function configKeys(op: OperatorDefinition): string[] {

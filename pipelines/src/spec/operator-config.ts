@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { OperatorDefinition } from '../operator/define-operator.js';
 import { NonRetryableError } from '../exec/errors.js';
+import { unescapeReferences } from './interpolate.js';
 
 /** One problem with a step's `with:` block, located by its path inside it. */
 export interface ConfigIssue {
@@ -29,7 +30,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Parses a step's config with its operator's schema, or throws a ConfigError listing every issue. */
 export function parseOperatorConfig(op: OperatorDefinition, raw: unknown): unknown {
-  const result = op.config.safeParse(raw ?? {});
+  // `$${{` (a parameter's literal `${{`, see interpolate.ts) becomes `${{` here, the last step.
+  const result = op.config.safeParse(unescapeReferences(raw ?? {}));
   if (!result.success) throw new ConfigError(op.type, configIssues(result.error));
   return result.data;
 }

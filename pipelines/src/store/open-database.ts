@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { acquireStateLock } from './state-lock.js';
 
 export interface Database {
   db: Kysely<any>;
@@ -12,7 +13,9 @@ export interface Database {
 
 /**
  * The run store's database: PostgreSQL when a URL is given, else an embedded PGlite under the
- * state folder. PGlite admits one process at a time; the distributed profile needs PostgreSQL.
+ * state folder. PGlite admits one process at a time, so the embedded store takes the state folder's
+ * lock (see state-lock.ts) and a second process gets a StoreLockedError naming the holder; the
+ * distributed profile and concurrent work need PostgreSQL.
  */
 export async function openDatabase(options: { stateDir: string; databaseUrl?: string }): Promise<Database> {
   if (options.databaseUrl) {
@@ -26,11 +29,19 @@ export async function openDatabase(options: { stateDir: string; databaseUrl?: st
   const { PGlite } = await import('@electric-sql/pglite');
   const dir = join(options.stateDir, 'db');
   mkdirSync(dir, { recursive: true });
+  // Before PGlite opens the folder (and before any migration): a second process refuses at once.
+  const lock = acquireStateLock(options.stateDir);
   // Relaxed durability: a commit returns before the flush to disk. A crash can lose the last few
   // milliseconds of state, which resume tolerates (a step not recorded as done runs again).
-  const pglite = new PGlite(dir, { relaxedDurability: true });
-  const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
-  return { db, dialect: 'pglite', location: dir, close: () => db.destroy() };
+  try {
+    const pglite = new PGlite(dir, { relaxedDurability: true });
+    await pglite.waitReady;
+    const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+    return { db, dialect: 'pglite', location: dir, close: () => db.destroy().finally(() => lock.release()) };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
 }
 
 export function redactUrl(url: string): string {
