@@ -6,6 +6,8 @@ export function parseCsv(text: string): string[][] {
   let quoted = false;
   let line = 1;
   let quoteLine = 0;
+  // A quoted empty field ("") is a field even though it adds no characters (found by fuzzing).
+  let opened = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
@@ -22,6 +24,7 @@ export function parseCsv(text: string): string[][] {
     }
     if (c === '"' && field === '') {
       quoted = true;
+      opened = true;
       quoteLine = line;
     } else if (c === ',') {
       row.push(field);
@@ -32,11 +35,12 @@ export function parseCsv(text: string): string[][] {
       rows.push(row);
       row = [];
       field = '';
+      opened = false;
       line++;
     } else field += c;
   }
   if (quoted) throw new Error(`line ${quoteLine}: a quoted field is never closed`);
-  if (field !== '' || row.length > 0) {
+  if (field !== '' || row.length > 0 || opened) {
     row.push(field);
     rows.push(row);
   }
