@@ -37,8 +37,6 @@ export interface PortSpec<C = unknown> {
 export interface ResourceSpec {
   /** Worker pool the step is dispatched to. `cpu` unless the operator says otherwise. */
   pool?: 'cpu' | 'gpu' | (string & {});
-  gpus?: number;
-  memoryMb?: number;
 }
 
 export const OPERATOR_BRAND = Symbol.for('datanet.operator');

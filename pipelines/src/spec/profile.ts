@@ -18,7 +18,6 @@ export const ProfileSchema = z
     redis: z.object({ url: z.string() }).strict().optional(),
     artifacts: z.object({ path: z.string() }).strict().optional().describe('a store all workers can reach'),
     concurrency: z.number().int().positive().optional(),
-    pools: z.array(z.string()).optional(),
     plugins: z.array(z.string()).optional(),
     resources: z.record(z.string(), z.unknown()).optional().describe('connectors handed to operators as ctx.resources'),
     lineage: z
