@@ -35,7 +35,7 @@ module.exports = {
     },
     {
       name: 'operator-package-entry-only',
-      comment: "an operator package imports another only through its entry point (@datanet/<name>), never its files",
+      comment: 'an operator package imports another only through its entry point (@datanet/<name>), never its files',
       severity: 'error',
       from: { path: '^operators/([^/]+)/' },
       to: { path: '^operators/', pathNot: ['^operators/$1/', '^operators/[^/]+/src/index\\.ts$'] },

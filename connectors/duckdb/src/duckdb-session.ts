@@ -67,10 +67,7 @@ export class DuckDbSession {
     const opts = ['FORMAT parquet', 'COMPRESSION zstd'];
     if (options.rowGroupSize) opts.push(`ROW_GROUP_SIZE ${Math.floor(options.rowGroupSize)}`);
     if (options.compressionLevel) opts.push(`COMPRESSION_LEVEL ${Math.floor(options.compressionLevel)}`);
-    const reader = await this.connection.runAndReadAll(
-      `COPY (${selectSql}) TO ${sqlString(path)} (${opts.join(', ')})`,
-      options.params,
-    );
+    const reader = await this.connection.runAndReadAll(`COPY (${selectSql}) TO ${sqlString(path)} (${opts.join(', ')})`, options.params);
     const count = reader.getRows()[0]?.[0];
     return count === undefined ? 0 : Number(count);
   }
@@ -98,11 +95,7 @@ export async function withDuckDb<T>(fn: (db: DuckDbSession) => Promise<T>, optio
 
 /** Reads a Parquet file into Arrow memory with parquet-wasm (DuckDB's arrow extension cannot be installed offline). */
 export async function readParquetAsArrow(path: string): Promise<Table> {
-  const [{ readFile }, wasm, arrow] = await Promise.all([
-    import('node:fs/promises'),
-    import('parquet-wasm/node'),
-    import('apache-arrow'),
-  ]);
+  const [{ readFile }, wasm, arrow] = await Promise.all([import('node:fs/promises'), import('parquet-wasm/node'), import('apache-arrow')]);
   const bytes = await readFile(path);
   const wasmTable = wasm.readParquet(new Uint8Array(bytes));
   return arrow.tableFromIPC(wasmTable.intoIPCStream());
@@ -120,9 +113,7 @@ export function sqlIdent(name: string): string {
 
 export function normaliseValue(value: unknown): unknown {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   }
   if (Array.isArray(value)) return value.map(normaliseValue);
   if (value && typeof value === 'object' && value.constructor === Object) {

@@ -35,27 +35,27 @@ export async function writeRowSubsets(inputPath: string, workDir: string, subset
   const paths: string[] = [];
   await withDuckDb(
     async (db) => {
-    for (const [k, subset] of subsets.entries()) {
-      const columns: Record<string, Vector> = { __row: vectorFromArray(Array.from(subset.rows), new Int32()) };
-      for (const [name, col] of Object.entries(subset.extra ?? {})) {
-        if (col.values.length !== subset.rows.length)
-          throw new Error(`extra column ${name}: ${col.values.length} values for ${subset.rows.length} rows`);
-        columns[name] = vectorFromArray(col.values as never[], TYPES[col.type]());
+      for (const [k, subset] of subsets.entries()) {
+        const columns: Record<string, Vector> = { __row: vectorFromArray(Array.from(subset.rows), new Int32()) };
+        for (const [name, col] of Object.entries(subset.extra ?? {})) {
+          if (col.values.length !== subset.rows.length)
+            throw new Error(`extra column ${name}: ${col.values.length} values for ${subset.rows.length} rows`);
+          columns[name] = vectorFromArray(col.values as never[], TYPES[col.type]());
+        }
+        const selection = join(workDir, `__selection-${k}.parquet`);
+        await writeFile(selection, await selectionParquet(new Table(columns)));
+        const out = join(workDir, subset.file);
+        const pick = subset.columns ? subset.columns.map((c) => `i.${sqlIdent(c)}`).join(', ') : 'i.* exclude (file_row_number)';
+        const extras = Object.keys(subset.extra ?? {})
+          .map((c) => `, s.${sqlIdent(c)}`)
+          .join('');
+        await db.exec(
+          `copy (select ${pick}${extras} from read_parquet(${sqlString(inputPath)}, file_row_number = true) i ` +
+            `join read_parquet(${sqlString(selection)}) s on i.file_row_number = s.__row order by s.__row) ` +
+            `to ${sqlString(out)} (format parquet, compression zstd)`,
+        );
+        paths.push(out);
       }
-      const selection = join(workDir, `__selection-${k}.parquet`);
-      await writeFile(selection, await selectionParquet(new Table(columns)));
-      const out = join(workDir, subset.file);
-      const pick = subset.columns ? subset.columns.map((c) => `i.${sqlIdent(c)}`).join(', ') : 'i.* exclude (file_row_number)';
-      const extras = Object.keys(subset.extra ?? {})
-        .map((c) => `, s.${sqlIdent(c)}`)
-        .join('');
-      await db.exec(
-        `copy (select ${pick}${extras} from read_parquet(${sqlString(inputPath)}, file_row_number = true) i ` +
-          `join read_parquet(${sqlString(selection)}) s on i.file_row_number = s.__row order by s.__row) ` +
-          `to ${sqlString(out)} (format parquet, compression zstd)`,
-      );
-      paths.push(out);
-    }
     },
     // Two threads: the machines here are small and shared.
     { threads: 2 },

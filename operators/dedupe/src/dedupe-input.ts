@@ -9,10 +9,10 @@ export const BaseDedupeConfig = {
     .min(1)
     .optional()
     .describe(
-      "Datanet definition (its id, or a path relative to the pipeline file) whose dedupe: section supplies the settings this step leaves out",
+      'Datanet definition (its id, or a path relative to the pipeline file) whose dedupe: section supplies the settings this step leaves out',
     ),
-  enabled: z.boolean().optional().describe('false keeps every record (default: the Datanet\'s setting, else true)'),
-  textColumn: z.string().min(1).optional().describe('column holding the text to compare (default: the Datanet\'s textColumn, else text)'),
+  enabled: z.boolean().optional().describe("false keeps every record (default: the Datanet's setting, else true)"),
+  textColumn: z.string().min(1).optional().describe("column holding the text to compare (default: the Datanet's textColumn, else text)"),
   idColumn: z.string().min(1).default('id').describe('column identifying each record (unique, not null)'),
   orderColumn: z
     .string()

@@ -72,7 +72,12 @@ export async function writeDedupeOutputs(
 
 /** The decision of a disabled step: every record is its own cluster and is kept. */
 export function keepAll(ids: string[]): DedupeDecision {
-  return { ids, representative: ids.slice(), clusterSize: new Int32Array(ids.length).fill(1), similarity: new Float64Array(ids.length).fill(1) };
+  return {
+    ids,
+    representative: ids.slice(),
+    clusterSize: new Int32Array(ids.length).fill(1),
+    similarity: new Float64Array(ids.length).fill(1),
+  };
 }
 
 /** Sizes of clusters keyed by representative, counted over the batch plus an accepted representative. */

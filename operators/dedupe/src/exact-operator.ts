@@ -51,8 +51,15 @@ export const dedupeExact = defineOperator({
     const { ids, order } = dedupeRows(table, { ...ctx.config, textColumn }, 'dedupe.exact');
     if (!resolved.enabled.value) {
       const decision = keepAll(ids);
-      ctx.logger.info(`dedupe.exact: disabled (${resolved.enabled.source === 'datanet' ? resolved.datanet!.definition : 'with: enabled'}); ${ids.length} rows kept`);
-      await writeDedupeOutputs(ctx, input.path, decision, { operator: 'dedupe.exact', enabled: false, settings, ...clusterSummary(decision) });
+      ctx.logger.info(
+        `dedupe.exact: disabled (${resolved.enabled.source === 'datanet' ? resolved.datanet!.definition : 'with: enabled'}); ${ids.length} rows kept`,
+      );
+      await writeDedupeOutputs(ctx, input.path, decision, {
+        operator: 'dedupe.exact',
+        enabled: false,
+        settings,
+        ...clusterSummary(decision),
+      });
       return;
     }
     const texts = stringValues(table, textColumn);

@@ -12,7 +12,13 @@ const MinHashFields = z
   .object({
     ...BaseDedupeConfig,
     shingle: z.enum(['word', 'char']).optional().describe(`shingle unit (default: the Datanet's, else ${MINHASH_DEFAULTS.shingle})`),
-    ngram: z.number().int().min(1).max(64).optional().describe(`units per shingle (default: the Datanet's, else ${MINHASH_DEFAULTS.ngram})`),
+    ngram: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(`units per shingle (default: the Datanet's, else ${MINHASH_DEFAULTS.ngram})`),
     permutations: z
       .number()
       .int()
@@ -80,8 +86,15 @@ export const dedupeMinhash = defineOperator({
     const { ids, order } = dedupeRows(table, { ...c, textColumn }, 'dedupe.minhash');
     if (!resolved.enabled.value) {
       const decision = keepAll(ids);
-      ctx.logger.info(`dedupe.minhash: disabled (${resolved.enabled.source === 'datanet' ? resolved.datanet!.definition : 'with: enabled'}); ${ids.length} rows kept`);
-      await writeDedupeOutputs(ctx, input.path, decision, { operator: 'dedupe.minhash', enabled: false, settings, ...clusterSummary(decision) });
+      ctx.logger.info(
+        `dedupe.minhash: disabled (${resolved.enabled.source === 'datanet' ? resolved.datanet!.definition : 'with: enabled'}); ${ids.length} rows kept`,
+      );
+      await writeDedupeOutputs(ctx, input.path, decision, {
+        operator: 'dedupe.minhash',
+        enabled: false,
+        settings,
+        ...clusterSummary(decision),
+      });
       return;
     }
     const text = textBytes(table, textColumn);

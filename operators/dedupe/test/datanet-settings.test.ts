@@ -30,7 +30,7 @@ type Summary = { status: string; steps: { id: string; cached: boolean; outputs: 
 type Setting = { value: unknown; source: string };
 
 /** Acceptance 8 of issue 11: a Datanet's dedupe section reaches the steps that name the Datanet. */
-describe("dedupe steps that name a Datanet use its dedupe section", () => {
+describe('dedupe steps that name a Datanet use its dedupe section', () => {
   it('changing the definition changes the settings used, the cache key and the report', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dedupe-datanet-'));
     await mkdir(join(dir, 'datanets'));
@@ -54,7 +54,10 @@ steps:
   near: { uses: dedupe.minhash, needs: [exact.kept], with: { datanet: tiny, orderColumn: t${near} } }
 `;
     const exec = async (...args: string[]): Promise<Summary> => {
-      const { stdout } = await run(process.execPath, [CLI, '--json', '--state-dir', join(dir, 'state'), ...args], { cwd: dir, timeout: 180_000 });
+      const { stdout } = await run(process.execPath, [CLI, '--json', '--state-dir', join(dir, 'state'), ...args], {
+        cwd: dir,
+        timeout: 180_000,
+      });
       return JSON.parse(stdout);
     };
     const step = (s: Summary, id: string) => s.steps.find((x) => x.id === id)!;
@@ -95,18 +98,21 @@ steps:
     expect(r2.settings.permutations).toEqual({ value: 100, source: 'datanet' });
     expect(r2.settings.impliedThreshold.value).toBeCloseTo(Math.pow(1 / 20, 1 / 5), 9);
     expect(r2.impliedThreshold).toBeCloseTo(0.5493, 4);
-
   });
 
   it('with: wins over the Datanet, which wins over the default; disabled keeps every record; impossible settings name their sources', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dedupe-datanet-op-'));
     const definition = join(dir, 'tiny.yaml');
-    const table = tableFromArrays({ id: ['a', 'b', 'c'], body: [para('Anemia'), para('Anemia').replace('regular', 'daily'), para('Gout')] });
+    const table = tableFromArrays({
+      id: ['a', 'b', 'c'],
+      body: [para('Anemia'), para('Anemia').replace('regular', 'daily'), para('Gout')],
+    });
     // One embedded database for every call (a fresh PGlite takes seconds to start).
     const t = await openTestDb('pglite');
     onTestFinished(() => t.close());
     const db = { db: t.db, dialect: 'pglite' as const };
-    const near = async (config: Record<string, unknown>) => runOperator(dedupeMinhash, { ...db, config: { datanet: definition, ...config }, inputs: { table } });
+    const near = async (config: Record<string, unknown>) =>
+      runOperator(dedupeMinhash, { ...db, config: { datanet: definition, ...config }, inputs: { table } });
     const settingsOf = async (config: Record<string, unknown>) =>
       ((await near(config)).outputs.report.json as { settings: Record<string, Setting> }).settings;
 
@@ -120,25 +126,40 @@ steps:
     // The fingerprint (part of the cache key) follows the Datanet's settings, not the file's other fields.
     const env = { pipelineDir: dir, stateDir: dir };
     const before = await dedupeMinhash.fingerprint!(dedupeMinhash.config.parse({ datanet: definition }), env);
-    await writeFile(definition, datanet('  textColumn: body\n  near: { permutations: 100, bands: 20, rows: 5 }').replace('domain: medicine', 'domain: health'));
+    await writeFile(
+      definition,
+      datanet('  textColumn: body\n  near: { permutations: 100, bands: 20, rows: 5 }').replace('domain: medicine', 'domain: health'),
+    );
     expect(await dedupeMinhash.fingerprint!(dedupeMinhash.config.parse({ datanet: definition }), env)).toEqual(before);
     await writeFile(definition, datanet('  textColumn: body\n  near: { permutations: 100, bands: 25, rows: 4 }'));
     expect(await dedupeMinhash.fingerprint!(dedupeMinhash.config.parse({ datanet: definition }), env)).not.toEqual(before);
     // Without a Datanet, leaving a field out and writing its default are one config.
-    expect(dedupeMinhash.config.parse({})).toEqual(dedupeMinhash.config.parse({ bands: 14, rows: 8, permutations: 112, textColumn: 'text' }));
+    expect(dedupeMinhash.config.parse({})).toEqual(
+      dedupeMinhash.config.parse({ bands: 14, rows: 8, permutations: 112, textColumn: 'text' }),
+    );
 
     await writeFile(definition, datanet('  exact: false\n  textColumn: body\n  near: { enabled: false }'));
     const off = await near({});
     expect((off.outputs.report.json as { enabled: boolean }).enabled).toBe(false);
     expect(off.outputs.report.json).toMatchObject({ settings: { enabled: { value: false, source: 'datanet' } } });
     expect(off.outputs.kept.table!.numRows).toBe(3);
-    const exactOff = await runOperator(dedupeExact, { ...db, config: { datanet: definition }, inputs: { table: tableFromArrays({ id: ['a', 'b'], body: ['same', 'same'] }) } });
+    const exactOff = await runOperator(dedupeExact, {
+      ...db,
+      config: { datanet: definition },
+      inputs: { table: tableFromArrays({ id: ['a', 'b'], body: ['same', 'same'] }) },
+    });
     expect(exactOff.outputs.kept.table!.numRows).toBe(2);
     // ...and the step can turn it back on.
-    const exactOn = await runOperator(dedupeExact, { ...db, config: { datanet: definition, enabled: true }, inputs: { table: tableFromArrays({ id: ['a', 'b'], body: ['same', 'same'] }) } });
+    const exactOn = await runOperator(dedupeExact, {
+      ...db,
+      config: { datanet: definition, enabled: true },
+      inputs: { table: tableFromArrays({ id: ['a', 'b'], body: ['same', 'same'] }) },
+    });
     expect(exactOn.outputs.kept.table!.numRows).toBe(1);
 
     await writeFile(definition, datanet('  near: { permutations: 64, bands: 8, rows: 8 }'));
-    await expect(near({ rows: 9, textColumn: 'body' })).rejects.toThrow(`bands from ${definition}, rows from the step, permutations from ${definition}`);
+    await expect(near({ rows: 9, textColumn: 'body' })).rejects.toThrow(
+      `bands from ${definition}, rows from the step, permutations from ${definition}`,
+    );
   });
 });
