@@ -4,6 +4,8 @@ import type { PipelineGraph, StepNode } from '../spec/compile-pipeline.js';
 import { redact } from '../spec/interpolate.js';
 import { writeCompletions, type Completion } from '../store/run-store.js';
 import { TERMINAL_STEP_STATUSES } from '../store/statuses.js';
+import type { RunStoreDb } from '../store/run-store-tables.js';
+import type { StepStatus } from '../store/statuses.js';
 import { jobIdOf, type StepJob } from './distributed-config.js';
 import { settleWaitingRun } from '../wait/settle-waiting-run.js';
 
@@ -83,10 +85,15 @@ export function dependentsOf(graph: PipelineGraph, stepId: string): string[] {
  * outbox rows for the jobs it makes ready; the caller sends them after the commit.
  */
 export class DagStore {
-  constructor(readonly db: Kysely<any>) {}
+  /** The run store's tables, typed (store/run-store-tables.ts). */
+  readonly db: Kysely<RunStoreDb>;
+
+  constructor(db: Kysely<any>) {
+    this.db = db as Kysely<RunStoreDb>;
+  }
 
   /** A transaction retried on deadlock or serialization failure (cancel vs. completions). */
-  async tx<T>(fn: (tx: Kysely<any>) => Promise<T>): Promise<T> {
+  async tx<T>(fn: (tx: Kysely<RunStoreDb>) => Promise<T>): Promise<T> {
     for (let i = 0; ; i++) {
       try {
         return await this.db.transaction().execute(fn);
@@ -99,7 +106,7 @@ export class DagStore {
   }
 
   /** Marks a step (or partition, or gather) queued under a new job id and writes its outbox row. */
-  async queue(tx: Kysely<any>, q: { runId: string; stepId: string; partition: string; partIndex: number | null; pool: string; attempt: number; kind: 'step' | 'gather'; notBefore?: number; error?: string | null }): Promise<OutboxRow> {
+  async queue(tx: Kysely<RunStoreDb>, q: { runId: string; stepId: string; partition: string; partIndex: number | null; pool: string; attempt: number; kind: 'step' | 'gather'; notBefore?: number; error?: string | null }): Promise<OutboxRow> {
     const jobId = jobIdOf(q.runId, q.stepId, q.partIndex, q.kind, q.attempt);
     const now = Date.now();
     await tx
@@ -141,7 +148,7 @@ export class DagStore {
     });
   }
 
-  private async reconcileTx(tx: Kysely<any>, runId: string, graph: PipelineGraph): Promise<OutboxRow[]> {
+  private async reconcileTx(tx: Kysely<RunStoreDb>, runId: string, graph: PipelineGraph): Promise<OutboxRow[]> {
     const rows = await tx.selectFrom('steps').select(['step_id', 'status', 'attempts']).where('run_id', '=', runId).where('partition', '=', '').execute();
     const status = new Map(rows.map((r) => [r.step_id as string, r]));
     const sends: OutboxRow[] = [];
@@ -261,7 +268,7 @@ export class DagStore {
   }
 
   /** Locks the step row and checks that this job still holds it (a taken-over step is not ours to finish). */
-  private async owns(tx: Kysely<any>, job: StepJob, jobId: string): Promise<boolean> {
+  private async owns(tx: Kysely<RunStoreDb>, job: StepJob, jobId: string): Promise<boolean> {
     const row = await tx.selectFrom('steps').select(['status', 'job_id']).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', job.partition).forUpdate().executeTakeFirst();
     return row?.status === 'running' && row.job_id === jobId;
   }
@@ -312,7 +319,7 @@ export class DagStore {
     });
   }
 
-  private async finishIfDone(tx: Kysely<any>, runId: string): Promise<void> {
+  private async finishIfDone(tx: Kysely<RunStoreDb>, runId: string): Promise<void> {
     const left = await tx
       .selectFrom('steps')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -410,7 +417,7 @@ export class DagStore {
   }
 
   /** Queues up to `limit` partitions not yet sent, in partition order (the bounded window). */
-  async releasePartitions(tx: Kysely<any>, runId: string, stepId: string, limit: number): Promise<OutboxRow[]> {
+  async releasePartitions(tx: Kysely<RunStoreDb>, runId: string, stepId: string, limit: number): Promise<OutboxRow[]> {
     const now = Date.now();
     const res = await sql`with picked as (
         select run_id, step_id, partition, part_index, attempts, pool from steps
@@ -443,7 +450,7 @@ export class DagStore {
           pool: node.pool,
           task: JSON.stringify({ input: p.input }),
           cache_key: p.cacheKey,
-          status: p.cached ? 'succeeded' : 'pending',
+          status: (p.cached ? 'succeeded' : 'pending') as StepStatus,
           cached: !!p.cached,
           outputs: p.cached ? JSON.stringify(p.cached) : null,
           reason: p.cached ? 'cached' : null,
