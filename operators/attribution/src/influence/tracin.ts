@@ -36,39 +36,68 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /**
- * Scores each test text against every training text; training gradients are computed `batch`
- * texts at a time so memory stays bounded by the batch, not the dataset.
+ * Influence of every training text on every test text, row-major [train][test]: training gradients
+ * are computed `batch` texts at a time so memory stays bounded by the batch, not the dataset. Rows
+ * are independent, so slices of the training texts can be computed apart (in threads) and joined.
  */
-export async function tracInAttribution(
+export async function influenceMatrix(
   source: GradientSource,
-  train: readonly TrainingText[],
+  train: readonly string[],
   tests: readonly string[],
   opts: { batch?: number; onProgress?(done: number, total: number): void } = {},
-): Promise<InfluenceScore[][]> {
+): Promise<Float64Array> {
   const batch = opts.batch ?? 64;
   const testGrads = (await source([...tests])).checkpoints;
-  const perTest = tests.map(() => new Map<string, { contributor: string; influence: number }>());
+  const out = new Float64Array(train.length * tests.length);
   for (let start = 0; start < train.length; start += batch) {
     const chunk = train.slice(start, start + batch);
-    const trainGrads = (await source(chunk.map((t) => t.text))).checkpoints;
+    const trainGrads = (await source([...chunk])).checkpoints;
     if (trainGrads.length !== testGrads.length) throw new Error(`gradient source gave ${trainGrads.length} checkpoints for training texts but ${testGrads.length} for test texts`);
-    chunk.forEach((row, k) => {
+    for (let k = 0; k < chunk.length; k++) {
       for (let j = 0; j < tests.length; j++) {
         let infl = 0;
         for (let c = 0; c < testGrads.length; c++) infl += trainGrads[c].learningRate * dot(trainGrads[c].gradients[k], testGrads[c].gradients[j]);
-        if (!(infl > 0)) continue;
-        const m = perTest[j];
-        const e = m.get(row.contributionId);
-        if (e) e.influence += infl;
-        else m.set(row.contributionId, { contributor: row.contributor, influence: infl });
+        out[(start + k) * tests.length + j] = infl;
       }
-    });
+    }
     opts.onProgress?.(Math.min(train.length, start + batch), train.length);
   }
+  return out;
+}
+
+/** Positive influence summed per contribution (in training order) and normalised per test text. */
+export function influenceScores(train: readonly TrainingText[], tests: number, matrix: Float64Array): InfluenceScore[][] {
+  const perTest = Array.from({ length: tests }, () => new Map<string, { contributor: string; influence: number }>());
+  train.forEach((row, k) => {
+    for (let j = 0; j < tests; j++) {
+      const infl = matrix[k * tests + j];
+      if (!(infl > 0)) continue;
+      const m = perTest[j];
+      const e = m.get(row.contributionId);
+      if (e) e.influence += infl;
+      else m.set(row.contributionId, { contributor: row.contributor, influence: infl });
+    }
+  });
   return perTest.map((m) => {
     const total = [...m.values()].reduce((a, e) => a + e.influence, 0);
     return [...m]
       .map(([contributionId, e]) => ({ contributionId, contributor: e.contributor, influence: e.influence, score: e.influence / total }))
       .sort((a, b) => b.score - a.score || (a.contributionId < b.contributionId ? -1 : 1));
   });
+}
+
+/** Scores each test text against every training text (influenceMatrix, then influenceScores). */
+export async function tracInAttribution(
+  source: GradientSource,
+  train: readonly TrainingText[],
+  tests: readonly string[],
+  opts: { batch?: number; onProgress?(done: number, total: number): void } = {},
+): Promise<InfluenceScore[][]> {
+  const matrix = await influenceMatrix(
+    source,
+    train.map((t) => t.text),
+    tests,
+    opts,
+  );
+  return influenceScores(train, tests.length, matrix);
 }

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
-import { defineOperator } from '@datanet/pipelines';
+import { defineOperator, runKernel } from '@datanet/pipelines';
 import { z } from 'zod';
-import { buildSpanIndex } from '../index-build/build-index.js';
+import type { BuildIndexResult } from '../index-build/build-index.js';
+import type { IndexKernelArgs } from '../index-build/index-kernel.js';
 import { MAX_SHARD_POSITIONS } from '../index-build/shard-files.js';
 import { datasetRows } from './dataset-rows.js';
+
+const INDEX_KERNEL = new URL('../index-build/index-kernel.ts', import.meta.url);
 
 export const indexConfig = z.object({
   maxShardPositions: z
@@ -37,12 +40,8 @@ export const attributionIndex = defineOperator({
     ctx.progress(0, table.numRows, 'indexing');
     const outDir = join(ctx.workDir, 'index');
     const started = Date.now();
-    const built = buildSpanIndex(datasetRows(table, `dataset ${input.path}`), {
-      outDir,
-      maxShardPositions: ctx.config.maxShardPositions,
-      parentDir: ctx.inputs.parent?.path,
-      onProgress: (rows) => ctx.progress(rows, table.numRows),
-    });
+    const args: IndexKernelArgs = { rows: [...datasetRows(table, `dataset ${input.path}`)], outDir, maxShardPositions: ctx.config.maxShardPositions, parentDir: ctx.inputs.parent?.path };
+    const built = await runKernel<BuildIndexResult>(INDEX_KERNEL, 'buildIndex', args, { signal: ctx.signal, onProgress: (rows) => ctx.progress(rows as number, table.numRows) });
     const m = built.manifest;
     ctx.logger.info(
       `indexed ${built.newWords} new tokens into ${built.builtShards} shard(s) in ${Date.now() - started} ms; ${m.shards.length - built.builtShards} reused from the parent; ${m.words} tokens, ${m.contributions} contributions`,

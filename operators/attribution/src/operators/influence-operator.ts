@@ -1,6 +1,9 @@
-import { defineOperator } from '@datanet/pipelines';
+import { defineOperator, kernelThreads, runKernel } from '@datanet/pipelines';
 import { z } from 'zod';
-import { tracInAttribution, type GradientSource, type TrainingText } from '../influence/tracin.js';
+import { influenceScores, type TrainingText } from '../influence/tracin.js';
+import type { InfluenceKernelArgs } from '../influence/tracin-kernel.js';
+
+const INFLUENCE_KERNEL = new URL('../influence/tracin-kernel.ts', import.meta.url);
 import { attributionTable, ATTRIBUTION_COLUMNS, type AttributionRow } from './spans-operator.js';
 
 export const influenceConfig = z.object({
@@ -38,24 +41,36 @@ export const attributionInfluence = defineOperator({
   resources: { pool: 'cpu' },
   async run(ctx) {
     const c = ctx.config;
-    const train = await import('@datanet/train');
+    const { formatExample } = await import('@datanet/train');
     const adapterDir = ctx.input('model').path;
-    const source: GradientSource = (texts) => train.loraGradientsAtCheckpoints(adapterDir, texts);
-    const rows = await trainingTexts(await ctx.input('dataset').readTable(), train.formatExample, c.maxTrainRows);
+    const rows = await trainingTexts(await ctx.input('dataset').readTable(), formatExample, c.maxTrainRows);
     const inf = await ctx.input('inferences').readTable();
     const ids: string[] = [];
     const tests: string[] = [];
     for (let i = 0; i < inf.numRows; i++) {
       ids.push(String(inf.getChild('inference_id')!.get(i)));
-      tests.push(train.formatExample(tidy(String(inf.getChild(c.promptColumn)!.get(i) ?? '')), tidy(String(inf.getChild(c.outputColumn)!.get(i) ?? ''))));
+      tests.push(formatExample(tidy(String(inf.getChild(c.promptColumn)!.get(i) ?? '')), tidy(String(inf.getChild(c.outputColumn)!.get(i) ?? ''))));
     }
-    const scores = await tracInAttribution(source, rows, tests, {
-      batch: c.batch,
-      onProgress: (done, total) => {
-        ctx.signal.throwIfAborted();
-        ctx.progress(done, total, 'training gradients');
-      },
-    });
+    // Training rows are independent: contiguous slices go to the pool's threads (each also takes
+    // the few test gradients), and the joined matrix is scored in training order as in one pass.
+    const parts = Math.max(1, Math.min(kernelThreads(), Math.ceil(rows.length / c.batch)));
+    const size = Math.ceil(rows.length / parts);
+    const done = new Array<number>(parts).fill(0);
+    const slices = await Promise.all(
+      Array.from({ length: parts }, (_, p) => {
+        const args: InfluenceKernelArgs = { adapterDir, train: rows.slice(p * size, (p + 1) * size).map((r) => r.text), tests, batch: c.batch };
+        return runKernel<Float64Array>(INFLUENCE_KERNEL, 'influence', args, {
+          signal: ctx.signal,
+          onProgress: (n) => {
+            done[p] = n as number;
+            ctx.progress(done.reduce((a, b) => a + b, 0), rows.length, 'training gradients');
+          },
+        });
+      }),
+    );
+    const matrix = new Float64Array(rows.length * tests.length);
+    slices.forEach((m, p) => matrix.set(m, p * size * tests.length));
+    const scores = influenceScores(rows, tests.length, matrix);
     const out: AttributionRow[] = [];
     scores.forEach((list, j) => {
       for (const s of list.slice(0, c.topContributions)) {

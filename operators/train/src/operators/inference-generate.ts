@@ -3,7 +3,8 @@ import { Int32, Table, TimestampMillisecond, Utf8, vectorFromArray } from 'apach
 import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineOperator, type OperatorContext } from '@datanet/pipelines';
+import { defineOperator, kernelThreads, runKernel, type OperatorContext } from '@datanet/pipelines';
+import type { GenerateKernelArgs, GenerateKernelResult } from '../builtin/kernels.js';
 import type { Generation } from '../builtin/generate.js';
 import { appendInferences, type InferenceRecord } from '../registry/inference-log.js';
 import { getModel } from '../registry/model-registry.js';
@@ -30,6 +31,8 @@ export const InferenceConfigSchema = z.object({
 });
 
 export type InferenceConfig = z.output<typeof InferenceConfigSchema>;
+
+const GENERATE_KERNELS = new URL('../builtin/kernels.ts', import.meta.url);
 
 export const INFERENCE_COLUMNS = {
   inference_id: 'utf8',
@@ -121,17 +124,22 @@ async function generateAll(ctx: OperatorContext<InferenceConfig>, prompts: strin
     const digest = adapterDir ? 'sha256:' + createHash('sha256').update(await readFile(join(adapterDir, 'adapter_model.safetensors'))).digest('hex') : null;
     return { generations, baseModel: config.baseModel, adapterDigest: digest };
   }
-  const { BuiltinGenerator } = await import('../builtin/generate.js');
-  const gen = await BuiltinGenerator.load({ adapterDir, baseModel: adapterDir ? undefined : config.baseModel });
-  try {
-    const generations: Generation[] = [];
-    for (const [i, prompt] of prompts.entries()) {
-      if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('aborted');
-      generations.push(gen.generate(prompt, { ...opts, seed: config.seed + i }));
-      ctx.progress(i + 1, prompts.length);
-    }
-    return { generations, baseModel: gen.baseModel, adapterDigest: gen.adapterDigest };
-  } finally {
-    gen.dispose();
-  }
+  // Prompts are independent (prompt i has seed + i), so they are split over the pool's threads and
+  // put back in order: the same generations as one loop, on every core.
+  const parts = Math.min(kernelThreads(), prompts.length);
+  const size = Math.ceil(prompts.length / parts);
+  const done = new Array<number>(parts).fill(0);
+  const results = await Promise.all(
+    Array.from({ length: parts }, (_, p) => {
+      const args: GenerateKernelArgs = { adapterDir, baseModel: adapterDir ? undefined : config.baseModel, prompts: prompts.slice(p * size, (p + 1) * size), seed: config.seed + p * size, opts };
+      return runKernel<GenerateKernelResult>(GENERATE_KERNELS, 'generate', args, {
+        signal: ctx.signal,
+        onProgress: (n) => {
+          done[p] = n as number;
+          ctx.progress(done.reduce((a, b) => a + b, 0), prompts.length);
+        },
+      });
+    }),
+  );
+  return { generations: results.flatMap((r) => r.generations), baseModel: results[0].baseModel, adapterDigest: results[0].adapterDigest };
 }

@@ -1,7 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineOperator } from '@datanet/pipelines';
+import { defineOperator, runKernel } from '@datanet/pipelines';
+import type { TrainKernelArgs } from '../builtin/kernels.js';
+import type { BuiltinTrainResult } from '../builtin/lora-trainer.js';
 import { renderModelCard } from '../adapter/model-card.js';
 import { loraSpecShape, parseLoraSpec, refineLoraSpec, specHash, withQloraDefaults, type LoraSpec } from '../spec/lora-spec.js';
 import { registerModel } from '../registry/model-registry.js';
@@ -29,6 +31,8 @@ export const TrainLoraConfigSchema = z
   .transform(withQloraDefaults);
 
 export type TrainLoraConfig = z.output<typeof TrainLoraConfigSchema>;
+
+const BUILTIN_KERNELS = new URL('../builtin/kernels.ts', import.meta.url);
 
 function specOf(config: TrainLoraConfig): LoraSpec {
   const picked = Object.fromEntries(Object.keys(loraSpecShape).map((k) => [k, (config as Record<string, unknown>)[k]]));
@@ -69,15 +73,11 @@ export const trainLora = defineOperator({
     let metrics: Record<string, unknown>;
     let baseModelDigest = 'unknown';
     if (ctx.config.backend === 'builtin') {
-      const { trainBuiltinLora } = await import('../builtin/lora-trainer.js');
-      const result = await trainBuiltinLora({
-        spec,
-        train: texts.train,
-        eval: texts.eval,
-        outDir,
-        checkpointEvery: ctx.config.checkpointEvery,
+      // In a pool thread: the engine's loop stays free for other steps while the model trains.
+      const args: TrainKernelArgs = { spec, train: texts.train, eval: texts.eval, outDir, checkpointEvery: ctx.config.checkpointEvery };
+      const result = await runKernel<BuiltinTrainResult>(BUILTIN_KERNELS, 'train', args, {
         signal: ctx.signal,
-        onProgress: (done, total, message) => ctx.progress(done, total, message),
+        onProgress: (done, total, message) => ctx.progress(done as number, total as number, message as string),
       });
       baseModelDigest = result.baseModelDigest;
       const { checkpoints, memory, ...rest } = result;

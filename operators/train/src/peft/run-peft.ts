@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { runChildProcess, type ChildResult } from '@datanet/pipelines';
 import { fileURLToPath } from 'node:url';
 import type { LoraSpec } from '../spec/lora-spec.js';
 import { resolveModelDir } from '../builtin/model-config.js';
@@ -28,52 +27,46 @@ export interface ProcessRunOptions {
 }
 
 /**
- * Runs a worker that prints JSON lines on stdout. Non-JSON stdout lines are kept as log text. On
- * abort the child gets SIGTERM, then SIGKILL after the grace period; the promise rejects with the
- * abort reason either way, so a cancelled step never looks successful.
+ * Runs a worker that prints JSON lines on stdout, through the engine's child-process runner (which
+ * ties the child to the signal: SIGTERM on abort, SIGKILL after the grace period). Non-JSON stdout
+ * lines are kept as log text. The promise rejects with the abort reason on abort, so a cancelled
+ * step never looks successful.
  */
-export function runJsonLinesProcess(opts: ProcessRunOptions): Promise<{ events: PeftEvent[]; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
-    const child = spawn(opts.command, opts.args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
-    const events: PeftEvent[] = [];
-    const stderr: string[] = [];
-    let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), (opts.killGraceSeconds ?? 10) * 1000);
-    };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      try {
-        const e = JSON.parse(line) as PeftEvent;
-        events.push(e);
-        opts.onEvent?.(e);
-      } catch {
-        // A half-printed line from a crashing worker: the exit code reports the failure.
-      }
+export async function runJsonLinesProcess(opts: ProcessRunOptions): Promise<{ events: PeftEvent[]; stderr: string }> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const events: PeftEvent[] = [];
+  const stderr: string[] = [];
+  let result: ChildResult;
+  try {
+    result = await runChildProcess(opts.command, opts.args, {
+      signal,
+      env: opts.env ?? process.env,
+      killAfterMs: (opts.killGraceSeconds ?? 10) * 1000,
+      onLine: (line) => {
+        if (!line.startsWith('{')) return;
+        try {
+          const e = JSON.parse(line) as PeftEvent;
+          events.push(e);
+          opts.onEvent?.(e);
+        } catch {
+          // A half-printed line from a crashing worker: the exit code reports the failure.
+        }
+      },
+      onStderr: (line) => {
+        stderr.push(line);
+        if (stderr.length > 200) stderr.shift();
+      },
     });
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      stderr.push(line);
-      if (stderr.length > 200) stderr.shift();
-    });
-    child.on('error', (err) => {
-      opts.signal?.removeEventListener('abort', onAbort);
-      reject(new Error(`could not start ${opts.command}: ${err.message}; set the operator's \`python\` to a Python with torch, transformers and peft`));
-    });
-    child.on('close', (code, sig) => {
-      clearTimeout(killTimer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (opts.signal?.aborted) return reject(opts.signal.reason ?? new Error('aborted'));
-      const error = events.find((e): e is Extract<PeftEvent, { event: 'error' }> => e.event === 'error');
-      if (code !== 0 || error) {
-        const why = error?.message ?? stderr.slice(-15).join('\n');
-        return reject(new Error(`peft worker exited with ${sig ?? `code ${code}`}: ${why}`));
-      }
-      resolvePromise({ events, stderr: stderr.join('\n') });
-    });
-  });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason ?? new Error('aborted');
+    throw new Error(`could not start ${opts.command}: ${(err as Error).message}; set the operator's \`python\` to a Python with torch, transformers and peft`);
+  }
+  const error = events.find((e): e is Extract<PeftEvent, { event: 'error' }> => e.event === 'error');
+  if (result.code !== 0 || error) {
+    const why = error?.message ?? stderr.slice(-15).join('\n');
+    throw new Error(`peft worker exited with ${result.signal ?? `code ${result.code}`}: ${why}`);
+  }
+  return { events, stderr: stderr.join('\n') };
 }
 
 export interface PeftTrainOptions {
