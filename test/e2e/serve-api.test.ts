@@ -14,6 +14,9 @@ import { openDatabase } from '../../pipelines/src/store/open-database.js';
 import { datanet } from './cli.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 
+/** A response's JSON, untyped: the tests check it field by field. */
+const bodyOf = (r: Response): Promise<any> => r.json();
+
 const steward = new Wallet(`0x${'11'.repeat(32)}`);
 const contributor = new Wallet(`0x${'22'.repeat(32)}`);
 const stranger = new Wallet(`0x${'33'.repeat(32)}`);
@@ -80,7 +83,7 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 async function siweMessage(wallet: Wallet, o: { domain?: string; chainId?: number; nonce?: string } = {}) {
-  const n = await (await get('/auth/siwe/nonce')).json();
+  const n = await bodyOf(await get('/auth/siwe/nonce'));
   const message = new SiweMessage({
     domain: o.domain ?? n.domain, address: wallet.address, statement: 'Sign in to the Datanet service', uri: n.uri, version: '1',
     chainId: o.chainId ?? n.chainId, nonce: o.nonce ?? n.nonce, issuedAt: new Date().toISOString(), expirationTime: new Date(Date.now() + 600_000).toISOString(),
@@ -93,7 +96,7 @@ async function siweMessage(wallet: Wallet, o: { domain?: string; chainId?: numbe
 async function signIn(wallet: Wallet) {
   const res = await post('/auth/siwe/verify', await siweMessage(wallet));
   expect(res.status).toBe(200);
-  const body = await res.json();
+  const body = await bodyOf(res);
   const cookies = res.headers.getSetCookie();
   const session = cookies.find((c) => c.startsWith('datanet_session='))!;
   expect(session).toMatch(/HttpOnly/i);
@@ -106,8 +109,8 @@ async function signIn(wallet: Wallet) {
 describe('datanet serve: health, docs, metrics', () => {
   it('answers health, readiness, metrics and an OpenAPI 3.1 document', async () => {
     expect((await get('/healthz')).status).toBe(200);
-    expect(await (await get('/readyz')).json()).toEqual({ ok: true, store: 'pglite' });
-    const doc = await (await get('/openapi.json')).json();
+    expect(await bodyOf(await get('/readyz'))).toEqual({ ok: true, store: 'pglite' });
+    const doc = await bodyOf(await get('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/datanets/{id}/submissions', '/api/runs', '/auth/siwe/verify', '/v1/contributors/{address}']));
     expect(await (await get('/metrics')).text()).toContain('datanet_http_request_duration_seconds_bucket');
@@ -117,7 +120,7 @@ describe('datanet serve: health, docs, metrics', () => {
   it('bad input is a 4xx with its reason, never a 5xx', async () => {
     const res = await post('/auth/siwe/verify', { message: 5 });
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toContain('body/message');
+    expect((await bodyOf(res)).message).toContain('body/message');
     const broken = await fetch(`${server.url}/auth/siwe/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message": ' });
     expect(broken.status).toBe(400);
     expect((await get('/nowhere')).status).toBe(404);
@@ -135,7 +138,7 @@ describe('datanet serve: tokens and roles per Datanet', () => {
     expect((await get('/api/runs?datanet=alpha', bearer(alphaToken))).status).toBe(200);
     const beta = await get('/api/runs?datanet=beta', bearer(alphaToken));
     expect(beta.status).toBe(403);
-    expect((await beta.json()).message).toContain('needs role reviewer on beta');
+    expect((await bodyOf(beta)).message).toContain('needs role reviewer on beta');
     expect((await get('/api/runs', bearer(alphaToken))).status).toBe(403);
   });
 });
@@ -143,7 +146,7 @@ describe('datanet serve: tokens and roles per Datanet', () => {
 describe('datanet serve: Sign-In with Ethereum', () => {
   it('signs in; the session carries the YAML-seeded role on alpha only', async () => {
     const s = await signIn(steward);
-    const me = await (await get('/auth/me', { cookie: s.cookie })).json();
+    const me = await bodyOf(await get('/auth/me', { cookie: s.cookie }));
     expect(me).toEqual({ kind: 'session', address: steward.address.toLowerCase() });
     expect((await get('/api/runs?datanet=alpha', { cookie: s.cookie })).status).toBe(200);
     expect((await get('/api/runs?datanet=beta', { cookie: s.cookie })).status).toBe(403);
@@ -156,13 +159,13 @@ describe('datanet serve: Sign-In with Ethereum', () => {
     expect((await post('/auth/siwe/verify', signed)).status).toBe(200);
     const replay = await post('/auth/siwe/verify', signed);
     expect(replay.status).toBe(401);
-    expect((await replay.json()).error).toBe('nonce_used');
+    expect((await bodyOf(replay)).error).toBe('nonce_used');
     const elsewhere = await post('/auth/siwe/verify', await siweMessage(contributor, { domain: 'evil.example' }));
     expect(elsewhere.status).toBe(401);
-    expect((await elsewhere.json()).error).toBe('wrong_domain');
+    expect((await bodyOf(elsewhere)).error).toBe('wrong_domain');
     const chain = await post('/auth/siwe/verify', await siweMessage(contributor, { chainId: 1 }));
     expect(chain.status).toBe(401);
-    expect((await chain.json()).error).toBe('wrong_chain');
+    expect((await bodyOf(chain)).error).toBe('wrong_chain');
     const unknownNonce = await post('/auth/siwe/verify', await siweMessage(contributor, { nonce: 'madeUpNonce123' }));
     expect(unknownNonce.status).toBe(401);
   });
@@ -172,7 +175,7 @@ describe('datanet serve: Sign-In with Ethereum', () => {
     const body = { pipeline: 'hello', params: { datanet: 'alpha' } };
     const noCsrf = await post('/api/runs', body, { cookie: s.cookie });
     expect(noCsrf.status).toBe(403);
-    expect((await noCsrf.json()).error).toBe('csrf');
+    expect((await bodyOf(noCsrf)).error).toBe('csrf');
     const foreign = await post('/api/runs', body, { cookie: s.cookie, 'x-csrf-token': s.csrf, origin: 'https://evil.example' });
     expect(foreign.status).toBe(403);
     const ok = await post('/api/runs', body, { cookie: s.cookie, 'x-csrf-token': s.csrf, origin: server.url });
@@ -184,16 +187,16 @@ describe('datanet serve: runs API', () => {
   it('refuses an invalid pipeline with file:line:col, launches a valid one, streams its events', async () => {
     const bad = await post('/api/runs', { pipeline: 'broken', params: { datanet: 'alpha' } }, bearer(alphaToken));
     expect(bad.status).toBe(400);
-    const refusal = await bad.json();
+    const refusal = await bodyOf(bad);
     expect(refusal.diagnostics.join('\n')).toMatch(/configs\/pipelines\/broken\.yaml:\d+:\d+: .*table\.nope/);
     expect((await post('/api/runs', { pipeline: '../../etc/passwd' }, bearer(alphaToken))).status).toBe(403);
 
     const launched = await post('/api/runs', { pipeline: 'hello', params: { datanet: 'alpha' } }, bearer(alphaToken));
     expect(launched.status).toBe(202);
-    const { runId } = await launched.json();
+    const { runId } = await bodyOf(launched);
     let detail: any;
     for (let i = 0; i < 600; i++) {
-      detail = await (await get(`/api/runs/${runId}`, bearer(alphaToken))).json();
+      detail = await bodyOf(await get(`/api/runs/${runId}`, bearer(alphaToken)));
       if (['succeeded', 'failed', 'cancelled'].includes(detail.run?.status)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -201,7 +204,7 @@ describe('datanet serve: runs API', () => {
     expect(detail.run.datanet).toBe('alpha');
     expect(detail.steps.map((s: any) => s.stepId)).toEqual(['read']);
     expect(detail.attempts.length).toBeGreaterThan(0);
-    const list = await (await get('/api/runs?datanet=alpha&pipeline=hello&status=succeeded', bearer(alphaToken))).json();
+    const list = await bodyOf(await get('/api/runs?datanet=alpha&pipeline=hello&status=succeeded', bearer(alphaToken)));
     expect(list.runs.map((r: any) => r.id)).toContain(runId);
 
     const sse = await get(`/api/runs/${runId}/events`, bearer(alphaToken));
@@ -248,16 +251,16 @@ describe('datanet serve: submissions over HTTP', () => {
     const sub = await signed(contributor, 'alpha', files);
     const res = await upload('alpha', sub, files);
     expect(res.status).toBe(202);
-    const receipt = await res.json();
+    const receipt = await bodyOf(res);
     expect(receipt.submissionId).toMatch(/^[0-9a-f]{64}$/);
     expect(receipt.contributor).toBe(contributor.address);
     const again = await upload('alpha', sub, files);
     expect(again.status).toBe(202);
-    expect(await again.json()).toEqual(receipt);
+    expect(await bodyOf(again)).toEqual(receipt);
     const entries = inboxEntries('alpha').filter((e) => !e.startsWith('.'));
     expect(entries).toContain(receipt.entry);
     expect(readdirSync(join(stateDir, 'inbox', 'alpha', receipt.entry, 'files')).sort()).toEqual(['more.txt', 'notes.txt']);
-    const status = await (await get(`/v1/submissions/${receipt.submissionId}`)).json();
+    const status = await bodyOf(await get(`/v1/submissions/${receipt.submissionId}`));
     expect(status.status).toBe('received');
   });
 
@@ -289,36 +292,36 @@ describe('datanet serve: submissions over HTTP', () => {
     const forged = { format: 'datanet-submission/1', manifest: forgedManifest, signature: await stranger.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, forgedManifest) };
     const r1 = await upload('alpha', forged, files);
     expect(r1.status).toBe(403);
-    expect((await r1.json()).error).toBe('bad_signature');
+    expect((await bodyOf(r1)).error).toBe('bad_signature');
 
     const sub = await signed(contributor, 'alpha', files);
     const r2 = await upload('alpha', sub, [text('a.txt', 'Some text for the Datanet!\n')]);
     expect(r2.status).toBe(400);
-    expect((await r2.json()).error).toBe('tampered');
+    expect((await bodyOf(r2)).error).toBe('tampered');
 
     const first = await signed(contributor, 'alpha', [text('b.txt', 'First use of a nonce.\n')]);
     expect((await upload('alpha', first, [text('b.txt', 'First use of a nonce.\n')])).status).toBe(202);
     const replay = await signed(contributor, 'alpha', files, first.manifest.nonce);
     const r3 = await upload('alpha', replay, files);
     expect(r3.status).toBe(409);
-    expect((await r3.json()).error).toBe('replayed');
+    expect((await bodyOf(r3)).error).toBe('replayed');
 
     const dotdot = [text('../escape.txt', 'out of the inbox\n')];
     const r4 = await upload('alpha', await signed(contributor, 'alpha', dotdot), dotdot);
     expect(r4.status).toBe(400);
-    expect((await r4.json()).error).toBe('unsafe_name');
+    expect((await bodyOf(r4)).error).toBe('unsafe_name');
 
     const many = Array.from({ length: 21 }, (_, i) => text(`f${i}.txt`, `file ${i}\n`));
     const r5 = await upload('alpha', await signed(contributor, 'alpha', many), many);
     expect(r5.status).toBe(413);
-    const tooMany = await r5.json();
+    const tooMany = await bodyOf(r5);
     expect(tooMany.error).toBe('too_many_files');
     expect(tooMany.message).toContain('filesPerSubmission');
 
     const big = [text('big1.txt', 'x'.repeat(150)), text('big2.txt', 'y'.repeat(150))];
     const r6 = await upload('beta', await signed(contributor, 'beta', big), big);
     expect(r6.status).toBe(429);
-    const limit = await r6.json();
+    const limit = await bodyOf(r6);
     expect(limit).toMatchObject({ error: 'daily_limit', limit: 'dailyBytesPerContributor', cap: 200, used: 0, requested: 300 });
     expect(Date.parse(limit.resetsAt)).toBeGreaterThan(Date.now());
     expect(Number(r6.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -329,7 +332,7 @@ describe('datanet serve: submissions over HTTP', () => {
     form.append('manifest', '{not json');
     const r8 = await fetch(`${server.url}/v1/datanets/alpha/submissions`, { method: 'POST', body: form });
     expect(r8.status).toBe(400);
-    expect((await r8.json()).error).toBe('manifest_invalid');
+    expect((await bodyOf(r8)).error).toBe('manifest_invalid');
     expect((await upload('nope', sub, files)).status).toBe(404);
 
     // Only the one good submission above was added; no temporary folder was left behind.
@@ -340,12 +343,12 @@ describe('datanet serve: submissions over HTTP', () => {
   });
 
   it('serves the Datanets\' rules and a contributor\'s quota', async () => {
-    const list = await (await get('/v1/datanets')).json();
+    const list = await bodyOf(await get('/v1/datanets'));
     expect(list.datanets.map((d: any) => d.id)).toEqual(['alpha', 'beta']);
-    const beta = await (await get('/v1/datanets/beta')).json();
+    const beta = await bodyOf(await get('/v1/datanets/beta'));
     expect(beta.limits.dailyBytesPerContributor).toBe(200);
     expect((await get('/v1/datanets/nope')).status).toBe(404);
-    const me = await (await get(`/v1/contributors/${contributor.address.toLowerCase()}?datanet=beta`)).json();
+    const me = await bodyOf(await get(`/v1/contributors/${contributor.address.toLowerCase()}?datanet=beta`));
     expect(me.address).toBe(contributor.address);
     expect(me.datanets[0].quota.bytesLeft).toBe(200);
     expect(Date.parse(me.datanets[0].quota.resetsAt)).toBeGreaterThan(Date.now());

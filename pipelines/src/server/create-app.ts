@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Engine } from '../exec/engine.js';
 import type { Profile } from '../spec/profile.js';
-import { installAccessControl } from './auth/access.js';
+import { installAccessControl, type Access } from './auth/access.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { RoleStore } from './auth/roles.js';
 import { SessionStore } from './auth/sessions.js';
@@ -73,7 +73,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: describeAccess,
   });
   await app.register(cookie);
   await app.register(multipart, {
@@ -114,6 +114,20 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     },
   };
 }
+
+/** The zod transform, plus who may call each operation (security schemes and x-datanet-access). */
+const describeAccess: typeof jsonSchemaTransform = (args) => {
+  const out = jsonSchemaTransform(args) as { schema: Record<string, unknown>; url: string };
+  const access = (args.route as { config?: { access?: Access } } | undefined)?.config?.access;
+  if (access && access !== 'public') {
+    out.schema = {
+      ...out.schema,
+      security: [{ session: [] }, { token: [] }],
+      'x-datanet-access': access.role === 'contributor' ? 'signed in' : `${access.role}${access.scope ? ' of the scope (Datanet) of the request' : ''}`,
+    };
+  } else if (access === 'public') out.schema = { ...out.schema, 'x-datanet-access': 'public' };
+  return out as never;
+};
 
 async function loadContributedRoutes(): Promise<RegisterRoutes[]> {
   const out: RegisterRoutes[] = [];

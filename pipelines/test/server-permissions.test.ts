@@ -1,0 +1,132 @@
+// Walks the permission matrix (README "Service"): every route, every kind of caller, allowed or
+// 401/403, on a real PostgreSQL store. Roles come from Datanet YAML; a role on one Datanet gives
+// nothing on another. A route missing from the matrix below fails the test.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../src/server/auth/api-tokens.js';
+import { DEPLOYMENT_SCOPE, roleAtLeast, type Role } from '../src/server/auth/roles.js';
+import { SessionStore } from '../src/server/auth/sessions.js';
+import { openTestServer } from './server-helpers.js';
+
+const ADDR = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
+const OWNER = ADDR(1);
+const STEWARD = ADDR(2);
+const REVIEWER = ADDR(3);
+const BETA_STEWARD = ADDR(4);
+const SOMEONE = ADDR(5);
+
+type Need = 'public' | 'signed-in' | { role: Role; scope: string };
+interface Caller {
+  name: string;
+  headers: Record<string, string>;
+  /** Role held per scope; undefined: not signed in. */
+  roleOn?: (scope: string) => Role;
+}
+
+let root: string;
+let server: Awaited<ReturnType<typeof openTestServer>>;
+const callers: Caller[] = [];
+const RUN = 'run-alpha-1';
+const ORPHAN_RUN = 'run-deployment-1';
+
+// What each route needs. The request is a sample that passes validation, so only access decides
+// between allowed (anything else) and refused (401/403).
+const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; payload?: unknown }[] = [
+  { method: 'GET', url: '/healthz', route: '/healthz', need: 'public' },
+  { method: 'GET', url: '/readyz', route: '/readyz', need: 'public' },
+  { method: 'GET', url: '/metrics', route: '/metrics', need: 'public' },
+  { method: 'GET', url: '/auth/siwe/nonce', route: '/auth/siwe/nonce', need: 'public' },
+  { method: 'POST', url: '/auth/siwe/verify', route: '/auth/siwe/verify', need: 'public', payload: { message: 'not siwe', signature: `0x${'1'.repeat(130)}` } },
+  { method: 'GET', url: '/auth/me', route: '/auth/me', need: 'signed-in' },
+  { method: 'GET', url: '/api/runs?datanet=alpha', route: '/api/runs', need: { role: 'reviewer', scope: 'alpha' } },
+  { method: 'GET', url: '/api/runs?datanet=beta', route: '/api/runs', need: { role: 'reviewer', scope: 'beta' } },
+  { method: 'GET', url: '/api/runs', route: '/api/runs', need: { role: 'reviewer', scope: DEPLOYMENT_SCOPE } },
+  { method: 'GET', url: `/api/runs/${RUN}`, route: '/api/runs/{id}', need: { role: 'reviewer', scope: 'alpha' } },
+  { method: 'GET', url: `/api/runs/${ORPHAN_RUN}`, route: '/api/runs/{id}', need: { role: 'reviewer', scope: DEPLOYMENT_SCOPE } },
+  { method: 'GET', url: `/api/runs/${RUN}/events`, route: '/api/runs/{id}/events', need: { role: 'reviewer', scope: 'alpha' } },
+  { method: 'POST', url: '/api/runs', route: '/api/runs', need: { role: 'steward', scope: 'alpha' }, payload: { pipeline: 'no-such-pipeline', params: { datanet: 'alpha' } } },
+  { method: 'POST', url: '/api/runs', route: '/api/runs', need: { role: 'steward', scope: DEPLOYMENT_SCOPE }, payload: { pipeline: 'no-such-pipeline' } },
+  { method: 'POST', url: `/api/runs/${RUN}/cancel`, route: '/api/runs/{id}/cancel', need: { role: 'steward', scope: 'alpha' } },
+  { method: 'POST', url: `/api/runs/${RUN}/resume`, route: '/api/runs/{id}/resume', need: { role: 'steward', scope: 'alpha' } },
+  { method: 'GET', url: '/v1/datanets', route: '/v1/datanets', need: 'public' },
+  { method: 'GET', url: '/v1/datanets/alpha', route: '/v1/datanets/{id}', need: 'public' },
+  { method: 'GET', url: `/v1/contributors/${SOMEONE}`, route: '/v1/contributors/{address}', need: 'public' },
+  { method: 'POST', url: '/v1/datanets/alpha/submissions', route: '/v1/datanets/{id}/submissions', need: 'public', payload: { not: 'multipart' } },
+  { method: 'GET', url: `/v1/submissions/${'a'.repeat(64)}`, route: '/v1/submissions/{id}', need: 'public' },
+  // Last: it ends each caller's session.
+  { method: 'POST', url: '/auth/logout', route: '/auth/logout', need: 'signed-in' },
+];
+
+function datanetYaml(id: string, roles: string): string {
+  return `apiVersion: datanet/v1\nkind: Datanet\nid: ${id}\ndomain: testing\nformats: [txt]\nlicences: [CC0-1.0]\nroles:\n${roles}\n`;
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'datanet-perm-'));
+  mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+  writeFileSync(join(root, 'configs', 'datanets', 'alpha.yaml'), datanetYaml('alpha', `  owners: ["${OWNER}"]\n  stewards: ["${STEWARD}"]\n  reviewers: ["${REVIEWER}"]`));
+  writeFileSync(join(root, 'configs', 'datanets', 'beta.yaml'), datanetYaml('beta', `  stewards: ["${BETA_STEWARD}"]`));
+  server = await openTestServer('postgres', root);
+  const { db } = server.ctx;
+  for (const [id, datanet] of [[RUN, 'alpha'], [ORPHAN_RUN, undefined]] as const) {
+    await server.ctx.engine.store.createRun(
+      { id, pipeline: 'p', file: 'p.yaml', spec_yaml: '', params: datanet ? { datanet } : {}, options: {}, status: 'succeeded', executor: 'in-process', created_at: Date.now() },
+      [],
+    );
+  }
+  const sessions = new SessionStore(db);
+  const held: Record<string, Record<string, Role>> = {
+    [OWNER]: { alpha: 'owner' }, [STEWARD]: { alpha: 'steward' }, [REVIEWER]: { alpha: 'reviewer' }, [BETA_STEWARD]: { beta: 'steward' }, [SOMEONE]: {},
+  };
+  callers.push({ name: 'anonymous', headers: {} });
+  for (const [address, roles] of Object.entries(held)) {
+    const s = await sessions.create(address, 31337, 3_600_000);
+    callers.push({
+      name: `session ${Object.entries(roles).map(([k, v]) => `${v}@${k}`).join(',') || 'contributor'}`,
+      headers: { cookie: `datanet_session=${s.sessionId}; datanet_csrf=${s.csrf}`, 'x-csrf-token': s.csrf },
+      roleOn: (scope) => roles[scope] ?? 'contributor',
+    });
+  }
+  const tokens = new ApiTokens(db);
+  for (const [scope, role] of [['alpha', 'steward'], ['beta', 'reviewer'], [DEPLOYMENT_SCOPE, 'owner']] as const) {
+    const t = await tokens.create({ name: 't', scope, role });
+    callers.push({ name: `token ${role}@${scope}`, headers: { authorization: `Bearer ${t.token}` }, roleOn: (s) => (s === scope ? role : 'contributor') });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await server?.shutdown();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+function allowed(need: Need, caller: Caller): boolean {
+  if (need === 'public') return true;
+  if (!caller.roleOn) return false;
+  if (need === 'signed-in') return true;
+  return roleAtLeast(caller.roleOn(need.scope), need.role);
+}
+
+describe('permission matrix', () => {
+  it('covers every route the server has', () => {
+    const doc = server.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    const covered = new Set(MATRIX.map((m) => `${m.method} ${m.route}`));
+    expect(routes.filter((r) => !covered.has(r))).toEqual([]);
+  });
+
+  it('allows exactly the callers the matrix names; others get 401 (not signed in) or 403', async () => {
+    const wrong: string[] = [];
+    for (const m of MATRIX) {
+      for (const c of callers) {
+        const res = await server.app.inject({ method: m.method, url: m.url, headers: c.headers, ...(m.payload !== undefined ? { payload: m.payload as object } : {}) });
+        const expectAllowed = allowed(m.need, c);
+        const refused = res.statusCode === 401 || res.statusCode === 403;
+        if (expectAllowed === refused || res.statusCode >= 500) wrong.push(`${m.method} ${m.url} as ${c.name}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+        if (!expectAllowed && res.statusCode !== (c.roleOn ? 403 : 401)) wrong.push(`${m.method} ${m.url} as ${c.name}: expected ${c.roleOn ? 403 : 401}, got ${res.statusCode}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
