@@ -30,7 +30,7 @@ beforeAll(async () => {
   await withStateDb((db) =>
     runOperator(datasetBuild, { config: { datanet: 'medical-qa', evalFraction: 0.25 }, inputs: { contributions: input }, db, dialect: 'pglite', stateDir }),
   );
-}, 60_000);
+}, 180_000);
 
 describe('queryDataset', () => {
   it('answers a GROUP BY over a version', async () => {
