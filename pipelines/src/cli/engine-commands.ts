@@ -73,7 +73,7 @@ function finish(env: CliEnv, summary: RunSummary): void {
   else printRunSummary(summary);
   // A waiting run is not a failure: its process may exit; a wake or `datanet resume` continues it.
   if (summary.status === 'waiting') {
-    process.stderr.write(`run ${summary.runId} is waiting (${summary.error ?? 'a step waits for a condition'}); nothing is held while it waits. It continues on \`datanet signal NAME\`, \`datanet wake ${summary.runId}\`, \`datanet resume ${summary.runId}\` once its condition holds, or under \`datanet schedule\` (time conditions and deadlines).\n`);
+    process.stderr.write(`run ${summary.runId} is waiting: ${summary.error ?? 'a step waits for a condition'}. Nothing is held while it waits; it continues on \`datanet signal NAME\`, \`datanet wake ${summary.runId}\`, \`datanet resume ${summary.runId}\` once its condition holds, or under \`datanet schedule\` (time conditions and deadlines).\n`);
     return;
   }
   if (summary.status !== 'succeeded') throw Object.assign(new CliError(summary.error ?? `run ${summary.status}`), { quietInJson: true }); // --json: the summary is the one document

@@ -140,7 +140,7 @@ class RunExecution {
       this.emit({ type: 'step-skipped', stepId: id, reason });
     }
     const status = cancelled ? 'cancelled' : this.failure ? 'failed' : waiting ? 'waiting' : 'succeeded';
-    const error = waiting ? `waiting: ${[...this.parked.values()].map((p) => `step "${p.stepId}" for ${p.waitingFor}`).join('; ')}` : this.failure ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}` : cancelled ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`' : undefined;
+    const error = waiting ? [...this.parked.values()].map((p) => `step "${p.stepId}" waits for ${p.waitingFor}`).join('; ') : this.failure ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}` : cancelled ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`' : undefined;
     await store.setRunStatus(this.runId, status, { ...(waiting ? {} : { finished_at: Date.now() }), error: error ?? null });
     store.event(this.runId, null, status === 'succeeded' || waiting ? 'info' : 'error', 'run.finished', `run ${status}${error ? `: ${error}` : ''}`);
     await store.flushEvents();

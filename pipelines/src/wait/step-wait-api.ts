@@ -29,11 +29,13 @@ export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o
     },
 
     async wait(condition, options = {}) {
-      const cond = normaliseCondition(condition, req.pipelineDir);
-      const key = conditionKey(cond);
+      // The key is the condition as the operator wrote it: "until: 2h" asked again after a wake is
+      // the same wait, anchored where it first parked, not a new one two hours later.
+      const key = conditionKey(condition as never);
       const now = Date.now();
       const prev = await getWait(db, runId, stepId, partition);
       const same = prev && prev.conditionKey === key && prev.status !== 'done';
+      const cond = same ? prev.condition : normaliseCondition(condition, req.pipelineDir);
       const since = same ? prev.since : now;
       const deadline = same ? prev.deadline : options.deadline === undefined ? null : toTime(options.deadline, now, 'deadline');
       const policy = options.onDeadline ?? 'fail';

@@ -55,8 +55,9 @@ function parseDurationDays(v: string): number {
   return days * 86_400_000 + (rest ? parseDuration(rest) : 0);
 }
 
-export function conditionKey(c: StoredCondition): string {
-  return canonicalJson(c);
+/** Identity of a wait: its condition as written (Dates as ISO strings). */
+export function conditionKey(c: WaitCondition | StoredCondition): string {
+  return canonicalJson(JSON.parse(JSON.stringify(c)));
 }
 
 export function describeCondition(c: StoredCondition): string {
@@ -107,7 +108,7 @@ export async function evaluateCondition(db: Kysely<any>, c: StoredCondition, sin
 
 export async function signalsNamed(db: Kysely<any>, name: string): Promise<WaitSignal[]> {
   const rows = await db.selectFrom('wait_signals').selectAll().where('name', '=', name).orderBy('id').execute();
-  return rows.map((r) => ({ id: Number(r.id), name: r.name, payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload, createdBy: r.created_by, createdAt: Number(r.created_at) }));
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, payload: r.payload ?? undefined, createdBy: r.created_by, createdAt: Number(r.created_at) }));
 }
 
 /**

@@ -25,7 +25,8 @@ export interface WaitRow {
   wakePayload: unknown;
 }
 
-const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+// jsonb comes back parsed from both PGlite and pg (a JSON string value is a JS string: never parse it again).
+const json = (v: any): any => v;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 function toRow(r: any): WaitRow {
