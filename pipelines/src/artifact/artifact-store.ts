@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import type { ArtifactKind } from '../operator/define-operator.js';
 import type { ArtifactRef } from '../operator/operator-context.js';
 import { sha256File, sha256Hex } from '../util/hash.js';
@@ -71,8 +71,16 @@ export class ArtifactStore {
     return { digest, kind, path, meta: { bytes: info.size, ...meta } };
   }
 
-  async readBytes(ref: Pick<ArtifactRef, 'path'>): Promise<Buffer> {
+  /** The artifact's bytes, after its digest is verified (once per process, see verifyArtifact). */
+  async readBytes(ref: Pick<ArtifactRef, 'path'> & Partial<Pick<ArtifactRef, 'digest'>>): Promise<Buffer> {
+    if (ref.digest) await verifyArtifact({ path: ref.path, digest: ref.digest });
     return readFile(ref.path);
+  }
+
+  /** True when `path` (resolved through links) lies inside this store: exports must never write there. */
+  contains(path: string): boolean {
+    const rel = relative(realOrSelf(this.root), realOrSelf(path));
+    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
   }
 
   private async moveIntoPlace(tmp: string, path: string): Promise<void> {
@@ -84,6 +92,45 @@ export class ArtifactStore {
       if (existsSync(path)) await rm(tmp, { recursive: true, force: true });
       else throw err;
     }
+  }
+}
+
+/** An artifact whose bytes no longer match its digest: changed after it was written. */
+export class ArtifactTamperedError extends Error {
+  override name = 'ArtifactTamperedError';
+}
+
+/** Artifacts verified by this process, with the size and mtime they had then. */
+const verified = new Map<string, string>();
+
+/**
+ * Checks that an artifact's bytes (a file's, or a folder's canonical listing) still hash to its
+ * digest. Done once per process per artifact: a later read re-checks only when the size or mtime
+ * changed, so readers pay one hash per artifact, not one per read.
+ */
+export async function verifyArtifact(ref: Pick<ArtifactRef, 'path' | 'digest'>): Promise<void> {
+  const info = await stat(ref.path);
+  const stamp = `${ref.digest}\0${info.size}\0${info.mtimeMs}\0${info.ino}`;
+  if (verified.get(ref.path) === stamp) return;
+  const actual = info.isDirectory()
+    ? sha256Hex((await listFolder(ref.path)).map((f) => `${f.path}\0${f.size}\0${f.digest}`).join('\n'))
+    : await sha256File(ref.path);
+  if (`sha256:${actual}` !== ref.digest) {
+    throw new ArtifactTamperedError(
+      `artifact ${ref.digest} at ${ref.path} does not match its digest (its bytes hash to sha256:${actual}): it was changed after it was written. ` +
+        'Delete it and run the step that made it again (`datanet run FILE --from STEP`).',
+    );
+  }
+  verified.set(ref.path, stamp);
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    // Not there yet (an export target): resolve its folder instead.
+    const parent = dirname(path);
+    return parent === path ? path : join(realOrSelf(parent), basename(path));
   }
 }
 
