@@ -249,9 +249,10 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
     .argument('<run-id>', 'run id (a unique prefix is enough)')
     .argument('<step>', 'step id')
     .option('-o, --output <name>', 'output port (default: the only one, or "table")')
-    .option('--out <file>', 'export a table to .jsonl, .csv or .parquet')
+    .option('--out <file>', 'export a table to .jsonl, .csv or .parquet (never over an existing file or through a link)')
+    .option('--force', 'with --out: replace an existing regular file')
     .option('-n, --limit <n>', 'rows to print', (v) => Number(v), 10)
-    .action(async (runId: string, stepId: string, opts: { output?: string; out?: string; limit: number }) => {
+    .action(async (runId: string, stepId: string, opts: { output?: string; out?: string; force?: boolean; limit: number }) => {
       const engine = await getEngine(env, program.opts().databaseUrl);
       const run = await findRun(engine.store, runId);
       const step = (await engine.store.getSteps(run.id)).find((s) => s.step_id === stepId && !s.partition);
@@ -263,7 +264,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       if (!name || !outputs[name]) throw new UsageError(`step "${stepId}" has outputs ${names.join(', ')}; choose one with --output`);
       const ref = outputs[name];
       if (opts.out) {
-        const rows = await exportArtifact(ref, resolve(opts.out));
+        const rows = await exportArtifact(ref, resolve(opts.out), { force: opts.force, store: engine.artifacts });
         env.say(`wrote ${rows} rows to ${opts.out}`);
         return env.result({ output: name, digest: ref.digest, file: resolve(opts.out), rows });
       }
