@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineOperator } from '@datanet/pipelines';
+import { defineOperator, runKernel } from '@datanet/pipelines';
 import { textBytes } from '@datanet/connector-duckdb';
 import { BaseDedupeConfig, dedupeRows } from './dedupe-input.js';
 import { clusterSummary, dedupePorts, keepAll, writeDedupeOutputs } from './dedupe-outputs.js';
-import { DEFAULT_MINHASH, MinHasher, impliedThreshold, validateMinHashSpec, type MinHashSpec } from './minhash.js';
+import { DEFAULT_MINHASH, impliedThreshold, type SignedTexts, validateMinHashSpec, type MinHashSpec } from './minhash.js';
 import { minhashDedupe } from './minhash-dedupe.js';
 import { valuesOf, withDefaults } from './datanet-settings.js';
 import { JACCARD_DEFAULT, MINHASH_DEFAULTS, minhashSettingsReport, resolveMinHash, specOfResolved } from './minhash-settings.js';
@@ -99,11 +99,10 @@ export const dedupeMinhash = defineOperator({
     }
     const text = textBytes(table, textColumn);
     const t0 = performance.now();
-    const hasher = new MinHasher(spec);
-    // The progress callback doubles as the abort point: signing a large table is one long loop.
-    const { signatures, hasShingles } = hasher.signAll(text, (done) => {
-      ctx.signal.throwIfAborted();
-      ctx.progress(done, ids.length, 'minhash signatures');
+    // Signing is the CPU-heavy loop: it runs in the kernel pool, off the engine's event loop.
+    const { signatures, hasShingles, empty } = await runKernel<SignedTexts>(new URL('./minhash.ts', import.meta.url), 'signTexts', { spec, text }, {
+      signal: ctx.signal,
+      onProgress: (done) => ctx.progress(done as number, ids.length, 'minhash signatures'),
     });
     const signSeconds = (performance.now() - t0) / 1000;
     ctx.signal.throwIfAborted();
@@ -130,7 +129,7 @@ export const dedupeMinhash = defineOperator({
       impliedThreshold: impliedThreshold(spec.bands, spec.rows),
       jaccardThreshold: c.jaccardThreshold,
       ...clusterSummary(result),
-      withoutShingles: hasher.empty,
+      withoutShingles: empty,
       candidatePairs: result.candidatePairs,
       mergedPairs: result.mergedPairs,
       indexMatches: result.indexMatches,

@@ -127,3 +127,21 @@ export function estimateJaccard(x: Uint32Array, xAt: number, y: Uint32Array, yAt
   for (let j = 0; j < P; j++) if (x[xAt + j] === y[yAt + j]) same++;
   return same / P;
 }
+
+export interface SignedTexts {
+  signatures: Uint32Array;
+  hasShingles: Uint8Array;
+  /** Rows with no shingle. */
+  empty: number;
+}
+
+/**
+ * signAll as a kernel of @datanet/pipelines' thread pool (runKernel(url, 'signTexts', ...)): the
+ * text's buffers in, signatures out, so a large table is signed off the engine's event loop.
+ * Progress arrives as (rows done).
+ */
+export function signTexts(args: { spec: MinHashSpec; text: TextBytes }, ctx: { progress(...values: unknown[]): void }): SignedTexts {
+  const hasher = new MinHasher(args.spec);
+  const { signatures, hasShingles } = hasher.signAll(args.text, (done) => ctx.progress(done));
+  return { signatures, hasShingles, empty: hasher.empty };
+}
