@@ -232,8 +232,10 @@ async function datasetVersionDocs(docs: SyntheticDoc[]): Promise<SyntheticDoc[]>
     answer: vectorFromArray(docs.map((d) => answer(d.text)), new Utf8()),
     submitted_at: vectorFromArray(docs.map((_, i) => i), new Int32()),
   });
-  const exact = await runOperator(dedupeExact, { config: { textColumn: 'answer', idColumn: 'id', orderColumn: 'submitted_at', normalize: { unicode: false, lowercase: false, punctuation: false } }, inputs: { table } });
-  const near = await runOperator(dedupeMinhash, { config: { textColumn: 'answer', idColumn: 'id', orderColumn: 'submitted_at' }, inputs: { table: exact.outputs.kept.table! } });
+  // As the pipeline does: the text column and MinHash settings come from the Datanet definition.
+  const datanet = join(import.meta.dirname, '../configs/datanets/medical-qa.yaml');
+  const exact = await runOperator(dedupeExact, { config: { datanet, idColumn: 'id', orderColumn: 'submitted_at', normalize: { unicode: false, lowercase: false, punctuation: false } }, inputs: { table } });
+  const near = await runOperator(dedupeMinhash, { config: { datanet, idColumn: 'id', orderColumn: 'submitted_at' }, inputs: { table: exact.outputs.kept.table! } });
   const keep = new Set(near.outputs.kept.table!.getChild('id')!.toArray() as string[]);
   return docs.filter((d) => keep.has(d.contributionId));
 }
