@@ -35,7 +35,7 @@ export interface SubmissionOutcome {
   receivedAt: number;
 }
 
-/** What intake decided about one entry; stored beside the moved entry, so later runs read this instead of the entry. */
+/** What intake decided about one entry; stored beside the moved entry (in .decisions/), so later runs read this instead of the entry. */
 export interface EntryDecision {
   format: 'datanet-intake-decision/1';
   entry: string;
@@ -51,9 +51,12 @@ export interface EntryDecision {
 }
 
 const SUFFIX = '.decision.json';
+// Decisions live in a hidden sub-folder: entry names are never hidden (intake skips those), so no
+// entry, whatever its name, can take the place of a decision file.
+const DECISIONS = '.decisions';
 
 function decisionPath(folders: IntakeFolders, place: Place, storedAs: string): string {
-  return join(folders[place], `${storedAs}${SUFFIX}`);
+  return join(folders[place], DECISIONS, `${storedAs}${SUFFIX}`);
 }
 
 /** The decision stored for a receipt, if the run that made it got that far. */
@@ -87,12 +90,12 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function settleEntry(folders: IntakeFolders, d: Omit<EntryDecision, 'format' | 'storedAs'>): Promise<EntryDecision> {
   const dest = folders[d.place];
-  await mkdir(dest, { recursive: true });
+  await mkdir(join(dest, DECISIONS), { recursive: true });
   const taken = (await exists(join(dest, d.entry))) && (await readDecision(decisionPath(folders, d.place, d.entry)))?.receiptSeq !== d.receiptSeq;
   const storedAs = taken ? `${d.entry}~${d.receiptSeq}` : d.entry;
   const decision: EntryDecision = { format: 'datanet-intake-decision/1', storedAs, ...d };
   const path = decisionPath(folders, d.place, storedAs);
-  const tmp = join(dest, `.tmp-${randomBytes(6).toString('hex')}`);
+  const tmp = join(dest, DECISIONS, `.tmp-${randomBytes(6).toString('hex')}`);
   await writeFile(tmp, JSON.stringify(decision), { flag: 'wx' });
   await rename(tmp, path);
   await moveEntry(folders, d.entry, join(dest, storedAs));
@@ -117,10 +120,10 @@ async function moveEntry(folders: IntakeFolders, entry: string, to: string): Pro
 export async function readDecisions(folders: IntakeFolders): Promise<EntryDecision[]> {
   const out: EntryDecision[] = [];
   for (const place of ['processed', 'quarantine'] as const) {
-    const names = await readdir(folders[place]).catch(() => [] as string[]);
+    const names = await readdir(join(folders[place], DECISIONS)).catch(() => [] as string[]);
     for (const n of names) {
       if (!n.endsWith(SUFFIX) || n.startsWith('.')) continue;
-      const d = await readDecision(join(folders[place], n));
+      const d = await readDecision(join(folders[place], DECISIONS, n));
       if (d?.format === 'datanet-intake-decision/1') out.push(d);
     }
   }
@@ -131,7 +134,7 @@ export async function readDecisions(folders: IntakeFolders): Promise<EntryDecisi
 export async function decisionListing(folders: IntakeFolders): Promise<string[]> {
   const out: string[] = [];
   for (const place of ['processed', 'quarantine'] as const) {
-    for (const n of await readdir(folders[place]).catch(() => [] as string[])) if (n.endsWith(SUFFIX)) out.push(`${place}/${n}`);
+    for (const n of await readdir(join(folders[place], DECISIONS)).catch(() => [] as string[])) if (n.endsWith(SUFFIX)) out.push(`${place}/${n}`);
   }
   return out.sort();
 }
