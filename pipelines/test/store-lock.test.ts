@@ -56,13 +56,15 @@ describe('one writer per embedded store (real processes)', () => {
     expect((JSON.parse(after.stdout) as { status: string }[]).map((r) => r.status)).toEqual(['running']);
   }, 240_000);
 
-  it('20 races of two `datanet run` on one store (the first on a fresh folder): one writer at a time, the store stays readable', async () => {
+  // 20 races as the issue asks; DATANET_LOCK_RACES lowers it on a loaded machine (each CLI start takes seconds).
+  const races = Number(process.env.DATANET_LOCK_RACES ?? 20);
+  it(`${races} races of two \`datanet run\` on one store (the first on a fresh folder): one writer at a time, the store stays readable`, async () => {
     const dir = tempDir();
     const state = join(dir, 'state');
     const file = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2 }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 200 }\n`);
     let succeeded = 0;
     let refused = 0;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < races; i++) {
       const both = await Promise.all([0, 1].map(() => cli(['--state-dir', state, '--json', 'run', file, '-q', '--no-cache'])));
       for (const o of both) {
         if (o.code === 0) {
@@ -76,7 +78,7 @@ describe('one writer per embedded store (real processes)', () => {
       }
       expect(both.some((o) => o.code === 0)).toBe(true);
     }
-    expect(succeeded + refused).toBe(40);
+    expect(succeeded + refused).toBe(2 * races);
     const { stdout } = await exec('node', [BIN, '--state-dir', state, '--json', 'runs', '-n', '100']);
     const runs = JSON.parse(stdout) as { status: string }[];
     // Exactly the runs that said they succeeded are in the store, all finished: nothing half written.

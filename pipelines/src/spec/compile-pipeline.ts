@@ -214,13 +214,14 @@ function parseRef(ref: string): WiredInput | { step: string; output?: undefined 
 
 function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>, diagnostics: Diagnostic[]): void {
   const { id, op, spec } = node;
-  const ids = [...steps.keys()];
+  // Listed only for a did-you-mean: building the list for every step made validation quadratic.
+  const otherIds = () => [...steps.keys()].filter((s) => s !== id);
   const deps = new Set<string>();
   const checkRef = (ref: string, at: (string | number)[]): { step: StepNode; output?: string } | undefined => {
     const { step, output } = parseRef(ref);
     const upstream = steps.get(step);
     if (!upstream) {
-      diagnostics.push(src.diagnostic(at, `step "${id}" needs unknown step "${step}"${didYouMean(step, ids.filter((s) => s !== id))}`));
+      diagnostics.push(src.diagnostic(at, `step "${id}" needs unknown step "${step}"${didYouMean(step, otherIds())}`));
       return undefined;
     }
     if (step === id) {
@@ -313,47 +314,63 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
   }
 }
 
+/**
+ * A dependency cycle, in data-flow order, or undefined. Iterative depth-first search: a chain of
+ * tens of thousands of steps must not overflow the stack.
+ */
 function findCycle(steps: Map<string, StepNode>): string[] | undefined {
   const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    state.set(id, 1);
-    stack.push(id);
-    for (const dep of [...(steps.get(id)?.deps ?? [])].sort()) {
+  for (const root of [...steps.keys()].sort()) {
+    if (state.has(root)) continue;
+    const stack: { id: string; deps: string[]; next: number }[] = [];
+    const enter = (id: string) => {
+      state.set(id, 1);
+      stack.push({ id, deps: [...(steps.get(id)?.deps ?? [])].sort(), next: 0 });
+    };
+    enter(root);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.next >= top.deps.length) {
+        state.set(top.id, 2);
+        stack.pop();
+        continue;
+      }
+      const dep = top.deps[top.next++];
       if (state.get(dep) === 1) {
         // The stack runs downstream -> upstream; print the cycle in data-flow order.
-        const loop = stack.slice(stack.indexOf(dep)).reverse();
+        const ids = stack.map((f) => f.id);
+        const loop = ids.slice(ids.indexOf(dep)).reverse();
         return [...loop, loop[0]];
       }
-      if (!state.has(dep)) {
-        const found = visit(dep);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(id, 2);
-    return undefined;
-  };
-  for (const id of [...steps.keys()].sort()) {
-    if (!state.has(id)) {
-      const found = visit(id);
-      if (found) return found;
+      if (!state.has(dep)) enter(dep);
     }
   }
   return undefined;
 }
 
+/** Steps in topological layers (Kahn's algorithm, linear): a step's layer is one past its deepest dependency. */
 function layersOf(steps: Map<string, StepNode>): string[][] {
   const depth = new Map<string, number>();
-  const depthOf = (id: string): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    const d = Math.max(-1, ...steps.get(id)!.deps.map(depthOf)) + 1;
-    depth.set(id, d);
-    return d;
-  };
+  const waiting = new Map<string, number>();
+  const downstream = new Map<string, string[]>();
+  for (const [id, node] of steps) {
+    waiting.set(id, node.deps.length);
+    for (const d of node.deps) (downstream.get(d) ?? downstream.set(d, []).get(d)!).push(id);
+  }
+  const ready = [...steps.keys()].filter((id) => waiting.get(id) === 0);
+  for (const id of ready) depth.set(id, 0);
+  for (let i = 0; i < ready.length; i++) {
+    const id = ready[i];
+    for (const next of downstream.get(id) ?? []) {
+      depth.set(next, Math.max(depth.get(next) ?? 0, depth.get(id)! + 1));
+      const left = waiting.get(next)! - 1;
+      waiting.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
   const layers: string[][] = [];
-  for (const id of steps.keys()) (layers[depthOf(id)] ??= []).push(id);
+  // Within a layer, steps keep the file's order.
+  for (const id of steps.keys()) (layers[depth.get(id)!] ??= []).push(id);
   return layers;
 }
 
