@@ -29,7 +29,8 @@ const ExactConfig = z
 
 export const dedupeExact = defineOperator({
   type: 'dedupe.exact',
-  version: '1',
+  // 2: reports carry the settings used and their sources; with: { datanet } reads the Datanet's dedupe section.
+  version: '2',
   description:
     "Drops exact duplicates (same text after NFKC, lowercase, punctuation and whitespace normalisation); the earliest record keeps the credit. With `datanet:`, enabled and textColumn left out of with: come from the Datanet definition's dedupe section (step with: > Datanet > operator default)",
   config: ExactConfig,

@@ -62,7 +62,8 @@ export function specOf(c: MinHashOperatorConfig): MinHashSpec {
 
 export const dedupeMinhash = defineOperator({
   type: 'dedupe.minhash',
-  version: '1',
+  // 2: reports carry the settings used and their sources; with: { datanet } reads the Datanet's dedupe section.
+  version: '2',
   description:
     "Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index. With `datanet:`, settings the step leaves out come from the Datanet definition's dedupe section (step with: > Datanet > operator default); the report shows each value used and its source",
   config: MinHashConfig,
