@@ -311,6 +311,14 @@ describe('datanet serve: submissions over HTTP', () => {
     expect(r4.status).toBe(400);
     expect((await bodyOf(r4)).error).toBe('unsafe_name');
 
+    const backdated = manifestOf(contributor.address, 'alpha', files);
+    backdated.timestamp = Date.now() - 3 * 86_400_000;
+    const oldSig = await contributor.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, backdated);
+    secrets.push(oldSig);
+    const r9 = await upload('alpha', { format: 'datanet-submission/1', manifest: backdated, signature: oldSig }, files);
+    expect(r9.status).toBe(400);
+    expect((await bodyOf(r9)).error).toBe('stale_timestamp');
+
     const many = Array.from({ length: 21 }, (_, i) => text(`f${i}.txt`, `file ${i}\n`));
     const r5 = await upload('alpha', await signed(contributor, 'alpha', many), many);
     expect(r5.status).toBe(413);

@@ -77,7 +77,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   });
   await app.register(cookie);
   await app.register(multipart, {
-    limits: { fileSize: config.fileLimitBytes, files: 64, fields: 8, fieldSize: 256 * 1024, parts: 80, headerPairs: 50 },
+    limits: { fileSize: config.fileLimitBytes, files: 64, fields: 8, fieldSize: 1024 * 1024, parts: 80, headerPairs: 50 },
   });
   // In memory per process: enough for the embedded single-server deployment (see README).
   await app.register(rateLimit, { max: 600, timeWindow: '1 minute', allowList: (req) => req.url === '/healthz' || req.url === '/readyz' });
@@ -90,7 +90,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   installAccessControl(app as never, { sessions, tokens, roles, allowedOrigins: () => [new URL(config.publicUrl).origin] });
 
   const ctx: ServerContext = { config, engine, db: engine.database.db, dialect: engine.database.dialect, roles, idempotency: storeIdempotency(engine.database.db) };
-  const reader = new RunReader(engine.store);
+  const reader = new RunReader(engine.store.db);
   const launcher = new RunLauncher(engine, o.profile, config.configRoot, app.log);
   let closing = false;
 

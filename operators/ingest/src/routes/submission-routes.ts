@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { dailyWindow, loadDatanetDefinition, type DatanetDefinition } from '@datanet/datanet';
+import { dailyWindow, intakeLimits, loadDatanetDefinition, openRegistry, takeReceipt, type DatanetDefinition, type IntakeLimits } from '@datanet/datanet';
 import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
 import { checkSignature, submissionId } from '../signing/sign-submission.js';
-import { FILES_DIR, SignedSubmissionSchema, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
-import { unsafeNameReason } from '../validate/safe-name.js';
+import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
+import { freshnessProblem } from '../intake/freshness.js';
+import { intakeFolders } from '../intake/entry-store.js';
+import { parseManifest } from '../intake/read-manifest.js';
+import { collisionKey, unsafeNameReason } from '../validate/safe-name.js';
 import { checkDailyLimits } from './quota-check.js';
 import { receiveFile, UploadRefusal } from './receive-files.js';
 
@@ -24,6 +27,8 @@ const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  * where intake decides it like any other. Nothing is kept when a check fails.
  */
 const register: RegisterRoutes = async (app, ctx) => {
+  await openRegistry(ctx.db, ctx.dialect);
+  await sweepAbandonedUploads(join(ctx.config.stateDir, 'inbox'), (n) => app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`));
   const definitions = new Map<string, DatanetDefinition | null>();
   const definition = (id: string) => {
     if (!definitions.has(id)) {
@@ -64,7 +69,8 @@ const register: RegisterRoutes = async (app, ctx) => {
         if (first.done || first.value.type !== 'field' || first.value.fieldname !== 'manifest') {
           throw new UploadRefusal(400, 'manifest_first', 'the first part must be the field "manifest" (the signed submission as JSON)');
         }
-        const signed = parseManifest(String(first.value.value));
+        const limits = intakeLimits(def.limits);
+        const signed = manifestOf(first.value as { value: unknown; valueTruncated?: boolean }, limits);
         const id = submissionId(signed);
         const earlier = await ctx.idempotency.get(`submission:${id}`);
         if (earlier) return reply.code(earlier.status as never).send(earlier.body as never);
@@ -73,6 +79,9 @@ const register: RegisterRoutes = async (app, ctx) => {
         const sig = checkSignature(signed);
         if (!sig.ok) throw new UploadRefusal(403, sig.reasonCode, sig.message);
         const contributor = sig.signer;
+        // Counted by the time of receipt, never by the time the contributor claims to have signed.
+        const stale = freshnessProblem(m.timestamp, receivedAt, limits);
+        if (stale) throw new UploadRefusal(400, 'stale_timestamp', stale);
         const bytes = m.files.reduce((a, f) => a + f.size, 0);
         await checkDailyLimits(ctx.db, def, contributor, bytes, m.files.length, receivedAt);
         await checkNonce(ctx, def.id, contributor, m.nonce, id);
@@ -80,7 +89,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         const inbox = join(ctx.config.stateDir, 'inbox', def.id);
         const entry = `${new Date(receivedAt).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
         await mkdir(inbox, { recursive: true });
-        const existing = readdirSync(inbox).find((n) => n.endsWith(`-${id.slice(0, 16)}`) && !n.startsWith('.'));
+        const existing = findEntry(inbox, id);
         tmp = join(inbox, `.tmp-http-${entry}-${randomBytes(4).toString('hex')}`);
         await mkdir(join(tmp, FILES_DIR), { recursive: true });
         const expected = new Map(m.files.map((f) => [f.name, f]));
@@ -105,6 +114,8 @@ const register: RegisterRoutes = async (app, ctx) => {
         if (existing) await rm(tmp, { recursive: true, force: true });
         else await rename(tmp, join(inbox, entry));
         tmp = undefined;
+        // Credit goes by order of arrival: number the entry now, by this server's clock.
+        if (!existing) await takeReceipt(ctx.db, { datanet: def.id, entry, receivedAt });
         const { day } = dailyWindow(receivedAt, def.limits.resetTimezone);
         const receipt = {
           submissionId: id, datanet: def.id, contributor, receivedAt: new Date(receivedAt).toISOString(), entry: existing ?? entry, files: m.files.length, bytes,
@@ -174,18 +185,56 @@ const register: RegisterRoutes = async (app, ctx) => {
   );
 };
 
-function parseManifest(text: string): SignedSubmission {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UploadRefusal(400, 'manifest_invalid', `the manifest is not JSON: ${(e as Error).message}`);
+/** The manifest field, parsed as intake parses submission.json (strict JSON, exact fields). */
+function manifestOf(field: { value: unknown; valueTruncated?: boolean }, limits: IntakeLimits): SignedSubmission {
+  const bytes = Buffer.from(String(field.value), 'utf8');
+  if (field.valueTruncated || bytes.length > limits.maxManifestBytes) {
+    throw new UploadRefusal(413, 'manifest_too_large', `the manifest is over the limit maxManifestBytes (${limits.maxManifestBytes} bytes)`, { limit: 'maxManifestBytes', cap: limits.maxManifestBytes });
   }
-  const parsed = SignedSubmissionSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new UploadRefusal(400, 'manifest_invalid', `the manifest is not a signed submission: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  const read = parseManifest(bytes, limits);
+  if (!read.ok) throw new UploadRefusal(400, read.reasonCode, read.message);
+  return read.signed;
+}
+
+/**
+ * A server killed mid-upload leaves its temporary folder (never an inbox entry: those appear by
+ * rename). Folders older than an hour are removed at start; younger ones may belong to a replica
+ * that is uploading now.
+ */
+async function sweepAbandonedUploads(inboxRoot: string, report: (n: number) => void): Promise<void> {
+  if (!existsSync(inboxRoot)) return;
+  let n = 0;
+  const cutoff = Date.now() - 3_600_000;
+  for (const datanet of readdirSync(inboxRoot)) {
+    const dir = join(inboxRoot, datanet);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith('.tmp-http-')) continue;
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && st.mtimeMs < cutoff) {
+        await rm(join(dir, name), { recursive: true, force: true });
+        n++;
+      }
+    }
   }
-  return parsed.data;
+  if (n > 0) report(n);
+}
+
+/** An entry of this submission already written: in the inbox, or moved on by intake. */
+function findEntry(inbox: string, id: string): string | undefined {
+  const suffix = `-${id.slice(0, 16)}`;
+  const folders = intakeFolders(inbox);
+  for (const dir of [folders.inbox, folders.processed, folders.quarantine]) {
+    if (!existsSync(dir)) continue;
+    const hit = readdirSync(dir).find((n) => n.endsWith(suffix) && !n.startsWith('.'));
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 /** The whole-submission checks, cheapest first, before the signature is even verified. */
@@ -199,12 +248,14 @@ function checkManifest(signed: SignedSubmission, def: DatanetDefinition, ctx: Se
     });
   }
   const seen = new Set<string>();
+  // Two names one file system may take for one file (NFC/NFD, case) collide.
   const maxFile = Math.min(ctx.config.fileLimitBytes, (def.limits as { maxFileBytes?: number }).maxFileBytes ?? def.limits.dailyBytesPerContributor);
   for (const f of m.files) {
     const unsafe = unsafeNameReason(f.name);
     if (unsafe) throw new UploadRefusal(400, 'unsafe_name', `file name ${JSON.stringify(f.name)}: ${unsafe}`);
-    if (seen.has(f.name)) throw new UploadRefusal(400, 'duplicate_file', `file "${f.name}" is listed twice`);
-    seen.add(f.name);
+    const key = collisionKey(f.name);
+    if (seen.has(key)) throw new UploadRefusal(400, 'name_collision', `file "${f.name}" collides with another name in the manifest (same name up to case or Unicode form)`);
+    seen.add(key);
     if (f.size > maxFile) throw new UploadRefusal(413, 'file_too_large', `file "${f.name}" is ${f.size} bytes; this server takes at most ${maxFile} per file`, { limit: 'maxFileBytes', cap: maxFile, requested: f.size });
   }
 }
