@@ -25,8 +25,8 @@ export class YamlSource {
     this.value = this.doc.toJS({ maxAliasCount: 100 });
   }
 
-  /** Offsets of keys that repeat an earlier key of the same mapping. */
-  private readonly duplicateKeys: number[];
+  /** Keys that repeat an earlier key of the same mapping: where, and in which mapping. */
+  private readonly duplicateKeys: { offset: number; map: Node }[];
 
   static read(file: string): YamlSource {
     const size = statSync(file).size;
@@ -43,13 +43,14 @@ export class YamlSource {
     const located = (offset: number, message: string): Diagnostic => ({ file: this.file, ...this.lineCounter.linePos(offset), message });
     return [
       ...this.doc.errors.map((e) => located(e.pos[0], e.code === 'DUPLICATE_KEY' ? this.duplicateKeyMessage(e.pos[0]) : e.message.split('\n')[0])),
-      ...this.duplicateKeys.map((offset) => located(offset, this.duplicateKeyMessage(offset))),
+      ...this.duplicateKeys.map(({ offset, map }) => located(offset, this.duplicateKeyMessage(offset, map))),
     ];
   }
 
-  private duplicateKeyMessage(offset: number): string {
-    const key = /^[^\s:]+/.exec(this.text.slice(offset))?.[0] ?? '';
+  private duplicateKeyMessage(offset: number, map?: Node): string {
+    const key = /^[^\s:,}]+/.exec(this.text.slice(offset, offset + 200))?.[0] ?? '';
     const inSteps = this.nodeAt(['steps']);
+    if (map) return map === inSteps ? `duplicate step id "${key}"` : `duplicate key "${key}"`;
     const range = inSteps && isMap(inSteps) ? inSteps.range : undefined;
     if (range && offset >= range[0] && offset <= range[2]) return `duplicate step id "${key}"`;
     return `duplicate key "${key}"`;
@@ -86,14 +87,14 @@ export class YamlSource {
   }
 }
 
-function findDuplicateKeys(doc: Document.Parsed): number[] {
-  const found: number[] = [];
+function findDuplicateKeys(doc: Document.Parsed): { offset: number; map: Node }[] {
+  const found: { offset: number; map: Node }[] = [];
   visit(doc, {
     Map(_, map) {
       const seen = new Set<unknown>();
       for (const pair of map.items) {
         const key = isScalar(pair.key) ? pair.key.value : pair.key;
-        if (seen.has(key) && isNode(pair.key) && pair.key.range) found.push(pair.key.range[0]);
+        if (seen.has(key) && isNode(pair.key) && pair.key.range) found.push({ offset: pair.key.range[0], map });
         seen.add(key);
       }
     },
