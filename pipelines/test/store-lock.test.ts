@@ -38,7 +38,7 @@ describe('one writer per embedded store (real processes)', () => {
     const file = writePipeline(dir, `steps:\n  a:\n    uses: test.sleep\n    with: { ms: 60000, marker: ${marker} }\n`);
     const holder = spawn('node', [BIN, '--state-dir', state, 'run', file, '-q'], { stdio: 'ignore' });
     try {
-      await waitFor(marker, 90_000);
+      await waitFor(marker, 400_000);
       for (const args of [['run', file, '-q'], ['runs'], ['--json', 'runs']]) {
         const second = await cli(['--state-dir', state, ...args]);
         expect(second.code).toBe(1);
@@ -54,7 +54,7 @@ describe('one writer per embedded store (real processes)', () => {
     const after = await cli(['--state-dir', state, '--json', 'runs']);
     expect(after.code, after.stderr).toBe(0);
     expect((JSON.parse(after.stdout) as { status: string }[]).map((r) => r.status)).toEqual(['running']);
-  }, 240_000);
+  }, 900_000);
 
   // 20 races as the issue asks; DATANET_LOCK_RACES lowers it on a loaded machine (each CLI start takes seconds).
   const races = Number(process.env.DATANET_LOCK_RACES ?? 20);
