@@ -80,7 +80,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     limits: { fileSize: config.fileLimitBytes, files: 64, fields: 8, fieldSize: 1024 * 1024, parts: 80, headerPairs: 50 },
   });
   // In memory per process: enough for the embedded single-server deployment (see README).
-  await app.register(rateLimit, { max: 600, timeWindow: '1 minute', allowList: (req) => req.url === '/healthz' || req.url === '/readyz' });
+  await app.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: '1 minute', allowList: (req) => req.url === '/healthz' || req.url === '/readyz' });
 
   installErrorHandler(app as never);
   const metrics = installMetrics(app as never);

@@ -17,6 +17,10 @@ export interface ServerConfig {
   /** Largest single uploaded file; a Datanet's own limits apply on top. */
   fileLimitBytes: number;
   requestTimeoutMs: number;
+  /** Requests per minute per client address, all routes together (in memory per process). */
+  rateLimitPerMinute: number;
+  /** Submissions per minute per client address (a route may ask for less than the global limit). */
+  submissionsPerMinute: number;
   logLevel: string;
 }
 
@@ -36,6 +40,8 @@ export function defaultServerConfig(given: Partial<ServerConfig> & Pick<ServerCo
     bodyLimitBytes: o.bodyLimitBytes ?? 1024 * 1024,
     fileLimitBytes: o.fileLimitBytes ?? 10 * 1024 * 1024,
     requestTimeoutMs: o.requestTimeoutMs ?? 120_000,
+    rateLimitPerMinute: o.rateLimitPerMinute ?? 600,
+    submissionsPerMinute: o.submissionsPerMinute ?? 120,
     logLevel: o.logLevel ?? 'info',
     ...o,
   } as ServerConfig;

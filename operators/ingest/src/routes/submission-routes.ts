@@ -48,7 +48,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     '/v1/datanets/:id/submissions',
     {
       // The EIP-712 signature over the manifest is the authentication: no session is needed.
-      config: { access: 'public', rateLimit: { max: 120, timeWindow: '1 minute' } },
+      config: { access: 'public', rateLimit: { max: ctx.config.submissionsPerMinute, timeWindow: '1 minute' } },
       schema: {
         tags: ['contributors'],
         summary: 'Submit files: multipart, first a field "manifest" (the signed submission JSON), then one file part per manifest entry',
@@ -63,9 +63,12 @@ const register: RegisterRoutes = async (app, ctx) => {
       if (!req.isMultipart()) return reply.code(415).send({ error: 'not_multipart', message: 'send multipart/form-data: a "manifest" field, then the files' });
       const receivedAt = Date.now();
       let tmp: string | undefined;
+      let reading = false;
       try {
+        reading = true;
         const parts = req.parts();
         const first = await parts.next();
+        reading = false;
         if (first.done || first.value.type !== 'field' || first.value.fieldname !== 'manifest') {
           throw new UploadRefusal(400, 'manifest_first', 'the first part must be the field "manifest" (the signed submission as JSON)');
         }
@@ -94,6 +97,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         await mkdir(join(tmp, FILES_DIR), { recursive: true });
         const expected = new Map(m.files.map((f) => [f.name, f]));
         const received = new Set<string>();
+        reading = true;
         for await (const part of parts) {
           if (part.type !== 'file') throw new UploadRefusal(400, 'unexpected_field', `field "${part.fieldname}" after the files began; only file parts may follow the manifest`);
           const name = part.filename;
@@ -106,6 +110,7 @@ const register: RegisterRoutes = async (app, ctx) => {
           received.add(name);
           await receiveFile(part, f, join(tmp, FILES_DIR));
         }
+        reading = false;
         const missing = m.files.filter((f) => !received.has(f.name)).map((f) => f.name);
         if (missing.length) throw new UploadRefusal(400, 'missing_file', `the signed manifest lists ${missing.map((n) => `"${n}"`).join(', ')} but the upload did not include ${missing.length === 1 ? 'it' : 'them'}`);
         await writeFile(join(tmp, SUBMISSION_FILE), `${JSON.stringify(signed, null, 2)}\n`);
@@ -136,8 +141,10 @@ const register: RegisterRoutes = async (app, ctx) => {
           return reply.code((status >= 400 && status < 500 ? status : 400) as never).send({ error: code?.toLowerCase() ?? 'bad_upload', message: (e as Error).message } as never);
         }
         if (code === 'EEXIST') return reply.code(400).send({ error: 'duplicate_file', message: 'a file name appears twice' });
-        if ((e as Error).message?.includes('Unexpected end of form') || (e as Error).message?.includes('Malformed part header')) {
-          return reply.code(400).send({ error: 'bad_multipart', message: (e as Error).message });
+        // The multipart parser's errors (truncated body, no boundary, malformed headers) carry no
+        // system error code; a disk error (ENOSPC, EACCES) does and stays a 5xx.
+        if (reading && !(typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
+          return reply.code(400).send({ error: 'bad_multipart', message: `the multipart body cannot be read: ${String((e as Error).message ?? e).slice(0, 200)}` });
         }
         throw e;
       }
