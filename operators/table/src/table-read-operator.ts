@@ -11,7 +11,11 @@ const TableReadConfig = z
     path: z.union([z.string(), z.array(z.string()).min(1)]).describe('file, glob, or a list of them; relative to the pipeline file'),
     format: Format.default('auto').describe('auto picks by extension; text reads each file as one row (path, text)'),
     columns: z.array(z.string()).optional().describe('keep only these columns'),
-    where: z.string().optional().describe('SQL filter over the rows (DuckDB syntax)'),
+    where: z.string().optional().meta({ sql: true, description: 'SQL filter over the rows (DuckDB syntax); `$name` is the bound value params.name' }),
+    params: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+      .optional()
+      .describe('values bound to `$name` in where (prepared parameters): data, never SQL text'),
     limit: z.number().int().positive().optional(),
     filenameColumn: z.string().optional().describe('add the source file path in this column'),
   })
@@ -61,7 +65,9 @@ export const tableRead = defineOperator({
     const db = await DuckDBInstance.create(':memory:', { threads: '2' });
     const conn = await db.connect();
     try {
-      await conn.run(`copy (${select}) to ${sqlString(out)} (format parquet, compression zstd)`);
+      // Parameters are bound values, never pasted into the filter.
+      const values = ctx.config.params && Object.keys(ctx.config.params).length ? ctx.config.params : undefined;
+      await conn.run(`copy (${select}) to ${sqlString(out)} (format parquet, compression zstd)`, values);
     } catch (err) {
       throw new Error(`table.read: ${files.length === 1 ? files[0] : `${files.length} files`}: ${(err as Error).message}`);
     } finally {

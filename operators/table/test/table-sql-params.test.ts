@@ -99,3 +99,20 @@ describe('table.sql takes parameters as bound values', () => {
     expect(leakedPieces(everything)).toEqual([]);
   }, 900_000);
 });
+
+describe('table.read binds params in where', () => {
+  it('filters with a bound value that carries SQL as plain data', async () => {
+    const { mkdtempSync: mk, writeFileSync: wf } = await import('node:fs');
+    const d = mk(join(tmpdir(), 'table-read-params-'));
+    wf(join(d, 'rows.jsonl'), `{"id":"a"}\n{"id":"${INJECTION.replace(/"/g, '\\"')}"}\n`);
+    const { tableRead } = await import('../src/index.js');
+    const prev = process.cwd();
+    process.chdir(d);
+    try {
+      const { outputs } = await runOperator(tableRead, { config: { path: 'rows.jsonl', where: 'id = $id', params: { id: INJECTION } } });
+      expect(outputs.table.table!.getChild('id')!.toArray()).toEqual([INJECTION]);
+    } finally {
+      process.chdir(prev);
+    }
+  });
+});
