@@ -17,7 +17,11 @@ export interface CliEnv {
   readonly json: boolean;
   /** Root of local state: `--state-dir`, `DATANET_STATE_DIR`, or `.datanet` in the working folder. */
   stateDir(): string;
-  /** Opens the run store (PGlite under the state dir, or PostgreSQL from `DATABASE_URL`/profile). */
+  /**
+   * Opens the run store (PGlite under the state dir, or PostgreSQL from `DATABASE_URL`/profile).
+   * The embedded store admits one process: while another holds the state folder's lock this
+   * throws StoreLockedError (naming the holder's pid), even for a command that only reads.
+   */
   openDb(): Promise<{ db: Kysely<any>; dialect: 'postgres' | 'pglite' }>;
   /** Prints a human line (suppressed under `--json`). */
   say(line: string): void;
