@@ -97,7 +97,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   healthRoutes(app, ctx, metrics, () => closing);
   docsRoutes(app);
   authRoutes(app, ctx, sessions);
-  runsRoutes(app, reader, launcher);
+  runsRoutes(app, reader, launcher, () => closing);
 
   const modules: RegisterRoutes[] = o.routes ?? (await loadContributedRoutes());
   for (const register of modules) await app.register(async (child) => register(child as ZodApp, ctx));

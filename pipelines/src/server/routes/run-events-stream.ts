@@ -9,7 +9,7 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
  * process's engine, so any replica can serve any run and a client reconnects with Last-Event-ID.
  * The stream ends after the run finishes and its last events are sent.
  */
-export async function streamRunEvents(req: FastifyRequest, reply: FastifyReply, reader: RunReader, runId: string, afterId: number): Promise<void> {
+export async function streamRunEvents(req: FastifyRequest, reply: FastifyReply, reader: RunReader, runId: string, afterId: number, isClosing: () => boolean): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -20,7 +20,8 @@ export async function streamRunEvents(req: FastifyRequest, reply: FastifyReply, 
   let last = afterId;
   let idle = 0;
   try {
-    while (!closed) {
+    // A shutting-down server ends its streams (clients reconnect elsewhere with Last-Event-ID).
+    while (!closed && !isClosing()) {
       const events = await reader.eventsAfter(runId, last);
       for (const e of events) {
         res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);

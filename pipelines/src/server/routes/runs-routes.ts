@@ -19,7 +19,7 @@ const Event = z.object({ id: z.number(), stepId: z.string().nullable(), ts: z.nu
  * Staff routes over the engine's runs. A run belongs to the Datanet its parameters name, else to
  * the deployment ('*'); staff of one Datanet see and act on that Datanet's runs only.
  */
-export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher): void {
+export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher, isClosing: () => boolean): void {
   // The scope of a run is only known once it is read: look it up (a missing run is checked by the
   // handler, under the deployment scope so nobody learns which ids exist).
   const runScope = async (req: FastifyRequest) => {
@@ -88,7 +88,7 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       const run = await reader.get(req.params.id);
       if (!run) return reply.code(404).send({ error: 'unknown_run', message: `no run ${req.params.id}` });
       const last = Number(req.headers['last-event-id'] ?? 0);
-      await streamRunEvents(req, reply, reader, run.id, Number.isSafeInteger(last) && last > 0 ? last : 0);
+      await streamRunEvents(req, reply, reader, run.id, Number.isSafeInteger(last) && last > 0 ? last : 0, isClosing);
       return reply;
     },
   );
