@@ -17,7 +17,7 @@ export const PRECEDENCE = "step with: > Datanet definition's dedupe: > operator 
 /** The Datanet a dedupe step names, with its `dedupe:` section (undefined when it has none). */
 export interface DatanetDedupe {
   id: string;
-  /** The definition file, relative to the pipeline folder when inside it (stable across clones). */
+  /** The definition file, relative to the pipeline folder (stable across clones). */
   definition: string;
   dedupe: DedupeSettings | undefined;
 }
@@ -27,8 +27,9 @@ export function readDatanetDedupe(ref: string | undefined, pipelineDir: string):
   if (!ref) return undefined;
   const path = resolveDatanetPath(ref, pipelineDir);
   const definition = loadDatanetDefinition(path);
+  // Relative to the pipeline folder (as `../datanets/x.yaml`), so reports do not differ between clones.
   const rel = relative(pipelineDir, path);
-  return { id: definition.id, definition: rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path, dedupe: definition.dedupe };
+  return { id: definition.id, definition: rel && !isAbsolute(rel) ? rel : path, dedupe: definition.dedupe };
 }
 
 /** The step's value if it set one, else the Datanet's, else the operator default. */

@@ -40,7 +40,8 @@ export const dedupeExact = defineOperator({
   async fingerprint(config, env) {
     if (!config.datanet) return undefined;
     const { datanet, ...settings } = resolveExact(config, env.pipelineDir);
-    return { datanet, settings: valuesOf(settings) };
+    // The values, not the file's path: the same settings give the same key on every machine.
+    return { datanet: datanet?.id, settings: valuesOf(settings) };
   },
   async run(ctx) {
     const started = performance.now();

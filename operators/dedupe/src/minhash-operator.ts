@@ -73,7 +73,8 @@ export const dedupeMinhash = defineOperator({
   async fingerprint(config, env) {
     if (!config.datanet) return undefined;
     const { datanet, ...settings } = resolveMinHash(config, env.pipelineDir);
-    return { datanet, settings: valuesOf(settings) };
+    // The values, not the file's path: the same settings give the same key on every machine.
+    return { datanet: datanet?.id, settings: valuesOf(settings) };
   },
   async run(ctx) {
     const c = ctx.config;
@@ -101,10 +102,15 @@ export const dedupeMinhash = defineOperator({
     const text = textBytes(table, textColumn);
     const t0 = performance.now();
     // Signing is the CPU-heavy loop: it runs in the kernel pool, off the engine's event loop.
-    const { signatures, hasShingles, empty } = await runKernel<SignedTexts>(new URL('./minhash.ts', import.meta.url), 'signTexts', { spec, text }, {
-      signal: ctx.signal,
-      onProgress: (done) => ctx.progress(done as number, ids.length, 'minhash signatures'),
-    });
+    const { signatures, hasShingles, empty } = await runKernel<SignedTexts>(
+      new URL('./minhash.ts', import.meta.url),
+      'signTexts',
+      { spec, text },
+      {
+        signal: ctx.signal,
+        onProgress: (done) => ctx.progress(done as number, ids.length, 'minhash signatures'),
+      },
+    );
     const signSeconds = (performance.now() - t0) / 1000;
     ctx.signal.throwIfAborted();
     const t1 = performance.now();

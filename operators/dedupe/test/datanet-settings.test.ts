@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { REPO_ROOT, openTestDb, runOperator } from '@datanet/pipelines/testing';
@@ -159,7 +159,7 @@ steps:
 
     await writeFile(definition, datanet('  near: { permutations: 64, bands: 8, rows: 8 }'));
     await expect(near({ rows: 9, textColumn: 'body' })).rejects.toThrow(
-      `bands from ${definition}, rows from the step, permutations from ${definition}`,
+      `bands from ${relative(process.cwd(), definition)}, rows from the step, permutations from ${relative(process.cwd(), definition)}`,
     );
   });
 });
