@@ -5,13 +5,15 @@ import type { Engine } from '../src/exec/engine.js';
 import { resumeRunGraph, runPipeline } from '../src/exec/in-process-executor.js';
 import { compilePipeline } from '../src/spec/compile-pipeline.js';
 import { listWaits, wakeByHand } from '../src/wait/wait-store.js';
+import { cancelRun } from '../src/distributed/dag-recovery.js';
+import { DagStore } from '../src/distributed/dag-store.js';
 import { FIXTURE_PLUGIN, openTestEngine, tempDir } from './helpers.js';
 
 const WAIT_PLUGIN = resolve(import.meta.dirname, 'fixtures/wait-operators.ts');
 
 function pipeline(dir: string, name: string, review: string | undefined, extra = ''): string {
   const file = join(dir, `${name}.yaml`);
-  const steps = review ? `  review:\n    uses: test.review\n    retries: 3\n    with: ${review}\n` : `  a:\n    uses: test.emit\n    cache: false\n`;
+  const steps = review ? `  review:\n    uses: test.review\n    cache: false\n    retries: 3\n    with: ${review}\n` : `  a:\n    uses: test.emit\n    cache: false\n`;
   writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: ${name}\nplugins: [${FIXTURE_PLUGIN}, ${WAIT_PLUGIN}]\nsteps:\n${steps}${extra}`);
   return file;
 }
@@ -46,6 +48,13 @@ describe('wait conditions (in-process executor, PGlite)', () => {
     writeFileSync(join(inbox, '.half-written'), 'x');
     expect((await resumeRunGraph(engine, graph, first.runId)).status).toBe('succeeded');
     expect(lines(log)).toEqual(['prepare review', 'continue review from checkpoint 42', 'finish review condition null 1 entries']);
+    // A second run of it, cancelled while it waits: its parked step is cancelled with it.
+    writeFileSync(join(inbox, 'e0'), 'x'); // not new to a wait that begins after it
+    const other = await runPipeline(engine, graph);
+    expect(other.status).toBe('waiting');
+    expect(await cancelRun(new DagStore(engine.database.db), other.runId)).toBe(true);
+    expect((await engine.store.getRun(other.runId))?.status).toBe('cancelled');
+    expect((await engine.store.getSteps(other.runId)).find((x) => x.step_id === 'review')?.status).toBe('cancelled');
   }, 60_000);
 
   it("another run's success; a hand wake with a payload; a deadline under onDeadline: fail fails at once despite retries", async () => {

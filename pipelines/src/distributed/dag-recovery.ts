@@ -104,9 +104,10 @@ export async function takeOverExpired(dag: DagStore, maxTakeovers: number, sweep
 export async function cancelRun(dag: DagStore, runId: string): Promise<boolean> {
   return dag.tx(async (tx) => {
     const run = await tx.selectFrom('runs').select('status').where('id', '=', runId).forUpdate().executeTakeFirst();
-    if (!run || !['running', 'queued'].includes(run.status)) return false;
+    // A waiting run (parked steps, nothing running) can be cancelled too: its waits stop counting.
+    if (!run || !['running', 'queued', 'waiting'].includes(run.status)) return false;
     await tx.updateTable('runs').set({ status: 'cancelled', finished_at: Date.now(), error: `run cancelled; resume it with \`datanet resume ${runId}\`` }).where('id', '=', runId).execute();
-    await tx.updateTable('steps').set({ status: 'cancelled', reason: 'run cancelled' }).where('run_id', '=', runId).where('status', 'in', ['pending', 'queued']).execute();
+    await tx.updateTable('steps').set({ status: 'cancelled', reason: 'run cancelled' }).where('run_id', '=', runId).where('status', 'in', ['pending', 'queued', 'waiting']).execute();
     return true;
   });
 }

@@ -33,7 +33,11 @@ export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o
       // the same wait, anchored where it first parked, not a new one two hours later.
       const key = conditionKey(condition as never);
       const now = Date.now();
-      const prev = await getWait(db, runId, stepId, partition);
+      const prev = await getWait(db, runId, stepId, partition).catch((err: Error) => {
+        // runOperator over a bare test database: the engine's tables are not there.
+        if (/step_waits/.test(err.message)) throw new Error(`ctx.wait needs the run store's tables (step_waits): migrate the database with the engine's RunStore (openEngine does) before running a waiting operator`);
+        throw err;
+      });
       const same = prev && prev.conditionKey === key && prev.status !== 'done';
       const cond = same ? prev.condition : normaliseCondition(condition, req.pipelineDir);
       const since = same ? prev.since : now;
