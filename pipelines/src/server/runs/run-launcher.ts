@@ -54,8 +54,12 @@ export class RunLauncher {
     const { graph, diagnostics } = await compilePipeline(file, { params, extraPlugins: this.profile.plugins });
     if (!graph) throw invalid(this.relative(diagnostics), `pipeline ${name} is not valid`);
     const runId = newRunId();
-    this.track(runId, (signal) =>
-      runPipeline(this.engine, graph, { runId, signal, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency, paramOverrides: params }),
+    const options = { runId, signal: undefined as AbortSignal | undefined, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency, paramOverrides: params };
+    // Under the distributed profile this server is a coordinator: the steps run on the workers.
+    this.track(runId, async (signal) =>
+      this.profile.executor === 'distributed'
+        ? (await import('../../distributed/distributed-run.js')).runDistributed(this.engine, graph, this.profile, { ...options, signal })
+        : runPipeline(this.engine, graph, { ...options, signal }),
     );
     return { runId };
   }
@@ -69,8 +73,11 @@ export class RunLauncher {
     const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: this.profile.plugins });
     if (!graph) throw invalid(diagnostics, `run ${runId}'s pipeline no longer compiles`);
     const from = (run.options.from ?? []) as string[];
-    this.track(runId, (signal) =>
-      resumeRunGraph(this.engine, graph, runId, { noCache: Boolean(run.options.noCache), from, signal, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency }),
+    const options = { noCache: Boolean(run.options.noCache), from, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency };
+    this.track(runId, async (signal) =>
+      run.executor === 'distributed'
+        ? (await import('../../distributed/distributed-run.js')).resumeDistributed(this.engine, graph, this.profile, runId, { ...options, signal })
+        : resumeRunGraph(this.engine, graph, runId, { ...options, signal }),
     );
   }
 
