@@ -14,7 +14,17 @@ afterEach(async () => {
 });
 
 const trigger = (kind: PipelineTrigger['kind'], source: string, over: Partial<PipelineTrigger> = {}): PipelineTrigger => ({
-  file: 'p.yaml', pipeline: 'p', name: kind, kind, source, debounceMs: 1000, maxBatch: 2, pollMs: 100, param: 'batch', params: {}, ...over,
+  file: 'p.yaml',
+  pipeline: 'p',
+  name: kind,
+  kind,
+  source,
+  debounceMs: 1000,
+  maxBatch: 2,
+  pollMs: 100,
+  param: 'batch',
+  params: {},
+  ...over,
 });
 
 let ids = 0;
@@ -42,7 +52,11 @@ describe('trigger batches (claims in the run store)', () => {
     expect(full).toMatchObject({ fired: true, entries: ['c', 'd', 'e'].map((n) => join(inbox, n)) });
     expect(await claimBatch(db, t, 's2', newId, Date.now())).toMatchObject({ fired: false, pending: 1 });
     const status = await triggerStatus(db, t);
-    expect(status).toMatchObject({ pending: 1, cursor: { batches: 2, last: join(inbox, 'e') }, lastBatch: { runId: (full as { runId: string }).runId, entries: 3, firedBy: 's2', runStatus: null } });
+    expect(status).toMatchObject({
+      pending: 1,
+      cursor: { batches: 2, last: join(inbox, 'e') },
+      lastBatch: { runId: (full as { runId: string }).runId, entries: 3, firedBy: 's2', runStatus: null },
+    });
   }, 60_000);
 
   it('an event trigger counts only signals after it was first seen; a glob trigger sees changed files', async () => {

@@ -9,7 +9,12 @@ import { BIN, FIXTURE_PLUGIN, freshPostgresUrl, tempDir } from './helpers.js';
 
 const WAIT_PLUGIN = resolve(import.meta.dirname, 'fixtures/wait-operators.ts');
 
-function triggered(dir: string, inbox: string, log: string, trigger = `{ files: ${inbox}, debounce: 1500ms, maxBatch: 3, poll: 200ms }`): string {
+function triggered(
+  dir: string,
+  inbox: string,
+  log: string,
+  trigger = `{ files: ${inbox}, debounce: 1500ms, maxBatch: 3, poll: 200ms }`,
+): string {
   const file = join(dir, 'intake.yaml');
   writeFileSync(
     file,
@@ -43,9 +48,15 @@ describe('on: triggers', () => {
     const dir = tempDir();
     const log = join(dir, 'log');
     const ok = readTriggers(triggered(dir, 'state:inbox/qa', log), '/state');
-    expect(ok).toMatchObject([{ pipeline: 'intake', name: 'inbox', kind: 'files', source: '/state/inbox/qa', debounceMs: 1500, maxBatch: 3, param: 'batch' }]);
-    expect(() => readTriggers(triggered(dir, 'x', log, '{ files: a, glob: "b/*" }'), '/s')).toThrow(/intake\.yaml: on\.inbox: give exactly one of "files", "glob", "run" or "event"/);
-    expect(() => readTriggers(triggered(dir, 'x', log, '{ files: a, param: entries }'), '/s')).toThrow(/on\.inbox: the batch goes to parameter "entries": declare it under parameters:/);
+    expect(ok).toMatchObject([
+      { pipeline: 'intake', name: 'inbox', kind: 'files', source: '/state/inbox/qa', debounceMs: 1500, maxBatch: 3, param: 'batch' },
+    ]);
+    expect(() => readTriggers(triggered(dir, 'x', log, '{ files: a, glob: "b/*" }'), '/s')).toThrow(
+      /intake\.yaml: on\.inbox: give exactly one of "files", "glob", "run" or "event"/,
+    );
+    expect(() => readTriggers(triggered(dir, 'x', log, '{ files: a, param: entries }'), '/s')).toThrow(
+      /on\.inbox: the batch goes to parameter "entries": declare it under parameters:/,
+    );
     expect(() => readTriggers(triggered(dir, 'x', log, '{ files: a, debounce: soon }'), '/s')).toThrow(/on\.inbox: debounce/);
   });
 
@@ -60,14 +71,19 @@ describe('on: triggers', () => {
     const q = async <T>(text: string) => (await pool.query(text)).rows as T[];
     const outputs = ['', ''];
     const schedulers = [0, 1].map((i) => {
-      const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, `s${i}`), 'schedule', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, `s${i}`), 'schedule', file], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout!.on('data', (d) => (outputs[i] += d));
       child.stderr!.on('data', (d) => (outputs[i] += d));
       return child;
     });
     try {
       await waitFor('both schedulers to start', () => outputs.every((o) => /scheduler .*intake \(on\.inbox/.test(o)));
-      const batches = () => q<{ run_id: string; entries: string[]; fired_by: string }>(`select run_id, entries, fired_by from trigger_batches order by fired_at`).catch(() => []);
+      const batches = () =>
+        q<{ run_id: string; entries: string[]; fired_by: string }>(
+          `select run_id, entries, fired_by from trigger_batches order by fired_at`,
+        ).catch(() => []);
       const succeeded = () => q<{ id: string }>(`select id from runs where status = 'succeeded'`).catch(() => []);
 
       // A burst of two entries: one batch once the inbox is quiet for the debounce.
@@ -81,8 +97,14 @@ describe('on: triggers', () => {
       await sleep(2500);
 
       const list = await batches();
-      expect(list.map((b) => b.entries.map((e) => e.slice(inbox.length + 1)))).toEqual([['e01', 'e02'], ['e03', 'e04', 'e05'], ['e06', 'e07']]);
-      const runs = await q<{ id: string; status: string; params: { batch: string } }>(`select id, status, params from runs order by created_at`);
+      expect(list.map((b) => b.entries.map((e) => e.slice(inbox.length + 1)))).toEqual([
+        ['e01', 'e02'],
+        ['e03', 'e04', 'e05'],
+        ['e06', 'e07'],
+      ]);
+      const runs = await q<{ id: string; status: string; params: { batch: string } }>(
+        `select id, status, params from runs order by created_at`,
+      );
       expect(runs.map((r) => r.id)).toEqual(list.map((b) => b.run_id));
       expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
       expect(runs.map((r) => JSON.parse(r.params.batch))).toEqual(list.map((b) => b.entries));
@@ -97,12 +119,21 @@ describe('on: triggers', () => {
       // `datanet triggers` shows the cursor and the last run.
       const out = await new Promise<string>((res) => {
         let s = '';
-        const c = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'cli'), '--json', 'triggers', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const c = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'cli'), '--json', 'triggers', file], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         c.stdout!.on('data', (d) => (s += d));
         c.on('exit', () => res(s));
       });
       const [status] = JSON.parse(out);
-      expect(status).toMatchObject({ pipeline: 'intake', trigger: 'inbox', kind: 'files', pending: 0, cursor: { batches: 3, last: join(inbox, 'e07') }, lastBatch: { runId: list[2].run_id, entries: 2, runStatus: 'succeeded' } });
+      expect(status).toMatchObject({
+        pipeline: 'intake',
+        trigger: 'inbox',
+        kind: 'files',
+        pending: 0,
+        cursor: { batches: 3, last: join(inbox, 'e07') },
+        lastBatch: { runId: list[2].run_id, entries: 2, runStatus: 'succeeded' },
+      });
     } finally {
       await stop(schedulers);
       await pool.end();

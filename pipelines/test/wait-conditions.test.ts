@@ -13,8 +13,13 @@ const WAIT_PLUGIN = resolve(import.meta.dirname, 'fixtures/wait-operators.ts');
 
 function pipeline(dir: string, name: string, review: string | undefined, extra = ''): string {
   const file = join(dir, `${name}.yaml`);
-  const steps = review ? `  review:\n    uses: test.review\n    cache: false\n    retries: 3\n    with: ${review}\n` : `  a:\n    uses: test.emit\n    cache: false\n`;
-  writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: ${name}\nplugins: [${FIXTURE_PLUGIN}, ${WAIT_PLUGIN}]\nsteps:\n${steps}${extra}`);
+  const steps = review
+    ? `  review:\n    uses: test.review\n    cache: false\n    retries: 3\n    with: ${review}\n`
+    : `  a:\n    uses: test.emit\n    cache: false\n`;
+  writeFileSync(
+    file,
+    `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: ${name}\nplugins: [${FIXTURE_PLUGIN}, ${WAIT_PLUGIN}]\nsteps:\n${steps}${extra}`,
+  );
   return file;
 }
 
@@ -86,7 +91,10 @@ describe('wait conditions (in-process executor, PGlite)', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/the deadline .* passed while waiting for signal "never"/);
     const attempts = (await engine.store.getAttempts(third.runId)).map((a) => [a.attempt, a.status]);
-    expect(attempts).toEqual([[1, 'waiting'], [2, 'failed']]);
+    expect(attempts).toEqual([
+      [1, 'waiting'],
+      [2, 'failed'],
+    ]);
     expect((await listWaits(engine.database.db, { runId: third.runId }))[0].status).toBe('done');
   }, 60_000);
 });

@@ -44,7 +44,10 @@ describe('steps that wait, distributed (real workers, PostgreSQL + Redis)', () =
     const summary = JSON.parse(stdout);
     expect(summary.status, stderr).toBe('waiting');
     expect(stderr).toMatch(/is waiting/);
-    const [step] = await cluster.query<{ status: string; job_id: string | null; lease_until: string | null }>(`select status, job_id, lease_until from steps where run_id = $1 and step_id = 'review'`, [summary.runId]);
+    const [step] = await cluster.query<{ status: string; job_id: string | null; lease_until: string | null }>(
+      `select status, job_id, lease_until from steps where run_id = $1 and step_id = 'review'`,
+      [summary.runId],
+    );
     expect(step).toEqual({ status: 'waiting', job_id: null, lease_until: null });
     const [run] = await cluster.query<{ status: string }>(`select status from runs where id = $1`, [summary.runId]);
     expect(run.status).toBe('waiting');
@@ -61,11 +64,22 @@ describe('steps that wait, distributed (real workers, PostgreSQL + Redis)', () =
     const w2 = await cluster.startWorker(['--pool', 'cpu', '-c', '2'], 'w2');
 
     // The signal re-queues the step; the new worker continues it from the checkpoint.
-    const sent = JSON.parse((await cluster.cli(['--json', 'signal', 'decision:d1', '--payload', '"approve"', '--profile', cluster.profile])).stdout);
+    const sent = JSON.parse(
+      (await cluster.cli(['--json', 'signal', 'decision:d1', '--payload', '"approve"', '--profile', cluster.profile])).stdout,
+    );
     expect(sent.continued.map((c: { runId: string }) => c.runId)).toEqual([summary.runId]);
-    await waitFor('the run to succeed', async () => (await cluster!.query(`select 1 from runs where id = $1 and status = 'succeeded'`, [summary.runId])).length === 1);
+    await waitFor(
+      'the run to succeed',
+      async () => (await cluster!.query(`select 1 from runs where id = $1 and status = 'succeeded'`, [summary.runId])).length === 1,
+    );
     expect(lines(log)).toEqual(['prepare review', 'continue review from checkpoint 42', 'finish review condition "approve"']);
-    const attempts = await cluster.query<{ attempt: number; status: string; worker: string }>(`select attempt, status, worker from attempts where run_id = $1 and step_id = 'review' order by attempt`, [summary.runId]);
-    expect(attempts.map((a) => [a.attempt, a.status, a.worker])).toEqual([[1, 'waiting', w1.identity], [2, 'succeeded', w2.identity]]);
+    const attempts = await cluster.query<{ attempt: number; status: string; worker: string }>(
+      `select attempt, status, worker from attempts where run_id = $1 and step_id = 'review' order by attempt`,
+      [summary.runId],
+    );
+    expect(attempts.map((a) => [a.attempt, a.status, a.worker])).toEqual([
+      [1, 'waiting', w1.identity],
+      [2, 'succeeded', w2.identity],
+    ]);
   }, 180_000);
 });

@@ -40,7 +40,12 @@ async function continueWoken(env: CliEnv, engine: Engine, profile: Profile, only
   const { runStarter } = await import('../schedule/run-starter.js');
   const starter = await runStarter(engine, profile);
   try {
-    return await wakeReadyRuns(engine.database.db, (t) => starter.continueRun(t), (l) => process.stderr.write(`${l}\n`), onlyRun);
+    return await wakeReadyRuns(
+      engine.database.db,
+      (t) => starter.continueRun(t),
+      (l) => process.stderr.write(`${l}\n`),
+      onlyRun,
+    );
   } finally {
     await starter.close();
   }
@@ -61,14 +66,20 @@ export function registerWaitCommands(program: Command, env: CliEnv): void {
     .action(async (files: string[], opts: { profile?: string }) => {
       const engine = await engineOf(env, program, profileOf(opts.profile));
       const paths = files.length ? files.map((f) => resolve(f)) : listPipelineFiles();
-      const list = await Promise.all(paths.flatMap((f) => readTriggers(f, engine.stateDir)).map((t) => triggerStatus(engine.database.db, t)));
+      const list = await Promise.all(
+        paths.flatMap((f) => readTriggers(f, engine.stateDir)).map((t) => triggerStatus(engine.database.db, t)),
+      );
       if (env.json) return env.result(list);
       if (!list.length) env.say('no on: triggers');
       for (const t of list) {
         env.say(`${t.pipeline}  on.${t.trigger}  ${t.kind} ${t.source}  (debounce ${t.debounce}ms, maxBatch ${t.maxBatch})`);
         const c = t.cursor;
-        env.say(`    cursor ${c ? `${c.batches} batch(es) since ${new Date(c.since).toISOString()}${c.last ? `, last entry ${c.last}` : ''}` : 'never evaluated'}; pending ${t.pending}`);
-        env.say(`    last run ${t.lastBatch ? `${t.lastBatch.runId} (${t.lastBatch.runStatus ?? 'not started'}, ${t.lastBatch.entries} entries, fired ${t.lastBatch.firedAt} by ${t.lastBatch.firedBy})` : 'none'}`);
+        env.say(
+          `    cursor ${c ? `${c.batches} batch(es) since ${new Date(c.since).toISOString()}${c.last ? `, last entry ${c.last}` : ''}` : 'never evaluated'}; pending ${t.pending}`,
+        );
+        env.say(
+          `    last run ${t.lastBatch ? `${t.lastBatch.runId} (${t.lastBatch.runStatus ?? 'not started'}, ${t.lastBatch.entries} entries, fired ${t.lastBatch.firedAt} by ${t.lastBatch.firedBy})` : 'none'}`,
+        );
       }
     });
 
@@ -95,36 +106,47 @@ export function registerWaitCommands(program: Command, env: CliEnv): void {
     .description("wake a run's parked step by hand (its wait counts as met) and continue the run")
     .argument('<run-id>', 'run id (a unique prefix is enough)')
     .argument('[step]', 'the waiting step (default: every waiting step of the run)')
-    .option('--payload <json>', 'what the step gets as the wait\'s value (JSON, or a bare word)')
+    .option('--payload <json>', "what the step gets as the wait's value (JSON, or a bare word)")
     .option('--partition <key>', 'the partition of a foreach step', '')
     .option('--no-continue', 'only record the wake; the scheduler (or `datanet resume`) continues the run')
     .option('--profile <name>', 'profile name or path (default: local)')
-    .action(async (runId: string, step: string | undefined, opts: { payload?: string; partition: string; continue: boolean; profile?: string }) => {
-      const profile = profileOf(opts.profile);
-      const engine = await engineOf(env, program, profile);
-      const found = (await engine.store.getRun(runId)) ?? (await engine.store.findRuns(runId))[0];
-      if (!found) throw new CliError(`no run "${runId}" (see \`datanet runs\`)`);
-      const waits = (await listWaits(engine.database.db, { runId: found.id, status: 'waiting' })).filter((w) => !step || (w.stepId === step && w.partition === opts.partition));
-      if (!waits.length) {
-        // Waking twice is not an error: the first wake did it (a retried command gets the same answer).
-        if ((found.status as string) !== 'waiting') {
-          env.say(`run ${found.id} is ${found.status}; nothing is waiting`);
-          return env.result({ runId: found.id, status: found.status, woken: [] });
+    .action(
+      async (
+        runId: string,
+        step: string | undefined,
+        opts: { payload?: string; partition: string; continue: boolean; profile?: string },
+      ) => {
+        const profile = profileOf(opts.profile);
+        const engine = await engineOf(env, program, profile);
+        const found = (await engine.store.getRun(runId)) ?? (await engine.store.findRuns(runId))[0];
+        if (!found) throw new CliError(`no run "${runId}" (see \`datanet runs\`)`);
+        const waits = (await listWaits(engine.database.db, { runId: found.id, status: 'waiting' })).filter(
+          (w) => !step || (w.stepId === step && w.partition === opts.partition),
+        );
+        if (!waits.length) {
+          // Waking twice is not an error: the first wake did it (a retried command gets the same answer).
+          if ((found.status as string) !== 'waiting') {
+            env.say(`run ${found.id} is ${found.status}; nothing is waiting`);
+            return env.result({ runId: found.id, status: found.status, woken: [] });
+          }
+          throw new UsageError(`run ${found.id} has no step${step ? ` "${step}"` : ''} waiting`);
         }
-        throw new UsageError(`run ${found.id} has no step${step ? ` "${step}"` : ''} waiting`);
-      }
-      const by = `${process.env.USER ?? 'cli'} (datanet wake)`;
-      const woken: string[] = [];
-      for (const w of waits) if (await wakeByHand(engine.database.db, w.runId, w.stepId, w.partition, by, parsePayload(opts.payload))) woken.push(w.stepId);
-      env.say(`run ${found.id}: woke ${woken.join(', ')}`);
-      const continued = opts.continue ? await continueWoken(env, engine, profile, found.id).catch((err) => {
-        process.stderr.write(`could not continue run ${found.id}: ${errorMessage(err)}\n`);
-        return [] as string[];
-      }) : [];
-      const status = (await engine.store.getRun(found.id))?.status;
-      if (continued.length) env.say(`run ${found.id}: ${status}`);
-      env.result({ runId: found.id, woken, status });
-    });
+        const by = `${process.env.USER ?? 'cli'} (datanet wake)`;
+        const woken: string[] = [];
+        for (const w of waits)
+          if (await wakeByHand(engine.database.db, w.runId, w.stepId, w.partition, by, parsePayload(opts.payload))) woken.push(w.stepId);
+        env.say(`run ${found.id}: woke ${woken.join(', ')}`);
+        const continued = opts.continue
+          ? await continueWoken(env, engine, profile, found.id).catch((err) => {
+              process.stderr.write(`could not continue run ${found.id}: ${errorMessage(err)}\n`);
+              return [] as string[];
+            })
+          : [];
+        const status = (await engine.store.getRun(found.id))?.status;
+        if (continued.length) env.say(`run ${found.id}: ${status}`);
+        env.result({ runId: found.id, woken, status });
+      },
+    );
 
   program
     .command('waits')
@@ -137,7 +159,9 @@ export function registerWaitCommands(program: Command, env: CliEnv): void {
       if (env.json) return env.result(rows.map((w) => ({ ...w, waitingFor: describeCondition(w.condition) })));
       if (!rows.length) env.say('no steps waiting');
       for (const w of rows) {
-        env.say(`${w.runId}  ${w.stepId}${w.partition ? `[${w.partition}]` : ''}  ${w.status.padEnd(7)}  ${describeCondition(w.condition)}  since ${new Date(w.since).toISOString()}${w.deadline ? `  deadline ${new Date(w.deadline).toISOString()} (${w.onDeadline})` : ''}`);
+        env.say(
+          `${w.runId}  ${w.stepId}${w.partition ? `[${w.partition}]` : ''}  ${w.status.padEnd(7)}  ${describeCondition(w.condition)}  since ${new Date(w.since).toISOString()}${w.deadline ? `  deadline ${new Date(w.deadline).toISOString()} (${w.onDeadline})` : ''}`,
+        );
       }
     });
 }
@@ -145,7 +169,9 @@ export function registerWaitCommands(program: Command, env: CliEnv): void {
 function listPipelineFiles(): string[] {
   const dir = resolve('configs/pipelines');
   try {
-    return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => join(dir, f));
   } catch {
     throw new UsageError('name pipeline files, or run from a folder with configs/pipelines/');
   }

@@ -80,7 +80,13 @@ export class PipelineScheduler {
       if (this.stopped) return;
       const at = new Date(o.tick).toISOString();
       if (e.schedule.catchup === 'none') {
-        await recordTickRun(this.engine.database.db, e.pipeline, o.tick, null, `${o.firedBy} (skipped: catchup none; its scheduler stopped before the run started)`);
+        await recordTickRun(
+          this.engine.database.db,
+          e.pipeline,
+          o.tick,
+          null,
+          `${o.firedBy} (skipped: catchup none; its scheduler stopped before the run started)`,
+        );
         this.log(`${e.pipeline}: tick ${at} was claimed by ${o.firedBy}, which stopped before its run started: skipped (catchup: none)`);
         continue;
       }
@@ -96,13 +102,22 @@ export class PipelineScheduler {
     const wait = at - Date.now();
     // setTimeout fires at once past 2^31-1 ms (~24.8 days): a monthly or yearly tick waits in steps.
     if (wait > MAX_TIMER_MS) {
-      this.timers.set(e.pipeline, setTimeout(() => this.armLocal(e), MAX_TIMER_MS));
+      this.timers.set(
+        e.pipeline,
+        setTimeout(() => this.armLocal(e), MAX_TIMER_MS),
+      );
       return;
     }
-    this.timers.set(e.pipeline, setTimeout(() => {
-      this.armLocal(e);
-      void this.tick(e, at);
-    }, Math.max(0, wait)));
+    this.timers.set(
+      e.pipeline,
+      setTimeout(
+        () => {
+          this.armLocal(e);
+          void this.tick(e, at);
+        },
+        Math.max(0, wait),
+      ),
+    );
   }
 
   private async startDistributed(): Promise<void> {
@@ -110,7 +125,11 @@ export class PipelineScheduler {
     const { Queue, Worker } = await import('bullmq');
     this.queue = new Queue(queueName(SCHEDULE_QUEUE), { connection: await redisConnection(settings.redisUrl), prefix: settings.prefix });
     for (const e of this.entries) {
-      await this.queue.upsertJobScheduler(e.pipeline, { pattern: e.schedule.cron, tz: e.schedule.timezone }, { name: 'tick', data: { pipeline: e.pipeline }, opts: { removeOnComplete: true, removeOnFail: true } });
+      await this.queue.upsertJobScheduler(
+        e.pipeline,
+        { pattern: e.schedule.cron, tz: e.schedule.timezone },
+        { name: 'tick', data: { pipeline: e.pipeline }, opts: { removeOnComplete: true, removeOnFail: true } },
+      );
     }
     const byName = new Map(this.entries.map((e) => [e.pipeline, e]));
     this.worker = new Worker(

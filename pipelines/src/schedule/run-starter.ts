@@ -20,7 +20,10 @@ export async function runStarter(engine: Engine, profile: Profile): Promise<RunS
   const storedGraph = async (runId: string): Promise<{ graph: PipelineGraph; options: Record<string, unknown> }> => {
     const run = await engine.store.getRun(runId);
     if (!run) throw new Error(`run ${runId} is not in the run store`);
-    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: (run.options.paramOverrides ?? {}) as Record<string, string>, extraPlugins: profile.plugins });
+    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), {
+      params: (run.options.paramOverrides ?? {}) as Record<string, string>,
+      extraPlugins: profile.plugins,
+    });
     if (!graph) throw new ValidationError(diagnostics);
     return { graph, options: run.options };
   };
@@ -46,7 +49,13 @@ export async function runStarter(engine: Engine, profile: Profile): Promise<RunS
         // Parked steps go back to pending and are queued; a worker re-checks each wait before running it.
         const { graph } = await storedGraph(target.runId);
         const sends = await dag.reconcile(target.runId, graph);
-        engine.store.event(target.runId, null, 'info', 'run.woken', `run continued: ${target.ready.map((w) => w.stepId).join(', ')} can go on (${sends.length} job(s) queued)`);
+        engine.store.event(
+          target.runId,
+          null,
+          'info',
+          'run.woken',
+          `run continued: ${target.ready.map((w) => w.stepId).join(', ')} can go on (${sends.length} job(s) queued)`,
+        );
         await transport.send(sends).catch(() => {}); // left unsent, the sweepers send them
       },
       close: () => transport.close(),
@@ -59,8 +68,18 @@ export async function runStarter(engine: Engine, profile: Profile): Promise<RunS
     },
     async continueRun(target) {
       const { graph, options } = await storedGraph(target.runId);
-      engine.store.event(target.runId, null, 'info', 'run.woken', `run continued: ${target.ready.map((w) => w.stepId).join(', ')} can go on`);
-      await resumeRunGraph(engine, graph, target.runId, { ...runOptions, noCache: Boolean(options.noCache), from: (options.from ?? []) as string[] });
+      engine.store.event(
+        target.runId,
+        null,
+        'info',
+        'run.woken',
+        `run continued: ${target.ready.map((w) => w.stepId).join(', ')} can go on`,
+      );
+      await resumeRunGraph(engine, graph, target.runId, {
+        ...runOptions,
+        noCache: Boolean(options.noCache),
+        from: (options.from ?? []) as string[],
+      });
     },
     close: async () => {},
   };

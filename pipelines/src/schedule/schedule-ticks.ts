@@ -18,7 +18,8 @@ export function readSchedule(file: string): ScheduledPipeline | undefined {
   const doc = parse(readFileSync(file, 'utf8')) as { metadata?: { name?: string }; schedule?: unknown } | null;
   if (!doc?.schedule) return undefined;
   const parsed = ScheduleSchema.safeParse(doc.schedule);
-  if (!parsed.success) throw new Error(`${file}: schedule: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'schedule'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(`${file}: schedule: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'schedule'}: ${i.message}`).join('; ')}`);
   try {
     new Cron(parsed.data.cron, { timezone: parsed.data.timezone, paused: true });
   } catch (err) {
@@ -51,17 +52,35 @@ export function ticksBetween(s: ScheduleSpec, after: number, until: number, cap 
 
 /** The latest tick claimed for a pipeline, by any scheduler. */
 export async function lastClaimedTick(db: Kysely<any>, pipeline: string): Promise<number | undefined> {
-  const row = await db.selectFrom('schedule_ticks').select((eb) => eb.fn.max('tick').as('t')).where('pipeline', '=', pipeline).executeTakeFirst();
+  const row = await db
+    .selectFrom('schedule_ticks')
+    .select((eb) => eb.fn.max('tick').as('t'))
+    .where('pipeline', '=', pipeline)
+    .executeTakeFirst();
   return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
 }
 
 /** Ticks claimed with a run id whose run does not exist: their scheduler stopped before starting it. */
-export async function orphanTicks(db: Kysely<any>, pipeline: string, claimedBefore: number): Promise<{ tick: number; runId: string; firedBy: string }[]> {
+export async function orphanTicks(
+  db: Kysely<any>,
+  pipeline: string,
+  claimedBefore: number,
+): Promise<{ tick: number; runId: string; firedBy: string }[]> {
   const res = await sql<{ tick: string; run_id: string; fired_by: string }>`select t.tick, t.run_id, t.fired_by from schedule_ticks t
-    where t.pipeline = ${pipeline} and t.run_id is not null and t.fired_at < ${claimedBefore} and not exists (select 1 from runs r where r.id = t.run_id) order by t.tick`.execute(db);
+    where t.pipeline = ${pipeline} and t.run_id is not null and t.fired_at < ${claimedBefore} and not exists (select 1 from runs r where r.id = t.run_id) order by t.tick`.execute(
+    db,
+  );
   return res.rows.map((r) => ({ tick: Number(r.tick), runId: r.run_id, firedBy: r.fired_by }));
 }
 
-export async function recordTickRun(db: Kysely<any>, pipeline: string, tick: number, runId: string | null, firedBy?: string): Promise<void> {
-  await sql`update schedule_ticks set run_id = ${runId}, fired_by = coalesce(${firedBy ?? null}, fired_by) where pipeline = ${pipeline} and tick = ${tick}`.execute(db);
+export async function recordTickRun(
+  db: Kysely<any>,
+  pipeline: string,
+  tick: number,
+  runId: string | null,
+  firedBy?: string,
+): Promise<void> {
+  await sql`update schedule_ticks set run_id = ${runId}, fired_by = coalesce(${firedBy ?? null}, fired_by) where pipeline = ${pipeline} and tick = ${tick}`.execute(
+    db,
+  );
 }

@@ -12,7 +12,13 @@ import { readTriggers } from './trigger-spec.js';
  * continues runs whose parked steps can go on (time conditions, deadlines, and conditions that
  * came true while nobody recorded a wake).
  */
-export async function startTriggers(engine: Engine, profile: Profile, files: string[], log: (line: string) => void, identity = workerIdentity()) {
+export async function startTriggers(
+  engine: Engine,
+  profile: Profile,
+  files: string[],
+  log: (line: string) => void,
+  identity = workerIdentity(),
+) {
   const triggers = files.flatMap((f) => readTriggers(f, engine.stateDir));
   const starter = await runStarter(engine, profile);
   // A continued run may take long in this process: the waker's next round does not wait for it.
@@ -23,11 +29,15 @@ export async function startTriggers(engine: Engine, profile: Profile, files: str
     newRunId,
     fire: (t, runId, params) => starter.startTriggered(t, runId, params),
     wake: async () => {
-      await wakeReadyRuns(engine.database.db, async (target) => {
-        const p = starter.continueRun(target).catch((err: Error) => log(`run ${target.runId}: could not continue: ${err.message}`));
-        continuing.add(p);
-        void p.finally(() => continuing.delete(p));
-      }, log);
+      await wakeReadyRuns(
+        engine.database.db,
+        async (target) => {
+          const p = starter.continueRun(target).catch((err: Error) => log(`run ${target.runId}: could not continue: ${err.message}`));
+          continuing.add(p);
+          void p.finally(() => continuing.delete(p));
+        },
+        log,
+      );
     },
   });
   await scheduler.start();

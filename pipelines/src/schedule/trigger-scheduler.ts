@@ -70,14 +70,18 @@ export class TriggerScheduler {
     const db = this.engine.database.db;
     for (const o of await orphanBatches(db, t, Date.now() - ORPHAN_AFTER_MS)) {
       if (this.stopped) return;
-      this.log(`${t.pipeline}: on.${t.name}: batch ${o.batchKey.slice(0, 8)} was claimed by ${o.firedBy}, which stopped before its run started: starting run ${o.runId}`);
+      this.log(
+        `${t.pipeline}: on.${t.name}: batch ${o.batchKey.slice(0, 8)} was claimed by ${o.firedBy}, which stopped before its run started: starting run ${o.runId}`,
+      );
       this.start1(t, o.runId, o.entries);
     }
     for (;;) {
       if (this.stopped) return;
       const outcome = await claimBatch(db, t, this.options.identity, this.options.newRunId);
       if (!outcome.fired) return;
-      this.log(`${t.pipeline}: on.${t.name}: ${outcome.entries.length} new entr${outcome.entries.length === 1 ? 'y' : 'ies'} -> run ${outcome.runId}`);
+      this.log(
+        `${t.pipeline}: on.${t.name}: ${outcome.entries.length} new entr${outcome.entries.length === 1 ? 'y' : 'ies'} -> run ${outcome.runId}`,
+      );
       this.start1(t, outcome.runId, outcome.entries);
       // A full batch may leave more behind: look again at once.
       if (outcome.entries.length < t.maxBatch) return;

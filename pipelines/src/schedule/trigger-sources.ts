@@ -21,11 +21,22 @@ export async function triggerCandidates(db: Kysely<any>, t: PipelineTrigger, sin
     case 'glob':
       return globEntries(t.source);
     case 'run': {
-      const rows = await db.selectFrom('runs').select(['id', 'finished_at']).where('pipeline', '=', t.source).where('status', '=', 'succeeded').where('finished_at', '>=', since).execute();
+      const rows = await db
+        .selectFrom('runs')
+        .select(['id', 'finished_at'])
+        .where('pipeline', '=', t.source)
+        .where('status', '=', 'succeeded')
+        .where('finished_at', '>=', since)
+        .execute();
       return rows.map((r) => ({ entry: r.id as string, at: Number(r.finished_at) }));
     }
     case 'event': {
-      const rows = await db.selectFrom('wait_signals').select(['id', 'created_at']).where('name', '=', t.source).where('created_at', '>=', since).execute();
+      const rows = await db
+        .selectFrom('wait_signals')
+        .select(['id', 'created_at'])
+        .where('name', '=', t.source)
+        .where('created_at', '>=', since)
+        .execute();
       return rows.map((r) => ({ entry: String(r.id), at: Number(r.created_at) }));
     }
   }

@@ -28,14 +28,21 @@ export interface PipelineTrigger {
  * the batch must be declared, so the run compiles.
  */
 export function readTriggers(file: string, stateDir: string): PipelineTrigger[] {
-  const doc = parse(readFileSync(file, 'utf8')) as { metadata?: { name?: string }; on?: unknown; parameters?: Record<string, unknown> } | null;
+  const doc = parse(readFileSync(file, 'utf8')) as {
+    metadata?: { name?: string };
+    on?: unknown;
+    parameters?: Record<string, unknown>;
+  } | null;
   if (!doc?.on) return [];
   if (typeof doc.on !== 'object' || Array.isArray(doc.on)) throw new Error(`${file}: on: expected a map of trigger names to triggers`);
   const pipeline = doc.metadata?.name ?? file;
   const out: PipelineTrigger[] = [];
   for (const [name, raw] of Object.entries(doc.on as Record<string, unknown>)) {
     const parsed = TriggerSchema.safeParse(raw);
-    if (!parsed.success) throw new Error(`${file}: on.${name}: ${parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(
+        `${file}: on.${name}: ${parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ')}`,
+      );
     const t = parsed.data;
     const missing: string[] = [];
     const fill = (v: string) =>
@@ -54,11 +61,22 @@ export function readTriggers(file: string, stateDir: string): PipelineTrigger[] 
     if (missing.length) throw new Error(`${file}: on.${name}: ${missing.join(', ')} not set in the environment`);
     const declared = doc.parameters?.[t.param];
     const type = declared && typeof declared === 'object' ? ((declared as { type?: string }).type ?? 'string') : typeof declared;
-    if (declared === undefined) throw new Error(`${file}: on.${name}: the batch goes to parameter "${t.param}": declare it under parameters: (a string, default "[]")`);
-    if (type !== 'string') throw new Error(`${file}: on.${name}: parameter "${t.param}" receives a JSON list: it must be a string parameter`);
+    if (declared === undefined)
+      throw new Error(
+        `${file}: on.${name}: the batch goes to parameter "${t.param}": declare it under parameters: (a string, default "[]")`,
+      );
+    if (type !== 'string')
+      throw new Error(`${file}: on.${name}: parameter "${t.param}" receives a JSON list: it must be a string parameter`);
     out.push({
-      file, pipeline, name, kind, source,
-      debounceMs: parseDuration(t.debounce), maxBatch: t.maxBatch, pollMs: parseDuration(t.poll), param: t.param,
+      file,
+      pipeline,
+      name,
+      kind,
+      source,
+      debounceMs: parseDuration(t.debounce),
+      maxBatch: t.maxBatch,
+      pollMs: parseDuration(t.poll),
+      param: t.param,
       params: Object.fromEntries(Object.entries(t.params ?? {}).map(([k, v]) => [k, String(v)])),
     });
   }

@@ -7,7 +7,13 @@ import { type Kysely, sql } from 'kysely';
  * Runs without open waits (nearly all) cost one index probe of step_waits.
  */
 export async function settleWaitingRun(tx: Kysely<any>, runId: string): Promise<boolean> {
-  const open = await tx.selectFrom('step_waits').select('step_id').where('run_id', '=', runId).where('status', 'in', ['waiting', 'woken']).limit(1).executeTakeFirst();
+  const open = await tx
+    .selectFrom('step_waits')
+    .select('step_id')
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['waiting', 'woken'])
+    .limit(1)
+    .executeTakeFirst();
   if (!open) return false;
   const res = await sql`update runs set status = 'waiting'
     where id = ${runId} and status = 'running'
@@ -22,14 +28,37 @@ export async function settleWaitingRun(tx: Kysely<any>, runId: string): Promise<
  * no job (the worker is free), its attempt is recorded as waited, and the run becomes `waiting` if
  * nothing else of it is queued or running. Undefined when the job lost the step meanwhile.
  */
-export async function parkDistributedStep(db: Kysely<any>, p: { runId: string; stepId: string; jobId: string; attempt: number; reason: string; ran: boolean; worker: string; startedAt: number }): Promise<[] | undefined> {
+export async function parkDistributedStep(
+  db: Kysely<any>,
+  p: { runId: string; stepId: string; jobId: string; attempt: number; reason: string; ran: boolean; worker: string; startedAt: number },
+): Promise<[] | undefined> {
   return db.transaction().execute(async (tx) => {
-    const row = await tx.selectFrom('steps').select(['status', 'job_id']).where('run_id', '=', p.runId).where('step_id', '=', p.stepId).where('partition', '=', '').forUpdate().executeTakeFirst();
+    const row = await tx
+      .selectFrom('steps')
+      .select(['status', 'job_id'])
+      .where('run_id', '=', p.runId)
+      .where('step_id', '=', p.stepId)
+      .where('partition', '=', '')
+      .forUpdate()
+      .executeTakeFirst();
     if (row?.status !== 'running' || row.job_id !== p.jobId) return undefined;
     const now = Date.now();
-    await tx.updateTable('steps').set({ status: 'waiting', reason: p.reason, error: null, lease_until: null, job_id: null, heartbeat_at: null }).where('run_id', '=', p.runId).where('step_id', '=', p.stepId).where('partition', '=', '').execute();
+    await tx
+      .updateTable('steps')
+      .set({ status: 'waiting', reason: p.reason, error: null, lease_until: null, job_id: null, heartbeat_at: null })
+      .where('run_id', '=', p.runId)
+      .where('step_id', '=', p.stepId)
+      .where('partition', '=', '')
+      .execute();
     // A re-check that found the wait still open ran nothing: its claim's attempt row says so.
-    await tx.updateTable('attempts').set({ status: p.ran ? 'waiting' : 'still waiting', finished_at: now }).where('run_id', '=', p.runId).where('step_id', '=', p.stepId).where('partition', '=', '').where('attempt', '=', p.attempt).execute();
+    await tx
+      .updateTable('attempts')
+      .set({ status: p.ran ? 'waiting' : 'still waiting', finished_at: now })
+      .where('run_id', '=', p.runId)
+      .where('step_id', '=', p.stepId)
+      .where('partition', '=', '')
+      .where('attempt', '=', p.attempt)
+      .execute();
     await settleWaitingRun(tx, p.runId);
     return [];
   });

@@ -1,7 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { ArtifactStore } from '../artifact/artifact-store.js';
-import { conditionKey, describeCondition, evaluateCondition, normaliseCondition, toTime, wakeAtOf, type StoredCondition } from './wait-condition.js';
+import {
+  conditionKey,
+  describeCondition,
+  evaluateCondition,
+  normaliseCondition,
+  toTime,
+  wakeAtOf,
+  type StoredCondition,
+} from './wait-condition.js';
 import { finishWait, getWait, saveWait, type WaitRow } from './wait-store.js';
 import { StepParked, WaitDeadlineError } from './step-parked.js';
 import type { StepCheckpoint, WaitCondition, WaitOptions, WaitResult } from './wait-types.js';
@@ -19,7 +27,10 @@ export interface WaitApiRequest {
 }
 
 /** `ctx.wait` and `ctx.checkpoint` of one attempt. */
-export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o?: WaitOptions) => Promise<WaitResult>; checkpoint: <T>() => Promise<StepCheckpoint<T> | undefined> } {
+export function createWaitApi(req: WaitApiRequest): {
+  wait: (c: WaitCondition, o?: WaitOptions) => Promise<WaitResult>;
+  checkpoint: <T>() => Promise<StepCheckpoint<T> | undefined>;
+} {
   const { db, runId, stepId, partition } = req;
   return {
     async checkpoint<T>() {
@@ -35,7 +46,10 @@ export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o
       const now = Date.now();
       const prev = await getWait(db, runId, stepId, partition).catch((err: Error) => {
         // runOperator over a bare test database: the engine's tables are not there.
-        if (/step_waits/.test(err.message)) throw new Error(`ctx.wait needs the run store's tables (step_waits): migrate the database with the engine's RunStore (openEngine does) before running a waiting operator`);
+        if (/step_waits/.test(err.message))
+          throw new Error(
+            `ctx.wait needs the run store's tables (step_waits): migrate the database with the engine's RunStore (openEngine does) before running a waiting operator`,
+          );
         throw err;
       });
       const same = prev && prev.conditionKey === key && prev.status !== 'done';
@@ -46,7 +60,15 @@ export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o
       if (policy === 'default' && !('default' in options)) throw new TypeError('ctx.wait: onDeadline "default" needs a default value');
 
       const state = await evaluateCondition(db, cond, since, runId);
-      const result = (r: Partial<WaitResult>): WaitResult => ({ satisfied: false, timedOut: false, reason: 'condition', signals: state.signals, entries: state.entries, waitedMs: Date.now() - since, ...r });
+      const result = (r: Partial<WaitResult>): WaitResult => ({
+        satisfied: false,
+        timedOut: false,
+        reason: 'condition',
+        signals: state.signals,
+        entries: state.entries,
+        waitedMs: Date.now() - since,
+        ...r,
+      });
       if (same && prev.status === 'woken' && prev.wakeReason === 'manual') {
         await finishWait(db, runId, stepId, partition, 'manual');
         return result({ satisfied: true, reason: 'manual', value: prev.wakePayload });
@@ -57,17 +79,36 @@ export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o
       }
       if (deadline !== null && now >= deadline) {
         await finishWait(db, runId, stepId, partition, 'deadline');
-        if (policy === 'fail') throw new WaitDeadlineError(`step "${stepId}": the deadline ${new Date(deadline).toISOString()} passed while waiting for ${describeCondition(cond)}`);
+        if (policy === 'fail')
+          throw new WaitDeadlineError(
+            `step "${stepId}": the deadline ${new Date(deadline).toISOString()} passed while waiting for ${describeCondition(cond)}`,
+          );
         return result({ timedOut: true, reason: 'deadline', ...(policy === 'default' ? { value: options.default } : {}) });
       }
 
       const checkpointArtifact = options.checkpointFile
-        ? await req.artifacts.putPath('file', isAbsolute(options.checkpointFile) ? options.checkpointFile : resolve(req.workDir(), options.checkpointFile), { checkpoint: true })
-        : same ? prev.checkpointArtifact : null;
+        ? await req.artifacts.putPath(
+            'file',
+            isAbsolute(options.checkpointFile) ? options.checkpointFile : resolve(req.workDir(), options.checkpointFile),
+            { checkpoint: true },
+          )
+        : same
+          ? prev.checkpointArtifact
+          : null;
       const row: Omit<WaitRow, 'wokenAt' | 'wokenBy' | 'wakeReason' | 'wakePayload'> = {
-        runId, stepId, partition, status: 'waiting', condition: cond, conditionKey: key,
+        runId,
+        stepId,
+        partition,
+        status: 'waiting',
+        condition: cond,
+        conditionKey: key,
         checkpoint: options.checkpoint !== undefined ? options.checkpoint : same ? prev.checkpoint : undefined,
-        checkpointArtifact, since, wakeAt: wakeAtOf(cond, deadline), deadline, onDeadline: policy, defaultValue: options.default,
+        checkpointArtifact,
+        since,
+        wakeAt: wakeAtOf(cond, deadline),
+        deadline,
+        onDeadline: policy,
+        defaultValue: options.default,
       };
       await saveWait(db, row);
       throw new StepParked(runId, stepId, partition, describeCondition(cond), row.wakeAt);
@@ -80,7 +121,12 @@ export function createWaitApi(req: WaitApiRequest): { wait: (c: WaitCondition, o
  * deadline has passed, nobody woke it by hand). Lets `resume` and wakers leave such a step alone
  * without starting its operator at all.
  */
-export async function stillParked(db: Kysely<any>, runId: string, stepId: string, partition = ''): Promise<{ waitingFor: string; wakeAt: number | null } | undefined> {
+export async function stillParked(
+  db: Kysely<any>,
+  runId: string,
+  stepId: string,
+  partition = '',
+): Promise<{ waitingFor: string; wakeAt: number | null } | undefined> {
   const row = await getWait(db, runId, stepId, partition);
   if (!row || row.status !== 'waiting') return undefined;
   if (row.deadline !== null && Date.now() >= row.deadline) return undefined;

@@ -99,7 +99,11 @@ export async function evaluateCondition(db: Kysely<any>, c: StoredCondition, sin
     case 'run': {
       const res = c.runId
         ? await sql<{ id: string }>`select id from runs where id = ${c.runId} and status = 'succeeded'`.execute(db)
-        : await sql<{ id: string }>`select id from runs where pipeline = ${c.pipeline} and status = 'succeeded' and id <> ${ownRunId} and finished_at > ${since} order by finished_at`.execute(db);
+        : await sql<{
+            id: string;
+          }>`select id from runs where pipeline = ${c.pipeline} and status = 'succeeded' and id <> ${ownRunId} and finished_at > ${since} order by finished_at`.execute(
+            db,
+          );
       const entries = res.rows.map((r) => r.id);
       return { met: entries.length > 0, signals: [], entries };
     }
@@ -108,7 +112,13 @@ export async function evaluateCondition(db: Kysely<any>, c: StoredCondition, sin
 
 export async function signalsNamed(db: Kysely<any>, name: string): Promise<WaitSignal[]> {
   const rows = await db.selectFrom('wait_signals').selectAll().where('name', '=', name).orderBy('id').execute();
-  return rows.map((r) => ({ id: Number(r.id), name: r.name, payload: r.payload ?? undefined, createdBy: r.created_by, createdAt: Number(r.created_at) }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    name: r.name,
+    payload: r.payload ?? undefined,
+    createdBy: r.created_by,
+    createdAt: Number(r.created_at),
+  }));
 }
 
 /**

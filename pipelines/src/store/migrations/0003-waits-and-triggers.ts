@@ -71,5 +71,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['trigger_entries', 'trigger_batches', 'trigger_state', 'wait_signals', 'step_waits']) await db.schema.dropTable(t).ifExists().execute();
+  for (const t of ['trigger_entries', 'trigger_batches', 'trigger_state', 'wait_signals', 'step_waits'])
+    await db.schema.dropTable(t).ifExists().execute();
 }
