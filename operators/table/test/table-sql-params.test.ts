@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,7 +72,7 @@ describe('table.sql takes parameters as bound values', () => {
     expect(String(t.getChild('note')!.get(0))).toBe(INJECTION);
   }, 600_000);
 
-  it('a secret in failing DuckDB SQL, cut short by its excerpt, reaches no output: stderr, --json, show, lineage, the store', async () => {
+  it('a secret in failing DuckDB SQL, cut short by its excerpt, reaches no output: stderr, --json, show, lineage, the trace, the store', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'table-sql-secret-'));
     const state = join(dir, 'state');
     writeFileSync(join(dir, 'rows.jsonl'), '{"id":"a"}\n');
@@ -95,7 +97,23 @@ describe('table.sql takes parameters as bound values', () => {
     const lineage = await cli(['--state-dir', state, 'lineage', runId]);
     expect(lineage.code, lineage.stderr).toBe(0);
     expect(lineage.stdout).toContain('FAIL');
-    const everything = [ran.stdout, ran.stderr, show.stdout, show.stderr, showText.stdout, showText.stderr, lineage.stdout, lineage.stderr, filesUnder(state).toString('latin1')].join('\n');
+    // The trace, as an OTLP/HTTP collector receives it.
+    const received: Buffer[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push(Buffer.concat(chunks));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const trace = await cli(['--state-dir', state, 'trace', runId, '--otlp-url', `http://127.0.0.1:${port}`]);
+    server.close();
+    expect(trace.code, trace.stderr).toBe(0);
+    expect(received.length).toBeGreaterThan(0);
+    const everything = [ran.stdout, ran.stderr, show.stdout, show.stderr, showText.stdout, showText.stderr, lineage.stdout, lineage.stderr, trace.stdout, trace.stderr, Buffer.concat(received).toString('latin1'), filesUnder(state).toString('latin1')].join('\n');
     expect(leakedPieces(everything)).toEqual([]);
   }, 900_000);
 });
