@@ -35,10 +35,14 @@ describe('one writer per embedded store (real processes)', () => {
     const dir = tempDir();
     const state = join(dir, 'state');
     const marker = join(dir, 'started');
-    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.sleep\n    with: { ms: 60000, marker: ${marker} }\n`);
+    // The holder sleeps far longer than the test needs: it must still hold the store when the
+    // other commands start, however slowly they start on a busy machine.
+    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.sleep\n    with: { ms: 3600000, marker: ${marker} }\n`);
     const holder = spawn('node', [BIN, '--state-dir', state, 'run', file, '-q'], { stdio: 'ignore' });
+    const exited = new Promise((r) => holder.on('exit', r));
     try {
       await waitFor(marker, 400_000);
+      expect(holder.exitCode).toBeNull();
       for (const args of [['run', file, '-q'], ['runs'], ['--json', 'runs']]) {
         const second = await cli(['--state-dir', state, ...args]);
         expect(second.code).toBe(1);
@@ -48,7 +52,7 @@ describe('one writer per embedded store (real processes)', () => {
       }
     } finally {
       holder.kill('SIGKILL');
-      await new Promise((r) => holder.on('exit', r));
+      await exited;
     }
     // The dead holder's lock is stale: the next process takes it without waiting.
     const after = await cli(['--state-dir', state, '--json', 'runs']);
