@@ -66,7 +66,7 @@ export async function queryDataset(db: Kysely<any>, ref: string, sql: string, op
   const timer = setTimeout(() => session.connection.interrupt(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     await defineViews(session, version);
-    if (!options.unsafe) await lockDown(session, statement, [version.datasetPath, ...(out ? [out] : [])]);
+    if (!options.unsafe) await lockDown(session, statement, [version.datasetPath, ...(out ? [out] : [])], name);
     if (out) {
       const rows = await run(async () => {
         const reader = await session.connection.runAndReadAll(`COPY (${statement}) TO ${sqlString(out)} (${outOpts})`);
@@ -109,7 +109,7 @@ const READ_ONLY_TYPES = new Set([1, 14]);
  * external access off except the dataset's Parquet (and the --out file), configuration locked so
  * the statement cannot turn it back on.
  */
-async function lockDown(session: DuckDbSession, statement: string, allowed: string[]): Promise<void> {
+async function lockDown(session: DuckDbSession, statement: string, allowed: string[], name: string): Promise<void> {
   const extracted = await session.connection.extractStatements(statement).catch((err: Error) => {
     throw new DatasetQueryError(`the query does not parse: ${err.message}`);
   });
@@ -125,7 +125,7 @@ async function lockDown(session: DuckDbSession, statement: string, allowed: stri
   try {
     type = (await session.connection.prepare(statement)).statementType as unknown as number;
   } catch (err) {
-    throw new DatasetQueryError(refusalOf(err as Error) ?? `the query is not valid: ${(err as Error).message}`);
+    throw new DatasetQueryError(refusalOf(err as Error) ?? `query over ${name} failed: ${(err as Error).message}`);
   }
   if (!READ_ONLY_TYPES.has(type)) {
     throw new DatasetQueryError(`only SELECT (or EXPLAIN) queries run without --unsafe: \`datanet query\` is read-only; this statement starts with ${keyword.toUpperCase() || 'something else'}`);
