@@ -152,10 +152,10 @@ export async function run(): Promise<Record<string, unknown>> {
     for (let i = 0; i < fresh; i++) {
       await rm(stateDir, { recursive: true, force: true });
       runs.push(await runDemo(stateDir, 'fresh', corpus));
-      console.log(`bench demo: fresh run ${i + 1}: ${(runs.at(-1)!.wallMs / 1000).toFixed(1)} s`);
+      console.log(`bench demo: fresh run ${i + 1}: ${(runs.at(-1)!.wallMs / 1000).toFixed(1)} s ${JSON.stringify(runs.at(-1))}`);
     }
     const cached = await runDemo(stateDir, 'cached', corpus);
-    console.log(`bench demo: cached run: ${(cached.wallMs / 1000).toFixed(1)} s`);
+    console.log(`bench demo: cached run: ${(cached.wallMs / 1000).toFixed(1)} s ${JSON.stringify(cached)}`);
     const firsts = runs.map((r) => r.wallMs);
     const steps = Object.keys(runs[0].stepMs);
     const generation = await generationSpeed(stateDir, runs.at(-1)!);
