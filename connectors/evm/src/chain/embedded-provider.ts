@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ChainJournal } from './chain-journal.js';
+import { devGenesisAccounts } from './dev-accounts.js';
 
 export interface Eip1193Provider {
   request(args: { method: string; params?: unknown[] | Record<string, unknown> }): Promise<unknown>;
@@ -14,11 +15,7 @@ const require = createRequire(import.meta.url);
 
 /** Hardhat's well-known development keys (mnemonic "test test ... junk"): public, for local use only. */
 export function devAccountKeys(): string[] {
-  const { defaultHardhatNetworkParams } = require('hardhat/internal/core/config/default-config');
-  const { normalizeHardhatNetworkAccountsConfig } = require('hardhat/internal/core/providers/util');
-  return normalizeHardhatNetworkAccountsConfig(defaultHardhatNetworkParams.accounts).map(
-    (a: { privateKey: string }) => a.privateKey,
-  );
+  return devGenesisAccounts().map((a) => a.privateKey);
 }
 
 async function createHardhatProvider(): Promise<Eip1193Provider> {
@@ -26,7 +23,6 @@ async function createHardhatProvider(): Promise<Eip1193Provider> {
   // internal one is what `hardhat.config` resolution calls, and hardhat is pinned to 2.x.
   const { createHardhatNetworkProvider } = require('hardhat/internal/hardhat-network/provider/provider');
   const { defaultHardhatNetworkParams } = require('hardhat/internal/core/config/default-config');
-  const { normalizeHardhatNetworkAccountsConfig } = require('hardhat/internal/core/providers/util');
   return createHardhatNetworkProvider(
     {
       chainId: EMBEDDED_CHAIN_ID,
@@ -39,7 +35,7 @@ async function createHardhatProvider(): Promise<Eip1193Provider> {
       intervalMining: 0,
       mempoolOrder: 'priority',
       chains: defaultHardhatNetworkParams.chains,
-      genesisAccounts: normalizeHardhatNetworkAccountsConfig(defaultHardhatNetworkParams.accounts),
+      genesisAccounts: devGenesisAccounts(),
       allowUnlimitedContractSize: false,
       // Reverted transactions are mined and journaled like any other, so replay stays in step;
       // the sender learns of the revert from the receipt.
