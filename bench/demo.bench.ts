@@ -53,7 +53,16 @@ function digestsOf(summary: RunSummary): Record<string, string> {
 
 async function runDemo(stateDir: string, kind: DemoRun['kind'], corpus: string | undefined): Promise<DemoRun> {
   const loopFile = join(stateDir, '..', `${kind}-${Date.now()}-loop.json`);
-  const args = ['pipelines/bin/datanet.mjs', 'run', 'configs/pipelines/demo.yaml', '--state-dir', stateDir, '--param', `out=${join(stateDir, 'out')}`, '--json'];
+  const args = [
+    'pipelines/bin/datanet.mjs',
+    'run',
+    'configs/pipelines/demo.yaml',
+    '--state-dir',
+    stateDir,
+    '--param',
+    `out=${join(stateDir, 'out')}`,
+    '--json',
+  ];
   if (corpus) args.push('--param', `corpus=${corpus}`);
   const loadAverageBefore = loadavg()[0];
   const started = Date.now();
@@ -102,7 +111,7 @@ async function generationSpeed(stateDir: string, run: DemoRun): Promise<Record<s
   const { BuiltinGenerator } = await import('../operators/train/src/builtin/generate.js');
   const adapterDir = join(stateDir, 'artifacts', 'sha256', run.digests['train.adapter'].slice(7, 9), run.digests['train.adapter'].slice(7));
   const prompts = ['Install with npm and then import', 'This package provides a small set', 'Returns a promise that resolves when'];
-  const measure = async (gen: InstanceType<typeof BuiltinGenerator>, maxNewTokens: number) => {
+  const measure = async (gen: Awaited<ReturnType<typeof BuiltinGenerator.load>>, maxNewTokens: number) => {
     let oldMs = 0;
     let newMs = 0;
     let tokens = 0;
@@ -122,7 +131,14 @@ async function generationSpeed(stateDir: string, run: DemoRun): Promise<Record<s
     }
     const oldTps = tokens / (oldMs / 1000);
     const newTps = tokens / (newMs / 1000);
-    return { generations: prompts.length * 2, identicalOutputs: identical, tokens, oldTokensPerSecond: Math.round(oldTps), kvCacheTokensPerSecond: Math.round(newTps), speedup: Number((newTps / oldTps).toFixed(1)) };
+    return {
+      generations: prompts.length * 2,
+      identicalOutputs: identical,
+      tokens,
+      oldTokensPerSecond: Math.round(oldTps),
+      kvCacheTokensPerSecond: Math.round(newTps),
+      speedup: Number((newTps / oldTps).toFixed(1)),
+    };
   };
   const adapter = await BuiltinGenerator.load({ adapterDir });
   const base = await BuiltinGenerator.load({ baseModel: 'datanet-tiny-llama' });
@@ -144,7 +160,10 @@ async function generationSpeed(stateDir: string, run: DemoRun): Promise<Record<s
 export async function run(): Promise<Record<string, unknown>> {
   const fresh = Number(process.env.DEMO_RUNS ?? 3);
   const corpus = process.env.DEMO_CORPUS;
-  const baseline = process.env.DEMO_BASELINE && existsSync(process.env.DEMO_BASELINE) ? (JSON.parse(readFileSync(process.env.DEMO_BASELINE, 'utf8')) as RunSummary) : undefined;
+  const baseline =
+    process.env.DEMO_BASELINE && existsSync(process.env.DEMO_BASELINE)
+      ? (JSON.parse(readFileSync(process.env.DEMO_BASELINE, 'utf8')) as RunSummary)
+      : undefined;
   const work = await mkdtemp(join(tmpdir(), 'bench-demo-'));
   const stateDir = join(work, 'state');
   const runs: DemoRun[] = [];
@@ -171,7 +190,9 @@ export async function run(): Promise<Record<string, unknown>> {
       loadAverageBefore: runs.map((r) => r.loadAverageBefore).concat(cached.loadAverageBefore),
       digestsStableAcrossRuns: runs.every((r) => compareDigests(r.digests, firstDigests).differ.length === 0),
       digestsDifferingAcrossRuns: [...new Set(runs.flatMap((r) => compareDigests(r.digests, firstDigests).differ))],
-      baseline: baseline ? { file: process.env.DEMO_BASELINE, durationMs: baseline.durationMs, ...compareDigests(firstDigests, digestsOf(baseline)) } : null,
+      baseline: baseline
+        ? { file: process.env.DEMO_BASELINE, durationMs: baseline.durationMs, ...compareDigests(firstDigests, digestsOf(baseline)) }
+        : null,
       targets: { medianFirstRunMs: 60_000, cachedRunMs: 10_000, maxStallMs: STALL_TARGET_MS },
       generation,
     };

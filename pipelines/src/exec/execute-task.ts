@@ -2,19 +2,12 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
 import type { Kysely } from 'kysely';
-import { type ArtifactStore } from '../artifact/artifact-store.js';
+import { type ArtifactStore, verifyArtifact } from '../artifact/artifact-store.js';
 import { NonRetryableError } from './errors.js';
 import { checkTableSchema } from '../artifact/table-schema.js';
 import { describeSchema, parquetToTable, tableToParquet } from '../artifact/table-io.js';
 import { resolvePortSchema, type OperatorDefinition } from '../operator/define-operator.js';
-import type {
-  ArtifactRef,
-  InputArtifact,
-  OperatorContext,
-  OutputWriter,
-  RunInfo,
-  StepLogger,
-} from '../operator/operator-context.js';
+import type { ArtifactRef, InputArtifact, OperatorContext, OutputWriter, RunInfo, StepLogger } from '../operator/operator-context.js';
 import { createWaitApi } from '../wait/step-wait-api.js';
 
 /** Raised when a step's outputs break its operator's contract; not retried. */
@@ -45,10 +38,14 @@ export function toInputArtifact(ref: ArtifactRef): InputArtifact {
     ...ref,
     readTable() {
       if (ref.kind !== 'table') throw new Error(`artifact ${ref.digest} is a ${ref.kind}, not a table`);
-      cached ??= readFile(ref.path).then(parquetToTable);
+      // Inputs are checked against their digest (once per process per artifact) before use.
+      cached ??= verifyArtifact(ref)
+        .then(() => readFile(ref.path))
+        .then(parquetToTable);
       return cached;
     },
     async readJson<T>() {
+      await verifyArtifact(ref);
       return JSON.parse(await readFile(ref.path, 'utf8')) as T;
     },
   };
@@ -125,12 +122,23 @@ export async function executeTask(req: TaskRequest): Promise<Record<string, Arti
         return record(name, ref);
       },
       async writeJson(value, meta = {}) {
-        return record(name, await store.putBytes(port.kind, Buffer.from(JSON.stringify(value, null, 2)), { contentType: 'application/json', ...meta }));
+        return record(
+          name,
+          await store.putBytes(port.kind, Buffer.from(JSON.stringify(value, null, 2)), { contentType: 'application/json', ...meta }),
+        );
       },
     };
   };
 
-  const waits = createWaitApi({ db: req.db, artifacts: store, runId: req.run.runId, stepId: req.run.stepId, partition: req.run.partition ?? '', pipelineDir: req.run.pipelineDir, workDir });
+  const waits = createWaitApi({
+    db: req.db,
+    artifacts: store,
+    runId: req.run.runId,
+    stepId: req.run.stepId,
+    partition: req.run.partition ?? '',
+    pipelineDir: req.run.pipelineDir,
+    workDir,
+  });
   const ctx: OperatorContext<unknown> = {
     config,
     inputs,

@@ -8,7 +8,7 @@ export function resolveStepConfig(node: StepNode): unknown {
   const missing: string[] = [];
   const resolved = interpolate(node.config, (ns, name) => {
     const v = ns === 'env' ? process.env[name] : ns === 'secrets' ? readSecret(name) : undefined;
-    if (v === undefined) missing.push(ns === 'secrets' ? `secrets.${name} (set DATANET_SECRET_${name} or ${name})` : `env.${name}`);
+    if (v === undefined) missing.push(ns === 'secrets' ? `secrets.${name} (set DATANET_SECRET_${name})` : `env.${name}`);
     return v ?? '';
   });
   if (missing.length) throw new StepConfigError(`step "${node.id}": ${missing.join(', ')} not set in the environment`);
