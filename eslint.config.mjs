@@ -3,12 +3,27 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/build/**', '.datanet/**', '**/.datanet/**', 'bench/results/**', 'test-output/**', '**/*.ipynb', '.nx/**', 'coverage/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/build/**',
+      '.datanet/**',
+      '**/.datanet/**',
+      'bench/results/**',
+      'test-output/**',
+      '**/*.ipynb',
+      '.nx/**',
+      'coverage/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', destructuredArrayIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
     },
   },

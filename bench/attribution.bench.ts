@@ -11,7 +11,8 @@ import { occurrencesIn, plantedEval, readMedquad, spanRanker } from '../operator
 import { plantedPassage, rng, syntheticDocs, type SyntheticDoc } from '../operators/attribution/test/synthetic-corpus.js';
 import { median, percentile } from './machine.js';
 
-const dirSize = (d: string): number => readdirSync(d).reduce((a, f) => a + (statSync(join(d, f)).isDirectory() ? dirSize(join(d, f)) : statSync(join(d, f)).size), 0);
+const dirSize = (d: string): number =>
+  readdirSync(d).reduce((a, f) => a + (statSync(join(d, f)).isDirectory() ? dirSize(join(d, f)) : statSync(join(d, f)).size), 0);
 
 /** Zipf-distributed token ids over a 50k vocabulary, the shape of natural text. */
 function zipfDocs(tokens: number, seed: number): ShardDoc[] {
@@ -21,7 +22,7 @@ function zipfDocs(tokens: number, seed: number): ShardDoc[] {
   while (left > 0) {
     const len = Math.min(left, 50 + Math.floor(r() * 350));
     const t = new Uint32Array(len);
-    for (let i = 0; i < len; i++) t[i] = 1 + Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761 % 4294967291;
+    for (let i = 0; i < len; i++) t[i] = 1 + ((Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761) % 4294967291);
     docs.push({ tokens: t, contribution: docs.length });
     left -= len;
   }
@@ -63,7 +64,11 @@ export async function run(): Promise<Record<string, unknown>> {
         comparisonSuffixSort(s);
         baseMs.push(performance.now() - t);
       }
-      results.suffixArray1M = { saisMedianMs: median(saisMs), comparisonSortMedianMs: median(baseMs), speedup: median(baseMs) / median(saisMs) };
+      results.suffixArray1M = {
+        saisMedianMs: median(saisMs),
+        comparisonSortMedianMs: median(baseMs),
+        speedup: median(baseMs) / median(saisMs),
+      };
     }
 
     // 2. Large index: build throughput, bytes per token, query latency.
@@ -75,11 +80,22 @@ export async function run(): Promise<Record<string, unknown>> {
       const t = performance.now();
       const meta = buildShard(shardDir, docs, contributions);
       const buildMs = performance.now() - t;
-      const bytes = ['tokens.u16', 'tokens.u32', 'sa.i32', 'vocab.u32', 'docs.i32', 'doc-contrib.i32'].filter((f) => existsSync(join(shardDir, f))).reduce((a, f) => a + statSync(join(shardDir, f)).size, 0);
+      const bytes = ['tokens.u16', 'tokens.u32', 'sa.i32', 'vocab.u32', 'docs.i32', 'doc-contrib.i32']
+        .filter((f) => existsSync(join(shardDir, f)))
+        .reduce((a, f) => a + statSync(join(shardDir, f)).size, 0);
       const { writeFileSync } = await import('node:fs');
       writeFileSync(
         join(dir, 'big', 'index.json'),
-        JSON.stringify({ format: 'datanet-span-index/1', tokenizer: 'words-v1', shards: [{ name: 'shard-0000', positions: meta.positions, words: meta.words, docs: meta.docs, inherited: false }], words: meta.words, contributions: docs.length, excluded: [], parent: null, createdWith: { maxShardPositions: 2 ** 31 - 2 } }),
+        JSON.stringify({
+          format: 'datanet-span-index/1',
+          tokenizer: 'words-v1',
+          shards: [{ name: 'shard-0000', positions: meta.positions, words: meta.words, docs: meta.docs, inherited: false }],
+          words: meta.words,
+          contributions: docs.length,
+          excluded: [],
+          parent: null,
+          createdWith: { maxShardPositions: 2 ** 31 - 2 },
+        }),
       );
       const index = SpanIndex.open(join(dir, 'big'));
       const loadStart = performance.now();
@@ -92,7 +108,8 @@ export async function run(): Promise<Record<string, unknown>> {
         // Half the queries copy 60 tokens from a document with two substitutions, half are fresh text.
         const d = docs[Math.floor(r() * docs.length)].tokens;
         const query = new Uint32Array(60);
-        for (let i = 0; i < 60; i++) query[i] = q % 2 === 0 && d.length > 60 ? d[i] : 1 + Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761 % 4294967291;
+        for (let i = 0; i < 60; i++)
+          query[i] = q % 2 === 0 && d.length > 60 ? d[i] : 1 + ((Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761) % 4294967291);
         if (q % 2 === 0) query[20] = query[40] = 7;
         const t0 = performance.now();
         const spans = index.findSpans(query, { minTokens: 6 });
@@ -149,8 +166,18 @@ export async function run(): Promise<Record<string, unknown>> {
       results.textIndex = { ...(results.textIndex as object), attributeP50Ms: median(lat), attributeP99Ms: percentile(lat, 99) };
 
       // 4. Planted outputs: spans.
-      const planted = await plantedEval(textDocs, spanRanker(index), { trials: 500, words: 40, seed: 17, occurrences: occurrencesIn(index) });
-      results.plantedSpans = { corpus: (results.textIndex as { corpus: string }).corpus, passageWords: 40, edits: '2 neighbour swaps + 1 deletion', ...planted };
+      const planted = await plantedEval(textDocs, spanRanker(index), {
+        trials: 500,
+        words: 40,
+        seed: 17,
+        occurrences: occurrencesIn(index),
+      });
+      results.plantedSpans = {
+        corpus: (results.textIndex as { corpus: string }).corpus,
+        passageWords: 40,
+        edits: '2 neighbour swaps + 1 deletion',
+        ...planted,
+      };
       // The same evaluation on what the MedQuAD pipeline indexes: its dataset version, after the
       // pipeline's two dedupe steps (exact, then MinHash near-duplicates of answers, configured as
       // in configs/pipelines/medical-qa.yaml). Identical answers under different questions, which
@@ -159,16 +186,35 @@ export async function run(): Promise<Record<string, unknown>> {
         const kept = await datasetVersionDocs(textDocs);
         buildSpanIndex(kept, { outDir: join(dir, 'version') });
         const vIndex = SpanIndex.open(join(dir, 'version'));
-        const onVersion = await plantedEval(kept, spanRanker(vIndex), { trials: 500, words: 40, seed: 17, occurrences: occurrencesIn(vIndex) });
-        results.plantedSpansDatasetVersion = { corpus: `MedQuAD after the pipeline's exact and near-duplicate dedupe of answers (${kept.length} of ${textDocs.length} contributions)`, passageWords: 40, edits: '2 neighbour swaps + 1 deletion', ...onVersion };
+        const onVersion = await plantedEval(kept, spanRanker(vIndex), {
+          trials: 500,
+          words: 40,
+          seed: 17,
+          occurrences: occurrencesIn(vIndex),
+        });
+        results.plantedSpansDatasetVersion = {
+          corpus: `MedQuAD after the pipeline's exact and near-duplicate dedupe of answers (${kept.length} of ${textDocs.length} contributions)`,
+          passageWords: 40,
+          edits: '2 neighbour swaps + 1 deletion',
+          ...onVersion,
+        };
       }
     }
 
     // 5. Planted outputs: TracIn influence with the builtin trainer (one gradient per row and checkpoint).
-    results.plantedInfluence = await influenceEval(generatedQa(), 'generated 12-row QA domain (builtin tiny model, 3 checkpoints)', { trials: 12, maxSteps: 18, maxSeqLength: 96, seed: 5 });
+    results.plantedInfluence = await influenceEval(generatedQa(), 'generated 12-row QA domain (builtin tiny model, 3 checkpoints)', {
+      trials: 12,
+      maxSteps: 18,
+      maxSeqLength: 96,
+      seed: 5,
+    });
     const mqPath = corpusPath('medquad/medquad_with_answers.jsonl.gz');
     results.plantedInfluenceMedquad = mqPath
-      ? await influenceEval(medquadQa(mqPath, Number(process.env.BENCH_INFLUENCE_ROWS ?? 128)), 'MedQuAD sample (answers cut to 40 words; builtin tiny model, 3 checkpoints)', { trials: 50, maxSteps: 64, maxSeqLength: 96, seed: 11 })
+      ? await influenceEval(
+          medquadQa(mqPath, Number(process.env.BENCH_INFLUENCE_ROWS ?? 128)),
+          'MedQuAD sample (answers cut to 40 words; builtin tiny model, 3 checkpoints)',
+          { trials: 50, maxSteps: 64, maxSeqLength: 96, seed: 11 },
+        )
       : 'skipped: ../shared/corpora/medquad is absent';
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -181,7 +227,11 @@ export async function run(): Promise<Record<string, unknown>> {
  * then outputs planted from known training responses (the spans evaluation's light edits: two
  * neighbour swaps and a deletion) are attributed by `attribution.influence`.
  */
-export async function influenceEval(rows: { prompt: string; response: string; id: string }[], corpus: string, opts: { trials: number; maxSteps: number; maxSeqLength: number; seed: number }): Promise<Record<string, unknown>> {
+export async function influenceEval(
+  rows: { prompt: string; response: string; id: string }[],
+  corpus: string,
+  opts: { trials: number; maxSteps: number; maxSeqLength: number; seed: number },
+): Promise<Record<string, unknown>> {
   const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
   const { runOperator } = await import('@datanet/pipelines/testing');
   const { trainLora } = await import('../operators/train/src/index.js');
@@ -196,7 +246,18 @@ export async function influenceEval(rows: { prompt: string; response: string; id
   });
   const t0 = performance.now();
   const trained = await runOperator(trainLora, {
-    config: { r: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', learningRate: 3e-3, maxSteps: opts.maxSteps, batchSize: 8, maxSeqLength: opts.maxSeqLength, seed: 3, checkpointEvery: Math.max(1, Math.floor(opts.maxSteps / 3)) },
+    config: {
+      r: 4,
+      alpha: 8,
+      dropout: 0,
+      targetModules: 'all-linear',
+      learningRate: 3e-3,
+      maxSteps: opts.maxSteps,
+      batchSize: 8,
+      maxSeqLength: opts.maxSeqLength,
+      seed: 3,
+      checkpointEvery: Math.max(1, Math.floor(opts.maxSteps / 3)),
+    },
     inputs: { dataset },
   });
   const trainMs = performance.now() - t0;
@@ -214,11 +275,23 @@ export async function influenceEval(rows: { prompt: string; response: string; id
   let top1 = 0;
   let top5 = 0;
   planted.forEach((p, k) => {
-    const ranked = out.filter((x: any) => x.inference_id === `${k}:${p.id}`).sort((a: any, b: any) => b.score - a.score).map((x: any) => x.contribution_id);
+    const ranked = out
+      .filter((x: any) => x.inference_id === `${k}:${p.id}`)
+      .sort((a: any, b: any) => b.score - a.score)
+      .map((x: any) => x.contribution_id);
     if (ranked[0] === p.id) top1++;
     if (ranked.slice(0, 5).includes(p.id)) top5++;
   });
-  return { corpus, trainingRows: rows.length, trials: opts.trials, edits: '2 neighbour swaps + 1 deletion', top1: top1 / opts.trials, top5: top5 / opts.trials, trainMs: Math.round(trainMs), attributeMs: Math.round(attributeMs) };
+  return {
+    corpus,
+    trainingRows: rows.length,
+    trials: opts.trials,
+    edits: '2 neighbour swaps + 1 deletion',
+    top1: top1 / opts.trials,
+    top5: top5 / opts.trials,
+    trainMs: Math.round(trainMs),
+    attributeMs: Math.round(attributeMs),
+  };
 }
 
 /** The contributions the medical-qa pipeline keeps: dedupe.exact then dedupe.minhash on the answer, in submission order. */
@@ -228,14 +301,29 @@ async function datasetVersionDocs(docs: SyntheticDoc[]): Promise<SyntheticDoc[]>
   const { dedupeExact, dedupeMinhash } = await import('../operators/dedupe/src/index.js');
   const answer = (t: string) => t.slice(t.indexOf('\n') + 1);
   const table = new Table({
-    id: vectorFromArray(docs.map((d) => d.contributionId), new Utf8()),
-    answer: vectorFromArray(docs.map((d) => answer(d.text)), new Utf8()),
-    submitted_at: vectorFromArray(docs.map((_, i) => i), new Int32()),
+    id: vectorFromArray(
+      docs.map((d) => d.contributionId),
+      new Utf8(),
+    ),
+    answer: vectorFromArray(
+      docs.map((d) => answer(d.text)),
+      new Utf8(),
+    ),
+    submitted_at: vectorFromArray(
+      docs.map((_, i) => i),
+      new Int32(),
+    ),
   });
   // As the pipeline does: the text column and MinHash settings come from the Datanet definition.
   const datanet = join(import.meta.dirname, '../configs/datanets/medical-qa.yaml');
-  const exact = await runOperator(dedupeExact, { config: { datanet, idColumn: 'id', orderColumn: 'submitted_at', normalize: { unicode: false, lowercase: false, punctuation: false } }, inputs: { table } });
-  const near = await runOperator(dedupeMinhash, { config: { datanet, idColumn: 'id', orderColumn: 'submitted_at' }, inputs: { table: exact.outputs.kept.table! } });
+  const exact = await runOperator(dedupeExact, {
+    config: { datanet, idColumn: 'id', orderColumn: 'submitted_at', normalize: { unicode: false, lowercase: false, punctuation: false } },
+    inputs: { table },
+  });
+  const near = await runOperator(dedupeMinhash, {
+    config: { datanet, idColumn: 'id', orderColumn: 'submitted_at' },
+    inputs: { table: exact.outputs.kept.table! },
+  });
   const keep = new Set(near.outputs.kept.table!.getChild('id')!.toArray() as string[]);
   return docs.filter((d) => keep.has(d.contributionId));
 }
@@ -243,8 +331,25 @@ async function datasetVersionDocs(docs: SyntheticDoc[]): Promise<SyntheticDoc[]>
 /** The generated 12-row domain (no corpus needed). */
 function generatedQa(): { prompt: string; response: string; id: string }[] {
   const topics = ['heart', 'liver', 'kidney', 'lung', 'brain', 'skin', 'stomach', 'bone', 'eye', 'ear', 'blood', 'nerve'];
-  const actions = ['pumps blood through', 'filters toxins from', 'balances salts in', 'brings oxygen to', 'sends signals across', 'shields', 'digests food for', 'holds up', 'sees for', 'hears for', 'carries oxygen in', 'wires'];
-  return topics.map((t, i) => ({ prompt: `What does the ${t} do?`, response: `The ${t} ${actions[i]} the body every day, and a doctor checks the ${t} with scan number ${i * 37 + 11}.`, id: `c-${t}` }));
+  const actions = [
+    'pumps blood through',
+    'filters toxins from',
+    'balances salts in',
+    'brings oxygen to',
+    'sends signals across',
+    'shields',
+    'digests food for',
+    'holds up',
+    'sees for',
+    'hears for',
+    'carries oxygen in',
+    'wires',
+  ];
+  return topics.map((t, i) => ({
+    prompt: `What does the ${t} do?`,
+    response: `The ${t} ${actions[i]} the body every day, and a doctor checks the ${t} with scan number ${i * 37 + 11}.`,
+    id: `c-${t}`,
+  }));
 }
 
 /** MedQuAD QA pairs, deterministically sampled, answers cut to their first sentences (the tiny model's context). */

@@ -25,7 +25,14 @@ async function measure(label: string, input: string, dir: string): Promise<Recor
     // Alternate the order so neither side always runs on a warmer cache.
     const copy = () => db.copyToParquet(`SELECT * FROM read_parquet(${sqlString(input)})`, join(dir, `copy-${i}.parquet`));
     const build = () =>
-      buildDatasetFiles({ datanet: label, kind: 'qa', contributionsPath: input, outDir: mkdtempSync(join(dir, 'b-')), evalFraction: 0.1, salt: 'bench' });
+      buildDatasetFiles({
+        datanet: label,
+        kind: 'qa',
+        contributionsPath: input,
+        outDir: mkdtempSync(join(dir, 'b-')),
+        evalFraction: 0.1,
+        salt: 'bench',
+      });
     if (i % 2) {
       buildS.push(await time(build));
       copyS.push(await time(copy));
@@ -35,9 +42,11 @@ async function measure(label: string, input: string, dir: string): Promise<Recor
     }
   }
   // Where the time goes: the Merkle tree alone (3 keccak256 per row, in JavaScript).
-  const pairs = (await db.all<{ id: string; c: string }>(
-    `SELECT '0x' || substr(id, 8) AS id, contributor AS c FROM read_parquet(${sqlString(input)}) ORDER BY 1`,
-  )).map((r) => [r.id, r.c] as [string, string]);
+  const pairs = (
+    await db.all<{ id: string; c: string }>(
+      `SELECT '0x' || substr(id, 8) AS id, contributor AS c FROM read_parquet(${sqlString(input)}) ORDER BY 1`,
+    )
+  ).map((r) => [r.id, r.c] as [string, string]);
   const encoding = pairs.every((p) => /^0x[0-9a-fA-F]{40}$/.test(p[1])) ? 'address' : 'string';
   const merkleS = await time(async () => merkleRootOf(pairs, encoding));
   db.close();

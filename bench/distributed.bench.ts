@@ -32,7 +32,10 @@ async function cluster() {
   await c.query(`set search_path to ${schema}`);
   const url = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const profile = join(dir, 'profile.yaml');
-  writeFileSync(profile, `apiVersion: datanet/v1\nkind: Profile\nmetadata: { name: bench }\nexecutor: distributed\ndatabase: { url: ${JSON.stringify(url)} }\nredis: { url: "redis://127.0.0.1:6379" }\nartifacts: { path: ${JSON.stringify(join(dir, 'artifacts'))} }\n`);
+  writeFileSync(
+    profile,
+    `apiVersion: datanet/v1\nkind: Profile\nmetadata: { name: bench }\nexecutor: distributed\ndatabase: { url: ${JSON.stringify(url)} }\nredis: { url: "redis://127.0.0.1:6379" }\nartifacts: { path: ${JSON.stringify(join(dir, 'artifacts'))} }\n`,
+  );
   process.env.DATANET_QUEUE_PREFIX = `bench${Date.now().toString(36)}`;
   const engine = await openEngine({ stateDir: join(dir, 'state'), databaseUrl: url, artifactDir: join(dir, 'artifacts') });
   const workers: ChildProcess[] = [];
@@ -40,7 +43,11 @@ async function cluster() {
     for (let i = 0; i < n; i++) {
       const { DATABASE_URL: _d, ...rest } = process.env;
       const env = { ...rest, ...extraEnv };
-      const w = spawn('node', [BIN, '--state-dir', join(dir, `w${workers.length}`), 'worker', '--profile', profile, '--pool', 'cpu', '-c', String(concurrency)], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+      const w = spawn(
+        'node',
+        [BIN, '--state-dir', join(dir, `w${workers.length}`), 'worker', '--profile', profile, '--pool', 'cpu', '-c', String(concurrency)],
+        { env, stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let out = '';
       w.stdout!.on('data', (d) => (out += d));
       while (!out.includes('ready')) await sleep(50);
@@ -69,7 +76,10 @@ async function cluster() {
 }
 
 function chainFile(dir: string, n: number): string {
-  const steps = Array.from({ length: n }, (_, i) => `  s${i}:\n    uses: bench.noop\n    with: { i: ${i} }\n${i ? `    needs: [s${i - 1}]\n` : ''}`).join('');
+  const steps = Array.from(
+    { length: n },
+    (_, i) => `  s${i}:\n    uses: bench.noop\n    with: { i: ${i} }\n${i ? `    needs: [s${i - 1}]\n` : ''}`,
+  ).join('');
   const file = join(dir, `chain-${n}.yaml`);
   writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: bench-chain }\nplugins: [${PLUGIN}]\nsteps:\n${steps}`);
   return file;
@@ -77,9 +87,22 @@ function chainFile(dir: string, n: number): string {
 
 async function fanoutFile(dir: string, n: number): Promise<string> {
   const parquet = join(dir, `keys-${n}.parquet`);
-  writeFileSync(parquet, await tableToParquet(new Table({ key: vectorFromArray(Array.from({ length: n }, (_, i) => `k${String(i).padStart(5, '0')}`), new Utf8()) })));
+  writeFileSync(
+    parquet,
+    await tableToParquet(
+      new Table({
+        key: vectorFromArray(
+          Array.from({ length: n }, (_, i) => `k${String(i).padStart(5, '0')}`),
+          new Utf8(),
+        ),
+      }),
+    ),
+  );
   const file = join(dir, `fanout-${n}.yaml`);
-  writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: bench-fanout-${n} }\nplugins: [${PLUGIN}]\nsteps:\n  keys:\n    uses: table.read\n    with: { path: ${parquet} }\n  each:\n    uses: bench.noop\n    needs: [keys]\n    foreach: { input: table, by: key }\n`);
+  writeFileSync(
+    file,
+    `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: bench-fanout-${n} }\nplugins: [${PLUGIN}]\nsteps:\n  keys:\n    uses: table.read\n    with: { path: ${parquet} }\n  each:\n    uses: bench.noop\n    needs: [keys]\n    foreach: { input: table, by: key }\n`,
+  );
   return file;
 }
 
@@ -95,7 +118,14 @@ export async function run(): Promise<Record<string, unknown>> {
     const rows = await c.q<{ step_id: string; started_at: string; finished_at: string; created_at: string }>(
       `select s.step_id, s.started_at, s.finished_at, o.created_at from steps s join dispatch_outbox o on o.job_id = s.job_id where s.run_id = '${chain.runId}' and s.partition = ''`,
     );
-    const byIndex = rows.map((r) => ({ i: Number(r.step_id.slice(1)), start: Number(r.started_at), end: Number(r.finished_at), queued: Number(r.created_at) })).sort((a, b) => a.i - b.i);
+    const byIndex = rows
+      .map((r) => ({
+        i: Number(r.step_id.slice(1)),
+        start: Number(r.started_at),
+        end: Number(r.finished_at),
+        queued: Number(r.created_at),
+      }))
+      .sort((a, b) => a.i - b.i);
     results.chain = {
       steps: CHAIN,
       wallMs: Math.round(chain.ms),
@@ -114,7 +144,9 @@ export async function run(): Promise<Record<string, unknown>> {
       const runMs: number[] = [];
       for (let k = 0; k < 3; k++) {
         const r = await c.run(wide);
-        const [span] = await c.q<{ first: string; last: string }>(`select min(started_at) as first, max(finished_at) as last from steps where run_id = '${r.runId}' and partition <> ''`);
+        const [span] = await c.q<{ first: string; last: string }>(
+          `select min(started_at) as first, max(finished_at) as last from steps where run_id = '${r.runId}' and partition <> ''`,
+        );
         samples.push(+((WIDE / (Number(span.last) - Number(span.first))) * 1000).toFixed(1));
         runMs.push(Math.round(r.ms));
       }
@@ -132,7 +164,12 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     results.throughput = throughput;
     const big = await c.run(await fanoutFile(c.dir, FANOUT));
-    results.fanout = { partitions: FANOUT, workers: 4, endToEndMs: Math.round(big.ms), partitionsPerSecond: +((FANOUT / big.ms) * 1000).toFixed(1) };
+    results.fanout = {
+      partitions: FANOUT,
+      workers: 4,
+      endToEndMs: Math.round(big.ms),
+      partitionsPerSecond: +((FANOUT / big.ms) * 1000).toFixed(1),
+    };
     return results;
   } finally {
     await c.close();

@@ -16,7 +16,10 @@ const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/t
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
 function chainPipeline(dir: string, n: number): string {
-  const steps = Array.from({ length: n }, (_, i) => `  s${i}:\n    uses: bench.noop\n    with: { i: ${i} }\n${i ? `    needs: [s${i - 1}]\n` : ''}`).join('');
+  const steps = Array.from(
+    { length: n },
+    (_, i) => `  s${i}:\n    uses: bench.noop\n    with: { i: ${i} }\n${i ? `    needs: [s${i - 1}]\n` : ''}`,
+  ).join('');
   const file = join(dir, `chain-${n}.yaml`);
   writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: bench-chain }\nplugins: [${PLUGIN}]\nsteps:\n${steps}`);
   return file;
@@ -27,7 +30,10 @@ async function fanoutPipeline(dir: string, n: number): Promise<string> {
   const parquet = join(dir, `keys-${n}.parquet`);
   writeFileSync(parquet, await tableToParquet(new Table({ key: vectorFromArray(keys, new Utf8()) })));
   const file = join(dir, `fanout-${n}.yaml`);
-  writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: bench-fanout }\nplugins: [${PLUGIN}]\nsteps:\n  keys:\n    uses: table.read\n    with: { path: ${parquet} }\n  each:\n    uses: bench.noop\n    needs: [keys]\n    foreach: { input: table, by: key }\n`);
+  writeFileSync(
+    file,
+    `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: bench-fanout }\nplugins: [${PLUGIN}]\nsteps:\n  keys:\n    uses: table.read\n    with: { path: ${parquet} }\n  each:\n    uses: bench.noop\n    needs: [keys]\n    foreach: { input: table, by: key }\n`,
+  );
   return file;
 }
 
@@ -43,7 +49,10 @@ async function freshPgUrl(): Promise<string> {
 async function measure(store: 'pglite' | 'postgres', file: string, steps: number) {
   const samples: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
-    const engine = await openEngine({ stateDir: mkdtempSync(join(tmpdir(), 'bench-engine-')), databaseUrl: store === 'postgres' ? await freshPgUrl() : undefined });
+    const engine = await openEngine({
+      stateDir: mkdtempSync(join(tmpdir(), 'bench-engine-')),
+      databaseUrl: store === 'postgres' ? await freshPgUrl() : undefined,
+    });
     const { graph, diagnostics } = await compilePipeline(file);
     if (!graph) throw new Error(diagnostics.map((d) => d.message).join('\n'));
     const t0 = performance.now();
@@ -59,12 +68,30 @@ async function measure(store: 'pglite' | 'postgres', file: string, steps: number
 
 /** The floor: the same store writes a step needs (start + finish transactions), without the engine. */
 async function baseline(store: 'pglite' | 'postgres', steps: number) {
-  const engine = await openEngine({ stateDir: mkdtempSync(join(tmpdir(), 'bench-base-')), databaseUrl: store === 'postgres' ? await freshPgUrl() : undefined });
-  await engine.store.createRun({ id: 'b', pipeline: 'b', file: 'b', spec_yaml: '', params: {}, options: {}, status: 'running', executor: 'x', created_at: Date.now() }, Array.from({ length: steps }, (_, i) => ({ step_id: `s${i}`, pool: 'cpu' })));
+  const engine = await openEngine({
+    stateDir: mkdtempSync(join(tmpdir(), 'bench-base-')),
+    databaseUrl: store === 'postgres' ? await freshPgUrl() : undefined,
+  });
+  await engine.store.createRun(
+    { id: 'b', pipeline: 'b', file: 'b', spec_yaml: '', params: {}, options: {}, status: 'running', executor: 'x', created_at: Date.now() },
+    Array.from({ length: steps }, (_, i) => ({ step_id: `s${i}`, pool: 'cpu' })),
+  );
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
     await engine.store.startAttempt('b', `s${i}`, '', 1, 'w', 'k');
-    await engine.store.completeStep({ runId: 'b', stepId: `s${i}`, partition: '', attempt: 1, outputs: {}, cacheKey: `k${i}`, cached: false, reason: 'r', operator: 'bench.noop', writeCache: true, startedAt: Date.now() });
+    await engine.store.completeStep({
+      runId: 'b',
+      stepId: `s${i}`,
+      partition: '',
+      attempt: 1,
+      outputs: {},
+      cacheKey: `k${i}`,
+      cached: false,
+      reason: 'r',
+      operator: 'bench.noop',
+      writeCache: true,
+      startedAt: Date.now(),
+    });
   }
   const ms = performance.now() - t0;
   await engine.close();
@@ -77,7 +104,10 @@ export async function run() {
   const fanN = Number(process.env.BENCH_FANOUT ?? 10000);
   const chain = chainPipeline(dir, chainN);
   const fan = await fanoutPipeline(dir, fanN);
-  const results: Record<string, unknown> = { repeats: REPEATS, note: 'median of repeats; perStepMs = median run time / steps; baseline = the run store writes alone (startAttempt + completeStep per step) in the same process' };
+  const results: Record<string, unknown> = {
+    repeats: REPEATS,
+    note: 'median of repeats; perStepMs = median run time / steps; baseline = the run store writes alone (startAttempt + completeStep per step) in the same process',
+  };
   for (const store of ['pglite', 'postgres'] as const) {
     const base = await baseline(store, chainN);
     const c = await measure(store, chain, chainN);

@@ -19,7 +19,13 @@ function manifests(n: number): Uint8Array[] {
   });
   const m = fc.record({
     format: fc.constant('datanet-submission/1'),
-    manifest: fc.record({ datanet: fc.constant('medical-qa'), contributor: fc.constant(`0x${'11'.repeat(20)}`), nonce: fc.nat().map(String), timestamp: fc.nat(), files: fc.array(file, { minLength: 1, maxLength: 20 }) }),
+    manifest: fc.record({
+      datanet: fc.constant('medical-qa'),
+      contributor: fc.constant(`0x${'11'.repeat(20)}`),
+      nonce: fc.nat().map(String),
+      timestamp: fc.nat(),
+      files: fc.array(file, { minLength: 1, maxLength: 20 }),
+    }),
     signature: fc.constant(`0x${'22'.repeat(65)}`),
   });
   return fc.sample(m, { numRuns: n, seed: 42 }).map((x) => new TextEncoder().encode(JSON.stringify(x)));

@@ -17,7 +17,10 @@ const BATCH = 8;
 const SEQ = 128;
 
 function texts(n: number): string[] {
-  const words = 'the patient doctor symptom treatment blood pressure heart disease may cause pain fever and should see a clinic for tests early care helps recovery'.split(' ');
+  const words =
+    'the patient doctor symptom treatment blood pressure heart disease may cause pain fever and should see a clinic for tests early care helps recovery'.split(
+      ' ',
+    );
   return Array.from({ length: n }, (_, i) => {
     const answer = Array.from({ length: 40 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' ');
     return formatExample(`What should I know about case ${i}?`, answer);
@@ -27,13 +30,29 @@ function texts(n: number): string[] {
 export async function run(): Promise<Record<string, unknown>> {
   const train = texts(BATCH * STEPS);
   const evalTexts = texts(32);
-  const results: Record<string, unknown> = { steps: STEPS, batch: BATCH, maxSeqLength: SEQ, repeats: REPEATS, backend: 'tfjs wasm (1 thread)', model: 'datanet-tiny-llama' };
+  const results: Record<string, unknown> = {
+    steps: STEPS,
+    batch: BATCH,
+    maxSeqLength: SEQ,
+    repeats: REPEATS,
+    backend: 'tfjs wasm (1 thread)',
+    model: 'datanet-tiny-llama',
+  };
   const rates: Record<string, number[]> = { lora: [], qlora: [] };
   let memory: unknown;
   for (let rep = 0; rep < REPEATS; rep++) {
     for (const method of ['lora', 'qlora'] as const) {
       const outDir = await mkdtemp(join(tmpdir(), 'bench-train-'));
-      const spec = parseLoraSpec({ method, r: 8, alpha: 16, targetModules: 'all-linear', maxSteps: STEPS, batchSize: BATCH, maxSeqLength: SEQ, learningRate: 2e-3 });
+      const spec = parseLoraSpec({
+        method,
+        r: 8,
+        alpha: 16,
+        targetModules: 'all-linear',
+        maxSteps: STEPS,
+        batchSize: BATCH,
+        maxSeqLength: SEQ,
+        learningRate: 2e-3,
+      });
       const r = await trainBuiltinLora({ spec, train, eval: evalTexts, outDir });
       rates[method].push(r.tokensPerSecond);
       if (method === 'qlora') memory = r.memory;

@@ -16,11 +16,13 @@ export async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-validate-'));
   const registry = await loadOperators([], process.cwd());
   const sizes = { '1MB': 1 << 20, '10MB': 10 << 20 };
-  const files = Object.fromEntries(Object.entries(sizes).map(([name, bytes]) => {
-    const file = join(dir, `pipeline-${name}.yaml`);
-    writeFileSync(file, generatePipeline(bytes));
-    return [name, file];
-  }));
+  const files = Object.fromEntries(
+    Object.entries(sizes).map(([name, bytes]) => {
+      const file = join(dir, `pipeline-${name}.yaml`);
+      writeFileSync(file, generatePipeline(bytes));
+      return [name, file];
+    }),
+  );
   // Warm up module loading and the JIT on a small file, so the 1 MB baseline is not paying for it.
   writeFileSync(join(dir, 'warm.yaml'), generatePipeline(64 << 10));
   await compilePipeline(join(dir, 'warm.yaml'), { registry });
@@ -33,7 +35,13 @@ export async function run() {
       const t0 = performance.now();
       const { graph, diagnostics } = await compilePipeline(files[name], { registry });
       times[name].push(performance.now() - t0);
-      if (!graph) throw new Error(`generated pipeline ${name} is invalid: ${diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+      if (!graph)
+        throw new Error(
+          `generated pipeline ${name} is invalid: ${diagnostics
+            .slice(0, 3)
+            .map((d) => d.message)
+            .join('; ')}`,
+        );
       steps[name] = graph.steps.size;
     }
   }

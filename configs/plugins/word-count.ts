@@ -15,7 +15,9 @@ export const wordCount = defineOperator({
     })
     .strict(),
   inputs: { table: { kind: 'table', schema: (c) => ({ columns: { [c.textColumn]: 'utf8', [c.idColumn]: 'utf8' } }) } },
-  outputs: { table: { kind: 'table', schema: (c) => ({ columns: { [c.idColumn]: 'utf8', words: 'int32', unique_ratio: 'float64' }, open: false }) } },
+  outputs: {
+    table: { kind: 'table', schema: (c) => ({ columns: { [c.idColumn]: 'utf8', words: 'int32', unique_ratio: 'float64' }, open: false }) },
+  },
   async run(ctx) {
     const table = await ctx.input('table').readTable();
     const ids = table.getChild(ctx.config.idColumn)!;
@@ -25,7 +27,10 @@ export const wordCount = defineOperator({
     const unique = new Float64Array(table.numRows);
     for (let i = 0; i < table.numRows; i++) {
       ctx.signal.throwIfAborted();
-      const tokens = String(texts.get(i) ?? '').toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
+      const tokens =
+        String(texts.get(i) ?? '')
+          .toLowerCase()
+          .match(/[\p{L}\p{N}']+/gu) ?? [];
       outIds.push(String(ids.get(i)));
       words[i] = tokens.length;
       unique[i] = tokens.length ? new Set(tokens).size / tokens.length : 0;

@@ -20,11 +20,38 @@ async function fannedOut(n: number, queued: number): Promise<DagStore> {
   engine = await openTestEngine('postgres');
   const db = engine.database.db;
   const now = Date.now();
-  await db.insertInto('runs').values({ id: RUN, pipeline: 'p', file: 'p.yaml', spec_yaml: '', params: '{}', options: '{}', status: 'running', executor: 'distributed', created_at: now }).execute();
-  await db.insertInto('steps').values({ run_id: RUN, step_id: 'each', partition: '', status: 'running', phase: 'fanout', pending_parts: n, attempts: 1, pool: 'cpu' }).execute();
+  await db
+    .insertInto('runs')
+    .values({
+      id: RUN,
+      pipeline: 'p',
+      file: 'p.yaml',
+      spec_yaml: '',
+      params: '{}',
+      options: '{}',
+      status: 'running',
+      executor: 'distributed',
+      created_at: now,
+    })
+    .execute();
   await db
     .insertInto('steps')
-    .values(Array.from({ length: n }, (_, i) => ({ run_id: RUN, step_id: 'each', partition: `k${i}`, part_index: i, pool: 'cpu', status: i < queued ? 'queued' : 'pending', job_id: i < queued ? jobIdOf(RUN, 'each', i, 'step', 1) : null, task: JSON.stringify({ input: null }) })))
+    .values({ run_id: RUN, step_id: 'each', partition: '', status: 'running', phase: 'fanout', pending_parts: n, attempts: 1, pool: 'cpu' })
+    .execute();
+  await db
+    .insertInto('steps')
+    .values(
+      Array.from({ length: n }, (_, i) => ({
+        run_id: RUN,
+        step_id: 'each',
+        partition: `k${i}`,
+        part_index: i,
+        pool: 'cpu',
+        status: i < queued ? 'queued' : 'pending',
+        job_id: i < queued ? jobIdOf(RUN, 'each', i, 'step', 1) : null,
+        task: JSON.stringify({ input: null }),
+      })),
+    )
     .execute();
   return new DagStore(db);
 }
@@ -33,7 +60,21 @@ const completion = (i: number): PartitionCompletion => ({
   job: part(i),
   jobId: jobIdOf(RUN, 'each', i, 'step', 1),
   pool: 'cpu',
-  completion: { runId: RUN, stepId: 'each', partition: `k${i}`, attempt: 1, outputs: {}, cacheKey: `key${i}`, cached: false, reason: 'ran', operator: 'test.noop', writeCache: false, startedAt: Date.now(), startRecorded: false, worker: 'w' },
+  completion: {
+    runId: RUN,
+    stepId: 'each',
+    partition: `k${i}`,
+    attempt: 1,
+    outputs: {},
+    cacheKey: `key${i}`,
+    cached: false,
+    reason: 'ran',
+    operator: 'test.noop',
+    writeCache: false,
+    startedAt: Date.now(),
+    startRecorded: false,
+    worker: 'w',
+  },
 });
 
 describe('DagStore batches', () => {
@@ -43,7 +84,12 @@ describe('DagStore batches', () => {
     const out = await dag.claimMany([req(0), req(1), req(0), req(2, 'stale~job'), req(4)]);
     expect(out.map((c) => c !== undefined)).toEqual([true, true, false, false, false]);
     expect(out[0]!.partIndex).toBe(0);
-    const rows = await engine!.database.db.selectFrom('steps').select(['partition', 'status', 'worker']).where('partition', '<>', '').orderBy('part_index').execute();
+    const rows = await engine!.database.db
+      .selectFrom('steps')
+      .select(['partition', 'status', 'worker'])
+      .where('partition', '<>', '')
+      .orderBy('part_index')
+      .execute();
     expect(rows.map((r) => r.status)).toEqual(['running', 'running', 'queued', 'pending', 'pending', 'pending']);
     expect(rows[0].worker).toBe('w1');
     // A second delivery after the claim committed is a duplicate too.
@@ -57,9 +103,13 @@ describe('DagStore batches', () => {
     // Two partitions and a duplicate of one of them finish together: two new partitions are released.
     const first = await dag.completePartitions([completion(0), completion(1), completion(0)]);
     expect(first[2]).toBeUndefined();
-    expect(first[0]!.map((s) => [s.partition, s.kind])).toEqual([['k2', 'step'], ['k3', 'step']]);
+    expect(first[0]!.map((s) => [s.partition, s.kind])).toEqual([
+      ['k2', 'step'],
+      ['k3', 'step'],
+    ]);
     expect(first[1]).toEqual([]);
-    const parent = () => engine!.database.db.selectFrom('steps').select(['pending_parts']).where('partition', '=', '').executeTakeFirstOrThrow();
+    const parent = () =>
+      engine!.database.db.selectFrom('steps').select(['pending_parts']).where('partition', '=', '').executeTakeFirstOrThrow();
     expect((await parent()).pending_parts).toBe(2);
     // A partition that was never claimed by this job is not ours to finish.
     expect(await dag.completePartitions([completion(2)])).toEqual([undefined]);

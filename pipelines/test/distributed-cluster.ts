@@ -32,7 +32,10 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
   const databaseUrl = await freshPostgresUrl();
   const profile = join(dir, 'distributed.yaml');
   mkdirSync(join(dir, 'artifacts'));
-  writeFileSync(profile, `apiVersion: datanet/v1\nkind: Profile\nmetadata: { name: test-distributed }\nexecutor: distributed\ndatabase: { url: ${JSON.stringify(databaseUrl)} }\nredis: { url: ${JSON.stringify(REDIS_URL)} }\nartifacts: { path: ${JSON.stringify(join(dir, 'artifacts'))} }\n`);
+  writeFileSync(
+    profile,
+    `apiVersion: datanet/v1\nkind: Profile\nmetadata: { name: test-distributed }\nexecutor: distributed\ndatabase: { url: ${JSON.stringify(databaseUrl)} }\nredis: { url: ${JSON.stringify(REDIS_URL)} }\nartifacts: { path: ${JSON.stringify(join(dir, 'artifacts'))} }\n`,
+  );
   const env: Record<string, string> = {
     DATANET_QUEUE_PREFIX: `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`,
     // Long enough that a worker stalled by a busy machine (other test suites, a CPU hog beside CI)
@@ -52,7 +55,8 @@ export async function startCluster(settings: Record<string, string> = {}): Promi
     const { DATABASE_URL: _d, REDIS_URL: _r, ...rest } = process.env;
     return { ...rest, ...env, ...extra };
   };
-  const spawnCli = (args: string[], extraEnv: Record<string, string> = {}) => spawn('node', [BIN, ...args], { env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnCli = (args: string[], extraEnv: Record<string, string> = {}) =>
+    spawn('node', [BIN, ...args], { env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
   const cluster: Cluster = {
     dir,
     profile,

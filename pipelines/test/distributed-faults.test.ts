@@ -36,7 +36,10 @@ describe('distributed runs with real worker processes (PostgreSQL + Redis)', () 
     const w2 = await cluster.startWorker(['--pool', 'cpu', '-c', '1'], 'w2');
     const marker = join(cluster.dir, 'b.pid');
     const log = join(cluster.dir, 'steps.log');
-    const file = writePipeline(cluster.dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 3, log: ${log} }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 3000, marker: ${marker}, log: ${log} }\n  c:\n    uses: test.upper\n    needs: [a, b]\n    inputs: { table: a.table }\n    with: { log: ${log} }\n`);
+    const file = writePipeline(
+      cluster.dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 3, log: ${log} }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 3000, marker: ${marker}, log: ${log} }\n  c:\n    uses: test.upper\n    needs: [a, b]\n    inputs: { table: a.table }\n    with: { log: ${log} }\n`,
+    );
     const run = exitOf(cluster.spawnCli(['--json', 'run', file, '--profile', cluster.profile, '-q']));
     await waitFor('step b to start', () => existsSync(marker));
     const victimPid = Number(readFileSync(marker, 'utf8'));
@@ -48,8 +51,13 @@ describe('distributed runs with real worker processes (PostgreSQL + Redis)', () 
     expect(code, stderr).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary.status).toBe('succeeded');
-    const attempts = await cluster.query<{ attempt: number; status: string; worker: string; error: string | null }>(`select attempt, status, worker, error from attempts where step_id = 'b' order by attempt`);
-    expect(attempts.map((a) => [a.attempt, a.status, a.worker])).toEqual([[1, 'failed', victim.identity], [2, 'succeeded', survivor.identity]]);
+    const attempts = await cluster.query<{ attempt: number; status: string; worker: string; error: string | null }>(
+      `select attempt, status, worker, error from attempts where step_id = 'b' order by attempt`,
+    );
+    expect(attempts.map((a) => [a.attempt, a.status, a.worker])).toEqual([
+      [1, 'failed', victim.identity],
+      [2, 'succeeded', survivor.identity],
+    ]);
     expect(attempts[0].error).toMatch(/stopped heartbeating/);
     expect(lines(log)).toEqual(['a', 'b', 'b', 'c']);
     // `datanet show` tells which worker ran each attempt.
@@ -62,7 +70,10 @@ describe('distributed runs with real worker processes (PostgreSQL + Redis)', () 
     cluster = await startCluster();
     await cluster.startWorker(['--pool', 'cpu', '-c', '2']);
     const log = join(cluster.dir, 'steps.log');
-    const file = writePipeline(cluster.dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, groups: 2, log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n    with: { log: ${log} }\n`);
+    const file = writePipeline(
+      cluster.dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, groups: 2, log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n    with: { log: ${log} }\n`,
+    );
     const { stdout } = await cluster.cli(['--json', 'run', file, '--profile', cluster.profile, '-q']);
     expect(JSON.parse(stdout).status).toBe('succeeded');
     const before = lines(log).sort();
@@ -70,13 +81,29 @@ describe('distributed runs with real worker processes (PostgreSQL + Redis)', () 
     const events = async () => Number((await cluster!.query(`select count(*)::int as n from events`))[0].n);
     const attemptsBefore = await cluster.query(`select * from attempts order by step_id, partition, attempt`);
     // Redeliver every job this run ever had (BullMQ removed them on completion, as after a lost ack).
-    const jobs = await cluster.query<{ job_id: string; run_id: string; step_id: string; partition: string; attempt: number; kind: string; pool: string }>(`select * from dispatch_outbox`);
+    const jobs = await cluster.query<{
+      job_id: string;
+      run_id: string;
+      step_id: string;
+      partition: string;
+      attempt: number;
+      kind: string;
+      pool: string;
+    }>(`select * from dispatch_outbox`);
     expect(jobs.length).toBe(5); // a, b, two partitions, the gather
     const { Queue } = await import('bullmq');
     const queue = new Queue('datanet-cpu', { connection: { host: '127.0.0.1', port: 6379 }, prefix: cluster.env.DATANET_QUEUE_PREFIX });
     for (const j of jobs) {
-      await queue.add(j.kind, { runId: j.run_id, stepId: j.step_id, partition: j.partition, attempt: j.attempt, kind: j.kind }, { jobId: j.job_id, removeOnComplete: false });
-      await queue.add(j.kind, { runId: j.run_id, stepId: j.step_id, partition: j.partition, attempt: j.attempt, kind: j.kind }, { jobId: j.job_id, removeOnComplete: false });
+      await queue.add(
+        j.kind,
+        { runId: j.run_id, stepId: j.step_id, partition: j.partition, attempt: j.attempt, kind: j.kind },
+        { jobId: j.job_id, removeOnComplete: false },
+      );
+      await queue.add(
+        j.kind,
+        { runId: j.run_id, stepId: j.step_id, partition: j.partition, attempt: j.attempt, kind: j.kind },
+        { jobId: j.job_id, removeOnComplete: false },
+      );
     }
     await waitFor('the redelivered jobs to be processed', async () => (await queue.getJobCounts('completed')).completed === jobs.length);
     await queue.close();
@@ -92,7 +119,10 @@ describe('distributed runs with real worker processes (PostgreSQL + Redis)', () 
     const w1 = await cluster.startWorker(['--pool', 'cpu'], 'w1');
     const marker = join(cluster.dir, 'b.pid');
     const log = join(cluster.dir, 'steps.log');
-    const file = writePipeline(cluster.dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, log: ${log} }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 60000, marker: ${marker}, log: ${log} }\n  c:\n    uses: test.upper\n    needs: [a, b]\n    inputs: { table: a.table }\n    with: { log: ${log} }\n`);
+    const file = writePipeline(
+      cluster.dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, log: ${log} }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 60000, marker: ${marker}, log: ${log} }\n  c:\n    uses: test.upper\n    needs: [a, b]\n    inputs: { table: a.table }\n    with: { log: ${log} }\n`,
+    );
     const coordinator = cluster.spawnCli(['--json', 'run', file, '--profile', cluster.profile, '-q']);
     const exited = exitOf(coordinator);
     await waitFor('step b to start', () => existsSync(marker));
@@ -113,7 +143,9 @@ describe('distributed runs with real worker processes (PostgreSQL + Redis)', () 
     // Resuming (or cancelling) it again is idempotent: the same summary, exit 0.
     const again = JSON.parse((await cluster.cli(['--json', 'resume', run.id, '--profile', cluster.profile, '-q'])).stdout);
     expect(again.status).toBe('succeeded');
-    expect(again.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual(summary.steps.map((s: { id: string; status: string }) => [s.id, s.status]));
+    expect(again.steps.map((s: { id: string; status: string }) => [s.id, s.status])).toEqual(
+      summary.steps.map((s: { id: string; status: string }) => [s.id, s.status]),
+    );
     const cancelled = JSON.parse((await cluster.cli(['--json', '--database-url', cluster.databaseUrl, 'cancel', run.id])).stdout);
     expect(cancelled.status).toBe('succeeded');
     expect(lines(log)).toEqual(['a', 'b', 'b', 'c']);

@@ -29,8 +29,12 @@ function exitOf(child: import('node:child_process').ChildProcess): Promise<{ cod
 
 async function logStatuses(c: Cluster): Promise<void> {
   await c.query(`create table status_log (tbl text not null, status text not null, phase text)`);
-  await c.query(`create function log_step_status() returns trigger language plpgsql as $$ begin insert into status_log values ('steps', new.status, new.phase); return new; end $$`);
-  await c.query(`create function log_run_status() returns trigger language plpgsql as $$ begin insert into status_log values ('runs', new.status, null); return new; end $$`);
+  await c.query(
+    `create function log_step_status() returns trigger language plpgsql as $$ begin insert into status_log values ('steps', new.status, new.phase); return new; end $$`,
+  );
+  await c.query(
+    `create function log_run_status() returns trigger language plpgsql as $$ begin insert into status_log values ('runs', new.status, null); return new; end $$`,
+  );
   await c.query(`create trigger steps_status_log after insert or update on steps for each row execute function log_step_status()`);
   await c.query(`create trigger runs_status_log after insert or update on runs for each row execute function log_run_status()`);
 }
@@ -46,34 +50,57 @@ describe('step lifecycle, distributed, with real worker processes', () => {
     };
 
     // succeeded, with a foreach step (fanout, then gather).
-    const ok = writePipeline(cluster.dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, groups: 2 }\n  u:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n  v:\n    uses: test.upper\n    needs: [u.table]\n`, 'ok.yaml');
+    const ok = writePipeline(
+      cluster.dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, groups: 2 }\n  u:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n  v:\n    uses: test.upper\n    needs: [u.table]\n`,
+      'ok.yaml',
+    );
     const first = await run(ok);
     expect(first.code, first.stderr).toBe(0);
     expect(first.summary.status).toBe('succeeded');
 
     // A NonRetryableError: one attempt although retries allow three more; the downstream is skipped.
     const counter = join(cluster.dir, 'fatal.count');
-    const fatal = writePipeline(cluster.dir, `steps:\n  f:\n    uses: test.fatal\n    with: { counterFile: ${counter} }\n    retries: { limit: 3, backoff: { initial: 10ms } }\n  g:\n    uses: test.sleep\n    needs: [f]\n    with: { ms: 1 }\n`, 'fatal.yaml');
+    const fatal = writePipeline(
+      cluster.dir,
+      `steps:\n  f:\n    uses: test.fatal\n    with: { counterFile: ${counter} }\n    retries: { limit: 3, backoff: { initial: 10ms } }\n  g:\n    uses: test.sleep\n    needs: [f]\n    with: { ms: 1 }\n`,
+      'fatal.yaml',
+    );
     const second = await run(fatal);
     expect(second.code).toBe(1);
     expect(second.summary.status).toBe('failed');
-    expect(Object.fromEntries(second.summary.steps.map((s: { id: string; status: string; attempts: number }) => [s.id, [s.status, s.attempts]]))).toEqual({ f: ['failed', 1], g: ['skipped', 0] });
+    expect(
+      Object.fromEntries(second.summary.steps.map((s: { id: string; status: string; attempts: number }) => [s.id, [s.status, s.attempts]])),
+    ).toEqual({ f: ['failed', 1], g: ['skipped', 0] });
     expect(readFileSync(counter, 'utf8')).toBe('1');
-    const attempts = await cluster.query<{ step_id: string; attempt: number; status: string; error: string }>(`select step_id, attempt, status, error from attempts where run_id = $1`, [second.summary.runId]);
+    const attempts = await cluster.query<{ step_id: string; attempt: number; status: string; error: string }>(
+      `select step_id, attempt, status, error from attempts where run_id = $1`,
+      [second.summary.runId],
+    );
     expect(attempts.map((a) => [a.step_id, a.attempt, a.status, a.error])).toEqual([['f', 1, 'failed', 'refused for good (attempt 1)']]);
 
     // cancelled: `datanet cancel` while a step runs.
     const marker = join(cluster.dir, 'long.pid');
-    const long = writePipeline(cluster.dir, `steps:\n  long:\n    uses: test.sleep\n    with: { ms: 600000, marker: ${marker} }\n  after:\n    uses: test.sleep\n    needs: [long]\n    with: { ms: 1 }\n`, 'long.yaml');
+    const long = writePipeline(
+      cluster.dir,
+      `steps:\n  long:\n    uses: test.sleep\n    with: { ms: 600000, marker: ${marker} }\n  after:\n    uses: test.sleep\n    needs: [long]\n    with: { ms: 1 }\n`,
+      'long.yaml',
+    );
     const third = exitOf(cluster.spawnCli(['--json', 'run', long, '--profile', cluster.profile, '-q']));
     await until(() => existsSync(marker));
     const [running] = await cluster.query<{ id: string }>(`select id from runs where status = 'running'`);
     await cluster.cli(['--database-url', cluster.databaseUrl, 'cancel', running.id]);
     const ended = await third;
     expect(JSON.parse(ended.stdout).status).toBe('cancelled');
-    await until(async () => (await cluster!.query(`select 1 from steps where run_id = $1 and step_id = 'long' and status = 'cancelled'`, [running.id])).length === 1);
+    await until(
+      async () =>
+        (await cluster!.query(`select 1 from steps where run_id = $1 and step_id = 'long' and status = 'cancelled'`, [running.id]))
+          .length === 1,
+    );
 
-    const log = await cluster.query<{ tbl: string; status: string; phase: string | null }>(`select distinct tbl, status, phase from status_log`);
+    const log = await cluster.query<{ tbl: string; status: string; phase: string | null }>(
+      `select distinct tbl, status, phase from status_log`,
+    );
     const steps = [...new Set(log.filter((r) => r.tbl === 'steps').map((r) => r.status))].sort();
     const phases = [...new Set(log.filter((r) => r.tbl === 'steps' && r.phase).map((r) => r.phase))].sort();
     const runs = [...new Set(log.filter((r) => r.tbl === 'runs').map((r) => r.status))].sort();

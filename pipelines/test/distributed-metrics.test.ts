@@ -25,7 +25,10 @@ describe('worker metrics (Prometheus)', () => {
     const url = /metrics at (\S+)/.exec(w.output())?.[1];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     const log = join(cluster.dir, 'steps.log');
-    const file = writePipeline(cluster.dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 6, groups: 3, log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n    with: { log: ${log} }\n`);
+    const file = writePipeline(
+      cluster.dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 6, groups: 3, log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n    with: { log: ${log} }\n`,
+    );
     const { stdout } = await cluster.cli(['--json', 'run', file, '--profile', cluster.profile, '-q']);
     expect(JSON.parse(stdout).status).toBe('succeeded');
     const res = await fetch(url!);

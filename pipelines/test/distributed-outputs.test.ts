@@ -32,11 +32,16 @@ async function contents(s: Summary): Promise<Record<string, string>> {
   }
   return out;
 }
-const digests = (s: Summary) => Object.fromEntries(s.steps.map((st) => [st.id, Object.fromEntries(Object.entries(st.outputs).map(([k, v]) => [k, v.digest]))]));
+const digests = (s: Summary) =>
+  Object.fromEntries(s.steps.map((st) => [st.id, Object.fromEntries(Object.entries(st.outputs).map(([k, v]) => [k, v.digest]))]));
 
 async function runLocal(file: string, params: string[] = []): Promise<Summary> {
   const { DATABASE_URL: _d, ...env } = process.env;
-  const { stdout } = await exec('node', [BIN, '--state-dir', join(tempDir(), 'state'), '--json', 'run', file, '--profile', 'local', '-q', ...params], { env, maxBuffer: 1 << 26 });
+  const { stdout } = await exec(
+    'node',
+    [BIN, '--state-dir', join(tempDir(), 'state'), '--json', 'run', file, '--profile', 'local', '-q', ...params],
+    { env, maxBuffer: 1 << 26 },
+  );
   return JSON.parse(stdout);
 }
 
@@ -49,7 +54,10 @@ afterEach(async () => {
 describe('same outputs under the local and the distributed profile', () => {
   it('a foreach fan-out (by column and by shards) gives identical digests with two workers', async () => {
     const dir = tempDir();
-    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 60, groups: 7 }\n  b:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n  s:\n    uses: test.upper\n    needs: [b]\n    foreach: { input: table, shards: 5 }\n    with: { suffix: "!" }\n  r:\n    uses: test.report\n    needs: [s]\n`);
+    const file = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 60, groups: 7 }\n  b:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n  s:\n    uses: test.upper\n    needs: [b]\n    foreach: { input: table, shards: 5 }\n    with: { suffix: "!" }\n  r:\n    uses: test.report\n    needs: [s]\n`,
+    );
     const local = await runLocal(file);
     cluster = await startCluster({ DATANET_PARTITION_WINDOW: '3' });
     await cluster.startWorker(['--pool', 'cpu', '-c', '2'], 'w1');
@@ -63,26 +71,47 @@ describe('same outputs under the local and the distributed profile', () => {
     expect(workers.length).toBe(2);
   }, 120_000);
 
-  it.skipIf(!corpus)(`the MedQuAD intake pipeline gives the same outputs (${corpus ? 'corpus present' : corpusSkipReason(MEDQUAD)})`, async () => {
-    const file = resolve(import.meta.dirname, '../../configs/pipelines/medical-qa-intake.yaml');
-    const params = ['-p', `medquad=${corpus}`];
-    const local = await runLocal(file, params);
-    expect(local.status).toBe('succeeded');
-    cluster = await startCluster();
-    // Intake keeps its inbox under the state folder: on a cluster that folder is a shared mount.
-    await cluster.startWorker(['--pool', 'cpu', '-c', '1'], 'shared');
-    await cluster.startWorker(['--pool', 'cpu', '-c', '1'], 'shared');
-    const { stdout } = await cluster.cli(['--state-dir', join(cluster.dir, 'shared'), '--json', 'run', file, '--profile', cluster.profile, '-q', ...params]);
-    const dist = JSON.parse(stdout) as Summary;
-    expect(dist.status).toBe('succeeded');
-    expect(Object.keys(digests(dist)).length).toBe(7);
-    // Every data artifact (tables, files) has the same digest under both profiles. Reports are
-    // left out: they record how long each step took.
-    const data = (sm: Summary) => Object.fromEntries(sm.steps.flatMap((st) => Object.entries(st.outputs).filter(([, o]) => o.kind !== 'report').map(([k, o]) => [`${st.id}.${k}`, o.digest])));
-    expect(Object.keys(data(dist)).length).toBeGreaterThanOrEqual(12);
-    expect(data(dist)).toEqual(data(local));
-    const [a, b] = [await contents(local), await contents(dist)];
-    expect(Object.keys(a).length).toBeGreaterThanOrEqual(12);
-    expect(b).toEqual(a);
-  }, 240_000);
+  it.skipIf(!corpus)(
+    `the MedQuAD intake pipeline gives the same outputs (${corpus ? 'corpus present' : corpusSkipReason(MEDQUAD)})`,
+    async () => {
+      const file = resolve(import.meta.dirname, '../../configs/pipelines/medical-qa-intake.yaml');
+      const params = ['-p', `medquad=${corpus}`];
+      const local = await runLocal(file, params);
+      expect(local.status).toBe('succeeded');
+      cluster = await startCluster();
+      // Intake keeps its inbox under the state folder: on a cluster that folder is a shared mount.
+      await cluster.startWorker(['--pool', 'cpu', '-c', '1'], 'shared');
+      await cluster.startWorker(['--pool', 'cpu', '-c', '1'], 'shared');
+      const { stdout } = await cluster.cli([
+        '--state-dir',
+        join(cluster.dir, 'shared'),
+        '--json',
+        'run',
+        file,
+        '--profile',
+        cluster.profile,
+        '-q',
+        ...params,
+      ]);
+      const dist = JSON.parse(stdout) as Summary;
+      expect(dist.status).toBe('succeeded');
+      expect(Object.keys(digests(dist)).length).toBe(7);
+      // Every data artifact (tables, files) has the same digest under both profiles. Reports are
+      // left out: they record how long each step took.
+      const data = (sm: Summary) =>
+        Object.fromEntries(
+          sm.steps.flatMap((st) =>
+            Object.entries(st.outputs)
+              .filter(([, o]) => o.kind !== 'report')
+              .map(([k, o]) => [`${st.id}.${k}`, o.digest]),
+          ),
+        );
+      expect(Object.keys(data(dist)).length).toBeGreaterThanOrEqual(12);
+      expect(data(dist)).toEqual(data(local));
+      const [a, b] = [await contents(local), await contents(dist)];
+      expect(Object.keys(a).length).toBeGreaterThanOrEqual(12);
+      expect(b).toEqual(a);
+    },
+    240_000,
+  );
 });

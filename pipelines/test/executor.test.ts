@@ -27,10 +27,18 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('runs a DAG; a second run executes nothing and reports every step cached', async () => {
     const log = join(dir, 'cache.log');
-    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n  c:\n    uses: test.upper\n    needs: [b]\n    with: { log: ${log} }\n`, 'cache.yaml');
+    const file = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n  c:\n    uses: test.upper\n    needs: [b]\n    with: { log: ${log} }\n`,
+      'cache.yaml',
+    );
     const first = await runFile(engine, file);
     expect(first.status).toBe('succeeded');
-    expect(first.steps.map((s) => [s.id, s.cached, s.attempts])).toEqual([['a', false, 1], ['b', false, 1], ['c', false, 1]]);
+    expect(first.steps.map((s) => [s.id, s.cached, s.attempts])).toEqual([
+      ['a', false, 1],
+      ['b', false, 1],
+      ['c', false, 1],
+    ]);
     expect(lines(log)).toEqual(['a', 'b', 'c']);
     const c = await readParquetFile(first.steps.find((s) => s.id === 'c')!.outputs.table.path);
     expect(c.getChild('text')!.toArray()).toEqual(['X R0', 'X R1', 'X R2', 'X R3']);
@@ -44,7 +52,8 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('changing one step re-runs exactly that step and its downstream', async () => {
     const log = join(dir, 'change.log');
-    const body = (suffix: string) => `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, log: ${log} }\n  side:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log}, suffix: "${suffix}" }\n  c:\n    uses: test.upper\n    needs: [b]\n    with: { log: ${log} }\n`;
+    const body = (suffix: string) =>
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, log: ${log} }\n  side:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log}, suffix: "${suffix}" }\n  c:\n    uses: test.upper\n    needs: [b]\n    with: { log: ${log} }\n`;
     await runFile(engine, writePipeline(dir, body('!'), 'change.yaml'));
     expect(lines(log).sort()).toEqual(['a', 'b', 'c', 'side']);
     const again = await runFile(engine, writePipeline(dir, body('?'), 'change.yaml'));
@@ -54,7 +63,11 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('--from and --no-cache force re-execution', async () => {
     const log = join(dir, 'from.log');
-    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n`, 'from.yaml');
+    const file = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { log: ${log} }\n  b:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n`,
+      'from.yaml',
+    );
     await runFile(engine, file);
     await runFile(engine, file, { from: ['b'] });
     expect(lines(log)).toEqual(['a', 'b', 'b']);
@@ -64,7 +77,11 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('retries a step that fails twice and records 3 attempts', async () => {
     const counter = join(dir, `flaky-${Date.now()}`);
-    const file = writePipeline(dir, `steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 2, counterFile: ${counter} }\n    retries: { limit: 3, backoff: { initial: 10ms, factor: 2 } }\n`, 'flaky.yaml');
+    const file = writePipeline(
+      dir,
+      `steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 2, counterFile: ${counter} }\n    retries: { limit: 3, backoff: { initial: 10ms, factor: 2 } }\n`,
+      'flaky.yaml',
+    );
     const summary = await runFile(engine, file);
     expect(summary.status).toBe('succeeded');
     expect(summary.steps[0].attempts).toBe(3);
@@ -75,7 +92,11 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('fails the run when retries are exhausted, and skips the downstream', async () => {
     const counter = join(dir, `flaky2-${Date.now()}`);
-    const file = writePipeline(dir, `steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 5, counterFile: ${counter} }\n    retries: { limit: 1, backoff: { initial: 5ms } }\n  g:\n    uses: test.sleep\n    needs: [f]\n    with: { ms: 1 }\n`, 'flaky2.yaml');
+    const file = writePipeline(
+      dir,
+      `steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 5, counterFile: ${counter} }\n    retries: { limit: 1, backoff: { initial: 5ms } }\n  g:\n    uses: test.sleep\n    needs: [f]\n    with: { ms: 1 }\n`,
+      'flaky2.yaml',
+    );
     const summary = await runFile(engine, file);
     expect(summary.status).toBe('failed');
     expect(summary.error).toBe('step "f" failed: planned failure 2 of 5');
@@ -93,7 +114,8 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('fans out with foreach by a column, gathers in partition order, and caches per partition', async () => {
     const log = join(dir, 'foreach.log');
-    const body = (rows: number) => `steps:\n  a:\n    uses: test.emit\n    with: { rows: ${rows}, groups: 3 }\n  up:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n    foreach: { input: table, by: grp }\n`;
+    const body = (rows: number) =>
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: ${rows}, groups: 3 }\n  up:\n    uses: test.upper\n    needs: [a]\n    with: { log: ${log} }\n    foreach: { input: table, by: grp }\n`;
     const first = await runFile(engine, writePipeline(dir, body(6), 'fe.yaml'));
     expect(first.status).toBe('succeeded');
     const up = first.steps.find((s) => s.id === 'up')!;
@@ -108,20 +130,31 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
 
   it('resolves secrets at run time and never stores or logs their values', async () => {
     process.env.DATANET_SECRET_API_TOKEN = 'tok-very-secret-123';
-    const file = writePipeline(dir, 'steps:\n  s:\n    uses: test.secret-user\n    with: { token: "${{ secrets.API_TOKEN }}" }\n', 'secret.yaml');
+    const file = writePipeline(
+      dir,
+      'steps:\n  s:\n    uses: test.secret-user\n    with: { token: "${{ secrets.API_TOKEN }}" }\n',
+      'secret.yaml',
+    );
     const summary = await runFile(engine, file);
     expect(summary.status).toBe('succeeded');
     const t = await readParquetFile(summary.steps[0].outputs.table.path);
     expect(Number(t.getChild('length')!.get(0))).toBe('tok-very-secret-123'.length);
     await engine.store.flushEvents();
     const events = await engine.store.getEvents(summary.runId);
-    const dump = JSON.stringify(events) + JSON.stringify(await engine.store.getRun(summary.runId)) + JSON.stringify(await engine.store.getSteps(summary.runId));
+    const dump =
+      JSON.stringify(events) +
+      JSON.stringify(await engine.store.getRun(summary.runId)) +
+      JSON.stringify(await engine.store.getSteps(summary.runId));
     expect(dump).toContain('connecting with token ***');
     expect(dump).not.toContain('tok-very-secret-123');
   });
 
   it('substitutes parameters, with --param overrides', async () => {
-    const file = writePipeline(dir, 'parameters:\n  n: { type: number, default: 2 }\nsteps:\n  a:\n    uses: test.emit\n    with: { rows: "${{ params.n }}" }\n', 'params.yaml');
+    const file = writePipeline(
+      dir,
+      'parameters:\n  n: { type: number, default: 2 }\nsteps:\n  a:\n    uses: test.emit\n    with: { rows: "${{ params.n }}" }\n',
+      'params.yaml',
+    );
     const def = await runFile(engine, file);
     expect(def.steps[0].outputs.table.rows).toBe(2);
     const over = await runFile(engine, file, { paramOverrides: { n: '5' } });

@@ -10,7 +10,12 @@ describe('kernel pool', () => {
   it('runs a TypeScript kernel in another thread with transferred data and progress', async () => {
     const data = Float64Array.from([1, 2, 3]);
     const progress: unknown[][] = [];
-    const out = await runKernel<{ sum: number; threadId: number }>(KERNELS, 'sumSquares', { data }, { transferList: [data.buffer], onProgress: (...v) => progress.push(v) });
+    const out = await runKernel<{ sum: number; threadId: number }>(
+      KERNELS,
+      'sumSquares',
+      { data },
+      { transferList: [data.buffer], onProgress: (...v) => progress.push(v) },
+    );
     expect(out.sum).toBe(14);
     expect(out.threadId).not.toBe(threadId);
     expect(data.byteLength).toBe(0); // moved, not copied

@@ -32,9 +32,15 @@ async function runFile(engine: Engine, file: string, options: RunOptions = {}) {
 async function planThenRun(engine: Engine, file: string) {
   const graph = await compile(file);
   const plan = await planPipeline(graph, engine.store, { stateDir: engine.stateDir });
-  const planned = plan.steps.filter((s) => s.willRun).map((s) => s.id).sort();
+  const planned = plan.steps
+    .filter((s) => s.willRun)
+    .map((s) => s.id)
+    .sort();
   const summary = await runPipeline(engine, graph, { concurrency: 4 });
-  const ran = summary.steps.filter((s) => !s.cached).map((s) => s.id).sort();
+  const ran = summary.steps
+    .filter((s) => !s.cached)
+    .map((s) => s.id)
+    .sort();
   return { planned, ran, plan, summary };
 }
 
@@ -66,7 +72,11 @@ describe.each(DB_ENGINES)('step lifecycle, in-process, on %s', (kind) => {
 
   it('an operator throwing NonRetryableError under retries: 3 fails on its first attempt; the downstream is skipped', async () => {
     const counter = join(dir, `fatal-${Date.now()}`);
-    const file = writePipeline(dir, `steps:\n  f:\n    uses: test.fatal\n    with: { counterFile: ${counter} }\n    retries: { limit: 3, backoff: { initial: 10ms } }\n  g:\n    uses: test.sleep\n    needs: [f]\n    with: { ms: 1 }\n`, 'fatal.yaml');
+    const file = writePipeline(
+      dir,
+      `steps:\n  f:\n    uses: test.fatal\n    with: { counterFile: ${counter} }\n    retries: { limit: 3, backoff: { initial: 10ms } }\n  g:\n    uses: test.sleep\n    needs: [f]\n    with: { ms: 1 }\n`,
+      'fatal.yaml',
+    );
     const summary = await runFile(engine, file);
     expect(summary.status).toBe('failed');
     expect(readFileSync(counter, 'utf8')).toBe('1');
@@ -79,7 +89,11 @@ describe.each(DB_ENGINES)('step lifecycle, in-process, on %s', (kind) => {
   it('a config field left out and the same field written at its default give one cache key', async () => {
     const log = join(dir, `defaults-${Date.now()}.log`);
     const omitted = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, log: ${log} }\n`, 'omitted.yaml');
-    const explicit = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, tag: x, groups: 1, log: ${log} }\n`, 'explicit.yaml');
+    const explicit = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2, tag: x, groups: 1, log: ${log} }\n`,
+      'explicit.yaml',
+    );
     const first = await runFile(engine, omitted);
     expect(first.steps[0].cached).toBe(false);
     const plan = await planPipeline(await compile(explicit), engine.store, { stateDir: engine.stateDir });
@@ -115,13 +129,21 @@ describe.each(DB_ENGINES)('step lifecycle, in-process, on %s', (kind) => {
     const seen = await recordStatuses(engine);
     const counter = join(dir, `walk-${Date.now()}`);
     // succeeded, skipped (downstream of a failure), failed, pending (before it starts), running.
-    const failing = writePipeline(dir, `steps:\n  ok:\n    uses: test.emit\n    with: { rows: 1 }\n  bad:\n    uses: test.fatal\n    needs: [ok]\n    with: { counterFile: ${counter} }\n  after:\n    uses: test.sleep\n    needs: [bad]\n    with: { ms: 1 }\n`, 'walk-fail.yaml');
+    const failing = writePipeline(
+      dir,
+      `steps:\n  ok:\n    uses: test.emit\n    with: { rows: 1 }\n  bad:\n    uses: test.fatal\n    needs: [ok]\n    with: { counterFile: ${counter} }\n  after:\n    uses: test.sleep\n    needs: [bad]\n    with: { ms: 1 }\n`,
+      'walk-fail.yaml',
+    );
     expect((await runFile(engine, failing)).status).toBe('failed');
     const fine = writePipeline(dir, `steps:\n  one:\n    uses: test.emit\n    with: { rows: 1, tag: walk }\n`, 'walk-ok.yaml');
     expect((await runFile(engine, fine)).status).toBe('succeeded');
     // cancelled: the run is cancelled while a step runs (once that step's start is in the store).
     const marker = join(dir, `walk-${Date.now()}.pid`);
-    const slow = writePipeline(dir, `steps:\n  long:\n    uses: test.sleep\n    with: { ms: 60000, marker: ${marker} }\n  later:\n    uses: test.sleep\n    needs: [long]\n    with: { ms: 1 }\n`, 'walk-cancel.yaml');
+    const slow = writePipeline(
+      dir,
+      `steps:\n  long:\n    uses: test.sleep\n    with: { ms: 60000, marker: ${marker} }\n  later:\n    uses: test.sleep\n    needs: [long]\n    with: { ms: 1 }\n`,
+      'walk-cancel.yaml',
+    );
     const ac = new AbortController();
     const running = runFile(engine, slow, { signal: ac.signal, noCache: true });
     await waitUntil(async () => existsSync(marker) && (await seen()).steps.has('running'));
@@ -139,8 +161,12 @@ async function recordStatuses(engine: Engine): Promise<() => Promise<{ steps: Se
   const db = engine.database.db;
   await sql`create table if not exists status_log (tbl text not null, status text not null, phase text)`.execute(db);
   await sql`delete from status_log`.execute(db);
-  await sql`create or replace function log_step_status() returns trigger language plpgsql as $$ begin insert into status_log values ('steps', new.status, null); return new; end $$`.execute(db);
-  await sql`create or replace function log_run_status() returns trigger language plpgsql as $$ begin insert into status_log values ('runs', new.status, null); return new; end $$`.execute(db);
+  await sql`create or replace function log_step_status() returns trigger language plpgsql as $$ begin insert into status_log values ('steps', new.status, null); return new; end $$`.execute(
+    db,
+  );
+  await sql`create or replace function log_run_status() returns trigger language plpgsql as $$ begin insert into status_log values ('runs', new.status, null); return new; end $$`.execute(
+    db,
+  );
   await sql`drop trigger if exists steps_status_log on steps`.execute(db);
   await sql`drop trigger if exists runs_status_log on runs`.execute(db);
   await sql`create trigger steps_status_log after insert or update on steps for each row execute function log_step_status()`.execute(db);
@@ -148,7 +174,10 @@ async function recordStatuses(engine: Engine): Promise<() => Promise<{ steps: Se
   return async () => {
     await engine.store.drain();
     const rows = (await sql<{ tbl: string; status: string }>`select distinct tbl, status from status_log`.execute(db)).rows;
-    return { steps: new Set(rows.filter((r) => r.tbl === 'steps').map((r) => r.status)), runs: new Set(rows.filter((r) => r.tbl === 'runs').map((r) => r.status)) };
+    return {
+      steps: new Set(rows.filter((r) => r.tbl === 'steps').map((r) => r.status)),
+      runs: new Set(rows.filter((r) => r.tbl === 'runs').map((r) => r.status)),
+    };
   };
 }
 

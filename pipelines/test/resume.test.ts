@@ -30,7 +30,10 @@ describe('resume after SIGKILL (real processes)', () => {
       dir,
       `steps:\n  a:\n    uses: test.emit\n    with: { rows: 3, log: ${log} }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: "\${{ env.SLEEP_MS }}", marker: ${marker}, log: ${log} }\n  c:\n    uses: test.upper\n    needs: [a, b]\n    inputs: { table: a.table }\n    with: { log: ${log} }\n`,
     );
-    const child = spawn('node', [BIN, '--state-dir', state, 'run', file, '-q'], { env: { ...process.env, SLEEP_MS: '60000' }, stdio: 'ignore' });
+    const child = spawn('node', [BIN, '--state-dir', state, 'run', file, '-q'], {
+      env: { ...process.env, SLEEP_MS: '60000' },
+      stdio: 'ignore',
+    });
     await waitFor(marker, 60_000);
     // Well into the step: an attempt's start is recorded once it has run for 50 ms.
     await sleep(500);
@@ -54,7 +57,10 @@ describe('resume after SIGKILL (real processes)', () => {
     const { stdout: showJson } = await cli(['--state-dir', state, '--json', 'show', run.id]);
     const show = JSON.parse(showJson) as { run: { status: string }; attempts: { step_id: string; attempt: number; status: string }[] };
     expect(show.run.status).toBe('succeeded');
-    expect(show.attempts.filter((a) => a.step_id === 'b').map((a) => [a.attempt, a.status])).toEqual([[1, 'running'], [2, 'succeeded']]);
+    expect(show.attempts.filter((a) => a.step_id === 'b').map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'running'],
+      [2, 'succeeded'],
+    ]);
   }, 180_000);
 });
 
@@ -78,8 +84,13 @@ export const shout = defineOperator({
 });
 `,
     );
-    writeFileSync(join(project, 'p.yaml'), 'apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: plugin-demo }\nplugins: [./ops/shout.mjs]\nsteps:\n  s:\n    uses: acme.shout\n    with: { word: hello }\n  out:\n    uses: table.write\n    needs: [s]\n    with: { path: out/words.csv }\n');
-    const { stdout } = await exec('node', [BIN, '--state-dir', join(project, '.datanet'), '--json', 'run', 'p.yaml', '-q'], { cwd: project });
+    writeFileSync(
+      join(project, 'p.yaml'),
+      'apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: plugin-demo }\nplugins: [./ops/shout.mjs]\nsteps:\n  s:\n    uses: acme.shout\n    with: { word: hello }\n  out:\n    uses: table.write\n    needs: [s]\n    with: { path: out/words.csv }\n',
+    );
+    const { stdout } = await exec('node', [BIN, '--state-dir', join(project, '.datanet'), '--json', 'run', 'p.yaml', '-q'], {
+      cwd: project,
+    });
     expect(JSON.parse(stdout).status).toBe('succeeded');
     expect(readFileSync(join(project, 'out', 'words.csv'), 'utf8')).toBe('word\nHELLO!\n');
   }, 120_000);

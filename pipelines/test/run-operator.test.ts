@@ -16,8 +16,14 @@ const upper = defineOperator({
     const values = t.getChild(ctx.config.column)!.toArray() as string[];
     await ctx.output('table').writeTable(
       new Table({
-        [ctx.config.column]: vectorFromArray(values.map((v) => v.toUpperCase()), new Utf8()),
-        length: vectorFromArray(values.map((v) => v.length), new Int32()),
+        [ctx.config.column]: vectorFromArray(
+          values.map((v) => v.toUpperCase()),
+          new Utf8(),
+        ),
+        length: vectorFromArray(
+          values.map((v) => v.length),
+          new Int32(),
+        ),
       }),
     );
   },
@@ -44,9 +50,15 @@ describe('runOperator', () => {
   });
 
   it('fails an output that breaks its declared schema', async () => {
-    const bad = defineOperator({ ...upper, type: 'test.bad', async run(ctx) {
-      await ctx.output('table').writeTable(new Table({ text: vectorFromArray(['a'], new Utf8()) }));
-    } });
-    await expect(runOperator(bad, { inputs: { table: new Table({ text: vectorFromArray(['a'], new Utf8()) }) } })).rejects.toThrow(/missing column "length"/);
+    const bad = defineOperator({
+      ...upper,
+      type: 'test.bad',
+      async run(ctx) {
+        await ctx.output('table').writeTable(new Table({ text: vectorFromArray(['a'], new Utf8()) }));
+      },
+    });
+    await expect(runOperator(bad, { inputs: { table: new Table({ text: vectorFromArray(['a'], new Utf8()) }) } })).rejects.toThrow(
+      /missing column "length"/,
+    );
   });
 });

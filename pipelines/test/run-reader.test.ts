@@ -17,7 +17,10 @@ describe('RunReader', () => {
   afterAll(async () => engine.close());
 
   it('reads runs, steps with their operator types, outputs by operator or output name, attempts, events and artifacts', async () => {
-    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, groups: 2 }\n  u:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n  r:\n    uses: test.report\n    needs: [u.table]\n`);
+    const file = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 4, groups: 2 }\n  u:\n    uses: test.upper\n    needs: [a]\n    foreach: { input: table, by: grp }\n  r:\n    uses: test.report\n    needs: [u.table]\n`,
+    );
     const { graph } = await compilePipeline(file);
     const summary = await runPipeline(engine, graph!, {});
     expect(summary.status).toBe('succeeded');
@@ -35,12 +38,20 @@ describe('RunReader', () => {
       ['r', 'test.report', 'succeeded', ''],
       ['u', 'test.upper', 'succeeded', ''],
     ]);
-    expect((await reader.steps(summary.runId, { partitions: true })).filter((s) => s.stepId === 'u').map((s) => s.partition)).toEqual(['', 'g0', 'g1']);
+    expect((await reader.steps(summary.runId, { partitions: true })).filter((s) => s.stepId === 'u').map((s) => s.partition)).toEqual([
+      '',
+      'g0',
+      'g1',
+    ]);
 
     const upper = await reader.outputs(summary.runId, { uses: 'test.upper', output: 'table' });
     expect(upper).toHaveLength(1);
     expect(upper[0]).toMatchObject({ stepId: 'u', uses: 'test.upper', name: 'table', kind: 'table', rows: 4 });
-    expect((await reader.outputs(summary.runId, { uses: 'test.' })).map((o) => `${o.stepId}.${o.name}`).sort()).toEqual(['a.table', 'r.report', 'u.table']);
+    expect((await reader.outputs(summary.runId, { uses: 'test.' })).map((o) => `${o.stepId}.${o.name}`).sort()).toEqual([
+      'a.table',
+      'r.report',
+      'u.table',
+    ]);
     expect(await reader.artifact(upper[0].digest)).toMatchObject({ digest: upper[0].digest, path: upper[0].path, kind: 'table' });
     expect(await reader.artifact('sha256:0000')).toBeUndefined();
 

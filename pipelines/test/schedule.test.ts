@@ -9,7 +9,11 @@ import { startCluster, type Cluster } from './distributed-cluster.js';
 import { BIN, freshPostgresUrl, tempDir, writePipeline } from './helpers.js';
 
 const scheduled = (dir: string, cron: string, catchup = 'none', name = 'pipeline.yaml') =>
-  writePipeline(dir, `schedule: { cron: "${cron}", timezone: Europe/Paris, catchup: ${catchup} }\nsteps:\n  a:\n    uses: test.emit\n    cache: false\n`, name);
+  writePipeline(
+    dir,
+    `schedule: { cron: "${cron}", timezone: Europe/Paris, catchup: ${catchup} }\nsteps:\n  a:\n    uses: test.emit\n    cache: false\n`,
+    name,
+  );
 
 function stopAll(children: ChildProcess[]): Promise<unknown> {
   return Promise.all(children.map((c) => (c.exitCode !== null ? undefined : new Promise((r) => (c.once('exit', r), c.kill('SIGTERM'))))));
@@ -22,7 +26,7 @@ afterEach(async () => {
 });
 
 describe('schedule ticks', () => {
-  it('computes fire times in the schedule\'s time zone and enumerates missed ticks', () => {
+  it("computes fire times in the schedule's time zone and enumerates missed ticks", () => {
     const s = { cron: '0 2 * * *', timezone: 'Europe/Paris', catchup: 'all' as const };
     const [next] = nextTicks(s, new Date('2026-01-10T12:00:00Z'), 1);
     expect(next.toISOString()).toBe('2026-01-11T01:00:00.000Z'); // 02:00 in Paris is 01:00 UTC in winter
@@ -41,7 +45,9 @@ describe('schedule ticks', () => {
 });
 
 async function ticksOf(q: Cluster['query']) {
-  return q<{ tick: string; run_id: string | null; fired_by: string }>(`select tick::text, run_id, fired_by from schedule_ticks order by tick`);
+  return q<{ tick: string; run_id: string | null; fired_by: string }>(
+    `select tick::text, run_id, fired_by from schedule_ticks order by tick`,
+  );
 }
 
 describe('two scheduler processes fire each tick exactly once', () => {
@@ -52,10 +58,16 @@ describe('two scheduler processes fire each tick exactly once', () => {
       const file = scheduled(cluster.dir, '*/2 * * * * *');
       const profile = mode === 'local' ? [] : ['--profile', cluster.profile];
       const db = mode === 'local' ? ['--database-url', cluster.databaseUrl] : [];
-      const schedulers = [0, 1].map((i) => cluster!.spawnCli([...db, '--state-dir', join(cluster!.dir, `s${i}`), 'schedule', file, ...profile]));
+      const schedulers = [0, 1].map((i) =>
+        cluster!.spawnCli([...db, '--state-dir', join(cluster!.dir, `s${i}`), 'schedule', file, ...profile]),
+      );
       const started = Date.now();
       // Let several ticks pass once both schedulers are up (start-up takes seconds on a busy machine).
-      const count = () => ticksOf(cluster!.query).then((t) => t.length, () => 0); // tables appear once a scheduler has migrated
+      const count = () =>
+        ticksOf(cluster!.query).then(
+          (t) => t.length,
+          () => 0,
+        ); // tables appear once a scheduler has migrated
       // A state, not a time: four ticks claimed (a busy machine only makes this take longer).
       while ((await count()) < 4) await sleep(500);
       await sleep(2_500);
@@ -83,7 +95,9 @@ describe('two scheduler processes fire each tick exactly once', () => {
       const tick = Date.parse('2026-01-01T00:00:00+01:00');
       await engine.store.claimTick('test', tick, 'dead-scheduler', '20260101T000000-0rphan');
       await sql`update schedule_ticks set fired_at = ${Date.now() - 60_000}`.execute(engine.database.db);
-      const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'state'), 'schedule', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'state'), 'schedule', file], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let log = '';
       child.stderr!.on('data', (d) => (log += d));
       while (!/-> run 20260101T000000-0rphan/.test(log) && child.exitCode === null) await sleep(50);
@@ -106,7 +120,9 @@ describe('two scheduler processes fire each tick exactly once', () => {
       const file = scheduled(dir, '*/2 * * * * *', catchup);
       /** Runs a scheduler until its log matches, then stops it. */
       const runUntil = async (pattern: RegExp) => {
-        const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'state'), 'schedule', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawn('node', [BIN, '--database-url', url, '--state-dir', join(dir, 'state'), 'schedule', file], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
         let log = '';
         child.stderr!.on('data', (d) => (log += d));
         while (!pattern.test(log) && child.exitCode === null) await sleep(50);

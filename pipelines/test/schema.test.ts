@@ -9,7 +9,10 @@ const SCHEMA = resolve(import.meta.dirname, '../../configs/pipelines/pipeline.sc
 
 describe('published pipeline JSON Schema', () => {
   it('is up to date with the zod definitions (regenerate: npx datanet schema --out configs/pipelines/pipeline.schema.json)', async () => {
-    const { stdout } = await promisify(execFile)('node', [BIN, 'schema'], { maxBuffer: 1 << 26, cwd: resolve(import.meta.dirname, '../..') });
+    const { stdout } = await promisify(execFile)('node', [BIN, 'schema'], {
+      maxBuffer: 1 << 26,
+      cwd: resolve(import.meta.dirname, '../..'),
+    });
     expect(JSON.parse(stdout)).toEqual(JSON.parse(readFileSync(SCHEMA, 'utf8')));
   }, 60_000);
 

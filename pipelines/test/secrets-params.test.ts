@@ -105,7 +105,11 @@ describe('secrets and parameters in the engine (PGlite store)', () => {
   });
 
   it('a changed secret re-runs the steps that use it; the same secret hits the cache', async () => {
-    const file = pipeline(dir, 'steps:\n  s:\n    uses: test.echo\n    with: { value: fixed, token: "${{ secrets.ROTATE }}" }\n', 'rotate.yaml');
+    const file = pipeline(
+      dir,
+      'steps:\n  s:\n    uses: test.echo\n    with: { value: fixed, token: "${{ secrets.ROTATE }}" }\n',
+      'rotate.yaml',
+    );
     process.env.DATANET_SECRET_ROTATE = 'first-secret-value';
     const a = await runFile(engine, file);
     const b = await runFile(engine, file);
@@ -119,7 +123,11 @@ describe('secrets and parameters in the engine (PGlite store)', () => {
   it('a parameter holding ${{ env.X }} or ${{ secrets.X }} stays literal data', async () => {
     process.env.W6_ENV = 'resolved-from-env';
     process.env.DATANET_SECRET_W6 = 'resolved-from-secret';
-    const file = pipeline(dir, 'parameters:\n  note: { type: string, default: plain }\nsteps:\n  s:\n    uses: test.echo\n    with: { value: "note=${{ params.note }}" }\n', 'param.yaml');
+    const file = pipeline(
+      dir,
+      'parameters:\n  note: { type: string, default: plain }\nsteps:\n  s:\n    uses: test.echo\n    with: { value: "note=${{ params.note }}" }\n',
+      'param.yaml',
+    );
     for (const note of ['${{ env.W6_ENV }}', '${{ secrets.W6 }}', "x' as note, '$${{ env.W6_ENV }}"]) {
       const summary = await runFile(engine, file, { paramOverrides: { note } });
       expect(summary.status).toBe('succeeded');

@@ -16,7 +16,16 @@ afterAll(async () => {
 });
 
 const BODY_ROUTES = ['/auth/siwe/verify', '/v1/datanets/medical-qa/submissions', '/api/runs', '/auth/logout'];
-const CONTENT_TYPES = ['application/json', 'multipart/form-data; boundary=XyZ', 'multipart/form-data', 'text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'image/png', ''];
+const CONTENT_TYPES = [
+  'application/json',
+  'multipart/form-data; boundary=XyZ',
+  'multipart/form-data',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/octet-stream',
+  'image/png',
+  '',
+];
 
 const jsonish = fc.oneof(
   fc.json(),
@@ -36,18 +45,24 @@ const multipartish = fc
   .map(({ name, filename, value, cut, close }) => {
     const disp = `form-data; name="${name}"${filename === null ? '' : `; filename="${filename}"`}`;
     const body = `--XyZ\r\nContent-Disposition: ${disp}\r\n\r\n${value}\r\n${close ? '--XyZ--\r\n' : ''}`;
-    return body.slice(0, Math.max(1, body.length - cut % 40));
+    return body.slice(0, Math.max(1, body.length - (cut % 40)));
   });
 
 describe('bad input over HTTP', () => {
   it('no malformed request gets a 5xx', async () => {
     const fives: string[] = [];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...BODY_ROUTES), fc.constantFrom(...CONTENT_TYPES), fc.oneof(jsonish, multipartish), async (url, type, payload) => {
-        const res = await server.app.inject({ method: 'POST', url, headers: type ? { 'content-type': type } : {}, payload });
-        if (res.statusCode >= 500) fives.push(`${url} [${type}] ${JSON.stringify(payload).slice(0, 120)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
-        return res.statusCode < 500;
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...BODY_ROUTES),
+        fc.constantFrom(...CONTENT_TYPES),
+        fc.oneof(jsonish, multipartish),
+        async (url, type, payload) => {
+          const res = await server.app.inject({ method: 'POST', url, headers: type ? { 'content-type': type } : {}, payload });
+          if (res.statusCode >= 500)
+            fives.push(`${url} [${type}] ${JSON.stringify(payload).slice(0, 120)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+          return res.statusCode < 500;
+        },
+      ),
       { numRuns: 2000, seed: 20261130 },
     );
     expect(fives).toEqual([]);
@@ -70,10 +85,16 @@ describe('bad input over HTTP', () => {
     expect(verify.json().message).toMatch(/body\/message.*body\/signature/);
     const runs = await server.app.inject({ method: 'GET', url: '/api/runs?limit=abc' });
     expect(runs.statusCode).toBe(401); // access is decided before the query is validated
-    const huge = await server.app.inject({ method: 'POST', url: '/auth/siwe/verify', payload: { message: 'x'.repeat(2 * 1024 * 1024), signature: '0x' } });
+    const huge = await server.app.inject({
+      method: 'POST',
+      url: '/auth/siwe/verify',
+      payload: { message: 'x'.repeat(2 * 1024 * 1024), signature: '0x' },
+    });
     expect(huge.statusCode).toBe(413);
     const noFiles = await server.app.inject({
-      method: 'POST', url: '/v1/datanets/medical-qa/submissions', headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
+      method: 'POST',
+      url: '/v1/datanets/medical-qa/submissions',
+      headers: { 'content-type': 'multipart/form-data; boundary=XyZ' },
       payload: '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--XyZ--\r\n',
     });
     expect(noFiles.statusCode).toBe(400);

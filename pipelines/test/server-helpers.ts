@@ -12,7 +12,11 @@ import { openTestDb, type DbEngine } from '../src/testing/test-db.js';
 export const REPO = resolve(import.meta.dirname, '../..');
 
 /** The service on a real store (PGlite or a fresh PostgreSQL schema), for `app.inject` tests. */
-export async function openTestServer(engineKind: DbEngine, configRoot = REPO, limits: { rateLimitPerMinute?: number; submissionsPerMinute?: number } = {}): Promise<DatanetServer & { stateDir: string; shutdown(): Promise<void> }> {
+export async function openTestServer(
+  engineKind: DbEngine,
+  configRoot = REPO,
+  limits: { rateLimitPerMinute?: number; submissionsPerMinute?: number } = {},
+): Promise<DatanetServer & { stateDir: string; shutdown(): Promise<void> }> {
   const testDb = await openTestDb(engineKind);
   const stateDir = mkdtempSync(join(tmpdir(), 'datanet-server-'));
   mkdirSync(join(stateDir, 'artifacts'), { recursive: true });
@@ -28,7 +32,12 @@ export async function openTestServer(engineKind: DbEngine, configRoot = REPO, li
       await testDb.close();
     },
   };
-  const server = await createApp({ config: defaultServerConfig({ stateDir, configRoot, port: 8080, ...limits }), engine, profile: DEFAULT_PROFILE, logger: false });
+  const server = await createApp({
+    config: defaultServerConfig({ stateDir, configRoot, port: 8080, ...limits }),
+    engine,
+    profile: DEFAULT_PROFILE,
+    logger: false,
+  });
   return {
     ...server,
     stateDir,

@@ -38,7 +38,13 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; 
   { method: 'GET', url: '/readyz', route: '/readyz', need: 'public' },
   { method: 'GET', url: '/metrics', route: '/metrics', need: 'public' },
   { method: 'GET', url: '/auth/siwe/nonce', route: '/auth/siwe/nonce', need: 'public' },
-  { method: 'POST', url: '/auth/siwe/verify', route: '/auth/siwe/verify', need: 'public', payload: { message: 'not siwe', signature: `0x${'1'.repeat(130)}` } },
+  {
+    method: 'POST',
+    url: '/auth/siwe/verify',
+    route: '/auth/siwe/verify',
+    need: 'public',
+    payload: { message: 'not siwe', signature: `0x${'1'.repeat(130)}` },
+  },
   { method: 'GET', url: '/auth/me', route: '/auth/me', need: 'signed-in' },
   { method: 'GET', url: '/api/runs?datanet=alpha', route: '/api/runs', need: { role: 'reviewer', scope: 'alpha' } },
   { method: 'GET', url: '/api/runs?datanet=beta', route: '/api/runs', need: { role: 'reviewer', scope: 'beta' } },
@@ -46,14 +52,32 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; 
   { method: 'GET', url: `/api/runs/${RUN}`, route: '/api/runs/{id}', need: { role: 'reviewer', scope: 'alpha' } },
   { method: 'GET', url: `/api/runs/${ORPHAN_RUN}`, route: '/api/runs/{id}', need: { role: 'reviewer', scope: DEPLOYMENT_SCOPE } },
   { method: 'GET', url: `/api/runs/${RUN}/events`, route: '/api/runs/{id}/events', need: { role: 'reviewer', scope: 'alpha' } },
-  { method: 'POST', url: '/api/runs', route: '/api/runs', need: { role: 'steward', scope: 'alpha' }, payload: { pipeline: 'no-such-pipeline', params: { datanet: 'alpha' } } },
-  { method: 'POST', url: '/api/runs', route: '/api/runs', need: { role: 'steward', scope: DEPLOYMENT_SCOPE }, payload: { pipeline: 'no-such-pipeline' } },
+  {
+    method: 'POST',
+    url: '/api/runs',
+    route: '/api/runs',
+    need: { role: 'steward', scope: 'alpha' },
+    payload: { pipeline: 'no-such-pipeline', params: { datanet: 'alpha' } },
+  },
+  {
+    method: 'POST',
+    url: '/api/runs',
+    route: '/api/runs',
+    need: { role: 'steward', scope: DEPLOYMENT_SCOPE },
+    payload: { pipeline: 'no-such-pipeline' },
+  },
   { method: 'POST', url: `/api/runs/${RUN}/cancel`, route: '/api/runs/{id}/cancel', need: { role: 'steward', scope: 'alpha' } },
   { method: 'POST', url: `/api/runs/${RUN}/resume`, route: '/api/runs/{id}/resume', need: { role: 'steward', scope: 'alpha' } },
   { method: 'GET', url: '/v1/datanets', route: '/v1/datanets', need: 'public' },
   { method: 'GET', url: '/v1/datanets/alpha', route: '/v1/datanets/{id}', need: 'public' },
   { method: 'GET', url: `/v1/contributors/${SOMEONE}`, route: '/v1/contributors/{address}', need: 'public' },
-  { method: 'POST', url: '/v1/datanets/alpha/submissions', route: '/v1/datanets/{id}/submissions', need: 'public', payload: { not: 'multipart' } },
+  {
+    method: 'POST',
+    url: '/v1/datanets/alpha/submissions',
+    route: '/v1/datanets/{id}/submissions',
+    need: 'public',
+    payload: { not: 'multipart' },
+  },
   { method: 'GET', url: `/v1/submissions/${'a'.repeat(64)}`, route: '/v1/submissions/{id}', need: 'public' },
   // Last: it ends each caller's session.
   { method: 'POST', url: '/auth/logout', route: '/auth/logout', need: 'signed-in' },
@@ -66,33 +90,65 @@ function datanetYaml(id: string, roles: string): string {
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'datanet-perm-'));
   mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
-  writeFileSync(join(root, 'configs', 'datanets', 'alpha.yaml'), datanetYaml('alpha', `  owners: ["${OWNER}"]\n  stewards: ["${STEWARD}"]\n  reviewers: ["${REVIEWER}"]`));
+  writeFileSync(
+    join(root, 'configs', 'datanets', 'alpha.yaml'),
+    datanetYaml('alpha', `  owners: ["${OWNER}"]\n  stewards: ["${STEWARD}"]\n  reviewers: ["${REVIEWER}"]`),
+  );
   writeFileSync(join(root, 'configs', 'datanets', 'beta.yaml'), datanetYaml('beta', `  stewards: ["${BETA_STEWARD}"]`));
   server = await openTestServer('postgres', root);
   const { db } = server.ctx;
-  for (const [id, datanet] of [[RUN, 'alpha'], [ORPHAN_RUN, undefined]] as const) {
+  for (const [id, datanet] of [
+    [RUN, 'alpha'],
+    [ORPHAN_RUN, undefined],
+  ] as const) {
     await server.ctx.engine.store.createRun(
-      { id, pipeline: 'p', file: 'p.yaml', spec_yaml: '', params: datanet ? { datanet } : {}, options: {}, status: 'succeeded', executor: 'in-process', created_at: Date.now() },
+      {
+        id,
+        pipeline: 'p',
+        file: 'p.yaml',
+        spec_yaml: '',
+        params: datanet ? { datanet } : {},
+        options: {},
+        status: 'succeeded',
+        executor: 'in-process',
+        created_at: Date.now(),
+      },
       [],
     );
   }
   const sessions = new SessionStore(db);
   const held: Record<string, Record<string, Role>> = {
-    [OWNER]: { alpha: 'owner' }, [STEWARD]: { alpha: 'steward' }, [REVIEWER]: { alpha: 'reviewer' }, [BETA_STEWARD]: { beta: 'steward' }, [SOMEONE]: {},
+    [OWNER]: { alpha: 'owner' },
+    [STEWARD]: { alpha: 'steward' },
+    [REVIEWER]: { alpha: 'reviewer' },
+    [BETA_STEWARD]: { beta: 'steward' },
+    [SOMEONE]: {},
   };
   callers.push({ name: 'anonymous', headers: {} });
   for (const [address, roles] of Object.entries(held)) {
     const s = await sessions.create(address, 31337, 3_600_000);
     callers.push({
-      name: `session ${Object.entries(roles).map(([k, v]) => `${v}@${k}`).join(',') || 'contributor'}`,
+      name: `session ${
+        Object.entries(roles)
+          .map(([k, v]) => `${v}@${k}`)
+          .join(',') || 'contributor'
+      }`,
       headers: { cookie: `datanet_session=${s.sessionId}; datanet_csrf=${s.csrf}`, 'x-csrf-token': s.csrf },
       roleOn: (scope) => roles[scope] ?? 'contributor',
     });
   }
   const tokens = new ApiTokens(db);
-  for (const [scope, role] of [['alpha', 'steward'], ['beta', 'reviewer'], [DEPLOYMENT_SCOPE, 'owner']] as const) {
+  for (const [scope, role] of [
+    ['alpha', 'steward'],
+    ['beta', 'reviewer'],
+    [DEPLOYMENT_SCOPE, 'owner'],
+  ] as const) {
     const t = await tokens.create({ name: 't', scope, role });
-    callers.push({ name: `token ${role}@${scope}`, headers: { authorization: `Bearer ${t.token}` }, roleOn: (s) => (s === scope ? role : 'contributor') });
+    callers.push({
+      name: `token ${role}@${scope}`,
+      headers: { authorization: `Bearer ${t.token}` },
+      roleOn: (s) => (s === scope ? role : 'contributor'),
+    });
   }
 }, 120_000);
 
@@ -120,11 +176,18 @@ describe('permission matrix', () => {
     const wrong: string[] = [];
     for (const m of MATRIX) {
       for (const c of callers) {
-        const res = await server.app.inject({ method: m.method, url: m.url, headers: c.headers, ...(m.payload !== undefined ? { payload: m.payload as object } : {}) });
+        const res = await server.app.inject({
+          method: m.method,
+          url: m.url,
+          headers: c.headers,
+          ...(m.payload !== undefined ? { payload: m.payload as object } : {}),
+        });
         const expectAllowed = allowed(m.need, c);
         const refused = res.statusCode === 401 || res.statusCode === 403;
-        if (expectAllowed === refused || res.statusCode >= 500) wrong.push(`${m.method} ${m.url} as ${c.name}: ${res.statusCode} ${res.body.slice(0, 160)}`);
-        if (!expectAllowed && res.statusCode !== (c.roleOn ? 403 : 401)) wrong.push(`${m.method} ${m.url} as ${c.name}: expected ${c.roleOn ? 403 : 401}, got ${res.statusCode}`);
+        if (expectAllowed === refused || res.statusCode >= 500)
+          wrong.push(`${m.method} ${m.url} as ${c.name}: ${res.statusCode} ${res.body.slice(0, 160)}`);
+        if (!expectAllowed && res.statusCode !== (c.roleOn ? 403 : 401))
+          wrong.push(`${m.method} ${m.url} as ${c.name}: expected ${c.roleOn ? 403 : 401}, got ${res.statusCode}`);
       }
     }
     expect(wrong).toEqual([]);

@@ -65,7 +65,10 @@ describe('one writer per embedded store (real processes)', () => {
   it(`${races} races of two \`datanet run\` on one store (the first on a fresh folder): one writer at a time, the store stays readable`, async () => {
     const dir = tempDir();
     const state = join(dir, 'state');
-    const file = writePipeline(dir, `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2 }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 200 }\n`);
+    const file = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 2 }\n  b:\n    uses: test.sleep\n    needs: [a]\n    with: { ms: 200 }\n`,
+    );
     let succeeded = 0;
     let refused = 0;
     for (let i = 0; i < races; i++) {

@@ -18,10 +18,16 @@ describe('validate on large files', () => {
 
   it('still finds duplicate keys in nested maps and step ids, with their positions', async () => {
     const file = join(tempDir(), 'dups.yaml');
-    writeFileSync(file, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: d\nplugins: [${FIXTURE_PLUGIN}]\nsteps:\n  a:\n    uses: test.emit\n    with: { rows: 1, rows: 2 }\n  b:\n    uses: test.emit\n  a:\n    uses: test.emit\n`);
+    writeFileSync(
+      file,
+      `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: d\nplugins: [${FIXTURE_PLUGIN}]\nsteps:\n  a:\n    uses: test.emit\n    with: { rows: 1, rows: 2 }\n  b:\n    uses: test.emit\n  a:\n    uses: test.emit\n`,
+    );
     const { graph, diagnostics } = await compilePipeline(file);
     expect(graph).toBeUndefined();
-    expect(diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual(['9:22: duplicate key "rows"', '12:3: duplicate step id "a"']);
+    expect(diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([
+      '9:22: duplicate key "rows"',
+      '12:3: duplicate step id "a"',
+    ]);
   });
 
   it('orders a long chain into layers without overflowing the stack, and finds a cycle in it', async () => {
@@ -32,9 +38,15 @@ describe('validate on large files', () => {
     const { graph } = await compilePipeline(file);
     expect(graph?.layers.length).toBe(n);
     const cyclic = join(tempDir(), 'cycle.yaml');
-    writeFileSync(cyclic, `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: chain\nplugins: [${FIXTURE_PLUGIN}]\nsteps:\n  s0:\n    uses: test.emit\n    needs: [s${n - 1}]\n${steps.replace(/^ {2}s0:\n {4}uses: test.emit\n/, '')}`);
+    writeFileSync(
+      cyclic,
+      `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: chain\nplugins: [${FIXTURE_PLUGIN}]\nsteps:\n  s0:\n    uses: test.emit\n    needs: [s${n - 1}]\n${steps.replace(/^ {2}s0:\n {4}uses: test.emit\n/, '')}`,
+    );
     const { diagnostics } = await compilePipeline(cyclic);
-    const cycle = diagnostics.find((d) => d.message.startsWith('cycle: '))?.message.slice(7).split(' -> ');
+    const cycle = diagnostics
+      .find((d) => d.message.startsWith('cycle: '))
+      ?.message.slice(7)
+      .split(' -> ');
     expect(cycle?.length).toBe(n + 1);
     expect(cycle?.[0]).toBe(cycle?.[n]);
   });

@@ -23,7 +23,9 @@ describe('pipeline validation', () => {
   });
 
   it('names an unknown operator with a did-you-mean', async () => {
-    expect(await diagnose('steps:\n  a:\n    uses: test.emitt\n')).toEqual(['8:11: unknown operator "test.emitt" (did you mean "test.emit"?)']);
+    expect(await diagnose('steps:\n  a:\n    uses: test.emitt\n')).toEqual([
+      '8:11: unknown operator "test.emitt" (did you mean "test.emit"?)',
+    ]);
   });
 
   it('names an unknown step in needs with a did-you-mean', async () => {
@@ -37,7 +39,9 @@ describe('pipeline validation', () => {
   });
 
   it('prints a cycle as a path', async () => {
-    const d = await diagnose('steps:\n  a:\n    uses: test.upper\n    needs: [c]\n  b:\n    uses: test.upper\n    needs: [a]\n  c:\n    uses: test.upper\n    needs: [b]\n');
+    const d = await diagnose(
+      'steps:\n  a:\n    uses: test.upper\n    needs: [c]\n  b:\n    uses: test.upper\n    needs: [a]\n  c:\n    uses: test.upper\n    needs: [b]\n',
+    );
     expect(d).toHaveLength(1);
     expect(d[0]).toMatch(/cycle: (a -> b -> c -> a|b -> c -> a -> b|c -> a -> b -> c)$/);
   });
@@ -49,16 +53,24 @@ describe('pipeline validation', () => {
   });
 
   it('rejects an input wired to an output of the wrong kind', async () => {
-    const d = await diagnose('steps:\n  r:\n    uses: test.emit\n  rep:\n    uses: test.report\n    needs: [r]\n  u:\n    uses: test.upper\n    inputs: { table: rep.report }\n');
+    const d = await diagnose(
+      'steps:\n  r:\n    uses: test.emit\n  rep:\n    uses: test.report\n    needs: [r]\n  u:\n    uses: test.upper\n    inputs: { table: rep.report }\n',
+    );
     expect(d).toEqual(['14:22: input "table" of step "u" takes a table, but rep.report is a report']);
   });
 
   it('rejects an incompatible table schema', async () => {
     const closed = await diagnose('steps:\n  w:\n    uses: test.closed\n  u:\n    uses: test.upper\n    needs: [w]\n');
-    expect(closed).toEqual(['11:13: input "table" of step "u" is incompatible with w.table: column "id" is not produced; column "text" is int32, expected utf8']);
-    const d = await diagnose('steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 0, counterFile: /tmp/x }\n  e:\n    uses: test.emit\n  u:\n    uses: test.upper\n    inputs: { table: e.table }\n  u2:\n    uses: test.upper\n    inputs: { table: u.table }\n');
+    expect(closed).toEqual([
+      '11:13: input "table" of step "u" is incompatible with w.table: column "id" is not produced; column "text" is int32, expected utf8',
+    ]);
+    const d = await diagnose(
+      'steps:\n  f:\n    uses: test.flaky\n    with: { failTimes: 0, counterFile: /tmp/x }\n  e:\n    uses: test.emit\n  u:\n    uses: test.upper\n    inputs: { table: e.table }\n  u2:\n    uses: test.upper\n    inputs: { table: u.table }\n',
+    );
     expect(d).toEqual([]);
-    const bad = await diagnose('steps:\n  u0:\n    uses: test.emit\n  u:\n    uses: test.upper\n    needs: [u0]\n  s:\n    uses: test.sleep\n    with: { ms: 1 }\n  u2:\n    uses: test.upper\n    inputs: { table: s.table }\n');
+    const bad = await diagnose(
+      'steps:\n  u0:\n    uses: test.emit\n  u:\n    uses: test.upper\n    needs: [u0]\n  s:\n    uses: test.sleep\n    with: { ms: 1 }\n  u2:\n    uses: test.upper\n    inputs: { table: s.table }\n',
+    );
     expect(bad).toEqual([]); // test.sleep declares no schema: checked when it runs
   });
 
@@ -99,7 +111,10 @@ describe('pipeline validation', () => {
         '',
       ].join('\n'),
     );
-    const err = await run('node', [BIN, 'validate', file]).then(() => undefined, (e) => e as { code: number; stdout: string });
+    const err = await run('node', [BIN, 'validate', file]).then(
+      () => undefined,
+      (e) => e as { code: number; stdout: string },
+    );
     expect(err?.code).toBe(1);
     const lines = err!.stdout.trim().split('\n');
     expect(lines).toEqual([

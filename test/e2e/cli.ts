@@ -9,7 +9,11 @@ const exec = promisify(execFile);
 /** Runs the real `datanet` CLI with --json and parses its output; throws with stderr on failure. */
 export async function datanet<T = any>(stateDir: string, args: string[], env: Record<string, string> = {}): Promise<T> {
   try {
-    const { stdout } = await exec('node', [BIN, '--state-dir', stateDir, '--json', ...args], { cwd: REPO, env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+    const { stdout } = await exec('node', [BIN, '--state-dir', stateDir, '--json', ...args], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 26,
+    });
     return JSON.parse(stdout) as T;
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; code?: number };

@@ -30,7 +30,11 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
     expect(commit.json.status).toBe('committed');
     expect(commit.json.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(step.quality.outputs.kept.rows).toBeGreaterThan(0);
-    expect(readFileSync(join(state, 'out', 'payouts.csv'), 'utf8').trim().split('\n').length).toBe(step.settle.outputs.payouts.rows! + 1);
+    expect(
+      readFileSync(join(state, 'out', 'payouts.csv'), 'utf8')
+        .trim()
+        .split('\n').length,
+    ).toBe(step.settle.outputs.payouts.rows! + 1);
   });
 
   it('a second run of the same epoch sends no transaction', async () => {
@@ -48,7 +52,9 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
     const sentence = String(dataset.rows[0].text).split(/\s+/).slice(0, 12).join(' ');
     const shown = await datanet(state, ['attribute', '--model', 'package-docs-lora', '--min-tokens', '4', '--', sentence]);
     expect(shown.attributions.length).toBeGreaterThan(0);
-    expect(shown.attributions.map((a: { contributionId: string }) => a.contributionId.replace(/^0x/, ''))).toContain(String(dataset.rows[0].contribution_id).replace(/^0x/, ''));
+    expect(shown.attributions.map((a: { contributionId: string }) => a.contributionId.replace(/^0x/, ''))).toContain(
+      String(dataset.rows[0].contribution_id).replace(/^0x/, ''),
+    );
   });
 
   it('a contributor verifies a contribution and claims exactly their statement amount', async () => {
@@ -63,14 +69,18 @@ describe('the demo pipeline: the whole Datanet loop on a fresh state', () => {
     const payout = payouts.rows[0] as { account: string; amount: string };
     // The demo's contributors sign with keys derived from their label (deterministic demo keys).
     const submissions = await datanet(state, ['inspect', first.runId, 'submit', '-n', '1000']);
-    const group = (submissions.rows as { group: string; contributor: string }[]).find((r) => r.contributor.toLowerCase() === payout.account.toLowerCase())!.group;
+    const group = (submissions.rows as { group: string; contributor: string }[]).find(
+      (r) => r.contributor.toLowerCase() === payout.account.toLowerCase(),
+    )!.group;
     const keyFile = join(state, 'contributor.key');
     writeFileSync(keyFile, keccakText(`datanet-demo:${group}`).slice(2));
     const claim = await datanet(state, ['claim', '--epoch', today, '--datanet', 'package-docs', '--key', keyFile]);
     expect(claim.status).toBe('claimed');
     expect(claim.amount).toBe(payout.amount);
     expect(claim.balance).toBe(payout.amount);
-    await expect(datanet(state, ['claim', '--epoch', today, '--datanet', 'package-docs', '--key', keyFile])).resolves.toMatchObject({ status: 'already-claimed' });
+    await expect(datanet(state, ['claim', '--epoch', today, '--datanet', 'package-docs', '--key', keyFile])).resolves.toMatchObject({
+      status: 'already-claimed',
+    });
   });
 });
 
@@ -82,11 +92,17 @@ describe('the demo pipeline pointed at MedQuAD with the corpus parameter', () =>
   it.skipIf(!present)(`runs the same loop on MedQuAD's nine sources${present ? '' : ` (skipped: ${medquad} is absent)`}`, async () => {
     const state = mkdtempSync(join(tmpdir(), 'datanet-demo-medquad-'));
     const summary = await datanet<Summary>(state, [
-      'run', 'configs/pipelines/demo.yaml', '-q',
-      '--param', `corpus=${medquad}`,
-      '--param', 'records=select source as contributor, source as package, answer as body from input where length(answer) between 200 and 4000 order by id limit 3000',
-      '--param', 'licence=CC-BY-4.0',
-      '--param', `out=${state}/out`,
+      'run',
+      'configs/pipelines/demo.yaml',
+      '-q',
+      '--param',
+      `corpus=${medquad}`,
+      '--param',
+      'records=select source as contributor, source as package, answer as body from input where length(answer) between 200 and 4000 order by id limit 3000',
+      '--param',
+      'licence=CC-BY-4.0',
+      '--param',
+      `out=${state}/out`,
     ]);
     expect(summary.status).toBe('succeeded');
     const submit = await datanet(state, ['inspect', summary.runId, 'submit', '-n', '100']);

@@ -17,7 +17,18 @@ describe.skipIf(!present)(`MedQuAD intake${present ? '' : ` (skipped: ${medquad}
     expect(new Set(submit.rows.map((r: { source: string }) => r.source)).size).toBe(9);
 
     const accepted = await datanet(state, ['inspect', run.runId, 'ingest', '--output', 'accepted', '-n', '1']);
-    for (const column of ['id', 'contributor', 'licence', 'consent', 'submitted_at', 'validator_version', 'submission_id', 'source_file', 'question', 'answer']) {
+    for (const column of [
+      'id',
+      'contributor',
+      'licence',
+      'consent',
+      'submitted_at',
+      'validator_version',
+      'submission_id',
+      'source_file',
+      'question',
+      'answer',
+    ]) {
       expect(accepted.columns, column).toHaveProperty(column);
     }
     expect(accepted.rows[0].contributor).toMatch(/^0x[0-9a-fA-F]{40}$/);

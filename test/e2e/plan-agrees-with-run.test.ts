@@ -25,7 +25,16 @@ async function planAgainstRun(file: string, paramsOf: (state: string) => string[
   const plan = await datanet<{ steps: { id: string; willRun: boolean }[] }>(state, ['plan', file, ...params]);
   const third = await datanet<Summary>(state, ['run', file, '-q', ...params]);
   expect(third.status).toBe('succeeded');
-  return { planned: plan.steps.filter((s) => s.willRun).map((s) => s.id).sort(), ran: third.steps.filter((s) => !s.cached).map((s) => s.id).sort() };
+  return {
+    planned: plan.steps
+      .filter((s) => s.willRun)
+      .map((s) => s.id)
+      .sort(),
+    ran: third.steps
+      .filter((s) => !s.cached)
+      .map((s) => s.id)
+      .sort(),
+  };
 }
 
 describe('datanet plan agrees with datanet run (third run after two identical ones)', () => {
@@ -35,7 +44,12 @@ describe('datanet plan agrees with datanet run (third run after two identical on
   });
 
   it('demo (small corpus)', async () => {
-    const { planned, ran } = await planAgainstRun('configs/pipelines/demo.yaml', (state) => ['--param', 'corpus=../../node_modules/p*/README.md', '--param', `out=${state}/out`]);
+    const { planned, ran } = await planAgainstRun('configs/pipelines/demo.yaml', (state) => [
+      '--param',
+      'corpus=../../node_modules/p*/README.md',
+      '--param',
+      `out=${state}/out`,
+    ]);
     expect(planned).toEqual(ran);
     // `records` (table.sql with its optional second input unconnected) once keyed differently in plan.
     expect(planned).not.toContain('records');

@@ -47,13 +47,19 @@ beforeAll(async () => {
   mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
   mkdirSync(join(root, 'configs', 'pipelines'), { recursive: true });
   writeFileSync(join(root, 'configs', 'datanets', 'alpha.yaml'), datanetYaml('alpha', `roles:\n  stewards: ["${steward.address}"]\n`));
-  writeFileSync(join(root, 'configs', 'datanets', 'beta.yaml'), datanetYaml('beta', 'limits: { dailyBytesPerContributor: 200, filesPerSubmission: 20, resetTimezone: UTC }\n'));
+  writeFileSync(
+    join(root, 'configs', 'datanets', 'beta.yaml'),
+    datanetYaml('beta', 'limits: { dailyBytesPerContributor: 200, filesPerSubmission: 20, resetTimezone: UTC }\n'),
+  );
   writeFileSync(join(root, 'words.txt'), 'alpha beta\ngamma delta\nepsilon\n');
   writeFileSync(
     join(root, 'configs', 'pipelines', 'hello.yaml'),
     `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: hello }\nparameters:\n  datanet: alpha\nsteps:\n  read:\n    uses: table.read\n    with: { path: ${join(root, 'words.txt')}, format: text }\n`,
   );
-  writeFileSync(join(root, 'configs', 'pipelines', 'broken.yaml'), `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: broken }\nsteps:\n  read:\n    uses: table.nope\n`);
+  writeFileSync(
+    join(root, 'configs', 'pipelines', 'broken.yaml'),
+    `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: broken }\nsteps:\n  read:\n    uses: table.nope\n`,
+  );
 
   // Tokens are made with the CLI while no server holds the embedded store.
   const a = await datanet(stateDir, ['token', 'create', '--datanet', 'alpha', '--role', 'steward', '--name', 'ci'], {});
@@ -79,14 +85,25 @@ afterAll(async () => {
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${server.url}${path}`, { headers });
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
 async function siweMessage(wallet: Wallet, o: { domain?: string; chainId?: number; nonce?: string } = {}) {
   const n = await bodyOf(await get('/auth/siwe/nonce'));
   const message = new SiweMessage({
-    domain: o.domain ?? n.domain, address: wallet.address, statement: 'Sign in to the Datanet service', uri: n.uri, version: '1',
-    chainId: o.chainId ?? n.chainId, nonce: o.nonce ?? n.nonce, issuedAt: new Date().toISOString(), expirationTime: new Date(Date.now() + 600_000).toISOString(),
+    domain: o.domain ?? n.domain,
+    address: wallet.address,
+    statement: 'Sign in to the Datanet service',
+    uri: n.uri,
+    version: '1',
+    chainId: o.chainId ?? n.chainId,
+    nonce: o.nonce ?? n.nonce,
+    issuedAt: new Date().toISOString(),
+    expirationTime: new Date(Date.now() + 600_000).toISOString(),
   }).prepareMessage();
   const signature = await wallet.signMessage(message);
   secrets.push(signature);
@@ -112,7 +129,9 @@ describe('datanet serve: health, docs, metrics', () => {
     expect(await bodyOf(await get('/readyz'))).toEqual({ ok: true, store: 'pglite' });
     const doc = await bodyOf(await get('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/datanets/{id}/submissions', '/api/runs', '/auth/siwe/verify', '/v1/contributors/{address}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/datanets/{id}/submissions', '/api/runs', '/auth/siwe/verify', '/v1/contributors/{address}']),
+    );
     expect(await (await get('/metrics')).text()).toContain('datanet_http_request_duration_seconds_bucket');
     expect((await get('/docs')).headers.get('content-type')).toContain('text/html');
   });
@@ -121,7 +140,11 @@ describe('datanet serve: health, docs, metrics', () => {
     const res = await post('/auth/siwe/verify', { message: 5 });
     expect(res.status).toBe(400);
     expect((await bodyOf(res)).message).toContain('body/message');
-    const broken = await fetch(`${server.url}/auth/siwe/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"message": ' });
+    const broken = await fetch(`${server.url}/auth/siwe/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"message": ',
+    });
     expect(broken.status).toBe(400);
     expect((await get('/nowhere')).status).toBe(404);
   });
@@ -221,10 +244,24 @@ interface Upload {
   bytes: Uint8Array;
 }
 
-function manifestOf(address: string, datanetId: string, files: Upload[], nonce = BigInt(`0x${randomBytes(16).toString('hex')}`).toString()) {
+function manifestOf(
+  address: string,
+  datanetId: string,
+  files: Upload[],
+  nonce = BigInt(`0x${randomBytes(16).toString('hex')}`).toString(),
+) {
   return {
-    datanet: datanetId, contributor: address, nonce, timestamp: Date.now(),
-    files: files.map((f) => ({ name: f.name, size: f.bytes.length, sha256: `0x${createHash('sha256').update(f.bytes).digest('hex')}`, licence: 'CC-BY-4.0', consent: ['training'] })),
+    datanet: datanetId,
+    contributor: address,
+    nonce,
+    timestamp: Date.now(),
+    files: files.map((f) => ({
+      name: f.name,
+      size: f.bytes.length,
+      sha256: `0x${createHash('sha256').update(f.bytes).digest('hex')}`,
+      licence: 'CC-BY-4.0',
+      consent: ['training'],
+    })),
   };
 }
 
@@ -247,7 +284,10 @@ const inboxEntries = (id: string) => (existsSync(join(stateDir, 'inbox', id)) ? 
 
 describe('datanet serve: submissions over HTTP', () => {
   it('accepts a signed submission (202) into the inbox, whole, and answers a resend with the first answer', async () => {
-    const files = [text('notes.txt', 'A first contribution with enough words in it.\n'), text('more.txt', 'Another file of the same submission.\n')];
+    const files = [
+      text('notes.txt', 'A first contribution with enough words in it.\n'),
+      text('more.txt', 'Another file of the same submission.\n'),
+    ];
     const sub = await signed(contributor, 'alpha', files);
     const res = await upload('alpha', sub, files);
     expect(res.status).toBe(202);
@@ -289,7 +329,11 @@ describe('datanet serve: submissions over HTTP', () => {
     const files = [text('a.txt', 'Some text for the Datanet.\n')];
 
     const forgedManifest = manifestOf(contributor.address, 'alpha', files);
-    const forged = { format: 'datanet-submission/1', manifest: forgedManifest, signature: await stranger.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, forgedManifest) };
+    const forged = {
+      format: 'datanet-submission/1',
+      manifest: forgedManifest,
+      signature: await stranger.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, forgedManifest),
+    };
     const r1 = await upload('alpha', forged, files);
     expect(r1.status).toBe(403);
     expect((await bodyOf(r1)).error).toBe('bad_signature');
@@ -334,7 +378,11 @@ describe('datanet serve: submissions over HTTP', () => {
     expect(Date.parse(limit.resetsAt)).toBeGreaterThan(Date.now());
     expect(Number(r6.headers.get('retry-after'))).toBeGreaterThan(0);
 
-    const r7 = await fetch(`${server.url}/v1/datanets/alpha/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const r7 = await fetch(`${server.url}/v1/datanets/alpha/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(r7.status).toBe(415);
     const form = new FormData();
     form.append('manifest', '{not json');
@@ -350,7 +398,7 @@ describe('datanet serve: submissions over HTTP', () => {
     expect(inboxEntries('beta')).toEqual([]);
   });
 
-  it('serves the Datanets\' rules and a contributor\'s quota', async () => {
+  it("serves the Datanets' rules and a contributor's quota", async () => {
     const list = await bodyOf(await get('/v1/datanets'));
     expect(list.datanets.map((d: any) => d.id)).toEqual(['alpha', 'beta']);
     const beta = await bodyOf(await get('/v1/datanets/beta'));

@@ -13,7 +13,12 @@ export interface ServeProcess {
 }
 
 /** Starts a real `datanet serve` on 127.0.0.1 with a free port, in `cwd` (its configs/ root). */
-export async function startServe(o: { stateDir: string; cwd: string; args?: string[]; env?: Record<string, string> }): Promise<ServeProcess> {
+export async function startServe(o: {
+  stateDir: string;
+  cwd: string;
+  args?: string[];
+  env?: Record<string, string>;
+}): Promise<ServeProcess> {
   const child = spawn('node', [BIN, '--state-dir', o.stateDir, 'serve', '--host', '127.0.0.1', '--port', '0', ...(o.args ?? [])], {
     cwd: o.cwd,
     env: { ...process.env, ...o.env },

@@ -22,11 +22,9 @@ describe('DuckDbSession', () => {
   it('copies a query to zstd Parquet with the row group size asked and reads it back as Arrow', async () => {
     const path = join(dir, 'out.parquet');
     await withDuckDb(async (db) => {
-      const n = await db.copyToParquet(
-        'SELECT i AS id, \'row \' || i AS label FROM range(10000) t(i) ORDER BY i',
-        path,
-        { rowGroupSize: 2048 },
-      );
+      const n = await db.copyToParquet("SELECT i AS id, 'row ' || i AS label FROM range(10000) t(i) ORDER BY i", path, {
+        rowGroupSize: 2048,
+      });
       expect(n).toBe(10000);
       const meta = await db.all<{ row_group_id: number; compression: string }>(
         `SELECT DISTINCT row_group_id, compression FROM parquet_metadata(${sqlString(path)}) ORDER BY 1`,

@@ -49,7 +49,9 @@ export function datasetCard(v: DatasetVersionFiles): string {
     v.description ?? `Dataset version ${v.name}, built by datanet.`,
     '',
     ...(v.rows !== undefined ? [`- Rows: ${v.rows}`] : []),
-    ...(v.merkleRoot ? [`- Merkle root of the contributions: \`${v.merkleRoot}\` (OpenZeppelin StandardMerkleTree; see manifest.json)`] : []),
+    ...(v.merkleRoot
+      ? [`- Merkle root of the contributions: \`${v.merkleRoot}\` (OpenZeppelin StandardMerkleTree; see manifest.json)`]
+      : []),
     ...(v.parentVersion ? [`- Parent version: ${v.name.split('@')[0]}@${v.parentVersion}`] : []),
     `- Metadata: [Croissant](${HUB_DATASET_LAYOUT.croissant})`,
     '',
@@ -72,7 +74,10 @@ export async function pushDatasetVersion(target: HubTarget, v: DatasetVersionFil
 }
 
 /** Downloads a pushed version into `outDir` with the same layout; the manifest only if present. */
-export async function pullDatasetVersion(target: HubTarget, outDir: string): Promise<Record<keyof typeof HUB_DATASET_LAYOUT, string | undefined>> {
+export async function pullDatasetVersion(
+  target: HubTarget,
+  outDir: string,
+): Promise<Record<keyof typeof HUB_DATASET_LAYOUT, string | undefined>> {
   const t = { ...target, type: 'dataset' as const };
   const out = {} as Record<keyof typeof HUB_DATASET_LAYOUT, string | undefined>;
   for (const [key, path] of Object.entries(HUB_DATASET_LAYOUT) as [keyof typeof HUB_DATASET_LAYOUT, string][]) {

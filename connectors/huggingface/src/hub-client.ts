@@ -50,7 +50,11 @@ function scrub(message: string, token: string | undefined): string {
   return m;
 }
 
-async function hubCall<T>(target: HubTarget, what: string, fn: (hub: typeof import('@huggingface/hub'), token?: string) => Promise<T>): Promise<T> {
+async function hubCall<T>(
+  target: HubTarget,
+  what: string,
+  fn: (hub: typeof import('@huggingface/hub'), token?: string) => Promise<T>,
+): Promise<T> {
   const hub = await import('@huggingface/hub');
   const token = tokenOf(target);
   try {
@@ -68,7 +72,13 @@ export async function ensureRepo(target: HubTarget, options: { private?: boolean
   await hubCall(target, 'creating', async (hub, accessToken) => {
     try {
       // createRepo's types demand a token; a hub that allows anonymous creation gets none.
-      await hub.createRepo({ repo: repoOf(target), hubUrl: target.hubUrl, accessToken: accessToken as string, private: options.private, license: options.license });
+      await hub.createRepo({
+        repo: repoOf(target),
+        hubUrl: target.hubUrl,
+        accessToken: accessToken as string,
+        private: options.private,
+        license: options.license,
+      });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 409) throw err;
     }
@@ -86,7 +96,14 @@ export async function pushFiles(target: HubTarget, files: HubFile[], title: stri
     })),
   );
   const res = await hubCall(target, 'pushing to', (hub, accessToken) =>
-    hub.uploadFiles({ repo: repoOf(target), hubUrl: target.hubUrl, accessToken, files: blobs, branch: target.revision, commitTitle: title }),
+    hub.uploadFiles({
+      repo: repoOf(target),
+      hubUrl: target.hubUrl,
+      accessToken,
+      files: blobs,
+      branch: target.revision,
+      commitTitle: title,
+    }),
   );
   if (!res) throw new HubError(`pushing to ${target.type} ${target.repo} at ${target.hubUrl} returned no commit`);
   return { repo: target.repo, type: target.type, commit: res.commit.oid, files: files.map((f) => f.path).sort() };
@@ -109,7 +126,14 @@ export interface RepoEntry {
 export async function listRepoFiles(target: HubTarget, path?: string): Promise<RepoEntry[]> {
   return hubCall(target, 'listing', async (hub, accessToken) => {
     const out: RepoEntry[] = [];
-    for await (const e of hub.listFiles({ repo: repoOf(target), hubUrl: target.hubUrl, accessToken, revision: target.revision, path, recursive: true })) {
+    for await (const e of hub.listFiles({
+      repo: repoOf(target),
+      hubUrl: target.hubUrl,
+      accessToken,
+      revision: target.revision,
+      path,
+      recursive: true,
+    })) {
       if (e.type === 'file') out.push({ path: e.path, size: e.size });
     }
     return out.sort((a, b) => a.path.localeCompare(b.path));

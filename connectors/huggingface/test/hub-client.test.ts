@@ -75,7 +75,11 @@ describe('Hugging Face Hub connector against a local hub', () => {
     writeFileSync(join(adapter, 'extra', 'README.md'), '# card');
     const target: HubTarget = { hubUrl, repo: 'datanet/medical-lora', type: 'model', token: TOKEN };
     await pushFolder(target, adapter, 'adapter v1');
-    expect((await listRepoFiles(target)).map((f) => f.path)).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'extra/README.md']);
+    expect((await listRepoFiles(target)).map((f) => f.path)).toEqual([
+      'adapter_config.json',
+      'adapter_model.safetensors',
+      'extra/README.md',
+    ]);
     const out = join(dir, 'adapter-pulled');
     const files = await pullFolder(target, out);
     expect(files.sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'extra/README.md']);

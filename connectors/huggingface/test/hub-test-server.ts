@@ -36,7 +36,8 @@ export class HubTestServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     this.requests.push({ method: req.method ?? '', url: url.pathname + url.search, auth: req.headers.authorization });
-    if (req.headers.authorization !== `Bearer ${this.token}`) return send(res, 401, { error: 'Invalid credentials in Authorization header' });
+    if (req.headers.authorization !== `Bearer ${this.token}`)
+      return send(res, 401, { error: 'Invalid credentials in Authorization header' });
     const path = decodeURIComponent(url.pathname);
     let m: RegExpExecArray | null;
 
@@ -45,7 +46,10 @@ export class HubTestServer {
       const key = `${body.type ?? 'model'}:${body.organization}/${body.name}`;
       if (this.repos.has(key)) return send(res, 409, { error: 'You already created this repo' });
       this.repos.set(key, { files: new Map(), commits: [] });
-      return send(res, 200, { url: `${this.url}/${body.type === 'model' ? '' : body.type + 's/'}${body.organization}/${body.name}`, id: key });
+      return send(res, 200, {
+        url: `${this.url}/${body.type === 'model' ? '' : body.type + 's/'}${body.organization}/${body.name}`,
+        id: key,
+      });
     }
     if ((m = /^\/api\/(model|dataset)s\/([^/]+\/[^/]+)\/(preupload|commit)\/([^/]+)$/.exec(path)) && req.method === 'POST') {
       const repo = this.repos.get(`${m[1]}:${m[2]}`);
@@ -55,7 +59,11 @@ export class HubTestServer {
         const { files } = JSON.parse(body.toString('utf8')) as { files: { path: string }[] };
         return send(res, 200, { files: files.map((f) => ({ path: f.path, uploadMode: 'regular', shouldIgnore: false })) });
       }
-      const lines = body.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const lines = body
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       const header = lines.find((l) => l.key === 'header');
       const paths: string[] = [];
       for (const l of lines) {

@@ -11,7 +11,10 @@ const dir = mkdtempSync(join(tmpdir(), 'attribute-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), '--state-dir', join(dir, 'state'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), '--state-dir', join(dir, 'state'), ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 describe('datanet attribute (the real CLI)', () => {
   const docs = syntheticDocs(100, { vocab: 300 });

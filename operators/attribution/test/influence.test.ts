@@ -8,7 +8,10 @@ describe('TracIn core', () => {
     // Gradients are fixed vectors per text so the expected influence can be computed by hand.
     const vec: Record<string, number[]> = { a: [1, 0], b: [0, 1], c: [-1, 0], t1: [2, 1], t2: [-1, -1] };
     const source: GradientSource = async (texts) => ({
-      checkpoints: [0.5, 0.25].map((lr, c) => ({ learningRate: lr, gradients: texts.map((t) => Float32Array.from(vec[t].map((x) => x * (c + 1)))) })),
+      checkpoints: [0.5, 0.25].map((lr, c) => ({
+        learningRate: lr,
+        gradients: texts.map((t) => Float32Array.from(vec[t].map((x) => x * (c + 1)))),
+      })),
     });
     const train = ['a', 'b', 'c'].map((t) => ({ text: t, contributionId: `id-${t}`, contributor: `0x${t}` }));
     const [s1, s2] = await tracInAttribution(source, train, ['t1', 't2'], { batch: 2 });
@@ -24,7 +27,17 @@ describe('TracIn core', () => {
 
 // A small domain the base model has not seen in this form; each answer is one contribution.
 const topics = ['heart', 'liver', 'kidney', 'lung', 'brain', 'skin', 'stomach', 'bone'];
-const actions = ['pumps blood through', 'filters toxins from', 'balances salts in', 'brings oxygen to', 'sends signals across', 'shields', 'digests food for', 'holds up', 'sees for'];
+const actions = [
+  'pumps blood through',
+  'filters toxins from',
+  'balances salts in',
+  'brings oxygen to',
+  'sends signals across',
+  'shields',
+  'digests food for',
+  'holds up',
+  'sees for',
+];
 const rows = [...topics, 'eye'].map((t, i) => ({
   prompt: `What does the ${t} do?`,
   response: `The ${t} ${actions[i]} the body every day, and a doctor checks the ${t} with scan number ${i * 37 + 11}.`,
@@ -36,21 +49,56 @@ describe('attribution.influence with the builtin trainer (operators/train)', () 
   it('credits an inference that repeats a training answer to that contribution', async () => {
     const { trainLora } = await import('@datanet/train');
     const dataset = new Table({
-      prompt: vectorFromArray(rows.map((r) => r.prompt), new Utf8()),
-      response: vectorFromArray(rows.map((r) => r.response), new Utf8()),
-      contribution_id: vectorFromArray(rows.map((r) => r.id), new Utf8()),
-      contributor: vectorFromArray(rows.map((r) => r.contributor), new Utf8()),
-      split: vectorFromArray(rows.map((_, i) => (i === topics.length ? 'eval' : 'train')), new Utf8()),
+      prompt: vectorFromArray(
+        rows.map((r) => r.prompt),
+        new Utf8(),
+      ),
+      response: vectorFromArray(
+        rows.map((r) => r.response),
+        new Utf8(),
+      ),
+      contribution_id: vectorFromArray(
+        rows.map((r) => r.id),
+        new Utf8(),
+      ),
+      contributor: vectorFromArray(
+        rows.map((r) => r.contributor),
+        new Utf8(),
+      ),
+      split: vectorFromArray(
+        rows.map((_, i) => (i === topics.length ? 'eval' : 'train')),
+        new Utf8(),
+      ),
     });
     const trained = await runOperator(trainLora, {
-      config: { r: 4, alpha: 8, dropout: 0, targetModules: 'all-linear', learningRate: 3e-3, maxSteps: 12, batchSize: 8, maxSeqLength: 96, seed: 3, checkpointEvery: 6 },
+      config: {
+        r: 4,
+        alpha: 8,
+        dropout: 0,
+        targetModules: 'all-linear',
+        learningRate: 3e-3,
+        maxSteps: 12,
+        batchSize: 8,
+        maxSeqLength: 96,
+        seed: 3,
+        checkpointEvery: 6,
+      },
       inputs: { dataset },
     });
     const picks = [1, 4, 6];
     const inferences = new Table({
-      inference_id: vectorFromArray(picks.map((p) => `inf-${p}`), new Utf8()),
-      prompt: vectorFromArray(picks.map((p) => rows[p].prompt), new Utf8()),
-      output: vectorFromArray(picks.map((p) => rows[p].response.replace('every day', 'each day')), new Utf8()),
+      inference_id: vectorFromArray(
+        picks.map((p) => `inf-${p}`),
+        new Utf8(),
+      ),
+      prompt: vectorFromArray(
+        picks.map((p) => rows[p].prompt),
+        new Utf8(),
+      ),
+      output: vectorFromArray(
+        picks.map((p) => rows[p].response.replace('every day', 'each day')),
+        new Utf8(),
+      ),
     });
     const { outputs } = await runOperator(attributionInfluence, { inputs: { model: trained.outputs.adapter.ref, dataset, inferences } });
     const out = outputs.attributions.table!.toArray().map((r: any) => r.toJSON());

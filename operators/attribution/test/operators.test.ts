@@ -7,11 +7,26 @@ import { syntheticDocs } from './synthetic-corpus.js';
 const docs = syntheticDocs(200, { vocab: 400 });
 const dataset = (rows: typeof docs) =>
   new Table({
-    prompt: vectorFromArray(rows.map((d) => `question ${d.contributionId}?`), new Utf8()),
-    response: vectorFromArray(rows.map((d) => d.text), new Utf8()),
-    contribution_id: vectorFromArray(rows.map((d) => d.contributionId), new Utf8()),
-    contributor: vectorFromArray(rows.map((d) => d.contributor), new Utf8()),
-    split: vectorFromArray(rows.map(() => 'train'), new Utf8()),
+    prompt: vectorFromArray(
+      rows.map((d) => `question ${d.contributionId}?`),
+      new Utf8(),
+    ),
+    response: vectorFromArray(
+      rows.map((d) => d.text),
+      new Utf8(),
+    ),
+    contribution_id: vectorFromArray(
+      rows.map((d) => d.contributionId),
+      new Utf8(),
+    ),
+    contributor: vectorFromArray(
+      rows.map((d) => d.contributor),
+      new Utf8(),
+    ),
+    split: vectorFromArray(
+      rows.map(() => 'train'),
+      new Utf8(),
+    ),
   });
 
 describe('attribution operators through the engine', () => {

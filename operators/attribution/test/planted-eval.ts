@@ -79,14 +79,21 @@ export async function plantedEval(
       if (ranked.slice(0, 5).includes(src.contributionId)) unique.top5++;
     }
   }
-  const res: PlantedResult = { trials: opts.trials, top1: top1 / opts.trials, top5: top5 / opts.trials, top1UpToDuplicates: dup / opts.trials };
+  const res: PlantedResult = {
+    trials: opts.trials,
+    top1: top1 / opts.trials,
+    top5: top5 / opts.trials,
+    top1UpToDuplicates: dup / opts.trials,
+  };
   if (tieAware > 0) res.top1TieAware = tieAware / opts.trials;
-  if (opts.occurrences) Object.assign(res, { uniqueTrials: unique.n, top1UniquePassages: unique.top1 / unique.n, top5UniquePassages: unique.top5 / unique.n });
+  if (opts.occurrences)
+    Object.assign(res, { uniqueTrials: unique.n, top1UniquePassages: unique.top1 / unique.n, top5UniquePassages: unique.top5 / unique.n });
   return res;
 }
 
 export const occurrencesIn = (index: SpanIndex) => (passage: string) => index.count(tokenIds(passage));
 
 export function spanRanker(index: SpanIndex, minTokens?: number) {
-  return (text: string) => attributeText(index, text, minTokens ? { minTokens } : {}).map((s) => ({ id: s.contributionId, score: s.score }));
+  return (text: string) =>
+    attributeText(index, text, minTokens ? { minTokens } : {}).map((s) => ({ id: s.contributionId, score: s.score }));
 }

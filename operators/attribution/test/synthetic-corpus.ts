@@ -33,7 +33,10 @@ export interface SyntheticDoc {
 export const addressOf = (i: number) => '0x' + (i + 1).toString(16).padStart(40, '0');
 
 /** `n` documents of 40-200 words (sentences end with "."), from `contributors` contributors. */
-export function syntheticDocs(n: number, opts: { seed?: number; contributors?: number; vocab?: number; offset?: number } = {}): SyntheticDoc[] {
+export function syntheticDocs(
+  n: number,
+  opts: { seed?: number; contributors?: number; vocab?: number; offset?: number } = {},
+): SyntheticDoc[] {
   const r = rng(opts.seed ?? 1);
   const vocab = vocabulary(opts.vocab ?? 5000);
   const zipf = () => vocab[Math.min(vocab.length - 1, Math.floor(Math.pow(r(), 2.2) * vocab.length))];
@@ -43,7 +46,11 @@ export function syntheticDocs(n: number, opts: { seed?: number; contributors?: n
     const words: string[] = [];
     for (let w = 0; w < len; w++) words.push(zipf() + (r() < 0.08 ? '.' : ''));
     const k = (opts.offset ?? 0) + i;
-    docs.push({ contributionId: `c${String(k).padStart(6, '0')}`, contributor: addressOf(k % (opts.contributors ?? 20)), text: words.join(' ') });
+    docs.push({
+      contributionId: `c${String(k).padStart(6, '0')}`,
+      contributor: addressOf(k % (opts.contributors ?? 20)),
+      text: words.join(' '),
+    });
   }
   return docs;
 }

@@ -18,7 +18,17 @@ export { recordContributions, revokeContribution, listContributions } from './re
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
 export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
 export type { ContributorStats, StandingHistoryEntry } from './registry/standing.js';
-export { claimNonce, recordSubmission, decideFile, limitReason, recordRejections, listRejections, takeReceipt, openReceipts, closeReceipt } from './registry/submissions.js';
+export {
+  claimNonce,
+  recordSubmission,
+  decideFile,
+  limitReason,
+  recordRejections,
+  listRejections,
+  takeReceipt,
+  openReceipts,
+  closeReceipt,
+} from './registry/submissions.js';
 export type { SubmissionRow, NonceClaim, FileDecision, FileToDecide, RejectionRow, Receipt } from './registry/submissions.js';
 export * from './tables/contribution-columns.js';
 export { datanetStanding } from './operators/standing-operator.js';

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@datanet/pipelines/testing';
-import { DatanetDefinitionError, MIB, datanetJsonSchemaText, loadDatanetDefinition, parseDatanetYaml, resolveDatanetPath } from '../src/index.js';
+import {
+  DatanetDefinitionError,
+  MIB,
+  datanetJsonSchemaText,
+  loadDatanetDefinition,
+  parseDatanetYaml,
+  resolveDatanetPath,
+} from '../src/index.js';
 
 const DIR = join(REPO_ROOT, 'configs', 'datanets');
 
@@ -26,8 +33,16 @@ describe('Datanet definitions', () => {
     expect(d.limits.dailyBytesPerContributor).toBe(10 * 1024 * 1024);
     expect(d.limits.filesPerSubmission).toBe(20);
     // Intake's hard limits default to safe values; durations may be written as "1d", "5m".
-    expect(d.limits).toMatchObject({ maxManifestBytes: MIB, maxDecompressedBytes: 64 * MIB, maxRecordsPerFile: 100_000, maxSubmissionAge: 86_400_000, maxClockSkew: 300_000 });
-    const e = parseDatanetYaml('apiVersion: datanet/v1\nkind: Datanet\nid: notes\ndomain: misc\nformats: [txt]\nlicences: [CC0-1.0]\nlimits: { maxSubmissionAge: 6h, maxClockSkew: 90s }\n');
+    expect(d.limits).toMatchObject({
+      maxManifestBytes: MIB,
+      maxDecompressedBytes: 64 * MIB,
+      maxRecordsPerFile: 100_000,
+      maxSubmissionAge: 86_400_000,
+      maxClockSkew: 300_000,
+    });
+    const e = parseDatanetYaml(
+      'apiVersion: datanet/v1\nkind: Datanet\nid: notes\ndomain: misc\nformats: [txt]\nlicences: [CC0-1.0]\nlimits: { maxSubmissionAge: 6h, maxClockSkew: 90s }\n',
+    );
     expect(e.limits).toMatchObject({ maxSubmissionAge: 6 * 3_600_000, maxClockSkew: 90_000 });
     expect(d.standing).toEqual({ prior: 10, revokePenalty: 5 });
   });

@@ -1,16 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENGINES, openTestDb, type TestDb } from '@datanet/pipelines/testing';
 import {
-  MIB, contributorStats, decideFile, openRegistry, recordContributions, reserveDailyUsage, revokeContribution, standingHistory, standingOf, usage,
-  type ContributionRecord, type DatanetLimits,
+  MIB,
+  contributorStats,
+  decideFile,
+  openRegistry,
+  recordContributions,
+  reserveDailyUsage,
+  revokeContribution,
+  standingHistory,
+  standingOf,
+  usage,
+  type ContributionRecord,
+  type DatanetLimits,
 } from '../src/index.js';
 
 const LIMITS: DatanetLimits = { dailyBytesPerContributor: 10 * MIB, filesPerSubmission: 20, resetTimezone: 'UTC' };
 const NOW = Date.UTC(2026, 10, 24, 10);
 
 const record = (id: string, contributor: string, i = 0): ContributionRecord => ({
-  id, datanet: 'dn', contributor, submissionId: `s-${contributor}`, sourceFile: 'f.jsonl', recordIndex: i, licence: 'CC0-1.0',
-  consent: 'training', submittedAt: NOW, validatorVersion: 'v1', runId: 'r1',
+  id,
+  datanet: 'dn',
+  contributor,
+  submissionId: `s-${contributor}`,
+  sourceFile: 'f.jsonl',
+  recordIndex: i,
+  licence: 'CC0-1.0',
+  consent: 'training',
+  submittedAt: NOW,
+  validatorVersion: 'v1',
+  runId: 'r1',
 });
 
 describe.each(DB_ENGINES)('registry on %s', (engine) => {
@@ -39,7 +58,9 @@ describe.each(DB_ENGINES)('registry on %s', (engine) => {
     expect(r.standingAfter).toBeLessThan(r.standingBefore);
     expect(r.standingAfter).toBeCloseTo(1 / (1 + 5 + 10));
     expect((await revokeContribution(t.db, { datanet: 'dn', id: 'h2', reason: 'again', now: NOW + 30 })).revoked).toBe(false);
-    await expect(revokeContribution(t.db, { datanet: 'dn', id: 'nope', reason: 'x' })).rejects.toThrow(/no contribution nope in Datanet dn/);
+    await expect(revokeContribution(t.db, { datanet: 'dn', id: 'nope', reason: 'x' })).rejects.toThrow(
+      /no contribution nope in Datanet dn/,
+    );
     const history = await standingHistory(t.db, 'dn', '0xA');
     expect(history.map((h) => h.event)).toEqual(['accepted', 'revoked']);
   });
@@ -49,10 +70,26 @@ describe.each(DB_ENGINES)('registry on %s', (engine) => {
     await decideFile(t.db, { ...base, submissionId: 's1', name: 'a.txt', size: 10, sha256: 'x' });
     await recordContributions(t.db, [{ ...record('c1', '0xC'), datanet: 'dn2' }], { now: NOW });
     const standing = await standingOf(t.db, 'dn2', '0xC');
-    await decideFile(t.db, { ...base, submissionId: 's1', name: 'b.txt', size: 10, sha256: 'y', rejection: { reasonCode: 'empty_file', message: 'empty' } });
+    await decideFile(t.db, {
+      ...base,
+      submissionId: 's1',
+      name: 'b.txt',
+      size: 10,
+      sha256: 'y',
+      rejection: { reasonCode: 'empty_file', message: 'empty' },
+    });
     const stats = await contributorStats(t.db, 'dn2');
     expect(stats).toEqual([
-      { contributor: '0xC', submittedFiles: 2, acceptedFiles: 1, rejectedFiles: 1, acceptanceRate: 0.5, contributions: 1, revoked: 0, standing },
+      {
+        contributor: '0xC',
+        submittedFiles: 2,
+        acceptedFiles: 1,
+        rejectedFiles: 1,
+        acceptanceRate: 0.5,
+        contributions: 1,
+        revoked: 0,
+        standing,
+      },
     ]);
     // A re-decided file is read back, not counted again.
     const again = await decideFile(t.db, { ...base, submissionId: 's1', name: 'a.txt', size: 10, sha256: 'x' });
@@ -64,7 +101,9 @@ describe.each(DB_ENGINES)('registry on %s', (engine) => {
     const limits: DatanetLimits = { ...LIMITS, dailyBytesPerContributor: 1000, dailyFilesPerContributor: 7, dailyBytesPerDatanet: 1500 };
     const run = (contributor: string, n: number, bytes: number) =>
       Promise.all(
-        Array.from({ length: n }, () => t.db.transaction().execute((trx) => reserveDailyUsage(trx, { datanet: 'dn3', contributor, bytes, limits, now: NOW }))),
+        Array.from({ length: n }, () =>
+          t.db.transaction().execute((trx) => reserveDailyUsage(trx, { datanet: 'dn3', contributor, bytes, limits, now: NOW })),
+        ),
       );
     const a = await run('0xD', 20, 100);
     expect(a.filter((r) => r.ok)).toHaveLength(7);

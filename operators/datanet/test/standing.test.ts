@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { acceptanceRate, dailyWindow, standingFrom } from '../src/index.js';
 
-const policy = fc.record({ prior: fc.double({ min: 0.01, max: 1000, noNaN: true }), revokePenalty: fc.double({ min: 0, max: 100, noNaN: true }) });
+const policy = fc.record({
+  prior: fc.double({ min: 0.01, max: 1000, noNaN: true }),
+  revokePenalty: fc.double({ min: 0, max: 100, noNaN: true }),
+});
 const counts = fc.record({ accepted: fc.nat(100_000), revoked: fc.nat(100_000), rejected: fc.nat(100_000) });
 
 describe('standing policy', () => {
@@ -16,7 +19,14 @@ describe('standing policy', () => {
   });
 
   it('a rejection never lowers standing', () => {
-    fc.assert(fc.property(counts, policy, fc.integer({ min: 1, max: 1000 }), (c, p, more) => standingFrom({ ...c, rejected: c.rejected + more }, p) >= standingFrom(c, p)));
+    fc.assert(
+      fc.property(
+        counts,
+        policy,
+        fc.integer({ min: 1, max: 1000 }),
+        (c, p, more) => standingFrom({ ...c, rejected: c.rejected + more }, p) >= standingFrom(c, p),
+      ),
+    );
   });
 
   it('revoking an accepted contribution lowers standing', () => {

@@ -13,5 +13,12 @@ export { checkCroissant } from './croissant/check-croissant.js';
 export type { CroissantCheck, CroissantIssue, CheckCroissantOptions } from './croissant/check-croissant.js';
 export { emitCroissant, CROISSANT_LAYOUT } from './croissant/emit-croissant.js';
 export type { CroissantDescription, CroissantVersionInfo } from './croissant/emit-croissant.js';
-export { queryDataset, formatTable, escapeControls, DatasetQueryError, DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_MS } from './query/query-dataset.js';
+export {
+  queryDataset,
+  formatTable,
+  escapeControls,
+  DatasetQueryError,
+  DEFAULT_MAX_ROWS,
+  DEFAULT_TIMEOUT_MS,
+} from './query/query-dataset.js';
 export type { QueryResult, QueryOptions } from './query/query-dataset.js';

@@ -57,7 +57,9 @@ describe('buildDatasetFiles', () => {
     const input = join(dir, 'text.parquet');
     await writeGeneratedContributions(input, 100, { kind: 'text' });
     const { parquetPath } = await buildDatasetFiles({ ...base, kind: 'text', contributionsPath: input, outDir: sub() });
-    const cols = await withDuckDb((db) => db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(parquetPath)})`));
+    const cols = await withDuckDb((db) =>
+      db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(parquetPath)})`),
+    );
     expect(cols.map((c) => c.column_name)).toEqual(['text', 'contribution_id', 'contributor', 'split']);
   });
 
@@ -85,26 +87,31 @@ describe('buildDatasetFiles', () => {
     await expect(buildDatasetFiles({ ...base, contributionsPath: dup, outDir: sub() })).rejects.toThrow(/appears 2 times/);
     const bad = join(dir, 'bad.parquet');
     await withDuckDb((db) => db.copyToParquet(`SELECT 'c-17' AS id, 'a' AS contributor, 'q' AS question, 'r' AS answer`, bad));
-    await expect(buildDatasetFiles({ ...base, contributionsPath: bad, outDir: sub() })).rejects.toThrow(/bad\.parquet: contribution id "c-17" is not a sha256/);
+    await expect(buildDatasetFiles({ ...base, contributionsPath: bad, outDir: sub() })).rejects.toThrow(
+      /bad\.parquet: contribution id "c-17" is not a sha256/,
+    );
   });
 });
 
 describe.skipIf(!corpusPath(MEDQUAD))('MedQuAD', () => {
-  it.skipIf(!corpusPath(MEDQUAD))(corpusPath(MEDQUAD) ? 'same accepted set in two orders gives one root; one more contribution a new root' : corpusSkipReason(MEDQUAD), async () => {
-    const fwd = join(dir, 'mq-fwd.parquet');
-    const rev = join(dir, 'mq-rev.parquet');
-    const more = join(dir, 'mq-more.parquet');
-    const rows = await writeMedquadContributions(fwd, { limit: 3000 });
-    await writeMedquadContributions(rev, { limit: 3000, order: 'reverse' });
-    const moreRows = await writeMedquadContributions(more, { limit: 3001 });
-    expect(moreRows).toBe(rows + 1);
-    const opts = { ...base, datanet: 'medical-qa' };
-    const a = await buildDatasetFiles({ ...opts, contributionsPath: fwd, outDir: sub() });
-    const b = await buildDatasetFiles({ ...opts, contributionsPath: rev, outDir: sub() });
-    const c = await buildDatasetFiles({ ...opts, contributionsPath: more, outDir: sub() });
-    expect(a.manifest.merkle.leafEncoding).toEqual(['bytes32', 'string']);
-    expect(b.manifest.merkle.root).toBe(a.manifest.merkle.root);
-    expect(c.manifest.merkle.root).not.toBe(a.manifest.merkle.root);
-    expect(new Set(a.manifest.contributions.map((x) => x[1])).size).toBeGreaterThan(1);
-  });
+  it.skipIf(!corpusPath(MEDQUAD))(
+    corpusPath(MEDQUAD) ? 'same accepted set in two orders gives one root; one more contribution a new root' : corpusSkipReason(MEDQUAD),
+    async () => {
+      const fwd = join(dir, 'mq-fwd.parquet');
+      const rev = join(dir, 'mq-rev.parquet');
+      const more = join(dir, 'mq-more.parquet');
+      const rows = await writeMedquadContributions(fwd, { limit: 3000 });
+      await writeMedquadContributions(rev, { limit: 3000, order: 'reverse' });
+      const moreRows = await writeMedquadContributions(more, { limit: 3001 });
+      expect(moreRows).toBe(rows + 1);
+      const opts = { ...base, datanet: 'medical-qa' };
+      const a = await buildDatasetFiles({ ...opts, contributionsPath: fwd, outDir: sub() });
+      const b = await buildDatasetFiles({ ...opts, contributionsPath: rev, outDir: sub() });
+      const c = await buildDatasetFiles({ ...opts, contributionsPath: more, outDir: sub() });
+      expect(a.manifest.merkle.leafEncoding).toEqual(['bytes32', 'string']);
+      expect(b.manifest.merkle.root).toBe(a.manifest.merkle.root);
+      expect(c.manifest.merkle.root).not.toBe(a.manifest.merkle.root);
+      expect(new Set(a.manifest.contributions.map((x) => x[1])).size).toBeGreaterThan(1);
+    },
+  );
 });

@@ -47,7 +47,11 @@ describe.skipIf(!invalidDir)(invalidDir ? 'invalid Croissant cases from mlcroiss
     expect(existsSync(join(dir, 'output.txt'))).toBe(true);
     const check = checkCroissant(JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')));
     expect(check.ok).toBe(false);
-    const ours = check.errors.map((e) => (e.where === 'Metadata' || /^Metadata\([^)]*\)$/.test(e.where) && !e.message.startsWith('Property') ? e.message : `[${e.where}] ${e.message}`));
+    const ours = check.errors.map((e) =>
+      e.where === 'Metadata' || (/^Metadata\([^)]*\)$/.test(e.where) && !e.message.startsWith('Property'))
+        ? e.message
+        : `[${e.where}] ${e.message}`,
+    );
     const all = check.errors.flatMap((e) => [e.message, `[${e.where}] ${e.message}`]);
     // Every error we report must be one mlcroissant reports, and we must report at least one of
     // them; mlcroissant sometimes adds follow-on errors we do not chase.
@@ -59,7 +63,13 @@ describe.skipIf(!invalidDir)(invalidDir ? 'invalid Croissant cases from mlcroiss
 
 describe('checkCroissant on hand-made documents', () => {
   const minimal = {
-    '@context': { '@vocab': 'https://schema.org/', sc: 'https://schema.org/', cr: 'http://mlcommons.org/croissant/', dct: 'http://purl.org/dc/terms/', conformsTo: 'dct:conformsTo' },
+    '@context': {
+      '@vocab': 'https://schema.org/',
+      sc: 'https://schema.org/',
+      cr: 'http://mlcommons.org/croissant/',
+      dct: 'http://purl.org/dc/terms/',
+      conformsTo: 'dct:conformsTo',
+    },
     '@type': 'sc:Dataset',
     name: 'x',
     description: 'd',

@@ -37,18 +37,14 @@ function checkAgainstOz(leaves: ContributionLeaf[], encoding: LeafEncoding) {
 describe('contribution Merkle tree', () => {
   it('matches OpenZeppelin StandardMerkleTree for (bytes32, address) leaves', () => {
     fc.assert(
-      fc.property(fc.array(addressLeaf, { minLength: 1, maxLength: 20 }), (leaves) =>
-        checkAgainstOz(uniqueById(leaves), 'address'),
-      ),
+      fc.property(fc.array(addressLeaf, { minLength: 1, maxLength: 20 }), (leaves) => checkAgainstOz(uniqueById(leaves), 'address')),
       { numRuns: 40 },
     );
   });
 
   it('matches OpenZeppelin StandardMerkleTree for (bytes32, string) leaves, unicode included', () => {
     fc.assert(
-      fc.property(fc.array(stringLeaf, { minLength: 1, maxLength: 12 }), (leaves) =>
-        checkAgainstOz(uniqueById(leaves), 'string'),
-      ),
+      fc.property(fc.array(stringLeaf, { minLength: 1, maxLength: 12 }), (leaves) => checkAgainstOz(uniqueById(leaves), 'string')),
       { numRuns: 40 },
     );
     checkAgainstOz([{ id: '0x' + 'ab'.repeat(32), contributor: 'NIH — GARD 🩺 '.repeat(5) }], 'string');
@@ -58,7 +54,7 @@ describe('contribution Merkle tree', () => {
     fc.assert(
       fc.property(fc.array(addressLeaf, { minLength: 2, maxLength: 30 }), fc.integer(), (leaves, seed) => {
         const set = uniqueById(leaves);
-        const shuffled = [...set].sort((a, b) => ((a.id.charCodeAt(5 + (seed & 7)) ^ seed) - (b.id.charCodeAt(5 + (seed & 7)) ^ seed)));
+        const shuffled = [...set].sort((a, b) => (a.id.charCodeAt(5 + (seed & 7)) ^ seed) - (b.id.charCodeAt(5 + (seed & 7)) ^ seed));
         expect(buildContributionTree(shuffled, 'address').root).toBe(buildContributionTree(set, 'address').root);
       }),
       { numRuns: 30 },

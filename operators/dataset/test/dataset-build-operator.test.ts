@@ -27,7 +27,8 @@ describe.each(DB_ENGINES)('dataset.build through the engine on %s', (engine) => 
     await writeGeneratedContributions(b, 500, { order: 'desc' });
     await writeGeneratedContributions(c, 501, { order: 'shuffled' });
     const config = { datanet: 'medical-qa', evalFraction: 0.1 };
-    const run = (input: string) => runOperator(datasetBuild, { config, inputs: { contributions: input }, db: t.db, dialect: t.dialect, stateDir });
+    const run = (input: string) =>
+      runOperator(datasetBuild, { config, inputs: { contributions: input }, db: t.db, dialect: t.dialect, stateDir });
     const first = await run(a);
     const again = await run(b);
     const next = await run(c);

@@ -45,9 +45,7 @@ describe.each(DB_ENGINES)('dataset version registry on %s', (engine) => {
   });
 
   it('gives distinct consecutive numbers under concurrent builds', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => recordDatasetVersion(t.db, v('race', '0x' + i))),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => recordDatasetVersion(t.db, v('race', '0x' + i))));
     expect(results.map((r) => r.version.version).sort()).toEqual([1, 2, 3, 4, 5, 6]);
     const all = await listDatasetVersions(t.db, 'race');
     for (const x of all.slice(1)) expect(x.parentVersion).toBe(x.version - 1);

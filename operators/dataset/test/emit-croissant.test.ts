@@ -14,7 +14,14 @@ describe('emitCroissant', () => {
   it('writes metadata that passes the strict check, with digests, fields, RAI and provenance', async () => {
     const input = join(dir, 'in.parquet');
     await writeGeneratedContributions(input, 200);
-    const { manifest } = await buildDatasetFiles({ datanet: 'gen-qa', kind: 'qa', contributionsPath: input, outDir: dir, evalFraction: 0.2, salt: 's' });
+    const { manifest } = await buildDatasetFiles({
+      datanet: 'gen-qa',
+      kind: 'qa',
+      contributionsPath: input,
+      outDir: dir,
+      evalFraction: 0.2,
+      salt: 's',
+    });
     const info = { version: 2, parentVersion: 1, createdAt: Date.UTC(2026, 0, 2), manifestSha256: 'ab'.repeat(32) };
     const about = { license: 'https://creativecommons.org/licenses/by/4.0/' };
     const doc = emitCroissant(manifest, info, about);
@@ -24,7 +31,11 @@ describe('emitCroissant', () => {
     const dist = doc.distribution as any[];
     expect(dist[0].sha256).toBe(manifest.files[0].sha256);
     expect((doc.recordSet as any[])[0].field.map((f: any) => f.source.extract.column)).toEqual([
-      'prompt', 'response', 'contribution_id', 'contributor', 'split',
+      'prompt',
+      'response',
+      'contribution_id',
+      'contributor',
+      'split',
     ]);
     const derived = doc['prov:wasDerivedFrom'] as any[];
     expect(derived.length).toBe(201);

@@ -34,10 +34,7 @@ export const MEDQUAD = 'medquad/medquad_with_answers.jsonl.gz';
  * site (named, so the tree uses the string leaf encoding), exact duplicates dropped (earliest
  * kept). `limit` keeps the first rows in file order; `order` changes the arrival order only.
  */
-export async function writeMedquadContributions(
-  path: string,
-  opts: { limit?: number; order?: 'file' | 'reverse' } = {},
-): Promise<number> {
+export async function writeMedquadContributions(path: string, opts: { limit?: number; order?: 'file' | 'reverse' } = {}): Promise<number> {
   const src = corpusPath(MEDQUAD);
   if (!src) throw new Error('MedQuAD corpus absent');
   return withDuckDb((db) =>

@@ -11,7 +11,9 @@ describe('keccak256 for short inputs', () => {
       }),
       { numRuns: 300 },
     );
-    expect(Buffer.from(keccak256Bytes(new Uint8Array(0))).toString('hex')).toBe('c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470');
+    expect(Buffer.from(keccak256Bytes(new Uint8Array(0))).toString('hex')).toBe(
+      'c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470',
+    );
   });
   it('refuses inputs longer than one block', () => {
     expect(() => keccak256Bytes(new Uint8Array(136))).toThrow(/at most 135 bytes/);

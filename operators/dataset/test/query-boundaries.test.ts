@@ -18,7 +18,13 @@ beforeAll(async () => {
   db = new Kysely<any>({ dialect: new PGliteDialect({ pglite: new PGlite(join(stateDir, 'db')) }) });
   const input = join(dir, 'in.parquet');
   await writeGeneratedContributions(input, 200, { contributors: 2 });
-  await runOperator(datasetBuild, { config: { datanet: 'bounds', evalFraction: 0.25 }, inputs: { contributions: input }, db, dialect: 'pglite', stateDir });
+  await runOperator(datasetBuild, {
+    config: { datanet: 'bounds', evalFraction: 0.25 },
+    inputs: { contributions: input },
+    db,
+    dialect: 'pglite',
+    stateDir,
+  });
 }, 120_000);
 afterAll(() => db?.destroy());
 
@@ -33,13 +39,17 @@ describe('datanet query is read-only by default', () => {
   });
 
   it('refuses file reads outside the dataset, naming the file', async () => {
-    await expect(q("SELECT * FROM read_csv('/etc/passwd')")).rejects.toThrow(/reading or writing "\/etc\/passwd" is refused: `datanet query` reads only the dataset's own files.*--unsafe/);
+    await expect(q("SELECT * FROM read_csv('/etc/passwd')")).rejects.toThrow(
+      /reading or writing "\/etc\/passwd" is refused: `datanet query` reads only the dataset's own files.*--unsafe/,
+    );
     await expect(q("SELECT content FROM read_text('/etc/hostname')")).rejects.toThrow(/"\/etc\/hostname" is refused/);
   });
 
   it('refuses COPY, ATTACH, INSTALL, LOAD and SET, each with a clear message', async () => {
     const target = join(dir, 'copied.csv');
-    await expect(q(`COPY (SELECT * FROM dataset) TO '${target}'`)).rejects.toThrow(/COPY is refused: `datanet query` is read-only \(COPY writes files; use --out FILE/);
+    await expect(q(`COPY (SELECT * FROM dataset) TO '${target}'`)).rejects.toThrow(
+      /COPY is refused: `datanet query` is read-only \(COPY writes files; use --out FILE/,
+    );
     expect(existsSync(target)).toBe(false);
     await expect(q(`ATTACH '${join(dir, 'x.db')}' AS x`)).rejects.toThrow(/ATTACH is refused/);
     await expect(q('INSTALL httpfs')).rejects.toThrow(/INSTALL is refused.*downloads extensions/);
@@ -62,7 +72,9 @@ describe('datanet query is read-only by default', () => {
   });
 
   it('stops a query that runs past its time limit', async () => {
-    await expect(q('SELECT count(*) FROM range(100000000000) a', { timeoutMs: 300 })).rejects.toThrow(/stopped after 0.3 s \(raise it with --timeout/);
+    await expect(q('SELECT count(*) FROM range(100000000000) a', { timeoutMs: 300 })).rejects.toThrow(
+      /stopped after 0.3 s \(raise it with --timeout/,
+    );
   }, 60_000);
 
   it('--unsafe allows files, COPY and several statements', async () => {

@@ -28,7 +28,13 @@ beforeAll(async () => {
   const input = join(dir, 'in.parquet');
   await writeGeneratedContributions(input, 1000, { contributors: 4 });
   await withStateDb((db) =>
-    runOperator(datasetBuild, { config: { datanet: 'medical-qa', evalFraction: 0.25 }, inputs: { contributions: input }, db, dialect: 'pglite', stateDir }),
+    runOperator(datasetBuild, {
+      config: { datanet: 'medical-qa', evalFraction: 0.25 },
+      inputs: { contributions: input },
+      db,
+      dialect: 'pglite',
+      stateDir,
+    }),
   );
 }, 180_000);
 
@@ -89,7 +95,13 @@ describe('datanet query (the real CLI)', () => {
   }
 
   it('prints a GROUP BY as JSON and exits 0; a bad reference exits 2', async () => {
-    const ok = await cli(['--json', 'query', '--dataset', 'medical-qa@1', 'SELECT split, count(*) AS n FROM dataset GROUP BY split ORDER BY split']);
+    const ok = await cli([
+      '--json',
+      'query',
+      '--dataset',
+      'medical-qa@1',
+      'SELECT split, count(*) AS n FROM dataset GROUP BY split ORDER BY split',
+    ]);
     expect(ok.code).toBe(0);
     const doc = JSON.parse(ok.out);
     expect(doc.dataset).toBe('medical-qa@1');

@@ -35,17 +35,29 @@ describe('daily cap under concurrent intake processes (PostgreSQL)', () => {
           const head = `child ${c} submission ${s} file ${f} `;
           return { name: `c${c}-s${s}-f${f}.txt`, bytes: new TextEncoder().encode(head + 'x'.repeat(FILE_BYTES - head.length)) };
         });
-        await submitFiles({ definition: def, inbox, signer, files, licence: 'CC-BY-4.0', consent: ['training', 'attribution'], timestamp: DAY + s });
+        await submitFiles({
+          definition: def,
+          inbox,
+          signer,
+          files,
+          licence: 'CC-BY-4.0',
+          consent: ['training', 'attribution'],
+          timestamp: DAY + s,
+        });
       }
     }
     const sync = await tempDir('concurrent-sync-');
     const script = join(REPO_ROOT, 'operators/ingest/test/helpers/concurrent-intake.ts');
     const children = Promise.all(
       inboxes.map((inbox) =>
-        run(process.execPath, [join(REPO_ROOT, 'pipelines/bin/run-ts.mjs'), script, TEST_DATABASE_URL, t.schema!, MEDICAL_QA_YAML, inbox, sync, String(DAY)], {
-          cwd: REPO_ROOT,
-          timeout: 90_000,
-        }),
+        run(
+          process.execPath,
+          [join(REPO_ROOT, 'pipelines/bin/run-ts.mjs'), script, TEST_DATABASE_URL, t.schema!, MEDICAL_QA_YAML, inbox, sync, String(DAY)],
+          {
+            cwd: REPO_ROOT,
+            timeout: 90_000,
+          },
+        ),
       ),
     );
     const deadline = Date.now() + 60_000;
@@ -62,7 +74,11 @@ describe('daily cap under concurrent intake processes (PostgreSQL)', () => {
     // More than one process got files in: the cap was shared, not won by whoever started first.
     expect(results.filter((r) => r.accepted > 0).length).toBeGreaterThan(1);
     expect(await usage(t.db, def.id, signer.address, '2026-11-24')).toEqual({ bytes: 10 * MIB, files: capFiles });
-    const stored = await t.db.selectFrom('submission_files').select((eb) => eb.fn.countAll().as('n')).where('status', '=', 'accepted').executeTakeFirstOrThrow();
+    const stored = await t.db
+      .selectFrom('submission_files')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '=', 'accepted')
+      .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBe(capFiles);
   }, 120_000);
 });

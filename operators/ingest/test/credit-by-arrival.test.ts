@@ -18,21 +18,46 @@ describe.each(DB_ENGINES)('credit by arrival on %s', (engine) => {
 
   it('gives the credit to the first to arrive, whatever time the second one signs', async () => {
     const inbox = await tempDir();
-    const record = utf8(`${JSON.stringify({ question: `Who found this answer first (${engine})?`, answer: 'Whoever delivered it first.' })}\n`);
+    const record = utf8(
+      `${JSON.stringify({ question: `Who found this answer first (${engine})?`, answer: 'Whoever delivered it first.' })}\n`,
+    );
     const signedA = Date.now() - 10_000;
-    const a = await submitFiles({ definition: def, inbox, signer: wallet(`first-${engine}`), files: [{ name: 'a.jsonl', bytes: record }], ...TERMS, timestamp: signedA });
+    const a = await submitFiles({
+      definition: def,
+      inbox,
+      signer: wallet(`first-${engine}`),
+      files: [{ name: 'a.jsonl', bytes: record }],
+      ...TERMS,
+      timestamp: signedA,
+    });
     // Arrival is what the filesystem records for the entry (ctime), at its clock's resolution.
     await pause(50);
     // B copies the bytes later but signs an hour earlier: its entry name even sorts first.
-    const b = await submitFiles({ definition: def, inbox, signer: wallet(`second-${engine}`), files: [{ name: 'b.jsonl', bytes: record }], ...TERMS, timestamp: signedA - HOUR });
+    const b = await submitFiles({
+      definition: def,
+      inbox,
+      signer: wallet(`second-${engine}`),
+      files: [{ name: 'b.jsonl', bytes: record }],
+      ...TERMS,
+      timestamp: signedA - HOUR,
+    });
     expect(b.entry < a.entry).toBe(true);
     const r = await processInbox({ db: t.db, dialect: t.dialect, definition: def, inbox });
     expect(r.accepted).toHaveLength(1);
-    expect(r.accepted[0]).toMatchObject({ contributor: wallet(`first-${engine}`).address, submission_id: a.submissionId, receipt_seq: r.decidedNow[0].receiptSeq, signed_at: signedA });
+    expect(r.accepted[0]).toMatchObject({
+      contributor: wallet(`first-${engine}`).address,
+      submission_id: a.submissionId,
+      receipt_seq: r.decidedNow[0].receiptSeq,
+      signed_at: signedA,
+    });
     expect(r.decidedNow.map((s) => s.entry)).toEqual([a.entry, b.entry]);
     expect(r.decidedNow[0].receiptSeq).toBeLessThan(r.decidedNow[1].receiptSeq);
     expect(r.rejections).toHaveLength(1);
-    expect(r.rejections[0]).toMatchObject({ submission_id: b.submissionId, reason_code: 'duplicate_record', duplicate_of: r.accepted[0].id });
+    expect(r.rejections[0]).toMatchObject({
+      submission_id: b.submissionId,
+      reason_code: 'duplicate_record',
+      duplicate_of: r.accepted[0].id,
+    });
     expect(r.rejections[0].message).toContain(wallet(`first-${engine}`).address);
     // submitted_at is the receipt time, never the signed one.
     const stored = (await listContributions(t.db, def.id)).find((c) => c.id === r.accepted[0].id)!;
@@ -53,7 +78,11 @@ describe.each(DB_ENGINES)('credit by arrival on %s', (engine) => {
     const subs = new Map<string, string>();
     for (const [tag, timestamp] of cases) {
       const s = await submitFiles({
-        definition: def, inbox, signer: wallet(`${tag}-${engine}`), ...TERMS, timestamp,
+        definition: def,
+        inbox,
+        signer: wallet(`${tag}-${engine}`),
+        ...TERMS,
+        timestamp,
         files: [{ name: `${tag}.txt`, bytes: utf8(`A note signed at ${timestamp} (${engine}).`) }],
       });
       subs.set(s.submissionId, tag);

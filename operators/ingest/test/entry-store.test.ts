@@ -19,7 +19,14 @@ describe('inbox entries that are not entries', () => {
     const state = await tempDir('entries-');
     const inbox = join(state, 'inbox', def.id);
     await mkdir(inbox, { recursive: true });
-    const good = await submitFiles({ definition: def, inbox, signer: wallet('entries-good'), files: [{ name: 'qa.jsonl', bytes: qaJsonl(2, 'entries') }], ...TERMS, entry: 'good' });
+    const good = await submitFiles({
+      definition: def,
+      inbox,
+      signer: wallet('entries-good'),
+      files: [{ name: 'qa.jsonl', bytes: qaJsonl(2, 'entries') }],
+      ...TERMS,
+      entry: 'good',
+    });
     await writeFile(join(inbox, 'stray.txt'), 'not an entry');
     await mkdir(join(state, 'elsewhere', 'files'), { recursive: true });
     await symlink(join(state, 'elsewhere'), join(inbox, 'linked'));
@@ -30,7 +37,13 @@ describe('inbox entries that are not entries', () => {
     expect(first.decidedNow).toHaveLength(5);
     expect(await readdir(inbox)).toEqual([]);
     const outcome = Object.fromEntries(first.submissions.map((s) => [s.entry, s.status]));
-    expect(outcome).toEqual({ good: 'accepted', 'stray.txt': 'rejected', linked: 'rejected', 'good.decision.json': 'rejected', 'good~1': 'rejected' });
+    expect(outcome).toEqual({
+      good: 'accepted',
+      'stray.txt': 'rejected',
+      linked: 'rejected',
+      'good.decision.json': 'rejected',
+      'good~1': 'rejected',
+    });
     const reason = (entry: string) => first.rejections.find((r) => r.submission_id === `entry:${entry}`)?.reason_code;
     expect([reason('stray.txt'), reason('linked')]).toEqual(['not_regular_file', 'not_regular_file']);
     expect(reason('good.decision.json')).toBe('manifest_invalid');

@@ -25,7 +25,11 @@ export const utf8 = (s: string) => new TextEncoder().encode(s);
 
 export function qaJsonl(n: number, tag: string): Uint8Array {
   const lines = Array.from({ length: n }, (_, i) =>
-    JSON.stringify({ question: `What is condition ${tag}-${i}?`, answer: `Condition ${tag}-${i} is a made-up disorder used in tests, number ${i}.`, source: tag }),
+    JSON.stringify({
+      question: `What is condition ${tag}-${i}?`,
+      answer: `Condition ${tag}-${i} is a made-up disorder used in tests, number ${i}.`,
+      source: tag,
+    }),
   );
   return utf8(lines.join('\n') + '\n');
 }
@@ -47,7 +51,12 @@ export function pngBytes(): Uint8Array {
   ihdr[9] = 6;
   const idat = deflateSync(Buffer.from([0, 255, 0, 0, 255]));
   return new Uint8Array(
-    Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]),
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      chunk('IHDR', ihdr),
+      chunk('IDAT', idat),
+      chunk('IEND', Buffer.alloc(0)),
+    ]),
   );
 }
 

@@ -10,8 +10,12 @@ afterAll(() => ctx.worker.close());
 
 describe('fuzz: manifest reader, format validators, name checks', () => {
   for (const p of PROPERTIES) {
-    it(p.name, async () => {
-      await fc.assert(p.property(ctx), { numRuns: Number(process.env.FUZZ_RUNS ?? p.runs.ci), interruptAfterTimeLimit: 30_000 });
-    }, 120_000);
+    it(
+      p.name,
+      async () => {
+        await fc.assert(p.property(ctx), { numRuns: Number(process.env.FUZZ_RUNS ?? p.runs.ci), interruptAfterTimeLimit: 30_000 });
+      },
+      120_000,
+    );
   }
 });

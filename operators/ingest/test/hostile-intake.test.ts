@@ -36,7 +36,11 @@ const CASES = [
   { tag: 'sparse', reason: 'file_too_large', message: /3221225472 bytes; the largest accepted file is 10485760/ },
   { tag: 'fifo', reason: 'not_regular_file', message: /"pipe.txt" is a FIFO \(named pipe\); only regular files are read/ },
   { tag: 'symlink', reason: 'not_regular_file', message: /"leak.txt" is a symbolic link; only regular files are read/ },
-  { tag: 'huge-manifest', reason: 'manifest_too_large', message: /submission.json is \d+ bytes, over limit maxManifestBytes \(1048576\); it was not read/ },
+  {
+    tag: 'huge-manifest',
+    reason: 'manifest_too_large',
+    message: /submission.json is \d+ bytes, over limit maxManifestBytes \(1048576\); it was not read/,
+  },
 ] as const;
 
 describe('intake that no contributor can block (real hostile files, PostgreSQL, a spawned intake process)', () => {
@@ -54,19 +58,45 @@ describe('intake that no contributor can block (real hostile files, PostgreSQL, 
   async function intake(inbox: string): Promise<ChildReport & { treeMaxRssKb: number }> {
     const script = join(REPO_ROOT, 'operators/ingest/test/helpers/intake-child.ts');
     const timeFile = join(await tempDir('hostile-time-'), 'maxrss');
-    const { stdout } = await run('/usr/bin/time', ['-f', '%M', '-o', timeFile, process.execPath, join(REPO_ROOT, 'pipelines/bin/run-ts.mjs'), script, TEST_DATABASE_URL, t.schema!, MEDICAL_QA_YAML, inbox], {
-      cwd: REPO_ROOT,
-      timeout: 300_000,
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    const { stdout } = await run(
+      '/usr/bin/time',
+      [
+        '-f',
+        '%M',
+        '-o',
+        timeFile,
+        process.execPath,
+        join(REPO_ROOT, 'pipelines/bin/run-ts.mjs'),
+        script,
+        TEST_DATABASE_URL,
+        t.schema!,
+        MEDICAL_QA_YAML,
+        inbox,
+      ],
+      {
+        cwd: REPO_ROOT,
+        timeout: 300_000,
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     return { ...(JSON.parse(stdout) as ChildReport), treeMaxRssKb: Number((await readFile(timeFile, 'utf8')).trim().split('\n').pop()) };
   }
 
   /** Writes an entry by hand: a signed manifest over `files`, and whatever `place` puts in files/. */
-  async function handMade(inbox: string, entry: string, tag: string, files: { name: string; size: number; sha256: string }[], place: (dir: string) => Promise<void>) {
+  async function handMade(
+    inbox: string,
+    entry: string,
+    tag: string,
+    files: { name: string; size: number; sha256: string }[],
+    place: (dir: string) => Promise<void>,
+  ) {
     const signer = wallet(`attacker-${tag}`);
     const signed = await signSubmission(signer, {
-      datanet: def.id, contributor: signer.address, nonce: '1', timestamp: Date.now(), files: files.map((f) => ({ ...f, ...TERMS })),
+      datanet: def.id,
+      contributor: signer.address,
+      nonce: '1',
+      timestamp: Date.now(),
+      files: files.map((f) => ({ ...f, ...TERMS })),
     });
     await mkdir(join(inbox, entry, 'files'), { recursive: true });
     await place(join(inbox, entry, 'files'));
@@ -106,12 +136,28 @@ describe('intake that no contributor can block (real hostile files, PostgreSQL, 
         );
       } else if (c.tag === 'huge-manifest') {
         const signer = wallet(`attacker-${c.tag}`);
-        const files = Array.from({ length: 200_000 }, (_, k) => ({ name: `f${k}.txt`, size: 10, sha256: `0x${'ef'.repeat(32)}`, ...TERMS }));
-        const manifest = { format: 'datanet-submission/1', manifest: { datanet: def.id, contributor: signer.address, nonce: '1', timestamp: Date.now(), files }, signature: `0x${'00'.repeat(65)}` };
+        const files = Array.from({ length: 200_000 }, (_, k) => ({
+          name: `f${k}.txt`,
+          size: 10,
+          sha256: `0x${'ef'.repeat(32)}`,
+          ...TERMS,
+        }));
+        const manifest = {
+          format: 'datanet-submission/1',
+          manifest: { datanet: def.id, contributor: signer.address, nonce: '1', timestamp: Date.now(), files },
+          signature: `0x${'00'.repeat(65)}`,
+        };
         await mkdir(join(inbox, entry, 'files'), { recursive: true });
         await writeFile(join(inbox, entry, 'submission.json'), JSON.stringify(manifest));
       }
-      await submitFiles({ definition: def, inbox, signer: wallet(`honest-${c.tag}`), files: [{ name: 'qa.jsonl', bytes: qaJsonl(3, `honest-${c.tag}`) }], ...TERMS, entry: `${i}-b-${c.tag}` });
+      await submitFiles({
+        definition: def,
+        inbox,
+        signer: wallet(`honest-${c.tag}`),
+        files: [{ name: 'qa.jsonl', bytes: qaJsonl(3, `honest-${c.tag}`) }],
+        ...TERMS,
+        entry: `${i}-b-${c.tag}`,
+      });
     }
     expect((await lstat(join(inbox, '5-a-fifo', 'files', 'pipe.txt'))).isFIFO()).toBe(true);
     expect((await lstat(join(inbox, '4-a-sparse', 'files', 'big.txt'))).size).toBe(3 * GIB);
@@ -126,7 +172,10 @@ describe('intake that no contributor can block (real hostile files, PostgreSQL, 
       const bad = first.submissions.find((s) => s.entry === `${i}-a-${c.tag}`)!;
       expect(bad.status, c.tag).toBe('rejected');
       const reasons = first.rejections.filter((r) => r.submission_id === bad.id);
-      expect(reasons.map((r) => r.reason_code), c.tag).toEqual([c.reason]);
+      expect(
+        reasons.map((r) => r.reason_code),
+        c.tag,
+      ).toEqual([c.reason]);
       expect(reasons[0].message, c.tag).toMatch(c.message);
       const good = first.submissions.find((s) => s.entry === `${i}-b-${c.tag}`)!;
       expect(good.status, c.tag).toBe('accepted');
@@ -148,7 +197,15 @@ describe('intake that no contributor can block (real hostile files, PostgreSQL, 
     expect((await readdir(processed)).filter((n) => n !== '.decisions').sort()).toEqual(CASES.map((c, i) => `${i}-b-${c.tag}`).sort());
     expect((await lstat(join(quarantine, '5-a-fifo', 'files', 'pipe.txt'))).isFIFO()).toBe(true);
     expect((await lstat(join(quarantine, '6-a-symlink', 'files', 'leak.txt'))).isSymbolicLink()).toBe(true);
-    const receipts = async () => Number((await t.db.selectFrom('intake_receipts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const receipts = async () =>
+      Number(
+        (
+          await t.db
+            .selectFrom('intake_receipts')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     expect(await receipts()).toBe(2 * CASES.length);
     const stamp = async () => Promise.all(q.map(async (n) => `${n}:${(await lstat(join(quarantine, n))).mtimeMs}`));
     const before = await stamp();

@@ -30,7 +30,11 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
       );
       const csv = utf8('question,answer,source\n"What is, with a comma?","An answer with ""quotes""\nand a newline.",csv-site\n');
       const a = await submitFiles({
-        definition: def, inbox, signer: alice, ...TERMS, timestamp: SIGNED,
+        definition: def,
+        inbox,
+        signer: alice,
+        ...TERMS,
+        timestamp: SIGNED,
         files: [
           { name: 'qa.jsonl', bytes: qaJsonl(2, 'alice') },
           { name: 'qa.csv', bytes: csv },
@@ -41,14 +45,40 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
         ],
       });
       // Bob repeats one of Alice's records: the earliest keeps the credit.
-      const dup = JSON.stringify({ question: 'What is condition alice-0?', answer: 'Condition   alice-0 is a made-up disorder used in tests, number 0.' });
-      await submitFiles({ definition: def, inbox, signer: bob, ...TERMS, timestamp: SIGNED + 60_000, files: [{ name: 'b.jsonl', bytes: utf8(`${dup}\n`) }, { name: 'b.txt', bytes: utf8('Bob writes his own text.') }] });
+      const dup = JSON.stringify({
+        question: 'What is condition alice-0?',
+        answer: 'Condition   alice-0 is a made-up disorder used in tests, number 0.',
+      });
+      await submitFiles({
+        definition: def,
+        inbox,
+        signer: bob,
+        ...TERMS,
+        timestamp: SIGNED + 60_000,
+        files: [
+          { name: 'b.jsonl', bytes: utf8(`${dup}\n`) },
+          { name: 'b.txt', bytes: utf8('Bob writes his own text.') },
+        ],
+      });
 
-      const first = await runOperator(ingestSubmissions, { config: { datanet: MEDICAL_QA_YAML }, db: t.db, dialect: t.dialect, stateDir, runId: 'run-1' });
+      const first = await runOperator(ingestSubmissions, {
+        config: { datanet: MEDICAL_QA_YAML },
+        db: t.db,
+        dialect: t.dialect,
+        stateDir,
+        runId: 'run-1',
+      });
       const accepted = first.outputs.accepted.table!;
       const rows = accepted.toArray().map((r) => r.toJSON());
       expect(rows.map((r) => `${r.contributor === alice.address ? 'alice' : 'bob'}:${r.source_file}#${r.record_index}`)).toEqual([
-        'alice:qa.jsonl#0', 'alice:qa.jsonl#1', 'alice:qa.csv#0', 'alice:qa.parquet#0', 'alice:qa.parquet#1', 'alice:leaflet.pdf#0', 'alice:notes.docx#0', 'alice:readme.md#0',
+        'alice:qa.jsonl#0',
+        'alice:qa.jsonl#1',
+        'alice:qa.csv#0',
+        'alice:qa.parquet#0',
+        'alice:qa.parquet#1',
+        'alice:leaflet.pdf#0',
+        'alice:notes.docx#0',
+        'alice:readme.md#0',
         'bob:b.txt#0',
       ]);
       const byFile = Object.fromEntries(rows.filter((r) => r.record_index === 0).map((r) => [r.source_file, r]));
@@ -57,8 +87,12 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
       expect(byFile['qa.csv'].answer).toBe('An answer with "quotes"\nand a newline.');
       expect(byFile['qa.csv'].source).toBe('csv-site');
       expect(byFile['qa.parquet'].question).toBe('What is parquetitis?');
-      expect(byFile['qa.jsonl'].id).toBe(contributionId(['What is condition alice-0?', 'Condition alice-0 is a made-up disorder used in tests, number 0.']));
-      expect(byFile['qa.jsonl'].text).toBe('What is condition alice-0?\n\nCondition alice-0 is a made-up disorder used in tests, number 0.');
+      expect(byFile['qa.jsonl'].id).toBe(
+        contributionId(['What is condition alice-0?', 'Condition alice-0 is a made-up disorder used in tests, number 0.']),
+      );
+      expect(byFile['qa.jsonl'].text).toBe(
+        'What is condition alice-0?\n\nCondition alice-0 is a made-up disorder used in tests, number 0.',
+      );
       for (const r of rows) {
         expect(r.datanet).toBe('medical-qa');
         expect(r.licence).toBe('CC-BY-4.0');
@@ -72,10 +106,21 @@ describe.each(DB_ENGINES)('ingest.submissions operator on %s', (engine) => {
       expect(rows.map((r) => Number(r.receipt_seq))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2]);
       const rejections = first.outputs.rejections.table!.toArray().map((r) => r.toJSON());
       expect(rejections).toHaveLength(1);
-      expect(rejections[0]).toMatchObject({ file: 'b.jsonl', record_index: 0, reason_code: 'duplicate_record', duplicate_of: byFile['qa.jsonl'].id });
+      expect(rejections[0]).toMatchObject({
+        file: 'b.jsonl',
+        record_index: 0,
+        reason_code: 'duplicate_record',
+        duplicate_of: byFile['qa.jsonl'].id,
+      });
       expect(rejections[0].message).toContain(alice.address);
 
-      const second = await runOperator(ingestSubmissions, { config: { datanet: MEDICAL_QA_YAML }, db: t.db, dialect: t.dialect, stateDir, runId: 'run-2' });
+      const second = await runOperator(ingestSubmissions, {
+        config: { datanet: MEDICAL_QA_YAML },
+        db: t.db,
+        dialect: t.dialect,
+        stateDir,
+        runId: 'run-2',
+      });
       expect(second.outputs.accepted.ref.digest).toBe(first.outputs.accepted.ref.digest);
       expect(second.outputs.rejections.ref.digest).toBe(first.outputs.rejections.ref.digest);
       const stored = await listContributions(t.db, def.id);

@@ -33,7 +33,13 @@ describe.skipIf(!sample)(`MedQuAD submitter (${sample ? 'sample' : corpusSkipRea
       expect(again.outputs.submissions.ref.digest).toBe(sub.outputs.submissions.ref.digest);
       expect(await readdir(inbox)).toHaveLength(rows.length);
 
-      const intake = await runOperator(ingestSubmissions, { config: { datanet: MEDICAL_QA_YAML }, inputs: { submitted: sub.outputs.submissions.ref }, db: t.db, dialect: t.dialect, stateDir });
+      const intake = await runOperator(ingestSubmissions, {
+        config: { datanet: MEDICAL_QA_YAML },
+        inputs: { submitted: sub.outputs.submissions.ref },
+        db: t.db,
+        dialect: t.dialect,
+        stateDir,
+      });
       const accepted = intake.outputs.accepted.table!;
       const rejections = intake.outputs.rejections.table!.toArray().map((r) => r.toJSON());
       // Only record-level duplicates (identical question and answer) are turned away at intake.

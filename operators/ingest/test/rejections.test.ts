@@ -32,8 +32,18 @@ describe.each(DB_ENGINES)('rejections on %s', (engine) => {
     const forger = wallet(`forger-${engine}`);
     const files = [{ name: 'a.jsonl', bytes: qaJsonl(2, `forged-${engine}`) }];
     const manifest = {
-      datanet: def.id, contributor: victim.address, nonce: '1', timestamp: DAY,
-      files: [{ name: 'a.jsonl', size: files[0].bytes.length, sha256: `0x${(await import('node:crypto')).createHash('sha256').update(files[0].bytes).digest('hex')}`, ...TERMS }],
+      datanet: def.id,
+      contributor: victim.address,
+      nonce: '1',
+      timestamp: DAY,
+      files: [
+        {
+          name: 'a.jsonl',
+          size: files[0].bytes.length,
+          sha256: `0x${(await import('node:crypto')).createHash('sha256').update(files[0].bytes).digest('hex')}`,
+          ...TERMS,
+        },
+      ],
     };
     await writeEntry(inbox, '1-forged', await signSubmission(forger, manifest), files);
     await writeEntry(inbox, '2-unsigned', { format: 'datanet-submission/1', manifest }, files);
@@ -75,7 +85,10 @@ describe.each(DB_ENGINES)('rejections on %s', (engine) => {
     const signer = wallet(`mixed-${engine}`);
     const { createHash } = await import('node:crypto');
     const entry = (name: string, bytes: Uint8Array, terms = TERMS) => ({
-      name, size: bytes.length, sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`, ...terms,
+      name,
+      size: bytes.length,
+      sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
+      ...terms,
     });
     const goodBytes = qaJsonl(4, `mixed-${engine}`);
     const files: { name: string; bytes: Uint8Array }[] = [
@@ -89,8 +102,14 @@ describe.each(DB_ENGINES)('rejections on %s', (engine) => {
       { name: 'script.exe', bytes: utf8('MZ') },
     ];
     const manifest = {
-      datanet: def.id, contributor: signer.address, nonce: '7', timestamp: DAY,
-      files: [...files.map((f) => entry(f.name, f.bytes)), entry('closed.txt', utf8('all rights reserved text'), { licence: 'proprietary', consent: TERMS.consent })],
+      datanet: def.id,
+      contributor: signer.address,
+      nonce: '7',
+      timestamp: DAY,
+      files: [
+        ...files.map((f) => entry(f.name, f.bytes)),
+        entry('closed.txt', utf8('all rights reserved text'), { licence: 'proprietary', consent: TERMS.consent }),
+      ],
     };
     files.push({ name: 'closed.txt', bytes: utf8('all rights reserved text') });
     await writeEntry(inbox, '1-mixed', await signSubmission(signer, manifest), files);
@@ -108,7 +127,12 @@ describe.each(DB_ENGINES)('rejections on %s', (engine) => {
     expect(r.rejections.find((x) => x.reason_code === 'content_mismatch')!.message).toContain('PNG image');
     expect(r.rejections.find((x) => x.reason_code === 'invalid_utf8')!.message).toContain('byte 3');
     expect(r.rejections.find((x) => x.reason_code === 'schema_mismatch')!.message).toContain('line 1: field "answer" is missing');
-    expect(r.accepted.map((a) => `${a.source_file}#${a.record_index}`)).toEqual(['good.jsonl#0', 'good.jsonl#1', 'good.jsonl#2', 'good.jsonl#3']);
+    expect(r.accepted.map((a) => `${a.source_file}#${a.record_index}`)).toEqual([
+      'good.jsonl#0',
+      'good.jsonl#1',
+      'good.jsonl#2',
+      'good.jsonl#3',
+    ]);
     expect(r.submissions[0].status).toBe('partial');
     const mine = (await contributorStats(t.db, def.id)).find((s) => s.contributor === signer.address)!;
     expect(mine.submittedFiles).toBe(9);
@@ -126,10 +150,23 @@ describe.each(DB_ENGINES)('rejections on %s', (engine) => {
     const signer = wallet(`many-${engine}`);
     const { createHash } = await import('node:crypto');
     const manifest = {
-      datanet: def.id, contributor: signer.address, nonce: '9', timestamp: DAY,
-      files: files.map((f) => ({ name: f.name!, size: f.bytes!.length, sha256: `0x${createHash('sha256').update(f.bytes!).digest('hex')}`, ...TERMS })),
+      datanet: def.id,
+      contributor: signer.address,
+      nonce: '9',
+      timestamp: DAY,
+      files: files.map((f) => ({
+        name: f.name!,
+        size: f.bytes!.length,
+        sha256: `0x${createHash('sha256').update(f.bytes!).digest('hex')}`,
+        ...TERMS,
+      })),
     };
-    await writeEntry(inbox, '1-many', await signSubmission(signer, manifest), files.map((f) => ({ name: f.name!, bytes: f.bytes! })));
+    await writeEntry(
+      inbox,
+      '1-many',
+      await signSubmission(signer, manifest),
+      files.map((f) => ({ name: f.name!, bytes: f.bytes! })),
+    );
     const r = await intake(inbox);
     expect(codes(r)).toEqual([':too_many_files']);
     expect(r.accepted).toHaveLength(0);

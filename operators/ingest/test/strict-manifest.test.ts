@@ -19,7 +19,11 @@ describe('strict manifests', () => {
   it('refuses a key given twice, naming it and its line', () => {
     const text = `{\n  "format": "datanet-submission/1",\n  "manifest": ${JSON.stringify(manifest)},\n  "signature": "0x01",\n  "signature": "0x02"\n}`;
     const r = parseManifest(bytes(text), LIMITS);
-    expect(r).toEqual({ ok: false, reasonCode: 'manifest_invalid', message: 'submission.json: line 5: key "signature" appears twice in one object' });
+    expect(r).toEqual({
+      ok: false,
+      reasonCode: 'manifest_invalid',
+      message: 'submission.json: line 5: key "signature" appears twice in one object',
+    });
   });
 
   it('refuses a duplicate key inside a file entry, and one spelled with an escape', () => {
@@ -32,7 +36,10 @@ describe('strict manifests', () => {
   it('refuses unknown fields at every level, naming them', () => {
     const top = parseManifest(bytes(JSON.stringify({ format: 'datanet-submission/1', manifest, extra: 1 })), LIMITS);
     expect(!top.ok && top.message).toBe('submission.json: document: Unrecognized key: "extra" ("extra")');
-    const deep = parseManifest(bytes(JSON.stringify({ format: 'datanet-submission/1', manifest: { ...manifest, files: [{ ...file, path: '/etc/passwd' }] } })), LIMITS);
+    const deep = parseManifest(
+      bytes(JSON.stringify({ format: 'datanet-submission/1', manifest: { ...manifest, files: [{ ...file, path: '/etc/passwd' }] } })),
+      LIMITS,
+    );
     expect(!deep.ok && deep.message).toMatch(/^submission.json: manifest.files.0: Unrecognized key: "path"/);
   });
 
@@ -75,7 +82,10 @@ describe('file names', () => {
       { name: 'zero\u200Bwidth.txt', bytes: utf8('zero width') },
     ];
     const signed = await signSubmission(signer, {
-      datanet: def.id, contributor: signer.address, nonce: '5', timestamp: Date.now(),
+      datanet: def.id,
+      contributor: signer.address,
+      nonce: '5',
+      timestamp: Date.now(),
       files: files.map((f) => ({ name: f.name, size: f.bytes.length, sha256: sha(f.bytes), ...TERMS })),
     });
     await writeEntry(inbox, 'names', signed, files);
@@ -98,11 +108,24 @@ describe('the parser worker', () => {
     const small = new ParserWorker({ ...intakeLimits(undefined), parseMemoryMb: 32, maxTextBytes: 1024 * 1024 * 1024 });
     try {
       const oom = await small.parse('docx', docx);
-      expect(oom).toEqual({ ok: false, reasonCode: 'parse_memory', message: 'parsing the .docx needed more than limit parseMemoryMb (32 MB); the parser was stopped' });
-      const slow = new ParserWorker({ ...intakeLimits(undefined), parseTimeoutMs: 100, parseMemoryMb: 2048, maxTextBytes: 1024 * 1024 * 1024 });
+      expect(oom).toEqual({
+        ok: false,
+        reasonCode: 'parse_memory',
+        message: 'parsing the .docx needed more than limit parseMemoryMb (32 MB); the parser was stopped',
+      });
+      const slow = new ParserWorker({
+        ...intakeLimits(undefined),
+        parseTimeoutMs: 100,
+        parseMemoryMb: 2048,
+        maxTextBytes: 1024 * 1024 * 1024,
+      });
       try {
         const late = await slow.parse('docx', docx);
-        expect(late).toEqual({ ok: false, reasonCode: 'parse_timeout', message: 'parsing the .docx took longer than limit parseTimeoutMs (100 ms); the parser was stopped' });
+        expect(late).toEqual({
+          ok: false,
+          reasonCode: 'parse_timeout',
+          message: 'parsing the .docx took longer than limit parseTimeoutMs (100 ms); the parser was stopped',
+        });
         expect(slow.killed).toBe(1);
       } finally {
         await slow.close();

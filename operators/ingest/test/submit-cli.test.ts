@@ -9,7 +9,11 @@ import { qaJsonl, tempDir, wallet } from './fixtures.js';
 
 const mainFile = join(REPO_ROOT, 'pipelines/src/cli/main.ts');
 
-async function cli(args: string[], stateDir: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+async function cli(
+  args: string[],
+  stateDir: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
   const { main } = (await import(pathToFileURL(mainFile).href)) as { main: (argv: string[]) => Promise<number> };
   const out: string[] = [];
   const err: string[] = [];
@@ -93,7 +97,11 @@ describe('datanet submit (the real CLI)', () => {
     await writeFile(keystore, await encryptKeystoreJson({ address: w.address, privateKey: w.privateKey }, 'pw', { scrypt: { N: 1024 } }));
     const copied = join(stateDir, 'notes.txt');
     await writeFile(copied, w.privateKey.slice(2));
-    for (const [path, kind] of [[hexKey, 'a hex private key'], [keystore, 'an encrypted JSON keystore'], [copied, 'a hex private key']]) {
+    for (const [path, kind] of [
+      [hexKey, 'a hex private key'],
+      [keystore, 'an encrypted JSON keystore'],
+      [copied, 'a hex private key'],
+    ]) {
       const r = await cli(['submit', '--key', hexKey, file, path], stateDir);
       expect(r.code).toBe(1);
       expect(r.err).toContain(`${path} looks like ${kind}; a key must never be submitted`);

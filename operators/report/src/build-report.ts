@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely';
-import { DEFAULT_STANDING_POLICY, contributorStats, openRegistry, standingFrom, type ContributorStats, type StandingPolicy } from '@datanet/datanet';
+import {
+  DEFAULT_STANDING_POLICY,
+  contributorStats,
+  openRegistry,
+  standingFrom,
+  type ContributorStats,
+  type StandingPolicy,
+} from '@datanet/datanet';
 import { withDuckDb } from '@datanet/connector-duckdb';
 import { gatherTableFacts, type ContributorCounts, type GatherOptions } from './gather/gather-tables.js';
 import type { ReportInputs } from './gather/table-inputs.js';
@@ -24,7 +31,10 @@ export async function buildQualityReport(req: BuildReportRequest): Promise<Quali
   if (req.registry) {
     await openRegistry(req.registry.db, req.registry.dialect);
     stats = await contributorStats(req.registry.db, req.datanet, req.registry.policy ?? DEFAULT_STANDING_POLICY);
-    if (!stats.length) notes.push(`the registry has no submissions for Datanet "${req.datanet}": acceptance is by records and standing is computed from this run's tables`);
+    if (!stats.length)
+      notes.push(
+        `the registry has no submissions for Datanet "${req.datanet}": acceptance is by records and standing is computed from this run's tables`,
+      );
   }
   const policy = req.registry?.policy ?? DEFAULT_STANDING_POLICY;
   const contributors = mergeContributors(facts.contributors, stats, policy);
@@ -97,7 +107,12 @@ export function mergeContributors(counts: ContributorCounts[], stats: Contributo
   }
   for (const c of counts) {
     const existing = byKey.get(key(c.contributor));
-    const n = { acceptedRecords: Number(c.acceptedRecords), intakeRejections: Number(c.intakeRejections), duplicates: Number(c.duplicates), qualityRejected: Number(c.qualityRejected) };
+    const n = {
+      acceptedRecords: Number(c.acceptedRecords),
+      intakeRejections: Number(c.intakeRejections),
+      duplicates: Number(c.duplicates),
+      qualityRejected: Number(c.qualityRejected),
+    };
     if (existing) {
       Object.assign(existing, n);
       continue;

@@ -20,7 +20,8 @@ const table = (description: string) => ({ kind: 'table' as const, optional: true
 export const reportQuality = defineOperator({
   type: 'report.quality',
   version: '1',
-  description: 'Steward quality report: acceptance and standing per contributor, rejection reasons, duplicate clusters, quality scores, per-rule pass rates (JSON + self-contained HTML)',
+  description:
+    'Steward quality report: acceptance and standing per contributor, rejection reasons, duplicate clusters, quality scores, per-rule pass rates (JSON + self-contained HTML)',
   config: ReportConfig,
   inputs: {
     accepted: table('records accepted at intake (ingest.submissions accepted)'),

@@ -31,7 +31,11 @@ export interface QualityReportFiles {
 }
 
 /** The core of `datanet report quality`: finds the run, builds the model, writes HTML and JSON. */
-export async function writeQualityReport(db: Kysely<any>, dialect: 'postgres' | 'pglite', o: WriteQualityReportOptions): Promise<QualityReportFiles> {
+export async function writeQualityReport(
+  db: Kysely<any>,
+  dialect: 'postgres' | 'pglite',
+  o: WriteQualityReportOptions,
+): Promise<QualityReportFiles> {
   const run = await findReportRun(db, { datanet: o.datanet, runId: o.runId });
   const { inputs, notes } = await inputsFromRun(run);
   let policy = o.policy;
@@ -42,7 +46,13 @@ export async function writeQualityReport(db: Kysely<any>, dialect: 'postgres' | 
       notes.push(`no Datanet definition found for "${o.datanet}": standing uses the default policy`);
     }
   }
-  const model = await buildQualityReport({ datanet: o.datanet, runId: run.runId, inputs, registry: { db, dialect, policy }, options: o.options });
+  const model = await buildQualityReport({
+    datanet: o.datanet,
+    runId: run.runId,
+    inputs,
+    registry: { db, dialect, policy },
+    options: o.options,
+  });
   model.notes.unshift(`run ${run.runId} (${run.pipeline}, ${run.status}): ${run.chosenBecause}`, ...notes);
   const dir = resolve(o.outDir ?? join(o.stateDir, 'reports', safeName(o.datanet), safeName(run.runId)));
   await mkdir(dir, { recursive: true });

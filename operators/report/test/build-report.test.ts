@@ -24,7 +24,14 @@ describe('buildQualityReport from tables alone', () => {
     expect([...byAddr.keys()].sort()).toEqual([ALICE, BOB, CAROL, MALLORY].sort());
     const bob = byAddr.get(BOB)!;
     // Bob: 3 accepted records, 1 rejected file; r4 and r5 were duplicates, r6 failed quality (found through the accepted table by id).
-    expect(bob).toMatchObject({ acceptedRecords: 3, intakeRejections: 1, duplicates: 2, qualityRejected: 1, acceptanceBasis: 'records', standingSource: 'tables' });
+    expect(bob).toMatchObject({
+      acceptedRecords: 3,
+      intakeRejections: 1,
+      duplicates: 2,
+      qualityRejected: 1,
+      acceptanceBasis: 'records',
+      standingSource: 'tables',
+    });
     expect(bob.acceptanceRate).toBeCloseTo(3 / 4, 10);
     expect(bob.standing).toBeCloseTo(standingFrom({ accepted: 3, revoked: 0 }), 10);
     expect(byAddr.get(MALLORY)!.acceptanceRate).toBe(0);
@@ -45,7 +52,11 @@ describe('buildQualityReport from tables alone', () => {
 
   it('groups duplicate clusters across exact and near passes, keepers from this run or earlier ones', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
-    const m = await buildQualityReport({ datanet: DATANET, inputs: await writeFixtureInputs(dir), options: { examplesPerCluster: 5, excerptChars: 40 } });
+    const m = await buildQualityReport({
+      datanet: DATANET,
+      inputs: await writeFixtureInputs(dir),
+      options: { examplesPerCluster: 5, excerptChars: 40 },
+    });
     expect(m.duplicates).toMatchObject({ rows: 3, clusters: 2, largestCluster: 3, ofEarlierRuns: 1 });
     const [first, second] = m.duplicates.top;
     expect(first.clusterId).toBe('r1');
@@ -76,7 +87,10 @@ describe('buildQualityReport from tables alone', () => {
     expect(punct.passRate).toBeCloseTo(4 / 6, 10);
     expect(withReport.rules.find((r) => r.rule === 'fineweb.line_punct')?.passRate).toBe(1);
 
-    const without = await buildQualityReport({ datanet: DATANET, inputs: await writeFixtureInputs(join(dir, 'b'), { withQualityReport: false }) });
+    const without = await buildQualityReport({
+      datanet: DATANET,
+      inputs: await writeFixtureInputs(join(dir, 'b'), { withQualityReport: false }),
+    });
     expect(without.rules.map((r) => [r.rule, r.failed, r.firstFailure])).toEqual([
       ['c4.terminal_punct', 2, 1],
       ['gopher.min_words', 1, 1],
@@ -120,7 +134,16 @@ describe('buildQualityReport from tables alone', () => {
     const checksReport = {
       operator: 'quality.checks',
       results: [
-        { name: 'not_null text', check: 'not_null', column: 'text', severity: 'error', success: true, element_count: 9, unexpected_count: 0, unexpected_percent: 0 },
+        {
+          name: 'not_null text',
+          check: 'not_null',
+          column: 'text',
+          severity: 'error',
+          success: true,
+          element_count: 9,
+          unexpected_count: 0,
+          unexpected_percent: 0,
+        },
         { name: 'row_count_between', check: 'row_count_between', severity: 'warn', success: false, observed_value: 9 },
         { name: 'regex nope', check: 'regex', column: 'nope', severity: 'error', success: false, error: 'no column "nope"' },
       ],

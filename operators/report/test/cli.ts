@@ -8,7 +8,9 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..
  * goes by environment because main() takes the first non-option word as the command name.
  */
 export async function cli(stateDir: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { main } = (await import(pathToFileURL(join(REPO_ROOT, 'pipelines/src/cli/main.ts')).href)) as { main: (argv: string[]) => Promise<number> };
+  const { main } = (await import(pathToFileURL(join(REPO_ROOT, 'pipelines/src/cli/main.ts')).href)) as {
+    main: (argv: string[]) => Promise<number>;
+  };
   const out: string[] = [];
   const err: string[] = [];
   const write = process.stdout.write.bind(process.stdout);

@@ -49,12 +49,33 @@ export function fixtureRows() {
     { id: 'r6', contributor: BOB, text: 'ok', submission_id: 'sb', source_file: 'b2.txt', record_index: 0 },
     { id: 'r7', contributor: CAROL, text: paragraph('migraine', 1), submission_id: 'sc', source_file: 'c1.txt', record_index: 0 },
     { id: 'r8', contributor: CAROL, text: paragraph('eczema'), submission_id: 'sc', source_file: 'c1.txt', record_index: 1 },
-    { id: 'r9', contributor: CAROL, text: paragraph('gout').replace(/\./g, ''), submission_id: 'sc', source_file: 'c1.txt', record_index: 2 },
+    {
+      id: 'r9',
+      contributor: CAROL,
+      text: paragraph('gout').replace(/\./g, ''),
+      submission_id: 'sc',
+      source_file: 'c1.txt',
+      record_index: 2,
+    },
   ];
   const rejections = [
-    { submission_id: 'sb', file: 'b3.txt', record_index: -1, contributor: BOB, reason_code: 'invalid_utf8', message: 'b3.txt: byte 0xff at offset 12 is not UTF-8' },
+    {
+      submission_id: 'sb',
+      file: 'b3.txt',
+      record_index: -1,
+      contributor: BOB,
+      reason_code: 'invalid_utf8',
+      message: 'b3.txt: byte 0xff at offset 12 is not UTF-8',
+    },
     { submission_id: 'sc', file: 'c2.txt', record_index: -1, contributor: CAROL, reason_code: 'empty_file', message: 'c2.txt is empty' },
-    { submission_id: 'sm', file: '', record_index: -1, contributor: MALLORY, reason_code: 'bad_signature', message: 'the signature does not recover the claimed address' },
+    {
+      submission_id: 'sm',
+      file: '',
+      record_index: -1,
+      contributor: MALLORY,
+      reason_code: 'bad_signature',
+      message: 'the signature does not recover the claimed address',
+    },
   ];
   // What dedupe decided: r4 is an exact copy of r1, r5 a near copy of r1, r7 a near copy of a record of an earlier run.
   const exactDuplicates = [{ row: accepted[3], of: 'r1', similarity: 1 }];
@@ -64,12 +85,30 @@ export function fixtureRows() {
   ];
   const rules = ['gopher.min_words', 'c4.terminal_punct', 'fineweb.line_punct'];
   const qualityRejected = [
-    { row: accepted[5], rule: 'gopher.min_words', reason: '1 words, fewer than 50', value: 1, threshold: 50, failed_rules: 'gopher.min_words,c4.terminal_punct' },
-    { row: accepted[8], rule: 'c4.terminal_punct', reason: 'no line ends in punctuation', value: 0, threshold: 1, failed_rules: 'c4.terminal_punct' },
+    {
+      row: accepted[5],
+      rule: 'gopher.min_words',
+      reason: '1 words, fewer than 50',
+      value: 1,
+      threshold: 50,
+      failed_rules: 'gopher.min_words,c4.terminal_punct',
+    },
+    {
+      row: accepted[8],
+      rule: 'c4.terminal_punct',
+      reason: 'no line ends in punctuation',
+      value: 0,
+      threshold: 1,
+      failed_rules: 'c4.terminal_punct',
+    },
   ];
   const scored = accepted.filter((r) => !['r4', 'r5', 'r7'].includes(r.id));
   const failedOf = (id: string) => qualityRejected.find((q) => q.row.id === id)?.failed_rules.split(',') ?? [];
-  const scores = scored.map((r) => ({ id: r.id, passed: failedOf(r.id).length === 0, quality_score: 1 - failedOf(r.id).length / rules.length }));
+  const scores = scored.map((r) => ({
+    id: r.id,
+    passed: failedOf(r.id).length === 0,
+    quality_score: 1 - failedOf(r.id).length / rules.length,
+  }));
   const qualityReport = {
     operator: 'quality.filter',
     records: scored.length,
@@ -77,7 +116,14 @@ export function fixtureRows() {
     rejected: qualityRejected.length,
     rules: rules.map((rule) => {
       const failed = qualityRejected.filter((q) => q.failed_rules.split(',').includes(rule)).length;
-      return { rule, family: rule.split('.')[0], threshold: 1, failed, firstFailure: qualityRejected.filter((q) => q.rule === rule).length, passRate: 1 - failed / scored.length };
+      return {
+        rule,
+        family: rule.split('.')[0],
+        threshold: 1,
+        failed,
+        firstFailure: qualityRejected.filter((q) => q.rule === rule).length,
+        passRate: 1 - failed / scored.length,
+      };
     }),
   };
   return { accepted, rejections, exactDuplicates, nearDuplicates, qualityRejected, scores, qualityReport, rules };
@@ -102,7 +148,12 @@ function acceptedColumns(rows: AcceptedRow[]): Record<string, Vector> {
 export function fixtureTables() {
   const f = fixtureRows();
   const dup = (d: typeof f.exactDuplicates) =>
-    new Table({ ...acceptedColumns(d.map((x) => x.row)), duplicate_of: utf8(d.map((x) => x.of)), cluster_id: utf8(d.map((x) => x.of)), similarity: f64(d.map((x) => x.similarity)) });
+    new Table({
+      ...acceptedColumns(d.map((x) => x.row)),
+      duplicate_of: utf8(d.map((x) => x.of)),
+      cluster_id: utf8(d.map((x) => x.of)),
+      similarity: f64(d.map((x) => x.similarity)),
+    });
   return {
     rows: f,
     accepted: new Table(acceptedColumns(f.accepted)),
@@ -130,7 +181,10 @@ export function fixtureTables() {
     }),
     scores: new Table({
       id: utf8(f.scores.map((s) => s.id)),
-      passed: vectorFromArray(f.scores.map((s) => s.passed), new Bool()),
+      passed: vectorFromArray(
+        f.scores.map((s) => s.passed),
+        new Bool(),
+      ),
       quality_score: f64(f.scores.map((s) => s.quality_score)),
     }),
   };
@@ -173,11 +227,27 @@ export async function seedRegistry(db: Kysely<any>, dialect: 'postgres' | 'pglit
     { id: 'sc', contributor: CAROL, files: ['c1.txt', 'c2.txt'] },
   ];
   for (const s of subs) {
-    await recordSubmission(db, { id: s.id, datanet: DATANET, contributor: s.contributor, nonce: `n-${s.id}`, signedAt: now, receivedAt: now, inboxEntry: s.id, fileCount: s.files.length });
+    await recordSubmission(db, {
+      id: s.id,
+      datanet: DATANET,
+      contributor: s.contributor,
+      nonce: `n-${s.id}`,
+      signedAt: now,
+      receivedAt: now,
+      inboxEntry: s.id,
+      fileCount: s.files.length,
+    });
     for (const name of s.files) {
       const rej = f.rejections.find((r) => r.submission_id === s.id && r.file === name);
       await decideFile(db, {
-        submissionId: s.id, name, datanet: DATANET, contributor: s.contributor, size: 100, sha256: `${s.id}-${name}`, limits, now,
+        submissionId: s.id,
+        name,
+        datanet: DATANET,
+        contributor: s.contributor,
+        size: 100,
+        sha256: `${s.id}-${name}`,
+        limits,
+        now,
         rejection: rej ? { reasonCode: rej.reason_code, message: rej.message } : undefined,
       });
     }
@@ -185,8 +255,16 @@ export async function seedRegistry(db: Kysely<any>, dialect: 'postgres' | 'pglit
   await recordContributions(
     db,
     f.accepted.map((r) => ({
-      id: r.id, datanet: DATANET, contributor: r.contributor, submissionId: r.submission_id, sourceFile: r.source_file, recordIndex: r.record_index,
-      licence: 'CC-BY-4.0', consent: 'training', submittedAt: now, validatorVersion: 'test',
+      id: r.id,
+      datanet: DATANET,
+      contributor: r.contributor,
+      submissionId: r.submission_id,
+      sourceFile: r.source_file,
+      recordIndex: r.record_index,
+      licence: 'CC-BY-4.0',
+      consent: 'training',
+      submittedAt: now,
+      validatorVersion: 'test',
     })),
     { now },
   );

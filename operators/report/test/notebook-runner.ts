@@ -9,14 +9,21 @@ const NBCONVERT = '/usr/bin/jupyter-nbconvert';
 
 function tslabKernel(): boolean {
   try {
-    const out = execFileSync('/usr/bin/python3', ['-m', 'jupyter', 'kernelspec', 'list', '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('/usr/bin/python3', ['-m', 'jupyter', 'kernelspec', 'list', '--json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     return 'tslab' in JSON.parse(out).kernelspecs;
   } catch {
     return false;
   }
 }
 
-const missing = !existsSync(NBCONVERT) ? `${NBCONVERT} is not installed` : !tslabKernel() ? 'the tslab Jupyter kernel is not registered' : '';
+const missing = !existsSync(NBCONVERT)
+  ? `${NBCONVERT} is not installed`
+  : !tslabKernel()
+    ? 'the tslab Jupyter kernel is not registered'
+    : '';
 export const notebookSkip = missing && process.env.CI !== 'true' ? `${missing} (run .ci/setup-system.sh)` : false;
 
 export interface Output {
@@ -34,11 +41,12 @@ export function executeNotebook(env: Record<string, string>, outDir: string): Ou
     timeout: 240_000,
   });
   expect(r.status, r.stderr).toBe(0);
-  const nb = JSON.parse(readFileSync(join(outDir, 'datanet-quality.ipynb'), 'utf8')) as { cells: { cell_type: string; outputs?: Output[] }[] };
+  const nb = JSON.parse(readFileSync(join(outDir, 'datanet-quality.ipynb'), 'utf8')) as {
+    cells: { cell_type: string; outputs?: Output[] }[];
+  };
   const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
   expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
   return outputs;
 }
 
 export const outputText = (outputs: Output[]) => outputs.map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? ''))).join('');
-

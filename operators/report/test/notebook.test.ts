@@ -25,7 +25,9 @@ describe.skipIf(skip)(`notebooks/datanet-quality.ipynb (tslab kernel)${skip ? ` 
     const f = fixtureRows();
     const out = execute({ DATANET_TABLES_DIR: dir, DATANET_ID: 'report-test' }, join(dir, 'out'));
     const contributors = new Set([...f.accepted, ...f.rejections].map((r) => r.contributor)).size;
-    expect(text(out)).toContain(`checked: ${contributors} contributors, ${f.accepted.length} accepted, ${f.rejections.length} rejected, ${f.nearDuplicates.length} duplicates`);
+    expect(text(out)).toContain(
+      `checked: ${contributors} contributors, ${f.accepted.length} accepted, ${f.rejections.length} rejected, ${f.nearDuplicates.length} duplicates`,
+    );
     const html = String(out.find((o) => o.data?.['text/html'])?.data?.['text/html']);
     expect(html).toContain('invalid_utf8');
     expect(html).toContain(f.accepted[3].contributor);

@@ -18,7 +18,12 @@ describe.each(DB_ENGINES)('report with the Datanet registry on %s', (engine) => 
 
   it('takes acceptance by files and standing from the registry, per contributor', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'report-'));
-    const m = await buildQualityReport({ datanet: DATANET, runId: 'r', inputs: await writeFixtureInputs(dir), registry: { db: t.db, dialect: t.dialect } });
+    const m = await buildQualityReport({
+      datanet: DATANET,
+      runId: 'r',
+      inputs: await writeFixtureInputs(dir),
+      registry: { db: t.db, dialect: t.dialect },
+    });
     expect(m.sources.registry).toBe(true);
     expect(m.totals).toMatchObject({ submittedFiles: 7, acceptedFiles: 5, rejectedFiles: 2 });
     expect(m.totals.acceptanceRate).toBeCloseTo(5 / 7, 10);
@@ -27,7 +32,12 @@ describe.each(DB_ENGINES)('report with the Datanet registry on %s', (engine) => 
     expect(rate).toEqual({ [ALICE]: 1, [BOB]: 2 / 3, [CAROL]: 1 / 2 });
     for (const s of stats) {
       const c = m.contributors.find((x) => x.contributor === s.contributor)!;
-      expect(c).toMatchObject({ standing: s.standing, standingSource: 'registry', acceptanceBasis: 'files', submittedFiles: s.submittedFiles });
+      expect(c).toMatchObject({
+        standing: s.standing,
+        standingSource: 'registry',
+        acceptanceBasis: 'files',
+        submittedFiles: s.submittedFiles,
+      });
     }
     // Mallory only named herself in a forged submission: a reason in the chart, not a contributor.
     expect(m.contributors.some((c) => c.contributor === MALLORY)).toBe(false);

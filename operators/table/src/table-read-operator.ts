@@ -11,7 +11,10 @@ const TableReadConfig = z
     path: z.union([z.string(), z.array(z.string()).min(1)]).describe('file, glob, or a list of them; relative to the pipeline file'),
     format: Format.default('auto').describe('auto picks by extension; text reads each file as one row (path, text)'),
     columns: z.array(z.string()).optional().describe('keep only these columns'),
-    where: z.string().optional().meta({ sql: true, description: 'SQL filter over the rows (DuckDB syntax); `$name` is the bound value params.name' }),
+    where: z
+      .string()
+      .optional()
+      .meta({ sql: true, description: 'SQL filter over the rows (DuckDB syntax); `$name` is the bound value params.name' }),
     params: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .optional()
@@ -46,7 +49,10 @@ export const tableRead = defineOperator({
     if (missing.length) throw new Error(`table.read: no such file: ${missing.join(', ')}`);
     if (!files.length) throw new Error(`table.read: nothing matches ${patterns.join(', ')} (relative to ${ctx.run.pipelineDir})`);
     const formats = new Set(files.map((f) => formatOf(f, ctx.config.format)));
-    if (formats.size > 1) throw new Error(`table.read: the matched files mix formats (${[...formats].join(', ')}); read each format in its own step or set format`);
+    if (formats.size > 1)
+      throw new Error(
+        `table.read: the matched files mix formats (${[...formats].join(', ')}); read each format in its own step or set format`,
+      );
     const format = [...formats][0];
     const list = `[${files.map(sqlString).join(', ')}]`;
     const fname = ctx.config.filenameColumn && format !== 'text' ? ', filename = true' : '';
@@ -57,7 +63,9 @@ export const tableRead = defineOperator({
       text: `(select filename as path, content as text from read_text(${list}))`,
     }[format];
     const cols = ctx.config.columns?.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ') ?? (fname ? '* exclude (filename)' : '*');
-    const withName = ctx.config.filenameColumn ? `, ${format === 'text' ? 'path' : 'filename'} as "${ctx.config.filenameColumn.replace(/"/g, '""')}"` : '';
+    const withName = ctx.config.filenameColumn
+      ? `, ${format === 'text' ? 'path' : 'filename'} as "${ctx.config.filenameColumn.replace(/"/g, '""')}"`
+      : '';
     let select = `select ${cols}${withName} from ${source}${ctx.config.where ? ` where ${ctx.config.where}` : ''}`;
     if (ctx.config.limit) select += ` limit ${ctx.config.limit}`;
     const out = join(ctx.workDir, 'table.parquet');

@@ -8,7 +8,10 @@ const TableSqlConfig = z
     query: z
       .string()
       .min(1)
-      .meta({ sql: true, description: 'DuckDB SQL; the input tables are the views `input` and `other`; `$name` is the bound value params.name' }),
+      .meta({
+        sql: true,
+        description: 'DuckDB SQL; the input tables are the views `input` and `other`; `$name` is the bound value params.name',
+      }),
     params: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .optional()
@@ -36,7 +39,10 @@ export const tableSql = defineOperator({
       // Parquet row order follows the query; the same query over the same inputs gives the same bytes.
       // Parameters are bound values (DuckDB prepared parameters), never pasted into the statement.
       const values = ctx.config.params && Object.keys(ctx.config.params).length ? ctx.config.params : undefined;
-      await conn.run(`copy (${ctx.config.query.trim().replace(/;\s*$/, '')}) to ${sqlString(out)} (format parquet, compression zstd)`, values);
+      await conn.run(
+        `copy (${ctx.config.query.trim().replace(/;\s*$/, '')}) to ${sqlString(out)} (format parquet, compression zstd)`,
+        values,
+      );
     } catch (err) {
       throw new Error(`table.sql: ${(err as Error).message}`);
     } finally {

@@ -32,8 +32,18 @@ export const tableWrite = defineOperator({
   },
   async run(ctx) {
     const out = target(ctx.config.path, ctx.run.pipelineDir);
-    const format = ctx.config.format !== 'auto' ? ctx.config.format : /\.parquet$/i.test(out) ? 'parquet' : /\.csv$/i.test(out) ? 'csv' : /\.jsonl?$/i.test(out) ? 'jsonl' : undefined;
-    if (!format) throw new Error(`table.write: cannot tell the format of "${ctx.config.path}"; name it .jsonl, .csv or .parquet, or set format`);
+    const format =
+      ctx.config.format !== 'auto'
+        ? ctx.config.format
+        : /\.parquet$/i.test(out)
+          ? 'parquet'
+          : /\.csv$/i.test(out)
+            ? 'csv'
+            : /\.jsonl?$/i.test(out)
+              ? 'jsonl'
+              : undefined;
+    if (!format)
+      throw new Error(`table.write: cannot tell the format of "${ctx.config.path}"; name it .jsonl, .csv or .parquet, or set format`);
     await mkdir(dirname(out), { recursive: true });
     const input = ctx.input('table');
     if (format === 'parquet') await copyFile(input.path, out);
@@ -42,7 +52,9 @@ export const tableWrite = defineOperator({
       const db = await DuckDBInstance.create(':memory:', { threads: '1' });
       const conn = await db.connect();
       try {
-        await conn.run(`copy (select * from read_parquet(${sqlString(input.path)})) to ${sqlString(out)} (format ${format === 'jsonl' ? 'json' : 'csv'}${format === 'csv' ? ', header true' : ''})`);
+        await conn.run(
+          `copy (select * from read_parquet(${sqlString(input.path)})) to ${sqlString(out)} (format ${format === 'jsonl' ? 'json' : 'csv'}${format === 'csv' ? ', header true' : ''})`,
+        );
       } finally {
         conn.closeSync();
       }

@@ -78,10 +78,20 @@ describe('table.write', () => {
         expect(res.outputs.file.ref.meta.target).toBe(join(d, name));
       }
       expect(readFileSync(join(d, 'out.csv'), 'utf8')).toBe('id,n\na,1\nb,2\n');
-      expect(readFileSync(join(d, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ id: 'a', n: 1 }, { id: 'b', n: 2 }]);
+      expect(
+        readFileSync(join(d, 'out.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l)),
+      ).toEqual([
+        { id: 'a', n: 1 },
+        { id: 'b', n: 2 },
+      ]);
       const back = await runOperator(tableRead, { config: { path: join(d, 'out.parquet') } });
       expect(back.outputs.table.table!.getChild('id')!.toArray()).toEqual(['a', 'b']);
-      await expect(runOperator(tableWrite, { config: { path: join(d, 'out.txt') }, inputs: { table: outputs.table.ref } })).rejects.toThrow(/cannot tell the format/);
+      await expect(runOperator(tableWrite, { config: { path: join(d, 'out.txt') }, inputs: { table: outputs.table.ref } })).rejects.toThrow(
+        /cannot tell the format/,
+      );
     } finally {
       process.chdir(prev);
     }
@@ -92,15 +102,26 @@ describe('table.sql', () => {
   it('runs DuckDB SQL over its inputs, joining two tables', async () => {
     const { tableSql } = await import('../src/index.js');
     const { Table, Utf8, vectorFromArray } = await import('apache-arrow');
-    const docs = new Table({ path: vectorFromArray(['a/x.md', 'b/y.md'], new Utf8()), text: vectorFromArray(['one\n\ntwo', 'three'], new Utf8()) });
-    const owners = new Table({ path: vectorFromArray(['a/x.md', 'b/y.md'], new Utf8()), owner: vectorFromArray(['ann', 'bob'], new Utf8()) });
+    const docs = new Table({
+      path: vectorFromArray(['a/x.md', 'b/y.md'], new Utf8()),
+      text: vectorFromArray(['one\n\ntwo', 'three'], new Utf8()),
+    });
+    const owners = new Table({
+      path: vectorFromArray(['a/x.md', 'b/y.md'], new Utf8()),
+      owner: vectorFromArray(['ann', 'bob'], new Utf8()),
+    });
     const { outputs } = await runOperator(tableSql, {
-      config: { query: "select o.owner, unnest(string_split(i.text, chr(10) || chr(10))) as para from input i join other o using (path) order by owner, para" },
+      config: {
+        query:
+          'select o.owner, unnest(string_split(i.text, chr(10) || chr(10))) as para from input i join other o using (path) order by owner, para',
+      },
       inputs: { input: docs, other: owners },
     });
     const t = outputs.table.table!;
     expect(t.getChild('owner')!.toArray()).toEqual(['ann', 'ann', 'bob']);
     expect(t.getChild('para')!.toArray()).toEqual(['one', 'two', 'three']);
-    await expect(runOperator(tableSql, { config: { query: 'select nope from input' }, inputs: { input: docs } })).rejects.toThrow(/table\.sql: .*nope/);
+    await expect(runOperator(tableSql, { config: { query: 'select nope from input' }, inputs: { input: docs } })).rejects.toThrow(
+      /table\.sql: .*nope/,
+    );
   });
 });

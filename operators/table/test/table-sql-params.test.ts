@@ -15,7 +15,9 @@ const INJECTION = "x' as note, (select content from read_text('/etc/hostname')) 
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile('node', [BIN, ...args], { maxBuffer: 1 << 24, env: { ...process.env, ...env } }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+    execFile('node', [BIN, ...args], { maxBuffer: 1 << 24, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -46,7 +48,10 @@ function filesUnder(dir: string): Buffer {
 describe('table.sql takes parameters as bound values', () => {
   it('binds params as data: a quote-laden value is a string, not SQL', async () => {
     const input = new Table({ id: vectorFromArray(['a', 'b'], new Utf8()) });
-    const { outputs } = await runOperator(tableSql, { config: { query: 'select id, $note as note from input order by id', params: { note: INJECTION } }, inputs: { input } });
+    const { outputs } = await runOperator(tableSql, {
+      config: { query: 'select id, $note as note from input order by id', params: { note: INJECTION } },
+      inputs: { input },
+    });
     const t = outputs.table.table!;
     expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'note']);
     expect(String(t.getChild('note')!.get(0))).toBe(INJECTION);
@@ -57,13 +62,21 @@ describe('table.sql takes parameters as bound values', () => {
     writeFileSync(join(dir, 'rows.jsonl'), '{"id":"a"}\n');
     const head = `apiVersion: datanet/v1\nkind: Pipeline\nmetadata:\n  name: params-as-data\nparameters:\n  note: { type: string, default: hello }\nsteps:\n  rows:\n    uses: table.read\n    with: { path: ${join(dir, 'rows.jsonl')} }\n`;
     const pasted = join(dir, 'pasted.yaml');
-    writeFileSync(pasted, `${head}  notes:\n    uses: table.sql\n    needs: [rows.table]\n    with: { query: "select '\${{ params.note }}' as note from input" }\n`);
+    writeFileSync(
+      pasted,
+      `${head}  notes:\n    uses: table.sql\n    needs: [rows.table]\n    with: { query: "select '\${{ params.note }}' as note from input" }\n`,
+    );
     const refused = await cli(['validate', pasted]);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/pasted\.yaml:\d+:\d+: step "notes": parameter "note" is pasted into SQL \(with\.query\); parameters are data: write \$note/);
+    expect(refused.stdout).toMatch(
+      /pasted\.yaml:\d+:\d+: step "notes": parameter "note" is pasted into SQL \(with\.query\); parameters are data: write \$note/,
+    );
 
     const bound = join(dir, 'bound.yaml');
-    writeFileSync(bound, `${head}  notes:\n    uses: table.sql\n    needs: [rows.table]\n    with:\n      query: "select $note as note, * from input"\n      params: { note: "\${{ params.note }}" }\n`);
+    writeFileSync(
+      bound,
+      `${head}  notes:\n    uses: table.sql\n    needs: [rows.table]\n    with:\n      query: "select $note as note, * from input"\n      params: { note: "\${{ params.note }}" }\n`,
+    );
     const ran = await cli(['--state-dir', join(dir, 'state'), '--json', 'run', bound, '-q', '--param', `note=${INJECTION}`]);
     expect(ran.code, ran.stderr).toBe(0);
     const summary = JSON.parse(ran.stdout) as { steps: { id: string; outputs: { table: { path: string } } }[] };
@@ -113,7 +126,20 @@ describe('table.sql takes parameters as bound values', () => {
     server.close();
     expect(trace.code, trace.stderr).toBe(0);
     expect(received.length).toBeGreaterThan(0);
-    const everything = [ran.stdout, ran.stderr, show.stdout, show.stderr, showText.stdout, showText.stderr, lineage.stdout, lineage.stderr, trace.stdout, trace.stderr, Buffer.concat(received).toString('latin1'), filesUnder(state).toString('latin1')].join('\n');
+    const everything = [
+      ran.stdout,
+      ran.stderr,
+      show.stdout,
+      show.stderr,
+      showText.stdout,
+      showText.stderr,
+      lineage.stdout,
+      lineage.stderr,
+      trace.stdout,
+      trace.stderr,
+      Buffer.concat(received).toString('latin1'),
+      filesUnder(state).toString('latin1'),
+    ].join('\n');
     expect(leakedPieces(everything)).toEqual([]);
   }, 900_000);
 });

@@ -8,7 +8,14 @@ import { globSync } from 'tinyglobby';
 import type { Variable } from '@tensorflow/tfjs';
 import { encodeSafetensors } from '../src/adapter/safetensors.js';
 import { AdamW, scheduledLr } from '../src/builtin/adam.js';
-import { LINEAR_MODULES, linearName, linearShape, MODELS_DIR, DEFAULT_BASE_MODEL, type TinyLlamaConfig } from '../src/builtin/model-config.js';
+import {
+  LINEAR_MODULES,
+  linearName,
+  linearShape,
+  MODELS_DIR,
+  DEFAULT_BASE_MODEL,
+  type TinyLlamaConfig,
+} from '../src/builtin/model-config.js';
 import { normalArray, seededRandom } from '../src/builtin/rng.js';
 import { loadTf } from '../src/builtin/tf.js';
 import { BOS, BYTE_TOKENIZER, BYTE_VOCAB_SIZE, EOS } from '../src/builtin/tokenizer.js';
@@ -54,7 +61,14 @@ function prose(markdown: string): string[] {
         .replace(/\s+/g, ' ')
         .trim(),
     )
-    .filter((p) => p.length >= 80 && /^[\x20-\x7e]+$/.test(p) && (p.match(/[a-zA-Z ]/g)?.length ?? 0) / p.length > 0.85 && !p.startsWith('|') && !p.includes('http'));
+    .filter(
+      (p) =>
+        p.length >= 80 &&
+        /^[\x20-\x7e]+$/.test(p) &&
+        (p.match(/[a-zA-Z ]/g)?.length ?? 0) / p.length > 0.85 &&
+        !p.startsWith('|') &&
+        !p.includes('http'),
+    );
 }
 
 function corpus(): { bytes: Uint8Array; files: number; paragraphs: number } {
@@ -84,7 +98,10 @@ async function main() {
 
   const init: Record<string, Float32Array> = {};
   const shapes: Record<string, number[]> = {};
-  const add = (name: string, shape: number[], values: Float32Array) => { init[name] = values; shapes[name] = shape; };
+  const add = (name: string, shape: number[], values: Float32Array) => {
+    init[name] = values;
+    shapes[name] = shape;
+  };
   const D = CONFIG.hidden_size;
   add('model.embed_tokens.weight', [CONFIG.vocab_size, D], normalArray(CONFIG.vocab_size * D, 0.02, rand));
   for (let l = 0; l < CONFIG.num_hidden_layers; l++) {
@@ -102,7 +119,9 @@ async function main() {
   const base = tensorProvider(vars);
   const opt = new AdamW(tf, 0.9, 0.95, 1e-8, 0.01);
 
-  const window = (start: number, batch: Int32Array, b: number) => { for (let t = 0; t <= SEQ; t++) batch[b * (SEQ + 1) + t] = data[start + t]; };
+  const window = (start: number, batch: Int32Array, b: number) => {
+    for (let t = 0; t <= SEQ; t++) batch[b * (SEQ + 1) + t] = data[start + t];
+  };
   const started = performance.now();
   for (let step = 0; step < STEPS; step++) {
     const batch = new Int32Array(BATCH * (SEQ + 1));
@@ -139,7 +158,12 @@ async function main() {
     batch: BATCH,
     seq_len: SEQ,
     lr: LR,
-    text: { source: 'Markdown prose under node_modules (package documentation)', tokens: data.length, paragraphs: text.paragraphs, files: text.files },
+    text: {
+      source: 'Markdown prose under node_modules (package documentation)',
+      tokens: data.length,
+      paragraphs: text.paragraphs,
+      files: text.files,
+    },
     held_out_loss: heldOut,
     seconds: Math.round((performance.now() - started) / 1000),
     script: relative(repoRoot, join(MODELS_DIR, '../scripts/pretrain.ts')),

@@ -1,8 +1,22 @@
 // Light to import: tfjs, the trainer and the Python runner load inside run() and the functions that need them.
 export { trainLora, TrainLoraConfigSchema, type TrainLoraConfig } from './operators/train-lora.js';
-export { inferenceGenerate, InferenceConfigSchema, inferencesTable, INFERENCE_COLUMNS, type InferenceConfig } from './operators/inference-generate.js';
+export {
+  inferenceGenerate,
+  InferenceConfigSchema,
+  inferencesTable,
+  INFERENCE_COLUMNS,
+  type InferenceConfig,
+} from './operators/inference-generate.js';
 export * from './spec/lora-spec.js';
-export { importTrainingConfig, importTrainingConfigFile, exportTrainingConfig, exportTrainingConfigFile, detectFormat, type ExternalFormat, type ImportResult } from './spec/import-config.js';
+export {
+  importTrainingConfig,
+  importTrainingConfigFile,
+  exportTrainingConfig,
+  exportTrainingConfigFile,
+  detectFormat,
+  type ExternalFormat,
+  type ImportResult,
+} from './spec/import-config.js';
 export * from './adapter/safetensors.js';
 export * from './adapter/adapter-config.js';
 export * from './adapter/adapter-folder.js';

@@ -12,11 +12,26 @@ import { formatExample } from '../src/builtin/tokenizer.js';
 // A small domain the base model never saw in this form: the adapter must learn its template.
 const organs = ['heart', 'liver', 'kidney', 'lung', 'brain', 'skin', 'stomach', 'eye', 'ear', 'bone', 'blood', 'nerve'];
 const verbs = ['pumps', 'filters', 'cleans', 'moves', 'protects', 'supports', 'carries', 'senses'];
-const texts = organs.flatMap((o, i) => verbs.map((v, j) => formatExample(`What does the ${o} do?`, `The ${o} ${v} the body, doctors say; see a doctor if the ${o} hurts (case ${i * 8 + j}).`)));
+const texts = organs.flatMap((o, i) =>
+  verbs.map((v, j) =>
+    formatExample(`What does the ${o} do?`, `The ${o} ${v} the body, doctors say; see a doctor if the ${o} hurts (case ${i * 8 + j}).`),
+  ),
+);
 const train = texts.filter((_, i) => i % 8 !== 0);
 const evalTexts = texts.filter((_, i) => i % 8 === 0);
 
-const base: LoraSpecInput = { r: 8, alpha: 16, dropout: 0.05, targetModules: 'all-linear', learningRate: 3e-3, maxSteps: 24, batchSize: 8, maxSeqLength: 96, seed: 11, warmupRatio: 0.1 };
+const base: LoraSpecInput = {
+  r: 8,
+  alpha: 16,
+  dropout: 0.05,
+  targetModules: 'all-linear',
+  learningRate: 3e-3,
+  maxSteps: 24,
+  batchSize: 8,
+  maxSeqLength: 96,
+  seed: 11,
+  warmupRatio: 0.1,
+};
 
 async function train_(over: LoraSpecInput, checkpointEvery?: number) {
   const outDir = await mkdtemp(join(tmpdir(), 'lora-'));

@@ -20,8 +20,21 @@ async function slidingAdapter(dir: string): Promise<void> {
   const rand = seededRandom(5);
   const modules = initLora(model.config, resolveTargets('all-linear', model.config), 4, rand);
   for (const m of modules.values()) m.B.data = normalArray(m.B.data.length, 0.05, rand);
-  await writeAdapterFolder(dir, buildAdapterConfig(spec, model.name, ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']), modules);
-  const state = { backend: 'builtin', method: 'lora', quantization: null, base_model: model.name, base_model_digest: model.digest, lora_scale: 2, max_seq_length: 56, checkpoints: [] };
+  await writeAdapterFolder(
+    dir,
+    buildAdapterConfig(spec, model.name, ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']),
+    modules,
+  );
+  const state = {
+    backend: 'builtin',
+    method: 'lora',
+    quantization: null,
+    base_model: model.name,
+    base_model_digest: model.digest,
+    lora_scale: 2,
+    max_seq_length: 56,
+    checkpoints: [],
+  };
   await writeFile(join(dir, 'trainer_state.json'), JSON.stringify(state));
 }
 

@@ -20,9 +20,18 @@ const run = promisify(execFile);
 
 function qaTable(rows: { prompt: string; response: string; split: string }[]): Table {
   return new Table({
-    prompt: vectorFromArray(rows.map((r) => r.prompt), new Utf8()),
-    response: vectorFromArray(rows.map((r) => r.response), new Utf8()),
-    split: vectorFromArray(rows.map((r) => r.split), new Utf8()),
+    prompt: vectorFromArray(
+      rows.map((r) => r.prompt),
+      new Utf8(),
+    ),
+    response: vectorFromArray(
+      rows.map((r) => r.response),
+      new Utf8(),
+    ),
+    split: vectorFromArray(
+      rows.map((r) => r.split),
+      new Utf8(),
+    ),
   });
 }
 
@@ -34,9 +43,23 @@ describe('train.lora and inference.generate operators', () => {
   afterAll(async () => t?.close());
 
   it('train.lora writes a PEFT adapter + metrics and registers the model; inference.generate logs completions with fees', async () => {
-    const rows = Array.from({ length: 80 }, (_, i) => ({ prompt: `What is remedy ${i % 10}?`, response: `Remedy ${i % 10} is rest and water for ${i} days.`, split: i % 5 === 0 ? 'eval' : 'train' }));
+    const rows = Array.from({ length: 80 }, (_, i) => ({
+      prompt: `What is remedy ${i % 10}?`,
+      response: `Remedy ${i % 10} is rest and water for ${i} days.`,
+      split: i % 5 === 0 ? 'eval' : 'train',
+    }));
     const trained = await runOperator(trainLora, {
-      config: { r: 4, alpha: 8, learningRate: 3e-3, maxSteps: 6, batchSize: 8, maxSeqLength: 64, modelName: 'remedies', datasetVersion: 'remedies@1', datasetRoot: '0x01' },
+      config: {
+        r: 4,
+        alpha: 8,
+        learningRate: 3e-3,
+        maxSteps: 6,
+        batchSize: 8,
+        maxSeqLength: 64,
+        modelName: 'remedies',
+        datasetVersion: 'remedies@1',
+        datasetRoot: '0x01',
+      },
       inputs: { dataset: qaTable(rows) },
       db: t.db,
       dialect: 'pglite',
@@ -44,10 +67,16 @@ describe('train.lora and inference.generate operators', () => {
     const adapter = trained.outputs.adapter.ref;
     expect(adapter.kind).toBe('model');
     const files = await readdir(adapter.path);
-    expect(files).toEqual(expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors', 'README.md', 'trainer_state.json', 'checkpoints']));
+    expect(files).toEqual(
+      expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors', 'README.md', 'trainer_state.json', 'checkpoints']),
+    );
     const header = await readSafetensorsHeader(join(adapter.path, 'adapter_model.safetensors'));
     expect(header.tensors['base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight'].shape).toEqual([4, 64]);
-    const report = trained.outputs.metrics.json as { model: string; metrics: { evalLoss: number; baseEvalLoss: number }; lineage: Record<string, string> };
+    const report = trained.outputs.metrics.json as {
+      model: string;
+      metrics: { evalLoss: number; baseEvalLoss: number };
+      lineage: Record<string, string>;
+    };
     expect(report.model).toBe('remedies@1');
     expect(report.metrics.evalLoss).toBeLessThan(report.metrics.baseEvalLoss);
     expect(report.lineage).toMatchObject({ datasetVersion: 'remedies@1', datasetRoot: '0x01', backend: 'builtin' });
@@ -75,7 +104,9 @@ describe('train.lora and inference.generate operators', () => {
 
   it('says what columns a dataset needs', async () => {
     const bad = new Table({ question: vectorFromArray(['q'], new Utf8()) });
-    await expect(runOperator(trainLora, { config: { maxSteps: 1 }, inputs: { dataset: bad }, db: t.db })).rejects.toThrow(/needs prompt \+ response columns or a text column; it has question/);
+    await expect(runOperator(trainLora, { config: { maxSteps: 1 }, inputs: { dataset: bad }, db: t.db })).rejects.toThrow(
+      /needs prompt \+ response columns or a text column; it has question/,
+    );
   });
 });
 
@@ -93,7 +124,9 @@ describe.skipIf(!sample)('MedQuAD acceptance (configs/training/medquad-builtin.y
       const out = await runOperator(trainLora, { config, inputs: { dataset: qaTable(rows) }, db: db.db });
       const seconds = (Date.now() - started) / 1000;
       const m = (out.outputs.metrics.json as { metrics: { evalLoss: number; baseEvalLoss: number; steps: number } }).metrics;
-      console.log(`MedQuAD sample: ${rows.length} rows, ${m.steps} steps in ${seconds.toFixed(1)} s; eval loss ${m.baseEvalLoss.toFixed(4)} -> ${m.evalLoss.toFixed(4)}`);
+      console.log(
+        `MedQuAD sample: ${rows.length} rows, ${m.steps} steps in ${seconds.toFixed(1)} s; eval loss ${m.baseEvalLoss.toFixed(4)} -> ${m.evalLoss.toFixed(4)}`,
+      );
       expect(seconds).toBeLessThan(300);
       expect(m.evalLoss).toBeLessThan(m.baseEvalLoss);
     } finally {
@@ -114,7 +147,11 @@ describe('datanet CLI', () => {
       expect(result.spec).toMatchObject({ method: 'qlora', r: 8 });
       expect(result.dropped).toContain('template');
     }
-    const { stdout } = await run('node', [bin, '--json', 'infer', '--model', 'datanet-tiny-llama', '--max-new-tokens', '8', 'What is acne?'], { env });
+    const { stdout } = await run(
+      'node',
+      [bin, '--json', 'infer', '--model', 'datanet-tiny-llama', '--max-new-tokens', '8', 'What is acne?'],
+      { env },
+    );
     const inference = JSON.parse(stdout);
     expect(inference).toMatchObject({ model: 'datanet-tiny-llama', promptTokens: 32, source: 'cli', fee: '0' });
     expect(inference.outputTokens).toBeGreaterThan(0);

@@ -44,7 +44,20 @@ describe.each(DB_ENGINES)('train registry on %s', (engine) => {
   });
 
   it('appends inferences once per id and keeps fees beyond 2^64 exact', async () => {
-    const row = (id: string, fee: bigint): InferenceRecord => ({ inferenceId: id, modelId: 'medical-qa-lora@1', baseModel: 'datanet-tiny-llama', adapterDigest: 'sha256:a', prompt: 'p', output: 'o', promptTokens: 3, outputTokens: 5, fee, source: 'operator', runId: 'r', createdAt: 1_700_000_000_000 });
+    const row = (id: string, fee: bigint): InferenceRecord => ({
+      inferenceId: id,
+      modelId: 'medical-qa-lora@1',
+      baseModel: 'datanet-tiny-llama',
+      adapterDigest: 'sha256:a',
+      prompt: 'p',
+      output: 'o',
+      promptTokens: 3,
+      outputTokens: 5,
+      fee,
+      source: 'operator',
+      runId: 'r',
+      createdAt: 1_700_000_000_000,
+    });
     const big = 2n ** 70n + 1n;
     expect(await appendInferences(t.db, [row('i1', big), row('i2', 0n)])).toBe(2);
     expect(await appendInferences(t.db, [row('i1', big), row('i3', 7n)])).toBe(1);

@@ -49,7 +49,16 @@ describe.skipIf(!dir)('Axolotl and LLaMA-Factory configs from the corpus', () =>
     for (const to of ['axolotl', 'llama-factory'] as const) {
       const text = exportTrainingConfig(first.spec, to);
       const again = importTrainingConfig(text, `${file} -> ${to}`, to);
-      const pick = (s: typeof first.spec) => ({ r: s.r, alpha: s.alpha, dropout: s.dropout, targets: s.targetModules, quantization: s.quantization, lr: s.learningRate, method: s.method, base: s.baseModel });
+      const pick = (s: typeof first.spec) => ({
+        r: s.r,
+        alpha: s.alpha,
+        dropout: s.dropout,
+        targets: s.targetModules,
+        quantization: s.quantization,
+        lr: s.learningRate,
+        method: s.method,
+        base: s.baseModel,
+      });
       expect(pick(again.spec)).toEqual(pick(first.spec));
       expect(again.dropped).toEqual([]);
     }
@@ -57,7 +66,17 @@ describe.skipIf(!dir)('Axolotl and LLaMA-Factory configs from the corpus', () =>
 
   it('recovers the values each file states', async () => {
     const ax = await importTrainingConfigFile(join(dir!, 'axolotl/examples/llama-3/qlora-1b.yml'));
-    expect(ax.spec).toMatchObject({ method: 'qlora', r: 32, alpha: 16, dropout: 0.05, learningRate: 0.0002, maxSeqLength: 2048, batchSize: 2, gradientAccumulation: 4, baseModel: 'NousResearch/Llama-3.2-1B' });
+    expect(ax.spec).toMatchObject({
+      method: 'qlora',
+      r: 32,
+      alpha: 16,
+      dropout: 0.05,
+      learningRate: 0.0002,
+      maxSeqLength: 2048,
+      batchSize: 2,
+      gradientAccumulation: 4,
+      baseModel: 'NousResearch/Llama-3.2-1B',
+    });
     expect(ax.spec.targetModules).toEqual(['gate_proj', 'down_proj', 'up_proj', 'q_proj', 'v_proj', 'k_proj', 'o_proj']);
     expect(ax.spec.quantization).toMatchObject({ bits: 4, type: 'nf4', doubleQuant: true });
     expect(ax.dropped).toEqual(expect.arrayContaining(['optimizer', 'sample_packing', 'gradient_checkpointing']));
@@ -69,12 +88,28 @@ describe.skipIf(!dir)('Axolotl and LLaMA-Factory configs from the corpus', () =>
     expect(eight.dropped).toContain('lora_modules_to_save');
 
     const lf = await importTrainingConfigFile(join(dir!, 'LLaMA-Factory/examples/train_qlora/qwen3_lora_sft_otfq.yaml'));
-    expect(lf.spec).toMatchObject({ method: 'qlora', r: 8, alpha: 16, dropout: 0, targetModules: 'all-linear', learningRate: 1e-4, epochs: 3, maxSeqLength: 2048 });
+    expect(lf.spec).toMatchObject({
+      method: 'qlora',
+      r: 8,
+      alpha: 16,
+      dropout: 0,
+      targetModules: 'all-linear',
+      learningRate: 1e-4,
+      epochs: 3,
+      maxSeqLength: 2048,
+    });
     expect(lf.spec.datasets).toEqual(['identity', 'alpaca_en_demo']);
     expect(lf.dropped).toEqual(expect.arrayContaining(['template', 'preprocessing_num_workers', 'ddp_timeout']));
 
     const v1 = await importTrainingConfigFile(join(dir!, 'LLaMA-Factory/examples/v1/train_lora/train_lora_sft.yaml'));
-    expect(v1.spec).toMatchObject({ r: 16, alpha: 32, dropout: 0.05, targetModules: 'all-linear', maxSteps: 10, baseModel: 'Qwen/Qwen3-4B' });
+    expect(v1.spec).toMatchObject({
+      r: 16,
+      alpha: 32,
+      dropout: 0.05,
+      targetModules: 'all-linear',
+      maxSteps: 10,
+      baseModel: 'Qwen/Qwen3-4B',
+    });
     expect(v1.dropped).toEqual(expect.arrayContaining(['kernel_config', 'dist_config']));
   });
 });

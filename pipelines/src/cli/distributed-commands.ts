@@ -44,7 +44,9 @@ function pipelineFiles(files: string[]): string[] {
   if (files.length) return files.map((f) => resolve(f));
   const dir = resolve('configs/pipelines');
   try {
-    return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => join(dir, f));
   } catch {
     throw new UsageError('name pipeline files, or run from a folder with configs/pipelines/');
   }
@@ -65,7 +67,15 @@ export async function listSchedules(files: string[], count: number, engine?: Eng
   return Promise.all(
     scheduledIn(files).map(async (s) => {
       const last = engine ? await lastClaimedTick(engine.database.db, s.pipeline) : undefined;
-      return { pipeline: s.pipeline, file: s.file, cron: s.schedule.cron, timezone: s.schedule.timezone, catchup: s.schedule.catchup, next: nextTicks(s.schedule, now, count).map((d) => d.toISOString()), lastTick: last === undefined ? null : new Date(last).toISOString() };
+      return {
+        pipeline: s.pipeline,
+        file: s.file,
+        cron: s.schedule.cron,
+        timezone: s.schedule.timezone,
+        catchup: s.schedule.catchup,
+        next: nextTicks(s.schedule, now, count).map((d) => d.toISOString()),
+        lastTick: last === undefined ? null : new Date(last).toISOString(),
+      };
     }),
   );
 }
@@ -81,10 +91,14 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
     .option('--grace <duration>', 'on SIGTERM, how long running steps may finish before they are handed back', '30s')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)', (v) => Number(v))
     .action(async (opts: { profile: string; pool: string; concurrency: number; gpus?: number; grace: string; metricsPort?: number }) => {
-      const pools = opts.pool.split(',').map((p) => p.trim()).filter(Boolean);
+      const pools = opts.pool
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
       if (!pools.length) throw new UsageError('--pool: name at least one pool');
       if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new UsageError('--concurrency: a positive whole number');
-      if (opts.metricsPort !== undefined && !(Number.isInteger(opts.metricsPort) && opts.metricsPort >= 0 && opts.metricsPort < 65536)) throw new UsageError('--metrics-port: a port number (0 for any free one)');
+      if (opts.metricsPort !== undefined && !(Number.isInteger(opts.metricsPort) && opts.metricsPort >= 0 && opts.metricsPort < 65536))
+        throw new UsageError('--metrics-port: a port number (0 for any free one)');
       if (!/^(\d+(ms|s|m|h))+$|^\d+$/.test(opts.grace)) throw new UsageError(`--grace ${opts.grace}: a duration like 30s`);
       const profile = profileOf(opts.profile);
       const { DistributedWorker, detectGpus } = await import('../distributed/distributed-worker.js');
@@ -92,7 +106,13 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
       const engine = await engineOf(env, program, profile);
       let worker;
       try {
-        worker = new DistributedWorker(engine, profile, { pools, concurrency: opts.concurrency, gpus, metricsPort: opts.metricsPort, log: (l) => process.stderr.write(`${l}\n`) });
+        worker = new DistributedWorker(engine, profile, {
+          pools,
+          concurrency: opts.concurrency,
+          gpus,
+          metricsPort: opts.metricsPort,
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
@@ -150,7 +170,9 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
 
   program
     .command('schedule')
-    .description('run the scheduler: fire scheduled pipelines on their cron (BullMQ job schedulers with the distributed profile), start runs on their on: triggers, and wake parked steps whose time has come')
+    .description(
+      'run the scheduler: fire scheduled pipelines on their cron (BullMQ job schedulers with the distributed profile), start runs on their on: triggers, and wake parked steps whose time has come',
+    )
     .argument('[files...]', 'pipeline files (default: configs/pipelines/*.yaml)')
     .option('--profile <name>', 'profile name or path (default: local)')
     .action(async (files: string[], opts: { profile?: string }) => {
@@ -167,7 +189,9 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
       // tick's run has started, never between a tick's claim and its run.
       const signal = untilSignal().then(() => scheduler.halt());
       if (entries.length) await scheduler.start();
-      env.say(`scheduler ${scheduler.identity}: ${[...entries.map((e) => `${e.pipeline} (${e.schedule.cron})`), ...triggers.names].join(', ') || 'no schedules or triggers; waking parked steps only'}`);
+      env.say(
+        `scheduler ${scheduler.identity}: ${[...entries.map((e) => `${e.pipeline} (${e.schedule.cron})`), ...triggers.names].join(', ') || 'no schedules or triggers; waking parked steps only'}`,
+      );
       await signal;
       await Promise.all([scheduler.stop(), triggers.stop()]);
       env.result({ scheduler: scheduler.identity, fired: scheduler.fired, triggered: triggers.fired() });
@@ -193,6 +217,13 @@ async function firer(engine: Engine, profile: Profile): Promise<(e: ScheduledPip
   const { runPipeline } = await import('../exec/in-process-executor.js');
   return async (e, _tick, runId) => {
     const { graph, params } = await compile(e);
-    return (await runPipeline(engine, graph, { runId, paramOverrides: params, resources: profile.resources ?? {}, concurrency: profile.concurrency })).runId;
+    return (
+      await runPipeline(engine, graph, {
+        runId,
+        paramOverrides: params,
+        resources: profile.resources ?? {},
+        concurrency: profile.concurrency,
+      })
+    ).runId;
   };
 }

@@ -37,7 +37,11 @@ function resolveProfile(option: string | undefined, pipelineFile: string | undef
   return loadProfile(file);
 }
 
-async function compileOrThrow(file: string, params: Record<string, string>, profile: Profile): Promise<NonNullable<CompileResult['graph']>> {
+async function compileOrThrow(
+  file: string,
+  params: Record<string, string>,
+  profile: Profile,
+): Promise<NonNullable<CompileResult['graph']>> {
   const { graph, diagnostics } = await compilePipeline(file, { params, extraPlugins: profile.plugins });
   if (!graph) throw new ValidationError(diagnostics);
   return graph;
@@ -73,7 +77,9 @@ function finish(env: CliEnv, summary: RunSummary): void {
   else printRunSummary(summary);
   // A waiting run is not a failure: its process may exit; a wake or `datanet resume` continues it.
   if (summary.status === 'waiting') {
-    process.stderr.write(`run ${summary.runId} is waiting: ${summary.error ?? 'a step waits for a condition'}. Nothing is held while it waits; it continues on \`datanet signal NAME\`, \`datanet wake ${summary.runId}\`, \`datanet resume ${summary.runId}\` once its condition holds, or under \`datanet schedule\` (time conditions and deadlines).\n`);
+    process.stderr.write(
+      `run ${summary.runId} is waiting: ${summary.error ?? 'a step waits for a condition'}. Nothing is held while it waits; it continues on \`datanet signal NAME\`, \`datanet wake ${summary.runId}\`, \`datanet resume ${summary.runId}\` once its condition holds, or under \`datanet schedule\` (time conditions and deadlines).\n`,
+    );
     return;
   }
   if (summary.status !== 'succeeded') throw Object.assign(new CliError(summary.error ?? `run ${summary.status}`), { quietInJson: true }); // --json: the summary is the one document
@@ -97,7 +103,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
 
   program
     .command('plan')
-    .description('show the DAG in layers, each step\'s cache key, and whether it would run or hit the cache')
+    .description("show the DAG in layers, each step's cache key, and whether it would run or hit the cache")
     .argument('<file>', 'pipeline YAML')
     .option('-p, --param <key=value>', 'override a parameter', collectParams, {})
     .option('--profile <name>', 'profile name or path')
@@ -127,28 +133,41 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
     .description('run a pipeline (embedded: in this process, no servers)')
     .argument('<file>', 'pipeline YAML')
     .option('-p, --param <key=value>', 'override a parameter', collectParams, {})
-    .option('--profile <name>', 'profile name or path (default: the pipeline\'s, else local)')
+    .option('--profile <name>', "profile name or path (default: the pipeline's, else local)")
     .option('--no-cache', 'run every step even if a stored result exists')
     .option('--from <steps>', 're-run these steps and their downstream', collectList, [])
     .option('-c, --concurrency <n>', 'steps run at once', (v) => Number(v))
     .option('-q, --quiet', 'no progress output')
-    .action(async (file: string, opts: { param: Record<string, string>; profile?: string; cache: boolean; from: string[]; concurrency?: number; quiet?: boolean }) => {
-      const profile = resolveProfile(opts.profile, file);
-      const graph = await compileOrThrow(file, opts.param, profile);
-      checkFrom(opts.from, graph.steps);
-      const engine = await engineFor(env, program, profile);
-      const interrupt = installInterrupt();
-      const listener = createRunDisplay(process.stderr, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
-      const runOptions = { noCache: !opts.cache, from: opts.from, concurrency: opts.concurrency ?? profile.concurrency, signal: interrupt.signal, listener, resources: profile.resources ?? {}, paramOverrides: opts.param };
-      let summary: RunSummary;
-      if (profile.executor === 'distributed') {
-        const { runDistributed } = await import('../distributed/distributed-run.js');
-        summary = await runDistributed(engine, graph, profile, runOptions);
-      } else summary = await runPipeline(engine, graph, runOptions).finally(() => interrupt.dispose());
-      interrupt.dispose();
-      await afterRun(engine, profile, summary.runId, graph);
-      finish(env, summary);
-    });
+    .action(
+      async (
+        file: string,
+        opts: { param: Record<string, string>; profile?: string; cache: boolean; from: string[]; concurrency?: number; quiet?: boolean },
+      ) => {
+        const profile = resolveProfile(opts.profile, file);
+        const graph = await compileOrThrow(file, opts.param, profile);
+        checkFrom(opts.from, graph.steps);
+        const engine = await engineFor(env, program, profile);
+        const interrupt = installInterrupt();
+        const listener = createRunDisplay(process.stderr, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
+        const runOptions = {
+          noCache: !opts.cache,
+          from: opts.from,
+          concurrency: opts.concurrency ?? profile.concurrency,
+          signal: interrupt.signal,
+          listener,
+          resources: profile.resources ?? {},
+          paramOverrides: opts.param,
+        };
+        let summary: RunSummary;
+        if (profile.executor === 'distributed') {
+          const { runDistributed } = await import('../distributed/distributed-run.js');
+          summary = await runDistributed(engine, graph, profile, runOptions);
+        } else summary = await runPipeline(engine, graph, runOptions).finally(() => interrupt.dispose());
+        interrupt.dispose();
+        await afterRun(engine, profile, summary.runId, graph);
+        finish(env, summary);
+      },
+    );
 
   program
     .command('resume')
@@ -166,16 +185,27 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
         return finish(env, await storedRunSummary(engine.store, run.id));
       }
       const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
-      const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: profile.plugins });
+      const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), {
+        params: overrides,
+        extraPlugins: profile.plugins,
+      });
       if (!graph) throw new ValidationError(diagnostics);
       const interrupt = installInterrupt();
       const listener = createRunDisplay(process.stderr, { tty: Boolean(process.stderr.isTTY), quiet: Boolean(opts.quiet) });
       const from = (run.options.from ?? []) as string[];
-      const resumeOptions = { noCache: Boolean(run.options.noCache), from, signal: interrupt.signal, listener, resources: profile.resources ?? {}, concurrency: profile.concurrency };
+      const resumeOptions = {
+        noCache: Boolean(run.options.noCache),
+        from,
+        signal: interrupt.signal,
+        listener,
+        resources: profile.resources ?? {},
+        concurrency: profile.concurrency,
+      };
       // A distributed run resumes on its workers: the coordinator reattaches and queues what is unfinished.
-      const resumed = run.executor === 'distributed'
-        ? (await import('../distributed/distributed-run.js')).resumeDistributed(engine, graph, profile, run.id, resumeOptions)
-        : resumeRunGraph(engine, graph, run.id, resumeOptions);
+      const resumed =
+        run.executor === 'distributed'
+          ? (await import('../distributed/distributed-run.js')).resumeDistributed(engine, graph, profile, run.id, resumeOptions)
+          : resumeRunGraph(engine, graph, run.id, resumeOptions);
       const summary = await resumed.finally(() => interrupt.dispose());
       await afterRun(engine, profile, summary.runId, graph);
       finish(env, summary);
@@ -189,7 +219,10 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       const engine = await getEngine(env, program.opts().databaseUrl);
       const runs = await engine.store.listRuns(opts.limit);
       if (env.json) return env.result(runs.map(({ spec_yaml: _s, ...r }) => r));
-      for (const r of runs) env.say(`${r.id}  ${r.status.padEnd(9)}  ${r.pipeline.padEnd(24)}  ${new Date(r.created_at).toISOString()}${r.error ? `  ${r.error.split('\n')[0]}` : ''}`);
+      for (const r of runs)
+        env.say(
+          `${r.id}  ${r.status.padEnd(9)}  ${r.pipeline.padEnd(24)}  ${new Date(r.created_at).toISOString()}${r.error ? `  ${r.error.split('\n')[0]}` : ''}`,
+        );
       if (!runs.length) env.say('no runs yet');
     });
 
@@ -201,9 +234,20 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
     .action(async (runId: string, opts: { events: number }) => {
       const engine = await getEngine(env, program.opts().databaseUrl);
       const run = await findRun(engine.store, runId);
-      const [steps, attempts, events] = await Promise.all([engine.store.getSteps(run.id), engine.store.getAttempts(run.id), engine.store.getEvents(run.id)]);
+      const [steps, attempts, events] = await Promise.all([
+        engine.store.getSteps(run.id),
+        engine.store.getAttempts(run.id),
+        engine.store.getEvents(run.id),
+      ]);
       const { spec_yaml: _s, ...header } = run;
-      if (env.json) return env.result({ run: header, steps: steps.filter((s) => !s.partition), partitions: steps.filter((s) => s.partition).length, attempts, events });
+      if (env.json)
+        return env.result({
+          run: header,
+          steps: steps.filter((s) => !s.partition),
+          partitions: steps.filter((s) => s.partition).length,
+          attempts,
+          events,
+        });
       printRunDetail(run, steps, attempts, events.slice(-opts.events));
     });
 
@@ -214,15 +258,19 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
     .option('--out <file>', 'append the events to this file (JSON lines)')
     .option('--url <url>', 'POST each event to <url>/api/v1/lineage (Marquez, DataHub, any OpenLineage consumer)')
     .option('--namespace <ns>', 'job namespace', 'datanet')
-    .option('--profile <name>', 'profile whose plugins the run needs (to name each step\'s inputs)')
+    .option('--profile <name>', "profile whose plugins the run needs (to name each step's inputs)")
     .action(async (runId: string, opts: { out?: string; url?: string; namespace: string; profile?: string }) => {
       const profile = resolveProfile(opts.profile, undefined);
       const engine = await engineFor(env, program, profile);
       const run = await findRun(engine.store, runId);
-      const events = await storedRunLineage(engine.store, run.id, await runGraphOrUndefined(engine, run.id, profile), { namespace: opts.namespace });
+      const events = await storedRunLineage(engine.store, run.id, await runGraphOrUndefined(engine, run.id, profile), {
+        namespace: opts.namespace,
+      });
       if (opts.out || opts.url) {
         await emitLineage(events, { file: opts.out, url: opts.url, namespace: opts.namespace });
-        env.say(`${events.length} OpenLineage events for run ${run.id}${opts.out ? ` appended to ${opts.out}` : ''}${opts.url ? ` sent to ${opts.url}` : ''}`);
+        env.say(
+          `${events.length} OpenLineage events for run ${run.id}${opts.out ? ` appended to ${opts.out}` : ''}${opts.url ? ` sent to ${opts.url}` : ''}`,
+        );
         return env.result({ runId: run.id, events: events.length });
       }
       for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
@@ -276,7 +324,7 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
 
   program
     .command('schema')
-    .description('print the JSON Schema of pipeline files (generated from the operators\' zod configs)')
+    .description("print the JSON Schema of pipeline files (generated from the operators' zod configs)")
     .option('--out <file>', 'write it to a file')
     .action(async (opts: { out?: string }) => {
       const schema = pipelineJsonSchema(await loadOperators([], process.cwd()));
@@ -290,7 +338,19 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
     .description('list the operators this installation knows')
     .action(async () => {
       const registry = await loadOperators([], process.cwd());
-      if (env.json) return env.result(registry.all().map((o) => ({ type: o.type, version: o.version, description: o.description, pool: o.resources?.pool ?? 'cpu', inputs: Object.keys(o.inputs ?? {}), outputs: Object.keys(o.outputs ?? {}) })));
+      if (env.json)
+        return env.result(
+          registry
+            .all()
+            .map((o) => ({
+              type: o.type,
+              version: o.version,
+              description: o.description,
+              pool: o.resources?.pool ?? 'cpu',
+              inputs: Object.keys(o.inputs ?? {}),
+              outputs: Object.keys(o.outputs ?? {}),
+            })),
+        );
       for (const o of registry.all()) env.say(`${o.type.padEnd(26)} ${o.description}`);
     });
 }
@@ -308,16 +368,21 @@ async function findRun(store: import('../store/run-store.js').RunStore, id: stri
   throw new UsageError(`run id "${id}" is ambiguous: ${found.map((r) => r.id).join(', ')}`);
 }
 
-
 /** The run's compiled graph, for lineage inputs; undefined when it no longer compiles (a plugin gone). */
 async function runGraphOrUndefined(engine: Engine, runId: string, profile: Profile): Promise<PipelineGraph | undefined> {
   const { RunGraphs } = await import('../distributed/run-graphs.js');
-  return new RunGraphs(engine.store, profile.plugins ?? []).get(runId).then((p) => p.graph, () => undefined);
+  return new RunGraphs(engine.store, profile.plugins ?? []).get(runId).then(
+    (p) => p.graph,
+    () => undefined,
+  );
 }
 
 /** After a run: its OpenLineage events and its trace to where the profile says. A failure to send is a warning, not a failed run. */
 async function afterRun(engine: Engine, profile: Profile, runId: string, graph: PipelineGraph): Promise<void> {
-  const warn = (what: string, err: unknown, retry: string) => process.stderr.write(`warning: ${what} of run ${runId} not sent: ${errorMessage(err)} (send it later with \`datanet ${retry} ${runId} ...\`)\n`);
+  const warn = (what: string, err: unknown, retry: string) =>
+    process.stderr.write(
+      `warning: ${what} of run ${runId} not sent: ${errorMessage(err)} (send it later with \`datanet ${retry} ${runId} ...\`)\n`,
+    );
   if (profile.lineage) {
     await storedRunLineage(engine.store, runId, graph, profile.lineage)
       .then((events) => emitLineage(events, profile.lineage!))

@@ -9,14 +9,21 @@ import { verifyArtifact, type ArtifactStore } from '../artifact/artifact-store.j
 import { CliError } from './cli-env.js';
 
 /** A short text preview of an artifact (a table's first rows, a report's JSON) plus rows for --json. */
-export async function previewArtifact(ref: ArtifactRef, limit: number): Promise<{ text: string; rows?: unknown[]; columns?: Record<string, string>; numRows?: number; json?: unknown }> {
+export async function previewArtifact(
+  ref: ArtifactRef,
+  limit: number,
+): Promise<{ text: string; rows?: unknown[]; columns?: Record<string, string>; numRows?: number; json?: unknown }> {
   await verifyArtifact(ref);
   if (ref.kind === 'table') {
     const table = await readParquetFile(ref.path);
     const rows: Record<string, unknown>[] = [];
     for (let i = 0; i < Math.min(limit, table.numRows); i++) rows.push(plain(table.get(i)?.toJSON() ?? {}));
     const columns = Object.fromEntries(table.schema.fields.map((f) => [f.name, String(f.type)]));
-    const lines = [`${table.numRows} rows; columns: ${Object.entries(columns).map(([k, v]) => `${k}:${v}`).join(', ')}`];
+    const lines = [
+      `${table.numRows} rows; columns: ${Object.entries(columns)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(', ')}`,
+    ];
     for (const r of rows) lines.push(JSON.stringify(r, (_, v) => (typeof v === 'string' && v.length > 160 ? `${v.slice(0, 157)}...` : v)));
     return { text: lines.join('\n'), rows, columns, numRows: table.numRows };
   }
@@ -30,7 +37,8 @@ export async function previewArtifact(ref: ArtifactRef, limit: number): Promise<
 
 function plain(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v;
+  for (const [k, v] of Object.entries(row))
+    out[k] = typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'toJSON' in v ? (v as { toJSON(): unknown }).toJSON() : v;
   return out;
 }
 
@@ -50,7 +58,10 @@ export async function exportArtifact(ref: ArtifactRef, file: string, options: Ex
   if (ref.kind !== 'table') throw new CliError(`only tables can be exported with --out; this output is a ${ref.kind} at ${ref.path}`);
   const format = /\.parquet$/i.test(file) ? 'parquet' : /\.csv$/i.test(file) ? 'csv' : /\.jsonl?$/i.test(file) ? 'json' : undefined;
   if (!format) throw new CliError(`--out ${file}: use a .jsonl, .csv or .parquet file name`);
-  if (options.store?.contains(file)) throw new CliError(`--out ${file} is inside the artifact store (${options.store.root}); stored artifacts are immutable: write somewhere else`);
+  if (options.store?.contains(file))
+    throw new CliError(
+      `--out ${file} is inside the artifact store (${options.store.root}); stored artifacts are immutable: write somewhere else`,
+    );
   await verifyArtifact(ref);
   const fd = openTarget(file, Boolean(options.force));
   let scratch: string | undefined;
@@ -65,7 +76,9 @@ export async function exportArtifact(ref: ArtifactRef, file: string, options: Ex
       const conn = await db.connect();
       const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
       try {
-        await conn.run(`copy (select * from read_parquet(${q(ref.path)})) to ${q(source)} (format ${format}${format === 'csv' ? ', header true' : ''})`);
+        await conn.run(
+          `copy (select * from read_parquet(${q(ref.path)})) to ${q(source)} (format ${format}${format === 'csv' ? ', header true' : ''})`,
+        );
       } finally {
         conn.closeSync();
       }
@@ -92,7 +105,8 @@ function openTarget(file: string, force: boolean): number {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new CliError(`--out ${file}: ${(err as Error).message}`);
   }
   const info = lstatSync(file);
-  if (info.isSymbolicLink()) throw new CliError(`--out ${file} is a symbolic link; refusing to write through it (remove it or choose another name)`);
+  if (info.isSymbolicLink())
+    throw new CliError(`--out ${file} is a symbolic link; refusing to write through it (remove it or choose another name)`);
   if (!force) throw new CliError(`--out ${file} exists; pass --force to replace it`);
   if (!info.isFile()) throw new CliError(`--out ${file} exists and is not a regular file; refusing to replace it`);
   // Replace by unlink + exclusive create: if a link appears in between, O_EXCL | O_NOFOLLOW refuses it.

@@ -35,7 +35,12 @@ export async function main(argv: string[]): Promise<number> {
     if (typeof mod.default !== 'function') throw new Error(`${file} must default-export a function that registers the "${name}" command`);
     mod.default(program, env);
   }
-  if (!loadAll && wanted && !contributed.has(wanted) && !program.commands.some((c) => c.name() === wanted || c.aliases().includes(wanted))) {
+  if (
+    !loadAll &&
+    wanted &&
+    !contributed.has(wanted) &&
+    !program.commands.some((c) => c.name() === wanted || c.aliases().includes(wanted))
+  ) {
     // Let commander report the unknown command with its suggestion.
     for (const [name] of contributed) program.command(name).description('(contributed command)');
   }
@@ -74,8 +79,7 @@ function reportError(err: unknown, json: boolean): number {
   } else if (err instanceof ValidationError || err instanceof CliError) {
     message = err.message;
     if ((err as { quietInJson?: boolean }).quietInJson && json) return 1;
-  }
-  else message = err instanceof Error ? (process.env.DATANET_DEBUG ? (err.stack ?? err.message) : err.message) : String(err);
+  } else message = err instanceof Error ? (process.env.DATANET_DEBUG ? (err.stack ?? err.message) : err.message) : String(err);
   message = redact(message);
   if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
   process.stderr.write(`${message}\n`);
@@ -113,4 +117,3 @@ async function closeEnv(_env: InternalEnv): Promise<void> {
   const { closeEngine } = await import('./engine-context.js');
   await closeEngine();
 }
-

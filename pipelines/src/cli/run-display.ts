@@ -7,7 +7,15 @@ interface Row {
   detail: string;
 }
 
-const SYMBOL: Record<string, string> = { pending: '·', running: '▶', succeeded: '✔', cached: '↺', failed: '✖', skipped: '-', retrying: '↻' };
+const SYMBOL: Record<string, string> = {
+  pending: '·',
+  running: '▶',
+  succeeded: '✔',
+  cached: '↺',
+  failed: '✖',
+  skipped: '-',
+  retrying: '↻',
+};
 
 /**
  * Live progress on a TTY: one line per step (state, elapsed time, progress of long steps),
@@ -24,7 +32,10 @@ export function createRunDisplay(stream: NodeJS.WriteStream, options: { tty: boo
     const now = Date.now();
     const lines = [...rows].map(([id, r]) => {
       const elapsed = r.started ? formatMs(now - r.started) : '';
-      return `\x1b[2K ${SYMBOL[r.status] ?? '?'} ${id.padEnd(24)} ${r.status.padEnd(10)} ${elapsed.padStart(7)}  ${r.detail}`.slice(0, (stream.columns ?? 120) + 8);
+      return `\x1b[2K ${SYMBOL[r.status] ?? '?'} ${id.padEnd(24)} ${r.status.padEnd(10)} ${elapsed.padStart(7)}  ${r.detail}`.slice(
+        0,
+        (stream.columns ?? 120) + 8,
+      );
     });
     stream.write(lines.join('\n') + '\n');
     drawn = lines.length;
@@ -37,11 +48,18 @@ export function createRunDisplay(stream: NodeJS.WriteStream, options: { tty: boo
         timer = setInterval(draw, 200);
         break;
       case 'step-started':
-        rows.set(e.stepId, { status: 'running', started: Date.now(), detail: e.partitions ? `0/${e.partitions} partitions` : e.attempt > 1 ? `attempt ${e.attempt}` : '' });
+        rows.set(e.stepId, {
+          status: 'running',
+          started: Date.now(),
+          detail: e.partitions ? `0/${e.partitions} partitions` : e.attempt > 1 ? `attempt ${e.attempt}` : '',
+        });
         break;
       case 'step-progress': {
         const r = rows.get(e.stepId);
-        if (r) r.detail = e.total ? `${bar(e.done / e.total)} ${e.done}/${e.total}${e.message ? ` ${e.message}` : ''}` : `${e.done}${e.message ? ` ${e.message}` : ''}`;
+        if (r)
+          r.detail = e.total
+            ? `${bar(e.done / e.total)} ${e.done}/${e.total}${e.message ? ` ${e.message}` : ''}`
+            : `${e.done}${e.message ? ` ${e.message}` : ''}`;
         break;
       }
       case 'step-finished':
@@ -79,7 +97,9 @@ function plainLine(e: RunEvent): string {
     case 'step-started':
       return `${ts} step ${e.stepId} started (attempt ${e.attempt}${e.partitions ? `, ${e.partitions} partitions` : ''})\n`;
     case 'step-progress':
-      return e.total && e.done !== e.total && e.done % Math.max(1, Math.floor(e.total / 10)) !== 0 ? '' : `${ts} step ${e.stepId} progress ${e.done}${e.total ? `/${e.total}` : ''}${e.message ? ` ${e.message}` : ''}\n`;
+      return e.total && e.done !== e.total && e.done % Math.max(1, Math.floor(e.total / 10)) !== 0
+        ? ''
+        : `${ts} step ${e.stepId} progress ${e.done}${e.total ? `/${e.total}` : ''}${e.message ? ` ${e.message}` : ''}\n`;
     case 'step-finished':
       return `${ts} step ${e.stepId} ${e.cached ? 'cached' : 'succeeded'} (${e.cached ? e.reason : formatMs(e.durationMs)})\n`;
     case 'step-failed':

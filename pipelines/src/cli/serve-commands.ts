@@ -44,48 +44,74 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
     .option('--chain-id <id>', 'chain id SIWE messages must carry', intOption('--chain-id', 1, 2 ** 48), 31337)
     .option('--trust-proxy', 'trust X-Forwarded-* from a proxy in front (TLS ends there)')
     .option('--openapi <file>', 'write the OpenAPI document to FILE ("-": stdout) and exit')
-    .action(async (opts: { profile?: string; host: string; port: number; publicUrl?: string; chainId: number; trustProxy?: boolean; openapi?: string }) => {
-      const profile = profileNamed(opts.profile);
-      if (opts.publicUrl) {
-        try {
-          new URL(opts.publicUrl);
-        } catch {
-          throw new UsageError(`--public-url ${opts.publicUrl}: not a URL`);
+    .action(
+      async (opts: {
+        profile?: string;
+        host: string;
+        port: number;
+        publicUrl?: string;
+        chainId: number;
+        trustProxy?: boolean;
+        openapi?: string;
+      }) => {
+        const profile = profileNamed(opts.profile);
+        if (opts.publicUrl) {
+          try {
+            new URL(opts.publicUrl);
+          } catch {
+            throw new UsageError(`--public-url ${opts.publicUrl}: not a URL`);
+          }
         }
-      }
-      const { createApp } = await import('../server/create-app.js');
-      const { defaultServerConfig } = await import('../server/server-config.js');
-      const stateDir = resolve(profile.stateDir && !process.env.DATANET_STATE_DIR && env.stateDir() === '.datanet' ? profile.stateDir : env.stateDir());
-      const engine = await getEngine({ ...env, stateDir: () => stateDir }, process.env.DATABASE_URL ?? profile.database?.url, profile.artifacts?.path);
-      const config = defaultServerConfig({
-        host: opts.host, port: opts.port, publicUrl: opts.publicUrl, chainId: opts.chainId, trustProxy: Boolean(opts.trustProxy),
-        stateDir, configRoot: process.cwd(), logLevel: process.env.DATANET_LOG_LEVEL ?? 'info',
-      });
-      const server = await createApp({ config, engine, profile, logger: !opts.openapi });
-      if (opts.openapi) {
-        const doc = `${JSON.stringify(server.app.swagger(), null, 2)}\n`;
+        const { createApp } = await import('../server/create-app.js');
+        const { defaultServerConfig } = await import('../server/server-config.js');
+        const stateDir = resolve(
+          profile.stateDir && !process.env.DATANET_STATE_DIR && env.stateDir() === '.datanet' ? profile.stateDir : env.stateDir(),
+        );
+        const engine = await getEngine(
+          { ...env, stateDir: () => stateDir },
+          process.env.DATABASE_URL ?? profile.database?.url,
+          profile.artifacts?.path,
+        );
+        const config = defaultServerConfig({
+          host: opts.host,
+          port: opts.port,
+          publicUrl: opts.publicUrl,
+          chainId: opts.chainId,
+          trustProxy: Boolean(opts.trustProxy),
+          stateDir,
+          configRoot: process.cwd(),
+          logLevel: process.env.DATANET_LOG_LEVEL ?? 'info',
+        });
+        const server = await createApp({ config, engine, profile, logger: !opts.openapi });
+        if (opts.openapi) {
+          const doc = `${JSON.stringify(server.app.swagger(), null, 2)}\n`;
+          await server.close();
+          if (opts.openapi === '-') process.stdout.write(doc);
+          else writeFileSync(opts.openapi, doc);
+          return;
+        }
+        const address = await server.app.listen({ host: opts.host, port: opts.port });
+        if (!opts.publicUrl) server.ctx.config.publicUrl = new URL(address).origin;
+        process.stderr.write(`datanet serve: listening on ${address} (store: ${engine.database.location}; docs at ${address}/docs)\n`);
+        await new Promise<void>((done) => {
+          const stop = () => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            done();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        process.stderr.write(
+          'datanet serve: shutting down (requests in flight finish; runs started here are cancelled and stay resumable)\n',
+        );
         await server.close();
-        if (opts.openapi === '-') process.stdout.write(doc);
-        else writeFileSync(opts.openapi, doc);
-        return;
-      }
-      const address = await server.app.listen({ host: opts.host, port: opts.port });
-      if (!opts.publicUrl) server.ctx.config.publicUrl = new URL(address).origin;
-      process.stderr.write(`datanet serve: listening on ${address} (store: ${engine.database.location}; docs at ${address}/docs)\n`);
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          done();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      process.stderr.write('datanet serve: shutting down (requests in flight finish; runs started here are cancelled and stay resumable)\n');
-      await server.close();
-    });
+      },
+    );
 
-  const token = program.command('token').description('API tokens for automation (shown once, stored hashed); run while the server is stopped when the store is embedded');
+  const token = program
+    .command('token')
+    .description('API tokens for automation (shown once, stored hashed); run while the server is stopped when the store is embedded');
   token
     .command('create')
     .description('create a token holding one role on one Datanet (or the deployment)')
@@ -96,14 +122,22 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
     .option('--expires-in <duration>', 'e.g. 30d, 12h (default: no expiry)')
     .action(async (opts: { datanet?: string; deployment?: boolean; role: string; name: string; expiresIn?: string }) => {
       if (Boolean(opts.datanet) === Boolean(opts.deployment)) throw new UsageError('give one of --datanet ID or --deployment');
-      if (!isRole(opts.role) || opts.role === 'contributor') throw new UsageError(`--role ${opts.role}: expected owner, steward or reviewer`);
+      if (!isRole(opts.role) || opts.role === 'contributor')
+        throw new UsageError(`--role ${opts.role}: expected owner, steward or reviewer`);
       const expiresAt = opts.expiresIn ? Date.now() + durationMs(opts.expiresIn) : null;
       const { db } = await env.openDb();
       await migrateServerStore(db);
-      const { token: secret, info } = await new ApiTokens(db).create({ name: opts.name, scope: opts.datanet ?? DEPLOYMENT_SCOPE, role: opts.role, expiresAt });
+      const { token: secret, info } = await new ApiTokens(db).create({
+        name: opts.name,
+        scope: opts.datanet ?? DEPLOYMENT_SCOPE,
+        role: opts.role,
+        expiresAt,
+      });
       if (env.json) env.result({ ...info, token: secret });
       else {
-        env.say(`token ${info.id}: ${info.role} on ${info.scope === DEPLOYMENT_SCOPE ? 'the deployment' : `Datanet ${info.scope}`}${expiresAt ? `, expires ${new Date(expiresAt).toISOString()}` : ''}`);
+        env.say(
+          `token ${info.id}: ${info.role} on ${info.scope === DEPLOYMENT_SCOPE ? 'the deployment' : `Datanet ${info.scope}`}${expiresAt ? `, expires ${new Date(expiresAt).toISOString()}` : ''}`,
+        );
         env.say(`${secret}`);
         env.say('It is shown once and stored only as a hash: keep it now. Send it as "Authorization: Bearer <token>".');
       }

@@ -106,17 +106,46 @@ export class DagStore {
   }
 
   /** Marks a step (or partition, or gather) queued under a new job id and writes its outbox row. */
-  async queue(tx: Kysely<RunStoreDb>, q: { runId: string; stepId: string; partition: string; partIndex: number | null; pool: string; attempt: number; kind: 'step' | 'gather'; notBefore?: number; error?: string | null }): Promise<OutboxRow> {
+  async queue(
+    tx: Kysely<RunStoreDb>,
+    q: {
+      runId: string;
+      stepId: string;
+      partition: string;
+      partIndex: number | null;
+      pool: string;
+      attempt: number;
+      kind: 'step' | 'gather';
+      notBefore?: number;
+      error?: string | null;
+    },
+  ): Promise<OutboxRow> {
     const jobId = jobIdOf(q.runId, q.stepId, q.partIndex, q.kind, q.attempt);
     const now = Date.now();
     await tx
       .updateTable('steps')
-      .set({ status: 'queued', job_id: jobId, lease_until: null, ...(q.kind === 'gather' ? { phase: 'gather' } : {}), ...(q.error !== undefined ? { error: q.error } : {}) })
+      .set({
+        status: 'queued',
+        job_id: jobId,
+        lease_until: null,
+        ...(q.kind === 'gather' ? { phase: 'gather' } : {}),
+        ...(q.error !== undefined ? { error: q.error } : {}),
+      })
       .where('run_id', '=', q.runId)
       .where('step_id', '=', q.stepId)
       .where('partition', '=', q.partition)
       .execute();
-    const values = { job_id: jobId, run_id: q.runId, step_id: q.stepId, partition: q.partition, attempt: q.attempt, kind: q.kind, pool: q.pool, not_before: q.notBefore ?? now, created_at: now };
+    const values = {
+      job_id: jobId,
+      run_id: q.runId,
+      step_id: q.stepId,
+      partition: q.partition,
+      attempt: q.attempt,
+      kind: q.kind,
+      pool: q.pool,
+      not_before: q.notBefore ?? now,
+      created_at: now,
+    };
     const row = await tx
       .insertInto('dispatch_outbox')
       .values(values)
@@ -149,17 +178,34 @@ export class DagStore {
   }
 
   private async reconcileTx(tx: Kysely<RunStoreDb>, runId: string, graph: PipelineGraph): Promise<OutboxRow[]> {
-    const rows = await tx.selectFrom('steps').select(['step_id', 'status', 'attempts']).where('run_id', '=', runId).where('partition', '=', '').execute();
+    const rows = await tx
+      .selectFrom('steps')
+      .select(['step_id', 'status', 'attempts'])
+      .where('run_id', '=', runId)
+      .where('partition', '=', '')
+      .execute();
     const status = new Map(rows.map((r) => [r.step_id as string, r]));
     const sends: OutboxRow[] = [];
     for (const node of graph.steps.values()) {
       const row = status.get(node.id);
       if (!row || ['succeeded', 'queued', 'running'].includes(row.status)) continue;
       const pending = node.deps.filter((d) => status.get(d)?.status !== 'succeeded').length;
-      await tx.updateTable('steps').set({ status: 'pending', pending_deps: pending, phase: null, reason: null, finished_at: null }).where('run_id', '=', runId).where('step_id', '=', node.id).where('partition', '=', '').execute();
+      await tx
+        .updateTable('steps')
+        .set({ status: 'pending', pending_deps: pending, phase: null, reason: null, finished_at: null })
+        .where('run_id', '=', runId)
+        .where('step_id', '=', node.id)
+        .where('partition', '=', '')
+        .execute();
       if (node.spec.foreach) {
         // Unfinished partitions of an interrupted fan-out are decided again by the next fan-out.
-        await tx.deleteFrom('steps').where('run_id', '=', runId).where('step_id', '=', node.id).where('partition', '<>', '').where('status', '<>', 'succeeded').execute();
+        await tx
+          .deleteFrom('steps')
+          .where('run_id', '=', runId)
+          .where('step_id', '=', node.id)
+          .where('partition', '<>', '')
+          .where('status', '<>', 'succeeded')
+          .execute();
       }
       if (pending === 0)
         sends.push(
@@ -192,7 +238,12 @@ export class DagStore {
   async claimMany(reqs: ClaimRequest[]): Promise<(ClaimedStep | undefined)[]> {
     return this.tx(async (tx) => {
       const runIds = [...new Set(reqs.map((r) => r.job.runId))];
-      const runs = new Map((await tx.selectFrom('runs').select(['id', 'status', 'options']).where('id', 'in', runIds).execute()).map((r) => [r.id as string, r]));
+      const runs = new Map(
+        (await tx.selectFrom('runs').select(['id', 'status', 'options']).where('id', 'in', runIds).execute()).map((r) => [
+          r.id as string,
+          r,
+        ]),
+      );
       const locked = await sql<any>`select s.* from steps s
         where (s.run_id, s.step_id, s.partition) in (select * from unnest(${reqs.map((r) => r.job.runId)}::text[], ${reqs.map((r) => r.job.stepId)}::text[], ${reqs.map((r) => r.job.partition)}::text[]))
         order by s.run_id, s.step_id, s.partition for update of s`.execute(tx);
@@ -226,7 +277,13 @@ export class DagStore {
       });
       const dropped = taken.filter((t) => t.step.status !== 'running');
       for (const { req, step } of dropped) {
-        await tx.updateTable('steps').set({ status: step.status, reason: step.reason }).where('run_id', '=', req.job.runId).where('step_id', '=', req.job.stepId).where('partition', '=', req.job.partition).execute();
+        await tx
+          .updateTable('steps')
+          .set({ status: step.status, reason: step.reason })
+          .where('run_id', '=', req.job.runId)
+          .where('step_id', '=', req.job.stepId)
+          .where('partition', '=', req.job.partition)
+          .execute();
       }
       const claimed = taken.filter((t) => t.step.status === 'running').map((t) => t.req);
       if (claimed.length) {
@@ -250,7 +307,11 @@ export class DagStore {
             worker,
             started_at: now,
           })
-          .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'running', worker, started_at: now, finished_at: null, error: null }))
+          .onConflict((oc) =>
+            oc
+              .columns(['run_id', 'step_id', 'partition', 'attempt'])
+              .doUpdateSet({ status: 'running', worker, started_at: now, finished_at: null, error: null }),
+          )
           .execute();
       }
       return out;
@@ -269,7 +330,14 @@ export class DagStore {
 
   /** Locks the step row and checks that this job still holds it (a taken-over step is not ours to finish). */
   private async owns(tx: Kysely<RunStoreDb>, job: StepJob, jobId: string): Promise<boolean> {
-    const row = await tx.selectFrom('steps').select(['status', 'job_id']).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', job.partition).forUpdate().executeTakeFirst();
+    const row = await tx
+      .selectFrom('steps')
+      .select(['status', 'job_id'])
+      .where('run_id', '=', job.runId)
+      .where('step_id', '=', job.stepId)
+      .where('partition', '=', job.partition)
+      .forUpdate()
+      .executeTakeFirst();
     return row?.status === 'running' && row.job_id === jobId;
   }
 
@@ -284,8 +352,22 @@ export class DagStore {
       const run = await tx.selectFrom('runs').select('status').where('id', '=', job.runId).forUpdate().executeTakeFirst();
       if (!(await this.owns(tx, job, jobId))) return undefined;
       await writeCompletions(tx, [c]);
-      if (c.cached) await tx.updateTable('attempts').set({ status: 'succeeded', finished_at: Date.now() }).where('run_id', '=', c.runId).where('step_id', '=', c.stepId).where('partition', '=', c.partition).where('attempt', '=', c.attempt).execute();
-      await tx.updateTable('steps').set({ lease_until: null, phase: null }).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', job.partition).execute();
+      if (c.cached)
+        await tx
+          .updateTable('attempts')
+          .set({ status: 'succeeded', finished_at: Date.now() })
+          .where('run_id', '=', c.runId)
+          .where('step_id', '=', c.stepId)
+          .where('partition', '=', c.partition)
+          .where('attempt', '=', c.attempt)
+          .execute();
+      await tx
+        .updateTable('steps')
+        .set({ lease_until: null, phase: null })
+        .where('run_id', '=', job.runId)
+        .where('step_id', '=', job.stepId)
+        .where('partition', '=', job.partition)
+        .execute();
       const sends: OutboxRow[] = [];
       if (run?.status !== 'running') return sends;
       const downstream = dependentsOf(graph, job.stepId);
@@ -329,7 +411,13 @@ export class DagStore {
       .executeTakeFirst();
     // Unfinished, but perhaps only parked steps and what depends on them are left: the run waits.
     if (Number(left?.n ?? 0) > 0) return void (await settleWaitingRun(tx, runId));
-    const failed = await tx.selectFrom('steps').select(['step_id', 'error']).where('run_id', '=', runId).where('partition', '=', '').where('status', '=', 'failed').executeTakeFirst();
+    const failed = await tx
+      .selectFrom('steps')
+      .select(['step_id', 'error'])
+      .where('run_id', '=', runId)
+      .where('partition', '=', '')
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
     await tx
       .updateTable('runs')
       .set({
@@ -350,7 +438,8 @@ export class DagStore {
    */
   async completePartitions(items: PartitionCompletion[]): Promise<(OutboxRow[] | undefined)[]> {
     return this.tx(async (tx) => {
-      const keys = (xs: PartitionCompletion[]) => [xs.map((x) => x.job.runId), xs.map((x) => x.job.stepId), xs.map((x) => x.job.partition)] as const;
+      const keys = (xs: PartitionCompletion[]) =>
+        [xs.map((x) => x.job.runId), xs.map((x) => x.job.stepId), xs.map((x) => x.job.partition)] as const;
       const [runIds, stepIds, parts] = keys(items);
       const locked = await sql<{
         run_id: string;
@@ -437,7 +526,14 @@ export class DagStore {
    * Writes a foreach step's partitions (those already cached as finished) and queues the first
    * window of them, or the gather when every partition was cached.
    */
-  async fanOut(job: StepJob, jobId: string, node: StepNode, cacheKey: string, parts: PartitionRow[], window: number): Promise<OutboxRow[] | undefined> {
+  async fanOut(
+    job: StepJob,
+    jobId: string,
+    node: StepNode,
+    cacheKey: string,
+    parts: PartitionRow[],
+    window: number,
+  ): Promise<OutboxRow[] | undefined> {
     return this.tx(async (tx) => {
       if (!(await this.owns(tx, job, jobId))) return undefined;
       const now = Date.now();
@@ -474,7 +570,9 @@ export class DagStore {
                 outputs: eb.ref('excluded.outputs'),
                 reason: eb.ref('excluded.reason'),
               }))
-              .where((eb) => eb.or([eb('steps.status', '<>', 'succeeded'), eb('steps.cache_key', 'is distinct from', eb.ref('excluded.cache_key'))])),
+              .where((eb) =>
+                eb.or([eb('steps.status', '<>', 'succeeded'), eb('steps.cache_key', 'is distinct from', eb.ref('excluded.cache_key'))]),
+              ),
           )
           .execute();
       }
@@ -487,7 +585,13 @@ export class DagStore {
         .where('status', '<>', 'succeeded')
         .executeTakeFirst();
       const pending = Number(left?.n ?? 0);
-      await tx.updateTable('steps').set({ phase: 'fanout', lease_until: null, pending_parts: pending, cache_key: cacheKey }).where('run_id', '=', job.runId).where('step_id', '=', job.stepId).where('partition', '=', '').execute();
+      await tx
+        .updateTable('steps')
+        .set({ phase: 'fanout', lease_until: null, pending_parts: pending, cache_key: cacheKey })
+        .where('run_id', '=', job.runId)
+        .where('step_id', '=', job.stepId)
+        .where('partition', '=', '')
+        .execute();
       if (pending === 0)
         return [
           await this.queue(tx, {
@@ -506,7 +610,14 @@ export class DagStore {
 
   /** Partition outputs of a foreach step, in partition order. */
   async partitionOutputs(runId: string, stepId: string): Promise<{ outputs: Record<string, ArtifactRef>; cached: boolean }[]> {
-    const rows = await this.db.selectFrom('steps').select(['outputs', 'cached']).where('run_id', '=', runId).where('step_id', '=', stepId).where('partition', '<>', '').orderBy('part_index').execute();
+    const rows = await this.db
+      .selectFrom('steps')
+      .select(['outputs', 'cached'])
+      .where('run_id', '=', runId)
+      .where('step_id', '=', stepId)
+      .where('partition', '<>', '')
+      .orderBy('part_index')
+      .execute();
     return rows.map((r) => ({ outputs: json(r.outputs) as Record<string, ArtifactRef>, cached: Boolean(r.cached) }));
   }
 
@@ -518,7 +629,9 @@ export class DagStore {
     if (pairs.size) {
       const list = [...pairs.values()];
       const rows = await sql<{ run_id: string; step_id: string; outputs: unknown }>`select run_id, step_id, outputs from steps
-        where partition = '' and (run_id, step_id) in (select * from unnest(${list.map((p) => p[0])}::text[], ${list.map((p) => p[1])}::text[]))`.execute(this.db);
+        where partition = '' and (run_id, step_id) in (select * from unnest(${list.map((p) => p[0])}::text[], ${list.map((p) => p[1])}::text[]))`.execute(
+        this.db,
+      );
       for (const r of rows.rows) found.set(stepKey(r.run_id, r.step_id, ''), (json(r.outputs) ?? {}) as Record<string, ArtifactRef>);
     }
     return reqs.map(

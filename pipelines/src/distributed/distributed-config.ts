@@ -32,7 +32,9 @@ const envNumber = (name: string, fallback: number): number => {
 export function distributedSettings(profile: Profile): DistributedSettings {
   const redisUrl = process.env.DATANET_REDIS_URL || profile.redis?.url || process.env.REDIS_URL;
   if (!redisUrl) {
-    throw new Error(`profile "${profile.metadata.name}"${profile.file ? ` (${profile.file})` : ''} runs distributed but names no Redis: set redis.url in it, or REDIS_URL`);
+    throw new Error(
+      `profile "${profile.metadata.name}"${profile.file ? ` (${profile.file})` : ''} runs distributed but names no Redis: set redis.url in it, or REDIS_URL`,
+    );
   }
   return {
     redisUrl,

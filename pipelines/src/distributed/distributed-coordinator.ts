@@ -16,7 +16,9 @@ const POLL_MS = 200;
 
 function requirePostgres(engine: Engine): void {
   if (engine.database.dialect !== 'postgres') {
-    throw new Error('the distributed executor keeps its state in PostgreSQL: set database.url in the profile, DATABASE_URL, or --database-url (PGlite admits one process)');
+    throw new Error(
+      'the distributed executor keeps its state in PostgreSQL: set database.url in the profile, DATABASE_URL, or --database-url (PGlite admits one process)',
+    );
   }
 }
 
@@ -57,7 +59,9 @@ export class DistributedCoordinator {
       [...graph.steps.values()].map((s) => ({ step_id: s.id, pool: s.pool })),
     );
     await this.engine.store.setRunStatus(runId, 'running', { started_at: Date.now() });
-    this.engine.store.event(runId, null, 'info', 'run.started', `run started (distributed) by ${workerIdentity()}`, { coordinator: workerIdentity() });
+    this.engine.store.event(runId, null, 'info', 'run.started', `run started (distributed) by ${workerIdentity()}`, {
+      coordinator: workerIdentity(),
+    });
     const sends = await this.dag.initRun(runId, graph);
     await this.transport.send(sends).catch(() => {}); // left unsent, the sweepers send them
     return runId;
@@ -76,7 +80,13 @@ export class DistributedCoordinator {
   async resume(graph: PipelineGraph, runId: string, options: RunOptions): Promise<RunSummary> {
     try {
       const sends = await this.dag.reconcile(runId, graph);
-      this.engine.store.event(runId, null, 'info', 'run.resumed', `run resumed (distributed) by ${workerIdentity()}: ${sends.length} step(s) queued`);
+      this.engine.store.event(
+        runId,
+        null,
+        'info',
+        'run.resumed',
+        `run resumed (distributed) by ${workerIdentity()}: ${sends.length} step(s) queued`,
+      );
       await this.transport.send(sends).catch(() => {});
       return await this.watch(runId, graph, options, true);
     } finally {
@@ -88,7 +98,9 @@ export class DistributedCoordinator {
   private async watch(runId: string, graph: PipelineGraph, options: RunOptions, resumed: boolean): Promise<RunSummary> {
     const { store } = this.engine;
     const emit = (e: RunEvent) => options.listener?.(e);
-    const sweeper = new Sweeper(this.dag, this.transport, `coordinator ${workerIdentity()}`, (m) => emit({ type: 'log', stepId: '-', level: 'warn', message: m }));
+    const sweeper = new Sweeper(this.dag, this.transport, `coordinator ${workerIdentity()}`, (m) =>
+      emit({ type: 'log', stepId: '-', level: 'warn', message: m }),
+    );
     sweeper.start();
     const started = Date.now();
     emit({ type: 'run-started', runId, steps: [...graph.steps.keys()], resumed });
@@ -114,7 +126,14 @@ export class DistributedCoordinator {
         if (['succeeded', 'failed', 'cancelled', 'waiting'].includes(run.status)) {
           await store.flushEvents();
           emit({ type: 'run-finished', runId, status: run.status, error: run.error ?? undefined });
-          return summarizeRun(this.engine.store, runId, graph.name, Date.now() - started, run.status as RunSummary['status'], run.error ?? undefined);
+          return summarizeRun(
+            this.engine.store,
+            runId,
+            graph.name,
+            Date.now() - started,
+            run.status as RunSummary['status'],
+            run.error ?? undefined,
+          );
         }
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
@@ -136,16 +155,33 @@ export class DistributedCoordinator {
       if (seen.get(r.step_id) === state) continue;
       seen.set(r.step_id, state);
       if (r.status === 'running') emit({ type: 'step-started', stepId: r.step_id, attempt: Number(r.attempts) });
-      else if (r.status === 'succeeded') emit({ type: 'step-finished', stepId: r.step_id, cached: Boolean(r.cached), durationMs: Number(r.duration_ms ?? 0), reason: r.reason ?? '' });
-      else if (r.status === 'failed') emit({ type: 'step-failed', stepId: r.step_id, attempt: Number(r.attempts), error: r.error ?? 'failed' });
-      else if (r.status === 'skipped' || r.status === 'cancelled') emit({ type: 'step-skipped', stepId: r.step_id, reason: r.reason ?? r.status });
+      else if (r.status === 'succeeded')
+        emit({
+          type: 'step-finished',
+          stepId: r.step_id,
+          cached: Boolean(r.cached),
+          durationMs: Number(r.duration_ms ?? 0),
+          reason: r.reason ?? '',
+        });
+      else if (r.status === 'failed')
+        emit({ type: 'step-failed', stepId: r.step_id, attempt: Number(r.attempts), error: r.error ?? 'failed' });
+      else if (r.status === 'skipped' || r.status === 'cancelled')
+        emit({ type: 'step-skipped', stepId: r.step_id, reason: r.reason ?? r.status });
     }
   }
 
   /** Worker logs reach the run's events; the coordinator prints the warnings and errors among them. */
   private async forwardLogs(runId: string, after: number, emit: (e: RunEvent) => void): Promise<number> {
     try {
-      const rows = await this.engine.database.db.selectFrom('events').select(['id', 'step_id', 'level', 'message']).where('run_id', '=', runId).where('id', '>', after).where('level', 'in', ['warn', 'error']).orderBy('id').limit(200).execute();
+      const rows = await this.engine.database.db
+        .selectFrom('events')
+        .select(['id', 'step_id', 'level', 'message'])
+        .where('run_id', '=', runId)
+        .where('id', '>', after)
+        .where('level', 'in', ['warn', 'error'])
+        .orderBy('id')
+        .limit(200)
+        .execute();
       for (const r of rows) emit({ type: 'log', stepId: r.step_id ?? '-', level: r.level, message: r.message });
       return rows.length ? Number(rows[rows.length - 1].id) : after;
     } catch (err) {

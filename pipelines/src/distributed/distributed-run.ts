@@ -11,7 +11,13 @@ export async function runDistributed(engine: Engine, graph: PipelineGraph, profi
 }
 
 /** Resumes a run started by the distributed executor: it reattaches and queues what is unfinished. */
-export async function resumeDistributed(engine: Engine, graph: PipelineGraph, profile: Profile, runId: string, options: RunOptions): Promise<RunSummary> {
+export async function resumeDistributed(
+  engine: Engine,
+  graph: PipelineGraph,
+  profile: Profile,
+  runId: string,
+  options: RunOptions,
+): Promise<RunSummary> {
   const { DistributedCoordinator } = await import('./distributed-coordinator.js');
   return new DistributedCoordinator(engine, profile).resume(graph, runId, options);
 }

@@ -26,7 +26,9 @@ export interface WorkerOptions {
 /** GPUs nvidia-smi lists, or 0 where there is none. */
 export function detectGpus(): number {
   try {
-    return execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 }).split('\n').filter((l) => l.startsWith('GPU ')).length;
+    return execFileSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 })
+      .split('\n')
+      .filter((l) => l.startsWith('GPU ')).length;
   } catch {
     return 0;
   }
@@ -57,15 +59,28 @@ export class DistributedWorker {
     profile: Profile,
     private readonly options: WorkerOptions,
   ) {
-    if (engine.database.dialect !== 'postgres') throw new Error('a worker needs the run store on PostgreSQL (set database.url in the profile, or DATABASE_URL): PGlite admits one process');
-    if (options.pools.includes('gpu') && options.gpus < 1) throw new Error('this worker serves the gpu pool but has no GPU: pass --gpus N (nvidia-smi found none)');
+    if (engine.database.dialect !== 'postgres')
+      throw new Error(
+        'a worker needs the run store on PostgreSQL (set database.url in the profile, or DATABASE_URL): PGlite admits one process',
+      );
+    if (options.pools.includes('gpu') && options.gpus < 1)
+      throw new Error('this worker serves the gpu pool but has no GPU: pass --gpus N (nvidia-smi found none)');
     this.identity = options.identity ?? workerIdentity();
     this.settings = distributedSettings(profile);
     this.log = options.log ?? (() => {});
     this.dag = new DagStore(engine.database.db);
     this.transport = new JobTransport(this.settings, engine.database.db);
     this.metrics = options.metricsPort !== undefined ? new WorkerMetrics({ worker: this.identity }) : undefined;
-    this.runner = new StepRunner({ engine, dag: this.dag, transport: this.transport, graphs: new RunGraphs(engine.store, profile.plugins ?? []), settings: this.settings, worker: this.identity, resources: profile.resources ?? {}, metrics: this.metrics });
+    this.runner = new StepRunner({
+      engine,
+      dag: this.dag,
+      transport: this.transport,
+      graphs: new RunGraphs(engine.store, profile.plugins ?? []),
+      settings: this.settings,
+      worker: this.identity,
+      resources: profile.resources ?? {},
+      metrics: this.metrics,
+    });
     this.sweeper = new Sweeper(this.dag, this.transport, this.identity, (m) => this.log(m));
     this.freeGpus = Array.from({ length: options.gpus }, (_, i) => i);
   }
@@ -91,7 +106,9 @@ export class DistributedWorker {
       this.workers.push(worker);
     }
     this.sweeper.start();
-    this.log(`worker ${this.identity} serving ${this.options.pools.join(', ')} (concurrency ${this.options.concurrency}${this.options.gpus ? `, ${this.options.gpus} GPU(s)` : ''})`);
+    this.log(
+      `worker ${this.identity} serving ${this.options.pools.join(', ')} (concurrency ${this.options.concurrency}${this.options.gpus ? `, ${this.options.gpus} GPU(s)` : ''})`,
+    );
   }
 
   private async process(job: StepJob, jobId: string, pool: string): Promise<void> {

@@ -8,7 +8,11 @@ import { queueName, type DistributedSettings, type StepJob } from './distributed
 /** Opens an ioredis connection the way BullMQ wants it (no per-command retry limit). */
 export async function redisConnection(url: string): Promise<Redis> {
   const { Redis } = await import('ioredis');
-  const conn = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false, retryStrategy: (times) => Math.min(times * 100, 1000) });
+  const conn = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+    retryStrategy: (times) => Math.min(times * 100, 1000),
+  });
   conn.on('error', () => {}); // reconnects on its own; callers see their commands fail or wait
   return conn;
 }
@@ -60,7 +64,10 @@ export class JobTransport {
         );
       }),
     );
-    await markSent(this.db, rows.map((r) => r.id));
+    await markSent(
+      this.db,
+      rows.map((r) => r.id),
+    );
   }
 
   /** The rows whose job is no longer in Redis (Redis restarted, or the job was removed). */

@@ -40,7 +40,10 @@ export class RunGraphs {
     const run = await this.store.getRun(runId);
     if (!run) throw new Error(`run ${runId} is not in the run store this worker uses (same database URL and schema as the coordinator?)`);
     const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
-    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: this.plugins });
+    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), {
+      params: overrides,
+      extraPlugins: this.plugins,
+    });
     if (!graph) throw new ValidationError(diagnostics);
     return { run, graph, forced: forcedSteps(graph, (run.options.from ?? []) as string[]), noCache: Boolean(run.options.noCache) };
   }

@@ -122,14 +122,36 @@ export class StepRunner {
   }
 
   /** Records a failed attempt and what follows it (retry, hand-back, or the end of the step). */
-  private async settle(life: StepLifecycle | undefined, job: StepJob, jobId: string, node: StepNode | undefined, claim: ClaimedStep, outcome: Failed): Promise<'ran' | 'lost'> {
+  private async settle(
+    life: StepLifecycle | undefined,
+    job: StepJob,
+    jobId: string,
+    node: StepNode | undefined,
+    claim: ClaimedStep,
+    outcome: Failed,
+  ): Promise<'ran' | 'lost'> {
     if (outcome.error instanceof LeaseLostError) return 'lost';
     const handback = outcome.error instanceof WorkerShutdownError;
     const retriesUsed = claim.attempt - 1 - claim.takeovers;
     const decision = life && node && !handback ? life.retryDecision(node, outcome, retriesUsed) : { retry: false };
-    const sends = await failStep(this.o.dag, job, jobId, { message: outcome.message, worker: this.o.worker, startedAt: claim.startedAt, retryInMs: decision.delayMs, handback, cancelled: outcome.cancelled });
+    const sends = await failStep(this.o.dag, job, jobId, {
+      message: outcome.message,
+      worker: this.o.worker,
+      startedAt: claim.startedAt,
+      retryInMs: decision.delayMs,
+      handback,
+      cancelled: outcome.cancelled,
+    });
     if (life && node) life.eventFailed(node, job.partition, job.attempt, outcome, decision, handback);
-    else this.o.engine.store.event(job.runId, job.stepId, 'error', 'step.failed', `step ${job.stepId} attempt ${job.attempt} failed on ${this.o.worker}: ${outcome.message}`, { worker: this.o.worker });
+    else
+      this.o.engine.store.event(
+        job.runId,
+        job.stepId,
+        'error',
+        'step.failed',
+        `step ${job.stepId} attempt ${job.attempt} failed on ${this.o.worker}: ${outcome.message}`,
+        { worker: this.o.worker },
+      );
     if (sends?.length) await this.o.transport.send(sends).catch(() => {});
     return 'ran';
   }
@@ -142,12 +164,34 @@ export class StepRunner {
     );
   }
 
-  private async runWhole(life: StepLifecycle, job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep, signal: AbortSignal): Promise<OutboxRow[] | undefined> {
+  private async runWhole(
+    life: StepLifecycle,
+    job: StepJob,
+    jobId: string,
+    plan: RunPlan,
+    node: StepNode,
+    claim: ClaimedStep,
+    signal: AbortSignal,
+  ): Promise<OutboxRow[] | undefined> {
     const step = await this.prepare(life, plan, node);
     const hit = await life.cached(step);
     if (hit) {
       life.eventCached(node, hit.reason);
-      return this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs: hit.outputs, key: step.key, cached: true, reason: hit.reason, startedAt: claim.startedAt, startRecorded: true }), plan.graph);
+      return this.o.dag.complete(
+        job,
+        jobId,
+        life.completion(node, {
+          partition: '',
+          attempt: job.attempt,
+          outputs: hit.outputs,
+          key: step.key,
+          cached: true,
+          reason: hit.reason,
+          startedAt: claim.startedAt,
+          startRecorded: true,
+        }),
+        plan.graph,
+      );
     }
     if (node.spec.foreach) return this.fanOut(life, job, jobId, node, step);
     life.eventStarted(node, '', job.attempt);
@@ -155,22 +199,61 @@ export class StepRunner {
     if (outcome.status === 'waiting') {
       // Parked: the step releases its job and lease (this worker is free); a wake re-queues it.
       const reason = `waiting for ${outcome.parked.waitingFor}`;
-      this.o.engine.store.event(job.runId, node.id, 'info', 'step.waiting', `step ${node.id} ${reason} (released by ${this.o.worker})`, { attempt: job.attempt, wakeAt: outcome.parked.wakeAt });
-      return parkDistributedStep(this.o.engine.database.db, { runId: job.runId, stepId: node.id, jobId, attempt: job.attempt, reason, ran: outcome.ran, worker: this.o.worker, startedAt: claim.startedAt });
+      this.o.engine.store.event(job.runId, node.id, 'info', 'step.waiting', `step ${node.id} ${reason} (released by ${this.o.worker})`, {
+        attempt: job.attempt,
+        wakeAt: outcome.parked.wakeAt,
+      });
+      return parkDistributedStep(this.o.engine.database.db, {
+        runId: job.runId,
+        stepId: node.id,
+        jobId,
+        attempt: job.attempt,
+        reason,
+        ran: outcome.ran,
+        worker: this.o.worker,
+        startedAt: claim.startedAt,
+      });
     }
     if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
-    const sends = await this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs: outcome.outputs, key: step.key, cached: false, reason: life.whyRun(node), startedAt: claim.startedAt, startRecorded: true }), plan.graph);
+    const sends = await this.o.dag.complete(
+      job,
+      jobId,
+      life.completion(node, {
+        partition: '',
+        attempt: job.attempt,
+        outputs: outcome.outputs,
+        key: step.key,
+        cached: false,
+        reason: life.whyRun(node),
+        startedAt: claim.startedAt,
+        startRecorded: true,
+      }),
+      plan.graph,
+    );
     if (sends) life.eventSucceeded(node, '', claim.startedAt);
     return sends;
   }
 
   /** A failed attempt is settled here; `[]` tells handle() that nothing more is to be sent. */
-  private async failedAttempt(life: StepLifecycle, job: StepJob, jobId: string, node: StepNode, claim: ClaimedStep, outcome: Failed): Promise<OutboxRow[] | undefined> {
+  private async failedAttempt(
+    life: StepLifecycle,
+    job: StepJob,
+    jobId: string,
+    node: StepNode,
+    claim: ClaimedStep,
+    outcome: Failed,
+  ): Promise<OutboxRow[] | undefined> {
     return (await this.settle(life, job, jobId, node, claim, outcome)) === 'lost' ? undefined : [];
   }
 
   /** Splits the foreach input (as the in-process executor does, so keys and digests match) and queues the partitions. */
-  private async fanOut(life: StepLifecycle, job: StepJob, jobId: string, node: StepNode, step: PreparedStep): Promise<OutboxRow[] | undefined> {
+  private async fanOut(
+    life: StepLifecycle,
+    job: StepJob,
+    jobId: string,
+    node: StepNode,
+    step: PreparedStep,
+  ): Promise<OutboxRow[] | undefined> {
     const parts = await life.split(step);
     const cached = await life.cachedPartitions(node, parts);
     const rows = parts.map((p) => ({ key: p.key, index: p.index, input: p.input, cacheKey: p.cacheKey, cached: cached.get(p.key) }));
@@ -178,25 +261,63 @@ export class StepRunner {
     return this.o.dag.fanOut(job, jobId, node, step.key, rows, this.o.settings.partitionWindow);
   }
 
-  private async runPartition(life: StepLifecycle, job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep, signal: AbortSignal): Promise<OutboxRow[] | undefined> {
+  private async runPartition(
+    life: StepLifecycle,
+    job: StepJob,
+    jobId: string,
+    plan: RunPlan,
+    node: StepNode,
+    claim: ClaimedStep,
+    signal: AbortSignal,
+  ): Promise<OutboxRow[] | undefined> {
     if (!claim.task) throw new NonRetryableError(`partition ${job.partition} of step "${job.stepId}" has no recorded input`);
     const step = await this.prepare(life, plan, node);
     const inputs = { ...step.inputs, [node.spec.foreach!.input]: claim.task.input };
     const outcome = await life.attempt(step, { partition: job.partition, attempt: job.attempt, inputs, signal });
     if (outcome.status === 'waiting') throw new NonRetryableError(`step "${node.id}": ctx.wait is not available in foreach partitions`);
     if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
-    const completion = life.completion(node, { partition: job.partition, attempt: job.attempt, outputs: outcome.outputs, key: claim.cacheKey, cached: false, reason: 'ran', startedAt: claim.startedAt, startRecorded: false });
+    const completion = life.completion(node, {
+      partition: job.partition,
+      attempt: job.attempt,
+      outputs: outcome.outputs,
+      key: claim.cacheKey,
+      cached: false,
+      reason: 'ran',
+      startedAt: claim.startedAt,
+      startRecorded: false,
+    });
     return this.partitionsDone.add({ job, jobId, completion, pool: node.pool });
   }
 
-  private async gather(life: StepLifecycle, job: StepJob, jobId: string, plan: RunPlan, node: StepNode, claim: ClaimedStep): Promise<OutboxRow[] | undefined> {
+  private async gather(
+    life: StepLifecycle,
+    job: StepJob,
+    jobId: string,
+    plan: RunPlan,
+    node: StepNode,
+    claim: ClaimedStep,
+  ): Promise<OutboxRow[] | undefined> {
     const parts = await this.o.dag.partitionOutputs(job.runId, job.stepId);
     const outputs = await life.gather(
       node,
       parts.map((p) => p.outputs),
     );
     const reason = gatherReason(parts.length, parts.filter((p) => p.cached).length);
-    const sends = await this.o.dag.complete(job, jobId, life.completion(node, { partition: '', attempt: job.attempt, outputs, key: claim.cacheKey, cached: false, reason, startedAt: claim.startedAt, startRecorded: true }), plan.graph);
+    const sends = await this.o.dag.complete(
+      job,
+      jobId,
+      life.completion(node, {
+        partition: '',
+        attempt: job.attempt,
+        outputs,
+        key: claim.cacheKey,
+        cached: false,
+        reason,
+        startedAt: claim.startedAt,
+        startRecorded: true,
+      }),
+      plan.graph,
+    );
     if (sends) life.eventSucceeded(node, '', claim.startedAt, reason);
     return sends;
   }
@@ -204,5 +325,11 @@ export class StepRunner {
 
 function failedOutcome(error: unknown): Failed {
   const cancelled = error instanceof RunCancelledError;
-  return { status: 'failed', error, message: redact(error instanceof Error ? error.message : String(error)), cancelled, retryable: !cancelled && !(error instanceof NonRetryableError) };
+  return {
+    status: 'failed',
+    error,
+    message: redact(error instanceof Error ? error.message : String(error)),
+    cancelled,
+    retryable: !cancelled && !(error instanceof NonRetryableError),
+  };
 }

@@ -25,9 +25,12 @@ export class Sweeper {
     const { sweepMs } = this.transport.settings;
     // Spread the sweepers of many processes over the interval.
     const tick = () => {
-      this.timer = setTimeout(() => {
-        this.running = this.sweep().finally(tick);
-      }, sweepMs * (0.75 + Math.random() / 2));
+      this.timer = setTimeout(
+        () => {
+          this.running = this.sweep().finally(tick);
+        },
+        sweepMs * (0.75 + Math.random() / 2),
+      );
     };
     tick();
   }

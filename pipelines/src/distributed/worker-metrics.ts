@@ -15,10 +15,32 @@ export class WorkerMetrics {
   constructor(labels: Record<string, string> = {}) {
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'datanet_worker_' });
-    this.jobs = new Counter({ name: 'datanet_jobs_total', help: 'jobs taken from the queue, by outcome: ran (succeeded or failed), duplicate (already done or stale: nothing done), lost (lease taken over)', labelNames: ['pool', 'outcome'], registers: [this.registry] });
-    this.jobSeconds = new Histogram({ name: 'datanet_job_duration_seconds', help: 'time from taking a job to its outcome', labelNames: ['pool'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600, 3600], registers: [this.registry] });
-    this.active = new Gauge({ name: 'datanet_jobs_active', help: 'jobs running on this worker now', labelNames: ['pool'], registers: [this.registry] });
-    this.batchSize = new Histogram({ name: 'datanet_group_commit_batch_size', help: 'jobs sharing one PostgreSQL transaction (claims, partition completions)', labelNames: ['kind'], buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
+    this.jobs = new Counter({
+      name: 'datanet_jobs_total',
+      help: 'jobs taken from the queue, by outcome: ran (succeeded or failed), duplicate (already done or stale: nothing done), lost (lease taken over)',
+      labelNames: ['pool', 'outcome'],
+      registers: [this.registry],
+    });
+    this.jobSeconds = new Histogram({
+      name: 'datanet_job_duration_seconds',
+      help: 'time from taking a job to its outcome',
+      labelNames: ['pool'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600, 3600],
+      registers: [this.registry],
+    });
+    this.active = new Gauge({
+      name: 'datanet_jobs_active',
+      help: 'jobs running on this worker now',
+      labelNames: ['pool'],
+      registers: [this.registry],
+    });
+    this.batchSize = new Histogram({
+      name: 'datanet_group_commit_batch_size',
+      help: 'jobs sharing one PostgreSQL transaction (claims, partition completions)',
+      labelNames: ['kind'],
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [this.registry],
+    });
   }
 
   /** Serves /metrics on the port (0: any free one); resolves to the URL. */

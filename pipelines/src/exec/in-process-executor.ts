@@ -140,9 +140,21 @@ class RunExecution {
       this.emit({ type: 'step-skipped', stepId: id, reason });
     }
     const status = cancelled ? 'cancelled' : this.failure ? 'failed' : waiting ? 'waiting' : 'succeeded';
-    const error = waiting ? [...this.parked.values()].map((p) => `step "${p.stepId}" waits for ${p.waitingFor}`).join('; ') : this.failure ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}` : cancelled ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`' : undefined;
+    const error = waiting
+      ? [...this.parked.values()].map((p) => `step "${p.stepId}" waits for ${p.waitingFor}`).join('; ')
+      : this.failure
+        ? `step "${this.failure.stepId}" failed: ${redact(errorMessage(this.failure.error))}`
+        : cancelled
+          ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`'
+          : undefined;
     await store.setRunStatus(this.runId, status, { ...(waiting ? {} : { finished_at: Date.now() }), error: error ?? null });
-    store.event(this.runId, null, status === 'succeeded' || waiting ? 'info' : 'error', 'run.finished', `run ${status}${error ? `: ${error}` : ''}`);
+    store.event(
+      this.runId,
+      null,
+      status === 'succeeded' || waiting ? 'info' : 'error',
+      'run.finished',
+      `run ${status}${error ? `: ${error}` : ''}`,
+    );
     await store.flushEvents();
     this.emit({ type: 'run-finished', runId: this.runId, status, error });
     return summarizeRun(store, this.runId, this.graph.name, Date.now() - this.started, status, error, this.graph.layers.flat());
@@ -172,10 +184,22 @@ class RunExecution {
     const { node, key } = step;
     const prev = this.previous.get(node.id);
     let found: { outputs: Record<string, ArtifactRef>; reason: string } | undefined;
-    if (prev?.status === 'succeeded' && prev.outputs && prev.cache_key === key && artifactsExist(prev.outputs)) found = { outputs: prev.outputs, reason: 'finished before the run was interrupted' };
+    if (prev?.status === 'succeeded' && prev.outputs && prev.cache_key === key && artifactsExist(prev.outputs))
+      found = { outputs: prev.outputs, reason: 'finished before the run was interrupted' };
     else found = await this.life.cached(step);
     if (!found) return undefined;
-    await this.record(node, this.life.completion(node, { partition: '', attempt: prev?.attempts ?? 0, outputs: found.outputs, key, cached: true, reason: found.reason, startedAt: Date.now() }));
+    await this.record(
+      node,
+      this.life.completion(node, {
+        partition: '',
+        attempt: prev?.attempts ?? 0,
+        outputs: found.outputs,
+        key,
+        cached: true,
+        reason: found.reason,
+        startedAt: Date.now(),
+      }),
+    );
     this.life.eventCached(node, found.reason);
     this.emit({ type: 'step-finished', stepId: node.id, cached: true, durationMs: 0, reason: found.reason });
     return found.outputs;
@@ -185,7 +209,13 @@ class RunExecution {
    * Attempts until one succeeds or the retry policy gives up. `quiet` (a partition): the caller
    * records the completion, and no per-attempt start is written.
    */
-  private async attemptLoop(step: PreparedStep, partition: string, inputs = step.inputs, key = step.key, quiet = false): Promise<Record<string, ArtifactRef>> {
+  private async attemptLoop(
+    step: PreparedStep,
+    partition: string,
+    inputs = step.inputs,
+    key = step.key,
+    quiet = false,
+  ): Promise<Record<string, ArtifactRef>> {
     const { store } = this.engine;
     const { node } = step;
     const prevAttempts = this.previous.get(partition ? `${node.id}\0${partition}` : node.id)?.attempts ?? 0;
@@ -211,7 +241,19 @@ class RunExecution {
       if (outcome.status === 'succeeded') {
         if (!quiet) {
           const reason = this.life.whyRun(node);
-          await this.record(node, this.life.completion(node, { partition, attempt, outputs: outcome.outputs, key, cached: false, reason, startedAt, startRecorded: startWrite !== undefined }));
+          await this.record(
+            node,
+            this.life.completion(node, {
+              partition,
+              attempt,
+              outputs: outcome.outputs,
+              key,
+              cached: false,
+              reason,
+              startedAt,
+              startRecorded: startWrite !== undefined,
+            }),
+          );
           this.life.eventSucceeded(node, partition, startedAt);
           this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
         }
@@ -221,7 +263,15 @@ class RunExecution {
         // Parked: recorded `waiting` (after the attempt's own start record), nothing retried.
         const reason = `waiting for ${outcome.parked.waitingFor}`;
         await store.drain();
-        await markStepWaiting(this.engine.database.db, { runId: this.runId, stepId: node.id, attempt, reason, ran: outcome.ran, worker: this.life.o.worker, startedAt });
+        await markStepWaiting(this.engine.database.db, {
+          runId: this.runId,
+          stepId: node.id,
+          attempt,
+          reason,
+          ran: outcome.ran,
+          worker: this.life.o.worker,
+          startedAt,
+        });
         store.event(this.runId, node.id, 'info', 'step.waiting', `step ${node.id} ${reason}`, { attempt, wakeAt: outcome.parked.wakeAt });
         this.emit({ type: 'log', stepId: node.id, level: 'info', message: reason });
         throw outcome.parked;
@@ -251,19 +301,36 @@ class RunExecution {
     let finished = 0;
     let cachedCount = 0;
     const done = (partition: string, attempt: number, outputs: Record<string, ArtifactRef>, hit: boolean, t0: number, key: string) =>
-      this.record(node, this.life.completion(node, { partition, attempt, outputs, key, cached: hit, reason: hit ? 'cached' : 'ran', startedAt: t0, startRecorded: false }));
+      this.record(
+        node,
+        this.life.completion(node, {
+          partition,
+          attempt,
+          outputs,
+          key,
+          cached: hit,
+          reason: hit ? 'cached' : 'ran',
+          startedAt: t0,
+          startRecorded: false,
+        }),
+      );
     try {
       await Promise.all(
         parts.map(async (p, i) => {
           const prev = this.previous.get(`${node.id}\0${p.key}`);
-          const hit = prev?.status === 'succeeded' && prev.cache_key === p.cacheKey && prev.outputs && artifactsExist(prev.outputs) ? prev.outputs : cached.get(p.key);
+          const hit =
+            prev?.status === 'succeeded' && prev.cache_key === p.cacheKey && prev.outputs && artifactsExist(prev.outputs)
+              ? prev.outputs
+              : cached.get(p.key);
           if (hit) {
             results[i] = hit;
             cachedCount++;
             await done(p.key, prev?.attempts ?? 0, hit, true, Date.now(), p.cacheKey);
           } else {
             const t0 = Date.now();
-            results[i] = await this.slots.use(() => this.attemptLoop(step, p.key, { ...step.inputs, [fe.input]: p.input }, p.cacheKey, true));
+            results[i] = await this.slots.use(() =>
+              this.attemptLoop(step, p.key, { ...step.inputs, [fe.input]: p.input }, p.cacheKey, true),
+            );
             await done(p.key, (prev?.attempts ?? 0) + 1, results[i], false, t0, p.cacheKey);
           }
           this.emit({ type: 'step-progress', stepId: node.id, done: ++finished, total: parts.length, message: 'partitions' });
@@ -275,7 +342,10 @@ class RunExecution {
     }
     const gathered = await this.life.gather(node, results);
     const reason = gatherReason(parts.length, cachedCount);
-    await this.record(node, this.life.completion(node, { partition: '', attempt: 1, outputs: gathered, key: step.key, cached: false, reason, startedAt }));
+    await this.record(
+      node,
+      this.life.completion(node, { partition: '', attempt: 1, outputs: gathered, key: step.key, cached: false, reason, startedAt }),
+    );
     this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
     return gathered;
   }

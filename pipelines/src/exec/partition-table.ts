@@ -16,11 +16,15 @@ export function partitionTable(table: Table, spec: { by?: string; shards?: numbe
     const size = Math.ceil(table.numRows / n);
     const width = String(n - 1).length;
     const out: Partition[] = [];
-    for (let i = 0; i < n; i++) out.push({ key: `shard-${String(i).padStart(width, '0')}`, table: table.slice(i * size, Math.min(table.numRows, (i + 1) * size)) });
+    for (let i = 0; i < n; i++)
+      out.push({ key: `shard-${String(i).padStart(width, '0')}`, table: table.slice(i * size, Math.min(table.numRows, (i + 1) * size)) });
     return out;
   }
   const column = table.getChild(spec.by!);
-  if (!column) throw new Error(`foreach.by: the input table has no column "${spec.by}" (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+  if (!column)
+    throw new Error(
+      `foreach.by: the input table has no column "${spec.by}" (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`,
+    );
   const keys: string[] = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) keys[i] = String(column.get(i));
   const order = Array.from({ length: table.numRows }, (_, i) => i);

@@ -59,7 +59,16 @@ export async function runStepAttempt(req: AttemptRequest): Promise<Record<string
       progress: req.progress,
       signal: ac.signal,
       workDir: workDirOf(engine.stateDir, runId, node.id, partition, attempt),
-      run: { runId, stepId: node.id, attempt, partition: partition || undefined, pipelineName: req.graph.name, params: req.graph.params, pipelineDir: req.graph.dir, stateDir: engine.stateDir },
+      run: {
+        runId,
+        stepId: node.id,
+        attempt,
+        partition: partition || undefined,
+        pipelineName: req.graph.name,
+        params: req.graph.params,
+        pipelineDir: req.graph.dir,
+        stateDir: engine.stateDir,
+      },
       idempotencyKey: idempotencyKeyOf(runId, node.id, partition),
     });
     // An operator that ignores its signal must not hold the run or the worker: stop waiting on abort.

@@ -31,7 +31,10 @@ export interface StepEnv {
  * A step's inputs by declared port, from the outputs of the steps it is wired to: the same record
  * for plan and both executors (an unconnected optional port is present, undefined).
  */
-export function stepInputs(node: StepNode, outputsOf: (stepId: string) => Record<string, ArtifactRef> | undefined): Record<string, ArtifactRef | undefined> {
+export function stepInputs(
+  node: StepNode,
+  outputsOf: (stepId: string) => Record<string, ArtifactRef> | undefined,
+): Record<string, ArtifactRef | undefined> {
   const inputs: Record<string, ArtifactRef | undefined> = {};
   for (const port of Object.keys(node.op.inputs ?? {})) {
     const wired = node.inputs[port];
@@ -54,11 +57,16 @@ export async function prepareStep(node: StepNode, inputs: Record<string, Artifac
  * The cache decision for a whole step: a stored result under its key whose artifacts are all still
  * there and, for an operator with effects outside the store, whose effect it verifies.
  */
-export async function findCached(store: RunStore, step: PreparedStep, env: StepEnv): Promise<{ outputs: Record<string, ArtifactRef>; reason: string } | { outputs?: undefined; reason: string }> {
+export async function findCached(
+  store: RunStore,
+  step: PreparedStep,
+  env: StepEnv,
+): Promise<{ outputs: Record<string, ArtifactRef>; reason: string } | { outputs?: undefined; reason: string }> {
   const hit = await store.getCache(step.key);
   if (!hit) return { reason: 'no stored result for this key' };
   if (!artifactsExist(hit)) return { reason: 'cache entry found but its artifacts are gone' };
-  if (step.node.op.verifyCached && !(await step.node.op.verifyCached(step.config(), hit, env))) return { reason: 'cache entry found but its effect outside the store is gone' };
+  if (step.node.op.verifyCached && !(await step.node.op.verifyCached(step.config(), hit, env)))
+    return { reason: 'cache entry found but its effect outside the store is gone' };
   return { outputs: hit, reason: `cache hit (${step.key.slice(7, 19)})` };
 }
 
@@ -114,10 +122,19 @@ export class StepLifecycle {
 
   /** Why a step that was not served from the cache ran. */
   whyRun(node: StepNode): string {
-    return this.o.forced.has(node.id) ? 'forced by --from' : this.o.noCache ? 'cache disabled (--no-cache)' : !node.cache ? 'never cached (cache: false)' : 'no cache entry for its key';
+    return this.o.forced.has(node.id)
+      ? 'forced by --from'
+      : this.o.noCache
+        ? 'cache disabled (--no-cache)'
+        : !node.cache
+          ? 'never cached (cache: false)'
+          : 'no cache entry for its key';
   }
 
-  inputsOf(node: StepNode, outputsOf: (stepId: string) => Record<string, ArtifactRef> | undefined): Record<string, ArtifactRef | undefined> {
+  inputsOf(
+    node: StepNode,
+    outputsOf: (stepId: string) => Record<string, ArtifactRef> | undefined,
+  ): Record<string, ArtifactRef | undefined> {
     return stepInputs(node, outputsOf);
   }
 
@@ -156,13 +173,23 @@ export class StepLifecycle {
    * One attempt: resolves the config, runs the operator under its signal and timeout, checks its
    * outputs, and classifies a failure. Never throws: every ending is an AttemptOutcome.
    */
-  async attempt(step: PreparedStep, a: { partition: string; attempt: number; inputs?: Record<string, ArtifactRef | undefined>; signal: AbortSignal; resources?: Record<string, unknown> }): Promise<AttemptOutcome> {
+  async attempt(
+    step: PreparedStep,
+    a: {
+      partition: string;
+      attempt: number;
+      inputs?: Record<string, ArtifactRef | undefined>;
+      signal: AbortSignal;
+      resources?: Record<string, unknown>;
+    },
+  ): Promise<AttemptOutcome> {
     const { node } = step;
     // A parked step continued (resume, a wake): if its wait is still open, it stays parked and its
     // operator is not started. Only later attempts of whole steps can have a wait to re-check.
     if (a.attempt > 1 && !a.partition) {
       const still = await stillParked(this.o.engine.database.db, this.o.runId, node.id, '');
-      if (still) return { status: 'waiting', ran: false, parked: new StepParked(this.o.runId, node.id, '', still.waitingFor, still.wakeAt) };
+      if (still)
+        return { status: 'waiting', ran: false, parked: new StepParked(this.o.runId, node.id, '', still.waitingFor, still.wakeAt) };
     }
     try {
       const outputs = await runStepAttempt({
@@ -198,7 +225,19 @@ export class StepLifecycle {
   }
 
   /** The completion record of a step, partition or gather: what the store writes in one transaction. */
-  completion(node: StepNode, c: { partition: string; attempt: number; outputs: Record<string, ArtifactRef>; key: string | null; cached: boolean; reason: string; startedAt: number; startRecorded?: boolean }): Completion {
+  completion(
+    node: StepNode,
+    c: {
+      partition: string;
+      attempt: number;
+      outputs: Record<string, ArtifactRef>;
+      key: string | null;
+      cached: boolean;
+      reason: string;
+      startedAt: number;
+      startRecorded?: boolean;
+    },
+  ): Completion {
     return {
       runId: this.o.runId,
       stepId: node.id,
@@ -226,11 +265,25 @@ export class StepLifecycle {
   }
 
   eventStarted(node: StepNode, partition: string, attempt: number): void {
-    this.o.engine.store.event(this.o.runId, node.id, 'info', 'step.started', `step ${label(node, partition)} started (attempt ${attempt})${this.on()}`, this.fields({ attempt }));
+    this.o.engine.store.event(
+      this.o.runId,
+      node.id,
+      'info',
+      'step.started',
+      `step ${label(node, partition)} started (attempt ${attempt})${this.on()}`,
+      this.fields({ attempt }),
+    );
   }
 
   eventFannedOut(node: StepNode, partitions: number): void {
-    this.o.engine.store.event(this.o.runId, node.id, 'info', 'step.started', `step ${node.id} fans out over ${partitions} partitions${this.on()}`, this.fields({ partitions }));
+    this.o.engine.store.event(
+      this.o.runId,
+      node.id,
+      'info',
+      'step.started',
+      `step ${node.id} fans out over ${partitions} partitions${this.on()}`,
+      this.fields({ partitions }),
+    );
   }
 
   eventCached(node: StepNode, reason: string): void {
@@ -239,18 +292,43 @@ export class StepLifecycle {
 
   eventSucceeded(node: StepNode, partition: string, startedAt: number, gathered?: string): void {
     const what = gathered ? `gathered ${gathered}` : `succeeded in ${formatMs(Date.now() - startedAt)}`;
-    this.o.engine.store.event(this.o.runId, node.id, 'info', 'step.succeeded', `step ${label(node, partition)} ${what}${this.on()}`, this.fields());
+    this.o.engine.store.event(
+      this.o.runId,
+      node.id,
+      'info',
+      'step.succeeded',
+      `step ${label(node, partition)} ${what}${this.on()}`,
+      this.fields(),
+    );
   }
 
-  eventFailed(node: StepNode, partition: string, attempt: number, outcome: Extract<AttemptOutcome, { status: 'failed' }>, decision: RetryDecision, handback = false): void {
+  eventFailed(
+    node: StepNode,
+    partition: string,
+    attempt: number,
+    outcome: Extract<AttemptOutcome, { status: 'failed' }>,
+    decision: RetryDecision,
+    handback = false,
+  ): void {
     const what = handback ? '; handed back' : decision.retry ? `; retrying in ${decision.delayMs}ms` : '';
     const level = outcome.cancelled || handback ? 'warn' : 'error';
-    this.o.engine.store.event(this.o.runId, node.id, level, 'step.failed', `step ${label(node, partition)} attempt ${attempt} failed${this.on()}: ${outcome.message}${what}`, this.fields({ attempt, retryInMs: decision.delayMs }));
+    this.o.engine.store.event(
+      this.o.runId,
+      node.id,
+      level,
+      'step.failed',
+      `step ${label(node, partition)} attempt ${attempt} failed${this.on()}: ${outcome.message}${what}`,
+      this.fields({ attempt, retryInMs: decision.delayMs }),
+    );
   }
 
   loggerFor(stepId: string, partition: string): StepLogger {
     const log = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-      this.o.engine.store.event(this.o.runId, stepId, level, 'log', message, { ...fields, ...(this.o.nameWorker ? { worker: this.o.worker } : {}), ...(partition ? { partition } : {}) });
+      this.o.engine.store.event(this.o.runId, stepId, level, 'log', message, {
+        ...fields,
+        ...(this.o.nameWorker ? { worker: this.o.worker } : {}),
+        ...(partition ? { partition } : {}),
+      });
       this.o.onLog?.(stepId, level, redact(message));
     };
     return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };

@@ -53,7 +53,11 @@ export function lineageRunId(...parts: string[]): string {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-const facet = (name: string, version: string, body: Record<string, unknown>) => ({ _producer: PRODUCER, _schemaURL: `${FACETS}/${version}/${name}.json#/$defs/${name}`, ...body });
+const facet = (name: string, version: string, body: Record<string, unknown>) => ({
+  _producer: PRODUCER,
+  _schemaURL: `${FACETS}/${version}/${name}.json#/$defs/${name}`,
+  ...body,
+});
 
 function dataset(ref: ArtifactRef, output: boolean): Dataset {
   const facets: Record<string, unknown> = {
@@ -62,7 +66,9 @@ function dataset(ref: ArtifactRef, output: boolean): Dataset {
   };
   const schema = ref.meta.schema;
   if (schema && typeof schema === 'object' && !Array.isArray(schema)) {
-    facets.schema = facet('SchemaDatasetFacet', '1-2-0', { fields: Object.entries(schema as Record<string, string>).map(([name, type]) => ({ name, type: String(type) })) });
+    facets.schema = facet('SchemaDatasetFacet', '1-2-0', {
+      fields: Object.entries(schema as Record<string, string>).map(([name, type]) => ({ name, type: String(type) })),
+    });
   }
   const d: Dataset = { namespace: `file://${hostname()}`, name: ref.path, facets };
   if (output && (typeof ref.meta.rows === 'number' || typeof ref.meta.bytes === 'number')) {
@@ -93,14 +99,27 @@ export function runLineage(run: RunRow, steps: StepRow[], graph: PipelineGraph |
   const namespace = settings.namespace ?? 'datanet';
   const runUuid = lineageRunId(run.id);
   const base = { producer: PRODUCER, schemaURL: OPENLINEAGE_SCHEMA_URL };
-  const jobType = (type: string) => ({ jobType: facet('JobTypeJobFacet', '2-0-4', { processingType: 'BATCH', integration: 'DATANET', jobType: type }) });
+  const jobType = (type: string) => ({
+    jobType: facet('JobTypeJobFacet', '2-0-4', { processingType: 'BATCH', integration: 'DATANET', jobType: type }),
+  });
   const runJob = { namespace, name: run.pipeline, facets: jobType('PIPELINE') };
   const parent = facet('ParentRunFacet', '1-2-0', { run: { runId: runUuid }, job: { namespace, name: run.pipeline } });
   const top = steps.filter((s) => !s.partition);
   const outputsOf = new Map(top.map((s) => [s.step_id, s.outputs ?? {}]));
   const events: RunEvent[] = [];
   const started = run.started_at ?? run.created_at;
-  events.push({ ...base, eventType: 'START', eventTime: iso(started, run.created_at), run: { runId: runUuid, facets: { nominalTime: facet('NominalTimeRunFacet', '1-0-1', { nominalStartTime: iso(started, run.created_at) }) } }, job: runJob, inputs: [], outputs: [] });
+  events.push({
+    ...base,
+    eventType: 'START',
+    eventTime: iso(started, run.created_at),
+    run: {
+      runId: runUuid,
+      facets: { nominalTime: facet('NominalTimeRunFacet', '1-0-1', { nominalStartTime: iso(started, run.created_at) }) },
+    },
+    job: runJob,
+    inputs: [],
+    outputs: [],
+  });
   for (const s of top) {
     // Steps that never started (pending, or skipped after a failure upstream) have no run. A step
     // failing on its first attempt may have no start recorded (fast failures): its end stands in.
@@ -114,25 +133,48 @@ export function runLineage(run: RunRow, steps: StepRow[], graph: PipelineGraph |
     }
     const job = { namespace, name: `${run.pipeline}.${s.step_id}`, facets: jobType(node?.op.type ?? 'STEP') };
     const id = lineageRunId(run.id, s.step_id);
-    events.push({ ...base, eventType: 'START', eventTime: iso(startedAt, started), run: { runId: id, facets: { parent } }, job, inputs, outputs: [] });
+    events.push({
+      ...base,
+      eventType: 'START',
+      eventTime: iso(startedAt, started),
+      run: { runId: id, facets: { parent } },
+      job,
+      inputs,
+      outputs: [],
+    });
     const end = ending(s.status);
     if (!end) continue;
     const facets: Record<string, unknown> = { parent };
-    if (end === 'FAIL' && s.error) facets.errorMessage = facet('ErrorMessageRunFacet', '1-0-1', { message: s.error, programmingLanguage: 'TypeScript' });
+    if (end === 'FAIL' && s.error)
+      facets.errorMessage = facet('ErrorMessageRunFacet', '1-0-1', { message: s.error, programmingLanguage: 'TypeScript' });
     const outputs = end === 'COMPLETE' ? Object.values(s.outputs ?? {}).map((r) => dataset(r, true)) : [];
     events.push({ ...base, eventType: end, eventTime: iso(s.finished_at, startedAt), run: { runId: id, facets }, job, inputs, outputs });
   }
   const end = ending(run.status);
   if (end) {
     const facets: Record<string, unknown> = {};
-    if (end === 'FAIL' && run.error) facets.errorMessage = facet('ErrorMessageRunFacet', '1-0-1', { message: run.error, programmingLanguage: 'TypeScript' });
-    events.push({ ...base, eventType: end, eventTime: iso(run.finished_at, started), run: { runId: runUuid, facets }, job: runJob, inputs: [], outputs: [] });
+    if (end === 'FAIL' && run.error)
+      facets.errorMessage = facet('ErrorMessageRunFacet', '1-0-1', { message: run.error, programmingLanguage: 'TypeScript' });
+    events.push({
+      ...base,
+      eventType: end,
+      eventTime: iso(run.finished_at, started),
+      run: { runId: runUuid, facets },
+      job: runJob,
+      inputs: [],
+      outputs: [],
+    });
   }
   return events.sort((a, b) => a.eventTime.localeCompare(b.eventTime));
 }
 
 /** `runLineage` for a run in the store. */
-export async function storedRunLineage(store: RunStore, runId: string, graph: PipelineGraph | undefined, settings: LineageSettings = {}): Promise<RunEvent[]> {
+export async function storedRunLineage(
+  store: RunStore,
+  runId: string,
+  graph: PipelineGraph | undefined,
+  settings: LineageSettings = {},
+): Promise<RunEvent[]> {
   const run = await store.getRun(runId);
   if (!run) throw new Error(`run ${runId} is not in the run store`);
   return runLineage(run, await store.getSteps(runId), graph, settings);
@@ -149,8 +191,15 @@ export async function emitLineage(events: RunEvent[], settings: LineageSettings)
     const token = settings.apiKeyEnv ? process.env[settings.apiKeyEnv] : undefined;
     if (settings.apiKeyEnv && !token) throw new Error(`lineage.apiKeyEnv names ${settings.apiKeyEnv}, which is not set`);
     for (const e of events) {
-      const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(e) });
-      if (!res.ok) throw new Error(`OpenLineage endpoint ${endpoint.origin}${endpoint.pathname} answered ${res.status} ${res.statusText} for a ${e.eventType} event of ${e.job.name}`);
+      const res = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(e),
+      });
+      if (!res.ok)
+        throw new Error(
+          `OpenLineage endpoint ${endpoint.origin}${endpoint.pathname} answered ${res.status} ${res.statusText} for a ${e.eventType} event of ${e.job.name}`,
+        );
     }
   }
 }

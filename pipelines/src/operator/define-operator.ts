@@ -8,16 +8,7 @@ export type ArtifactKind = 'table' | 'model' | 'index' | 'report' | 'file';
  * Column types a table port can declare. They name Arrow types loosely on purpose: a declared
  * `int64` accepts any Arrow Int64, a declared `utf8` accepts Utf8 and LargeUtf8.
  */
-export type ColumnType =
-  | 'utf8'
-  | 'int32'
-  | 'int64'
-  | 'float64'
-  | 'bool'
-  | 'timestamp'
-  | 'binary'
-  | 'list<utf8>'
-  | 'any';
+export type ColumnType = 'utf8' | 'int32' | 'int64' | 'float64' | 'bool' | 'timestamp' | 'binary' | 'list<utf8>' | 'any';
 
 /** Declared columns of a table port. `open: false` means no other column may appear. */
 export interface TableSchemaSpec {
@@ -65,7 +56,11 @@ export interface OperatorSpec<S extends z.ZodType = z.ZodType> {
    * For operators with an effect outside the store (a file written at a path): checks, on a cache
    * hit, that the effect is still there; false makes the step run again.
    */
-  verifyCached?(config: z.output<S>, outputs: Record<string, ArtifactRef>, env: { pipelineDir: string; stateDir: string }): Promise<boolean>;
+  verifyCached?(
+    config: z.output<S>,
+    outputs: Record<string, ArtifactRef>,
+    env: { pipelineDir: string; stateDir: string },
+  ): Promise<boolean>;
   run(ctx: OperatorContext<z.output<S>>): Promise<void>;
 }
 
@@ -76,9 +71,7 @@ export type OperatorDefinition<S extends z.ZodType = any> = OperatorSpec<S> & {
 
 export function defineOperator<S extends z.ZodType>(spec: OperatorSpec<S>): OperatorDefinition<S> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(spec.type)) {
-    throw new Error(
-      `operator type "${spec.type}" must be dotted lowercase words, like "dedupe.minhash"`,
-    );
+    throw new Error(`operator type "${spec.type}" must be dotted lowercase words, like "dedupe.minhash"`);
   }
   return Object.freeze({ ...spec, [OPERATOR_BRAND]: true as const });
 }

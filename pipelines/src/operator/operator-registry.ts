@@ -97,7 +97,9 @@ function nodeModulesDirs(start: string): string[] {
 }
 
 /** Installed datanet operator packages: their names and entry files. */
-export function findOperatorPackages(from: string[] = [process.cwd(), dirname(fileURLToPath(import.meta.url))]): { name: string; entry: string }[] {
+export function findOperatorPackages(
+  from: string[] = [process.cwd(), dirname(fileURLToPath(import.meta.url))],
+): { name: string; entry: string }[] {
   const found = new Map<string, string>();
   for (const start of from) {
     for (const nm of nodeModulesDirs(start)) {

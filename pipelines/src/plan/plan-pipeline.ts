@@ -30,7 +30,11 @@ export interface Plan {
  * it would run or be served from the cache, and why. Nothing is executed. The key, the forced set
  * and the cache decision are the executors' own (exec/step-lifecycle.ts), so plan and run agree.
  */
-export async function planPipeline(graph: PipelineGraph, store: RunStore, options: { noCache?: boolean; from?: string[]; stateDir: string }): Promise<Plan> {
+export async function planPipeline(
+  graph: PipelineGraph,
+  store: RunStore,
+  options: { noCache?: boolean; from?: string[]; stateDir: string },
+): Promise<Plan> {
   const known = new Map<string, Record<string, ArtifactRef>>();
   const forced = forcedSteps(graph, options.from ?? []);
   const env = { pipelineDir: graph.dir, stateDir: options.stateDir };
@@ -38,10 +42,24 @@ export async function planPipeline(graph: PipelineGraph, store: RunStore, option
   for (const [layer, ids] of graph.layers.entries()) {
     for (const id of ids) {
       const node = graph.steps.get(id)!;
-      const base = { id, uses: node.op.type, layer, needs: node.deps, pool: node.pool, ...(node.spec.foreach ? { foreach: node.spec.foreach.by ? `by ${node.spec.foreach.by}` : `${node.spec.foreach.shards} shards` } : {}) };
+      const base = {
+        id,
+        uses: node.op.type,
+        layer,
+        needs: node.deps,
+        pool: node.pool,
+        ...(node.spec.foreach
+          ? { foreach: node.spec.foreach.by ? `by ${node.spec.foreach.by}` : `${node.spec.foreach.shards} shards` }
+          : {}),
+      };
       const pending = [...new Set(Object.values(node.inputs).map((w) => w.step))].filter((s) => !known.has(s));
       if (pending.length) {
-        steps.push({ ...base, cacheKey: null, willRun: true, reason: `upstream ${pending.map((p) => `"${p}"`).join(', ')} will run, so its inputs are not known yet` });
+        steps.push({
+          ...base,
+          cacheKey: null,
+          willRun: true,
+          reason: `upstream ${pending.map((p) => `"${p}"`).join(', ')} will run, so its inputs are not known yet`,
+        });
         continue;
       }
       let step;
@@ -68,8 +86,7 @@ export async function planPipeline(graph: PipelineGraph, store: RunStore, option
           known.set(id, last);
           reason += '; its last result under this key is expected again';
         }
-      }
-      else {
+      } else {
         const found = await findCached(store, step, env);
         reason = found.outputs ? 'cached: a stored result has this key' : found.reason;
         if (found.outputs) {

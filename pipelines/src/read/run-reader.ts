@@ -112,9 +112,16 @@ export class RunReader {
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
     if (f.before) {
       const anchor = await this.getRun(f.before);
-      if (anchor) q = q.where((eb) => eb.or([eb('created_at', '<', anchor.createdAt), eb.and([eb('created_at', '=', anchor.createdAt), eb('id', '<', anchor.id)])]));
+      if (anchor)
+        q = q.where((eb) =>
+          eb.or([eb('created_at', '<', anchor.createdAt), eb.and([eb('created_at', '=', anchor.createdAt), eb('id', '<', anchor.id)])]),
+        );
     }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 20).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(f.limit ?? 20)
+      .execute();
     return rows.map(runView);
   }
 
@@ -127,9 +134,15 @@ export class RunReader {
   async resolveRun(idOrPrefix: string): Promise<RunView> {
     const exact = await this.getRun(idOrPrefix);
     if (exact) return exact;
-    const rows = await this.db.selectFrom('runs').selectAll().where('id', 'like', `${idOrPrefix.replace(/[%_\\]/g, '\\$&')}%`).limit(5).execute();
+    const rows = await this.db
+      .selectFrom('runs')
+      .selectAll()
+      .where('id', 'like', `${idOrPrefix.replace(/[%_\\]/g, '\\$&')}%`)
+      .limit(5)
+      .execute();
     if (!rows.length) throw new RunLookupError(`no run "${idOrPrefix}" in the run store (\`datanet runs\` lists them)`);
-    if (rows.length > 1) throw new RunLookupError(`run id prefix "${idOrPrefix}" is ambiguous (${rows.map((r) => r.id).join(', ')}); give more characters`);
+    if (rows.length > 1)
+      throw new RunLookupError(`run id prefix "${idOrPrefix}" is ambiguous (${rows.map((r) => r.id).join(', ')}); give more characters`);
     return runView(rows[0]);
   }
 
@@ -187,17 +200,40 @@ export class RunReader {
    * Outputs of a run's finished steps chosen by role: the operator type (`uses`, exact or a family
    * prefix like `dedupe.`) and/or the output name. A foreach step gives its gathered outputs.
    */
-  async outputs(runId: string, by: { uses?: string; output?: string; stepId?: string } = {}): Promise<(OutputView & { stepId: string; uses: string | null })[]> {
+  async outputs(
+    runId: string,
+    by: { uses?: string; output?: string; stepId?: string } = {},
+  ): Promise<(OutputView & { stepId: string; uses: string | null })[]> {
     const steps = (await this.steps(runId)).filter((s) => s.status === 'succeeded');
     const matchUses = (u: string | null) => !by.uses || (u !== null && (by.uses.endsWith('.') ? u.startsWith(by.uses) : u === by.uses));
     return steps
       .filter((s) => (!by.stepId || s.stepId === by.stepId) && matchUses(s.uses))
-      .flatMap((s) => Object.values(s.outputs).filter((o) => !by.output || o.name === by.output).map((o) => ({ ...o, stepId: s.stepId, uses: s.uses })));
+      .flatMap((s) =>
+        Object.values(s.outputs)
+          .filter((o) => !by.output || o.name === by.output)
+          .map((o) => ({ ...o, stepId: s.stepId, uses: s.uses })),
+      );
   }
 
   async attempts(runId: string): Promise<AttemptView[]> {
-    const rows = await this.db.selectFrom('attempts').selectAll().where('run_id', '=', runId).orderBy('step_id').orderBy('partition').orderBy('attempt').execute();
-    return rows.map((a) => ({ stepId: a.step_id, partition: a.partition, attempt: Number(a.attempt), status: a.status, worker: a.worker, error: a.error, startedAt: Number(a.started_at), finishedAt: num(a.finished_at) }));
+    const rows = await this.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('step_id')
+      .orderBy('partition')
+      .orderBy('attempt')
+      .execute();
+    return rows.map((a) => ({
+      stepId: a.step_id,
+      partition: a.partition,
+      attempt: Number(a.attempt),
+      status: a.status,
+      worker: a.worker,
+      error: a.error,
+      startedAt: Number(a.started_at),
+      finishedAt: num(a.finished_at),
+    }));
   }
 
   /** A run's events, oldest first; `afterId` for live streams. */
@@ -205,8 +241,19 @@ export class RunReader {
     let q = this.db.selectFrom('events').selectAll().where('run_id', '=', runId);
     if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
     if (options.stepId) q = q.where('step_id', '=', options.stepId);
-    const rows = await q.orderBy('id').limit(options.limit ?? 10_000).execute();
-    return rows.map((e) => ({ id: Number(e.id), stepId: e.step_id, ts: Number(e.ts), level: e.level, type: e.type, message: e.message, fields: (json(e.fields) as Record<string, unknown> | null) ?? null }));
+    const rows = await q
+      .orderBy('id')
+      .limit(options.limit ?? 10_000)
+      .execute();
+    return rows.map((e) => ({
+      id: Number(e.id),
+      stepId: e.step_id,
+      ts: Number(e.ts),
+      level: e.level,
+      type: e.type,
+      message: e.message,
+      fields: (json(e.fields) as Record<string, unknown> | null) ?? null,
+    }));
   }
 
   /** An artifact the store recorded, by digest (`sha256:...`). */
@@ -214,11 +261,28 @@ export class RunReader {
     const row = await this.db.selectFrom('artifacts').selectAll().where('digest', '=', digest).executeTakeFirst();
     if (!row) return undefined;
     const meta = (json(row.meta) ?? {}) as Record<string, unknown>;
-    return { digest: row.digest, kind: row.kind as ArtifactKind, path: row.path, meta, ...(typeof meta.rows === 'number' ? { rows: meta.rows } : {}) };
+    return {
+      digest: row.digest,
+      kind: row.kind as ArtifactKind,
+      path: row.path,
+      meta,
+      ...(typeof meta.rows === 'number' ? { rows: meta.rows } : {}),
+    };
   }
 }
 
-function runView(r: { id: string; pipeline: string; status: RunStatus; executor: string; error: string | null; params: unknown; file: string; created_at: number; started_at: number | null; finished_at: number | null }): RunView {
+function runView(r: {
+  id: string;
+  pipeline: string;
+  status: RunStatus;
+  executor: string;
+  error: string | null;
+  params: unknown;
+  file: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}): RunView {
   return {
     id: r.id,
     pipeline: r.pipeline,
@@ -235,9 +299,18 @@ function runView(r: { id: string; pipeline: string; status: RunStatus; executor:
 
 function outputViews(outputs: unknown): Record<string, OutputView> {
   const out: Record<string, OutputView> = {};
-  for (const [name, ref] of Object.entries((outputs ?? {}) as Record<string, { digest: string; kind: ArtifactKind; path: string; meta?: Record<string, unknown> }>)) {
+  for (const [name, ref] of Object.entries(
+    (outputs ?? {}) as Record<string, { digest: string; kind: ArtifactKind; path: string; meta?: Record<string, unknown> }>,
+  )) {
     const meta = ref.meta ?? {};
-    out[name] = { name, digest: ref.digest, kind: ref.kind, path: ref.path, meta, ...(typeof meta.rows === 'number' ? { rows: meta.rows } : {}) };
+    out[name] = {
+      name,
+      digest: ref.digest,
+      kind: ref.kind,
+      path: ref.path,
+      meta,
+      ...(typeof meta.rows === 'number' ? { rows: meta.rows } : {}),
+    };
   }
   return out;
 }

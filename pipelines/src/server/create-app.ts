@@ -65,10 +65,19 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Datanet API', version: '0.1.0', description: 'Contributors, reviewers and stewards of Datanets, over HTTP. See README "Service".' },
+      info: {
+        title: 'Datanet API',
+        version: '0.1.0',
+        description: 'Contributors, reviewers and stewards of Datanets, over HTTP. See README "Service".',
+      },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'datanet_session', description: 'SIWE session; state-changing requests also send x-csrf-token' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'datanet_session',
+            description: 'SIWE session; state-changing requests also send x-csrf-token',
+          },
           token: { type: 'http', scheme: 'bearer', description: 'API token from `datanet token create`' },
         },
       },
@@ -80,7 +89,11 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     limits: { fileSize: config.fileLimitBytes, files: 64, fields: 8, fieldSize: 1024 * 1024, parts: 80, headerPairs: 50 },
   });
   // In memory per process: enough for the embedded single-server deployment (see README).
-  await app.register(rateLimit, { max: config.rateLimitPerMinute, timeWindow: '1 minute', allowList: (req) => req.url === '/healthz' || req.url === '/readyz' });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
+  });
 
   installErrorHandler(app as never);
   const metrics = installMetrics(app as never);
@@ -89,7 +102,14 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   const roles = new RoleStore(engine.database.db);
   installAccessControl(app as never, { sessions, tokens, roles, allowedOrigins: () => [new URL(config.publicUrl).origin] });
 
-  const ctx: ServerContext = { config, engine, db: engine.database.db, dialect: engine.database.dialect, roles, idempotency: storeIdempotency(engine.database.db) };
+  const ctx: ServerContext = {
+    config,
+    engine,
+    db: engine.database.db,
+    dialect: engine.database.dialect,
+    roles,
+    idempotency: storeIdempotency(engine.database.db),
+  };
   const reader = new RunReader(engine.store.db);
   const launcher = new RunLauncher(engine, o.profile, config.configRoot, app.log);
   let closing = false;
@@ -123,7 +143,8 @@ const describeAccess: typeof jsonSchemaTransform = (args) => {
     out.schema = {
       ...out.schema,
       security: [{ session: [] }, { token: [] }],
-      'x-datanet-access': access.role === 'contributor' ? 'signed in' : `${access.role}${access.scope ? ' of the scope (Datanet) of the request' : ''}`,
+      'x-datanet-access':
+        access.role === 'contributor' ? 'signed in' : `${access.role}${access.scope ? ' of the scope (Datanet) of the request' : ''}`,
     };
   } else if (access === 'public') out.schema = { ...out.schema, 'x-datanet-access': 'public' };
   return out as never;

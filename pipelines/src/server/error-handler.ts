@@ -8,7 +8,10 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => ({ at: `${err.validationContext ?? 'request'}${v.instancePath || ''}`, message: v.message ?? 'invalid' }));
+      const issues = err.validation.map((v) => ({
+        at: `${err.validationContext ?? 'request'}${v.instancePath || ''}`,
+        message: v.message ?? 'invalid',
+      }));
       return reply.code(400).send({ error: 'invalid_request', message: issues.map((i) => `${i.at}: ${i.message}`).join('; '), issues });
     }
     const status = typeof err.statusCode === 'number' ? err.statusCode : 500;
@@ -18,5 +21,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     req.log.error({ err: { message: err.message, stack: err.stack } }, 'request failed');
     return reply.code(500).send({ error: 'internal', message: 'internal error; see the server log' });
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }),
+  );
 }

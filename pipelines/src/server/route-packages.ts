@@ -22,7 +22,8 @@ export function findContributedRoutes(): { pkg: string; file: string }[] {
           const routes = pkg.datanet?.routes;
           if (!routes) continue;
           seen.add(name);
-          for (const file of Array.isArray(routes) ? routes : [routes]) out.push({ pkg: `@datanet/${name}`, file: join(scope, name, file) });
+          for (const file of Array.isArray(routes) ? routes : [routes])
+            out.push({ pkg: `@datanet/${name}`, file: join(scope, name, file) });
         }
       }
       const parent = dirname(dir);

@@ -6,7 +6,13 @@ import type { RoleStore } from './auth/roles.js';
 import type { ServerConfig } from './server-config.js';
 
 /** The Fastify instance routes are registered on: zod schemas for params, query, body and replies. */
-export type ZodApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
 
 /**
  * What the server hands to routes contributed by operator packages (`datanet.routes` in their

@@ -108,7 +108,9 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
     if (op) checkSqlFields(src, id, op, step.with, diagnostics);
     // One pass over what the pipeline file wrote: a parameter's value is spliced in escaped, so a
     // `${{ env.X }}` or `${{ secrets.X }}` inside it stays literal data (see interpolate.ts).
-    const config = interpolate(step.with ?? {}, (ns, name) => (ns === 'params' ? (name in params ? escapeReferences(params[name]) : KEEP) : KEEP)) as Record<string, unknown>;
+    const config = interpolate(step.with ?? {}, (ns, name) =>
+      ns === 'params' ? (name in params ? escapeReferences(params[name]) : KEEP) : KEEP,
+    ) as Record<string, unknown>;
     let parsedConfig: unknown;
     if (op) {
       const check = op.config.safeParse(interpolate(config, (ns, name) => (ns === 'env' ? (process.env[name] ?? KEEP) : KEEP)));
@@ -117,7 +119,13 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
         for (const issue of configIssues(check.error)) {
           const at = ['steps', id, 'with', ...issue.path];
           const keys = issue.message.startsWith('unknown field') ? [...issue.message.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [];
-          if (keys.length) for (const k of keys) diagnostics.push(src.diagnostic([...at, k], `step "${id}": ${op.type} has no config field "${k}"${didYouMean(k, configKeys(op))}`, { key: true }));
+          if (keys.length)
+            for (const k of keys)
+              diagnostics.push(
+                src.diagnostic([...at, k], `step "${id}": ${op.type} has no config field "${k}"${didYouMean(k, configKeys(op))}`, {
+                  key: true,
+                }),
+              );
           else diagnostics.push(src.diagnostic(at, `step "${id}": with.${issue.path.join('.') || '(root)'}: ${issue.message}`));
         }
       }
@@ -132,7 +140,7 @@ export async function compilePipelineSource(src: YamlSource, options: CompileOpt
       inputs: {},
       deps: [],
       retry: retryPolicy(step.retries ?? defaults.retries),
-      timeoutMs: step.timeout ?? defaults.timeout ? parseDuration((step.timeout ?? defaults.timeout)!) : undefined,
+      timeoutMs: (step.timeout ?? defaults.timeout) ? parseDuration((step.timeout ?? defaults.timeout)!) : undefined,
       pool: step.pool ?? defaults.pool ?? op?.resources?.pool ?? 'cpu',
       cache: step.cache !== false && op?.cacheable !== false,
     });
@@ -180,7 +188,12 @@ function configKeys(op: OperatorDefinition): string[] {
   return shape ? Object.keys(shape) : [];
 }
 
-function resolveParams(src: YamlSource, spec: PipelineSpec, overrides: Record<string, string>, diagnostics: Diagnostic[]): Record<string, unknown> {
+function resolveParams(
+  src: YamlSource,
+  spec: PipelineSpec,
+  overrides: Record<string, string>,
+  diagnostics: Diagnostic[],
+): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   const declared = spec.parameters ?? {};
   for (const [name, def] of Object.entries(declared)) {
@@ -189,7 +202,12 @@ function resolveParams(src: YamlSource, spec: PipelineSpec, overrides: Record<st
   }
   for (const [name, value] of Object.entries(overrides)) {
     if (!(name in declared)) {
-      diagnostics.push({ file: src.file, line: 1, col: 1, message: `--param ${name}: the pipeline declares no parameter "${name}"${didYouMean(name, Object.keys(declared))}` });
+      diagnostics.push({
+        file: src.file,
+        line: 1,
+        col: 1,
+        message: `--param ${name}: the pipeline declares no parameter "${name}"${didYouMean(name, Object.keys(declared))}`,
+      });
       continue;
     }
     const def = declared[name];
@@ -202,7 +220,8 @@ function resolveParams(src: YamlSource, spec: PipelineSpec, overrides: Record<st
     else params[name] = value;
   }
   for (const [name, value] of Object.entries(params)) {
-    if (value === undefined) diagnostics.push(src.diagnostic(['parameters', name], `parameter "${name}" has no default: pass --param ${name}=VALUE`));
+    if (value === undefined)
+      diagnostics.push(src.diagnostic(['parameters', name], `parameter "${name}" has no default: pass --param ${name}=VALUE`));
   }
   return params;
 }
@@ -231,7 +250,12 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
     deps.add(step);
     if (output !== undefined && upstream.op && !upstream.op.outputs?.[output]) {
       const outs = Object.keys(upstream.op.outputs ?? {});
-      diagnostics.push(src.diagnostic(at, `step "${step}" (${upstream.op.type}) has no output "${output}"${didYouMean(output, outs)}; its outputs: ${outs.join(', ') || 'none'}`));
+      diagnostics.push(
+        src.diagnostic(
+          at,
+          `step "${step}" (${upstream.op.type}) has no output "${output}"${didYouMean(output, outs)}; its outputs: ${outs.join(', ') || 'none'}`,
+        ),
+      );
       return undefined;
     }
     return { step: upstream, output };
@@ -241,7 +265,9 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
   for (const [port, ref] of Object.entries(spec.inputs ?? {})) {
     const at = ['steps', id, 'inputs', port];
     if (op && !op.inputs?.[port]) {
-      diagnostics.push(src.diagnostic(at, `${op.type} has no input "${port}"${didYouMean(port, Object.keys(op.inputs ?? {}))}`, { key: true }));
+      diagnostics.push(
+        src.diagnostic(at, `${op.type} has no input "${port}"${didYouMean(port, Object.keys(op.inputs ?? {}))}`, { key: true }),
+      );
       continue;
     }
     const r = checkRef(ref, at);
@@ -269,14 +295,18 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
     const have = step.op?.outputs?.[output];
     if (!have) return;
     if (have.kind !== want.kind) {
-      diagnostics.push(src.diagnostic(at, `input "${port}" of step "${id}" takes a ${want.kind}, but ${step.id}.${output} is a ${have.kind}`));
+      diagnostics.push(
+        src.diagnostic(at, `input "${port}" of step "${id}" takes a ${want.kind}, but ${step.id}.${output} is a ${have.kind}`),
+      );
       return;
     }
     // Port schemas may depend on config (a text column's name): only a parsed config has its defaults.
     if (step.parsedConfig === undefined || node.parsedConfig === undefined) return;
     const problems = checkSchemaCompatibility(resolvePortSchema(have, step.parsedConfig), resolvePortSchema(want, node.parsedConfig));
     if (problems.length) {
-      diagnostics.push(src.diagnostic(at, `input "${port}" of step "${id}" is incompatible with ${step.id}.${output}: ${problems.join('; ')}`));
+      diagnostics.push(
+        src.diagnostic(at, `input "${port}" of step "${id}" is incompatible with ${step.id}.${output}: ${problems.join('; ')}`),
+      );
     }
   };
   for (const e of explicit) wire(e.port, e.step, e.output, e.at);
@@ -298,19 +328,41 @@ function wireStep(src: YamlSource, node: StepNode, steps: Map<string, StepNode>,
   for (const port of unwired) {
     const kind = op.inputs![port].kind;
     const byName = wholeSteps.filter((n) => n.step.op.outputs?.[port]?.kind === kind);
-    const byKind = wholeSteps.flatMap((n) => Object.entries(n.step.op.outputs ?? {}).filter(([, p]) => p.kind === kind).map(([o]) => ({ ...n, output: o })));
+    const byKind = wholeSteps.flatMap((n) =>
+      Object.entries(n.step.op.outputs ?? {})
+        .filter(([, p]) => p.kind === kind)
+        .map(([o]) => ({ ...n, output: o })),
+    );
     if (byName.length === 1) wire(port, byName[0].step, port, byName[0].at);
     else if (byKind.length === 1) wire(port, byKind[0].step, byKind[0].output, byKind[0].at);
     else if (!op.inputs![port].optional && !brokenNeeds) {
       const hint = byKind.length > 1 ? `; candidates: ${byKind.map((c) => `${c.step.id}.${c.output}`).join(', ')}` : '';
-      diagnostics.push(src.diagnostic(['steps', id], `step "${id}": input "${port}" (${kind}) is not connected; add it to needs as "step.output" or under inputs:${hint}`, { key: true }));
+      diagnostics.push(
+        src.diagnostic(
+          ['steps', id],
+          `step "${id}": input "${port}" (${kind}) is not connected; add it to needs as "step.output" or under inputs:${hint}`,
+          { key: true },
+        ),
+      );
     }
   }
 
   if (spec.foreach) {
     const port = op.inputs?.[spec.foreach.input];
-    if (!port) diagnostics.push(src.diagnostic(['steps', id, 'foreach', 'input'], `foreach.input "${spec.foreach.input}" is not an input of ${op.type}${didYouMean(spec.foreach.input, Object.keys(op.inputs ?? {}))}`));
-    else if (port.kind !== 'table') diagnostics.push(src.diagnostic(['steps', id, 'foreach', 'input'], `foreach.input "${spec.foreach.input}" is a ${port.kind}; only tables can be partitioned`));
+    if (!port)
+      diagnostics.push(
+        src.diagnostic(
+          ['steps', id, 'foreach', 'input'],
+          `foreach.input "${spec.foreach.input}" is not an input of ${op.type}${didYouMean(spec.foreach.input, Object.keys(op.inputs ?? {}))}`,
+        ),
+      );
+    else if (port.kind !== 'table')
+      diagnostics.push(
+        src.diagnostic(
+          ['steps', id, 'foreach', 'input'],
+          `foreach.input "${spec.foreach.input}" is a ${port.kind}; only tables can be partitioned`,
+        ),
+      );
   }
 }
 

@@ -58,7 +58,10 @@ export function interpolate(value: unknown, resolve: Resolver): unknown {
 }
 
 /** Every reference found in a value, with the path where it occurs. */
-export function findReferences(value: unknown, path: (string | number)[] = []): { ns: RefNamespace; name: string; path: (string | number)[] }[] {
+export function findReferences(
+  value: unknown,
+  path: (string | number)[] = [],
+): { ns: RefNamespace; name: string; path: (string | number)[] }[] {
   if (typeof value === 'string') return [...value.matchAll(REF)].map((m) => ({ ns: m[1] as RefNamespace, name: m[2], path }));
   if (Array.isArray(value)) return value.flatMap((v, i) => findReferences(v, [...path, i]));
   if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => findReferences(v, [...path, k]));
@@ -84,7 +87,9 @@ export class SecretTooShortError extends Error {
 
 export function registerSecret(value: string, name = '(unnamed)'): void {
   if (value.length < MIN_SECRET_LENGTH) {
-    throw new SecretTooShortError(`secret ${name} is ${value.length} characters long; secrets must have at least ${MIN_SECRET_LENGTH}, so that every piece of one can be masked in messages`);
+    throw new SecretTooShortError(
+      `secret ${name} is ${value.length} characters long; secrets must have at least ${MIN_SECRET_LENGTH}, so that every piece of one can be masked in messages`,
+    );
   }
   secretValues.add(value);
 }
@@ -151,7 +156,13 @@ const keyedDigests = new Map<string, string>();
  * guess from a stored cache key; computed once per value per process.
  */
 export function secretsDigestOf(config: unknown): string | undefined {
-  const names = [...new Set(findReferences(config).filter((r) => r.ns === 'secrets').map((r) => r.name))].sort();
+  const names = [
+    ...new Set(
+      findReferences(config)
+        .filter((r) => r.ns === 'secrets')
+        .map((r) => r.name),
+    ),
+  ].sort();
   if (!names.length) return undefined;
   const h = createHash('sha256');
   for (const name of names) {

@@ -14,7 +14,10 @@ export function pipelineJsonSchema(registry: OperatorRegistry): Record<string, u
   const step = z.toJSONSchema(StepSpecSchema, opts) as Record<string, any>;
   delete step.$schema;
   const types = registry.types();
-  step.properties.uses = { anyOf: [{ enum: types }, { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+$' }], description: 'operator type' };
+  step.properties.uses = {
+    anyOf: [{ enum: types }, { type: 'string', pattern: '^[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)+$' }],
+    description: 'operator type',
+  };
   step.allOf = registry.all().map((op) => {
     const config = z.toJSONSchema(op.config, opts) as Record<string, any>;
     delete config.$schema;

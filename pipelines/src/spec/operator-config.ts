@@ -20,7 +20,10 @@ export class ConfigError extends NonRetryableError {
 }
 
 export function configIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({ path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: describeIssue(issue) }));
+  return error.issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: describeIssue(issue),
+  }));
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -53,7 +53,7 @@ export const StepSpecSchema = z
     inputs: z.record(z.string(), z.string()).optional().describe('input port -> "step.output"'),
     retries: RetrySchema.optional(),
     timeout: DurationSchema.optional(),
-    pool: z.string().optional().describe('worker pool; defaults to the operator\'s (cpu, gpu, or a label)'),
+    pool: z.string().optional().describe("worker pool; defaults to the operator's (cpu, gpu, or a label)"),
     foreach: ForeachSchema.optional(),
     cache: z.boolean().optional().describe('set false to always run this step'),
   })
@@ -86,7 +86,11 @@ export const TriggerSchema = z
   .object({
     files: z.string().optional().describe('a folder: each new entry in it (names starting with "." are skipped); relative to this file'),
     glob: z.string().optional().describe('a file glob (relative to this file): each new or changed matching file'),
-    run: z.object({ pipeline: z.string() }).strict().optional().describe("each new successful run of this pipeline (e.g. the one that writes a dataset version)"),
+    run: z
+      .object({ pipeline: z.string() })
+      .strict()
+      .optional()
+      .describe('each new successful run of this pipeline (e.g. the one that writes a dataset version)'),
     event: z.string().optional().describe('each new signal of this name (`datanet signal NAME`, or a service)'),
     debounce: DurationSchema.default('30s').describe('fire once no new entry arrived for this long'),
     maxBatch: z.number().int().min(1).max(100_000).default(500).describe('at most this many entries per run; a full batch fires at once'),
@@ -95,7 +99,9 @@ export const TriggerSchema = z
     poll: DurationSchema.default('1s').describe('how often the scheduler looks'),
   })
   .strict()
-  .refine((t) => [t.files, t.glob, t.run, t.event].filter((v) => v !== undefined).length === 1, { message: 'give exactly one of "files", "glob", "run" or "event"' });
+  .refine((t) => [t.files, t.glob, t.run, t.event].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of "files", "glob", "run" or "event"',
+  });
 
 export const PipelineSpecSchema = z
   .object({
@@ -113,7 +119,10 @@ export const PipelineSpecSchema = z
     profile: z.string().optional().describe('profile name (configs/profiles/NAME.yaml) or path'),
     plugins: z.array(z.string()).optional().describe('operator modules: paths relative to this file, or package names'),
     schedule: ScheduleSchema.optional(),
-    on: z.record(z.string().regex(StepIdPattern, 'a trigger name is a letter then letters, digits, "_" or "-"'), TriggerSchema).optional().describe('data triggers: start a run when new data arrives'),
+    on: z
+      .record(z.string().regex(StepIdPattern, 'a trigger name is a letter then letters, digits, "_" or "-"'), TriggerSchema)
+      .optional()
+      .describe('data triggers: start a run when new data arrives'),
     defaults: z
       .object({ retries: RetrySchema.optional(), timeout: DurationSchema.optional(), pool: z.string().optional() })
       .strict()

@@ -23,7 +23,11 @@ export const ProfileSchema = z
     lineage: z
       .object({
         namespace: z.string().min(1).optional().describe('job namespace (default datanet)'),
-        url: z.string().url().optional().describe('OpenLineage HTTP endpoint (Marquez: http://host:5000); events go to <url>/api/v1/lineage'),
+        url: z
+          .string()
+          .url()
+          .optional()
+          .describe('OpenLineage HTTP endpoint (Marquez: http://host:5000); events go to <url>/api/v1/lineage'),
         apiKeyEnv: z.string().min(1).optional().describe('environment variable holding a bearer token for url'),
         file: z.string().min(1).optional().describe('append events to this file, one JSON document per line'),
       })
@@ -72,7 +76,10 @@ export function findProfile(nameOrPath: string, from: string[]): string | undefi
 export function loadProfile(file: string): Profile {
   const src = YamlSource.read(file);
   const errors = src.syntaxDiagnostics();
-  const resolved = interpolate(src.value, (ns, name) => (ns === 'secrets' ? readSecret(name) : ns === 'env' ? process.env[name] : undefined) ?? '');
+  const resolved = interpolate(
+    src.value,
+    (ns, name) => (ns === 'secrets' ? readSecret(name) : ns === 'env' ? process.env[name] : undefined) ?? '',
+  );
   const parsed = ProfileSchema.safeParse(resolved);
   if (!parsed.success) for (const i of configIssues(parsed.error)) errors.push(src.diagnostic(i.path, `${i.path.join('.')}: ${i.message}`));
   if (errors.length) throw new ValidationError(errors);

@@ -32,7 +32,12 @@ export class YamlSource {
     const size = statSync(file).size;
     if (size > MAX_PIPELINE_FILE_BYTES) {
       throw new ValidationError([
-        { file, line: 1, col: 1, message: `the file is ${(size / 1048576).toFixed(1)} MiB; pipeline files are limited to ${MAX_PIPELINE_FILE_BYTES / 1048576} MiB (split it, or generate steps with foreach)` },
+        {
+          file,
+          line: 1,
+          col: 1,
+          message: `the file is ${(size / 1048576).toFixed(1)} MiB; pipeline files are limited to ${MAX_PIPELINE_FILE_BYTES / 1048576} MiB (split it, or generate steps with foreach)`,
+        },
       ]);
     }
     return new YamlSource(file, readFileSync(file, 'utf8'));
@@ -42,7 +47,9 @@ export class YamlSource {
   syntaxDiagnostics(): Diagnostic[] {
     const located = (offset: number, message: string): Diagnostic => ({ file: this.file, ...this.lineCounter.linePos(offset), message });
     return [
-      ...this.doc.errors.map((e) => located(e.pos[0], e.code === 'DUPLICATE_KEY' ? this.duplicateKeyMessage(e.pos[0]) : e.message.split('\n')[0])),
+      ...this.doc.errors.map((e) =>
+        located(e.pos[0], e.code === 'DUPLICATE_KEY' ? this.duplicateKeyMessage(e.pos[0]) : e.message.split('\n')[0]),
+      ),
       ...this.duplicateKeys.map(({ offset, map }) => located(offset, this.duplicateKeyMessage(offset, map))),
     ];
   }

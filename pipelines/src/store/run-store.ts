@@ -96,19 +96,32 @@ export class RunStore {
 
   async createRun(run: Omit<RunRow, 'error' | 'started_at' | 'finished_at'>, steps: Pick<StepRow, 'step_id' | 'pool'>[]): Promise<void> {
     await this.tx(async (tx) => {
-      await tx.insertInto('runs').values({ ...run, params: JSON.stringify(run.params), options: JSON.stringify(run.options) }).execute();
+      await tx
+        .insertInto('runs')
+        .values({ ...run, params: JSON.stringify(run.params), options: JSON.stringify(run.options) })
+        .execute();
       for (let i = 0; i < steps.length; i += 1000) {
         await tx
           .insertInto('steps')
-          .values(steps.slice(i, i + 1000).map((s) => ({ run_id: run.id, step_id: s.step_id, partition: '', status: 'pending', pool: s.pool })))
+          .values(
+            steps.slice(i, i + 1000).map((s) => ({ run_id: run.id, step_id: s.step_id, partition: '', status: 'pending', pool: s.pool })),
+          )
           .execute();
       }
     });
   }
 
-  async setRunStatus(id: string, status: RunStatus, fields: { error?: string | null; started_at?: number; finished_at?: number } = {}): Promise<void> {
+  async setRunStatus(
+    id: string,
+    status: RunStatus,
+    fields: { error?: string | null; started_at?: number; finished_at?: number } = {},
+  ): Promise<void> {
     await this.drain();
-    await this.db.updateTable('runs').set({ status, ...fields, error: fields.error === undefined ? undefined : fields.error && redact(fields.error) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('runs')
+      .set({ status, ...fields, error: fields.error === undefined ? undefined : fields.error && redact(fields.error) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async getRun(id: string): Promise<RunRow | undefined> {
@@ -129,44 +142,105 @@ export class RunStore {
 
   async getSteps(runId: string): Promise<StepRow[]> {
     await this.drain();
-    const rows = await this.db.selectFrom('steps').selectAll().where('run_id', '=', runId).orderBy('step_id').orderBy('partition').execute();
+    const rows = await this.db
+      .selectFrom('steps')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('step_id')
+      .orderBy('partition')
+      .execute();
     return rows.map(normaliseStep);
   }
 
-  async startAttempt(runId: string, stepId: string, partition: string, attempt: number, worker: string, cacheKey: string | null): Promise<void> {
+  async startAttempt(
+    runId: string,
+    stepId: string,
+    partition: string,
+    attempt: number,
+    worker: string,
+    cacheKey: string | null,
+  ): Promise<void> {
     const now = Date.now();
-    await this.serial(() => this.tx(async (tx) => {
-      await tx
-        .insertInto('steps')
-        .values({ run_id: runId, step_id: stepId, partition, status: 'running', attempts: attempt, cache_key: cacheKey, started_at: now, worker })
-        .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition']).doUpdateSet({ status: 'running', attempts: attempt, cache_key: cacheKey, started_at: now, worker, error: null }))
-        .execute();
-      await tx
-        .insertInto('attempts')
-        .values({ run_id: runId, step_id: stepId, partition, attempt, status: 'running', worker, started_at: now })
-        .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'running', worker, started_at: now, finished_at: null, error: null }))
-        .execute();
-    }));
+    await this.serial(() =>
+      this.tx(async (tx) => {
+        await tx
+          .insertInto('steps')
+          .values({
+            run_id: runId,
+            step_id: stepId,
+            partition,
+            status: 'running',
+            attempts: attempt,
+            cache_key: cacheKey,
+            started_at: now,
+            worker,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(['run_id', 'step_id', 'partition'])
+              .doUpdateSet({ status: 'running', attempts: attempt, cache_key: cacheKey, started_at: now, worker, error: null }),
+          )
+          .execute();
+        await tx
+          .insertInto('attempts')
+          .values({ run_id: runId, step_id: stepId, partition, attempt, status: 'running', worker, started_at: now })
+          .onConflict((oc) =>
+            oc
+              .columns(['run_id', 'step_id', 'partition', 'attempt'])
+              .doUpdateSet({ status: 'running', worker, started_at: now, finished_at: null, error: null }),
+          )
+          .execute();
+      }),
+    );
   }
 
-  async failAttempt(runId: string, stepId: string, partition: string, attempt: number, error: string, final: boolean, startedAt = Date.now(), worker: string | null = null): Promise<void> {
+  async failAttempt(
+    runId: string,
+    stepId: string,
+    partition: string,
+    attempt: number,
+    error: string,
+    final: boolean,
+    startedAt = Date.now(),
+    worker: string | null = null,
+  ): Promise<void> {
     const now = Date.now();
     const msg = redact(error);
-    await this.serial(() => this.tx(async (tx) => {
-      await tx
-        .insertInto('attempts')
-        .values({ run_id: runId, step_id: stepId, partition, attempt, status: 'failed', error: msg, worker, started_at: startedAt, finished_at: now })
-        .onConflict((oc) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'failed', error: msg, finished_at: now }))
-        .execute();
-      await tx
-        .updateTable('steps')
-        // A fast attempt's start was never written: the step row learns it (and the attempt count) here.
-        .set({ status: final ? 'failed' : 'running', error: msg, attempts: attempt, started_at: sql`coalesce(started_at, ${startedAt})`, ...(final ? { finished_at: now } : {}) })
-        .where('run_id', '=', runId)
-        .where('step_id', '=', stepId)
-        .where('partition', '=', partition)
-        .execute();
-    }));
+    await this.serial(() =>
+      this.tx(async (tx) => {
+        await tx
+          .insertInto('attempts')
+          .values({
+            run_id: runId,
+            step_id: stepId,
+            partition,
+            attempt,
+            status: 'failed',
+            error: msg,
+            worker,
+            started_at: startedAt,
+            finished_at: now,
+          })
+          .onConflict((oc) =>
+            oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet({ status: 'failed', error: msg, finished_at: now }),
+          )
+          .execute();
+        await tx
+          .updateTable('steps')
+          // A fast attempt's start was never written: the step row learns it (and the attempt count) here.
+          .set({
+            status: final ? 'failed' : 'running',
+            error: msg,
+            attempts: attempt,
+            started_at: sql`coalesce(started_at, ${startedAt})`,
+            ...(final ? { finished_at: now } : {}),
+          })
+          .where('run_id', '=', runId)
+          .where('step_id', '=', stepId)
+          .where('partition', '=', partition)
+          .execute();
+      }),
+    );
   }
 
   /**
@@ -204,7 +278,13 @@ export class RunStore {
 
   async setStepStatus(runId: string, stepId: string, status: StepStatus, fields: { reason?: string; error?: string } = {}): Promise<void> {
     await this.drain();
-    await this.db.updateTable('steps').set({ status, ...fields, error: fields.error ? redact(fields.error) : undefined }).where('run_id', '=', runId).where('step_id', '=', stepId).where('partition', '=', '').execute();
+    await this.db
+      .updateTable('steps')
+      .set({ status, ...fields, error: fields.error ? redact(fields.error) : undefined })
+      .where('run_id', '=', runId)
+      .where('step_id', '=', stepId)
+      .where('partition', '=', '')
+      .execute();
   }
 
   async getCache(key: string): Promise<Record<string, ArtifactRef> | undefined> {
@@ -217,14 +297,26 @@ export class RunStore {
    * `cache: false` step to produce again, so it can tell whether the steps after it will be cached.
    */
   async lastResult(key: string): Promise<Record<string, ArtifactRef> | undefined> {
-    const row = await this.db.selectFrom('steps').select('outputs').where('cache_key', '=', key).where('partition', '=', '').where('status', '=', 'succeeded').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('steps')
+      .select('outputs')
+      .where('cache_key', '=', key)
+      .where('partition', '=', '')
+      .where('status', '=', 'succeeded')
+      .orderBy('finished_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row?.outputs ? (parseJson(row.outputs) as Record<string, ArtifactRef>) : undefined;
   }
 
   async getCacheMany(keys: string[]): Promise<Map<string, Record<string, ArtifactRef>>> {
     const out = new Map<string, Record<string, ArtifactRef>>();
     for (let i = 0; i < keys.length; i += 1000) {
-      const rows = await this.db.selectFrom('cache_entries').select(['key', 'outputs']).where('key', 'in', keys.slice(i, i + 1000)).execute();
+      const rows = await this.db
+        .selectFrom('cache_entries')
+        .select(['key', 'outputs'])
+        .where('key', 'in', keys.slice(i, i + 1000))
+        .execute();
       for (const r of rows) out.set(r.key, parseJson(r.outputs) as Record<string, ArtifactRef>);
     }
     return out;
@@ -232,7 +324,15 @@ export class RunStore {
 
   /** Buffers an event; events are written in batches (every 100 ms or on flush). */
   event(runId: string, stepId: string | null, level: string, type: string, message: string, fields?: Record<string, unknown>): void {
-    this.pendingEvents.push({ run_id: runId, step_id: stepId, ts: Date.now(), level, type, message: redact(message), fields: fields ? (JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>) : null });
+    this.pendingEvents.push({
+      run_id: runId,
+      step_id: stepId,
+      ts: Date.now(),
+      level,
+      type,
+      message: redact(message),
+      fields: fields ? (JSON.parse(redact(JSON.stringify(fields))) as Record<string, unknown>) : null,
+    });
     this.flushTimer ??= setTimeout(() => void this.flushEvents().catch(() => {}), 100);
   }
 
@@ -241,7 +341,10 @@ export class RunStore {
     this.flushTimer = undefined;
     while (this.pendingEvents.length) {
       const batch = this.pendingEvents.splice(0, 500);
-      await this.db.insertInto('events').values(batch.map((e) => ({ ...e, fields: e.fields ? JSON.stringify(e.fields) : null }))).execute();
+      await this.db
+        .insertInto('events')
+        .values(batch.map((e) => ({ ...e, fields: e.fields ? JSON.stringify(e.fields) : null })))
+        .execute();
     }
   }
 
@@ -252,9 +355,31 @@ export class RunStore {
     return rows.map((r) => ({ ...r, id: Number(r.id), ts: Number(r.ts), fields: parseJson(r.fields) }) as EventRow);
   }
 
-  async getAttempts(runId: string): Promise<{ step_id: string; partition: string; attempt: number; status: string; worker: string | null; error: string | null; started_at: number; finished_at: number | null }[]> {
-    const rows = await this.db.selectFrom('attempts').selectAll().where('run_id', '=', runId).orderBy('step_id').orderBy('partition').orderBy('attempt').execute();
-    return rows.map((r) => ({ ...r, attempt: Number(r.attempt), started_at: Number(r.started_at), finished_at: num(r.finished_at) }) as any);
+  async getAttempts(
+    runId: string,
+  ): Promise<
+    {
+      step_id: string;
+      partition: string;
+      attempt: number;
+      status: string;
+      worker: string | null;
+      error: string | null;
+      started_at: number;
+      finished_at: number | null;
+    }[]
+  > {
+    const rows = await this.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .orderBy('step_id')
+      .orderBy('partition')
+      .orderBy('attempt')
+      .execute();
+    return rows.map(
+      (r) => ({ ...r, attempt: Number(r.attempt), started_at: Number(r.started_at), finished_at: num(r.finished_at) }) as any,
+    );
   }
 
   /**
@@ -262,7 +387,10 @@ export class RunStore {
    * starts is named in the same row, so a tick and its run are linked from the moment it fires.
    */
   async claimTick(pipeline: string, tick: number, firedBy: string, runId: string | null = null): Promise<boolean> {
-    const res = await sql`insert into schedule_ticks (pipeline, tick, fired_by, fired_at, run_id) values (${pipeline}, ${tick}, ${firedBy}, ${Date.now()}, ${runId}) on conflict do nothing`.execute(this.db);
+    const res =
+      await sql`insert into schedule_ticks (pipeline, tick, fired_by, fired_at, run_id) values (${pipeline}, ${tick}, ${firedBy}, ${Date.now()}, ${runId}) on conflict do nothing`.execute(
+        this.db,
+      );
     return Number(res.numAffectedRows ?? 0) === 1;
   }
 }
@@ -296,25 +424,84 @@ async function completionStatement(db: Kysely<any>, items: Completion[]): Promis
   const now = Date.now();
   const artifacts = new Map<string, object>();
   for (const c of items) {
-    for (const a of Object.values(c.outputs)) artifacts.set(a.digest, { digest: a.digest, kind: a.kind, path: a.path, bytes: (a.meta.bytes as number) ?? null, meta: JSON.stringify(a.meta), created_at: now });
+    for (const a of Object.values(c.outputs))
+      artifacts.set(a.digest, {
+        digest: a.digest,
+        kind: a.kind,
+        path: a.path,
+        bytes: (a.meta.bytes as number) ?? null,
+        meta: JSON.stringify(a.meta),
+        created_at: now,
+      });
   }
   const cache = new Map<string, object>();
-  for (const c of items) if (c.writeCache && c.cacheKey && !c.cached) cache.set(c.cacheKey, { key: c.cacheKey, operator: c.operator, outputs: JSON.stringify(c.outputs), run_id: c.runId, step_id: c.stepId, created_at: now });
+  for (const c of items)
+    if (c.writeCache && c.cacheKey && !c.cached)
+      cache.set(c.cacheKey, {
+        key: c.cacheKey,
+        operator: c.operator,
+        outputs: JSON.stringify(c.outputs),
+        run_id: c.runId,
+        step_id: c.stepId,
+        created_at: now,
+      });
   const attempts = new Map<string, object>();
-  for (const c of items) if (!c.cached) attempts.set(`${c.runId}\0${c.stepId}\0${c.partition}\0${c.attempt}`, { run_id: c.runId, step_id: c.stepId, partition: c.partition, attempt: c.attempt, status: 'succeeded', worker: c.worker ?? null, started_at: c.startedAt, finished_at: now });
+  for (const c of items)
+    if (!c.cached)
+      attempts.set(`${c.runId}\0${c.stepId}\0${c.partition}\0${c.attempt}`, {
+        run_id: c.runId,
+        step_id: c.stepId,
+        partition: c.partition,
+        attempt: c.attempt,
+        status: 'succeeded',
+        worker: c.worker ?? null,
+        started_at: c.startedAt,
+        finished_at: now,
+      });
   const steps = new Map<string, object>();
   for (const c of items) {
-    steps.set(`${c.runId}\0${c.stepId}\0${c.partition}`, { run_id: c.runId, step_id: c.stepId, partition: c.partition, status: 'succeeded', reason: c.reason, cache_key: c.cacheKey, cached: c.cached, attempts: c.attempt, outputs: JSON.stringify(c.outputs), started_at: c.startedAt, finished_at: now, duration_ms: now - c.startedAt, error: null, worker: c.worker ?? null });
+    steps.set(`${c.runId}\0${c.stepId}\0${c.partition}`, {
+      run_id: c.runId,
+      step_id: c.stepId,
+      partition: c.partition,
+      status: 'succeeded',
+      reason: c.reason,
+      cache_key: c.cacheKey,
+      cached: c.cached,
+      attempts: c.attempt,
+      outputs: JSON.stringify(c.outputs),
+      started_at: c.startedAt,
+      finished_at: now,
+      duration_ms: now - c.startedAt,
+      error: null,
+      worker: c.worker ?? null,
+    });
   }
   let q: any = db;
-  if (artifacts.size) q = q.with('new_artifacts', (w: any) => w.insertInto('artifacts').values([...artifacts.values()]).onConflict((oc: any) => oc.column('digest').doNothing()));
-  if (cache.size) q = q.with('new_cache', (w: any) => w.insertInto('cache_entries').values([...cache.values()]).onConflict((oc: any) => oc.column('key').doNothing()));
+  if (artifacts.size)
+    q = q.with('new_artifacts', (w: any) =>
+      w
+        .insertInto('artifacts')
+        .values([...artifacts.values()])
+        .onConflict((oc: any) => oc.column('digest').doNothing()),
+    );
+  if (cache.size)
+    q = q.with('new_cache', (w: any) =>
+      w
+        .insertInto('cache_entries')
+        .values([...cache.values()])
+        .onConflict((oc: any) => oc.column('key').doNothing()),
+    );
   if (attempts.size) {
     q = q.with('new_attempts', (w: any) =>
       w
         .insertInto('attempts')
         .values([...attempts.values()])
-        .onConflict((oc: any) => oc.columns(['run_id', 'step_id', 'partition', 'attempt']).doUpdateSet((eb: any) => ({ status: eb.ref('excluded.status'), finished_at: eb.ref('excluded.finished_at') }))),
+        .onConflict((oc: any) =>
+          oc
+            .columns(['run_id', 'step_id', 'partition', 'attempt'])
+            .doUpdateSet((eb: any) => ({ status: eb.ref('excluded.status'), finished_at: eb.ref('excluded.finished_at') })),
+        ),
     );
   }
   await q
@@ -341,7 +528,8 @@ async function completionStatement(db: Kysely<any>, items: Completion[]): Promis
 
 /** Writes completions inside the caller's transaction (the distributed DAG transitions use this). */
 export async function writeCompletions(tx: Kysely<any>, items: Completion[]): Promise<void> {
-  for (let i = 0; i < items.length; i += COMPLETIONS_PER_STATEMENT) await completionStatement(tx, items.slice(i, i + COMPLETIONS_PER_STATEMENT));
+  for (let i = 0; i < items.length; i += COMPLETIONS_PER_STATEMENT)
+    await completionStatement(tx, items.slice(i, i + COMPLETIONS_PER_STATEMENT));
 }
 
 function parseJson(v: unknown): unknown {
@@ -349,9 +537,23 @@ function parseJson(v: unknown): unknown {
 }
 
 function normaliseRun(r: any): RunRow {
-  return { ...r, params: parseJson(r.params), options: parseJson(r.options), created_at: Number(r.created_at), started_at: num(r.started_at), finished_at: num(r.finished_at) } as RunRow;
+  return {
+    ...r,
+    params: parseJson(r.params),
+    options: parseJson(r.options),
+    created_at: Number(r.created_at),
+    started_at: num(r.started_at),
+    finished_at: num(r.finished_at),
+  } as RunRow;
 }
 
 function normaliseStep(r: any): StepRow {
-  return { ...r, outputs: parseJson(r.outputs), attempts: Number(r.attempts), started_at: num(r.started_at), finished_at: num(r.finished_at), duration_ms: num(r.duration_ms) } as StepRow;
+  return {
+    ...r,
+    outputs: parseJson(r.outputs),
+    attempts: Number(r.attempts),
+    started_at: num(r.started_at),
+    finished_at: num(r.finished_at),
+    duration_ms: num(r.duration_ms),
+  } as StepRow;
 }

@@ -40,7 +40,13 @@ export function acquireStateLock(dir: string): StateLock {
     mine.count++;
     return { file, release: once(() => releaseHeld(file)) };
   }
-  const owner: LockOwner = { pid: process.pid, host: hostname(), started: processStart(process.pid), since: Date.now(), command: commandLine() };
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: hostname(),
+    started: processStart(process.pid),
+    since: Date.now(),
+    command: commandLine(),
+  };
   for (let tries = 0; ; tries++) {
     if (tryCreate(file, owner)) break;
     const holder = readOwner(file);
@@ -186,7 +192,9 @@ function ageMs(file: string): number {
 }
 
 function commandLine(): string {
-  const args = process.argv.slice(2).filter((a, i, all) => !/url|password|secret|token|key/i.test(all[i - 1] ?? '') && !/:\/\/[^/]*@/.test(a));
+  const args = process.argv
+    .slice(2)
+    .filter((a, i, all) => !/url|password|secret|token|key/i.test(all[i - 1] ?? '') && !/:\/\/[^/]*@/.test(a));
   return ['datanet', ...args].join(' ').slice(0, 200);
 }
 

@@ -7,7 +7,10 @@ export class StoreLockedError extends Error {
     readonly holderCommand: string | undefined,
     readonly since: number | undefined,
   ) {
-    const who = holderPid === undefined ? 'another process' : `process ${holderPid}${holderCommand ? ` (${holderCommand})` : ''}${since ? ` since ${new Date(since).toISOString()}` : ''}`;
+    const who =
+      holderPid === undefined
+        ? 'another process'
+        : `process ${holderPid}${holderCommand ? ` (${holderCommand})` : ''}${since ? ` since ${new Date(since).toISOString()}` : ''}`;
     super(
       `the embedded store in ${stateDir} is in use by ${who}. PGlite admits one process at a time, so this command ` +
         'cannot open it, not even to read. Wait for that process to finish, or for concurrent work use PostgreSQL ' +

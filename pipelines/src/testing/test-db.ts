@@ -3,8 +3,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 
 export type DbEngine = 'pglite' | 'postgres';
 
-export const TEST_DATABASE_URL =
-  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDb {
   db: Kysely<any>;

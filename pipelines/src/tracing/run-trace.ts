@@ -46,12 +46,32 @@ export async function exportRunTrace(store: RunStore, runId: string, settings: T
   });
   const tracer = provider.getTracer('datanet', '0.1.0');
   const start = run.started_at ?? run.created_at;
-  const root = tracer.startSpan(`run ${run.pipeline}`, { startTime: start, attributes: { 'datanet.run_id': run.id, 'datanet.pipeline': run.pipeline, 'datanet.executor': run.executor, 'datanet.status': run.status } });
+  const root = tracer.startSpan(`run ${run.pipeline}`, {
+    startTime: start,
+    attributes: {
+      'datanet.run_id': run.id,
+      'datanet.pipeline': run.pipeline,
+      'datanet.executor': run.executor,
+      'datanet.status': run.status,
+    },
+  });
   const rootCtx = trace.setSpan(context.active(), root);
   const whole = attempts.filter((a) => !a.partition);
   const parts = attempts.filter((a) => a.partition);
   for (const a of whole) {
-    const span = tracer.startSpan(`step ${a.step_id}`, { startTime: a.started_at, attributes: { 'datanet.step': a.step_id, 'datanet.attempt': a.attempt, 'datanet.worker': a.worker ?? '', 'datanet.status': a.status } }, rootCtx);
+    const span = tracer.startSpan(
+      `step ${a.step_id}`,
+      {
+        startTime: a.started_at,
+        attributes: {
+          'datanet.step': a.step_id,
+          'datanet.attempt': a.attempt,
+          'datanet.worker': a.worker ?? '',
+          'datanet.status': a.status,
+        },
+      },
+      rootCtx,
+    );
     if (a.status === 'failed') span.setStatus({ code: SpanStatusCode.ERROR, message: a.error ?? 'failed' });
     // A foreach step's partitions hang under its last attempt (the one that fanned out).
     const isLast = !whole.some((b) => b.step_id === a.step_id && b.attempt > a.attempt);
@@ -60,7 +80,20 @@ export async function exportRunTrace(store: RunStore, runId: string, settings: T
       span.setAttribute('datanet.partitions', new Set(mine.map((p) => p.partition)).size);
       const ctx = trace.setSpan(rootCtx, span);
       for (const p of mine.slice(0, MAX_PARTITION_SPANS)) {
-        const ps = tracer.startSpan(`partition ${a.step_id}[${p.partition}]`, { startTime: p.started_at, attributes: { 'datanet.step': a.step_id, 'datanet.partition': p.partition, 'datanet.attempt': p.attempt, 'datanet.worker': p.worker ?? '', 'datanet.status': p.status } }, ctx);
+        const ps = tracer.startSpan(
+          `partition ${a.step_id}[${p.partition}]`,
+          {
+            startTime: p.started_at,
+            attributes: {
+              'datanet.step': a.step_id,
+              'datanet.partition': p.partition,
+              'datanet.attempt': p.attempt,
+              'datanet.worker': p.worker ?? '',
+              'datanet.status': p.status,
+            },
+          },
+          ctx,
+        );
         if (p.status === 'failed') ps.setStatus({ code: SpanStatusCode.ERROR, message: p.error ?? 'failed' });
         ps.end(p.finished_at ?? p.started_at);
       }

@@ -8,7 +8,8 @@ async function datasetOfModel(db: import('kysely').Kysely<any>, id: string): Pro
   if (!model) throw new CliError(`no model "${id}" in the registry (see \`datanet infer --list\`)`);
   if (!model.datasetDigest) throw new CliError(`model ${id} does not record the dataset it was trained on`);
   const artifact = await new RunReader(db).artifact(model.datasetDigest);
-  if (!artifact) throw new CliError(`model ${id} was trained on ${model.datasetDigest}, which is not in this state folder's artifact store`);
+  if (!artifact)
+    throw new CliError(`model ${id} was trained on ${model.datasetDigest}, which is not in this state folder's artifact store`);
   return artifact.path;
 }
 
@@ -26,7 +27,8 @@ const register: RegisterCommand = (program, env) => {
       if (!opts.model === !opts.index) throw new UsageError('give --model ID or --index PATH (one of them)');
       const minTokens = Number(opts.minTokens);
       const top = Number(opts.top);
-      if (!Number.isInteger(minTokens) || minTokens < 1) throw new UsageError(`--min-tokens ${opts.minTokens}: expected a whole number >= 1`);
+      if (!Number.isInteger(minTokens) || minTokens < 1)
+        throw new UsageError(`--min-tokens ${opts.minTokens}: expected a whole number >= 1`);
       if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top ${opts.top}: expected a whole number >= 1`);
       let result;
       try {

@@ -10,8 +10,13 @@ import { SpanIndex } from '../spans/span-index.js';
  * Evidence for one output text against an index folder (attribution.index output) or a dataset
  * Parquet file (indexed on the fly into a temporary folder).
  */
-export async function attributeOutput(source: string, text: string, options: Partial<SpanOptions> = {}): Promise<{ index: string; words: number; scores: ContributionScore[] }> {
-  if (!existsSync(source)) throw new Error(`${source} does not exist: give an index folder (attribution.index output) or a dataset .parquet file`);
+export async function attributeOutput(
+  source: string,
+  text: string,
+  options: Partial<SpanOptions> = {},
+): Promise<{ index: string; words: number; scores: ContributionScore[] }> {
+  if (!existsSync(source))
+    throw new Error(`${source} does not exist: give an index folder (attribution.index output) or a dataset .parquet file`);
   if (statSync(source).isDirectory()) {
     const index = SpanIndex.open(source);
     return { index: source, words: index.words, scores: attributeText(index, text, options) };
@@ -34,7 +39,8 @@ export function formatEvidence(scores: ContributionScore[], top = 5): string {
   const lines: string[] = [];
   for (const s of scores.slice(0, top)) {
     lines.push(`${(s.score * 100).toFixed(1).padStart(5)}%  ${s.contributionId}  (${s.contributor})`);
-    for (const e of s.evidence.slice(0, 3)) lines.push(`         "${e.text}"  [${e.length} tokens, ${e.count} occurrence${e.count === 1 ? '' : 's'}]`);
+    for (const e of s.evidence.slice(0, 3))
+      lines.push(`         "${e.text}"  [${e.length} tokens, ${e.count} occurrence${e.count === 1 ? '' : 's'}]`);
   }
   if (scores.length > top) lines.push(`  ... and ${scores.length - top} more contributions`);
   return lines.join('\n');

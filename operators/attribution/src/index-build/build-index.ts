@@ -44,7 +44,8 @@ export function readManifest(dir: string): IndexManifest {
   if (!existsSync(path)) throw new Error(`${dir} is not a span index (no index.json); build one with attribution.index`);
   const m = JSON.parse(readFileSync(path, 'utf8')) as IndexManifest;
   if (m.format !== INDEX_FORMAT) throw new Error(`${path}: format ${m.format}, expected ${INDEX_FORMAT}`);
-  if (m.tokenizer !== TOKENIZER) throw new Error(`${path}: built with tokenizer ${m.tokenizer}, this version reads ${TOKENIZER}; rebuild the index`);
+  if (m.tokenizer !== TOKENIZER)
+    throw new Error(`${path}: built with tokenizer ${m.tokenizer}, this version reads ${TOKENIZER}; rebuild the index`);
   return m;
 }
 
@@ -106,7 +107,8 @@ export function buildSpanIndex(rows: Iterable<IndexRow>, opts: BuildIndexOptions
     if (inParent.has(row.contributionId)) continue;
     const tokens = tokenIds(row.text ?? '');
     if (!tokens.length) continue;
-    if (tokens.length + 1 > maxPositions) throw new Error(`contribution ${row.contributionId}: ${tokens.length} tokens do not fit one shard of ${maxPositions} positions`);
+    if (tokens.length + 1 > maxPositions)
+      throw new Error(`contribution ${row.contributionId}: ${tokens.length} tokens do not fit one shard of ${maxPositions} positions`);
     if (positions + tokens.length + 1 > maxPositions) flush();
     let c = contribIndex.get(row.contributionId);
     if (c === undefined) {

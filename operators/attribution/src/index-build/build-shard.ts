@@ -48,7 +48,15 @@ export function buildShard(dir: string, docs: readonly ShardDoc[], contributions
   writeTyped(join(dir, 'docs.i32'), starts);
   writeTyped(join(dir, 'doc-contrib.i32'), docContrib);
   writeFileSync(join(dir, 'contributions.json'), JSON.stringify(contributions));
-  const meta: ShardMeta = { format: 'datanet-span-shard/1', positions, words, docs: docs.length, vocab: v, tokenWidth, contributions: contributions.length };
+  const meta: ShardMeta = {
+    format: 'datanet-span-shard/1',
+    positions,
+    words,
+    docs: docs.length,
+    vocab: v,
+    tokenWidth,
+    contributions: contributions.length,
+  };
   writeFileSync(join(dir, 'shard.json'), JSON.stringify(meta, null, 2));
   return meta;
 }

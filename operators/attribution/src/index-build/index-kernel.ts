@@ -12,5 +12,10 @@ export interface IndexKernelArgs {
 
 /** buildSpanIndex; progress arrives as (rows done). */
 export function buildIndex(args: IndexKernelArgs, ctx: KernelContext): BuildIndexResult {
-  return buildSpanIndex(args.rows, { outDir: args.outDir, maxShardPositions: args.maxShardPositions, parentDir: args.parentDir, onProgress: (rows) => ctx.progress(rows) });
+  return buildSpanIndex(args.rows, {
+    outDir: args.outDir,
+    maxShardPositions: args.maxShardPositions,
+    parentDir: args.parentDir,
+    onProgress: (rows) => ctx.progress(rows),
+  });
 }

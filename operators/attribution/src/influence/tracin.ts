@@ -52,11 +52,13 @@ export async function influenceMatrix(
   for (let start = 0; start < train.length; start += batch) {
     const chunk = train.slice(start, start + batch);
     const trainGrads = (await source([...chunk])).checkpoints;
-    if (trainGrads.length !== testGrads.length) throw new Error(`gradient source gave ${trainGrads.length} checkpoints for training texts but ${testGrads.length} for test texts`);
+    if (trainGrads.length !== testGrads.length)
+      throw new Error(`gradient source gave ${trainGrads.length} checkpoints for training texts but ${testGrads.length} for test texts`);
     for (let k = 0; k < chunk.length; k++) {
       for (let j = 0; j < tests.length; j++) {
         let infl = 0;
-        for (let c = 0; c < testGrads.length; c++) infl += trainGrads[c].learningRate * dot(trainGrads[c].gradients[k], testGrads[c].gradients[j]);
+        for (let c = 0; c < testGrads.length; c++)
+          infl += trainGrads[c].learningRate * dot(trainGrads[c].gradients[k], testGrads[c].gradients[j]);
         out[(start + k) * tests.length + j] = infl;
       }
     }

@@ -14,7 +14,8 @@ export function* datasetRows(table: Table, where: string): Generator<IndexRow> {
   const text = col('text');
   const prompt = col('prompt');
   const response = col('response');
-  if (!text && !(prompt && response)) throw new Error(`${where}: needs a text column, or prompt and response (it has: ${names.join(', ')})`);
+  if (!text && !(prompt && response))
+    throw new Error(`${where}: needs a text column, or prompt and response (it has: ${names.join(', ')})`);
   for (let i = 0; i < table.numRows; i++) {
     yield {
       contributionId: String(id.get(i) ?? ''),

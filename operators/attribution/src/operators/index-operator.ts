@@ -40,13 +40,23 @@ export const attributionIndex = defineOperator({
     ctx.progress(0, table.numRows, 'indexing');
     const outDir = join(ctx.workDir, 'index');
     const started = Date.now();
-    const args: IndexKernelArgs = { rows: [...datasetRows(table, `dataset ${input.path}`)], outDir, maxShardPositions: ctx.config.maxShardPositions, parentDir: ctx.inputs.parent?.path };
-    const built = await runKernel<BuildIndexResult>(INDEX_KERNEL, 'buildIndex', args, { signal: ctx.signal, onProgress: (rows) => ctx.progress(rows as number, table.numRows) });
+    const args: IndexKernelArgs = {
+      rows: [...datasetRows(table, `dataset ${input.path}`)],
+      outDir,
+      maxShardPositions: ctx.config.maxShardPositions,
+      parentDir: ctx.inputs.parent?.path,
+    };
+    const built = await runKernel<BuildIndexResult>(INDEX_KERNEL, 'buildIndex', args, {
+      signal: ctx.signal,
+      onProgress: (rows) => ctx.progress(rows as number, table.numRows),
+    });
     const m = built.manifest;
     ctx.logger.info(
       `indexed ${built.newWords} new tokens into ${built.builtShards} shard(s) in ${Date.now() - started} ms; ${m.shards.length - built.builtShards} reused from the parent; ${m.words} tokens, ${m.contributions} contributions`,
       { shards: m.shards.length, words: m.words, excluded: m.excluded.length },
     );
-    await ctx.output('index').writePath(outDir, { words: m.words, shards: m.shards.length, contributions: m.contributions, tokenizer: m.tokenizer });
+    await ctx
+      .output('index')
+      .writePath(outDir, { words: m.words, shards: m.shards.length, contributions: m.contributions, tokenizer: m.tokenizer });
   },
 });

@@ -5,9 +5,25 @@ import { attributeText, DEFAULT_SPAN_OPTIONS } from '../spans/attribute-spans.js
 import { SpanIndex } from '../spans/span-index.js';
 
 export const spansConfig = z.object({
-  minTokens: z.number().int().min(1).max(1000).default(DEFAULT_SPAN_OPTIONS.minTokens).describe('shortest evidence span, in words-v1 tokens'),
-  maxOccurrences: z.number().int().min(1).default(DEFAULT_SPAN_OPTIONS.maxOccurrences).describe('occurrences of a span examined to credit contributions'),
-  maxEvidence: z.number().int().min(1).default(DEFAULT_SPAN_OPTIONS.maxEvidence).describe('evidence spans kept per (inference, contribution)'),
+  minTokens: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(DEFAULT_SPAN_OPTIONS.minTokens)
+    .describe('shortest evidence span, in words-v1 tokens'),
+  maxOccurrences: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_SPAN_OPTIONS.maxOccurrences)
+    .describe('occurrences of a span examined to credit contributions'),
+  maxEvidence: z
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_SPAN_OPTIONS.maxEvidence)
+    .describe('evidence spans kept per (inference, contribution)'),
   outputColumn: z.string().default('output').describe('column of the inferences table holding the generated text'),
 });
 
@@ -29,11 +45,26 @@ export interface AttributionRow {
 
 export function attributionTable(rows: AttributionRow[]): Table {
   return new Table({
-    inference_id: vectorFromArray(rows.map((r) => r.inferenceId), new Utf8()),
-    contribution_id: vectorFromArray(rows.map((r) => r.contributionId), new Utf8()),
-    contributor: vectorFromArray(rows.map((r) => r.contributor), new Utf8()),
-    score: vectorFromArray(rows.map((r) => r.score), new Float64()),
-    evidence: vectorFromArray(rows.map((r) => r.evidence), new Utf8()),
+    inference_id: vectorFromArray(
+      rows.map((r) => r.inferenceId),
+      new Utf8(),
+    ),
+    contribution_id: vectorFromArray(
+      rows.map((r) => r.contributionId),
+      new Utf8(),
+    ),
+    contributor: vectorFromArray(
+      rows.map((r) => r.contributor),
+      new Utf8(),
+    ),
+    score: vectorFromArray(
+      rows.map((r) => r.score),
+      new Float64(),
+    ),
+    evidence: vectorFromArray(
+      rows.map((r) => r.evidence),
+      new Utf8(),
+    ),
   });
 }
 
@@ -72,11 +103,19 @@ export const attributionSpans = defineOperator({
       const scores = attributeText(index, String(outputs.get(i) ?? ''), c);
       if (scores.length) attributed++;
       for (const s of scores) {
-        rows.push({ inferenceId: String(ids.get(i)), contributionId: s.contributionId, contributor: s.contributor, score: s.score, evidence: JSON.stringify(s.evidence) });
+        rows.push({
+          inferenceId: String(ids.get(i)),
+          contributionId: s.contributionId,
+          contributor: s.contributor,
+          score: s.score,
+          evidence: JSON.stringify(s.evidence),
+        });
       }
       if (i % 100 === 0) ctx.progress(i, inferences.numRows);
     }
-    ctx.logger.info(`${attributed} of ${inferences.numRows} inferences have evidence spans of >= ${c.minTokens} tokens; ${rows.length} attribution rows`);
+    ctx.logger.info(
+      `${attributed} of ${inferences.numRows} inferences have evidence spans of >= ${c.minTokens} tokens; ${rows.length} attribution rows`,
+    );
     await ctx.output('attributions').writeTable(attributionTable(rows), { inferences: inferences.numRows, attributed });
   },
 });

@@ -34,16 +34,30 @@ export const RecordSchemaSchema = z
   .superRefine((r, ctx) => {
     const names = new Set(r.fields.map((f) => f.name));
     r.textFields.forEach((t, i) => {
-      if (!names.has(t)) ctx.addIssue({ code: 'custom', path: ['textFields', i], message: `textFields names "${t}", which is not one of the fields (${[...names].join(', ')})` });
+      if (!names.has(t))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['textFields', i],
+          message: `textFields names "${t}", which is not one of the fields (${[...names].join(', ')})`,
+        });
     });
     r.fields.forEach((f, i) => {
-      if ((RESERVED_COLUMNS as readonly string[]).includes(f.name)) ctx.addIssue({ code: 'custom', path: ['fields', i, 'name'], message: `field "${f.name}" clashes with a provenance column; rename it` });
+      if ((RESERVED_COLUMNS as readonly string[]).includes(f.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fields', i, 'name'],
+          message: `field "${f.name}" clashes with a provenance column; rename it`,
+        });
     });
   });
 
 export const LimitsSchema = z
   .object({
-    dailyBytesPerContributor: z.int().min(1).default(10 * MIB).describe('bytes one contributor may have accepted per day (10 MiB)'),
+    dailyBytesPerContributor: z
+      .int()
+      .min(1)
+      .default(10 * MIB)
+      .describe('bytes one contributor may have accepted per day (10 MiB)'),
     filesPerSubmission: z.int().min(1).default(20).describe('a submission with more files is refused as a whole'),
     dailyBytesPerDatanet: z.int().min(1).optional().describe('bytes the whole Datanet accepts per day'),
     dailyFilesPerContributor: z.int().min(1).optional().describe('files one contributor may have accepted per day'),
@@ -71,7 +85,10 @@ export const StandingPolicySchema = z
  */
 export const DedupeSettingsSchema = z
   .object({
-    exact: z.boolean().default(true).describe('dedupe.exact steps drop records whose normalised text hashes like an earlier one (false: they keep every record)'),
+    exact: z
+      .boolean()
+      .default(true)
+      .describe('dedupe.exact steps drop records whose normalised text hashes like an earlier one (false: they keep every record)'),
     textColumn: z.string().min(1).optional().describe('column holding the text to compare (operator default: text)'),
     near: z
       .object({
@@ -85,7 +102,11 @@ export const DedupeSettingsSchema = z
       .strict()
       .superRefine((n, ctx) => {
         if (n.bands !== undefined && n.rows !== undefined && n.permutations !== undefined && n.bands * n.rows > n.permutations) {
-          ctx.addIssue({ code: 'custom', path: ['bands'], message: `bands x rows = ${n.bands * n.rows} exceeds permutations (${n.permutations})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['bands'],
+            message: `bands x rows = ${n.bands * n.rows} exceeds permutations (${n.permutations})`,
+          });
         }
       })
       .default({ enabled: true }),
@@ -113,7 +134,12 @@ export const DatanetDefinitionSchema = z
     dedupe: DedupeSettingsSchema.optional(),
     licences: z.array(z.string().min(1)).min(1).describe('SPDX ids of accepted licences'),
     consent: z
-      .object({ required: z.array(z.string().regex(/^[a-z][a-z0-9_-]*$/)).default([]).describe('consent flags every file must grant') })
+      .object({
+        required: z
+          .array(z.string().regex(/^[a-z][a-z0-9_-]*$/))
+          .default([])
+          .describe('consent flags every file must grant'),
+      })
       .strict()
       .default({ required: [] }),
     standing: StandingPolicySchema.default({ prior: 10, revokePenalty: 5 }),
@@ -131,7 +157,11 @@ export const DatanetDefinitionSchema = z
   .superRefine((d, ctx) => {
     const structured = d.formats.filter((f) => STRUCTURED_FORMATS.includes(f));
     if (structured.length > 0 && !d.recordSchema) {
-      ctx.addIssue({ code: 'custom', path: ['recordSchema'], message: `formats ${structured.join(', ')} need a recordSchema (fields and textFields)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['recordSchema'],
+        message: `formats ${structured.join(', ')} need a recordSchema (fields and textFields)`,
+      });
     }
   });
 
@@ -146,8 +176,21 @@ function isTimeZone(tz: string): boolean {
 
 /** Columns every accepted-records table has besides the record fields. */
 export const RESERVED_COLUMNS = [
-  'id', 'datanet', 'contributor', 'text', 'licence', 'consent', 'submitted_at', 'receipt_seq', 'signed_at', 'accepted_at',
-  'validator_version', 'source_file', 'submission_id', 'record_index', 'run_id',
+  'id',
+  'datanet',
+  'contributor',
+  'text',
+  'licence',
+  'consent',
+  'submitted_at',
+  'receipt_seq',
+  'signed_at',
+  'accepted_at',
+  'validator_version',
+  'source_file',
+  'submission_id',
+  'record_index',
+  'run_id',
 ] as const;
 
 export type DatanetDefinition = z.output<typeof DatanetDefinitionSchema>;

@@ -15,7 +15,10 @@ export const datanetStanding = defineOperator({
   outputs: {
     standing: {
       kind: 'table',
-      schema: { columns: { contributor: 'utf8', standing: 'float64', acceptance_rate: 'float64', contributions: 'int32', revoked: 'int32' }, open: false },
+      schema: {
+        columns: { contributor: 'utf8', standing: 'float64', acceptance_rate: 'float64', contributions: 'int32', revoked: 'int32' },
+        open: false,
+      },
     },
   },
   // The registry changes without any input changing (revocations): always read it afresh.
@@ -26,13 +29,32 @@ export const datanetStanding = defineOperator({
     const stats = await contributorStats(ctx.db, definition.id, definition.standing);
     await ctx.output('standing').writeTable(
       new Table({
-        contributor: vectorFromArray(stats.map((s) => s.contributor), new Utf8()),
-        standing: vectorFromArray(stats.map((s) => s.standing), new Float64()),
-        acceptance_rate: vectorFromArray(stats.map((s) => s.acceptanceRate), new Float64()),
-        contributions: vectorFromArray(stats.map((s) => s.contributions), new Int32()),
-        revoked: vectorFromArray(stats.map((s) => s.revoked), new Int32()),
+        contributor: vectorFromArray(
+          stats.map((s) => s.contributor),
+          new Utf8(),
+        ),
+        standing: vectorFromArray(
+          stats.map((s) => s.standing),
+          new Float64(),
+        ),
+        acceptance_rate: vectorFromArray(
+          stats.map((s) => s.acceptanceRate),
+          new Float64(),
+        ),
+        contributions: vectorFromArray(
+          stats.map((s) => s.contributions),
+          new Int32(),
+        ),
+        revoked: vectorFromArray(
+          stats.map((s) => s.revoked),
+          new Int32(),
+        ),
       }),
-      { summary: [`${stats.length} contributors; mean standing ${(stats.reduce((n, s) => n + s.standing, 0) / Math.max(1, stats.length)).toFixed(3)}`] },
+      {
+        summary: [
+          `${stats.length} contributors; mean standing ${(stats.reduce((n, s) => n + s.standing, 0) / Math.max(1, stats.length)).toFixed(3)}`,
+        ],
+      },
     );
   },
 });

@@ -21,13 +21,21 @@ const Duration = z
  * the text it yields. The defaults are safe for an intake open to anyone.
  */
 export const INTAKE_LIMIT_FIELDS = {
-  maxManifestBytes: z.int().min(1024).default(1 * MIB).describe('submission.json larger than this is refused before it is parsed'),
+  maxManifestBytes: z
+    .int()
+    .min(1024)
+    .default(1 * MIB)
+    .describe('submission.json larger than this is refused before it is parsed'),
   maxDecompressedBytes: z
     .int()
     .min(1)
     .default(64 * MIB)
     .describe('bytes a compressed file (.docx, .parquet) may expand to; a zip bomb stops here'),
-  maxTextBytes: z.int().min(1).default(16 * MIB).describe('UTF-8 bytes of text one file may yield (records or extracted text)'),
+  maxTextBytes: z
+    .int()
+    .min(1)
+    .default(16 * MIB)
+    .describe('UTF-8 bytes of text one file may yield (records or extracted text)'),
   maxRecordsPerFile: z.int().min(1).default(100_000).describe('records (lines, rows) in one file'),
   maxPages: z.int().min(1).default(2_000).describe('pages in one PDF'),
   maxNestingDepth: z.int().min(1).default(64).describe('nesting of JSON arrays/objects in a record and in the manifest'),

@@ -27,7 +27,8 @@ export interface StandingInputs {
 export function standingFrom(inputs: StandingInputs, policy: StandingPolicy = DEFAULT_STANDING_POLICY): number {
   const accepted = Math.max(0, inputs.accepted);
   const revoked = Math.max(0, inputs.revoked);
-  if (!(policy.prior > 0)) throw new Error(`standing policy prior must be > 0 (got ${policy.prior}): it keeps standing below 1 and makes revocations count`);
+  if (!(policy.prior > 0))
+    throw new Error(`standing policy prior must be > 0 (got ${policy.prior}): it keeps standing below 1 and makes revocations count`);
   if (!(policy.revokePenalty >= 0)) throw new Error(`standing policy revokePenalty must be >= 0 (got ${policy.revokePenalty})`);
   const value = accepted / (accepted + policy.revokePenalty * revoked + policy.prior);
   return Math.min(1, Math.max(0, value));

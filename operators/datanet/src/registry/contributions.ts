@@ -58,9 +58,18 @@ export async function recordContributions(
       .insertInto('contributions')
       .values(
         chunk.map((r) => ({
-          datanet: r.datanet, id: r.id, contributor: r.contributor, submission_id: r.submissionId, source_file: r.sourceFile,
-          record_index: r.recordIndex, licence: r.licence, consent: r.consent, submitted_at: r.submittedAt,
-          validator_version: r.validatorVersion, run_id: r.runId ?? null, accepted_at: now,
+          datanet: r.datanet,
+          id: r.id,
+          contributor: r.contributor,
+          submission_id: r.submissionId,
+          source_file: r.sourceFile,
+          record_index: r.recordIndex,
+          licence: r.licence,
+          consent: r.consent,
+          submitted_at: r.submittedAt,
+          validator_version: r.validatorVersion,
+          run_id: r.runId ?? null,
+          accepted_at: now,
         })),
       )
       .onConflict((oc) => oc.columns(['datanet', 'id']).doNothing())
@@ -74,7 +83,8 @@ export async function recordContributions(
     }
     for (const r of records.slice(i, i + CHUNK)) {
       const existing = stored.get(`${r.datanet}\n${r.id}`)!;
-      const same = existing.submissionId === r.submissionId && existing.sourceFile === r.sourceFile && existing.recordIndex === r.recordIndex;
+      const same =
+        existing.submissionId === r.submissionId && existing.sourceFile === r.sourceFile && existing.recordIndex === r.recordIndex;
       if (same) result.accepted.push(existing);
       else result.duplicates.push({ record: r, existing });
     }
@@ -101,7 +111,12 @@ export async function revokeContribution(
 ): Promise<RevokeResult> {
   const now = args.now ?? Date.now();
   const policy = args.policy ?? DEFAULT_STANDING_POLICY;
-  const before = await db.selectFrom('contributions').selectAll().where('datanet', '=', args.datanet).where('id', '=', args.id).executeTakeFirst();
+  const before = await db
+    .selectFrom('contributions')
+    .selectAll()
+    .where('datanet', '=', args.datanet)
+    .where('id', '=', args.id)
+    .executeTakeFirst();
   if (!before) throw new Error(`no contribution ${args.id} in Datanet ${args.datanet}; check the id (a content hash) and the Datanet`);
   const standingBefore = await standingOf(db, args.datanet, before.contributor, policy);
   const updated = await db
@@ -112,7 +127,14 @@ export async function revokeContribution(
     .where('revoked_at', 'is', null)
     .returningAll()
     .executeTakeFirst();
-  const standingAfter = await noteStanding(db, { datanet: args.datanet, contributor: before.contributor, event: 'revoked', ref: args.id, policy, now });
+  const standingAfter = await noteStanding(db, {
+    datanet: args.datanet,
+    contributor: before.contributor,
+    event: 'revoked',
+    ref: args.id,
+    policy,
+    now,
+  });
   return { revoked: Boolean(updated), contribution: fromRow(updated ?? before), standingBefore, standingAfter };
 }
 
@@ -136,9 +158,19 @@ function dedupeById(records: ContributionRecord[]): ContributionRecord[] {
 
 function fromRow(row: any): StoredContribution {
   return {
-    id: row.id, datanet: row.datanet, contributor: row.contributor, submissionId: row.submission_id, sourceFile: row.source_file,
-    recordIndex: num(row.record_index), licence: row.licence, consent: row.consent, submittedAt: num(row.submitted_at),
-    validatorVersion: row.validator_version, runId: row.run_id, acceptedAt: num(row.accepted_at),
-    revokedAt: row.revoked_at === null ? null : num(row.revoked_at), revokeReason: row.revoke_reason,
+    id: row.id,
+    datanet: row.datanet,
+    contributor: row.contributor,
+    submissionId: row.submission_id,
+    sourceFile: row.source_file,
+    recordIndex: num(row.record_index),
+    licence: row.licence,
+    consent: row.consent,
+    submittedAt: num(row.submitted_at),
+    validatorVersion: row.validator_version,
+    runId: row.run_id,
+    acceptedAt: num(row.accepted_at),
+    revokedAt: row.revoked_at === null ? null : num(row.revoked_at),
+    revokeReason: row.revoke_reason,
   };
 }

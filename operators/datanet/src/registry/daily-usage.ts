@@ -35,7 +35,14 @@ export async function reserveDailyUsage(db: Kysely<any>, req: ReserveRequest): P
     const filesFull = req.limits.dailyFilesPerContributor !== undefined && used.files + 1 > req.limits.dailyFilesPerContributor;
     const bytesFull = used.bytes + req.bytes > req.limits.dailyBytesPerContributor;
     const limit: LimitName = bytesFull || !filesFull ? 'dailyBytesPerContributor' : 'dailyFilesPerContributor';
-    return refusal(limit, day, resetsAt, req, limit === 'dailyBytesPerContributor' ? req.limits.dailyBytesPerContributor : fileCap, limit === 'dailyBytesPerContributor' ? used.bytes : used.files);
+    return refusal(
+      limit,
+      day,
+      resetsAt,
+      req,
+      limit === 'dailyBytesPerContributor' ? req.limits.dailyBytesPerContributor : fileCap,
+      limit === 'dailyBytesPerContributor' ? used.bytes : used.files,
+    );
   }
   if (req.limits.dailyBytesPerDatanet !== undefined) {
     const all = await bump(db, req.datanet, WHOLE_DATANET, day, req.bytes, req.limits.dailyBytesPerDatanet, 2_147_483_647);

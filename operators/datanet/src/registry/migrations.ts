@@ -105,7 +105,16 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
     async down(db) {
-      for (const t of ['daily_usage', 'standing_history', 'rejections', 'contributions', 'submission_files', 'submission_nonces', 'submissions', 'contributors']) {
+      for (const t of [
+        'daily_usage',
+        'standing_history',
+        'rejections',
+        'contributions',
+        'submission_files',
+        'submission_nonces',
+        'submissions',
+        'contributors',
+      ]) {
         await db.schema.dropTable(t).execute();
       }
     },

@@ -4,7 +4,12 @@ import { DEFAULT_STANDING_POLICY, acceptanceRate, standingFrom } from '../policy
 import { num } from './open-registry.js';
 
 /** Current standing of a contributor in a Datanet, from the registry. */
-export async function standingOf(db: Kysely<any>, datanet: string, contributor: string, policy: StandingPolicy = DEFAULT_STANDING_POLICY): Promise<number> {
+export async function standingOf(
+  db: Kysely<any>,
+  datanet: string,
+  contributor: string,
+  policy: StandingPolicy = DEFAULT_STANDING_POLICY,
+): Promise<number> {
   const row = await db
     .selectFrom('contributions')
     .select((eb) => [
@@ -20,7 +25,14 @@ export async function standingOf(db: Kysely<any>, datanet: string, contributor: 
 /** Appends to the standing history (once per event and reference) and returns the standing after it. */
 export async function noteStanding(
   db: Kysely<any>,
-  e: { datanet: string; contributor: string; event: 'accepted' | 'rejected' | 'revoked'; ref: string; policy?: StandingPolicy; now?: number },
+  e: {
+    datanet: string;
+    contributor: string;
+    event: 'accepted' | 'rejected' | 'revoked';
+    ref: string;
+    policy?: StandingPolicy;
+    now?: number;
+  },
 ): Promise<number> {
   const standing = await standingOf(db, e.datanet, e.contributor, e.policy);
   await db
@@ -66,7 +78,11 @@ export interface ContributorStats {
  * submission was authenticated (a forged signature is nobody's file, so it cannot hurt the address
  * it names).
  */
-export async function contributorStats(db: Kysely<any>, datanet: string, policy: StandingPolicy = DEFAULT_STANDING_POLICY): Promise<ContributorStats[]> {
+export async function contributorStats(
+  db: Kysely<any>,
+  datanet: string,
+  policy: StandingPolicy = DEFAULT_STANDING_POLICY,
+): Promise<ContributorStats[]> {
   const files = await db
     .selectFrom('submission_files')
     .select((eb) => [
@@ -91,7 +107,16 @@ export async function contributorStats(db: Kysely<any>, datanet: string, policy:
   const entry = (contributor: string) => {
     let s = out.get(contributor);
     if (!s) {
-      s = { contributor, submittedFiles: 0, acceptedFiles: 0, rejectedFiles: 0, acceptanceRate: 0, contributions: 0, revoked: 0, standing: 0 };
+      s = {
+        contributor,
+        submittedFiles: 0,
+        acceptedFiles: 0,
+        rejectedFiles: 0,
+        acceptanceRate: 0,
+        contributions: 0,
+        revoked: 0,
+        standing: 0,
+      };
       out.set(contributor, s);
     }
     return s;

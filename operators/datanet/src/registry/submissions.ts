@@ -39,7 +39,9 @@ export async function claimNonce(
     .where('contributor', '=', n.contributor)
     .where('nonce', '=', n.nonce)
     .executeTakeFirstOrThrow();
-  return row.submission_id === n.submissionId ? { status: 'ours' } : { status: 'replayed', usedBy: row.submission_id, usedAt: num(row.used_at) };
+  return row.submission_id === n.submissionId
+    ? { status: 'ours' }
+    : { status: 'replayed', usedBy: row.submission_id, usedAt: num(row.used_at) };
 }
 
 /** Records a submission once; returns the stored row (the first one wins on a re-run). */
@@ -52,15 +54,29 @@ export async function recordSubmission(db: Kysely<any>, s: SubmissionRow): Promi
   await db
     .insertInto('submissions')
     .values({
-      id: s.id, datanet: s.datanet, contributor: s.contributor, nonce: s.nonce, signed_at: s.signedAt, received_at: s.receivedAt,
-      inbox_entry: s.inboxEntry, file_count: s.fileCount, run_id: s.runId ?? null,
+      id: s.id,
+      datanet: s.datanet,
+      contributor: s.contributor,
+      nonce: s.nonce,
+      signed_at: s.signedAt,
+      received_at: s.receivedAt,
+      inbox_entry: s.inboxEntry,
+      file_count: s.fileCount,
+      run_id: s.runId ?? null,
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
   const row = await db.selectFrom('submissions').selectAll().where('id', '=', s.id).executeTakeFirstOrThrow();
   return {
-    id: row.id, datanet: row.datanet, contributor: row.contributor, nonce: row.nonce, signedAt: num(row.signed_at),
-    receivedAt: num(row.received_at), inboxEntry: row.inbox_entry, fileCount: num(row.file_count), runId: row.run_id,
+    id: row.id,
+    datanet: row.datanet,
+    contributor: row.contributor,
+    nonce: row.nonce,
+    signedAt: num(row.signed_at),
+    receivedAt: num(row.received_at),
+    inboxEntry: row.inbox_entry,
+    fileCount: num(row.file_count),
+    runId: row.run_id,
   };
 }
 
@@ -103,8 +119,14 @@ export async function decideFile(db: Kysely<any>, f: FileToDecide): Promise<File
     const claimed = await trx
       .insertInto('submission_files')
       .values({
-        submission_id: f.submissionId, name: f.name, datanet: f.datanet, contributor: f.contributor, size: f.size, sha256: f.sha256,
-        status: 'pending', decided_at: now,
+        submission_id: f.submissionId,
+        name: f.name,
+        datanet: f.datanet,
+        contributor: f.contributor,
+        size: f.size,
+        sha256: f.sha256,
+        status: 'pending',
+        decided_at: now,
       })
       .onConflict((oc) => oc.columns(['submission_id', 'name']).doNothing())
       .returning('name')
@@ -122,10 +144,23 @@ export async function decideFile(db: Kysely<any>, f: FileToDecide): Promise<File
     if (f.rejection) {
       decision = { status: 'rejected', reasonCode: f.rejection.reasonCode, message: f.rejection.message, usageDay: null, fresh: true };
     } else {
-      const reservation = await reserveDailyUsage(trx, { datanet: f.datanet, contributor: f.contributor, bytes: Math.max(f.size, f.chargeBytes ?? 0), limits: f.limits, now });
+      const reservation = await reserveDailyUsage(trx, {
+        datanet: f.datanet,
+        contributor: f.contributor,
+        bytes: Math.max(f.size, f.chargeBytes ?? 0),
+        limits: f.limits,
+        now,
+      });
       decision = reservation.ok
         ? { status: 'accepted', reasonCode: null, message: null, usageDay: reservation.day, fresh: true, reservation }
-        : { status: 'rejected', reasonCode: limitReason(reservation.limit), message: reservation.message, usageDay: reservation.day, fresh: true, reservation };
+        : {
+            status: 'rejected',
+            reasonCode: limitReason(reservation.limit),
+            message: reservation.message,
+            usageDay: reservation.day,
+            fresh: true,
+            reservation,
+          };
     }
     await trx
       .updateTable('submission_files')
@@ -170,9 +205,17 @@ export async function recordRejections(db: Kysely<any>, rows: RejectionRow[], no
       .insertInto('rejections')
       .values(
         chunk.map((r) => ({
-          datanet: r.datanet, submission_id: r.submissionId, file: r.file, record_index: r.recordIndex, contributor: r.contributor,
-          authenticated: r.authenticated, reason_code: r.reasonCode, message: r.message, duplicate_of: r.duplicateOf ?? null,
-          run_id: r.runId ?? null, created_at: now,
+          datanet: r.datanet,
+          submission_id: r.submissionId,
+          file: r.file,
+          record_index: r.recordIndex,
+          contributor: r.contributor,
+          authenticated: r.authenticated,
+          reason_code: r.reasonCode,
+          message: r.message,
+          duplicate_of: r.duplicateOf ?? null,
+          run_id: r.runId ?? null,
+          created_at: now,
         })),
       )
       .onConflict((oc) => oc.columns(['datanet', 'submission_id', 'file', 'record_index', 'reason_code']).doNothing())
@@ -185,8 +228,16 @@ export async function listRejections(db: Kysely<any>, datanet: string, submissio
   if (submissionId) q = q.where('submission_id', '=', submissionId);
   const rows = await q.orderBy('created_at').orderBy('submission_id').orderBy('file').orderBy('record_index').execute();
   return rows.map((r) => ({
-    datanet: r.datanet, submissionId: r.submission_id, file: r.file, recordIndex: num(r.record_index), contributor: r.contributor,
-    authenticated: Boolean(r.authenticated), reasonCode: r.reason_code, message: r.message, duplicateOf: r.duplicate_of, runId: r.run_id,
+    datanet: r.datanet,
+    submissionId: r.submission_id,
+    file: r.file,
+    recordIndex: num(r.record_index),
+    contributor: r.contributor,
+    authenticated: Boolean(r.authenticated),
+    reasonCode: r.reason_code,
+    message: r.message,
+    duplicateOf: r.duplicate_of,
+    runId: r.run_id,
   }));
 }
 
@@ -202,8 +253,12 @@ export interface Receipt {
 
 function receiptFrom(r: Record<string, unknown>): Receipt {
   return {
-    datanet: r.datanet as string, seq: num(r.seq as number), entry: r.entry as string, receivedAt: num(r.received_at as number),
-    decidedAt: r.decided_at == null ? null : num(r.decided_at as number), outcome: (r.outcome as string | null) ?? null,
+    datanet: r.datanet as string,
+    seq: num(r.seq as number),
+    entry: r.entry as string,
+    receivedAt: num(r.received_at as number),
+    decidedAt: r.decided_at == null ? null : num(r.decided_at as number),
+    outcome: (r.outcome as string | null) ?? null,
   };
 }
 
@@ -215,10 +270,18 @@ function receiptFrom(r: Record<string, unknown>): Receipt {
 export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: string; receivedAt: number }): Promise<Receipt> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const open = await db
-      .selectFrom('intake_receipts').selectAll().where('datanet', '=', r.datanet).where('entry', '=', r.entry).where('decided_at', 'is', null)
+      .selectFrom('intake_receipts')
+      .selectAll()
+      .where('datanet', '=', r.datanet)
+      .where('entry', '=', r.entry)
+      .where('decided_at', 'is', null)
       .executeTakeFirst();
     if (open) return receiptFrom(open);
-    const last = await db.selectFrom('intake_receipts').select((eb) => eb.fn.max('seq').as('seq')).where('datanet', '=', r.datanet).executeTakeFirst();
+    const last = await db
+      .selectFrom('intake_receipts')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('datanet', '=', r.datanet)
+      .executeTakeFirst();
     const seq = num((last?.seq as number | null) ?? 0) + 1;
     const inserted = await db
       .insertInto('intake_receipts')
@@ -233,12 +296,21 @@ export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: 
 
 /** Receipts taken but not yet decided, in arrival order. */
 export async function openReceipts(db: Kysely<any>, datanet: string): Promise<Receipt[]> {
-  const rows = await db.selectFrom('intake_receipts').selectAll().where('datanet', '=', datanet).where('decided_at', 'is', null).orderBy('seq').execute();
+  const rows = await db
+    .selectFrom('intake_receipts')
+    .selectAll()
+    .where('datanet', '=', datanet)
+    .where('decided_at', 'is', null)
+    .orderBy('seq')
+    .execute();
   return rows.map(receiptFrom);
 }
 
 /** Marks a receipt decided (its entry has left the inbox); idempotent. */
-export async function closeReceipt(db: Kysely<any>, r: { datanet: string; seq: number; outcome: string; decidedAt: number }): Promise<void> {
+export async function closeReceipt(
+  db: Kysely<any>,
+  r: { datanet: string; seq: number; outcome: string; decidedAt: number },
+): Promise<void> {
   await db
     .updateTable('intake_receipts')
     .set({ decided_at: r.decidedAt, outcome: r.outcome })

@@ -28,8 +28,18 @@ const Rules = z.object({
 
 function rules(d: DatanetDefinition): z.infer<typeof Rules> {
   return {
-    id: d.id, title: d.title ?? null, domain: d.domain, description: d.description ?? null, modality: d.modality, formats: d.formats,
-    limits: d.limits as Record<string, unknown>, minFileBytes: d.minFileBytes, licences: d.licences, consent: d.consent, quality: d.quality, recordSchema: d.recordSchema,
+    id: d.id,
+    title: d.title ?? null,
+    domain: d.domain,
+    description: d.description ?? null,
+    modality: d.modality,
+    formats: d.formats,
+    limits: d.limits as Record<string, unknown>,
+    minFileBytes: d.minFileBytes,
+    licences: d.licences,
+    consent: d.consent,
+    quality: d.quality,
+    recordSchema: d.recordSchema,
   };
 }
 
@@ -39,25 +49,50 @@ function rules(d: DatanetDefinition): z.infer<typeof Rules> {
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
-  const catalog = loadDatanetCatalog(ctx.config.configRoot, (file, message) => app.log.error({ file }, `Datanet definition skipped: ${message}`));
+  const catalog = loadDatanetCatalog(ctx.config.configRoot, (file, message) =>
+    app.log.error({ file }, `Datanet definition skipped: ${message}`),
+  );
   for (const def of catalog.values()) {
-    const r = (def as { roles?: { owners: string[]; stewards: string[]; reviewers: string[] } }).roles ?? { owners: [], stewards: [], reviewers: [] };
-    await ctx.roles.seed(def.id, [
-      ...r.owners.map((principal) => ({ principal, role: 'owner' as const })),
-      ...r.stewards.map((principal) => ({ principal, role: 'steward' as const })),
-      ...r.reviewers.map((principal) => ({ principal, role: 'reviewer' as const })),
-    ], 'datanet-yaml');
+    const r = (def as { roles?: { owners: string[]; stewards: string[]; reviewers: string[] } }).roles ?? {
+      owners: [],
+      stewards: [],
+      reviewers: [],
+    };
+    await ctx.roles.seed(
+      def.id,
+      [
+        ...r.owners.map((principal) => ({ principal, role: 'owner' as const })),
+        ...r.stewards.map((principal) => ({ principal, role: 'steward' as const })),
+        ...r.reviewers.map((principal) => ({ principal, role: 'reviewer' as const })),
+      ],
+      'datanet-yaml',
+    );
   }
 
   app.get(
     '/v1/datanets',
-    { config: { access: 'public' }, schema: { tags: ['datanets'], summary: 'Datanets served here, with their rules', response: { 200: z.object({ datanets: z.array(Rules) }) } } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['datanets'],
+        summary: 'Datanets served here, with their rules',
+        response: { 200: z.object({ datanets: z.array(Rules) }) },
+      },
+    },
     async () => ({ datanets: [...catalog.values()].map(rules) }),
   );
 
   app.get(
     '/v1/datanets/:id',
-    { config: { access: 'public' }, schema: { tags: ['datanets'], summary: 'A Datanet\'s rules: formats, limits, licences, consent, quality rule sets', params: DatanetId, response: { 200: Rules, 404: Refusal } } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['datanets'],
+        summary: "A Datanet's rules: formats, limits, licences, consent, quality rule sets",
+        params: DatanetId,
+        response: { 200: Rules, 404: Refusal },
+      },
+    },
     async (req, reply) => {
       const def = catalog.get(req.params.id);
       if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
@@ -81,14 +116,41 @@ const register: RegisterRoutes = async (app, ctx) => {
         response: {
           200: z.object({
             address: z.string(),
-            datanets: z.array(z.object({
-              datanet: z.string(), submittedFiles: z.number(), acceptedFiles: z.number(), rejectedFiles: z.number(), acceptanceRate: z.number(),
-              contributions: z.number(), revoked: z.number(), standing: z.number(),
-              quota: z.object({ day: z.string(), bytesUsed: z.number(), bytesLeft: z.number(), filesUsed: z.number(), filesLeft: z.number().nullable(), resetsAt: z.string() }),
-            })),
+            datanets: z.array(
+              z.object({
+                datanet: z.string(),
+                submittedFiles: z.number(),
+                acceptedFiles: z.number(),
+                rejectedFiles: z.number(),
+                acceptanceRate: z.number(),
+                contributions: z.number(),
+                revoked: z.number(),
+                standing: z.number(),
+                quota: z.object({
+                  day: z.string(),
+                  bytesUsed: z.number(),
+                  bytesLeft: z.number(),
+                  filesUsed: z.number(),
+                  filesLeft: z.number().nullable(),
+                  resetsAt: z.string(),
+                }),
+              }),
+            ),
             contributions: z.object({
-              page: z.number(), pageSize: z.number(), total: z.number(),
-              items: z.array(z.object({ id: z.string(), datanet: z.string(), submissionId: z.string(), sourceFile: z.string(), recordIndex: z.number(), acceptedAt: z.number(), revokedAt: z.number().nullable() })),
+              page: z.number(),
+              pageSize: z.number(),
+              total: z.number(),
+              items: z.array(
+                z.object({
+                  id: z.string(),
+                  datanet: z.string(),
+                  submissionId: z.string(),
+                  sourceFile: z.string(),
+                  recordIndex: z.number(),
+                  acceptedAt: z.number(),
+                  revokedAt: z.number().nullable(),
+                }),
+              ),
             }),
           }),
           404: Refusal,
@@ -97,39 +159,70 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const address = getAddress(req.params.address.toLowerCase());
-      const wanted = req.query.datanet ? [catalog.get(req.query.datanet)].filter((d): d is DatanetDefinition => Boolean(d)) : [...catalog.values()];
-      if (req.query.datanet && wanted.length === 0) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.query.datanet} on this server` });
+      const wanted = req.query.datanet
+        ? [catalog.get(req.query.datanet)].filter((d): d is DatanetDefinition => Boolean(d))
+        : [...catalog.values()];
+      if (req.query.datanet && wanted.length === 0)
+        return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.query.datanet} on this server` });
       const now = Date.now();
       const datanets = [];
       for (const def of wanted) {
-        const stats = (await contributorStats(ctx.db, def.id, def.standing)).find((s) => s.contributor.toLowerCase() === address.toLowerCase());
+        const stats = (await contributorStats(ctx.db, def.id, def.standing)).find(
+          (s) => s.contributor.toLowerCase() === address.toLowerCase(),
+        );
         const { day, resetsAt } = dailyWindow(now, def.limits.resetTimezone);
         const used = await usage(ctx.db, def.id, address, day);
         const filesCap = (def.limits as { dailyFilesPerContributor?: number }).dailyFilesPerContributor;
         datanets.push({
           datanet: def.id,
-          submittedFiles: stats?.submittedFiles ?? 0, acceptedFiles: stats?.acceptedFiles ?? 0, rejectedFiles: stats?.rejectedFiles ?? 0,
-          acceptanceRate: stats?.acceptanceRate ?? 0, contributions: stats?.contributions ?? 0, revoked: stats?.revoked ?? 0, standing: stats?.standing ?? 0,
+          submittedFiles: stats?.submittedFiles ?? 0,
+          acceptedFiles: stats?.acceptedFiles ?? 0,
+          rejectedFiles: stats?.rejectedFiles ?? 0,
+          acceptanceRate: stats?.acceptanceRate ?? 0,
+          contributions: stats?.contributions ?? 0,
+          revoked: stats?.revoked ?? 0,
+          standing: stats?.standing ?? 0,
           quota: {
-            day, bytesUsed: used.bytes, bytesLeft: Math.max(0, def.limits.dailyBytesPerContributor - used.bytes), filesUsed: used.files,
-            filesLeft: filesCap === undefined ? null : Math.max(0, filesCap - used.files), resetsAt: new Date(resetsAt).toISOString(),
+            day,
+            bytesUsed: used.bytes,
+            bytesLeft: Math.max(0, def.limits.dailyBytesPerContributor - used.bytes),
+            filesUsed: used.files,
+            filesLeft: filesCap === undefined ? null : Math.max(0, filesCap - used.files),
+            resetsAt: new Date(resetsAt).toISOString(),
           },
         });
       }
       const ids = wanted.map((d) => d.id);
-      let items: { id: string; datanet: string; submissionId: string; sourceFile: string; recordIndex: number; acceptedAt: number; revokedAt: number | null }[] = [];
+      let items: {
+        id: string;
+        datanet: string;
+        submissionId: string;
+        sourceFile: string;
+        recordIndex: number;
+        acceptedAt: number;
+        revokedAt: number | null;
+      }[] = [];
       let total = 0;
       if (ids.length > 0) {
         const base = ctx.db.selectFrom('contributions').where('datanet', 'in', ids).where('contributor', '=', address);
         total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
         const rows = await base
           .selectAll()
-          .orderBy('accepted_at').orderBy('submission_id').orderBy('source_file').orderBy('record_index')
-          .limit(req.query.pageSize).offset((req.query.page - 1) * req.query.pageSize)
+          .orderBy('accepted_at')
+          .orderBy('submission_id')
+          .orderBy('source_file')
+          .orderBy('record_index')
+          .limit(req.query.pageSize)
+          .offset((req.query.page - 1) * req.query.pageSize)
           .execute();
         items = rows.map((r) => ({
-          id: r.id, datanet: r.datanet, submissionId: r.submission_id, sourceFile: r.source_file, recordIndex: Number(r.record_index),
-          acceptedAt: Number(r.accepted_at), revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+          id: r.id,
+          datanet: r.datanet,
+          submissionId: r.submission_id,
+          sourceFile: r.source_file,
+          recordIndex: Number(r.record_index),
+          acceptedAt: Number(r.accepted_at),
+          revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
         }));
       }
       return { address, datanets, contributions: { page: req.query.page, pageSize: req.query.pageSize, total, items } };

@@ -78,16 +78,26 @@ export interface RejectionTableRow {
 export function contributionsTable(rows: ContributionRow[], fieldNames: string[]): Table {
   const cols: Record<string, Vector> = {};
   for (const [name, type] of Object.entries(CONTRIBUTION_COLUMNS)) {
-    cols[name] = column(rows.map((r) => (r as unknown as Record<string, unknown>)[name]), type);
+    cols[name] = column(
+      rows.map((r) => (r as unknown as Record<string, unknown>)[name]),
+      type,
+    );
   }
-  for (const f of fieldNames) cols[f] = column(rows.map((r) => r.fields[f] ?? null), 'utf8');
+  for (const f of fieldNames)
+    cols[f] = column(
+      rows.map((r) => r.fields[f] ?? null),
+      'utf8',
+    );
   return new Table(cols);
 }
 
 export function rejectionsTable(rows: RejectionTableRow[]): Table {
   const cols: Record<string, Vector> = {};
   for (const [name, type] of Object.entries(REJECTION_COLUMNS)) {
-    cols[name] = column(rows.map((r) => (r as unknown as Record<string, unknown>)[name]), type);
+    cols[name] = column(
+      rows.map((r) => (r as unknown as Record<string, unknown>)[name]),
+      type,
+    );
   }
   return new Table(cols);
 }

@@ -104,9 +104,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     phase('merkle');
     const rows = await copying;
     phase('copy (after merkle)');
-    const splits = await db.all<{ split: string; n: number }>(
-      'SELECT split, count(*) AS n FROM staged GROUP BY split',
-    );
+    const splits = await db.all<{ split: string; n: number }>('SELECT split, count(*) AS n FROM staged GROUP BY split');
     const count = (s: string) => splits.find((r) => r.split === s)?.n ?? 0;
     const digest = await sha256File(parquetPath);
     phase('digest');
@@ -121,9 +119,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       },
       split: { evalFraction: options.evalFraction, salt: options.salt, method: SPLIT_METHOD },
       counts: { contributions: contributions.length, rows, train: count('train'), eval: count('eval') },
-      files: [
-        { name: DATASET_FILE, sha256: digest.sha256, bytes: digest.bytes, rows, encodingFormat: 'application/x-parquet' },
-      ],
+      files: [{ name: DATASET_FILE, sha256: digest.sha256, bytes: digest.bytes, rows, encodingFormat: 'application/x-parquet' }],
       contributions,
     };
     return { parquetPath, manifest };
@@ -170,15 +166,21 @@ async function checkContributions(db: DuckDbSession, select: Record<string, stri
        min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
        min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
        min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
-       ${Object.keys(select).map((out) => `min(contribution_id) FILTER (WHERE ${out} IS NULL OR NOT regexp_matches(${out}, '[^\\s]')) AS "empty_${out}"`).join(',\n       ')}
+       ${Object.keys(select)
+         .map((out) => `min(contribution_id) FILTER (WHERE ${out} IS NULL OR NOT regexp_matches(${out}, '[^\\s]')) AS "empty_${out}"`)
+         .join(',\n       ')}
      FROM staged`,
   );
   if (r.bad_id !== null) {
-    throw new Error(`${input}: contribution id ${r.bad_id === 'NULL' ? 'NULL' : JSON.stringify(r.bad_id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`);
+    throw new Error(
+      `${input}: contribution id ${r.bad_id === 'NULL' ? 'NULL' : JSON.stringify(r.bad_id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`,
+    );
   }
   if (r.no_contributor !== null) throw new Error(`${input}: contribution ${r.no_contributor} has no contributor`);
   if (r.control_contributor !== null) {
-    throw new Error(`${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`);
+    throw new Error(
+      `${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`,
+    );
   }
   for (const [out, src] of Object.entries(select)) {
     const id = r[`empty_${out}`];
@@ -188,6 +190,8 @@ async function checkContributions(db: DuckDbSession, select: Record<string, stri
     'SELECT id_hex AS id, count(*) AS n FROM staged GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1',
   );
   if (dup.length) {
-    throw new Error(`${input}: contribution ${dup[0].id} appears ${dup[0].n} times; a dataset takes each accepted contribution once (deduplicate first)`);
+    throw new Error(
+      `${input}: contribution ${dup[0].id} appears ${dup[0].n} times; a dataset takes each accepted contribution once (deduplicate first)`,
+    );
   }
 }

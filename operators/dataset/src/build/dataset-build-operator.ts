@@ -9,7 +9,10 @@ export const datasetBuildConfig = z.object({
   kind: z.enum(['qa', 'text']).default('qa').describe('qa: prompt/response from question/answer; text: text'),
   evalFraction: z.number().min(0).lt(1).default(0.1).describe('share of contributions in the eval split'),
   salt: z.string().default('datanet-split-v1').describe('salt of the split hash; changing it reshuffles the split'),
-  leafEncoding: z.enum(['auto', 'address', 'string']).default('auto').describe('Merkle leaf: (bytes32, address) or (bytes32, string); auto picks address when every contributor is one'),
+  leafEncoding: z
+    .enum(['auto', 'address', 'string'])
+    .default('auto')
+    .describe('Merkle leaf: (bytes32, address) or (bytes32, string); auto picks address when every contributor is one'),
   rowGroupSize: z.number().int().positive().default(100_000),
   license: z.string().default('https://creativecommons.org/licenses/by/4.0/'),
   title: z.string().optional(),
@@ -82,7 +85,12 @@ export const datasetBuild = defineOperator({
       rows: manifest.counts.rows,
       merkleRoot: manifest.merkle.root,
     });
-    const manifestRef = await ctx.output('manifest').writeJson(manifest, { merkleRoot: manifest.merkle.root, summary: [`${manifest.counts.rows} rows; Merkle root ${manifest.merkle.root}`] });
+    const manifestRef = await ctx
+      .output('manifest')
+      .writeJson(manifest, {
+        merkleRoot: manifest.merkle.root,
+        summary: [`${manifest.counts.rows} rows; Merkle root ${manifest.merkle.root}`],
+      });
     ctx.progress(2, 4, 'recording version');
     const { version, reused } = await recordDatasetVersion(ctx.db, {
       datanet: c.datanet,

@@ -45,7 +45,10 @@ export function encodingOf(manifest: DatasetManifest): LeafEncoding {
 }
 
 export function merkleRootOf(contributions: [string, string][], encoding: LeafEncoding): string {
-  return buildContributionTree(contributions.map(([id, contributor]) => ({ id, contributor })), encoding).root;
+  return buildContributionTree(
+    contributions.map(([id, contributor]) => ({ id, contributor })),
+    encoding,
+  ).root;
 }
 
 export interface ContributionProof {

@@ -5,14 +5,20 @@ import { createHash } from 'node:crypto';
  * between splits when the set grows. `bucket = first 32 bits of sha256("<salt>:<id hex>")`;
  * eval when `bucket < evalFraction * 2^32`. The SQL and TypeScript forms must agree (tested).
  */
-export const SPLIT_METHOD = 'eval iff uint32(first 8 hex of sha256(salt + ":" + contribution id as 64 lower-case hex)) < evalFraction * 2^32';
+export const SPLIT_METHOD =
+  'eval iff uint32(first 8 hex of sha256(salt + ":" + contribution id as 64 lower-case hex)) < evalFraction * 2^32';
 
 export function idHex(id: string): string {
-  return id.replace(/^sha256:/, '').replace(/^0x/i, '').toLowerCase();
+  return id
+    .replace(/^sha256:/, '')
+    .replace(/^0x/i, '')
+    .toLowerCase();
 }
 
 export function splitOf(id: string, salt: string, evalFraction: number): 'train' | 'eval' {
-  const h = createHash('sha256').update(`${salt}:${idHex(id)}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${salt}:${idHex(id)}`)
+    .digest('hex');
   return parseInt(h.slice(0, 8), 16) < evalThreshold(evalFraction) ? 'eval' : 'train';
 }
 

@@ -59,7 +59,11 @@ export function checkCroissant(doc: unknown, options: CheckCroissantOptions = {}
   };
   for (const iri of [DCT + 'conformsTo', SC + 'name', SC + 'description', SC + 'url']) mandatory(ds, root, iri);
   for (const iri of [SC + 'license', SC + 'creator', SC + 'datePublished']) {
-    if (!ds.has(iri)) (options.strict ? err : warn)(root, `Property "${iri}" is ${options.strict ? 'mandatory' : 'required by the spec'}, but does not exist.`);
+    if (!ds.has(iri))
+      (options.strict ? err : warn)(
+        root,
+        `Property "${iri}" is ${options.strict ? 'mandatory' : 'required by the spec'}, but does not exist.`,
+      );
   }
   if (!ds.has(CR + 'citeAs')) warn(root, `Property "${CR}citeAs" is recommended, but does not exist.`);
   if (options.strict) {
@@ -74,7 +78,10 @@ export function checkCroissant(doc: unknown, options: CheckCroissantOptions = {}
     const id = node.id();
     if (id !== undefined) {
       if (/\s/.test(id)) {
-        err(root, `The dataset contains a wrong \`@id\`: '${id}'. Note that currently we do not support \`@id\`s containing whitespaces (not even if URL-escaped).`);
+        err(
+          root,
+          `The dataset contains a wrong \`@id\`: '${id}'. Note that currently we do not support \`@id\`s containing whitespaces (not even if URL-escaped).`,
+        );
       } else ids.add(id);
     }
   };
@@ -89,7 +96,10 @@ export function checkCroissant(doc: unknown, options: CheckCroissantOptions = {}
     const types = d.types();
     const isObject = types.includes(FILE_OBJECT);
     if (!isObject && !types.includes(FILE_SET)) {
-      err(root, `"${id}" should have an attribute "@type": "${FILE_OBJECT}" or "@type": "${FILE_SET}". Got ${types.join(', ') || 'nothing'} instead.`);
+      err(
+        root,
+        `"${id}" should have an attribute "@type": "${FILE_OBJECT}" or "@type": "${FILE_SET}". Got ${types.join(', ') || 'nothing'} instead.`,
+      );
       continue;
     }
     const where = `${root} > ${isObject ? 'FileObject' : 'FileSet'}(${id})`;
@@ -137,7 +147,11 @@ export function checkCroissant(doc: unknown, options: CheckCroissantOptions = {}
       }
       if (f.has(CR + 'references')) declaresJoin = true;
       for (const src of [...f.children(CR + 'source'), ...f.children(CR + 'references')]) {
-        for (const [kind, iri] of [['fileObject', CR + 'fileObject'], ['fileSet', CR + 'fileSet'], ['field', CR + 'field']] as const) {
+        for (const [kind, iri] of [
+          ['fileObject', CR + 'fileObject'],
+          ['fileSet', CR + 'fileSet'],
+          ['field', CR + 'field'],
+        ] as const) {
           for (const ref of refIds(src.get(iri))) {
             if (!ids.has(ref)) {
               err(where, `Malformed source data: ${ref}. It does not refer to any existing node.`);
@@ -151,7 +165,13 @@ export function checkCroissant(doc: unknown, options: CheckCroissantOptions = {}
     };
     for (const f of rs.children(CR + 'field')) visit(f, rs.has(CR + 'dataType'), rsWhere);
     if (sources.size > 1 && !declaresJoin) {
-      err(rsWhere, `You try to use the sources with names (${[...sources].sort().map((s) => `'${s}'`).join(', ')}) as sources, but you didn't declare a join between them. Use \`ml:references\` to declare a join.`);
+      err(
+        rsWhere,
+        `You try to use the sources with names (${[...sources]
+          .sort()
+          .map((s) => `'${s}'`)
+          .join(', ')}) as sources, but you didn't declare a join between them. Use \`ml:references\` to declare a join.`,
+      );
     }
   }
   return result(version);
@@ -180,7 +200,19 @@ function checkArray(f: Node, fid: string, where: string, version: string, err: (
 /** `name` and `description` anywhere must be text: a string, a language map, or JSON-LD value objects. */
 function checkTexts(raw: unknown, terms: TermExpander, err: (w: string, m: string) => void, root: string): void {
   const pyType = (v: unknown) =>
-    typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : v === null ? 'NoneType' : typeof v === 'object' ? 'dict' : typeof v;
+    typeof v === 'boolean'
+      ? 'bool'
+      : typeof v === 'number'
+        ? Number.isInteger(v)
+          ? 'int'
+          : 'float'
+        : Array.isArray(v)
+          ? 'list'
+          : v === null
+            ? 'NoneType'
+            : typeof v === 'object'
+              ? 'dict'
+              : typeof v;
   const bad = (key: string, v: unknown) => err(root, `\`${key}\` should have type ${SC}Text, but got ${pyType(v)}`);
   const checkValue = (key: string, v: unknown) => {
     const items = Array.isArray(v) ? v : [v];

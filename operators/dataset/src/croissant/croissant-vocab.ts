@@ -6,9 +6,33 @@ export const PROV = 'http://www.w3.org/ns/prov#';
 export const CROISSANT_1_1 = 'http://mlcommons.org/croissant/1.1';
 
 const crTerms = [
-  'arrayShape', 'citeAs', 'column', 'containedIn', 'extract', 'field', 'fileProperty', 'fileObject', 'fileSet',
-  'format', 'includes', 'isArray', 'isLiveDataset', 'jsonPath', 'key', 'md5', 'parentField', 'path', 'recordSet',
-  'references', 'regex', 'repeated', 'replace', 'separator', 'source', 'subField', 'transform',
+  'arrayShape',
+  'citeAs',
+  'column',
+  'containedIn',
+  'extract',
+  'field',
+  'fileProperty',
+  'fileObject',
+  'fileSet',
+  'format',
+  'includes',
+  'isArray',
+  'isLiveDataset',
+  'jsonPath',
+  'key',
+  'md5',
+  'parentField',
+  'path',
+  'recordSet',
+  'references',
+  'regex',
+  'repeated',
+  'replace',
+  'separator',
+  'source',
+  'subField',
+  'transform',
 ] as const;
 
 /** The recommended Croissant 1.1 JSON-LD context (spec, Appendix 1), plus the RAI and PROV prefixes. */

@@ -79,16 +79,24 @@ export function emitCroissant(manifest: DatasetManifest, info: CroissantVersionI
     url: about.url ?? `urn:datanet:dataset:${ref}`,
     version: `${info.version}.0.0`,
     datePublished: new Date(info.createdAt).toISOString(),
-    creator: { '@type': 'sc:Organization', name: about.creator?.name ?? `${name} Datanet contributors`, ...(about.creator?.url ? { url: about.creator.url } : {}) },
+    creator: {
+      '@type': 'sc:Organization',
+      name: about.creator?.name ?? `${name} Datanet contributors`,
+      ...(about.creator?.url ? { url: about.creator.url } : {}),
+    },
     citeAs: about.citeAs ?? `${name} Datanet, dataset version ${info.version}, Merkle root ${manifest.merkle.root}.`,
     keywords: about.keywords ?? ['datanet', manifest.kind === 'qa' ? 'question-answering' : 'text'],
     isLiveDataset: false,
-    contributor: contributors.map((c) => (/^0x[0-9a-f]{40}$/i.test(c) ? { '@type': 'sc:Person', identifier: c, name: c } : { '@type': 'sc:Organization', name: c })),
+    contributor: contributors.map((c) =>
+      /^0x[0-9a-f]{40}$/i.test(c) ? { '@type': 'sc:Person', identifier: c, name: c } : { '@type': 'sc:Organization', name: c },
+    ),
     'rai:dataCollection':
-      rai.dataCollection ?? `Contributed by ${contributors.length} contributors to the ${name} Datanet; each accepted contribution passed format validation, deduplication and quality filtering and is recorded with its content hash, contributor, licence and consent.`,
+      rai.dataCollection ??
+      `Contributed by ${contributors.length} contributors to the ${name} Datanet; each accepted contribution passed format validation, deduplication and quality filtering and is recorded with its content hash, contributor, licence and consent.`,
     'rai:dataCollectionType': rai.dataCollectionType ?? 'Crowdsourced (Datanet contributions)',
     'rai:personalSensitiveInformation':
-      rai.personalSensitiveInformation ?? 'Contributors attest consent and licence on submission; contributor identities appear only as account addresses or source names.',
+      rai.personalSensitiveInformation ??
+      'Contributors attest consent and licence on submission; contributor identities appear only as account addresses or source names.',
     ...(rai.dataUseCases ? { 'rai:dataUseCases': rai.dataUseCases } : {}),
     ...(rai.dataLimitations ? { 'rai:dataLimitations': rai.dataLimitations } : {}),
     'prov:wasDerivedFrom': [setEntity, ...perContribution],

@@ -68,14 +68,18 @@ export class Node {
   /** The node's `@type` values, expanded. */
   types(): string[] {
     const t = this.raw['@type'];
-    return (Array.isArray(t) ? t : t === undefined ? [] : [t]).filter((x): x is string => typeof x === 'string').map((x) => this.terms.expand(x));
+    return (Array.isArray(t) ? t : t === undefined ? [] : [t])
+      .filter((x): x is string => typeof x === 'string')
+      .map((x) => this.terms.expand(x));
   }
 
   /** Child objects under a property (one object or an array of them). */
   children(iri: string): Node[] {
     const v = this.byIri.get(iri);
     const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-    return list.filter((x) => x && typeof x === 'object' && !Array.isArray(x)).map((x) => new Node(x as Record<string, unknown>, this.terms));
+    return list
+      .filter((x) => x && typeof x === 'object' && !Array.isArray(x))
+      .map((x) => new Node(x as Record<string, unknown>, this.terms));
   }
 
   /** `@id`, falling back to `name` as mlcroissant does for 1.0 files. */

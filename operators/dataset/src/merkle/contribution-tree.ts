@@ -28,7 +28,10 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
 /** Accepts `sha256:<hex>`, `0x<hex>` or bare hex (any case) and returns `0x` + lower-case hex. */
 export function normaliseContributionId(id: string): string {
-  const hex = id.replace(/^sha256:/, '').replace(/^0x/i, '').toLowerCase();
+  const hex = id
+    .replace(/^sha256:/, '')
+    .replace(/^0x/i, '')
+    .toLowerCase();
   if (!HEX32.test(hex)) {
     throw new Error(
       `contribution id "${id}" is not a 32-byte hash: ids must be sha256 content hashes (64 hex digits, optionally prefixed by "sha256:" or "0x")`,

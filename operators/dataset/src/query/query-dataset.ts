@@ -58,7 +58,8 @@ export async function queryDataset(db: Kysely<any>, ref: string, sql: string, op
   const statement = sql.trim().replace(/;\s*$/, '');
   if (!statement) throw new DatasetQueryError('the query is empty');
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS;
-  if (!Number.isInteger(maxRows) || maxRows < 1) throw new DatasetQueryError(`--max-rows ${maxRows}: expected a whole number of at least 1`);
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new DatasetQueryError(`--max-rows ${maxRows}: expected a whole number of at least 1`);
   const out = options.out ? resolve(options.out) : undefined;
   const outOpts = out ? OUT_FORMATS[extname(out).toLowerCase()] : undefined;
   if (out && !outOpts) throw new DatasetQueryError(`--out ${options.out}: use a .parquet, .csv, .json or .jsonl file name`);
@@ -68,19 +69,34 @@ export async function queryDataset(db: Kysely<any>, ref: string, sql: string, op
     await defineViews(session, version);
     if (!options.unsafe) await lockDown(session, statement, [version.datasetPath, ...(out ? [out] : [])], name);
     if (out) {
-      const rows = await run(async () => {
-        const reader = await session.connection.runAndReadAll(`COPY (${statement}) TO ${sqlString(out)} (${outOpts})`);
-        return Number(reader.getRows()[0]?.[0] ?? 0);
-      }, name, options);
+      const rows = await run(
+        async () => {
+          const reader = await session.connection.runAndReadAll(`COPY (${statement}) TO ${sqlString(out)} (${outOpts})`);
+          return Number(reader.getRows()[0]?.[0] ?? 0);
+        },
+        name,
+        options,
+      );
       return { dataset: name, columns: [], rows: [], out: { path: out, format: extname(out).slice(1), rows } };
     }
-    return await run(async () => {
-      // Read one row past the cap to know whether there were more, without reading them all.
-      // --unsafe may run several statements: all run, DuckDB returns the first one's result.
-      const reader = options.unsafe ? await session.connection.runAndReadAll(statement) : await session.connection.streamAndReadUntil(statement, maxRows + 1);
-      const all = reader.getRowsJS();
-      return { dataset: name, columns: reader.columnNames(), rows: all.slice(0, maxRows).map((r) => r.map(normaliseValue)), ...(all.length > maxRows ? { truncated: true } : {}) };
-    }, name, options);
+    return await run(
+      async () => {
+        // Read one row past the cap to know whether there were more, without reading them all.
+        // --unsafe may run several statements: all run, DuckDB returns the first one's result.
+        const reader = options.unsafe
+          ? await session.connection.runAndReadAll(statement)
+          : await session.connection.streamAndReadUntil(statement, maxRows + 1);
+        const all = reader.getRowsJS();
+        return {
+          dataset: name,
+          columns: reader.columnNames(),
+          rows: all.slice(0, maxRows).map((r) => r.map(normaliseValue)),
+          ...(all.length > maxRows ? { truncated: true } : {}),
+        };
+      },
+      name,
+      options,
+    );
   } finally {
     clearTimeout(timer);
     session.close();
@@ -114,10 +130,15 @@ async function lockDown(session: DuckDbSession, statement: string, allowed: stri
     throw new DatasetQueryError(`the query does not parse: ${err.message}`);
   });
   if (extracted.count !== 1) {
-    throw new DatasetQueryError(`one statement per query: this has ${extracted.count} (only the first result would be shown, the rest would run unseen); run them one by one, or pass --unsafe`);
+    throw new DatasetQueryError(
+      `one statement per query: this has ${extracted.count} (only the first result would be shown, the rest would run unseen); run them one by one, or pass --unsafe`,
+    );
   }
   const keyword = /^\s*(?:(?:--[^\n]*\n|\/\*[\s\S]*?\*\/)\s*)*([A-Za-z]+)/.exec(statement)?.[1]?.toLowerCase() ?? '';
-  if (REFUSED[keyword]) throw new DatasetQueryError(`${keyword.toUpperCase()} is refused: \`datanet query\` is read-only (${REFUSED[keyword]}); pass --unsafe for full DuckDB`);
+  if (REFUSED[keyword])
+    throw new DatasetQueryError(
+      `${keyword.toUpperCase()} is refused: \`datanet query\` is read-only (${REFUSED[keyword]}); pass --unsafe for full DuckDB`,
+    );
   await session.exec(`SET allowed_paths = [${allowed.map(sqlString).join(', ')}]`);
   await session.exec('SET enable_external_access = false');
   await session.exec('SET lock_configuration = true');
@@ -128,15 +149,19 @@ async function lockDown(session: DuckDbSession, statement: string, allowed: stri
     throw new DatasetQueryError(refusalOf(err as Error) ?? `query over ${name} failed: ${(err as Error).message}`);
   }
   if (!READ_ONLY_TYPES.has(type)) {
-    throw new DatasetQueryError(`only SELECT (or EXPLAIN) queries run without --unsafe: \`datanet query\` is read-only; this statement starts with ${keyword.toUpperCase() || 'something else'}`);
+    throw new DatasetQueryError(
+      `only SELECT (or EXPLAIN) queries run without --unsafe: \`datanet query\` is read-only; this statement starts with ${keyword.toUpperCase() || 'something else'}`,
+    );
   }
 }
 
 /** A clear message for DuckDB's refusals under the locked configuration. */
 function refusalOf(err: Error): string | undefined {
   const m = /Cannot access (?:file|directory) "([^"]*)"/.exec(err.message);
-  if (m) return `reading or writing "${m[1]}" is refused: \`datanet query\` reads only the dataset's own files (views dataset and contributions); pass --unsafe for full DuckDB`;
-  if (/Permission Error/.test(err.message)) return `refused: \`datanet query\` is read-only over the dataset (${err.message.split('\n')[0]}); pass --unsafe for full DuckDB`;
+  if (m)
+    return `reading or writing "${m[1]}" is refused: \`datanet query\` reads only the dataset's own files (views dataset and contributions); pass --unsafe for full DuckDB`;
+  if (/Permission Error/.test(err.message))
+    return `refused: \`datanet query\` is read-only over the dataset (${err.message.split('\n')[0]}); pass --unsafe for full DuckDB`;
   return undefined;
 }
 
@@ -145,7 +170,10 @@ async function run<T>(fn: () => Promise<T>, name: string, options: QueryOptions)
     return await fn();
   } catch (err) {
     const message = (err as Error).message;
-    if (/INTERRUPT/i.test(message)) throw new DatasetQueryError(`query over ${name} stopped after ${(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (raise it with --timeout SECONDS)`);
+    if (/INTERRUPT/i.test(message))
+      throw new DatasetQueryError(
+        `query over ${name} stopped after ${(options.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000} s (raise it with --timeout SECONDS)`,
+      );
     throw new DatasetQueryError(refusalOf(err as Error) ?? `query over ${name} failed: ${message}`);
   }
 }
@@ -164,18 +192,30 @@ async function defineViews(session: DuckDbSession, v: DatasetVersion): Promise<v
  */
 export function formatTable(columns: string[], rows: unknown[][], maxWidth = 60): string {
   const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? 'NULL' : typeof v === 'object' ? JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x)) : String(v);
+    const s =
+      v === null || v === undefined
+        ? 'NULL'
+        : typeof v === 'object'
+          ? JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x))
+          : String(v);
     const flat = escapeControls(s.replace(/[ \t\r\n]+/g, ' '));
     return flat.length > maxWidth ? flat.slice(0, maxWidth - 1) + '…' : flat;
   };
   const body = rows.map((r) => r.map(cell));
   const head = columns.map((c) => escapeControls(c));
   const widths = head.map((c, i) => Math.max(c.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('-+-'), ...body.map(line)].join('\n');
 }
 
 /** C0 and C1 controls, DEL, and the bidi and zero-width format characters, as `\u{..}` text. */
 export function escapeControls(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+  return s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
+    (c) => `\\u{${c.charCodeAt(0).toString(16)}}`,
+  );
 }

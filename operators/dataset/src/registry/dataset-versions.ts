@@ -21,10 +21,7 @@ export interface DatasetVersion {
   createdAt: number;
 }
 
-export type NewDatasetVersion = Omit<
-  DatasetVersion,
-  'version' | 'parentVersion' | 'createdAt' | 'croissantDigest' | 'croissantPath'
->;
+export type NewDatasetVersion = Omit<DatasetVersion, 'version' | 'parentVersion' | 'createdAt' | 'croissantDigest' | 'croissantPath'>;
 
 export interface RecordedVersion {
   version: DatasetVersion;

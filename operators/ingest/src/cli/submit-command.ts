@@ -19,7 +19,16 @@ export interface SubmitCommandOptions {
 }
 
 export type SubmitCommandResult =
-  | { kind: 'files'; datanet: string; contributor: string; submissionId: string; inbox: string; entry: string; files: { name: string; size: number }[]; warnings: string[] }
+  | {
+      kind: 'files';
+      datanet: string;
+      contributor: string;
+      submissionId: string;
+      inbox: string;
+      entry: string;
+      files: { name: string; size: number }[];
+      warnings: string[];
+    }
   | { kind: 'medquad'; datanet: string; inbox: string; submissions: MedquadSubmission[] };
 
 /**
@@ -44,7 +53,13 @@ export async function runSubmit(
   if (o.fromMedquad) {
     if (o.key || o.files.length > 0) throw new UsageError('--from-medquad signs with its own demo keys: give no --key and no FILES');
     try {
-      const submissions = await submitMedquad({ corpus: resolve(cwd, o.fromMedquad), definition, inbox, seed: o.seed, limitPerSource: o.limitPerSource });
+      const submissions = await submitMedquad({
+        corpus: resolve(cwd, o.fromMedquad),
+        definition,
+        inbox,
+        seed: o.seed,
+        limitPerSource: o.limitPerSource,
+      });
       return { kind: 'medquad', datanet: definition.id, inbox, submissions };
     } catch (e) {
       throw new CliError((e as Error).message);
@@ -52,17 +67,33 @@ export async function runSubmit(
   }
   if (!o.key) throw new UsageError('--key KEYFILE is required (a hex private key or a JSON keystore with DATANET_KEY_PASSWORD)');
   if (o.files.length === 0) throw new UsageError('give at least one FILE to submit');
-  const consent = o.consent === undefined ? definition.consent.required : o.consent.split(',').map((c) => c.trim()).filter(Boolean);
+  const consent =
+    o.consent === undefined
+      ? definition.consent.required
+      : o.consent
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean);
   const keyPath = resolve(cwd, o.key);
   const warning = await keyFileWarning(keyPath);
   if (warning) warn(warning);
   try {
     const signer = await loadKeyFile(keyPath);
     const s = await submitFiles({
-      definition, inbox, signer, licence: o.licence ?? definition.licences[0], consent, files: o.files.map((f) => ({ path: resolve(cwd, f) })),
+      definition,
+      inbox,
+      signer,
+      licence: o.licence ?? definition.licences[0],
+      consent,
+      files: o.files.map((f) => ({ path: resolve(cwd, f) })),
     });
     return {
-      kind: 'files', datanet: definition.id, contributor: s.signed.manifest.contributor, submissionId: s.submissionId, inbox, entry: s.entry,
+      kind: 'files',
+      datanet: definition.id,
+      contributor: s.signed.manifest.contributor,
+      submissionId: s.submissionId,
+      inbox,
+      entry: s.entry,
       files: s.signed.manifest.files.map((f) => ({ name: f.name, size: f.size })),
       warnings: warning ? [warning] : [],
     };
@@ -80,7 +111,7 @@ const register: RegisterCommand = (program, env) => {
     .option('--datanet <id>', 'Datanet id (configs/datanets/<id>.yaml) or path to its YAML', 'medical-qa')
     .option('--key <file>', 'contributor key: hex private key, or JSON keystore (password in DATANET_KEY_PASSWORD)')
     .option('--licence <spdx>', "licence of the files (default: the Datanet's first accepted licence)")
-    .option('--consent <flags>', "comma-separated consent flags granted (default: those the Datanet requires)")
+    .option('--consent <flags>', 'comma-separated consent flags granted (default: those the Datanet requires)')
     .option('--inbox <dir>', 'inbox folder (default <state-dir>/inbox/<datanet>)')
     .option('--from-medquad <path>', 'sign MedQuAD (medquad_with_answers.jsonl.gz) as nine DEMO contributors, one per source site')
     .option('--seed <seed>', 'seed of the MedQuAD demo keys')
@@ -98,7 +129,8 @@ const register: RegisterCommand = (program, env) => {
       } else {
         const sources = new Set(r.submissions.map((s) => s.source));
         env.say(`signed MedQuAD as ${sources.size} demo contributors: ${r.submissions.length} submissions into ${r.inbox}`);
-        for (const s of r.submissions) env.say(`  ${s.source.padEnd(18)} ${s.contributor} ${s.files} files ${s.records} records ${s.written ? '' : '(already there)'}`);
+        for (const s of r.submissions)
+          env.say(`  ${s.source.padEnd(18)} ${s.contributor} ${s.files} files ${s.records} records ${s.written ? '' : '(already there)'}`);
       }
       env.result(r);
     });

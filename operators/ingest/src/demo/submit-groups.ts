@@ -62,7 +62,11 @@ export async function submitGroups(o: SubmitGroupsOptions): Promise<GroupSubmiss
     for (let i = 0; i < rows.length; i += perFile) {
       const chunk = rows.slice(i, i + perFile);
       const text = chunk.map((r) => JSON.stringify(r)).join('\n') + '\n';
-      files.push({ name: `${safe}-${String(i / perFile + 1).padStart(4, '0')}.jsonl`, bytes: new TextEncoder().encode(text), records: chunk.length });
+      files.push({
+        name: `${safe}-${String(i / perFile + 1).padStart(4, '0')}.jsonl`,
+        bytes: new TextEncoder().encode(text),
+        records: chunk.length,
+      });
     }
     const total = files.reduce((n, f) => n + f.bytes.length, 0);
     const cap = o.definition.limits.dailyBytesPerContributor;

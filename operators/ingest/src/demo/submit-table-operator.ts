@@ -38,7 +38,17 @@ export const ingestSubmitTable = defineOperator({
     submissions: {
       kind: 'table',
       description: 'one row per signed submission',
-      schema: { columns: { group: 'utf8', contributor: 'utf8', entry: 'utf8', submission_id: 'utf8', files: 'int32', records: 'int32', bytes: 'int32' } },
+      schema: {
+        columns: {
+          group: 'utf8',
+          contributor: 'utf8',
+          entry: 'utf8',
+          submission_id: 'utf8',
+          files: 'int32',
+          records: 'int32',
+          bytes: 'int32',
+        },
+      },
     },
   },
   async verifyCached(config, outputs, env) {
@@ -46,27 +56,48 @@ export const ingestSubmitTable = defineOperator({
     const table = await readParquetFile(outputs.submissions.path);
     const f = intakeFolders(inbox);
     // Intake moves decided entries out of the inbox: they still count as submitted.
-    return (table.getChild('entry')!.toArray() as string[]).every((e) => [f.inbox, f.processed, f.quarantine].some((d) => existsSync(join(d, e))));
+    return (table.getChild('entry')!.toArray() as string[]).every((e) =>
+      [f.inbox, f.processed, f.quarantine].some((d) => existsSync(join(d, e))),
+    );
   },
   async run(ctx) {
     const { definition, inbox } = locate(ctx.config, ctx.run);
-    if (!definition.licences.includes(ctx.config.licence)) throw new Error(`Datanet ${definition.id} does not accept licence ${ctx.config.licence}`);
+    if (!definition.licences.includes(ctx.config.licence))
+      throw new Error(`Datanet ${definition.id} does not accept licence ${ctx.config.licence}`);
     const table = await ctx.input('table').readTable();
     const missing = [ctx.config.contributorColumn, ...ctx.config.fields].filter((c) => !table.getChild(c));
-    if (missing.length) throw new Error(`ingest.submit-table: the input has no column ${missing.map((m) => `"${m}"`).join(', ')} (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
+    if (missing.length)
+      throw new Error(
+        `ingest.submit-table: the input has no column ${missing.map((m) => `"${m}"`).join(', ')} (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`,
+      );
     const who = table.getChild(ctx.config.contributorColumn)!;
     const cols = ctx.config.fields.map((f) => [f, table.getChild(f)!] as const);
     const groups = new Map<string, Record<string, unknown>[]>();
     for (let i = 0; i < table.numRows; i++) {
       const g = String(who.get(i));
-      const row = Object.fromEntries(cols.map(([f, c]) => { const v = c.get(i); return [f, typeof v === 'bigint' ? v.toString() : v]; }));
+      const row = Object.fromEntries(
+        cols.map(([f, c]) => {
+          const v = c.get(i);
+          return [f, typeof v === 'bigint' ? v.toString() : v];
+        }),
+      );
       (groups.get(g) ?? groups.set(g, []).get(g)!).push(row);
     }
-    const subs = await submitGroups({ groups, definition, inbox, seed: ctx.config.seed, recordsPerFile: ctx.config.recordsPerFile, licence: ctx.config.licence });
-    ctx.logger.info(`${subs.length} submissions from ${groups.size} contributors in ${inbox} (${subs.filter((s) => s.written).length} new)`);
-    await ctx.output('submissions').writeTable(
-      submissionsTable(subs, 'group'),
-      { summary: [`${subs.length} signed submissions from ${groups.size} contributors (${table.numRows} records)`] },
+    const subs = await submitGroups({
+      groups,
+      definition,
+      inbox,
+      seed: ctx.config.seed,
+      recordsPerFile: ctx.config.recordsPerFile,
+      licence: ctx.config.licence,
+    });
+    ctx.logger.info(
+      `${subs.length} submissions from ${groups.size} contributors in ${inbox} (${subs.filter((s) => s.written).length} new)`,
     );
+    await ctx
+      .output('submissions')
+      .writeTable(submissionsTable(subs, 'group'), {
+        summary: [`${subs.length} signed submissions from ${groups.size} contributors (${table.numRows} records)`],
+      });
   },
 });

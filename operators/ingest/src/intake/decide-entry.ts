@@ -1,7 +1,17 @@
 import type { Kysely } from 'kysely';
 import {
-  claimNonce, decideFile, noteStanding, recordContributions, recordRejections, recordSubmission,
-  type ContributionRecord, type ContributionRow, type DatanetDefinition, type Receipt, type RejectionRow, type RejectionTableRow,
+  claimNonce,
+  decideFile,
+  noteStanding,
+  recordContributions,
+  recordRejections,
+  recordSubmission,
+  type ContributionRecord,
+  type ContributionRow,
+  type DatanetDefinition,
+  type Receipt,
+  type RejectionRow,
+  type RejectionTableRow,
 } from '@datanet/datanet';
 import { readSubmission } from './read-submission.js';
 import { validateFile } from './validate-file.js';
@@ -45,8 +55,14 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
   const reject = (r: Omit<RejectionRow, 'datanet' | 'runId'>) => {
     rejections.push({ ...r, datanet: def.id, runId: o.runId ?? null });
     out.rejections.push({
-      datanet: def.id, submission_id: r.submissionId, file: r.file, record_index: r.recordIndex, contributor: r.contributor,
-      reason_code: r.reasonCode, message: r.message, duplicate_of: r.duplicateOf ?? null,
+      datanet: def.id,
+      submission_id: r.submissionId,
+      file: r.file,
+      record_index: r.recordIndex,
+      contributor: r.contributor,
+      reason_code: r.reasonCode,
+      message: r.message,
+      duplicate_of: r.duplicateOf ?? null,
     });
   };
   const base = { entry, receiptSeq: receipt.seq, receivedAt: receipt.receivedAt };
@@ -54,7 +70,14 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
   const whole = (contributor: string, reasonCode: string, message: string, authenticated: boolean): EntryResult => {
     reject({ submissionId: read.id, file: '', recordIndex: -1, contributor, authenticated, reasonCode, message });
     o.log?.(`submission ${entry} rejected: ${reasonCode}`, { reasonCode, message });
-    out.outcome = { ...base, id: read.id, contributor, status: 'rejected', acceptedFiles: 0, rejectedFiles: read.ok ? read.signed.manifest.files.length : 0 };
+    out.outcome = {
+      ...base,
+      id: read.id,
+      contributor,
+      status: 'rejected',
+      acceptedFiles: 0,
+      rejectedFiles: read.ok ? read.signed.manifest.files.length : 0,
+    };
     return out;
   };
   if (!read.ok) {
@@ -70,10 +93,18 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
     replay = `nonce ${m.nonce} of ${contributor} was already used by submission ${nonce.usedBy.slice(0, 16)} at ${new Date(nonce.usedAt).toISOString()}; sign a new submission with a fresh nonce`;
   } else {
     const stored = await recordSubmission(db, {
-      id: read.id, datanet: def.id, contributor, nonce: m.nonce, signedAt: m.timestamp, receivedAt: receipt.receivedAt, inboxEntry: entry,
-      fileCount: m.files.length, runId: o.runId,
+      id: read.id,
+      datanet: def.id,
+      contributor,
+      nonce: m.nonce,
+      signedAt: m.timestamp,
+      receivedAt: receipt.receivedAt,
+      inboxEntry: entry,
+      fileCount: m.files.length,
+      runId: o.runId,
     });
-    if (stored.inboxEntry !== entry) replay = `this signed submission was already received as inbox entry ${stored.inboxEntry}; a copy is a replay`;
+    if (stored.inboxEntry !== entry)
+      replay = `this signed submission was already received as inbox entry ${stored.inboxEntry}; a copy is a replay`;
   }
   if (replay) {
     whole(contributor, 'replayed', replay, true);
@@ -96,7 +127,10 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
       reject({ submissionId: read.id, file: name, recordIndex: -1, contributor, authenticated: true, reasonCode, message });
     if (names.has(name)) {
       // Same name again (maybe in another Unicode form): it cannot get its own registry row, so it is only reported.
-      fileReject('duplicate_file', `"${name}" appears twice in this submission${name !== file.name ? ' (in NFC and NFD forms)' : ''}; the first is kept`);
+      fileReject(
+        'duplicate_file',
+        `"${name}" appears twice in this submission${name !== file.name ? ' (in NFC and NFD forms)' : ''}; the first is kept`,
+      );
       rejectedFiles++;
       continue;
     }
@@ -106,8 +140,16 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
     let textBytes = 0;
     const key = unsafe ? undefined : collisionKey(name);
     if (unsafe) rejection = { reasonCode: 'unsafe_name', message: `${unsafe}; the file was not read` };
-    else if (folded.has(key!)) rejection = { reasonCode: 'name_collision', message: `"${name}" and "${folded.get(key!)}" differ only by case or Unicode form; the first is kept` };
-    else if (hashes.has(file.sha256)) rejection = { reasonCode: 'duplicate_file', message: `same content (sha256) as "${hashes.get(file.sha256)}" earlier in this submission` };
+    else if (folded.has(key!))
+      rejection = {
+        reasonCode: 'name_collision',
+        message: `"${name}" and "${folded.get(key!)}" differ only by case or Unicode form; the first is kept`,
+      };
+    else if (hashes.has(file.sha256))
+      rejection = {
+        reasonCode: 'duplicate_file',
+        message: `same content (sha256) as "${hashes.get(file.sha256)}" earlier in this submission`,
+      };
     else {
       hashes.set(file.sha256, name);
       const check = await validateFile(def, read.dir, file, o.worker);
@@ -118,7 +160,16 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
     }
     if (key) folded.set(key, name);
     const decision = await decideFile(db, {
-      submissionId: read.id, name, datanet: def.id, contributor, size: file.size, chargeBytes: textBytes, sha256: file.sha256, rejection, limits: def.limits, now: at,
+      submissionId: read.id,
+      name,
+      datanet: def.id,
+      contributor,
+      size: file.size,
+      chargeBytes: textBytes,
+      sha256: file.sha256,
+      rejection,
+      limits: def.limits,
+      now: at,
     });
     if (decision.status !== 'accepted') {
       fileReject(decision.reasonCode ?? 'rejected', decision.message ?? '');
@@ -128,33 +179,67 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
     }
     acceptedFiles++;
     records.forEach((parsed, index) => {
-      const parts = def.recordSchema && Object.keys(parsed.fields).length > 0 ? def.recordSchema.textFields.map((t) => parsed.fields[t] ?? '') : [parsed.text];
+      const parts =
+        def.recordSchema && Object.keys(parsed.fields).length > 0
+          ? def.recordSchema.textFields.map((t) => parsed.fields[t] ?? '')
+          : [parsed.text];
       pending.push({
         parsed,
         record: {
-          id: contributionId(parts), datanet: def.id, contributor, submissionId: read.id, sourceFile: name, recordIndex: index,
+          id: contributionId(parts),
+          datanet: def.id,
+          contributor,
+          submissionId: read.id,
+          sourceFile: name,
+          recordIndex: index,
           // Credit by arrival: the receipt time, never the time the contributor signed.
-          licence: file.licence, consent: consent(file.consent), submittedAt: receipt.receivedAt, validatorVersion: o.validatorVersion, runId: o.runId ?? null,
+          licence: file.licence,
+          consent: consent(file.consent),
+          submittedAt: receipt.receivedAt,
+          validatorVersion: o.validatorVersion,
+          runId: o.runId ?? null,
         },
       });
     });
   }
-  const recorded = await recordContributions(db, pending.map((p) => p.record), { now: at, policy: def.standing });
+  const recorded = await recordContributions(
+    db,
+    pending.map((p) => p.record),
+    { now: at, policy: def.standing },
+  );
   const stored = new Map(recorded.accepted.map((c) => [`${c.sourceFile}\n${c.recordIndex}`, c]));
   const dupOf = new Map(recorded.duplicates.map((d) => [d.record, d.existing]));
   for (const { record, parsed } of pending) {
     const c = stored.get(`${record.sourceFile}\n${record.recordIndex}`);
     if (c && c.id === record.id && c.submissionId === record.submissionId) {
       out.accepted.push({
-        id: c.id, datanet: c.datanet, contributor: c.contributor, text: parsed.text, licence: c.licence, consent: c.consent,
-        submitted_at: c.submittedAt, receipt_seq: receipt.seq, signed_at: m.timestamp, accepted_at: c.acceptedAt, validator_version: c.validatorVersion,
-        source_file: c.sourceFile, submission_id: c.submissionId, record_index: c.recordIndex, run_id: c.runId ?? null, fields: parsed.fields,
+        id: c.id,
+        datanet: c.datanet,
+        contributor: c.contributor,
+        text: parsed.text,
+        licence: c.licence,
+        consent: c.consent,
+        submitted_at: c.submittedAt,
+        receipt_seq: receipt.seq,
+        signed_at: m.timestamp,
+        accepted_at: c.acceptedAt,
+        validator_version: c.validatorVersion,
+        source_file: c.sourceFile,
+        submission_id: c.submissionId,
+        record_index: c.recordIndex,
+        run_id: c.runId ?? null,
+        fields: parsed.fields,
       });
       continue;
     }
     const dup = dupOf.get(record);
     reject({
-      submissionId: read.id, file: record.sourceFile, recordIndex: record.recordIndex, contributor, authenticated: true, reasonCode: 'duplicate_record',
+      submissionId: read.id,
+      file: record.sourceFile,
+      recordIndex: record.recordIndex,
+      contributor,
+      authenticated: true,
+      reasonCode: 'duplicate_record',
       message: dup
         ? `${parsed.where}: identical (after normalisation) to contribution ${dup.id.slice(0, 16)} from ${dup.contributor} (${dup.sourceFile}, record ${dup.recordIndex}); the earliest to arrive keeps the credit`
         : `${parsed.where}: identical to another record`,

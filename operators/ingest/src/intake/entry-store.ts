@@ -80,7 +80,10 @@ async function readDecision(path: string): Promise<EntryDecision | undefined> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -91,7 +94,8 @@ async function exists(path: string): Promise<boolean> {
 export async function settleEntry(folders: IntakeFolders, d: Omit<EntryDecision, 'format' | 'storedAs'>): Promise<EntryDecision> {
   const dest = folders[d.place];
   await mkdir(join(dest, DECISIONS), { recursive: true });
-  const taken = (await exists(join(dest, d.entry))) && (await readDecision(decisionPath(folders, d.place, d.entry)))?.receiptSeq !== d.receiptSeq;
+  const taken =
+    (await exists(join(dest, d.entry))) && (await readDecision(decisionPath(folders, d.place, d.entry)))?.receiptSeq !== d.receiptSeq;
   const storedAs = taken ? `${d.entry}~${d.receiptSeq}` : d.entry;
   const decision: EntryDecision = { format: 'datanet-intake-decision/1', storedAs, ...d };
   const path = decisionPath(folders, d.place, storedAs);
@@ -134,7 +138,8 @@ export async function readDecisions(folders: IntakeFolders): Promise<EntryDecisi
 export async function decisionListing(folders: IntakeFolders): Promise<string[]> {
   const out: string[] = [];
   for (const place of ['processed', 'quarantine'] as const) {
-    for (const n of await readdir(join(folders[place], DECISIONS)).catch(() => [] as string[])) if (n.endsWith(SUFFIX)) out.push(`${place}/${n}`);
+    for (const n of await readdir(join(folders[place], DECISIONS)).catch(() => [] as string[]))
+      if (n.endsWith(SUFFIX)) out.push(`${place}/${n}`);
   }
   return out.sort();
 }

@@ -3,14 +3,22 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineOperator } from '@datanet/pipelines';
 import {
-  CONTRIBUTION_COLUMNS, REJECTION_COLUMNS, contributionsTable, loadDatanetDefinition, rejectionsTable, resolveDatanetPath,
+  CONTRIBUTION_COLUMNS,
+  REJECTION_COLUMNS,
+  contributionsTable,
+  loadDatanetDefinition,
+  rejectionsTable,
+  resolveDatanetPath,
 } from '@datanet/datanet';
 import { processInbox } from './process-inbox.js';
 import { decisionListing, intakeFolders } from './entry-store.js';
 
 export const ingestSubmissionsConfig = z
   .object({
-    datanet: z.string().min(1).describe('Datanet definition: a path to its YAML (relative to the pipeline file) or its id (configs/datanets/<id>.yaml)'),
+    datanet: z
+      .string()
+      .min(1)
+      .describe('Datanet definition: a path to its YAML (relative to the pipeline file) or its id (configs/datanets/<id>.yaml)'),
     inbox: z.string().min(1).optional().describe('inbox folder; default <stateDir>/inbox/<datanet id>'),
   })
   .strict();
@@ -34,7 +42,8 @@ export const ingestSubmissions = defineOperator({
     submitted: {
       kind: 'table',
       optional: true,
-      description: 'what an upstream submitter step wrote into the inbox (e.g. ingest.medquad); wiring it orders the steps and keys the cache on it',
+      description:
+        'what an upstream submitter step wrote into the inbox (e.g. ingest.medquad); wiring it orders the steps and keys the cache on it',
     },
   },
   outputs: {
@@ -80,10 +89,15 @@ export const ingestSubmissions = defineOperator({
     );
     const reasons = new Map<string, number>();
     for (const r of result.rejections) reasons.set(r.reason_code, (reasons.get(r.reason_code) ?? 0) + 1);
-    const byReason = [...reasons].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+    const byReason = [...reasons]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     await ctx.output('accepted').writeTable(contributionsTable(result.accepted, result.fieldNames), {
       datanet: definition.id,
-      summary: [`${result.accepted.length} records accepted, ${result.rejections.length} rejected${byReason ? ` (${byReason})` : ''}, from ${result.submissions.length} submissions`],
+      summary: [
+        `${result.accepted.length} records accepted, ${result.rejections.length} rejected${byReason ? ` (${byReason})` : ''}, from ${result.submissions.length} submissions`,
+      ],
     });
     await ctx.output('rejections').writeTable(rejectionsTable(result.rejections), { datanet: definition.id });
   },

@@ -38,7 +38,11 @@ export class ParserWorker {
   private spawn(): ChildProcess {
     this.started++;
     const child = fork(WORKER_FILE, [], {
-      execArgv: [`--max-old-space-size=${this.limits.parseMemoryMb}`, '--max-semi-space-size=16', '--disallow-code-generation-from-strings'],
+      execArgv: [
+        `--max-old-space-size=${this.limits.parseMemoryMb}`,
+        '--max-semi-space-size=16',
+        '--disallow-code-generation-from-strings',
+      ],
       // Only what the parsers need: no inherited loader flags (tsx, vitest), no environment secrets.
       env: {},
       serialization: 'advanced',
@@ -63,7 +67,11 @@ export class ParserWorker {
       const oom = signal === 'SIGABRT' || code === 134;
       p.resolve(
         oom
-          ? { ok: false, reasonCode: 'parse_memory', message: `parsing the .${p.format} needed more than limit parseMemoryMb (${this.limits.parseMemoryMb} MB); the parser was stopped` }
+          ? {
+              ok: false,
+              reasonCode: 'parse_memory',
+              message: `parsing the .${p.format} needed more than limit parseMemoryMb (${this.limits.parseMemoryMb} MB); the parser was stopped`,
+            }
           : { ok: false, reasonCode: 'unparseable', message: `the .${p.format} parser stopped (${signal ?? `exit code ${code}`})` },
       );
     });
@@ -84,7 +92,11 @@ export class ParserWorker {
         this.killed++;
         if (this.child === child) this.child = undefined;
         child.kill('SIGKILL');
-        resolve({ ok: false, reasonCode: 'parse_timeout', message: `parsing the .${format} took longer than limit parseTimeoutMs (${this.limits.parseTimeoutMs} ms); the parser was stopped` });
+        resolve({
+          ok: false,
+          reasonCode: 'parse_timeout',
+          message: `parsing the .${format} took longer than limit parseTimeoutMs (${this.limits.parseTimeoutMs} ms); the parser was stopped`,
+        });
       }, this.limits.parseTimeoutMs);
       this.pending = { id, resolve, timer, format };
       child.send({ id, format, bytes, limits: this.limits });

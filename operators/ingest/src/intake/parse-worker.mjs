@@ -24,7 +24,9 @@ process.on('message', async (job) => {
   } catch (e) {
     if (e instanceof LimitError) send({ id: job.id, ok: false, reasonCode: e.reasonCode, message: e.message });
     else {
-      const first = String((e && e.message) || e).split('\n')[0].slice(0, 300);
+      const first = String((e && e.message) || e)
+        .split('\n')[0]
+        .slice(0, 300);
       send({ id: job.id, ok: false, reasonCode: 'unparseable', message: `cannot read it as .${job.format}: ${first}` });
     }
   }
@@ -64,7 +66,8 @@ function checkZip(bytes, limits) {
   if (count > 10_000) throw new LimitError('decompression_limit', `the archive lists ${count} members; a .docx needs far fewer`);
   let total = 0;
   for (let k = 0; k < count; k++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) throw new LimitError('unparseable', 'cannot read it as .docx: broken zip central directory');
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50)
+      throw new LimitError('unparseable', 'cannot read it as .docx: broken zip central directory');
     const method = buf.readUInt16LE(p + 10);
     const csize = buf.readUInt32LE(p + 20);
     const nameLen = buf.readUInt16LE(p + 28);
@@ -73,7 +76,8 @@ function checkZip(bytes, limits) {
     const local = buf.readUInt32LE(p + 42);
     const name = buf.subarray(p + 46, p + 46 + nameLen).toString('utf8');
     p += 46 + nameLen + extraLen + commentLen;
-    if (local + 30 > buf.length || buf.readUInt32LE(local) !== 0x04034b50) throw new LimitError('unparseable', `cannot read it as .docx: member ${name} has no local header`);
+    if (local + 30 > buf.length || buf.readUInt32LE(local) !== 0x04034b50)
+      throw new LimitError('unparseable', `cannot read it as .docx: member ${name} has no local header`);
     const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     const data = buf.subarray(start, start + csize);
     const budget = limits.maxDecompressedBytes - total;
@@ -84,7 +88,11 @@ function checkZip(bytes, limits) {
         size = inflateRawSync(data, { maxOutputLength: Math.max(1, budget + 1) }).length;
       } catch (e) {
         if (e && e.code === 'ERR_BUFFER_TOO_LARGE') size = budget + 1;
-        else throw new LimitError('unparseable', `cannot read it as .docx: member ${name} does not inflate (${String(e.message).slice(0, 100)})`);
+        else
+          throw new LimitError(
+            'unparseable',
+            `cannot read it as .docx: member ${name} does not inflate (${String(e.message).slice(0, 100)})`,
+          );
       }
     } else throw new LimitError('unparseable', `cannot read it as .docx: member ${name} uses compression method ${method}`);
     total += size;
@@ -109,20 +117,29 @@ async function pdf(bytes, limits) {
   const { getDocumentProxy } = await import('unpdf');
   const doc = await getDocumentProxy(new Uint8Array(bytes), { isEvalSupported: false, stopAtErrors: true });
   const pages = doc.numPages;
-  if (pages > limits.maxPages) throw new LimitError('too_many_pages', `the PDF has ${pages} pages, over limit maxPages (${limits.maxPages})`);
+  if (pages > limits.maxPages)
+    throw new LimitError('too_many_pages', `the PDF has ${pages} pages, over limit maxPages (${limits.maxPages})`);
   // Page by page, as unpdf's extractText does, stopping as soon as the text limit is crossed.
   const texts = [];
   let bytesSoFar = 0;
   for (let i = 1; i <= pages; i++) {
     const page = await doc.getPage(i);
     const content = await page.getTextContent();
-    const t = content.items.filter((it) => it.str != null).map((it) => it.str + (it.hasEOL ? '\n' : '')).join('');
+    const t = content.items
+      .filter((it) => it.str != null)
+      .map((it) => it.str + (it.hasEOL ? '\n' : ''))
+      .join('');
     bytesSoFar += t.length;
-    if (bytesSoFar > limits.maxTextBytes) throw new LimitError('too_much_text', `the PDF yields more than limit maxTextBytes (${limits.maxTextBytes}) of text by page ${i}`);
+    if (bytesSoFar > limits.maxTextBytes)
+      throw new LimitError('too_much_text', `the PDF yields more than limit maxTextBytes (${limits.maxTextBytes}) of text by page ${i}`);
     texts.push(t);
     page.cleanup();
   }
-  const text = texts.join('\n').replace(/[^\S\n]+/g, ' ').replace(/ ?\n ?/g, '\n').replace(/\n{3,}/g, '\n\n');
+  const text = texts
+    .join('\n')
+    .replace(/[^\S\n]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{3,}/g, '\n\n');
   await doc.destroy();
   return { text, textBytes: checkText(text, limits, 'PDF'), pages };
 }
@@ -135,16 +152,23 @@ async function parquet(bytes, limits) {
   const meta = file.metadata();
   const rows = meta.fileMetadata().numRows();
   if (rows > limits.maxRecordsPerFile) {
-    throw new LimitError('too_many_records', `the Parquet file declares ${rows} rows, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`);
+    throw new LimitError(
+      'too_many_records',
+      `the Parquet file declares ${rows} rows, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`,
+    );
   }
   let expanded = 0;
   for (const rg of meta.rowGroups()) for (const c of rg.columns()) expanded += Number(c.uncompressedSize());
   if (expanded > limits.maxDecompressedBytes) {
-    throw new LimitError('decompression_limit', `the Parquet columns expand to ${expanded} bytes, over limit maxDecompressedBytes (${limits.maxDecompressedBytes})`);
+    throw new LimitError(
+      'decompression_limit',
+      `the Parquet columns expand to ${expanded} bytes, over limit maxDecompressedBytes (${limits.maxDecompressedBytes})`,
+    );
   }
   file.free();
   const table = tableFromIPC(pw.readParquet(bytes, { limit: limits.maxRecordsPerFile + 1 }).intoIPCStream());
-  if (table.numRows > limits.maxRecordsPerFile) throw new LimitError('too_many_records', `the Parquet file has more than ${limits.maxRecordsPerFile} rows (maxRecordsPerFile)`);
+  if (table.numRows > limits.maxRecordsPerFile)
+    throw new LimitError('too_many_records', `the Parquet file has more than ${limits.maxRecordsPerFile} rows (maxRecordsPerFile)`);
   const names = table.schema.fields.map((f) => f.name);
   const out = [];
   let textBytes = 0;
@@ -156,7 +180,11 @@ async function parquet(bytes, limits) {
       value[n] = v === null || v === undefined ? v : typeof v === 'bigint' ? v.toString() : v;
       if (typeof value[n] === 'string') textBytes += value[n].length;
     }
-    if (textBytes > limits.maxTextBytes) throw new LimitError('too_much_text', `the Parquet rows hold more than limit maxTextBytes (${limits.maxTextBytes}) of text by row ${i + 1}`);
+    if (textBytes > limits.maxTextBytes)
+      throw new LimitError(
+        'too_much_text',
+        `the Parquet rows hold more than limit maxTextBytes (${limits.maxTextBytes}) of text by row ${i + 1}`,
+      );
     out.push({ where: `row ${i + 1}`, value });
   }
   return { rows: out, expanded };

@@ -2,11 +2,26 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import {
-  closeReceipt, intakeLimits, openReceipts, openRegistry, takeReceipt,
-  type ContributionRow, type DatanetDefinition, type Receipt, type RejectionTableRow,
+  closeReceipt,
+  intakeLimits,
+  openReceipts,
+  openRegistry,
+  takeReceipt,
+  type ContributionRow,
+  type DatanetDefinition,
+  type Receipt,
+  type RejectionTableRow,
 } from '@datanet/datanet';
 import { decideEntry } from './decide-entry.js';
-import { findDecision, intakeFolders, moveDecided, readDecisions, settleEntry, type IntakeFolders, type SubmissionOutcome } from './entry-store.js';
+import {
+  findDecision,
+  intakeFolders,
+  moveDecided,
+  readDecisions,
+  settleEntry,
+  type IntakeFolders,
+  type SubmissionOutcome,
+} from './entry-store.js';
 import { ParserWorker } from './parse-in-worker.js';
 
 export { type SubmissionOutcome } from './entry-store.js';
@@ -106,37 +121,75 @@ export async function processInbox(o: ProcessInboxOptions): Promise<InboxResult>
     await worker.close();
   }
   if (worker.killed > 0) log(`${worker.killed} parser(s) stopped at a time or memory limit`);
-  const result: InboxResult = { accepted: [], rejections: [], submissions: [], fieldNames, decidedNow, folders, parsersStarted: worker.started, parsersKilled: worker.killed };
+  const result: InboxResult = {
+    accepted: [],
+    rejections: [],
+    submissions: [],
+    fieldNames,
+    decidedNow,
+    folders,
+    parsersStarted: worker.started,
+    parsersKilled: worker.killed,
+  };
   for (const d of await readDecisions(folders)) {
     result.submissions.push(d.outcome);
     result.accepted.push(...d.accepted);
     result.rejections.push(...d.rejections);
   }
   if (failed.length > 0) {
-    throw new Error(`intake could not decide ${failed.length} inbox entr${failed.length === 1 ? 'y' : 'ies'} (left in the inbox for the next run; every other entry was decided): ${failed.join('; ')}`);
+    throw new Error(
+      `intake could not decide ${failed.length} inbox entr${failed.length === 1 ? 'y' : 'ies'} (left in the inbox for the next run; every other entry was decided): ${failed.join('; ')}`,
+    );
   }
   return result;
 }
 
-async function decideOne(o: ProcessInboxOptions, receipt: Receipt, worker: ParserWorker, folders: IntakeFolders, failed: string[]): Promise<SubmissionOutcome | undefined> {
+async function decideOne(
+  o: ProcessInboxOptions,
+  receipt: Receipt,
+  worker: ParserWorker,
+  folders: IntakeFolders,
+  failed: string[],
+): Promise<SubmissionOutcome | undefined> {
   const def = o.definition;
   try {
     const decided = await decideEntry({
-      db: o.db, definition: def, dir: join(o.inbox, receipt.entry), entry: receipt.entry, receipt, at: (o.now ?? Date.now)(), runId: o.runId,
-      worker, signal: o.signal, validatorVersion: VALIDATOR_VERSION, log: o.log,
+      db: o.db,
+      definition: def,
+      dir: join(o.inbox, receipt.entry),
+      entry: receipt.entry,
+      receipt,
+      at: (o.now ?? Date.now)(),
+      runId: o.runId,
+      worker,
+      signal: o.signal,
+      validatorVersion: VALIDATOR_VERSION,
+      log: o.log,
     });
     const place = decided.outcome.acceptedFiles > 0 ? 'processed' : 'quarantine';
     const decidedAt = (o.now ?? Date.now)();
     await settleEntry(folders, {
-      entry: receipt.entry, place, receiptSeq: receipt.seq, receivedAt: receipt.receivedAt, decidedAt, outcome: decided.outcome,
-      accepted: decided.accepted, rejections: decided.rejections,
+      entry: receipt.entry,
+      place,
+      receiptSeq: receipt.seq,
+      receivedAt: receipt.receivedAt,
+      decidedAt,
+      outcome: decided.outcome,
+      accepted: decided.accepted,
+      rejections: decided.rejections,
     });
     await closeReceipt(o.db, { datanet: def.id, seq: receipt.seq, outcome: decided.outcome.status, decidedAt });
-    o.log?.(`entry ${receipt.entry} (#${receipt.seq}) ${decided.outcome.status}: moved to ${place}`, { entry: receipt.entry, seq: receipt.seq, place });
+    o.log?.(`entry ${receipt.entry} (#${receipt.seq}) ${decided.outcome.status}: moved to ${place}`, {
+      entry: receipt.entry,
+      seq: receipt.seq,
+      place,
+    });
     return decided.outcome;
   } catch (e) {
     if (o.signal?.aborted) throw e;
-    const message = String((e as Error).message ?? e).split('\n')[0].slice(0, 300);
+    const message = String((e as Error).message ?? e)
+      .split('\n')[0]
+      .slice(0, 300);
     failed.push(`${receipt.entry}: ${message}`);
     o.log?.(`entry ${receipt.entry} could not be decided: ${message}`, { entry: receipt.entry });
     return undefined;

@@ -28,14 +28,22 @@ export function parseManifest(bytes: Uint8Array, limits: Pick<IntakeLimits, 'max
   const parsed = SignedSubmissionSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const keys = issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.map((k) => JSON.stringify(k)).join(', ')})` : '';
-    return { ok: false, reasonCode: 'manifest_invalid', message: `${SUBMISSION_FILE}: ${issue.path.join('.') || 'document'}: ${issue.message}${keys}` };
+    const keys =
+      issue.code === 'unrecognized_keys' ? ` (${(issue as { keys: string[] }).keys.map((k) => JSON.stringify(k)).join(', ')})` : '';
+    return {
+      ok: false,
+      reasonCode: 'manifest_invalid',
+      message: `${SUBMISSION_FILE}: ${issue.path.join('.') || 'document'}: ${issue.message}${keys}`,
+    };
   }
   return { ok: true, signed: parsed.data };
 }
 
 /** Reads an entry's manifest: a regular file no larger than maxManifestBytes, refused unread otherwise. */
-export async function readManifest(path: string, limits: Pick<IntakeLimits, 'maxNestingDepth' | 'maxManifestBytes'>): Promise<ManifestRead> {
+export async function readManifest(
+  path: string,
+  limits: Pick<IntakeLimits, 'maxNestingDepth' | 'maxManifestBytes'>,
+): Promise<ManifestRead> {
   const r = await readCappedFile(path, SUBMISSION_FILE, limits.maxManifestBytes);
   if (!r.ok) {
     if (r.reason === 'missing') return { ok: false, reasonCode: 'manifest_invalid', message: `no ${SUBMISSION_FILE} in the inbox entry` };

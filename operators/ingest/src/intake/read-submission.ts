@@ -25,7 +25,8 @@ export interface ReadOptions {
  */
 export async function readSubmission(entryDir: string, entry: string, def: DatanetDefinition, o: ReadOptions): Promise<ReadSubmission> {
   const limits = intakeLimits(def.limits);
-  if (!(await isRealDirectory(entryDir))) return reject(`entry:${entry}`, '', false, 'not_regular_file', `inbox entry ${entry} is not a directory (links are not followed)`);
+  if (!(await isRealDirectory(entryDir)))
+    return reject(`entry:${entry}`, '', false, 'not_regular_file', `inbox entry ${entry} is not a directory (links are not followed)`);
   const read = await readManifest(join(entryDir, SUBMISSION_FILE), limits);
   if (!read.ok) return reject(`entry:${entry}`, '', false, read.reasonCode, read.message);
   const signed = read.signed;
@@ -34,19 +35,36 @@ export async function readSubmission(entryDir: string, entry: string, def: Datan
   // Before the signature: a huge list costs nothing to make and must cost nothing to refuse.
   if (m.files.length > def.limits.filesPerSubmission) {
     return {
-      ...reject(id, m.contributor, false, 'too_many_files', `limit filesPerSubmission: ${m.files.length} files in one submission, Datanet ${def.id} allows ${def.limits.filesPerSubmission}; split it into several submissions`),
+      ...reject(
+        id,
+        m.contributor,
+        false,
+        'too_many_files',
+        `limit filesPerSubmission: ${m.files.length} files in one submission, Datanet ${def.id} allows ${def.limits.filesPerSubmission}; split it into several submissions`,
+      ),
       signed,
     };
   }
   const sig = checkSignature(signed);
   if (!sig.ok) return { ...reject(id, m.contributor, false, sig.reasonCode, sig.message), signed };
   const contributor = sig.signer;
-  if (m.datanet !== def.id) return { ...reject(id, contributor, true, 'wrong_datanet', `signed for Datanet "${m.datanet}" but delivered to "${def.id}"`), signed };
+  if (m.datanet !== def.id)
+    return { ...reject(id, contributor, true, 'wrong_datanet', `signed for Datanet "${m.datanet}" but delivered to "${def.id}"`), signed };
   if (m.files.length === 0) return { ...reject(id, contributor, true, 'manifest_invalid', 'the manifest lists no files'), signed };
   const stale = freshnessProblem(m.timestamp, o.receivedAt, limits);
   if (stale) return { ...reject(id, contributor, true, 'stale_timestamp', stale), signed };
   const dir = join(entryDir, FILES_DIR);
-  if (!(await isRealDirectory(dir))) return { ...reject(id, contributor, true, 'not_regular_file', `${FILES_DIR}/ of inbox entry ${entry} is missing or not a directory (links are not followed)`), signed };
+  if (!(await isRealDirectory(dir)))
+    return {
+      ...reject(
+        id,
+        contributor,
+        true,
+        'not_regular_file',
+        `${FILES_DIR}/ of inbox entry ${entry} is missing or not a directory (links are not followed)`,
+      ),
+      signed,
+    };
   const maxFile = def.limits.maxFileBytes ?? def.limits.dailyBytesPerContributor;
   for (const f of m.files) {
     if (unsafeNameReason(f.name)) continue; // never touched; rejected per file later
@@ -54,7 +72,16 @@ export async function readSubmission(entryDir: string, entry: string, def: Datan
     const h = await hashRegularFile(join(dir, f.name), f.name, f.size);
     if (!h.ok) return { ...reject(id, contributor, true, h.reasonCode, h.message), signed };
     if (h.sha256 !== f.sha256) {
-      return { ...reject(id, contributor, true, 'tampered', `file "${f.name}" has sha256 ${h.sha256.slice(0, 18)}..., the signed manifest says ${f.sha256.slice(0, 18)}...; it was changed after signing`), signed };
+      return {
+        ...reject(
+          id,
+          contributor,
+          true,
+          'tampered',
+          `file "${f.name}" has sha256 ${h.sha256.slice(0, 18)}..., the signed manifest says ${f.sha256.slice(0, 18)}...; it was changed after signing`,
+        ),
+        signed,
+      };
     }
   }
   return { ok: true, id, signed: { ...signed, manifest: { ...m, contributor } }, dir };

@@ -6,7 +6,14 @@ export type OpenRefusal = { ok: false; reasonCode: 'not_regular_file' | 'tampere
 
 const CHUNK = 1024 * 1024;
 
-function kind(st: { isSymbolicLink(): boolean; isFIFO(): boolean; isDirectory(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
+function kind(st: {
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isDirectory(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+}): string {
   if (st.isSymbolicLink()) return 'a symbolic link';
   if (st.isFIFO()) return 'a FIFO (named pipe)';
   if (st.isDirectory()) return 'a directory';
@@ -38,17 +45,26 @@ async function openExact(path: string, label: string, size: number): Promise<{ o
     return { ok: false, reasonCode: 'tampered', message: `file "${label}" is listed in the signed manifest but missing from the inbox` };
   }
   if (!st.isFile()) return { ok: false, reasonCode: 'not_regular_file', message: `"${label}" is ${kind(st)}; only regular files are read` };
-  if (st.size !== size) return { ok: false, reasonCode: 'tampered', message: `file "${label}" is ${st.size} bytes but the signed manifest says ${size}` };
+  if (st.size !== size)
+    return { ok: false, reasonCode: 'tampered', message: `file "${label}" is ${st.size} bytes but the signed manifest says ${size}` };
   let fh: FileHandle;
   try {
     fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
-    return { ok: false, reasonCode: 'not_regular_file', message: `"${label}" cannot be opened as a regular file (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+    return {
+      ok: false,
+      reasonCode: 'not_regular_file',
+      message: `"${label}" cannot be opened as a regular file (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
   }
   const fst = await fh.stat();
   if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev || fst.size !== size) {
     await fh.close();
-    return { ok: false, reasonCode: 'not_regular_file', message: `"${label}" changed while it was being opened; only regular files are read` };
+    return {
+      ok: false,
+      reasonCode: 'not_regular_file',
+      message: `"${label}" changed while it was being opened; only regular files are read`,
+    };
   }
   return { ok: true, fh };
 }
@@ -94,7 +110,11 @@ export async function hashRegularFile(path: string, label: string, size: number)
 }
 
 /** Reads a regular file of at most `max` bytes (for manifests); larger ones are refused unread. */
-export async function readCappedFile(path: string, label: string, max: number): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; reason: 'missing' | 'not_regular_file' | 'too_large'; message: string }> {
+export async function readCappedFile(
+  path: string,
+  label: string,
+  max: number,
+): Promise<{ ok: true; bytes: Uint8Array } | { ok: false; reason: 'missing' | 'not_regular_file' | 'too_large'; message: string }> {
   let st;
   try {
     st = await lstat(path);
@@ -102,7 +122,12 @@ export async function readCappedFile(path: string, label: string, max: number): 
     return { ok: false, reason: 'missing', message: `no ${label}` };
   }
   if (!st.isFile()) return { ok: false, reason: 'not_regular_file', message: `${label} is ${kind(st)}; only a regular file is read` };
-  if (st.size > max) return { ok: false, reason: 'too_large', message: `${label} is ${st.size} bytes, over limit maxManifestBytes (${max}); it was not read` };
+  if (st.size > max)
+    return {
+      ok: false,
+      reason: 'too_large',
+      message: `${label} is ${st.size} bytes, over limit maxManifestBytes (${max}); it was not read`,
+    };
   const r = await readRegularFile(path, label, st.size);
   return r.ok ? r : { ok: false, reason: 'not_regular_file', message: r.message };
 }

@@ -23,13 +23,20 @@ export function formatOf(name: string): FileFormat | undefined {
  */
 export async function validateFile(def: DatanetDefinition, dir: string, file: SubmittedFile, worker: ParserWorker): Promise<FileCheck> {
   if (!def.licences.includes(file.licence)) {
-    return fail('licence_not_accepted', `licence "${file.licence}" is not accepted by Datanet ${def.id} (accepted: ${def.licences.join(', ')})`);
+    return fail(
+      'licence_not_accepted',
+      `licence "${file.licence}" is not accepted by Datanet ${def.id} (accepted: ${def.licences.join(', ')})`,
+    );
   }
   const missing = def.consent.required.filter((c) => !file.consent.includes(c));
-  if (missing.length > 0) return fail('consent_missing', `consent ${missing.map((c) => `"${c}"`).join(', ')} is required by Datanet ${def.id} but not granted`);
+  if (missing.length > 0)
+    return fail('consent_missing', `consent ${missing.map((c) => `"${c}"`).join(', ')} is required by Datanet ${def.id} but not granted`);
   const format = formatOf(file.name);
   if (!format || !def.formats.includes(format)) {
-    return fail('unsupported_format', `extension of "${file.name}" is not one of the accepted formats (${def.formats.map((f) => `.${f}`).join(', ')})`);
+    return fail(
+      'unsupported_format',
+      `extension of "${file.name}" is not one of the accepted formats (${def.formats.map((f) => `.${f}`).join(', ')})`,
+    );
   }
   if (file.size === 0) return fail('empty_file', 'the file is empty (0 bytes)');
   if (file.size < def.minFileBytes) return fail('empty_file', `the file is ${file.size} bytes, below minFileBytes ${def.minFileBytes}`);

@@ -35,7 +35,17 @@ export const ingestMedquad = defineOperator({
     submissions: {
       kind: 'table',
       description: 'one row per signed submission: source, contributor, entry, submission_id, files, records, bytes',
-      schema: { columns: { source: 'utf8', contributor: 'utf8', entry: 'utf8', submission_id: 'utf8', files: 'int32', records: 'int32', bytes: 'int32' } },
+      schema: {
+        columns: {
+          source: 'utf8',
+          contributor: 'utf8',
+          entry: 'utf8',
+          submission_id: 'utf8',
+          files: 'int32',
+          records: 'int32',
+          bytes: 'int32',
+        },
+      },
     },
   },
   resources: { pool: 'cpu' },
@@ -51,15 +61,30 @@ export const ingestMedquad = defineOperator({
     const table = await readParquetFile(outputs.submissions.path);
     const f = intakeFolders(inbox);
     // Intake moves decided entries out of the inbox: they still count as submitted.
-    return table.getChild('entry')!.toArray().every((e: string) => [f.inbox, f.processed, f.quarantine].some((d) => existsSync(join(d, e))));
+    return table
+      .getChild('entry')!
+      .toArray()
+      .every((e: string) => [f.inbox, f.processed, f.quarantine].some((d) => existsSync(join(d, e))));
   },
   async run(ctx) {
     const { definition, inbox, corpus } = locate(ctx.config, ctx.run);
     const subs = await submitMedquad({
-      corpus, definition, inbox, seed: ctx.config.seed, recordsPerFile: ctx.config.recordsPerFile, limitPerSource: ctx.config.limitPerSource,
+      corpus,
+      definition,
+      inbox,
+      seed: ctx.config.seed,
+      recordsPerFile: ctx.config.recordsPerFile,
+      limitPerSource: ctx.config.limitPerSource,
     });
     const written = subs.filter((s) => s.written).length;
-    ctx.logger.info(`${subs.length} MedQuAD submissions from ${new Set(subs.map((s) => s.source)).size} contributors in ${inbox} (${written} new)`);
-    await ctx.output('submissions').writeTable(submissionsTable(subs.map(({ source, ...rest }) => ({ group: source, ...rest })), 'source'));
+    ctx.logger.info(
+      `${subs.length} MedQuAD submissions from ${new Set(subs.map((s) => s.source)).size} contributors in ${inbox} (${written} new)`,
+    );
+    await ctx.output('submissions').writeTable(
+      submissionsTable(
+        subs.map(({ source, ...rest }) => ({ group: source, ...rest })),
+        'source',
+      ),
+    );
   },
 });

@@ -60,10 +60,22 @@ export interface MedquadSubmission {
  */
 export async function submitMedquad(o: MedquadSubmitOptions): Promise<MedquadSubmission[]> {
   const licence = o.licence ?? 'CC-BY-4.0';
-  if (!o.definition.licences.includes(licence)) throw new Error(`Datanet ${o.definition.id} does not accept licence ${licence} (MedQuAD is CC-BY-4.0)`);
+  if (!o.definition.licences.includes(licence))
+    throw new Error(`Datanet ${o.definition.id} does not accept licence ${licence} (MedQuAD is CC-BY-4.0)`);
   const bySource = await readMedquad(o.corpus, o.limitPerSource);
-  const groups = new Map([...bySource].map(([source, rows]) => [source, rows.map((r) => Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])))]));
-  const subs = await submitGroups({ groups, definition: o.definition, inbox: o.inbox, seed: o.seed ?? MEDQUAD_DEMO_SEED, recordsPerFile: o.recordsPerFile, timestamp: o.timestamp, licence, label: 'MedQuAD source' });
+  const groups = new Map(
+    [...bySource].map(([source, rows]) => [source, rows.map((r) => Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])))]),
+  );
+  const subs = await submitGroups({
+    groups,
+    definition: o.definition,
+    inbox: o.inbox,
+    seed: o.seed ?? MEDQUAD_DEMO_SEED,
+    recordsPerFile: o.recordsPerFile,
+    timestamp: o.timestamp,
+    licence,
+    label: 'MedQuAD source',
+  });
   return subs.map(({ group, ...s }) => ({ source: group, ...s }));
 }
 
@@ -71,23 +83,26 @@ type MedquadRow = Partial<Record<(typeof FIELDS)[number], string>>;
 
 /** Reads MedQuAD lines grouped by `source`, sources in order of first appearance. */
 export async function readMedquad(path: string, limitPerSource?: number): Promise<Map<string, MedquadRow[]>> {
-  if (!existsSync(path)) throw new Error(`MedQuAD corpus ${path} not found; pass the path of medquad_with_answers.jsonl.gz (see ../shared/corpora/medquad)`);
+  if (!existsSync(path))
+    throw new Error(`MedQuAD corpus ${path} not found; pass the path of medquad_with_answers.jsonl.gz (see ../shared/corpora/medquad)`);
   let bytes = await readFile(path);
   if (path.endsWith('.gz')) bytes = gunzipSync(bytes);
   const groups = new Map<string, MedquadRow[]>();
-  bytes.toString('utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let row: MedquadRow;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new Error(`${path}:${i + 1}: not a JSON line`);
-    }
-    if (!row.source) throw new Error(`${path}:${i + 1}: no "source" field, so the contributor is unknown`);
-    const list = groups.get(row.source) ?? [];
-    if (limitPerSource === undefined || list.length < limitPerSource) list.push(row);
-    groups.set(row.source, list);
-  });
+  bytes
+    .toString('utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let row: MedquadRow;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new Error(`${path}:${i + 1}: not a JSON line`);
+      }
+      if (!row.source) throw new Error(`${path}:${i + 1}: no "source" field, so the contributor is unknown`);
+      const list = groups.get(row.source) ?? [];
+      if (limitPerSource === undefined || list.length < limitPerSource) list.push(row);
+      groups.set(row.source, list);
+    });
   return groups;
 }
-

@@ -27,16 +27,28 @@ export async function receiveFile(part: MultipartFile, expected: SubmittedFile, 
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      if (bytes > expected.size) return done(new UploadRefusal(400, 'size_mismatch', `file "${expected.name}" is longer than the ${expected.size} bytes the signed manifest says`));
+      if (bytes > expected.size)
+        return done(
+          new UploadRefusal(
+            400,
+            'size_mismatch',
+            `file "${expected.name}" is longer than the ${expected.size} bytes the signed manifest says`,
+          ),
+        );
       hash.update(chunk);
       done(null, chunk);
     },
   });
   await pipeline(part.file, meter, createWriteStream(join(dir, expected.name), { flags: 'wx' }));
   if (part.file.truncated) throw new UploadRefusal(413, 'file_too_large', `file "${expected.name}" is over this server's per-file limit`);
-  if (bytes !== expected.size) throw new UploadRefusal(400, 'size_mismatch', `file "${expected.name}" has ${bytes} bytes; the signed manifest says ${expected.size}`);
+  if (bytes !== expected.size)
+    throw new UploadRefusal(400, 'size_mismatch', `file "${expected.name}" has ${bytes} bytes; the signed manifest says ${expected.size}`);
   const sha = `0x${hash.digest('hex')}`;
   if (sha !== expected.sha256) {
-    throw new UploadRefusal(400, 'tampered', `file "${expected.name}" has sha256 ${sha.slice(0, 18)}..., the signed manifest says ${expected.sha256.slice(0, 18)}...; it was changed after signing`);
+    throw new UploadRefusal(
+      400,
+      'tampered',
+      `file "${expected.name}" has sha256 ${sha.slice(0, 18)}..., the signed manifest says ${expected.sha256.slice(0, 18)}...; it was changed after signing`,
+    );
   }
 }

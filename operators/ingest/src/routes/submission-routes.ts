@@ -3,7 +3,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { dailyWindow, intakeLimits, loadDatanetDefinition, openRegistry, takeReceipt, type DatanetDefinition, type IntakeLimits } from '@datanet/datanet';
+import {
+  dailyWindow,
+  intakeLimits,
+  loadDatanetDefinition,
+  openRegistry,
+  takeReceipt,
+  type DatanetDefinition,
+  type IntakeLimits,
+} from '@datanet/datanet';
 import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
 import { checkSignature, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
@@ -16,7 +24,13 @@ import { receiveFile, UploadRefusal } from './receive-files.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() }).passthrough();
 const Receipt = z.object({
-  submissionId: z.string(), datanet: z.string(), contributor: z.string(), receivedAt: z.string(), entry: z.string(), files: z.number(), bytes: z.number(),
+  submissionId: z.string(),
+  datanet: z.string(),
+  contributor: z.string(),
+  receivedAt: z.string(),
+  entry: z.string(),
+  files: z.number(),
+  bytes: z.number(),
   status: z.string(),
 });
 const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -28,7 +42,9 @@ const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
-  await sweepAbandonedUploads(join(ctx.config.stateDir, 'inbox'), (n) => app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`));
+  await sweepAbandonedUploads(join(ctx.config.stateDir, 'inbox'), (n) =>
+    app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`),
+  );
   const definitions = new Map<string, DatanetDefinition | null>();
   const definition = (id: string) => {
     if (!definitions.has(id)) {
@@ -54,13 +70,24 @@ const register: RegisterRoutes = async (app, ctx) => {
         summary: 'Submit files: multipart, first a field "manifest" (the signed submission JSON), then one file part per manifest entry',
         params: z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id') }),
         consumes: ['multipart/form-data'],
-        response: { 200: Receipt, 202: Receipt, 400: Refusal, 403: Refusal, 404: Refusal, 409: Refusal, 413: Refusal, 415: Refusal, 429: Refusal },
+        response: {
+          200: Receipt,
+          202: Receipt,
+          400: Refusal,
+          403: Refusal,
+          404: Refusal,
+          409: Refusal,
+          413: Refusal,
+          415: Refusal,
+          429: Refusal,
+        },
       },
     },
     async (req, reply) => {
       const def = definition(req.params.id);
       if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
-      if (!req.isMultipart()) return reply.code(415).send({ error: 'not_multipart', message: 'send multipart/form-data: a "manifest" field, then the files' });
+      if (!req.isMultipart())
+        return reply.code(415).send({ error: 'not_multipart', message: 'send multipart/form-data: a "manifest" field, then the files' });
       const receivedAt = Date.now();
       let tmp: string | undefined;
       let reading = false;
@@ -99,12 +126,21 @@ const register: RegisterRoutes = async (app, ctx) => {
         const received = new Set<string>();
         reading = true;
         for await (const part of parts) {
-          if (part.type !== 'file') throw new UploadRefusal(400, 'unexpected_field', `field "${part.fieldname}" after the files began; only file parts may follow the manifest`);
+          if (part.type !== 'file')
+            throw new UploadRefusal(
+              400,
+              'unexpected_field',
+              `field "${part.fieldname}" after the files began; only file parts may follow the manifest`,
+            );
           const name = part.filename;
           const f = expected.get(name);
           if (!f) {
             const unsafe = unsafeNameReason(name);
-            throw new UploadRefusal(400, unsafe ? 'unsafe_name' : 'unexpected_file', unsafe ? `file name ${JSON.stringify(name)}: ${unsafe}` : `file "${name}" is not in the signed manifest`);
+            throw new UploadRefusal(
+              400,
+              unsafe ? 'unsafe_name' : 'unexpected_file',
+              unsafe ? `file name ${JSON.stringify(name)}: ${unsafe}` : `file "${name}" is not in the signed manifest`,
+            );
           }
           if (received.has(name)) throw new UploadRefusal(400, 'duplicate_file', `file "${name}" was sent twice`);
           received.add(name);
@@ -112,7 +148,12 @@ const register: RegisterRoutes = async (app, ctx) => {
         }
         reading = false;
         const missing = m.files.filter((f) => !received.has(f.name)).map((f) => f.name);
-        if (missing.length) throw new UploadRefusal(400, 'missing_file', `the signed manifest lists ${missing.map((n) => `"${n}"`).join(', ')} but the upload did not include ${missing.length === 1 ? 'it' : 'them'}`);
+        if (missing.length)
+          throw new UploadRefusal(
+            400,
+            'missing_file',
+            `the signed manifest lists ${missing.map((n) => `"${n}"`).join(', ')} but the upload did not include ${missing.length === 1 ? 'it' : 'them'}`,
+          );
         await writeFile(join(tmp, SUBMISSION_FILE), `${JSON.stringify(signed, null, 2)}\n`);
         // The entry appears whole or not at all. A retry after a crash that left the entry but no
         // answer finds the entry by its id and does not make a second one.
@@ -123,10 +164,23 @@ const register: RegisterRoutes = async (app, ctx) => {
         if (!existing) await takeReceipt(ctx.db, { datanet: def.id, entry, receivedAt });
         const { day } = dailyWindow(receivedAt, def.limits.resetTimezone);
         const receipt = {
-          submissionId: id, datanet: def.id, contributor, receivedAt: new Date(receivedAt).toISOString(), entry: existing ?? entry, files: m.files.length, bytes,
-          fileCount: m.files.length, status: 'received',
+          submissionId: id,
+          datanet: def.id,
+          contributor,
+          receivedAt: new Date(receivedAt).toISOString(),
+          entry: existing ?? entry,
+          files: m.files.length,
+          bytes,
+          fileCount: m.files.length,
+          status: 'received',
         };
-        const first202 = await ctx.idempotency.put(`submission:${id}`, 'submission', `${def.id}:${contributor.toLowerCase()}:${day}`, 202, receipt);
+        const first202 = await ctx.idempotency.put(
+          `submission:${id}`,
+          'submission',
+          `${def.id}:${contributor.toLowerCase()}:${day}`,
+          202,
+          receipt,
+        );
         return reply.code(first202.status as never).send(first202.body as never);
       } catch (e) {
         if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -138,13 +192,20 @@ const register: RegisterRoutes = async (app, ctx) => {
         // @fastify/multipart's own limits (too many parts, a field too large) and broken bodies.
         if (code?.startsWith('FST_') || (e as { statusCode?: number }).statusCode === 413) {
           const status = (e as { statusCode?: number }).statusCode ?? 400;
-          return reply.code((status >= 400 && status < 500 ? status : 400) as never).send({ error: code?.toLowerCase() ?? 'bad_upload', message: (e as Error).message } as never);
+          return reply
+            .code((status >= 400 && status < 500 ? status : 400) as never)
+            .send({ error: code?.toLowerCase() ?? 'bad_upload', message: (e as Error).message } as never);
         }
         if (code === 'EEXIST') return reply.code(400).send({ error: 'duplicate_file', message: 'a file name appears twice' });
         // The multipart parser's errors (truncated body, no boundary, malformed headers) carry no
         // system error code; a disk error (ENOSPC, EACCES) does and stays a 5xx.
         if (reading && !(typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
-          return reply.code(400).send({ error: 'bad_multipart', message: `the multipart body cannot be read: ${String((e as Error).message ?? e).slice(0, 200)}` });
+          return reply
+            .code(400)
+            .send({
+              error: 'bad_multipart',
+              message: `the multipart body cannot be read: ${String((e as Error).message ?? e).slice(0, 200)}`,
+            });
         }
         throw e;
       }
@@ -157,15 +218,31 @@ const register: RegisterRoutes = async (app, ctx) => {
       config: { access: 'public' },
       schema: {
         tags: ['contributors'],
-        summary: 'A submission\'s fate: received, then per file accepted or rejected with reason',
+        summary: "A submission's fate: received, then per file accepted or rejected with reason",
         params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'a submission id (64 hex digits)') }),
         response: {
           200: z.object({
             submissionId: z.string(),
             status: z.enum(['received', 'decided']),
             receipt: z.record(z.string(), z.unknown()).nullable(),
-            files: z.array(z.object({ name: z.string(), status: z.string(), reasonCode: z.string().nullable(), message: z.string().nullable(), size: z.number() })),
-            rejections: z.array(z.object({ file: z.string(), recordIndex: z.number(), reasonCode: z.string(), message: z.string(), duplicateOf: z.string().nullable() })),
+            files: z.array(
+              z.object({
+                name: z.string(),
+                status: z.string(),
+                reasonCode: z.string().nullable(),
+                message: z.string().nullable(),
+                size: z.number(),
+              }),
+            ),
+            rejections: z.array(
+              z.object({
+                file: z.string(),
+                recordIndex: z.number(),
+                reasonCode: z.string(),
+                message: z.string(),
+                duplicateOf: z.string().nullable(),
+              }),
+            ),
             accepted: z.number(),
           }),
           404: Refusal,
@@ -178,14 +255,34 @@ const register: RegisterRoutes = async (app, ctx) => {
       const decided = await ctx.db.selectFrom('submissions').select('id').where('id', '=', id).executeTakeFirst();
       if (!receipt && !decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
       const files = await ctx.db.selectFrom('submission_files').selectAll().where('submission_id', '=', id).orderBy('name').execute();
-      const rejections = await ctx.db.selectFrom('rejections').selectAll().where('submission_id', '=', id).orderBy('file').orderBy('record_index').execute();
-      const accepted = Number((await ctx.db.selectFrom('contributions').select((eb) => eb.fn.countAll().as('n')).where('submission_id', '=', id).executeTakeFirst())?.n ?? 0);
+      const rejections = await ctx.db
+        .selectFrom('rejections')
+        .selectAll()
+        .where('submission_id', '=', id)
+        .orderBy('file')
+        .orderBy('record_index')
+        .execute();
+      const accepted = Number(
+        (
+          await ctx.db
+            .selectFrom('contributions')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('submission_id', '=', id)
+            .executeTakeFirst()
+        )?.n ?? 0,
+      );
       return {
         submissionId: id,
         status: decided ? ('decided' as const) : ('received' as const),
         receipt: (receipt?.body as Record<string, unknown>) ?? null,
         files: files.map((f) => ({ name: f.name, status: f.status, reasonCode: f.reason_code, message: f.message, size: Number(f.size) })),
-        rejections: rejections.map((r) => ({ file: r.file, recordIndex: Number(r.record_index), reasonCode: r.reason_code, message: r.message, duplicateOf: r.duplicate_of })),
+        rejections: rejections.map((r) => ({
+          file: r.file,
+          recordIndex: Number(r.record_index),
+          reasonCode: r.reason_code,
+          message: r.message,
+          duplicateOf: r.duplicate_of,
+        })),
         accepted,
       };
     },
@@ -196,7 +293,12 @@ const register: RegisterRoutes = async (app, ctx) => {
 function manifestOf(field: { value: unknown; valueTruncated?: boolean }, limits: IntakeLimits): SignedSubmission {
   const bytes = Buffer.from(String(field.value), 'utf8');
   if (field.valueTruncated || bytes.length > limits.maxManifestBytes) {
-    throw new UploadRefusal(413, 'manifest_too_large', `the manifest is over the limit maxManifestBytes (${limits.maxManifestBytes} bytes)`, { limit: 'maxManifestBytes', cap: limits.maxManifestBytes });
+    throw new UploadRefusal(
+      413,
+      'manifest_too_large',
+      `the manifest is over the limit maxManifestBytes (${limits.maxManifestBytes} bytes)`,
+      { limit: 'maxManifestBytes', cap: limits.maxManifestBytes },
+    );
   }
   const read = parseManifest(bytes, limits);
   if (!read.ok) throw new UploadRefusal(400, read.reasonCode, read.message);
@@ -250,20 +352,40 @@ function checkManifest(signed: SignedSubmission, def: DatanetDefinition, ctx: Se
   if (m.datanet !== def.id) throw new UploadRefusal(400, 'wrong_datanet', `signed for Datanet "${m.datanet}" but sent to "${def.id}"`);
   if (m.files.length === 0) throw new UploadRefusal(400, 'manifest_invalid', 'the manifest lists no files');
   if (m.files.length > def.limits.filesPerSubmission) {
-    throw new UploadRefusal(413, 'too_many_files', `limit filesPerSubmission: ${m.files.length} files in one submission, Datanet ${def.id} allows ${def.limits.filesPerSubmission}; split it into several submissions`, {
-      limit: 'filesPerSubmission', cap: def.limits.filesPerSubmission, requested: m.files.length,
-    });
+    throw new UploadRefusal(
+      413,
+      'too_many_files',
+      `limit filesPerSubmission: ${m.files.length} files in one submission, Datanet ${def.id} allows ${def.limits.filesPerSubmission}; split it into several submissions`,
+      {
+        limit: 'filesPerSubmission',
+        cap: def.limits.filesPerSubmission,
+        requested: m.files.length,
+      },
+    );
   }
   const seen = new Set<string>();
   // Two names one file system may take for one file (NFC/NFD, case) collide.
-  const maxFile = Math.min(ctx.config.fileLimitBytes, (def.limits as { maxFileBytes?: number }).maxFileBytes ?? def.limits.dailyBytesPerContributor);
+  const maxFile = Math.min(
+    ctx.config.fileLimitBytes,
+    (def.limits as { maxFileBytes?: number }).maxFileBytes ?? def.limits.dailyBytesPerContributor,
+  );
   for (const f of m.files) {
     const unsafe = unsafeNameReason(f.name);
     if (unsafe) throw new UploadRefusal(400, 'unsafe_name', `file name ${JSON.stringify(f.name)}: ${unsafe}`);
     const key = collisionKey(f.name);
-    if (seen.has(key)) throw new UploadRefusal(400, 'name_collision', `file "${f.name}" collides with another name in the manifest (same name up to case or Unicode form)`);
+    if (seen.has(key))
+      throw new UploadRefusal(
+        400,
+        'name_collision',
+        `file "${f.name}" collides with another name in the manifest (same name up to case or Unicode form)`,
+      );
     seen.add(key);
-    if (f.size > maxFile) throw new UploadRefusal(413, 'file_too_large', `file "${f.name}" is ${f.size} bytes; this server takes at most ${maxFile} per file`, { limit: 'maxFileBytes', cap: maxFile, requested: f.size });
+    if (f.size > maxFile)
+      throw new UploadRefusal(413, 'file_too_large', `file "${f.name}" is ${f.size} bytes; this server takes at most ${maxFile} per file`, {
+        limit: 'maxFileBytes',
+        cap: maxFile,
+        requested: f.size,
+      });
   }
 }
 
@@ -276,9 +398,17 @@ async function checkNonce(ctx: ServerContext, datanet: string, contributor: stri
     .where('contributor', '=', contributor)
     .where('nonce', '=', nonce)
     .executeTakeFirst();
-  const claim = used ?? (await ctx.idempotency.put(`nonce:${datanet}:${contributor.toLowerCase()}:${nonce}`, 'nonce', id, 200, { submissionId: id })).body;
-  const by = (claim as { submission_id?: string; submissionId?: string }).submission_id ?? (claim as { submissionId?: string }).submissionId;
-  if (by !== id) throw new UploadRefusal(409, 'replayed', `nonce ${nonce} of ${contributor} was already used by submission ${by}; sign a new submission with a fresh nonce`);
+  const claim =
+    used ??
+    (await ctx.idempotency.put(`nonce:${datanet}:${contributor.toLowerCase()}:${nonce}`, 'nonce', id, 200, { submissionId: id })).body;
+  const by =
+    (claim as { submission_id?: string; submissionId?: string }).submission_id ?? (claim as { submissionId?: string }).submissionId;
+  if (by !== id)
+    throw new UploadRefusal(
+      409,
+      'replayed',
+      `nonce ${nonce} of ${contributor} was already used by submission ${by}; sign a new submission with a fresh nonce`,
+    );
 }
 
 export default register;

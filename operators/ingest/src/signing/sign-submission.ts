@@ -14,7 +14,12 @@ export type SignatureCheck = { ok: true; signer: string } | { ok: false; reasonC
  * another address: the signer is recovered from the EIP-712 signature and must equal it.
  */
 export function checkSignature(s: SignedSubmission): SignatureCheck {
-  if (!s.signature) return { ok: false, reasonCode: 'unsigned', message: 'the submission has no signature; sign it with the contributor key (datanet submit does)' };
+  if (!s.signature)
+    return {
+      ok: false,
+      reasonCode: 'unsigned',
+      message: 'the submission has no signature; sign it with the contributor key (datanet submit does)',
+    };
   let signer: string;
   try {
     signer = verifyTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, s.manifest, s.signature);
@@ -34,7 +39,10 @@ export function checkSignature(s: SignedSubmission): SignatureCheck {
 /** Stable id of a signed submission: sha256 of its EIP-712 digest and signature. */
 export function submissionId(s: SignedSubmission): string {
   const digest = TypedDataEncoder.hash(SUBMISSION_DOMAIN, SUBMISSION_TYPES, s.manifest);
-  return createHash('sha256').update(digest).update(s.signature ?? '').digest('hex');
+  return createHash('sha256')
+    .update(digest)
+    .update(s.signature ?? '')
+    .digest('hex');
 }
 
 function shortError(e: unknown): string {

@@ -63,7 +63,9 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
   const cap = o.definition.limits.filesPerSubmission;
   if (o.files.length === 0) throw new SubmitError('no files to submit');
   if (o.files.length > cap) {
-    throw new SubmitError(`limit filesPerSubmission: ${o.files.length} files given, Datanet ${o.definition.id} takes at most ${cap} per submission; nothing was submitted. Split them into several submissions`);
+    throw new SubmitError(
+      `limit filesPerSubmission: ${o.files.length} files given, Datanet ${o.definition.id} takes at most ${cap} per submission; nothing was submitted. Split them into several submissions`,
+    );
   }
   const loaded: { name: string; bytes: Uint8Array }[] = [];
   for (const f of o.files) {
@@ -80,7 +82,10 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
       }
     }
     const secret = secretKeyKind(bytes);
-    if (secret) throw new SubmitError(`${f.path ?? name} looks like ${secret}; a key must never be submitted (the inbox is shared). Nothing was submitted`);
+    if (secret)
+      throw new SubmitError(
+        `${f.path ?? name} looks like ${secret}; a key must never be submitted (the inbox is shared). Nothing was submitted`,
+      );
     loaded.push({ name, bytes });
   }
   const files: SubmittedFile[] = loaded.map((f) => ({

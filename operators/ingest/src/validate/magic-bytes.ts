@@ -30,8 +30,10 @@ export function magicMismatch(format: FileFormat, bytes: Uint8Array): string | u
   const seen = sniffKind(bytes);
   const expected = EXPECTED[format];
   if (expected) {
-    if (seen !== expected) return `a .${format} file must start with the ${expected} signature, but this looks like ${seen ?? 'something else'}`;
-    if (format === 'parquet' && !endsWith(bytes, [0x50, 0x41, 0x52, 0x31])) return 'a .parquet file must end with "PAR1"; this one is truncated or not Parquet';
+    if (seen !== expected)
+      return `a .${format} file must start with the ${expected} signature, but this looks like ${seen ?? 'something else'}`;
+    if (format === 'parquet' && !endsWith(bytes, [0x50, 0x41, 0x52, 0x31]))
+      return 'a .parquet file must end with "PAR1"; this one is truncated or not Parquet';
     return undefined;
   }
   if (seen) return `the content is a ${seen}, not .${format} text; submit it under its real extension if the Datanet accepts it`;

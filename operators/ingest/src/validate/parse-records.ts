@@ -27,7 +27,11 @@ export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | ({ o
   try {
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
   } catch {
-    return { ok: false, reasonCode: 'invalid_utf8', message: `not valid UTF-8: the first bad byte sequence is at byte ${firstInvalidUtf8(bytes)}; re-save the file as UTF-8` };
+    return {
+      ok: false,
+      reasonCode: 'invalid_utf8',
+      message: `not valid UTF-8: the first bad byte sequence is at byte ${firstInvalidUtf8(bytes)}; re-save the file as UTF-8`,
+    };
   }
 }
 
@@ -38,13 +42,23 @@ export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | ({ o
  * checked against the record schema; any bad record rejects the whole file (the message names
  * its line), so a file is either fully in or fully out and acceptance rates stay per file.
  */
-export async function parseRecords(def: DatanetDefinition, format: FileFormat, bytes: Uint8Array, worker: ParserWorker): Promise<ParseResult> {
+export async function parseRecords(
+  def: DatanetDefinition,
+  format: FileFormat,
+  bytes: Uint8Array,
+  worker: ParserWorker,
+): Promise<ParseResult> {
   const limits = intakeLimits(def.limits);
   try {
     switch (format) {
       case 'txt':
       case 'md': {
-        if (bytes.length > limits.maxTextBytes) return { ok: false, reasonCode: 'too_much_text', message: `the file is ${bytes.length} bytes of text, over limit maxTextBytes (${limits.maxTextBytes})` };
+        if (bytes.length > limits.maxTextBytes)
+          return {
+            ok: false,
+            reasonCode: 'too_much_text',
+            message: `the file is ${bytes.length} bytes of text, over limit maxTextBytes (${limits.maxTextBytes})`,
+          };
         const d = decodeUtf8(bytes);
         if (!d.ok) return d;
         return document(d.text, 'document');
@@ -70,12 +84,21 @@ export async function parseRecords(def: DatanetDefinition, format: FileFormat, b
     }
   } catch (e) {
     if (e instanceof RecordError) return { ok: false, reasonCode: e.reasonCode, message: e.message };
-    return { ok: false, reasonCode: 'unparseable', message: `cannot read it as .${format}: ${String((e as Error).message ?? e).split('\n')[0].slice(0, 300)}` };
+    return {
+      ok: false,
+      reasonCode: 'unparseable',
+      message: `cannot read it as .${format}: ${String((e as Error).message ?? e)
+        .split('\n')[0]
+        .slice(0, 300)}`,
+    };
   }
 }
 
 class RecordError extends Error {
-  constructor(readonly reasonCode: 'schema_mismatch' | 'unparseable' | 'too_many_records' | 'too_deep', message: string) {
+  constructor(
+    readonly reasonCode: 'schema_mismatch' | 'unparseable' | 'too_many_records' | 'too_deep',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -90,12 +113,14 @@ type RawRow = { where: string; value: unknown };
 function jsonlRows(text: string, limits: IntakeLimits): RawRow[] {
   const lines = text.split('\n');
   const filled = lines.reduce((n, l) => (l.trim() === '' ? n : n + 1), 0);
-  if (filled > limits.maxRecordsPerFile) throw new RecordError('too_many_records', `the file has ${filled} records, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`);
+  if (filled > limits.maxRecordsPerFile)
+    throw new RecordError('too_many_records', `the file has ${filled} records, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`);
   const rows: RawRow[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const depth = jsonDepth(line);
-    if (depth > limits.maxNestingDepth) throw new RecordError('too_deep', `line ${i + 1}: nesting depth ${depth}, over limit maxNestingDepth (${limits.maxNestingDepth})`);
+    if (depth > limits.maxNestingDepth)
+      throw new RecordError('too_deep', `line ${i + 1}: nesting depth ${depth}, over limit maxNestingDepth (${limits.maxNestingDepth})`);
     try {
       rows.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
     } catch (e) {
@@ -112,14 +137,19 @@ function csvRows(text: string, limits: IntakeLimits): RawRow[] {
   } catch (e) {
     throw new RecordError('unparseable', (e as Error).message);
   }
-  if (table.length - 1 > limits.maxRecordsPerFile) throw new RecordError('too_many_records', `the file has ${table.length - 1} rows, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`);
+  if (table.length - 1 > limits.maxRecordsPerFile)
+    throw new RecordError(
+      'too_many_records',
+      `the file has ${table.length - 1} rows, over limit maxRecordsPerFile (${limits.maxRecordsPerFile})`,
+    );
   const [header, ...body] = table;
   if (!header) return [];
   return body
     .map((cells, i) => ({ cells, line: i + 2 }))
     .filter(({ cells }) => !(cells.length === 1 && cells[0] === ''))
     .map(({ cells, line }) => {
-      if (cells.length !== header.length) throw new RecordError('schema_mismatch', `line ${line}: ${cells.length} fields where the header has ${header.length}`);
+      if (cells.length !== header.length)
+        throw new RecordError('schema_mismatch', `line ${line}: ${cells.length} fields where the header has ${header.length}`);
       return { where: `line ${line}`, value: Object.fromEntries(header.map((h, j) => [h.trim(), cells[j]])) };
     });
 }
@@ -130,23 +160,41 @@ function structured(def: DatanetDefinition, rows: RawRow[]): ParseResult {
   if (rows.length === 0) return { ok: false, reasonCode: 'empty_file', message: 'the file holds no records' };
   const records = rows.map(({ where, value }) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new RecordError('schema_mismatch', `${where}: a record must be an object with fields ${schema.fields.map((f) => f.name).join(', ')}`);
+      throw new RecordError(
+        'schema_mismatch',
+        `${where}: a record must be an object with fields ${schema.fields.map((f) => f.name).join(', ')}`,
+      );
     }
     const obj = value as Record<string, unknown>;
     const fields: Record<string, string | null> = {};
     for (const f of schema.fields) {
       const raw = obj[f.name];
       if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-        if (f.required) throw new RecordError('schema_mismatch', `${where}: field "${f.name}" is ${raw === undefined ? 'missing' : 'empty'}, and Datanet ${def.id} requires it`);
+        if (f.required)
+          throw new RecordError(
+            'schema_mismatch',
+            `${where}: field "${f.name}" is ${raw === undefined ? 'missing' : 'empty'}, and Datanet ${def.id} requires it`,
+          );
         fields[f.name] = null;
         continue;
       }
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-        throw new RecordError('schema_mismatch', `${where}: field "${f.name}" must be text, not ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+        throw new RecordError(
+          'schema_mismatch',
+          `${where}: field "${f.name}" must be text, not ${Array.isArray(raw) ? 'an array' : typeof raw}`,
+        );
       }
       const s = String(raw);
-      if (f.minLength !== undefined && s.length < f.minLength) throw new RecordError('schema_mismatch', `${where}: field "${f.name}" has ${s.length} characters, fewer than minLength ${f.minLength}`);
-      if (f.maxLength !== undefined && s.length > f.maxLength) throw new RecordError('schema_mismatch', `${where}: field "${f.name}" has ${s.length} characters, more than maxLength ${f.maxLength}`);
+      if (f.minLength !== undefined && s.length < f.minLength)
+        throw new RecordError(
+          'schema_mismatch',
+          `${where}: field "${f.name}" has ${s.length} characters, fewer than minLength ${f.minLength}`,
+        );
+      if (f.maxLength !== undefined && s.length > f.maxLength)
+        throw new RecordError(
+          'schema_mismatch',
+          `${where}: field "${f.name}" has ${s.length} characters, more than maxLength ${f.maxLength}`,
+        );
       fields[f.name] = s;
     }
     const text = schema.textFields.map((t) => fields[t] ?? '').join('\n\n');

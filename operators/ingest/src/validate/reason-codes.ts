@@ -9,11 +9,13 @@ export const SUBMISSION_REASONS = {
   too_many_files: 'more files than the Datanet allows per submission',
   manifest_too_large: 'submission.json is larger than limits.maxManifestBytes; it was not read',
   stale_timestamp: 'the signing time is older than limits.maxSubmissionAge or ahead of the receipt by more than limits.maxClockSkew',
-  not_regular_file: 'an entry, its files/ folder, its manifest or a listed file is a link, FIFO, device or socket; only regular files are read',
+  not_regular_file:
+    'an entry, its files/ folder, its manifest or a listed file is a link, FIFO, device or socket; only regular files are read',
 } as const;
 
 export const FILE_REASONS = {
-  unsafe_name: 'the file name could escape the inbox or disguise itself (.., absolute path, NUL, separators, controls, bidi or zero-width characters)',
+  unsafe_name:
+    'the file name could escape the inbox or disguise itself (.., absolute path, NUL, separators, controls, bidi or zero-width characters)',
   name_collision: 'the name equals an earlier name of the submission after Unicode NFC and case folding',
   decompression_limit: 'the file expands past limits.maxDecompressedBytes',
   too_much_text: 'the file yields more text than limits.maxTextBytes',
@@ -32,9 +34,9 @@ export const FILE_REASONS = {
   schema_mismatch: 'a record does not satisfy the Datanet record schema',
   licence_not_accepted: 'the licence is not among those the Datanet accepts',
   consent_missing: 'a consent flag the Datanet requires is not granted',
-  daily_bytes_limit: "the file would take the contributor past the daily byte cap",
-  daily_files_limit: "the file would take the contributor past the daily file cap",
-  datanet_daily_bytes_limit: "the file would take the Datanet past its daily byte cap",
+  daily_bytes_limit: 'the file would take the contributor past the daily byte cap',
+  daily_files_limit: 'the file would take the contributor past the daily file cap',
+  datanet_daily_bytes_limit: 'the file would take the Datanet past its daily byte cap',
 } as const;
 
 export const RECORD_REASONS = {

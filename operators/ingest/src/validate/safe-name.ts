@@ -14,7 +14,8 @@ export function unsafeNameReason(name: string): string | undefined {
   if (/[\x00-\x1f\x7f-\x9f]/.test(name)) return 'the name contains control characters';
   if (BIDI.test(name)) return 'the name contains a bidirectional control character, which can disguise its extension';
   if (INVISIBLE.test(name)) return 'the name contains an invisible (zero-width) character';
-  if (/[\uD800-\uDFFF]/.test(name.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''))) return 'the name contains a lone surrogate (not valid Unicode)';
+  if (/[\uD800-\uDFFF]/.test(name.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')))
+    return 'the name contains a lone surrogate (not valid Unicode)';
   if (name.length > 255) return 'the name is longer than 255 characters';
   return undefined;
 }
@@ -31,5 +32,8 @@ export function collisionKey(name: string): string {
 
 /** Printable form of a name for messages (NUL, control and invisible characters escaped). */
 export function printableName(name: string): string {
-  return JSON.stringify(name).replace(/[\u007f-\u009f\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(name).replace(
+    /[\u007f-\u009f\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -4,8 +4,18 @@
 import fc from 'fast-check';
 import { intakeLimits, type DatanetDefinition } from '@datanet/datanet';
 import {
-  ParserWorker, checkJsonShape, collisionKey, jsonDepth, normaliseName, parseManifest, parseRecords, parseStrictJson, unsafeNameReason,
-  FILE_REASONS, SUBMISSION_REASONS, type ParseResult,
+  ParserWorker,
+  checkJsonShape,
+  collisionKey,
+  jsonDepth,
+  normaliseName,
+  parseManifest,
+  parseRecords,
+  parseStrictJson,
+  unsafeNameReason,
+  FILE_REASONS,
+  SUBMISSION_REASONS,
+  type ParseResult,
 } from '../../src/index.js';
 import { parseCsv } from '../../src/validate/csv.js';
 import { magicMismatch } from '../../src/validate/magic-bytes.js';
@@ -62,7 +72,10 @@ const signedManifest = fc.record({
     timestamp: fc.maxSafeNat(),
     files: fc.array(fileEntry, { maxLength: 5 }),
   }),
-  signature: fc.option(hex(65).map((h) => `0x${h}`), { nil: undefined }),
+  signature: fc.option(
+    hex(65).map((h) => `0x${h}`),
+    { nil: undefined },
+  ),
 });
 
 export const PROPERTIES: FuzzProperty[] = [
@@ -70,10 +83,17 @@ export const PROPERTIES: FuzzProperty[] = [
     name: 'manifest reader: arbitrary bytes are refused with a reason, never a throw',
     runs: { ci: 300, bench: 20_000 },
     property: () =>
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.json().map((j) => enc.encode(j)), fc.string().map((s) => enc.encode(s))), (bytes) => {
-        const r = parseManifest(bytes, LIMITS);
-        return r.ok || (r.reasonCode === 'manifest_invalid' && r.message.startsWith('submission.json'));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 400 }),
+          fc.json().map((j) => enc.encode(j)),
+          fc.string().map((s) => enc.encode(s)),
+        ),
+        (bytes) => {
+          const r = parseManifest(bytes, LIMITS);
+          return r.ok || (r.reasonCode === 'manifest_invalid' && r.message.startsWith('submission.json'));
+        },
+      ),
   },
   {
     name: 'manifest reader: every valid manifest reads back unchanged; a repeated or unknown key refuses it',
@@ -118,7 +138,11 @@ export const PROPERTIES: FuzzProperty[] = [
     property: (ctx) =>
       fc.asyncProperty(
         fc.constantFrom('jsonl', 'csv', 'txt', 'md' as const),
-        fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.array(fc.json(), { maxLength: 6 }).map((l) => enc.encode(l.join('\n'))), fc.string().map((s) => enc.encode(s))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.array(fc.json(), { maxLength: 6 }).map((l) => enc.encode(l.join('\n'))),
+          fc.string().map((s) => enc.encode(s)),
+        ),
         async (format, bytes) => {
           magicMismatch(format as 'txt', bytes); // must not throw either
           return wellFormed(await parseRecords(ctx.def, format as 'jsonl', bytes, ctx.worker));
@@ -139,11 +163,7 @@ export const PROPERTIES: FuzzProperty[] = [
     runs: { ci: 12, bench: 300 },
     property: (ctx) =>
       fc.asyncProperty(
-        fc.constantFrom(
-          ['docx', [0x50, 0x4b, 0x03, 0x04]],
-          ['pdf', [...enc.encode('%PDF-1.4\n')]],
-          ['parquet', [0x50, 0x41, 0x52, 0x31]],
-        ),
+        fc.constantFrom(['docx', [0x50, 0x4b, 0x03, 0x04]], ['pdf', [...enc.encode('%PDF-1.4\n')]], ['parquet', [0x50, 0x41, 0x52, 0x31]]),
         fc.uint8Array({ maxLength: 2000 }),
         async ([format, magic], body) => {
           const bytes = new Uint8Array([...(magic as number[]), ...body, ...(format === 'parquet' ? [0x50, 0x41, 0x52, 0x31] : [])]);
@@ -155,16 +175,27 @@ export const PROPERTIES: FuzzProperty[] = [
     name: 'names: a name that passes is one visible path segment; NFC/NFD and case spellings collide',
     runs: { ci: 500, bench: 50_000 },
     property: () =>
-      fc.property(fc.oneof(fc.string({ maxLength: 30, unit: 'grapheme' }), fc.string({ maxLength: 30, unit: 'binary' }), fc.stringMatching(/^[A-Za-z0-9_-]{1,20}\.txt$/)), (name) => {
-        const why = unsafeNameReason(name);
-        if (why === undefined) {
-          const bad = /[\\/\x00-\x1f\x7f-\x9f\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/.test(name) || name.startsWith('.') || name.length === 0 || name.length > 255;
-          if (bad) return false;
-        }
-        if (normaliseName(normaliseName(name)) !== normaliseName(name)) return false;
-        if (collisionKey(name.normalize('NFD')) !== collisionKey(name)) return false;
-        if (/^[\x20-\x7e]*$/.test(name) && collisionKey(name.toUpperCase()) !== collisionKey(name)) return false;
-        return true;
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 30, unit: 'grapheme' }),
+          fc.string({ maxLength: 30, unit: 'binary' }),
+          fc.stringMatching(/^[A-Za-z0-9_-]{1,20}\.txt$/),
+        ),
+        (name) => {
+          const why = unsafeNameReason(name);
+          if (why === undefined) {
+            const bad =
+              /[\\/\x00-\x1f\x7f-\x9f\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/.test(name) ||
+              name.startsWith('.') ||
+              name.length === 0 ||
+              name.length > 255;
+            if (bad) return false;
+          }
+          if (normaliseName(normaliseName(name)) !== normaliseName(name)) return false;
+          if (collisionKey(name.normalize('NFD')) !== collisionKey(name)) return false;
+          if (/^[\x20-\x7e]*$/.test(name) && collisionKey(name.toUpperCase()) !== collisionKey(name)) return false;
+          return true;
+        },
+      ),
   },
 ];

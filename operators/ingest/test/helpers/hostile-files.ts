@@ -77,21 +77,30 @@ const CONTENT_TYPES =
   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
 const RELS =
   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
-const DOC_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>';
+const DOC_HEAD =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>';
 const DOC_TAIL = '</w:body></w:document>';
 
 /** A .docx whose document.xml is `mib` MiB of repetitive markup (empty runs: almost no text). */
 export function zipBombDocx(mib = 340): Uint8Array {
   const unit = '<w:p><w:r><w:rPr><w:b/></w:rPr></w:r></w:p>';
   const chunk = unit.repeat(Math.floor(MIB / unit.length));
-  return zip([member('[Content_Types].xml', CONTENT_TYPES), member('_rels/.rels', RELS), repeatedMember('word/document.xml', DOC_HEAD, chunk, mib, DOC_TAIL)]);
+  return zip([
+    member('[Content_Types].xml', CONTENT_TYPES),
+    member('_rels/.rels', RELS),
+    repeatedMember('word/document.xml', DOC_HEAD, chunk, mib, DOC_TAIL),
+  ]);
 }
 
 /** A .docx holding `mib` MiB of paragraph text. */
 export function textBombDocx(mib = 200): Uint8Array {
   const unit = '<w:p><w:r><w:t>Aspirin thins the blood and eases pain in most adults.</w:t></w:r></w:p>';
   const chunk = unit.repeat(Math.floor(MIB / unit.length));
-  return zip([member('[Content_Types].xml', CONTENT_TYPES), member('_rels/.rels', RELS), repeatedMember('word/document.xml', DOC_HEAD, chunk, mib, DOC_TAIL)]);
+  return zip([
+    member('[Content_Types].xml', CONTENT_TYPES),
+    member('_rels/.rels', RELS),
+    repeatedMember('word/document.xml', DOC_HEAD, chunk, mib, DOC_TAIL),
+  ]);
 }
 
 /** A PDF whose page tree lists the same page object `times` times (and counts them all). */
@@ -119,6 +128,10 @@ export function pageTreePdf(times = 1_000_000): Uint8Array {
 
 /** A Parquet file of `rows` identical Q&A rows: dictionary-encoded and compressed to almost nothing. */
 export async function rowBombParquet(rows = 300_000): Promise<Uint8Array> {
-  const col = (s: string) => vectorFromArray(Array.from({ length: rows }, () => s), new Utf8());
+  const col = (s: string) =>
+    vectorFromArray(
+      Array.from({ length: rows }, () => s),
+      new Utf8(),
+    );
   return tableToParquet(new Table({ question: col('What is the same question?'), answer: col('The same answer, again and again.') }));
 }

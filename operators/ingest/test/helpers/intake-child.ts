@@ -21,7 +21,12 @@ process.stdout.write(
     decidedNow: result.decidedNow,
     submissions: result.submissions,
     accepted: result.accepted.map((a) => ({ contributor: a.contributor, submission_id: a.submission_id, source_file: a.source_file })),
-    rejections: result.rejections.map((r) => ({ submission_id: r.submission_id, file: r.file, reason_code: r.reason_code, message: r.message })),
+    rejections: result.rejections.map((r) => ({
+      submission_id: r.submission_id,
+      file: r.file,
+      reason_code: r.reason_code,
+      message: r.message,
+    })),
   }),
 );
 await db.destroy();

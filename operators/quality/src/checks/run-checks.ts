@@ -125,30 +125,33 @@ export async function runChecks(
   parquetPath: string,
   suite: CheckSuite,
 ): Promise<{ success: boolean; results: CheckResult[]; rowCount: number }> {
-  return withDuckDb(async ({ connection: conn }) => {
-    await conn.run(`create table t as select * from read_parquet(${sqlString(parquetPath)}, file_row_number = true)`);
-    const described = await rows(conn, `select column_name, column_type from (describe t)`);
-    const columns = new Map(
-      described.filter((r) => r.column_name !== 'file_row_number').map((r) => [String(r.column_name), String(r.column_type)]),
-    );
-    const [{ n }] = await rows(conn, 'select count(*) as n from t');
-    const rowCount = num(n);
-    const results: CheckResult[] = [];
-    for (const spec of suite.checks) {
-      try {
-        results.push(await runOne(conn, spec, columns, rowCount));
-      } catch (err) {
-        const column = 'column' in spec ? spec.column : undefined;
-        results.push({
-          name: spec.name ?? spec.check,
-          check: spec.check,
-          column,
-          severity: spec.severity,
-          success: false,
-          error: (err as Error).message.split('\n')[0],
-        });
+  return withDuckDb(
+    async ({ connection: conn }) => {
+      await conn.run(`create table t as select * from read_parquet(${sqlString(parquetPath)}, file_row_number = true)`);
+      const described = await rows(conn, `select column_name, column_type from (describe t)`);
+      const columns = new Map(
+        described.filter((r) => r.column_name !== 'file_row_number').map((r) => [String(r.column_name), String(r.column_type)]),
+      );
+      const [{ n }] = await rows(conn, 'select count(*) as n from t');
+      const rowCount = num(n);
+      const results: CheckResult[] = [];
+      for (const spec of suite.checks) {
+        try {
+          results.push(await runOne(conn, spec, columns, rowCount));
+        } catch (err) {
+          const column = 'column' in spec ? spec.column : undefined;
+          results.push({
+            name: spec.name ?? spec.check,
+            check: spec.check,
+            column,
+            severity: spec.severity,
+            success: false,
+            error: (err as Error).message.split('\n')[0],
+          });
+        }
       }
-    }
-    return { success: results.every((r) => r.success), results, rowCount };
-  }, { threads: 2 });
+      return { success: results.every((r) => r.success), results, rowCount };
+    },
+    { threads: 2 },
+  );
 }

@@ -44,7 +44,8 @@ export async function gatherTableFacts(session: DuckDbSession, inputs: ReportInp
   const cols: ColumnNames = { ...DEFAULT_COLUMNS, ...inputs.columns };
   const notes: string[] = [];
   const has = (s?: TableSource[]) => Boolean(s && s.length);
-  const columnsOf = async (view: string) => new Set((await session.all<{ column_name: string }>(`describe ${view}`)).map((r) => r.column_name));
+  const columnsOf = async (view: string) =>
+    new Set((await session.all<{ column_name: string }>(`describe ${view}`)).map((r) => r.column_name));
   const col = (set: Set<string>, name: string, fallback = 'null') => (set.has(name) ? `cast(v.${ident(name)} as varchar)` : fallback);
 
   // A keyed view of accepted records lets the other tables borrow contributor and text by id.
@@ -52,23 +53,29 @@ export async function gatherTableFacts(session: DuckDbSession, inputs: ReportInp
     await session.exec(`create or replace view acc_raw as ${parquetScan(inputs.accepted!)}`);
     const c = await columnsOf('acc_raw');
     requireColumn(c, cols.id, 'accepted', inputs.accepted!);
-    if (!c.has(cols.contributor)) notes.push(`the accepted table has no "${cols.contributor}" column: per-contributor record counts are unknown`);
+    if (!c.has(cols.contributor))
+      notes.push(`the accepted table has no "${cols.contributor}" column: per-contributor record counts are unknown`);
     await session.exec(
       `create or replace view acc as select ${col(c, cols.id)} as __id, ${col(c, cols.contributor)} as __contributor, ${col(c, cols.text)} as __text from acc_raw v`,
     );
   } else {
-    await session.exec(`create or replace view acc as select null::varchar as __id, null::varchar as __contributor, null::varchar as __text where false`);
+    await session.exec(
+      `create or replace view acc as select null::varchar as __id, null::varchar as __contributor, null::varchar as __text where false`,
+    );
     notes.push('no accepted table: accepted record counts are 0 and duplicate keepers cannot be shown');
   }
 
   const enrich = async (name: string, sources: TableSource[] | undefined, extra: (c: Set<string>) => string) => {
     if (!has(sources)) {
-      await session.exec(`create or replace view ${name} as select null::varchar as __id, null::varchar as __contributor, null::varchar as __text, null::varchar as __label ${extra(new Set())} where false`);
+      await session.exec(
+        `create or replace view ${name} as select null::varchar as __id, null::varchar as __contributor, null::varchar as __text, null::varchar as __label ${extra(new Set())} where false`,
+      );
       return false;
     }
     await session.exec(`create or replace view ${name}_raw as ${parquetScan(sources!, true)}`);
     const c = await columnsOf(`${name}_raw`);
-    if (!c.has(cols.contributor) && !has(inputs.accepted)) notes.push(`the ${name} table has no "${cols.contributor}" column and no accepted table to look it up in`);
+    if (!c.has(cols.contributor) && !has(inputs.accepted))
+      notes.push(`the ${name} table has no "${cols.contributor}" column and no accepted table to look it up in`);
     const contributor = c.has(cols.contributor) ? `coalesce(${col(c, cols.contributor)}, a.__contributor)` : 'a.__contributor';
     const text = c.has(cols.text) ? `coalesce(${col(c, cols.text)}, a.__text)` : 'a.__text';
     const id = c.has(cols.id) ? col(c, cols.id) : 'null';
@@ -80,8 +87,17 @@ export async function gatherTableFacts(session: DuckDbSession, inputs: ReportInp
   };
 
   await enrich('rej', inputs.rejections, (c) => `, ${col(c, 'reason_code', q('rejected'))} as __reason, ${col(c, 'message')} as __message`);
-  const dupOk = await enrich('dup', inputs.duplicates, (c) => `, ${col(c, 'duplicate_of')} as __of, ${col(c, 'cluster_id', col(c, 'duplicate_of'))} as __cluster, ${c.has('similarity') ? 'cast(v.similarity as double)' : 'null::double'} as __similarity`);
-  const qrejOk = await enrich('qrej', inputs.qualityRejected, (c) => `, ${col(c, 'rule', q('quality'))} as __reason, ${col(c, 'reason')} as __message, ${col(c, 'failed_rules')} as __failed`);
+  const dupOk = await enrich(
+    'dup',
+    inputs.duplicates,
+    (c) =>
+      `, ${col(c, 'duplicate_of')} as __of, ${col(c, 'cluster_id', col(c, 'duplicate_of'))} as __cluster, ${c.has('similarity') ? 'cast(v.similarity as double)' : 'null::double'} as __similarity`,
+  );
+  const qrejOk = await enrich(
+    'qrej',
+    inputs.qualityRejected,
+    (c) => `, ${col(c, 'rule', q('quality'))} as __reason, ${col(c, 'reason')} as __message, ${col(c, 'failed_rules')} as __failed`,
+  );
 
   const count = async (view: string) => Number((await session.all<{ n: number }>(`select count(*) as n from ${view}`))[0]?.n ?? 0);
   const acceptedRecords = await count('acc');
@@ -121,7 +137,7 @@ function requireColumn(columns: Set<string>, name: string, table: string, source
   if (columns.has(name)) return;
   throw new Error(
     `${table} table (${sources.map((s) => s.path).join(', ')}) has no column "${name}"; it has ${[...columns].join(', ')}. ` +
-      'Set the report\'s idColumn/textColumn/contributorColumn to the names this table uses',
+      "Set the report's idColumn/textColumn/contributorColumn to the names this table uses",
   );
 }
 
@@ -143,7 +159,13 @@ async function duplicateClusters(session: DuckDbSession, options: GatherOptions)
     `select __cluster as cluster, (count(*) + 1)::bigint as size, min(__of) as keeper from dup group by 1 order by size desc, cluster limit ${top}`,
   );
   const ids = clusters.map((c) => q(c.cluster)).join(', ') || 'null';
-  const members = await session.all<{ cluster: string; id: string; contributor: string | null; text: string | null; similarity: number | null }>(
+  const members = await session.all<{
+    cluster: string;
+    id: string;
+    contributor: string | null;
+    text: string | null;
+    similarity: number | null;
+  }>(
     `select cluster, id, contributor, text, similarity from (
        select __cluster as cluster, __id as id, __contributor as contributor, left(__text, ${chars}) as text, __similarity as similarity,
               row_number() over (partition by __cluster order by __id) as rn
@@ -164,17 +186,30 @@ async function duplicateClusters(session: DuckDbSession, options: GatherOptions)
       keeperFromEarlierRun: !k,
       examples: members
         .filter((m) => m.cluster === c.cluster)
-        .map((m) => ({ id: m.id, contributor: m.contributor, excerpt: m.text, similarity: m.similarity === null ? null : Number(m.similarity) })),
+        .map((m) => ({
+          id: m.id,
+          contributor: m.contributor,
+          excerpt: m.text,
+          similarity: m.similarity === null ? null : Number(m.similarity),
+        })),
     };
   });
-  return { rows: Number(summary.rows), clusters: Number(summary.clusters), largestCluster: Number(summary.largest), ofEarlierRuns: Number(summary.earlier), top: top_ };
+  return {
+    rows: Number(summary.rows),
+    clusters: Number(summary.clusters),
+    largestCluster: Number(summary.largest),
+    ofEarlierRuns: Number(summary.earlier),
+    top: top_,
+  };
 }
 
 async function scoreDistribution(session: DuckDbSession, sources: TableSource[], bins: number): Promise<ScoreDistribution | null> {
   await session.exec(`create or replace view scores as ${parquetScan(sources)}`);
   const c = new Set((await session.all<{ column_name: string }>('describe scores')).map((r) => r.column_name));
   if (!c.has('quality_score')) {
-    throw new Error(`quality scores table (${sources.map((s) => s.path).join(', ')}) has no quality_score column; wire the scores output of quality.filter`);
+    throw new Error(
+      `quality scores table (${sources.map((s) => s.path).join(', ')}) has no quality_score column; wire the scores output of quality.filter`,
+    );
   }
   const passed = c.has('passed') ? 'count(*) filter (where passed)' : 'null';
   const [s] = await session.all<{ n: number; mean: number; median: number; min: number; max: number; passed: number | null }>(

@@ -48,7 +48,8 @@ export async function findReportRun(db: Kysely<any>, req: { datanet: string; run
       throw err;
     }
     const run = await loadRun(reader, named, 'named by --run');
-    if (!run.steps.some((s) => s.outputs.length)) throw new QualityReportError(`run ${run.runId} (${run.pipeline}) has no finished ingest, dedupe or quality step to report on`);
+    if (!run.steps.some((s) => s.outputs.length))
+      throw new QualityReportError(`run ${run.runId} (${run.pipeline}) has no finished ingest, dedupe or quality step to report on`);
     return run;
   }
   const runs = await reader.listRuns({ limit: 200 });
@@ -56,7 +57,11 @@ export async function findReportRun(db: Kysely<any>, req: { datanet: string; run
   for (const r of runs) {
     const mentions = await reader.runMentions(r.id, req.datanet);
     if (!mentions && fallback) continue;
-    const run = await loadRun(reader, r, mentions ? `newest run naming Datanet ${req.datanet}` : `newest run with intake, dedupe or quality steps (none names ${req.datanet})`);
+    const run = await loadRun(
+      reader,
+      r,
+      mentions ? `newest run naming Datanet ${req.datanet}` : `newest run with intake, dedupe or quality steps (none names ${req.datanet})`,
+    );
     if (!run.steps.some((s) => s.outputs.length)) continue;
     if (mentions) return run;
     fallback ??= run;
@@ -98,7 +103,9 @@ function stageOf(type: string | null, o: Record<string, ArtifactLike>): 'intake'
 
 /** Maps a run's steps to report inputs by operator type (or, when unknown, by output port names). */
 export async function inputsFromRun(run: ReportRun): Promise<{ inputs: ReportInputs; notes: string[] }> {
-  const inputs: Required<Pick<ReportInputs, 'accepted' | 'rejections' | 'duplicates' | 'qualityRejected' | 'qualityScores' | 'qualityReports' | 'checksReports'>> = {
+  const inputs: Required<
+    Pick<ReportInputs, 'accepted' | 'rejections' | 'duplicates' | 'qualityRejected' | 'qualityScores' | 'qualityReports' | 'checksReports'>
+  > = {
     accepted: [],
     rejections: [],
     duplicates: [],

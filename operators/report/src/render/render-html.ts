@@ -30,7 +30,8 @@ svg .axis{stroke:#8a949e;stroke-width:1}
 export function renderQualityHtml(m: QualityReportModel): string {
   const t = m.totals;
   const title = `Quality report: ${m.datanet}`;
-  const kpi = (k: string, v: string, id: string) => `<div class="kpi" data-kpi="${id}"><div class="v">${e(v)}</div><div class="k">${e(k)}</div></div>`;
+  const kpi = (k: string, v: string, id: string) =>
+    `<div class="kpi" data-kpi="${id}"><div class="v">${e(v)}</div><div class="k">${e(k)}</div></div>`;
   const kpis = [
     kpi('files submitted', t.submittedFiles === null ? 'n/a' : formatNumber(t.submittedFiles), 'submitted-files'),
     kpi('file acceptance rate', formatPercent(t.acceptanceRate), 'acceptance-rate'),
@@ -49,7 +50,7 @@ export function renderQualityHtml(m: QualityReportModel): string {
 <title>${e(title)}</title><style>${STYLE}</style></head>
 <body><main>
 <h1>${e(title)}</h1>
-<p class="meta">Run <code data-field="run-id">${e(m.runId ?? 'n/a')}</code> · generated ${e(m.generatedAt)} · ${m.sources.registry ? 'acceptance and standing from the Datanet registry' : 'acceptance and standing from this run\'s tables (no registry rows)'}</p>
+<p class="meta">Run <code data-field="run-id">${e(m.runId ?? 'n/a')}</code> · generated ${e(m.generatedAt)} · ${m.sources.registry ? 'acceptance and standing from the Datanet registry' : "acceptance and standing from this run's tables (no registry rows)"}</p>
 <section class="kpis">${kpis}</section>
 ${contributorsSection(m)}
 ${reasonsSection(m)}
@@ -65,7 +66,12 @@ ${m.notes.length ? `<h2>Notes</h2><ul class="notes">${m.notes.map((n) => `<li>${
 
 function contributorsSection(m: QualityReportModel): string {
   const chart = barChart(
-    m.contributors.map((c) => ({ label: c.contributor, title: c.contributor, value: c.acceptanceRate, display: formatPercent(c.acceptanceRate) })),
+    m.contributors.map((c) => ({
+      label: c.contributor,
+      title: c.contributor,
+      value: c.acceptanceRate,
+      display: formatPercent(c.acceptanceRate),
+    })),
     { id: 'acceptance-rate', title: 'Acceptance rate by contributor', max: 1 },
   );
   const num = (v: number | null) => `<td class="n">${v === null ? 'n/a' : formatNumber(v)}</td>`;
@@ -88,7 +94,10 @@ ${chart}
 function reasonsSection(m: QualityReportModel): string {
   const items = m.rejectionReasons.map((r) => ({ label: `${r.stage}: ${r.reason}`, value: r.count }));
   const rows = m.rejectionReasons
-    .map((r) => `<tr data-reason="${e(r.reason)}"><td>${e(r.stage)}</td><td><code>${e(r.reason)}</code></td><td class="n">${formatNumber(r.count)}</td><td>${e(clip(r.example ?? '', 160))}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr data-reason="${e(r.reason)}"><td>${e(r.stage)}</td><td><code>${e(r.reason)}</code></td><td class="n">${formatNumber(r.count)}</td><td>${e(clip(r.example ?? '', 160))}</td></tr>`,
+    )
     .join('');
   return `<h2 id="rejections">Rejection reasons</h2>
 ${barChart(items, { id: 'rejection-reasons', title: 'Rejections by reason', color: '#c4572f' })}

@@ -52,7 +52,12 @@ export function barChart(items: BarItem[], o: BarChartOptions): string {
     );
   });
   const empty = items.length ? '' : `<text class="empty" x="${labelW}" y="${top + rowH / 2 + 4}">no data</text>`;
-  return svg(o, width, height, rows.join('') + empty + `<line class="axis" x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - top}"/>`);
+  return svg(
+    o,
+    width,
+    height,
+    rows.join('') + empty + `<line class="axis" x1="${labelW}" y1="${top}" x2="${labelW}" y2="${height - top}"/>`,
+  );
 }
 
 export interface HistogramBin {
@@ -82,7 +87,9 @@ export function histogram(bins: HistogramBin[], o: BarChartOptions): string {
     );
   });
   const last = bins.at(-1);
-  const end = last ? `<text class="tick" x="${left + plotW}" y="${height - bottom + 14}" text-anchor="middle">${last.to.toFixed(1)}</text>` : '';
+  const end = last
+    ? `<text class="tick" x="${left + plotW}" y="${height - bottom + 14}" text-anchor="middle">${last.to.toFixed(1)}</text>`
+    : '';
   const axes =
     `<line class="axis" x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}"/>` +
     `<line class="axis" x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}"/>` +

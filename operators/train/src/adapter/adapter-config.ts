@@ -80,7 +80,18 @@ export interface ParsedLoraConfig {
   raw: Record<string, unknown>;
 }
 
-const METHOD_NAMES: Record<string, string> = { IA3: 'IA³', ADALORA: 'AdaLoRA', LOHA: 'LoHa', LOKR: 'LoKr', PROMPT_TUNING: 'prompt tuning', PREFIX_TUNING: 'prefix tuning', P_TUNING: 'P-tuning', OFT: 'OFT', BOFT: 'BOFT', VERA: 'VeRA' };
+const METHOD_NAMES: Record<string, string> = {
+  IA3: 'IA³',
+  ADALORA: 'AdaLoRA',
+  LOHA: 'LoHa',
+  LOKR: 'LoKr',
+  PROMPT_TUNING: 'prompt tuning',
+  PREFIX_TUNING: 'prefix tuning',
+  P_TUNING: 'P-tuning',
+  OFT: 'OFT',
+  BOFT: 'BOFT',
+  VERA: 'VeRA',
+};
 
 /**
  * Parses a PEFT adapter_config.json. Only peft_type LORA is accepted (DoRA and rsLoRA are LoRA
@@ -98,7 +109,8 @@ export function parseAdapterConfig(value: unknown, source = 'adapter_config.json
   }
   const num = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${source}: ${key}: expected a number, got ${JSON.stringify(raw[key])}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`${source}: ${key}: expected a number, got ${JSON.stringify(raw[key])}`);
     return v;
   };
   const t = raw.target_modules;

@@ -42,13 +42,18 @@ export function fromPeftTensors(tensors: Record<string, NamedTensor>, source: st
   const out: LoraTensors = new Map();
   for (const [linear, { A, B }] of partial) {
     if (!A || !B) throw new Error(`${source}: module ${linear} has lora_${A ? 'A' : 'B'} but no lora_${A ? 'B' : 'A'}`);
-    if (A.shape[0] !== B.shape[1]) throw new Error(`${source}: module ${linear}: lora_A is [${A.shape}] but lora_B is [${B.shape}]; ranks differ`);
+    if (A.shape[0] !== B.shape[1])
+      throw new Error(`${source}: module ${linear}: lora_A is [${A.shape}] but lora_B is [${B.shape}]; ranks differ`);
     out.set(linear, { A, B });
   }
   return out;
 }
 
-export async function writeAdapterWeights(path: string, modules: LoraTensors, metadata: Record<string, string> = { format: 'pt' }): Promise<string> {
+export async function writeAdapterWeights(
+  path: string,
+  modules: LoraTensors,
+  metadata: Record<string, string> = { format: 'pt' },
+): Promise<string> {
   const bytes = encodeSafetensors(toPeftTensors(modules), metadata);
   await writeFile(path, bytes);
   return 'sha256:' + createHash('sha256').update(bytes).digest('hex');
@@ -102,7 +107,10 @@ export async function readAdapterFolder(dir: string): Promise<LoadedAdapter> {
 export async function listCheckpoints(dir: string): Promise<string[]> {
   const root = join(dir, CHECKPOINTS_DIR);
   const names = await readdir(root).catch(() => [] as string[]);
-  return names.filter((n) => /^step-\d+$/.test(n)).sort().map((n) => join(root, n));
+  return names
+    .filter((n) => /^step-\d+$/.test(n))
+    .sort()
+    .map((n) => join(root, n));
 }
 
 export { buildAdapterConfig };

@@ -26,10 +26,7 @@ const BYTES: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2, I32: 
  * header (padded with spaces to 8 bytes so the data that follows stays aligned), then raw bytes.
  * Names are sorted so the same tensors always give the same bytes (and the same digest).
  */
-export function encodeSafetensors(
-  tensors: Record<string, NamedTensor>,
-  metadata: Record<string, string> = {},
-): Buffer {
+export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Buffer {
   const names = Object.keys(tensors).sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
@@ -98,13 +95,27 @@ function widen(dtype: SafetensorsDtype, bytes: Uint8Array): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     switch (dtype) {
-      case 'F32': out[i] = view.getFloat32(i * 4, true); break;
-      case 'BF16': out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0]; break;
-      case 'F16': out[i] = halfToFloat(view.getUint16(i * 2, true)); break;
-      case 'I32': out[i] = view.getInt32(i * 4, true); break;
-      case 'I64': out[i] = Number(view.getBigInt64(i * 8, true)); break;
-      case 'U8': out[i] = view.getUint8(i); break;
-      case 'I8': out[i] = view.getInt8(i); break;
+      case 'F32':
+        out[i] = view.getFloat32(i * 4, true);
+        break;
+      case 'BF16':
+        out[i] = new Float32Array(new Uint32Array([view.getUint16(i * 2, true) << 16]).buffer)[0];
+        break;
+      case 'F16':
+        out[i] = halfToFloat(view.getUint16(i * 2, true));
+        break;
+      case 'I32':
+        out[i] = view.getInt32(i * 4, true);
+        break;
+      case 'I64':
+        out[i] = Number(view.getBigInt64(i * 8, true));
+        break;
+      case 'U8':
+        out[i] = view.getUint8(i);
+        break;
+      case 'I8':
+        out[i] = view.getInt8(i);
+        break;
     }
   }
   return out;
@@ -130,7 +141,11 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): { header:
   return { header, tensors };
 }
 
-export async function writeSafetensorsFile(path: string, tensors: Record<string, NamedTensor>, metadata?: Record<string, string>): Promise<void> {
+export async function writeSafetensorsFile(
+  path: string,
+  tensors: Record<string, NamedTensor>,
+  metadata?: Record<string, string>,
+): Promise<void> {
   await writeFile(path, encodeSafetensors(tensors, metadata));
 }
 

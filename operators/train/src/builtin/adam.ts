@@ -32,7 +32,10 @@ export class AdamW {
         const g = tf.mul(g0, clip);
         const m0 = this.m.get(name) ?? tf.zerosLike(g);
         const v0 = this.v.get(name) ?? tf.zerosLike(g);
-        return [tf.add(tf.mul(m0, this.beta1), tf.mul(g, 1 - this.beta1)), tf.add(tf.mul(v0, this.beta2), tf.mul(tf.square(g), 1 - this.beta2))];
+        return [
+          tf.add(tf.mul(m0, this.beta1), tf.mul(g, 1 - this.beta1)),
+          tf.add(tf.mul(v0, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)),
+        ];
       });
       this.m.get(name)?.dispose();
       this.v.get(name)?.dispose();

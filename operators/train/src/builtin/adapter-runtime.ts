@@ -45,17 +45,25 @@ export async function loadRuntime(opts: { adapterDir?: string; baseModel?: strin
   const tf = await loadTf();
   const adapter = opts.adapterDir ? await readAdapterFolder(opts.adapterDir) : undefined;
   const state = opts.adapterDir ? await readTrainerState(opts.adapterDir) : undefined;
-  if (adapter?.config.useDora) throw new Error(`${opts.adapterDir}: DoRA adapters (use_dora: true) cannot be applied by the builtin backend`);
+  if (adapter?.config.useDora)
+    throw new Error(`${opts.adapterDir}: DoRA adapters (use_dora: true) cannot be applied by the builtin backend`);
   const baseName = opts.baseModel ?? adapter?.config.baseModel ?? state?.base_model;
-  if (!baseName) throw new Error('no base model: pass --model/baseModel, or use an adapter whose adapter_config.json names base_model_name_or_path');
+  if (!baseName)
+    throw new Error('no base model: pass --model/baseModel, or use an adapter whose adapter_config.json names base_model_name_or_path');
   const model = await loadBaseModel(baseName);
   if (state && state.base_model_digest !== model.digest) {
-    throw new Error(`${opts.adapterDir}: trained on base ${state.base_model_digest} but ${baseName} is ${model.digest}; load the base it was trained on`);
+    throw new Error(
+      `${opts.adapterDir}: trained on base ${state.base_model_digest} but ${baseName} is ${model.digest}; load the base it was trained on`,
+    );
   }
   if (adapter) checkLoraShapes(model.config, adapter.modules, opts.adapterDir!);
   const base = frozenBase(tf, model, state?.method === 'qlora' ? (state.quantization ?? { blockSize: 64, doubleQuant: true }) : undefined);
   const lora: LoraParams | undefined = adapter
-    ? { scale: loraScale({ alpha: adapter.config.alpha, r: adapter.config.r, rsLora: adapter.config.rsLora }), dropout: 0, modules: loraToTensors(tf, adapter.modules, false) }
+    ? {
+        scale: loraScale({ alpha: adapter.config.alpha, r: adapter.config.r, rsLora: adapter.config.rsLora }),
+        dropout: 0,
+        modules: loraToTensors(tf, adapter.modules, false),
+      }
     : undefined;
   return {
     tf,

@@ -56,14 +56,18 @@ export class BuiltinGenerator {
         let logits: Float32Array;
         if (length <= window) {
           const fresh = i === 0 ? ids : out.slice(-1);
-          logits = tf.tidy(() => forwardCached(tf, model.config, base.provider, Int32Array.from(fresh), cache, lora).dataSync() as Float32Array);
+          logits = tf.tidy(
+            () => forwardCached(tf, model.config, base.provider, Int32Array.from(fresh), cache, lora).dataSync() as Float32Array,
+          );
         } else {
           // The window slid: position 0 now holds BOS and every position moved, so nothing cached still holds.
           const ctx = [...ids, ...out].slice(-window);
           ctx[0] = BOS;
           const fresh = new KvCache(tf);
           try {
-            logits = tf.tidy(() => forwardCached(tf, model.config, base.provider, Int32Array.from(ctx), fresh, lora).dataSync() as Float32Array);
+            logits = tf.tidy(
+              () => forwardCached(tf, model.config, base.provider, Int32Array.from(ctx), fresh, lora).dataSync() as Float32Array,
+            );
           } finally {
             fresh.dispose();
           }

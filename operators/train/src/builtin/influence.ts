@@ -55,7 +55,10 @@ export async function loraGradientsAtCheckpoints(adapterDir: string, texts: stri
       const gradients: Float32Array[] = [];
       for (const row of rows) {
         const { data, B, T1 } = padBatch([row]);
-        const { value, grads } = tf.variableGrads(() => lmLoss(tf, rt.model.config, rt.base.provider, data, B, T1, lora), names.map((n) => vars[n]));
+        const { value, grads } = tf.variableGrads(
+          () => lmLoss(tf, rt.model.config, rt.base.provider, data, B, T1, lora),
+          names.map((n) => vars[n]),
+        );
         const flat = new Float32Array(names.reduce((a, n) => a + vars[n].size, 0));
         let off = 0;
         for (const n of names) {
@@ -69,7 +72,12 @@ export async function loraGradientsAtCheckpoints(adapterDir: string, texts: stri
       checkpoints.push({ step: cp.step, learningRate: cp.learning_rate, gradients });
       for (const { A, B } of lora.modules.values()) tf.dispose([A, B]);
     }
-    return { paramNames: names, paramShapes: shapes, paramCount: shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0), checkpoints };
+    return {
+      paramNames: names,
+      paramShapes: shapes,
+      paramCount: shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0),
+      checkpoints,
+    };
   } finally {
     rt.dispose();
   }

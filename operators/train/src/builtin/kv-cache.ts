@@ -66,7 +66,14 @@ function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor): Tensor {
  * values to the cache and returns the logits of the last new position [1, vocab]. Must run inside
  * tf.tidy; the cache keeps its own tensors.
  */
-export function forwardCached(tf: Tf, cfg: TinyLlamaConfig, base: WeightProvider, ids: Int32Array, cache: KvCache, lora?: LoraParams): Tensor2D {
+export function forwardCached(
+  tf: Tf,
+  cfg: TinyLlamaConfig,
+  base: WeightProvider,
+  ids: Int32Array,
+  cache: KvCache,
+  lora?: LoraParams,
+): Tensor2D {
   const n = ids.length;
   const start = cache.length;
   const total = start + n;
@@ -113,7 +120,12 @@ export function forwardCached(tf: Tf, cfg: TinyLlamaConfig, base: WeightProvider
       x = tf.slice(x, [n - 1, 0], [1, D]);
     }
     const hq = rows < n ? tf.slice(h, [n - 1, 0], [1, D]) : h;
-    const qNew = applyRope(tf, heads(linear(hq, l, 'q_proj'), rows), rows < n ? tf.slice(cos, [n - 1, 0], [1, hd / 2]) : cos, rows < n ? tf.slice(sin, [n - 1, 0], [1, hd / 2]) : sin);
+    const qNew = applyRope(
+      tf,
+      heads(linear(hq, l, 'q_proj'), rows),
+      rows < n ? tf.slice(cos, [n - 1, 0], [1, hd / 2]) : cos,
+      rows < n ? tf.slice(sin, [n - 1, 0], [1, hd / 2]) : sin,
+    );
     let scores = tf.mul(tf.matMul(qNew, k, false, true), 1 / Math.sqrt(hd));
     if (causal && rows === n) scores = tf.add(scores, causal);
     const attn = tf.matMul(tf.softmax(scores), v);

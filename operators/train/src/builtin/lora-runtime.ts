@@ -61,7 +61,9 @@ export function resolveTargets(targets: string[] | 'all-linear', cfg: TinyLlamaC
   const modules = targets === 'all-linear' ? [...LINEAR_MODULES] : targets;
   const unknown = modules.filter((m) => !(LINEAR_MODULES as readonly string[]).includes(m));
   if (unknown.length) {
-    throw new Error(`targetModules: ${unknown.join(', ')} not in the builtin model; it has ${LINEAR_MODULES.join(', ')} (or use all-linear)`);
+    throw new Error(
+      `targetModules: ${unknown.join(', ')} not in the builtin model; it has ${LINEAR_MODULES.join(', ')} (or use all-linear)`,
+    );
   }
   const names: string[] = [];
   for (let l = 0; l < cfg.num_hidden_layers; l++) for (const m of modules) names.push(linearName(l, m as LinearModule));
@@ -74,7 +76,10 @@ export function initLora(cfg: TinyLlamaConfig, linears: string[], r: number, ran
   for (const linear of linears) {
     const module = linear.split('.').pop() as LinearModule;
     const [o, i] = linearShape(cfg, module);
-    out.set(linear, { A: { shape: [r, i], data: uniformArray(r * i, 1 / Math.sqrt(i), rand) }, B: { shape: [o, r], data: new Float32Array(o * r) } });
+    out.set(linear, {
+      A: { shape: [r, i], data: uniformArray(r * i, 1 / Math.sqrt(i), rand) },
+      B: { shape: [o, r], data: new Float32Array(o * r) },
+    });
   }
   return out;
 }
@@ -102,7 +107,10 @@ export function loraToTensors(tf: Tf, modules: LoraTensors, variables: boolean):
   for (const [linear, { A, B }] of modules) {
     const a = tf.tensor(A.data, A.shape);
     const b = tf.tensor(B.data, B.shape);
-    out.set(linear, variables ? { A: tf.variable(a, true, `${linear}.A#${serial}`), B: tf.variable(b, true, `${linear}.B#${serial}`) } : { A: a, B: b });
+    out.set(
+      linear,
+      variables ? { A: tf.variable(a, true, `${linear}.A#${serial}`), B: tf.variable(b, true, `${linear}.B#${serial}`) } : { A: a, B: b },
+    );
     if (variables) tf.dispose([a, b]);
   }
   return out;

@@ -63,7 +63,14 @@ export function padBatch(rows: number[][]): { data: Int32Array; B: number; T1: n
 }
 
 /** Token-weighted mean loss over a set of sequences, in batches, without dropout. */
-export function evalLoss(tf: Tf, cfg: TinyLlamaConfig, base: WeightProvider, rows: number[][], lora?: LoraParams, batchSize = 16): { loss: number; tokens: number } {
+export function evalLoss(
+  tf: Tf,
+  cfg: TinyLlamaConfig,
+  base: WeightProvider,
+  rows: number[][],
+  lora?: LoraParams,
+  batchSize = 16,
+): { loss: number; tokens: number } {
   let total = 0;
   let tokens = 0;
   for (let i = 0; i < rows.length; i += batchSize) {
@@ -98,7 +105,10 @@ export async function trainBuiltinLora(opts: BuiltinTrainOptions): Promise<Built
   if (!trainRows.length) throw new Error('no training rows: the dataset has no non-empty text in its train split');
   if (!evalRows.length) throw new Error('no eval rows: set evalFraction above 0 or give the dataset an eval split');
 
-  const quant = spec.method === 'qlora' ? { blockSize: spec.quantization?.blockSize ?? 64, doubleQuant: spec.quantization?.doubleQuant ?? true } : undefined;
+  const quant =
+    spec.method === 'qlora'
+      ? { blockSize: spec.quantization?.blockSize ?? 64, doubleQuant: spec.quantization?.doubleQuant ?? true }
+      : undefined;
   const base = frozenBase(tf, model, quant);
   const initial = initLora(cfg, linears, spec.r, rand);
   const lora: LoraParams = { scale: loraScale(spec), dropout: spec.dropout, modules: loraToTensors(tf, initial, true) };
@@ -125,7 +135,10 @@ export async function trainBuiltinLora(opts: BuiltinTrainOptions): Promise<Built
       const out: number[][] = [];
       while (out.length < n) {
         if (cursor >= order.length) {
-          order = shuffleInPlace(trainRows.map((_, i) => i), rand);
+          order = shuffleInPlace(
+            trainRows.map((_, i) => i),
+            rand,
+          );
           cursor = 0;
         }
         out.push(trainRows[order[cursor++]]);
@@ -145,7 +158,10 @@ export async function trainBuiltinLora(opts: BuiltinTrainOptions): Promise<Built
         const { data, B, T1 } = padBatch(rows);
         trainTokens += rows.reduce((a, r) => a + r.length - 1, 0);
         const seed = spec.seed * 7919 + step * 131 + micro;
-        const { value, grads } = tf.variableGrads(() => lmLoss(tf, cfg, base.provider, data, B, T1, lora, { training: true, seed }), Object.values(vars));
+        const { value, grads } = tf.variableGrads(
+          () => lmLoss(tf, cfg, base.provider, data, B, T1, lora, { training: true, seed }),
+          Object.values(vars),
+        );
         lossSum += (await value.data())[0];
         lossCount++;
         for (const [name, g] of Object.entries(grads)) {
@@ -158,7 +174,8 @@ export async function trainBuiltinLora(opts: BuiltinTrainOptions): Promise<Built
         await new Promise((resolve) => setImmediate(resolve));
       }
       const averaged: Record<string, ReturnType<typeof tf.zeros>> = {};
-      for (const [name, g] of Object.entries(summed)) averaged[name] = spec.gradientAccumulation > 1 ? tf.div(g, spec.gradientAccumulation) : g;
+      for (const [name, g] of Object.entries(summed))
+        averaged[name] = spec.gradientAccumulation > 1 ? tf.div(g, spec.gradientAccumulation) : g;
       optimizer.step(vars, averaged, lr);
       tf.dispose([...Object.values(summed), ...Object.values(averaged)]);
       const done = step + 1;
@@ -206,7 +223,11 @@ export async function trainBuiltinLora(opts: BuiltinTrainOptions): Promise<Built
       base_model_digest: model.digest,
       lora_scale: lora.scale,
       max_seq_length: spec.maxSeqLength,
-      checkpoints: checkpoints.map((c) => ({ step: c.step, learning_rate: c.learningRate, path: `${CHECKPOINTS_DIR}/step-${String(c.step).padStart(6, '0')}` })),
+      checkpoints: checkpoints.map((c) => ({
+        step: c.step,
+        learning_rate: c.learningRate,
+        path: `${CHECKPOINTS_DIR}/step-${String(c.step).padStart(6, '0')}`,
+      })),
       eos_token_id: EOS,
     };
     await writeFile(join(opts.outDir, 'trainer_state.json'), JSON.stringify(state, null, 2) + '\n');

@@ -6,9 +6,8 @@
  * costs the same 8 bits per scale).
  */
 export const NF4_LEVELS = Float32Array.from([
-  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
-  -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
-  0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+  -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635, -0.18477343022823334, -0.09105003625154495,
+  0.0, 0.07958029955625534, 0.16093020141124725, 0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
   0.7229568362236023, 1.0,
 ]);
 
@@ -78,9 +77,7 @@ export function quantizeNf4(data: Float32Array, shape: number[], blockSize = 64,
 export function dequantizeNf4(t: Nf4Tensor, out = new Float32Array(t.length)): Float32Array {
   const blocks = Math.ceil(t.length / t.blockSize);
   for (let b = 0; b < blocks; b++) {
-    const scale = t.absmax
-      ? t.absmax[b]
-      : (t.absmaxQ![b] / 127) * t.absmaxScale![Math.floor(b / DQ_BLOCK)] + t.absmaxOffset!;
+    const scale = t.absmax ? t.absmax[b] : (t.absmaxQ![b] / 127) * t.absmaxScale![Math.floor(b / DQ_BLOCK)] + t.absmaxOffset!;
     const end = Math.min(t.length, (b + 1) * t.blockSize);
     for (let i = b * t.blockSize; i < end; i++) {
       const byte = t.packed[i >> 1];

@@ -20,14 +20,18 @@ export interface InferOptions {
  */
 export async function infer(db: Kysely<any>, opts: InferOptions): Promise<InferenceRecord & { model: string }> {
   if (!opts.prompt?.trim()) throw new UsageError('a prompt is required: datanet infer --model ID "prompt"');
-  if (opts.feePerToken !== undefined && !/^\d+$/.test(opts.feePerToken)) throw new UsageError('--fee-per-token must be a non-negative integer (token base units)');
+  if (opts.feePerToken !== undefined && !/^\d+$/.test(opts.feePerToken))
+    throw new UsageError('--fee-per-token must be a non-negative integer (token base units)');
   const record = await getModel(db, opts.model);
   const { BuiltinGenerator } = await import('../builtin/generate.js');
   let gen;
   try {
     gen = record ? await BuiltinGenerator.load({ adapterDir: record.adapterPath }) : await BuiltinGenerator.load({ baseModel: opts.model });
   } catch (err) {
-    if (!record) throw new CliError(`model ${opts.model} is neither in the registry (datanet infer --list) nor a shipped base model: ${(err as Error).message}`);
+    if (!record)
+      throw new CliError(
+        `model ${opts.model} is neither in the registry (datanet infer --list) nor a shipped base model: ${(err as Error).message}`,
+      );
     throw new CliError((err as Error).message);
   }
   try {
@@ -70,20 +74,35 @@ const register: RegisterCommand = (program: Command, env: CliEnv) => {
     .option('--seed <n>', 'sampling seed', int('--seed'), 0)
     .option('--fee-per-token <units>', 'fee per token in base units', '0')
     .option('--list', 'list registered models instead')
-    .action(async (prompt: string | undefined, opts: { model?: string; maxNewTokens: number; temperature: number; seed: number; feePerToken: string; list?: boolean }) => {
-      const { db } = await env.openDb();
-      if (opts.list) {
-        const models = await listModels(db);
-        if (env.json) return env.result(models);
-        for (const m of models) env.say(`${m.id}\t${m.method}/${m.backend}\tbase ${m.baseModel}\tdataset ${m.datasetVersion ?? '-'}\teval ${m.metrics.evalLoss ?? '-'}`);
-        return;
-      }
-      if (!opts.model) throw new UsageError('--model is required (see datanet infer --list)');
-      const r = await infer(db, { model: opts.model, prompt: prompt ?? '', maxNewTokens: opts.maxNewTokens, temperature: opts.temperature, seed: opts.seed, feePerToken: opts.feePerToken });
-      if (env.json) return env.result({ ...r, fee: r.fee.toString() });
-      env.say(r.output);
-      env.say(`# ${r.inferenceId} model ${r.model} tokens ${r.promptTokens}+${r.outputTokens} fee ${r.fee}`);
-    });
+    .action(
+      async (
+        prompt: string | undefined,
+        opts: { model?: string; maxNewTokens: number; temperature: number; seed: number; feePerToken: string; list?: boolean },
+      ) => {
+        const { db } = await env.openDb();
+        if (opts.list) {
+          const models = await listModels(db);
+          if (env.json) return env.result(models);
+          for (const m of models)
+            env.say(
+              `${m.id}\t${m.method}/${m.backend}\tbase ${m.baseModel}\tdataset ${m.datasetVersion ?? '-'}\teval ${m.metrics.evalLoss ?? '-'}`,
+            );
+          return;
+        }
+        if (!opts.model) throw new UsageError('--model is required (see datanet infer --list)');
+        const r = await infer(db, {
+          model: opts.model,
+          prompt: prompt ?? '',
+          maxNewTokens: opts.maxNewTokens,
+          temperature: opts.temperature,
+          seed: opts.seed,
+          feePerToken: opts.feePerToken,
+        });
+        if (env.json) return env.result({ ...r, fee: r.fee.toString() });
+        env.say(r.output);
+        env.say(`# ${r.inferenceId} model ${r.model} tokens ${r.promptTokens}+${r.outputTokens} fee ${r.fee}`);
+      },
+    );
 };
 
 export default register;

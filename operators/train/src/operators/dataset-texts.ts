@@ -16,7 +16,10 @@ function column(table: Table, name: string): (string | null)[] | undefined {
 
 /** Runs of blanks (MedQuAD answers carry page indentation) cost a byte-level model its whole context. */
 function tidy(text: string): string {
-  return text.replace(/[ \t]+/g, ' ').replace(/ ?\n[\s]*/g, '\n').trim();
+  return text
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\n[\s]*/g, '\n')
+    .trim();
 }
 
 function stableBucket(text: string): number {
@@ -54,5 +57,9 @@ export function datasetTexts(
   });
   const rand = seededRandom(opts.seed ^ 0x5eed);
   const sample = (rows: string[], max?: number) => (max && rows.length > max ? shuffleInPlace([...rows], rand).slice(0, max) : rows);
-  return { train: sample(train, opts.maxTrainRows), eval: sample(evalRows, opts.maxEvalRows), available: { train: train.length, eval: evalRows.length } };
+  return {
+    train: sample(train, opts.maxTrainRows),
+    eval: sample(evalRows, opts.maxEvalRows),
+    available: { train: train.length, eval: evalRows.length },
+  };
 }

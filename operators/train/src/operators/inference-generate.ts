@@ -48,22 +48,50 @@ export const INFERENCE_COLUMNS = {
 
 export function inferencesTable(rows: InferenceRecord[]): Table {
   return new Table({
-    inference_id: vectorFromArray(rows.map((r) => r.inferenceId), new Utf8()),
-    model: vectorFromArray(rows.map((r) => r.modelId ?? r.baseModel), new Utf8()),
-    adapter_digest: vectorFromArray(rows.map((r) => r.adapterDigest), new Utf8()),
-    prompt: vectorFromArray(rows.map((r) => r.prompt), new Utf8()),
-    output: vectorFromArray(rows.map((r) => r.output), new Utf8()),
-    prompt_tokens: vectorFromArray(rows.map((r) => r.promptTokens), new Int32()),
-    output_tokens: vectorFromArray(rows.map((r) => r.outputTokens), new Int32()),
-    fee: vectorFromArray(rows.map((r) => r.fee.toString()), new Utf8()),
-    time: vectorFromArray(rows.map((r) => r.createdAt), new TimestampMillisecond()),
+    inference_id: vectorFromArray(
+      rows.map((r) => r.inferenceId),
+      new Utf8(),
+    ),
+    model: vectorFromArray(
+      rows.map((r) => r.modelId ?? r.baseModel),
+      new Utf8(),
+    ),
+    adapter_digest: vectorFromArray(
+      rows.map((r) => r.adapterDigest),
+      new Utf8(),
+    ),
+    prompt: vectorFromArray(
+      rows.map((r) => r.prompt),
+      new Utf8(),
+    ),
+    output: vectorFromArray(
+      rows.map((r) => r.output),
+      new Utf8(),
+    ),
+    prompt_tokens: vectorFromArray(
+      rows.map((r) => r.promptTokens),
+      new Int32(),
+    ),
+    output_tokens: vectorFromArray(
+      rows.map((r) => r.outputTokens),
+      new Int32(),
+    ),
+    fee: vectorFromArray(
+      rows.map((r) => r.fee.toString()),
+      new Utf8(),
+    ),
+    time: vectorFromArray(
+      rows.map((r) => r.createdAt),
+      new TimestampMillisecond(),
+    ),
   });
 }
 
 export const inferenceGenerate = defineOperator({
   type: 'inference.generate',
   version: '1',
-  description: 'Generates completions with a base model + LoRA adapter (builtin backend on CPU, or peft on a GPU worker), deterministic for a seed, and appends them to the inference log.',
+  description:
+    'Generates completions with a base model + LoRA adapter (builtin backend on CPU, or peft on a GPU worker), deterministic for a seed, and appends them to the inference log.',
   config: InferenceConfigSchema,
   inputs: {
     prompts: { kind: 'table', optional: true, description: 'a table with the prompt column', schema: { columns: {}, open: true } },
@@ -80,7 +108,10 @@ export const inferenceGenerate = defineOperator({
     if (table) {
       const t = await table.readTable();
       const col = t.getChild(config.promptColumn);
-      if (!col) throw new Error(`inference.generate: input prompts has no column "${config.promptColumn}" (it has ${t.schema.fields.map((f) => f.name).join(', ')}); set promptColumn`);
+      if (!col)
+        throw new Error(
+          `inference.generate: input prompts has no column "${config.promptColumn}" (it has ${t.schema.fields.map((f) => f.name).join(', ')}); set promptColumn`,
+        );
       for (const p of col.toArray() as (string | null)[]) if (p) prompts.push(p);
     }
     if (!prompts.length) throw new Error('inference.generate: no prompts; give config.prompts or wire a prompts table');
@@ -88,7 +119,10 @@ export const inferenceGenerate = defineOperator({
     let modelId: string | null = null;
     if (config.model) {
       const record = await getModel(ctx.db, config.model);
-      if (!record) throw new Error(`inference.generate: model ${config.model} is not in the registry; train one with train.lora (see \`datanet infer --list\`)`);
+      if (!record)
+        throw new Error(
+          `inference.generate: model ${config.model} is not in the registry; train one with train.lora (see \`datanet infer --list\`)`,
+        );
       modelId = record.id;
       adapterDir ??= record.adapterPath;
     }
@@ -114,14 +148,32 @@ export const inferenceGenerate = defineOperator({
   },
 });
 
-async function generateAll(ctx: OperatorContext<InferenceConfig>, prompts: string[], adapterDir: string | undefined): Promise<{ generations: Generation[]; baseModel: string; adapterDigest: string | null }> {
+async function generateAll(
+  ctx: OperatorContext<InferenceConfig>,
+  prompts: string[],
+  adapterDir: string | undefined,
+): Promise<{ generations: Generation[]; baseModel: string; adapterDigest: string | null }> {
   const { config } = ctx;
   const opts = { maxNewTokens: config.maxNewTokens, temperature: config.temperature, topK: config.topK };
   if (config.backend === 'peft') {
     const { generateWithPeft } = await import('../peft/generate-peft.js');
     const { formatExample } = await import('../builtin/tokenizer.js');
-    const generations = await generateWithPeft({ ...opts, seed: config.seed, prompts: prompts.map((p) => formatExample(p)), adapterDir, baseModel: adapterDir ? undefined : config.baseModel, workDir: ctx.workDir, python: config.python, signal: ctx.signal });
-    const digest = adapterDir ? 'sha256:' + createHash('sha256').update(await readFile(join(adapterDir, 'adapter_model.safetensors'))).digest('hex') : null;
+    const generations = await generateWithPeft({
+      ...opts,
+      seed: config.seed,
+      prompts: prompts.map((p) => formatExample(p)),
+      adapterDir,
+      baseModel: adapterDir ? undefined : config.baseModel,
+      workDir: ctx.workDir,
+      python: config.python,
+      signal: ctx.signal,
+    });
+    const digest = adapterDir
+      ? 'sha256:' +
+        createHash('sha256')
+          .update(await readFile(join(adapterDir, 'adapter_model.safetensors')))
+          .digest('hex')
+      : null;
     return { generations, baseModel: config.baseModel, adapterDigest: digest };
   }
   // Prompts are independent (prompt i has seed + i), so they are split over the pool's threads and
@@ -131,12 +183,21 @@ async function generateAll(ctx: OperatorContext<InferenceConfig>, prompts: strin
   const done = new Array<number>(parts).fill(0);
   const results = await Promise.all(
     Array.from({ length: parts }, (_, p) => {
-      const args: GenerateKernelArgs = { adapterDir, baseModel: adapterDir ? undefined : config.baseModel, prompts: prompts.slice(p * size, (p + 1) * size), seed: config.seed + p * size, opts };
+      const args: GenerateKernelArgs = {
+        adapterDir,
+        baseModel: adapterDir ? undefined : config.baseModel,
+        prompts: prompts.slice(p * size, (p + 1) * size),
+        seed: config.seed + p * size,
+        opts,
+      };
       return runKernel<GenerateKernelResult>(GENERATE_KERNELS, 'generate', args, {
         signal: ctx.signal,
         onProgress: (n) => {
           done[p] = n as number;
-          ctx.progress(done.reduce((a, b) => a + b, 0), prompts.length);
+          ctx.progress(
+            done.reduce((a, b) => a + b, 0),
+            prompts.length,
+          );
         },
       });
     }),

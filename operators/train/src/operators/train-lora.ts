@@ -47,10 +47,15 @@ function metaString(meta: Record<string, unknown>, ...keys: string[]): string | 
 export const trainLora = defineOperator({
   type: 'train.lora',
   version: '1',
-  description: 'Fine-tunes a LoRA/QLoRA adapter on a dataset version (builtin tfjs trainer on CPU, or transformers + peft on a GPU worker) and writes a PEFT adapter folder.',
+  description:
+    'Fine-tunes a LoRA/QLoRA adapter on a dataset version (builtin tfjs trainer on CPU, or transformers + peft on a GPU worker) and writes a PEFT adapter folder.',
   config: TrainLoraConfigSchema,
   inputs: {
-    dataset: { kind: 'table', description: 'prompt + response (or text) rows with a train/eval split column', schema: { columns: {}, open: true } },
+    dataset: {
+      kind: 'table',
+      description: 'prompt + response (or text) rows with a train/eval split column',
+      schema: { columns: {}, open: true },
+    },
   },
   outputs: {
     adapter: { kind: 'model', description: 'PEFT adapter folder: adapter_config.json, adapter_model.safetensors, README.md, checkpoints/' },
@@ -68,7 +73,12 @@ export const trainLora = defineOperator({
       seed: spec.seed,
       source: `train.lora input dataset (${input.digest})`,
     });
-    ctx.logger.info('training rows', { train: texts.train.length, eval: texts.eval.length, available: texts.available, backend: ctx.config.backend });
+    ctx.logger.info('training rows', {
+      train: texts.train.length,
+      eval: texts.eval.length,
+      available: texts.available,
+      backend: ctx.config.backend,
+    });
     const outDir = join(ctx.workDir, 'adapter');
     let metrics: Record<string, unknown>;
     let baseModelDigest = 'unknown';
@@ -81,7 +91,11 @@ export const trainLora = defineOperator({
       });
       baseModelDigest = result.baseModelDigest;
       const { checkpoints, memory, ...rest } = result;
-      metrics = { ...rest, ...Object.fromEntries(Object.entries(memory).map(([k, v]) => [`memory.${k}`, v])), checkpoints: checkpoints.map((c) => ({ step: c.step, learningRate: c.learningRate })) };
+      metrics = {
+        ...rest,
+        ...Object.fromEntries(Object.entries(memory).map(([k, v]) => [`memory.${k}`, v])),
+        checkpoints: checkpoints.map((c) => ({ step: c.step, learningRate: c.learningRate })),
+      };
     } else {
       const { trainWithPeft } = await import('../peft/run-peft.js');
       metrics = await trainWithPeft({
@@ -109,8 +123,13 @@ export const trainLora = defineOperator({
       backend: ctx.config.backend,
       method: spec.method,
     };
-    await writeFile(join(outDir, 'README.md'), renderModelCard(lineage, { ...metrics, trainRows: texts.train.length, evalRows: texts.eval.length }, spec));
-    const ref = await ctx.output('adapter').writePath(outDir, { baseModel: spec.baseModel, method: spec.method, backend: ctx.config.backend, specHash: lineage.specHash });
+    await writeFile(
+      join(outDir, 'README.md'),
+      renderModelCard(lineage, { ...metrics, trainRows: texts.train.length, evalRows: texts.eval.length }, spec),
+    );
+    const ref = await ctx
+      .output('adapter')
+      .writePath(outDir, { baseModel: spec.baseModel, method: spec.method, backend: ctx.config.backend, specHash: lineage.specHash });
     const model = await registerModel(ctx.db, {
       name: ctx.config.modelName,
       adapterDigest: ref.digest,
@@ -128,10 +147,23 @@ export const trainLora = defineOperator({
     });
     ctx.logger.info('registered model', { model: model.id, evalLoss: metrics.evalLoss, baseEvalLoss: metrics.baseEvalLoss });
     const loss = (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : String(x));
-    await ctx.output('metrics').writeReport(
-      { model: model.id, adapterDigest: ref.digest, lineage, rows: { train: texts.train.length, eval: texts.eval.length, available: texts.available }, metrics, spec },
-      undefined,
-      { summary: [`adapter ${model.id} (${ref.digest.slice(0, 19)}): eval loss ${loss(metrics.baseEvalLoss)} (base) -> ${loss(metrics.evalLoss)}`] },
-    );
+    await ctx
+      .output('metrics')
+      .writeReport(
+        {
+          model: model.id,
+          adapterDigest: ref.digest,
+          lineage,
+          rows: { train: texts.train.length, eval: texts.eval.length, available: texts.available },
+          metrics,
+          spec,
+        },
+        undefined,
+        {
+          summary: [
+            `adapter ${model.id} (${ref.digest.slice(0, 19)}): eval loss ${loss(metrics.baseEvalLoss)} (base) -> ${loss(metrics.evalLoss)}`,
+          ],
+        },
+      );
   },
 });

@@ -30,11 +30,27 @@ function localModel(name: string): string {
 }
 
 /** The script's arguments; the base comes from the adapter's config when not given. */
-export async function peftGenerateArgs(opts: Omit<PeftGenerateOptions, 'prompts' | 'workDir' | 'signal' | 'python'> & { promptsFile: string }): Promise<string[]> {
+export async function peftGenerateArgs(
+  opts: Omit<PeftGenerateOptions, 'prompts' | 'workDir' | 'signal' | 'python'> & { promptsFile: string },
+): Promise<string[]> {
   let base = opts.baseModel;
-  if (!base && opts.adapterDir) base = JSON.parse(await readFile(join(opts.adapterDir, 'adapter_config.json'), 'utf8')).base_model_name_or_path ?? undefined;
+  if (!base && opts.adapterDir)
+    base = JSON.parse(await readFile(join(opts.adapterDir, 'adapter_config.json'), 'utf8')).base_model_name_or_path ?? undefined;
   if (!base) throw new Error('peft inference needs a base model: the adapter config names none and no baseModel was given');
-  const args = ['--base-model', localModel(base), '--prompts-file', opts.promptsFile, '--max-new-tokens', String(opts.maxNewTokens), '--temperature', String(opts.temperature), '--top-k', String(opts.topK), '--seed', String(opts.seed)];
+  const args = [
+    '--base-model',
+    localModel(base),
+    '--prompts-file',
+    opts.promptsFile,
+    '--max-new-tokens',
+    String(opts.maxNewTokens),
+    '--temperature',
+    String(opts.temperature),
+    '--top-k',
+    String(opts.topK),
+    '--seed',
+    String(opts.seed),
+  ];
   if (opts.adapterDir) args.push('--adapter', opts.adapterDir);
   return args;
 }
@@ -51,6 +67,7 @@ export async function generateWithPeft(opts: PeftGenerateOptions): Promise<Gener
     const g = e as unknown as { event: string; index: number; output: string; prompt_tokens: number; output_tokens: number };
     if (g.event === 'generation') out[g.index] = { output: g.output, promptTokens: g.prompt_tokens, outputTokens: g.output_tokens };
   }
-  if (out.filter(Boolean).length !== opts.prompts.length) throw new Error(`peft inference returned ${out.filter(Boolean).length} of ${opts.prompts.length} generations`);
+  if (out.filter(Boolean).length !== opts.prompts.length)
+    throw new Error(`peft inference returned ${out.filter(Boolean).length} of ${opts.prompts.length} generations`);
   return out;
 }

@@ -59,7 +59,9 @@ export async function runJsonLinesProcess(opts: ProcessRunOptions): Promise<{ ev
     });
   } catch (err) {
     if (signal.aborted) throw signal.reason ?? new Error('aborted');
-    throw new Error(`could not start ${opts.command}: ${(err as Error).message}; set the operator's \`python\` to a Python with torch, transformers and peft`);
+    throw new Error(
+      `could not start ${opts.command}: ${(err as Error).message}; set the operator's \`python\` to a Python with torch, transformers and peft`,
+    );
   }
   const error = events.find((e): e is Extract<PeftEvent, { event: 'error' }> => e.event === 'error');
   if (result.code !== 0 || error) {

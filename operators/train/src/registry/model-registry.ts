@@ -52,9 +52,18 @@ export async function registerModel(db: Kysely<any>, model: NewModel): Promise<M
   await migrateTrainRegistry(db);
   if (!/^[a-z0-9][a-z0-9._-]*$/i.test(model.name)) throw new Error(`model name "${model.name}": use letters, digits, '.', '_' or '-'`);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const existing = await db.selectFrom('models').selectAll().where('name', '=', model.name).where('adapter_digest', '=', model.adapterDigest).executeTakeFirst();
+    const existing = await db
+      .selectFrom('models')
+      .selectAll()
+      .where('name', '=', model.name)
+      .where('adapter_digest', '=', model.adapterDigest)
+      .executeTakeFirst();
     if (existing) return toRecord(existing);
-    const max = await db.selectFrom('models').select((eb) => eb.fn.max('version').as('v')).where('name', '=', model.name).executeTakeFirst();
+    const max = await db
+      .selectFrom('models')
+      .select((eb) => eb.fn.max('version').as('v'))
+      .where('name', '=', model.name)
+      .executeTakeFirst();
     const version = Number(max?.v ?? 0) + 1;
     const inserted = await db
       .insertInto('models')

@@ -12,7 +12,10 @@ export interface ImportResult<S> {
 /** Tracks which keys of a YAML mapping were consumed, so the rest can be reported as dropped. */
 export class KeyTracker {
   private used = new Set<string>();
-  constructor(private readonly doc: Record<string, unknown>, private readonly source: string) {}
+  constructor(
+    private readonly doc: Record<string, unknown>,
+    private readonly source: string,
+  ) {}
 
   has(key: string): boolean {
     return this.doc[key] !== undefined && this.doc[key] !== null;
@@ -64,7 +67,12 @@ export class KeyTracker {
 /** `all`, `all-linear`, a comma list or a YAML list, to our target-modules value. */
 export function parseTargets(value: unknown): string[] | 'all-linear' | undefined {
   if (value === undefined || value === null) return undefined;
-  const list = Array.isArray(value) ? value.map(String) : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const list = Array.isArray(value)
+    ? value.map(String)
+    : String(value)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   if (list.length === 1 && (list[0] === 'all' || list[0] === 'all-linear')) return 'all-linear';
   return list.length ? list : undefined;
 }

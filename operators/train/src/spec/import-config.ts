@@ -8,14 +8,25 @@ import type { LoraSpec } from './lora-spec.js';
 export type ExternalFormat = 'axolotl' | 'llama-factory';
 export type { ImportResult };
 
-const LLAMA_FACTORY_KEYS = ['model_name_or_path', 'finetuning_type', 'lora_rank', 'lora_target', 'peft_config', 'cutoff_len', 'quantization_bit', 'adapter_name_or_path'];
+const LLAMA_FACTORY_KEYS = [
+  'model_name_or_path',
+  'finetuning_type',
+  'lora_rank',
+  'lora_target',
+  'peft_config',
+  'cutoff_len',
+  'quantization_bit',
+  'adapter_name_or_path',
+];
 const AXOLOTL_KEYS = ['base_model', 'adapter', 'lora_r', 'lora_target_linear', 'lora_target_modules', 'sequence_len', 'micro_batch_size'];
 
 export function detectFormat(doc: Record<string, unknown>, source: string): ExternalFormat {
   const lf = LLAMA_FACTORY_KEYS.filter((k) => k in doc).length;
   const ax = AXOLOTL_KEYS.filter((k) => k in doc).length;
   if (lf === 0 && ax === 0) {
-    throw new Error(`${source}: neither an Axolotl config (no base_model/adapter/lora_r) nor a LLaMA-Factory one (no model_name_or_path/finetuning_type/lora_rank); pass --from to say which`);
+    throw new Error(
+      `${source}: neither an Axolotl config (no base_model/adapter/lora_r) nor a LLaMA-Factory one (no model_name_or_path/finetuning_type/lora_rank); pass --from to say which`,
+    );
   }
   return lf > ax ? 'llama-factory' : 'axolotl';
 }

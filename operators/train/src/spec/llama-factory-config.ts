@@ -18,13 +18,17 @@ export function fromLlamaFactory(doc: Record<string, unknown>, source: string): 
   const peft = (k.raw('peft_config') ?? undefined) as Record<string, unknown> | undefined;
   const peftDropped: string[] = [];
   if (peft) {
-    if (peft.name !== undefined && peft.name !== 'lora') throw new Error(`${source}: peft_config.name: "${String(peft.name)}" is not supported; only lora`);
-    for (const key of Object.keys(peft)) if (!['name', 'r', 'lora_alpha', 'lora_dropout', 'target_modules', 'use_rslora'].includes(key)) peftDropped.push(`peft_config.${key}`);
+    if (peft.name !== undefined && peft.name !== 'lora')
+      throw new Error(`${source}: peft_config.name: "${String(peft.name)}" is not supported; only lora`);
+    for (const key of Object.keys(peft))
+      if (!['name', 'r', 'lora_alpha', 'lora_dropout', 'target_modules', 'use_rslora'].includes(key))
+        peftDropped.push(`peft_config.${key}`);
   }
   const r = Number(peft?.r ?? k.number('lora_rank') ?? 8);
   const bits = k.number('quantization_bit');
   const method = k.string('quantization_method') ?? 'bnb';
-  if (bits !== undefined && bits !== 4 && bits !== 8) throw new Error(`${source}: quantization_bit: ${bits} is not supported; use 4 (QLoRA) or 8`);
+  if (bits !== undefined && bits !== 4 && bits !== 8)
+    throw new Error(`${source}: quantization_bit: ${bits} is not supported; use 4 (QLoRA) or 8`);
   if (bits !== undefined && method !== 'bnb') throw new Error(`${source}: quantization_method: ${method} is not supported; only bnb`);
   const bf16 = k.bool('bf16');
   const fp16 = k.bool('fp16');
@@ -59,7 +63,10 @@ export function fromLlamaFactory(doc: Record<string, unknown>, source: string): 
       maxSeqLength: k.number('cutoff_len'),
       seed: k.number('seed'),
       evalFraction: k.number('val_size'),
-      datasets: dataset?.split(',').map((s) => s.trim()).filter(Boolean),
+      datasets: dataset
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
     source,
   );

@@ -1,20 +1,17 @@
-import { createHash } from "node:crypto";
-import { z } from "zod";
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
 
 /** PEFT target-module names, or every linear layer of the decoder (PEFT's `all-linear`). */
-export const TargetModulesSchema = z.union([
-  z.array(z.string().min(1)).min(1),
-  z.literal("all-linear"),
-]);
+export const TargetModulesSchema = z.union([z.array(z.string().min(1)).min(1), z.literal('all-linear')]);
 
 export const QuantizationSchema = z.object({
   /** 4 for QLoRA (bitsandbytes NF4/FP4); 8 for LLM.int8 loading under plain LoRA. */
   bits: z.union([z.literal(4), z.literal(8)]).default(4),
-  type: z.enum(["nf4", "fp4", "int8"]).default("nf4"),
+  type: z.enum(['nf4', 'fp4', 'int8']).default('nf4'),
   /** Quantise the per-block absmax scales again (QLoRA's double quantisation). */
   doubleQuant: z.boolean().default(true),
   /** dtype the dequantised weights are computed in. The builtin backend computes in float32 whatever this says. */
-  computeDtype: z.enum(["float32", "bfloat16", "float16"]).default("bfloat16"),
+  computeDtype: z.enum(['float32', 'bfloat16', 'float16']).default('bfloat16'),
   blockSize: z.number().int().positive().default(64),
 });
 
@@ -23,22 +20,17 @@ export const QuantizationSchema = z.object({
  * maps Axolotl and LLaMA-Factory keys onto them.
  */
 export const loraSpecShape = {
-  baseModel: z.string().min(1).default("datanet-tiny-llama"),
-  method: z.enum(["lora", "qlora"]).default("lora"),
+  baseModel: z.string().min(1).default('datanet-tiny-llama'),
+  method: z.enum(['lora', 'qlora']).default('lora'),
   r: z.number().int().positive().default(8),
   alpha: z.number().positive().default(16),
   dropout: z.number().min(0).max(1).default(0.05),
-  targetModules: TargetModulesSchema.default([
-    "q_proj",
-    "k_proj",
-    "v_proj",
-    "o_proj",
-  ]),
+  targetModules: TargetModulesSchema.default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
   /** rsLoRA: scale by alpha/sqrt(r) instead of alpha/r. */
   rsLora: z.boolean().default(false),
   quantization: QuantizationSchema.optional(),
   learningRate: z.number().positive().default(2e-4),
-  lrScheduler: z.enum(["cosine", "linear", "constant"]).default("cosine"),
+  lrScheduler: z.enum(['cosine', 'linear', 'constant']).default('cosine'),
   warmupRatio: z.number().min(0).max(1).default(0.03),
   weightDecay: z.number().min(0).default(0),
   epochs: z.number().positive().default(1),
@@ -54,36 +46,31 @@ export const loraSpecShape = {
 };
 
 type SpecCore = {
-  method: "lora" | "qlora";
+  method: 'lora' | 'qlora';
   quantization?: { bits: 4 | 8; type: string };
 };
 
 /** Cross-field rules, shared by every schema that embeds the spec (the operator config too). */
 export function refineLoraSpec(spec: SpecCore, ctx: z.RefinementCtx): void {
-  if (spec.method === "qlora" && spec.quantization && spec.quantization.bits !== 4) {
+  if (spec.method === 'qlora' && spec.quantization && spec.quantization.bits !== 4) {
     ctx.addIssue({
-      code: "custom",
-      path: ["quantization"],
-      message:
-        "method qlora quantises the base to 4 bits (NF4): set quantization.bits to 4 or drop the block",
+      code: 'custom',
+      path: ['quantization'],
+      message: 'method qlora quantises the base to 4 bits (NF4): set quantization.bits to 4 or drop the block',
     });
   }
-  if (spec.method === "lora" && spec.quantization?.bits === 4) {
+  if (spec.method === 'lora' && spec.quantization?.bits === 4) {
     ctx.addIssue({
-      code: "custom",
-      path: ["method"],
-      message: "4-bit quantisation is QLoRA: set method: qlora",
+      code: 'custom',
+      path: ['method'],
+      message: '4-bit quantisation is QLoRA: set method: qlora',
     });
   }
-  if (
-    spec.quantization &&
-    spec.quantization.bits === 8 &&
-    spec.quantization.type !== "int8"
-  ) {
+  if (spec.quantization && spec.quantization.bits === 8 && spec.quantization.type !== 'int8') {
     ctx.addIssue({
-      code: "custom",
-      path: ["quantization", "type"],
-      message: "8-bit loading is LLM.int8: type must be int8",
+      code: 'custom',
+      path: ['quantization', 'type'],
+      message: '8-bit loading is LLM.int8: type must be int8',
     });
   }
 }
@@ -103,30 +90,23 @@ export type LoraSpec = z.output<typeof LoraSpecSchema>;
 export type LoraSpecInput = z.input<typeof LoraSpecSchema>;
 
 /** Fills defaults; for `method: qlora` without a quantization block, QLoRA's own (NF4, double quant). */
-export function parseLoraSpec(
-  input: unknown,
-  source = "training spec",
-): LoraSpec {
+export function parseLoraSpec(input: unknown, source = 'training spec'): LoraSpec {
   const result = LoraSpecSchema.safeParse(input ?? {});
   if (!result.success) {
-    const lines = result.error.issues.map(
-      (i) => `${source}: ${i.path.join(".") || "(root)"}: ${i.message}`,
-    );
-    throw new Error(lines.join("\n"));
+    const lines = result.error.issues.map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(lines.join('\n'));
   }
   return result.data;
 }
 
 /** The LoRA scale applied to B·A·x. */
-export function loraScale(
-  spec: Pick<LoraSpec, "alpha" | "r" | "rsLora">,
-): number {
+export function loraScale(spec: Pick<LoraSpec, 'alpha' | 'r' | 'rsLora'>): number {
   return spec.rsLora ? spec.alpha / Math.sqrt(spec.r) : spec.alpha / spec.r;
 }
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === "object") {
+  if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.keys(value as object)
         .sort()
@@ -140,9 +120,9 @@ function canonical(value: unknown): unknown {
 /** sha256 of the canonical JSON of the spec: the lineage key of "how this adapter was trained". */
 export function specHash(spec: LoraSpec): string {
   return (
-    "sha256:" +
-    createHash("sha256")
+    'sha256:' +
+    createHash('sha256')
       .update(JSON.stringify(canonical(spec)))
-      .digest("hex")
+      .digest('hex')
   );
 }

@@ -5,9 +5,7 @@ import type { ApiTokens } from './api-tokens.js';
 import type { SessionStore } from './sessions.js';
 
 /** Who made a request: a signed-in address (SIWE session) or an API token with one grant. */
-export type Principal =
-  | { kind: 'session'; address: string }
-  | { kind: 'token'; tokenId: string; scope: string; role: Role };
+export type Principal = { kind: 'session'; address: string } | { kind: 'token'; tokenId: string; scope: string; role: Role };
 
 /**
  * What a route requires, declared in its `config.access`. Every route must declare one: the server
@@ -16,7 +14,8 @@ export type Principal =
  * - { role }: that role or stronger on the scope `scope(req)` names. 'contributor' is anyone
  *   signed in. A role on one scope gives nothing on another.
  */
-export type Access = 'public' | { role: Role; scope?: (req: FastifyRequest) => string | undefined | Promise<string | undefined>; why?: string };
+export type Access =
+  'public' | { role: Role; scope?: (req: FastifyRequest) => string | undefined | Promise<string | undefined>; why?: string };
 
 export const SESSION_COOKIE = 'datanet_session';
 export const CSRF_COOKIE = 'datanet_csrf';
@@ -44,7 +43,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Installs the one access check every route goes through. */
 export function installAccessControl(app: FastifyInstance, deps: AccessDeps): void {
   app.addHook('onRoute', (route) => {
-    if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no config.access; every route must say who may call it`);
+    if (!route.config?.access)
+      throw new Error(`route ${route.method} ${route.url} declares no config.access; every route must say who may call it`);
   });
   // After the body is parsed (a route may take its scope from it) and before it is validated, so an
   // unauthorised caller learns nothing from validation errors. Multipart bodies are not read yet.
@@ -68,7 +68,12 @@ export function installAccessControl(app: FastifyInstance, deps: AccessDeps): vo
     }
     const held: Role = p.kind === 'token' ? (p.scope === scope ? p.role : 'contributor') : await deps.roles.roleOf(scope, p.address);
     if (!roleAtLeast(held, access.role)) {
-      return deny(reply, 403, 'forbidden', `needs role ${access.role} on ${scope}; ${p.kind === 'token' ? `this token holds ${p.role} on ${p.scope}` : `you hold ${held} there`}`);
+      return deny(
+        reply,
+        403,
+        'forbidden',
+        `needs role ${access.role} on ${scope}; ${p.kind === 'token' ? `this token holds ${p.role} on ${p.scope}` : `you hold ${held} there`}`,
+      );
     }
   });
 }
@@ -100,7 +105,12 @@ async function principalOf(req: FastifyRequest, reply: FastifyReply, deps: Acces
     const header = req.headers[CSRF_HEADER];
     const cookie = req.cookies?.[CSRF_COOKIE];
     if (typeof header !== 'string' || !cookie || !sameSecret(header, cookie) || !sameSecret(hashSecret(header), session.csrfHash)) {
-      deny(reply, 403, 'csrf', `a state-changing request with the session cookie needs the ${CSRF_HEADER} header equal to the ${CSRF_COOKIE} cookie`);
+      deny(
+        reply,
+        403,
+        'csrf',
+        `a state-changing request with the session cookie needs the ${CSRF_HEADER} header equal to the ${CSRF_COOKIE} cookie`,
+      );
       return 'refused';
     }
   }

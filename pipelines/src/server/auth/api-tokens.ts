@@ -30,9 +30,29 @@ export class ApiTokens {
     const createdAt = Date.now();
     await this.db
       .insertInto('server_api_tokens')
-      .values({ id, name: o.name, token_hash: hashSecret(token), scope: o.scope, role: o.role, created_at: createdAt, expires_at: o.expiresAt ?? null })
+      .values({
+        id,
+        name: o.name,
+        token_hash: hashSecret(token),
+        scope: o.scope,
+        role: o.role,
+        created_at: createdAt,
+        expires_at: o.expiresAt ?? null,
+      })
       .execute();
-    return { token, info: { id, name: o.name, scope: o.scope, role: o.role, createdAt, expiresAt: o.expiresAt ?? null, revokedAt: null, lastUsedAt: null } };
+    return {
+      token,
+      info: {
+        id,
+        name: o.name,
+        scope: o.scope,
+        role: o.role,
+        createdAt,
+        expiresAt: o.expiresAt ?? null,
+        revokedAt: null,
+        lastUsedAt: null,
+      },
+    };
   }
 
   /** The token's grant when it is known, unexpired and unrevoked. */
@@ -52,7 +72,12 @@ export class ApiTokens {
 
   /** Revokes by id; false when no such token. Revoking twice keeps the first time. */
   async revoke(id: string, now = Date.now()): Promise<boolean> {
-    const r = await this.db.updateTable('server_api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const r = await this.db
+      .updateTable('server_api_tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
     if (Number(r.numUpdatedRows) > 0) return true;
     return Boolean(await this.db.selectFrom('server_api_tokens').select('id').where('id', '=', id).executeTakeFirst());
   }

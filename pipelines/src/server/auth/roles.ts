@@ -41,7 +41,12 @@ export class RoleStore {
   }
 
   async list(scope: string): Promise<{ principal: string; role: Role; source: string }[]> {
-    return (await this.db.selectFrom('server_roles').select(['principal', 'role', 'source']).where('scope', '=', scope).orderBy('principal').execute()) as never;
+    return (await this.db
+      .selectFrom('server_roles')
+      .select(['principal', 'role', 'source'])
+      .where('scope', '=', scope)
+      .orderBy('principal')
+      .execute()) as never;
   }
 
   /** Replaces the grants that came from `source` on a scope with these, in one transaction. */

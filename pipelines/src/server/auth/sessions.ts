@@ -18,7 +18,10 @@ export class SessionStore {
 
   async issueNonce(ttlMs: number, now = Date.now()): Promise<{ nonce: string; expiresAt: number }> {
     // SIWE nonces are alphanumeric, at least 8 characters.
-    const nonce = newSecret(16).replace(/[^A-Za-z0-9]/g, '').slice(0, 20).padEnd(12, '0');
+    const nonce = newSecret(16)
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 20)
+      .padEnd(12, '0');
     const expiresAt = now + ttlMs;
     await this.db.insertInto('server_siwe_nonces').values({ nonce, created_at: now, expires_at: expiresAt }).execute();
     // Expired nonces are swept as new ones are issued.
@@ -32,13 +35,25 @@ export class SessionStore {
     return Boolean(row && num(row.expires_at)! > now);
   }
 
-  async create(address: string, chainId: number, ttlMs: number, now = Date.now()): Promise<{ sessionId: string; csrf: string; expiresAt: number }> {
+  async create(
+    address: string,
+    chainId: number,
+    ttlMs: number,
+    now = Date.now(),
+  ): Promise<{ sessionId: string; csrf: string; expiresAt: number }> {
     const sessionId = newSecret();
     const csrf = newSecret(24);
     const expiresAt = now + ttlMs;
     await this.db
       .insertInto('server_sessions')
-      .values({ id_hash: hashSecret(sessionId), address: address.toLowerCase(), csrf_hash: hashSecret(csrf), chain_id: chainId, created_at: now, expires_at: expiresAt })
+      .values({
+        id_hash: hashSecret(sessionId),
+        address: address.toLowerCase(),
+        csrf_hash: hashSecret(csrf),
+        chain_id: chainId,
+        created_at: now,
+        expires_at: expiresAt,
+      })
       .execute();
     return { sessionId, csrf, expiresAt };
   }

@@ -35,7 +35,10 @@ export function authRoutes(app: ZodApp, ctx: ServerContext, sessions: SessionSto
       schema: {
         tags: ['sign-in'],
         summary: 'Verify a signed SIWE message and start a session (HttpOnly cookie)',
-        body: z.object({ message: z.string().min(1).max(4096), signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte 0x-hex signature') }),
+        body: z.object({
+          message: z.string().min(1).max(4096),
+          signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'a 65-byte 0x-hex signature'),
+        }),
         response: { 200: z.object({ address: z.string(), expiresAt: z.string(), csrfToken: z.string() }), 400: Refusal, 401: Refusal },
       },
     },
@@ -45,7 +48,12 @@ export function authRoutes(app: ZodApp, ctx: ServerContext, sessions: SessionSto
       try {
         msg = new SiweMessage(req.body.message);
       } catch (e) {
-        return reply.code(400).send({ error: 'bad_message', message: `not an EIP-4361 message: ${String((e as Error).message ?? e).split('\n')[0].slice(0, 200)}` });
+        return reply.code(400).send({
+          error: 'bad_message',
+          message: `not an EIP-4361 message: ${String((e as Error).message ?? e)
+            .split('\n')[0]
+            .slice(0, 200)}`,
+        });
       }
       const refuse = (error: string, message: string) => reply.code(401).send({ error, message });
       if (msg.domain !== origin.host) return refuse('wrong_domain', `the message is for ${msg.domain}; this server is ${origin.host}`);
@@ -56,12 +64,25 @@ export function authRoutes(app: ZodApp, ctx: ServerContext, sessions: SessionSto
         /* refused below */
       }
       if (uriOrigin !== origin.origin) return refuse('wrong_uri', `the message's URI must be on ${origin.origin}`);
-      if (msg.chainId !== ctx.config.chainId) return refuse('wrong_chain', `the message is for chain ${msg.chainId}; this server takes chain ${ctx.config.chainId}`);
-      const result = await msg.verify({ signature: req.body.signature, domain: origin.host, nonce: msg.nonce, time: new Date().toISOString() }, { suppressExceptions: true });
-      if (!result.success) return refuse(`siwe_${String(result.error?.type ?? 'invalid').replace(/\W+/g, '_').toLowerCase()}`, `the message does not verify: ${result.error?.type ?? 'invalid'}`);
+      if (msg.chainId !== ctx.config.chainId)
+        return refuse('wrong_chain', `the message is for chain ${msg.chainId}; this server takes chain ${ctx.config.chainId}`);
+      const result = await msg.verify(
+        { signature: req.body.signature, domain: origin.host, nonce: msg.nonce, time: new Date().toISOString() },
+        { suppressExceptions: true },
+      );
+      if (!result.success)
+        return refuse(
+          `siwe_${String(result.error?.type ?? 'invalid')
+            .replace(/\W+/g, '_')
+            .toLowerCase()}`,
+          `the message does not verify: ${result.error?.type ?? 'invalid'}`,
+        );
       // Single use: the nonce is deleted as it is taken, so a replayed message finds nothing.
-      if (!(await sessions.consumeNonce(msg.nonce))) return refuse('nonce_used', 'the nonce is unknown, expired or already used; ask for a new one');
-      const until = msg.expirationTime ? Math.min(Date.parse(msg.expirationTime), Date.now() + ctx.config.sessionTtlMs) : Date.now() + ctx.config.sessionTtlMs;
+      if (!(await sessions.consumeNonce(msg.nonce)))
+        return refuse('nonce_used', 'the nonce is unknown, expired or already used; ask for a new one');
+      const until = msg.expirationTime
+        ? Math.min(Date.parse(msg.expirationTime), Date.now() + ctx.config.sessionTtlMs)
+        : Date.now() + ctx.config.sessionTtlMs;
       const { sessionId, csrf, expiresAt } = await sessions.create(msg.address, msg.chainId, until - Date.now());
       const secure = req.protocol === 'https' || origin.protocol === 'https:';
       const cookie = { path: '/', sameSite: 'strict' as const, secure, expires: new Date(expiresAt) };
@@ -75,7 +96,13 @@ export function authRoutes(app: ZodApp, ctx: ServerContext, sessions: SessionSto
     '/auth/me',
     {
       config: { access: { role: 'contributor' } },
-      schema: { tags: ['sign-in'], summary: 'Who is signed in', response: { 200: z.object({ kind: z.string(), address: z.string().optional(), scope: z.string().optional(), role: z.string().optional() }) } },
+      schema: {
+        tags: ['sign-in'],
+        summary: 'Who is signed in',
+        response: {
+          200: z.object({ kind: z.string(), address: z.string().optional(), scope: z.string().optional(), role: z.string().optional() }),
+        },
+      },
     },
     async (req) => {
       const p = req.principal!;
@@ -85,7 +112,10 @@ export function authRoutes(app: ZodApp, ctx: ServerContext, sessions: SessionSto
 
   app.post(
     '/auth/logout',
-    { config: { access: { role: 'contributor' } }, schema: { tags: ['sign-in'], summary: 'End the session', response: { 200: z.object({ ok: z.literal(true) }) } } },
+    {
+      config: { access: { role: 'contributor' } },
+      schema: { tags: ['sign-in'], summary: 'End the session', response: { 200: z.object({ ok: z.literal(true) }) } },
+    },
     async (req, reply) => {
       const sid = req.cookies[SESSION_COOKIE];
       if (sid) await sessions.revoke(sid);

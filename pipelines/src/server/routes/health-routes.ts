@@ -5,12 +5,26 @@ import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** Liveness, readiness (the store answers) and Prometheus metrics. */
 export function healthRoutes(app: ZodApp, ctx: ServerContext, metrics: Registry, isClosing: () => boolean): void {
-  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }));
+  app.get(
+    '/healthz',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['health'], summary: 'The process is up', response: { 200: z.object({ ok: z.literal(true) }) } },
+    },
+    async () => ({ ok: true as const }),
+  );
   app.get(
     '/readyz',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'The store answers and the server is not shutting down', response: { 200: z.object({ ok: z.literal(true), store: z.string() }), 503: z.object({ ok: z.literal(false), reason: z.string() }) } },
+      schema: {
+        tags: ['health'],
+        summary: 'The store answers and the server is not shutting down',
+        response: {
+          200: z.object({ ok: z.literal(true), store: z.string() }),
+          503: z.object({ ok: z.literal(false), reason: z.string() }),
+        },
+      },
     },
     async (_req, reply) => {
       if (isClosing()) return reply.code(503).send({ ok: false as const, reason: 'shutting down' });
@@ -22,8 +36,12 @@ export function healthRoutes(app: ZodApp, ctx: ServerContext, metrics: Registry,
       return { ok: true as const, store: ctx.dialect };
     },
   );
-  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
-    reply.header('content-type', metrics.contentType);
-    return metrics.metrics();
-  });
+  app.get(
+    '/metrics',
+    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } },
+    async (_req, reply) => {
+      reply.header('content-type', metrics.contentType);
+      return metrics.metrics();
+    },
+  );
 }

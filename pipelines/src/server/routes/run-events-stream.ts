@@ -9,10 +9,22 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
  * process's engine, so any replica can serve any run and a client reconnects with Last-Event-ID.
  * The stream ends after the run finishes and its last events are sent.
  */
-export async function streamRunEvents(req: FastifyRequest, reply: FastifyReply, reader: RunReader, runId: string, afterId: number, isClosing: () => boolean): Promise<void> {
+export async function streamRunEvents(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  reader: RunReader,
+  runId: string,
+  afterId: number,
+  isClosing: () => boolean,
+): Promise<void> {
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   let closed = false;
   req.raw.on('close', () => {
     closed = true;

@@ -10,10 +10,25 @@ const Refusal = z.object({ error: z.string(), message: z.string(), diagnostics: 
 const RunId = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a run id') });
 const STATUS = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const RunItem = z.object({
-  id: z.string(), pipeline: z.string(), status: z.string(), datanet: z.string().nullable(), executor: z.string(), error: z.string().nullable(),
-  createdAt: z.number(), startedAt: z.number().nullable(), finishedAt: z.number().nullable(),
+  id: z.string(),
+  pipeline: z.string(),
+  status: z.string(),
+  datanet: z.string().nullable(),
+  executor: z.string(),
+  error: z.string().nullable(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  finishedAt: z.number().nullable(),
 });
-const Event = z.object({ id: z.number(), stepId: z.string().nullable(), ts: z.number(), level: z.string(), type: z.string(), message: z.string(), fields: z.record(z.string(), z.unknown()).nullable() });
+const Event = z.object({
+  id: z.number(),
+  stepId: z.string().nullable(),
+  ts: z.number(),
+  level: z.string(),
+  type: z.string(),
+  message: z.string(),
+  fields: z.record(z.string(), z.unknown()).nullable(),
+});
 
 /**
  * Staff routes over the engine's runs. A run belongs to the Datanet its parameters name, else to
@@ -82,7 +97,12 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
     '/api/runs/:id/events',
     {
       config: { access: { role: 'reviewer', scope: runScope } },
-      schema: { tags: ['runs'], summary: 'Live run events (Server-Sent Events; resumes after Last-Event-ID)', params: RunId, produces: ['text/event-stream'] },
+      schema: {
+        tags: ['runs'],
+        summary: 'Live run events (Server-Sent Events; resumes after Last-Event-ID)',
+        params: RunId,
+        produces: ['text/event-stream'],
+      },
     },
     async (req, reply) => {
       const run = await reader.get(req.params.id);
@@ -96,11 +116,19 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
   app.post(
     '/api/runs',
     {
-      config: { access: { role: 'steward', scope: (req) => ((req.body as { params?: Record<string, string> } | undefined)?.params?.datanet ?? DEPLOYMENT_SCOPE) } },
+      config: {
+        access: {
+          role: 'steward',
+          scope: (req) => (req.body as { params?: Record<string, string> } | undefined)?.params?.datanet ?? DEPLOYMENT_SCOPE,
+        },
+      },
       schema: {
         tags: ['runs'],
         summary: 'Launch a pipeline from configs/pipelines by name; parameters validated as `datanet validate` does',
-        body: z.object({ pipeline: z.string().regex(PIPELINE_NAME, 'a pipeline name under configs/pipelines'), params: z.record(z.string(), z.string().max(10_000)).default({}) }),
+        body: z.object({
+          pipeline: z.string().regex(PIPELINE_NAME, 'a pipeline name under configs/pipelines'),
+          params: z.record(z.string(), z.string().max(10_000)).default({}),
+        }),
         response: { 202: z.object({ runId: z.string() }), 400: Refusal, 404: Refusal },
       },
     },
@@ -117,10 +145,16 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
     '/api/runs/:id/cancel',
     {
       config: { access: { role: 'steward', scope: runScope } },
-      schema: { tags: ['runs'], summary: 'Cancel a run executing on this server (it stays resumable)', params: RunId, response: { 202: z.object({ cancelling: z.literal(true) }), 409: Refusal } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Cancel a run executing on this server (it stays resumable)',
+        params: RunId,
+        response: { 202: z.object({ cancelling: z.literal(true) }), 409: Refusal },
+      },
     },
     async (req, reply) => {
-      if (!launcher.cancel(req.params.id)) return reply.code(409).send({ error: 'not_running_here', message: `run ${req.params.id} is not executing on this server` });
+      if (!launcher.cancel(req.params.id))
+        return reply.code(409).send({ error: 'not_running_here', message: `run ${req.params.id} is not executing on this server` });
       return reply.code(202).send({ cancelling: true as const });
     },
   );
@@ -129,7 +163,12 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
     '/api/runs/:id/resume',
     {
       config: { access: { role: 'steward', scope: runScope } },
-      schema: { tags: ['runs'], summary: 'Resume a failed or cancelled run: finished steps are kept', params: RunId, response: { 202: z.object({ runId: z.string() }), 400: Refusal, 404: Refusal, 409: Refusal } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Resume a failed or cancelled run: finished steps are kept',
+        params: RunId,
+        response: { 202: z.object({ runId: z.string() }), 400: Refusal, 404: Refusal, 409: Refusal },
+      },
     },
     async (req, reply) => {
       try {
@@ -144,5 +183,11 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
 
 function launchRefusal(e: unknown, reply: { code(n: number): { send(b: unknown): unknown } }): never {
   if (!(e instanceof LaunchError)) throw e;
-  return reply.code(e.status).send({ error: e.code, message: e.diagnostics.length ? `${e.message}:\n${e.diagnostics.join('\n')}` : e.message, diagnostics: e.diagnostics }) as never;
+  return reply
+    .code(e.status)
+    .send({
+      error: e.code,
+      message: e.diagnostics.length ? `${e.message}:\n${e.diagnostics.join('\n')}` : e.message,
+      diagnostics: e.diagnostics,
+    }) as never;
 }

@@ -37,7 +37,12 @@ export class RunLauncher {
   ) {}
 
   pipelineFile(name: string): string {
-    if (!PIPELINE_NAME.test(name)) throw new LaunchError(400, 'bad_pipeline_name', `pipeline ${JSON.stringify(name)}: a name is lower-case letters, digits, ".", "_" or "-"`);
+    if (!PIPELINE_NAME.test(name))
+      throw new LaunchError(
+        400,
+        'bad_pipeline_name',
+        `pipeline ${JSON.stringify(name)}: a name is lower-case letters, digits, ".", "_" or "-"`,
+      );
     const file = join(this.configRoot, 'configs', 'pipelines', `${name}.yaml`);
     if (!existsSync(file)) throw new LaunchError(404, 'unknown_pipeline', `no pipeline ${name} (configs/pipelines/${name}.yaml)`);
     return file;
@@ -46,7 +51,10 @@ export class RunLauncher {
   /** Validates as `datanet validate` does, then starts the run in the background. */
   private relative(diagnostics: Diagnostic[]): Diagnostic[] {
     // Callers see paths from the repository root, not the server's folders.
-    return diagnostics.map((d) => ({ ...d, file: d.file.startsWith(`${this.configRoot}/`) ? d.file.slice(this.configRoot.length + 1) : d.file }));
+    return diagnostics.map((d) => ({
+      ...d,
+      file: d.file.startsWith(`${this.configRoot}/`) ? d.file.slice(this.configRoot.length + 1) : d.file,
+    }));
   }
 
   async launch(name: string, params: Record<string, string>): Promise<{ runId: string }> {
@@ -54,7 +62,13 @@ export class RunLauncher {
     const { graph, diagnostics } = await compilePipeline(file, { params, extraPlugins: this.profile.plugins });
     if (!graph) throw invalid(this.relative(diagnostics), `pipeline ${name} is not valid`);
     const runId = newRunId();
-    const options = { runId, signal: undefined as AbortSignal | undefined, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency, paramOverrides: params };
+    const options = {
+      runId,
+      signal: undefined as AbortSignal | undefined,
+      resources: this.profile.resources ?? {},
+      concurrency: this.profile.concurrency,
+      paramOverrides: params,
+    };
     // Under the distributed profile this server is a coordinator: the steps run on the workers.
     this.track(runId, async (signal) =>
       this.profile.executor === 'distributed'
@@ -70,13 +84,24 @@ export class RunLauncher {
     if (run.status === 'succeeded') throw new LaunchError(409, 'already_succeeded', `run ${runId} already succeeded; nothing to resume`);
     if (this.running.has(runId) || run.status === 'running') throw new LaunchError(409, 'running', `run ${runId} is running`);
     const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
-    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), { params: overrides, extraPlugins: this.profile.plugins });
+    const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), {
+      params: overrides,
+      extraPlugins: this.profile.plugins,
+    });
     if (!graph) throw invalid(diagnostics, `run ${runId}'s pipeline no longer compiles`);
     const from = (run.options.from ?? []) as string[];
-    const options = { noCache: Boolean(run.options.noCache), from, resources: this.profile.resources ?? {}, concurrency: this.profile.concurrency };
+    const options = {
+      noCache: Boolean(run.options.noCache),
+      from,
+      resources: this.profile.resources ?? {},
+      concurrency: this.profile.concurrency,
+    };
     this.track(runId, async (signal) =>
       run.executor === 'distributed'
-        ? (await import('../../distributed/distributed-run.js')).resumeDistributed(this.engine, graph, this.profile, runId, { ...options, signal })
+        ? (await import('../../distributed/distributed-run.js')).resumeDistributed(this.engine, graph, this.profile, runId, {
+            ...options,
+            signal,
+          })
         : resumeRunGraph(this.engine, graph, runId, { ...options, signal }),
     );
   }

@@ -47,7 +47,11 @@ export class RunReader {
   async detail(id: string) {
     const run = await this.engine.getRun(id);
     if (!run) return undefined;
-    const [steps, attempts, events] = await Promise.all([this.engine.steps(id, { partitions: true }), this.engine.attempts(id), this.engine.events(id)]);
+    const [steps, attempts, events] = await Promise.all([
+      this.engine.steps(id, { partitions: true }),
+      this.engine.attempts(id),
+      this.engine.events(id),
+    ]);
     return {
       run: { ...listItem(run), file: run.file, params: run.params },
       steps,
@@ -71,7 +75,14 @@ export function datanetOf(run: Pick<RunView, 'params'>): string | null {
 
 function listItem(r: RunView): RunListItem {
   return {
-    id: r.id, pipeline: r.pipeline, status: r.status, datanet: datanetOf(r), executor: r.executor, error: r.error,
-    createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt,
+    id: r.id,
+    pipeline: r.pipeline,
+    status: r.status,
+    datanet: datanetOf(r),
+    executor: r.executor,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
   };
 }

@@ -18,7 +18,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await sql`create index steps_live on steps (status, lease_until) where status in ('queued', 'running')`.execute(db);
   // Releasing the next partitions must not scan the finished ones: O(n^2) over a 10,000-way fan-out.
-  await sql`create index steps_parts_pending on steps (run_id, step_id, part_index) where partition <> '' and status = 'pending'`.execute(db);
+  await sql`create index steps_parts_pending on steps (run_id, step_id, part_index) where partition <> '' and status = 'pending'`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('dispatch_outbox')
