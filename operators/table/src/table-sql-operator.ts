@@ -5,13 +5,10 @@ import { sqlString } from './files.js';
 
 const TableSqlConfig = z
   .object({
-    query: z
-      .string()
-      .min(1)
-      .meta({
-        sql: true,
-        description: 'DuckDB SQL; the input tables are the views `input` and `other`; `$name` is the bound value params.name',
-      }),
+    query: z.string().min(1).meta({
+      sql: true,
+      description: 'DuckDB SQL; the input tables are the views `input` and `other`; `$name` is the bound value params.name',
+    }),
     params: z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .optional()

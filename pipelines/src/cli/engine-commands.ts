@@ -340,16 +340,14 @@ export function registerEngineCommands(program: Command, env: CliEnv): void {
       const registry = await loadOperators([], process.cwd());
       if (env.json)
         return env.result(
-          registry
-            .all()
-            .map((o) => ({
-              type: o.type,
-              version: o.version,
-              description: o.description,
-              pool: o.resources?.pool ?? 'cpu',
-              inputs: Object.keys(o.inputs ?? {}),
-              outputs: Object.keys(o.outputs ?? {}),
-            })),
+          registry.all().map((o) => ({
+            type: o.type,
+            version: o.version,
+            description: o.description,
+            pool: o.resources?.pool ?? 'cpu',
+            inputs: Object.keys(o.inputs ?? {}),
+            outputs: Object.keys(o.outputs ?? {}),
+          })),
         );
       for (const o of registry.all()) env.say(`${o.type.padEnd(26)} ${o.description}`);
     });

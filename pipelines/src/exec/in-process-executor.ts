@@ -17,7 +17,7 @@ import { StepParked } from '../wait/step-parked.js';
 import { markStepWaiting } from '../wait/wait-store.js';
 
 export type { RunEvent, RunOptions } from './run-types.js';
-export type { RunSummary, StepSummary } from './run-summary.js';
+export type { RunSummary } from './run-summary.js';
 export { newRunId } from './run-types.js';
 
 /** How long an attempt runs before its start is written (see attemptLoop). */

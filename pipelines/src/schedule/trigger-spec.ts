@@ -1,11 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
-import type { z } from 'zod';
 import { interpolate, KEEP } from '../spec/interpolate.js';
 import { parseDuration, TriggerSchema } from '../spec/pipeline-spec.js';
-
-export type TriggerSpec = z.output<typeof TriggerSchema>;
 
 /** One `on:` trigger of a pipeline file, with its paths resolved and durations in ms. */
 export interface PipelineTrigger {

@@ -10,7 +10,7 @@ import * as m0003 from './migrations/0003-waits-and-triggers.js';
 import type { RunStatus, StepStatus } from './statuses.js';
 import type { RunStoreDb } from './run-store-tables.js';
 
-export type { RunStatus, StepStatus, StepPhase } from './statuses.js';
+export type { RunStatus, StepStatus } from './statuses.js';
 
 export interface RunRow {
   id: string;
@@ -355,9 +355,7 @@ export class RunStore {
     return rows.map((r) => ({ ...r, id: Number(r.id), ts: Number(r.ts), fields: parseJson(r.fields) }) as EventRow);
   }
 
-  async getAttempts(
-    runId: string,
-  ): Promise<
+  async getAttempts(runId: string): Promise<
     {
       step_id: string;
       partition: string;

@@ -81,12 +81,6 @@ export function acquireStateLock(dir: string): StateLock {
   return { file, release: once(() => releaseHeld(file)) };
 }
 
-/** The holder of a state folder's lock when it is alive, else undefined (for read-only callers and tests). */
-export function stateLockHolder(dir: string): { pid: number; command: string; since: number } | undefined {
-  const holder = readOwner(join(dir, 'store.lock'));
-  return holder && isAlive(holder) ? holder : undefined;
-}
-
 function releaseHeld(file: string): void {
   const h = held.get(file);
   if (!h) return;

@@ -17,9 +17,4 @@ export type StepStatus = (typeof STEP_STATUSES)[number];
 export const STEP_PHASES = ['fanout', 'gather'] as const;
 export type StepPhase = (typeof STEP_PHASES)[number];
 
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
 export const TERMINAL_STEP_STATUSES: readonly StepStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
-
-export function isTerminalRun(status: RunStatus): boolean {
-  return TERMINAL_RUN_STATUSES.includes(status);
-}

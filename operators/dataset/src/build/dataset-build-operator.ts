@@ -85,12 +85,10 @@ export const datasetBuild = defineOperator({
       rows: manifest.counts.rows,
       merkleRoot: manifest.merkle.root,
     });
-    const manifestRef = await ctx
-      .output('manifest')
-      .writeJson(manifest, {
-        merkleRoot: manifest.merkle.root,
-        summary: [`${manifest.counts.rows} rows; Merkle root ${manifest.merkle.root}`],
-      });
+    const manifestRef = await ctx.output('manifest').writeJson(manifest, {
+      merkleRoot: manifest.merkle.root,
+      summary: [`${manifest.counts.rows} rows; Merkle root ${manifest.merkle.root}`],
+    });
     ctx.progress(2, 4, 'recording version');
     const { version, reused } = await recordDatasetVersion(ctx.db, {
       datanet: c.datanet,

@@ -94,10 +94,8 @@ export const ingestSubmitTable = defineOperator({
     ctx.logger.info(
       `${subs.length} submissions from ${groups.size} contributors in ${inbox} (${subs.filter((s) => s.written).length} new)`,
     );
-    await ctx
-      .output('submissions')
-      .writeTable(submissionsTable(subs, 'group'), {
-        summary: [`${subs.length} signed submissions from ${groups.size} contributors (${table.numRows} records)`],
-      });
+    await ctx.output('submissions').writeTable(submissionsTable(subs, 'group'), {
+      summary: [`${subs.length} signed submissions from ${groups.size} contributors (${table.numRows} records)`],
+    });
   },
 });

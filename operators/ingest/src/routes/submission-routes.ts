@@ -200,12 +200,10 @@ const register: RegisterRoutes = async (app, ctx) => {
         // The multipart parser's errors (truncated body, no boundary, malformed headers) carry no
         // system error code; a disk error (ENOSPC, EACCES) does and stays a 5xx.
         if (reading && !(typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
-          return reply
-            .code(400)
-            .send({
-              error: 'bad_multipart',
-              message: `the multipart body cannot be read: ${String((e as Error).message ?? e).slice(0, 200)}`,
-            });
+          return reply.code(400).send({
+            error: 'bad_multipart',
+            message: `the multipart body cannot be read: ${String((e as Error).message ?? e).slice(0, 200)}`,
+          });
         }
         throw e;
       }

@@ -16,12 +16,6 @@ export interface ParsedRecord {
 
 export type ParseResult = { ok: true; records: ParsedRecord[] } | ({ ok: false } & Rejection);
 
-const TEXT_FORMATS: FileFormat[] = ['txt', 'md', 'jsonl', 'csv'];
-
-export function isTextFormat(format: FileFormat): boolean {
-  return TEXT_FORMATS.includes(format);
-}
-
 /** Decodes UTF-8 strictly (a BOM is dropped); the message gives the byte offset of the first bad sequence. */
 export function decodeUtf8(bytes: Uint8Array): { ok: true; text: string } | ({ ok: false } & Rejection) {
   try {

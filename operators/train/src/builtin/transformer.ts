@@ -1,6 +1,6 @@
 import type { Tf } from './tf.js';
 import type { Tensor, Tensor2D, Scalar } from '@tensorflow/tfjs';
-import { LINEAR_MODULES, linearName, type LinearModule, type TinyLlamaConfig } from './model-config.js';
+import { linearName, type LinearModule, type TinyLlamaConfig } from './model-config.js';
 import { PAD } from './tokenizer.js';
 
 /**
@@ -151,5 +151,3 @@ export function tensorProvider(tensors: Record<string, Tensor>): WeightProvider 
     },
   };
 }
-
-export { LINEAR_MODULES };

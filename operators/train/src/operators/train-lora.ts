@@ -147,23 +147,21 @@ export const trainLora = defineOperator({
     });
     ctx.logger.info('registered model', { model: model.id, evalLoss: metrics.evalLoss, baseEvalLoss: metrics.baseEvalLoss });
     const loss = (x: unknown) => (typeof x === 'number' ? x.toFixed(3) : String(x));
-    await ctx
-      .output('metrics')
-      .writeReport(
-        {
-          model: model.id,
-          adapterDigest: ref.digest,
-          lineage,
-          rows: { train: texts.train.length, eval: texts.eval.length, available: texts.available },
-          metrics,
-          spec,
-        },
-        undefined,
-        {
-          summary: [
-            `adapter ${model.id} (${ref.digest.slice(0, 19)}): eval loss ${loss(metrics.baseEvalLoss)} (base) -> ${loss(metrics.evalLoss)}`,
-          ],
-        },
-      );
+    await ctx.output('metrics').writeReport(
+      {
+        model: model.id,
+        adapterDigest: ref.digest,
+        lineage,
+        rows: { train: texts.train.length, eval: texts.eval.length, available: texts.available },
+        metrics,
+        spec,
+      },
+      undefined,
+      {
+        summary: [
+          `adapter ${model.id} (${ref.digest.slice(0, 19)}): eval loss ${loss(metrics.baseEvalLoss)} (base) -> ${loss(metrics.evalLoss)}`,
+        ],
+      },
+    );
   },
 });

@@ -183,11 +183,9 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
 
 function launchRefusal(e: unknown, reply: { code(n: number): { send(b: unknown): unknown } }): never {
   if (!(e instanceof LaunchError)) throw e;
-  return reply
-    .code(e.status)
-    .send({
-      error: e.code,
-      message: e.diagnostics.length ? `${e.message}:\n${e.diagnostics.join('\n')}` : e.message,
-      diagnostics: e.diagnostics,
-    }) as never;
+  return reply.code(e.status).send({
+    error: e.code,
+    message: e.diagnostics.length ? `${e.message}:\n${e.diagnostics.join('\n')}` : e.message,
+    diagnostics: e.diagnostics,
+  }) as never;
 }
