@@ -102,7 +102,9 @@ export class DatanetChain {
     const isAdmin = getAddress(admin) === getAddress(this.conn.address);
     if (!(await this.registry.isCommitter(datanetId, this.conn.address))) {
       if (!isAdmin) {
-        throw new ChainError(`account ${this.conn.address} is not a committer of Datanet ${datanetId}; ask its admin ${admin} to call setCommitter`);
+        throw new ChainError(
+          `account ${this.conn.address} is not a committer of Datanet ${datanetId}; ask its admin ${admin} to call setCommitter`,
+        );
       }
       receipts.push(await this.conn.send('setCommitter', () => this.registry.setCommitter(datanetId, this.conn.address, true)));
     }
@@ -117,7 +119,15 @@ export class DatanetChain {
 
   async commitEpoch(datanetId: string, epoch: bigint | number, roots: EpochRoots, metadataURI: string): Promise<TransactionReceipt> {
     return this.conn.send(`commit epoch ${epoch}`, () =>
-      this.registry.commit(datanetId, BigInt(epoch), roots.datasetRoot, roots.contributionsRoot, roots.modelHash, roots.settlementRoot, metadataURI),
+      this.registry.commit(
+        datanetId,
+        BigInt(epoch),
+        roots.datasetRoot,
+        roots.contributionsRoot,
+        roots.modelHash,
+        roots.settlementRoot,
+        metadataURI,
+      ),
     );
   }
 
@@ -137,7 +147,9 @@ export class DatanetChain {
     const balance: bigint = await this.token.balanceOf(this.conn.address);
     if (balance < total) {
       if (!this.deployment.testToken) {
-        throw new ChainError(`account ${this.conn.address} holds ${balance} of token ${this.deployment.token} but epoch ${epoch} pays ${total}; fund it first`);
+        throw new ChainError(
+          `account ${this.conn.address} holds ${balance} of token ${this.deployment.token} but epoch ${epoch} pays ${total}; fund it first`,
+        );
       }
       receipts.push(await this.conn.send('mint test tokens', () => this.token.mint(this.conn.address, total - balance)));
     }

@@ -52,8 +52,15 @@ async function hasCode(conn: ChainConnection, address: string): Promise<boolean>
 export async function resolveDeployment(conn: ChainConnection, stateDir: string): Promise<Deployment> {
   const { registry, token } = conn.settings;
   if (registry && token) {
-    const d: Deployment = { chainId: conn.chainId.toString(), registry: getAddress(registry), token: getAddress(token), deployer: '', testToken: false };
-    if (!(await hasCode(conn, d.registry))) throw new ChainError(`chain.registry ${d.registry} has no contract code on chain ${conn.chainId} (${conn.where})`);
+    const d: Deployment = {
+      chainId: conn.chainId.toString(),
+      registry: getAddress(registry),
+      token: getAddress(token),
+      deployer: '',
+      testToken: false,
+    };
+    if (!(await hasCode(conn, d.registry)))
+      throw new ChainError(`chain.registry ${d.registry} has no contract code on chain ${conn.chainId} (${conn.where})`);
     return d;
   }
   const path = deploymentPath(conn, stateDir);
@@ -61,11 +68,15 @@ export async function resolveDeployment(conn: ChainConnection, stateDir: string)
     const d = JSON.parse(readFileSync(path, 'utf8')) as Deployment;
     if (await hasCode(conn, d.registry)) return d;
     if (conn.mode === 'rpc') {
-      throw new ChainError(`${path} names registry ${d.registry}, which has no code on ${conn.where}; redeploy with \`datanet chain deploy\` or fix chain.registry`);
+      throw new ChainError(
+        `${path} names registry ${d.registry}, which has no code on ${conn.where}; redeploy with \`datanet chain deploy\` or fix chain.registry`,
+      );
     }
   }
   if (conn.mode === 'rpc') {
-    throw new ChainError(`no Datanet contracts known on chain ${conn.chainId} (${conn.where}): run \`datanet chain deploy\` or set chain.registry and chain.token`);
+    throw new ChainError(
+      `no Datanet contracts known on chain ${conn.chainId} (${conn.where}): run \`datanet chain deploy\` or set chain.registry and chain.token`,
+    );
   }
   const d = await deployDatanetContracts(conn);
   saveDeployment(path, d);

@@ -6,8 +6,14 @@ import { BUILD_DIR, compileContracts, serialiseBuild } from '../src/contracts/co
 describe('committed contract build', () => {
   it('matches a fresh compile of contracts/*.sol (run `npm run compile` in connectors/evm if this fails)', async () => {
     const builds = await compileContracts();
-    const committed = readdirSync(BUILD_DIR).filter((f) => f.endsWith('.json')).sort();
-    expect(committed).toEqual(Object.keys(builds).map((n) => `${n}.json`).sort());
+    const committed = readdirSync(BUILD_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    expect(committed).toEqual(
+      Object.keys(builds)
+        .map((n) => `${n}.json`)
+        .sort(),
+    );
     for (const [name, build] of Object.entries(builds)) {
       const onDisk = readFileSync(join(BUILD_DIR, `${name}.json`), 'utf8');
       expect(onDisk, `build/${name}.json is stale`).toBe(serialiseBuild(build));

@@ -21,7 +21,10 @@ const roots = (tag: string): EpochRoots => ({
 });
 
 async function expectRevert(p: Promise<unknown>, errorName: string) {
-  const err = await p.then(() => undefined, (e) => e);
+  const err = await p.then(
+    () => undefined,
+    (e) => e,
+  );
   expect(err, `expected ${errorName}`).toBeInstanceOf(TransactionRevertedError);
   expect((err as TransactionRevertedError).errorName).toBe(errorName);
 }
@@ -64,8 +67,14 @@ describe('contracts on the in-process EVM', () => {
 
     it('rejects an empty dataset root, role changes by a non-admin and re-registration', async () => {
       await expectRevert(chain.commitEpoch(datanet, 8n, { ...roots('z'), datasetRoot: ZeroHash }, ''), 'EmptyDatasetRoot');
-      await expectRevert(chain.conn.send('x', () => outsider.registry.setCommitter(datanet, outsider.conn.address, true)), 'NotDatanetAdmin');
-      await expectRevert(chain.conn.send('x', () => outsider.registry.registerDatanet(datanet)), 'DatanetAlreadyRegistered');
+      await expectRevert(
+        chain.conn.send('x', () => outsider.registry.setCommitter(datanet, outsider.conn.address, true)),
+        'NotDatanetAdmin',
+      );
+      await expectRevert(
+        chain.conn.send('x', () => outsider.registry.registerDatanet(datanet)),
+        'DatanetAlreadyRegistered',
+      );
     });
 
     it('keeps Datanets apart: a committer of one cannot commit for another', async () => {
@@ -78,7 +87,8 @@ describe('contracts on the in-process EVM', () => {
 
   describe('RewardDistributor', () => {
     const accounts = Array.from({ length: 9 }, (_, i) => new Wallet(devAccountKeys()[10 + i]).address);
-    const leaves = (epoch: bigint) => accounts.map((a, i) => [epoch, BigInt(i), a, BigInt(1000 + i * 7)] as [bigint, bigint, string, bigint]);
+    const leaves = (epoch: bigint) =>
+      accounts.map((a, i) => [epoch, BigInt(i), a, BigInt(1000 + i * 7)] as [bigint, bigint, string, bigint]);
     let distributor: string;
     let tree5: StandardMerkleTree<[bigint, bigint, string, bigint]>;
     let tree6: StandardMerkleTree<[bigint, bigint, string, bigint]>;
@@ -133,7 +143,10 @@ describe('contracts on the in-process EVM', () => {
 
     it('rejects resetting a funded epoch and funding by a stranger', async () => {
       await expectRevert(chain.fundEpoch(distributor, 5n, tree6.root, 1n), 'EpochRootAlreadySet');
-      await expectRevert(chain.conn.send('x', () => outsider.distributor(distributor).fundEpoch(7n, tree6.root, 0n)), 'NotRootSetter');
+      await expectRevert(
+        chain.conn.send('x', () => outsider.distributor(distributor).fundEpoch(7n, tree6.root, 0n)),
+        'NotRootSetter',
+      );
     });
   });
 

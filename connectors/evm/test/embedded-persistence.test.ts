@@ -43,7 +43,9 @@ describe('the embedded chain persists under the state dir', () => {
 
     const again = await DatanetChain.open({}, stateDir);
     expect((await again.readCommit(datanet, 4n))?.metadataURI).toBe('meta4');
-    expect((await again.readCommit(datanet, 3n))?.committedAt).toBe((await again.conn.provider.getBlock(receipt.blockNumber))?.timestamp ?? -1);
+    expect((await again.readCommit(datanet, 3n))?.committedAt).toBe(
+      (await again.conn.provider.getBlock(receipt.blockNumber))?.timestamp ?? -1,
+    );
     await again.close();
     const journal = readFileSync(join(stateDir, 'chain', 'embedded', 'journal.jsonl'), 'utf8');
     expect(journal).not.toMatch(/privateKey/);

@@ -37,12 +37,16 @@ async function startHardhatNode(): Promise<{ child: ChildProcess; url: string }>
   const port = await freePort();
   writeFileSync(join(dir, 'hardhat.config.cjs'), 'module.exports = { networks: { hardhat: { chainId: 31337 } } };\n');
   const cli = require.resolve('hardhat/internal/cli/cli.js');
-  const child = spawn(process.execPath, [cli, 'node', '--hostname', '127.0.0.1', '--port', String(port), '--config', join(dir, 'hardhat.config.cjs')], {
-    // Hardhat insists on resolving itself from the working folder's node_modules.
-    cwd: join(import.meta.dirname, '..'),
-    env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', DO_NOT_TRACK: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'node', '--hostname', '127.0.0.1', '--port', String(port), '--config', join(dir, 'hardhat.config.cjs')],
+    {
+      // Hardhat insists on resolving itself from the working folder's node_modules.
+      cwd: join(import.meta.dirname, '..'),
+      env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', DO_NOT_TRACK: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${log}`)), 60_000);
@@ -69,7 +73,9 @@ describe('production path against a separately started `hardhat node`', () => {
     node = await startHardhatNode();
     const account = new Wallet(committerKey);
     // A cheap scrypt cost keeps the test fast; real keystores use the default.
-    const json = await encryptKeystoreJson({ address: account.address, privateKey: committerKey }, 'correct horse', { scrypt: { N: 1 << 10 } });
+    const json = await encryptKeystoreJson({ address: account.address, privateKey: committerKey }, 'correct horse', {
+      scrypt: { N: 1 << 10 },
+    });
     writeFileSync(join(dir, 'committer.json'), json);
     process.env[PASSWORD_ENV] = 'correct horse';
     settings = { mode: 'rpc', rpcUrl: node.url, chainId: 31337, keystore: join(dir, 'committer.json'), keystorePasswordEnv: PASSWORD_ENV };
@@ -95,7 +101,13 @@ describe('production path against a separately started `hardhat node`', () => {
     const datanet = id('rpc-datanet');
     const { distributor } = await chain.ensureDatanet(datanet);
     const claimant = new Wallet(devAccountKeys()[7]);
-    const tree = StandardMerkleTree.of([[1n, 0n, claimant.address, 500n], [1n, 1n, chain.conn.address, 250n]], [...REWARD_LEAF_TYPES]);
+    const tree = StandardMerkleTree.of(
+      [
+        [1n, 0n, claimant.address, 500n],
+        [1n, 1n, chain.conn.address, 250n],
+      ],
+      [...REWARD_LEAF_TYPES],
+    );
     const roots = { datasetRoot: id('d'), contributionsRoot: id('c'), modelHash: id('m'), settlementRoot: tree.root };
     const commit = await chain.commitEpoch(datanet, 1n, roots, 'rpc');
     expect(commit.status).toBe(1);
@@ -103,7 +115,13 @@ describe('production path against a separately started `hardhat node`', () => {
     await expect(chain.commitEpoch(datanet, 1n, roots, 'again')).rejects.toThrow(/EpochAlreadyCommitted/);
 
     const asClaimant = chain.as(chain.conn.withWallet(claimant));
-    const receipt = await asClaimant.claim(distributor, { epoch: 1n, index: 0n, account: claimant.address, amount: 500n, proof: tree.getProof(0) });
+    const receipt = await asClaimant.claim(distributor, {
+      epoch: 1n,
+      index: 0n,
+      account: claimant.address,
+      amount: 500n,
+      proof: tree.getProof(0),
+    });
     expect(receipt.status).toBe(1);
     expect(await chain.tokenBalance(claimant.address)).toBe(500n);
     expect((await chain.readCommit(datanet, 1n))?.metadataURI).toBe('rpc');
@@ -111,7 +129,9 @@ describe('production path against a separately started `hardhat node`', () => {
   }, 90_000);
 
   it('refuses a node with another chain id', async () => {
-    await expect(ChainConnection.open(parseChainSettings({ ...settings, chainId: 5 }), dir)).rejects.toThrow(/expect chain 5 but .* is chain 31337/);
+    await expect(ChainConnection.open(parseChainSettings({ ...settings, chainId: 5 }), dir)).rejects.toThrow(
+      /expect chain 5 but .* is chain 31337/,
+    );
   });
 
   it('names a wrong keystore password without printing it', async () => {
@@ -135,6 +155,8 @@ describe('production path against a separately started `hardhat node`', () => {
 
   it('says which variable is missing when no key is configured', async () => {
     delete process.env.DATANET_TEST_UNSET_KEY;
-    await expect(DatanetChain.open({ mode: 'rpc', rpcUrl: node.url, chainId: 31337, privateKeyEnv: 'DATANET_TEST_UNSET_KEY' }, dir)).rejects.toThrow(/DATANET_TEST_UNSET_KEY/);
+    await expect(
+      DatanetChain.open({ mode: 'rpc', rpcUrl: node.url, chainId: 31337, privateKeyEnv: 'DATANET_TEST_UNSET_KEY' }, dir),
+    ).rejects.toThrow(/DATANET_TEST_UNSET_KEY/);
   });
 });

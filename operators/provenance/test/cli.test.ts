@@ -55,7 +55,18 @@ describe('the real `datanet` CLI: verify and claim after a commit', () => {
   it('claim pays the statement amount and prints the tx hash; the key never appears in output', () => {
     const keyFile = join(stateDir, 'contributor.key');
     writeFileSync(keyFile, fx.contributorKeys[0]);
-    const r = datanet('--json', 'claim', '--epoch', String(epoch), '--key', keyFile, '--datanet', 'cli-datanet', '--rewards', fx.rewardsPath);
+    const r = datanet(
+      '--json',
+      'claim',
+      '--epoch',
+      String(epoch),
+      '--key',
+      keyFile,
+      '--datanet',
+      'cli-datanet',
+      '--rewards',
+      fx.rewardsPath,
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.status).toBe('claimed');

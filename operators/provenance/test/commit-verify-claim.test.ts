@@ -61,16 +61,27 @@ describe.each(DB_ENGINES)('commit -> verify -> claim on the embedded chain (%s)'
       const byFile = await verifyContribution(t.db, chain, { datanet: 'test-datanet', epoch, target: fx.files[3] });
       expect(byFile.verified).toBe(true);
       expect(byFile.proof.length).toBeGreaterThan(0);
-      const byId = await verifyContribution(t.db, chain, { datanet: 'test-datanet', epoch, target: byFile.contributionId.replace(/^0x/, 'sha256:') });
+      const byId = await verifyContribution(t.db, chain, {
+        datanet: 'test-datanet',
+        epoch,
+        target: byFile.contributionId.replace(/^0x/, 'sha256:'),
+      });
       expect(byId.contributor).toBe(byFile.contributor);
       // A manifest whose root was never committed does not verify, whatever it claims.
       const forged = makeEpochFixture(join(stateDir, 'forged'), BigInt(epoch), 'f');
-      const bad = await verifyContribution(t.db, chain, { datanet: 'test-datanet', epoch, target: forged.files[0], manifestPath: forged.manifestPath });
+      const bad = await verifyContribution(t.db, chain, {
+        datanet: 'test-datanet',
+        epoch,
+        target: forged.files[0],
+        manifestPath: forged.manifestPath,
+      });
       expect(bad.verified).toBe(false);
       expect(bad.reason).toMatch(/not the committed dataset root/);
       const missing = join(stateDir, 'never-contributed.txt');
       writeFileSync(missing, 'not in the dataset');
-      await expect(verifyContribution(t.db, chain, { datanet: 'test-datanet', epoch, target: missing })).rejects.toThrow(/is not in dataset/);
+      await expect(verifyContribution(t.db, chain, { datanet: 'test-datanet', epoch, target: missing })).rejects.toThrow(
+        /is not in dataset/,
+      );
     } finally {
       await chain.close();
     }

@@ -30,10 +30,14 @@ describe('epoch inputs', () => {
 
   it('rejects a tampered amount, another epoch and a wrong total, naming the entry', () => {
     const bad = claims.map((c, i) => (i === 1 ? { ...c, amount: '21' } : c));
-    expect(() => parseRewards({ root: tree.root, claims: bad }, 'rewards.json', 7n)).toThrow(/rewards.json: claims\[1\]: its proof does not lead/);
+    expect(() => parseRewards({ root: tree.root, claims: bad }, 'rewards.json', 7n)).toThrow(
+      /rewards.json: claims\[1\]: its proof does not lead/,
+    );
     expect(() => parseRewards({ epoch: 8, root: tree.root, claims }, 'rewards.json', 7n)).toThrow(/epoch 8/);
     expect(() => parseRewards({ root: tree.root, total: '61', claims }, 'rewards.json', 7n)).toThrow(/total 61 differs/);
-    expect(() => parseRewards({ root: tree.root, claims: [{ ...claims[0], account: 'bob' }] }, 'r.json', 7n)).toThrow(/claims\[0\].account "bob"/);
+    expect(() => parseRewards({ root: tree.root, claims: [{ ...claims[0], account: 'bob' }] }, 'r.json', 7n)).toThrow(
+      /claims\[0\].account "bob"/,
+    );
   });
 
   it('finds roots in manifests and rejects values that are not 32 bytes', () => {

@@ -60,5 +60,13 @@ export function makeEpochFixture(dir: string, epoch: bigint, tag = 'a'): EpochFi
   writeFileSync(rewardsPath, JSON.stringify(rewards));
   writeFileSync(join(dir, 'adapter', 'adapter_config.json'), JSON.stringify({ r: 8, tag }));
   writeFileSync(join(dir, 'adapter', 'adapter_model.safetensors'), Buffer.from(`weights ${tag}`));
-  return { dir, manifestPath, rewardsPath, adapterDir: join(dir, 'adapter'), contributorKeys: wallets.map((w) => w.privateKey), files, amounts };
+  return {
+    dir,
+    manifestPath,
+    rewardsPath,
+    adapterDir: join(dir, 'adapter'),
+    contributorKeys: wallets.map((w) => w.privateKey),
+    files,
+    amounts,
+  };
 }

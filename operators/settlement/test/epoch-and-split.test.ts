@@ -15,7 +15,9 @@ describe('epochs', () => {
     expect((dst.endMs - dst.startMs) / 3_600_000).toBe(23);
     const back = epochOfDate('2026-10-25', 'America/New_York');
     expect((back.endMs - back.startMs) / 3_600_000).toBe(24);
-    expect((epochOfDate('2026-11-01', 'America/New_York').endMs - epochOfDate('2026-11-01', 'America/New_York').startMs) / 3_600_000).toBe(25);
+    expect((epochOfDate('2026-11-01', 'America/New_York').endMs - epochOfDate('2026-11-01', 'America/New_York').startMs) / 3_600_000).toBe(
+      25,
+    );
   });
 
   it('finds the epoch of an instant and "yesterday"', () => {

@@ -40,7 +40,11 @@ describe('readEpochInputs', () => {
 
   it('names the inferences with a bad fee', async () => {
     const bad = join(dir, 'bad.parquet');
-    await withDuckDb((db) => db.copyToParquet(`SELECT 'inf-x' AS inference_id, '12.5' AS fee, epoch_ms(${epoch.startMs + 5}) AS time`, bad));
-    await expect(readEpochInputs({ attributions: att, inferences: bad }, epoch)).rejects.toThrow(/inf-x \(fee "12.5"\): fee must be a non-negative integer/);
+    await withDuckDb((db) =>
+      db.copyToParquet(`SELECT 'inf-x' AS inference_id, '12.5' AS fee, epoch_ms(${epoch.startMs + 5}) AS time`, bad),
+    );
+    await expect(readEpochInputs({ attributions: att, inferences: bad }, epoch)).rejects.toThrow(
+      /inf-x \(fee "12.5"\): fee must be a non-negative integer/,
+    );
   });
 });

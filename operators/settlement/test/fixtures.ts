@@ -59,8 +59,14 @@ export function epochFixture(startMs: number, n: number, k: number, seed = 1): E
       score: vectorFromArray(att.score, new Float64()),
     }),
     standing: new Table({
-      contributor: vectorFromArray(Array.from({ length: k }, (_, c) => address(c)), new Utf8()),
-      standing: vectorFromArray(Array.from({ length: k }, (_, c) => (c % 11) / 10), new Float64()),
+      contributor: vectorFromArray(
+        Array.from({ length: k }, (_, c) => address(c)),
+        new Utf8(),
+      ),
+      standing: vectorFromArray(
+        Array.from({ length: k }, (_, c) => (c % 11) / 10),
+        new Float64(),
+      ),
     }),
   };
 }

@@ -7,7 +7,11 @@ const address = (n: number) => '0x' + (n * 7919 + 1).toString(16).padStart(40, '
 
 describe('reward tree', () => {
   const epoch = 20261124n;
-  const claims: RewardClaim[] = Array.from({ length: 37 }, (_, i) => ({ index: i, account: address(i), amount: BigInt(i) * 10n ** 18n + 7n }));
+  const claims: RewardClaim[] = Array.from({ length: 37 }, (_, i) => ({
+    index: i,
+    account: address(i),
+    amount: BigInt(i) * 10n ** 18n + 7n,
+  }));
   const built = buildRewardTree(epoch, claims);
 
   it("matches OpenZeppelin's StandardMerkleTree root and its dump loads", () => {

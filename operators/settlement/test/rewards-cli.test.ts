@@ -23,7 +23,10 @@ describe('datanet rewards (the real CLI, PostgreSQL)', () => {
   afterAll(() => t.close());
 
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), '--database-url', url, ...args], { encoding: 'utf8', timeout: 120_000 });
+    spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), '--database-url', url, ...args], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
 
   it('prints CSV statements, and JSON whose proofs verify against the root', () => {
     const csv = cli('rewards', '--epoch', '2026-11-24');
@@ -34,7 +37,14 @@ describe('datanet rewards (the real CLI, PostgreSQL)', () => {
     const json = cli('--json', 'rewards', '--epoch', '2026-11-24@UTC', '--contributor', lines[1].split(',')[4]);
     expect(json.status).toBe(0);
     const [st] = JSON.parse(json.stdout).statements;
-    expect(StandardMerkleTree.verify(st.root, ['uint256', 'uint256', 'address', 'uint256'], [st.epochNumber, st.index, st.account, st.amount], st.proof)).toBe(true);
+    expect(
+      StandardMerkleTree.verify(
+        st.root,
+        ['uint256', 'uint256', 'address', 'uint256'],
+        [st.epochNumber, st.index, st.account, st.amount],
+        st.proof,
+      ),
+    ).toBe(true);
   });
 
   it('exits 1 for an epoch with no payouts and 2 for a malformed epoch', () => {

@@ -12,19 +12,17 @@ const standingFn = fc.record({
 });
 
 // Attribution sums are zero for some contributors on purpose; standings come on a 1/1000 grid.
-const entries = fc
-  .uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 24 })
-  .chain((ids) =>
-    fc.tuple(
-      ...ids.map((id) =>
-        fc.record({
-          account: fc.constant(address(id)),
-          attribution: fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 1e6, noNaN: true })),
-          standing: fc.integer({ min: 0, max: 1000 }).map((k) => k / 1000),
-        }),
-      ),
+const entries = fc.uniqueArray(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 24 }).chain((ids) =>
+  fc.tuple(
+    ...ids.map((id) =>
+      fc.record({
+        account: fc.constant(address(id)),
+        attribution: fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 1e6, noNaN: true })),
+        standing: fc.integer({ min: 0, max: 1000 }).map((k) => k / 1000),
+      }),
     ),
-  );
+  ),
+);
 const pool = fc.bigInt({ min: 0n, max: 10n ** 30n });
 
 function total(amounts: bigint[]): bigint {
@@ -54,7 +52,11 @@ describe('largestRemainder (exact apportionment)', () => {
   it('gives nothing to zero weights', () => {
     fc.assert(
       fc.property(pool, weights, (t, w) => {
-        const out = largestRemainder(t, w, w.map((_, i) => address(i)));
+        const out = largestRemainder(
+          t,
+          w,
+          w.map((_, i) => address(i)),
+        );
         w.forEach((x, i) => {
           if (x === 0n) expect(out[i]).toBe(0n);
         });
@@ -107,7 +109,10 @@ describe('computeRewards (standing-weighted attribution shares)', () => {
   it('does not depend on the order of the input', () => {
     fc.assert(
       fc.property(pool, entries, standingFn, fc.array(fc.integer(), { minLength: 24, maxLength: 24 }), (p, es, fn, keys) => {
-        const shuffled = es.map((e, i) => ({ e, k: keys[i] })).sort((a, b) => a.k - b.k).map((x) => x.e);
+        const shuffled = es
+          .map((e, i) => ({ e, k: keys[i] }))
+          .sort((a, b) => a.k - b.k)
+          .map((x) => x.e);
         const a = computeRewards(p, es, fn);
         const b = computeRewards(p, shuffled, fn);
         expect(b.map((x) => [x.account, x.amount])).toEqual(a.map((x) => [x.account, x.amount]));
@@ -131,7 +136,10 @@ describe('computeRewards (standing-weighted attribution shares)', () => {
           // Both orders of addresses, so the address tie-break never hides a violation.
           for (const [a, b] of [
             [hi, lo],
-            [{ ...hi, account: lo.account }, { ...lo, account: hi.account }],
+            [
+              { ...hi, account: lo.account },
+              { ...lo, account: hi.account },
+            ],
           ]) {
             const r = computeRewards(p, [...es, a, b], fn);
             const amt = (acc: string) => r.find((x) => x.account === acc)!.amount;

@@ -49,7 +49,13 @@ describe('settlement killed with SIGKILL at random points, then resumed (Postgre
   it(`pays each contributor exactly once per epoch and keeps the ledger balanced over ${RUNS} runs`, async () => {
     const expected = new Map(
       crashEpochs().map((date) => {
-        const plan = planSettlement({ datanet: 'crash', epoch: epochOfDate(date, 'UTC'), split: CRASH_SPLIT, standingWeight: CRASH_WEIGHT, ...crashInputs(date) });
+        const plan = planSettlement({
+          datanet: 'crash',
+          epoch: epochOfDate(date, 'UTC'),
+          split: CRASH_SPLIT,
+          standingWeight: CRASH_WEIGHT,
+          ...crashInputs(date),
+        });
         return [date, plan];
       }),
     );
@@ -69,7 +75,13 @@ describe('settlement killed with SIGKILL at random points, then resumed (Postgre
         // Resume in this process: whatever the child committed stands, the rest is settled now.
         for (const date of crashEpochs()) {
           const epoch = epochOfDate(date, 'UTC');
-          await settleEpoch(t.db, { datanet: 'crash', epoch, split: CRASH_SPLIT, standingWeight: CRASH_WEIGHT, load: async () => crashInputs(date) });
+          await settleEpoch(t.db, {
+            datanet: 'crash',
+            epoch,
+            split: CRASH_SPLIT,
+            standingWeight: CRASH_WEIGHT,
+            load: async () => crashInputs(date),
+          });
           const plan = expected.get(date)!;
           const stored = await loadSettlement(t.db, 'crash', epoch.id);
           expect(stored?.paid).toBe(plan.split.contributors);

@@ -26,7 +26,10 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
   it('pays the contributor pool of the epoch exactly, with a balanced ledger and verifiable proofs', async () => {
     const { outputs } = await run();
     const payouts = outputs.payouts.table!;
-    const amounts = payouts.getChild('amount')!.toArray().map((a: string) => BigInt(a));
+    const amounts = payouts
+      .getChild('amount')!
+      .toArray()
+      .map((a: string) => BigInt(a));
     const pool = splitFees(fx.fees, split).contributors;
     expect(amounts.reduce((a: bigint, b: bigint) => a + b, 0n)).toBe(pool);
     expect(amounts.every((a: bigint) => a > 0n)).toBe(true);
@@ -41,7 +44,12 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
     const rewards = outputs.rewards.json as any;
     expect(rewards.claims.length).toBe(payouts.numRows);
     for (const c of rewards.claims) {
-      const ok = StandardMerkleTree.verify(rewards.root, ['uint256', 'uint256', 'address', 'uint256'], [rewards.epochNumber, c.index, c.account, c.amount], c.proof);
+      const ok = StandardMerkleTree.verify(
+        rewards.root,
+        ['uint256', 'uint256', 'address', 'uint256'],
+        [rewards.epochNumber, c.index, c.account, c.amount],
+        c.proof,
+      );
       expect(ok).toBe(true);
     }
     expect(StandardMerkleTree.load(rewards.tree).root).toBe(rewards.root);
@@ -71,7 +79,8 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
   it('weights by standing: with equal attribution, the higher standing is paid more', async () => {
     const payouts = await loadPayouts(t.db, 'medical-qa', epoch.id);
     const perUnit = payouts.map((p) => ({ s: p.standing, v: Number(p.amount) / p.attribution })).sort((a, b) => a.s - b.s);
-    for (let i = 1; i < perUnit.length; i++) if (perUnit[i].s > perUnit[i - 1].s) expect(perUnit[i].v).toBeGreaterThan(perUnit[i - 1].v * 0.999999);
+    for (let i = 1; i < perUnit.length; i++)
+      if (perUnit[i].s > perUnit[i - 1].s) expect(perUnit[i].v).toBeGreaterThan(perUnit[i - 1].v * 0.999999);
   });
 
   it('settles an epoch without inferences as an empty, balanced settlement', async () => {
@@ -83,9 +92,9 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
   });
 
   it('rejects a split that does not sum to 10000 bps, naming the shares', async () => {
-    await expect(run({ epoch: '2026-11-25', split: { platform: 1000, modelOwner: 1000, stakers: 1000, contributors: 1000 } })).rejects.toThrow(
-      /platform 1000 \+ modelOwner 1000 \+ stakers 1000 \+ contributors 1000 = 4000/,
-    );
+    await expect(
+      run({ epoch: '2026-11-25', split: { platform: 1000, modelOwner: 1000, stakers: 1000, contributors: 1000 } }),
+    ).rejects.toThrow(/platform 1000 \+ modelOwner 1000 \+ stakers 1000 \+ contributors 1000 = 4000/);
   });
 
   it('asks for an account for contributors that are not addresses', async () => {
@@ -123,7 +132,14 @@ describe('datanet rewards (core)', () => {
       expect(all.length).toBeGreaterThan(10);
       const one = await rewardStatements(t.db, { epoch: '2026-11-24@UTC', contributor: all[3].account.toUpperCase().replace('0X', '0x') });
       expect(one).toEqual([all[3]]);
-      expect(verifyRewardProof(one[0].root, BigInt(one[0].epochNumber), { index: one[0].index, account: one[0].account, amount: BigInt(one[0].amount) }, one[0].proof)).toBe(true);
+      expect(
+        verifyRewardProof(
+          one[0].root,
+          BigInt(one[0].epochNumber),
+          { index: one[0].index, account: one[0].account, amount: BigInt(one[0].amount) },
+          one[0].proof,
+        ),
+      ).toBe(true);
       expect(statementsCsv(one).split('\n')[1]).toContain(`${one[0].account},${one[0].amount},${one[0].root}`);
     } finally {
       await t.close();

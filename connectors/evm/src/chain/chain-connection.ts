@@ -50,7 +50,17 @@ export class ChainConnection {
   withWallet(wallet: Wallet): ChainConnection {
     const w = wallet.connect(this.provider);
     const signer = this.mode === 'rpc' ? new NonceManager(w) : w;
-    return new ChainConnection(this.mode, this.chainId, this.provider, signer, w.address, this.settings, this.where, [wallet.privateKey], async () => {});
+    return new ChainConnection(
+      this.mode,
+      this.chainId,
+      this.provider,
+      signer,
+      w.address,
+      this.settings,
+      this.where,
+      [wallet.privateKey],
+      async () => {},
+    );
   }
 
   /** Dev account keys funded on the embedded chain (public knowledge; embedded mode only). */
@@ -77,12 +87,15 @@ export class ChainConnection {
         receipt = await tx.wait(opts.confirmations ?? this.settings.confirmations, this.settings.timeoutMs);
       } catch (err: any) {
         if (err?.code === 'TIMEOUT') {
-          throw new ChainError(`${action}: transaction ${tx.hash} was not confirmed within ${this.settings.timeoutMs} ms; it may still be mined, check it before retrying`);
+          throw new ChainError(
+            `${action}: transaction ${tx.hash} was not confirmed within ${this.settings.timeoutMs} ms; it may still be mined, check it before retrying`,
+          );
         }
         throw toChainError(err, action, allInterfaces(), this.secrets);
       }
       if (!receipt) throw new ChainError(`${action}: no receipt for ${tx.hash}`);
-      if (receipt.status !== 1) throw new TransactionRevertedError(action, 'reverted on-chain (no reason returned)', undefined, undefined, receipt.hash);
+      if (receipt.status !== 1)
+        throw new TransactionRevertedError(action, 'reverted on-chain (no reason returned)', undefined, undefined, receipt.hash);
       return receipt;
     };
     const next = this.queue.then(run, run);
@@ -146,15 +159,7 @@ async function openRpc(settings: ChainSettings): Promise<ChainConnection> {
   const provider = new JsonRpcProvider(url, Network.from(actual), { staticNetwork: true, pollingInterval: 500 });
   const wallet = (await loadWallet(settings)).connect(provider);
   const signer = new NonceManager(wallet);
-  return new ChainConnection(
-    'rpc',
-    actual,
-    provider,
-    signer,
-    wallet.address,
-    settings,
-    url,
-    [wallet.privateKey],
-    async () => provider.destroy(),
+  return new ChainConnection('rpc', actual, provider, signer, wallet.address, settings, url, [wallet.privateKey], async () =>
+    provider.destroy(),
   );
 }

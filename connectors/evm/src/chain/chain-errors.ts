@@ -13,10 +13,7 @@ export class WrongChainError extends ChainError {
     readonly actual: bigint,
     url: string,
   ) {
-    super(
-      `chain id mismatch: the settings expect chain ${expected} but ${url} is chain ${actual}; ` +
-        `fix chain.chainId or chain.rpcUrl`,
-    );
+    super(`chain id mismatch: the settings expect chain ${expected} but ${url} is chain ${actual}; ` + `fix chain.chainId or chain.rpcUrl`);
   }
 }
 
@@ -83,7 +80,10 @@ export function toChainError(err: unknown, action: string, abis: Interface[], se
   const text = errorText(e);
   if (e?.code === 'INSUFFICIENT_FUNDS' || /insufficient funds|sender doesn't have enough funds/i.test(text)) {
     return new InsufficientFundsError(
-      redact(`${action}: the sending account has no funds for gas; fund it and retry (${e?.shortMessage ?? 'insufficient funds'})`, secrets),
+      redact(
+        `${action}: the sending account has no funds for gas; fund it and retry (${e?.shortMessage ?? 'insufficient funds'})`,
+        secrets,
+      ),
     );
   }
   const data = findRevertData(e);

@@ -41,7 +41,9 @@ export class ChainJournal {
           try {
             return JSON.parse(line) as JournalEntry;
           } catch {
-            throw new Error(`${this.path}: line ${i + 1} is not valid JSON; the chain journal is corrupt (delete the folder to start a fresh embedded chain)`);
+            throw new Error(
+              `${this.path}: line ${i + 1} is not valid JSON; the chain journal is corrupt (delete the folder to start a fresh embedded chain)`,
+            );
           }
         });
     } finally {
@@ -72,7 +74,10 @@ export class ChainJournal {
         break;
       } catch (err: any) {
         if (err.code !== 'EEXIST') throw err;
-        const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
         if (age > staleMs) rmSync(lock, { recursive: true, force: true });
         if (Date.now() > deadline) throw new Error(`timed out waiting for the chain journal lock ${lock}`);
         await new Promise((r) => setTimeout(r, 25));

@@ -19,7 +19,5 @@ export function loadBuild(name: ContractName): ContractBuild {
 
 /** ABIs of all our contracts, for decoding custom errors whichever contract raised them. */
 export function allInterfaces(): Interface[] {
-  return (['DatanetRegistry', 'RewardDistributor', 'DatanetTestToken'] as const).map(
-    (n) => new Interface(loadBuild(n).abi as never),
-  );
+  return (['DatanetRegistry', 'RewardDistributor', 'DatanetTestToken'] as const).map((n) => new Interface(loadBuild(n).abi as never));
 }

@@ -43,7 +43,9 @@ export async function compileContracts(): Promise<Record<string, ContractBuild>>
     version(): string;
   };
   const sources: Record<string, { content: string }> = {};
-  for (const file of readdirSync(CONTRACTS_DIR).filter((f) => f.endsWith('.sol')).sort()) {
+  for (const file of readdirSync(CONTRACTS_DIR)
+    .filter((f) => f.endsWith('.sol'))
+    .sort()) {
     sources[`contracts/${file}`] = { content: readFileSync(join(CONTRACTS_DIR, file), 'utf8') };
   }
   const optimizer = { enabled: true, runs: 10_000 };

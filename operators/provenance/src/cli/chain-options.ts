@@ -15,7 +15,10 @@ export function addChainOptions(cmd: Command): Command {
   return cmd
     .option('--rpc-url <url>', 'JSON-RPC node (default: $DATANET_RPC_URL, else the embedded chain)')
     .option('--chain-id <id>', 'expected chain id of the node (default: $DATANET_CHAIN_ID)')
-    .option('--keystore <file>', 'encrypted JSON keystore of the sending account (password from $DATANET_KEYSTORE_PASSWORD; else the key in $DATANET_CHAIN_KEY)')
+    .option(
+      '--keystore <file>',
+      'encrypted JSON keystore of the sending account (password from $DATANET_KEYSTORE_PASSWORD; else the key in $DATANET_CHAIN_KEY)',
+    )
     .option('--registry <address>', 'DatanetRegistry address (default: the recorded deployment)')
     .option('--token <address>', 'reward token address (default: the recorded deployment)');
 }

@@ -8,7 +8,10 @@ const register: RegisterCommand = (program, env) => {
       .command('claim')
       .description("claim a contributor's reward for an epoch with its Merkle proof")
       .requiredOption('--epoch <n>', 'settled epoch')
-      .requiredOption('--key <file>', 'the contributor key: encrypted JSON keystore (password from $DATANET_KEYSTORE_PASSWORD) or a file with a hex key')
+      .requiredOption(
+        '--key <file>',
+        'the contributor key: encrypted JSON keystore (password from $DATANET_KEYSTORE_PASSWORD) or a file with a hex key',
+      )
       .option('--datanet <id>', 'Datanet name (default: the one that committed the epoch)')
       .option('--rewards <file>', 'rewards JSON of the settlement (default: the one recorded at commit)'),
   ).action(async (opts: ChainFlags & { epoch: string; key: string; datanet?: string; rewards?: string }) => {
@@ -27,7 +30,8 @@ const register: RegisterCommand = (program, env) => {
       }
     });
     env.result(result);
-    if (result.status === 'already-claimed') env.say(`already claimed: ${result.amount} to ${result.account} (epoch ${epoch}, index ${result.index})`);
+    if (result.status === 'already-claimed')
+      env.say(`already claimed: ${result.amount} to ${result.account} (epoch ${epoch}, index ${result.index})`);
     else env.say(`claimed ${result.amount} for ${result.account} (epoch ${epoch}) in tx ${result.txHash}`);
     env.say(`balance: ${result.balance} (token ${result.token})`);
   });

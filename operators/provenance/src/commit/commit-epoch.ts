@@ -43,7 +43,11 @@ function differences(onChain: EpochCommitView, wanted: EpochRoots): string[] {
   );
 }
 
-async function findCommitTx(chain: DatanetChain, datanetId: string, epoch: number): Promise<{ txHash: string; blockNumber: number } | undefined> {
+async function findCommitTx(
+  chain: DatanetChain,
+  datanetId: string,
+  epoch: number,
+): Promise<{ txHash: string; blockNumber: number } | undefined> {
   const logs = await chain.registry.queryFilter(chain.registry.filters.EpochCommitted(datanetId, BigInt(epoch)), 0, 'latest');
   const log = logs[0];
   return log ? { txHash: log.transactionHash, blockNumber: log.blockNumber } : undefined;
@@ -115,7 +119,12 @@ export async function commitEpoch(chain: DatanetChain, req: CommitEpochRequest):
     status,
     txHash: tx?.txHash ?? null,
     blockNumber: tx?.blockNumber ?? null,
-    roots: { datasetRoot: view.datasetRoot, contributionsRoot: view.contributionsRoot, modelHash: view.modelHash, settlementRoot: view.settlementRoot },
+    roots: {
+      datasetRoot: view.datasetRoot,
+      contributionsRoot: view.contributionsRoot,
+      modelHash: view.modelHash,
+      settlementRoot: view.settlementRoot,
+    },
     committedAt: view.committedAt,
     funding,
     transactionsSent: sent,

@@ -26,7 +26,9 @@ export function rootOf(doc: unknown, where: string): string {
  */
 export async function hashModelFolder(dir: string): Promise<string> {
   if (!(await stat(dir)).isDirectory()) {
-    return `0x${createHash('sha256').update(await readFile(dir)).digest('hex')}`;
+    return `0x${createHash('sha256')
+      .update(await readFile(dir))
+      .digest('hex')}`;
   }
   const files: string[] = [];
   const walk = async (d: string) => {
@@ -38,7 +40,12 @@ export async function hashModelFolder(dir: string): Promise<string> {
   };
   await walk(dir);
   const lines = await Promise.all(
-    files.map(async (f) => `${relative(dir, f).split(sep).join('/')}\0${createHash('sha256').update(await readFile(f)).digest('hex')}\n`),
+    files.map(
+      async (f) =>
+        `${relative(dir, f).split(sep).join('/')}\0${createHash('sha256')
+          .update(await readFile(f))
+          .digest('hex')}\n`,
+    ),
   );
   return `0x${createHash('sha256').update(lines.sort().join('')).digest('hex')}`;
 }
@@ -73,7 +80,8 @@ const big = (v: unknown, where: string): bigint => {
 export function parseRewards(doc: unknown, where: string, epoch: bigint): RewardsFile {
   const d = doc as Record<string, any>;
   const dump = findTreeDump(d);
-  const root = dump && d?.root === undefined && d?.merkle?.root === undefined ? toBytes32(dump.tree[0], `${where} tree root`) : rootOf(d, where);
+  const root =
+    dump && d?.root === undefined && d?.merkle?.root === undefined ? toBytes32(dump.tree[0], `${where} tree root`) : rootOf(d, where);
   const list = d?.claims ?? d?.entries ?? (Array.isArray(d?.rewards) ? d.rewards : undefined) ?? (dump ? claimsFromDump(dump) : undefined);
   if (!Array.isArray(list)) throw new Error(`${where}: no "claims" array of { index, account, amount, proof }`);
   // Settlement writes the day (`2026-11-24@UTC`) as `epoch` and its leaf number as `epochNumber`.
@@ -91,9 +99,16 @@ export function parseRewards(doc: unknown, where: string, epoch: bigint): Reward
     } catch {
       throw new Error(`${at}.account ${JSON.stringify(c.account)} is not an EVM address`);
     }
-    const entry = { index: big(c.index, `${at}.index`), account, amount: big(c.amount, `${at}.amount`), proof: (c.proof ?? []) as string[] };
+    const entry = {
+      index: big(c.index, `${at}.index`),
+      account,
+      amount: big(c.amount, `${at}.amount`),
+      proof: (c.proof ?? []) as string[],
+    };
     if (processProof(rewardLeafHash(epoch, entry.index, entry.account, entry.amount), entry.proof) !== root) {
-      throw new Error(`${at}: its proof does not lead to root ${root} with leaf (uint256 epoch=${epoch}, uint256 index, address account, uint256 amount)`);
+      throw new Error(
+        `${at}: its proof does not lead to root ${root} with leaf (uint256 epoch=${epoch}, uint256 index, address account, uint256 amount)`,
+      );
     }
     return entry;
   });

@@ -14,7 +14,8 @@ export const provenanceCommitConfig = z.object({
     .union([z.number(), z.string()])
     .transform((v, ctx) => {
       const n = epochNumber(v);
-      if (n === undefined) ctx.addIssue({ code: 'custom', message: 'an epoch number, or a settlement day YYYY-MM-DD[@ZONE] (committed as YYYYMMDD)' });
+      if (n === undefined)
+        ctx.addIssue({ code: 'custom', message: 'an epoch number, or a settlement day YYYY-MM-DD[@ZONE] (committed as YYYYMMDD)' });
       return n ?? 0;
     })
     .describe('epoch number, or a settlement day YYYY-MM-DD[@ZONE] (as YYYYMMDD); one commit per (Datanet, epoch)'),
@@ -32,14 +33,25 @@ async function openChain(ctx: OperatorContext<ProvenanceCommitConfig>): Promise<
   const { DatanetChain } = await import('@datanet/connector-evm');
   const resource = ctx.config.resource ? ctx.resources[ctx.config.resource] : undefined;
   if (ctx.config.resource && resource === undefined) {
-    throw new Error(`provenance.commit: resource "${ctx.config.resource}" is not in the profile's resources (${Object.keys(ctx.resources).join(', ') || 'none'})`);
+    throw new Error(
+      `provenance.commit: resource "${ctx.config.resource}" is not in the profile's resources (${Object.keys(ctx.resources).join(', ') || 'none'})`,
+    );
   }
   if (resource instanceof DatanetChain) return { chain: resource, owned: false };
   return { chain: await DatanetChain.open(resource ?? ctx.config.chain, ctx.run.stateDir), owned: true };
 }
 
 function renderHtml(r: CommitEpochResult): string {
-  const rows = Object.entries({ ...r.roots, status: r.status, txHash: r.txHash, block: r.blockNumber, chain: r.chainId, registry: r.registry, distributor: r.distributor, funding: r.funding ? `${r.funding.status} ${r.funding.total}` : 'none' })
+  const rows = Object.entries({
+    ...r.roots,
+    status: r.status,
+    txHash: r.txHash,
+    block: r.blockNumber,
+    chain: r.chainId,
+    registry: r.registry,
+    distributor: r.distributor,
+    funding: r.funding ? `${r.funding.status} ${r.funding.total}` : 'none',
+  })
     .map(([k, v]) => `<tr><th>${k}</th><td><code>${String(v ?? '')}</code></td></tr>`)
     .join('');
   return `<!doctype html><meta charset="utf-8"><title>${r.datanet} epoch ${r.epoch}</title><h1>${r.datanet} epoch ${r.epoch}</h1><table>${rows}</table>`;
@@ -55,7 +67,11 @@ export const provenanceCommit = defineOperator({
   cacheable: false,
   inputs: {
     manifest: { kind: 'file', description: 'dataset manifest JSON (dataset.build): merkle.root is the dataset root' },
-    settlement: { kind: 'file', optional: true, description: 'rewards JSON: { epoch, root, total?, claims: [{ index, account, amount, proof }] }' },
+    settlement: {
+      kind: 'file',
+      optional: true,
+      description: 'rewards JSON: { epoch, root, total?, claims: [{ index, account, amount, proof }] }',
+    },
     adapter: { kind: 'model', optional: true, description: 'model adapter folder; its content hash is the model hash' },
     contributionsRoot: { kind: 'file', optional: true, description: 'JSON with the accepted-contributions root ("root" or "merkle.root")' },
   },
@@ -112,15 +128,19 @@ export const provenanceCommit = defineOperator({
         block: result.blockNumber,
         transactionsSent: result.transactionsSent,
       });
-      await ctx.output('commit').writeReport({ ...result, manifestPath: manifest.path, rewardsPath: settlement?.path ?? null }, renderHtml(result), {
-        txHash: result.txHash,
-        status: result.status,
-        summary: [
-          `epoch ${c.epoch} ${result.status === 'committed' ? 'committed' : 'already committed with the same roots (no transaction sent)'}: tx ${result.txHash} in block ${result.blockNumber}`,
-          `dataset root ${roots.datasetRoot}; settlement root ${roots.settlementRoot}`,
-          ...(result.funding ? [`rewards funded: ${result.funding.total} base units${result.funding.txHash ? ` (tx ${result.funding.txHash})` : ''}`] : []),
-        ],
-      });
+      await ctx
+        .output('commit')
+        .writeReport({ ...result, manifestPath: manifest.path, rewardsPath: settlement?.path ?? null }, renderHtml(result), {
+          txHash: result.txHash,
+          status: result.status,
+          summary: [
+            `epoch ${c.epoch} ${result.status === 'committed' ? 'committed' : 'already committed with the same roots (no transaction sent)'}: tx ${result.txHash} in block ${result.blockNumber}`,
+            `dataset root ${roots.datasetRoot}; settlement root ${roots.settlementRoot}`,
+            ...(result.funding
+              ? [`rewards funded: ${result.funding.total} base units${result.funding.txHash ? ` (tx ${result.funding.txHash})` : ''}`]
+              : []),
+          ],
+        });
     } finally {
       if (owned) await chain.close();
     }

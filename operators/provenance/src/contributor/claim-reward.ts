@@ -28,15 +28,22 @@ export interface ClaimResult {
 }
 
 /** Claims the reward of `wallet`'s account for an epoch; a second call reports it already claimed. */
-export async function claimReward(db: Kysely<any> | undefined, chain: DatanetChain, wallet: Wallet, req: ClaimRequest): Promise<ClaimResult> {
+export async function claimReward(
+  db: Kysely<any> | undefined,
+  chain: DatanetChain,
+  wallet: Wallet,
+  req: ClaimRequest,
+): Promise<ClaimResult> {
   const row = db ? await findChainCommit(db, { datanet: req.datanet, epoch: req.epoch }) : undefined;
   const datanet = req.datanet ?? row?.datanet;
   if (!datanet) throw new Error(`no commit of epoch ${req.epoch} recorded in this run store; pass --datanet and --rewards`);
   const rewardsPath = req.rewardsPath ?? row?.rewardsPath;
   if (!rewardsPath) throw new Error(`no rewards file recorded for Datanet ${datanet} epoch ${req.epoch}; pass --rewards FILE`);
-  const doc = JSON.parse(await readFile(rewardsPath, 'utf8').catch(() => {
-    throw new Error(`cannot read the rewards file ${rewardsPath}`);
-  }));
+  const doc = JSON.parse(
+    await readFile(rewardsPath, 'utf8').catch(() => {
+      throw new Error(`cannot read the rewards file ${rewardsPath}`);
+    }),
+  );
   const rewards = parseRewards(doc, rewardsPath, BigInt(req.epoch));
   const entry = rewards.claims.find((c) => c.account === wallet.address);
   if (!entry) throw new Error(`account ${wallet.address} has no reward in epoch ${req.epoch} of Datanet ${datanet}`);
@@ -48,7 +55,15 @@ export async function claimReward(db: Kysely<any> | undefined, chain: DatanetCha
   if (funded.root.toLowerCase() !== rewards.root) {
     throw new Error(`the rewards file's root ${rewards.root} is not the funded root ${funded.root} of epoch ${req.epoch}`);
   }
-  const base = { datanet, epoch: req.epoch, account: wallet.address, index: entry.index.toString(), amount: entry.amount.toString(), token: chain.deployment.token, distributor };
+  const base = {
+    datanet,
+    epoch: req.epoch,
+    account: wallet.address,
+    index: entry.index.toString(),
+    amount: entry.amount.toString(),
+    token: chain.deployment.token,
+    distributor,
+  };
   if (await chain.isClaimed(distributor, BigInt(req.epoch), entry.index)) {
     return { ...base, status: 'already-claimed', txHash: null, balance: (await chain.tokenBalance(wallet.address)).toString() };
   }

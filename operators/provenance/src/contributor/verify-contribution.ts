@@ -34,7 +34,9 @@ export interface VerifyResult {
 
 async function contributionIdOf(target: string): Promise<string> {
   if (existsSync(target) && statSync(target).isFile()) {
-    return `0x${createHash('sha256').update(await readFile(target)).digest('hex')}`;
+    return `0x${createHash('sha256')
+      .update(await readFile(target))
+      .digest('hex')}`;
   }
   return target;
 }
@@ -53,9 +55,11 @@ export async function verifyContribution(db: Kysely<any> | undefined, chain: Dat
     }
     manifestPath = row.manifestPath;
   }
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8').catch(() => {
-    throw new Error(`cannot read the dataset manifest ${manifestPath}`);
-  }));
+  const manifest = JSON.parse(
+    await readFile(manifestPath, 'utf8').catch(() => {
+      throw new Error(`cannot read the dataset manifest ${manifestPath}`);
+    }),
+  );
   const { proveContribution } = await import('@datanet/dataset');
   const { StandardMerkleTree } = await import('@openzeppelin/merkle-tree');
   const id = await contributionIdOf(req.target);
@@ -68,16 +72,19 @@ export async function verifyContribution(db: Kysely<any> | undefined, chain: Dat
   }
   const commit = await chain.readCommit(datanetIdOf(req.datanet), req.epoch);
   if (!commit) {
-    throw new Error(`Datanet ${req.datanet} has no commit for epoch ${req.epoch} on chain ${chain.conn.chainId} (registry ${chain.deployment.registry})`);
+    throw new Error(
+      `Datanet ${req.datanet} has no commit for epoch ${req.epoch} on chain ${chain.conn.chainId} (registry ${chain.deployment.registry})`,
+    );
   }
   const onChainRoot = commit.datasetRoot.toLowerCase();
   const leaf = StandardMerkleTree.of([proof.leafValues], proof.leafTypes).leafHash(proof.leafValues);
   let reason: string | undefined;
   if (leaf !== proof.leaf) reason = `the recomputed leaf ${leaf} differs from the manifest's ${proof.leaf}`;
   else if (!StandardMerkleTree.verify(onChainRoot, proof.leafTypes, proof.leafValues, proof.proof)) {
-    reason = proof.root.toLowerCase() !== onChainRoot
-      ? `the manifest's root ${proof.root} is not the committed dataset root ${onChainRoot}`
-      : 'the proof does not lead to the committed root';
+    reason =
+      proof.root.toLowerCase() !== onChainRoot
+        ? `the manifest's root ${proof.root} is not the committed dataset root ${onChainRoot}`
+        : 'the proof does not lead to the committed root';
   }
   return {
     verified: reason === undefined,

@@ -98,7 +98,10 @@ export async function recordChainCommit(db: Kysely<any>, row: ChainCommitRow): P
 }
 
 /** The newest recorded commit of a Datanet's epoch (any chain), or undefined. */
-export async function findChainCommit(db: Kysely<any>, q: { datanet?: string; epoch: number; chainId?: string }): Promise<ChainCommitRow | undefined> {
+export async function findChainCommit(
+  db: Kysely<any>,
+  q: { datanet?: string; epoch: number; chainId?: string },
+): Promise<ChainCommitRow | undefined> {
   let query = db.selectFrom('chain_commits').selectAll().where('epoch', '=', q.epoch);
   if (q.datanet) query = query.where((eb) => eb.or([eb('datanet', '=', q.datanet!), eb('datanet_id', '=', q.datanet!.toLowerCase())]));
   if (q.chainId) query = query.where('chain_id', '=', q.chainId);

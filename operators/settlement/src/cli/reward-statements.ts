@@ -17,15 +17,29 @@ export interface RewardStatement {
  * What a contributor needs to claim: each stored payout of the epoch (`YYYY-MM-DD@ZONE`, or a bare
  * date for every zone) with its Merkle proof, optionally for one account and one Datanet.
  */
-export async function rewardStatements(db: Kysely<any>, opts: { epoch: string; datanet?: string; contributor?: string }): Promise<RewardStatement[]> {
-  const settlements = (await listSettlements(db, opts.datanet)).filter((s) => (opts.epoch.includes('@') ? s.epoch === opts.epoch : s.epoch.startsWith(`${opts.epoch}@`)));
+export async function rewardStatements(
+  db: Kysely<any>,
+  opts: { epoch: string; datanet?: string; contributor?: string },
+): Promise<RewardStatement[]> {
+  const settlements = (await listSettlements(db, opts.datanet)).filter((s) =>
+    opts.epoch.includes('@') ? s.epoch === opts.epoch : s.epoch.startsWith(`${opts.epoch}@`),
+  );
   const out: RewardStatement[] = [];
   for (const s of settlements) {
     const payouts = await loadPayouts(db, s.datanet, s.epoch);
     const tree = treeOf(s.epochNumber, payouts);
     payouts.forEach((p, i) => {
       if (opts.contributor && p.account !== opts.contributor.toLowerCase()) return;
-      out.push({ datanet: s.datanet, epoch: s.epoch, epochNumber: s.epochNumber.toString(), index: p.index, account: p.account, amount: p.amount.toString(), root: tree!.root, proof: tree!.proofs[i] });
+      out.push({
+        datanet: s.datanet,
+        epoch: s.epoch,
+        epochNumber: s.epochNumber.toString(),
+        index: p.index,
+        account: p.account,
+        amount: p.amount.toString(),
+        root: tree!.root,
+        proof: tree!.proofs[i],
+      });
     });
   }
   return out;
@@ -34,5 +48,10 @@ export async function rewardStatements(db: Kysely<any>, opts: { epoch: string; d
 export function statementsCsv(rows: RewardStatement[]): string {
   const head = 'datanet,epoch,epoch_number,index,account,amount,root,proof';
   const q = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-  return [head, ...rows.map((r) => [r.datanet, r.epoch, r.epochNumber, String(r.index), r.account, r.amount, r.root, r.proof.join(' ')].map(q).join(','))].join('\n');
+  return [
+    head,
+    ...rows.map((r) =>
+      [r.datanet, r.epoch, r.epochNumber, String(r.index), r.account, r.amount, r.root, r.proof.join(' ')].map(q).join(','),
+    ),
+  ].join('\n');
 }

@@ -46,7 +46,7 @@ function partsIn(timezone: string, ms: number): number[] {
 /** Offset of the zone from UTC at instant `ms`, in ms (positive east of Greenwich). */
 function offsetAt(timezone: string, ms: number): number {
   const [y, mo, d, h, mi, s] = partsIn(timezone, ms);
-  return Date.UTC(y, mo - 1, d, h, mi, s) - (ms - (ms % 1000 + 1000) % 1000);
+  return Date.UTC(y, mo - 1, d, h, mi, s) - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
 /** First instant of local midnight of y-m-d in the zone. */

@@ -35,6 +35,10 @@ export function checkFeeSplit(bps: FeeSplitBps, where = 'split'): void {
 export function splitFees(total: bigint, bps: FeeSplitBps): FeeSplit {
   checkFeeSplit(bps);
   // Keys 'a'..'d' make the tie-break follow FEE_PARTS order: the platform absorbs a tied unit first.
-  const parts = largestRemainder(total, FEE_PARTS.map((p) => BigInt(bps[p])), ['a', 'b', 'c', 'd']);
+  const parts = largestRemainder(
+    total,
+    FEE_PARTS.map((p) => BigInt(bps[p])),
+    ['a', 'b', 'c', 'd'],
+  );
   return { platform: parts[0], modelOwner: parts[1], stakers: parts[2], contributors: parts[3] };
 }

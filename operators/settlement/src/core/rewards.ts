@@ -27,16 +27,23 @@ export interface Reward {
 export function computeRewards(pool: bigint, entries: readonly ContributorAttribution[], fn: StandingWeight): Reward[] {
   const sorted = [...entries].sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].account === sorted[i - 1].account) throw new Error(`contributor ${sorted[i].account} appears twice; sum its attribution first`);
+    if (sorted[i].account === sorted[i - 1].account)
+      throw new Error(`contributor ${sorted[i].account} appears twice; sum its attribution first`);
   }
   const weights = sorted.map((e, i) => {
     if (!Number.isFinite(e.attribution) || e.attribution < 0) {
-      throw new Error(`attribution of ${sorted[i].account} is ${e.attribution}: it must be a finite number >= 0 (only positive influence is rewarded)`);
+      throw new Error(
+        `attribution of ${sorted[i].account} is ${e.attribution}: it must be a finite number >= 0 (only positive influence is rewarded)`,
+      );
     }
     const s = e.standing ?? fn.defaultStanding;
     return e.attribution === 0 ? 0 : e.attribution * standingWeight(s, fn);
   });
-  const amounts = largestRemainder(pool, exactIntegerWeights(weights), sorted.map((e) => e.account));
+  const amounts = largestRemainder(
+    pool,
+    exactIntegerWeights(weights),
+    sorted.map((e) => e.account),
+  );
   return sorted.map((e, i) => ({
     account: e.account,
     attribution: e.attribution,

@@ -28,7 +28,9 @@ export const settleConfig = z.object({
       }
     })
     .describe('shares of net fees in basis points, summing to 10000'),
-  token: z.object({ symbol: z.string().default('DNT'), decimals: z.number().int().min(0).max(36).default(18) }).default({ symbol: 'DNT', decimals: 18 }),
+  token: z
+    .object({ symbol: z.string().default('DNT'), decimals: z.number().int().min(0).max(36).default(18) })
+    .default({ symbol: 'DNT', decimals: 18 }),
   standingWeight: standingWeightSchema,
   accounts: z.record(z.string(), z.string()).default({}).describe('payout address of contributors not named by an address'),
   inlineProofsUpTo: z.number().int().min(0).default(50_000).describe('claims up to which the rewards file carries every proof inline'),
@@ -45,12 +47,30 @@ export function resolveEpoch(epoch: string, timezone: string, now = Date.now()):
 export function payoutsTable(result: SettleResult): Table {
   const p = result.payouts;
   return new Table({
-    epoch: vectorFromArray(p.map(() => result.settlement.epoch), new Utf8()),
-    index: vectorFromArray(p.map((x) => x.index), new Int32()),
-    account: vectorFromArray(p.map((x) => x.account), new Utf8()),
-    amount: vectorFromArray(p.map((x) => x.amount.toString()), new Utf8()),
-    attribution: vectorFromArray(p.map((x) => x.attribution), new Float64()),
-    standing: vectorFromArray(p.map((x) => x.standing), new Float64()),
+    epoch: vectorFromArray(
+      p.map(() => result.settlement.epoch),
+      new Utf8(),
+    ),
+    index: vectorFromArray(
+      p.map((x) => x.index),
+      new Int32(),
+    ),
+    account: vectorFromArray(
+      p.map((x) => x.account),
+      new Utf8(),
+    ),
+    amount: vectorFromArray(
+      p.map((x) => x.amount.toString()),
+      new Utf8(),
+    ),
+    attribution: vectorFromArray(
+      p.map((x) => x.attribution),
+      new Float64(),
+    ),
+    standing: vectorFromArray(
+      p.map((x) => x.standing),
+      new Float64(),
+    ),
   });
 }
 
@@ -84,7 +104,10 @@ export const settlementSettle = defineOperator({
     payouts: {
       kind: 'table',
       description: 'one row per paid account: the claim list of the reward tree',
-      schema: { columns: { epoch: 'utf8', index: 'int32', account: 'utf8', amount: 'utf8', attribution: 'float64', standing: 'float64' }, open: false },
+      schema: {
+        columns: { epoch: 'utf8', index: 'int32', account: 'utf8', amount: 'utf8', attribution: 'float64', standing: 'float64' },
+        open: false,
+      },
     },
     statement: { kind: 'report', description: 'fees, split, pool, payouts and the ledger check of the epoch' },
     rewards: { kind: 'file', description: 'OpenZeppelin StandardMerkleTree dump with the root and every claim with its proof (JSON)' },
@@ -105,14 +128,20 @@ export const settlementSettle = defineOperator({
           { attributions: ctx.input('attributions').path, inferences: ctx.input('inferences').path, standing: ctx.inputs.standing?.path },
           epoch,
         );
-        ctx.logger.info(`epoch ${epoch.id}: ${inputs.inferenceCount} inferences, fees ${inputs.fees}, ${inputs.contributors.length} contributors with attribution`);
+        ctx.logger.info(
+          `epoch ${epoch.id}: ${inputs.inferenceCount} inferences, fees ${inputs.fees}, ${inputs.contributors.length} contributors with attribution`,
+        );
         return { fees: inputs.fees, contributors: toAccounts(inputs.contributors, c.accounts) };
       },
     });
     ctx.signal.throwIfAborted();
-    if (!result.created) ctx.logger.info(`epoch ${epoch.id} of ${c.datanet} was already settled; returning the stored settlement, nothing paid again`);
+    if (!result.created)
+      ctx.logger.info(`epoch ${epoch.id} of ${c.datanet} was already settled; returning the stored settlement, nothing paid again`);
     if (result.inputsChanged) {
-      ctx.logger.warn(`epoch ${epoch.id} was settled with other inputs (${result.inputsChanged.stored}); the stored settlement stands`, result.inputsChanged);
+      ctx.logger.warn(
+        `epoch ${epoch.id} was settled with other inputs (${result.inputsChanged.stored}); the stored settlement stands`,
+        result.inputsChanged,
+      );
     }
     ctx.progress(1, 3, 'writing outputs');
     await ctx.output('payouts').writeTable(payoutsTable(result), { epoch: epoch.id, root: result.tree?.root ?? null });

@@ -28,8 +28,17 @@ export async function statementOf(db: Kysely<any>, result: SettleResult, token: 
     unallocated: s.unallocated.toString(),
     payoutCount: s.payoutCount,
     merkleRoot: s.merkleRoot,
-    ledger: { balanced: ledger.unbalanced.length === 0 && ledger.total === 0n && ledger.poolBalance === 0n, unbalanced: ledger.unbalanced, poolBalance: ledger.poolBalance.toString() },
-    topPayouts: top.map((p) => ({ index: p.index, account: p.account, amount: p.amount.toString(), display: `${formatUnits(p.amount, token.decimals)} ${token.symbol}` })),
+    ledger: {
+      balanced: ledger.unbalanced.length === 0 && ledger.total === 0n && ledger.poolBalance === 0n,
+      unbalanced: ledger.unbalanced,
+      poolBalance: ledger.poolBalance.toString(),
+    },
+    topPayouts: top.map((p) => ({
+      index: p.index,
+      account: p.account,
+      amount: p.amount.toString(),
+      display: `${formatUnits(p.amount, token.decimals)} ${token.symbol}`,
+    })),
   };
 }
 
@@ -37,7 +46,9 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 
 export function renderStatementHtml(st: Awaited<ReturnType<typeof statementOf>>): string {
   const d = (v: string) => `${formatUnits(BigInt(v), st.token.decimals)} ${esc(st.token.symbol)}`;
-  const rows = st.topPayouts.map((p) => `<tr><td>${p.index}</td><td><code>${esc(p.account)}</code></td><td>${esc(p.display)}</td></tr>`).join('');
+  const rows = st.topPayouts
+    .map((p) => `<tr><td>${p.index}</td><td><code>${esc(p.account)}</code></td><td>${esc(p.display)}</td></tr>`)
+    .join('');
   return `<!doctype html><meta charset="utf-8"><title>Settlement ${esc(st.datanet)} ${esc(st.epoch)}</title>
 <h1>Settlement of ${esc(st.datanet)}, epoch ${esc(st.epoch)}</h1>
 <p>Fees ${d(st.fees)}: platform ${d(st.split.platform)}, model owner ${d(st.split.modelOwner)}, stakers ${d(st.split.stakers)}, contributors ${d(st.split.contributors)}.</p>

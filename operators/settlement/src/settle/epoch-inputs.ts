@@ -28,51 +28,54 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
  */
 export async function readEpochInputs(files: EpochInputFiles, epoch: Epoch): Promise<EpochInputs> {
   const { withDuckDb, sqlString } = await import('@datanet/connector-duckdb');
-  return withDuckDb(
-    async (db) => {
-      const inf = `read_parquet(${sqlString(files.inferences)})`;
-      const att = `read_parquet(${sqlString(files.attributions)})`;
-      const types = new Map(
-        (await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${inf}`)).map((r) => [r.column_name, r.column_type]),
-      );
-      for (const col of ['inference_id', 'fee', 'time']) {
-        if (!types.has(col)) throw new Error(`inferences table ${files.inferences} has no column "${col}" (it has: ${[...types.keys()].join(', ')})`);
-      }
-      const t = types.get('time')!;
-      const ms = /^TIMESTAMP|^DATE/.test(t) ? 'epoch_ms(time::TIMESTAMPTZ)' : /INT/.test(t) ? 'time::BIGINT' : undefined;
-      if (!ms) throw new Error(`inferences.time is ${t}: it must be a timestamp or int64 milliseconds since 1970`);
-      // Only whole decimal numerals are fees: TRY_CAST alone would round "12.5" to 13.
-      await db.exec(
-        `CREATE TEMP TABLE ep AS SELECT inference_id, fee::VARCHAR AS fee, CASE WHEN regexp_full_match(fee::VARCHAR, '[0-9]+') THEN TRY_CAST(fee::VARCHAR AS HUGEINT) END AS f FROM ${inf}
+  return withDuckDb(async (db) => {
+    const inf = `read_parquet(${sqlString(files.inferences)})`;
+    const att = `read_parquet(${sqlString(files.attributions)})`;
+    const types = new Map(
+      (await db.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${inf}`)).map((r) => [
+        r.column_name,
+        r.column_type,
+      ]),
+    );
+    for (const col of ['inference_id', 'fee', 'time']) {
+      if (!types.has(col))
+        throw new Error(`inferences table ${files.inferences} has no column "${col}" (it has: ${[...types.keys()].join(', ')})`);
+    }
+    const t = types.get('time')!;
+    const ms = /^TIMESTAMP|^DATE/.test(t) ? 'epoch_ms(time::TIMESTAMPTZ)' : /INT/.test(t) ? 'time::BIGINT' : undefined;
+    if (!ms) throw new Error(`inferences.time is ${t}: it must be a timestamp or int64 milliseconds since 1970`);
+    // Only whole decimal numerals are fees: TRY_CAST alone would round "12.5" to 13.
+    await db.exec(
+      `CREATE TEMP TABLE ep AS SELECT inference_id, fee::VARCHAR AS fee, CASE WHEN regexp_full_match(fee::VARCHAR, '[0-9]+') THEN TRY_CAST(fee::VARCHAR AS HUGEINT) END AS f FROM ${inf}
          WHERE ${ms} >= ${epoch.startMs} AND ${ms} < ${epoch.endMs}`,
+    );
+    const bad = await db.all<{ inference_id: string; fee: string }>(`SELECT inference_id, fee FROM ep WHERE f IS NULL OR f < 0 LIMIT 3`);
+    if (bad.length) {
+      throw new Error(
+        `inferences ${bad.map((b) => `${b.inference_id} (fee "${b.fee}")`).join(', ')}: fee must be a non-negative integer in token base units`,
       );
-      const bad = await db.all<{ inference_id: string; fee: string }>(`SELECT inference_id, fee FROM ep WHERE f IS NULL OR f < 0 LIMIT 3`);
-      if (bad.length) {
-        throw new Error(
-          `inferences ${bad.map((b) => `${b.inference_id} (fee "${b.fee}")`).join(', ')}: fee must be a non-negative integer in token base units`,
-        );
-      }
-      const [sum] = await db.all<{ fees: string; n: number }>(`SELECT coalesce(sum(f), 0)::VARCHAR AS fees, count(*) AS n FROM ep`);
-      const attCols = new Set((await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${att}`)).map((r) => r.column_name));
-      for (const col of ['inference_id', 'contributor', 'score']) {
-        if (!attCols.has(col)) throw new Error(`attributions table ${files.attributions} has no column "${col}" (it has: ${[...attCols].join(', ')})`);
-      }
-      const standing = files.standing
-        ? `LEFT JOIN (SELECT contributor, max(standing)::DOUBLE AS standing FROM read_parquet(${sqlString(files.standing)}) GROUP BY contributor) s ON s.contributor = a.contributor`
-        : '';
-      const rows = await db.all<{ contributor: string; attribution: number; standing: number | null }>(
-        `SELECT a.contributor, sum(a.score::DECIMAL(18,10))::DOUBLE AS attribution, ${files.standing ? 'any_value(s.standing)' : 'NULL'} AS standing
+    }
+    const [sum] = await db.all<{ fees: string; n: number }>(`SELECT coalesce(sum(f), 0)::VARCHAR AS fees, count(*) AS n FROM ep`);
+    const attCols = new Set((await db.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${att}`)).map((r) => r.column_name));
+    for (const col of ['inference_id', 'contributor', 'score']) {
+      if (!attCols.has(col))
+        throw new Error(`attributions table ${files.attributions} has no column "${col}" (it has: ${[...attCols].join(', ')})`);
+    }
+    const standing = files.standing
+      ? `LEFT JOIN (SELECT contributor, max(standing)::DOUBLE AS standing FROM read_parquet(${sqlString(files.standing)}) GROUP BY contributor) s ON s.contributor = a.contributor`
+      : '';
+    const rows = await db.all<{ contributor: string; attribution: number; standing: number | null }>(
+      `SELECT a.contributor, sum(a.score::DECIMAL(18,10))::DOUBLE AS attribution, ${files.standing ? 'any_value(s.standing)' : 'NULL'} AS standing
          FROM ${att} a SEMI JOIN ep ON a.inference_id = ep.inference_id ${standing}
          WHERE a.score > 0 AND a.contributor IS NOT NULL
          GROUP BY a.contributor ORDER BY a.contributor`,
-      );
-      return {
-        fees: BigInt(sum.fees),
-        inferenceCount: Number(sum.n),
-        contributors: rows.map((r) => ({ contributor: r.contributor, attribution: r.attribution, standing: r.standing ?? undefined })),
-      };
-    },
-  );
+    );
+    return {
+      fees: BigInt(sum.fees),
+      inferenceCount: Number(sum.n),
+      contributors: rows.map((r) => ({ contributor: r.contributor, attribution: r.attribution, standing: r.standing ?? undefined })),
+    };
+  });
 }
 
 /**

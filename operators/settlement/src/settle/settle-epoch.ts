@@ -63,7 +63,9 @@ async function fromStore(db: Kysely<any>, stored: StoredSettlement): Promise<Set
   const payouts = await loadPayouts(db, stored.datanet, stored.epoch);
   const tree = treeOf(stored.epochNumber, payouts);
   if ((tree?.root ?? null) !== stored.merkleRoot) {
-    throw new Error(`settlement ${stored.datanet} ${stored.epoch}: stored payouts give root ${tree?.root} but the record says ${stored.merkleRoot}; the ledger was altered`);
+    throw new Error(
+      `settlement ${stored.datanet} ${stored.epoch}: stored payouts give root ${tree?.root} but the record says ${stored.merkleRoot}; the ledger was altered`,
+    );
   }
   return { settlement: stored, payouts, tree, created: false };
 }

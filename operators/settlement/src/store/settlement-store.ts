@@ -119,13 +119,17 @@ export async function recordSettlement(
       const p = plan.payouts.slice(i, i + CHUNK);
       await sql`insert into settlement_payouts (datanet, epoch, idx, account, amount, attribution, standing)
         select ${plan.datanet}, ${plan.epoch}, * from unnest(${p.map((x) => x.index)}::int4[], ${p.map((x) => x.account)}::text[],
-          ${p.map((x) => x.amount.toString())}::numeric[], ${p.map((x) => x.attribution)}::float8[], ${p.map((x) => x.standing)}::float8[])`.execute(trx);
+          ${p.map((x) => x.amount.toString())}::numeric[], ${p.map((x) => x.attribution)}::float8[], ${p.map((x) => x.standing)}::float8[])`.execute(
+        trx,
+      );
     }
     const cols = { txn: [] as string[], line: [] as number[], account: [] as string[], amount: [] as string[] };
     const flush = async () => {
       if (!cols.txn.length) return;
       await sql`insert into settlement_ledger (datanet, epoch, txn, line, account, amount)
-        select ${plan.datanet}, ${plan.epoch}, * from unnest(${cols.txn}::text[], ${cols.line}::int4[], ${cols.account}::text[], ${cols.amount}::numeric[])`.execute(trx);
+        select ${plan.datanet}, ${plan.epoch}, * from unnest(${cols.txn}::text[], ${cols.line}::int4[], ${cols.account}::text[], ${cols.amount}::numeric[])`.execute(
+        trx,
+      );
       cols.txn = [];
       cols.line = [];
       cols.account = [];
@@ -167,7 +171,9 @@ export async function checkLedger(db: Kysely<any>, datanet: string, epoch?: stri
   const pool = await scope(db.selectFrom('settlement_ledger').select(sql<string>`coalesce(sum(amount), 0)::text`.as('s')))
     .where('account', '=', 'contributor-pool')
     .executeTakeFirst();
-  const total = await scope(db.selectFrom('settlement_ledger').select(sql<string>`coalesce(sum(amount), 0)::text`.as('s'))).executeTakeFirst();
+  const total = await scope(
+    db.selectFrom('settlement_ledger').select(sql<string>`coalesce(sum(amount), 0)::text`.as('s')),
+  ).executeTakeFirst();
   const credits = await scope(db.selectFrom('settlement_ledger').select(['account', sql<string>`sum(amount)::text`.as('s')]))
     .where('account', 'like', 'contributor:%')
     .groupBy('account')
