@@ -130,21 +130,26 @@ describe('one writer per embedded store under intake (real `datanet run` process
     const pglite = new PGlite(join(state, 'db'));
     const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
     try {
-      const accepted = await db
+      const accepted = (await db
         .selectFrom('submission_files')
         .select(['contributor', 'usage_day', sql<string>`sum(size)`.as('bytes'), sql<string>`count(*)`.as('files')])
         .where('datanet', '=', DATANET)
         .where('status', '=', 'accepted')
         .groupBy(['contributor', 'usage_day'])
-        .execute();
-      const usage = await db.selectFrom('daily_usage').selectAll().where('datanet', '=', DATANET).where('contributor', '!=', '*').execute();
-      const refusals = await db
+        .execute()) as { contributor: string; usage_day: string; bytes: string; files: string }[];
+      const usage = (await db
+        .selectFrom('daily_usage')
+        .selectAll()
+        .where('datanet', '=', DATANET)
+        .where('contributor', '!=', '*')
+        .execute()) as { contributor: string; day: string; bytes: number | string; files: number | string }[];
+      const refusals = (await db
         .selectFrom('submission_files')
         .select(['contributor', sql<string>`count(*)`.as('n')])
         .where('datanet', '=', DATANET)
         .where('reason_code', '=', 'daily_bytes_limit')
         .groupBy('contributor')
-        .execute();
+        .execute()) as { contributor: string; n: string }[];
       for (const row of accepted) expect(Number(row.bytes), `${row.contributor} on ${row.usage_day}`).toBeLessThanOrEqual(CAP);
       for (const row of usage) expect(Number(row.bytes), `daily_usage ${row.contributor} ${row.day}`).toBeLessThanOrEqual(CAP);
       // The counter and the decisions agree: no byte counted twice, none accepted uncounted.
@@ -156,7 +161,8 @@ describe('one writer per embedded store under intake (real `datanet run` process
       // the cap and was refused past it: the cap was really in play, not avoided. A race over
       // midnight UTC splits one contributor over two days, where the cap is not reached.
       const days = new Map<string, Set<string>>();
-      for (const a of accepted) days.set(a.contributor.toLowerCase(), (days.get(a.contributor.toLowerCase()) ?? new Set()).add(a.usage_day));
+      for (const a of accepted)
+        days.set(a.contributor.toLowerCase(), (days.get(a.contributor.toLowerCase()) ?? new Set()).add(a.usage_day));
       const refusedBy = new Map(refusals.map((r) => [r.contributor.toLowerCase(), Number(r.n)]));
       for (const c of contributors) {
         if (days.get(c)?.size !== 1) continue;
