@@ -15,10 +15,13 @@ const corpus = corpusPath(MEDQUAD);
 
 type Summary = { status: string; steps: { id: string; outputs: Record<string, { digest: string; kind: string; path: string }> }[] };
 /**
- * Table contents without the columns ingest stamps per run (its run id and the wall-clock time of
- * acceptance): those make two runs of the intake pipeline differ whatever executes them.
+ * Table contents without the columns that carry a run's own times: its run id, the time of
+ * acceptance, the receipt time (`submitted_at`, credit by arrival) and the signing time, which a
+ * submitter must take from the clock since intake refuses stale signatures. The submission id and
+ * signature derive from the signed time. Two runs of the intake pipeline differ in these whatever
+ * executes them; everything else must be identical.
  */
-const VOLATILE = new Set(['run_id', 'accepted_at']);
+const VOLATILE = new Set(['run_id', 'accepted_at', 'submitted_at', 'signed_at', 'submission_id', 'signature']);
 async function contents(s: Summary): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const st of s.steps) {
@@ -107,11 +110,10 @@ describe('same outputs under the local and the distributed profile', () => {
           ),
         );
       expect(Object.keys(data(dist)).length).toBeGreaterThanOrEqual(12);
-      expect(data(dist)).toEqual(data(local));
       const [a, b] = [await contents(local), await contents(dist)];
       expect(Object.keys(a).length).toBeGreaterThanOrEqual(12);
       expect(b).toEqual(a);
     },
-    240_000,
+    600_000,
   );
 });
