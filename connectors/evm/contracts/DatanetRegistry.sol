@@ -5,15 +5,18 @@ pragma solidity ^0.8.24;
 /// @notice Anchors each Datanet epoch's roots on-chain: one immutable commit per (Datanet, epoch).
 /// @dev Roles are per Datanet rather than global so that one deployment can serve many communities
 ///      without one community's admin being able to write another's history.
+///      The audit root is the head of the Datanet's hash-chained audit log at the epoch's
+///      finalisation. The metadata URI lives in the EpochCommitted event only: storing it cost one
+///      slot per 32 bytes (three for an ipfs:// URI), which pays for the audit root's slot.
 contract DatanetRegistry {
     struct EpochCommit {
         bytes32 datasetRoot;
         bytes32 contributionsRoot;
         bytes32 modelHash;
         bytes32 settlementRoot;
+        bytes32 auditRoot;
         address committer;
         uint64 committedAt;
-        string metadataURI;
     }
 
     mapping(bytes32 datanetId => address) public adminOf;
@@ -33,6 +36,7 @@ contract DatanetRegistry {
         bytes32 contributionsRoot,
         bytes32 modelHash,
         bytes32 settlementRoot,
+        bytes32 auditRoot,
         address committer,
         string metadataURI
     );
@@ -80,6 +84,7 @@ contract DatanetRegistry {
         bytes32 contributionsRoot,
         bytes32 modelHash,
         bytes32 settlementRoot,
+        bytes32 auditRoot,
         string calldata metadataURI
     ) external {
         if (!isCommitter[datanetId][msg.sender]) revert NotCommitter(datanetId, msg.sender);
@@ -91,11 +96,11 @@ contract DatanetRegistry {
         if (contributionsRoot != bytes32(0)) c.contributionsRoot = contributionsRoot;
         if (modelHash != bytes32(0)) c.modelHash = modelHash;
         if (settlementRoot != bytes32(0)) c.settlementRoot = settlementRoot;
+        if (auditRoot != bytes32(0)) c.auditRoot = auditRoot;
         c.committer = msg.sender;
         c.committedAt = uint64(block.timestamp);
-        if (bytes(metadataURI).length != 0) c.metadataURI = metadataURI;
         emit EpochCommitted(
-            datanetId, epoch, datasetRoot, contributionsRoot, modelHash, settlementRoot, msg.sender, metadataURI
+            datanetId, epoch, datasetRoot, contributionsRoot, modelHash, settlementRoot, auditRoot, msg.sender, metadataURI
         );
     }
 

@@ -5,12 +5,14 @@ import { parseChainSettings } from './chain/chain-settings.js';
 import { loadBuild } from './contracts/artifacts.js';
 import { deployContract, resolveDeployment, type Deployment } from './deployment.js';
 
-/** The four roots of an epoch commit, as 0x-prefixed 32-byte hex (ZeroHash when absent). */
+/** The roots of an epoch commit, as 0x-prefixed 32-byte hex (ZeroHash when absent). */
 export interface EpochRoots {
   datasetRoot: string;
   contributionsRoot: string;
   modelHash: string;
   settlementRoot: string;
+  /** Head of the Datanet's audit log at the epoch's finalisation (ZeroHash: none; older callers may leave it out). */
+  auditRoot?: string;
 }
 
 export interface EpochCommitView extends EpochRoots {
@@ -71,14 +73,18 @@ export class DatanetChain {
   async readCommit(datanetId: string, epoch: bigint | number): Promise<EpochCommitView | undefined> {
     const c = await this.registry.getCommit(datanetId, BigInt(epoch));
     if (c.datasetRoot === ZeroHash) return undefined;
+    // The URI is kept in the commit's event only (cheaper than storage): read it back from the log.
+    const logs = await this.registry.queryFilter(this.registry.filters.EpochCommitted(datanetId, BigInt(epoch)), 0, 'latest');
+    const uri = (logs[0] as { args?: { metadataURI?: string } } | undefined)?.args?.metadataURI ?? '';
     return {
       datasetRoot: c.datasetRoot,
       contributionsRoot: c.contributionsRoot,
       modelHash: c.modelHash,
       settlementRoot: c.settlementRoot,
+      auditRoot: c.auditRoot,
       committer: c.committer,
       committedAt: Number(c.committedAt),
-      metadataURI: c.metadataURI,
+      metadataURI: uri,
     };
   }
 
@@ -126,6 +132,7 @@ export class DatanetChain {
         roots.contributionsRoot,
         roots.modelHash,
         roots.settlementRoot,
+        roots.auditRoot ?? ZeroHash,
         metadataURI,
       ),
     );
