@@ -5,6 +5,7 @@ export { ArtifactStore } from './artifact/artifact-store.js';
 export { tableToParquet, parquetToTable, readParquetFile, describeSchema } from './artifact/table-io.js';
 export { canonicalJson, sha256Hex, sha256File } from './util/hash.js';
 export { migrateToLatest } from './store/migrate.js';
+export { recordSignal } from './wait/wait-store.js';
 export { runChildProcess, type ChildResult } from './exec/child-process.js';
 export { runKernel, closeKernelPool, kernelThreads, type KernelContext, type KernelOptions } from './compute/kernel-pool.js';
 export { DatanetError, NonRetryableError, StepTimeoutError, RunCancelledError, StepConfigError, isRetryable } from './exec/errors.js';

@@ -1,5 +1,7 @@
 // The Datanet domain model. Light to import: no heavy libraries here.
 export * from './definition/datanet-definition.js';
+export { ReviewPolicySchema } from './definition/review-policy-schema.js';
+export type { ReviewPolicy, ReviewPolicyInput } from './definition/review-policy-schema.js';
 export { parseDatanetYaml, loadDatanetDefinition, resolveDatanetPath, DatanetDefinitionError } from './definition/load-datanet.js';
 export type { DefinitionIssue } from './definition/load-datanet.js';
 export { datanetJsonSchema, datanetJsonSchemaText } from './definition/json-schema.js';

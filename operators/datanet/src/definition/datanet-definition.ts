@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INTAKE_LIMIT_FIELDS, type IntakeLimits } from '../policy/intake-limits.js';
+import { ReviewPolicySchema } from './review-policy-schema.js';
 
 export const MIB = 1024 * 1024;
 
@@ -152,6 +153,7 @@ export const DatanetDefinitionSchema = z
       .strict()
       .default({ owners: [], stewards: [], reviewers: [] })
       .describe('who runs the Datanet on `datanet serve` (seeded into the store at start); anyone signed in is a contributor'),
+    review: ReviewPolicySchema.optional(),
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -1,0 +1,64 @@
+import { sql, type Kysely } from 'kysely';
+import { num } from '@datanet/datanet';
+import { settleItem, type ItemRowFull } from './settle-item.js';
+
+export type DeadlinePolicy = 'accept' | 'reject' | 'escalate';
+
+/**
+ * The batch's deadline passed: items still open are accepted, rejected (review.deadline) or left to
+ * stewards (escalated), as the policy says. Each accept or reject is recorded as a decision of
+ * `system:deadline`. Returns how many items still wait for a steward.
+ */
+export async function applyDeadline(
+  db: Kysely<any>,
+  batch: string,
+  policy: DeadlinePolicy,
+  policyVersion: number,
+  now = Date.now(),
+): Promise<{ settled: number; escalated: number }> {
+  const open = await sql<{
+    id: string;
+  }>`select id from review_items where batch = ${batch} and state in ('open', 'escalated') order by id`.execute(db);
+  let settled = 0;
+  let escalated = 0;
+  for (const { id } of open.rows) {
+    await db.transaction().execute(async (tx) => {
+      const item = (await sql<ItemRowFull>`select * from review_items where id = ${id} for update`.execute(tx)).rows[0];
+      if (!item || (item.state !== 'open' && item.state !== 'escalated')) return;
+      if (policy === 'escalate') {
+        await sql`update review_items set state = 'escalated' where id = ${id}`.execute(tx);
+        escalated++;
+        return;
+      }
+      const verdict = policy === 'accept' ? 'approve' : 'reject';
+      await tx
+        .insertInto('review_decisions')
+        .values({
+          item_id: id,
+          datanet: item.datanet,
+          kind: item.kind,
+          reviewer: 'system:deadline',
+          role: 'system',
+          verdict,
+          reason: policy === 'reject' ? 'deadline' : null,
+          note: `deadline policy: ${policy}`,
+          gold_correct: null,
+          policy_version: policyVersion,
+          decided_at: now,
+        })
+        .onConflict((oc) => oc.columns(['item_id', 'reviewer', 'role']).doNothing())
+        .execute();
+      await settleItem(tx, item, {
+        outcome: policy === 'accept' ? 'approved' : 'rejected',
+        reason: policy === 'reject' ? 'deadline' : null,
+        decidedBy: 'deadline',
+        approvals: num(item.approvals),
+        rejections: num(item.rejections),
+        counted: [],
+        now,
+      });
+      settled++;
+    });
+  }
+  return { settled, escalated };
+}

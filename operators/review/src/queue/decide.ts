@@ -1,0 +1,140 @@
+import { sql, type Kysely } from 'kysely';
+import { num } from '@datanet/datanet';
+import { tallyVotes, type Verdict, type Vote } from '../rule/decision-rule.js';
+import { releaseIn } from './next-items.js';
+import { settleItem, type ItemRowFull } from './settle-item.js';
+import { ReviewError, type DecisionRequest, type DecisionResult, type QueuePolicy } from './queue-types.js';
+
+/**
+ * Records one decision and applies the rule, in one transaction under the item's row lock, so
+ * concurrent decisions on an item are counted one after the other and none is lost. Idempotent:
+ * the same reviewer deciding the same item again gets the first decision back (`replay`).
+ */
+export async function decide(db: Kysely<any>, req: DecisionRequest, policy: QueuePolicy, now = Date.now()): Promise<DecisionResult> {
+  const reviewer = req.reviewer.toLowerCase();
+  const role = req.override ? 'steward' : 'reviewer';
+  if (req.verdict === 'reject') {
+    if (!req.reason) throw new ReviewError(400, 'reason_required', `a rejection needs a reason, one of: ${policy.reasons.join(', ')}`);
+    if (!policy.reasons.includes(req.reason))
+      throw new ReviewError(400, 'unknown_reason', `reason "${req.reason}" is not one of this Datanet's: ${policy.reasons.join(', ')}`);
+  }
+  if (req.override && req.verdict !== 'approve' && req.verdict !== 'reject')
+    throw new ReviewError(400, 'bad_override', 'an override approves or rejects');
+
+  return db.transaction().execute(async (tx) => {
+    const found =
+      await sql<ItemRowFull>`select * from review_items where id = ${req.itemId} and datanet = ${req.datanet} for update`.execute(tx);
+    const item = found.rows[0];
+    if (!item) throw new ReviewError(404, 'unknown_item', `no review item ${req.itemId} on ${req.datanet}`);
+    if (item.exclude.includes(`,${reviewer},`))
+      throw new ReviewError(403, 'own_item', 'you may not review your own record (or a dispute you filed)');
+
+    const earlier = await sql<{ verdict: Verdict }>`select verdict from review_decisions
+      where item_id = ${item.id} and reviewer = ${reviewer} and role = ${role}`.execute(tx);
+    if (earlier.rows[0])
+      return {
+        itemId: item.id,
+        verdict: earlier.rows[0].verdict,
+        replay: true,
+        state: item.state as DecisionResult['state'],
+        suspended: false,
+      };
+
+    let assignment: { released: boolean; expires_at: unknown } | undefined;
+    if (req.override) {
+      if (!policy.stewardOverride)
+        throw new ReviewError(403, 'override_disabled', "this Datanet's review policy allows no steward override");
+      if (item.kind === 'gold') throw new ReviewError(409, 'not_overridable', 'this item cannot be overridden');
+      if (item.state === 'approved' || item.state === 'rejected')
+        throw new ReviewError(409, 'already_decided', `item ${item.id} is already ${item.state}`);
+    } else {
+      const me = await sql<{ status: string }>`select status from review_reviewers
+        where datanet = ${req.datanet} and reviewer = ${reviewer} for update`.execute(tx);
+      if (me.rows[0]?.status === 'suspended')
+        throw new ReviewError(403, 'reviewer_suspended', `your review rights on ${req.datanet} are suspended`);
+      const a = await sql<{ released: boolean; expires_at: unknown }>`select released, expires_at from review_assignments
+        where item_id = ${item.id} and reviewer = ${reviewer}`.execute(tx);
+      assignment = a.rows[0];
+      if (!assignment) throw new ReviewError(409, 'not_assigned', 'this item was not handed to you: ask for your next items first');
+    }
+
+    const goldCorrect =
+      item.kind === 'gold' && (req.verdict === 'approve' || req.verdict === 'reject') ? req.verdict === item.gold_expected : null;
+    await tx
+      .insertInto('review_decisions')
+      .values({
+        item_id: item.id,
+        datanet: item.datanet,
+        kind: item.kind,
+        reviewer,
+        role,
+        verdict: req.verdict,
+        reason: req.verdict === 'reject' ? req.reason : (req.reason ?? null),
+        note: req.note ?? null,
+        gold_correct: goldCorrect,
+        policy_version: policy.version,
+        decided_at: now,
+      })
+      .execute();
+    if (assignment) {
+      await sql`update review_assignments set decided_at = ${now} where item_id = ${item.id} and reviewer = ${reviewer}`.execute(tx);
+      if (!assignment.released && item.kind !== 'gold')
+        await sql`update review_items set outstanding = greatest(0, outstanding - 1) where id = ${item.id}`.execute(tx);
+    }
+
+    if (item.kind === 'gold') {
+      const suspended = goldCorrect === null ? false : await scoreGold(tx, req.datanet, reviewer, goldCorrect, policy, now);
+      return { itemId: item.id, verdict: req.verdict, replay: false, state: 'open', suspended };
+    }
+    if (item.state !== 'open' && item.state !== 'escalated')
+      return { itemId: item.id, verdict: req.verdict, replay: false, state: item.state as DecisionResult['state'], suspended: false };
+
+    const rows = await sql<{ reviewer: string; verdict: Verdict; role: string; reason: string | null }>`
+      select reviewer, verdict, role, reason from review_decisions where item_id = ${item.id} and role <> 'system' order by seq`.execute(
+      tx,
+    );
+    const votes: Vote[] = rows.rows.map((r) => ({
+      reviewer: r.reviewer,
+      verdict: r.verdict,
+      override: r.role === 'steward',
+      reason: r.reason,
+    }));
+    const excluded = item.exclude.split(',').filter(Boolean);
+    const t = tallyVotes(votes, policy, excluded);
+    if (t.state === 'open') {
+      // A flag sends the item to stewards; it leaves reviewers' queues until one decides.
+      const state = req.verdict === 'flag' && !req.override ? 'escalated' : item.state;
+      await sql`update review_items set approvals = ${t.approvals}, rejections = ${t.rejections}, state = ${state}
+        where id = ${item.id}`.execute(tx);
+      return { itemId: item.id, verdict: req.verdict, replay: false, state: state as DecisionResult['state'], suspended: false };
+    }
+    await settleItem(tx, item, {
+      outcome: t.state,
+      reason: t.reason,
+      decidedBy: t.overriddenBy ? 'steward' : 'quorum',
+      approvals: t.approvals,
+      rejections: t.rejections,
+      counted: t.counted.filter((v) => !v.override),
+      now,
+    });
+    return { itemId: item.id, verdict: req.verdict, replay: false, state: t.state, suspended: false };
+  });
+}
+
+/** Counts a gold answer; suspends the reviewer when their accuracy falls below the policy's floor. */
+async function scoreGold(tx: Kysely<any>, datanet: string, reviewer: string, correct: boolean, policy: QueuePolicy, now: number) {
+  const r = await sql<{ gold_answered: unknown; gold_correct: unknown }>`update review_reviewers
+    set gold_answered = gold_answered + 1, gold_correct = gold_correct + ${correct ? 1 : 0}
+    where datanet = ${datanet} and reviewer = ${reviewer} returning gold_answered, gold_correct`.execute(tx);
+  const answered = num(r.rows[0]?.gold_answered);
+  const right = num(r.rows[0]?.gold_correct);
+  if (answered < policy.minGoldAnswered || right / answered >= policy.minAccuracy) return false;
+  const why = `gold accuracy ${right}/${answered} is below ${policy.minAccuracy}`;
+  await sql`update review_reviewers set status = 'suspended', suspended_at = ${now}, suspended_reason = ${why}
+    where datanet = ${datanet} and reviewer = ${reviewer}`.execute(tx);
+  // Whatever they were holding goes back to the queue for someone else.
+  const live = await sql<{ item_id: string }>`select item_id from review_assignments
+    where reviewer = ${reviewer} and decided_at is null and released = false order by item_id`.execute(tx);
+  for (const a of live.rows) await releaseIn(tx, a.item_id, reviewer);
+  return true;
+}

@@ -1,0 +1,132 @@
+import { sql, type Kysely } from 'kysely';
+import { num } from '@datanet/datanet';
+import { ReviewError, type QueuePolicy, type ReviewItemView } from './queue-types.js';
+
+/** Rows of review_items the queue reads to show an item. */
+interface ItemRow {
+  id: string;
+  kind: string;
+  contributor: string | null;
+  payload: string;
+  held_for: string;
+  deadline: unknown;
+}
+
+/**
+ * Hands a reviewer up to `limit` items: first those already handed to them and still undecided,
+ * then new ones, most urgent first (deadline, then priority). An item goes only to reviewers who
+ * are not its contributor, never twice to one reviewer, and never to more reviewers at once than
+ * the votes it still needs (the `outstanding` count, checked and raised under the item's row lock,
+ * so concurrent callers skip what another is taking). A share of the slots (goldFraction) is gold.
+ */
+export async function nextItems(
+  db: Kysely<any>,
+  req: { datanet: string; reviewer: string; limit: number; policy: QueuePolicy; now?: number },
+): Promise<ReviewItemView[]> {
+  const now = req.now ?? Date.now();
+  const reviewer = req.reviewer.toLowerCase();
+  const { policy } = req;
+  await releaseExpired(db, now);
+  return db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('review_reviewers')
+      .values({ datanet: req.datanet, reviewer, status: 'active' })
+      .onConflict((oc) => oc.columns(['datanet', 'reviewer']).doNothing())
+      .execute();
+    // One reviewer's calls run one at a time (the gold cadence counts what they were served).
+    const me = await sql<{ status: string; served: unknown; suspended_reason: string | null }>`
+      select status, served, suspended_reason from review_reviewers
+      where datanet = ${req.datanet} and reviewer = ${reviewer} for update`.execute(tx);
+    const row = me.rows[0];
+    if (row.status === 'suspended')
+      throw new ReviewError(403, 'reviewer_suspended', `your review rights on ${req.datanet} are suspended: ${row.suspended_reason ?? ''}`);
+
+    const held = await sql<ItemRow & { expires_at: unknown }>`
+      select i.id, i.kind, i.contributor, i.payload, i.held_for, i.deadline, a.expires_at
+      from review_assignments a join review_items i on i.id = a.item_id
+      where a.reviewer = ${reviewer} and i.datanet = ${req.datanet} and a.decided_at is null and a.released = false
+        and a.expires_at > ${now} and i.state = 'open'
+      order by a.assigned_at, i.id limit ${req.limit}`.execute(tx);
+    const out: ReviewItemView[] = held.rows.map((r) => view(r, num(r.expires_at), policy));
+    let served = num(row.served);
+    const period = policy.goldFraction > 0 ? Math.max(2, Math.round(1 / policy.goldFraction)) : 0;
+    const expires = now + policy.leaseMs;
+    const assign = async (r: ItemRow, counts: boolean) => {
+      await tx.insertInto('review_assignments').values({ item_id: r.id, reviewer, assigned_at: now, expires_at: expires }).execute();
+      if (counts) await sql`update review_items set outstanding = outstanding + 1 where id = ${r.id}`.execute(tx);
+      out.push(view(r, expires, policy));
+      served++;
+    };
+
+    while (out.length < req.limit) {
+      // Gold first in each period (the reviewer's 1st, then every period-th item), when any is left to answer.
+      if (period && served % period === 0) {
+        const gold = await sql<ItemRow>`
+          select id, kind, contributor, payload, held_for, deadline from review_items i
+          where datanet = ${req.datanet} and kind = 'gold'
+            and not exists (select 1 from review_assignments a where a.item_id = i.id and a.reviewer = ${reviewer})
+          order by md5(i.id || ${reviewer}) limit 1`.execute(tx);
+        if (gold.rows[0]) {
+          await assign(gold.rows[0], false);
+          continue;
+        }
+      }
+      const want = period ? Math.min(req.limit - out.length, period - (served % period)) : req.limit - out.length;
+      const picked = await sql<ItemRow>`
+        select id, kind, contributor, payload, held_for, deadline from review_items i
+        where datanet = ${req.datanet} and state = 'open' and kind <> 'gold'
+          and position(${`,${reviewer},`} in exclude) = 0
+          and outstanding < greatest(1, least(
+                greatest(min_approvals - approvals, rejections - approvals + 1),
+                greatest(min_rejections - rejections, approvals - rejections + 1)))
+          and not exists (select 1 from review_assignments a where a.item_id = i.id and a.reviewer = ${reviewer})
+        order by deadline, priority desc, id
+        limit ${want}
+        for update skip locked`.execute(tx);
+      for (const r of picked.rows) await assign(r, true);
+      if (picked.rows.length < want) break;
+    }
+    await sql`update review_reviewers set served = ${served} where datanet = ${req.datanet} and reviewer = ${reviewer}`.execute(tx);
+    return out;
+  });
+}
+
+function view(r: ItemRow, leaseExpires: number, policy: QueuePolicy): ReviewItemView {
+  return {
+    id: r.id,
+    // Gold is indistinguishable from a held record.
+    kind: r.kind === 'dispute' ? 'dispute' : 'record',
+    heldFor: r.held_for ? r.held_for.split(',') : [],
+    contributor: policy.blind || r.kind === 'gold' ? null : r.contributor,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    deadline: new Date(Math.min(num(r.deadline), 8.64e15)).toISOString(),
+    leaseExpiresAt: new Date(leaseExpires).toISOString(),
+    domains: policy.domains,
+    reasons: policy.reasons,
+  };
+}
+
+/** Items whose reviewer let the lease run out go back to the queue. */
+async function releaseExpired(db: Kysely<any>, now: number): Promise<void> {
+  const expired = await sql<{ item_id: string; reviewer: string }>`
+    select item_id, reviewer from review_assignments
+    where expires_at <= ${now} and decided_at is null and released = false
+    order by item_id limit 500`.execute(db);
+  for (const e of expired.rows) await releaseAssignment(db, e.item_id, e.reviewer);
+}
+
+/** Releases one live assignment (lease over): the item needs someone else. */
+async function releaseAssignment(db: Kysely<any>, itemId: string, reviewer: string): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql`select id from review_items where id = ${itemId} for update`.execute(tx);
+    await releaseIn(tx, itemId, reviewer);
+  });
+}
+
+/** Inside a transaction holding the item's row lock. */
+export async function releaseIn(tx: Kysely<any>, itemId: string, reviewer: string): Promise<void> {
+  const r = await sql`update review_assignments set released = true
+    where item_id = ${itemId} and reviewer = ${reviewer} and decided_at is null and released = false returning item_id`.execute(tx);
+  if (r.rows.length === 1)
+    await sql`update review_items set outstanding = greatest(0, outstanding - 1) where id = ${itemId} and kind <> 'gold'`.execute(tx);
+}

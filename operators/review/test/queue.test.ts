@@ -1,0 +1,199 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DB_ENGINES, openTestDb, type TestDb } from '@datanet/pipelines/testing';
+import {
+  applyDeadline,
+  decide,
+  enqueueBatch,
+  migrateReview,
+  nextItems,
+  onReviewOutcome,
+  queueStats,
+  reviewerStats,
+  syncGold,
+  type NewReviewItem,
+  type QueuePolicy,
+  type ReviewOutcome,
+} from '../src/index.js';
+
+const policy: QueuePolicy = {
+  version: 3,
+  minApprovals: 2,
+  minRejections: 2,
+  stewardOverride: true,
+  reasons: ['incorrect', 'unsafe'],
+  blind: true,
+  domains: ['medicine'],
+  goldFraction: 0,
+  minGoldAnswered: 2,
+  minAccuracy: 0.7,
+  leaseMs: 60_000,
+};
+
+const A = '0x' + 'a'.repeat(40);
+const B = '0x' + 'b'.repeat(40);
+const C = '0x' + 'c'.repeat(40);
+const D = '0x' + 'd'.repeat(40);
+const OWNER = '0x' + 'e'.repeat(40);
+
+function items(datanet: string, batch: string, n: number, contributor = OWNER): NewReviewItem[] {
+  return Array.from({ length: n }, (_, i) => ({
+    datanet,
+    kind: 'record' as const,
+    ref: `r${i}`,
+    batch,
+    contributor,
+    payload: { question: `q${i}`, answer: `a${i}` },
+    heldFor: ['newcomer'],
+  }));
+}
+
+describe.each(DB_ENGINES)('review queue on %s', (engine) => {
+  let t: TestDb;
+  beforeAll(async () => {
+    t = await openTestDb(engine);
+    await migrateReview(t.db);
+  });
+  afterAll(async () => t?.close());
+
+  it('hands an item to no more reviewers than its quorum needs, never to its contributor, never twice', async () => {
+    await enqueueBatch(t.db, { batch: 'b1', datanet: 'n1', deadline: Date.now() + 3_600_000, items: items('n1', 'b1', 1) }, policy);
+    const owner = await nextItems(t.db, { datanet: 'n1', reviewer: OWNER, limit: 5, policy });
+    expect(owner).toEqual([]);
+    const a = await nextItems(t.db, { datanet: 'n1', reviewer: A, limit: 5, policy });
+    const b = await nextItems(t.db, { datanet: 'n1', reviewer: B, limit: 5, policy });
+    const c = await nextItems(t.db, { datanet: 'n1', reviewer: C, limit: 5, policy });
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    // Two approvals decide it: a third reviewer would be beyond the quorum's need.
+    expect(c).toEqual([]);
+    expect(a[0].contributor).toBeNull();
+    expect(a[0].payload).toEqual({ question: 'q0', answer: 'a0' });
+    // Asking again gives the same item back (held under the lease), not a new one.
+    expect((await nextItems(t.db, { datanet: 'n1', reviewer: A, limit: 5, policy })).map((i) => i.id)).toEqual([a[0].id]);
+
+    await decide(t.db, { datanet: 'n1', itemId: a[0].id, reviewer: A, verdict: 'approve' }, policy);
+    const again = await decide(t.db, { datanet: 'n1', itemId: a[0].id, reviewer: A, verdict: 'reject', reason: 'incorrect' }, policy);
+    expect(again.replay).toBe(true);
+    expect(again.verdict).toBe('approve');
+    // A rejection from B makes it 1-1: one more vote is needed, so C now gets it.
+    await decide(t.db, { datanet: 'n1', itemId: a[0].id, reviewer: B, verdict: 'reject', reason: 'unsafe' }, policy);
+    const c2 = await nextItems(t.db, { datanet: 'n1', reviewer: C, limit: 5, policy });
+    expect(c2.map((i) => i.id)).toEqual([a[0].id]);
+    expect(await nextItems(t.db, { datanet: 'n1', reviewer: D, limit: 5, policy })).toEqual([]);
+    const done = await decide(t.db, { datanet: 'n1', itemId: a[0].id, reviewer: C, verdict: 'reject', reason: 'unsafe' }, policy);
+    expect(done.state).toBe('rejected');
+    const outcome = await t.db.selectFrom('review_outcomes').selectAll().where('batch', '=', 'b1').execute();
+    expect(outcome).toHaveLength(1);
+    expect(outcome[0]).toMatchObject({ outcome: 'rejected', reason: 'unsafe', decided_by: 'quorum', policy_version: 3 });
+    const batch = await t.db.selectFrom('review_batches').selectAll().where('batch', '=', 'b1').executeTakeFirstOrThrow();
+    expect(Number(batch.open)).toBe(0);
+    expect(batch.settled_at).not.toBeNull();
+    const stats = await queueStats(t.db, 'n1');
+    expect(stats.reasons).toEqual([{ reason: 'unsafe', count: 1 }]);
+    expect(stats.items.rejected).toBe(1);
+    // A agreed with nobody, B and C with the consensus.
+    expect((await reviewerStats(t.db, 'n1', A)).agreement).toBe(0);
+    expect((await reviewerStats(t.db, 'n1', C)).agreement).toBe(1);
+  });
+
+  it('refuses self-review, unknown reasons, decisions on items not handed out; the decision log is append-only', async () => {
+    await enqueueBatch(t.db, { batch: 'b2', datanet: 'n2', deadline: Date.now() + 3_600_000, items: items('n2', 'b2', 1, A) }, policy);
+    const [it] = await nextItems(t.db, { datanet: 'n2', reviewer: B, limit: 1, policy });
+    await expect(decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: A, verdict: 'approve' }, policy)).rejects.toMatchObject({
+      code: 'own_item',
+    });
+    await expect(decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: C, verdict: 'approve' }, policy)).rejects.toMatchObject({
+      code: 'not_assigned',
+    });
+    await expect(
+      decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: B, verdict: 'reject', reason: 'boring' }, policy),
+    ).rejects.toMatchObject({ code: 'unknown_reason' });
+    await decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: B, verdict: 'approve' }, policy);
+    await expect(sql`update review_decisions set verdict = 'reject'`.execute(t.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from review_decisions`.execute(t.db)).rejects.toThrow(/append-only/);
+    // A steward's override decides at once.
+    const o = await decide(
+      t.db,
+      { datanet: 'n2', itemId: it.id, reviewer: D, verdict: 'reject', reason: 'incorrect', override: true },
+      policy,
+    );
+    expect(o.state).toBe('rejected');
+    const row = await t.db.selectFrom('review_outcomes').selectAll().where('item_id', '=', it.id).executeTakeFirstOrThrow();
+    expect(row.decided_by).toBe('steward');
+  });
+
+  it('gold items catch a careless reviewer and suspend them; their held items go back to the queue', async () => {
+    const gp = { ...policy, goldFraction: 0.5 };
+    await syncGold(
+      t.db,
+      'n3',
+      [
+        { id: 'g1', expected: 'reject', payload: { question: 'What is aspirin?', answer: 'A kind of bicycle.' } },
+        { id: 'g2', expected: 'reject', payload: { question: 'What is insulin?', answer: 'A city in France.' } },
+        { id: 'g3', expected: 'approve', payload: { question: 'What is a fever?', answer: 'A body temperature above normal.' } },
+      ],
+      1,
+    );
+    await enqueueBatch(t.db, { batch: 'b3', datanet: 'n3', deadline: Date.now() + 3_600_000, items: items('n3', 'b3', 6) }, gp);
+    let suspended = false;
+    for (let round = 0; round < 4 && !suspended; round++) {
+      const got = await nextItems(t.db, { datanet: 'n3', reviewer: A, limit: 2, policy: gp });
+      for (const g of got) {
+        const r = await decide(t.db, { datanet: 'n3', itemId: g.id, reviewer: A, verdict: 'approve' }, gp);
+        suspended ||= r.suspended;
+        if (suspended) break;
+      }
+    }
+    expect(suspended).toBe(true);
+    await expect(nextItems(t.db, { datanet: 'n3', reviewer: A, limit: 2, policy: gp })).rejects.toMatchObject({
+      code: 'reviewer_suspended',
+    });
+    const me = await reviewerStats(t.db, 'n3', A);
+    expect(me.status).toBe('suspended');
+    expect(me.goldAnswered).toBe(2);
+    expect(me.accuracy).toBeLessThan(0.7);
+    const live = await t.db
+      .selectFrom('review_assignments')
+      .selectAll()
+      .where('reviewer', '=', A.toLowerCase())
+      .where('decided_at', 'is', null)
+      .where('released', '=', false)
+      .execute();
+    expect(live).toEqual([]);
+  });
+
+  it('deadline policies accept, reject or escalate what is still open; outcome handlers run once', async () => {
+    const seen: ReviewOutcome[] = [];
+    onReviewOutcome('dispute', async (_tx, o) => {
+      seen.push(o);
+    });
+    await enqueueBatch(
+      t.db,
+      {
+        batch: 'dispute:1',
+        datanet: 'n4',
+        deadline: Date.now() - 1,
+        items: [
+          {
+            datanet: 'n4',
+            kind: 'dispute',
+            ref: 'd1',
+            batch: 'dispute:1',
+            contributor: A,
+            exclude: [B],
+            payload: {},
+            heldFor: ['dispute'],
+          },
+        ],
+      },
+      policy,
+    );
+    expect(await nextItems(t.db, { datanet: 'n4', reviewer: B, limit: 1, policy })).toEqual([]);
+    expect(await applyDeadline(t.db, 'dispute:1', 'escalate', 3)).toEqual({ settled: 0, escalated: 1 });
+    expect(await nextItems(t.db, { datanet: 'n4', reviewer: C, limit: 1, policy })).toEqual([]);
+    expect(await applyDeadline(t.db, 'dispute:1', 'accept', 3)).toEqual({ settled: 1, escalated: 0 });
+    expect(await applyDeadline(t.db, 'dispute:1', 'accept', 3)).toEqual({ settled: 0, escalated: 0 });
+    expect(seen.map((o) => [o.ref, o.outcome, o.decidedBy])).toEqual([['d1', 'approved', 'deadline']]);
+  });
+});
