@@ -14,6 +14,8 @@ export default tseslint.config(
       '**/*.ipynb',
       '.nx/**',
       'coverage/**',
+      'console/dist/**',
+      'console/dist.*/**',
     ],
   },
   ...tseslint.configs.recommended,

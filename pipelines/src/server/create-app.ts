@@ -17,8 +17,11 @@ import { loggerOptions } from './logging.js';
 import { installMetrics } from './metrics.js';
 import { findContributedRoutes } from './route-packages.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { consoleRoutes } from './routes/console-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { rolesRoutes } from './routes/roles-routes.js';
+import { runViewRoutes } from './routes/run-view-routes.js';
 import { runsRoutes } from './routes/runs-routes.js';
 import { RunLauncher } from './runs/run-launcher.js';
 import { RunReader } from './runs/run-reader.js';
@@ -118,6 +121,9 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   docsRoutes(app);
   authRoutes(app, ctx, sessions);
   runsRoutes(app, reader, launcher, () => closing);
+  rolesRoutes(app, ctx);
+  runViewRoutes(app, ctx, reader);
+  await consoleRoutes(app);
 
   const modules: RegisterRoutes[] = o.routes ?? (await loadContributedRoutes());
   for (const register of modules) await app.register(async (child) => register(child as ZodApp, ctx));

@@ -1,0 +1,165 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
+import { lazy, Suspense, useMemo, useRef, useState } from 'react';
+import { api, data } from '../api/api-client';
+import { holds, useSession } from '../api/session';
+import { StatusBadge } from '../components/status-badge';
+import { ErrorBox, Loading } from '../components/states';
+import { duration, Time } from '../components/time';
+import { useNarrow } from '../components/use-narrow';
+import { LogTail } from './log-tail';
+import { RunGantt } from './run-gantt';
+import type { AttemptView, GraphStep, RunEvent, StepView } from './run-types';
+import { StepPanel } from './step-panel';
+import { useRunStream } from './use-run-stream';
+
+// The graph library and its layout engine load only on this page.
+const RunDag = lazy(() => import('./run-dag'));
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** A run: its DAG with live states, a timeline of attempts, the chosen step, the log, and actions. */
+export function RunPage() {
+  const { runId } = useParams({ from: '/runs/$runId' });
+  const { step: selected } = useSearch({ from: '/runs/$runId' });
+  const navigate = useNavigate({ from: '/runs/$runId' });
+  const qc = useQueryClient();
+  const session = useSession();
+  const narrow = useNarrow();
+  const detail = useQuery({
+    queryKey: ['run', runId],
+    queryFn: () => data(api.GET('/api/runs/{id}', { params: { path: { id: runId } } })),
+  });
+  const graph = useQuery({
+    queryKey: ['run-graph', runId],
+    queryFn: () => data(api.GET('/api/runs/{id}/graph', { params: { path: { id: runId } } })),
+    staleTime: Infinity,
+  });
+  const [streamed, setStreamed] = useState<RunEvent[]>([]);
+  const refresh = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const status = detail.data?.run.status;
+  const stream = useRunStream(runId, Boolean(detail.data), (e) => {
+    if (e.type === 'log') setStreamed((s) => [...s, e]);
+    // State changes arrive as events; the steps are read again at most a few times a second.
+    else if (!refresh.current)
+      refresh.current = setTimeout(() => {
+        refresh.current = undefined;
+        void qc.invalidateQueries({ queryKey: ['run', runId] });
+      }, 250);
+  });
+  if (stream.ended && status && !FINISHED.has(status) && !refresh.current) void qc.invalidateQueries({ queryKey: ['run', runId] });
+
+  const act = useMutation({
+    mutationFn: async (what: 'cancel' | 'resume') =>
+      what === 'cancel'
+        ? data(api.POST('/api/runs/{id}/cancel', { params: { path: { id: runId } } }))
+        : data(api.POST('/api/runs/{id}/resume', { params: { path: { id: runId } } })),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['run', runId] });
+      setStreamed([]);
+    },
+  });
+
+  const steps = useMemo(() => {
+    const m = new Map<string, StepView>();
+    for (const s of (detail.data?.steps ?? []) as unknown as StepView[]) if (s.partition === '') m.set(s.stepId, s);
+    return m;
+  }, [detail.data]);
+  const logs = useMemo(() => {
+    const byId = new Map<number, RunEvent>();
+    for (const l of (detail.data?.logs ?? []) as RunEvent[]) byId.set(l.id, l);
+    for (const l of streamed) byId.set(l.id, l);
+    return [...byId.values()].sort((a, b) => a.id - b.id);
+  }, [detail.data, streamed]);
+
+  if (detail.isPending) return <Loading what={`run ${runId}`} />;
+  if (detail.error) return <ErrorBox error={detail.error} retry={() => detail.refetch()} />;
+  const { run } = detail.data;
+  const attempts = detail.data.attempts as unknown as AttemptView[];
+  const g: GraphStep[] =
+    graph.data?.steps ?? [...steps.keys()].map((id) => ({ id, uses: steps.get(id)?.uses ?? null, description: null, needs: [] }));
+  const order = g.map((s) => s.id);
+  const chosen = selected && order.includes(selected) ? selected : undefined;
+  const select = (id: string) => navigate({ search: { step: id }, replace: true });
+  const steward = holds(session.data, 'steward', run.datanet ?? '*');
+  const waiting = [...steps.values()].filter((s) => s.status === 'waiting');
+
+  return (
+    <div className="page wide">
+      <nav aria-label="Breadcrumb" className="crumbs">
+        <Link to="/runs">Runs</Link> / <span className="mono">{run.id}</span>
+      </nav>
+      <div className="title-row">
+        <h1>
+          {run.pipeline} <StatusBadge status={run.status} />
+        </h1>
+        <div className="actions">
+          <span className={`live ${stream.live ? 'on' : ''}`} role="status">
+            {stream.live ? 'Live' : FINISHED.has(run.status) ? 'Finished' : stream.error ? 'Reconnecting…' : 'Connecting…'}
+          </span>
+          {steward && run.status === 'running' ? (
+            <button type="button" onClick={() => act.mutate('cancel')} disabled={act.isPending}>
+              Cancel run
+            </button>
+          ) : null}
+          {steward && (run.status === 'failed' || run.status === 'cancelled') ? (
+            <button type="button" className="primary" onClick={() => act.mutate('resume')} disabled={act.isPending}>
+              Resume run
+            </button>
+          ) : null}
+        </div>
+      </div>
+      {act.error ? <ErrorBox error={act.error} /> : null}
+      <dl className="facts inline">
+        <dt>Run</dt>
+        <dd className="mono">{run.id}</dd>
+        <dt>Datanet</dt>
+        <dd>{run.datanet ?? '—'}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time ms={run.createdAt} />
+        </dd>
+        <dt>Duration</dt>
+        <dd>{run.startedAt ? duration((run.finishedAt ?? Date.now()) - run.startedAt) : '—'}</dd>
+        <dt>Executor</dt>
+        <dd>{run.executor}</dd>
+      </dl>
+      {run.error ? <p className="state error">{run.error}</p> : null}
+      {waiting.length ? (
+        <div className="state waiting" role="status">
+          {waiting.map((w) => (
+            <p key={w.stepId}>
+              <strong>{w.stepId}</strong> is waiting{w.reason ? `: ${w.reason}` : ''}
+            </p>
+          ))}
+        </div>
+      ) : null}
+      <section className="panel" aria-label="Graph of steps">
+        {graph.error ? <ErrorBox error={graph.error} /> : null}
+        <Suspense fallback={<div className="state">Loading the graph…</div>}>
+          {g.length ? <RunDag graph={g} steps={steps} selected={chosen} onSelect={select} narrow={narrow} /> : null}
+        </Suspense>
+      </section>
+      <div className="split">
+        <section className="panel" aria-labelledby="timeline-title">
+          <h2 id="timeline-title">Timeline</h2>
+          <RunGantt steps={steps} attempts={attempts} order={order} selected={chosen} onSelect={select} now={Date.now()} />
+        </section>
+        {chosen ? (
+          <StepPanel
+            runId={run.id}
+            graph={g.find((x) => x.id === chosen)}
+            step={steps.get(chosen)}
+            attempts={attempts.filter((a) => a.stepId === chosen)}
+            logs={logs.filter((l) => l.stepId === chosen)}
+          />
+        ) : (
+          <section className="panel" aria-labelledby="log-title">
+            <h2 id="log-title">Log</h2>
+            <p className="muted">Choose a step in the graph or the timeline to see its attempts, outputs and log.</p>
+            <LogTail lines={logs} label="Run log" />
+          </section>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,122 @@
+import { useState } from 'react';
+import { StatusBadge } from '../components/status-badge';
+import { duration, Time } from '../components/time';
+import { LogTail } from './log-tail';
+import { OutputPreview } from './output-preview';
+import type { AttemptView, GraphStep, RunEvent, StepView } from './run-types';
+
+/** One step: state and why, attempts with their worker, outputs with a preview, and its log. */
+export function StepPanel({
+  runId,
+  graph,
+  step,
+  attempts,
+  logs,
+}: {
+  runId: string;
+  graph?: GraphStep;
+  step?: StepView;
+  attempts: AttemptView[];
+  logs: RunEvent[];
+}) {
+  const [open, setOpen] = useState<string>();
+  const id = step?.stepId ?? graph?.id ?? '';
+  const outputs = Object.entries(step?.outputs ?? {});
+  return (
+    <section className="panel step-panel" aria-labelledby="step-title">
+      <h2 id="step-title">
+        Step <code>{id}</code> {step ? <StatusBadge status={step.status} cached={step.cached} /> : <StatusBadge status="pending" />}
+      </h2>
+      {graph?.description ? <p className="muted">{graph.description}</p> : null}
+      <dl className="facts">
+        <dt>Operator</dt>
+        <dd>
+          <code>{step?.uses ?? graph?.uses ?? '—'}</code>
+        </dd>
+        <dt>Pool</dt>
+        <dd>{step?.pool ?? '—'}</dd>
+        <dt>Worker</dt>
+        <dd>{step?.worker ?? '—'}</dd>
+        <dt>{step?.status === 'waiting' ? 'Waiting for' : 'Why'}</dt>
+        <dd>{step?.reason ?? (step ? '—' : 'not started yet: its upstream steps have not finished')}</dd>
+        <dt>Cache</dt>
+        <dd>{step ? (step.cached ? 'served from the cache (an earlier run had the same key)' : 'computed in this run') : '—'}</dd>
+        <dt>Started</dt>
+        <dd>
+          <Time ms={step?.startedAt} />
+        </dd>
+        <dt>Duration</dt>
+        <dd>{duration(step?.durationMs)}</dd>
+        {step?.error ? (
+          <>
+            <dt>Error</dt>
+            <dd className="error-text">{step.error}</dd>
+          </>
+        ) : null}
+      </dl>
+      <h3>Attempts</h3>
+      {attempts.length === 0 ? (
+        <p className="muted">No attempts yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Status</th>
+                <th scope="col">Worker</th>
+                <th scope="col">Started</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {attempts.map((a) => (
+                <tr key={`${a.partition}:${a.attempt}`}>
+                  <td>
+                    {a.attempt}
+                    {a.partition ? ` (${a.partition})` : ''}
+                  </td>
+                  <td>
+                    <StatusBadge status={a.status} />
+                  </td>
+                  <td>{a.worker ?? '—'}</td>
+                  <td>
+                    <Time ms={a.startedAt} />
+                  </td>
+                  <td>{a.finishedAt ? duration(a.finishedAt - a.startedAt) : 'running'}</td>
+                  <td className="error-text">{a.error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h3>Outputs</h3>
+      {outputs.length === 0 ? (
+        <p className="muted">{step?.status === 'succeeded' ? 'This step has no outputs.' : 'Outputs appear when the step finishes.'}</p>
+      ) : (
+        <ul className="outputs">
+          {outputs.map(([name, o]) => (
+            <li key={name}>
+              <div className="output-row">
+                <span>
+                  <code>{name}</code> <span className="muted">{o.kind}</span>
+                  {o.rows !== undefined ? <span className="muted"> · {o.rows.toLocaleString()} rows</span> : null}
+                </span>
+                {o.kind === 'table' ? (
+                  <button type="button" onClick={() => setOpen(open === name ? undefined : name)} aria-expanded={open === name}>
+                    {open === name ? 'Hide preview' : `Preview ${name}`}
+                  </button>
+                ) : null}
+              </div>
+              {open === name ? <OutputPreview runId={runId} stepId={id} output={name} /> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Log</h3>
+      <LogTail lines={logs} label={`Log of step ${id}`} />
+    </section>
+  );
+}
