@@ -1,6 +1,14 @@
 // The Datanet domain model. Light to import: no heavy libraries here.
 export * from './definition/datanet-definition.js';
 export { ReviewPolicySchema } from './definition/review-policy-schema.js';
+export {
+  DisputePolicySchema,
+  DISPUTE_REASONS,
+  ACCOUNTABILITY_FIELDS,
+  challengeWindowMs,
+  type DisputePolicy,
+  type DisputeReason,
+} from './definition/accountability-policy-schema.js';
 export type { ReviewPolicy, ReviewPolicyInput } from './definition/review-policy-schema.js';
 export { parseDatanetYaml, loadDatanetDefinition, resolveDatanetPath, DatanetDefinitionError } from './definition/load-datanet.js';
 export type { DefinitionIssue } from './definition/load-datanet.js';

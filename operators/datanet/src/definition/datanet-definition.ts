@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { INTAKE_LIMIT_FIELDS, type IntakeLimits } from '../policy/intake-limits.js';
 import { ReviewPolicySchema } from './review-policy-schema.js';
+import { ACCOUNTABILITY_FIELDS } from './accountability-policy-schema.js';
 
 export const MIB = 1024 * 1024;
 
@@ -154,6 +155,7 @@ export const DatanetDefinitionSchema = z
       .default({ owners: [], stewards: [], reviewers: [] })
       .describe('who runs the Datanet on `datanet serve` (seeded into the store at start); anyone signed in is a contributor'),
     review: ReviewPolicySchema.optional(),
+    ...ACCOUNTABILITY_FIELDS,
   })
   .strict()
   .superRefine((d, ctx) => {

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { epochAt, parseEpoch, type Epoch } from '../core/epoch.js';
 import { checkFeeSplit } from '../core/fee-split.js';
 import { standingWeightSchema } from '../core/standing-weight.js';
-import { readEpochInputs, toAccounts } from '../settle/epoch-inputs.js';
-import { rewardsFile, settleEpoch, type SettleResult } from '../settle/settle-epoch.js';
+import { settleThroughWindow } from '../proposal/settle-through-window.js';
+import { rewardsFile, type SettleResult } from '../settle/settle-epoch.js';
 import { renderStatementHtml, statementOf } from './statement.js';
 
 const bps = z.number().int().min(0).max(10_000);
@@ -34,6 +34,10 @@ export const settleConfig = z.object({
   standingWeight: standingWeightSchema,
   accounts: z.record(z.string(), z.string()).default({}).describe('payout address of contributors not named by an address'),
   inlineProofsUpTo: z.number().int().min(0).default(50_000).describe('claims up to which the rewards file carries every proof inline'),
+  challengeWindow: z
+    .union([z.int().min(0), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 24h, 30m or 0')])
+    .optional()
+    .describe("how long the proposed settlement stays open to challenge (default: the Datanet definition's challengeWindow, else 0)"),
 });
 
 export type SettleConfig = z.output<typeof settleConfig>;
@@ -99,6 +103,12 @@ export const settlementSettle = defineOperator({
       description: 'contributor standing in [0, 1]; absent contributors get standingWeight.defaultStanding',
       schema: { columns: { contributor: 'utf8', standing: 'float64' }, open: true },
     },
+    dataset: {
+      kind: 'table',
+      optional: true,
+      description: 'the dataset version attributed against (contribution_id, text): receipts show the matched contribution text',
+      schema: { columns: { contribution_id: 'utf8' }, open: true },
+    },
   },
   outputs: {
     payouts: {
@@ -117,30 +127,14 @@ export const settlementSettle = defineOperator({
     const c = ctx.config;
     const epoch = resolveEpoch(c.epoch, c.timezone);
     ctx.progress(0, 3, `settling ${c.datanet} ${epoch.id}`);
-    const result = await settleEpoch(ctx.db, {
-      datanet: c.datanet,
-      epoch,
-      split: c.split,
-      standingWeight: c.standingWeight,
-      runId: ctx.run.runId,
-      load: async () => {
-        const inputs = await readEpochInputs(
-          { attributions: ctx.input('attributions').path, inferences: ctx.input('inferences').path, standing: ctx.inputs.standing?.path },
-          epoch,
-        );
-        ctx.logger.info(
-          `epoch ${epoch.id}: ${inputs.inferenceCount} inferences, fees ${inputs.fees}, ${inputs.contributors.length} contributors with attribution`,
-        );
-        return { fees: inputs.fees, contributors: toAccounts(inputs.contributors, c.accounts) };
-      },
-    });
+    const { result, proposal, inputsChanged } = await settleThroughWindow(ctx, c, epoch);
     ctx.signal.throwIfAborted();
     if (!result.created)
       ctx.logger.info(`epoch ${epoch.id} of ${c.datanet} was already settled; returning the stored settlement, nothing paid again`);
-    if (result.inputsChanged) {
+    if (inputsChanged) {
       ctx.logger.warn(
-        `epoch ${epoch.id} was settled with other inputs (${result.inputsChanged.stored}); the stored settlement stands`,
-        result.inputsChanged,
+        `epoch ${epoch.id} was settled with other inputs (${inputsChanged.stored}); the stored settlement stands`,
+        inputsChanged,
       );
     }
     ctx.progress(1, 3, 'writing outputs');
@@ -155,7 +149,16 @@ export const settlementSettle = defineOperator({
         ...top.map((p) => `  ${p.account} ${p.amount} (attribution ${p.attribution.toFixed(3)}, standing ${p.standing.toFixed(3)})`),
       ],
     });
-    await ctx.output('rewards').writeJson(rewardsFile(result, c.inlineProofsUpTo), { epoch: epoch.id, root: result.tree?.root ?? null });
+    await ctx.output('rewards').writeJson(
+      {
+        ...rewardsFile(result, c.inlineProofsUpTo),
+        status: 'final',
+        version: proposal.version,
+        auditRoot: proposal.finalAuditHash,
+        paidSetRoot: proposal.paidSetRoot,
+      },
+      { epoch: epoch.id, root: result.tree?.root ?? null, auditRoot: proposal.finalAuditHash },
+    );
     ctx.progress(3, 3);
   },
 });

@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely';
+import { revokeContribution, type StandingPolicy } from '@datanet/datanet';
+import { appendAudit } from '../audit/audit-log.js';
+import { migrateAccountability } from '../store/migrations.js';
+import { DisputeRefusedError } from './dispute-errors.js';
+import { disputeFromRow, type Dispute } from './dispute-store.js';
+
+export interface ResolveDisputeRequest {
+  id: string;
+  decision: 'upheld' | 'dismissed';
+  /** Who decided: a steward's address, or the review queue item's id for a quorum. */
+  actor: string;
+  via: 'steward' | 'quorum';
+  note?: string;
+  standingPolicy?: StandingPolicy;
+  now?: number;
+}
+
+export interface ResolveDisputeResult {
+  dispute: Dispute;
+  /** False: it was resolved before (a retry, a second resolver); nothing changed now. */
+  resolved: boolean;
+  revocation?: { contribution: string; contributor: string; standingBefore: number; standingAfter: number };
+}
+
+/**
+ * Resolves an open dispute exactly once: the status change, the revocation (when upheld), the
+ * standing it lowers and their audit entries commit in ONE transaction, and only the first
+ * resolver's `UPDATE ... WHERE status = 'open'` matches. A crash leaves the dispute open; a retry
+ * or a second resolver changes nothing and gets the stored outcome.
+ *
+ * Upheld: the contribution is revoked (registry `revoked_at`, reason naming the dispute and who
+ * decided), so the next dataset version leaves it out and no epoch not yet final pays for it.
+ * Rewards already final are not clawed back. Dismissed: nothing changes but the filer's count of
+ * dismissed disputes (see DisputePolicy.dismissedLimit).
+ */
+export async function resolveDispute(db: Kysely<any>, req: ResolveDisputeRequest): Promise<ResolveDisputeResult> {
+  await migrateAccountability(db);
+  const now = req.now ?? Date.now();
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('disputes')
+      .set({
+        status: req.decision,
+        resolved_at: now,
+        resolved_by: req.actor.toLowerCase(),
+        resolved_via: req.via,
+        resolution_note: req.note ?? null,
+      })
+      .where('id', '=', req.id)
+      .where('status', '=', 'open')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) {
+      const stored = await trx.selectFrom('disputes').selectAll().where('id', '=', req.id).executeTakeFirst();
+      if (!stored) throw new DisputeRefusedError('unknown_dispute', `no dispute ${req.id}`, 404);
+      return { dispute: disputeFromRow(stored), resolved: false };
+    }
+    const d = disputeFromRow(row);
+    await appendAudit(trx, {
+      datanet: d.datanet,
+      actor: d.resolvedBy!,
+      kind: `dispute.${req.decision}`,
+      subject: d.contributionId,
+      key: `dispute.resolved:${d.id}`,
+      at: now,
+      payload: { dispute: d.id, contribution: d.contributionId, contributor: d.contributor, via: req.via, note: req.note ?? null },
+    });
+    if (req.decision === 'dismissed') return { dispute: d, resolved: true };
+    const r = await revokeContribution(trx, {
+      datanet: d.datanet,
+      id: d.contributionId,
+      reason: `dispute ${d.id} upheld (${d.reason}) by ${d.resolvedBy} via ${req.via}`,
+      now,
+      policy: req.standingPolicy,
+    });
+    await appendAudit(trx, {
+      datanet: d.datanet,
+      actor: d.resolvedBy!,
+      kind: 'contribution.revoked',
+      subject: d.contributionId,
+      key: `contribution.revoked:${d.contributionId}`,
+      at: now,
+      payload: {
+        contribution: d.contributionId,
+        contributor: d.contributor,
+        dispute: d.id,
+        reason: d.reason,
+        by: d.resolvedBy,
+        via: req.via,
+      },
+    });
+    await appendAudit(trx, {
+      datanet: d.datanet,
+      actor: d.resolvedBy!,
+      kind: 'standing.changed',
+      subject: d.contributor,
+      key: `standing.changed:revoked:${d.contributionId}`,
+      at: now,
+      payload: { contributor: d.contributor, before: r.standingBefore, after: r.standingAfter, cause: `revocation of ${d.contributionId}` },
+    });
+    return {
+      dispute: d,
+      resolved: true,
+      revocation: {
+        contribution: d.contributionId,
+        contributor: d.contributor,
+        standingBefore: r.standingBefore,
+        standingAfter: r.standingAfter,
+      },
+    };
+  });
+}

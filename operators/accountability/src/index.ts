@@ -1,0 +1,9 @@
+// Accountability after acceptance: who decided what, in a hash chain anchored on-chain, and disputes.
+export { appendAudit, listAudit, auditEntryByKey, type AuditEntry, type AuditKind, type AppendRequest } from './audit/audit-log.js';
+export { canonicalJson, entryHash, GENESIS_HASH } from './audit/audit-hash.js';
+export { verifyAudit, type AuditVerification, type AuditProblem, type EpochHead, type OnChainAuditRoot } from './audit/verify-audit.js';
+export { migrateAccountability } from './store/migrations.js';
+export { openDispute, type OpenDisputeRequest, type OpenDisputeResult, type DisputeRole } from './disputes/open-dispute.js';
+export { resolveDispute, type ResolveDisputeRequest, type ResolveDisputeResult } from './disputes/resolve-dispute.js';
+export { getDispute, listDisputes, type Dispute, type DisputeStatus } from './disputes/dispute-store.js';
+export { DisputeRefusedError } from './disputes/dispute-errors.js';

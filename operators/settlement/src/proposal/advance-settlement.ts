@@ -1,0 +1,243 @@
+import { sql, type Kysely } from 'kysely';
+import { appendAudit, migrateAccountability } from '@datanet/accountability';
+import { standingOf } from '@datanet/datanet';
+import { parseEpoch } from '../core/epoch.js';
+import { planSettlement, type SettlementPlan } from '../core/plan-settlement.js';
+import { buildRewardTree } from '../merkle/reward-tree.js';
+import { loadSettlement, recordSettlement, type StoredSettlement } from '../store/settlement-store.js';
+import { epochContributors, paidSet, paidSetDigest, revokedAmong, type EpochTerms } from './epoch-contributors.js';
+import { loadEpochInputs, type StoredEpochInputs } from './epoch-input-rows.js';
+import { migrateProposals } from './proposal-migrations.js';
+import { currentProposal, loadProposalPayouts, proposalFromRow, type Proposal, type SettlementTerms } from './proposal-store.js';
+
+export interface AdvanceOptions {
+  datanet: string;
+  epoch: string;
+  terms: SettlementTerms;
+  /** The Datanet's challenge window: a proposal becomes final this long after it is made (0: at once). */
+  windowMs: number;
+  /** Standing policy of the registry, for contributors who lost a contribution since capture. */
+  standingPolicy?: { prior: number; revokePenalty: number };
+  runId?: string | null;
+  now?: number;
+  /** Who the audit entries name (default `settlement`). */
+  actor?: string;
+}
+
+export type EpochState =
+  | { state: 'proposed'; proposal: Proposal; finalAt: number }
+  | { state: 'final'; proposal: Proposal; settlement: StoredSettlement; /** This call recorded the payouts. */ created: boolean };
+
+const lock = (db: Kysely<any>, datanet: string, epoch: string) =>
+  sql`select pg_advisory_xact_lock(hashtext(${`datanet-settlement:${datanet}:${epoch}`}))`.execute(db);
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The plan of an epoch under some terms, from the stored input rows only. Same rows, same plan. */
+export async function planFromStore(
+  db: Kysely<any>,
+  inputs: StoredEpochInputs,
+  terms: SettlementTerms,
+  epochTerms: EpochTerms,
+): Promise<SettlementPlan> {
+  const { contributors } = await epochContributors(db, inputs.datanet, inputs.epoch, epochTerms);
+  return planSettlement({
+    datanet: inputs.datanet,
+    epoch: parseEpoch(inputs.epoch),
+    fees: inputs.fees,
+    split: terms.split,
+    standingWeight: terms.standingWeight,
+    contributors,
+  });
+}
+
+/**
+ * Moves an epoch's settlement one step along `proposed -> final`, from its captured inputs:
+ * - no proposal yet: proposes (rewards, Merkle root, audit entry; nothing paid), final at now + window;
+ * - a contribution attributed in the epoch was revoked since the proposal: re-settles without it as
+ *   a new proposal with a fresh window (the old one is superseded);
+ * - the window has passed: records the settlement (ledger and payouts, exactly once per epoch),
+ *   marks the proposal final and appends `settlement.finalised`, whose hash is the epoch's audit root.
+ * Every step is one transaction or an idempotent one, so calling it again after a crash, from a
+ * resumed run or a second process, continues where the store is and never pays twice.
+ */
+export async function advanceSettlement(db: Kysely<any>, o: AdvanceOptions): Promise<EpochState> {
+  await migrateProposals(db);
+  await migrateAccountability(db);
+  const now = o.now ?? Date.now();
+  const inputs = await loadEpochInputs(db, o.datanet, o.epoch);
+  if (!inputs) throw new Error(`epoch ${o.epoch} of ${o.datanet} has no captured inputs; run its settlement step first`);
+  const settled = await loadSettlement(db, o.datanet, o.epoch);
+  if (settled) return { state: 'final', proposal: await markFinal(db, settled, o, now), settlement: settled, created: false };
+
+  let current = await currentProposal(db, o.datanet, o.epoch);
+  const wanted = await epochTermsNow(db, o);
+  if (!current || !sameList(current.excluded, wanted.excluded)) current = await propose(db, inputs, o, wanted, now);
+  if (now < current.finalAt) return { state: 'proposed', proposal: current, finalAt: current.finalAt };
+
+  const plan = await planFromStore(db, inputs, current.terms, current);
+  const root = plan.payouts.length ? (await buildRewardTree(plan.epochNumber, plan.payouts)).root : null;
+  if (root !== current.merkleRoot)
+    throw new Error(
+      `proposal ${current.version} of ${o.datanet} ${o.epoch}: its stored inputs now give root ${root}, not the proposed ${current.merkleRoot}; the inputs were altered`,
+    );
+  const { settlement, created } = await recordSettlement(db, plan, { merkleRoot: root, runId: o.runId ?? undefined, now });
+  return { state: 'final', proposal: await markFinal(db, settlement, o, now), settlement, created };
+}
+
+/** Contributions revoked now are excluded; their owners' standing is the registry's now (it dropped). */
+async function epochTermsNow(db: Kysely<any>, o: AdvanceOptions): Promise<EpochTerms> {
+  const revoked = await revokedAmong(db, o.datanet, o.epoch);
+  const standingOverrides: Record<string, number> = {};
+  for (const r of revoked) {
+    if (!(r.contributor in standingOverrides))
+      standingOverrides[r.contributor] = await standingOf(db, o.datanet, r.contributor, o.standingPolicy);
+  }
+  return { excluded: [...new Set(revoked.map((r) => r.id))].sort(), standingOverrides };
+}
+
+async function propose(db: Kysely<any>, inputs: StoredEpochInputs, o: AdvanceOptions, wanted: EpochTerms, now: number): Promise<Proposal> {
+  const plan = await planFromStore(db, inputs, o.terms, wanted);
+  const tree = plan.payouts.length ? await buildRewardTree(plan.epochNumber, plan.payouts) : null;
+  return db.transaction().execute(async (trx) => {
+    await lock(trx, o.datanet, o.epoch);
+    // Another process may have proposed the same terms meanwhile: then that proposal stands.
+    const latest = await currentProposal(trx, o.datanet, o.epoch);
+    if (latest && sameList(latest.excluded, wanted.excluded)) return latest;
+    const version = (latest?.version ?? 0) + 1;
+    const added = latest ? wanted.excluded.filter((id) => !latest.excluded.includes(id)) : [];
+    const reason = latest ? `re-settled without ${added.length} revoked contribution(s): ${added.join(', ')}` : 'first proposal';
+    const finalAt = now + o.windowMs;
+    await trx
+      .updateTable('settlement_proposals')
+      .set({ status: 'superseded' })
+      .where('datanet', '=', o.datanet)
+      .where('epoch', '=', o.epoch)
+      .where('status', '=', 'proposed')
+      .execute();
+    const entry = await appendAudit(trx, {
+      datanet: o.datanet,
+      actor: o.actor ?? 'settlement',
+      kind: 'settlement.proposed',
+      subject: o.epoch,
+      key: `settlement.proposed:${o.epoch}:v${version}`,
+      at: now,
+      payload: {
+        epoch: o.epoch,
+        epochNumber: plan.epochNumber.toString(),
+        version,
+        root: tree?.root ?? null,
+        fees: plan.fees.toString(),
+        paid: plan.paid.toString(),
+        payouts: plan.payouts.length,
+        excluded: wanted.excluded,
+        standingOverrides: wanted.standingOverrides,
+        finalAt,
+        reason,
+        runId: o.runId ?? null,
+      },
+    });
+    const row = await trx
+      .insertInto('settlement_proposals')
+      .values({
+        datanet: o.datanet,
+        epoch: o.epoch,
+        version,
+        status: 'proposed',
+        epoch_number: plan.epochNumber.toString(),
+        inputs_digest: plan.inputsDigest,
+        fees: plan.fees.toString(),
+        contributor_pool: plan.split.contributors.toString(),
+        paid: plan.paid.toString(),
+        unallocated: plan.unallocated.toString(),
+        merkle_root: tree?.root ?? null,
+        terms: JSON.stringify(o.terms),
+        excluded: JSON.stringify(wanted.excluded),
+        standing_overrides: JSON.stringify(wanted.standingOverrides),
+        reason,
+        proposed_at: now,
+        final_at: finalAt,
+        audit_hash: entry.hash,
+        run_id: o.runId ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (plan.payouts.length) {
+      await trx
+        .insertInto('settlement_proposal_payouts')
+        .values(
+          plan.payouts.map((p) => ({
+            datanet: o.datanet,
+            epoch: o.epoch,
+            version,
+            idx: p.index,
+            account: p.account,
+            amount: p.amount.toString(),
+            attribution: p.attribution,
+            standing: p.standing,
+          })),
+        )
+        .execute();
+    }
+    return proposalFromRow(row);
+  });
+}
+
+/** Marks the proposal whose root was recorded final, once, with its `settlement.finalised` entry. */
+async function markFinal(db: Kysely<any>, settled: StoredSettlement, o: AdvanceOptions, now: number): Promise<Proposal> {
+  return db.transaction().execute(async (trx) => {
+    await lock(trx, o.datanet, o.epoch);
+    const rows = (
+      await trx
+        .selectFrom('settlement_proposals')
+        .selectAll()
+        .where('datanet', '=', o.datanet)
+        .where('epoch', '=', o.epoch)
+        .orderBy('version', 'desc')
+        .execute()
+    ).map(proposalFromRow);
+    const done = rows.find((p) => p.status === 'final');
+    if (done) return done;
+    const p = rows.find((x) => x.merkleRoot === settled.merkleRoot && x.inputsDigest === settled.inputsDigest);
+    if (!p) throw new Error(`epoch ${o.epoch} of ${o.datanet} was settled (root ${settled.merkleRoot}) without a matching proposal`);
+    const payouts = await loadProposalPayouts(trx, o.datanet, o.epoch, p.version);
+    const { rows: attribution } = await epochContributors(trx, o.datanet, o.epoch, p);
+    const paid = paidSet(attribution, p.excluded, new Set(payouts.map((x) => x.account)));
+    const paidSetRoot = paidSetDigest(paid);
+    const entry = await appendAudit(trx, {
+      datanet: o.datanet,
+      actor: o.actor ?? 'settlement',
+      kind: 'settlement.finalised',
+      subject: o.epoch,
+      key: `settlement.finalised:${o.epoch}`,
+      at: now,
+      payload: {
+        epoch: o.epoch,
+        epochNumber: p.epochNumber.toString(),
+        version: p.version,
+        root: p.merkleRoot,
+        paid: p.paid.toString(),
+        paidContributions: paid.length,
+        paidSetRoot,
+        proposal: p.auditHash,
+        runId: o.runId ?? null,
+      },
+    });
+    await trx
+      .updateTable('settlement_proposals')
+      .set({ status: 'superseded' })
+      .where('datanet', '=', o.datanet)
+      .where('epoch', '=', o.epoch)
+      .where('version', '<>', p.version)
+      .execute();
+    const row = await trx
+      .updateTable('settlement_proposals')
+      .set({ status: 'final', finalised_at: now, final_audit_hash: entry.hash, paid_set_root: paidSetRoot })
+      .where('datanet', '=', o.datanet)
+      .where('epoch', '=', o.epoch)
+      .where('version', '=', p.version)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return proposalFromRow(row);
+  });
+}

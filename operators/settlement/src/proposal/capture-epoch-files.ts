@@ -1,0 +1,110 @@
+import type { Kysely } from 'kysely';
+import type { Epoch } from '../core/epoch.js';
+import { toAccounts, type EpochInputFiles } from '../settle/epoch-inputs.js';
+import { loadEpochInputs, recordEpochInputs, type AttributionRow, type InferenceRow } from './epoch-input-rows.js';
+
+export interface CaptureRequest {
+  datanet: string;
+  epoch: Epoch;
+  files: EpochInputFiles & {
+    /** Optional dataset version (Parquet with contribution_id and text, or prompt + response) for receipts' highlighting. */
+    dataset?: string;
+  };
+  accounts: Record<string, string>;
+  method: string;
+  methodVersion: string;
+  runId?: string | null;
+}
+
+/**
+ * Captures an epoch's settlement inputs from the Parquet files of the upstream steps, once: the
+ * epoch's inferences (fee, time, model, adapter, output), their attribution rows (mapped to payout
+ * accounts), the standing table and the texts of the attributed contributions. Returns false when
+ * they were captured before (nothing read or written then).
+ */
+export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): Promise<boolean> {
+  if (await loadEpochInputs(db, req.datanet, req.epoch.id)) return false;
+  const { withDuckDb, sqlString } = await import('@datanet/connector-duckdb');
+  const read = await withDuckDb(async (d) => {
+    const cols = async (file: string) =>
+      new Set((await d.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).map((r) => r.column_name));
+    const inf = `read_parquet(${sqlString(req.files.inferences)})`;
+    const ic = await cols(req.files.inferences);
+    const types = new Map(
+      (await d.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${inf}`)).map((r) => [
+        r.column_name,
+        r.column_type,
+      ]),
+    );
+    const t = types.get('time') ?? '';
+    const ms = /^TIMESTAMP|^DATE/.test(t) ? 'epoch_ms(time::TIMESTAMPTZ)' : 'time::BIGINT';
+    const opt = (c: string, as = c) => (ic.has(c) ? `${c}::VARCHAR AS ${as}` : `NULL AS ${as}`);
+    const inferences = await d.all<Record<string, string | null>>(
+      `SELECT inference_id::VARCHAR AS inference_id, fee::VARCHAR AS fee, (${ms})::VARCHAR AS time, ${opt('model')}, ${opt('adapter_digest', 'adapter')}, ${opt('prompt')}, ${opt('output')}
+         FROM ${inf} WHERE ${ms} >= ${req.epoch.startMs} AND ${ms} < ${req.epoch.endMs} ORDER BY inference_id`,
+    );
+    const ac = await cols(req.files.attributions);
+    const attributions = await d.all<Record<string, string | number | null>>(
+      `SELECT a.inference_id::VARCHAR AS inference_id, a.contribution_id::VARCHAR AS contribution_id, a.contributor::VARCHAR AS contributor,
+              a.score::DOUBLE AS score, ${ac.has('evidence') ? 'a.evidence::VARCHAR' : 'NULL'} AS evidence
+         FROM read_parquet(${sqlString(req.files.attributions)}) a
+        WHERE a.contributor IS NOT NULL AND a.inference_id IN (SELECT inference_id FROM ${inf} WHERE ${ms} >= ${req.epoch.startMs} AND ${ms} < ${req.epoch.endMs})
+        ORDER BY a.inference_id, a.contribution_id, a.contributor`,
+    );
+    const standing = req.files.standing
+      ? await d.all<{ contributor: string; standing: number }>(
+          `SELECT contributor::VARCHAR AS contributor, standing::DOUBLE AS standing FROM read_parquet(${sqlString(req.files.standing)})`,
+        )
+      : [];
+    let texts: { contribution_id: string; text: string }[] = [];
+    if (req.files.dataset) {
+      const dc = await cols(req.files.dataset);
+      const text = dc.has('text') ? 'text' : dc.has('response') ? `concat_ws(chr(10), prompt, response)` : undefined;
+      if (text && dc.has('contribution_id'))
+        texts = await d.all(
+          `SELECT contribution_id::VARCHAR AS contribution_id, any_value(${text})::VARCHAR AS text FROM read_parquet(${sqlString(req.files.dataset)})
+            WHERE contribution_id IN (SELECT contribution_id FROM read_parquet(${sqlString(req.files.attributions)})) GROUP BY contribution_id`,
+        );
+    }
+    return { inferences, attributions, standing, texts };
+  });
+  // Each attribution contributor is paid at its account (the same mapping the payout uses).
+  const names = [...new Set(read.attributions.map((a) => String(a.contributor)))].sort();
+  const mapped = toAccounts(
+    names.map((contributor) => ({ contributor, attribution: 0 })),
+    req.accounts,
+  );
+  const accountOf = new Map(names.map((n, i) => [n, mapped[i].account]));
+  const inferences: InferenceRow[] = read.inferences.map((r) => {
+    if (!/^[0-9]+$/.test(String(r.fee)))
+      throw new Error(`inference ${r.inference_id} (fee "${r.fee}"): fee must be a non-negative integer in token base units`);
+    return {
+      inferenceId: r.inference_id!,
+      fee: BigInt(r.fee!),
+      time: Number(r.time),
+      model: r.model,
+      adapter: r.adapter,
+      prompt: r.prompt,
+      output: r.output,
+    };
+  });
+  const attributions: AttributionRow[] = read.attributions.map((a) => ({
+    inferenceId: String(a.inference_id),
+    contributionId: String(a.contribution_id),
+    contributor: String(a.contributor),
+    account: accountOf.get(String(a.contributor))!,
+    score: Number(a.score),
+    evidence: a.evidence === null ? null : String(a.evidence),
+  }));
+  return recordEpochInputs(db, {
+    datanet: req.datanet,
+    epoch: req.epoch,
+    inferences,
+    attributions,
+    standing: read.standing,
+    texts: read.texts.map((t) => ({ contributionId: t.contribution_id, text: t.text })),
+    method: req.method,
+    methodVersion: req.methodVersion,
+    runId: req.runId,
+  });
+}
