@@ -1,7 +1,10 @@
+import { setFastMatMul } from './matmul/fast-matmul.js';
+
 /**
  * tfjs with the wasm backend, loaded lazily: importing the package must stay cheap, and the
  * backend is process-wide so it is set up once. Single-threaded wasm keeps results bit-identical
- * for a seed.
+ * for a seed. BatchMatMul runs on our SIMD kernel (same outputs bit for bit, see
+ * matmul/fast-matmul.ts); DATANET_FAST_MATMUL=0 keeps tfjs's own.
  */
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -16,6 +19,7 @@ export function loadTf(): Promise<Tf> {
       if (!ok) throw new Error('could not start the tfjs wasm backend (@tensorflow/tfjs-backend-wasm)');
     }
     await tf.ready();
+    setFastMatMul(tf, process.env.DATANET_FAST_MATMUL !== '0');
     return tf;
   })();
   return loading;
