@@ -1,33 +1,20 @@
 // Span attribution: suffix-array build throughput and size, span query latency on a large index,
 // and the planted-output evaluation (top-1 / top-5) per method.
-// BENCH_ATTRIBUTION_TOKENS sets the size of the large index (default 100M tokens).
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+// BENCH_ATTRIBUTION_SIZES sets the generated corpora (default 100M and 1B tokens); BENCH_WORK_DIR
+// where their files go (default the system temp folder); all are deleted at the end.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusPath } from '@datanet/pipelines/testing';
 import { attributeText, buildSpanIndex, sais, SpanIndex, tokenIds } from '../operators/attribution/src/index.js';
-import { buildShard, type ShardDoc } from '../operators/attribution/src/index-build/build-shard.js';
 import { occurrencesIn, plantedEval, readMedquad, spanRanker } from '../operators/attribution/test/planted-eval.js';
 import { plantedPassage, rng, syntheticDocs, type SyntheticDoc } from '../operators/attribution/test/synthetic-corpus.js';
+import { freshRanks } from '../operators/attribution/test/token-corpus.js';
+import { scaleRun } from './attribution-scale.js';
 import { median, percentile } from './machine.js';
 
 const dirSize = (d: string): number =>
   readdirSync(d).reduce((a, f) => a + (statSync(join(d, f)).isDirectory() ? dirSize(join(d, f)) : statSync(join(d, f)).size), 0);
-
-/** Zipf-distributed token ids over a 50k vocabulary, the shape of natural text. */
-function zipfDocs(tokens: number, seed: number): ShardDoc[] {
-  const r = rng(seed);
-  const docs: ShardDoc[] = [];
-  let left = tokens;
-  while (left > 0) {
-    const len = Math.min(left, 50 + Math.floor(r() * 350));
-    const t = new Uint32Array(len);
-    for (let i = 0; i < len; i++) t[i] = 1 + ((Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761) % 4294967291);
-    docs.push({ tokens: t, contribution: docs.length });
-    left -= len;
-  }
-  return docs;
-}
 
 /** Baseline: a comparison sort of suffix indices (what one writes without SA-IS). */
 function comparisonSuffixSort(s: Int32Array): Int32Array {
@@ -44,92 +31,39 @@ function comparisonSuffixSort(s: Int32Array): Int32Array {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-attribution-'));
+  const dir = mkdtempSync(join(process.env.BENCH_WORK_DIR ?? tmpdir(), 'bench-attribution-'));
   const results: Record<string, unknown> = {};
   try {
     // 1. SA-IS against the comparison-sort baseline, same 1M-token Zipf input.
     {
-      const docs = zipfDocs(1_000_000, 1);
       const s = new Int32Array(1_000_001);
-      let at = 0;
-      for (const d of docs) for (const t of d.tokens) s[at++] = 1 + (t % 60_000);
-      s[at] = 0;
+      s.set(freshRanks(1, 1_000_000).map((x) => x + 1));
       const saisMs: number[] = [];
       const baseMs: number[] = [];
       for (let k = 0; k < 3; k++) {
         let t = performance.now();
-        sais(s, new Int32Array(s.length), s.length, 60_001);
+        sais(s, new Int32Array(s.length), s.length, 50_001);
         saisMs.push(performance.now() - t);
         t = performance.now();
         comparisonSuffixSort(s);
         baseMs.push(performance.now() - t);
       }
       results.suffixArray1M = {
+        input: '1M words, Zipf over 50,000',
         saisMedianMs: median(saisMs),
         comparisonSortMedianMs: median(baseMs),
         speedup: median(baseMs) / median(saisMs),
       };
     }
 
-    // 2. Large index: build throughput, bytes per token, query latency.
-    const N = Number(process.env.BENCH_ATTRIBUTION_TOKENS ?? 100_000_000);
-    {
-      const docs = zipfDocs(N, 2);
-      const contributions = docs.map((_, i) => [`c${i}`, `0x${(i % 1000).toString(16).padStart(40, '0')}`] as [string, string]);
-      const shardDir = join(dir, 'big', 'shard-0000');
-      const t = performance.now();
-      const meta = buildShard(shardDir, docs, contributions);
-      const buildMs = performance.now() - t;
-      const bytes = ['tokens.u16', 'tokens.u32', 'sa.i32', 'vocab.u32', 'docs.i32', 'doc-contrib.i32']
-        .filter((f) => existsSync(join(shardDir, f)))
-        .reduce((a, f) => a + statSync(join(shardDir, f)).size, 0);
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(
-        join(dir, 'big', 'index.json'),
-        JSON.stringify({
-          format: 'datanet-span-index/1',
-          tokenizer: 'words-v1',
-          shards: [{ name: 'shard-0000', positions: meta.positions, words: meta.words, docs: meta.docs, inherited: false }],
-          words: meta.words,
-          contributions: docs.length,
-          excluded: [],
-          parent: null,
-          createdWith: { maxShardPositions: 2 ** 31 - 2 },
-        }),
-      );
-      const index = SpanIndex.open(join(dir, 'big'));
-      const loadStart = performance.now();
-      void index.shards[0].data; // loads the files
-      const loadMs = performance.now() - loadStart;
-      const r = rng(3);
-      const lat: number[] = [];
-      let withSpans = 0;
-      for (let q = 0; q < 400; q++) {
-        // Half the queries copy 60 tokens from a document with two substitutions, half are fresh text.
-        const d = docs[Math.floor(r() * docs.length)].tokens;
-        const query = new Uint32Array(60);
-        for (let i = 0; i < 60; i++)
-          query[i] = q % 2 === 0 && d.length > 60 ? d[i] : 1 + ((Math.floor(Math.pow(r(), 3) * 50_000) * 2654435761) % 4294967291);
-        if (q % 2 === 0) query[20] = query[40] = 7;
-        const t0 = performance.now();
-        const spans = index.findSpans(query, { minTokens: 6 });
-        lat.push(performance.now() - t0);
-        if (spans.length) withSpans++;
-      }
-      results.largeIndex = {
-        tokens: meta.words,
-        documents: meta.docs,
-        buildMs: Math.round(buildMs),
-        buildTokensPerSec: Math.round(meta.words / (buildMs / 1000)),
-        bytesPerToken: bytes / meta.words,
-        tokenWidthBits: meta.tokenWidth,
-        loadMs: Math.round(loadMs),
-        query60TokensP50Ms: median(lat),
-        query60TokensP99Ms: percentile(lat, 99),
-        queriesWithSpans: withSpans,
-        queries: lat.length,
-      };
-      rmSync(join(dir, 'big'), { recursive: true, force: true });
+    // 2. Large corpora: generated, sharded, built on every core, queried across shards.
+    // BENCH_ATTRIBUTION_SIZES: comma-separated token counts (default 100M and 1B).
+    const sizes = (process.env.BENCH_ATTRIBUTION_SIZES ?? '100e6,1e9').split(',').map(Number);
+    for (const n of sizes) {
+      const key = `corpus${n >= 1e9 ? `${n / 1e9}B` : `${n / 1e6}M`}`;
+      console.log(`bench attribution: ${key}`);
+      results[key] = await scaleRun(n, join(dir, key), { sequentialBaseline: n <= 100e6 });
+      rmSync(join(dir, key), { recursive: true, force: true });
     }
 
     // 3. End to end on text (tokenizer included): MedQuAD when present, else generated text.

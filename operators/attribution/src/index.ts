@@ -10,7 +10,9 @@ export {
   type BuildIndexOptions,
   type BuildIndexResult,
 } from './index-build/build-index.js';
-export { Shard, MAX_SHARD_POSITIONS, type ShardMeta } from './index-build/shard-files.js';
+export { Shard, MAX_SHARD_POSITIONS, DEFAULT_SHARD_POSITIONS, type ShardMeta } from './index-build/shard-files.js';
+export { buildShard, shardBuildBytes, type ShardInput } from './index-build/build-shard.js';
+export { buildShardsInPool, buildSpanIndexInPool, type ShardJob } from './index-build/parallel-build.js';
 export { SpanIndex, type MatchedSpan, type SpanOccurrences } from './spans/span-index.js';
 export {
   attributeText,

@@ -3,66 +3,81 @@ import { join } from 'node:path';
 import { sais } from './sais.js';
 import { MAX_SHARD_POSITIONS, writeTyped, type ShardMeta } from './shard-files.js';
 
-export interface ShardDoc {
+/** One shard's documents, flat, so that a pool thread receives them as transferable buffers. */
+export interface ShardInput {
+  /** Word hashes (never 0) of every document, one document after another. */
   tokens: Uint32Array;
-  /** Index into `contributions`. */
-  contribution: number;
+  /** Words of each document. */
+  docLengths: Int32Array;
+  /** Index into `contributions` of each document. */
+  docContrib: Int32Array;
+  /** [contribution_id, contributor] pairs. */
+  contributions: [string, string][];
 }
 
-/** Builds one shard's files in `dir` from tokenized documents. */
-export function buildShard(dir: string, docs: readonly ShardDoc[], contributions: readonly [string, string][]): ShardMeta {
-  let words = 0;
-  for (const d of docs) words += d.tokens.length;
-  const positions = words + docs.length; // one end-of-document symbol after each document
+/** Bytes of typed arrays a shard build holds at its peak (input, symbols, suffix array, hash table). */
+export function shardBuildBytes(words: number, docs: number): number {
+  const positions = words + docs;
+  return 4 * words + 8 * docs + 8 * (positions + 1) + 4 * docs + 16 * 2 ** 17;
+}
+
+/** Builds one shard's files in `dir`. */
+export function buildShard(dir: string, input: ShardInput): ShardMeta {
+  const { tokens, docLengths, docContrib } = input;
+  const words = tokens.length;
+  const docs = docLengths.length;
+  const positions = words + docs; // one end-of-document symbol after each document
   if (positions > MAX_SHARD_POSITIONS) throw new Error(`shard of ${positions} positions exceeds 2^31; split the input`);
 
   // Vocabulary: the sorted distinct hashes; a word's symbol is its rank + 2. Distinct hashes are
   // found with an open-addressing table (O(n)), so only the vocabulary is sorted, not every token.
-  const { vocab, slotOf, ranks } = distinctHashes(docs);
-  const v = vocab.length;
-  const K = v + 2;
+  const { vocab, slotOf, ranks } = distinctHashes(tokens);
+  const K = vocab.length + 2;
 
   const s = new Int32Array(positions + 1); // + sentinel 0
-  const starts = new Int32Array(docs.length);
-  const docContrib = new Int32Array(docs.length);
+  const starts = new Int32Array(docs);
   let at = 0;
-  docs.forEach((d, k) => {
+  let from = 0;
+  for (let k = 0; k < docs; k++) {
     starts[k] = at;
-    docContrib[k] = d.contribution;
-    const t = d.tokens;
-    for (let i = 0; i < t.length; i++) s[at++] = ranks[slotOf(t[i])] + 2;
+    const end = from + docLengths[k];
+    for (let i = from; i < end; i++) s[at++] = ranks[slotOf(tokens[i])] + 2;
     s[at++] = 1;
-  });
-  const SA = new Int32Array(positions + 1);
-  sais(s, SA, positions + 1, K);
-  // SA[0] is the sentinel and the next docs.length entries start at document ends: queries never
-  // begin there, so only word positions are kept.
-  const sa = SA.subarray(1 + docs.length);
+    from = end;
+  }
+  if (from !== words) throw new Error(`shard input: document lengths sum to ${from}, but there are ${words} tokens`);
 
+  // The token file is written before the sort so that its copy is gone when the sort needs memory.
   mkdirSync(dir, { recursive: true });
   const tokenWidth = K <= 65_536 ? 16 : 32;
-  const tokens = tokenWidth === 16 ? Uint16Array.from(s.subarray(0, positions)) : Uint32Array.from(s.subarray(0, positions));
-  writeTyped(join(dir, tokenWidth === 16 ? 'tokens.u16' : 'tokens.u32'), tokens);
-  writeTyped(join(dir, 'sa.i32'), sa);
+  writeTyped(
+    join(dir, tokenWidth === 16 ? 'tokens.u16' : 'tokens.u32'),
+    tokenWidth === 16 ? Uint16Array.from(s.subarray(0, positions)) : new Uint32Array(s.buffer, 0, positions),
+  );
+  const SA = new Int32Array(positions + 1);
+  sais(s, SA, positions + 1, K);
+  // SA[0] is the sentinel and the next `docs` entries start at document ends: queries never begin
+  // there, so only word positions are kept.
+  writeTyped(join(dir, 'sa.i32'), SA.subarray(1 + docs));
   writeTyped(join(dir, 'vocab.u32'), vocab);
   writeTyped(join(dir, 'docs.i32'), starts);
   writeTyped(join(dir, 'doc-contrib.i32'), docContrib);
-  writeFileSync(join(dir, 'contributions.json'), JSON.stringify(contributions));
+  writeFileSync(join(dir, 'contributions.json'), JSON.stringify(input.contributions));
   const meta: ShardMeta = {
     format: 'datanet-span-shard/1',
     positions,
     words,
-    docs: docs.length,
-    vocab: v,
+    docs,
+    vocab: vocab.length,
     tokenWidth,
-    contributions: contributions.length,
+    contributions: input.contributions.length,
   };
   writeFileSync(join(dir, 'shard.json'), JSON.stringify(meta, null, 2));
   return meta;
 }
 
 /** Distinct token hashes in sorted order, and each hash's rank through a hash table slot. */
-function distinctHashes(docs: readonly ShardDoc[]) {
+function distinctHashes(tokens: Uint32Array) {
   let cap = 1 << 16;
   let keys = new Uint32Array(cap); // 0 = empty (token hashes are never 0)
   let count = 0;
@@ -76,16 +91,15 @@ function distinctHashes(docs: readonly ShardDoc[]) {
     table[i] = h;
     return true;
   };
-  for (const d of docs) {
-    const t = d.tokens;
-    for (let i = 0; i < t.length; i++) {
-      if (insert(keys, cap - 1, t[i])) count++;
-      if (count * 2 > cap) {
-        const old = keys;
-        cap *= 2;
-        keys = new Uint32Array(cap);
-        for (const h of old) if (h !== 0) insert(keys, cap - 1, h);
-      }
+  for (let i = 0; i < tokens.length; i++) {
+    const h = tokens[i];
+    if (h === 0) throw new Error(`shard input: token ${i} is 0, which marks an empty slot; hashes must be non-zero`);
+    if (insert(keys, cap - 1, h)) count++;
+    if (count * 2 > cap) {
+      const old = keys;
+      cap *= 2;
+      keys = new Uint32Array(cap);
+      for (const k of old) if (k !== 0) insert(keys, cap - 1, k);
     }
   }
   const vocab = new Uint32Array(count);

@@ -24,6 +24,13 @@ export interface ShardMeta {
 
 export const MAX_SHARD_POSITIONS = 2 ** 31 - 2;
 
+/**
+ * Positions per shard unless configured: large enough that a query visits few shards (each shard
+ * costs a binary search per query position), small enough that shards build in parallel, one per
+ * core, in a few GB each (about 13 bytes per position while sorting).
+ */
+export const DEFAULT_SHARD_POSITIONS = 2 ** 27;
+
 export function writeTyped(path: string, arr: ArrayBufferView): void {
   writeFileSync(path, new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
 }
@@ -38,6 +45,19 @@ function readTyped<T>(path: string, Ctor: { new (b: ArrayBuffer, o: number, l: n
   return new Ctor(copy.buffer, 0, buf.byteLength / size);
 }
 
+/**
+ * Where each symbol's suffixes start in the suffix array (word positions only, symbols >= 2): the
+ * first step of every query without a binary search. One pass over the tokens at load, so the
+ * files stay as they were.
+ */
+function symbolBuckets(tokens: Uint16Array | Uint32Array, K: number): Int32Array {
+  const b = new Int32Array(K + 1);
+  for (let i = 0; i < tokens.length; i++) b[tokens[i] + 1]++;
+  b[1] = b[2] = 0; // document ends and the sentinel are not in the suffix array
+  for (let c = 2; c <= K; c++) b[c] += b[c - 1];
+  return b;
+}
+
 export class Shard {
   readonly meta: ShardMeta;
   private loaded?: {
@@ -47,6 +67,8 @@ export class Shard {
     docs: Int32Array;
     docContrib: Int32Array;
     contributions: [string, string][];
+    /** Suffix-array range [buckets[c], buckets[c + 1]) of the suffixes that start with symbol c. */
+    buckets: Int32Array;
   };
 
   constructor(readonly dir: string) {
@@ -58,13 +80,16 @@ export class Shard {
   get data() {
     if (!this.loaded) {
       const d = this.dir;
+      const tokens =
+        this.meta.tokenWidth === 16 ? readTyped(join(d, 'tokens.u16'), Uint16Array) : readTyped(join(d, 'tokens.u32'), Uint32Array);
       this.loaded = {
-        tokens: this.meta.tokenWidth === 16 ? readTyped(join(d, 'tokens.u16'), Uint16Array) : readTyped(join(d, 'tokens.u32'), Uint32Array),
+        tokens,
         sa: readTyped(join(d, 'sa.i32'), Int32Array),
         vocab: readTyped(join(d, 'vocab.u32'), Uint32Array),
         docs: readTyped(join(d, 'docs.i32'), Int32Array),
         docContrib: readTyped(join(d, 'doc-contrib.i32'), Int32Array),
         contributions: JSON.parse(readFileSync(join(d, 'contributions.json'), 'utf8')),
+        buckets: symbolBuckets(tokens, this.meta.vocab + 2),
       };
     }
     return this.loaded;

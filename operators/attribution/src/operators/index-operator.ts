@@ -1,12 +1,9 @@
 import { join } from 'node:path';
-import { defineOperator, runKernel } from '@datanet/pipelines';
+import { defineOperator } from '@datanet/pipelines';
 import { z } from 'zod';
-import type { BuildIndexResult } from '../index-build/build-index.js';
-import type { IndexKernelArgs } from '../index-build/index-kernel.js';
-import { MAX_SHARD_POSITIONS } from '../index-build/shard-files.js';
+import { buildSpanIndexInPool } from '../index-build/parallel-build.js';
+import { DEFAULT_SHARD_POSITIONS, MAX_SHARD_POSITIONS } from '../index-build/shard-files.js';
 import { datasetRows } from './dataset-rows.js';
-
-const INDEX_KERNEL = new URL('../index-build/index-kernel.ts', import.meta.url);
 
 export const indexConfig = z.object({
   maxShardPositions: z
@@ -14,8 +11,8 @@ export const indexConfig = z.object({
     .int()
     .min(16)
     .max(MAX_SHARD_POSITIONS)
-    .default(MAX_SHARD_POSITIONS)
-    .describe('positions (tokens + one per document) per shard; a shard never passes 2^31'),
+    .default(DEFAULT_SHARD_POSITIONS)
+    .describe('positions (tokens + one per document) per shard; shards are sorted in parallel, one per core; a shard never passes 2^31'),
 });
 
 export const attributionIndex = defineOperator({
@@ -40,15 +37,13 @@ export const attributionIndex = defineOperator({
     ctx.progress(0, table.numRows, 'indexing');
     const outDir = join(ctx.workDir, 'index');
     const started = Date.now();
-    const args: IndexKernelArgs = {
-      rows: [...datasetRows(table, `dataset ${input.path}`)],
+    const built = await buildSpanIndexInPool([...datasetRows(table, `dataset ${input.path}`)], {
       outDir,
       maxShardPositions: ctx.config.maxShardPositions,
       parentDir: ctx.inputs.parent?.path,
-    };
-    const built = await runKernel<BuildIndexResult>(INDEX_KERNEL, 'buildIndex', args, {
       signal: ctx.signal,
-      onProgress: (rows) => ctx.progress(rows as number, table.numRows),
+      onProgress: (rows) => ctx.progress(rows, table.numRows),
+      onShard: (done, total) => ctx.progress(done, total, 'sorting shards'),
     });
     const m = built.manifest;
     ctx.logger.info(

@@ -50,31 +50,51 @@ export class SpanIndex {
 
   /** Longest prefix of q[i..] found in one shard, with the suffix-array range at each depth. */
   private matchIn(shard: Shard, q: Int32Array, i: number, ranges: ShardMatch): void {
-    const { tokens, sa } = shard.data;
-    let lo = 0;
-    let hi = sa.length;
-    let d = 0;
+    const { tokens, sa, buckets } = shard.data;
+    ranges.len = 0;
+    if (i >= q.length || q[i] < 0) return;
+    // Depth 0 from the symbol's bucket, without a search.
+    let lo = buckets[q[i]];
+    let hi = buckets[q[i] + 1];
+    if (lo === hi) return;
+    ranges.lo[1] = lo;
+    ranges.hi[1] = hi;
+    let d = 1;
     for (; i + d < q.length; d++) {
       const c = q[i + d];
       if (c < 0) break;
-      // First suffix in [lo, hi) whose symbol at depth d is >= c, then the first that is > c.
+      // Equal range of symbol c at depth d within [lo, hi): bisect until a suffix has c there,
+      // then find the range's two ends on either side of it.
       let a = lo;
       let b = hi;
+      let mid = -1;
       while (a < b) {
-        const mid = (a + b) >>> 1;
-        if (tokens[sa[mid] + d] < c) a = mid + 1;
-        else b = mid;
+        const m = (a + b) >>> 1;
+        const v = tokens[sa[m] + d];
+        if (v < c) a = m + 1;
+        else if (v > c) b = m;
+        else {
+          mid = m;
+          break;
+        }
       }
-      const l2 = a;
-      b = hi;
-      while (a < b) {
-        const mid = (a + b) >>> 1;
-        if (tokens[sa[mid] + d] <= c) a = mid + 1;
-        else b = mid;
+      if (mid < 0) break;
+      let l = a;
+      let r = mid;
+      while (l < r) {
+        const m = (l + r) >>> 1;
+        if (tokens[sa[m] + d] < c) l = m + 1;
+        else r = m;
       }
-      if (a === l2) break;
-      lo = l2;
-      hi = a;
+      lo = l;
+      l = mid + 1;
+      r = b;
+      while (l < r) {
+        const m = (l + r) >>> 1;
+        if (tokens[sa[m] + d] <= c) l = m + 1;
+        else r = m;
+      }
+      hi = l;
       ranges.lo[d + 1] = lo;
       ranges.hi[d + 1] = hi;
     }
