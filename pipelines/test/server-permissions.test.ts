@@ -77,6 +77,7 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; 
     route: '/api/runs/{id}/steps/{step}/outputs/{output}/preview',
     need: { role: 'reviewer', scope: DEPLOYMENT_SCOPE },
   },
+  { method: 'GET', url: '/v1/datanets/alpha/report', route: '/v1/datanets/{id}/report', need: { role: 'steward', scope: 'alpha' } },
   { method: 'GET', url: '/v1/datanets', route: '/v1/datanets', need: 'public' },
   { method: 'GET', url: '/v1/datanets/alpha', route: '/v1/datanets/{id}', need: 'public' },
   { method: 'GET', url: `/v1/contributors/${SOMEONE}`, route: '/v1/contributors/{address}', need: 'public' },

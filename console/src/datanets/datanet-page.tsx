@@ -4,6 +4,7 @@ import { api, data } from '../api/api-client';
 import { holds, useSession } from '../api/session';
 import { QueryState } from '../components/states';
 import { DatanetRules } from './datanet-rules';
+import { StewardDashboard } from './steward-dashboard';
 
 /** A Datanet: its rules for everyone; the steward dashboard for its staff. */
 export function DatanetPage() {
@@ -54,6 +55,7 @@ export function DatanetPage() {
                 </ul>
               </section>
             </div>
+            {holds(session.data, 'steward', datanetId) ? <StewardDashboard datanet={r.id} /> : null}
           </>
         )}
       </QueryState>

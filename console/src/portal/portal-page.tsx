@@ -1,22 +1,169 @@
-import { Link } from '@tanstack/react-router';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useSearch } from '@tanstack/react-router';
+import { api, data } from '../api/api-client';
 import { useSession } from '../api/session';
-import { Loading } from '../components/states';
+import { Empty, ErrorBox, Loading, QueryState } from '../components/states';
+import { Time } from '../components/time';
+import { rememberedSubmissions } from './my-submissions-store';
+import { Rewards } from './rewards';
+import { SubmissionFate } from './submission-fate';
+import { SubmitForm } from './submit-form';
 
-/** The contributor portal. */
+/** The contributor portal: quota and standing, submit, my submissions, contributions and rewards. */
 export function PortalPage() {
   const session = useSession();
-  if (session.isPending) return <Loading what="your session" />;
+  const search = useSearch({ from: '/portal' });
+  const navigate = useNavigate({ from: '/portal' });
+  const datanets = useQuery({ queryKey: ['datanets'], queryFn: () => data(api.GET('/v1/datanets')) });
+  const address = session.data?.address ?? undefined;
+  const datanet = search.datanet ?? datanets.data?.datanets[0]?.id;
+  const me = useQuery({
+    queryKey: ['contributor', address, datanet],
+    enabled: Boolean(address && datanet),
+    queryFn: () =>
+      data(
+        api.GET('/v1/contributors/{address}', {
+          params: { path: { address: address! }, query: { datanet, pageSize: 20 } },
+        }),
+      ),
+  });
+  if (session.isPending || datanets.isPending) return <Loading what="the portal" />;
+  if (datanets.error) return <ErrorBox error={datanets.error} retry={() => datanets.refetch()} />;
+  if (!address)
+    return (
+      <div className="page narrow">
+        <h1>Contribute</h1>
+        <p>Submit data to a Datanet, follow what happens to it, and claim what it earns.</p>
+        <Link to="/sign-in" search={{ next: '/portal' }} className="button primary">
+          Sign in with your wallet
+        </Link>
+      </div>
+    );
+  const rules = datanets.data.datanets.find((d) => d.id === datanet);
+  if (!rules) return <Empty>This server serves no Datanet to contribute to.</Empty>;
+  const stats = me.data?.datanets.find((d) => d.datanet === datanet);
+  const limits = rules.limits as Record<string, unknown>;
+  const mine = rememberedSubmissions(address, rules.id);
   return (
     <div className="page">
-      <h1>Contribute</h1>
-      {!session.data ? (
-        <p>
-          <Link to="/sign-in" search={{ next: '/portal' }}>
-            Sign in with your wallet
-          </Link>{' '}
-          to submit files and see your quota.
-        </p>
-      ) : null}
+      <div className="title-row">
+        <h1>Contribute</h1>
+        <label className="inline-label">
+          Datanet{' '}
+          <select value={rules.id} onChange={(e) => navigate({ search: { datanet: e.target.value } })}>
+            {datanets.data.datanets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.title ?? d.id}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <section className="panel" aria-labelledby="quota-title">
+        <h2 id="quota-title">Today</h2>
+        <QueryState query={me} what="your quota">
+          {() =>
+            stats ? (
+              <div className="stats">
+                <div>
+                  <span className="stat-label">Quota left today</span>
+                  <span className="stat" data-testid="bytes-left">
+                    {stats.quota.bytesLeft.toLocaleString()} bytes
+                  </span>
+                  <div className="meter" aria-hidden="true">
+                    <span
+                      style={{ width: `${(100 * stats.quota.bytesLeft) / Math.max(1, stats.quota.bytesLeft + stats.quota.bytesUsed)}%` }}
+                    />
+                  </div>
+                  <span className="muted">
+                    {stats.quota.filesLeft === null ? '' : `${stats.quota.filesLeft} files left · `}resets{' '}
+                    <Time ms={Date.parse(stats.quota.resetsAt)} />
+                  </span>
+                </div>
+                <div>
+                  <span className="stat-label">Acceptance rate</span>
+                  <span className="stat">{stats.submittedFiles ? `${Math.round(stats.acceptanceRate * 100)}%` : '—'}</span>
+                  <span className="muted">
+                    {stats.acceptedFiles} of {stats.submittedFiles} files accepted
+                  </span>
+                </div>
+                <div>
+                  <span className="stat-label">Standing</span>
+                  <span className="stat">{stats.standing.toLocaleString()}</span>
+                  <span className="muted">
+                    {stats.contributions} contributions{stats.revoked ? `, ${stats.revoked} revoked` : ''}
+                  </span>
+                </div>
+              </div>
+            ) : (
+              <Empty>You have not contributed to {rules.id} yet.</Empty>
+            )
+          }
+        </QueryState>
+      </section>
+      <SubmitForm
+        key={rules.id}
+        datanet={rules.id}
+        address={address}
+        rules={{
+          formats: rules.formats,
+          minFileBytes: rules.minFileBytes,
+          filesPerSubmission: Number(limits.filesPerSubmission ?? 20),
+          maxFileBytes: typeof limits.maxFileBytes === 'number' ? limits.maxFileBytes : undefined,
+        }}
+        licences={rules.licences}
+        consents={rules.consent.required}
+        quota={stats ? { bytesLeft: stats.quota.bytesLeft, filesLeft: stats.quota.filesLeft } : undefined}
+      />
+      <section aria-labelledby="mine-title">
+        <h2 id="mine-title">My submissions</h2>
+        {mine.length === 0 ? (
+          <Empty>No submissions from this browser yet.</Empty>
+        ) : (
+          <ul className="plain">
+            {mine.map((s) => (
+              <SubmissionFate key={s.id} id={s.id} at={s.at} />
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="panel" aria-labelledby="contrib-title">
+        <h2 id="contrib-title">Accepted contributions</h2>
+        <QueryState query={me} what="your contributions">
+          {(d) =>
+            d.contributions.items.length === 0 ? (
+              <Empty>None yet.</Empty>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">File</th>
+                      <th scope="col">Record</th>
+                      <th scope="col">Accepted</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.contributions.items.map((c) => (
+                      <tr key={c.id}>
+                        <td>{c.sourceFile}</td>
+                        <td>{c.recordIndex}</td>
+                        <td>
+                          <Time ms={c.acceptedAt} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <p className="muted">
+                  {d.contributions.total} in all{d.contributions.total > d.contributions.items.length ? ' (newest shown)' : ''}
+                </p>
+              </div>
+            )
+          }
+        </QueryState>
+      </section>
+      <Rewards datanet={rules.id} address={address} />
     </div>
   );
 }

@@ -1,0 +1,66 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, data } from '../api/api-client';
+import { StatusBadge } from '../components/status-badge';
+import { ErrorBox } from '../components/states';
+import { Time } from '../components/time';
+
+/** One submission: received, then each file accepted or rejected with its reason, and record rejections. */
+export function SubmissionFate({ id, at }: { id: string; at: string }) {
+  const q = useQuery({
+    queryKey: ['submission', id],
+    queryFn: () => data(api.GET('/v1/submissions/{id}', { params: { path: { id } } })),
+    // Intake decides later: ask again until it has.
+    refetchInterval: (query) => (query.state.data?.status === 'decided' ? false : 3000),
+  });
+  return (
+    <li className="panel submission" aria-label={`Submission ${id.slice(0, 12)}`}>
+      <div className="output-row">
+        <span>
+          <code>{id.slice(0, 12)}</code> · sent <Time ms={Date.parse(at)} />
+        </span>
+        {q.data ? <StatusBadge status={q.data.status} /> : null}
+      </div>
+      {q.error ? <ErrorBox error={q.error} /> : null}
+      {q.data?.status === 'received' ? <p className="muted">Received; intake has not decided yet.</p> : null}
+      {q.data?.files.length ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Fate</th>
+                <th scope="col">Reason</th>
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.files.map((f) => (
+                <tr key={f.name}>
+                  <td>{f.name}</td>
+                  <td>
+                    <StatusBadge status={f.status} />
+                  </td>
+                  <td>{f.reasonCode ? `${f.reasonCode}: ${f.message ?? ''}` : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {q.data?.status === 'decided' ? (
+        <p className="muted">
+          {q.data.accepted} record{q.data.accepted === 1 ? '' : 's'} accepted
+          {q.data.rejections.length ? `, ${q.data.rejections.length} refused:` : '.'}
+        </p>
+      ) : null}
+      {q.data?.rejections.length ? (
+        <ul className="plain small">
+          {q.data.rejections.slice(0, 20).map((r) => (
+            <li key={`${r.file}:${r.recordIndex}`}>
+              {r.file} record {r.recordIndex}: <strong>{r.reasonCode}</strong> {r.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
+  );
+}
