@@ -42,3 +42,14 @@ export {
 export type { SubmissionRow, NonceClaim, FileDecision, FileToDecide, RejectionRow, Receipt } from './registry/submissions.js';
 export * from './tables/contribution-columns.js';
 export { datanetStanding } from './operators/standing-operator.js';
+export {
+  buildStandardTree,
+  buildStandardTreeSync,
+  nodeHex,
+  proofOfNode,
+  treeHex,
+  verifyStandardProof,
+  PARALLEL_MIN_LEAVES,
+} from './merkle/standard-tree.js';
+export type { EncodedLeaves, StandardTree, BuildTreeOptions } from './merkle/standard-tree.js';
+export { keccak256Wasm } from './merkle/keccak-wasm.js';

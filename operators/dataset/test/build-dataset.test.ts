@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
@@ -90,6 +90,22 @@ describe('buildDatasetFiles', () => {
     await expect(buildDatasetFiles({ ...base, contributionsPath: bad, outDir: sub() })).rejects.toThrow(
       /bad\.parquet: contribution id "c-17" is not a sha256/,
     );
+    // Empty text is refused by the COPY itself; the message names the smallest offending id, and no file is left.
+    const empty = join(dir, 'empty.parquet');
+    await withDuckDb((db) =>
+      db.copyToParquet(
+        `SELECT 'sha256:' || sha256('e' || i) AS id, 'a' AS contributor, 'q' AS question, CASE WHEN i % 3 = 0 THEN ' \t' ELSE 'r' END AS answer FROM range(30) t(i)`,
+        empty,
+      ),
+    );
+    const smallest = await withDuckDb((db) =>
+      db.all<{ id: string }>(`SELECT min(id) AS id FROM read_parquet(${sqlString(empty)}) WHERE trim(answer, ' \t') = ''`),
+    );
+    const out = sub();
+    await expect(buildDatasetFiles({ ...base, contributionsPath: empty, outDir: out })).rejects.toThrow(
+      `empty.parquet: contribution ${smallest[0].id} has an empty answer (dataset column response)`,
+    );
+    expect(existsSync(join(out, 'dataset.parquet'))).toBe(false);
   });
 });
 

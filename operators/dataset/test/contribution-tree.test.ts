@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { closeKernelPool } from '@datanet/pipelines';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildContributionTree,
+  contributionTree,
   chooseLeafEncoding,
   leafHash,
   normaliseContributionId,
@@ -35,6 +38,29 @@ function checkAgainstOz(leaves: ContributionLeaf[], encoding: LeafEncoding) {
 }
 
 describe('contribution Merkle tree', () => {
+  afterAll(() => closeKernelPool());
+
+  // Roots of published dataset versions must never change: these were computed by the builder
+  // before it moved to the shared WebAssembly tree (commit ee4d74d's JavaScript keccak).
+  it('keeps the roots it gave before, on one thread and across the pool', async () => {
+    const sha = (s: string) => '0x' + createHash('sha256').update(s).digest('hex');
+    const addr = Array.from({ length: 5000 }, (_, i) => ({
+      id: sha('q' + i),
+      contributor: '0x' + ((i % 500) + 1).toString(16).padStart(40, '0'),
+    }));
+    const names = ['NIH GARD', 'MedlinePlus', 'cancer.gov — PDQ 🩺'];
+    const str = Array.from({ length: 3000 }, (_, i) => ({
+      id: sha('t' + i),
+      contributor: i % 4 === 3 ? 'x'.repeat(i % 90) : names[i % 4],
+    }));
+    const addressRoot = '0x54eec0b98053128a803c2d3ec74f27c9b43e7516cd7ec2eb1038e2d7df7c2cab';
+    const stringRoot = '0x87ee078b5a9ba0286952822ab46394d94454cc7a8353edf009aed77633a674a6';
+    expect(buildContributionTree(addr, 'address').root).toBe(addressRoot);
+    expect(buildContributionTree(str, 'string').root).toBe(stringRoot);
+    expect((await contributionTree(addr, 'address', { threads: 2, parallelFrom: 0 })).root).toBe(addressRoot);
+    expect((await contributionTree(str, 'string', { threads: 2, parallelFrom: 0 })).root).toBe(stringRoot);
+  }, 120_000);
+
   it('matches OpenZeppelin StandardMerkleTree for (bytes32, address) leaves', () => {
     fc.assert(
       fc.property(fc.array(addressLeaf, { minLength: 1, maxLength: 20 }), (leaves) => checkAgainstOz(uniqueById(leaves), 'address')),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDbSession, sqlString } from '@datanet/connector-duckdb';
 import { sha256File } from '@datanet/connector-fs';
 import { chooseLeafEncoding, LEAF_TYPES, type LeafEncoding } from '../merkle/contribution-tree.js';
-import { MANIFEST_FORMAT, merkleRootOf, type DatasetManifest } from './manifest.js';
+import { MANIFEST_FORMAT, merkleRootOfAsync, type DatasetManifest } from './manifest.js';
 import { SPLIT_METHOD, splitSql } from './split.js';
 
 export type DatasetKind = 'qa' | 'text';
@@ -44,6 +44,11 @@ const ID_HEX = `lower(regexp_replace(regexp_replace(id, '^sha256:', ''), '^0[xX]
  * Accepted contributions -> one training-ready Parquet file (zstd, rows ordered by contribution
  * id, deterministic split) and the version manifest with its Merkle root. Everything runs in
  * DuckDB: rows never pass through JavaScript except the (id, contributor) pairs for the tree.
+ *
+ * Two passes over the input: one over the narrow columns (ids, contributors, their checks, the
+ * split counts and the sorted pairs), then the COPY, which also refuses empty text as it writes
+ * (an `error()` in the select), while the kernel threads hash the Merkle tree. A failed check
+ * is reported as before, naming the smallest offending contribution id.
  */
 export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<BuiltDataset> {
   const { contributionsPath: input, kind } = options;
@@ -58,35 +63,38 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
   };
   const db = await DuckDbSession.open({ threads: options.threads });
   const spill = join(options.outDir, '.duckdb-tmp');
+  const parquetPath = join(options.outDir, DATASET_FILE);
   try {
     await db.exec(`SET temp_directory = ${sqlString(spill)}`);
     await db.exec(`CREATE VIEW contributions AS SELECT * FROM read_parquet(${sqlString(input)})`);
     const columns = (await db.all<{ column_name: string }>('DESCRIBE contributions')).map((c) => c.column_name);
     const select = resolveColumns(columns, kind, input);
-    // One pass over the input; checks, tree and file then read this table (it spills to disk
-    // under outDir when larger than memory).
-    const outputs = [...Object.keys(select), 'contribution_id', 'contributor', 'split'];
     await db.exec(
-      `CREATE TEMP TABLE staged AS SELECT ${[
+      `CREATE VIEW staged AS SELECT ${[
         ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
         'CAST(id AS VARCHAR) AS contribution_id',
         'CAST(contributor AS VARCHAR) AS contributor',
-        `${splitSql('id', options.evalFraction)} AS split`,
         `${ID_HEX} AS id_hex`,
       ].join(', ')} FROM contributions`,
-      { salt: options.salt },
     );
-    phase('stage');
-    await checkContributions(db, select, input);
-    phase('check');
-
-    const parquetPath = join(options.outDir, DATASET_FILE);
-    const contributions = await sortedPairs(db);
+    const narrow = await readPairs(db, options, input);
+    const contributions = narrow.pairs;
     phase('pairs');
-    // DuckDB writes the Parquet on its own threads while this thread hashes the Merkle tree.
-    const copying = db.copyToParquet(`SELECT ${outputs.join(', ')} FROM staged ORDER BY contribution_id`, parquetPath, {
-      rowGroupSize: options.rowGroupSize ?? 100_000,
-    });
+
+    // DuckDB writes the Parquet on its own threads while the kernel threads hash the Merkle tree.
+    const text = Object.keys(select);
+    const copying = db.copyToParquet(
+      `SELECT ${[
+        ...text.map(
+          (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
+        ),
+        'contribution_id',
+        'contributor',
+        `${splitSql('contribution_id', options.evalFraction)} AS split`,
+      ].join(', ')} FROM staged ORDER BY contribution_id`,
+      parquetPath,
+      { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
+    );
     let root: string;
     let encoding: LeafEncoding;
     try {
@@ -97,15 +105,18 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       if (encoding === 'address') {
         for (const c of contributions) c[1] = c[1].toLowerCase(); // addresses compare case-blind
       }
-      root = merkleRootOf(contributions, encoding);
+      root = await merkleRootOfAsync(contributions, encoding);
     } finally {
       await copying.catch(() => undefined); // never leave a COPY running behind a thrown error
     }
     phase('merkle');
-    const rows = await copying;
+    const rows = await copying.catch(async (err: Error) => {
+      if (!err.message.includes(EMPTY_TEXT)) throw err;
+      await rm(parquetPath, { force: true });
+      await checkText(db, select, input);
+      throw err;
+    });
     phase('copy (after merkle)');
-    const splits = await db.all<{ split: string; n: number }>('SELECT split, count(*) AS n FROM staged GROUP BY split');
-    const count = (s: string) => splits.find((r) => r.split === s)?.n ?? 0;
     const digest = await sha256File(parquetPath);
     phase('digest');
     const manifest: DatasetManifest = {
@@ -118,7 +129,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
         root,
       },
       split: { evalFraction: options.evalFraction, salt: options.salt, method: SPLIT_METHOD },
-      counts: { contributions: contributions.length, rows, train: count('train'), eval: count('eval') },
+      counts: { contributions: contributions.length, rows, train: rows - narrow.eval, eval: narrow.eval },
       files: [{ name: DATASET_FILE, sha256: digest.sha256, bytes: digest.bytes, rows, encodingFormat: 'application/x-parquet' }],
       contributions,
     };
@@ -129,16 +140,61 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
   }
 }
 
+/** Marks the COPY's refusal of an empty text cell, so it is told from other failures. */
+const EMPTY_TEXT = 'datanet: empty text in contribution ';
+const emptyText = (col: string) => `(${col} IS NULL OR NOT regexp_matches(${col}, '[^\\s]'))`;
+
 /**
- * (id, contributor) sorted by id. Fetched as one aggregated string because converting 100k+
- * rows of two strings through the row API costs several times the query.
+ * One pass over ids and contributors: their checks, the eval count, and (id, contributor) sorted
+ * by id, fetched as one aggregated string because converting 100k+ rows of two strings through
+ * the row API costs several times the query.
  */
-async function sortedPairs(db: DuckDbSession): Promise<[string, string][]> {
-  const [{ s }] = await db.all<{ s: string | null }>(
-    `SELECT string_agg('0x' || id_hex || chr(31) || contributor, chr(30) ORDER BY id_hex) AS s FROM staged`,
+async function readPairs(
+  db: DuckDbSession,
+  options: BuildDatasetOptions,
+  input: string,
+): Promise<{ pairs: [string, string][]; eval: number }> {
+  const [r] = await db.all<Record<string, string | number | null>>(
+    `SELECT
+       count(*) AS n,
+       count(DISTINCT id_hex) AS ids,
+       count(*) FILTER (WHERE ${splitSql('contribution_id', options.evalFraction)} = 'eval') AS eval,
+       min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
+       min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
+       min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
+       string_agg('0x' || id_hex || chr(31) || contributor, chr(30) ORDER BY id_hex) AS s
+     FROM (SELECT contribution_id, contributor, id_hex FROM staged)`,
+    { salt: options.salt },
   );
-  if (!s) return [];
-  return s.split('\x1e').map((line) => line.split('\x1f') as [string, string]);
+  if (r.bad_id !== null) {
+    throw new Error(
+      `${input}: contribution id ${r.bad_id === 'NULL' ? 'NULL' : JSON.stringify(r.bad_id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`,
+    );
+  }
+  if (r.no_contributor !== null) throw new Error(`${input}: contribution ${r.no_contributor} has no contributor`);
+  if (r.control_contributor !== null) {
+    throw new Error(
+      `${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`,
+    );
+  }
+  if (Number(r.ids) !== Number(r.n)) {
+    const [dup] = await db.all<{ id: string; n: number }>(
+      'SELECT id_hex AS id, count(*) AS n FROM staged GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1',
+    );
+    throw new Error(
+      `${input}: contribution ${dup.id} appears ${dup.n} times; a dataset takes each accepted contribution once (deduplicate first)`,
+    );
+  }
+  const s = r.s as string | null;
+  return { pairs: s ? s.split('\x1e').map((line) => line.split('\x1f') as [string, string]) : [], eval: Number(r.eval) };
+}
+
+/** Names the smallest contribution id with an empty text column (after the COPY refused one). */
+async function checkText(db: DuckDbSession, select: Record<string, string>, input: string): Promise<void> {
+  for (const [out, src] of Object.entries(select)) {
+    const [r] = await db.all<{ id: string | null }>(`SELECT min(contribution_id) AS id FROM staged WHERE ${emptyText(out)}`);
+    if (r.id !== null) throw new Error(`${input}: contribution ${r.id} has an empty ${src} (dataset column ${out})`);
+  }
 }
 
 function resolveColumns(columns: string[], kind: DatasetKind, input: string): Record<string, string> {
@@ -157,41 +213,4 @@ function resolveColumns(columns: string[], kind: DatasetKind, input: string): Re
     );
   }
   return select;
-}
-
-async function checkContributions(db: DuckDbSession, select: Record<string, string>, input: string): Promise<void> {
-  // One scan for the per-row rules, one for duplicates: each failure names one offending row.
-  const [r] = await db.all<Record<string, string | number | null>>(
-    `SELECT
-       min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
-       min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
-       min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
-       ${Object.keys(select)
-         .map((out) => `min(contribution_id) FILTER (WHERE ${out} IS NULL OR NOT regexp_matches(${out}, '[^\\s]')) AS "empty_${out}"`)
-         .join(',\n       ')}
-     FROM staged`,
-  );
-  if (r.bad_id !== null) {
-    throw new Error(
-      `${input}: contribution id ${r.bad_id === 'NULL' ? 'NULL' : JSON.stringify(r.bad_id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`,
-    );
-  }
-  if (r.no_contributor !== null) throw new Error(`${input}: contribution ${r.no_contributor} has no contributor`);
-  if (r.control_contributor !== null) {
-    throw new Error(
-      `${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`,
-    );
-  }
-  for (const [out, src] of Object.entries(select)) {
-    const id = r[`empty_${out}`];
-    if (id !== null) throw new Error(`${input}: contribution ${id} has an empty ${src} (dataset column ${out})`);
-  }
-  const dup = await db.all<{ id: string; n: number }>(
-    'SELECT id_hex AS id, count(*) AS n FROM staged GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1',
-  );
-  if (dup.length) {
-    throw new Error(
-      `${input}: contribution ${dup[0].id} appears ${dup[0].n} times; a dataset takes each accepted contribution once (deduplicate first)`,
-    );
-  }
 }

@@ -1,6 +1,7 @@
 import {
   LEAF_TYPES,
   buildContributionTree,
+  contributionTree,
   leafHash,
   normaliseContributionId,
   proofAt,
@@ -49,6 +50,15 @@ export function merkleRootOf(contributions: [string, string][], encoding: LeafEn
     contributions.map(([id, contributor]) => ({ id, contributor })),
     encoding,
   ).root;
+}
+
+/** The same root, hashed across the kernel pool's threads when the set is large. */
+export async function merkleRootOfAsync(contributions: [string, string][], encoding: LeafEncoding): Promise<string> {
+  const tree = await contributionTree(
+    contributions.map(([id, contributor]) => ({ id, contributor })),
+    encoding,
+  );
+  return tree.root;
 }
 
 export interface ContributionProof {

@@ -1,11 +1,20 @@
-import { getBytes, keccak256 } from 'ethers';
-import { keccak256Into } from './keccak256.js';
+import {
+  buildStandardTree,
+  buildStandardTreeSync,
+  keccak256Wasm,
+  proofOfNode,
+  verifyStandardProof,
+  type BuildTreeOptions,
+  type EncodedLeaves,
+  type StandardTree,
+} from '@datanet/datanet';
 
 /**
  * Merkle trees over contributions, bit-for-bit the same as OpenZeppelin's StandardMerkleTree
  * (leaf = keccak256(keccak256(abi.encode(values))), nodes hash the sorted pair, leaves sorted by
- * hash, the tree laid out as OZ's array). We hash leaves ourselves because OZ's tree takes ~18 s
- * to build 100k leaves; tests check roots and proofs against OZ on small sets.
+ * hash, the tree laid out as OZ's array). The leaves are ABI-encoded here and hashed by the shared
+ * tree builder of @datanet/datanet (the reward tree uses the same one), because OZ's own tree takes
+ * ~18 s to build 100k leaves; tests check roots and proofs against OZ and pin known roots.
  */
 
 /** `address`: leaf = ['bytes32 contributionId', 'address contributor'] (contributors are EVM accounts).
@@ -71,97 +80,57 @@ export function encodeLeaf(leaf: ContributionLeaf, encoding: LeafEncoding): Uint
   return out;
 }
 
-const toHex = (bytes: Uint8Array, offset: number) => '0x' + Buffer.from(bytes.buffer, bytes.byteOffset + offset, 32).toString('hex');
-
-const preimage = Buffer.alloc(64);
-const inner = new Uint8Array(32);
-
-/** keccak256(keccak256(abi.encode(leaf))) into out[offset..offset+32); allocation-free for addresses. */
-function leafHashInto(leaf: ContributionLeaf, encoding: LeafEncoding, out: Uint8Array, offset: number): void {
+/** abi.encode of every leaf, in one buffer: 64-byte records for addresses, offsets otherwise. */
+export function encodeLeaves(leaves: readonly ContributionLeaf[], encoding: LeafEncoding): EncodedLeaves {
   if (encoding === 'address') {
-    if (!ADDRESS.test(leaf.contributor)) {
-      throw new Error(`contributor "${leaf.contributor}" of contribution ${leaf.id} is not a 20-byte hex address`);
-    }
-    if (preimage.write(leaf.id.slice(2), 0, 32, 'hex') !== 32) throw new Error(`contribution id ${leaf.id} is not 32 bytes of hex`);
-    preimage.fill(0, 32, 44);
-    preimage.write(leaf.contributor.slice(2), 44, 20, 'hex');
-    keccak256Into(preimage, 0, 64, inner, 0);
-  } else {
-    const encoded = encodeLeaf(leaf, encoding);
-    if (encoded.length <= 135) keccak256Into(encoded, 0, encoded.length, inner, 0);
-    else inner.set(getBytes(keccak256(encoded)));
+    const bytes = Buffer.alloc(64 * leaves.length);
+    leaves.forEach((leaf, i) => {
+      if (!ADDRESS.test(leaf.contributor)) {
+        throw new Error(`contributor "${leaf.contributor}" of contribution ${leaf.id} is not a 20-byte hex address`);
+      }
+      if (bytes.write(leaf.id.slice(2), 64 * i, 32, 'hex') !== 32) {
+        throw new Error(`contribution id ${leaf.id} is not 32 bytes of hex`);
+      }
+      bytes.write(leaf.contributor.slice(2), 64 * i + 44, 20, 'hex');
+    });
+    return { bytes, stride: 64 };
   }
-  keccak256Into(inner, 0, 32, out, offset);
+  const parts = leaves.map((leaf) => encodeLeaf(leaf, encoding));
+  const offsets = new Uint32Array(parts.length + 1);
+  parts.forEach((p, i) => (offsets[i + 1] = offsets[i] + p.length));
+  return { bytes: Buffer.concat(parts), offsets };
 }
 
+/** keccak256(keccak256(abi.encode(leaf))), as OZ hashes a leaf. */
 export function leafHash(leaf: ContributionLeaf, encoding: LeafEncoding): string {
-  const out = new Uint8Array(32);
-  leafHashInto(leaf, encoding, out, 0);
-  return toHex(out, 0);
+  return '0x' + Buffer.from(keccak256Wasm(keccak256Wasm(encodeLeaf(leaf, encoding)))).toString('hex');
 }
 
-function compareAt(a: Uint8Array, i: number, b: Uint8Array, j: number): number {
-  for (let k = 0; k < 32; k++) {
-    const d = a[i + k] - b[j + k];
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-const pair = new Uint8Array(64);
-
-/** OZ's node hash: keccak256 of the two children, smaller first. */
-function nodeHashInto(nodes: Uint8Array, left: number, right: number, out: Uint8Array, offset: number): void {
-  const [x, y] = compareAt(nodes, left, nodes, right) <= 0 ? [left, right] : [right, left];
-  pair.set(nodes.subarray(x, x + 32), 0);
-  pair.set(nodes.subarray(y, y + 32), 32);
-  keccak256Into(pair, 0, 64, out, offset);
-}
-
-export interface ContributionTree {
-  root: string;
+export interface ContributionTree extends StandardTree {
   encoding: LeafEncoding;
-  /** OZ's array layout, 32 bytes per node: node 0 is the root, leaves at the end. */
-  nodes: Uint8Array;
-  /** For each input leaf (in the order given), its node index. */
-  treeIndex: number[];
 }
 
-export function buildContributionTree(leaves: ContributionLeaf[], encoding: LeafEncoding): ContributionTree {
+/** The tree on the calling thread (proofs, small sets). */
+export function buildContributionTree(leaves: readonly ContributionLeaf[], encoding: LeafEncoding): ContributionTree {
   if (leaves.length === 0) throw new Error('cannot build a Merkle tree over zero contributions');
-  const n = leaves.length;
-  const hashes = new Uint8Array(32 * n);
-  leaves.forEach((leaf, i) => leafHashInto(leaf, encoding, hashes, 32 * i));
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => compareAt(hashes, 32 * a, hashes, 32 * b));
-  const count = 2 * n - 1;
-  const nodes = new Uint8Array(32 * count);
-  const treeIndex = new Array<number>(n);
-  order.forEach((leafIndex, k) => {
-    const at = count - 1 - k;
-    nodes.set(hashes.subarray(32 * leafIndex, 32 * leafIndex + 32), 32 * at);
-    treeIndex[leafIndex] = at;
-  });
-  for (let i = count - 1 - n; i >= 0; i--) nodeHashInto(nodes, 32 * (2 * i + 1), 32 * (2 * i + 2), nodes, 32 * i);
-  return { root: toHex(nodes, 0), encoding, nodes, treeIndex };
+  return { ...buildStandardTreeSync(encodeLeaves(leaves, encoding)), encoding };
 }
 
+/** The same tree, hashed across the kernel pool's threads when it is large. */
+export async function contributionTree(
+  leaves: readonly ContributionLeaf[],
+  encoding: LeafEncoding,
+  options?: BuildTreeOptions,
+): Promise<ContributionTree> {
+  if (leaves.length === 0) throw new Error('cannot build a Merkle tree over zero contributions');
+  return { ...(await buildStandardTree(encodeLeaves(leaves, encoding), options)), encoding };
+}
+
+/** The proof of the leaf at node `index` (`tree.treeIndex[i]` for the i-th leaf given). */
 export function proofAt(tree: ContributionTree, index: number): string[] {
-  const proof: string[] = [];
-  while (index > 0) {
-    proof.push(toHex(tree.nodes, 32 * (index % 2 === 1 ? index + 1 : index - 1)));
-    index = Math.floor((index - 1) / 2);
-  }
-  return proof;
+  return proofOfNode(tree, index);
 }
 
 export function verifyProof(root: string, leaf: string, proof: string[]): boolean {
-  const nodes = new Uint8Array(96);
-  writeHex(leaf, nodes, 0);
-  for (const sibling of proof) {
-    writeHex(sibling, nodes, 32);
-    nodeHashInto(nodes, 0, 32, nodes, 64);
-    nodes.copyWithin(0, 64, 96);
-  }
-  return toHex(nodes, 0) === root.toLowerCase();
+  return verifyStandardProof(root, leaf, proof);
 }

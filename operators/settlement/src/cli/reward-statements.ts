@@ -27,7 +27,7 @@ export async function rewardStatements(
   const out: RewardStatement[] = [];
   for (const s of settlements) {
     const payouts = await loadPayouts(db, s.datanet, s.epoch);
-    const tree = treeOf(s.epochNumber, payouts);
+    const tree = await treeOf(s.epochNumber, payouts);
     payouts.forEach((p, i) => {
       if (opts.contributor && p.account !== opts.contributor.toLowerCase()) return;
       out.push({
@@ -38,7 +38,7 @@ export async function rewardStatements(
         account: p.account,
         amount: p.amount.toString(),
         root: tree!.root,
-        proof: tree!.proofs[i],
+        proof: tree!.proof(i),
       });
     });
   }

@@ -4,7 +4,7 @@ import type { FeeSplitBps } from '../core/fee-split.js';
 import { planSettlement, type Payout, type SettlementPlan } from '../core/plan-settlement.js';
 import type { ContributorAttribution } from '../core/rewards.js';
 import type { StandingWeight } from '../core/standing-weight.js';
-import { buildRewardTree, type RewardTree } from '../merkle/reward-tree.js';
+import { buildRewardTree, REWARD_LEAF_ENCODING, type RewardTree } from '../merkle/reward-tree.js';
 import { loadPayouts, loadSettlement, recordSettlement, type StoredSettlement } from '../store/settlement-store.js';
 
 export interface SettleOptions {
@@ -27,7 +27,7 @@ export interface SettleResult {
   inputsChanged?: { stored: string; now: string };
 }
 
-export function treeOf(epochNumber: bigint, payouts: readonly Payout[]): RewardTree | null {
+export async function treeOf(epochNumber: bigint, payouts: readonly Payout[]): Promise<RewardTree | null> {
   return payouts.length ? buildRewardTree(epochNumber, payouts) : null;
 }
 
@@ -48,7 +48,7 @@ export async function settleEpoch(db: Kysely<any>, opts: SettleOptions): Promise
   });
   const stored = await loadSettlement(db, opts.datanet, opts.epoch.id);
   if (stored) return withChange(await fromStore(db, stored), plan);
-  const tree = treeOf(plan.epochNumber, plan.payouts);
+  const tree = await treeOf(plan.epochNumber, plan.payouts);
   const { settlement, created } = await recordSettlement(db, plan, { merkleRoot: tree?.root ?? null, runId: opts.runId });
   if (!created) return withChange(await fromStore(db, settlement), plan);
   return { settlement, payouts: plan.payouts, tree, created };
@@ -61,7 +61,7 @@ function withChange(result: SettleResult, plan: SettlementPlan): SettleResult {
 
 async function fromStore(db: Kysely<any>, stored: StoredSettlement): Promise<SettleResult> {
   const payouts = await loadPayouts(db, stored.datanet, stored.epoch);
-  const tree = treeOf(stored.epochNumber, payouts);
+  const tree = await treeOf(stored.epochNumber, payouts);
   if ((tree?.root ?? null) !== stored.merkleRoot) {
     throw new Error(
       `settlement ${stored.datanet} ${stored.epoch}: stored payouts give root ${tree?.root} but the record says ${stored.merkleRoot}; the ledger was altered`,
@@ -85,14 +85,14 @@ export function rewardsFile(result: SettleResult, inlineProofsUpTo = 50_000) {
     epochNumber: s.epochNumber.toString(),
     root: result.tree?.root ?? null,
     total: s.paid.toString(),
-    leafEncoding: result.tree?.dump.leafEncoding ?? null,
-    tree: result.tree?.dump ?? null,
+    leafEncoding: result.tree ? [...REWARD_LEAF_ENCODING] : null,
+    tree: result.tree?.dump() ?? null,
     proofsInline: inline,
     claims: result.payouts.map((p, i) => ({
       index: p.index,
       account: p.account,
       amount: p.amount.toString(),
-      ...(inline ? { proof: result.tree!.proofs[i] } : {}),
+      ...(inline ? { proof: result.tree!.proof(i) } : {}),
     })),
   };
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { ledgerPostings, type Payout, type SettlementPlan } from '../core/plan-settlement.js';
+import { copyRows, usesPgClient } from './copy-rows.js';
 import { migrateSettlement } from './migrations.js';
 
 export interface StoredSettlement {
@@ -26,6 +27,7 @@ export interface RecordResult {
 
 const big = (v: unknown): bigint => BigInt(String(v));
 const CHUNK = 20_000;
+const COPY_CHUNK = 5_000;
 
 function fromRow(r: Record<string, any>): StoredSettlement {
   return {
@@ -113,41 +115,81 @@ export async function recordSettlement(
       .returning('epoch')
       .executeTakeFirst();
     if (!inserted) return false;
-    // unnest() of one array per column: one statement per CHUNK rows instead of a row of
-    // parameters each (1M payouts + 2M ledger rows in ~50 statements).
-    for (let i = 0; i < plan.payouts.length; i += CHUNK) {
-      const p = plan.payouts.slice(i, i + CHUNK);
-      await sql`insert into settlement_payouts (datanet, epoch, idx, account, amount, attribution, standing)
-        select ${plan.datanet}, ${plan.epoch}, * from unnest(${p.map((x) => x.index)}::int4[], ${p.map((x) => x.account)}::text[],
-          ${p.map((x) => x.amount.toString())}::numeric[], ${p.map((x) => x.attribution)}::float8[], ${p.map((x) => x.standing)}::float8[])`.execute(
-        trx,
-      );
-    }
-    const cols = { txn: [] as string[], line: [] as number[], account: [] as string[], amount: [] as string[] };
-    const flush = async () => {
-      if (!cols.txn.length) return;
-      await sql`insert into settlement_ledger (datanet, epoch, txn, line, account, amount)
-        select ${plan.datanet}, ${plan.epoch}, * from unnest(${cols.txn}::text[], ${cols.line}::int4[], ${cols.account}::text[], ${cols.amount}::numeric[])`.execute(
-        trx,
-      );
-      cols.txn = [];
-      cols.line = [];
-      cols.account = [];
-      cols.amount = [];
-    };
-    for (const p of ledgerPostings(plan)) {
-      cols.txn.push(p.txn);
-      cols.line.push(p.line);
-      cols.account.push(p.account);
-      cols.amount.push(p.amount.toString());
-      if (cols.txn.length >= CHUNK) await flush();
-    }
-    await flush();
+    if (await usesPgClient(trx)) await copyPayoutsAndLedger(trx, plan);
+    else await insertPayoutsAndLedger(trx, plan);
     return true;
   });
   const settlement = await loadSettlement(db, plan.datanet, plan.epoch);
   if (!settlement) throw new Error(`settlement ${plan.datanet} ${plan.epoch} vanished after commit`);
   return { settlement, created };
+}
+
+/** The COPY text-format escape of a value that may hold backslashes, tabs or line breaks. */
+const copyText = (v: string) => v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+
+/** Lines of `rows`, joined into chunks of COPY_CHUNK lines (one string per write keeps the stream calls few). */
+function* chunked<T>(rows: Iterable<T>, line: (row: T) => string): Generator<string> {
+  let lines: string[] = [];
+  for (const r of rows) {
+    lines.push(line(r));
+    if (lines.length === COPY_CHUNK) {
+      yield lines.join('');
+      lines = [];
+    }
+  }
+  if (lines.length) yield lines.join('');
+}
+
+/** PostgreSQL: payouts and ledger through COPY (1M payouts + 2M postings in a few seconds). */
+async function copyPayoutsAndLedger(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
+  const key = `${copyText(plan.datanet)}\t${copyText(plan.epoch)}\t`;
+  await copyRows(
+    trx,
+    'settlement_payouts',
+    ['datanet', 'epoch', 'idx', 'account', 'amount', 'attribution', 'standing'],
+    chunked(plan.payouts, (p) => `${key}${p.index}\t${copyText(p.account)}\t${p.amount}\t${p.attribution}\t${p.standing}\n`),
+  );
+  await copyRows(
+    trx,
+    'settlement_ledger',
+    ['datanet', 'epoch', 'txn', 'line', 'account', 'amount'],
+    chunked(ledgerPostings(plan), (p) => `${key}${copyText(p.txn)}\t${p.line}\t${copyText(p.account)}\t${p.amount}\n`),
+  );
+}
+
+/**
+ * PGlite (no COPY FROM STDIN through Kysely): unnest() of one array per column, one statement per
+ * CHUNK rows instead of a row of parameters each.
+ */
+async function insertPayoutsAndLedger(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
+  for (let i = 0; i < plan.payouts.length; i += CHUNK) {
+    const p = plan.payouts.slice(i, i + CHUNK);
+    await sql`insert into settlement_payouts (datanet, epoch, idx, account, amount, attribution, standing)
+      select ${plan.datanet}, ${plan.epoch}, * from unnest(${p.map((x) => x.index)}::int4[], ${p.map((x) => x.account)}::text[],
+        ${p.map((x) => x.amount.toString())}::numeric[], ${p.map((x) => x.attribution)}::float8[], ${p.map((x) => x.standing)}::float8[])`.execute(
+      trx,
+    );
+  }
+  const cols = { txn: [] as string[], line: [] as number[], account: [] as string[], amount: [] as string[] };
+  const flush = async () => {
+    if (!cols.txn.length) return;
+    await sql`insert into settlement_ledger (datanet, epoch, txn, line, account, amount)
+      select ${plan.datanet}, ${plan.epoch}, * from unnest(${cols.txn}::text[], ${cols.line}::int4[], ${cols.account}::text[], ${cols.amount}::numeric[])`.execute(
+      trx,
+    );
+    cols.txn = [];
+    cols.line = [];
+    cols.account = [];
+    cols.amount = [];
+  };
+  for (const p of ledgerPostings(plan)) {
+    cols.txn.push(p.txn);
+    cols.line.push(p.line);
+    cols.account.push(p.account);
+    cols.amount.push(p.amount.toString());
+    if (cols.txn.length >= CHUNK) await flush();
+  }
+  await flush();
 }
 
 export interface LedgerCheck {

@@ -1,0 +1,230 @@
+/**
+ * Keccak-256 (Ethereum's padding, not SHA3-256's) as a small WebAssembly module, emitted here byte
+ * by byte so no toolchain or download is needed. WebAssembly has native 64-bit lanes and rotates,
+ * which JavaScript lacks (a lane there is two 32-bit halves), so one permutation costs a fraction
+ * of the JS version; and the loops over leaves and tree levels run inside the module, with no call
+ * per hash. The memory is imported and shared, so pool threads hash disjoint parts of one tree.
+ *
+ * Exports (all pointers are byte offsets into the shared memory; `st` is a 264-byte scratch
+ * region of the calling thread: 200 bytes of state, then a 64-byte pair buffer):
+ *   keccak(st, in, len, out)                     out[0..32) = keccak256(in[0..len))
+ *   leaves(st, in, stride, len, count, out)      OZ leaf hash of `count` records `stride` apart
+ *   leavesVar(st, offsets, count, out)           same, records delimited by count+1 u32 offsets
+ *   nodes(st, base, lo, hi)                      OZ node i = keccak256(sorted(child 2i+1, child 2i+2)) for lo <= i < hi
+ */
+
+import { sharedMemory, wasm, type SharedWasmMemory } from './wasm-api.js';
+import { wasmModule } from './wasm-asm.js';
+
+// Rotation of lane x + 5y, and the round constants (FIPS 202).
+const ROT = [0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14];
+const RC = [
+  0x0000000000000001n,
+  0x0000000000008082n,
+  0x800000000000808an,
+  0x8000000080008000n,
+  0x000000000000808bn,
+  0x0000000080000001n,
+  0x8000000080008081n,
+  0x8000000000008009n,
+  0x000000000000008an,
+  0x0000000000000088n,
+  0x0000000080008009n,
+  0x000000008000000an,
+  0x000000008000808bn,
+  0x800000000000008bn,
+  0x8000000000008089n,
+  0x8000000000008003n,
+  0x8000000000008002n,
+  0x8000000000000080n,
+  0x000000000000800an,
+  0x800000008000000an,
+  0x8000000080008081n,
+  0x8000000000008080n,
+  0x0000000080000001n,
+  0x8000000080008008n,
+];
+
+/** permute(st): keccak-f[1600] on the 25 lanes at st, unrolled, the lanes in locals a (1..25), b (26..50), c, d. */
+function permuteBody(): string {
+  const a = (i: number) => 1 + i;
+  const b = (i: number) => 26 + i;
+  const c = (i: number) => 51 + i;
+  const d = (i: number) => 56 + i;
+  const code: string[] = [];
+  for (let i = 0; i < 25; i++) code.push(`local.get 0 i64.load offset=${8 * i} local.set ${a(i)}`);
+  for (let r = 0; r < 24; r++) {
+    for (let x = 0; x < 5; x++) {
+      code.push(`local.get ${a(x)}`);
+      for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} i64.xor`);
+      code.push(`local.set ${c(x)}`);
+    }
+    for (let x = 0; x < 5; x++) {
+      code.push(`local.get ${c((x + 4) % 5)} local.get ${c((x + 1) % 5)} i64.const 1 i64.rotl i64.xor local.set ${d(x)}`);
+    }
+    // theta's xor, then rho (rotate) and pi (move lane x + 5y to y + 5((2x + 3y) mod 5)).
+    for (let x = 0; x < 5; x++) {
+      for (let y = 0; y < 5; y++) {
+        const i = x + 5 * y;
+        const rot = ROT[i] ? `i64.const ${ROT[i]} i64.rotl` : '';
+        code.push(`local.get ${a(i)} local.get ${d(x)} i64.xor ${rot} local.set ${b(y + 5 * ((2 * x + 3 * y) % 5))}`);
+      }
+    }
+    // chi: a = b ^ (~b1 & b2); iota on lane 0.
+    for (let y = 0; y < 5; y++) {
+      for (let x = 0; x < 5; x++) {
+        const iota = x === 0 && y === 0 ? `i64.const ${RC[r]} i64.xor` : '';
+        code.push(
+          `local.get ${b(x + 5 * y)} local.get ${b(((x + 1) % 5) + 5 * y)} i64.const -1 i64.xor`,
+          `local.get ${b(((x + 2) % 5) + 5 * y)} i64.and i64.xor ${iota} local.set ${a(x + 5 * y)}`,
+        );
+      }
+    }
+  }
+  for (let i = 0; i < 25; i++) code.push(`local.get 0 local.get ${a(i)} i64.store offset=${8 * i}`);
+  return code.join('\n');
+}
+
+// Function indices.
+const PERMUTE = 0;
+const KECCAK = 1;
+
+/** st[i..i+8) ^= in[i..i+8), with locals st = 0, in = 1, i = 4. */
+const XOR_LANE = `local.get 0 local.get 4 i32.add
+  local.get 0 local.get 4 i32.add i64.load
+  local.get 1 local.get 4 i32.add i64.load
+  i64.xor i64.store`;
+
+/** keccak(st 0, in 1, len 2, out 3); local i 4. */
+const KECCAK_BODY = `
+  local.get 0 i32.const 0 i32.const 200 memory.fill
+  block loop                                    ;; whole 136-byte blocks
+    local.get 2 i32.const 136 i32.lt_u br_if 1
+    i32.const 0 local.set 4
+    loop ${XOR_LANE} local.get 4 i32.const 8 i32.add local.tee 4 i32.const 136 i32.lt_u br_if 0 end
+    local.get 0 call ${PERMUTE}
+    local.get 1 i32.const 136 i32.add local.set 1
+    local.get 2 i32.const 136 i32.sub local.set 2
+    br 0
+  end end
+  i32.const 0 local.set 4                       ;; the last, partial block: lanes, then bytes
+  block loop
+    local.get 4 i32.const 8 i32.add local.get 2 i32.gt_u br_if 1
+    ${XOR_LANE} local.get 4 i32.const 8 i32.add local.set 4 br 0
+  end end
+  block loop
+    local.get 4 local.get 2 i32.ge_u br_if 1
+    local.get 0 local.get 4 i32.add
+    local.get 0 local.get 4 i32.add i32.load8_u
+    local.get 1 local.get 4 i32.add i32.load8_u
+    i32.xor i32.store8
+    local.get 4 i32.const 1 i32.add local.set 4 br 0
+  end end
+  local.get 0 local.get 2 i32.add               ;; padding: 0x01 after the message, 0x80 at byte 135
+  local.get 0 local.get 2 i32.add i32.load8_u i32.const 1 i32.xor i32.store8
+  local.get 0 local.get 0 i32.load8_u offset=135 i32.const 128 i32.xor i32.store8 offset=135
+  local.get 0 call ${PERMUTE}
+  local.get 3 local.get 0 i32.const 32 memory.copy`;
+
+/** OZ's leaf hash of the record at local `rec`, length `len` (instruction text), into local `out`. */
+const leafHash = (rec: number, len: string, out: number) =>
+  `local.get 0 local.get ${rec} ${len} local.get ${out} call ${KECCAK}
+   local.get 0 local.get ${out} i32.const 32 local.get ${out} call ${KECCAK}`;
+
+/** Runs `body` while local `count` > 0, decrementing it. */
+const countdown = (count: number, body: string) => `block loop
+  local.get ${count} i32.eqz br_if 1
+  ${body}
+  local.get ${count} i32.const 1 i32.sub local.set ${count} br 0
+end end`;
+
+/** leaves(st 0, in 1, stride 2, len 3, count 4, out 5) */
+const LEAVES_BODY = countdown(
+  4,
+  `${leafHash(1, 'local.get 3', 5)}
+   local.get 1 local.get 2 i32.add local.set 1
+   local.get 5 i32.const 32 i32.add local.set 5`,
+);
+
+/** leavesVar(st 0, offsets 1, count 2, out 3); local rec 4. */
+const LEAVES_VAR_BODY = countdown(
+  2,
+  `local.get 1 i32.load local.set 4
+   ${leafHash(4, 'local.get 1 i32.load offset=4 local.get 1 i32.load i32.sub', 3)}
+   local.get 1 i32.const 4 i32.add local.set 1
+   local.get 3 i32.const 32 i32.add local.set 3`,
+);
+
+/** nodes(st 0, base 1, lo 2, hi 3); locals a 4, b 5, k 6, x 7, y 8. Node i hashes children 2i+1 and 2i+2. */
+const NODES_BODY = `block loop
+  local.get 2 local.get 3 i32.ge_u br_if 1
+  local.get 1 local.get 2 i32.const 6 i32.shl i32.add i32.const 32 i32.add local.tee 4
+  i32.const 32 i32.add local.set 5
+  i32.const 0 local.set 6 i32.const 0 local.set 7 i32.const 0 local.set 8
+  block loop                                    ;; first differing byte; equal children leave x == y
+    local.get 6 i32.const 32 i32.ge_u br_if 1
+    local.get 4 local.get 6 i32.add i32.load8_u local.tee 7
+    local.get 5 local.get 6 i32.add i32.load8_u local.tee 8
+    i32.ne br_if 1
+    local.get 6 i32.const 1 i32.add local.set 6 br 0
+  end end
+  local.get 7 local.get 8 i32.gt_u if local.get 4 local.get 5 local.set 4 local.set 5 end
+  local.get 0 i32.const 200 i32.add local.get 4 i32.const 32 memory.copy
+  local.get 0 i32.const 232 i32.add local.get 5 i32.const 32 memory.copy
+  local.get 0 local.get 0 i32.const 200 i32.add i32.const 64
+  local.get 1 local.get 2 i32.const 5 i32.shl i32.add call ${KECCAK}
+  local.get 2 i32.const 1 i32.add local.set 2 br 0
+end end`;
+
+const stripComments = (text: string) => text.replace(/;;[^\n]*/g, '');
+
+function emitModule(): Uint8Array {
+  return wasmModule([
+    { params: 1, locals: { i64: 60 }, body: permuteBody() },
+    { params: 4, locals: { i32: 1 }, body: stripComments(KECCAK_BODY), export: 'keccak' },
+    { params: 6, body: stripComments(LEAVES_BODY), export: 'leaves' },
+    { params: 4, locals: { i32: 1 }, body: stripComments(LEAVES_VAR_BODY), export: 'leavesVar' },
+    { params: 4, locals: { i32: 5 }, body: stripComments(NODES_BODY), export: 'nodes' },
+  ]);
+}
+
+export interface KeccakExports {
+  keccak(st: number, input: number, length: number, out: number): void;
+  leaves(st: number, input: number, stride: number, length: number, count: number, out: number): void;
+  leavesVar(st: number, offsets: number, count: number, out: number): void;
+  nodes(st: number, base: number, lo: number, hi: number): void;
+}
+
+let compiled: object | undefined;
+
+/** The module, compiled once per thread. */
+function keccakModule(): object {
+  compiled ??= new wasm.Module(emitModule());
+  return compiled;
+}
+
+const instances = new WeakMap<SharedWasmMemory, KeccakExports>();
+
+/** An instance bound to `memory` (a shared WebAssembly.Memory), one per memory per thread. */
+export function keccakOn(memory: SharedWasmMemory): KeccakExports {
+  let inst = instances.get(memory);
+  if (!inst) {
+    inst = new wasm.Instance(keccakModule(), { env: { memory } }).exports as KeccakExports;
+    instances.set(memory, inst);
+  }
+  return inst;
+}
+
+/** Bytes per thread scratch region (state + pair buffer, rounded up), and how many fit below DATA_START. */
+export const SCRATCH_BYTES = 512;
+export const DATA_START = 65536;
+
+/** keccak256 of any byte string, for tests and one-off hashes (uses its own small memory). */
+export function keccak256Wasm(input: Uint8Array): Uint8Array {
+  const pages = Math.ceil((DATA_START + input.length + 32) / 65536);
+  const memory = sharedMemory(pages);
+  const view = new Uint8Array(memory.buffer);
+  view.set(input, DATA_START);
+  keccakOn(memory).keccak(0, DATA_START, input.length, DATA_START + input.length);
+  return view.slice(DATA_START + input.length, DATA_START + input.length + 32);
+}

@@ -1,0 +1,259 @@
+import { kernelThreads, runKernel } from '@datanet/pipelines';
+import { DATA_START, SCRATCH_BYTES, keccakOn } from './keccak-wasm.js';
+import { sharedMemory, type SharedWasmMemory } from './wasm-api.js';
+import { hashLeafChunk, hashNodeRanges, type LeafChunk, type NodeRanges } from './tree-kernels.js';
+
+/**
+ * The one Merkle tree builder of the project: bit-for-bit OpenZeppelin's StandardMerkleTree
+ * (leaf = keccak256(keccak256(abi.encode(values))), leaves sorted by hash, node = keccak256 of the
+ * sorted pair, the tree as OZ's array with the root at 0 and the leaves at the end). Callers encode
+ * their leaves (the dataset tree, the reward tree); this file hashes them with the WebAssembly
+ * keccak, in the kernel pool's threads when the tree is large, all threads on one shared memory.
+ */
+export type EncodedLeaves =
+  /** `bytes.length / stride` records of `stride` bytes each. */
+  | { bytes: Uint8Array; stride: number }
+  /** Records of any length: record i is bytes[offsets[i], offsets[i + 1]). */
+  | { bytes: Uint8Array; offsets: Uint32Array };
+
+export interface StandardTree {
+  count: number;
+  root: string;
+  /** OZ's array layout, 32 bytes per node: node 0 is the root, the leaves are the last `count`. */
+  nodes: Uint8Array;
+  /** For each leaf, in the order given, its node index. */
+  treeIndex: Uint32Array;
+}
+
+export interface BuildTreeOptions {
+  /** Threads to hash on (default: the kernel pool's size). 1 hashes on the calling thread. */
+  threads?: number;
+  signal?: AbortSignal;
+  /** Trees with fewer leaves are hashed on the calling thread (default PARALLEL_MIN_LEAVES). */
+  parallelFrom?: number;
+}
+
+/** Below this many leaves the tree is hashed on the calling thread (milliseconds of work; no thread start-up). */
+export const PARALLEL_MIN_LEAVES = 32_768;
+
+const KERNELS = new URL('./tree-kernels.ts', import.meta.url);
+const PAGE = 65536;
+
+interface Layout {
+  memory: SharedWasmMemory;
+  u8: Uint8Array;
+  n: number;
+  input: number;
+  offsets: number;
+  stride: number;
+  hashes: number;
+  base: number;
+}
+
+function countOf(leaves: EncodedLeaves): number {
+  if ('stride' in leaves) {
+    if (!(leaves.stride > 0) || leaves.bytes.length % leaves.stride !== 0) {
+      throw new Error(`encoded leaves: ${leaves.bytes.length} bytes are not whole records of ${leaves.stride} bytes`);
+    }
+    return leaves.bytes.length / leaves.stride;
+  }
+  const o = leaves.offsets;
+  if (o.length < 1 || o[0] !== 0 || o[o.length - 1] !== leaves.bytes.length) {
+    throw new Error('encoded leaves: offsets must start at 0 and end at the byte length');
+  }
+  for (let i = 1; i < o.length; i++) if (o[i] < o[i - 1]) throw new Error(`encoded leaves: offset ${i} goes backwards`);
+  return o.length - 1;
+}
+
+/** Copies the records into a fresh shared memory, with room for leaf hashes and nodes. */
+function layOut(leaves: EncodedLeaves): Layout {
+  const n = countOf(leaves);
+  if (n === 0) throw new Error('cannot build a Merkle tree with no leaves');
+  const input = DATA_START;
+  const offsets = 'offsets' in leaves ? align(input + leaves.bytes.length, 8) : 0;
+  const hashes = align((offsets ? offsets + 4 * (n + 1) : input + leaves.bytes.length) + 0, 32);
+  const base = hashes + 32 * n;
+  const end = base + 32 * (2 * n - 1);
+  if (end > 2 ** 31) throw new Error(`a Merkle tree of ${n} leaves (${leaves.bytes.length} bytes) is over the 2 GiB this builder takes`);
+  const pages = Math.ceil(end / PAGE);
+  const memory = sharedMemory(pages);
+  const u8 = new Uint8Array(memory.buffer);
+  u8.set(leaves.bytes, input);
+  if ('offsets' in leaves) {
+    const at = new Uint32Array(memory.buffer, offsets, n + 1);
+    for (let i = 0; i <= n; i++) at[i] = input + leaves.offsets[i];
+  }
+  return { memory, u8, n, input, offsets, stride: 'stride' in leaves ? leaves.stride : 0, hashes, base };
+}
+
+const align = (x: number, a: number) => Math.ceil(x / a) * a;
+
+function leafChunk(l: Layout, st: number, from: number, to: number): LeafChunk {
+  return {
+    memory: l.memory,
+    st,
+    input: l.input + from * l.stride,
+    stride: l.stride,
+    length: l.stride,
+    offsets: l.offsets ? l.offsets + 4 * from : 0,
+    count: to - from,
+    out: l.hashes + 32 * from,
+  };
+}
+
+/**
+ * Leaf order by hash (OZ sorts the hashed leaves; equal hashes keep their input order). Sorts
+ * doubles that carry the leading hash bits above the leaf index, natively, then settles equal
+ * leading bits by the whole hash.
+ */
+function sortLeaves(l: Layout): Uint32Array {
+  const { n, u8 } = l;
+  const idxBits = Math.max(1, Math.ceil(Math.log2(n)));
+  const keyBits = 53 - idxBits;
+  const scale = 2 ** idxBits;
+  const view = new DataView(u8.buffer);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const at = l.hashes + 32 * i;
+    const hi = view.getUint32(at);
+    const key =
+      keyBits >= 32
+        ? hi * 2 ** (keyBits - 32) + Math.floor(view.getUint32(at + 4) / 2 ** (64 - keyBits))
+        : Math.floor(hi / 2 ** (32 - keyBits));
+    keys[i] = key * scale + i;
+  }
+  keys.sort();
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[k] = keys[k] % scale;
+  const byHash = (a: number, b: number) => compareHashes(u8, l.hashes + 32 * a, l.hashes + 32 * b) || a - b;
+  for (let k = 1; k < n;) {
+    if (Math.floor(keys[k] / scale) !== Math.floor(keys[k - 1] / scale)) {
+      k++;
+      continue;
+    }
+    const from = k - 1;
+    while (k < n && Math.floor(keys[k] / scale) === Math.floor(keys[from] / scale)) k++;
+    order.subarray(from, k).sort(byHash);
+  }
+  return order;
+}
+
+function compareHashes(u8: Uint8Array, a: number, b: number): number {
+  for (let k = 0; k < 32; k++) {
+    const d = u8[a + k] - u8[b + k];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Puts the sorted leaf hashes at the end of the node array (the largest hash at node count - n). */
+function placeLeaves(l: Layout, order: Uint32Array): Uint32Array {
+  const count = 2 * l.n - 1;
+  const treeIndex = new Uint32Array(l.n);
+  for (let k = 0; k < l.n; k++) {
+    const at = count - 1 - k;
+    const leaf = order[k];
+    l.u8.copyWithin(l.base + 32 * at, l.hashes + 32 * leaf, l.hashes + 32 * leaf + 32);
+    treeIndex[leaf] = at;
+  }
+  return treeIndex;
+}
+
+const depthOf = (i: number) => 31 - Math.clz32(i + 1);
+
+/** Internal nodes at depth d: [2^d - 1, min(2^(d+1) - 1, n - 1)). */
+function levelRanges(n: number, fromDepth: number, toDepth: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let d = fromDepth; d >= toDepth; d--) out.push([2 ** d - 1, Math.min(2 ** (d + 1) - 1, n - 1)]);
+  return out;
+}
+
+function finish(l: Layout, treeIndex: Uint32Array): StandardTree {
+  const nodes = l.u8.slice(l.base, l.base + 32 * (2 * l.n - 1)); // a plain copy: the shared memory can go
+  return { count: l.n, root: nodeHex(nodes, 0), nodes, treeIndex };
+}
+
+/** Builds the tree on the calling thread. */
+export function buildStandardTreeSync(leaves: EncodedLeaves): StandardTree {
+  const l = layOut(leaves);
+  const k = keccakOn(l.memory);
+  hashLeafChunk(leafChunk(l, 0, 0, l.n));
+  const treeIndex = placeLeaves(l, sortLeaves(l));
+  for (const [lo, hi] of levelRanges(l.n, depthOf(l.n - 2), 0)) if (hi > lo) k.nodes(0, l.base, lo, hi);
+  return finish(l, treeIndex);
+}
+
+/**
+ * Builds the tree with the leaf and node hashing spread over the kernel pool's threads. The leaves
+ * are cut into chunks; the nodes into the subtrees under depth `top`, each hashed bottom-up by one
+ * task, and the few nodes above them on this thread.
+ */
+export async function buildStandardTree(leaves: EncodedLeaves, options: BuildTreeOptions = {}): Promise<StandardTree> {
+  const threads = options.threads ?? kernelThreads();
+  const n = 'stride' in leaves ? leaves.bytes.length / leaves.stride : leaves.offsets.length - 1;
+  if (threads < 2 || !(n >= (options.parallelFrom ?? PARALLEL_MIN_LEAVES)) || n < 4) return buildStandardTreeSync(leaves);
+  const l = layOut(leaves);
+  const tasks = Math.min(64, 2 * threads);
+  const run = (fn: string, args: LeafChunk | NodeRanges) => runKernel<void>(KERNELS, fn, args, { signal: options.signal });
+  await Promise.all(
+    Array.from({ length: tasks }, (_, t) =>
+      run('hashLeafChunk', leafChunk(l, SCRATCH_BYTES * (t + 1), Math.floor((t * n) / tasks), Math.floor(((t + 1) * n) / tasks))),
+    ),
+  );
+  const treeIndex = placeLeaves(l, sortLeaves(l));
+  // Subtrees rooted at depth `top`: at depth d >= top, root r's nodes are [(r + 1) 2^(d-top) - 1, (r + 2) 2^(d-top) - 1).
+  const top = Math.ceil(Math.log2(tasks));
+  const deepest = depthOf(n - 2);
+  await Promise.all(
+    Array.from({ length: 2 ** top }, (_, s) => {
+      const r = 2 ** top - 1 + s;
+      const ranges: [number, number][] = [];
+      for (let d = deepest; d >= top; d--) {
+        const w = 2 ** (d - top);
+        const lo = (r + 1) * w - 1;
+        ranges.push([lo, Math.max(lo, Math.min((r + 2) * w - 1, n - 1))]);
+      }
+      return run('hashNodeRanges', { memory: l.memory, st: SCRATCH_BYTES * (s + 1), base: l.base, ranges });
+    }),
+  );
+  hashNodeRanges({ memory: l.memory, st: 0, base: l.base, ranges: levelRanges(n, top - 1, 0) });
+  return finish(l, treeIndex);
+}
+
+export function nodeHex(nodes: Uint8Array, index: number): string {
+  return '0x' + Buffer.from(nodes.buffer, nodes.byteOffset + 32 * index, 32).toString('hex');
+}
+
+/** The proof of the leaf at node `index`: its sibling, then each ancestor's sibling up to the root. */
+export function proofOfNode(tree: Pick<StandardTree, 'nodes'>, index: number): string[] {
+  const proof: string[] = [];
+  for (let j = index; j > 0; j = (j - 1) >> 1) proof.push(nodeHex(tree.nodes, j % 2 === 1 ? j + 1 : j - 1));
+  return proof;
+}
+
+/** All nodes as hex, as OZ's dump lists them. */
+export function treeHex(tree: Pick<StandardTree, 'nodes'>): string[] {
+  const hex = Buffer.from(tree.nodes.buffer, tree.nodes.byteOffset, tree.nodes.length).toString('hex');
+  const out = new Array<string>(tree.nodes.length / 32);
+  for (let i = 0; i < out.length; i++) out[i] = '0x' + hex.slice(64 * i, 64 * i + 64);
+  return out;
+}
+
+const HASH = /^0x[0-9a-fA-F]{64}$/;
+
+/** OpenZeppelin's MerkleProof.verify: fold the proof over the leaf hash with sorted pairs. */
+export function verifyStandardProof(root: string, leafHash: string, proof: readonly string[]): boolean {
+  for (const h of [root, leafHash, ...proof]) if (!HASH.test(h)) return false;
+  const memory = sharedMemory(2);
+  const u8 = new Uint8Array(memory.buffer);
+  const k = keccakOn(memory);
+  // Node 0 is the running hash; nodes 1 and 2 the pair being hashed.
+  const at = DATA_START;
+  u8.set(Buffer.from(leafHash.slice(2), 'hex'), at + 32);
+  for (const sibling of proof) {
+    u8.set(Buffer.from(sibling.slice(2), 'hex'), at + 64);
+    k.nodes(0, at, 0, 1);
+    u8.copyWithin(at + 32, at, at + 32);
+  }
+  return '0x' + Buffer.from(u8.subarray(at + 32, at + 64)).toString('hex') === root.toLowerCase();
+}

@@ -1,0 +1,67 @@
+import { DB_ENGINES, openTestDb, type TestDb } from '@datanet/pipelines/testing';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkLedger, epochOfDate, ledgerPostings, loadPayouts, planSettlement, recordSettlement } from '../src/index.js';
+import { usesPgClient } from '../src/store/copy-rows.js';
+
+// The ledger write: COPY FROM STDIN on PostgreSQL, unnest() inserts on PGlite; same rows either way.
+const epoch = epochOfDate('2026-11-24', 'UTC');
+const plan = (datanet: string) =>
+  planSettlement({
+    datanet,
+    epoch,
+    fees: 10n ** 24n + 12345n,
+    split: { platform: 1000, modelOwner: 2000, stakers: 1000, contributors: 6000 },
+    standingWeight: { floor: 0.25, gamma: 1, defaultStanding: 0.5 },
+    contributors: Array.from({ length: 2500 }, (_, i) => ({
+      account: '0x' + (i * 7919 + 3).toString(16).padStart(40, '0'),
+      attribution: i % 11 === 0 ? 0 : 1 / (1 + (i % 37)),
+      standing: i % 5 === 0 ? undefined : (i % 1000) / 1000,
+    })),
+  });
+
+describe.each(DB_ENGINES)('ledger write on %s', (engine) => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openTestDb(engine);
+  });
+  afterAll(() => db.close());
+
+  it(engine === 'postgres' ? 'goes through COPY on the transaction' : 'inserts through unnest()', async () => {
+    expect(await usesPgClient(db.db)).toBe(engine === 'postgres');
+    await db.db.transaction().execute(async (trx) => expect(await usesPgClient(trx)).toBe(engine === 'postgres'));
+  });
+
+  it('writes every payout and posting exactly, escaping what COPY would misread, once', async () => {
+    const datanet = 'tab\there back\\slash\nline';
+    const p = plan(datanet);
+    const first = await recordSettlement(db.db, p, { merkleRoot: '0x' + '11'.repeat(32) });
+    expect(first.created).toBe(true);
+    expect(first.settlement.datanet).toBe(datanet);
+    const stored = await loadPayouts(db.db, datanet, epoch.id);
+    expect(stored).toEqual(p.payouts);
+    const postings = await sql<{ txn: string; line: number; account: string; amount: string }>`
+      select txn, line, account, amount::text as amount from settlement_ledger where datanet = ${datanet} order by txn, line`.execute(
+      db.db,
+    );
+    const expected = [...ledgerPostings(p)].sort((a, b) => (a.txn < b.txn ? -1 : a.txn > b.txn ? 1 : a.line - b.line));
+    expect(postings.rows.map((r) => ({ ...r, line: Number(r.line), amount: BigInt(r.amount) }))).toEqual(expected);
+    const ledger = await checkLedger(db.db, datanet, epoch.id);
+    expect(ledger.unbalanced).toEqual([]);
+    expect(ledger.total).toBe(0n);
+    expect(ledger.poolBalance).toBe(0n);
+    expect(ledger.credited.size).toBe(p.payouts.length);
+    const again = await recordSettlement(db.db, p, { merkleRoot: '0x' + '11'.repeat(32) });
+    expect(again.created).toBe(false);
+    expect((await loadPayouts(db.db, datanet, epoch.id)).length).toBe(p.payouts.length);
+  });
+
+  it('pays once when two settlers race on the same epoch', async () => {
+    const p = plan('race');
+    const results = await Promise.all([recordSettlement(db.db, p, { merkleRoot: null }), recordSettlement(db.db, p, { merkleRoot: null })]);
+    expect(results.filter((r) => r.created).length).toBe(1);
+    const ledger = await checkLedger(db.db, 'race', epoch.id);
+    expect(ledger.credited.size).toBe(p.payouts.length);
+    expect([...ledger.credited.values()].reduce((a, b) => a + b, 0n)).toBe(p.paid);
+  });
+});
