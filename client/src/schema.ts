@@ -924,6 +924,429 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/datanets/{id}/disputes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Datanet's disputes, oldest first */
+    get: {
+      parameters: {
+        query?: {
+          status?: 'open' | 'upheld' | 'dismissed';
+          contribution?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              disputes: {
+                id: string;
+                datanet: string;
+                contributionId: string;
+                /** @description owner of the disputed contribution */
+                contributor: string;
+                filer: string;
+                filerRole: string;
+                /** @enum {string} */
+                reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
+                duplicateOf: string | null;
+                evidence: string;
+                /** @enum {string} */
+                status: 'open' | 'upheld' | 'dismissed';
+                openedAt: number;
+                resolvedAt: number | null;
+                resolvedBy: string | null;
+                resolvedVia: string | null;
+                resolutionNote: string | null;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Dispute an accepted contribution (reason code and evidence); the review quorum or a steward decides */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            contribution: string;
+            /** @enum {string} */
+            reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
+            duplicateOf?: string;
+            evidence: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dispute: {
+                id: string;
+                datanet: string;
+                contributionId: string;
+                /** @description owner of the disputed contribution */
+                contributor: string;
+                filer: string;
+                filerRole: string;
+                /** @enum {string} */
+                reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
+                duplicateOf: string | null;
+                evidence: string;
+                /** @enum {string} */
+                status: 'open' | 'upheld' | 'dismissed';
+                openedAt: number;
+                resolvedAt: number | null;
+                resolvedBy: string | null;
+                resolvedVia: string | null;
+                resolutionNote: string | null;
+              };
+              created: boolean;
+              queued: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dispute: {
+                id: string;
+                datanet: string;
+                contributionId: string;
+                /** @description owner of the disputed contribution */
+                contributor: string;
+                filer: string;
+                filerRole: string;
+                /** @enum {string} */
+                reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
+                duplicateOf: string | null;
+                evidence: string;
+                /** @enum {string} */
+                status: 'open' | 'upheld' | 'dismissed';
+                openedAt: number;
+                resolvedAt: number | null;
+                resolvedBy: string | null;
+                resolvedVia: string | null;
+                resolutionNote: string | null;
+              };
+              created: boolean;
+              queued: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/disputes/{dispute}/resolution': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A steward upholds (revokes the contribution, lowers standing) or dismisses a dispute; once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          dispute: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            decision: 'upheld' | 'dismissed';
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dispute: {
+                id: string;
+                datanet: string;
+                contributionId: string;
+                /** @description owner of the disputed contribution */
+                contributor: string;
+                filer: string;
+                filerRole: string;
+                /** @enum {string} */
+                reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
+                duplicateOf: string | null;
+                evidence: string;
+                /** @enum {string} */
+                status: 'open' | 'upheld' | 'dismissed';
+                openedAt: number;
+                resolvedAt: number | null;
+                resolvedBy: string | null;
+                resolvedVia: string | null;
+                resolutionNote: string | null;
+              };
+              resolved: boolean;
+              revocation?: {
+                contribution: string;
+                contributor: string;
+                standingBefore: number;
+                standingAfter: number;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The Datanet's append-only audit log (who decided what, hash-chained), in chain order */
+    get: {
+      parameters: {
+        query?: {
+          after?: number;
+          limit?: number;
+          kind?: string;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              entries: {
+                datanet: string;
+                seq: number;
+                key: string | null;
+                at: number;
+                actor: string;
+                kind: string;
+                subject: string;
+                payload: unknown;
+                payloadHash: string;
+                prevHash: string;
+                hash: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/audit/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Recompute the audit chain from the store (the CLI `datanet audit verify` also checks the on-chain heads) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              ok: boolean;
+              entries: number;
+              head: {
+                seq: number;
+                hash: string;
+              } | null;
+              firstBad: {
+                seq: number;
+                kind: string | null;
+                key: string | null;
+                problem: string;
+              } | null;
+              heads: {
+                epoch: string;
+                epochNumber: string;
+                seq: number;
+                hash: string;
+                onChain?: string | null;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datanets': {
     parameters: {
       query?: never;
@@ -1090,6 +1513,12 @@ export interface paths {
                 contributions: number;
                 revoked: number;
                 standing: number;
+                standingHistory: {
+                  event: string;
+                  ref: string;
+                  standing: number;
+                  at: string;
+                }[];
                 quota: {
                   day: string;
                   bytesUsed: number;
@@ -1360,8 +1789,1461 @@ export interface paths {
             'application/json': {
               error: string;
               message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/signing-domain': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The EIP-712 domain and types a submission to this Datanet on this deployment is signed with (eth_signTypedData_v4) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              format: 'datanet-submission/2';
+              /** @enum {string} */
+              primaryType: 'Submission';
+              domain: {
+                name: string;
+                version: string;
+                chainId: number;
+                salt: string;
+              };
+              types: {
+                [key: string]: {
+                  name: string;
+                  type: string;
+                }[];
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/preflight': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** What intake would decide for these files and why (format, size, terms, schema, duplicates, quality), storing nothing */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              /** @enum {string} */
+              decision: 'accepted' | 'partial' | 'rejected';
+              reasonCode: string | null;
+              message: string | null;
+              files: {
+                name: string;
+                size: number;
+                /** @enum {string} */
+                decision: 'accepted' | 'rejected';
+                reasonCode: string | null;
+                message: string | null;
+                records: {
+                  index: number;
+                  where: string;
+                  /** @enum {string} */
+                  decision: 'accepted' | 'rejected';
+                  reasonCode: string | null;
+                  message: string | null;
+                  duplicateOf: string | null;
+                  quality: {
+                    rule: string;
+                    message: string;
+                  }[];
+                }[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             } & {
               [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description Default Response */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Steward report: contributors (acceptance, standing, rejections), rejection reasons (also per day), duplicate clusters, quality scores and rule pass rates */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              kind: 'datanet.quality-report';
+              version: number;
+              datanet: string;
+              runId: string | null;
+              generatedAt: string;
+              totals: {
+                submittedFiles: number | null;
+                acceptedFiles: number | null;
+                rejectedFiles: number | null;
+                acceptanceRate: number | null;
+                acceptedRecords: number;
+                intakeRejections: number;
+                duplicates: number;
+                qualityRejected: number;
+                keptRecords: number;
+              };
+              contributors: {
+                contributor: string;
+                submittedFiles: number | null;
+                acceptedFiles: number | null;
+                rejectedFiles: number | null;
+                acceptanceRate: number;
+                /** @enum {string} */
+                acceptanceBasis: 'files' | 'records';
+                acceptedRecords: number;
+                intakeRejections: number;
+                duplicates: number;
+                qualityRejected: number;
+                revoked: number;
+                standing: number;
+              }[];
+              rejectionReasons: {
+                /** @enum {string} */
+                stage: 'intake' | 'dedupe' | 'quality';
+                reason: string;
+                count: number;
+                example: string | null;
+              }[];
+              duplicates: {
+                rows: number;
+                clusters: number;
+                largestCluster: number;
+                ofEarlierRuns: number;
+                top: {
+                  clusterId: string;
+                  size: number;
+                  keeper: {
+                    id: string;
+                    contributor: string | null;
+                    excerpt: string | null;
+                    similarity: number | null;
+                  };
+                  keeperFromEarlierRun: boolean;
+                  examples: {
+                    id: string;
+                    contributor: string | null;
+                    excerpt: string | null;
+                    similarity: number | null;
+                  }[];
+                }[];
+              };
+              qualityScores: {
+                count: number;
+                mean: number;
+                median: number;
+                min: number;
+                max: number;
+                passed: number;
+                bins: {
+                  from: number;
+                  to: number;
+                  count: number;
+                }[];
+              } | null;
+              rules: {
+                rule: string;
+                family: string | null;
+                threshold: number | null;
+                checked: number;
+                failed: number;
+                passRate: number;
+                firstFailure: number | null;
+              }[];
+              notes: string[];
+              rejectionsByDay: {
+                day: string;
+                reason: string;
+                count: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/review/next': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My next items to review (held for me under a lease); gold items look like the others */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: {
+                id: string;
+                /** @enum {string} */
+                kind: 'record' | 'dispute';
+                /** @description why it is held: newcomer, low_standing, low_quality, near_duplicate, exposure, audit, dispute */
+                heldFor: string[];
+                /** @description null when the policy blinds reviewers */
+                contributor: string | null;
+                /** @description the record fields; a near duplicate also has `earlier` and `similarity` */
+                payload: {
+                  [key: string]: unknown;
+                };
+                deadline: string;
+                /** @description the item is reserved for you until then */
+                leaseExpiresAt: string;
+                domains: string[];
+                /** @description reason codes a rejection may give */
+                reasons: string[];
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/review/items/{item}/decision': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Decide an item handed to me: approve, reject (with a reason code), skip or flag (to stewards). Sent twice, recorded once */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          item: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            verdict: 'approve' | 'reject' | 'skip' | 'flag';
+            /** @description required for reject: one of the Datanet reason codes */
+            reason?: string;
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              itemId: string;
+              verdict: string;
+              /** @description the same decision was recorded before; nothing changed */
+              replay: boolean;
+              /** @enum {string} */
+              state: 'open' | 'escalated' | 'approved' | 'rejected';
+              /** @description this answer suspended your review rights */
+              suspended: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/review/items/{item}/override': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** A steward's decision: approves or rejects the item at once (when the policy allows overrides) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          item: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            verdict: 'approve' | 'reject';
+            reason?: string;
+            note?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              itemId: string;
+              verdict: string;
+              /** @description the same decision was recorded before; nothing changed */
+              replay: boolean;
+              /** @enum {string} */
+              state: 'open' | 'escalated' | 'approved' | 'rejected';
+              /** @description this answer suspended your review rights */
+              suspended: boolean;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/review/me': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** My figures: gold accuracy, agreement with the consensus, per day; whether my rights are suspended */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              reviewer: string;
+              /** @enum {string} */
+              status: 'active' | 'suspended';
+              suspendedReason: string | null;
+              served: number;
+              decisions: number;
+              goldAnswered: number;
+              goldCorrect: number;
+              accuracy: number | null;
+              compared: number;
+              agreed: number;
+              agreement: number | null;
+              daily: {
+                day: string;
+                decisions: number;
+                accuracy: number | null;
+                agreement: number | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/review/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The queue for stewards: backlog, queue age, throughput, rejection reasons, each reviewer's accuracy and agreement, batches */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              items: {
+                open: number;
+                escalated: number;
+                approved: number;
+                rejected: number;
+              };
+              age: {
+                oldestMs: number | null;
+                medianMs: number | null;
+              };
+              throughput: {
+                decisionsLastHour: number;
+                decisionsLastDay: number;
+                settledLastHour: number;
+                settledLastDay: number;
+                decisions: number;
+              };
+              decisionsPerItem: number | null;
+              reasons: {
+                reason: string;
+                count: number;
+              }[];
+              reviewers: {
+                reviewer: string;
+                /** @enum {string} */
+                status: 'active' | 'suspended';
+                suspendedReason: string | null;
+                served: number;
+                decisions: number;
+                goldAnswered: number;
+                goldCorrect: number;
+                accuracy: number | null;
+                compared: number;
+                agreed: number;
+                agreement: number | null;
+                daily: {
+                  day: string;
+                  decisions: number;
+                  accuracy: number | null;
+                  agreement: number | null;
+                }[];
+              }[];
+              batches: {
+                batch: string;
+                runId: string | null;
+                stepId: string | null;
+                items: number;
+                open: number;
+                deadline: string;
+                settledAt: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/settlements': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Datanet's epochs: the proposal in force (or the final one) of each, with its challenge window */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              settlements: {
+                epoch: string;
+                epochNumber: string;
+                version: number;
+                /** @enum {string} */
+                status: 'proposed' | 'superseded' | 'final';
+                proposedAt: number;
+                /** @description when it becomes final unless a dispute against a contribution it pays is upheld (ms) */
+                finalAt: number;
+                finalisedAt: number | null;
+                reason: string;
+                fees: string;
+                contributorPool: string;
+                paid: string;
+                unallocated: string;
+                merkleRoot: string | null;
+                /** @description contributions left out because they were revoked */
+                excluded: string[];
+                auditHash: string | null;
+                /** @description hash of the epoch's settlement.finalised audit entry, committed on-chain */
+                auditRoot: string | null;
+                paidSetRoot: string | null;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/settlements/{epoch}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An epoch's proposals (re-settlements included) and the payouts of the one in force */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          epoch: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              epoch: string;
+              current: {
+                epoch: string;
+                epochNumber: string;
+                version: number;
+                /** @enum {string} */
+                status: 'proposed' | 'superseded' | 'final';
+                proposedAt: number;
+                /** @description when it becomes final unless a dispute against a contribution it pays is upheld (ms) */
+                finalAt: number;
+                finalisedAt: number | null;
+                reason: string;
+                fees: string;
+                contributorPool: string;
+                paid: string;
+                unallocated: string;
+                merkleRoot: string | null;
+                /** @description contributions left out because they were revoked */
+                excluded: string[];
+                auditHash: string | null;
+                /** @description hash of the epoch's settlement.finalised audit entry, committed on-chain */
+                auditRoot: string | null;
+                paidSetRoot: string | null;
+              };
+              proposals: {
+                epoch: string;
+                epochNumber: string;
+                version: number;
+                /** @enum {string} */
+                status: 'proposed' | 'superseded' | 'final';
+                proposedAt: number;
+                /** @description when it becomes final unless a dispute against a contribution it pays is upheld (ms) */
+                finalAt: number;
+                finalisedAt: number | null;
+                reason: string;
+                fees: string;
+                contributorPool: string;
+                paid: string;
+                unallocated: string;
+                merkleRoot: string | null;
+                /** @description contributions left out because they were revoked */
+                excluded: string[];
+                auditHash: string | null;
+                /** @description hash of the epoch's settlement.finalised audit entry, committed on-chain */
+                auditRoot: string | null;
+                paidSetRoot: string | null;
+              }[];
+              /** @description payouts of the current proposal */
+              payouts: {
+                index: number;
+                account: string;
+                amount: string;
+                attribution: number;
+                standing: number;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/settlements/{epoch}/receipts/{account}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A contributor's receipt: the inferences, spans or influence, weights, amount and Merkle proof behind each unit */
+    get: {
+      parameters: {
+        query?: {
+          version?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+          epoch: string;
+          account: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              epoch: string;
+              epochNumber: string;
+              /** @enum {string} */
+              status: 'proposed' | 'superseded' | 'final';
+              version: number;
+              proposedAt: number;
+              finalAt: number;
+              finalisedAt: number | null;
+              reason: string;
+              account: string;
+              /** @description base units; the lines add up to it exactly */
+              amount: string;
+              claim: {
+                index: number;
+                leaf: string;
+                root: string;
+                proof: string[];
+              } | null;
+              auditRoot: string | null;
+              method: {
+                name: string;
+                version: string;
+              };
+              weights: {
+                fees: string;
+                splitBps: {
+                  platform: number;
+                  modelOwner: number;
+                  stakers: number;
+                  contributors: number;
+                };
+                contributorPool: string;
+                standing: number;
+                standingWeight: number;
+                standingFunction: {
+                  floor: number;
+                  gamma: number;
+                  defaultStanding: number;
+                };
+                attribution: number;
+                weight: number;
+                quota: {
+                  numerator: string;
+                  denominator: string;
+                };
+                floorQuota: string;
+                largestRemainderAdjustment: string;
+              };
+              lines: {
+                inferenceId: string;
+                model: string | null;
+                adapter: string | null;
+                fee: string;
+                contributionId: string;
+                contributor: string;
+                score: number;
+                units: string;
+                amount: string;
+                excluded: boolean;
+                evidence:
+                  | {
+                      /** @enum {string} */
+                      kind: 'spans';
+                      spans: {
+                        text: string;
+                        start: number;
+                        length: number;
+                        count: number | null;
+                        weight: number | null;
+                        /** @description [start, end) character offsets, null when not found */
+                        output: [number, number] | null;
+                        /** @description [start, end) character offsets, null when not found */
+                        contribution: [number, number] | null;
+                      }[];
+                    }
+                  | {
+                      /** @enum {string} */
+                      kind: 'influence';
+                      influence: number | null;
+                      method: string;
+                    }
+                  | {
+                      /** @enum {string} */
+                      kind: 'none';
+                    };
+                prompt: string | null;
+                output: string | null;
+                contributionText: string | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/settlements/{epoch}/receipts/{account}/html': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The receipt as a self-contained HTML page (spans highlighted in the output and the contribution) */
+    get: {
+      parameters: {
+        query?: {
+          version?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+          epoch: string;
+          account: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/settlements/{epoch}/inferences/{inference}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One inference, OLMoTrace-style: its output with the attributed spans, each with the contributions it matched */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          epoch: string;
+          inference: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              epoch: string;
+              inferenceId: string;
+              model: string | null;
+              adapter: string | null;
+              fee: string;
+              prompt: string | null;
+              output: string | null;
+              spans: {
+                text: string;
+                /** @description [start, end) character offsets, null when not found */
+                output: [number, number] | null;
+                contributions: {
+                  contributionId: string;
+                  contributor: string;
+                  account: string;
+                  score: number;
+                  /** @description [start, end) character offsets, null when not found */
+                  offsets: [number, number] | null;
+                  text: string | null;
+                }[];
+              }[];
+              influence: {
+                contributionId: string;
+                contributor: string;
+                account: string;
+                score: number;
+                method: string;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/settlements/{epoch}/inferences/{inference}/html': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The inference view as a self-contained HTML page */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          epoch: string;
+          inference: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             };
           };
         };

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ArtifactStore } from '../src/artifact/artifact-store.js';
 import type { Engine } from '../src/exec/engine.js';
 import { createApp, type DatanetServer } from '../src/server/create-app.js';
+import type { RegisterRoutes } from '../src/server/server-context.js';
 import { defaultServerConfig } from '../src/server/server-config.js';
 import { DEFAULT_PROFILE } from '../src/spec/profile.js';
 import { RunStore } from '../src/store/run-store.js';
@@ -16,6 +17,7 @@ export async function openTestServer(
   engineKind: DbEngine,
   configRoot = REPO,
   limits: { rateLimitPerMinute?: number; submissionsPerMinute?: number } = {},
+  routes?: RegisterRoutes[],
 ): Promise<DatanetServer & { stateDir: string; shutdown(): Promise<void> }> {
   const testDb = await openTestDb(engineKind);
   const stateDir = mkdtempSync(join(tmpdir(), 'datanet-server-'));
@@ -36,6 +38,7 @@ export async function openTestServer(
     config: defaultServerConfig({ stateDir, configRoot, port: 8080, ...limits }),
     engine,
     profile: DEFAULT_PROFILE,
+    routes,
     logger: false,
   });
   return {

@@ -8,7 +8,7 @@ import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUBMISSION_DOMAIN, SUBMISSION_TYPES } from '@datanet/ingest';
+import { SUBMISSION_DOMAIN, SUBMISSION_TYPES, submissionDomain } from '@datanet/ingest';
 import { ApiTokens, DEPLOYMENT_SCOPE } from '@datanet/pipelines/server';
 import { openDatabase } from '../../pipelines/src/store/open-database.js';
 import { datanet } from './cli.js';
@@ -265,11 +265,23 @@ function manifestOf(
   };
 }
 
+/** The EIP-712 domain (version 2) this deployment publishes for a Datanet. */
+const domains = new Map<string, { chainId: number; salt: string }>();
+async function deploymentOf(datanetId: string) {
+  if (!domains.has(datanetId)) {
+    const d = await bodyOf(await get(`/v1/datanets/${datanetId}/signing-domain`));
+    expect(d.domain).toMatchObject({ name: 'datanet-submission', version: '2' });
+    domains.set(datanetId, { chainId: d.domain.chainId, salt: d.domain.salt });
+  }
+  return domains.get(datanetId)!;
+}
+
 async function signed(wallet: Wallet, datanetId: string, files: Upload[], nonce?: string) {
   const manifest = manifestOf(wallet.address, datanetId, files, nonce);
-  const signature = await wallet.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, manifest);
+  const domain = await deploymentOf(datanetId);
+  const signature = await wallet.signTypedData(submissionDomain(domain), SUBMISSION_TYPES, manifest);
   secrets.push(signature);
-  return { format: 'datanet-submission/1', manifest, signature };
+  return { format: 'datanet-submission/2', domain, manifest, signature };
 }
 
 function upload(datanetId: string, submission: unknown, files: Upload[]) {
@@ -307,8 +319,9 @@ describe('datanet serve: submissions over HTTP', () => {
   it('accepts a manifest signed by viem (an independent EIP-712 implementation)', async () => {
     const files = [text('viem.txt', 'Signed the way a browser wallet signs.\n')];
     const manifest = manifestOf(viemAccount.address, 'alpha', files);
+    const deployment = await deploymentOf('alpha');
     const signature = await viemAccount.signTypedData({
-      domain: SUBMISSION_DOMAIN,
+      domain: { ...submissionDomain(deployment), salt: deployment.salt as `0x${string}` },
       types: SUBMISSION_TYPES,
       primaryType: 'Submission',
       message: {
@@ -320,8 +333,35 @@ describe('datanet serve: submissions over HTTP', () => {
       },
     });
     secrets.push(signature);
-    const res = await upload('alpha', { format: 'datanet-submission/1', manifest, signature }, files);
+    const res = await upload('alpha', { format: 'datanet-submission/2', domain: deployment, manifest, signature }, files);
     expect(res.status).toBe(202);
+  });
+
+  it('refuses a manifest signed for another deployment, or under the version-1 domain that names none', async () => {
+    const files = [text('elsewhere.txt', 'Signed for a deployment that is not this one.\n')];
+    const manifest = manifestOf(contributor.address, 'alpha', files);
+    const here = await deploymentOf('alpha');
+    const there = { chainId: here.chainId, salt: `0x${'ab'.repeat(32)}` };
+    const foreign = await contributor.signTypedData(submissionDomain(there), SUBMISSION_TYPES, manifest);
+    secrets.push(foreign);
+    const r1 = await upload('alpha', { format: 'datanet-submission/2', domain: there, manifest, signature: foreign }, files);
+    expect(r1.status).toBe(403);
+    expect(await bodyOf(r1)).toMatchObject({ error: 'wrong_deployment' });
+    // Claiming this deployment in the file does not help: the signature was made over the other domain.
+    const r2 = await upload('alpha', { format: 'datanet-submission/2', domain: here, manifest, signature: foreign }, files);
+    expect(r2.status).toBe(403);
+    expect((await bodyOf(r2)).error).toBe('bad_signature');
+    const otherChain = { chainId: here.chainId + 1, salt: here.salt };
+    const sigChain = await contributor.signTypedData(submissionDomain(otherChain), SUBMISSION_TYPES, manifest);
+    secrets.push(sigChain);
+    const r3 = await upload('alpha', { format: 'datanet-submission/2', domain: otherChain, manifest, signature: sigChain }, files);
+    expect(r3.status).toBe(403);
+    expect((await bodyOf(r3)).message).toContain(`chain ${here.chainId + 1}`);
+    const v1 = await contributor.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, manifest);
+    secrets.push(v1);
+    const r4 = await upload('alpha', { format: 'datanet-submission/1', manifest, signature: v1 }, files);
+    expect(r4.status).toBe(403);
+    expect((await bodyOf(r4)).error).toBe('unbound_domain');
   });
 
   it('refuses forged, tampered, replayed, ../ names, 21 files, over the daily limit, with reasons; nothing is stored', async () => {
@@ -329,10 +369,12 @@ describe('datanet serve: submissions over HTTP', () => {
     const files = [text('a.txt', 'Some text for the Datanet.\n')];
 
     const forgedManifest = manifestOf(contributor.address, 'alpha', files);
+    const alphaDomain = await deploymentOf('alpha');
     const forged = {
-      format: 'datanet-submission/1',
+      format: 'datanet-submission/2',
+      domain: alphaDomain,
       manifest: forgedManifest,
-      signature: await stranger.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, forgedManifest),
+      signature: await stranger.signTypedData(submissionDomain(alphaDomain), SUBMISSION_TYPES, forgedManifest),
     };
     const r1 = await upload('alpha', forged, files);
     expect(r1.status).toBe(403);
@@ -357,9 +399,13 @@ describe('datanet serve: submissions over HTTP', () => {
 
     const backdated = manifestOf(contributor.address, 'alpha', files);
     backdated.timestamp = Date.now() - 3 * 86_400_000;
-    const oldSig = await contributor.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, backdated);
+    const oldSig = await contributor.signTypedData(submissionDomain(alphaDomain), SUBMISSION_TYPES, backdated);
     secrets.push(oldSig);
-    const r9 = await upload('alpha', { format: 'datanet-submission/1', manifest: backdated, signature: oldSig }, files);
+    const r9 = await upload(
+      'alpha',
+      { format: 'datanet-submission/2', domain: alphaDomain, manifest: backdated, signature: oldSig },
+      files,
+    );
     expect(r9.status).toBe(400);
     expect((await bodyOf(r9)).error).toBe('stale_timestamp');
 

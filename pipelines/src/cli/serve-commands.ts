@@ -43,6 +43,9 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
     .option('--public-url <url>', 'origin people reach the server at (SIWE domain; default http://HOST:PORT)')
     .option('--chain-id <id>', 'chain id SIWE messages must carry', intOption('--chain-id', 1, 2 ** 48), 31337)
     .option('--trust-proxy', 'trust X-Forwarded-* from a proxy in front (TLS ends there)')
+    .option('--no-scheduler', 'do not run schedules, data triggers and the waker here (another process does)')
+    .option('--rate-limit <n>', 'requests per minute per caller (address, token or IP)', intOption('--rate-limit', 1, 10_000_000))
+    .option('--submission-rate-limit <n>', 'submissions per minute per caller', intOption('--submission-rate-limit', 1, 10_000_000))
     .option('--openapi <file>', 'write the OpenAPI document to FILE ("-": stdout) and exit')
     .action(
       async (opts: {
@@ -53,6 +56,9 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
         chainId: number;
         trustProxy?: boolean;
         openapi?: string;
+        scheduler: boolean;
+        rateLimit?: number;
+        submissionRateLimit?: number;
       }) => {
         const profile = profileNamed(opts.profile);
         if (opts.publicUrl) {
@@ -81,6 +87,8 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
           stateDir,
           configRoot: process.cwd(),
           logLevel: process.env.DATANET_LOG_LEVEL ?? 'info',
+          rateLimitPerMinute: opts.rateLimit,
+          submissionsPerMinute: opts.submissionRateLimit,
         });
         const server = await createApp({ config, engine, profile, logger: !opts.openapi });
         if (opts.openapi) {
@@ -93,6 +101,15 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
         const address = await server.app.listen({ host: opts.host, port: opts.port });
         if (!opts.publicUrl) server.ctx.config.publicUrl = new URL(address).origin;
         process.stderr.write(`datanet serve: listening on ${address} (store: ${engine.database.location}; docs at ${address}/docs)\n`);
+        // Schedules and data triggers: an HTTP submission lands in the inbox and starts intake.
+        const { startServerScheduling } = await import('../server/server-scheduling.js');
+        const scheduling = opts.scheduler
+          ? await startServerScheduling(engine, profile, process.cwd(), (l) => server.app.log.info(`scheduler: ${l}`))
+          : undefined;
+        if (scheduling)
+          process.stderr.write(
+            `datanet serve: scheduler: ${scheduling.names.join(', ') || 'no schedules or triggers; waking parked runs only'}\n`,
+          );
         await new Promise<void>((done) => {
           const stop = () => {
             process.off('SIGINT', stop);
@@ -105,6 +122,7 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
         process.stderr.write(
           'datanet serve: shutting down (requests in flight finish; runs started here are cancelled and stay resumable)\n',
         );
+        await scheduling?.stop();
         await server.close();
       },
     );

@@ -2,7 +2,6 @@ import { pathToFileURL } from 'node:url';
 import Fastify from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Engine } from '../exec/engine.js';
@@ -15,6 +14,7 @@ import { installErrorHandler } from './error-handler.js';
 import { storeIdempotency } from './idempotency.js';
 import { loggerOptions } from './logging.js';
 import { installMetrics } from './metrics.js';
+import { installRateLimits } from './rate-limits.js';
 import { findContributedRoutes } from './route-packages.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { consoleRoutes } from './routes/console-routes.js';
@@ -91,12 +91,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   await app.register(multipart, {
     limits: { fileSize: config.fileLimitBytes, files: 64, fields: 8, fieldSize: 1024 * 1024, parts: 80, headerPairs: 50 },
   });
-  // In memory per process: enough for the embedded single-server deployment (see README).
-  await app.register(rateLimit, {
-    max: config.rateLimitPerMinute,
-    timeWindow: '1 minute',
-    allowList: (req) => req.url === '/healthz' || req.url === '/readyz',
-  });
+  const limits = await installRateLimits(app as never, config, o.profile);
 
   installErrorHandler(app as never);
   const metrics = installMetrics(app as never);
@@ -137,6 +132,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
       closing = true;
       await app.close();
       await launcher.stop();
+      await limits.close();
     },
   };
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { usage } from '../registry/daily-usage.js';
 import { openRegistry } from '../registry/open-registry.js';
-import { contributorStats } from '../registry/standing.js';
+import { contributorStats, standingHistory } from '../registry/standing.js';
+import { pendingUploads } from '../registry/upload-reservations.js';
 import { dailyWindow } from '../policy/daily-window.js';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
 import { loadDatanetCatalog } from './datanet-catalog.js';
@@ -126,6 +127,7 @@ const register: RegisterRoutes = async (app, ctx) => {
                 contributions: z.number(),
                 revoked: z.number(),
                 standing: z.number(),
+                standingHistory: z.array(z.object({ event: z.string(), ref: z.string(), standing: z.number(), at: z.string() })),
                 quota: z.object({
                   day: z.string(),
                   bytesUsed: z.number(),
@@ -171,7 +173,11 @@ const register: RegisterRoutes = async (app, ctx) => {
           (s) => s.contributor.toLowerCase() === address.toLowerCase(),
         );
         const { day, resetsAt } = dailyWindow(now, def.limits.resetTimezone);
-        const used = await usage(ctx.db, def.id, address, day);
+        // Decided by intake, plus uploads over HTTP reserved or received and not decided yet.
+        const decided = await usage(ctx.db, def.id, address, day);
+        const pending = await pendingUploads(ctx.db, def.id, address, day, now);
+        const used = { bytes: decided.bytes + pending.bytes, files: decided.files + pending.files };
+        const history = await standingHistory(ctx.db, def.id, address);
         const filesCap = (def.limits as { dailyFilesPerContributor?: number }).dailyFilesPerContributor;
         datanets.push({
           datanet: def.id,
@@ -182,6 +188,7 @@ const register: RegisterRoutes = async (app, ctx) => {
           contributions: stats?.contributions ?? 0,
           revoked: stats?.revoked ?? 0,
           standing: stats?.standing ?? 0,
+          standingHistory: history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
           quota: {
             day,
             bytesUsed: used.bytes,

@@ -1,5 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { intakeLimits, type DatanetDefinition } from '@datanet/datanet';
+import { readDeployment } from '../signing/deployment-domain.js';
 import { checkSignature, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
 import type { Rejection } from '../validate/reason-codes.js';
@@ -45,7 +46,8 @@ export async function readSubmission(entryDir: string, entry: string, def: Datan
       signed,
     };
   }
-  const sig = checkSignature(signed);
+  // Version 2 must name this inbox's deployment; version 1 (no deployment) stays readable here.
+  const sig = checkSignature(signed, { deployment: await readDeployment(dirname(entryDir)) });
   if (!sig.ok) return { ...reject(id, m.contributor, false, sig.reasonCode, sig.message), signed };
   const contributor = sig.signer;
   if (m.datanet !== def.id)

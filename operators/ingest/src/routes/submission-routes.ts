@@ -6,20 +6,25 @@ import { z } from 'zod';
 import {
   dailyWindow,
   intakeLimits,
-  loadDatanetDefinition,
+  markUploadReceived,
+  openUploadReservations,
+  releaseUpload,
+  reserveUpload,
   openRegistry,
   takeReceipt,
   type DatanetDefinition,
   type IntakeLimits,
+  type UploadReservation,
 } from '@datanet/datanet';
 import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
+import { deploymentDomain } from '../signing/deployment-domain.js';
 import { checkSignature, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
 import { freshnessProblem } from '../intake/freshness.js';
 import { intakeFolders } from '../intake/entry-store.js';
 import { parseManifest } from '../intake/read-manifest.js';
 import { collisionKey, unsafeNameReason } from '../validate/safe-name.js';
-import { checkDailyLimits } from './quota-check.js';
+import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
 import { receiveFile, UploadRefusal } from './receive-files.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() }).passthrough();
@@ -33,7 +38,6 @@ const Receipt = z.object({
   bytes: z.number(),
   status: z.string(),
 });
-const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
  * The contributor's way in over HTTP: a signed manifest and its files, checked while they stream,
@@ -42,23 +46,11 @@ const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
+  await openUploadReservations(ctx.db);
   await sweepAbandonedUploads(join(ctx.config.stateDir, 'inbox'), (n) =>
     app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`),
   );
-  const definitions = new Map<string, DatanetDefinition | null>();
-  const definition = (id: string) => {
-    if (!definitions.has(id)) {
-      const file = join(ctx.config.configRoot, 'configs', 'datanets', `${id}.yaml`);
-      let def: DatanetDefinition | null = null;
-      try {
-        def = DATANET_ID.test(id) && existsSync(file) ? loadDatanetDefinition(file) : null;
-      } catch (e) {
-        app.log.error({ file }, `Datanet definition unusable: ${(e as Error).message}`);
-      }
-      definitions.set(id, def);
-    }
-    return definitions.get(id) ?? undefined;
-  };
+  const definition = definitionLoader(ctx.config.configRoot, app.log);
 
   app.post(
     '/v1/datanets/:id/submissions',
@@ -90,6 +82,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         return reply.code(415).send({ error: 'not_multipart', message: 'send multipart/form-data: a "manifest" field, then the files' });
       const receivedAt = Date.now();
       let tmp: string | undefined;
+      let reserved: string | undefined;
       let reading = false;
       try {
         reading = true;
@@ -106,17 +99,29 @@ const register: RegisterRoutes = async (app, ctx) => {
         if (earlier) return reply.code(earlier.status as never).send(earlier.body as never);
         const m = signed.manifest;
         checkManifest(signed, def, ctx);
-        const sig = checkSignature(signed);
+        const inbox = join(ctx.config.stateDir, 'inbox', def.id);
+        // Only a manifest signed for this deployment (EIP-712 domain version 2 naming it) is taken.
+        const sig = checkSignature(signed, { deployment: await deploymentDomain(inbox), requireBound: true });
         if (!sig.ok) throw new UploadRefusal(403, sig.reasonCode, sig.message);
         const contributor = sig.signer;
         // Counted by the time of receipt, never by the time the contributor claims to have signed.
         const stale = freshnessProblem(m.timestamp, receivedAt, limits);
         if (stale) throw new UploadRefusal(400, 'stale_timestamp', stale);
         const bytes = m.files.reduce((a, f) => a + f.size, 0);
-        await checkDailyLimits(ctx.db, def, contributor, bytes, m.files.length, receivedAt);
+        // Reserved before a byte is stored: concurrent uploads cannot pass a daily cap together.
+        const quota = await reserveUpload(ctx.db, {
+          datanet: def.id,
+          contributor,
+          submissionId: id,
+          bytes,
+          files: m.files.length,
+          limits: def.limits,
+          receivedAt,
+        });
+        if (!quota.ok) throw dailyLimitRefusal(quota, contributor, def.id, receivedAt);
+        reserved = id;
         await checkNonce(ctx, def.id, contributor, m.nonce, id);
 
-        const inbox = join(ctx.config.stateDir, 'inbox', def.id);
         const entry = `${new Date(receivedAt).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
         await mkdir(inbox, { recursive: true });
         const existing = findEntry(inbox, id);
@@ -160,6 +165,8 @@ const register: RegisterRoutes = async (app, ctx) => {
         if (existing) await rm(tmp, { recursive: true, force: true });
         else await rename(tmp, join(inbox, entry));
         tmp = undefined;
+        await markUploadReceived(ctx.db, id, receivedAt);
+        reserved = undefined;
         // Credit goes by order of arrival: number the entry now, by this server's clock.
         if (!existing) await takeReceipt(ctx.db, { datanet: def.id, entry, receivedAt });
         const { day } = dailyWindow(receivedAt, def.limits.resetTimezone);
@@ -184,6 +191,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         return reply.code(first202.status as never).send(first202.body as never);
       } catch (e) {
         if (tmp) await rm(tmp, { recursive: true, force: true });
+        if (reserved) await releaseUpload(ctx.db, reserved);
         if (e instanceof UploadRefusal) {
           if (e.status === 429 && typeof e.extra.retryAfter === 'number') reply.header('retry-after', String(e.extra.retryAfter));
           return reply.code(e.status as never).send({ error: e.code, message: e.message, ...e.extra } as never);
@@ -209,83 +217,25 @@ const register: RegisterRoutes = async (app, ctx) => {
       }
     },
   );
+};
 
-  app.get(
-    '/v1/submissions/:id',
+/** 429 naming the limit, the amount used, what this upload needs and when the day resets. */
+function dailyLimitRefusal(q: Extract<UploadReservation, { ok: false }>, contributor: string, datanet: string, now: number) {
+  const reset = new Date(q.resetsAt).toISOString();
+  return new UploadRefusal(
+    429,
+    'daily_limit',
+    `daily limit ${q.limit} (${q.cap} ${q.unit}) for ${contributor} in Datanet ${datanet}: ${q.used} ${q.unit} used on ${q.day}, this submission needs ${q.requested} more; it resets at ${reset}`,
     {
-      config: { access: 'public' },
-      schema: {
-        tags: ['contributors'],
-        summary: "A submission's fate: received, then per file accepted or rejected with reason",
-        params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'a submission id (64 hex digits)') }),
-        response: {
-          200: z.object({
-            submissionId: z.string(),
-            status: z.enum(['received', 'decided']),
-            receipt: z.record(z.string(), z.unknown()).nullable(),
-            files: z.array(
-              z.object({
-                name: z.string(),
-                status: z.string(),
-                reasonCode: z.string().nullable(),
-                message: z.string().nullable(),
-                size: z.number(),
-              }),
-            ),
-            rejections: z.array(
-              z.object({
-                file: z.string(),
-                recordIndex: z.number(),
-                reasonCode: z.string(),
-                message: z.string(),
-                duplicateOf: z.string().nullable(),
-              }),
-            ),
-            accepted: z.number(),
-          }),
-          404: Refusal,
-        },
-      },
-    },
-    async (req, reply) => {
-      const id = req.params.id;
-      const receipt = await ctx.idempotency.get(`submission:${id}`);
-      const decided = await ctx.db.selectFrom('submissions').select('id').where('id', '=', id).executeTakeFirst();
-      if (!receipt && !decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
-      const files = await ctx.db.selectFrom('submission_files').selectAll().where('submission_id', '=', id).orderBy('name').execute();
-      const rejections = await ctx.db
-        .selectFrom('rejections')
-        .selectAll()
-        .where('submission_id', '=', id)
-        .orderBy('file')
-        .orderBy('record_index')
-        .execute();
-      const accepted = Number(
-        (
-          await ctx.db
-            .selectFrom('contributions')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('submission_id', '=', id)
-            .executeTakeFirst()
-        )?.n ?? 0,
-      );
-      return {
-        submissionId: id,
-        status: decided ? ('decided' as const) : ('received' as const),
-        receipt: (receipt?.body as Record<string, unknown>) ?? null,
-        files: files.map((f) => ({ name: f.name, status: f.status, reasonCode: f.reason_code, message: f.message, size: Number(f.size) })),
-        rejections: rejections.map((r) => ({
-          file: r.file,
-          recordIndex: Number(r.record_index),
-          reasonCode: r.reason_code,
-          message: r.message,
-          duplicateOf: r.duplicate_of,
-        })),
-        accepted,
-      };
+      limit: q.limit,
+      cap: q.cap,
+      used: q.used,
+      requested: q.requested,
+      resetsAt: reset,
+      retryAfter: Math.max(1, Math.ceil((q.resetsAt - now) / 1000)),
     },
   );
-};
+}
 
 /** The manifest field, parsed as intake parses submission.json (strict JSON, exact fields). */
 function manifestOf(field: { value: unknown; valueTruncated?: boolean }, limits: IntakeLimits): SignedSubmission {

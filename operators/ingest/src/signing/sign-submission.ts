@@ -1,28 +1,80 @@
 import { createHash } from 'node:crypto';
 import { TypedDataEncoder, verifyTypedData, type Signer } from 'ethers';
-import { SUBMISSION_DOMAIN, SUBMISSION_TYPES, type SignedSubmission, type SubmissionManifest } from './submission-manifest.js';
+import { sameDeployment, type DeploymentDomain } from './deployment-domain.js';
+import {
+  SUBMISSION_DOMAIN,
+  SUBMISSION_TYPES,
+  submissionDomain,
+  type SignedSubmission,
+  type SubmissionManifest,
+} from './submission-manifest.js';
 
-export async function signSubmission(signer: Signer, manifest: SubmissionManifest): Promise<SignedSubmission> {
-  const signature = await signer.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, manifest);
-  return { format: 'datanet-submission/1', manifest, signature };
+/**
+ * Signs a manifest (EIP-712). With a deployment, the version-2 domain binds it to that deployment;
+ * without, the version-1 domain (local inbox use only: the HTTP API refuses it).
+ */
+export async function signSubmission(
+  signer: Signer,
+  manifest: SubmissionManifest,
+  deployment?: DeploymentDomain,
+): Promise<SignedSubmission> {
+  if (!deployment) {
+    const signature = await signer.signTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, manifest);
+    return { format: 'datanet-submission/1', manifest, signature };
+  }
+  const domain = { chainId: deployment.chainId, salt: deployment.salt };
+  const signature = await signer.signTypedData(submissionDomain(domain), SUBMISSION_TYPES, manifest);
+  return { format: 'datanet-submission/2', domain, manifest, signature };
 }
 
-export type SignatureCheck = { ok: true; signer: string } | { ok: false; reasonCode: 'unsigned' | 'bad_signature'; message: string };
+/** The EIP-712 domain a signed submission was signed under. */
+export function domainOf(s: SignedSubmission) {
+  return s.format === 'datanet-submission/2' ? submissionDomain(s.domain) : SUBMISSION_DOMAIN;
+}
+
+export type SignatureCheck =
+  | { ok: true; signer: string }
+  | { ok: false; reasonCode: 'unsigned' | 'bad_signature' | 'wrong_deployment' | 'unbound_domain'; message: string };
+
+export interface SignatureExpectations {
+  /** This deployment: a version-2 manifest must name it (undefined: none made yet, so none can). */
+  deployment: DeploymentDomain | undefined;
+  /** Refuse version-1 manifests (no deployment in them): the HTTP API does; inbox entries may carry them. */
+  requireBound?: boolean;
+}
 
 /**
  * Checks that the manifest was signed by the contributor it names, so nobody can submit as
- * another address: the signer is recovered from the EIP-712 signature and must equal it.
+ * another address: the signer is recovered from the EIP-712 signature and must equal it. With
+ * expectations, a manifest signed for another deployment (chain or deployment id) is refused first.
  */
-export function checkSignature(s: SignedSubmission): SignatureCheck {
+export function checkSignature(s: SignedSubmission, expect?: SignatureExpectations): SignatureCheck {
   if (!s.signature)
     return {
       ok: false,
       reasonCode: 'unsigned',
       message: 'the submission has no signature; sign it with the contributor key (datanet submit does)',
     };
+  if (expect && s.format === 'datanet-submission/1' && expect.requireBound)
+    return {
+      ok: false,
+      reasonCode: 'unbound_domain',
+      message:
+        "the manifest is signed under the version-1 EIP-712 domain, which names no deployment; sign it again under this deployment's domain (GET /v1/signing-domain)",
+    };
+  if (expect && s.format === 'datanet-submission/2' && (!expect.deployment || !sameDeployment(s.domain, expect.deployment)))
+    return {
+      ok: false,
+      reasonCode: 'wrong_deployment',
+      message: `the manifest was signed for deployment ${s.domain.salt.slice(0, 10)}... on chain ${s.domain.chainId}; this is ${
+        expect.deployment
+          ? `deployment ${expect.deployment.salt.slice(0, 10)}... on chain ${expect.deployment.chainId}`
+          : 'a deployment with no identity yet'
+      }: a submission is only taken where it was signed for`,
+    };
   let signer: string;
   try {
-    signer = verifyTypedData(SUBMISSION_DOMAIN, SUBMISSION_TYPES, s.manifest, s.signature);
+    signer = verifyTypedData(domainOf(s), SUBMISSION_TYPES, s.manifest, s.signature);
   } catch (e) {
     return { ok: false, reasonCode: 'bad_signature', message: `the signature cannot be verified (${shortError(e)})` };
   }
@@ -38,7 +90,7 @@ export function checkSignature(s: SignedSubmission): SignatureCheck {
 
 /** Stable id of a signed submission: sha256 of its EIP-712 digest and signature. */
 export function submissionId(s: SignedSubmission): string {
-  const digest = TypedDataEncoder.hash(SUBMISSION_DOMAIN, SUBMISSION_TYPES, s.manifest);
+  const digest = TypedDataEncoder.hash(domainOf(s), SUBMISSION_TYPES, s.manifest);
   return createHash('sha256')
     .update(digest)
     .update(s.signature ?? '')

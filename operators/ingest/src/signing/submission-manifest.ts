@@ -1,7 +1,17 @@
 import { z } from 'zod';
+import { DeploymentDomainSchema, type DeploymentDomain } from './deployment-domain.js';
 
-/** EIP-712 domain of every Datanet submission. No chainId: submissions are signed off-chain and bound to a Datanet by the message. */
+/**
+ * The version-1 EIP-712 domain: no chain, no deployment, so a manifest signed for one deployment
+ * also verifies on another that hosts a Datanet of the same id. Still read for inbox entries signed
+ * before version 2; the HTTP API refuses it.
+ */
 export const SUBMISSION_DOMAIN = { name: 'datanet-submission', version: '1' } as const;
+
+/** The version-2 domain: bound to a chain and to one deployment (its id as the domain's salt). */
+export function submissionDomain(d: DeploymentDomain) {
+  return { name: 'datanet-submission', version: '2', chainId: d.chainId, salt: d.salt } as const;
+}
 
 export const SUBMISSION_TYPES = {
   Submission: [
@@ -40,14 +50,28 @@ export const SubmissionManifestSchema = z
   })
   .strict();
 
-/** What `submission.json` in an inbox entry holds. Strict: an unknown field anywhere refuses the manifest. */
-export const SignedSubmissionSchema = z
-  .object({
-    format: z.literal('datanet-submission/1'),
-    manifest: SubmissionManifestSchema,
-    signature: z.string().optional(),
-  })
-  .strict();
+/**
+ * What `submission.json` in an inbox entry holds. Strict: an unknown field anywhere refuses the
+ * manifest. Format 2 names the deployment it was signed for (the domain's chain id and salt), so a
+ * refusal can say which.
+ */
+export const SignedSubmissionSchema = z.discriminatedUnion('format', [
+  z
+    .object({
+      format: z.literal('datanet-submission/1'),
+      manifest: SubmissionManifestSchema,
+      signature: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      format: z.literal('datanet-submission/2'),
+      domain: DeploymentDomainSchema,
+      manifest: SubmissionManifestSchema,
+      signature: z.string().optional(),
+    })
+    .strict(),
+]);
 
 export type SubmittedFile = z.infer<typeof SubmittedFileSchema>;
 export type SubmissionManifest = z.infer<typeof SubmissionManifestSchema>;

@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Signer } from 'ethers';
 import type { DatanetDefinition } from '@datanet/datanet';
+import { deploymentDomain } from '../signing/deployment-domain.js';
 import { signSubmission, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission, type SubmittedFile } from '../signing/submission-manifest.js';
 import { unsafeNameReason } from '../validate/safe-name.js';
@@ -98,7 +99,9 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
   const timestamp = o.timestamp ?? Date.now();
   const contributor = await o.signer.getAddress();
   const nonce = o.nonce ?? BigInt(`0x${randomBytes(16).toString('hex')}`).toString();
-  const signed = await signSubmission(o.signer, { datanet: o.definition.id, contributor, nonce, timestamp, files });
+  // Bound to the deployment that reads this inbox (EIP-712 domain version 2).
+  const deployment = await deploymentDomain(o.inbox);
+  const signed = await signSubmission(o.signer, { datanet: o.definition.id, contributor, nonce, timestamp, files }, deployment);
   const id = submissionId(signed);
   const entry = o.entry ?? `${new Date(timestamp).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
   if (o.skipExisting) {

@@ -1,9 +1,11 @@
 /** Why a submission, file or record was rejected. Stable strings: reports and tests key on them. */
 export const SUBMISSION_REASONS = {
-  manifest_invalid: 'submission.json is missing, not JSON, or not a datanet-submission/1 manifest',
+  manifest_invalid: 'submission.json is missing, not JSON, or not a datanet-submission/1 or /2 manifest',
   unsigned: 'the manifest carries no signature',
   bad_signature: 'the signature does not verify or was made by another address than the contributor named',
   wrong_datanet: 'the manifest was signed for another Datanet',
+  wrong_deployment: 'the manifest was signed (EIP-712 domain version 2) for another deployment or chain',
+  unbound_domain: 'the manifest uses the version-1 EIP-712 domain, which names no deployment (refused over HTTP)',
   tampered: 'a file is missing or its size or sha256 differs from the signed manifest',
   replayed: 'the nonce was already used by an earlier submission of this contributor',
   too_many_files: 'more files than the Datanet allows per submission',
