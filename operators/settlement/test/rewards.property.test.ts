@@ -65,6 +65,34 @@ describe('largestRemainder (exact apportionment)', () => {
     );
   });
 
+  // Above 64 shares the leftover units go by a native sort of doubles with an exact band around
+  // the threshold: it must pick exactly what a full exact sort picks, near-ties and ties included.
+  it('hands the leftover units out exactly as a full sort of the remainders would, on large inputs', () => {
+    const reference = (t: bigint, w: bigint[], keys: string[]) => {
+      const W = total(w);
+      const out = w.map((x) => (t * x) / W);
+      const rem = w.map((x) => (t * x) % W);
+      const order = w.map((_, i) => i).sort((a, b) => (rem[a] > rem[b] ? -1 : rem[a] < rem[b] ? 1 : keys[a] < keys[b] ? -1 : 1));
+      let left = t - total(out);
+      for (const i of order) if (left > 0n && rem[i] > 0n) ((out[i] += 1n), left--);
+      return out;
+    };
+    // Weights that collide (few distinct values), differ in the last bits only, or are spread wide.
+    const big = fc.oneof(
+      fc.array(fc.constantFrom(1n, 2n, 3n, 7n, 10n ** 18n, 10n ** 18n + 1n), { minLength: 65, maxLength: 3000 }),
+      fc.array(fc.bigInt({ min: (1n << 80n) - 1000n, max: (1n << 80n) + 1000n }), { minLength: 65, maxLength: 3000 }),
+      fc.array(fc.bigInt({ min: 0n, max: 10n ** 30n }), { minLength: 65, maxLength: 3000 }),
+    );
+    fc.assert(
+      fc.property(pool, big, fc.integer({ min: 0, max: 1000 }), (t, w, salt) => {
+        const keys = w.map((_, i) => address((i * 7919 + salt) % 1_000_003));
+        if (new Set(keys).size !== keys.length || total(w) === 0n) return;
+        expect(largestRemainder(t, w, keys)).toEqual(reference(t, w, keys));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps the order of the doubles it converts, exactly', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0, max: 1e300, noNaN: true }), { minLength: 2, maxLength: 10 }), (xs) => {

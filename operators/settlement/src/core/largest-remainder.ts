@@ -22,13 +22,43 @@ export function largestRemainder(total: bigint, weights: readonly bigint[], keys
     rems[i] = q % sum;
     given += out[i];
   }
-  let left = Number(total - given);
+  const left = Number(total - given);
   if (left === 0) return out;
-  const order: number[] = [];
-  for (let i = 0; i < weights.length; i++) if (rems[i] > 0n) order.push(i);
-  order.sort((a, b) => (rems[a] > rems[b] ? -1 : rems[a] < rems[b] ? 1 : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
-  for (let k = 0; k < order.length && left > 0; k++, left--) out[order[k]] += 1n;
+  for (const i of largestRemainders(rems, keys, left, sum)) out[i] += 1n;
   return out;
+}
+
+/** Largest first; equal remainders: the smaller key first. */
+function byRemainder(rems: readonly bigint[], keys: readonly string[]) {
+  return (a: number, b: number) => (rems[a] > rems[b] ? -1 : rems[a] < rems[b] ? 1 : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0);
+}
+
+/**
+ * The `left` indices that come first by (remainder desc, key asc), without sorting a million
+ * bigints: each remainder's double (within 2^-53 of it) is sorted natively, which fixes the
+ * threshold T of the left-th largest; remainders clearly above T (by more than the doubles' error)
+ * are in, those clearly below are out, and only the narrow band around T is ordered exactly.
+ */
+function largestRemainders(rems: readonly bigint[], keys: readonly string[], left: number, sum: bigint): number[] {
+  const candidates: number[] = [];
+  for (let i = 0; i < rems.length; i++) if (rems[i] > 0n) candidates.push(i);
+  // Doubles overflow past 2^1024: then (never with real weights) order everything exactly.
+  if (sum.toString(16).length > 250 || candidates.length <= 64) {
+    return candidates.sort(byRemainder(rems, keys)).slice(0, left);
+  }
+  const approx = new Float64Array(candidates.length);
+  candidates.forEach((i, k) => (approx[k] = Number(rems[i])));
+  const threshold = approx.slice().sort()[candidates.length - left];
+  const margin = threshold * 2 ** -48; // far above the 2^-53 relative error of each double
+  const chosen: number[] = [];
+  const band: number[] = [];
+  candidates.forEach((i, k) => {
+    if (approx[k] > threshold + margin) chosen.push(i);
+    else if (approx[k] >= threshold - margin) band.push(i);
+  });
+  band.sort(byRemainder(rems, keys));
+  for (let k = 0; chosen.length < left; k++) chosen.push(band[k]);
+  return chosen;
 }
 
 /**
