@@ -74,7 +74,11 @@ describe('largestRemainder (exact apportionment)', () => {
       const rem = w.map((x) => (t * x) % W);
       const order = w.map((_, i) => i).sort((a, b) => (rem[a] > rem[b] ? -1 : rem[a] < rem[b] ? 1 : keys[a] < keys[b] ? -1 : 1));
       let left = t - total(out);
-      for (const i of order) if (left > 0n && rem[i] > 0n) ((out[i] += 1n), left--);
+      for (const i of order) {
+        if (left === 0n || rem[i] === 0n) break;
+        out[i] += 1n;
+        left--;
+      }
       return out;
     };
     // Weights that collide (few distinct values), differ in the last bits only, or are spread wide.
