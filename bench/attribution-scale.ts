@@ -30,7 +30,7 @@ import { median, percentile } from './machine.js';
 const CORPUS_KERNEL = new URL('../operators/attribution/test/token-corpus.ts', import.meta.url);
 const SEED = 2;
 /** Words per part, so that a part (words + one end per document) fits one default shard. */
-const PART_WORDS = 125_000_000;
+const PART_WORDS = 250_000_000;
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);

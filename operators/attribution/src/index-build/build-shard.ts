@@ -15,10 +15,10 @@ export interface ShardInput {
   contributions: [string, string][];
 }
 
-/** Bytes of typed arrays a shard build holds at its peak (input, symbols, suffix array, hash table). */
+/** Bytes of typed arrays a shard build holds at its peak (input, symbols, token file, suffix array, tables). */
 export function shardBuildBytes(words: number, docs: number): number {
   const positions = words + docs;
-  return 4 * words + 8 * docs + 8 * (positions + 1) + 4 * docs + 16 * 2 ** 17;
+  return 4 * words + 8 * docs + 10 * (positions + 1) + 4 * docs + 16 * 2 ** 17;
 }
 
 /** Builds one shard's files in `dir`. */

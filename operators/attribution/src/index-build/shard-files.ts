@@ -26,10 +26,10 @@ export const MAX_SHARD_POSITIONS = 2 ** 31 - 2;
 
 /**
  * Positions per shard unless configured: large enough that a query visits few shards (each shard
- * costs a binary search per query position), small enough that shards build in parallel, one per
- * core, in a few GB each (about 13 bytes per position while sorting).
+ * costs binary searches per query position: a billion tokens are 4 shards), small enough that
+ * shards build in parallel, one per core, in a few GB each (about 14 bytes per position).
  */
-export const DEFAULT_SHARD_POSITIONS = 2 ** 27;
+export const DEFAULT_SHARD_POSITIONS = 2 ** 28;
 
 export function writeTyped(path: string, arr: ArrayBufferView): void {
   writeFileSync(path, new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
