@@ -13,6 +13,7 @@ export interface SubmitCommandOptions {
   licence?: string;
   consent?: string;
   inbox?: string;
+  server?: string;
   fromMedquad?: string;
   seed?: string;
   limitPerSource?: number;
@@ -59,6 +60,7 @@ export async function runSubmit(
         inbox,
         seed: o.seed,
         limitPerSource: o.limitPerSource,
+        server: o.server,
       });
       return { kind: 'medquad', datanet: definition.id, inbox, submissions };
     } catch (e) {
@@ -86,6 +88,7 @@ export async function runSubmit(
       licence: o.licence ?? definition.licences[0],
       consent,
       files: o.files.map((f) => ({ path: resolve(cwd, f) })),
+      server: o.server,
     });
     return {
       kind: 'files',
@@ -113,6 +116,7 @@ const register: RegisterCommand = (program, env) => {
     .option('--licence <spdx>', "licence of the files (default: the Datanet's first accepted licence)")
     .option('--consent <flags>', 'comma-separated consent flags granted (default: those the Datanet requires)')
     .option('--inbox <dir>', 'inbox folder (default <state-dir>/inbox/<datanet>)')
+    .option('--server <url>', 'submit over HTTP to a `datanet serve` at URL instead of writing into the local inbox')
     .option('--from-medquad <path>', 'sign MedQuAD (medquad_with_answers.jsonl.gz) as nine DEMO contributors, one per source site')
     .option('--seed <seed>', 'seed of the MedQuAD demo keys')
     .option('--limit-per-source <n>', 'MedQuAD: at most n records per source', (v) => {
@@ -125,10 +129,14 @@ const register: RegisterCommand = (program, env) => {
       const r = await runSubmit({ ...opts, files }, env.stateDir());
       if (r.kind === 'files') {
         env.say(`submitted ${r.files.length} file(s) to ${r.datanet} as ${r.contributor}: ${r.entry}`);
-        env.say(`inbox: ${r.inbox} (run the Datanet's intake pipeline to validate and accept them)`);
+        if (opts.server)
+          env.say(`submission ${r.submissionId}: follow it at ${opts.server.replace(/\/$/, '')}/v1/submissions/${r.submissionId}`);
+        else env.say(`inbox: ${r.inbox} (run the Datanet's intake pipeline to validate and accept them)`);
       } else {
         const sources = new Set(r.submissions.map((s) => s.source));
-        env.say(`signed MedQuAD as ${sources.size} demo contributors: ${r.submissions.length} submissions into ${r.inbox}`);
+        env.say(
+          `signed MedQuAD as ${sources.size} demo contributors: ${r.submissions.length} submissions ${opts.server ? `to ${opts.server}` : `into ${r.inbox}`}`,
+        );
         for (const s of r.submissions)
           env.say(`  ${s.source.padEnd(18)} ${s.contributor} ${s.files} files ${s.records} records ${s.written ? '' : '(already there)'}`);
       }

@@ -28,6 +28,8 @@ export interface SubmitGroupsOptions {
   licence: string;
   /** What a group is, for messages ("MedQuAD source", "contributor"). */
   label?: string;
+  /** Upload to this `datanet serve` instead of writing into `inbox`. */
+  server?: string;
 }
 
 export interface GroupSubmission {
@@ -92,6 +94,7 @@ export async function submitGroups(o: SubmitGroupsOptions): Promise<GroupSubmiss
         timestamp: base + tick++,
         nonce,
         skipExisting: true,
+        server: o.server,
       });
       out.push({
         group,

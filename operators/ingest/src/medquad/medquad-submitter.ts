@@ -32,6 +32,8 @@ export interface MedquadSubmitOptions {
   /** Signing time of the first submission (ms; default now, as intake refuses stale ones); later ones follow by one ms. */
   timestamp?: number;
   licence?: string;
+  /** Upload to this `datanet serve` instead of writing into `inbox`. */
+  server?: string;
 }
 
 export interface MedquadSubmission {
@@ -75,6 +77,7 @@ export async function submitMedquad(o: MedquadSubmitOptions): Promise<MedquadSub
     timestamp: o.timestamp,
     licence,
     label: 'MedQuAD source',
+    server: o.server,
   });
   return subs.map(({ group, ...s }) => ({ source: group, ...s }));
 }

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { Signer } from 'ethers';
 import type { DatanetDefinition } from '@datanet/datanet';
 import { deploymentDomain } from '../signing/deployment-domain.js';
+import { serverDeployment, uploadSubmission } from './upload-submission.js';
 import { signSubmission, submissionId } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission, type SubmittedFile } from '../signing/submission-manifest.js';
 import { unsafeNameReason } from '../validate/safe-name.js';
@@ -21,7 +22,7 @@ export interface FileToSubmit {
 
 export interface SubmitOptions {
   definition: Pick<DatanetDefinition, 'id' | 'limits'>;
-  /** The Datanet's inbox folder (`<stateDir>/inbox/<datanet>`). */
+  /** The Datanet's inbox folder (`<stateDir>/inbox/<datanet>`); unused with `server`. */
   inbox: string;
   signer: Signer;
   files: FileToSubmit[];
@@ -33,6 +34,11 @@ export interface SubmitOptions {
   nonce?: string;
   /** When the same signed submission is already in the inbox, leave it (deterministic re-submits). */
   skipExisting?: boolean;
+  /**
+   * Deliver over HTTP to this `datanet serve` (its origin, e.g. http://127.0.0.1:8080) instead of
+   * writing into `inbox`: signed for that deployment's domain, uploaded as multipart.
+   */
+  server?: string;
   /**
    * Name of the inbox entry (default: signing time and submission id). A stable name lets
    * skipExisting find a submission made earlier, even once intake has moved it to processed/ or
@@ -46,7 +52,7 @@ export interface Submitted {
   entry: string;
   dir: string;
   signed: SignedSubmission;
-  /** False when skipExisting found the entry already there. */
+  /** False when skipExisting found the entry already there (over HTTP: the server already had it). */
   written: boolean;
 }
 
@@ -99,10 +105,11 @@ export async function submitFiles(o: SubmitOptions): Promise<Submitted> {
   const timestamp = o.timestamp ?? Date.now();
   const contributor = await o.signer.getAddress();
   const nonce = o.nonce ?? BigInt(`0x${randomBytes(16).toString('hex')}`).toString();
-  // Bound to the deployment that reads this inbox (EIP-712 domain version 2).
-  const deployment = await deploymentDomain(o.inbox);
+  // Bound to the deployment that reads this inbox, or that the server names (EIP-712 domain version 2).
+  const deployment = o.server ? await serverDeployment(o.server, o.definition.id) : await deploymentDomain(o.inbox);
   const signed = await signSubmission(o.signer, { datanet: o.definition.id, contributor, nonce, timestamp, files }, deployment);
   const id = submissionId(signed);
+  if (o.server) return uploadSubmission(o.server, signed, loaded, id);
   const entry = o.entry ?? `${new Date(timestamp).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
   if (o.skipExisting) {
     const folders = intakeFolders(o.inbox);
