@@ -7,3 +7,5 @@ export { openDispute, type OpenDisputeRequest, type OpenDisputeResult, type Disp
 export { resolveDispute, type ResolveDisputeRequest, type ResolveDisputeResult } from './disputes/resolve-dispute.js';
 export { getDispute, listDisputes, type Dispute, type DisputeStatus } from './disputes/dispute-store.js';
 export { DisputeRefusedError } from './disputes/dispute-errors.js';
+export { resolveDisputeIn } from './disputes/resolve-dispute.js';
+export { enqueueDisputeReview, registerDisputeOutcomes } from './disputes/dispute-review.js';

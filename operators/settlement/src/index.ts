@@ -16,3 +16,27 @@ export { settleEpoch, rewardsFile, treeOf, type SettleOptions, type SettleResult
 export { settlementSettle, settleConfig, resolveEpoch, payoutsTable, type SettleConfig } from './operators/settle-operator.js';
 export { formatUnits } from './operators/statement.js';
 export { rewardStatements, statementsCsv, type RewardStatement } from './cli/reward-statements.js';
+export { advanceSettlement, planFromStore, type AdvanceOptions, type EpochState } from './proposal/advance-settlement.js';
+export {
+  recordEpochInputs,
+  loadEpochInputs,
+  loadAttributionRows,
+  type EpochInputRows,
+  type AttributionRow,
+  type InferenceRow,
+} from './proposal/epoch-input-rows.js';
+export { captureEpochFiles } from './proposal/capture-epoch-files.js';
+export {
+  listProposals,
+  currentProposal,
+  loadProposalPayouts,
+  type Proposal,
+  type ProposalStatus,
+  type SettlementTerms,
+} from './proposal/proposal-store.js';
+export { paidContributions } from './proposal/paid-contributions.js';
+export { scoreUnits, SCORE_UNITS } from './proposal/epoch-contributors.js';
+export { computeReceipt, receiptAccounts, type Receipt, type ReceiptLine } from './receipts/compute-receipt.js';
+export { inferenceView, type InferenceView } from './receipts/inference-view.js';
+export { renderReceiptHtml, renderInferenceHtml } from './receipts/receipt-html.js';
+export { ReceiptSchema, InferenceViewSchema, ProposalSchema, SettlementDetailSchema } from './routes/settlement-schemas.js';

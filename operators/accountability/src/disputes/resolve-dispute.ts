@@ -36,8 +36,13 @@ export interface ResolveDisputeResult {
  */
 export async function resolveDispute(db: Kysely<any>, req: ResolveDisputeRequest): Promise<ResolveDisputeResult> {
   await migrateAccountability(db);
+  return db.transaction().execute((trx) => resolveDisputeIn(trx, req));
+}
+
+/** resolveDispute inside the caller's transaction (the review queue's deciding transaction). */
+export async function resolveDisputeIn(trx: Kysely<any>, req: ResolveDisputeRequest): Promise<ResolveDisputeResult> {
   const now = req.now ?? Date.now();
-  return db.transaction().execute(async (trx) => {
+  {
     const row = await trx
       .updateTable('disputes')
       .set({
@@ -109,5 +114,5 @@ export async function resolveDispute(db: Kysely<any>, req: ResolveDisputeRequest
         standingAfter: r.standingAfter,
       },
     };
-  });
+  }
 }

@@ -35,11 +35,12 @@ export interface CommitEpochResult {
   transactionsSent: number;
 }
 
-const FIELDS = ['datasetRoot', 'contributionsRoot', 'modelHash', 'settlementRoot'] as const;
+const FIELDS = ['datasetRoot', 'contributionsRoot', 'modelHash', 'settlementRoot', 'auditRoot'] as const;
 
 function differences(onChain: EpochCommitView, wanted: EpochRoots): string[] {
-  return FIELDS.filter((f) => onChain[f].toLowerCase() !== wanted[f].toLowerCase()).map(
-    (f) => `${f}: on-chain ${onChain[f]}, this run ${wanted[f]}`,
+  const v = (r: EpochRoots, f: (typeof FIELDS)[number]) => (r[f] ?? ZeroHash).toLowerCase();
+  return FIELDS.filter((f) => v(onChain, f) !== v(wanted, f)).map(
+    (f) => `${f}: on-chain ${onChain[f] ?? ZeroHash}, this run ${wanted[f] ?? ZeroHash}`,
   );
 }
 
@@ -124,6 +125,7 @@ export async function commitEpoch(chain: DatanetChain, req: CommitEpochRequest):
       contributionsRoot: view.contributionsRoot,
       modelHash: view.modelHash,
       settlementRoot: view.settlementRoot,
+      auditRoot: view.auditRoot ?? ZeroHash,
     },
     committedAt: view.committedAt,
     funding,

@@ -83,7 +83,15 @@ export const provenanceCommit = defineOperator({
     const manifest = ctx.input('manifest');
     const datasetRoot = rootOf(await manifest.readJson(), `manifest ${manifest.path}`);
     const settlement = ctx.inputs.settlement;
-    const rewardsDoc = settlement ? await settlement.readJson<{ root?: unknown; claims?: unknown[]; tree?: unknown }>() : undefined;
+    const rewardsDoc = settlement
+      ? await settlement.readJson<{ root?: unknown; claims?: unknown[]; tree?: unknown; status?: unknown; auditRoot?: unknown }>()
+      : undefined;
+    // Only a final epoch is committed and funded: a proposal can still be re-settled.
+    if (rewardsDoc?.status !== undefined && rewardsDoc.status !== 'final')
+      throw new Error(
+        `settlement ${settlement!.path} is ${String(rewardsDoc.status)}, not final: an epoch is committed and funded only once its challenge window has passed`,
+      );
+    const auditRoot = typeof rewardsDoc?.auditRoot === 'string' ? toBytes32(rewardsDoc.auditRoot, 'settlement auditRoot') : NO_ROOT;
     // An epoch in which nobody earned anything (no attributed inference) is still committed, with
     // no settlement root and nothing to fund.
     const nothingPaid = rewardsDoc !== undefined && rewardsDoc.root === null && !rewardsDoc.tree && (rewardsDoc.claims ?? []).length === 0;
@@ -97,7 +105,7 @@ export const provenanceCommit = defineOperator({
         : NO_ROOT;
     const adapter = ctx.inputs.adapter;
     const modelHash = adapter ? await hashModelFolder(adapter.path) : NO_ROOT;
-    const roots = { datasetRoot, contributionsRoot, modelHash, settlementRoot: rewards?.root ?? NO_ROOT };
+    const roots = { datasetRoot, contributionsRoot, modelHash, settlementRoot: rewards?.root ?? NO_ROOT, auditRoot };
 
     await migrateProvenanceStore(ctx.db);
     const { chain, owned } = await openChain(ctx);

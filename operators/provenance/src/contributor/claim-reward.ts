@@ -4,6 +4,7 @@ import type { Wallet } from 'ethers';
 import { datanetIdOf, type DatanetChain } from '@datanet/connector-evm';
 import { parseRewards } from '../commit/epoch-inputs.js';
 import { findChainCommit } from '../store/chain-commits.js';
+import { EpochNotFinalError, epochFinality } from './epoch-finality.js';
 
 export interface ClaimRequest {
   epoch: number;
@@ -34,6 +35,11 @@ export async function claimReward(
   wallet: Wallet,
   req: ClaimRequest,
 ): Promise<ClaimResult> {
+  const finality = db ? await epochFinality(db, req.epoch, req.datanet) : undefined;
+  if (finality && finality.status !== 'final')
+    throw new EpochNotFinalError(
+      `epoch ${finality.epoch} of ${finality.datanet} is proposed (version ${finality.version}), not final: its rewards become final, committed and claimable at ${new Date(finality.finalAt).toISOString()} unless a dispute against a contribution it pays is upheld first; claim after that`,
+    );
   const row = db ? await findChainCommit(db, { datanet: req.datanet, epoch: req.epoch }) : undefined;
   const datanet = req.datanet ?? row?.datanet;
   if (!datanet) throw new Error(`no commit of epoch ${req.epoch} recorded in this run store; pass --datanet and --rewards`);

@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely';
+import type { DatanetDefinition } from '@datanet/datanet';
+import { enqueueBatch, migrateReview, onReviewOutcome, queuePolicyOf, type ReviewOutcome } from '@datanet/review';
+import type { Dispute } from './dispute-store.js';
+import { resolveDisputeIn } from './resolve-dispute.js';
+
+const DAY = 86_400_000;
+
+/**
+ * Puts an open dispute into the Datanet's review queue as an item of kind `dispute` (approved =
+ * upheld, rejected = dismissed), so the review quorum decides it; the contribution's owner and the
+ * filer may not review it. Idempotent (the queue is keyed by batch and ref), so a retried open
+ * enqueues nothing twice. Does nothing when the Datanet has no review policy or lets only stewards
+ * resolve disputes.
+ */
+export async function enqueueDisputeReview(
+  db: Kysely<any>,
+  dispute: Dispute,
+  definition: DatanetDefinition,
+  now = Date.now(),
+): Promise<boolean> {
+  if (!definition.review || definition.disputes.resolvers === 'steward') return false;
+  await migrateReview(db);
+  const batch = `dispute:${dispute.id}`;
+  await enqueueBatch(
+    db,
+    {
+      batch,
+      datanet: dispute.datanet,
+      deadline: now + 3 * DAY,
+      items: [
+        {
+          datanet: dispute.datanet,
+          kind: 'dispute',
+          ref: dispute.id,
+          batch,
+          contributor: dispute.contributor,
+          exclude: [dispute.filer],
+          payload: {
+            contribution: dispute.contributionId,
+            reason: dispute.reason,
+            duplicateOf: dispute.duplicateOf,
+            evidence: dispute.evidence,
+          },
+          heldFor: ['dispute'],
+          priority: 1,
+        },
+      ],
+    },
+    queuePolicyOf(definition.review),
+    now,
+  );
+  return true;
+}
+
+/**
+ * Resolves disputes when the review queue settles their item: inside the deciding transaction, once
+ * (a steward's override counts as a steward's resolution). Registered by the accountability routes
+ * so the server that takes the decisive vote applies it.
+ */
+export function registerDisputeOutcomes(): void {
+  onReviewOutcome('dispute', async (tx: Kysely<any>, o: ReviewOutcome) => {
+    await resolveDisputeIn(tx, {
+      id: o.ref,
+      decision: o.outcome === 'approved' ? 'upheld' : 'dismissed',
+      actor: `review:${o.itemId}`,
+      via: o.decidedBy === 'steward' ? 'steward' : 'quorum',
+      note: `${o.decidedBy}: ${o.approvals} approve, ${o.rejections} reject${o.reason ? ` (${o.reason})` : ''}`,
+      now: o.decidedAt,
+    });
+  });
+}

@@ -1,0 +1,205 @@
+import { z } from 'zod';
+import { DISPUTE_REASONS, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition } from '@datanet/datanet';
+import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
+import { listAudit } from '../audit/audit-log.js';
+import { verifyAudit } from '../audit/verify-audit.js';
+import { DisputeRefusedError } from '../disputes/dispute-errors.js';
+import { enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
+import { getDispute, listDisputes, type Dispute } from '../disputes/dispute-store.js';
+import { openDispute, type DisputeRole } from '../disputes/open-dispute.js';
+import { resolveDispute } from '../disputes/resolve-dispute.js';
+import { migrateAccountability } from '../store/migrations.js';
+import { AuditEntrySchema, AuditVerificationSchema, DisputeSchema } from './accountability-schemas.js';
+
+const Refusal = z.object({ error: z.string(), message: z.string() });
+const Datanet = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id');
+const view = (d: Dispute): z.infer<typeof DisputeSchema> => d;
+
+/**
+ * Disputes of accepted contributions (filed by a signed-in address under the Datanet's dispute
+ * rights, resolved by a steward or through the review queue's quorum) and the audit log.
+ */
+const register: RegisterRoutes = async (app, ctx) => {
+  await migrateAccountability(ctx.db);
+  registerDisputeOutcomes();
+  const defs = new Map<string, DatanetDefinition | null>();
+  const definition = (id: string): DatanetDefinition | null => {
+    if (!defs.has(id)) {
+      try {
+        defs.set(id, loadDatanetDefinition(resolveDatanetPath(id, ctx.config.configRoot)));
+      } catch {
+        defs.set(id, null);
+      }
+    }
+    return defs.get(id)!;
+  };
+  const refuse = (reply: any, err: unknown) => {
+    if (err instanceof DisputeRefusedError) return reply.code(err.status).send({ error: err.code, message: err.message });
+    throw err;
+  };
+  const scope = scopeFromParam('id');
+
+  app.post(
+    '/v1/datanets/:id/disputes',
+    {
+      config: { access: { role: 'contributor', scope, why: 'disputes are filed by a signed-in address under the Datanet dispute rights' } },
+      schema: {
+        tags: ['disputes'],
+        summary: 'Dispute an accepted contribution (reason code and evidence); the review quorum or a steward decides',
+        params: z.object({ id: Datanet }),
+        body: z.object({
+          contribution: z.string().min(1).max(200),
+          reason: z.enum(DISPUTE_REASONS),
+          duplicateOf: z.string().min(1).max(200).optional(),
+          evidence: z.string().max(20_000),
+        }),
+        response: {
+          201: z.object({ dispute: DisputeSchema, created: z.boolean(), queued: z.boolean() }),
+          200: z.object({ dispute: DisputeSchema, created: z.boolean(), queued: z.boolean() }),
+          400: Refusal,
+          403: Refusal,
+          404: Refusal,
+          409: Refusal,
+          429: Refusal,
+        },
+      },
+    },
+    async (req, reply) => {
+      const def = definition(req.params.id);
+      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      const p = req.principal;
+      if (p?.kind !== 'session')
+        return reply
+          .code(403)
+          .send({ error: 'forbidden', message: 'a dispute is filed by a signed-in address (SIWE session), not a token' });
+      const held = await ctx.roles.roleOf(def.id, p.address);
+      // Act in the strongest held role the Datanet lets open disputes; anyone signed in is a contributor.
+      const role =
+        ([...ROLES].reverse() as DisputeRole[]).find((r) => ROLES.indexOf(r) <= ROLES.indexOf(held) && def.disputes.openers.includes(r)) ??
+        'contributor';
+      try {
+        const r = await openDispute(ctx.db, {
+          datanet: def.id,
+          contributionId: req.body.contribution,
+          filer: p.address,
+          role,
+          reason: req.body.reason,
+          duplicateOf: req.body.duplicateOf,
+          evidence: req.body.evidence,
+          policy: def.disputes,
+          standingPolicy: def.standing,
+        });
+        const queued = r.dispute.status === 'open' ? await enqueueDisputeReview(ctx.db, r.dispute, def) : false;
+        return reply.code(r.created ? 201 : 200).send({ dispute: view(r.dispute), created: r.created, queued });
+      } catch (err) {
+        return refuse(reply, err);
+      }
+    },
+  );
+
+  app.get(
+    '/v1/datanets/:id/disputes',
+    {
+      config: { access: { role: 'contributor', scope } },
+      schema: {
+        tags: ['disputes'],
+        summary: "A Datanet's disputes, oldest first",
+        params: z.object({ id: Datanet }),
+        querystring: z.object({ status: z.enum(['open', 'upheld', 'dismissed']).optional(), contribution: z.string().max(200).optional() }),
+        response: { 200: z.object({ disputes: z.array(DisputeSchema) }) },
+      },
+    },
+    async (req) => ({
+      disputes: (
+        await listDisputes(ctx.db, { datanet: req.params.id, status: req.query.status, contributionId: req.query.contribution })
+      ).map(view),
+    }),
+  );
+
+  app.post(
+    '/v1/datanets/:id/disputes/:dispute/resolution',
+    {
+      config: { access: { role: 'steward', scope, why: 'a steward resolves a dispute (the quorum resolves it through the review queue)' } },
+      schema: {
+        tags: ['disputes'],
+        summary: 'A steward upholds (revokes the contribution, lowers standing) or dismisses a dispute; once',
+        params: z.object({ id: Datanet, dispute: z.string().regex(/^dsp_[0-9a-f]{24}$/, 'a dispute id') }),
+        body: z.object({ decision: z.enum(['upheld', 'dismissed']), note: z.string().max(2000).optional() }),
+        response: {
+          200: z.object({
+            dispute: DisputeSchema,
+            resolved: z.boolean(),
+            revocation: z
+              .object({ contribution: z.string(), contributor: z.string(), standingBefore: z.number(), standingAfter: z.number() })
+              .optional(),
+          }),
+          403: Refusal,
+          404: Refusal,
+        },
+      },
+    },
+    async (req, reply) => {
+      const def = definition(req.params.id);
+      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (def.disputes.resolvers === 'quorum')
+        return reply
+          .code(403)
+          .send({ error: 'forbidden', message: `disputes of ${def.id} are decided by the review quorum; use the review queue` });
+      const d = await getDispute(ctx.db, req.params.dispute);
+      if (!d || d.datanet !== def.id)
+        return reply.code(404).send({ error: 'not_found', message: `no dispute ${req.params.dispute} in ${def.id}` });
+      const p = req.principal!;
+      const actor = p.kind === 'session' ? p.address : `token:${p.tokenId}`;
+      try {
+        const r = await resolveDispute(ctx.db, {
+          id: d.id,
+          decision: req.body.decision,
+          actor,
+          via: 'steward',
+          note: req.body.note,
+          standingPolicy: def.standing,
+        });
+        return { dispute: view(r.dispute), resolved: r.resolved, ...(r.revocation ? { revocation: r.revocation } : {}) };
+      } catch (err) {
+        return refuse(reply, err);
+      }
+    },
+  );
+
+  app.get(
+    '/v1/datanets/:id/audit',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['audit'],
+        summary: "The Datanet's append-only audit log (who decided what, hash-chained), in chain order",
+        params: z.object({ id: Datanet }),
+        querystring: z.object({
+          after: z.coerce.number().int().min(0).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          kind: z.string().max(64).optional(),
+        }),
+        response: { 200: z.object({ entries: z.array(AuditEntrySchema) }) },
+      },
+    },
+    async (req) => ({
+      entries: await listAudit(ctx.db, { datanet: req.params.id, afterSeq: req.query.after, limit: req.query.limit, kind: req.query.kind }),
+    }),
+  );
+
+  app.get(
+    '/v1/datanets/:id/audit/verify',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Recompute the audit chain from the store (the CLI `datanet audit verify` also checks the on-chain heads)',
+        params: z.object({ id: Datanet }),
+        response: { 200: AuditVerificationSchema },
+      },
+    },
+    async (req) => verifyAudit(ctx.db, req.params.id),
+  );
+};
+
+export default register;
