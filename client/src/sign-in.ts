@@ -19,7 +19,8 @@ export function siweMessage(o: {
   expiresAt?: Date;
 }): string {
   const lines = [`${o.domain} wants you to sign in with your Ethereum account:`, o.address, ''];
-  if (o.statement) lines.push(o.statement, '');
+  // EIP-4361: the statement line, or an empty one when there is none.
+  lines.push(o.statement ?? '', '');
   lines.push(
     `URI: ${o.uri}`,
     'Version: 1',

@@ -26,5 +26,8 @@ describe('siweMessage', () => {
     const other = new Wallet(`0x${'5b'.repeat(32)}`);
     const bad = await parsed.verify({ signature: await other.signMessage(text) }, { suppressExceptions: true });
     expect(bad.success).toBe(false);
+    // Without a statement too.
+    const bare = siweMessage({ domain: 'a.b', uri: 'http://a.b', chainId: 1, nonce: 'abcdefgh12345678', address: wallet.address });
+    expect(new SiweMessage(bare).prepareMessage()).toBe(bare);
   });
 });
