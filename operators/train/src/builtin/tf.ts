@@ -1,10 +1,12 @@
+import { setSharedIdentity } from './identity-kernel.js';
 import { setFastMatMul } from './matmul/fast-matmul.js';
 
 /**
  * tfjs with the wasm backend, loaded lazily: importing the package must stay cheap, and the
  * backend is process-wide so it is set up once. Single-threaded wasm keeps results bit-identical
  * for a seed. BatchMatMul runs on our SIMD kernel (same outputs bit for bit, see
- * matmul/fast-matmul.ts); DATANET_FAST_MATMUL=0 keeps tfjs's own.
+ * matmul/fast-matmul.ts) and Identity shares data
+ * instead of copying it; DATANET_FAST_MATMUL=0 keeps tfjs's own kernels (the benchmark's baseline).
  */
 export type Tf = typeof import('@tensorflow/tfjs');
 
@@ -19,8 +21,14 @@ export function loadTf(): Promise<Tf> {
       if (!ok) throw new Error('could not start the tfjs wasm backend (@tensorflow/tfjs-backend-wasm)');
     }
     await tf.ready();
-    setFastMatMul(tf, process.env.DATANET_FAST_MATMUL !== '0');
+    if (process.env.DATANET_FAST_MATMUL !== '0') setFastKernels(tf, true);
     return tf;
   })();
   return loading;
+}
+
+/** Our BatchMatMul and Identity (true) or tfjs's own (false); outputs are the same bits either way. */
+export function setFastKernels(tf: Tf, enabled: boolean): void {
+  setFastMatMul(tf, enabled);
+  setSharedIdentity(tf, enabled);
 }

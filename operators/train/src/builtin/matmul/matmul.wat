@@ -6,13 +6,97 @@
 ;; fused multiply-add and SIMD lanes are IEEE), so every output is bit-identical to tfjs's; only
 ;; the order in which outputs are computed changes.
 ;;
-;; mm(a, b, out, batch, M, K, N): a is [batch][M][K], b is [batch][K][N], out is [batch][M][N],
-;; all f32 row-major at byte offsets a, b, out; M is a multiple of 4 and N of 8 (callers pad).
+;; The module runs in tfjs's own wasm memory (imported), so tensors are read and written where
+;; tfjs keeps them; packA / packB lay operands out (transposed, zero-padded) in scratch memory.
+;;
+;; mm(a, b, out, batch, M, K, N, sAi, sAk, sAb): b is [batch][K][N], out is [batch][M][N], f32
+;; row-major at byte offsets b, out; a[x][i][k] is the f32 at a + 4 * (x * sAb + i * sAi + k * sAk),
+;; so A is read as stored, transposed or not. M is a multiple of 4 and N of 8 (callers pad).
 ;; Build: node operators/train/scripts/build-matmul-wasm.ts (writes matmul-wasm.ts).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1))
+
+  ;; dst [batch][Mp][K] from src [batch][M][K] (t = 0) or [batch][K][M] (t = 1); rows M..Mp zero.
+  (func (export "packA")
+    (param $src i32) (param $dst i32) (param $batch i32) (param $M i32) (param $K i32) (param $t i32) (param $Mp i32)
+    (local $x i32) (local $i i32) (local $k i32) (local $s i32) (local $d i32)
+    (local.set $x (i32.const 0))
+    (loop $X
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (i32.mul (local.get $x) (local.get $M)) (local.get $K)) (i32.const 2))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (i32.mul (local.get $x) (local.get $Mp)) (local.get $K)) (i32.const 2))))
+      (if (i32.eqz (local.get $t))
+        (then (memory.copy (local.get $d) (local.get $s) (i32.shl (i32.mul (local.get $M) (local.get $K)) (i32.const 2))))
+        (else
+          (local.set $k (i32.const 0))
+          (loop $Kl
+            (local.set $i (i32.const 0))
+            (loop $Il
+              (f32.store
+                (i32.add (local.get $d) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $K)) (local.get $k)) (i32.const 2)))
+                (f32.load (i32.add (local.get $s) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $M)) (local.get $i)) (i32.const 2)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $Il (i32.lt_u (local.get $i) (local.get $M))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $Kl (i32.lt_u (local.get $k) (local.get $K))))))
+      (memory.fill
+        (i32.add (local.get $d) (i32.shl (i32.mul (local.get $M) (local.get $K)) (i32.const 2)))
+        (i32.const 0)
+        (i32.shl (i32.mul (i32.sub (local.get $Mp) (local.get $M)) (local.get $K)) (i32.const 2)))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br_if $X (i32.lt_u (local.get $x) (local.get $batch)))))
+
+  ;; dst [batch][K][Np] from src [batch][K][N] (t = 0) or [batch][N][K] (t = 1); columns N..Np zero.
+  (func (export "packB")
+    (param $src i32) (param $dst i32) (param $batch i32) (param $K i32) (param $N i32) (param $t i32) (param $Np i32)
+    (local $x i32) (local $j i32) (local $k i32) (local $s i32) (local $d i32) (local $row i32)
+    (local.set $x (i32.const 0))
+    (loop $X
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (i32.mul (local.get $x) (local.get $N)) (local.get $K)) (i32.const 2))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (i32.mul (local.get $x) (local.get $Np)) (local.get $K)) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (loop $Kl
+        (local.set $row (i32.add (local.get $d) (i32.shl (i32.mul (local.get $k) (local.get $Np)) (i32.const 2))))
+        (if (i32.eqz (local.get $t))
+          (then (memory.copy (local.get $row)
+            (i32.add (local.get $s) (i32.shl (i32.mul (local.get $k) (local.get $N)) (i32.const 2)))
+            (i32.shl (local.get $N) (i32.const 2))))
+          (else
+            (local.set $j (i32.const 0))
+            (loop $Jl
+              (f32.store
+                (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))
+                (f32.load (i32.add (local.get $s) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $K)) (local.get $k)) (i32.const 2)))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $Jl (i32.lt_u (local.get $j) (local.get $N))))))
+        (memory.fill
+          (i32.add (local.get $row) (i32.shl (local.get $N) (i32.const 2)))
+          (i32.const 0)
+          (i32.shl (i32.sub (local.get $Np) (local.get $N)) (i32.const 2)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $Kl (i32.lt_u (local.get $k) (local.get $K))))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br_if $X (i32.lt_u (local.get $x) (local.get $batch)))))
+
+  ;; dst [batch][M][N] from src [batch][Mp][Np] (drops the padding).
+  (func (export "unpack")
+    (param $src i32) (param $dst i32) (param $batch i32) (param $M i32) (param $N i32) (param $Mp i32) (param $Np i32)
+    (local $x i32) (local $i i32)
+    (local.set $x (i32.const 0))
+    (loop $X
+      (local.set $i (i32.const 0))
+      (loop $Il
+        (memory.copy
+          (i32.add (local.get $dst) (i32.shl (i32.mul (i32.add (i32.mul (local.get $x) (local.get $M)) (local.get $i)) (local.get $N)) (i32.const 2)))
+          (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (local.get $x) (local.get $Mp)) (local.get $i)) (local.get $Np)) (i32.const 2)))
+          (i32.shl (local.get $N) (i32.const 2)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $Il (i32.lt_u (local.get $i) (local.get $M))))
+      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+      (br_if $X (i32.lt_u (local.get $x) (local.get $batch)))))
+
   (func (export "mm")
     (param $a i32) (param $b i32) (param $o i32) (param $batch i32) (param $M i32) (param $K i32) (param $N i32)
+    (param $sAi i32) (param $sAk i32) (param $sAb i32)
     (local $x i32) (local $i i32) (local $j i32) (local $k0 i32) (local $k i32) (local $kend i32)
     (local $ab i32) (local $bb i32) (local $ob i32)
     (local $rowA i32) (local $rowB i32)
@@ -21,11 +105,12 @@
     (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
     (local $b0 v128) (local $b1 v128) (local $av v128) (local $zero v128)
     (local.set $zero (v128.const f32x4 0 0 0 0))
-    (local.set $rowA (i32.shl (local.get $K) (i32.const 2)))
+    (local.set $rowA (i32.shl (local.get $sAi) (i32.const 2)))
+    (local.set $sAk (i32.shl (local.get $sAk) (i32.const 2)))
     (local.set $rowB (i32.shl (local.get $N) (i32.const 2)))
     (local.set $x (i32.const 0))
     (loop $X
-      (local.set $ab (i32.add (local.get $a) (i32.mul (i32.mul (local.get $x) (local.get $M)) (local.get $rowA))))
+      (local.set $ab (i32.add (local.get $a) (i32.shl (i32.mul (local.get $x) (local.get $sAb)) (i32.const 2))))
       (local.set $bb (i32.add (local.get $b) (i32.mul (i32.mul (local.get $x) (local.get $K)) (local.get $rowB))))
       (local.set $ob (i32.add (local.get $o) (i32.mul (i32.mul (local.get $x) (local.get $M)) (local.get $rowB))))
       (local.set $i (i32.const 0))
@@ -53,7 +138,7 @@
             (local.set $s10 (local.get $zero)) (local.set $s11 (local.get $zero))
             (local.set $s20 (local.get $zero)) (local.set $s21 (local.get $zero))
             (local.set $s30 (local.get $zero)) (local.set $s31 (local.get $zero))
-            (local.set $pa0 (i32.add (local.get $ab) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $K)) (local.get $k0)) (i32.const 2))))
+            (local.set $pa0 (i32.add (local.get $ab) (i32.add (i32.mul (local.get $i) (local.get $rowA)) (i32.mul (local.get $k0) (local.get $sAk)))))
             (local.set $pa1 (i32.add (local.get $pa0) (local.get $rowA)))
             (local.set $pa2 (i32.add (local.get $pa1) (local.get $rowA)))
             (local.set $pa3 (i32.add (local.get $pa2) (local.get $rowA)))
@@ -74,10 +159,10 @@
               (local.set $av (f32x4.splat (f32.load (local.get $pa3))))
               (local.set $s30 (f32x4.add (local.get $s30) (f32x4.mul (local.get $av) (local.get $b0))))
               (local.set $s31 (f32x4.add (local.get $s31) (f32x4.mul (local.get $av) (local.get $b1))))
-              (local.set $pa0 (i32.add (local.get $pa0) (i32.const 4)))
-              (local.set $pa1 (i32.add (local.get $pa1) (i32.const 4)))
-              (local.set $pa2 (i32.add (local.get $pa2) (i32.const 4)))
-              (local.set $pa3 (i32.add (local.get $pa3) (i32.const 4)))
+              (local.set $pa0 (i32.add (local.get $pa0) (local.get $sAk)))
+              (local.set $pa1 (i32.add (local.get $pa1) (local.get $sAk)))
+              (local.set $pa2 (i32.add (local.get $pa2) (local.get $sAk)))
+              (local.set $pa3 (i32.add (local.get $pa3) (local.get $sAk)))
               (local.set $pb (i32.add (local.get $pb) (local.get $rowB)))
               (local.set $k (i32.add (local.get $k) (i32.const 1)))
               (br_if $KK (i32.lt_u (local.get $k) (local.get $kend))))
