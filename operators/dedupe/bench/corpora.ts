@@ -14,19 +14,22 @@ export interface MedQuadRecord {
   id: string;
   source: string;
   answer: string;
+  focus: string;
 }
 
-export function loadMedQuad(): MedQuadRecord[] | undefined {
+/** MedQuAD's rows as published (id, source, focus, qtype, question, answer, ...). */
+export function loadMedQuadRows(): Record<string, string>[] | undefined {
   const path = corpusPath('medquad/medquad_with_answers.jsonl.gz');
   if (!path || !existsSync(path)) return undefined;
   return gunzipSync(readFileSync(path))
     .toString('utf8')
     .trim()
     .split('\n')
-    .map((l, i) => {
-      const r = JSON.parse(l);
-      return { id: `${r.source}:${r.id}:${i}`, source: r.source, answer: r.answer };
-    });
+    .map((l) => JSON.parse(l));
+}
+
+export function loadMedQuad(): MedQuadRecord[] | undefined {
+  return loadMedQuadRows()?.map((r, i) => ({ id: `${r.source}:${r.id}:${i}`, source: r.source, answer: r.answer, focus: r.focus }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Bool, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Bool, Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { OperatorContext, PortSpec } from '@datanet/pipelines';
 import { writeRowSubsets } from '@datanet/connector-duckdb';
 
@@ -10,6 +10,9 @@ export interface DedupeDecision {
   clusterSize: Int32Array;
   /** Estimated (or exact, 1) similarity of row i to its representative. */
   similarity: Float64Array;
+  /** What row i was judged by ('exact', 'word', 'char') and the similarity a duplicate needs. */
+  judgedBy?: string[];
+  thresholds?: Float64Array;
 }
 
 // textColumn is absent when the step leaves it to its Datanet: then only the id column is declared.
@@ -26,8 +29,12 @@ export function dedupePorts(): Record<string, PortSpec<Cfg>> {
     },
     clusters: {
       kind: 'table',
-      description: 'every input id with its cluster_id (a record with no duplicate is its own cluster)',
-      schema: { columns: { id: 'utf8', cluster_id: 'utf8', cluster_size: 'int32', kept: 'bool' }, open: false },
+      description:
+        'every input id with its cluster_id (a record with no duplicate is its own cluster), the unit it was judged by (exact, word, char) and the threshold',
+      schema: {
+        columns: { id: 'utf8', cluster_id: 'utf8', cluster_size: 'int32', kept: 'bool', judged_by: 'utf8', threshold: 'float64' },
+        open: false,
+      },
     },
     report: { kind: 'report', description: 'counts, settings, implied threshold' },
   };
@@ -65,6 +72,8 @@ export async function writeDedupeOutputs(
         d.ids.map((id, i) => d.representative[i] === id),
         new Bool(),
       ),
+      judged_by: vectorFromArray(d.judgedBy ?? d.ids.map(() => 'exact'), new Utf8()),
+      threshold: vectorFromArray(Array.from(d.thresholds ?? new Float64Array(d.ids.length).fill(1)), new Float64()),
     }),
   );
   await ctx.output('report').writeReport({ ...report, records: d.ids.length, kept: keptRows.length, duplicates: dupRows.length });

@@ -50,6 +50,42 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Auto shingles: the unit each record was shingled by (its band keys live in that unit's key
+  // space), its distinct shingles and, for short records, its structured tokens, so that a new
+  // record is verified against an accepted one as within a batch (exact Jaccard, recordSimilarity).
+  // Rows written before keep unit 0 (word) and no shingles (judged by the MinHash estimate).
+  '0002_minhash_units_and_sets': {
+    async up(db) {
+      await db.schema
+        .alterTable('datanet_dedupe_minhash_records')
+        .addColumn('unit', 'smallint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('datanet_dedupe_minhash_records').addColumn('shingles', 'bytea').execute();
+      await db.schema.alterTable('datanet_dedupe_minhash_records').addColumn('tokens', 'text').execute();
+    },
+  },
+  // dedupe.reuse: the accepted records' text (copied spans are measured and shown against it) and
+  // their sampled word shingles, the candidate index.
+  '0003_reuse_index': {
+    async up(db) {
+      await db.schema
+        .createTable('datanet_dedupe_reuse_records')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigserial', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text')
+        .addPrimaryKeyConstraint('datanet_dedupe_reuse_records_pk', ['scope', 'record_id'])
+        .execute();
+      await db.schema
+        .createTable('datanet_dedupe_reuse_keys')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('key', 'bigint', (c) => c.notNull())
+        .addColumn('record_id', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('datanet_dedupe_reuse_keys_key').on('datanet_dedupe_reuse_keys').columns(['scope', 'key']).execute();
+    },
+  },
 };
 
 export async function migrateDedupeIndex(db: Kysely<any>): Promise<void> {

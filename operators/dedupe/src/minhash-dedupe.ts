@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { checkScopeSettings, chunks, migrateDedupeIndex, toNumber, toUint32, withScopeLock } from './index-store.js';
-import { bandKeys, estimateJaccard, type MinHashSpec } from './minhash.js';
+import { bandKeys, estimateJaccard, UNIT_CHAR, UNIT_WORD, type MinHashSpec } from './minhash.js';
+import { jaccardSorted } from './shingle-sets.js';
+import { recordSimilarity } from './record-similarity.js';
 import { clusterSignatures } from './lsh-cluster.js';
 import { clusterSizes, type DedupeDecision } from './dedupe-outputs.js';
 
@@ -9,12 +11,21 @@ export interface MinHashDedupeInput {
   order: Int32Array;
   signatures: Uint32Array;
   hasShingles: Uint8Array;
+  /** Unit per row (UNIT_WORD / UNIT_CHAR); absent: the spec's unit for all. */
+  units?: Uint8Array;
+  /** Distinct sorted shingles per row: candidate pairs are then judged by exact Jaccard. */
+  sets?: { values: Uint32Array; offsets: Int32Array };
+  /** Short rows' structured tokens, space-separated (auto mode): short pairs are judged by recordSimilarity. */
+  tokens?: string[];
   spec: MinHashSpec;
   jaccardThreshold: number;
   index?: { db: Kysely<any>; scope: string; runId?: string };
 }
 
 export interface MinHashDedupeResult extends DedupeDecision {
+  /** Unit each row was judged by, and the threshold it had to reach. */
+  units: Uint8Array;
+  thresholds: Float64Array;
   candidatePairs: number;
   mergedPairs: number;
   indexMatches: number;
@@ -30,12 +41,25 @@ export function minhashSettings(spec: MinHashSpec): string {
     rows: spec.rows,
     seed: spec.seed,
     hash: 'murmur3-fnv1a/imul-mod2^32/v1',
+    // Only auto mode has short-record settings; word and char scopes keep their v1 string.
+    ...(spec.short
+      ? { short: { maxWords: spec.short.maxWords, bands: spec.short.bands, rows: spec.short.rows }, normal: 'structured/v1' }
+      : {}),
   });
 }
 
 interface Accepted {
   ids: string[];
   signatures: Uint32Array;
+  units: Uint8Array;
+  /** Sorted distinct shingles of accepted records that have them stored (null: judged by estimate). */
+  sets: (Uint32Array | null)[];
+  tokens: (string | null)[];
+}
+
+/** Bands, rows and threshold a record of this unit is judged by. */
+function bandingOf(spec: MinHashSpec, unit: number, jaccardThreshold: number) {
+  return unit === UNIT_CHAR && spec.short ? spec.short : { bands: spec.bands, rows: spec.rows, threshold: jaccardThreshold };
 }
 
 /**
@@ -45,18 +69,22 @@ interface Accepted {
  */
 export async function minhashDedupe(input: MinHashDedupeInput): Promise<MinHashDedupeResult> {
   const { spec } = input;
-  if (!input.index) return decide(input, { ids: [], signatures: new Uint32Array(0) }).result;
+  if (!input.index)
+    return decide(input, { ids: [], signatures: new Uint32Array(0), units: new Uint8Array(0), sets: [], tokens: [] }).result;
   const index = input.index;
   await migrateDedupeIndex(index.db);
   return withScopeLock(index.db, index.scope, 'minhash', async (tx) => {
     await checkScopeSettings(tx, index.scope, 'minhash', minhashSettings(spec));
     const P = spec.permutations;
     const keys = new Set<number>();
-    const scratch = new Float64Array(spec.bands);
+    const unitOf = (row: number) => (input.units ? input.units[row] : UNIT_WORD);
+    const keysOf = (row: number) => {
+      const b = bandingOf(spec, unitOf(row), input.jaccardThreshold);
+      return bandKeys(input.signatures, row * P, b.bands, b.rows, new Float64Array(b.bands), unitOf(row));
+    };
     for (let i = 0; i < input.ids.length; i++) {
       if (!input.hasShingles[i]) continue;
-      bandKeys(input.signatures, i * P, spec.bands, spec.rows, scratch);
-      for (const k of scratch) keys.add(k);
+      for (const k of keysOf(i)) keys.add(k);
     }
     const hitIds = new Set<string>();
     for (const part of chunks([...keys], 10000)) {
@@ -75,17 +103,31 @@ export async function minhashDedupe(input: MinHashDedupeInput): Promise<MinHashD
       );
       for (const r of found.rows) hitIds.add(r.record_id);
     }
-    const rows: { record_id: string; seq: unknown; signature: Uint8Array }[] = [];
+    type Row = {
+      record_id: string;
+      seq: unknown;
+      signature: Uint8Array;
+      unit: unknown;
+      shingles: Uint8Array | null;
+      tokens: string | null;
+    };
+    const rows: Row[] = [];
     for (const part of chunks([...hitIds], 5000)) {
-      const found = await sql<{ record_id: string; seq: unknown; signature: Uint8Array }>`
-        select record_id, seq, signature from datanet_dedupe_minhash_records
+      const found = await sql<Row>`
+        select record_id, seq, signature, unit, shingles, tokens from datanet_dedupe_minhash_records
         where scope = ${index.scope} and record_id = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(
         tx,
       );
       rows.push(...found.rows);
     }
     rows.sort((a, b) => toNumber(a.seq) - toNumber(b.seq));
-    const accepted: Accepted = { ids: rows.map((r) => r.record_id), signatures: new Uint32Array(rows.length * P) };
+    const accepted: Accepted = {
+      ids: rows.map((r) => r.record_id),
+      signatures: new Uint32Array(rows.length * P),
+      units: Uint8Array.from(rows, (r) => toNumber(r.unit)),
+      sets: rows.map((r) => (r.shingles ? toUint32(r.shingles) : null)),
+      tokens: rows.map((r) => r.tokens),
+    };
     rows.forEach((r, k) => accepted.signatures.set(toUint32(r.signature), k * P));
     const { result, fresh } = decide(input, accepted);
     // 500 records (8k band rows at 16 bands) per statement, with a turn of the event loop between
@@ -93,19 +135,24 @@ export async function minhashDedupe(input: MinHashDedupeInput): Promise<MinHashD
     // microtasks, so without the yield the whole insert held the loop for ~1 s in the demo.
     for (const part of chunks(fresh, 500)) {
       await new Promise<void>((resolve) => setImmediate(resolve));
+      const hex = (a: Uint32Array, from: number, to: number) =>
+        Buffer.from(a.buffer, a.byteOffset + from * 4, (to - from) * 4).toString('hex');
       const recs = JSON.stringify(
         part.map((r) => [
           input.ids[r],
-          Buffer.from(input.signatures.buffer, input.signatures.byteOffset + r * P * 4, P * 4).toString('hex'),
+          hex(input.signatures, r * P, r * P + P),
+          unitOf(r),
+          input.sets ? hex(input.sets.values, input.sets.offsets[r], input.sets.offsets[r + 1]) : null,
+          unitOf(r) === UNIT_CHAR ? (input.tokens?.[r] ?? null) : null,
         ]),
       );
       await sql`
-        insert into datanet_dedupe_minhash_records (scope, record_id, signature, run_id)
-        select ${index.scope}, e->>0, decode(e->>1, 'hex'), ${index.runId ?? null} from json_array_elements(${recs}::json) e
+        insert into datanet_dedupe_minhash_records (scope, record_id, signature, run_id, unit, shingles, tokens)
+        select ${index.scope}, e->>0, decode(e->>1, 'hex'), ${index.runId ?? null}, (e->>2)::smallint, decode(e->>3, 'hex'), e->>4
+        from json_array_elements(${recs}::json) e
         on conflict do nothing`.execute(tx);
       const bands: [number, string][] = [];
-      for (const r of part)
-        for (const k of bandKeys(input.signatures, r * P, spec.bands, spec.rows, scratch)) bands.push([k, input.ids[r]]);
+      for (const r of part) for (const k of keysOf(r)) bands.push([k, input.ids[r]]);
       await sql`
         insert into datanet_dedupe_minhash_bands (scope, key, record_id)
         select ${index.scope}, (e->>0)::bigint, e->>1 from json_array_elements(${JSON.stringify(bands)}::json) e`.execute(tx);
@@ -124,46 +171,90 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   const n = m + ids.length;
   const signatures = new Uint32Array(n * P);
   signatures.set(accepted.signatures, 0);
+  const units = new Uint8Array(n);
+  units.set(accepted.units, 0);
   const active = new Uint8Array(n).fill(1);
   const itemOfRow = new Int32Array(ids.length);
   order.forEach((row, k) => {
     const item = m + k;
     itemOfRow[row] = item;
     signatures.set(input.signatures.subarray(row * P, row * P + P), item * P);
+    units[item] = input.units ? input.units[row] : UNIT_WORD;
     if (!input.hasShingles[row] || acceptedItem.has(ids[row])) active[item] = 0;
   });
+  const setOf = (item: number): [Uint32Array, number, number] | null => {
+    if (item < m) {
+      const s = accepted.sets[item];
+      return s ? [s, 0, s.length] : null;
+    }
+    if (!input.sets) return null;
+    const row = order[item - m];
+    return [input.sets.values, input.sets.offsets[row], input.sets.offsets[row + 1]];
+  };
+  const split = new Map<number, string[]>();
+  const tokensOf = (item: number): string[] | undefined => {
+    let t = split.get(item);
+    if (t) return t;
+    const joined = item < m ? accepted.tokens[item] : input.tokens?.[order[item - m]];
+    if (joined == null) return undefined;
+    t = joined ? joined.split(' ') : [];
+    split.set(item, t);
+    return t;
+  };
+  // Short pairs: recordSimilarity of their tokens. Others: exact Jaccard of the shingle sets when
+  // both are at hand (always within a batch signed by the operator); the MinHash estimate for
+  // index records stored before sets were kept.
+  const similarity = (i: number, j: number, atLeast = 0) => {
+    if (units[i] !== units[j]) return 0;
+    if (units[i] === UNIT_CHAR) {
+      const ta = tokensOf(i);
+      const tb = tokensOf(j);
+      if (ta && tb) return recordSimilarity(ta, tb, atLeast);
+    }
+    const a = setOf(i);
+    const b = setOf(j);
+    return a && b ? jaccardSorted(a[0], a[1], a[2], b[0], b[1], b[2]) : estimateJaccard(signatures, i * P, signatures, j * P, P);
+  };
   const { uf, candidatePairs, mergedPairs } = clusterSignatures({
     signatures,
     permutations: P,
     bands: spec.bands,
     rows: spec.rows,
     threshold: input.jaccardThreshold,
+    units,
+    short: spec.short,
+    similarity,
     active,
     acceptedCount: m,
   });
   const idOfItem = (item: number) => (item < m ? accepted.ids[item] : ids[order[item - m]]);
   const representative = new Array<string>(ids.length);
-  const similarity = new Float64Array(ids.length);
+  const similarityOut = new Float64Array(ids.length);
+  const rowUnits = new Uint8Array(ids.length);
+  const thresholds = new Float64Array(ids.length);
   const fresh: number[] = [];
   ids.forEach((id, row) => {
-    const again = acceptedItem.get(id);
     const item = itemOfRow[row];
-    if (again !== undefined) {
+    rowUnits[row] = units[item];
+    thresholds[row] = bandingOf(spec, units[item], input.jaccardThreshold).threshold;
+    if (acceptedItem.has(id)) {
       // Accepted by an earlier attempt of this very step: it stays accepted.
       representative[row] = id;
-      similarity[row] = 1;
+      similarityOut[row] = 1;
       return;
     }
     const root = uf.find(item);
     representative[row] = idOfItem(root);
-    similarity[row] = estimateJaccard(signatures, item * P, signatures, root * P, P);
+    similarityOut[row] = root === item ? 1 : similarity(item, root);
     if (root === item) fresh.push(row);
   });
   const result: MinHashDedupeResult = {
     ids,
     representative,
     clusterSize: clusterSizes(ids, representative),
-    similarity,
+    similarity: similarityOut,
+    units: rowUnits,
+    thresholds,
     candidatePairs,
     mergedPairs,
     indexMatches: m,

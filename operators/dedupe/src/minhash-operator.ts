@@ -3,15 +3,29 @@ import { defineOperator, runKernel } from '@datanet/pipelines';
 import { textBytes } from '@datanet/connector-duckdb';
 import { BaseDedupeConfig, dedupeRows } from './dedupe-input.js';
 import { clusterSummary, dedupePorts, keepAll, writeDedupeOutputs } from './dedupe-outputs.js';
+import { unitNames, unitSummary } from './unit-summary.js';
 import { DEFAULT_MINHASH, impliedThreshold, type SignedTexts, validateMinHashSpec, type MinHashSpec } from './minhash.js';
 import { minhashDedupe } from './minhash-dedupe.js';
 import { valuesOf, withDefaults } from './datanet-settings.js';
-import { JACCARD_DEFAULT, MINHASH_DEFAULTS, minhashSettingsReport, resolveMinHash, specOfResolved } from './minhash-settings.js';
+import {
+  JACCARD_DEFAULT,
+  MINHASH_DEFAULTS,
+  SHORT_THRESHOLD_DEFAULT,
+  SHORT_WORDS_DEFAULT,
+  minhashSettingsReport,
+  resolveMinHash,
+  specOfResolved,
+} from './minhash-settings.js';
 
 const MinHashFields = z
   .object({
     ...BaseDedupeConfig,
-    shingle: z.enum(['word', 'char']).optional().describe(`shingle unit (default: the Datanet's, else ${MINHASH_DEFAULTS.shingle})`),
+    shingle: z
+      .enum(['word', 'char', 'auto'])
+      .optional()
+      .describe(
+        `shingle unit (default: the Datanet's, else ${MINHASH_DEFAULTS.shingle}: word n-grams for records of shortWords words or more, character n-grams of the structured normal form below)`,
+      ),
     ngram: z
       .number()
       .int()
@@ -34,6 +48,20 @@ const MinHashFields = z
       .max(1)
       .default(JACCARD_DEFAULT)
       .describe('estimated Jaccard a candidate pair needs to be a duplicate (near the LSH threshold implied by bands x rows)'),
+    shortWords: z
+      .number()
+      .int()
+      .min(1)
+      .default(SHORT_WORDS_DEFAULT)
+      .describe('auto shingles: records with fewer words are short and compared by character n-grams'),
+    shortThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(SHORT_THRESHOLD_DEFAULT)
+      .describe(
+        'auto shingles: similarity a short pair needs to be a duplicate (token alignment that allows typos, abbreviations, initials, reordering and dropped fields)',
+      ),
     seed: z.number().int().default(DEFAULT_MINHASH.seed).describe('seed of the hash permutations (part of the index settings)'),
   })
   .strict();
@@ -55,7 +83,7 @@ export type MinHashOperatorConfig = z.output<typeof MinHashConfig>;
 /** The MinHash spec of a config that names no Datanet (tests, benchmarks). */
 export function specOf(c: MinHashOperatorConfig): MinHashSpec {
   if (c.datanet) throw new Error('specOf: this config names a Datanet; resolve it with resolveMinHash(config, pipelineDir)');
-  const spec = specOfResolved(resolveMinHash(c, '.'), c.seed);
+  const spec = specOfResolved(resolveMinHash(c, '.'), c);
   validateMinHashSpec(spec);
   return spec;
 }
@@ -63,7 +91,9 @@ export function specOf(c: MinHashOperatorConfig): MinHashSpec {
 export const dedupeMinhash = defineOperator({
   type: 'dedupe.minhash',
   // 2: reports carry the settings used and their sources; with: { datanet } reads the Datanet's dedupe section.
-  version: '2',
+  // 3: shingle defaults to auto (char n-grams of the structured normal form for short records),
+  //    candidates verified by exact Jaccard against the cluster's earliest record, unit per record reported.
+  version: '3',
   description:
     "Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index. With `datanet:`, settings the step leaves out come from the Datanet definition's dedupe section (step with: > Datanet > operator default); the report shows each value used and its source",
   config: MinHashConfig,
@@ -80,7 +110,7 @@ export const dedupeMinhash = defineOperator({
     const c = ctx.config;
     const resolved = resolveMinHash(c, ctx.run.pipelineDir);
     const settings = minhashSettingsReport(resolved, c);
-    const spec = specOfResolved(resolved, c.seed);
+    const spec = specOfResolved(resolved, c);
     validateMinHashSpec(spec);
     const textColumn = resolved.textColumn.value;
     const input = ctx.input('table');
@@ -102,7 +132,7 @@ export const dedupeMinhash = defineOperator({
     const text = textBytes(table, textColumn);
     const t0 = performance.now();
     // Signing is the CPU-heavy loop: it runs in the kernel pool, off the engine's event loop.
-    const { signatures, hasShingles, empty } = await runKernel<SignedTexts>(
+    const { signatures, hasShingles, units, setValues, setOffsets, tokens, empty } = await runKernel<SignedTexts>(
       new URL('./minhash.ts', import.meta.url),
       'signTexts',
       { spec, text },
@@ -119,6 +149,9 @@ export const dedupeMinhash = defineOperator({
       order,
       signatures,
       hasShingles,
+      units,
+      sets: { values: setValues, offsets: setOffsets },
+      tokens,
       spec,
       jaccardThreshold: c.jaccardThreshold,
       index: c.index ? { db: ctx.db, scope: c.index, runId: ctx.run.runId } : undefined,
@@ -136,6 +169,7 @@ export const dedupeMinhash = defineOperator({
       impliedThreshold: impliedThreshold(spec.bands, spec.rows),
       jaccardThreshold: c.jaccardThreshold,
       ...clusterSummary(result),
+      byUnit: unitSummary(result, spec, c.jaccardThreshold),
       withoutShingles: empty,
       candidatePairs: result.candidatePairs,
       mergedPairs: result.mergedPairs,
@@ -149,6 +183,6 @@ export const dedupeMinhash = defineOperator({
     ctx.logger.info(
       `dedupe.minhash: ${ids.length} rows, threshold ~${report.impliedThreshold.toFixed(3)} (${spec.bands}x${spec.rows}, bands from ${resolved.bands.source}, rows from ${resolved.rows.source})`,
     );
-    await writeDedupeOutputs(ctx, input.path, result, report);
+    await writeDedupeOutputs(ctx, input.path, { ...result, judgedBy: unitNames(spec, result.units) }, report);
   },
 });

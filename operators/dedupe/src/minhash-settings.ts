@@ -1,13 +1,23 @@
-import { DEFAULT_MINHASH, impliedThreshold, type MinHashSpec } from './minhash.js';
+import { DEFAULT_MINHASH, impliedThreshold, shortSpecFor, type MinHashSpec } from './minhash.js';
 import { PRECEDENCE, pick, readDatanetDedupe, type DatanetDedupe, type Resolved } from './datanet-settings.js';
 
 export const JACCARD_DEFAULT = 0.7;
+/** Auto mode: records with fewer words are short (character shingles, judged by recordSimilarity). */
+export const SHORT_WORDS_DEFAULT = 50;
+/**
+ * recordSimilarity a short pair needs. On the project's short-record set (bench/results/dedupe.json,
+ * shortRecords.thresholdSweepAllKinds) 0.85 gives the best pairwise F1: one substituted token in
+ * a 15-token record (another package, question or field) scores 14/17 = 0.82 and fails, while
+ * typos, abbreviations, initials, reordering and a dropped tail field keep 0.9 or more.
+ */
+export const SHORT_THRESHOLD_DEFAULT = 0.85;
 
 /** Operator defaults of the `with:` fields a Datanet can also set (datatrove's MinHash defaults). */
 export const MINHASH_DEFAULTS = {
   enabled: true,
   textColumn: 'text',
-  shingle: DEFAULT_MINHASH.shingles.unit,
+  // auto: word 5-grams for long records, character 5-grams of the structured normal form for short ones.
+  shingle: 'auto' as 'word' | 'char' | 'auto',
   ngram: DEFAULT_MINHASH.shingles.n,
   permutations: DEFAULT_MINHASH.permutations,
   bands: DEFAULT_MINHASH.bands,
@@ -18,12 +28,14 @@ export interface MinHashStepConfig {
   datanet?: string;
   enabled?: boolean;
   textColumn?: string;
-  shingle?: 'word' | 'char';
+  shingle?: 'word' | 'char' | 'auto';
   ngram?: number;
   permutations?: number;
   bands?: number;
   rows?: number;
   jaccardThreshold: number;
+  shortWords: number;
+  shortThreshold: number;
   seed: number;
 }
 
@@ -31,7 +43,7 @@ export interface ResolvedMinHash {
   datanet: Omit<DatanetDedupe, 'dedupe'> | undefined;
   enabled: Resolved<boolean>;
   textColumn: Resolved<string>;
-  shingle: Resolved<'word' | 'char'>;
+  shingle: Resolved<'word' | 'char' | 'auto'>;
   ngram: Resolved<number>;
   permutations: Resolved<number>;
   bands: Resolved<number>;
@@ -46,7 +58,7 @@ export function resolveMinHash(config: MinHashStepConfig, pipelineDir: string): 
     datanet: dn && { id: dn.id, definition: dn.definition },
     enabled: pick(config.enabled, near?.enabled, MINHASH_DEFAULTS.enabled),
     textColumn: pick(config.textColumn, dn?.dedupe?.textColumn, MINHASH_DEFAULTS.textColumn),
-    shingle: pick(config.shingle, near?.shingle, MINHASH_DEFAULTS.shingle),
+    shingle: pick<'word' | 'char' | 'auto'>(config.shingle, near?.shingle, MINHASH_DEFAULTS.shingle),
     ngram: pick(config.ngram, near?.ngram, MINHASH_DEFAULTS.ngram),
     permutations: pick(config.permutations, near?.permutations, MINHASH_DEFAULTS.permutations),
     bands: pick(config.bands, near?.bands, MINHASH_DEFAULTS.bands),
@@ -63,13 +75,15 @@ export function resolveMinHash(config: MinHashStepConfig, pipelineDir: string): 
   return resolved;
 }
 
-export function specOfResolved(r: ResolvedMinHash, seed: number): MinHashSpec {
+export function specOfResolved(r: ResolvedMinHash, config: Pick<MinHashStepConfig, 'seed' | 'shortWords' | 'shortThreshold'>): MinHashSpec {
+  const unit = r.shingle.value;
   return {
-    shingles: { unit: r.shingle.value, n: r.ngram.value },
+    shingles: { unit, n: r.ngram.value },
     permutations: r.permutations.value,
     bands: r.bands.value,
     rows: r.rows.value,
-    seed,
+    seed: config.seed,
+    ...(unit === 'auto' ? { short: shortSpecFor(r.permutations.value, config.shortWords, config.shortThreshold) } : {}),
   };
 }
 
@@ -90,6 +104,23 @@ export function minhashSettingsReport(r: ResolvedMinHash, config: MinHashStepCon
     impliedThreshold: { value: impliedThreshold(b, rows), source: 'derived', formula: `(1/${b})^(1/${rows})` },
     // Not Datanet settings: written in the step or left at the operator default (same thing).
     jaccardThreshold: { value: config.jaccardThreshold, source: config.jaccardThreshold === JACCARD_DEFAULT ? 'default' : 'step' },
+    ...(r.shingle.value === 'auto'
+      ? (() => {
+          const short = shortSpecFor(r.permutations.value, config.shortWords, config.shortThreshold);
+          return {
+            shortWords: { value: config.shortWords, source: config.shortWords === SHORT_WORDS_DEFAULT ? 'default' : 'step' },
+            shortThreshold: {
+              value: config.shortThreshold,
+              source: config.shortThreshold === SHORT_THRESHOLD_DEFAULT ? 'default' : 'step',
+            },
+            shortBanding: {
+              value: { bands: short.bands, rows: short.rows },
+              source: 'derived',
+              formula: `floor(${r.permutations.value} / 3) x 3, implied threshold (1/${short.bands})^(1/3) = ${impliedThreshold(short.bands, short.rows).toFixed(3)}`,
+            },
+          };
+        })()
+      : {}),
     seed: { value: config.seed, source: config.seed === DEFAULT_MINHASH.seed ? 'default' : 'step' },
   };
 }

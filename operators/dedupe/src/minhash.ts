@@ -1,17 +1,53 @@
 import type { TextBytes } from '@datanet/connector-duckdb';
 import { fmix32, murmurMix, mulberry32 } from './hash.js';
-import { Shingler, type ShingleSpec } from './shingles.js';
+import { Shingler } from './shingles.js';
+import { charGramHashes, normalizeStructured, structuredTokens } from './structured-text.js';
+import { ShingleSets } from './shingle-sets.js';
 
 export interface MinHashSpec {
-  shingles: ShingleSpec;
+  /** `auto`: word n-grams for long records, character n-grams of the structured normal form for short ones. */
+  shingles: { unit: 'word' | 'char' | 'auto'; n: number };
   permutations: number;
+  /** Banding of word-shingled (or all, outside auto) records. */
   bands: number;
   rows: number;
   seed: number;
+  /** Auto mode only: what makes a record short, and how short records are banded and judged. */
+  short?: ShortSpec;
 }
+
+export interface ShortSpec {
+  /** Records with fewer words than this are short. */
+  maxWords: number;
+  bands: number;
+  rows: number;
+  /** recordSimilarity (token alignment allowing abbreviations, typos and dropped fields) a short pair needs. */
+  threshold: number;
+}
+
+/**
+ * Unit each record was judged by in auto mode (the `units` array of signAll): UNIT_CHAR records
+ * use the short-record banding and threshold. Outside auto mode every record is UNIT_WORD, the
+ * spec's own banding, whichever unit the spec names.
+ */
+export const UNIT_WORD = 0;
+export const UNIT_CHAR = 1;
 
 /** datatrove's defaults: 5-gram word shingles, 14 buckets x 8 hashes = 112 permutations. */
 export const DEFAULT_MINHASH: MinHashSpec = { shingles: { unit: 'word', n: 5 }, permutations: 112, bands: 14, rows: 8, seed: 1 };
+
+/**
+ * Short records in auto mode: under 50 words a word 5-gram set has at most 45 members, so one
+ * edited word already costs it 0.1 of Jaccard, and a typo or an abbreviation costs as much as a
+ * rewritten word. They are banded on character 5-grams with rows of 3, putting the LSH threshold
+ * (1/b)^(1/3) near 0.3 (37 x 3 of 112 permutations): duplicates made by typical edits keep a
+ * character Jaccard above 0.4, where a pair becomes a candidate with probability ~0.9; the
+ * candidates are then judged by recordSimilarity (record-similarity.ts) against `threshold`.
+ */
+export function shortSpecFor(permutations: number, maxWords = 50, threshold = 0.85): ShortSpec {
+  const rows = 3;
+  return { maxWords, bands: Math.floor(permutations / rows), rows, threshold };
+}
 
 /** The Jaccard similarity at which a pair has a 50% chance of sharing a band: (1/b)^(1/r). */
 export function impliedThreshold(bands: number, rows: number): number {
@@ -29,6 +65,12 @@ export function validateMinHashSpec(spec: MinHashSpec): void {
       `bands x rows (${spec.bands} x ${spec.rows} = ${spec.bands * spec.rows}) must not exceed permutations (${spec.permutations})`,
     );
   }
+  if (spec.shingles.unit === 'auto' && !spec.short) throw new Error('auto shingles need the short-record settings (spec.short)');
+  if (spec.short && spec.short.bands * spec.short.rows > spec.permutations) {
+    throw new Error(
+      `short-record bands x rows (${spec.short.bands} x ${spec.short.rows}) must not exceed permutations (${spec.permutations})`,
+    );
+  }
 }
 
 /**
@@ -41,12 +83,19 @@ export class MinHasher {
   readonly a: Uint32Array;
   readonly b: Uint32Array;
   private shingler: Shingler;
+  private charBuf = new Uint32Array(1024);
+  private decoder = new TextDecoder();
   /** Documents whose text gave no shingle (empty or punctuation only). */
   empty = 0;
+  /** Unit of the last signed document (UNIT_WORD or UNIT_CHAR). */
+  lastUnit = UNIT_WORD;
+  /** Structured tokens of the last document when it was short (auto mode), else undefined. */
+  lastTokens: string[] | undefined;
 
   constructor(readonly spec: MinHashSpec) {
     validateMinHashSpec(spec);
-    this.shingler = new Shingler(spec.shingles);
+    const unit = spec.shingles.unit === 'auto' ? 'word' : spec.shingles.unit;
+    this.shingler = new Shingler({ unit, n: spec.shingles.n });
     const rand = mulberry32(spec.seed);
     this.a = new Uint32Array(spec.permutations);
     this.b = new Uint32Array(spec.permutations);
@@ -56,12 +105,35 @@ export class MinHasher {
     }
   }
 
+  /**
+   * The shingle hashes of document [start, end) (a view, valid until the next call). In auto mode
+   * a document with fewer than short.maxWords words is re-read as text in its structured normal
+   * form and shingled by characters; `lastUnit` says which.
+   */
+  shingles(bytes: Uint8Array, start: number, end: number): Uint32Array {
+    const words = this.shingler.shingle(bytes, start, end);
+    // Outside auto mode every record is banded by the spec (class UNIT_WORD, whatever its unit).
+    this.lastUnit = UNIT_WORD;
+    this.lastTokens = undefined;
+    const short = this.spec.short;
+    if (this.spec.shingles.unit !== 'auto' || !short || this.shingler.units >= short.maxWords) return words;
+    this.lastTokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)));
+    const norm = normalizeStructured(this.lastTokens);
+    if (this.charBuf.length < norm.length + 1) this.charBuf = new Uint32Array(norm.length * 2 + 1);
+    this.lastUnit = UNIT_CHAR;
+    return this.charBuf.subarray(0, charGramHashes(norm, this.spec.shingles.n, this.charBuf));
+  }
+
   /** Writes document [start, end) 's signature into sig[at .. at + P); returns false when it has no shingle. */
   signInto(bytes: Uint8Array, start: number, end: number, sig: Uint32Array, at: number): boolean {
+    return this.signShingles(this.shingles(bytes, start, end), sig, at);
+  }
+
+  /** The signature of a set of shingle hashes, into sig[at .. at + P); false when the set is empty. */
+  signShingles(shingles: Uint32Array, sig: Uint32Array, at: number): boolean {
     const P = this.spec.permutations;
     const a = this.a;
     const b = this.b;
-    const shingles = this.shingler.shingle(bytes, start, end);
     const n = shingles.length;
     // Permutation-outer order keeps a_j, b_j and the running minimum in registers while the
     // shingles stream through the cache; two shingles per step halve the loop overhead. Values
@@ -87,17 +159,32 @@ export class MinHasher {
     return n > 0;
   }
 
-  /** Signatures of every row, P values per row; `hasShingles[i]` is 0 for rows with no text. */
-  signAll(text: TextBytes, onProgress?: (done: number) => void): { signatures: Uint32Array; hasShingles: Uint8Array } {
+  /**
+   * Signatures of every row, P values per row; `hasShingles[i]` is 0 for rows with no text,
+   * `units[i]` the unit row i was shingled by. With `keepSets`, each row's distinct shingles
+   * too, so that candidate pairs can be verified by their exact Jaccard.
+   */
+  signAll(
+    text: TextBytes,
+    onProgress?: (done: number) => void,
+    keepSets = false,
+  ): { signatures: Uint32Array; hasShingles: Uint8Array; units: Uint8Array; sets?: ShingleSets; tokens: string[] } {
     const P = this.spec.permutations;
     const signatures = new Uint32Array(text.length * P);
     const hasShingles = new Uint8Array(text.length);
+    const units = new Uint8Array(text.length);
+    const sets = keepSets ? new ShingleSets(text.length) : undefined;
+    const tokens: string[] = new Array(text.length).fill('');
     for (let i = 0; i < text.length; i++) {
-      if (this.signInto(text.bytes, text.offsets[i], text.offsets[i + 1], signatures, i * P)) hasShingles[i] = 1;
+      const shingles = this.shingles(text.bytes, text.offsets[i], text.offsets[i + 1]);
+      units[i] = this.lastUnit;
+      if (this.lastTokens) tokens[i] = this.lastTokens.join(' ');
+      if (this.signShingles(shingles, signatures, i * P)) hasShingles[i] = 1;
       else this.empty++;
+      sets?.add(shingles);
       if (onProgress && (i & 4095) === 4095) onProgress(i + 1);
     }
-    return { signatures, hasShingles };
+    return { signatures, hasShingles, units, sets, tokens };
   }
 }
 
@@ -111,12 +198,16 @@ export function bandKeys(
   bands: number,
   rows: number,
   out: Float64Array = new Float64Array(bands),
+  unit = UNIT_WORD,
 ): Float64Array {
+  // Short (char-shingled) records band in their own key space: they never share a bucket with a
+  // word-shingled record, whose signature hashes other things. Word keys are unchanged from v1.
+  const space = unit === UNIT_CHAR ? 1024 : 0;
   for (let t = 0; t < bands; t++) {
     let h = 0x3c6ef372 ^ t;
     const base = at + t * rows;
     for (let k = 0; k < rows; k++) h = murmurMix(h, sig[base + k]);
-    out[t] = t * 4294967296 + fmix32(h ^ rows);
+    out[t] = (space + t) * 4294967296 + fmix32(h ^ rows);
   }
   return out;
 }
@@ -131,6 +222,12 @@ export function estimateJaccard(x: Uint32Array, xAt: number, y: Uint32Array, yAt
 export interface SignedTexts {
   signatures: Uint32Array;
   hasShingles: Uint8Array;
+  units: Uint8Array;
+  /** Distinct shingles per row (flat, with offsets), for exact verification. */
+  setValues: Uint32Array;
+  setOffsets: Int32Array;
+  /** Short records' structured tokens, space-separated ('' for word-shingled rows): what short pairs are judged by. */
+  tokens: string[];
   /** Rows with no shingle. */
   empty: number;
 }
@@ -142,6 +239,7 @@ export interface SignedTexts {
  */
 export function signTexts(args: { spec: MinHashSpec; text: TextBytes }, ctx: { progress(...values: unknown[]): void }): SignedTexts {
   const hasher = new MinHasher(args.spec);
-  const { signatures, hasShingles } = hasher.signAll(args.text, (done) => ctx.progress(done));
-  return { signatures, hasShingles, empty: hasher.empty };
+  const { signatures, hasShingles, units, sets, tokens } = hasher.signAll(args.text, (done) => ctx.progress(done), true);
+  const { values, offsets } = sets!.finish();
+  return { signatures, hasShingles, units, setValues: values, setOffsets: offsets, tokens, empty: hasher.empty };
 }

@@ -19,6 +19,8 @@ export interface ShingleSpec {
 export class Shingler {
   private words: Uint32Array = new Uint32Array(1024);
   private out: Uint32Array = new Uint32Array(1024);
+  /** Words (or characters) the last call found: auto mode picks the unit by it. */
+  units = 0;
 
   constructor(readonly spec: ShingleSpec) {
     if (!Number.isInteger(spec.n) || spec.n < 1) throw new Error(`shingle size must be a positive integer, got ${spec.n}`);
@@ -56,6 +58,7 @@ export class Shingler {
         len = 0;
       }
     }
+    this.units = count;
     return this.combine(words, count);
   }
 
@@ -96,6 +99,7 @@ export class Shingler {
       if (count === units.length) units = this.words = this.grow(units, count + 1);
       units[count++] = cp >>> 0;
     }
+    this.units = count;
     return this.combine(units, count);
   }
 

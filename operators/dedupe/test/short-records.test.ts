@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { runOperator } from '@datanet/pipelines/testing';
+import { dedupeMinhash, normalizeStructured, recordSimilarity, structuredTokens } from '../src/index.js';
+
+const tok = (s: string) => structuredTokens(s);
+const sim = (a: string, b: string) => recordSimilarity(tok(a), tok(b));
+
+const ref = 'Smith, John A.; Doe, Jane. Insulin resistance in adolescents. Journal of Clinical Endocrinology, vol. 12, pp. 301-309, 2019.';
+
+describe('structured normal form', () => {
+  it('drops diacritics, case, punctuation, stopwords and field labels, strips leading zeros and joins initials', () => {
+    // "A." goes with the article "a": a middle initial is what copies most often leave out anyway.
+    expect(structuredTokens('Müller, J. A.; vol. 07, pp. 3-9 (v2.1)')).toEqual(['muller', 'j', '7', '3', '9', '2', '1']);
+    expect(normalizeStructured('J. B. Smith and JB Smith')).toBe('jb smith jb smith');
+  });
+});
+
+describe('recordSimilarity', () => {
+  it('keeps the edits people make when re-entering a record at 0.85 or more', () => {
+    const edits = [
+      ref.toUpperCase(),
+      'Doe, Jane; Smith, John A. Insulin resistance in adolescents. Journal of Clinical Endocrinology, vol. 12, pp. 301-309, 2019.',
+      'Smith J. A.; Doe J. Insulin resistance in adolescents. J Clin Endocrinol 12:301-309, 2019',
+      'Smith, John A.; Doe, Jane. Insulin resistence in adolescnets. Journal of Clinical Endocrinology, vol. 12, 2019.',
+      'Smith, John A.; Doe, Jane. Insulin resistance in adolescents. Journal of Clinical Endocrinology.',
+    ];
+    for (const e of edits) expect(sim(ref, e), e).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('keeps another record that looks alike below 0.85: another title word, volume or year', () => {
+    const others = [
+      'Smith, John A.; Doe, Jane. Insulin sensitivity in adolescents. Journal of Clinical Endocrinology, vol. 12, pp. 301-309, 2019.',
+      'Smith, John A.; Doe, Jane. Insulin resistance in adolescents. Journal of Clinical Endocrinology, vol. 13, pp. 301-309, 2020.',
+      'Smith, John A.; Roe, Mark. Insulin resistance in adults. Journal of Clinical Endocrinology, vol. 12, pp. 41-49, 2019.',
+    ];
+    for (const o of others) expect(sim(ref, o), o).toBeLessThan(0.85);
+  });
+
+  it('is symmetric and 1 for equal token lists', () => {
+    const b = 'Doe J, Smith JA. Insulin resistance in adolescents. J Clin Endocrinol. 2019;12:301-9.';
+    expect(sim(ref, b)).toBe(sim(b, ref));
+    expect(sim(ref, ref)).toBe(1);
+  });
+});
+
+describe('dedupe.minhash defaults on short and long records', () => {
+  it('judges short records by characters and recordSimilarity, long ones by words, and says so per record', async () => {
+    const long = Array.from({ length: 80 }, (_, i) => `word${i % 37} token${i % 11}`).join(' ');
+    const rows = [
+      { id: 'r1', text: ref },
+      { id: 'r2', text: 'Smith J. A.; Doe J. Insulin resistance in adolescents. J Clin Endocrinol 12:301-309, 2019' },
+      {
+        id: 'r3',
+        text: 'Smith, John A.; Doe, Jane. Insulin sensitivity in adolescents. Journal of Clinical Endocrinology, vol. 12, pp. 301-309, 2019.',
+      },
+      { id: 'r4', text: long },
+      { id: 'r5', text: long.replace('word3 ', 'word3x ') },
+    ];
+    const input = new Table({
+      id: vectorFromArray(
+        rows.map((r) => r.id),
+        new Utf8(),
+      ),
+      text: vectorFromArray(
+        rows.map((r) => r.text),
+        new Utf8(),
+      ),
+    });
+    const { outputs } = await runOperator(dedupeMinhash, { inputs: { table: input } });
+    const col = (t: Table | undefined, name: string) => [...(t?.getChild(name) ?? [])].map(String);
+    expect(col(outputs.kept.table, 'id')).toEqual(['r1', 'r3', 'r4']);
+    expect(col(outputs.duplicates.table, 'duplicate_of')).toEqual(['r1', 'r4']);
+    expect(col(outputs.clusters.table, 'judged_by')).toEqual(['char', 'char', 'char', 'word', 'word']);
+    expect(col(outputs.clusters.table, 'threshold')).toEqual(['0.85', '0.85', '0.85', '0.7', '0.7']);
+    const report = outputs.report.json as {
+      byUnit: Record<string, { records: number; duplicates: number; threshold: number }>;
+      settings: Record<string, unknown>;
+    };
+    expect(report.byUnit.char).toMatchObject({ records: 3, duplicates: 1, threshold: 0.85 });
+    expect(report.byUnit.word).toMatchObject({ records: 2, duplicates: 1, threshold: 0.7 });
+    expect(report.settings.shingle).toMatchObject({ value: 'auto' });
+  });
+});
