@@ -1,11 +1,15 @@
 // dataset.build throughput against the ceiling of DuckDB's own COPY of the same rows to zstd
-// Parquet, measured in the same run: on a generated Q&A set and on MedQuAD when present.
+// Parquet, measured in the same run: on a generated Q&A set of short rows, one of long rows, and on
+// MedQuAD when present. Roots are checked against the ones published before the tree builder moved
+// to WebAssembly (generated sets) and against @openzeppelin/merkle-tree itself (MedQuAD).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbSession, sqlString } from '@datanet/connector-duckdb';
-import { buildDatasetFiles, merkleRootOf } from '@datanet/dataset';
+import { buildDatasetFiles, merkleRootOf, type DatasetManifest } from '@datanet/dataset';
+import { closeKernelPool } from '@datanet/pipelines';
 import { corpusPath } from '@datanet/pipelines/testing';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { median } from './machine.js';
 
 const REPEATS = 3;
@@ -16,23 +20,31 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function measure(label: string, input: string, dir: string): Promise<Record<string, unknown>> {
+/** Roots the builder gave before (commit 0e16a9f, JavaScript keccak) at the default sizes. */
+const KNOWN_ROOTS: Record<string, { rows: number; root: string }> = {
+  generated: { rows: 200_000, root: '0xd3e1e593695e052724ddfd5fc0721e11e5bc993df2ac160b73e9cdc8c9fa1b7e' },
+};
+
+async function measure(label: string, input: string, dir: string, ozCheck = false): Promise<Record<string, unknown>> {
   const db = await DuckDbSession.open();
   const [{ n }] = await db.all<{ n: number }>(`SELECT count(*) AS n FROM read_parquet(${sqlString(input)})`);
   const copyS: number[] = [];
   const buildS: number[] = [];
+  let manifest: DatasetManifest | undefined;
   for (let i = 0; i < REPEATS; i++) {
     // Alternate the order so neither side always runs on a warmer cache.
     const copy = () => db.copyToParquet(`SELECT * FROM read_parquet(${sqlString(input)})`, join(dir, `copy-${i}.parquet`));
-    const build = () =>
-      buildDatasetFiles({
-        datanet: label,
-        kind: 'qa',
-        contributionsPath: input,
-        outDir: mkdtempSync(join(dir, 'b-')),
-        evalFraction: 0.1,
-        salt: 'bench',
-      });
+    const build = async () =>
+      (manifest = (
+        await buildDatasetFiles({
+          datanet: label,
+          kind: 'qa',
+          contributionsPath: input,
+          outDir: mkdtempSync(join(dir, 'b-')),
+          evalFraction: 0.1,
+          salt: 'bench',
+        })
+      ).manifest);
     if (i % 2) {
       buildS.push(await time(build));
       copyS.push(await time(copy));
@@ -41,15 +53,23 @@ async function measure(label: string, input: string, dir: string): Promise<Recor
       buildS.push(await time(build));
     }
   }
-  // Where the time goes: the Merkle tree alone (3 keccak256 per row, in JavaScript).
+  // Where the time goes: the Merkle tree alone (3 keccak256 per row), on this thread.
   const pairs = (
     await db.all<{ id: string; c: string }>(
       `SELECT '0x' || substr(id, 8) AS id, contributor AS c FROM read_parquet(${sqlString(input)}) ORDER BY 1`,
     )
   ).map((r) => [r.id, r.c] as [string, string]);
   const encoding = pairs.every((p) => /^0x[0-9a-fA-F]{40}$/.test(p[1])) ? 'address' : 'string';
-  const merkleS = await time(async () => merkleRootOf(pairs, encoding));
+  let root = '';
+  const merkleS = await time(async () => (root = merkleRootOf(pairs, encoding)));
   db.close();
+  const known = KNOWN_ROOTS[label];
+  const rootChecks: Record<string, unknown> = { root: manifest!.merkle.root, sameAsOneThreadTree: root === manifest!.merkle.root };
+  if (known?.rows === n) rootChecks.sameAsBefore = manifest!.merkle.root === known.root;
+  if (ozCheck) {
+    const types = encoding === 'address' ? ['bytes32', 'address'] : ['bytes32', 'string'];
+    rootChecks.sameAsOpenZeppelin = StandardMerkleTree.of(pairs, types).root === manifest!.merkle.root;
+  }
   const copyMedian = median(copyS);
   const buildMedian = median(buildS);
   return {
@@ -57,6 +77,7 @@ async function measure(label: string, input: string, dir: string): Promise<Recor
     duckdbCopy: { medianS: round(copyMedian), rowsPerS: Math.round(n / copyMedian), runsS: copyS.map(round) },
     datasetBuild: { medianS: round(buildMedian), rowsPerS: Math.round(n / buildMedian), runsS: buildS.map(round) },
     merkleTreeS: round(merkleS),
+    ...rootChecks,
     ratioOfCeiling: round(copyMedian / buildMedian),
     target: '>= 0.5',
   };
@@ -67,7 +88,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000;
 export async function run(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-dataset-'));
   try {
-    const results: Record<string, unknown> = {};
+    const results: Record<string, unknown> = { loadAverageAtStart: loadavg() };
     const generated = join(dir, 'generated.parquet');
     const rows = Number(process.env.BENCH_DATASET_ROWS ?? 200_000);
     const db = await DuckDbSession.open();
@@ -99,11 +120,13 @@ export async function run(): Promise<Record<string, unknown>> {
            FROM read_json(${sqlString(medquad)}, format = 'newline_delimited')) WHERE k = 1`,
         input,
       );
-      results.medquad = await measure('medquad', input, dir);
+      results.medquad = await measure('medquad', input, dir, true);
     } else results.medquad = 'skipped: ../shared/corpora/medquad absent';
     db.close();
+    results.loadAverageAtEnd = loadavg();
     return results;
   } finally {
+    await closeKernelPool();
     rmSync(dir, { recursive: true, force: true });
   }
 }

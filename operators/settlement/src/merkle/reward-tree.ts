@@ -50,9 +50,10 @@ function uintWord(value: bigint, what: string): Buffer {
   return Buffer.from(value.toString(16).padStart(64, '0'), 'hex');
 }
 
-/** abi.encode(epoch, index, account, amount) of each claim, one 128-byte record after another. */
-function encodeClaims(epoch: bigint, claims: readonly RewardClaim[]): Buffer {
-  const out = Buffer.alloc(RECORD * claims.length);
+/** abi.encode(epoch, index, account, amount) of each claim, one 128-byte record after another, into `into`. */
+function encodeClaims(epoch: bigint, claims: readonly RewardClaim[], into: Uint8Array = new Uint8Array(RECORD * claims.length)): Buffer {
+  const out = Buffer.from(into.buffer, into.byteOffset, into.length);
+  out.fill(0);
   const epochWord = uintWord(epoch, 'epoch');
   for (let i = 0; i < claims.length; i++) {
     const c = claims[i];
@@ -94,7 +95,10 @@ function rewardTreeOf(epoch: bigint, claims: readonly RewardClaim[], tree: Stand
 
 export async function buildRewardTree(epoch: bigint, claims: readonly RewardClaim[], options?: BuildTreeOptions): Promise<RewardTree> {
   if (claims.length === 0) throw new Error('cannot build a reward tree with no claims (nobody is paid this epoch)');
-  const tree = await buildStandardTree({ bytes: encodeClaims(epoch, claims), stride: RECORD }, options);
+  const tree = await buildStandardTree(
+    { count: claims.length, stride: RECORD, write: (into) => encodeClaims(epoch, claims, into) },
+    options,
+  );
   return rewardTreeOf(epoch, claims, tree);
 }
 
