@@ -44,7 +44,12 @@ export async function screenshotHtml(html: string, name: string): Promise<{ outp
     const first = page.locator('[data-role="output"] mark').first();
     if (output.length) {
       expect((await first.boundingBox())!.width).toBeGreaterThan(5);
-      expect(await first.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(255, 226, 122)');
+      expect(
+        await first.evaluate(
+          (e) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor,
+        ),
+      ).toBe('rgb(255, 226, 122)');
     }
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
