@@ -32,6 +32,7 @@ export const reportQuality = defineOperator({
     qualityScores: table('per-record quality_score and passed (quality.filter scores)'),
     qualityReport: { kind: 'report', optional: true, description: 'quality.filter report: per-rule pass rates and thresholds' },
     checksReport: { kind: 'report', optional: true, description: 'quality.checks report: declarative column checks' },
+    reuseReport: { kind: 'report', optional: true, description: 'dedupe.reuse report: copied passages shown beside their sources' },
   },
   // The registry changes between runs while the input digests stay the same: a cached report would
   // show stale standing.
@@ -75,6 +76,15 @@ export const reportQuality = defineOperator({
     ctx.logger.info(
       `report.quality: ${model.contributors.length} contributors, ${model.totals.acceptedRecords} accepted, ${model.totals.duplicates} duplicates, ${model.totals.qualityRejected} quality rejections`,
     );
-    await ctx.output('report').writeReport(model, renderQualityHtml(model), { datanet: model.datanet });
+    // Copied passages (dedupe.reuse): their own section, after the rest of the report.
+    const { reuseSectionFrom } = await import('./gather/reuse-section.js');
+    const { reuseSection } = await import('./render/reuse-html.js');
+    const reuse = reuseSectionFrom(await reports('reuseReport'));
+    const html = renderQualityHtml(model);
+    await ctx
+      .output('report')
+      .writeReport(reuse ? { ...model, reuse } : model, reuse ? html.replace(/<\/main>/, `${reuseSection(reuse)}\n</main>`) : html, {
+        datanet: model.datanet,
+      });
   },
 });
