@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDb, REPO_ROOT, type TestDb } from '@datanet/pipelines/testing';
+import {
+  loadDatanetDefinition,
+  openRegistry,
+  recordContributions,
+  resolveDatanetPath,
+  standingOf,
+  type DatanetDefinition,
+} from '@datanet/datanet';
+import { decide, nextItems, queuePolicyOf } from '@datanet/review';
+import { enqueueDisputeReview, getDispute, listAudit, openDispute, registerDisputeOutcomes, verifyAudit } from '../src/index.js';
+
+const OWNER = '0x' + 'a1'.repeat(20);
+const FILER = '0x' + 'f1'.repeat(20);
+
+describe("disputes resolved by the review queue's quorum (PGlite)", () => {
+  let t: TestDb;
+  let def: DatanetDefinition;
+  beforeAll(async () => {
+    t = await openTestDb('pglite');
+    def = loadDatanetDefinition(resolveDatanetPath('medical-qa', REPO_ROOT));
+    await openRegistry(t.db, 'pglite');
+    await recordContributions(
+      t.db,
+      [0, 1, 2].map((j) => ({
+        id: `mq-${j}`,
+        datanet: def.id,
+        contributor: OWNER,
+        submissionId: 's',
+        sourceFile: 'f.jsonl',
+        recordIndex: j,
+        licence: 'CC-BY-4.0',
+        consent: 'train',
+        submittedAt: 1,
+        validatorVersion: 't',
+      })),
+    );
+    registerDisputeOutcomes();
+  });
+  afterAll(() => t?.close());
+
+  it('two approvals uphold it: the contribution is revoked, standing drops, the audit log says so', async () => {
+    expect(def.review).toBeDefined();
+    const { dispute } = await openDispute(t.db, {
+      datanet: def.id,
+      contributionId: 'mq-1',
+      filer: FILER,
+      role: 'steward',
+      reason: 'incorrect',
+      evidence: 'the dosage stated contradicts the cited label',
+      policy: def.disputes,
+    });
+    expect(await enqueueDisputeReview(t.db, dispute, def)).toBe(true);
+    expect(await enqueueDisputeReview(t.db, dispute, def)).toBe(true); // idempotent
+    const policy = queuePolicyOf(def.review!);
+    const before = await standingOf(t.db, def.id, OWNER, def.standing);
+    const reviewers = def.review!.reviewers.addresses.map((a) => a.toLowerCase());
+    let decided = 0;
+    for (const reviewer of reviewers) {
+      if (decided === 2) break;
+      // Gold items may come first: answer them as they are, until the dispute comes up.
+      for (let round = 0; round < 5; round++) {
+        const items = await nextItems(t.db, { datanet: def.id, reviewer, limit: 5, policy });
+        const item = items.find((i) => i.kind === 'dispute');
+        if (item) {
+          expect(item.payload).toMatchObject({ contribution: 'mq-1', reason: 'incorrect' });
+          await decide(t.db, { datanet: def.id, itemId: item.id, reviewer, verdict: 'approve' }, policy);
+          decided++;
+          break;
+        }
+        if (!items.length) break;
+        for (const i of items) await decide(t.db, { datanet: def.id, itemId: i.id, reviewer, verdict: 'approve' }, policy);
+      }
+    }
+    expect(decided).toBe(2);
+    const d = (await getDispute(t.db, dispute.id))!;
+    expect(d.status).toBe('upheld');
+    expect(d.resolvedVia).toBe('quorum');
+    const revoked = await t.db
+      .selectFrom('contributions')
+      .select(['revoked_at', 'revoke_reason'])
+      .where('id', '=', 'mq-1')
+      .executeTakeFirstOrThrow();
+    expect(revoked.revoked_at).not.toBeNull();
+    expect(revoked.revoke_reason).toMatch(new RegExp(`dispute ${dispute.id} upheld \\(incorrect\\) by review:`));
+    expect(await standingOf(t.db, def.id, OWNER, def.standing)).toBeLessThan(before);
+    const kinds = (await listAudit(t.db, { datanet: def.id })).map((e) => e.kind);
+    expect(kinds).toEqual(['dispute.opened', 'dispute.upheld', 'contribution.revoked', 'standing.changed']);
+    expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
+  });
+});
