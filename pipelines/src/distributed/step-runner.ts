@@ -177,21 +177,12 @@ export class StepRunner {
     const hit = await life.cached(step);
     if (hit) {
       life.eventCached(node, hit.reason);
-      return this.o.dag.complete(
-        job,
-        jobId,
-        life.completion(node, {
-          partition: '',
-          attempt: job.attempt,
-          outputs: hit.outputs,
-          key: step.key,
-          cached: true,
-          reason: hit.reason,
-          startedAt: claim.startedAt,
-          startRecorded: true,
-        }),
-        plan.graph,
-      );
+      return this.completeWhole(life, job, jobId, plan, node, claim, {
+        outputs: hit.outputs,
+        key: step.key,
+        cached: true,
+        reason: hit.reason,
+      });
     }
     if (node.spec.foreach) return this.fanOut(life, job, jobId, node, step);
     life.eventStarted(node, '', job.attempt);
@@ -215,23 +206,34 @@ export class StepRunner {
       });
     }
     if (outcome.status !== 'succeeded') return this.failedAttempt(life, job, jobId, node, claim, outcome);
-    const sends = await this.o.dag.complete(
-      job,
-      jobId,
-      life.completion(node, {
-        partition: '',
-        attempt: job.attempt,
-        outputs: outcome.outputs,
-        key: step.key,
-        cached: false,
-        reason: life.whyRun(node),
-        startedAt: claim.startedAt,
-        startRecorded: true,
-      }),
-      plan.graph,
-    );
+    const sends = await this.completeWhole(life, job, jobId, plan, node, claim, {
+      outputs: outcome.outputs,
+      key: step.key,
+      cached: false,
+      reason: life.whyRun(node),
+    });
     if (sends) life.eventSucceeded(node, '', claim.startedAt);
     return sends;
+  }
+
+  /** Completes a whole (not partitioned) step whose start the claim recorded. */
+  private completeWhole(
+    life: StepLifecycle,
+    job: StepJob,
+    jobId: string,
+    plan: RunPlan,
+    node: StepNode,
+    claim: ClaimedStep,
+    done: Pick<Parameters<StepLifecycle['completion']>[1], 'outputs' | 'key' | 'cached' | 'reason'>,
+  ): Promise<OutboxRow[] | undefined> {
+    const completion = life.completion(node, {
+      partition: '',
+      attempt: job.attempt,
+      ...done,
+      startedAt: claim.startedAt,
+      startRecorded: true,
+    });
+    return this.o.dag.complete(job, jobId, completion, plan.graph);
   }
 
   /** A failed attempt is settled here; `[]` tells handle() that nothing more is to be sent. */
@@ -303,21 +305,7 @@ export class StepRunner {
       parts.map((p) => p.outputs),
     );
     const reason = gatherReason(parts.length, parts.filter((p) => p.cached).length);
-    const sends = await this.o.dag.complete(
-      job,
-      jobId,
-      life.completion(node, {
-        partition: '',
-        attempt: job.attempt,
-        outputs,
-        key: claim.cacheKey,
-        cached: false,
-        reason,
-        startedAt: claim.startedAt,
-        startRecorded: true,
-      }),
-      plan.graph,
-    );
+    const sends = await this.completeWhole(life, job, jobId, plan, node, claim, { outputs, key: claim.cacheKey, cached: false, reason });
     if (sends) life.eventSucceeded(node, '', claim.startedAt, reason);
     return sends;
   }
