@@ -130,7 +130,10 @@ async function openEmbedded(settings: ChainSettings, stateDir: string): Promise<
     settings,
     settings.ephemeral ? 'embedded (in memory)' : `embedded (${dir})`,
     [key],
-    async () => provider.destroy(),
+    async () => {
+      provider.destroy();
+      await eip.close();
+    },
   );
 }
 

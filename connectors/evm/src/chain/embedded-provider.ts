@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ChainJournal } from './chain-journal.js';
 import { devGenesisAccounts } from './dev-accounts.js';
+import { HardhatThread } from './hardhat-thread-client.js';
 
 export interface Eip1193Provider {
   request(args: { method: string; params?: unknown[] | Record<string, unknown> }): Promise<unknown>;
@@ -11,43 +11,36 @@ export const EMBEDDED_CHAIN_ID = 31337;
 /** Fixed so every process builds the same genesis block, hence the same block hashes on replay. */
 const GENESIS_DATE = new Date('2025-01-01T00:00:00Z');
 
-const require = createRequire(import.meta.url);
-
 /** Hardhat's well-known development keys (mnemonic "test test ... junk"): public, for local use only. */
 export function devAccountKeys(): string[] {
   return devGenesisAccounts().map((a) => a.privateKey);
 }
 
-async function createHardhatProvider(): Promise<Eip1193Provider> {
-  // Hardhat 2 exposes no public factory for an in-process network without a config file; this
-  // internal one is what `hardhat.config` resolution calls, and hardhat is pinned to 2.x.
-  const { createHardhatNetworkProvider } = require('hardhat/internal/hardhat-network/provider/provider');
-  const { defaultHardhatNetworkParams } = require('hardhat/internal/core/config/default-config');
-  return createHardhatNetworkProvider(
-    {
-      chainId: EMBEDDED_CHAIN_ID,
-      networkId: EMBEDDED_CHAIN_ID,
-      hardfork: 'cancun',
-      blockGasLimit: 30_000_000,
-      minGasPrice: 0n,
-      initialBaseFeePerGas: 1_000_000_000,
-      automine: true,
-      intervalMining: 0,
-      mempoolOrder: 'priority',
-      chains: defaultHardhatNetworkParams.chains,
-      genesisAccounts: devGenesisAccounts(),
-      allowUnlimitedContractSize: false,
-      // Reverted transactions are mined and journaled like any other, so replay stays in step;
-      // the sender learns of the revert from the receipt.
-      throwOnTransactionFailures: false,
-      throwOnCallFailures: true,
-      allowBlocksWithSameTimestamp: false,
-      initialDate: GENESIS_DATE,
-      enableTransientStorage: false,
-      enableRip7212: false,
-    },
-    { enabled: false },
-  );
+/** hardhat's in-process network, built in a worker thread (see hardhat-thread.mjs). */
+function createHardhatProvider(): Promise<HardhatThread> {
+  // Hardhat 2 exposes no public factory for an in-process network without a config file; the
+  // thread calls the internal one that `hardhat.config` resolution calls, and hardhat is pinned to 2.x.
+  return HardhatThread.start({
+    chainId: EMBEDDED_CHAIN_ID,
+    networkId: EMBEDDED_CHAIN_ID,
+    hardfork: 'cancun',
+    blockGasLimit: 30_000_000,
+    minGasPrice: 0n,
+    initialBaseFeePerGas: 1_000_000_000,
+    automine: true,
+    intervalMining: 0,
+    mempoolOrder: 'priority',
+    genesisAccounts: devGenesisAccounts(),
+    allowUnlimitedContractSize: false,
+    // Reverted transactions are mined and journaled like any other, so replay stays in step;
+    // the sender learns of the revert from the receipt.
+    throwOnTransactionFailures: false,
+    throwOnCallFailures: true,
+    allowBlocksWithSameTimestamp: false,
+    initialDate: GENESIS_DATE,
+    enableTransientStorage: false,
+    enableRip7212: false,
+  });
 }
 
 const FORBIDDEN_WHEN_PERSISTENT = new Set([
@@ -70,7 +63,7 @@ const FORBIDDEN_WHEN_PERSISTENT = new Set([
  */
 export class EmbeddedProvider implements Eip1193Provider {
   private constructor(
-    private readonly inner: Eip1193Provider,
+    private readonly inner: HardhatThread,
     private readonly journal?: ChainJournal,
   ) {}
 
@@ -80,6 +73,11 @@ export class EmbeddedProvider implements Eip1193Provider {
     const provider = new EmbeddedProvider(inner, journal);
     await provider.catchUp();
     return provider;
+  }
+
+  /** Ends the chain's thread (an idle one does not hold the process open either). */
+  close(): Promise<void> {
+    return this.inner.close();
   }
 
   get persistent(): boolean {
