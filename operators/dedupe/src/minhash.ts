@@ -117,7 +117,7 @@ export class MinHasher {
     this.lastTokens = undefined;
     const short = this.spec.short;
     if (this.spec.shingles.unit !== 'auto' || !short || this.shingler.units >= short.maxWords) return words;
-    this.lastTokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)));
+    this.lastTokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)), true);
     const norm = normalizeStructured(this.lastTokens);
     if (this.charBuf.length < norm.length + 1) this.charBuf = new Uint32Array(norm.length * 2 + 1);
     this.lastUnit = UNIT_CHAR;

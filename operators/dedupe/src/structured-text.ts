@@ -30,24 +30,57 @@ const STOP = new Set([
   'edn',
 ]);
 
+// Typos of function words are function words too ("hhe", "anr", "fr", "iin"): otherwise a slip
+// in "the" leaves an extra word that looks like a changed title. One edit of the longer ones,
+// only a doubled letter for the two-letter ones (one edit of "an" would also give "man", "can").
+const TYPO_STOP = (() => {
+  const out = new Set<string>();
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  for (const w of ['the', 'and', 'for', 'with']) {
+    for (let i = 0; i < w.length; i++) {
+      if (w.length > 2) out.add(w.slice(0, i) + w.slice(i + 1));
+      out.add(w.slice(0, i) + w[i] + w.slice(i));
+      if (i + 1 < w.length) out.add(w.slice(0, i) + w[i + 1] + w[i] + w.slice(i + 2));
+      for (const c of letters) out.add(w.slice(0, i) + c + w.slice(i + 1));
+    }
+  }
+  for (const w of ['an', 'in', 'of', 'on', 'to', 'at', 'by']) out.add(w[0] + w).add(w + w[1]);
+  for (const w of out) if (w.length < 2) out.delete(w);
+  return out;
+})();
+
 const MARKS = /\p{M}+/gu;
 const NON_WORD = /[^\p{L}\p{N}]+/gu;
 const LETTER_DIGIT = /\p{L}(?=\p{N})|\p{N}(?=\p{L})/gu;
 
+/** Marks the end of a field in a token list (never a token: tokens are letters and digits). */
+export const FIELD_MARK = '|';
+const FIELD_SEPARATOR = /[.,;:|\n\t]/u;
+
 /**
  * The tokens of a short record: diacritics dropped (NFKD without combining marks: "Müller" =
  * "Muller"), lowercase, split at anything that is not a letter or digit, stopwords and field
- * labels out, numbers without leading zeros ("07" = "7").
+ * labels out, numbers without leading zeros ("07" = "7"). With `fields`, a FIELD_MARK goes
+ * between fields (text separated by . , ; : | or a line break), which recordSimilarity uses to
+ * tell a field left out from words left out of a field.
  */
-export function structuredTokens(text: string): string[] {
+export function structuredTokens(text: string, fields = false): string[] {
   const out: string[] = [];
   // Letters and digits part ("v2" -> "v 2", "x64" -> "x 64"): a version or volume is written
   // glued to its label as often as apart.
   const spaced = text.normalize('NFKD').replace(MARKS, '').toLowerCase().replace(LETTER_DIGIT, '$& ');
-  for (const raw of spaced.split(NON_WORD)) {
-    if (!raw || STOP.has(raw)) continue;
-    out.push(/^\d+$/.test(raw) ? raw.replace(/^0+(?=\d)/, '') : raw);
+  for (const field of fields ? spaced.split(FIELD_SEPARATOR) : [spaced]) {
+    const before = out.length;
+    const raws = field.split(NON_WORD).filter(Boolean);
+    raws.forEach((raw, i) => {
+      // A single letter that ends its field is an initial ("Peter P.", "V. Zapparov"), even "a" or "p".
+      const initial = fields && raw.length === 1 && i === raws.length - 1 && /\p{L}/u.test(raw);
+      if (!initial && (STOP.has(raw) || TYPO_STOP.has(raw))) return;
+      out.push(/^\d+$/.test(raw) ? raw.replace(/^0+(?=\d)/, '') : raw);
+    });
+    if (fields && out.length > before) out.push(FIELD_MARK);
   }
+  if (fields && out[out.length - 1] === FIELD_MARK) out.pop();
   return out;
 }
 
@@ -61,6 +94,7 @@ export function normalizeStructured(text: string | string[]): string {
   const out: string[] = [];
   let initials = false;
   for (const t of typeof text === 'string' ? structuredTokens(text) : text) {
+    if (t === FIELD_MARK) continue;
     const single = t.length === 1 && !/\d/.test(t);
     if (single && initials) out[out.length - 1] += t;
     else out.push(t);

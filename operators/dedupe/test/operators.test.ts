@@ -117,12 +117,13 @@ for (const engine of DB_ENGINES) {
     });
     afterAll(async () => t?.close());
 
+    // Word shingles, the unit these sentences were written for; auto mode's index is tested in short-records.test.ts.
     it('rejects near duplicates of records accepted in an earlier run, crediting the earlier run', async () => {
       const opts = { db: t.db, dialect: engine } as const;
       const first = table(base.map((text, i) => ({ id: `run1-${i}`, text })));
       const r1 = await runOperator(dedupeMinhash, {
         ...opts,
-        config: { index: 'medical-qa', ngram: 3 },
+        config: { index: 'medical-qa', shingle: 'word', ngram: 3 },
         inputs: { table: first },
         runId: 'r1',
       });
@@ -138,7 +139,7 @@ for (const engine of DB_ENGINES) {
       ]);
       const r2 = await runOperator(dedupeMinhash, {
         ...opts,
-        config: { index: 'medical-qa', ngram: 3 },
+        config: { index: 'medical-qa', shingle: 'word', ngram: 3 },
         inputs: { table: second },
         runId: 'r2',
       });
@@ -147,13 +148,17 @@ for (const engine of DB_ENGINES) {
       expect((r2.outputs.report.json as Record<string, number>).duplicatesOfEarlierRuns).toBe(2);
 
       // Another scope does not see medical-qa's records.
-      const other = await runOperator(dedupeMinhash, { ...opts, config: { index: 'other', ngram: 3 }, inputs: { table: second } });
+      const other = await runOperator(dedupeMinhash, {
+        ...opts,
+        config: { index: 'other', shingle: 'word', ngram: 3 },
+        inputs: { table: second },
+      });
       expect(col(other.outputs.kept.table, 'id')).toEqual(['run2-new', 'run2-copy']);
 
       // A re-run of the second batch (at-least-once delivery) decides the same.
       const again = await runOperator(dedupeMinhash, {
         ...opts,
-        config: { index: 'medical-qa', ngram: 3 },
+        config: { index: 'medical-qa', shingle: 'word', ngram: 3 },
         inputs: { table: second },
         runId: 'r2',
       });
@@ -161,7 +166,7 @@ for (const engine of DB_ENGINES) {
       expect(col(again.outputs.duplicates.table, 'duplicate_of')).toEqual(['run1-3', 'run1-3']);
 
       await expect(
-        runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', ngram: 4 }, inputs: { table: second } }),
+        runOperator(dedupeMinhash, { ...opts, config: { index: 'medical-qa', shingle: 'word', ngram: 4 }, inputs: { table: second } }),
       ).rejects.toThrow(/index "medical-qa" \(minhash\) was built with .* use the same settings or another index name/);
     });
 

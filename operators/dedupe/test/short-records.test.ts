@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { runOperator } from '@datanet/pipelines/testing';
-import { dedupeMinhash, normalizeStructured, recordSimilarity, structuredTokens } from '../src/index.js';
+import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { dedupeMinhash, normalizeStructured, recordSimilarity, recordTokens, structuredTokens } from '../src/index.js';
 
-const tok = (s: string) => structuredTokens(s);
+const tok = (s: string) => recordTokens(s);
 const sim = (a: string, b: string) => recordSimilarity(tok(a), tok(b));
 
 const ref = 'Smith, John A.; Doe, Jane. Insulin resistance in adolescents. Journal of Clinical Endocrinology, vol. 12, pp. 301-309, 2019.';
@@ -44,6 +44,50 @@ describe('recordSimilarity', () => {
   });
 });
 
+const table = (rows: { id: string; text: string }[]) =>
+  new Table({
+    id: vectorFromArray(
+      rows.map((r) => r.id),
+      new Utf8(),
+    ),
+    text: vectorFromArray(
+      rows.map((r) => r.text),
+      new Utf8(),
+    ),
+  });
+const col = (t: Table | undefined, name: string) => [...(t?.getChild(name) ?? [])].map(String);
+
+for (const engine of DB_ENGINES) {
+  describe(`auto shingles with a persistent index on ${engine}`, () => {
+    let t: TestDb;
+    beforeAll(async () => {
+      t = await openTestDb(engine);
+    });
+    afterAll(async () => t?.close());
+
+    it('judges a new short record against accepted ones as within a batch, and a re-run decides the same', async () => {
+      const opts = { db: t.db, dialect: engine } as const;
+      const r1 = await runOperator(dedupeMinhash, {
+        ...opts,
+        config: { index: 'refs' },
+        inputs: { table: table([{ id: 'ref1', text: ref }]) },
+        runId: 'r1',
+      });
+      expect(col(r1.outputs.kept.table, 'id')).toEqual(['ref1']);
+      const second = table([
+        { id: 'copy', text: 'Smith J. A.; Doe J. Insulin resistence in adolescents. J Clin Endocrinol 12:301-309, 2019' },
+        { id: 'other-volume', text: ref.replace('vol. 12', 'vol. 13').replace('2019', '2020') },
+      ]);
+      for (const runId of ['r2', 'r2']) {
+        const r2 = await runOperator(dedupeMinhash, { ...opts, config: { index: 'refs' }, inputs: { table: second }, runId });
+        expect(col(r2.outputs.kept.table, 'id')).toEqual(['other-volume']);
+        expect(col(r2.outputs.duplicates.table, 'duplicate_of')).toEqual(['ref1']);
+        expect(col(r2.outputs.clusters.table, 'judged_by')).toEqual(['char', 'char']);
+      }
+    });
+  });
+}
+
 describe('dedupe.minhash defaults on short and long records', () => {
   it('judges short records by characters and recordSimilarity, long ones by words, and says so per record', async () => {
     const long = Array.from({ length: 80 }, (_, i) => `word${i % 37} token${i % 11}`).join(' ');
@@ -57,18 +101,7 @@ describe('dedupe.minhash defaults on short and long records', () => {
       { id: 'r4', text: long },
       { id: 'r5', text: long.replace('word3 ', 'word3x ') },
     ];
-    const input = new Table({
-      id: vectorFromArray(
-        rows.map((r) => r.id),
-        new Utf8(),
-      ),
-      text: vectorFromArray(
-        rows.map((r) => r.text),
-        new Utf8(),
-      ),
-    });
-    const { outputs } = await runOperator(dedupeMinhash, { inputs: { table: input } });
-    const col = (t: Table | undefined, name: string) => [...(t?.getChild(name) ?? [])].map(String);
+    const { outputs } = await runOperator(dedupeMinhash, { inputs: { table: table(rows) } });
     expect(col(outputs.kept.table, 'id')).toEqual(['r1', 'r3', 'r4']);
     expect(col(outputs.duplicates.table, 'duplicate_of')).toEqual(['r1', 'r4']);
     expect(col(outputs.clusters.table, 'judged_by')).toEqual(['char', 'char', 'char', 'word', 'word']);
