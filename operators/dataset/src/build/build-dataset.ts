@@ -45,10 +45,10 @@ const ID_HEX = `lower(regexp_replace(regexp_replace(id, '^sha256:', ''), '^0[xX]
  * id, deterministic split) and the version manifest with its Merkle root. Everything runs in
  * DuckDB: rows never pass through JavaScript except the (id, contributor) pairs for the tree.
  *
- * Two passes over the input: one over the narrow columns (ids, contributors, their checks, the
- * split counts and the sorted pairs), then the COPY, which also refuses empty text as it writes
- * (an `error()` in the select), while the kernel threads hash the Merkle tree. A failed check
- * is reported as before, naming the smallest offending contribution id.
+ * The sorted COPY starts at once (it also refuses empty text as it writes: an `error()` in the
+ * select). Beside it, on a second connection, a query reads only ids and contributors (their
+ * checks and the pairs), and the kernel threads hash the Merkle tree; the split counts are read
+ * back from the written file. A failed check names the smallest offending contribution id.
  */
 export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<BuiltDataset> {
   const { contributionsPath: input, kind } = options;
@@ -64,26 +64,12 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
   const db = await DuckDbSession.open({ threads: options.threads });
   const spill = join(options.outDir, '.duckdb-tmp');
   const parquetPath = join(options.outDir, DATASET_FILE);
+  let copying: Promise<number> | undefined;
   try {
     await db.exec(`SET temp_directory = ${sqlString(spill)}`);
-    await db.exec(`CREATE VIEW contributions AS SELECT * FROM read_parquet(${sqlString(input)})`);
-    const columns = (await db.all<{ column_name: string }>('DESCRIBE contributions')).map((c) => c.column_name);
-    const select = resolveColumns(columns, kind, input);
-    await db.exec(
-      `CREATE VIEW staged AS SELECT ${[
-        ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
-        'CAST(id AS VARCHAR) AS contribution_id',
-        'CAST(contributor AS VARCHAR) AS contributor',
-        `${ID_HEX} AS id_hex`,
-      ].join(', ')} FROM contributions`,
-    );
-    const narrow = await readPairs(db, options, input);
-    const contributions = narrow.pairs;
-    phase('pairs');
-
-    // DuckDB writes the Parquet on its own threads while the kernel threads hash the Merkle tree.
+    const select = await stage(db, input, kind);
     const text = Object.keys(select);
-    const copying = db.copyToParquet(
+    copying = db.copyToParquet(
       `SELECT ${[
         ...text.map(
           (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
@@ -95,20 +81,16 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       parquetPath,
       { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
     );
-    let root: string;
-    let encoding: LeafEncoding;
-    try {
-      encoding =
-        !options.leafEncoding || options.leafEncoding === 'auto'
-          ? chooseLeafEncoding(contributions.map((c) => c[1]))
-          : options.leafEncoding;
-      if (encoding === 'address') {
-        for (const c of contributions) c[1] = c[1].toLowerCase(); // addresses compare case-blind
-      }
-      root = await merkleRootOfAsync(contributions, encoding);
-    } finally {
-      await copying.catch(() => undefined); // never leave a COPY running behind a thrown error
+    copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+
+    const contributions = await readPairs(db, input);
+    phase('pairs');
+    const encoding =
+      !options.leafEncoding || options.leafEncoding === 'auto' ? chooseLeafEncoding(contributions.map((c) => c[1])) : options.leafEncoding;
+    if (encoding === 'address') {
+      for (const c of contributions) c[1] = c[1].toLowerCase(); // addresses compare case-blind
     }
+    const root = await merkleRootOfAsync(contributions, encoding);
     phase('merkle');
     const rows = await copying.catch(async (err: Error) => {
       if (!err.message.includes(EMPTY_TEXT)) throw err;
@@ -116,6 +98,9 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       await checkText(db, select, input);
       throw err;
     });
+    const [{ evals }] = await db.all<{ evals: number }>(
+      `SELECT count(*) FILTER (WHERE split = 'eval') AS evals FROM read_parquet(${sqlString(parquetPath)})`,
+    );
     phase('copy (after merkle)');
     const digest = await sha256File(parquetPath);
     phase('digest');
@@ -129,15 +114,38 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
         root,
       },
       split: { evalFraction: options.evalFraction, salt: options.salt, method: SPLIT_METHOD },
-      counts: { contributions: contributions.length, rows, train: rows - narrow.eval, eval: narrow.eval },
+      counts: { contributions: contributions.length, rows, train: rows - Number(evals), eval: Number(evals) },
       files: [{ name: DATASET_FILE, sha256: digest.sha256, bytes: digest.bytes, rows, encodingFormat: 'application/x-parquet' }],
       contributions,
     };
     return { parquetPath, manifest };
+  } catch (err) {
+    // Never leave a COPY running (or its file) behind a failed check.
+    if (copying) {
+      await copying.catch(() => undefined);
+      await rm(parquetPath, { force: true });
+    }
+    throw err;
   } finally {
     db.close();
     await rm(spill, { recursive: true, force: true });
   }
+}
+
+/** The `staged` view of the input in `db`: output columns cast to text, plus the id as hex. */
+async function stage(db: DuckDbSession, input: string, kind: DatasetKind): Promise<Record<string, string>> {
+  await db.exec(`CREATE VIEW contributions AS SELECT * FROM read_parquet(${sqlString(input)})`);
+  const columns = (await db.all<{ column_name: string }>('DESCRIBE contributions')).map((c) => c.column_name);
+  const select = resolveColumns(columns, kind, input);
+  await db.exec(
+    `CREATE VIEW staged AS SELECT ${[
+      ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
+      'CAST(id AS VARCHAR) AS contribution_id',
+      'CAST(contributor AS VARCHAR) AS contributor',
+      `${ID_HEX} AS id_hex`,
+    ].join(', ')} FROM contributions`,
+  );
+  return select;
 }
 
 /** Marks the COPY's refusal of an empty text cell, so it is told from other failures. */
@@ -145,27 +153,27 @@ const EMPTY_TEXT = 'datanet: empty text in contribution ';
 const emptyText = (col: string) => `(${col} IS NULL OR NOT regexp_matches(${col}, '[^\\s]'))`;
 
 /**
- * One pass over ids and contributors: their checks, the eval count, and (id, contributor) sorted
- * by id, fetched as one aggregated string because converting 100k+ rows of two strings through
- * the row API costs several times the query.
+ * (id, contributor) sorted by id, with the checks of ids and contributors, on a second connection
+ * (the first is writing the file) reading only those two columns. The pairs come as one
+ * aggregated string because converting 100k+ rows of two strings through the row API costs
+ * several times the query.
  */
-async function readPairs(
-  db: DuckDbSession,
-  options: BuildDatasetOptions,
-  input: string,
-): Promise<{ pairs: [string, string][]; eval: number }> {
-  const [r] = await db.all<Record<string, string | number | null>>(
-    `SELECT
-       count(*) AS n,
-       count(DISTINCT id_hex) AS ids,
-       count(*) FILTER (WHERE ${splitSql('contribution_id', options.evalFraction)} = 'eval') AS eval,
-       min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
-       min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
-       min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
-       string_agg('0x' || id_hex || chr(31) || contributor, chr(30) ORDER BY id_hex) AS s
-     FROM (SELECT contribution_id, contributor, id_hex FROM staged)`,
-    { salt: options.salt },
-  );
+async function readPairs(db: DuckDbSession, input: string): Promise<[string, string][]> {
+  const connection = await db.instance.connect();
+  let r: Record<string, unknown>;
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT
+         min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
+         min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
+         min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
+         string_agg('0x' || id_hex || chr(31) || contributor, chr(30)) AS s
+       FROM (SELECT contribution_id, contributor, id_hex FROM staged)`,
+    );
+    [r] = reader.getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+  }
   if (r.bad_id !== null) {
     throw new Error(
       `${input}: contribution id ${r.bad_id === 'NULL' ? 'NULL' : JSON.stringify(r.bad_id)} is not a sha256 content hash (64 hex digits, optionally "sha256:" or "0x" first)`,
@@ -177,16 +185,46 @@ async function readPairs(
       `${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`,
     );
   }
-  if (Number(r.ids) !== Number(r.n)) {
-    const [dup] = await db.all<{ id: string; n: number }>(
-      'SELECT id_hex AS id, count(*) AS n FROM staged GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 1',
-    );
+  const s = r.s as string | null;
+  const pairs = sortById(s ? s.split('\x1e').map((line) => line.split('\x1f') as [string, string]) : []);
+  for (let i = 1; i < pairs.length; i++) {
+    if (pairs[i][0] !== pairs[i - 1][0]) continue;
+    let n = 2;
+    while (i + n - 1 < pairs.length && pairs[i + n - 1][0] === pairs[i][0]) n++;
     throw new Error(
-      `${input}: contribution ${dup.id} appears ${dup.n} times; a dataset takes each accepted contribution once (deduplicate first)`,
+      `${input}: contribution ${pairs[i][0].slice(2)} appears ${n} times; a dataset takes each accepted contribution once (deduplicate first)`,
     );
   }
-  const s = r.s as string | null;
-  return { pairs: s ? s.split('\x1e').map((line) => line.split('\x1f') as [string, string]) : [], eval: Number(r.eval) };
+  return pairs;
+}
+
+/**
+ * Sorts (0x + 64 hex, contributor) pairs by id. Comparing a million slices of one long string is
+ * slow in V8, so the ids' leading bits ride above each pair's index in doubles, sorted natively;
+ * pairs with equal leading bits are then ordered by the whole id.
+ */
+function sortById(pairs: [string, string][]): [string, string][] {
+  const n = pairs.length;
+  const idxBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const keyBits = 53 - idxBits;
+  const scale = 2 ** idxBits;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = Math.floor(parseInt(pairs[i][0].slice(2, 15), 16) / 2 ** (52 - keyBits)) * scale + i;
+  keys.sort();
+  const out = new Array<[string, string]>(n);
+  for (let k = 0; k < n; k++) out[k] = pairs[keys[k] % scale];
+  for (let k = 1; k < n;) {
+    const key = Math.floor(keys[k - 1] / scale);
+    if (Math.floor(keys[k] / scale) !== key) {
+      k++;
+      continue;
+    }
+    const from = k - 1;
+    while (k < n && Math.floor(keys[k] / scale) === key) k++;
+    const group = out.slice(from, k).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let j = 0; j < group.length; j++) out[from + j] = group[j];
+  }
+  return out;
 }
 
 /** Names the smallest contribution id with an empty text column (after the COPY refused one). */
