@@ -1567,6 +1567,189 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/datanets/{id}/datasets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Datanet's dataset versions, oldest first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              versions: {
+                datanet: string;
+                version: number;
+                parentVersion: number | null;
+                kind: string;
+                merkleRoot: string;
+                manifestDigest: string;
+                datasetDigest: string;
+                croissantDigest: string | null;
+                rowCount: number;
+                contributionCount: number;
+                createdRun: string | null;
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/datasets/{version}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One dataset version: its manifest (files, counts, Merkle root; not the contribution list) and its Croissant metadata */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          version: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              datanet: string;
+              version: number;
+              parentVersion: number | null;
+              kind: string;
+              merkleRoot: string;
+              manifestDigest: string;
+              datasetDigest: string;
+              croissantDigest: string | null;
+              rowCount: number;
+              contributionCount: number;
+              createdRun: string | null;
+              createdAt: string;
+              manifest: {
+                [key: string]: unknown;
+              };
+              croissant: {
+                [key: string]: unknown;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/datasets/{version}/proofs/{contribution}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A contribution's inclusion proof in a dataset version (OpenZeppelin StandardMerkleTree leaf, proof and root) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          version: number;
+          contribution: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              contributionId: string;
+              contributor: string;
+              leafTypes: string[];
+              leafValues: string[];
+              leaf: string;
+              proof: string[];
+              root: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datanets/{id}/submissions': {
     parameters: {
       query?: never;
@@ -3233,6 +3416,134 @@ export interface paths {
           };
           content: {
             'application/json': string;
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Adapters with their lineage, newest last */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              models: {
+                id: string;
+                name: string;
+                version: number;
+                adapterDigest: string;
+                backend: string;
+                method: string;
+                baseModel: string;
+                baseModelDigest: string;
+                specHash: string;
+                lineage: {
+                  datasetVersion: string | null;
+                  datasetRoot: string | null;
+                  datasetDigest: string | null;
+                  run: string | null;
+                };
+                metrics: {
+                  [key: string]: unknown;
+                };
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/models/{model}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One adapter with its lineage */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          model: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              name: string;
+              version: number;
+              adapterDigest: string;
+              backend: string;
+              method: string;
+              baseModel: string;
+              baseModelDigest: string;
+              specHash: string;
+              lineage: {
+                datasetVersion: string | null;
+                datasetRoot: string | null;
+                datasetDigest: string | null;
+                run: string | null;
+              };
+              metrics: {
+                [key: string]: unknown;
+              };
+              createdAt: string;
+            };
           };
         };
         /** @description Default Response */

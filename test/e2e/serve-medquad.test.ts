@@ -4,9 +4,10 @@
 // (SIWE), submits a mixed submission whose good file survives its bad one, and reads their
 // standing and quota.
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatanetClient, signIn, submitFiles, type DatanetClient } from '@datanet/client';
@@ -18,9 +19,11 @@ const CORPUS = resolve(REPO, '../shared/corpora/medquad/medquad_sample_150_per_s
 const present = existsSync(CORPUS);
 if (!present && process.env.CI === 'true') throw new Error(`MedQuAD sample missing at ${CORPUS} (CI needs ../shared/corpora)`);
 
+const steward = new Wallet(`0x${'7e'.repeat(32)}`);
 let root: string;
 let server: ServeProcess;
 let api: DatanetClient;
+let medquadContributor = '';
 
 beforeAll(async () => {
   if (!present) return;
@@ -30,6 +33,14 @@ beforeAll(async () => {
   cpSync(join(REPO, 'configs', 'datanets'), join(root, 'configs', 'datanets'), { recursive: true });
   cpSync(join(REPO, 'configs', 'quality'), join(root, 'configs', 'quality'), { recursive: true });
   cpSync(join(REPO, 'configs', 'pipelines', 'medical-qa-inbox.yaml'), join(root, 'configs', 'pipelines', 'medical-qa-inbox.yaml'));
+  // A steward (seeded from the Datanet YAML) and a pipeline that builds a dataset version from what intake accepted.
+  appendFileSync(join(root, 'configs', 'datanets', 'medical-qa.yaml'), `\nroles:\n  stewards: ["${steward.address}"]\n`);
+  writeFileSync(
+    join(root, 'configs', 'pipelines', 'medical-qa-dataset.yaml'),
+    'apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: medical-qa-dataset }\nparameters:\n  datanet: { type: string, default: medical-qa }\n' +
+      'steps:\n  ingest:\n    uses: ingest.submissions\n    with: { datanet: medical-qa }\n' +
+      '  dataset:\n    uses: dataset.build\n    needs: [ingest.accepted]\n    with: { datanet: medical-qa, kind: qa, license: CC-BY-4.0, title: MedQuAD over HTTP }\n',
+  );
   server = await startServe({ stateDir: join(root, 'state'), cwd: root });
   api = createDatanetClient({ baseUrl: server.url, cookieJar: true });
 }, 300_000);
@@ -80,6 +91,7 @@ describe.skipIf(!present)('MedQuAD through the API of a real server', () => {
     expect(accepted + rejected).toBe(subs.reduce((n, s) => n + s.records, 0));
 
     const who = subs[0].contributor;
+    medquadContributor = who;
     const me = await api.GET('/v1/contributors/{address}', { params: { path: { address: who }, query: { datanet: 'medical-qa' } } });
     const d = me.data!.datanets[0];
     expect(d.acceptedFiles).toBeGreaterThan(0);
@@ -108,9 +120,10 @@ describe.skipIf(!present)('MedQuAD through the API of a real server', () => {
     ];
     const preflight = new FormData();
     for (const f of files) preflight.append('file', new Blob([f.data]), f.name);
-    const pf = await (await api.rawFetch('/v1/datanets/medical-qa/preflight', { method: 'POST', body: preflight })).json();
+    type Preflight = { decision: string; files: { reasonCode: string | null }[] };
+    const pf = (await (await api.rawFetch('/v1/datanets/medical-qa/preflight', { method: 'POST', body: preflight })).json()) as Preflight;
     expect(pf.decision).toBe('partial');
-    expect(pf.files.map((f: { reasonCode: string | null }) => f.reasonCode)).toEqual([null, 'invalid_utf8']);
+    expect(pf.files.map((f) => f.reasonCode)).toEqual([null, 'invalid_utf8']);
 
     const { data } = await api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: 'medical-qa' } } });
     const domain = { chainId: data!.domain.chainId, salt: data!.domain.salt };
@@ -140,5 +153,44 @@ describe.skipIf(!present)('MedQuAD through the API of a real server', () => {
       params: { path: { address: wallet.address }, query: { datanet: 'medical-qa' } },
     });
     expect(me.data!.datanets[0]).toMatchObject({ acceptedFiles: 1, rejectedFiles: 1, acceptanceRate: 0.5 });
+  });
+
+  it('a steward launches a dataset build over the API; the version, its Croissant and a contribution proof are served; the proof verifies', async () => {
+    const staff = createDatanetClient({ baseUrl: server.url, cookieJar: true });
+    await signIn(staff, steward);
+    const launched = await staff.POST('/api/runs', { body: { pipeline: 'medical-qa-dataset', params: { datanet: 'medical-qa' } } });
+    expect(launched.response.status).toBe(202);
+    const runId = launched.data!.runId;
+    for (const until = Date.now() + 600_000; ;) {
+      const run = await staff.GET('/api/runs/{id}', { params: { path: { id: runId } } });
+      const status = run.data?.run.status;
+      if (status === 'succeeded') break;
+      if (status === 'failed' || Date.now() > until) throw new Error(`run ${runId} ${status}:\n${server.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const versions = (await api.GET('/v1/datanets/{id}/datasets', { params: { path: { id: 'medical-qa' } } })).data!.versions;
+    expect(versions).toHaveLength(1);
+    const v = (await api.GET('/v1/datanets/{id}/datasets/{version}', { params: { path: { id: 'medical-qa', version: 1 } } })).data!;
+    expect(v.manifest).toMatchObject({ datanet: 'medical-qa' });
+    expect(v.croissant).not.toBeNull();
+    // No adapter was trained here: the list is served, empty.
+    expect((await api.GET('/v1/models')).data).toEqual({ models: [] });
+    const source = (
+      await api.GET('/v1/contributors/{address}', {
+        params: { path: { address: medquadContributor }, query: { datanet: 'medical-qa', pageSize: 1 } },
+      })
+    ).data!;
+    const id = source.contributions.items[0].id;
+    const proof = (
+      await api.GET('/v1/datanets/{id}/datasets/{version}/proofs/{contribution}', {
+        params: { path: { id: 'medical-qa', version: 1, contribution: id } },
+      })
+    ).data!;
+    expect(proof.root).toBe(v.merkleRoot);
+    expect(StandardMerkleTree.verify(proof.root, proof.leafTypes, proof.leafValues, proof.proof)).toBe(true);
+    const absent = await api.GET('/v1/datanets/{id}/datasets/{version}/proofs/{contribution}', {
+      params: { path: { id: 'medical-qa', version: 1, contribution: 'ab'.repeat(32) } },
+    });
+    expect(absent.response.status).toBe(404);
   });
 });
