@@ -157,9 +157,9 @@ async function startServer(root: string, env: Record<string, string>) {
       '0',
       '--no-scheduler',
       '--rate-limit',
-      '100000000',
+      '10000000',
       '--submission-rate-limit',
-      '100000000',
+      '10000000',
     ],
     { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
