@@ -28,7 +28,7 @@ function inputs() {
   };
   walk(join(root, 'src'));
   walk(join(root, '..', 'client', 'src'));
-  for (const f of ['index.html', 'vite.config.ts', 'package.json']) files.push(join(root, f));
+  for (const f of ['index.html', 'vite.config.ts', 'package.json', 'scripts/ensure-build.mjs']) files.push(join(root, f));
   return files.filter((f) => existsSync(f));
 }
 
@@ -96,6 +96,8 @@ while (!takeLock()) {
 try {
   console.log('console: building (vite)');
   const started = Date.now();
+  // A server started under a test runner passes NODE_ENV=test down; the bundle is always a production one.
+  process.env.NODE_ENV = 'production';
   const { build } = await import('vite');
   const tmp = join(root, `dist.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });

@@ -29,7 +29,10 @@ const launchRoute = createRoute({
 const runRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/runs/$runId',
-  validateSearch: (s: Record<string, unknown>): { step?: string } => (typeof s.step === 'string' ? { step: s.step } : {}),
+  validateSearch: (s: Record<string, unknown>): { step?: string; launched?: boolean } => ({
+    ...(typeof s.step === 'string' ? { step: s.step } : {}),
+    ...(s.launched === true || s.launched === 'true' ? { launched: true } : {}),
+  }),
   component: lazyRouteComponent(() => import('./runs/run-page'), 'RunPage'),
 });
 const datanetsRoute = createRoute({

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Wallet } from 'ethers';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeProblems, launchBrowser, shot, signInThroughPage, walletContext } from './helpers/browser.js';
 import { REPO, startConsoleServer, type ConsoleServer } from './helpers/console-server.js';
@@ -40,20 +40,32 @@ describe.skipIf(!haveCorpus)('ML engineer in the console (skipped when MedQuAD i
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    try {
+      await engineerPath(page, problems);
+    } catch (e) {
+      await shot(page, 'ml-failure');
+      throw e;
+    }
+    await context.close();
+  });
+});
 
+async function engineerPath(page: Page, problems: string[]) {
+  {
     await page.goto(`${server.url}/`);
     await shot(page, 'ml-01-home-signed-out');
     await signInThroughPage(page, server.url);
 
     await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.getByRole('link', { name: 'Launch a run' }).click();
+    await page.getByRole('heading', { name: 'Launch a run' }).waitFor();
     await page.getByLabel('Pipeline').selectOption('medical-qa-intake');
     await page.getByLabel(/^medquad/).fill(subset);
     await shot(page, 'ml-02-launch-form');
     await page.getByRole('button', { name: 'Launch medical-qa-intake' }).click();
 
-    await page.waitForURL(/\/runs\/[^/]+$/);
-    const runId = decodeURIComponent(page.url().split('/').pop()!);
+    await page.waitForURL((u) => /^\/runs\/\d{8}T/.test(u.pathname));
+    const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     await expect.poll(() => page.locator('[data-testid="dag"] .react-flow__node').count(), { timeout: 30_000 }).toBe(7);
     await page
       .getByText('Live')
@@ -80,6 +92,7 @@ describe.skipIf(!haveCorpus)('ML engineer in the console (skipped when MedQuAD i
 
     // The runs list, filtered; the filters live in the URL and survive a reload.
     await page.getByRole('link', { name: 'Runs', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
     await page.getByLabel('Status').selectOption('succeeded');
     await page.getByLabel('Pipeline').selectOption('medical-qa-intake');
     await expect.poll(() => new URL(page.url()).searchParams.get('status')).toBe('succeeded');
@@ -99,6 +112,5 @@ describe.skipIf(!haveCorpus)('ML engineer in the console (skipped when MedQuAD i
     expect(overflow).toBeLessThanOrEqual(1);
     await shot(page, 'ml-05-run-phone');
     expect(problems).toEqual([]);
-    await context.close();
-  });
-});
+  }
+}

@@ -17,7 +17,7 @@ export function ContributorsTable({ rows }: { rows: Row[] }) {
   const col = COLUMNS.find((c) => c.key === sort) ?? COLUMNS[0];
   const sorted = [...rows].sort((a, b) => col.value(b) - col.value(a) || a.contributor.localeCompare(b.contributor));
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" tabIndex={0}>
       <table aria-label="Contributors">
         <thead>
           <tr>

@@ -4,6 +4,7 @@ import { api, data } from '../api/api-client';
 import { holds, useSession } from '../api/session';
 import { QueryState } from '../components/states';
 import { DatanetRules } from './datanet-rules';
+import { Disputes, DatanetLedger } from './datanet-ledger';
 import { StewardDashboard } from './steward-dashboard';
 
 /** A Datanet: its rules for everyone; the steward dashboard for its staff. */
@@ -55,7 +56,13 @@ export function DatanetPage() {
                 </ul>
               </section>
             </div>
-            {holds(session.data, 'steward', datanetId) ? <StewardDashboard datanet={r.id} /> : null}
+            <DatanetLedger datanet={r.id} />
+            {holds(session.data, 'steward', datanetId) ? (
+              <>
+                <StewardDashboard datanet={r.id} />
+                <Disputes datanet={r.id} />
+              </>
+            ) : null}
           </>
         )}
       </QueryState>

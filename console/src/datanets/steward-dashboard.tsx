@@ -1,11 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useMemo } from 'react';
-import { getJson } from '../api/untyped';
+import { api, data } from '../api/api-client';
 import { Empty, ErrorBox, Loading } from '../components/states';
 import { duration } from '../components/time';
 import { ContributorsTable } from './contributors-table';
 import { DuplicateClusters } from './duplicate-clusters';
-import type { QueueStats, StewardReport } from './report-types';
 
 const BarChart = lazy(() => import('../charts/bar-chart'));
 
@@ -13,11 +12,11 @@ const BarChart = lazy(() => import('../charts/bar-chart'));
 export function StewardDashboard({ datanet }: { datanet: string }) {
   const report = useQuery({
     queryKey: ['report', datanet],
-    queryFn: () => getJson<StewardReport>(`/v1/datanets/${encodeURIComponent(datanet)}/report`),
+    queryFn: () => data(api.GET('/v1/datanets/{id}/report', { params: { path: { id: datanet } } })),
   });
   const queue = useQuery({
     queryKey: ['queue-stats', datanet],
-    queryFn: () => getJson<QueueStats>(`/v1/datanets/${encodeURIComponent(datanet)}/review/stats`),
+    queryFn: () => data(api.GET('/v1/datanets/{id}/review/stats', { params: { path: { id: datanet } } })),
     retry: false,
   });
   const overTime = useMemo(() => {
@@ -80,7 +79,7 @@ export function StewardDashboard({ datanet }: { datanet: string }) {
           {r.rejectionReasons.length === 0 ? (
             <Empty>Nothing was rejected.</Empty>
           ) : (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table aria-label="Rejection reasons">
                 <thead>
                   <tr>
@@ -126,7 +125,7 @@ export function StewardDashboard({ datanet }: { datanet: string }) {
             <p className="muted">No quality scores in this run.</p>
           )}
           {r.rules.length ? (
-            <div className="table-wrap">
+            <div className="table-wrap" tabIndex={0}>
               <table aria-label="Rule pass rates">
                 <thead>
                   <tr>
@@ -182,7 +181,7 @@ export function StewardDashboard({ datanet }: { datanet: string }) {
               <dd>{queue.data.throughput.decisionsLastDay}</dd>
             </dl>
             {queue.data.reviewers.length ? (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table aria-label="Reviewers">
                   <thead>
                     <tr>

@@ -96,7 +96,15 @@ export function PortalPage() {
                 </div>
               </div>
             ) : (
-              <Empty>You have not contributed to {rules.id} yet.</Empty>
+              <div className="stats">
+                <div>
+                  <span className="stat-label">Quota left today</span>
+                  <span className="stat" data-testid="bytes-left">
+                    {Number(limits.dailyBytesPerContributor ?? 0).toLocaleString()} bytes
+                  </span>
+                  <span className="muted">You have not contributed to {rules.id} yet: the whole day's quota is yours.</span>
+                </div>
+              </div>
             )
           }
         </QueryState>
@@ -134,7 +142,7 @@ export function PortalPage() {
             d.contributions.items.length === 0 ? (
               <Empty>None yet.</Empty>
             ) : (
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table>
                   <thead>
                     <tr>

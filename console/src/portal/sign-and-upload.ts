@@ -1,12 +1,8 @@
+import type { paths } from '@datanet/client';
 import { refusal } from '../api/api-client';
 import { signTypedData, type Eip1193Provider } from '../auth/wallet';
 
-export interface SigningDomain {
-  format: string;
-  primaryType: string;
-  domain: { name: string; version: string; chainId: number; salt: string };
-  types: Record<string, { name: string; type: string }[]>;
-}
+type SigningDomain = paths['/v1/datanets/{id}/signing-domain']['get']['responses'][200]['content']['application/json'];
 
 export interface Receipt {
   submissionId: string;

@@ -23,7 +23,7 @@ export function SubmissionFate({ id, at }: { id: string; at: string }) {
       {q.error ? <ErrorBox error={q.error} /> : null}
       {q.data?.status === 'received' ? <p className="muted">Received; intake has not decided yet.</p> : null}
       {q.data?.files.length ? (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

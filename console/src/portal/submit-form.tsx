@@ -1,12 +1,13 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type DragEvent } from 'react';
 import { ApiError } from '../api/api-client';
-import { getJson } from '../api/untyped';
+import { fileVerdict, useServerPreflight } from './server-preflight';
+import { api, data } from '../api/api-client';
 import { connectWallet } from '../auth/wallet';
 import { ErrorBox } from '../components/states';
 import { rememberSubmission } from './my-submissions-store';
 import { preflight, type PreflightRules, type Quota } from './preflight';
-import { signManifest, upload, type Receipt, type SigningDomain } from './sign-and-upload';
+import { signManifest, upload, type Receipt } from './sign-and-upload';
 
 type Phase = { at: 'idle' } | { at: 'signing' } | { at: 'uploading'; fraction: number } | { at: 'done'; receipt: Receipt };
 
@@ -34,6 +35,13 @@ export function SubmitForm({
   const [phase, setPhase] = useState<Phase>({ at: 'idle' });
   const [error, setError] = useState<unknown>();
   const check = preflight(files, rules, quota);
+  const server = useServerPreflight(
+    datanet,
+    check.sending.map((c) => c.file),
+    licence,
+    consent,
+  );
+  const verdicts = new Map((server.data?.files ?? []).map((f) => [f.name, fileVerdict(f)]));
   const missingConsent = consents.filter((c) => !consent.includes(c));
 
   const add = (list: FileList | null) => {
@@ -54,7 +62,7 @@ export function SubmitForm({
       const { provider, address: signer } = await connectWallet();
       if (signer.toLowerCase() !== address.toLowerCase())
         throw new Error(`The wallet's account ${signer} is not the one signed in (${address}); switch accounts in the wallet.`);
-      const signing = await getJson<SigningDomain>(`/v1/datanets/${encodeURIComponent(datanet)}/signing-domain`);
+      const signing = await data(api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: datanet } } }));
       const sending = check.sending.map((c) => c.file);
       const signed = await signManifest(provider, signer, datanet, signing, sending, licence, consent);
       setPhase({ at: 'uploading', fraction: 0 });
@@ -94,7 +102,7 @@ export function SubmitForm({
       {files.length ? (
         <>
           <h3>Preflight: what intake would decide</h3>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table aria-label="Preflight">
               <thead>
                 <tr>
@@ -108,12 +116,20 @@ export function SubmitForm({
                   <tr key={`${c.file.name}:${i}`}>
                     <td>{c.file.name}</td>
                     <td>{c.file.size.toLocaleString()} B</td>
-                    <td className={c.problem ? 'error-text' : 'ok-text'}>{c.problem ? `refused: ${c.problem}` : 'will be sent'}</td>
+                    <td className={c.problem || verdicts.get(c.file.name)?.ok === false ? 'error-text' : 'ok-text'}>
+                      {c.problem
+                        ? `not sent: ${c.problem}`
+                        : server.isFetching
+                          ? 'checking…'
+                          : (verdicts.get(c.file.name)?.text ??
+                            (server.error ? 'will be sent (the server could not check it)' : 'will be sent'))}
+                    </td>
                   </tr>
                 ))}
               </tbody>
             </table>
           </div>
+          {server.error ? <ErrorBox error={server.error} /> : null}
           {check.blocking.map((b) => (
             <p key={b} className="state error" role="alert">
               Over a limit: {b}

@@ -2,11 +2,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { scopesWith, useSession } from '../api/session';
-import { getJson, postJson } from '../api/untyped';
+import { api, data } from '../api/api-client';
 import { Empty, ErrorBox, Loading } from '../components/states';
 import { Time } from '../components/time';
 import { RecordView } from './record-view';
-import type { DecisionReply, ReviewerStats, ReviewItem } from './review-types';
+import type { ReviewItem } from './review-types';
 
 type Verdict = 'approve' | 'reject' | 'skip' | 'flag';
 
@@ -22,13 +22,17 @@ export function ReviewPage() {
   const qc = useQueryClient();
   const datanets = scopesWith(session.data, 'reviewer').filter((s) => s !== '*');
   const datanet = search.datanet ?? datanets[0];
-  const base = `/v1/datanets/${encodeURIComponent(datanet ?? '')}/review`;
+  const id = datanet ?? '';
   const next = useQuery({
     queryKey: ['review-next', datanet],
     enabled: Boolean(datanet),
-    queryFn: () => getJson<{ items: ReviewItem[] }>(`${base}/next`),
+    queryFn: () => data(api.GET('/v1/datanets/{id}/review/next', { params: { path: { id } } })),
   });
-  const me = useQuery({ queryKey: ['review-me', datanet], enabled: Boolean(datanet), queryFn: () => getJson<ReviewerStats>(`${base}/me`) });
+  const me = useQuery({
+    queryKey: ['review-me', datanet],
+    enabled: Boolean(datanet),
+    queryFn: () => data(api.GET('/v1/datanets/{id}/review/me', { params: { path: { id } } })),
+  });
   const [done, setDone] = useState<Set<string>>(new Set());
   const [rejecting, setRejecting] = useState(false);
   const [blind, setBlind] = useState(false);
@@ -37,7 +41,12 @@ export function ReviewPage() {
 
   const decide = useMutation({
     mutationFn: (d: { item: ReviewItem; verdict: Verdict; reason?: string }) =>
-      postJson<DecisionReply>(`${base}/items/${d.item.id}/decision`, { verdict: d.verdict, ...(d.reason ? { reason: d.reason } : {}) }),
+      data(
+        api.POST('/v1/datanets/{id}/review/items/{item}/decision', {
+          params: { path: { id, item: d.item.id } },
+          body: { verdict: d.verdict, ...(d.reason ? { reason: d.reason } : {}) },
+        }),
+      ),
     onSuccess: (r, d) => {
       setRejecting(false);
       setDone((s) => new Set(s).add(d.item.id));

@@ -1,32 +1,4 @@
-// The review API's shapes (operators/review/src/routes/review-schemas.ts). Switch to the typed
-// client's types once the review routes are in openapi.json.
-export interface ReviewItem {
-  id: string;
-  kind: 'record' | 'dispute';
-  heldFor: string[];
-  contributor: string | null;
-  payload: Record<string, unknown>;
-  deadline: string;
-  leaseExpiresAt: string;
-  domains: string[];
-  reasons: string[];
-}
+import type { paths } from '@datanet/client';
 
-export interface ReviewerStats {
-  reviewer: string;
-  status: 'active' | 'suspended';
-  suspendedReason: string | null;
-  decisions: number;
-  accuracy: number | null;
-  agreement: number | null;
-  goldAnswered: number;
-  compared: number;
-}
-
-export interface DecisionReply {
-  itemId: string;
-  verdict: string;
-  replay: boolean;
-  state: string;
-  suspended: boolean;
-}
+/** An item of the review queue, as GET /v1/datanets/{id}/review/next answers it. */
+export type ReviewItem = paths['/v1/datanets/{id}/review/next']['get']['responses'][200]['content']['application/json']['items'][number];

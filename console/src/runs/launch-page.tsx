@@ -15,7 +15,7 @@ export function LaunchPage() {
   const [values, setValues] = useState<Record<string, string>>({});
   const launch = useMutation({
     mutationFn: (body: { pipeline: string; params: Record<string, string> }) => data(api.POST('/api/runs', { body })),
-    onSuccess: (r) => navigate({ to: '/runs/$runId', params: { runId: r.runId } }),
+    onSuccess: (r) => navigate({ to: '/runs/$runId', params: { runId: r.runId }, search: { launched: true } }),
   });
   if (list.isPending) return <Loading what="pipelines" />;
   if (list.error) return <ErrorBox error={list.error} retry={() => list.refetch()} />;

@@ -25,7 +25,7 @@ export function OutputPreview({ runId, stepId, output }: { runId: string; stepId
       {p.rows.length === 0 ? (
         <p className="muted">The table is empty.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table aria-label={`First rows of ${stepId}.${output}`}>
             <thead>
               <tr>

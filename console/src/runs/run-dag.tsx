@@ -1,4 +1,4 @@
-import { Background, Controls, ReactFlow, type Edge, type Node } from '@xyflow/react';
+import { Background, Controls, Position, ReactFlow, type Edge, type Node } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useMemo, useState } from 'react';
 import { layoutDag, NODE_H, NODE_W } from './dag-layout';
@@ -52,12 +52,15 @@ export default function RunDag({ graph, steps, selected, onSelect, narrow }: Pro
               className: `dag-node dag-${status}${selected === g.id ? ' dag-selected' : ''}`,
               style: { width: NODE_W, height: NODE_H },
               ariaLabel: `step ${g.id}: ${status}`,
+              // Edges leave and enter on the sides the layout flows along.
+              sourcePosition: narrow ? Position.Bottom : Position.Right,
+              targetPosition: narrow ? Position.Top : Position.Left,
               draggable: false,
               connectable: false,
             } satisfies Node;
           })
         : [],
-    [graph, steps, positions, selected],
+    [graph, steps, positions, selected, narrow],
   );
   const edges: Edge[] = useMemo(
     () =>
@@ -85,6 +88,7 @@ export default function RunDag({ graph, steps, selected, onSelect, narrow }: Pro
         nodes={nodes}
         edges={edges}
         fitView
+        fitViewOptions={{ padding: 0.08, maxZoom: 1.25 }}
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}

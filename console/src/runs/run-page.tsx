@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { lazy, Suspense, useMemo, useRef, useState } from 'react';
-import { api, data } from '../api/api-client';
+import { api, data, type ApiError } from '../api/api-client';
 import { holds, useSession } from '../api/session';
 import { StatusBadge } from '../components/status-badge';
 import { ErrorBox, Loading } from '../components/states';
@@ -20,7 +20,7 @@ const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 /** A run: its DAG with live states, a timeline of attempts, the chosen step, the log, and actions. */
 export function RunPage() {
   const { runId } = useParams({ from: '/runs/$runId' });
-  const { step: selected } = useSearch({ from: '/runs/$runId' });
+  const { step: selected, launched } = useSearch({ from: '/runs/$runId' });
   const navigate = useNavigate({ from: '/runs/$runId' });
   const qc = useQueryClient();
   const session = useSession();
@@ -28,10 +28,14 @@ export function RunPage() {
   const detail = useQuery({
     queryKey: ['run', runId],
     queryFn: () => data(api.GET('/api/runs/{id}', { params: { path: { id: runId } } })),
+    // A run just launched is written by the server a moment after it answers with its id.
+    retry: (n, e) => (launched && (e as ApiError).status === 404 ? n < 30 : n < 2 && !((e as ApiError).status >= 400)),
+    retryDelay: 1000,
   });
   const graph = useQuery({
     queryKey: ['run-graph', runId],
     queryFn: () => data(api.GET('/api/runs/{id}/graph', { params: { path: { id: runId } } })),
+    enabled: Boolean(detail.data),
     staleTime: Infinity,
   });
   const [streamed, setStreamed] = useState<RunEvent[]>([]);

@@ -123,7 +123,7 @@ export function RunsPage() {
         <Empty>No runs match these filters.</Empty>
       ) : (
         <>
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table className="runs">
               <caption className="sr-only">Runs, newest first</caption>
               <thead>

@@ -58,7 +58,7 @@ export function StepPanel({
       {attempts.length === 0 ? (
         <p className="muted">No attempts yet.</p>
       ) : (
-        <div className="table-wrap">
+        <div className="table-wrap" tabIndex={0}>
           <table>
             <thead>
               <tr>

@@ -63,9 +63,14 @@ export async function walletContext(
   return context;
 }
 
+/** Pages the README shows; with CONSOLE_README_SHOTS=1 the tests also write them to console/docs/. */
+const README_SHOTS = new Set(['runs-page', 'datanet-dashboard', 'contributor-portal']);
+
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  if (process.env.CONSOLE_README_SHOTS === '1' && README_SHOTS.has(name))
+    await page.screenshot({ path: join(REPO, 'console', 'docs', `${name}.png`), fullPage: false });
 }
 
 /** Serious and critical axe violations on the page as it is now (empty when there are none). */
