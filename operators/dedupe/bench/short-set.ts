@@ -109,8 +109,8 @@ export interface PairScore {
   predictedPairs: number;
   tp: number;
   precision: number;
-  recall: number;
-  f1: number;
+  recall: number | null;
+  f1: number | null;
 }
 
 const pairsOf = (n: number) => (n * (n - 1)) / 2;
@@ -132,8 +132,11 @@ export function scorePairs(set: LabelledRecord[], predicted: string[], keep: (r:
   const tp = sum(byBoth);
   const predictedPairs = sum(byPred);
   const truePairs = sum(byTrue);
+  // No duplicate pairs among these records (an edit kind that does not apply to a source): only
+  // the false merges are measured, and F1 is undefined.
+  if (!truePairs) return { truePairs, predictedPairs, tp, precision: predictedPairs ? 0 : 1, recall: null, f1: null };
   const precision = predictedPairs ? tp / predictedPairs : 1;
-  const recall = truePairs ? tp / truePairs : 1;
+  const recall = tp / truePairs;
   const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
   return { truePairs, predictedPairs, tp, precision: +precision.toFixed(4), recall: +recall.toFixed(4), f1: +f1.toFixed(4) };
 }

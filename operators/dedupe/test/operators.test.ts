@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { dedupeExact, dedupeMinhash } from '../src/index.js';
+import { col, textTable as table } from './text-table.js';
 
 const base = [
   'Diabetes is a disease in which blood glucose levels are above normal. Most of the food people eat is turned into glucose for energy.',
@@ -9,25 +10,6 @@ const base = [
   'Glaucoma is a group of diseases that can damage the eye optic nerve and result in vision loss and blindness if left untreated.',
   'Anemia is a condition in which the blood has a lower than normal number of red blood cells or too little hemoglobin inside them.',
 ];
-
-function table(rows: { id: string; text: string; t?: number }[]): Table {
-  return new Table({
-    id: vectorFromArray(
-      rows.map((r) => r.id),
-      new Utf8(),
-    ),
-    text: vectorFromArray(
-      rows.map((r) => r.text),
-      new Utf8(),
-    ),
-    t: vectorFromArray(
-      rows.map((r, i) => r.t ?? i),
-      new Int32(),
-    ),
-  });
-}
-
-const col = (t: Table | undefined, name: string) => [...(t?.getChild(name) ?? [])].map(String);
 
 describe('dedupe.exact', () => {
   it('drops copies that differ in case, punctuation, spacing and Unicode form; the earliest by orderColumn keeps the credit', async () => {

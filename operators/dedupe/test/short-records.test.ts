@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { col, textTable } from './text-table.js';
 import { dedupeMinhash, normalizeStructured, recordSimilarity, recordTokens, structuredTokens } from '../src/index.js';
 
 const tok = (s: string) => recordTokens(s);
@@ -44,19 +44,6 @@ describe('recordSimilarity', () => {
   });
 });
 
-const table = (rows: { id: string; text: string }[]) =>
-  new Table({
-    id: vectorFromArray(
-      rows.map((r) => r.id),
-      new Utf8(),
-    ),
-    text: vectorFromArray(
-      rows.map((r) => r.text),
-      new Utf8(),
-    ),
-  });
-const col = (t: Table | undefined, name: string) => [...(t?.getChild(name) ?? [])].map(String);
-
 for (const engine of DB_ENGINES) {
   describe(`auto shingles with a persistent index on ${engine}`, () => {
     let t: TestDb;
@@ -70,14 +57,17 @@ for (const engine of DB_ENGINES) {
       const r1 = await runOperator(dedupeMinhash, {
         ...opts,
         config: { index: 'refs' },
-        inputs: { table: table([{ id: 'ref1', text: ref }]) },
+        inputs: { table: textTable([{ id: 'ref1', text: ref }], false) },
         runId: 'r1',
       });
       expect(col(r1.outputs.kept.table, 'id')).toEqual(['ref1']);
-      const second = table([
-        { id: 'copy', text: 'Smith J. A.; Doe J. Insulin resistence in adolescents. J Clin Endocrinol 12:301-309, 2019' },
-        { id: 'other-volume', text: ref.replace('vol. 12', 'vol. 13').replace('2019', '2020') },
-      ]);
+      const second = textTable(
+        [
+          { id: 'copy', text: 'Smith J. A.; Doe J. Insulin resistence in adolescents. J Clin Endocrinol 12:301-309, 2019' },
+          { id: 'other-volume', text: ref.replace('vol. 12', 'vol. 13').replace('2019', '2020') },
+        ],
+        false,
+      );
       for (const runId of ['r2', 'r2']) {
         const r2 = await runOperator(dedupeMinhash, { ...opts, config: { index: 'refs' }, inputs: { table: second }, runId });
         expect(col(r2.outputs.kept.table, 'id')).toEqual(['other-volume']);
@@ -101,7 +91,7 @@ describe('dedupe.minhash defaults on short and long records', () => {
       { id: 'r4', text: long },
       { id: 'r5', text: long.replace('word3 ', 'word3x ') },
     ];
-    const { outputs } = await runOperator(dedupeMinhash, { inputs: { table: table(rows) } });
+    const { outputs } = await runOperator(dedupeMinhash, { inputs: { table: textTable(rows, false) } });
     expect(col(outputs.kept.table, 'id')).toEqual(['r1', 'r3', 'r4']);
     expect(col(outputs.duplicates.table, 'duplicate_of')).toEqual(['r1', 'r4']);
     expect(col(outputs.clusters.table, 'judged_by')).toEqual(['char', 'char', 'char', 'word', 'word']);
