@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { acquireStateLock } from './state-lock.js';
+import { yieldBetweenQueries } from './yielding-pglite.js';
 
 export interface Database {
   db: Kysely<any>;
@@ -36,7 +37,7 @@ export async function openDatabase(options: { stateDir: string; databaseUrl?: st
   try {
     const pglite = new PGlite(dir, { relaxedDurability: true });
     await pglite.waitReady;
-    const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+    const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite: yieldBetweenQueries(pglite) }) });
     return { db, dialect: 'pglite', location: dir, close: () => db.destroy().finally(() => lock.release()) };
   } catch (err) {
     lock.release();
