@@ -91,6 +91,7 @@ export async function run() {
           submissionTargets: { ratioAtLeast: 0.5, p99BelowMs: 100 },
           statusReads: status,
           statusTarget: { perSecondAtLeast: 5000 },
+          serverErrors: server.errors(),
         };
         console.log(`  ${store}: ${JSON.stringify(results[store])}`);
       } finally {
@@ -181,6 +182,12 @@ async function startServer(root: string, env: Record<string, string>) {
   });
   return {
     url,
+    /** The server's error lines (pino level 50+), to explain any 5xx in the results. */
+    errors: () =>
+      out
+        .split('\n')
+        .filter((l) => /"level":(5|6)\d/.test(l))
+        .slice(0, 5),
     stop: () =>
       new Promise<void>((done) => {
         child.once('exit', () => done());

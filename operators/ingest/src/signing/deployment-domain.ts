@@ -32,10 +32,21 @@ export function deploymentFile(inbox: string): string {
 }
 const DEFAULT_CHAIN_ID = 31337;
 
+/** Identities never change once written: a server reads each inbox's once. */
+const known = new Map<string, DeploymentDomain>();
+
 /** The inbox's deployment identity, made once (concurrent makers agree: the first file wins). */
 export async function deploymentDomain(inbox: string): Promise<DeploymentDomain> {
-  const known = await readDeployment(inbox);
-  if (known) return known;
+  const cached = known.get(inbox);
+  if (cached) return cached;
+  const made = await readOrMake(inbox);
+  known.set(inbox, made);
+  return made;
+}
+
+async function readOrMake(inbox: string): Promise<DeploymentDomain> {
+  const existing = await readDeployment(inbox);
+  if (existing) return existing;
   const file = deploymentFile(inbox);
   await mkdir(dirname(file), { recursive: true });
   const chainId = Number(process.env.DATANET_CHAIN_ID ?? DEFAULT_CHAIN_ID);
