@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDuckDb } from '@datanet/connector-duckdb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { epochOfDate, readEpochInputs } from '../src/index.js';
+import { epochOfDate, readEpochInputs, toAccounts } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'epoch-inputs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,5 +46,31 @@ describe('readEpochInputs', () => {
     await expect(readEpochInputs({ attributions: att, inferences: bad }, epoch)).rejects.toThrow(
       /inf-x \(fee "12.5"\): fee must be a non-negative integer/,
     );
+  });
+});
+
+describe('toAccounts', () => {
+  const a = (n: number) => '0x' + n.toString(16).padStart(40, '0');
+  const row = (contributor: string) => ({ contributor, attribution: 1 });
+
+  it('pays address-named contributors at their lower-cased address, in order, others through accounts', () => {
+    const upper = '0x' + 'AB'.repeat(20);
+    expect(toAccounts([row(a(1)), row(a(2)), row('NIH GARD'), row(upper)], { 'NIH GARD': a(9).toUpperCase().replace('0X', '0x') })).toEqual(
+      [
+        { account: a(1), attribution: 1, standing: undefined },
+        { account: a(2), attribution: 1, standing: undefined },
+        { account: a(9), attribution: 1, standing: undefined },
+        { account: upper.toLowerCase(), attribution: 1, standing: undefined },
+      ],
+    );
+  });
+
+  it('refuses two contributors paid at one account, in or out of order', () => {
+    const mixed = '0x' + 'Ab'.repeat(20);
+    expect(() => toAccounts([row(a(1)), row(mixed), row(mixed.toLowerCase())])).toThrow(
+      `contributors "${mixed}" and "${mixed.toLowerCase()}" are both paid at ${mixed.toLowerCase()}`,
+    );
+    expect(() => toAccounts([row(a(3)), row('site')], { site: a(3) })).toThrow(/contributors "0x0+3" and "site" are both paid at 0x0+3/);
+    expect(() => toAccounts([row('x')])).toThrow(/1 contributor\(s\) are not EVM addresses and have no entry in config.accounts: x/);
   });
 });

@@ -85,9 +85,9 @@ export async function readEpochInputs(files: EpochInputFiles, epoch: Epoch): Pro
  * otherwise (e.g. a MedQuAD site) needs an entry in `accounts`.
  */
 export function toAccounts(rows: EpochInputs['contributors'], accounts: Record<string, string> = {}): ContributorAttribution[] {
-  const seen = new Map<string, string>();
   const missing: string[] = [];
   const out: ContributorAttribution[] = [];
+  let ascending = true;
   for (const r of rows) {
     const account = (ADDRESS.test(r.contributor) ? r.contributor : accounts[r.contributor])?.toLowerCase();
     if (!account) {
@@ -95,15 +95,24 @@ export function toAccounts(rows: EpochInputs['contributors'], accounts: Record<s
       continue;
     }
     if (!ADDRESS.test(account)) throw new Error(`accounts["${r.contributor}"] = "${account}" is not a 20-byte hex address`);
-    const other = seen.get(account);
-    if (other) throw new Error(`contributors "${other}" and "${r.contributor}" are both paid at ${account}; give each its own account`);
-    seen.set(account, r.contributor);
+    if (ascending && out.length && !(out[out.length - 1].account < account)) ascending = false;
     out.push({ account, attribution: r.attribution, standing: r.standing });
   }
   if (missing.length) {
     throw new Error(
       `${missing.length} contributor(s) are not EVM addresses and have no entry in config.accounts: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}; map each to a 0x address under "accounts"`,
     );
+  }
+  // Strictly ascending accounts (the aggregation's order, when contributors are lower-case
+  // addresses) cannot repeat; otherwise look for two contributors paid at one account.
+  if (!ascending) {
+    const seen = new Map<string, string>();
+    rows.forEach((r, i) => {
+      const other = seen.get(out[i].account);
+      if (other)
+        throw new Error(`contributors "${other}" and "${r.contributor}" are both paid at ${out[i].account}; give each its own account`);
+      seen.set(out[i].account, r.contributor);
+    });
   }
   return out;
 }
