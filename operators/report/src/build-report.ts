@@ -11,6 +11,7 @@ import { withDuckDb } from '@datanet/connector-duckdb';
 import { gatherTableFacts, type ContributorCounts, type GatherOptions } from './gather/gather-tables.js';
 import type { ReportInputs } from './gather/table-inputs.js';
 import { checksFromReports } from './gather/rule-pass-rates.js';
+import { gatherReviewSection } from './gather/review-section.js';
 import { REPORT_MODEL_VERSION, type ContributorSummary, type QualityReportModel } from './model/report-model.js';
 
 export interface BuildReportRequest {
@@ -43,6 +44,7 @@ export async function buildQualityReport(req: BuildReportRequest): Promise<Quali
   const submittedFiles = fromRegistry ? sum((s) => s.submittedFiles) : null;
   const acceptedFiles = fromRegistry ? sum((s) => s.acceptedFiles) : null;
   const paths = (s?: { path: string }[]) => (s ?? []).map((x) => x.path);
+  const review = req.registry ? await gatherReviewSection(req.registry.db, req.datanet) : null;
   return {
     kind: 'datanet.quality-report',
     version: REPORT_MODEL_VERSION,
@@ -77,6 +79,7 @@ export async function buildQualityReport(req: BuildReportRequest): Promise<Quali
     rules: facts.rules,
     checks: checksFromReports(req.inputs.checksReports ?? []),
     notes,
+    ...(review ? { review } : {}),
   };
 }
 

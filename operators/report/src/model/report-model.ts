@@ -3,6 +3,8 @@
  * renderers (HTML, terminal) only read it: neither side knows the other's internals, and the JSON
  * written beside the HTML is exactly this document.
  */
+import type { ReviewSection } from '../gather/review-section.js';
+
 export const REPORT_MODEL_VERSION = 1;
 
 export interface QualityReportModel {
@@ -23,6 +25,8 @@ export interface QualityReportModel {
   checks: ColumnCheck[];
   /** Facts the steward should know about gaps in the data (a missing input, a fallback used). */
   notes: string[];
+  /** Human review of the Datanet (review queue in the run store), when it has any. */
+  review?: ReviewSection | null;
 }
 
 export interface ReportSources {

@@ -1,5 +1,6 @@
 import type { ClusterMember, QualityReportModel } from '../model/report-model.js';
 import { barChart, clip, escapeHtml as e, formatNumber, formatPercent, histogram } from './svg-charts.js';
+import { reviewSection } from './review-html.js';
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2630;margin:0;background:#f6f7f9}
@@ -58,6 +59,7 @@ ${duplicatesSection(m)}
 ${scoresSection(m)}
 ${rulesSection(m)}
 ${checksSection(m)}
+${reviewSection(m)}
 ${m.notes.length ? `<h2>Notes</h2><ul class="notes">${m.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul>` : ''}
 <script type="application/json" id="report-data">${data}</script>
 </main></body></html>

@@ -1,5 +1,6 @@
 import type { QualityReportModel } from '../model/report-model.js';
 import { formatNumber, formatPercent } from './svg-charts.js';
+import { reviewSummaryLines } from './review-html.js';
 
 /** Plain lines for a terminal (no colour codes, so they read the same in a log file). */
 export function renderQualitySummary(m: QualityReportModel, options: { maxRows?: number } = {}): string {
@@ -52,6 +53,7 @@ export function renderQualitySummary(m: QualityReportModel, options: { maxRows?:
       `  column checks: ${m.checks.length - failed.length}/${m.checks.length} passed${failed.length ? `; failed: ${failed.map((c) => `${c.name} (${c.severity})`).join(', ')}` : ''}`,
     );
   }
+  lines.push(...reviewSummaryLines(m));
   for (const n of m.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
 }

@@ -3,7 +3,8 @@ import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Kysely } from 'kysely';
 import type { OperatorContext } from '@datanet/pipelines';
 import { sqlIdent, sqlString, withDuckDb, writeRowSubsets } from '@datanet/connector-duckdb';
-import { num, recordRejections, type RejectionRow } from '@datanet/datanet';
+import { num } from '@datanet/datanet';
+import { recordReviewRejections, type ReviewRejection } from './review-rejections.js';
 
 interface OutcomeRow {
   item_id: string;
@@ -147,23 +148,20 @@ export async function writeReviewOutputs(ctx: OperatorContext<unknown>, db: Kyse
     { summary: [`${rejected.length} rejected by review`] },
   );
   if (provenance && rejected.length) {
-    const rows: RejectionRow[] = [];
+    const rows: ReviewRejection[] = [];
     for (const o of rejected) {
       const c = contributors.get(o.ref);
-      if (!c?.submission_id) continue;
-      rows.push({
-        datanet: r.datanet,
-        submissionId: c.submission_id,
-        file: c.source_file!,
-        recordIndex: c.record_index!,
-        contributor: c.contributor,
-        authenticated: true,
-        reasonCode: reasonCode(o),
-        message: message(o),
-        runId: r.runId,
-      });
+      if (c?.submission_id)
+        rows.push({
+          submissionId: c.submission_id,
+          file: c.source_file!,
+          recordIndex: c.record_index!,
+          contributor: c.contributor,
+          code: o.reason ?? 'rejected',
+          message: message(o),
+        });
     }
-    await recordRejections(db, rows);
+    await recordReviewRejections(db, r.datanet, r.runId, rows);
   }
 
   const decisions = await db

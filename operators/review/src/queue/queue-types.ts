@@ -101,4 +101,9 @@ export class ReviewError extends Error {
   ) {
     super(message);
   }
+
+  /** Fastify answers a thrown error with this status and `{ error: code, message }`. */
+  get statusCode(): number {
+    return this.status;
+  }
 }

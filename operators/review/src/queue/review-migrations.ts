@@ -104,8 +104,6 @@ const migrations: Record<string, Migration> = {
         .addColumn('served', 'int4', (c) => c.notNull().defaultTo(0))
         .addColumn('gold_answered', 'int4', (c) => c.notNull().defaultTo(0))
         .addColumn('gold_correct', 'int4', (c) => c.notNull().defaultTo(0))
-        .addColumn('compared', 'int4', (c) => c.notNull().defaultTo(0))
-        .addColumn('agreed', 'int4', (c) => c.notNull().defaultTo(0))
         .addColumn('suspended_at', 'int8')
         .addColumn('suspended_reason', 'text')
         .addPrimaryKeyConstraint('review_reviewers_pk', ['datanet', 'reviewer'])

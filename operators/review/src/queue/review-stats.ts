@@ -95,10 +95,12 @@ async function reviewersOf(db: Kysely<any>, datanet: string, only?: string): Pro
     from review_agreement where datanet = ${datanet} ${only ? sql`and reviewer = ${only}` : sql``}
     group by 1, 2`.execute(db);
   const agreeBy = new Map(agree.rows.map((r) => [`${r.reviewer} ${r.day}`, r]));
+  const agreeTotal = (reviewer: string) =>
+    agree.rows.filter((a) => a.reviewer === reviewer).reduce((t, a) => ({ n: t.n + num(a.n), ok: t.ok + num(a.ok) }), { n: 0, ok: 0 });
   return rows.map((r) => {
     const days = daily.rows.filter((d) => d.reviewer === r.reviewer);
     const goldAnswered = num(r.gold_answered);
-    const compared = num(r.compared);
+    const { n: compared, ok: agreed } = agreeTotal(r.reviewer);
     return {
       reviewer: r.reviewer,
       status: r.status,
@@ -109,8 +111,8 @@ async function reviewersOf(db: Kysely<any>, datanet: string, only?: string): Pro
       goldCorrect: num(r.gold_correct),
       accuracy: ratio(num(r.gold_correct), goldAnswered),
       compared,
-      agreed: num(r.agreed),
-      agreement: ratio(num(r.agreed), compared),
+      agreed,
+      agreement: ratio(agreed, compared),
       daily: days.map((d) => {
         const g = agreeBy.get(`${r.reviewer} ${d.day}`);
         return {
@@ -139,4 +141,30 @@ function emptyReviewer(reviewer: string): ReviewerStats {
     agreement: null,
     daily: [],
   };
+}
+
+export interface ContributorReviewCounts {
+  contributor: string;
+  held: number;
+  approved: number;
+  rejected: number;
+  open: number;
+}
+
+/** Per contributor: records held for review and how they were decided (review rejections count as rejections). */
+export async function contributorReviewCounts(db: Kysely<any>, datanet: string): Promise<ContributorReviewCounts[]> {
+  const rows = await sql<{ contributor: string; held: unknown; approved: unknown; rejected: unknown; open: unknown }>`
+    select contributor, count(*) as held,
+      count(*) filter (where state = 'approved') as approved,
+      count(*) filter (where state = 'rejected') as rejected,
+      count(*) filter (where state in ('open', 'escalated')) as open
+    from review_items where datanet = ${datanet} and kind = 'record' and contributor is not null
+    group by contributor order by contributor`.execute(db);
+  return rows.rows.map((r) => ({
+    contributor: r.contributor,
+    held: num(r.held),
+    approved: num(r.approved),
+    rejected: num(r.rejected),
+    open: num(r.open),
+  }));
 }

@@ -78,18 +78,22 @@ export async function settleItem(
   // Settled before (a retried deadline): the rest happened then.
   if (inserted.length === 0) return outcome;
 
-  for (const v of o.counted) {
-    const agreed = (v.verdict === 'approve') === (o.outcome === 'approved');
-    const r = await tx
+  // Agreement rows only: reviewers' aggregate rows are never written here, since a decision holds
+  // its own reviewer's row and two settling decisions would otherwise wait on each other's.
+  if (o.counted.length)
+    await tx
       .insertInto('review_agreement')
-      .values({ item_id: item.id, datanet: item.datanet, reviewer: v.reviewer, agreed, at: o.now })
+      .values(
+        o.counted.map((v) => ({
+          item_id: item.id,
+          datanet: item.datanet,
+          reviewer: v.reviewer,
+          agreed: (v.verdict === 'approve') === (o.outcome === 'approved'),
+          at: o.now,
+        })),
+      )
       .onConflict((oc) => oc.columns(['item_id', 'reviewer']).doNothing())
-      .returning('item_id')
       .execute();
-    if (r.length === 1)
-      await sql`update review_reviewers set compared = compared + 1, agreed = agreed + ${agreed ? 1 : 0}
-        where datanet = ${item.datanet} and reviewer = ${v.reviewer}`.execute(tx);
-  }
 
   const batch = await sql<{ open: unknown; signal: string; run_id: string | null }>`
     update review_batches set open = greatest(0, open - 1),

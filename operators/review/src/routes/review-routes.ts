@@ -1,0 +1,223 @@
+import type { FastifyRequest } from 'fastify';
+import { contributorStats, openRegistry } from '@datanet/datanet';
+import { roleAtLeast, scopeFromParam, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
+import { decide } from '../queue/decide.js';
+import { syncGold } from '../queue/enqueue.js';
+import { nextItems } from '../queue/next-items.js';
+import { migrateReview } from '../queue/review-migrations.js';
+import { queueStats, reviewerStats } from '../queue/review-stats.js';
+import { ReviewError } from '../queue/queue-types.js';
+import { queuePolicyOf } from '../policy/queue-policy.js';
+import type { Verdict } from '../rule/decision-rule.js';
+import { loadReviewedDatanets, type ReviewedDatanet } from './review-catalog.js';
+import {
+  DatanetParam,
+  DecisionBody,
+  DecisionReply,
+  ItemParam,
+  NextItems,
+  OverrideBody,
+  QueueStatsSchema,
+  Refusal,
+  ReviewerStatsSchema,
+} from './review-schemas.js';
+import { z } from 'zod';
+
+const refusals = { 400: Refusal, 401: Refusal, 403: Refusal, 404: Refusal, 409: Refusal };
+
+/**
+ * The review queue over HTTP: reviewers take their next items and decide them, stewards override
+ * and watch the queue. At start each reviewed Datanet's gold items are loaded and its
+ * `review.reviewers.addresses` are granted the reviewer role.
+ */
+const register: RegisterRoutes = async (app, ctx) => {
+  await openRegistry(ctx.db, ctx.dialect);
+  await migrateReview(ctx.db);
+  const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) =>
+    app.log.error({ file }, `review policy skipped: ${message}`),
+  );
+  for (const r of reviewed.values()) {
+    await syncGold(ctx.db, r.definition.id, r.gold, r.review.version);
+    await ctx.roles.seed(
+      r.definition.id,
+      r.review.reviewers.addresses.map((principal) => ({ principal, role: 'reviewer' as const })),
+      'datanet-review',
+    );
+  }
+  const datanet = (id: string) => {
+    const r = reviewed.get(id);
+    if (!r) throw new ReviewError(404, 'no_review', `Datanet ${id} is not served here or has no review policy`);
+    return r;
+  };
+  const reviewerAccess = {
+    role: 'contributor' as const,
+    scope: scopeFromParam('id'),
+    why: 'reviewers of the Datanet (checked in the handler)',
+  };
+  const stewardAccess = { role: 'steward' as const, scope: scopeFromParam('id') };
+
+  app.get(
+    '/v1/datanets/:id/review/next',
+    {
+      config: { access: reviewerAccess },
+      schema: {
+        tags: ['review'],
+        summary: 'My next items to review (held for me under a lease); gold items look like the others',
+        params: DatanetParam,
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(50).default(5) }),
+        response: { 200: NextItems, ...refusals },
+      },
+    },
+    async (req) => {
+      const r = datanet(req.params.id);
+      const reviewer = await reviewerOf(req, ctx, r);
+      return {
+        items: await nextItems(ctx.db, { datanet: r.definition.id, reviewer, limit: req.query.limit, policy: queuePolicyOf(r.review) }),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/datanets/:id/review/items/:item/decision',
+    {
+      config: { access: reviewerAccess },
+      schema: {
+        tags: ['review'],
+        summary: 'Decide an item handed to me: approve, reject (with a reason code), skip or flag (to stewards). Sent twice, recorded once',
+        params: ItemParam,
+        body: DecisionBody,
+        response: { 200: DecisionReply, ...refusals },
+      },
+    },
+    async (req) => {
+      const r = datanet(req.params.id);
+      const reviewer = await reviewerOf(req, ctx, r);
+      return decide(
+        ctx.db,
+        {
+          datanet: r.definition.id,
+          itemId: req.params.item,
+          reviewer,
+          verdict: req.body.verdict as Verdict,
+          reason: req.body.reason,
+          note: req.body.note,
+        },
+        queuePolicyOf(r.review),
+      );
+    },
+  );
+
+  app.post(
+    '/v1/datanets/:id/review/items/:item/override',
+    {
+      config: { access: stewardAccess },
+      schema: {
+        tags: ['review'],
+        summary: "A steward's decision: approves or rejects the item at once (when the policy allows overrides)",
+        params: ItemParam,
+        body: OverrideBody,
+        response: { 200: DecisionReply, ...refusals },
+      },
+    },
+    async (req) => {
+      const r = datanet(req.params.id);
+      const p = req.principal!;
+      return decide(
+        ctx.db,
+        {
+          datanet: r.definition.id,
+          itemId: req.params.item,
+          reviewer: p.kind === 'session' ? p.address : `token:${p.tokenId}`,
+          verdict: req.body.verdict,
+          reason: req.body.reason,
+          note: req.body.note,
+          override: true,
+        },
+        queuePolicyOf(r.review),
+      );
+    },
+  );
+
+  app.get(
+    '/v1/datanets/:id/review/me',
+    {
+      config: { access: reviewerAccess },
+      schema: {
+        tags: ['review'],
+        summary: 'My figures: gold accuracy, agreement with the consensus, per day; whether my rights are suspended',
+        params: DatanetParam,
+        response: { 200: ReviewerStatsSchema, ...refusals },
+      },
+    },
+    async (req) => {
+      const r = datanet(req.params.id);
+      return reviewerStats(ctx.db, r.definition.id, await reviewerOf(req, ctx, r));
+    },
+  );
+
+  app.get(
+    '/v1/datanets/:id/review/stats',
+    {
+      config: { access: stewardAccess },
+      schema: {
+        tags: ['review'],
+        summary:
+          "The queue for stewards: backlog, queue age, throughput, rejection reasons, each reviewer's accuracy and agreement, batches",
+        params: DatanetParam,
+        response: { 200: QueueStatsSchema, ...refusals },
+      },
+    },
+    async (req) => {
+      const r = datanet(req.params.id);
+      const stats = await queueStats(ctx.db, r.definition.id);
+      const batches = await ctx.db
+        .selectFrom('review_batches')
+        .selectAll()
+        .where('datanet', '=', r.definition.id)
+        .orderBy('created_at', 'desc')
+        .limit(50)
+        .execute();
+      return {
+        ...stats,
+        batches: batches.map((b) => ({
+          batch: String(b.batch),
+          runId: b.run_id ?? null,
+          stepId: b.step_id ?? null,
+          items: Number(b.items),
+          open: Number(b.open),
+          deadline: new Date(Math.min(Number(b.deadline), 8.64e15)).toISOString(),
+          settledAt: b.settled_at == null ? null : new Date(Number(b.settled_at)).toISOString(),
+        })),
+      };
+    },
+  );
+};
+
+/**
+ * Who is reviewing: an address with the reviewer role or stronger on the Datanet (seeded from
+ * `roles.reviewers` and `review.reviewers.addresses`), a contributor who earned review rights, or
+ * an API token granted the reviewer role on this Datanet (identified as token:ID).
+ */
+async function reviewerOf(req: FastifyRequest, ctx: ServerContext, r: ReviewedDatanet): Promise<string> {
+  const p = req.principal;
+  const id = r.definition.id;
+  if (!p) throw new ReviewError(403, 'not_a_reviewer', 'sign in first');
+  if (p.kind === 'token') {
+    if (p.scope === id && roleAtLeast(p.role, 'reviewer')) return `token:${p.tokenId}`;
+    throw new ReviewError(403, 'not_a_reviewer', `this token holds ${p.role} on ${p.scope}, not reviewer on ${id}`);
+  }
+  const address = p.address.toLowerCase();
+  if (roleAtLeast(await ctx.roles.roleOf(id, address), 'reviewer')) return address;
+  const earned = r.review.reviewers.earned;
+  if (earned) {
+    const mine = (await contributorStats(ctx.db, id, r.definition.standing)).find((s) => s.contributor.toLowerCase() === address);
+    if (mine && mine.standing >= earned.minStanding && mine.contributions - mine.revoked >= earned.minAccepted) return address;
+  }
+  throw new ReviewError(
+    403,
+    'not_a_reviewer',
+    `you are not a reviewer of ${id}${earned ? ` (earned rights need standing >= ${earned.minStanding} and ${earned.minAccepted} accepted contributions)` : ''}`,
+  );
+}
+
+export default register;

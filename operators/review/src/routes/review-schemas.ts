@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { VERDICTS } from '../rule/decision-rule.js';
+
+// The review API's shapes: the console's reviewer inbox and the CLI read these (openapi.json).
+
+export const Refusal = z.object({ error: z.string(), message: z.string() });
+export const DatanetParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id') });
+export const ItemParam = DatanetParam.extend({ item: z.string().regex(/^[0-9a-f]{32}$/, 'a review item id (32 hex digits)') });
+
+export const ReviewItem = z.object({
+  id: z.string(),
+  kind: z.enum(['record', 'dispute']),
+  heldFor: z.array(z.string()).describe('why it is held: newcomer, low_standing, low_quality, near_duplicate, exposure, audit, dispute'),
+  contributor: z.string().nullable().describe('null when the policy blinds reviewers'),
+  payload: z.record(z.string(), z.unknown()).describe('the record fields; a near duplicate also has `earlier` and `similarity`'),
+  deadline: z.string(),
+  leaseExpiresAt: z.string().describe('the item is reserved for you until then'),
+  domains: z.array(z.string()),
+  reasons: z.array(z.string()).describe('reason codes a rejection may give'),
+});
+
+export const NextItems = z.object({ items: z.array(ReviewItem) });
+
+export const DecisionBody = z
+  .object({
+    verdict: z.enum(VERDICTS as [string, ...string[]]),
+    reason: z.string().max(64).optional().describe('required for reject: one of the Datanet reason codes'),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export const OverrideBody = z
+  .object({
+    verdict: z.enum(['approve', 'reject']),
+    reason: z.string().max(64).optional(),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export const DecisionReply = z.object({
+  itemId: z.string(),
+  verdict: z.string(),
+  replay: z.boolean().describe('the same decision was recorded before; nothing changed'),
+  state: z.enum(['open', 'escalated', 'approved', 'rejected']),
+  suspended: z.boolean().describe('this answer suspended your review rights'),
+});
+
+export const ReviewerStatsSchema = z.object({
+  reviewer: z.string(),
+  status: z.enum(['active', 'suspended']),
+  suspendedReason: z.string().nullable(),
+  served: z.number(),
+  decisions: z.number(),
+  goldAnswered: z.number(),
+  goldCorrect: z.number(),
+  accuracy: z.number().nullable(),
+  compared: z.number(),
+  agreed: z.number(),
+  agreement: z.number().nullable(),
+  daily: z.array(z.object({ day: z.string(), decisions: z.number(), accuracy: z.number().nullable(), agreement: z.number().nullable() })),
+});
+
+export const QueueStatsSchema = z.object({
+  datanet: z.string(),
+  items: z.object({ open: z.number(), escalated: z.number(), approved: z.number(), rejected: z.number() }),
+  age: z.object({ oldestMs: z.number().nullable(), medianMs: z.number().nullable() }),
+  throughput: z.object({
+    decisionsLastHour: z.number(),
+    decisionsLastDay: z.number(),
+    settledLastHour: z.number(),
+    settledLastDay: z.number(),
+    decisions: z.number(),
+  }),
+  decisionsPerItem: z.number().nullable(),
+  reasons: z.array(z.object({ reason: z.string(), count: z.number() })),
+  reviewers: z.array(ReviewerStatsSchema),
+  batches: z.array(
+    z.object({
+      batch: z.string(),
+      runId: z.string().nullable(),
+      stepId: z.string().nullable(),
+      items: z.number(),
+      open: z.number(),
+      deadline: z.string(),
+      settledAt: z.string().nullable(),
+    }),
+  ),
+});
