@@ -51,6 +51,13 @@ export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): P
         WHERE a.contributor IS NOT NULL AND a.inference_id IN (SELECT inference_id FROM ${inf} WHERE ${ms} >= ${req.epoch.startMs} AND ${ms} < ${req.epoch.endMs})
         ORDER BY a.inference_id, a.contribution_id, a.contributor`,
     );
+    if (req.files.standing) {
+      const sc = await cols(req.files.standing);
+      if (!sc.has('contributor') || !sc.has('standing'))
+        throw new Error(
+          `standing table ${req.files.standing} needs columns contributor and standing (it has: ${[...sc].join(', ')}); check which output is wired to the standing input`,
+        );
+    }
     const standing = req.files.standing
       ? await d.all<{ contributor: string; standing: number }>(
           `SELECT contributor::VARCHAR AS contributor, standing::DOUBLE AS standing FROM read_parquet(${sqlString(req.files.standing)})`,
@@ -96,6 +103,17 @@ export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): P
     score: Number(a.score),
     evidence: a.evidence === null ? null : String(a.evidence),
   }));
+  // The method as the evidence shows it (spans: a list of matched spans; influence: {method, influence}).
+  const sample = attributions.find((a) => a.evidence)?.evidence;
+  let method = req.method;
+  try {
+    const ev = sample ? (JSON.parse(sample) as unknown) : undefined;
+    if (Array.isArray(ev)) method = 'attribution.spans (maximal matching spans, words-v1 tokens)';
+    else if (ev && typeof ev === 'object' && 'method' in ev)
+      method = `attribution.influence (${String((ev as { method: unknown }).method)})`;
+  } catch {
+    // Evidence that is not JSON leaves the method as the step named it.
+  }
   return recordEpochInputs(db, {
     datanet: req.datanet,
     epoch: req.epoch,
@@ -103,7 +121,7 @@ export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): P
     attributions,
     standing: read.standing,
     texts: read.texts.map((t) => ({ contributionId: t.contribution_id, text: t.text })),
-    method: req.method,
+    method,
     methodVersion: req.methodVersion,
     runId: req.runId,
   });

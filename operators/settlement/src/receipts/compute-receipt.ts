@@ -7,7 +7,7 @@ import { epochContributors, scoreUnits } from '../proposal/epoch-contributors.js
 import { loadEpochInputs } from '../proposal/epoch-input-rows.js';
 import { migrateProposals } from '../proposal/proposal-migrations.js';
 import { currentProposal, listProposals, loadProposalPayouts, type Proposal } from '../proposal/proposal-store.js';
-import { findSpan, parseEvidence, type Offsets } from './span-offsets.js';
+import { findSpan, findSpanAt, parseEvidence, type Offsets } from './span-offsets.js';
 
 export interface ReceiptSpan {
   text: string;
@@ -185,7 +185,7 @@ export async function computeReceipt(
                 length: s.length,
                 count: s.count ?? null,
                 weight: s.weight ?? null,
-                output: findSpan(output, s.text),
+                output: findSpanAt(output, s.text, s.start, s.length),
                 contribution: findSpan(text, s.text),
               })),
             }

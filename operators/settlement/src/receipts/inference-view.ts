@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { migrateProposals } from '../proposal/proposal-migrations.js';
-import { findSpan, parseEvidence, type Offsets } from './span-offsets.js';
+import { findSpan, findSpanAt, parseEvidence, type Offsets } from './span-offsets.js';
 
 export interface InferenceView {
   datanet: string;
@@ -63,9 +63,10 @@ export async function inferenceView(
     };
     if (ev.kind === 'spans') {
       for (const s of ev.spans) {
-        const entry = spans.get(s.text) ?? { text: s.text, output: findSpan(output, s.text), contributions: [] };
+        const key = `${s.start}:${s.text}`;
+        const entry = spans.get(key) ?? { text: s.text, output: findSpanAt(output, s.text, s.start, s.length), contributions: [] };
         entry.contributions.push({ ...c, offsets: findSpan(c.text, s.text) });
-        spans.set(s.text, entry);
+        spans.set(key, entry);
       }
     } else influence.push({ ...c, method: ev.kind === 'influence' ? ev.method : 'unknown' });
   }

@@ -12,6 +12,27 @@ export function findSpan(text: string | null | undefined, span: string): Offsets
   return i < 0 ? null : [i, i + span.length];
 }
 
+// The spans' word positions count tokens as attribution's words-v1 tokenizer does: runs of letters
+// or digits, and every other non-space character alone.
+const WORD = /[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu;
+
+/**
+ * The span in the output at its reported word position (so a phrase said four times is marked
+ * where it was matched); falls back to the first occurrence when the position does not fit.
+ */
+export function findSpanAt(text: string | null | undefined, span: string, startWord: number, words: number): Offsets {
+  if (text && Number.isInteger(startWord) && startWord >= 0 && words > 0) {
+    const tokens = [...text.matchAll(WORD)];
+    const first = tokens[startWord];
+    const last = tokens[startWord + words - 1];
+    if (first && last) {
+      const at: [number, number] = [first.index!, last.index! + last[0].length];
+      if (text.slice(at[0], at[1]).toLowerCase() === span.toLowerCase()) return at;
+    }
+  }
+  return findSpan(text, span);
+}
+
 export interface SpanEvidence {
   text: string;
   /** Word position and length in the output, as attribution reported them. */
