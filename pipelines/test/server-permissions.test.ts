@@ -68,6 +68,12 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; 
   },
   { method: 'POST', url: `/api/runs/${RUN}/cancel`, route: '/api/runs/{id}/cancel', need: { role: 'steward', scope: 'alpha' } },
   { method: 'POST', url: `/api/runs/${RUN}/resume`, route: '/api/runs/{id}/resume', need: { role: 'steward', scope: 'alpha' } },
+  {
+    method: 'POST',
+    url: `/api/runs/${RUN}/steps/read/retry`,
+    route: '/api/runs/{id}/steps/{step}/retry',
+    need: { role: 'steward', scope: 'alpha' },
+  },
   { method: 'GET', url: '/auth/roles', route: '/auth/roles', need: 'signed-in' },
   { method: 'GET', url: '/api/pipelines', route: '/api/pipelines', need: 'signed-in' },
   { method: 'GET', url: `/api/runs/${RUN}/graph`, route: '/api/runs/{id}/graph', need: { role: 'reviewer', scope: 'alpha' } },

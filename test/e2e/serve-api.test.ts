@@ -56,6 +56,11 @@ beforeAll(async () => {
     join(root, 'configs', 'pipelines', 'hello.yaml'),
     `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: hello }\nparameters:\n  datanet: alpha\nsteps:\n  read:\n    uses: table.read\n    with: { path: ${join(root, 'words.txt')}, format: text }\n`,
   );
+  // Reads a file that appears only later: its first run fails, and a retry of the step succeeds.
+  writeFileSync(
+    join(root, 'configs', 'pipelines', 'late.yaml'),
+    `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: late }\nparameters:\n  datanet: alpha\nsteps:\n  read:\n    uses: table.read\n    with: { path: ${join(root, 'late.txt')}, format: text }\n`,
+  );
   writeFileSync(
     join(root, 'configs', 'pipelines', 'broken.yaml'),
     `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: broken }\nsteps:\n  read:\n    uses: table.nope\n`,
@@ -236,6 +241,28 @@ describe('datanet serve: runs API', () => {
     expect(text).toMatch(/^id: \d+$/m);
     expect(text).toContain('event: end');
     expect(text).toContain('"status":"succeeded"');
+  });
+
+  it('retries a failed step of a run; a step that did not fail is refused', async () => {
+    const waitEnd = async (runId: string) => {
+      for (let i = 0; i < 600; i++) {
+        const d = await bodyOf(await get(`/api/runs/${runId}`, bearer(alphaToken)));
+        if (['succeeded', 'failed', 'cancelled'].includes(d.run?.status)) return d;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`run ${runId} did not end`);
+    };
+    const { runId } = await bodyOf(await post('/api/runs', { pipeline: 'late', params: { datanet: 'alpha' } }, bearer(alphaToken)));
+    expect((await waitEnd(runId)).run.status).toBe('failed');
+    expect((await post(`/api/runs/${runId}/steps/nope/retry`, {}, bearer(alphaToken))).status).toBe(404);
+    writeFileSync(join(root, 'late.txt'), 'now it is here\n');
+    const retried = await post(`/api/runs/${runId}/steps/read/retry`, {}, bearer(alphaToken));
+    expect(retried.status).toBe(202);
+    const after = await waitEnd(runId);
+    expect(after.run.status).toBe('succeeded');
+    const again = await post(`/api/runs/${runId}/steps/read/retry`, {}, bearer(alphaToken));
+    expect(again.status).toBe(409);
+    expect((await bodyOf(again)).error).toBe('step_not_failed');
   });
 });
 

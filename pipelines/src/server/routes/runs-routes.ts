@@ -179,6 +179,27 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       }
     },
   );
+
+  app.post(
+    '/api/runs/:id/steps/:step/retry',
+    {
+      config: { access: { role: 'steward', scope: runScope } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Retry a failed step of a run (and the steps after it); finished steps are kept',
+        params: RunId.extend({ step: z.string().min(1).max(200) }),
+        response: { 202: z.object({ runId: z.string(), step: z.string() }), 400: Refusal, 404: Refusal, 409: Refusal },
+      },
+    },
+    async (req, reply) => {
+      try {
+        await launcher.retryStep(req.params.id, req.params.step);
+        return reply.code(202).send({ runId: req.params.id, step: req.params.step });
+      } catch (e) {
+        return launchRefusal(e, reply as never);
+      }
+    },
+  );
 }
 
 function launchRefusal(e: unknown, reply: { code(n: number): { send(b: unknown): unknown } }): never {

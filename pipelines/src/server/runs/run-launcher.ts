@@ -78,7 +78,19 @@ export class RunLauncher {
     return { runId };
   }
 
-  async resume(runId: string): Promise<void> {
+  /** Retries one failed step (and what depends on it) of a finished run; finished steps are kept. */
+  async retryStep(runId: string, stepId: string): Promise<void> {
+    const steps = await this.engine.store.getSteps(runId);
+    if (steps.length === 0 && !(await this.engine.store.getRun(runId))) throw new LaunchError(404, 'unknown_run', `no run ${runId}`);
+    const step = steps.find((s) => s.step_id === stepId);
+    if (!step)
+      throw new LaunchError(404, 'unknown_step', `run ${runId} has no step ${stepId} (steps: ${steps.map((s) => s.step_id).join(', ')})`);
+    if (step.status !== 'failed')
+      throw new LaunchError(409, 'step_not_failed', `step ${stepId} of run ${runId} is ${step.status}; only a failed step is retried`);
+    await this.resume(runId, [stepId]);
+  }
+
+  async resume(runId: string, retry?: string[]): Promise<void> {
     const run = await this.engine.store.getRun(runId);
     if (!run) throw new LaunchError(404, 'unknown_run', `no run ${runId}`);
     if (run.status === 'succeeded') throw new LaunchError(409, 'already_succeeded', `run ${runId} already succeeded; nothing to resume`);
@@ -89,7 +101,7 @@ export class RunLauncher {
       extraPlugins: this.profile.plugins,
     });
     if (!graph) throw invalid(diagnostics, `run ${runId}'s pipeline no longer compiles`);
-    const from = (run.options.from ?? []) as string[];
+    const from = retry ?? ((run.options.from ?? []) as string[]);
     const options = {
       noCache: Boolean(run.options.noCache),
       from,
