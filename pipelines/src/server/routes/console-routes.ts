@@ -52,17 +52,18 @@ export async function consoleRoutes(app: ZodApp, consoleDir = process.env.DATANE
     if (status.current.state !== 'ready') return reply.code(404).send({ error: 'not_found', message: 'the console is not built yet' });
     const file = (req.params as { '*': string })['*'];
     // Vite names assets by content hash: a name never changes meaning, so browsers keep them.
-    return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(join('assets', file));
+    return reply.sendFile(join('assets', file), { maxAge: 365 * 24 * 3600 * 1000, immutable: true });
   });
   for (const url of PAGES) {
     app.get(url, { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
       if (status.current.state !== 'ready') return notReady(reply);
-      reply.header('cache-control', 'no-cache');
       reply.header(
         'content-security-policy',
         "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
       );
-      return reply.sendFile('index.html');
+      // The page shell names the current build's assets: browsers ask again every time.
+      reply.header('cache-control', 'no-cache');
+      return reply.sendFile('index.html', { cacheControl: false });
     });
   }
 }
