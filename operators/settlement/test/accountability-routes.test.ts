@@ -1,0 +1,159 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, PGliteDialect } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '@datanet/pipelines/testing';
+import { DisputePolicySchema } from '@datanet/datanet';
+import { openDispute } from '@datanet/accountability';
+import { advanceSettlement, computeReceipt } from '../src/index.js';
+import { DATANET, STEWARD, TERMS, seedEpoch, seedRegistry } from './accountability-fixture.js';
+import { address } from './fixtures.js';
+
+// A real `datanet serve` over a store holding a final epoch and an open dispute: who may read and
+// change what, over HTTP.
+const root = mkdtempSync(join(tmpdir(), 'datanet-acct-routes-'));
+const stateDir = join(root, 'state');
+const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
+const env = { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '' };
+
+function token(role: string): string {
+  const out = spawnSync(
+    process.execPath,
+    [BIN, '--state-dir', stateDir, '--json', 'token', 'create', '--datanet', DATANET, '--role', role, '--name', role],
+    { cwd: root, env, encoding: 'utf8', timeout: 120_000 },
+  );
+  if (out.status !== 0) throw new Error(out.stderr);
+  return JSON.parse(out.stdout).token;
+}
+
+describe('accountability routes on a real `datanet serve`', () => {
+  let server: ChildProcess;
+  let url: string;
+  let epoch: string;
+  let disputeId: string;
+  let steward: string;
+  let reviewer: string;
+  let receipt: unknown;
+  const call = (path: string, init: RequestInit = {}, auth?: string) =>
+    fetch(url + path, {
+      ...init,
+      headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    });
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+    writeFileSync(
+      join(root, 'configs', 'datanets', `${DATANET}.yaml`),
+      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\nchallengeWindow: 0\n`,
+    );
+    mkdirSync(join(stateDir, 'db'), { recursive: true });
+    const { PGlite } = await import('@electric-sql/pglite');
+    const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite: new PGlite(join(stateDir, 'db')) }) });
+    try {
+      await seedRegistry(db, 'pglite', 4, 4);
+      const e = await seedEpoch(db, '2026-11-24', 20, 4, 4, 5);
+      epoch = e.id;
+      expect((await advanceSettlement(db, { datanet: DATANET, epoch, terms: TERMS, windowMs: 0, now: e.endMs + 1 })).state).toBe('final');
+      receipt = await computeReceipt(db, { datanet: DATANET, epoch, account: address(1) });
+      disputeId = (
+        await openDispute(db, {
+          datanet: DATANET,
+          contributionId: 'c2-1',
+          filer: STEWARD,
+          role: 'steward',
+          reason: 'consent',
+          evidence: 'the contributor withdrew consent for this record',
+          policy: DisputePolicySchema.parse({}),
+        })
+      ).dispute.id;
+    } finally {
+      await db.destroy();
+    }
+    steward = token('steward');
+    reviewer = token('reviewer');
+    server = spawn(process.execPath, [BIN, '--state-dir', stateDir, 'serve', '--host', '127.0.0.1', '--port', '0'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    server.stdout!.on('data', (d) => (out += d));
+    server.stderr!.on('data', (d) => (out += d));
+    url = await new Promise<string>((done, fail) => {
+      const timer = setInterval(() => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearInterval(timer);
+          done(m[1]);
+        }
+      }, 100);
+      server.once('exit', (code) => fail(new Error(`serve exited ${code}: ${out.slice(-3000)}`)));
+    });
+  }, 600_000);
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('publishes settlements, receipts (JSON and HTML) and inference views; bad input is a 4xx', async () => {
+    const list = await (await call(`/v1/datanets/${DATANET}/settlements`)).json();
+    expect(list.settlements).toEqual([expect.objectContaining({ epoch, status: 'final', version: 1 })]);
+    const r = await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/${address(1)}`);
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual(JSON.parse(JSON.stringify(receipt)));
+    const html = await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/${address(1)}/html`);
+    expect(html.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await html.text()).toContain('<mark');
+    const inf = (receipt as { lines: { inferenceId: string }[] }).lines[0].inferenceId;
+    expect((await call(`/v1/datanets/${DATANET}/settlements/${epoch}/inferences/${inf}`)).status).toBe(200);
+    expect((await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/0x${'9'.repeat(40)}`)).status).toBe(404);
+    expect((await call(`/v1/datanets/${DATANET}/settlements/yesterday/receipts/${address(1)}`)).status).toBe(400);
+    expect((await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/not-an-address`)).status).toBe(400);
+  });
+
+  it('disputes: anonymous callers get 401, a token cannot file, a reviewer cannot resolve, a steward resolves once', async () => {
+    const body = JSON.stringify({ contribution: 'c1-1', reason: 'incorrect', evidence: 'the answer is wrong about dosing' });
+    expect((await call(`/v1/datanets/${DATANET}/disputes`, { method: 'POST', body })).status).toBe(401);
+    expect((await call(`/v1/datanets/${DATANET}/disputes`, { method: 'POST', body }, steward)).status).toBe(403);
+    expect((await call(`/v1/datanets/${DATANET}/disputes`)).status).toBe(401);
+    const open = await (await call(`/v1/datanets/${DATANET}/disputes?status=open`, {}, reviewer)).json();
+    expect(open.disputes.map((d: { id: string }) => d.id)).toEqual([disputeId]);
+    const decision = JSON.stringify({ decision: 'upheld', note: 'consent withdrawn in writing' });
+    const path = `/v1/datanets/${DATANET}/disputes/${disputeId}/resolution`;
+    expect((await call(path, { method: 'POST', body: decision })).status).toBe(401);
+    expect((await call(path, { method: 'POST', body: decision }, reviewer)).status).toBe(403);
+    expect((await call(path, { method: 'POST', body: JSON.stringify({ decision: 'maybe' }) }, steward)).status).toBe(400);
+    const first = await call(path, { method: 'POST', body: decision }, steward);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({
+      resolved: true,
+      dispute: { status: 'upheld', resolvedVia: 'steward' },
+      revocation: { contribution: 'c2-1' },
+    });
+    const again = await (await call(path, { method: 'POST', body: JSON.stringify({ decision: 'dismissed' }) }, steward)).json();
+    expect(again).toMatchObject({ resolved: false, dispute: { status: 'upheld' } });
+    expect(
+      (await call(`/v1/datanets/${DATANET}/disputes/dsp_${'0'.repeat(24)}/resolution`, { method: 'POST', body: decision }, steward)).status,
+    ).toBe(404);
+  });
+
+  it('the audit log is public and verifies', async () => {
+    const log = await (await call(`/v1/datanets/${DATANET}/audit`)).json();
+    expect(log.entries.map((e: { kind: string }) => e.kind)).toEqual([
+      'settlement.proposed',
+      'settlement.finalised',
+      'dispute.opened',
+      'dispute.upheld',
+      'contribution.revoked',
+      'standing.changed',
+    ]);
+    const v = await (await call(`/v1/datanets/${DATANET}/audit/verify`)).json();
+    expect(v).toMatchObject({ ok: true, entries: 6, firstBad: null });
+  });
+});
