@@ -31,34 +31,46 @@ export class KvCache {
   }
 }
 
-// The same ops, in the same order, as transformer.ts's forward, restricted to the new positions:
-// every op there is row-wise except attention, whose last row only reads earlier keys and values.
-// So the logits of the last position come out bit for bit as the full pass computes them.
+// The same ops, in the same order, as transformer.ts's forward (RoPE in an equivalent form with the
+// same bits, see applyRope), restricted to the new positions: every op there is row-wise except
+// attention, whose last row only reads earlier keys and values. The one difference is softmax,
+// which sums a row of t scores here where the full pass sums T (the masked ones 0) in another
+// order: logits agree to float rounding, and generate() is checked token for token against
+// generateFullContext (test/kv-cache.test.ts).
 
 function rmsNorm(tf: Tf, x: Tensor, weight: Tensor, eps: number): Tensor {
   const variance = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight);
 }
 
-function ropeRows(tf: Tf, start: number, n: number, headDim: number, theta: number): { cos: Tensor; sin: Tensor } {
+/**
+ * Rotary tables for rows start..start+n, full head width: cos twice, and sin negated for the first
+ * half. Rotate-half RoPE then takes 4 ops instead of 8 (see applyRope), with the same bits.
+ */
+function ropeRows(tf: Tf, start: number, n: number, headDim: number, theta: number): { cos: Tensor; sin: Tensor; perm: Tensor } {
   const half = headDim / 2;
-  const cos = new Float32Array(n * half);
-  const sin = new Float32Array(n * half);
+  const cos = new Float32Array(n * headDim);
+  const sin = new Float32Array(n * headDim);
   for (let r = 0; r < n; r++) {
     const p = start + r;
     for (let i = 0; i < half; i++) {
       const angle = p / theta ** ((2 * i) / headDim);
-      cos[r * half + i] = Math.cos(angle);
-      sin[r * half + i] = Math.sin(angle);
+      cos[r * headDim + i] = cos[r * headDim + half + i] = Math.cos(angle);
+      sin[r * headDim + half + i] = Math.sin(angle);
+      sin[r * headDim + i] = -sin[r * headDim + half + i];
     }
   }
-  return { cos: tf.tensor2d(cos, [n, half]), sin: tf.tensor2d(sin, [n, half]) };
+  const perm = Int32Array.from({ length: headDim }, (_, i) => (i + half) % headDim);
+  return { cos: tf.tensor2d(cos, [n, headDim]), sin: tf.tensor2d(sin, [n, headDim]), perm: tf.tensor1d(perm, 'int32') };
 }
 
-function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const half = x.shape[3]! / 2;
-  const [x1, x2] = tf.split(x, [half, half], 3);
-  return tf.concat([tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))], 3);
+/**
+ * transformer.ts's rotate-half RoPE, [x1 cos - x2 sin, x2 cos + x1 sin], as x * [cos, cos] +
+ * [x2, x1] * [-sin, sin]: products with a negated factor are the negated products and a + (-b) is
+ * a - b in IEEE arithmetic, so every element has the same bits; the halves swap by a gather.
+ */
+function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor, perm: Tensor): Tensor {
+  return tf.add(tf.mul(x, cos), tf.mul(tf.gather(x, perm, 3), sin));
 }
 
 /**
@@ -81,7 +93,7 @@ export function forwardCached(
   const H = cfg.num_attention_heads;
   const hd = D / H;
   const eps = cfg.rms_norm_eps;
-  const { cos, sin } = ropeRows(tf, start, n, hd, cfg.rope_theta);
+  const { cos, sin, perm } = ropeRows(tf, start, n, hd, cfg.rope_theta);
   // Row r (position start + r) sees keys 0..start + r; a single new row sees them all, so needs no mask.
   let causal: Tensor | undefined;
   if (n > 1) {
@@ -107,8 +119,10 @@ export function forwardCached(
   const lastLayer = cfg.num_hidden_layers - 1;
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const h = rmsNorm(tf, x, base.get(`model.layers.${l}.input_layernorm.weight`), eps);
-    const heads = (t: Tensor, rows: number) => tf.transpose(tf.reshape(t, [1, rows, H, hd]), [0, 2, 1, 3]);
-    const kNew = applyRope(tf, heads(linear(h, l, 'k_proj'), n), cos, sin);
+    // [rows, D] -> [1, H, rows, hd]; one row is already in that order, so a reshape does (no copy, one op less).
+    const heads = (t: Tensor, rows: number) =>
+      rows === 1 ? tf.reshape(t, [1, H, 1, hd]) : tf.transpose(tf.reshape(t, [1, rows, H, hd]), [0, 2, 1, 3]);
+    const kNew = applyRope(tf, heads(linear(h, l, 'k_proj'), n), cos, sin, perm);
     const vNew = heads(linear(h, l, 'v_proj'), n);
     const prev = cache.get(l);
     const k = prev ? tf.concat([prev.k, kNew], 2) : kNew;
@@ -123,13 +137,14 @@ export function forwardCached(
     const qNew = applyRope(
       tf,
       heads(linear(hq, l, 'q_proj'), rows),
-      rows < n ? tf.slice(cos, [n - 1, 0], [1, hd / 2]) : cos,
-      rows < n ? tf.slice(sin, [n - 1, 0], [1, hd / 2]) : sin,
+      rows < n ? tf.slice(cos, [n - 1, 0], [1, hd]) : cos,
+      rows < n ? tf.slice(sin, [n - 1, 0], [1, hd]) : sin,
+      perm,
     );
     let scores = tf.mul(tf.matMul(qNew, k, false, true), 1 / Math.sqrt(hd));
     if (causal && rows === n) scores = tf.add(scores, causal);
     const attn = tf.matMul(tf.softmax(scores), v);
-    const merged = tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [rows, D]);
+    const merged = rows === 1 ? tf.reshape(attn, [1, D]) : tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [rows, D]);
     x = tf.add(x, linear(merged, l, 'o_proj'));
     const h2 = rmsNorm(tf, x, base.get(`model.layers.${l}.post_attention_layernorm.weight`), eps);
     const gate = linear(h2, l, 'gate_proj');
