@@ -142,7 +142,7 @@ describe('generation with a KV cache', () => {
         'int32',
       );
       const ours = tf.add(tf.mul(x, cosFull), tf.mul(tf.gather(x, perm, 3), sinSigned));
-      const bytes = (t: typeof x) => Buffer.from((t.dataSync() as Float32Array).slice().buffer);
+      const bytes = (t: { dataSync(): unknown }) => Buffer.from((t.dataSync() as Float32Array).slice().buffer);
       expect(bytes(ours).equals(bytes(reference))).toBe(true);
     } finally {
       rt.dispose();
