@@ -8,7 +8,7 @@ const REVIEWERS = Array.from(
   { length: Number(process.env.REVIEW_TEST_PROCESSES ?? 50) },
   (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`,
 );
-const ITEMS = Number(process.env.REVIEW_TEST_ITEMS ?? 400);
+const ITEMS = Number(process.env.REVIEW_TEST_ITEMS ?? 250);
 // Long enough for 50 processes to start on a loaded 2-core machine.
 const TIMEOUT = 900_000;
 const policy: QueuePolicy = {

@@ -37,7 +37,8 @@ const migrations: Record<string, Migration> = {
       await db.schema
         .createIndex('review_items_queue')
         .on('review_items')
-        .columns(['datanet', 'state', 'kind', 'deadline', 'priority', 'id'])
+        // The order next() hands items out in, so it reads the index instead of sorting the backlog.
+        .columns(['datanet', 'state', 'deadline', 'priority desc', 'id'])
         .execute();
       await db.schema.createIndex('review_items_batch').on('review_items').columns(['batch', 'state']).execute();
 
