@@ -102,7 +102,7 @@ describe('accountability routes on a real `datanet serve`', () => {
   });
 
   it('publishes settlements, receipts (JSON and HTML) and inference views; bad input is a 4xx', async () => {
-    const list = await (await call(`/v1/datanets/${DATANET}/settlements`)).json();
+    const list = (await (await call(`/v1/datanets/${DATANET}/settlements`)).json()) as any;
     expect(list.settlements).toEqual([expect.objectContaining({ epoch, status: 'final', version: 1 })]);
     const r = await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/${address(1)}`);
     expect(r.status).toBe(200);
@@ -122,7 +122,7 @@ describe('accountability routes on a real `datanet serve`', () => {
     expect((await call(`/v1/datanets/${DATANET}/disputes`, { method: 'POST', body })).status).toBe(401);
     expect((await call(`/v1/datanets/${DATANET}/disputes`, { method: 'POST', body }, steward)).status).toBe(403);
     expect((await call(`/v1/datanets/${DATANET}/disputes`)).status).toBe(401);
-    const open = await (await call(`/v1/datanets/${DATANET}/disputes?status=open`, {}, reviewer)).json();
+    const open = (await (await call(`/v1/datanets/${DATANET}/disputes?status=open`, {}, reviewer)).json()) as any;
     expect(open.disputes.map((d: { id: string }) => d.id)).toEqual([disputeId]);
     const decision = JSON.stringify({ decision: 'upheld', note: 'consent withdrawn in writing' });
     const path = `/v1/datanets/${DATANET}/disputes/${disputeId}/resolution`;
@@ -144,7 +144,7 @@ describe('accountability routes on a real `datanet serve`', () => {
   });
 
   it('the audit log is public and verifies', async () => {
-    const log = await (await call(`/v1/datanets/${DATANET}/audit`)).json();
+    const log = (await (await call(`/v1/datanets/${DATANET}/audit`)).json()) as any;
     expect(log.entries.map((e: { kind: string }) => e.kind)).toEqual([
       'settlement.proposed',
       'settlement.finalised',

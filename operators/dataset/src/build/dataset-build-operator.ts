@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { emitCroissant } from '../croissant/emit-croissant.js';
 import { recordDatasetVersion, setVersionCroissant } from '../registry/dataset-versions.js';
 import { buildDatasetFiles } from './build-dataset.js';
+import { excludeRevoked } from './exclude-revoked.js';
 
 export const datasetBuildConfig = z.object({
   datanet: z.string().min(1).describe('Datanet id; versions are named DATANET@N'),
@@ -67,10 +68,14 @@ export const datasetBuild = defineOperator({
   async run(ctx) {
     const c = ctx.config;
     ctx.progress(0, 4, 'building Parquet');
+    // Contributions revoked since they were accepted stay out of every version built from now on.
+    const { path: contributionsPath, excluded } = await excludeRevoked(ctx.db, c.datanet, ctx.input('contributions').path, ctx.workDir);
+    if (excluded.length)
+      ctx.logger.info(`left out ${excluded.length} revoked contribution(s)`, { excluded: excluded.map((e) => `${e.id}: ${e.reason}`) });
     const built = await buildDatasetFiles({
       datanet: c.datanet,
       kind: c.kind,
-      contributionsPath: ctx.input('contributions').path,
+      contributionsPath,
       outDir: ctx.workDir,
       evalFraction: c.evalFraction,
       salt: c.salt,
@@ -85,7 +90,8 @@ export const datasetBuild = defineOperator({
       rows: manifest.counts.rows,
       merkleRoot: manifest.merkle.root,
     });
-    const manifestRef = await ctx.output('manifest').writeJson(manifest, {
+    // `excluded` only when something was left out: other manifests (and their digests) are unchanged.
+    const manifestRef = await ctx.output('manifest').writeJson(excluded.length ? { ...manifest, excluded } : manifest, {
       merkleRoot: manifest.merkle.root,
       summary: [`${manifest.counts.rows} rows; Merkle root ${manifest.merkle.root}`],
     });
