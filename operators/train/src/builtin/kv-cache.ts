@@ -45,9 +45,9 @@ function rmsNorm(tf: Tf, x: Tensor, weight: Tensor, eps: number): Tensor {
 
 /**
  * Rotary tables for rows start..start+n, full head width: cos twice, and sin negated for the first
- * half. Rotate-half RoPE then takes 4 ops instead of 8 (see applyRope), with the same bits.
+ * half. Rotate-half RoPE then takes 5 ops instead of 8 (see applyRope), with the same bits.
  */
-function ropeRows(tf: Tf, start: number, n: number, headDim: number, theta: number): { cos: Tensor; sin: Tensor; perm: Tensor } {
+function ropeRows(tf: Tf, start: number, n: number, headDim: number, theta: number): { cos: Tensor; sin: Tensor } {
   const half = headDim / 2;
   const cos = new Float32Array(n * headDim);
   const sin = new Float32Array(n * headDim);
@@ -60,17 +60,19 @@ function ropeRows(tf: Tf, start: number, n: number, headDim: number, theta: numb
       sin[r * headDim + i] = -sin[r * headDim + half + i];
     }
   }
-  const perm = Int32Array.from({ length: headDim }, (_, i) => (i + half) % headDim);
-  return { cos: tf.tensor2d(cos, [n, headDim]), sin: tf.tensor2d(sin, [n, headDim]), perm: tf.tensor1d(perm, 'int32') };
+  return { cos: tf.tensor2d(cos, [n, headDim]), sin: tf.tensor2d(sin, [n, headDim]) };
 }
 
 /**
  * transformer.ts's rotate-half RoPE, [x1 cos - x2 sin, x2 cos + x1 sin], as x * [cos, cos] +
  * [x2, x1] * [-sin, sin]: products with a negated factor are the negated products and a + (-b) is
- * a - b in IEEE arithmetic, so every element has the same bits; the halves swap by a gather.
+ * a - b in IEEE arithmetic, so every element has the same bits.
  */
-function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor, perm: Tensor): Tensor {
-  return tf.add(tf.mul(x, cos), tf.mul(tf.gather(x, perm, 3), sin));
+function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  // split + concat swaps the halves; the wasm backend's gather along the last axis is far slower.
+  const half = x.shape[3]! / 2;
+  const [x1, x2] = tf.split(x, [half, half], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([x2, x1], 3), sin));
 }
 
 /**
@@ -93,7 +95,7 @@ export function forwardCached(
   const H = cfg.num_attention_heads;
   const hd = D / H;
   const eps = cfg.rms_norm_eps;
-  const { cos, sin, perm } = ropeRows(tf, start, n, hd, cfg.rope_theta);
+  const { cos, sin } = ropeRows(tf, start, n, hd, cfg.rope_theta);
   // Row r (position start + r) sees keys 0..start + r; a single new row sees them all, so needs no mask.
   let causal: Tensor | undefined;
   if (n > 1) {
@@ -122,7 +124,7 @@ export function forwardCached(
     // [rows, D] -> [1, H, rows, hd]; one row is already in that order, so a reshape does (no copy, one op less).
     const heads = (t: Tensor, rows: number) =>
       rows === 1 ? tf.reshape(t, [1, H, 1, hd]) : tf.transpose(tf.reshape(t, [1, rows, H, hd]), [0, 2, 1, 3]);
-    const kNew = applyRope(tf, heads(linear(h, l, 'k_proj'), n), cos, sin, perm);
+    const kNew = applyRope(tf, heads(linear(h, l, 'k_proj'), n), cos, sin);
     const vNew = heads(linear(h, l, 'v_proj'), n);
     const prev = cache.get(l);
     const k = prev ? tf.concat([prev.k, kNew], 2) : kNew;
@@ -139,7 +141,6 @@ export function forwardCached(
       heads(linear(hq, l, 'q_proj'), rows),
       rows < n ? tf.slice(cos, [n - 1, 0], [1, hd]) : cos,
       rows < n ? tf.slice(sin, [n - 1, 0], [1, hd]) : sin,
-      perm,
     );
     let scores = tf.mul(tf.matMul(qNew, k, false, true), 1 / Math.sqrt(hd));
     if (causal && rows === n) scores = tf.add(scores, causal);
