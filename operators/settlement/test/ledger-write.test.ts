@@ -2,7 +2,7 @@ import { DB_ENGINES, openTestDb, type TestDb } from '@datanet/pipelines/testing'
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger, epochOfDate, ledgerPostings, loadPayouts, planSettlement, recordSettlement } from '../src/index.js';
-import { usesPgClient } from '../src/store/copy-rows.js';
+import { copyRows, usesPgClient } from '../src/store/copy-rows.js';
 
 // The ledger write: COPY FROM STDIN on PostgreSQL, unnest() inserts on PGlite; same rows either way.
 const epoch = epochOfDate('2026-11-24', 'UTC');
@@ -54,6 +54,25 @@ describe.each(DB_ENGINES)('ledger write on %s', (engine) => {
     const again = await recordSettlement(db.db, p, { merkleRoot: '0x' + '11'.repeat(32) });
     expect(again.created).toBe(false);
     expect((await loadPayouts(db.db, datanet, epoch.id)).length).toBe(p.payouts.length);
+  });
+
+  it.skipIf(engine !== 'postgres')('rolls the whole transaction back when a COPY fails, and the connection stays usable', async () => {
+    const before = await sql<{ n: number }>`select count(*)::int as n from settlement_payouts`.execute(db.db);
+    await expect(
+      db.db.transaction().execute(async (trx) => {
+        await copyRows(
+          trx,
+          'settlement_payouts',
+          ['datanet', 'epoch', 'idx', 'account', 'amount', 'attribution', 'standing'],
+          ['broken\te\t0\t0xa\t1\t0.5\t0.5\n', 'broken\te\t1\t0xb\tnot-a-number\t0.5\t0.5\n'],
+        );
+      }),
+    ).rejects.toThrow(/not-a-number/);
+    const after = await sql<{ n: number }>`select count(*)::int as n from settlement_payouts`.execute(db.db);
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    const p = plan('after-failure');
+    expect((await recordSettlement(db.db, p, { merkleRoot: null })).created).toBe(true);
+    expect((await loadPayouts(db.db, 'after-failure', epoch.id)).length).toBe(p.payouts.length);
   });
 
   it('pays once when two settlers race on the same epoch', async () => {
