@@ -9,3 +9,4 @@ export { getDispute, listDisputes, type Dispute, type DisputeStatus } from './di
 export { DisputeRefusedError } from './disputes/dispute-errors.js';
 export { resolveDisputeIn } from './disputes/resolve-dispute.js';
 export { enqueueDisputeReview, registerDisputeOutcomes } from './disputes/dispute-review.js';
+export { registerReviewAudit } from './audit/review-audit.js';

@@ -8,8 +8,16 @@ import {
   standingOf,
   type DatanetDefinition,
 } from '@datanet/datanet';
-import { decide, nextItems, queuePolicyOf } from '@datanet/review';
-import { enqueueDisputeReview, getDispute, listAudit, openDispute, registerDisputeOutcomes, verifyAudit } from '../src/index.js';
+import { decide, enqueueBatch, nextItems, queuePolicyOf } from '@datanet/review';
+import {
+  enqueueDisputeReview,
+  getDispute,
+  listAudit,
+  openDispute,
+  registerDisputeOutcomes,
+  registerReviewAudit,
+  verifyAudit,
+} from '../src/index.js';
 
 const OWNER = '0x' + 'a1'.repeat(20);
 const FILER = '0x' + 'f1'.repeat(20);
@@ -37,6 +45,7 @@ describe("disputes resolved by the review queue's quorum (PGlite)", () => {
       })),
     );
     registerDisputeOutcomes();
+    registerReviewAudit();
   });
   afterAll(() => t?.close());
 
@@ -87,6 +96,52 @@ describe("disputes resolved by the review queue's quorum (PGlite)", () => {
     expect(await standingOf(t.db, def.id, OWNER, def.standing)).toBeLessThan(before);
     const kinds = (await listAudit(t.db, { datanet: def.id })).map((e) => e.kind);
     expect(kinds).toEqual(['dispute.opened', 'dispute.upheld', 'contribution.revoked', 'standing.changed']);
+    expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
+  });
+
+  it('a settled review of a held record is logged in the audit chain', async () => {
+    const policy = queuePolicyOf(def.review!);
+    await enqueueBatch(
+      t.db,
+      {
+        batch: 'run-1:review',
+        datanet: def.id,
+        deadline: Date.now() + 3_600_000,
+        items: [
+          {
+            datanet: def.id,
+            kind: 'record',
+            ref: 'rec-42',
+            batch: 'run-1:review',
+            contributor: OWNER,
+            payload: { text: 'an answer' },
+            heldFor: ['newcomer'],
+          },
+        ],
+      },
+      policy,
+    );
+    let decided = 0;
+    for (const reviewer of def.review!.reviewers.addresses.map((a) => a.toLowerCase())) {
+      for (let round = 0; round < 5 && decided < 2; round++) {
+        const items = await nextItems(t.db, { datanet: def.id, reviewer, limit: 5, policy });
+        if (!items.length) break;
+        const item = items.find((i) => i.kind === 'record' && (i.payload as { text?: string }).text === 'an answer');
+        for (const i of items) await decide(t.db, { datanet: def.id, itemId: i.id, reviewer, verdict: 'approve' }, policy);
+        if (item) {
+          decided++;
+          break;
+        }
+      }
+    }
+    expect(decided).toBe(2);
+    const entries = await listAudit(t.db, { datanet: def.id, kind: 'review.decided', subject: 'rec-42' });
+    expect(entries).toEqual([
+      expect.objectContaining({
+        actor: expect.stringMatching(/^review:/),
+        payload: expect.objectContaining({ outcome: 'approved', decidedBy: 'quorum', approvals: 2 }),
+      }),
+    ]);
     expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DISPUTE_REASONS, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition } from '@datanet/datanet';
 import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
 import { listAudit } from '../audit/audit-log.js';
+import { registerReviewAudit } from '../audit/review-audit.js';
 import { verifyAudit } from '../audit/verify-audit.js';
 import { DisputeRefusedError } from '../disputes/dispute-errors.js';
 import { enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
@@ -22,6 +23,7 @@ const view = (d: Dispute): z.infer<typeof DisputeSchema> => d;
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateAccountability(ctx.db);
   registerDisputeOutcomes();
+  registerReviewAudit();
   const defs = new Map<string, DatanetDefinition | null>();
   const definition = (id: string): DatanetDefinition | null => {
     if (!defs.has(id)) {
