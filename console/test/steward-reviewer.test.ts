@@ -69,7 +69,7 @@ describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when 
     const page = await context.newPage();
     try {
       await signInThroughPage(page, server.url);
-      await page.getByRole('link', { name: 'Datanets' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datanets' }).click();
       await page.getByRole('link', { name: /Medical question answering/ }).click();
       const table = page.getByRole('table', { name: 'Contributors' });
       await table.waitFor({ timeout: 120_000 });
@@ -122,8 +122,9 @@ describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when 
       await reviewWithKeys(page);
       // A reviewer of medical-qa holds nothing on package-docs: its queue is refused.
       await page.goto(`${server.url}/review?datanet=package-docs`);
-      await page.getByRole('alert').waitFor();
-      expect(await page.getByRole('alert').textContent()).toMatch(/not allowed|needs role|review|no_review|Not found/i);
+      const refused = page.getByRole('alert').first();
+      await refused.waitFor();
+      expect(await refused.textContent()).toMatch(/not allowed|needs role|review|no_review|Not found/i);
       await shot(page, 'review-03-other-datanet');
     } catch (e) {
       await shot(page, 'review-failure');

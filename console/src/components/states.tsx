@@ -13,6 +13,9 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="state empty">{children}</div>;
 }
 
+/** The error a page shows to someone signed out. */
+export const SIGNED_OUT = new ApiError(401, 'unauthenticated', 'This page needs you to sign in with your wallet.');
+
 /** An error as a person reads it: what went wrong and what to do, never a stack trace. */
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
   const e = error instanceof ApiError ? error : undefined;

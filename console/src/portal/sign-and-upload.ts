@@ -72,6 +72,9 @@ export function upload(datanet: string, signed: unknown, files: File[], onProgre
   return new Promise((done, fail) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/v1/datanets/${encodeURIComponent(datanet)}/submissions`);
+    // The session cookie rides along, so the double-submit CSRF header must too (as the API client sends it).
+    const csrf = /(?:^|;\s*)datanet_csrf=([^;]+)/.exec(document.cookie)?.[1];
+    if (csrf) xhr.setRequestHeader('x-csrf-token', decodeURIComponent(csrf));
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onerror = () => fail(refusal(0, { error: 'network', message: 'The upload was interrupted. Try again: a resend is safe.' }));
     xhr.onload = () => {

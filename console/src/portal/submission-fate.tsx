@@ -1,4 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api, data } from '../api/api-client';
 import { StatusBadge } from '../components/status-badge';
 import { ErrorBox } from '../components/states';
@@ -12,6 +13,12 @@ export function SubmissionFate({ id, at }: { id: string; at: string }) {
     // Intake decides later: ask again until it has.
     refetchInterval: (query) => (query.state.data?.status === 'decided' ? false : 3000),
   });
+  const qc = useQueryClient();
+  const decided = q.data?.status === 'decided';
+  // Once decided, acceptance rate, standing and contributions change: read them again.
+  useEffect(() => {
+    if (decided) void qc.invalidateQueries({ queryKey: ['contributor'] });
+  }, [decided, qc]);
   return (
     <li className="panel submission" aria-label={`Submission ${id.slice(0, 12)}`}>
       <div className="output-row">
@@ -56,7 +63,8 @@ export function SubmissionFate({ id, at }: { id: string; at: string }) {
         <ul className="plain small">
           {q.data.rejections.slice(0, 20).map((r) => (
             <li key={`${r.file}:${r.recordIndex}`}>
-              {r.file} record {r.recordIndex}: <strong>{r.reasonCode}</strong> {r.message}
+              {r.file}
+              {r.recordIndex >= 0 ? ` record ${r.recordIndex}` : ' (whole file)'}: <strong>{r.reasonCode}</strong> {r.message}
             </li>
           ))}
         </ul>

@@ -3,7 +3,7 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { scopesWith, useSession } from '../api/session';
 import { api, data } from '../api/api-client';
-import { Empty, ErrorBox, Loading } from '../components/states';
+import { Empty, ErrorBox, Loading, SIGNED_OUT } from '../components/states';
 import { Time } from '../components/time';
 import { RecordView } from './record-view';
 import type { ReviewItem } from './review-types';
@@ -89,7 +89,7 @@ export function ReviewPage() {
   }, []);
 
   if (session.isPending) return <Loading what="your session" />;
-  if (!session.data) return <ErrorBox error={{ status: 401 }} />;
+  if (!session.data) return <ErrorBox error={SIGNED_OUT} />;
   if (!datanet) return <Empty>You review no Datanet. A Datanet's owners name its reviewers in its definition.</Empty>;
   return (
     <div className="page">

@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { api, data } from '../api/api-client';
 import { holds, scopesWith, useSession } from '../api/session';
 import { StatusBadge } from '../components/status-badge';
-import { Empty, ErrorBox, Loading } from '../components/states';
+import { Empty, ErrorBox, Loading, SIGNED_OUT } from '../components/states';
 import { duration, Time } from '../components/time';
 import { RUN_STATUSES, type RunsSearch } from './runs-search';
 
@@ -44,7 +44,7 @@ export function RunsPage() {
     });
 
   if (session.isPending) return <Loading what="your session" />;
-  if (!s) return <ErrorBox error={{ status: 401 }} />;
+  if (!s) return <ErrorBox error={SIGNED_OUT} />;
   const rows = runs.data?.pages.flatMap((p) => p.runs) ?? [];
   return (
     <div className="page">
