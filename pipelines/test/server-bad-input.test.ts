@@ -15,7 +15,13 @@ afterAll(async () => {
   await server?.shutdown();
 });
 
-const BODY_ROUTES = ['/auth/siwe/verify', '/v1/datanets/medical-qa/submissions', '/api/runs', '/auth/logout'];
+const BODY_ROUTES = [
+  '/auth/siwe/verify',
+  '/v1/datanets/medical-qa/submissions',
+  '/v1/datanets/medical-qa/preflight',
+  '/api/runs',
+  '/auth/logout',
+];
 const CONTENT_TYPES = [
   'application/json',
   'multipart/form-data; boundary=XyZ',

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { openRegistry } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
@@ -100,7 +100,7 @@ const register: RegisterRoutes = async (app, ctx) => {
           if (unsafeNameReason(name) || files.some((f) => f.name === name)) {
             // Judged by name alone: the bytes are drained, never written.
             part.file.resume();
-            await new Promise((r) => part.file.once('end', r));
+            await finished(part.file);
             files.push({ name, size: 0, sha256: `0x${'0'.repeat(64)}`, licence, consent });
             continue;
           }
