@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, PGliteDialect } from 'kysely';
+import { Wallet } from 'ethers';
+import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '@datanet/pipelines/testing';
 import { DisputePolicySchema } from '@datanet/datanet';
@@ -17,6 +19,8 @@ const root = mkdtempSync(join(tmpdir(), 'datanet-acct-routes-'));
 const stateDir = join(root, 'state');
 const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
 const env = { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '' };
+const stewardWallet = Wallet.createRandom();
+const contributorWallet = Wallet.createRandom();
 
 function token(role: string): string {
   const out = spawnSync(
@@ -46,7 +50,7 @@ describe('accountability routes on a real `datanet serve`', () => {
     mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
     writeFileSync(
       join(root, 'configs', 'datanets', `${DATANET}.yaml`),
-      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\nchallengeWindow: 0\n`,
+      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\nchallengeWindow: 0\nroles:\n  stewards: ['${stewardWallet.address}']\n`,
     );
     mkdirSync(join(stateDir, 'db'), { recursive: true });
     const { PGlite } = await import('@electric-sql/pglite');
@@ -143,6 +147,59 @@ describe('accountability routes on a real `datanet serve`', () => {
     ).toBe(404);
   });
 
+  /** Signs in with SIWE; returns the cookie and CSRF headers a browser would send. */
+  async function signIn(wallet: Wallet): Promise<Record<string, string>> {
+    const n = (await (await call('/auth/siwe/nonce')).json()) as any;
+    const message = new SiweMessage({
+      domain: n.domain,
+      address: wallet.address,
+      statement: 'Sign in to the Datanet service',
+      uri: n.uri,
+      version: '1',
+      chainId: n.chainId,
+      nonce: n.nonce,
+      issuedAt: new Date().toISOString(),
+      expirationTime: new Date(Date.now() + 600_000).toISOString(),
+    }).prepareMessage();
+    const res = await call('/auth/siwe/verify', {
+      method: 'POST',
+      body: JSON.stringify({ message, signature: await wallet.signMessage(message) }),
+    });
+    expect(res.status).toBe(200);
+    const csrf = ((await res.json()) as any).csrfToken as string;
+    const session = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('datanet_session='))!
+      .split(';')[0];
+    return { cookie: `${session}; datanet_csrf=${csrf}`, 'x-csrf-token': csrf, origin: url, 'content-type': 'application/json' };
+  }
+
+  it('a signed-in steward files a dispute (once); a plain contributor may not under this policy; weak evidence is a 400', async () => {
+    const body = (contribution: string, evidence = 'the record repeats a copyrighted leaflet word for word') =>
+      JSON.stringify({ contribution, reason: 'licence', evidence });
+    const s = await signIn(stewardWallet);
+    const first = await fetch(`${url}/v1/datanets/${DATANET}/disputes`, { method: 'POST', headers: s, body: body('c3-0') });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({
+      created: true,
+      queued: false,
+      dispute: { filer: stewardWallet.address.toLowerCase(), filerRole: 'steward', status: 'open' },
+    });
+    const again = await fetch(`${url}/v1/datanets/${DATANET}/disputes`, { method: 'POST', headers: s, body: body('c3-0') });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as any).created).toBe(false);
+    expect((await fetch(`${url}/v1/datanets/${DATANET}/disputes`, { method: 'POST', headers: s, body: body('c3-1', 'bad') })).status).toBe(
+      400,
+    );
+    expect(
+      (await fetch(`${url}/v1/datanets/${DATANET}/disputes`, { method: 'POST', headers: s, body: body('no-such-contribution') })).status,
+    ).toBe(404);
+    const c = await signIn(contributorWallet);
+    const refused = await fetch(`${url}/v1/datanets/${DATANET}/disputes`, { method: 'POST', headers: c, body: body('c3-1') });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).message).toMatch(/only steward, reviewer may open disputes/);
+  });
+
   it('the audit log is public and verifies', async () => {
     const log = (await (await call(`/v1/datanets/${DATANET}/audit`)).json()) as any;
     expect(log.entries.map((e: { kind: string }) => e.kind)).toEqual([
@@ -152,8 +209,9 @@ describe('accountability routes on a real `datanet serve`', () => {
       'dispute.upheld',
       'contribution.revoked',
       'standing.changed',
+      'dispute.opened',
     ]);
     const v = await (await call(`/v1/datanets/${DATANET}/audit/verify`)).json();
-    expect(v).toMatchObject({ ok: true, entries: 6, firstBad: null });
+    expect(v).toMatchObject({ ok: true, entries: 7, firstBad: null });
   });
 });
