@@ -25,7 +25,7 @@ const policy: QueuePolicy = {
   leaseMs: 10 * 60_000,
 };
 const RUN_TS = resolve(import.meta.dirname, '../../../pipelines/bin/run-ts.mjs');
-const WORKER = resolve(import.meta.dirname, 'fixtures/reviewer-process.ts');
+const WORKER = resolve(import.meta.dirname, 'fixtures/reviewer-child.ts');
 
 function runReviewer(
   schema: string,

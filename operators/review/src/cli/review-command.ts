@@ -37,7 +37,9 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const common = (cmd: import('commander').Command) =>
+type Command = ReturnType<Parameters<RegisterCommand>[0]['command']>;
+
+const common = (cmd: Command) =>
   cmd
     .option('--server <url>', 'the datanet serve URL (default $DATANET_SERVER or http://127.0.0.1:8080)')
     .option('--key <file>', 'reviewer key: hex private key, or JSON keystore (password in DATANET_KEY_PASSWORD)')

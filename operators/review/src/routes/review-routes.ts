@@ -1,6 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import { contributorStats, openRegistry } from '@datanet/datanet';
-import { roleAtLeast, scopeFromParam, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
+import { roleAtLeast, scopeFromParam, type Principal, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
 import { decide } from '../queue/decide.js';
 import { syncGold } from '../queue/enqueue.js';
 import { nextItems } from '../queue/next-items.js';
@@ -198,7 +197,7 @@ const register: RegisterRoutes = async (app, ctx) => {
  * `roles.reviewers` and `review.reviewers.addresses`), a contributor who earned review rights, or
  * an API token granted the reviewer role on this Datanet (identified as token:ID).
  */
-async function reviewerOf(req: FastifyRequest, ctx: ServerContext, r: ReviewedDatanet): Promise<string> {
+async function reviewerOf(req: { principal?: Principal }, ctx: ServerContext, r: ReviewedDatanet): Promise<string> {
   const p = req.principal;
   const id = r.definition.id;
   if (!p) throw new ReviewError(403, 'not_a_reviewer', 'sign in first');
