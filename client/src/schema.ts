@@ -2254,6 +2254,132 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/datanets/{id}/commits': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Datanet's on-chain commits per epoch: dataset, contributions, model and settlement roots, transactions */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              commits: {
+                datanet: string;
+                epoch: number;
+                chainId: string;
+                registry: string;
+                datasetRoot: string;
+                contributionsRoot: string;
+                modelHash: string;
+                settlementRoot: string;
+                txHash: string | null;
+                blockNumber: number | null;
+                distributor: string | null;
+                rewardTotal: string | null;
+                fundTxHash: string | null;
+                createdAt: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/contributors/{address}/rewards': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A contributor's reward statements per epoch: amount, Merkle proof, the epoch's commit and the claim calldata */
+    get: {
+      parameters: {
+        query?: {
+          datanet?: string;
+        };
+        header?: never;
+        path: {
+          address: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              address: string;
+              statements: {
+                datanet: string;
+                epoch: string;
+                epochNumber: string;
+                index: number;
+                amount: string;
+                root: string;
+                proof: string[];
+                commit: {
+                  datanet: string;
+                  epoch: number;
+                  chainId: string;
+                  registry: string;
+                  datasetRoot: string;
+                  contributionsRoot: string;
+                  modelHash: string;
+                  settlementRoot: string;
+                  txHash: string | null;
+                  blockNumber: number | null;
+                  distributor: string | null;
+                  rewardTotal: string | null;
+                  fundTxHash: string | null;
+                  createdAt: string;
+                } | null;
+                claim: {
+                  to: string | null;
+                  data: string;
+                };
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datanets/{id}/report': {
     parameters: {
       query?: never;

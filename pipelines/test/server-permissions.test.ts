@@ -113,6 +113,8 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; 
   },
   { method: 'GET', url: '/v1/models', route: '/v1/models', need: 'public' },
   { method: 'GET', url: '/v1/models/nope', route: '/v1/models/{model}', need: 'public' },
+  { method: 'GET', url: `/v1/contributors/${SOMEONE}/rewards`, route: '/v1/contributors/{address}/rewards', need: 'public' },
+  { method: 'GET', url: '/v1/datanets/alpha/commits', route: '/v1/datanets/{id}/commits', need: 'public' },
   // Routes of other packages (review, accountability, settlement), as their OpenAPI entries declare.
   { method: 'GET', url: '/v1/datanets/alpha/audit', route: '/v1/datanets/{id}/audit', need: 'public' },
   { method: 'GET', url: '/v1/datanets/alpha/audit/verify', route: '/v1/datanets/{id}/audit/verify', need: 'public' },
