@@ -1,7 +1,7 @@
 // `datanet serve` under concurrency and faults, as real processes over real HTTP: 200 uploads at
 // once for one contributor from several client processes admit at most the daily 10 MiB, and a
 // server killed with SIGKILL mid-upload loses no accepted submission, leaves no half entry and,
-// restarted, answers retried uploads idempotently.
+// restarted, answers retried uploads idempotently; with SIGTERM, the upload in flight finishes whole.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -159,6 +159,28 @@ describe('datanet serve: concurrency and faults', () => {
     expect(readdirSync(join(stateDir, 'inbox', 'gamma', JSON.parse(retried.body).entry, 'files'))).toEqual(['big.txt']);
     expect(await server.stop()).toBe(0);
   });
+
+  it('SIGTERM mid-upload: the upload in flight finishes whole, then the server exits 0', async () => {
+    server = await serve();
+    const other = new Wallet(`0x${'7f'.repeat(32)}`);
+    const file = { name: 'late.txt', bytes: Buffer.alloc(2 * MIB, 'l') };
+    const json = JSON.parse(await signedFor(server.url, [file]));
+    json.manifest.contributor = other.address;
+    json.signature = await other.signTypedData(submissionDomain(json.domain), SUBMISSION_TYPES, json.manifest);
+    const before = new Set(entries());
+    const upload = startUpload(server.url, JSON.stringify(json), file);
+    await waitFor(() => entries().some((e) => e.startsWith('.tmp-http-') && !before.has(e)), 30_000);
+    const exited = new Promise<number | null>((r) => server!.child.once('exit', (code) => r(code)));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500)); // the server is shutting down now
+    upload.finish();
+    const answer = await upload.answer;
+    expect(answer.status).toBe(202);
+    const entry = JSON.parse(answer.body).entry;
+    expect(readdirSync(join(stateDir, 'inbox', 'gamma', entry, 'files'))).toEqual(['late.txt']);
+    expect(await exited).toBe(0);
+    expect(server.output()).toContain('shutting down');
+  });
 });
 
 async function postUpload(url: string, manifest: string, files: Upload[]): Promise<{ status: number; body: string }> {
@@ -171,13 +193,22 @@ async function postUpload(url: string, manifest: string, files: Upload[]): Promi
 
 /** Sends the manifest and the first half of the file, then keeps the request open. */
 function sendHalf(url: string, manifest: string, file: Upload): Promise<void> {
+  return startUpload(url, manifest, file).answer.then(() => undefined);
+}
+
+/**
+ * An upload sent in two halves: the manifest and half the file now, the rest when `finish()` is
+ * called. `answer` resolves with the status and body (or rejects if the connection dies).
+ */
+function startUpload(url: string, manifest: string, file: Upload) {
   const boundary = `----datanet${randomBytes(8).toString('hex')}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="manifest"\r\n\r\n${manifest}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
   const u = new URL(url);
-  return new Promise((done, fail) => {
+  let finish = () => {};
+  const answer = new Promise<{ status: number; body: string }>((done, fail) => {
     const req = request(
       {
         host: u.hostname,
@@ -186,12 +217,21 @@ function sendHalf(url: string, manifest: string, file: Upload): Promise<void> {
         path: '/v1/datanets/gamma/submissions',
         headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       },
-      () => done(),
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+      },
     );
     req.on('error', fail);
     req.write(head);
     req.write(file.bytes.subarray(0, file.bytes.length / 2));
+    finish = () => {
+      req.write(file.bytes.subarray(file.bytes.length / 2));
+      req.end(`\r\n--${boundary}--\r\n`);
+    };
   });
+  return { answer, finish: () => finish() };
 }
 
 async function waitFor(cond: () => boolean, ms: number) {
