@@ -19,8 +19,8 @@ const root = mkdtempSync(join(tmpdir(), 'datanet-acct-routes-'));
 const stateDir = join(root, 'state');
 const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
 const env = { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '' };
-const stewardWallet = Wallet.createRandom();
-const contributorWallet = Wallet.createRandom();
+const stewardWallet = new Wallet(Wallet.createRandom().privateKey);
+const contributorWallet = new Wallet(Wallet.createRandom().privateKey);
 
 function token(role: string): string {
   const out = spawnSync(

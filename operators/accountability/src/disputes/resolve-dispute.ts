@@ -42,77 +42,75 @@ export async function resolveDispute(db: Kysely<any>, req: ResolveDisputeRequest
 /** resolveDispute inside the caller's transaction (the review queue's deciding transaction). */
 export async function resolveDisputeIn(trx: Kysely<any>, req: ResolveDisputeRequest): Promise<ResolveDisputeResult> {
   const now = req.now ?? Date.now();
-  {
-    const row = await trx
-      .updateTable('disputes')
-      .set({
-        status: req.decision,
-        resolved_at: now,
-        resolved_by: req.actor.toLowerCase(),
-        resolved_via: req.via,
-        resolution_note: req.note ?? null,
-      })
-      .where('id', '=', req.id)
-      .where('status', '=', 'open')
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) {
-      const stored = await trx.selectFrom('disputes').selectAll().where('id', '=', req.id).executeTakeFirst();
-      if (!stored) throw new DisputeRefusedError('unknown_dispute', `no dispute ${req.id}`, 404);
-      return { dispute: disputeFromRow(stored), resolved: false };
-    }
-    const d = disputeFromRow(row);
-    await appendAudit(trx, {
-      datanet: d.datanet,
-      actor: d.resolvedBy!,
-      kind: `dispute.${req.decision}`,
-      subject: d.contributionId,
-      key: `dispute.resolved:${d.id}`,
-      at: now,
-      payload: { dispute: d.id, contribution: d.contributionId, contributor: d.contributor, via: req.via, note: req.note ?? null },
-    });
-    if (req.decision === 'dismissed') return { dispute: d, resolved: true };
-    const r = await revokeContribution(trx, {
-      datanet: d.datanet,
-      id: d.contributionId,
-      reason: `dispute ${d.id} upheld (${d.reason}) by ${d.resolvedBy} via ${req.via}`,
-      now,
-      policy: req.standingPolicy,
-    });
-    await appendAudit(trx, {
-      datanet: d.datanet,
-      actor: d.resolvedBy!,
-      kind: 'contribution.revoked',
-      subject: d.contributionId,
-      key: `contribution.revoked:${d.contributionId}`,
-      at: now,
-      payload: {
-        contribution: d.contributionId,
-        contributor: d.contributor,
-        dispute: d.id,
-        reason: d.reason,
-        by: d.resolvedBy,
-        via: req.via,
-      },
-    });
-    await appendAudit(trx, {
-      datanet: d.datanet,
-      actor: d.resolvedBy!,
-      kind: 'standing.changed',
-      subject: d.contributor,
-      key: `standing.changed:revoked:${d.contributionId}`,
-      at: now,
-      payload: { contributor: d.contributor, before: r.standingBefore, after: r.standingAfter, cause: `revocation of ${d.contributionId}` },
-    });
-    return {
-      dispute: d,
-      resolved: true,
-      revocation: {
-        contribution: d.contributionId,
-        contributor: d.contributor,
-        standingBefore: r.standingBefore,
-        standingAfter: r.standingAfter,
-      },
-    };
+  const row = await trx
+    .updateTable('disputes')
+    .set({
+      status: req.decision,
+      resolved_at: now,
+      resolved_by: req.actor.toLowerCase(),
+      resolved_via: req.via,
+      resolution_note: req.note ?? null,
+    })
+    .where('id', '=', req.id)
+    .where('status', '=', 'open')
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) {
+    const stored = await trx.selectFrom('disputes').selectAll().where('id', '=', req.id).executeTakeFirst();
+    if (!stored) throw new DisputeRefusedError('unknown_dispute', `no dispute ${req.id}`, 404);
+    return { dispute: disputeFromRow(stored), resolved: false };
   }
+  const d = disputeFromRow(row);
+  await appendAudit(trx, {
+    datanet: d.datanet,
+    actor: d.resolvedBy!,
+    kind: `dispute.${req.decision}`,
+    subject: d.contributionId,
+    key: `dispute.resolved:${d.id}`,
+    at: now,
+    payload: { dispute: d.id, contribution: d.contributionId, contributor: d.contributor, via: req.via, note: req.note ?? null },
+  });
+  if (req.decision === 'dismissed') return { dispute: d, resolved: true };
+  const r = await revokeContribution(trx, {
+    datanet: d.datanet,
+    id: d.contributionId,
+    reason: `dispute ${d.id} upheld (${d.reason}) by ${d.resolvedBy} via ${req.via}`,
+    now,
+    policy: req.standingPolicy,
+  });
+  await appendAudit(trx, {
+    datanet: d.datanet,
+    actor: d.resolvedBy!,
+    kind: 'contribution.revoked',
+    subject: d.contributionId,
+    key: `contribution.revoked:${d.contributionId}`,
+    at: now,
+    payload: {
+      contribution: d.contributionId,
+      contributor: d.contributor,
+      dispute: d.id,
+      reason: d.reason,
+      by: d.resolvedBy,
+      via: req.via,
+    },
+  });
+  await appendAudit(trx, {
+    datanet: d.datanet,
+    actor: d.resolvedBy!,
+    kind: 'standing.changed',
+    subject: d.contributor,
+    key: `standing.changed:revoked:${d.contributionId}`,
+    at: now,
+    payload: { contributor: d.contributor, before: r.standingBefore, after: r.standingAfter, cause: `revocation of ${d.contributionId}` },
+  });
+  return {
+    dispute: d,
+    resolved: true,
+    revocation: {
+      contribution: d.contributionId,
+      contributor: d.contributor,
+      standingBefore: r.standingBefore,
+      standingAfter: r.standingAfter,
+    },
+  };
 }
