@@ -57,3 +57,17 @@ describe('what a review policy holds', () => {
     expect(r.outputs.decisions.table!.numRows).toBe(0);
   });
 });
+
+describe('only the review pipeline waits for people', () => {
+  it('the embedded demo and the other pipelines have no review step; the demo Datanet has no review policy', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { loadDatanetDefinition } = await import('@datanet/datanet');
+    const root = join(import.meta.dirname, '../../../configs');
+    for (const f of readdirSync(join(root, 'pipelines')).filter((n) => n.endsWith('.yaml'))) {
+      const uses = /uses:\s*review\.queue/.test(readFileSync(join(root, 'pipelines', f), 'utf8'));
+      expect(uses, f).toBe(f === 'medical-qa-review.yaml');
+    }
+    expect(loadDatanetDefinition(join(root, 'datanets', 'package-docs.yaml')).review).toBeUndefined();
+    expect(loadDatanetDefinition(join(root, 'datanets', 'medical-qa.yaml')).review?.hold.firstRecords).toBe(10);
+  });
+});
