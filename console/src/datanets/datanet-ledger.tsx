@@ -120,6 +120,57 @@ export function DatanetLedger({ datanet }: { datanet: string }) {
   );
 }
 
+/** The Datanet's chain commits: the roots of each epoch and the transactions that wrote and funded them. */
+export function ChainCommits({ datanet }: { datanet: string }) {
+  const q = useQuery({
+    queryKey: ['commits', datanet],
+    queryFn: () => data(api.GET('/v1/datanets/{id}/commits', { params: { path: { id: datanet } } })),
+  });
+  return (
+    <section className="panel" aria-labelledby="commits-title">
+      <h2 id="commits-title">Chain commits</h2>
+      <QueryState query={q} what="chain commits">
+        {(d) =>
+          d.commits.length === 0 ? (
+            <Empty>Nothing of this Datanet has been committed on-chain yet.</Empty>
+          ) : (
+            <div className="table-wrap" tabIndex={0}>
+              <table aria-label="Chain commits">
+                <thead>
+                  <tr>
+                    <th scope="col">Epoch</th>
+                    <th scope="col">Chain</th>
+                    <th scope="col">Transaction</th>
+                    <th scope="col">Funding</th>
+                    <th scope="col">Settlement root</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.commits.map((c) => (
+                    <tr key={`${c.epoch}:${c.chainId}`}>
+                      <td>{c.epoch}</td>
+                      <td>{c.chainId}</td>
+                      <td className="mono" title={c.txHash ?? undefined}>
+                        {c.txHash ? `${c.txHash.slice(0, 14)}…` : 'pending'}
+                      </td>
+                      <td className="mono" title={c.fundTxHash ?? undefined}>
+                        {c.fundTxHash ? `${c.fundTxHash.slice(0, 14)}…` : '—'}
+                      </td>
+                      <td className="mono" title={c.settlementRoot}>
+                        {c.settlementRoot.slice(0, 12)}…
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QueryState>
+    </section>
+  );
+}
+
 /** Disputes against the Datanet's contributions (signed-in people), newest first. */
 export function Disputes({ datanet }: { datanet: string }) {
   const q = useQuery({

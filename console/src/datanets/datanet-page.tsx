@@ -4,7 +4,7 @@ import { api, data } from '../api/api-client';
 import { holds, useSession } from '../api/session';
 import { QueryState } from '../components/states';
 import { DatanetRules } from './datanet-rules';
-import { Disputes, DatanetLedger } from './datanet-ledger';
+import { ChainCommits, Disputes, DatanetLedger } from './datanet-ledger';
 import { StewardDashboard } from './steward-dashboard';
 
 /** A Datanet: its rules for everyone; the steward dashboard for its staff. */
@@ -57,6 +57,7 @@ export function DatanetPage() {
               </section>
             </div>
             <DatanetLedger datanet={r.id} />
+            <ChainCommits datanet={r.id} />
             {holds(session.data, 'steward', datanetId) ? (
               <>
                 <StewardDashboard datanet={r.id} />

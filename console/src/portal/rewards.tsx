@@ -1,5 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, data } from '../api/api-client';
+import { connectWallet } from '../auth/wallet';
 import { StatusBadge } from '../components/status-badge';
 import { Empty, ErrorBox, Loading } from '../components/states';
 import { Time } from '../components/time';
@@ -13,6 +14,7 @@ export function Rewards({ datanet, address }: { datanet: string; address: string
   return (
     <section className="panel" aria-labelledby="rewards-title">
       <h2 id="rewards-title">Rewards</h2>
+      <Claims datanet={datanet} address={address} />
       {epochs.isPending ? (
         <Loading what="settled epochs" />
       ) : epochs.error ? (
@@ -88,5 +90,66 @@ function EpochReceipt({
         </>
       )}
     </li>
+  );
+}
+
+/**
+ * Reward statements with their on-chain commit and the claim: the claim transaction
+ * (RewardDistributor.claim calldata from the server) is sent through the wallet.
+ */
+function Claims({ datanet, address }: { datanet: string; address: string }) {
+  const q = useQuery({
+    queryKey: ['rewards', address],
+    queryFn: () => data(api.GET('/v1/contributors/{address}/rewards', { params: { path: { address } } })),
+  });
+  const claim = useMutation({
+    mutationFn: async (tx: { to: string; data: string }) => {
+      const { provider, address: from } = await connectWallet();
+      return (await provider.request({ method: 'eth_sendTransaction', params: [{ from, to: tx.to, data: tx.data }] })) as string;
+    },
+  });
+  if (q.isPending) return <Loading what="your reward statements" />;
+  if (q.error) return <ErrorBox error={q.error} retry={() => q.refetch()} />;
+  const mine = q.data.statements.filter((st) => st.datanet === datanet);
+  if (mine.length === 0) return null;
+  return (
+    <div className="table-wrap" tabIndex={0}>
+      <table aria-label="Reward statements">
+        <thead>
+          <tr>
+            <th scope="col">Epoch</th>
+            <th scope="col" className="num">
+              Amount
+            </th>
+            <th scope="col">Commit</th>
+            <th scope="col">Claim</th>
+          </tr>
+        </thead>
+        <tbody>
+          {mine.map((st) => (
+            <tr key={`${st.epoch}:${st.index}`}>
+              <td>{st.epoch}</td>
+              <td className="num">{st.amount}</td>
+              <td className="mono">{st.commit?.txHash ? `${st.commit.txHash.slice(0, 14)}…` : 'not committed yet'}</td>
+              <td>
+                {st.claim.to ? (
+                  <button type="button" disabled={claim.isPending} onClick={() => claim.mutate({ to: st.claim.to!, data: st.claim.data })}>
+                    Claim in wallet
+                  </button>
+                ) : (
+                  <span className="muted">after the epoch is funded on-chain</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {claim.data ? (
+        <p role="status">
+          Claim sent: transaction <code>{claim.data}</code>
+        </p>
+      ) : null}
+      {claim.error ? <ErrorBox error={claim.error} /> : null}
+    </div>
   );
 }

@@ -53,13 +53,14 @@ export async function walletContext(
         throw new Error(`test wallet: ${method} is not supported`);
     }
   });
-  await context.addInitScript(() => {
-    const call = (window as unknown as { __testWallet(m: string, p: unknown[]): Promise<unknown> }).__testWallet;
-    (window as unknown as { ethereum: unknown }).ethereum = {
+  // A string, not a function: under tsx (the benchmarks) a function's source carries esbuild's
+  // helpers, which do not exist in the page.
+  await context.addInitScript(`
+    window.ethereum = {
       isTestWallet: true,
-      request: ({ method, params }: { method: string; params?: unknown[] }) => call(method, params ?? []),
+      request: ({ method, params }) => window.__testWallet(method, params || []),
     };
-  });
+  `);
   return context;
 }
 
