@@ -165,9 +165,21 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
 
   it('deadline policies accept, reject or escalate what is still open; outcome handlers run once', async () => {
     const seen: ReviewOutcome[] = [];
-    onReviewOutcome('dispute', async (_tx, o) => {
-      seen.push(o);
-    });
+    const audit: string[] = [];
+    onReviewOutcome(
+      'dispute',
+      async (_tx, o) => {
+        seen.push(o);
+      },
+      'revoke',
+    );
+    onReviewOutcome(
+      'dispute',
+      async (_tx, o) => {
+        audit.push(o.ref);
+      },
+      'audit',
+    );
     await enqueueBatch(
       t.db,
       {
@@ -195,5 +207,6 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
     expect(await applyDeadline(t.db, 'dispute:1', 'accept', 3)).toEqual({ settled: 1, escalated: 0 });
     expect(await applyDeadline(t.db, 'dispute:1', 'accept', 3)).toEqual({ settled: 0, escalated: 0 });
     expect(seen.map((o) => [o.ref, o.outcome, o.decidedBy])).toEqual([['d1', 'approved', 'deadline']]);
+    expect(audit).toEqual(['d1']);
   });
 });

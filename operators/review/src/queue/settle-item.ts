@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { recordSignal } from '@datanet/pipelines';
 import { num } from '@datanet/datanet';
 import type { Verdict } from '../rule/decision-rule.js';
-import { outcomeHandler } from './outcome-handlers.js';
+import { runOutcomeHandlers } from './outcome-handlers.js';
 import type { Outcome, ReviewOutcome } from './queue-types.js';
 
 export interface ItemRowFull {
@@ -102,6 +102,6 @@ export async function settleItem(
   const b = batch.rows[0];
   // A run parked on the batch continues once the signal is there (the engine's waiting steps).
   if (b && num(b.open) === 0 && b.run_id) await recordSignal(tx, b.signal, { batch: item.batch }, 'review');
-  await outcomeHandler(item.kind)?.(tx, outcome);
+  await runOutcomeHandlers(item.kind, tx, outcome);
   return outcome;
 }
