@@ -9,7 +9,7 @@ import { openTestDb, TEST_DATABASE_URL, type TestDb } from '@datanet/pipelines/t
 import { listAudit, verifyAudit } from '@datanet/accountability';
 import { DatanetChain, datanetIdOf } from '@datanet/connector-evm';
 import { checkLedger, listProposals, loadPayouts } from '@datanet/settlement';
-import { DATANET, EPOCH, PHASES, type Phase } from './crash/accountability-scenario.js';
+import { DATANET, EPOCH, PHASES, rng, type Phase } from './crash/accountability-scenario.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCENARIOS = 5;
@@ -53,17 +53,6 @@ function runChild(schema: string, stateDir: string, kill?: { phase: Phase; delay
       resolve({ killed: signal === 'SIGKILL', phase, out });
     });
   });
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Outcome {

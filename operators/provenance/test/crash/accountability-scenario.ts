@@ -31,7 +31,8 @@ const TERMS = {
 
 export const address = (i: number) => '0x' + (i * 104729 + 17).toString(16).padStart(40, '0');
 
-function rng(seed: number): () => number {
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
