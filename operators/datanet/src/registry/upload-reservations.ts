@@ -70,7 +70,7 @@ export async function reserveUpload(db: Kysely<any>, q: UploadRequest): Promise<
     const refuse = (limit: LimitName, cap: number, used: number, requested: number, unit: 'bytes' | 'files') =>
       ({ ok: false, limit, cap, used, requested, unit, day, resetsAt }) as const;
     const decided = await usage(trx, q.datanet, q.contributor, day);
-    const pending = await pendingUploads(trx, q.datanet, who, day, q.receivedAt);
+    const pending = await pendingIn(trx, q.datanet, who, day, q.receivedAt);
     const usedBytes = decided.bytes + pending.bytes;
     if (usedBytes + q.bytes > q.limits.dailyBytesPerContributor)
       return refuse('dailyBytesPerContributor', q.limits.dailyBytesPerContributor, usedBytes, q.bytes, 'bytes');
@@ -80,7 +80,7 @@ export async function reserveUpload(db: Kysely<any>, q: UploadRequest): Promise<
       return refuse('dailyFilesPerContributor', filesCap, usedFiles, q.files, 'files');
     if (datanetCap !== undefined) {
       const all = await usage(trx, q.datanet, '*', day);
-      const used = all.bytes + (await pendingUploads(trx, q.datanet, undefined, day, q.receivedAt)).bytes;
+      const used = all.bytes + (await pendingIn(trx, q.datanet, undefined, day, q.receivedAt)).bytes;
       if (used + q.bytes > datanetCap) return refuse('dailyBytesPerDatanet', datanetCap, used, q.bytes, 'bytes');
     }
     await trx
@@ -118,8 +118,19 @@ export async function pendingUploads(
   day: string,
   now: number,
 ): Promise<{ bytes: number; files: number }> {
+  // Readers (the contributor endpoint) may run where no upload route made the table.
   const exists = await sql<{ t: string | null }>`select to_regclass('upload_reservations')::text as t`.execute(db);
   if (!exists.rows[0]?.t) return { bytes: 0, files: 0 };
+  return pendingIn(db, datanet, contributor, day, now);
+}
+
+async function pendingIn(
+  db: Kysely<any>,
+  datanet: string,
+  contributor: string | undefined,
+  day: string,
+  now: number,
+): Promise<{ bytes: number; files: number }> {
   const row = await db
     .selectFrom(`${TABLE} as r`)
     .select([sql<number>`coalesce(sum(r.bytes), 0)`.as('bytes'), sql<number>`coalesce(sum(r.files), 0)`.as('files')])
