@@ -56,7 +56,16 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   const similarity = input.similarity ?? ((i: number, j: number) => estimateJaccard(signatures, i * P, signatures, j * P, P));
   const rootLinkage = (input.linkage ?? 'root') === 'root';
   const uf = new UnionFind(n);
-  const buckets = new Map<number, number | number[]>();
+  // One map per band (and unit), keyed by 30 bits of the band hash: small integers stay unboxed
+  // in V8's maps, where the full 2^32 x band keys were heap numbers. A rare collision of the
+  // dropped bits only adds a candidate, which verification then judges.
+  const bandMaps = new Map<number, Map<number, number | number[]>>();
+  const bucketsOf = (key: number) => {
+    const band = Math.floor(key / 4294967296);
+    let m = bandMaps.get(band);
+    if (!m) bandMaps.set(band, (m = new Map()));
+    return m;
+  };
   const keys = new Float64Array(Math.max(input.bands, input.short?.bands ?? 0));
   let candidatePairs = 0;
   let mergedPairs = 0;
@@ -74,7 +83,8 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     const roots = rootLinkage ? rootCounts : undefined;
     roots?.clear();
     for (let t = 0; t < bands; t++) {
-      const key = keys[t];
+      const buckets = bucketsOf(keys[t]);
+      const key = (keys[t] % 4294967296) >>> 2;
       const members = buckets.get(key);
       if (members === undefined) {
         buckets.set(key, i);

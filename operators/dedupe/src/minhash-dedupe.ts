@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { checkScopeSettings, chunks, migrateDedupeIndex, toNumber, toUint32, withScopeLock } from './index-store.js';
 import { bandKeys, estimateJaccard, UNIT_CHAR, UNIT_WORD, type MinHashSpec } from './minhash.js';
 import { jaccardSorted } from './shingle-sets.js';
-import { recordSimilarity } from './record-similarity.js';
+import { fielded, fieldedSimilarity, type FieldedTokens } from './record-similarity.js';
 import { clusterSignatures } from './lsh-cluster.js';
 import { clusterSizes, type DedupeDecision } from './dedupe-outputs.js';
 
@@ -191,13 +191,13 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     const row = order[item - m];
     return [input.sets.values, input.sets.offsets[row], input.sets.offsets[row + 1]];
   };
-  const split = new Map<number, string[]>();
-  const tokensOf = (item: number): string[] | undefined => {
+  const split = new Map<number, FieldedTokens>();
+  const tokensOf = (item: number): FieldedTokens | undefined => {
     let t = split.get(item);
     if (t) return t;
     const joined = item < m ? accepted.tokens[item] : input.tokens?.[order[item - m]];
     if (joined == null) return undefined;
-    t = joined ? joined.split(' ') : [];
+    t = fielded(joined ? joined.split(' ') : []);
     split.set(item, t);
     return t;
   };
@@ -209,7 +209,7 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     if (units[i] === UNIT_CHAR) {
       const ta = tokensOf(i);
       const tb = tokensOf(j);
-      if (ta && tb) return recordSimilarity(ta, tb, atLeast);
+      if (ta && tb) return fieldedSimilarity(ta, tb, atLeast);
     }
     const a = setOf(i);
     const b = setOf(j);

@@ -19,8 +19,11 @@ import { FIELD_MARK, structuredTokens } from './structured-text.js';
  * With `atLeast`, it may stop early once that cannot be reached, returning a value below it.
  */
 export function recordSimilarity(a: readonly string[], b: readonly string[], atLeast = 0): number {
-  const x = fielded(a);
-  const y = fielded(b);
+  return fieldedSimilarity(fielded(a), fielded(b), atLeast);
+}
+
+/** recordSimilarity of token lists already split into fields (fielded), for callers comparing one record many times. */
+export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 0): number {
   const [short, long] = x.tokens.length <= y.tokens.length ? [x, y] : [y, x];
   const st = short.tokens;
   const lt = long.tokens;
@@ -54,14 +57,16 @@ export function recordSimilarity(a: readonly string[], b: readonly string[], atL
     } else {
       usedShort[pending[p]] = 0;
       failed++;
-      // The best the rest can do is all match (or be split words): below `atLeast` already, stop.
-      const best = score(matched + 2 * failed + pending.length - p - 1, 0, deleted);
+      // The best the rest can do is all match, and the failed ones be rejoined split words: below
+      // `atLeast` already, stop (most look-alike pairs stop here).
+      const best = score(matched + failed + pending.length - p - 1, 0, deleted);
       if (best < atLeast) return best;
     }
   }
   // A slip of the space bar splits or joins words ("affecte dby", "ar eaffected"): two unmatched
   // neighbours on one side that join into an unmatched token (or pair) of the other side match.
-  if (failed) {
+  // A few per record at most: more unmatched tokens than that are another record anyway.
+  if (failed && failed <= 4) {
     const rejoined = joinSplits(st, usedShort, lt, used);
     matched += rejoined.short;
     failed -= rejoined.short;
@@ -76,36 +81,43 @@ export function recordSimilarity(a: readonly string[], b: readonly string[], atL
   return score(matched, failed, Math.min(deleted, inWholeFields));
 }
 
-/** Matches split or joined words between the unmatched tokens of two sides; returns how many of each side it used. */
+/**
+ * Matches split or joined words between the unmatched tokens of two sides, by exact equality of
+ * the joined forms ("affecte" + "dby" = "affectedby"); returns how many of side a it used.
+ */
 function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Array): { short: number } {
-  let count = 0;
-  const pairs = (xs: string[], used: Uint8Array) => {
-    const out: { at: number; joined: string; two: boolean }[] = [];
+  const forms = (xs: string[], used: Uint8Array) => {
+    const out = new Map<string, { at: number; two: boolean }>();
     for (let i = 0; i < xs.length; i++) {
       if (used[i]) continue;
-      out.push({ at: i, joined: xs[i], two: false });
-      if (i + 1 < xs.length && !used[i + 1]) out.push({ at: i, joined: xs[i] + xs[i + 1], two: true });
+      if (!out.has(xs[i])) out.set(xs[i], { at: i, two: false });
+      if (i + 1 < xs.length && !used[i + 1] && !out.has(xs[i] + xs[i + 1])) out.set(xs[i] + xs[i + 1], { at: i, two: true });
     }
     return out;
   };
-  for (const x of pairs(a, usedA)) {
-    if (usedA[x.at] || (x.two && usedA[x.at + 1])) continue;
-    for (const y of pairs(b, usedB)) {
-      if (!x.two && !y.two) continue; // single against single was tried already
-      if (usedB[y.at] || (y.two && usedB[y.at + 1]) || !fuzzyEqual(x.joined, y.joined)) continue;
-      usedA[x.at] = 1;
-      if (x.two) usedA[x.at + 1] = 1;
-      usedB[y.at] = 1;
-      if (y.two) usedB[y.at + 1] = 1;
-      count += x.two ? 2 : 1;
-      break;
-    }
+  const fb = forms(b, usedB);
+  let count = 0;
+  for (const [joined, x] of forms(a, usedA)) {
+    const y = fb.get(joined);
+    // Single against single was tried already; each token is used once.
+    if (!y || (!x.two && !y.two) || usedA[x.at] || (x.two && usedA[x.at + 1]) || usedB[y.at] || (y.two && usedB[y.at + 1])) continue;
+    usedA[x.at] = 1;
+    if (x.two) usedA[x.at + 1] = 1;
+    usedB[y.at] = 1;
+    if (y.two) usedB[y.at + 1] = 1;
+    count += x.two ? 2 : 1;
   }
   return { short: count };
 }
 
+export interface FieldedTokens {
+  tokens: string[];
+  field: Int32Array;
+  fields: number;
+}
+
 /** Tokens without FIELD_MARKs, with the field each belongs to. */
-function fielded(tokens: readonly string[]): { tokens: string[]; field: Int32Array; fields: number } {
+export function fielded(tokens: readonly string[]): FieldedTokens {
   const out: string[] = [];
   const field: number[] = [];
   let f = 0;
