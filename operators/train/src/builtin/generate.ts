@@ -45,7 +45,7 @@ export class BuiltinGenerator {
    * the model saw text in training: BOS first), exactly as generateFullContext does.
    */
   generate(prompt: string, opts: GenerateOptions = {}): Generation {
-    const { tf, model, base, lora } = this.rt;
+    const { tf } = this.rt;
     const { ids, window, maxNew } = this.setup(prompt, opts);
     const rand = seededRandom(opts.seed ?? 0);
     const out: number[] = [];
@@ -56,18 +56,14 @@ export class BuiltinGenerator {
         let logits: Float32Array;
         if (length <= window) {
           const fresh = i === 0 ? ids : out.slice(-1);
-          logits = tf.tidy(
-            () => forwardCached(tf, model.config, base.provider, Int32Array.from(fresh), cache, lora).dataSync() as Float32Array,
-          );
+          logits = this.step(fresh, cache);
         } else {
           // The window slid: position 0 now holds BOS and every position moved, so nothing cached still holds.
           const ctx = [...ids, ...out].slice(-window);
           ctx[0] = BOS;
           const fresh = new KvCache(tf);
           try {
-            logits = tf.tidy(
-              () => forwardCached(tf, model.config, base.provider, Int32Array.from(ctx), fresh, lora).dataSync() as Float32Array,
-            );
+            logits = this.step(ctx, fresh);
           } finally {
             fresh.dispose();
           }
@@ -101,6 +97,17 @@ export class BuiltinGenerator {
     const ids = encode(text, { bos: true });
     const window = Math.min(this.rt.model.config.max_position_embeddings, this.rt.state?.max_seq_length ?? 256);
     return { ids, window, maxNew: opts.maxNewTokens ?? 64 };
+  }
+
+  /** Logits after running `ids` through the model on top of `cache`. */
+  private step(ids: number[], cache: KvCache): Float32Array {
+    const { tf, model, base, lora } = this.rt;
+    let logits: Float32Array | undefined;
+    // Assigned, not returned: tfjs walks a tidy's return value looking for tensors, typed arrays element by element.
+    tf.tidy(() => {
+      logits = forwardCached(tf, model.config, base.provider, Int32Array.from(ids), cache, lora).dataSync() as Float32Array;
+    });
+    return logits!;
   }
 
   private lastLogits(seq: number[], window: number): Float32Array {

@@ -4,8 +4,9 @@ import { readSafetensorsFile } from '../adapter/safetensors.js';
 import { fromPeftTensors } from '../adapter/adapter-folder.js';
 import { loraToTensors } from './lora-runtime.js';
 import { loadRuntime } from './adapter-runtime.js';
-import { tokenizeForTraining, padBatch } from './lora-trainer.js';
-import { lmLoss, type LoraParams } from './transformer.js';
+import { EXAMPLES_PER_PASS, exampleGradients } from './example-gradients.js';
+import { tokenizeForTraining } from './lora-trainer.js';
+import type { LoraParams } from './transformer.js';
 
 export interface CheckpointGradients {
   step: number;
@@ -52,22 +53,24 @@ export async function loraGradientsAtCheckpoints(adapterDir: string, texts: stri
       }
       names = Object.keys(vars).sort();
       shapes = names.map((n) => vars[n].shape as number[]);
-      const gradients: Float32Array[] = [];
-      for (const row of rows) {
-        const { data, B, T1 } = padBatch([row]);
-        const { value, grads } = tf.variableGrads(
-          () => lmLoss(tf, rt.model.config, rt.base.provider, data, B, T1, lora),
-          names.map((n) => vars[n]),
+      const gradients: Float32Array[] = new Array<Float32Array>(rows.length);
+      const paramCount = names.reduce((a, n) => a + vars[n].size, 0);
+      const parts = names.map((n) => ({
+        linear: n.slice('base_model.model.'.length, n.lastIndexOf('.lora_')),
+        part: n.includes('.lora_A.') ? ('A' as const) : ('B' as const),
+      }));
+      // Rows of one length go through the model together (each row's gradient stays its own).
+      for (const group of byLength(rows)) {
+        const grads = exampleGradients(
+          tf,
+          rt.model.config,
+          rt.base.provider,
+          lora,
+          group.map((i) => rows[i]),
+          parts,
+          paramCount,
         );
-        const flat = new Float32Array(names.reduce((a, n) => a + vars[n].size, 0));
-        let off = 0;
-        for (const n of names) {
-          const g = grads[vars[n].name].dataSync() as Float32Array;
-          flat.set(g, off);
-          off += g.length;
-        }
-        gradients.push(flat);
-        tf.dispose([value, ...Object.values(grads)]);
+        group.forEach((i, k) => (gradients[i] = grads[k]));
       }
       checkpoints.push({ step: cp.step, learningRate: cp.learning_rate, gradients });
       for (const { A, B } of lora.modules.values()) tf.dispose([A, B]);
@@ -94,4 +97,20 @@ export function tracInScore(result: LoraGradientResult, trainIndex: number, test
     score += cp.learningRate * dot;
   }
   return score;
+}
+
+/** Row indices grouped by row length, in first-seen order, at most EXAMPLES_PER_PASS per group. */
+function byLength(rows: number[][]): number[][] {
+  const open = new Map<number, number[]>();
+  const groups: number[][] = [];
+  rows.forEach((row, i) => {
+    let g = open.get(row.length);
+    if (!g || g.length >= EXAMPLES_PER_PASS) {
+      g = [];
+      open.set(row.length, g);
+      groups.push(g);
+    }
+    g.push(i);
+  });
+  return groups;
 }

@@ -23,6 +23,16 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seeds the LoRA dropout masks of this step. */
   seed?: number;
+  /** Token embeddings [B*T, D] to start from instead of looking up `ids` (per-example gradients). */
+  embedded?: Tensor;
+  /** Sees each LoRA linear's down and up projections and may pass them through (see influence.ts). */
+  trace?: LoraTrace;
+}
+
+/** Hooks on the LoRA branch of every adapted linear: `down = x A^T`, `up = down B^T`. */
+export interface LoraTrace {
+  down(name: string, down: Tensor, x: Tensor): Tensor;
+  up(name: string, up: Tensor, down: Tensor): Tensor;
 }
 
 function rmsNorm(tf: Tf, x: Tensor, weight: Tensor, eps: number): Tensor {
@@ -49,6 +59,13 @@ function applyRope(tf: Tf, x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   const half = x.shape[3]! / 2;
   const [x1, x2] = tf.split(x, [half, half], 3);
   return tf.concat([tf.sub(tf.mul(x1, cos), tf.mul(x2, sin)), tf.add(tf.mul(x2, cos), tf.mul(x1, sin))], 3);
+}
+
+/** Token embeddings [B*T, D] of ids [B, T]. */
+export function embed(tf: Tf, cfg: TinyLlamaConfig, base: WeightProvider, ids: Tensor2D): Tensor {
+  // One-hot matmul rather than gather: the wasm backend has no kernel for gather's gradient.
+  const oneHot = tf.oneHot(tf.reshape(ids, [-1]) as Tensor, cfg.vocab_size).asType('float32');
+  return tf.matMul(oneHot as Tensor2D, base.get('model.embed_tokens.weight') as Tensor2D);
 }
 
 /**
@@ -80,16 +97,16 @@ export function forward(
     if (adapter && lora) {
       let h = x2d;
       if (opts.training && lora.dropout > 0) h = tf.dropout(h, lora.dropout, undefined, (opts.seed ?? 0) * 1009 + dropoutCalls++);
-      const down = tf.matMul(h as Tensor2D, adapter.A as Tensor2D, false, true);
-      const up = tf.matMul(down, adapter.B as Tensor2D, false, true);
+      let down: Tensor = tf.matMul(h as Tensor2D, adapter.A as Tensor2D, false, true);
+      if (opts.trace) down = opts.trace.down(name, down, h);
+      let up: Tensor = tf.matMul(down as Tensor2D, adapter.B as Tensor2D, false, true);
+      if (opts.trace) up = opts.trace.up(name, up, down);
       y = tf.add(y, tf.mul(up, lora.scale));
     }
     return y;
   };
 
-  // One-hot matmul rather than gather: the wasm backend has no kernel for gather's gradient.
-  const oneHot = tf.oneHot(tf.reshape(ids, [-1]) as Tensor, cfg.vocab_size).asType('float32');
-  let x: Tensor = tf.matMul(oneHot as Tensor2D, base.get('model.embed_tokens.weight') as Tensor2D);
+  let x: Tensor = opts.embedded ?? embed(tf, cfg, base, ids);
   for (let l = 0; l < cfg.num_hidden_layers; l++) {
     const h = rmsNorm(tf, x, base.get(`model.layers.${l}.input_layernorm.weight`), eps);
     const heads = (t: Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]);
