@@ -166,13 +166,13 @@ function listPipelines(dir: string) {
 
 /** Steps and their upstream steps: `needs:` (a step or "step.output") and `inputs:` ("step.output"). */
 function graphOf(specYaml: string) {
-  let doc: { steps?: Record<string, { uses?: unknown; description?: unknown; needs?: unknown; inputs?: unknown }> } | null = null;
+  type StepShape = { uses?: unknown; description?: unknown; needs?: unknown; inputs?: unknown };
+  let steps: Record<string, StepShape>;
   try {
-    doc = parseYaml(specYaml) as typeof doc;
+    steps = (parseYaml(specYaml) as { steps?: Record<string, StepShape> } | null)?.steps ?? {};
   } catch {
     return [];
   }
-  const steps = doc?.steps ?? {};
   return Object.entries(steps).map(([id, s]) => {
     const refs = [
       ...(Array.isArray(s?.needs) ? s.needs : []),
