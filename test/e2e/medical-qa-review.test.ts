@@ -2,14 +2,18 @@
 // launched over the API that parks at its review step, the three DEMO reviewers played over the
 // API by operators/review/src/demo/play-reviewers.ts (one careless, caught by gold items), and a
 // second run that waits, with its server stopped and restarted meanwhile, until decisions arrive.
+// The server runs without its scheduler: its inbox trigger would start the medical-qa intake on
+// the same inbox entries as the run under test. Parked runs are then continued by the steward's
+// resume (POST /api/runs/{id}/resume), which the reviewer-playing script sends once a batch is decided.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Wallet } from 'ethers';
+import { Wallet, keccak256, toUtf8Bytes } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { carefulVerdict } from '../../operators/review/src/demo/demo-reviewers.js';
 import { datanet, REPO } from './cli.js';
 import { startServe, type ServeProcess } from './serve-process.js';
 
@@ -72,7 +76,7 @@ describe.skipIf(!present)(`MedQuAD intake with human review${present ? '' : ` (s
     root = mkdtempSync(join(tmpdir(), 'datanet-mq-review-'));
     state = join(root, 'state');
     token = (await datanet(state, ['token', 'create', '--datanet', 'medical-qa', '--role', 'steward', '--name', 'review-e2e'])).token;
-    server = await startServe({ stateDir: state, cwd: REPO });
+    server = await startServe({ stateDir: state, cwd: REPO, args: ['--no-scheduler'] });
   }, 600_000);
   afterAll(async () => {
     await server?.stop();
@@ -118,6 +122,7 @@ describe.skipIf(!present)(`MedQuAD intake with human review${present ? '' : ` (s
     const careless = played.reviewers.find((r) => r.name === 'careless')!;
     expect(careless.suspended).toBe(true);
     expect(played.reviewers.filter((r) => r.name !== 'careless').every((r) => !r.suspended && r.decisions > 0)).toBe(true);
+    expect(played.resumed).toEqual([runId]);
     await until(runId, ['succeeded']);
 
     const stats = await bodyOf(await api('/v1/datanets/medical-qa/review/stats'));
@@ -145,12 +150,44 @@ describe.skipIf(!present)(`MedQuAD intake with human review${present ? '' : ` (s
     expect(await server.stop()).toBe(0);
     const waits = await datanet(state, ['waits', runId]);
     expect(JSON.stringify(waits)).toContain(`review:${runId}:review`);
-    server = await startServe({ stateDir: state, cwd: REPO });
+    server = await startServe({ stateDir: state, cwd: REPO, args: ['--no-scheduler'] });
     expect((await statusOf(runId)).status).toBe('waiting');
+
+    // From a terminal with a key file: a careful reviewer takes an item and decides it, and the
+    // careless one is told their rights are suspended.
+    const keyFile = (name: string) => {
+      const file = join(root, `${name}.key`);
+      writeFileSync(file, `${keccak256(toUtf8Bytes(`datanet-review-demo:${name}`))}\n`, { mode: 0o600 });
+      return file;
+    };
+    const careful = keyFile('careful-1');
+    const next = await datanet(state, ['review', 'next', '--server', server.url, '--key', careful, '--limit', '1']);
+    expect(next.items).toHaveLength(1);
+    expect(next.items[0].contributor).toBeNull(); // blinded
+    // Decided as the demo's careful reviewers judge, so the other careful one agrees.
+    const v = carefulVerdict(next.items[0].payload);
+    const decided = await datanet(state, [
+      'review',
+      'decide',
+      next.items[0].id,
+      v.verdict,
+      ...(v.reason ? ['--reason', v.reason] : []),
+      '--server',
+      server.url,
+      '--key',
+      careful,
+    ]);
+    expect(decided).toMatchObject({ itemId: next.items[0].id, verdict: v.verdict, replay: false });
+    const mine = await datanet(state, ['review', 'stats', '--server', server.url, '--key', careful]);
+    expect(mine.status).toBe('active');
+    await expect(datanet(state, ['review', 'next', '--server', server.url, '--key', keyFile('careless')])).rejects.toThrow(
+      /reviewer_suspended/,
+    );
 
     const played = await play();
     // The careless reviewer stays suspended; the careful two decide everything.
     expect(played.reviewers.find((r) => r.name === 'careless')!.decisions).toBe(0);
+    expect(played.resumed).toEqual([runId]);
     await until(runId, ['succeeded']);
 
     // The run's own outputs, read back with the CLI once the server has let go of the store.
@@ -179,6 +216,6 @@ describe.skipIf(!present)(`MedQuAD intake with human review${present ? '' : ` (s
     const text = JSON.stringify(report);
     expect(text).toContain('"review"');
     expect(text).toContain(CARELESS);
-    server = await startServe({ stateDir: state, cwd: REPO });
+    server = await startServe({ stateDir: state, cwd: REPO, args: ['--no-scheduler'] });
   });
 });
