@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DatanetLimits } from '../definition/datanet-definition.js';
 import { reserveDailyUsage, type Reservation } from './daily-usage.js';
 import { num } from './open-registry.js';
@@ -268,30 +268,36 @@ function receiptFrom(r: Record<string, unknown>): Receipt {
  * a taken number or an entry already open makes the insert a no-op, and it looks again.
  */
 export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: string; receivedAt: number }): Promise<Receipt> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const open = await db
-      .selectFrom('intake_receipts')
-      .selectAll()
-      .where('datanet', '=', r.datanet)
-      .where('entry', '=', r.entry)
-      .where('decided_at', 'is', null)
-      .executeTakeFirst();
-    if (open) return receiptFrom(open);
-    const last = await db
-      .selectFrom('intake_receipts')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('datanet', '=', r.datanet)
-      .executeTakeFirst();
-    const seq = num((last?.seq as number | null) ?? 0) + 1;
-    const inserted = await db
-      .insertInto('intake_receipts')
-      .values({ datanet: r.datanet, seq, entry: r.entry, received_at: r.receivedAt, decided_at: null, outcome: null })
-      .onConflict((oc) => oc.doNothing())
-      .returningAll()
-      .executeTakeFirst();
-    if (inserted) return receiptFrom(inserted);
-  }
-  throw new Error(`could not number inbox entry ${r.entry} of Datanet ${r.datanet}: too many concurrent receipts`);
+  // One numberer at a time per Datanet (a transaction-scoped advisory lock): under many concurrent
+  // uploads an optimistic max+1 retried itself out; the lock makes each take one round.
+  const take = async (trx: Kysely<any>) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`intake-receipt:${r.datanet}`}))`.execute(trx);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const open = await trx
+        .selectFrom('intake_receipts')
+        .selectAll()
+        .where('datanet', '=', r.datanet)
+        .where('entry', '=', r.entry)
+        .where('decided_at', 'is', null)
+        .executeTakeFirst();
+      if (open) return receiptFrom(open);
+      const last = await trx
+        .selectFrom('intake_receipts')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .where('datanet', '=', r.datanet)
+        .executeTakeFirst();
+      const seq = num((last?.seq as number | null) ?? 0) + 1;
+      const inserted = await trx
+        .insertInto('intake_receipts')
+        .values({ datanet: r.datanet, seq, entry: r.entry, received_at: r.receivedAt, decided_at: null, outcome: null })
+        .onConflict((oc) => oc.doNothing())
+        .returningAll()
+        .executeTakeFirst();
+      if (inserted) return receiptFrom(inserted);
+    }
+    throw new Error(`could not number inbox entry ${r.entry} of Datanet ${r.datanet}: too many concurrent receipts`);
+  };
+  return db.isTransaction ? take(db) : db.transaction().execute(take);
 }
 
 /** Receipts taken but not yet decided, in arrival order. */

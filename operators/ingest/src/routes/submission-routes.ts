@@ -168,7 +168,12 @@ const register: RegisterRoutes = async (app, ctx) => {
         await markUploadReceived(ctx.db, id, receivedAt);
         reserved = undefined;
         // Credit goes by order of arrival: number the entry now, by this server's clock.
-        if (!existing) await takeReceipt(ctx.db, { datanet: def.id, entry, receivedAt });
+        // A failure to number it here is not the contributor's: the entry is stored whole, and
+        // intake numbers any entry it finds without a receipt.
+        if (!existing)
+          await takeReceipt(ctx.db, { datanet: def.id, entry, receivedAt }).catch((err: Error) =>
+            req.log.warn({ entry }, `receipt not taken at upload (intake will take it): ${err.message}`),
+          );
         const { day } = dailyWindow(receivedAt, def.limits.resetTimezone);
         const receipt = {
           submissionId: id,
