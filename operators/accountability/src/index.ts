@@ -10,3 +10,4 @@ export { DisputeRefusedError } from './disputes/dispute-errors.js';
 export { resolveDisputeIn } from './disputes/resolve-dispute.js';
 export { enqueueDisputeReview, registerDisputeOutcomes } from './disputes/dispute-review.js';
 export { registerReviewAudit } from './audit/review-audit.js';
+export { syncRoleAudit, type RoleGrantRow } from './audit/role-audit.js';

@@ -3,6 +3,7 @@ import { DISPUTE_REASONS, loadDatanetDefinition, resolveDatanetPath, type Datane
 import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
 import { listAudit } from '../audit/audit-log.js';
 import { registerReviewAudit } from '../audit/review-audit.js';
+import { syncRoleAudit } from '../audit/role-audit.js';
 import { verifyAudit } from '../audit/verify-audit.js';
 import { DisputeRefusedError } from '../disputes/dispute-errors.js';
 import { enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
@@ -40,6 +41,11 @@ const register: RegisterRoutes = async (app, ctx) => {
     throw err;
   };
   const scope = scopeFromParam('id');
+  // Role grants change outside this package (the Datanet's YAML at start, grants by owners): the log
+  // catches up with them before it is read or a dispute decision depends on them.
+  const rolesLogged = async (id: string) => {
+    if (definition(id)) await syncRoleAudit(ctx.db, id, await ctx.roles.list(id));
+  };
 
   app.post(
     '/v1/datanets/:id/disputes',
@@ -69,6 +75,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     async (req, reply) => {
       const def = definition(req.params.id);
       if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      await rolesLogged(def.id);
       const p = req.principal;
       if (p?.kind !== 'session')
         return reply
@@ -143,6 +150,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     async (req, reply) => {
       const def = definition(req.params.id);
       if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      await rolesLogged(def.id);
       if (def.disputes.resolvers === 'quorum')
         return reply
           .code(403)
@@ -184,9 +192,17 @@ const register: RegisterRoutes = async (app, ctx) => {
         response: { 200: z.object({ entries: z.array(AuditEntrySchema) }) },
       },
     },
-    async (req) => ({
-      entries: await listAudit(ctx.db, { datanet: req.params.id, afterSeq: req.query.after, limit: req.query.limit, kind: req.query.kind }),
-    }),
+    async (req) => {
+      await rolesLogged(req.params.id);
+      return {
+        entries: await listAudit(ctx.db, {
+          datanet: req.params.id,
+          afterSeq: req.query.after,
+          limit: req.query.limit,
+          kind: req.query.kind,
+        }),
+      };
+    },
   );
 
   app.get(
@@ -200,7 +216,10 @@ const register: RegisterRoutes = async (app, ctx) => {
         response: { 200: AuditVerificationSchema },
       },
     },
-    async (req) => verifyAudit(ctx.db, req.params.id),
+    async (req) => {
+      await rolesLogged(req.params.id);
+      return verifyAudit(ctx.db, req.params.id);
+    },
   );
 };
 
