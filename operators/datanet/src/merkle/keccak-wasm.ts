@@ -45,42 +45,47 @@ const RC = [
   0x8000000080008008n,
 ];
 
-/** permute(st): keccak-f[1600] on the 25 lanes at st, unrolled, the lanes in locals a (1..25), b (26..50), c, d. */
+/**
+ * permute(st): keccak-f[1600] on the 25 lanes at st; the lanes live in locals a (2..26), b, c, d;
+ * local 1 counts rounds. One round per loop turn, not 24 unrolled: the unrolled body (~30 KB of
+ * machine code) overflowed the instruction cache and ran at half this speed.
+ */
 function permuteBody(): string {
-  const a = (i: number) => 1 + i;
-  const b = (i: number) => 26 + i;
-  const c = (i: number) => 51 + i;
-  const d = (i: number) => 56 + i;
+  const round = 1;
+  const a = (i: number) => 2 + i;
+  const b = (i: number) => 27 + i;
+  const c = (i: number) => 52 + i;
+  const d = (i: number) => 57 + i;
   const code: string[] = [];
   for (let i = 0; i < 25; i++) code.push(`local.get 0 i64.load offset=${8 * i} local.set ${a(i)}`);
-  for (let r = 0; r < 24; r++) {
-    for (let x = 0; x < 5; x++) {
-      code.push(`local.get ${a(x)}`);
-      for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} i64.xor`);
-      code.push(`local.set ${c(x)}`);
-    }
-    for (let x = 0; x < 5; x++) {
-      code.push(`local.get ${c((x + 4) % 5)} local.get ${c((x + 1) % 5)} i64.const 1 i64.rotl i64.xor local.set ${d(x)}`);
-    }
-    // theta's xor, then rho (rotate) and pi (move lane x + 5y to y + 5((2x + 3y) mod 5)).
-    for (let x = 0; x < 5; x++) {
-      for (let y = 0; y < 5; y++) {
-        const i = x + 5 * y;
-        const rot = ROT[i] ? `i64.const ${ROT[i]} i64.rotl` : '';
-        code.push(`local.get ${a(i)} local.get ${d(x)} i64.xor ${rot} local.set ${b(y + 5 * ((2 * x + 3 * y) % 5))}`);
-      }
-    }
-    // chi: a = b ^ (~b1 & b2); iota on lane 0.
+  code.push(`i32.const 0 local.set ${round} loop`);
+  for (let x = 0; x < 5; x++) {
+    code.push(`local.get ${a(x)}`);
+    for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} i64.xor`);
+    code.push(`local.set ${c(x)}`);
+  }
+  for (let x = 0; x < 5; x++) {
+    code.push(`local.get ${c((x + 4) % 5)} local.get ${c((x + 1) % 5)} i64.const 1 i64.rotl i64.xor local.set ${d(x)}`);
+  }
+  // theta's xor, then rho (rotate) and pi (move lane x + 5y to y + 5((2x + 3y) mod 5)).
+  for (let x = 0; x < 5; x++) {
     for (let y = 0; y < 5; y++) {
-      for (let x = 0; x < 5; x++) {
-        const iota = x === 0 && y === 0 ? `i64.const ${RC[r]} i64.xor` : '';
-        code.push(
-          `local.get ${b(x + 5 * y)} local.get ${b(((x + 1) % 5) + 5 * y)} i64.const -1 i64.xor`,
-          `local.get ${b(((x + 2) % 5) + 5 * y)} i64.and i64.xor ${iota} local.set ${a(x + 5 * y)}`,
-        );
-      }
+      const i = x + 5 * y;
+      const rot = ROT[i] ? `i64.const ${ROT[i]} i64.rotl` : '';
+      code.push(`local.get ${a(i)} local.get ${d(x)} i64.xor ${rot} local.set ${b(y + 5 * ((2 * x + 3 * y) % 5))}`);
     }
   }
+  // chi: a = b ^ (~b1 & b2); iota on lane 0 with this round's constant from the table at RC_AT.
+  for (let y = 0; y < 5; y++) {
+    for (let x = 0; x < 5; x++) {
+      const iota = x === 0 && y === 0 ? `local.get ${round} i32.const 3 i32.shl i64.load offset=${RC_AT} i64.xor` : '';
+      code.push(
+        `local.get ${b(x + 5 * y)} local.get ${b(((x + 1) % 5) + 5 * y)} i64.const -1 i64.xor`,
+        `local.get ${b(((x + 2) % 5) + 5 * y)} i64.and i64.xor ${iota} local.set ${a(x + 5 * y)}`,
+      );
+    }
+  }
+  code.push(`local.get ${round} i32.const 1 i32.add local.tee ${round} i32.const 24 i32.lt_u br_if 0 end`);
   for (let i = 0; i < 25; i++) code.push(`local.get 0 local.get ${a(i)} i64.store offset=${8 * i}`);
   return code.join('\n');
 }
@@ -178,14 +183,27 @@ end end`;
 
 const stripComments = (text: string) => text.replace(/;;[^\n]*/g, '');
 
+/** Where the round constants live: an active data segment puts them there on every instantiation. */
+const RC_AT = 65280;
+
+function roundConstants(): Uint8Array {
+  const table = new Uint8Array(8 * RC.length);
+  const view = new DataView(table.buffer);
+  RC.forEach((v, i) => view.setBigUint64(8 * i, v, true));
+  return table;
+}
+
 function emitModule(): Uint8Array {
-  return wasmModule([
-    { params: 1, locals: { i64: 60 }, body: permuteBody() },
-    { params: 4, locals: { i32: 1 }, body: stripComments(KECCAK_BODY), export: 'keccak' },
-    { params: 6, body: stripComments(LEAVES_BODY), export: 'leaves' },
-    { params: 4, locals: { i32: 1 }, body: stripComments(LEAVES_VAR_BODY), export: 'leavesVar' },
-    { params: 4, locals: { i32: 5 }, body: stripComments(NODES_BODY), export: 'nodes' },
-  ]);
+  return wasmModule(
+    [
+      { params: 1, locals: { i32: 1, i64: 60 }, body: permuteBody() },
+      { params: 4, locals: { i32: 1 }, body: stripComments(KECCAK_BODY), export: 'keccak' },
+      { params: 6, body: stripComments(LEAVES_BODY), export: 'leaves' },
+      { params: 4, locals: { i32: 1 }, body: stripComments(LEAVES_VAR_BODY), export: 'leavesVar' },
+      { params: 4, locals: { i32: 5 }, body: stripComments(NODES_BODY), export: 'nodes' },
+    ],
+    [{ offset: RC_AT, bytes: roundConstants() }],
+  );
 }
 
 export interface KeccakExports {
@@ -215,7 +233,10 @@ export function keccakOn(memory: SharedWasmMemory): KeccakExports {
   return inst;
 }
 
-/** Bytes per thread scratch region (state + pair buffer, rounded up), and how many fit below DATA_START. */
+/**
+ * Bytes per thread scratch region (state + pair buffer, rounded up): regions sit from 0 up, below
+ * the round constants at RC_AT (65280) and the data at DATA_START; at most 126 of them.
+ */
 export const SCRATCH_BYTES = 512;
 export const DATA_START = 65536;
 

@@ -94,8 +94,14 @@ const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const name = (s: string) => vec([...Buffer.from(s)].map((b) => [b]));
 
+/** Bytes an active data segment writes into the memory at `offset` when the module is instantiated. */
+export interface WasmData {
+  offset: number;
+  bytes: Uint8Array;
+}
+
 /** A module of `fns` (called by index) that imports `env.memory`, shared, up to 4 GiB. */
-export function wasmModule(fns: WasmFunction[]): Uint8Array {
+export function wasmModule(fns: WasmFunction[], data: WasmData[] = []): Uint8Array {
   const arities = [...new Set(fns.map((f) => f.params))];
   const types = arities.map((n) => [0x60, ...vec(Array.from({ length: n }, () => [I32])), 0]);
   const imports = vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...uleb(1), ...uleb(65536)]]);
@@ -116,5 +122,6 @@ export function wasmModule(fns: WasmFunction[]): Uint8Array {
     ...section(3, vec(fns.map((f) => uleb(arities.indexOf(f.params))))),
     ...section(7, exports),
     ...section(10, code),
+    ...section(11, vec(data.map((d) => [0x00, 0x41, ...sleb(BigInt(d.offset)), 0x0b, ...uleb(d.bytes.length), ...d.bytes]))),
   ]);
 }
