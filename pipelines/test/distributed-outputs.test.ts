@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { corpusPath, corpusSkipReason } from '../src/testing/index.js';
+import { corpusPath, corpusSample, corpusSkipReason } from '../src/testing/index.js';
 import { parquetToTable } from '../src/artifact/table-io.js';
 import { startCluster, type Cluster } from './distributed-cluster.js';
 import { BIN, tempDir, writePipeline } from './helpers.js';
@@ -13,20 +12,6 @@ import { BIN, tempDir, writePipeline } from './helpers.js';
 const exec = promisify(execFile);
 const MEDQUAD = 'medquad/medquad_with_answers.jsonl.gz';
 const corpus = corpusPath(MEDQUAD);
-
-/**
- * Every fourth MedQuAD record, in the corpus's order: all nine sources, their exact and near
- * duplicates and quality rejections, at a quarter of the full corpus's cost (the whole corpus runs
- * in test/e2e/medical-qa-intake.test.ts).
- */
-function medquadSample(path: string): string {
-  const raw = readFileSync(path);
-  const text = (path.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-  const lines = text.split('\n').filter((l, i) => l.trim() && i % 4 === 0);
-  const out = join(tempDir(), 'medquad-sample.jsonl');
-  writeFileSync(out, lines.join('\n') + '\n');
-  return out;
-}
 
 /** Runs a CLI command; when it fails, the error carries what it printed (the run summary under --json). */
 async function orReport<T>(p: Promise<T>): Promise<T> {
@@ -106,7 +91,7 @@ describe('same outputs under the local and the distributed profile', () => {
     `the MedQuAD intake pipeline gives the same outputs (${corpus ? 'corpus present' : corpusSkipReason(MEDQUAD)})`,
     async () => {
       const file = resolve(import.meta.dirname, '../../configs/pipelines/medical-qa-intake.yaml');
-      const params = ['-p', `medquad=${medquadSample(corpus!)}`];
+      const params = ['-p', `medquad=${corpusSample(corpus!, 4)}`];
       const local = await runLocal(file, params);
       expect(local.status).toBe('succeeded');
       cluster = await startCluster();
