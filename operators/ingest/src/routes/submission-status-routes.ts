@@ -48,6 +48,8 @@ const register: RegisterRoutes = (app, ctx) => {
     },
     async (req, reply) => {
       const id = req.params.id;
+      const hit = recent.get(id);
+      if (hit && hit.until > Date.now()) return hit.body as never;
       const receipt = await ctx.idempotency.get(`submission:${id}`);
       const decided = await ctx.db.selectFrom('submissions').select('id').where('id', '=', id).executeTakeFirst();
       if (!receipt && !decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
@@ -68,7 +70,7 @@ const register: RegisterRoutes = (app, ctx) => {
             .executeTakeFirst()
         )?.n ?? 0,
       );
-      return {
+      const body = {
         submissionId: id,
         status: decided ? ('decided' as const) : ('received' as const),
         receipt: (receipt?.body as Record<string, unknown>) ?? null,
@@ -82,8 +84,24 @@ const register: RegisterRoutes = (app, ctx) => {
         })),
         accepted,
       };
+      remember(id, body);
+      return body;
     },
   );
 };
+
+/**
+ * Statuses are polled (a portal refreshing, a script waiting for intake): each is answered from
+ * this process's memory for a second after it was read, so a burst of polls costs one read of the
+ * store. Nothing another replica needs lives here; a status is at most a second stale.
+ */
+const STATUS_TTL_MS = 1000;
+const MAX_REMEMBERED = 10_000;
+const recent = new Map<string, { until: number; body: unknown }>();
+function remember(id: string, body: unknown): void {
+  if (recent.size >= MAX_REMEMBERED) recent.delete(recent.keys().next().value!);
+  recent.delete(id);
+  recent.set(id, { until: Date.now() + STATUS_TTL_MS, body });
+}
 
 export default register;
