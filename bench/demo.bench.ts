@@ -37,9 +37,13 @@ interface DemoRun {
   wallMs: number;
   status: string;
   cpuMs: number;
-  /** Longest main-thread stall between the run's start and its end (1 s samples of monitorEventLoopDelay). */
+  /** Longest main-thread stall between the run's start and its end (a 20 ms timer's lateness). */
   maxStallMs: number;
+  stallsOver200Ms: number;
+  /** From spawning the CLI to its "run started" line: module loading and opening the store. */
+  startupMs: number;
   loadAverageBefore: number;
+  loadAverageAfter: number;
   stepMs: Record<string, number>;
   cachedSteps: string[];
   digests: Record<string, string>;
@@ -82,17 +86,28 @@ async function runDemo(stateDir: string, kind: DemoRun['kind'], corpus: string |
   const wallMs = Date.now() - started;
   if (code !== 0) throw new Error(`demo run (${kind}) exited ${code}: ${stderr.slice(-2000)}`);
   const summary = JSON.parse(stdout) as RunSummary;
-  const loop = JSON.parse(readFileSync(loopFile, 'utf8')) as { samples: { t: number; maxMs: number }[]; userMs: number; systemMs: number };
-  // The window of the run itself: from the log's "run ... started" line to the end (module loading before it is startup).
+  const loop = JSON.parse(readFileSync(loopFile, 'utf8')) as {
+    samples: { t: number; maxMs: number }[];
+    stalls: { start: number; end: number }[];
+    userMs: number;
+    systemMs: number;
+  };
+  // The run's own window: from the log's "run ... started" line to its end (module loading and
+  // opening the store before it are startup). A stall that began before the window counts only
+  // from the window's start.
   const runStart = Date.parse(/^(\S+) run \S+ started/m.exec(stderr)?.[1] ?? '') || started;
-  const inRun = loop.samples.filter((s) => s.t >= runStart + 1000);
+  const runEnd = started + wallMs;
+  const inRun = loop.stalls.map((s) => Math.min(s.end, runEnd) - Math.max(s.start, runStart)).filter((ms) => ms > 0);
   return {
     kind,
     wallMs,
     status: summary.status,
     cpuMs: Math.round(loop.userMs + loop.systemMs),
-    maxStallMs: Math.round(Math.max(0, ...inRun.map((s) => s.maxMs))),
+    maxStallMs: Math.round(Math.max(0, ...inRun)),
+    stallsOver200Ms: inRun.filter((ms) => ms > STALL_TARGET_MS).length,
+    startupMs: runStart - started,
     loadAverageBefore: Number(loadAverageBefore.toFixed(2)),
+    loadAverageAfter: Number(loadavg()[0].toFixed(2)),
     stepMs: Object.fromEntries(summary.steps.map((s) => [s.id, s.durationMs])),
     cachedSteps: summary.steps.filter((s) => s.cached).map((s) => s.id),
     digests: digestsOf(summary),
@@ -207,6 +222,7 @@ export async function run(): Promise<Record<string, unknown>> {
       medianFirstRunMs: median(firsts),
       cachedRunMs: cached.wallMs,
       medianCpuMs: median(runs.map((r) => r.cpuMs)),
+      medianStartupMs: median(runs.map((r) => r.startupMs)),
       maxStallMs: Math.max(...runs.map((r) => r.maxStallMs), cached.maxStallMs),
       medianStepMs: Object.fromEntries(steps.map((s) => [s, median(runs.map((r) => r.stepMs[s]))])),
       loadAverageBefore: runs.map((r) => r.loadAverageBefore).concat(cached.loadAverageBefore),
