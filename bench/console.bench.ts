@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Wallet } from 'ethers';
-import { launchBrowser, signInThroughPage, walletContext } from '../console/test/helpers/browser.js';
+import { launchBrowser, shot, signInThroughPage, walletContext } from '../console/test/helpers/browser.js';
 import { REPO, startConsoleServer } from '../console/test/helpers/console-server.js';
 import { median } from './machine.js';
 
@@ -84,10 +84,12 @@ export async function run() {
       runsMs.push(await page.evaluate(() => performance.now()));
       const t0 = await page.evaluate(() => performance.now());
       await page.getByLabel('Status').selectOption('failed');
-      // A string: the bench is type-checked without the DOM library.
-      await page.waitForFunction(
-        `[...document.querySelectorAll('table.runs tbody tr')].every((r) => r.textContent.includes('failed')) && document.querySelector('table.runs tbody tr')`,
-      );
+      // A function, not a string (the console's CSP forbids eval); the bench is type-checked without
+      // the DOM library, hence the loose typing.
+      await page.waitForFunction(() => {
+        const rows = [...(globalThis as any).document.querySelectorAll('table.runs tbody tr')] as { textContent: string }[];
+        return rows.length > 0 && rows.every((r) => r.textContent.includes('failed'));
+      });
       filterMs.push((await page.evaluate(() => performance.now())) - t0);
     }
     const rowsShown = await page.locator('table.runs tbody tr').count();
@@ -96,7 +98,10 @@ export async function run() {
     const dagMs: number[] = [];
     for (let i = 0; i < LOADS; i++) {
       await page.goto(`${server.url}/runs/bench-dag`, { waitUntil: 'commit' });
-      await page.waitForSelector('[data-testid="dag"] .react-flow__node');
+      await page.waitForSelector('[data-testid="dag"] .react-flow__node').catch(async (e) => {
+        await shot(page, 'bench-dag-failure');
+        throw e;
+      });
       dagMs.push(await page.evaluate(() => performance.now()));
     }
     const nodesDrawn = await page.locator('.react-flow__node').count();

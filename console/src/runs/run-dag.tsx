@@ -4,6 +4,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { layoutDag, NODE_H, NODE_W } from './dag-layout';
 import type { GraphStep, StepView } from './run-types';
 
+const BIG = 150;
+
 interface Props {
   graph: GraphStep[];
   steps: Map<string, StepView>;
@@ -50,7 +52,11 @@ export default function RunDag({ graph, steps, selected, onSelect, narrow }: Pro
                 ),
               },
               className: `dag-node dag-${status}${selected === g.id ? ' dag-selected' : ''}`,
-              style: { width: NODE_W, height: NODE_H },
+              // Sizes known up front: React Flow can draw without measuring 500 nodes first.
+              width: NODE_W,
+              height: NODE_H,
+              initialWidth: NODE_W,
+              initialHeight: NODE_H,
               ariaLabel: `step ${g.id}: ${status}`,
               // Edges leave and enter on the sides the layout flows along.
               sourcePosition: narrow ? Position.Bottom : Position.Right,
@@ -87,14 +93,17 @@ export default function RunDag({ graph, steps, selected, onSelect, narrow }: Pro
       <ReactFlow
         nodes={nodes}
         edges={edges}
-        fitView
+        // A big graph opens at reading size on its first layers, so only what is on screen is
+        // drawn (onlyRenderVisibleElements); the controls fit it all on demand.
+        fitView={graph.length <= BIG}
+        defaultViewport={{ x: 16, y: 16, zoom: 0.75 }}
         fitViewOptions={{ padding: 0.08, maxZoom: 1.25 }}
         minZoom={0.05}
         nodesDraggable={false}
         nodesConnectable={false}
         onNodeClick={(_e, n) => onSelect(n.id)}
         proOptions={{ hideAttribution: true }}
-        onlyRenderVisibleElements={graph.length > 100}
+        onlyRenderVisibleElements={graph.length > BIG}
       >
         <Background />
         <Controls showInteractive={false} />

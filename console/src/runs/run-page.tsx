@@ -25,23 +25,31 @@ export function RunPage() {
   const qc = useQueryClient();
   const session = useSession();
   const narrow = useNarrow();
+  const awaitingRestart = useRef(false);
   const detail = useQuery({
     queryKey: ['run', runId],
     queryFn: () => data(api.GET('/api/runs/{id}', { params: { path: { id: runId } } })),
     // A run just launched is written by the server a moment after it answers with its id.
     retry: (n, e) => (launched && (e as ApiError).status === 404 ? n < 30 : n < 2 && !((e as ApiError).status >= 400)),
     retryDelay: 1000,
+    // After a resume the run restarts a moment later: look until it does, then follow its stream.
+    refetchInterval: (q) => (awaitingRestart.current && q.state.data && FINISHED.has(q.state.data.run.status) ? 1000 : false),
   });
   const graph = useQuery({
     queryKey: ['run-graph', runId],
     queryFn: () => data(api.GET('/api/runs/{id}/graph', { params: { path: { id: runId } } })),
-    enabled: Boolean(detail.data),
+    // Fetched beside the run (not after it), except for a run just launched, which may not exist yet.
+    enabled: !launched || Boolean(detail.data),
+    retry: (n, e) => n < 2 && !((e as ApiError).status >= 400),
     staleTime: Infinity,
   });
   const [streamed, setStreamed] = useState<RunEvent[]>([]);
   const refresh = useRef<ReturnType<typeof setTimeout>>(undefined);
   const status = detail.data?.run.status;
-  const stream = useRunStream(runId, Boolean(detail.data), (e) => {
+  // A finished run has nothing more to stream; a resumed one streams again (from the start: lines are kept by id).
+  const finished = detail.data ? FINISHED.has(detail.data.run.status) : true;
+  if (!finished) awaitingRestart.current = false;
+  const stream = useRunStream(runId, !finished, (e) => {
     if (e.type === 'log') setStreamed((s) => [...s, e]);
     // State changes arrive as events; the steps are read again at most a few times a second.
     else if (!refresh.current)
@@ -57,7 +65,8 @@ export function RunPage() {
       what === 'cancel'
         ? data(api.POST('/api/runs/{id}/cancel', { params: { path: { id: runId } } }))
         : data(api.POST('/api/runs/{id}/resume', { params: { path: { id: runId } } })),
-    onSuccess: () => {
+    onSuccess: (_r, what) => {
+      if (what === 'resume') awaitingRestart.current = true;
       void qc.invalidateQueries({ queryKey: ['run', runId] });
       setStreamed([]);
     },
