@@ -43,6 +43,16 @@ function dirBytes(d: string): number {
   }, 0);
 }
 
+/** Anonymous memory in transparent huge pages, this process. */
+function hugePagesBytes(): number {
+  try {
+    const m = /AnonHugePages:\s+(\d+) kB/.exec(readFileSync('/proc/self/smaps_rollup', 'utf8'));
+    return m ? Number(m[1]) * 1024 : -1;
+  } catch {
+    return -1;
+  }
+}
+
 /** Peak resident memory of this process (all threads) since the last reset, from Linux; -1 elsewhere. */
 function peakRss(reset = false): number {
   try {
@@ -84,7 +94,11 @@ export async function scaleRun(tokens: number, workDir: string, opts: { sequenti
   const rssBefore = process.memoryUsage().rss;
   peakRss(true);
   let sampledPeak = 0;
-  const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss)), 200);
+  let hugePeak = 0;
+  const sampler = setInterval(() => {
+    sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
+    hugePeak = Math.max(hugePeak, hugePagesBytes());
+  }, 500);
   const loadBefore = load();
   const cpu0 = process.cpuUsage();
   t = performance.now();
@@ -118,17 +132,20 @@ export async function scaleRun(tokens: number, workDir: string, opts: { sequenti
     cpuMs: buildCpu,
     coresUsed: Math.round((buildCpu / buildMs) * 100) / 100,
     cpuNsPerToken: Math.round((buildCpu * 1e6) / words),
+    // What one core sorts per second of CPU it gets: the figure that does not depend on how busy
+    // the shared machine was (the wall-clock rate does).
+    tokensPerCpuSecond: Math.round(words / (buildCpu / 1000)),
     loadavgBefore: loadBefore,
     loadavgAfter: load(),
     bytesOnDisk: bytes,
     bytesPerToken: bytes / words,
     peakRssMiB: mb(Math.max(peakRss(), sampledPeak)),
     rssBeforeMiB: mb(rssBefore),
+    hugePagesPeakMiB: mb(hugePeak),
     perThread: built.map((b, k) => ({
       shard: k,
       words: b.meta.words,
       ms: Math.round(b.ms),
-      typedArraysMiBAtEnd: mb(b.threadMemory.arrayBuffers),
       heapUsedMiB: mb(b.threadMemory.heapUsed),
       workingSetMiB: mb(shardBuildBytes(b.meta.words, b.meta.docs)),
     })),
@@ -155,7 +172,12 @@ export async function scaleRun(tokens: number, workDir: string, opts: { sequenti
   t = performance.now();
   const index = SpanIndex.open(indexDir);
   for (const s of index.shards) void s.data;
-  out.load = { ms: Math.round(performance.now() - t), rssMiB: mb(process.memoryUsage().rss), loadavg: load() };
+  out.load = {
+    ms: Math.round(performance.now() - t),
+    rssMiB: mb(process.memoryUsage().rss),
+    hugePagesMiB: mb(hugePagesBytes()),
+    loadavg: load(),
+  };
   const hashes = wordHashes(corpusWords());
   const pool = passagePool(SEED);
   const r = rng(3);

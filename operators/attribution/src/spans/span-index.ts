@@ -64,7 +64,8 @@ export class SpanIndex {
       const c = q[i + d];
       if (c < 0) break;
       // Equal range of symbol c at depth d within [lo, hi): bisect until a suffix has c there,
-      // then find the range's two ends on either side of it.
+      // then gallop outwards from it, so that a narrow range costs few reads however wide its
+      // parent is (every read is a random access into GBs).
       let a = lo;
       let b = hi;
       let mid = -1;
@@ -79,16 +80,30 @@ export class SpanIndex {
         }
       }
       if (mid < 0) break;
-      let l = a;
-      let r = mid;
+      // Left end in [a, mid]: suffixes before a have a smaller symbol.
+      let edge = mid;
+      let step = 1;
+      while (edge - step >= a && tokens[sa[edge - step] + d] === c) {
+        edge -= step;
+        step *= 2;
+      }
+      let l = Math.max(a, edge - step + 1);
+      let r = edge;
       while (l < r) {
         const m = (l + r) >>> 1;
         if (tokens[sa[m] + d] < c) l = m + 1;
         else r = m;
       }
       lo = l;
-      l = mid + 1;
-      r = b;
+      // Right end in (mid, b]: suffixes from b on have a larger symbol.
+      edge = mid;
+      step = 1;
+      while (edge + step < b && tokens[sa[edge + step] + d] === c) {
+        edge += step;
+        step *= 2;
+      }
+      l = edge + 1;
+      r = Math.min(b, edge + step);
       while (l < r) {
         const m = (l + r) >>> 1;
         if (tokens[sa[m] + d] <= c) l = m + 1;
