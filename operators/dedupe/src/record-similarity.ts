@@ -47,15 +47,23 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     m / (m + SUBSTITUTION_COST * (substituted + deleted - fieldDeleted) + DELETION_COST * fieldDeleted);
   let failed = 0;
   const usedShort = new Uint8Array(st.length).fill(1);
+  for (const i of pending) usedShort[i] = 0;
+  // Initials written together before single-letter ones take the names ("JA" / "John A.").
+  initialRuns(st, usedShort, lt, used);
+  initialRuns(lt, used, st, usedShort);
+  const rest = pending.filter((i) => !usedShort[i]);
+  matched += pending.length - rest.length;
+  pending.length = 0;
+  pending.push(...rest);
   for (let p = 0; p < pending.length; p++) {
     const t = st[pending[p]];
     let k = 0;
     while (k < lt.length && (used[k] || !fuzzyEqual(t, lt[k]))) k++;
     if (k < lt.length) {
       used[k] = 1;
+      usedShort[pending[p]] = 1;
       matched++;
     } else {
-      usedShort[pending[p]] = 0;
       failed++;
       // The best the rest can do is all match, and the failed ones be rejoined split words: below
       // `atLeast` already, stop (most look-alike pairs stop here).
@@ -67,25 +75,49 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   // neighbours on one side that join into an unmatched token (or pair) of the other side match.
   // A few per record at most: more unmatched tokens than that are another record anyway.
   if (failed && failed <= 4) {
-    const rejoined = joinSplits(st, usedShort, lt, used);
-    matched += rejoined.short;
-    failed -= rejoined.short;
+    joinSplits(st, usedShort, lt, used);
   }
-  // Unmatched tokens of the longer side: those in a field with nothing matched are a field left
-  // out (cheap); those in a field that otherwise matched are words changed or left out of a
-  // field that is still there (substitutions, like the shorter side's unmatched tokens).
+  // Unmatched tokens of the shorter side are changed words. Unmatched tokens of the longer side
+  // pair with them first; the rest, if nothing of their field matched, are a field left out
+  // (cheap), else words left out of a field that is still there (as dear as a change).
+  let changed = 0;
+  for (let i = 0; i < st.length; i++) if (!usedShort[i]) changed++;
   const fieldMatched = new Uint8Array(long.fields);
   for (let k = 0; k < lt.length; k++) if (used[k]) fieldMatched[long.field[k]] = 1;
-  let inWholeFields = 0;
-  for (let k = 0; k < lt.length; k++) if (!used[k] && !fieldMatched[long.field[k]]) inWholeFields++;
-  return score(matched, failed, Math.min(deleted, inWholeFields));
+  let inKeptFields = 0;
+  let inLostFields = 0;
+  for (let k = 0; k < lt.length; k++) if (!used[k]) fieldMatched[long.field[k]] ? inKeptFields++ : inLostFields++;
+  const pairedKept = Math.min(changed, inKeptFields);
+  const pairedLost = Math.min(changed - pairedKept, inLostFields);
+  const m = st.length - changed;
+  const cost = SUBSTITUTION_COST * (changed + inKeptFields - pairedKept) + DELETION_COST * (inLostFields - pairedLost);
+  return m / (m + cost);
+}
+
+/**
+ * Initials written together ("JA" for "John A."): an unmatched token of 2-3 letters on side a
+ * matches a run of as many unmatched tokens of side b that start with those letters.
+ */
+function initialRuns(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Array): void {
+  for (let i = 0; i < a.length; i++) {
+    const t = a[i];
+    if (usedA[i] || t.length < 2 || t.length > 3 || !/^\p{L}+$/u.test(t)) continue;
+    for (let j = 0; j + t.length <= b.length; j++) {
+      let ok = true;
+      for (let k = 0; k < t.length && ok; k++) ok = !usedB[j + k] && b[j + k][0] === t[k];
+      if (!ok) continue;
+      usedA[i] = 1;
+      for (let k = 0; k < t.length; k++) usedB[j + k] = 1;
+      break;
+    }
+  }
 }
 
 /**
  * Matches split or joined words between the unmatched tokens of two sides, by exact equality of
- * the joined forms ("affecte" + "dby" = "affectedby"); returns how many of side a it used.
+ * the joined forms ("affecte" + "dby" = "affectedby").
  */
-function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Array): { short: number } {
+function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Array): void {
   const forms = (xs: string[], used: Uint8Array) => {
     const out = new Map<string, { at: number; two: boolean }>();
     for (let i = 0; i < xs.length; i++) {
@@ -96,7 +128,6 @@ function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Arr
     return out;
   };
   const fb = forms(b, usedB);
-  let count = 0;
   for (const [joined, x] of forms(a, usedA)) {
     const y = fb.get(joined);
     // Single against single was tried already; each token is used once.
@@ -105,9 +136,7 @@ function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Arr
     if (x.two) usedA[x.at + 1] = 1;
     usedB[y.at] = 1;
     if (y.two) usedB[y.at + 1] = 1;
-    count += x.two ? 2 : 1;
   }
-  return { short: count };
 }
 
 export interface FieldedTokens {
@@ -142,7 +171,16 @@ const DELETION_COST = 0.15;
 const DIGITS = /^\d+$/;
 
 function fuzzyEqual(x: string, y: string): boolean {
-  if (DIGITS.test(x) || DIGITS.test(y)) return false;
+  const dx = DIGITS.test(x);
+  const dy = DIGITS.test(y);
+  // Numbers identify a record and match only when equal, except the shortened end of a page
+  // range or year ("301-9" for "301-309", "'19" for "2019"): the last digits of a number of three
+  // digits or more.
+  if (dx || dy) {
+    if (!(dx && dy)) return false;
+    const [s, l] = x.length <= y.length ? [x, y] : [y, x];
+    return l.length >= 3 && s.length < l.length && l.endsWith(s);
+  }
   const [s, l] = x.length <= y.length ? [x, y] : [y, x];
   // An initial abbreviates a name of 3 letters or more ("j" / "john", not "i" / "iv"); other
   // abbreviations keep 3 letters or more ("med" / "medicinal").

@@ -22,6 +22,7 @@ describe('recordSimilarity', () => {
       ref.toUpperCase(),
       'Doe, Jane; Smith, John A. Insulin resistance in adolescents. Journal of Clinical Endocrinology, vol. 12, pp. 301-309, 2019.',
       'Smith J. A.; Doe J. Insulin resistance in adolescents. J Clin Endocrinol 12:301-309, 2019',
+      'Smith JA, Doe J. Insulin resistance in adolescents. J Clin Endocrinol. 2019;12:301-9.',
       'Smith, John A.; Doe, Jane. Insulin resistence in adolescnets. Journal of Clinical Endocrinology, vol. 12, 2019.',
       'Smith, John A.; Doe, Jane. Insulin resistance in adolescents. Journal of Clinical Endocrinology.',
     ];
