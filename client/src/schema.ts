@@ -1867,6 +1867,11 @@ export interface paths {
               files: number;
               bytes: number;
               status: string;
+              rejectedFiles?: {
+                file: string;
+                reasonCode: string;
+                message: string;
+              }[];
             };
           };
         };
@@ -1885,6 +1890,11 @@ export interface paths {
               files: number;
               bytes: number;
               status: string;
+              rejectedFiles?: {
+                file: string;
+                reasonCode: string;
+                message: string;
+              }[];
             };
           };
         };

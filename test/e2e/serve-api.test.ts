@@ -471,6 +471,29 @@ describe('datanet serve: submissions over HTTP', () => {
     expect(inboxEntries('beta')).toEqual([]);
   });
 
+  it('refuses bad UTF-8, wrong magic bytes and an empty file with 400 and the reason; a mixed submission keeps its good file', async () => {
+    const before = inboxEntries('alpha').filter((e) => !e.startsWith('.')).length;
+    const cases: [Upload, string][] = [
+      [{ name: 'latin1.txt', bytes: new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]) }, 'invalid_utf8'],
+      [{ name: 'image.txt', bytes: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]) }, 'content_mismatch'],
+      [{ name: 'empty.txt', bytes: new Uint8Array(0) }, 'empty_file'],
+    ];
+    for (const [file, reason] of cases) {
+      const res = await upload('alpha', await signed(contributor, 'alpha', [file]), [file]);
+      expect(res.status, file.name).toBe(400);
+      const body = await bodyOf(res);
+      expect(body.error).toBe(reason);
+      expect(body.message).toContain(file.name);
+    }
+    expect(inboxEntries('alpha').filter((e) => !e.startsWith('.'))).toHaveLength(before);
+    const mixed = [text('fine.txt', 'A good file beside a bad one.\n'), cases[0][0]];
+    const res = await upload('alpha', await signed(contributor, 'alpha', mixed), mixed);
+    expect(res.status).toBe(202);
+    const receipt = await bodyOf(res);
+    expect(receipt.rejectedFiles).toEqual([expect.objectContaining({ file: 'latin1.txt', reasonCode: 'invalid_utf8' })]);
+    expect(readdirSync(join(stateDir, 'inbox', 'alpha', receipt.entry, 'files')).sort()).toEqual(['fine.txt', 'latin1.txt']);
+  });
+
   it("serves the Datanets' rules and a contributor's quota", async () => {
     const list = await bodyOf(await get('/v1/datanets'));
     expect(list.datanets.map((d: any) => d.id)).toEqual(['alpha', 'beta']);

@@ -25,6 +25,7 @@ import { intakeFolders } from '../intake/entry-store.js';
 import { parseManifest } from '../intake/read-manifest.js';
 import { collisionKey, unsafeNameReason } from '../validate/safe-name.js';
 import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
+import { earlyRejections } from './early-checks.js';
 import { receiveFile, UploadRefusal } from './receive-files.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() }).passthrough();
@@ -37,6 +38,7 @@ const Receipt = z.object({
   files: z.number(),
   bytes: z.number(),
   status: z.string(),
+  rejectedFiles: z.array(z.object({ file: z.string(), reasonCode: z.string(), message: z.string() })).optional(),
 });
 
 /**
@@ -159,6 +161,13 @@ const register: RegisterRoutes = async (app, ctx) => {
             'missing_file',
             `the signed manifest lists ${missing.map((n) => `"${n}"`).join(', ')} but the upload did not include ${missing.length === 1 ? 'it' : 'them'}`,
           );
+        // Files intake would reject without parsing are named now; when every file would be, the
+        // whole upload is refused (400) and nothing is kept. Otherwise the good files go on.
+        const early = await earlyRejections(def, join(tmp, FILES_DIR), m.files);
+        if (early.length === m.files.length)
+          throw new UploadRefusal(400, early[0].reasonCode, early.map((r) => `"${r.file}": ${r.reasonCode}: ${r.message}`).join('; '), {
+            files: early,
+          });
         await writeFile(join(tmp, SUBMISSION_FILE), `${JSON.stringify(signed, null, 2)}\n`);
         // The entry appears whole or not at all. A retry after a crash that left the entry but no
         // answer finds the entry by its id and does not make a second one.
@@ -185,6 +194,8 @@ const register: RegisterRoutes = async (app, ctx) => {
           bytes,
           fileCount: m.files.length,
           status: 'received',
+          // What intake will reject in any case; the other files are kept and decided by intake.
+          rejectedFiles: early,
         };
         const first202 = await ctx.idempotency.put(
           `submission:${id}`,
