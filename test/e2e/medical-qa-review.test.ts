@@ -180,6 +180,16 @@ describe.skipIf(!present)(`MedQuAD intake with human review${present ? '' : ` (s
     expect(decided).toMatchObject({ itemId: next.items[0].id, verdict: v.verdict, replay: false });
     const mine = await datanet(state, ['review', 'stats', '--server', server.url, '--key', careful]);
     expect(mine.status).toBe('active');
+    // The queue's figures are for stewards.
+    await expect(datanet(state, ['review', 'stats', '--queue', '--server', server.url, '--key', careful])).rejects.toThrow(/403 forbidden/);
+    // A steward's override decides at once the item careful-1 voted on.
+    const mineToo = next.items[0];
+    const overridden = await api(`/v1/datanets/medical-qa/review/items/${mineToo.id}/override`, {
+      method: 'POST',
+      body: JSON.stringify({ verdict: 'approve', note: 'checked by a steward' }),
+    });
+    expect(overridden.status).toBe(200);
+    expect(await bodyOf(overridden)).toMatchObject({ state: 'approved', replay: false });
     await expect(datanet(state, ['review', 'next', '--server', server.url, '--key', keyFile('careless')])).rejects.toThrow(
       /reviewer_suspended/,
     );

@@ -89,7 +89,6 @@ describe('what the review step reads and holds', () => {
     const n1 = held.items.find((i) => i.ref === 'n1')!;
     expect(n1.heldFor).toEqual(['near_duplicate']);
     expect(n1.payload).toEqual({
-      id: 'n1',
       question: 'What is gout ?',
       answer: 'Gout is a kind of arthritis.',
       similarity: 0.8,

@@ -155,13 +155,14 @@ function item(
   heldFor: HoldReason[],
   exposure: unknown,
 ): NewReviewItem {
+  // No record id in what reviewers see: gold items have none, and must look the same.
   return {
     datanet,
     kind: 'record',
     ref,
     batch,
     contributor,
-    payload: { id: ref, ...payload },
+    payload,
     heldFor,
     priority: exposure == null ? 0 : Number(exposure),
   };

@@ -67,7 +67,10 @@ export async function nextItems(
             and not exists (select 1 from review_assignments a where a.item_id = i.id and a.reviewer = ${reviewer})
           order by md5(i.id || ${reviewer}) limit 1`.execute(tx);
         if (gold.rows[0]) {
-          await assign(gold.rows[0], false);
+          // Gold never expires; it shows the deadline of the latest held batch, so nothing tells it apart.
+          const latest = await sql<{ d: unknown }>`select max(deadline) as d from review_items
+            where datanet = ${req.datanet} and kind <> 'gold' and state = 'open'`.execute(tx);
+          await assign({ ...gold.rows[0], deadline: latest.rows[0]?.d ?? now + 72 * 3_600_000 }, false);
           continue;
         }
       }
