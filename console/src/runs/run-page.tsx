@@ -13,8 +13,9 @@ import type { AttemptView, GraphStep, RunEvent, StepView } from './run-types';
 import { StepPanel } from './step-panel';
 import { useRunStream } from './use-run-stream';
 
-// The graph library and its layout engine load only on this page.
-const RunDag = lazy(() => import('./run-dag'));
+// The graph library loads only with this page, fetched as soon as the page's code is, beside the run's data.
+const runDag = import('./run-dag');
+const RunDag = lazy(() => runDag);
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
 /** A run: its DAG with live states, a timeline of attempts, the chosen step, the log, and actions. */
