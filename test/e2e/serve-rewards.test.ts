@@ -1,6 +1,6 @@
 // A contributor's rewards through a real `datanet serve`: the statements of a settled epoch with
 // their Merkle proofs (which verify against the epoch's root as OpenZeppelin's StandardMerkleTree
-// verifies them) and the calldata of RewardDistributor.claim, ready for a wallet; the chain commits.
+// verifies them, and on a chain, where the API's claim calldata pays the contributor); the commits.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Interface, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatanetClient } from '@datanet/client';
-import { loadBuild } from '@datanet/connector-evm';
+import { DatanetChain, datanetIdOf, loadBuild } from '@datanet/connector-evm';
 import { epochOfDate, planSettlement, recordSettlement, REWARD_LEAF_ENCODING, standingWeightSchema } from '@datanet/settlement';
 import { openDatabase } from '../../pipelines/src/store/open-database.js';
 import { startServe, type ServeProcess } from './serve-process.js';
@@ -72,6 +72,21 @@ describe('rewards over the API', () => {
     }
     // 80% of the fees go to contributors, 3:1 by attribution at equal standing.
     expect(total).toBe(800_000n);
+
+    // On a chain: the epoch's root funded on the Datanet's distributor, Alice's claim sent with the
+    // calldata exactly as the API gave it; the contract verifies the proof and pays her.
+    const chain = await DatanetChain.open({ ephemeral: true }, join(root, 'chain'));
+    try {
+      const { distributor } = await chain.ensureDatanet(datanetIdOf('omega'));
+      const mine = (await api.GET('/v1/contributors/{address}/rewards', { params: { path: { address: alice.address } } })).data!
+        .statements[0];
+      await chain.fundEpoch(distributor, BigInt(mine.epochNumber), mine.root, total);
+      await chain.conn.send('claim with the API calldata', (signer) => signer.sendTransaction({ to: distributor, data: mine.claim.data }));
+      expect(await chain.tokenBalance(alice.address)).toBe(BigInt(mine.amount));
+      expect(await chain.isClaimed(distributor, BigInt(mine.epochNumber), BigInt(mine.index))).toBe(true);
+    } finally {
+      await chain.close();
+    }
     const none = await api.GET('/v1/contributors/{address}/rewards', { params: { path: { address: `0x${'0'.repeat(40)}` } } });
     expect(none.data!.statements).toEqual([]);
     expect((await api.GET('/v1/datanets/{id}/commits', { params: { path: { id: 'omega' } } })).data).toEqual({ commits: [] });
