@@ -11,7 +11,7 @@ import { parseEpoch } from '../src/index.js';
 const dir = mkdtempSync(join(tmpdir(), 'datanet-window-'));
 const env = { ...process.env, DATANET_STATE_DIR: join(dir, 'state'), DATABASE_URL: '', DATANET_RPC_URL: '' };
 const epoch = parseEpoch('2026-11-23@UTC');
-const WINDOW_S = 8;
+const WINDOW_S = 60;
 const account = (i: number) => '0x' + String(i + 1).repeat(40);
 
 function datanet(...args: string[]) {
@@ -53,7 +53,6 @@ steps:
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('proposes and parks; a resume inside the window pays nothing; after it, the epoch is final and paid once', async () => {
-    const started = Date.now();
     const run = datanet('run', 'window.yaml');
     expect(run.code, run.stderr).toBe(0);
     const runId = /run (\S+) \(window-test\)/.exec(run.stdout + run.stderr)?.[1];
@@ -66,7 +65,9 @@ steps:
     expect(r1.status).toBe('proposed');
     expect(r1.claim).not.toBeNull();
     expect(datanet('--json', 'rewards', '--epoch', epoch.id).code).toBe(1); // nothing paid yet
-    if (Date.now() - started < WINDOW_S * 1000 - 2000) {
+    // Still inside the window (60 s covers the CLI calls above even on a loaded machine): a resume
+    // leaves the step parked and pays nothing.
+    if (Date.now() < r1.finalAt - 5000) {
       const early = datanet('resume', runId!);
       expect(early.stdout + early.stderr).toMatch(/waiting|parked|not yet/i);
       expect(datanet('--json', 'rewards', '--epoch', epoch.id).code).toBe(1);
