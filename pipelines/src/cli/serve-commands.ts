@@ -118,6 +118,17 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
           };
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
+          // Started through a launcher (npx, npm exec) that is stopped without passing the signal
+          // on, the server would live on as an orphan holding the port: it stops with its launcher.
+          const launcher = process.ppid;
+          if (launcher !== 1) {
+            const watch = setInterval(() => {
+              if (process.ppid === launcher) return;
+              clearInterval(watch);
+              stop();
+            }, 1000);
+            watch.unref();
+          }
         });
         process.stderr.write(
           'datanet serve: shutting down (requests in flight finish; runs started here are cancelled and stay resumable)\n',
