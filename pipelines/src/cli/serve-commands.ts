@@ -120,8 +120,9 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
           process.on('SIGTERM', stop);
           // Started through a launcher (npx, npm exec) that is stopped without passing the signal
           // on, the server would live on as an orphan holding the port: it stops with its launcher.
+          // (Only under npm: a server started with nohup or by a supervisor may outlive its shell.)
           const launcher = process.ppid;
-          if (launcher !== 1) {
+          if (launcher !== 1 && process.env.npm_command !== undefined) {
             const watch = setInterval(() => {
               if (process.ppid === launcher) return;
               clearInterval(watch);
