@@ -58,7 +58,9 @@ describe('attribution operators through the engine', () => {
 
     const shown = await attributeOutput(index.path, copied);
     expect(formatEvidence(shown.scores)).toContain(docs[42].contributionId);
-  });
+    // Two engine runs whose index builds start pool threads (each loads the sources through tsx):
+    // over a minute when the shared machine is busy.
+  }, 240_000);
 
   it('names the missing columns of a bad dataset', async () => {
     const bad = new Table({ body: vectorFromArray(['x'], new Utf8()) });
