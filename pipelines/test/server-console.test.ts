@@ -50,8 +50,10 @@ describe('console route', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
     let page: Response | undefined;
-    for (let i = 0; i < 100 && page?.status !== 200; i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    // Wait for the state, not for a time: starting the build's child process takes seconds on a busy machine.
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && page?.status !== 200) {
+      await new Promise((r) => setTimeout(r, 200));
       page = await fetch(`${base}/runs/some-run?step=x`);
     }
     expect(page?.status).toBe(200);

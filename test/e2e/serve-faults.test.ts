@@ -172,7 +172,8 @@ describe('datanet serve: concurrency and faults', () => {
     await waitFor(() => entries().some((e) => e.startsWith('.tmp-http-') && !before.has(e)), 30_000);
     const exited = new Promise<number | null>((r) => server!.child.once('exit', (code) => r(code)));
     server.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500)); // the server is shutting down now
+    // Finish the upload only once the server has started shutting down, so the test really has an upload in flight then.
+    await waitFor(() => server!.output().includes('shutting down'), 60_000);
     upload.finish();
     const answer = await upload.answer;
     expect(answer.status).toBe(202);
