@@ -80,8 +80,10 @@ const register: RegisterRoutes = (app, ctx) => {
     async (req, reply) => {
       const v = await find(req.params.id, req.params.version);
       if (!v) return reply.code(404).send(missing(req.params.id, req.params.version));
-      const { contributions: _list, ...manifest } = JSON.parse(await readFile(v.manifestPath, 'utf8')) as DatasetManifest;
-      const croissant = v.croissantPath ? (JSON.parse(await readFile(v.croissantPath, 'utf8')) as Record<string, unknown>) : null;
+      const stored = await readStoredJson<DatasetManifest>(v.manifestPath);
+      if (!stored) return reply.code(404).send(artifactMissing(req.params.id, req.params.version));
+      const { contributions: _list, ...manifest } = stored;
+      const croissant = v.croissantPath ? ((await readStoredJson<Record<string, unknown>>(v.croissantPath)) ?? null) : null;
       return { ...view(v), manifest: manifest as unknown as Record<string, unknown>, croissant };
     },
   );
@@ -111,7 +113,8 @@ const register: RegisterRoutes = (app, ctx) => {
     async (req, reply) => {
       const v = await find(req.params.id, req.params.version);
       if (!v) return reply.code(404).send(missing(req.params.id, req.params.version));
-      const manifest = JSON.parse(await readFile(v.manifestPath, 'utf8')) as DatasetManifest;
+      const manifest = await readStoredJson<DatasetManifest>(v.manifestPath);
+      if (!manifest) return reply.code(404).send(artifactMissing(req.params.id, req.params.version));
       try {
         return proveContribution(manifest, req.params.contribution);
       } catch (e) {
@@ -122,3 +125,20 @@ const register: RegisterRoutes = (app, ctx) => {
 };
 
 export default register;
+
+/** A stored JSON file of a version, or undefined when the state folder no longer holds it (pruned or moved). */
+async function readStoredJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+function artifactMissing(id: string, version: number | string) {
+  return {
+    error: 'artifact_missing',
+    message: `the files of dataset version ${id}@${version} are no longer in this server's state folder; rebuild the version or restore the folder`,
+  };
+}

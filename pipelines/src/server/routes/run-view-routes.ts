@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { parse as parseYaml } from 'yaml';
@@ -117,6 +117,10 @@ export function runViewRoutes(app: ZodApp, ctx: ServerContext, reader: RunReader
       if (!out) return reply.code(404).send({ error: 'unknown_output', message: `step ${step} has no output ${output} (yet)` });
       if (out.kind !== 'table')
         return reply.code(409).send({ error: 'not_a_table', message: `output ${output} is a ${out.kind}; only tables have a preview` });
+      if (!existsSync(out.path))
+        return reply
+          .code(404)
+          .send({ error: 'artifact_missing', message: `the file of ${step}.${output} is no longer in this server's artifact store` });
       return previewTable(out.path, req.query.limit);
     },
   );

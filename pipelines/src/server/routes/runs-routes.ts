@@ -119,7 +119,11 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       config: {
         access: {
           role: 'steward',
-          scope: (req) => (req.body as { params?: Record<string, string> } | undefined)?.params?.datanet ?? DEPLOYMENT_SCOPE,
+          scope: (req) => {
+            // Access runs before the body schema: only a string names a Datanet; anything else asks for the deployment.
+            const datanet = (req.body as { params?: Record<string, unknown> } | undefined)?.params?.datanet;
+            return typeof datanet === 'string' ? datanet : DEPLOYMENT_SCOPE;
+          },
         },
       },
       schema: {
