@@ -27,9 +27,12 @@ export async function rewardStatements(
   const out: RewardStatement[] = [];
   for (const s of settlements) {
     const payouts = await loadPayouts(db, s.datanet, s.epoch);
+    const account = opts.contributor?.toLowerCase();
+    // The tree costs seconds at a million leaves: build it only for an epoch that paid this account.
+    if (account && !payouts.some((p) => p.account === account)) continue;
     const tree = await treeOf(s.epochNumber, payouts);
     payouts.forEach((p, i) => {
-      if (opts.contributor && p.account !== opts.contributor.toLowerCase()) return;
+      if (account && p.account !== account) return;
       out.push({
         datanet: s.datanet,
         epoch: s.epoch,
