@@ -102,6 +102,32 @@ describe('train.lora and inference.generate operators', () => {
     expect(log.map((r) => r.output)).toEqual([table.get(0)!.output, table.get(1)!.output]);
   }, 120_000);
 
+  it('gives the same adapter digest for the same data, spec and seed (run timings stay out of the folder)', async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({
+      prompt: `Dose ${i % 7}?`,
+      response: `Take ${i % 7} mg twice.`,
+      split: i % 5 === 0 ? 'eval' : 'train',
+    }));
+    const digests: string[] = [];
+    for (const name of ['same-a', 'same-b']) {
+      const db = await openTestDb('pglite');
+      try {
+        const out = await runOperator(trainLora, {
+          config: { r: 2, alpha: 4, maxSteps: 3, batchSize: 4, maxSeqLength: 32, modelName: 'same', datasetVersion: 'same@1' },
+          inputs: { dataset: qaTable(rows) },
+          db: db.db,
+        });
+        digests.push(out.outputs.adapter.ref.digest);
+        const card = await readFile(join(out.outputs.adapter.ref.path, 'README.md'), 'utf8');
+        expect(card, name).toContain('| trainLoss |');
+        expect(card, name).not.toMatch(/\| (seconds|tokensPerSecond) \|/);
+      } finally {
+        await db.close();
+      }
+    }
+    expect(digests[1]).toBe(digests[0]);
+  }, 120_000);
+
   it('says what columns a dataset needs', async () => {
     const bad = new Table({ question: vectorFromArray(['q'], new Utf8()) });
     await expect(runOperator(trainLora, { config: { maxSteps: 1 }, inputs: { dataset: bad }, db: t.db })).rejects.toThrow(
@@ -111,7 +137,7 @@ describe('train.lora and inference.generate operators', () => {
 });
 
 describe.skipIf(!sample)('MedQuAD acceptance (configs/training/medquad-builtin.yaml)', () => {
-  it('trains a builtin LoRA adapter in under 5 minutes with eval loss below the base model', async () => {
+  it('trains a builtin LoRA adapter with eval loss below the base model', async () => {
     const rows: { prompt: string; response: string; split: string }[] = [];
     for await (const line of createInterface({ input: createReadStream(sample!) })) {
       const r = JSON.parse(line);
@@ -122,12 +148,11 @@ describe.skipIf(!sample)('MedQuAD acceptance (configs/training/medquad-builtin.y
     try {
       const started = Date.now();
       const out = await runOperator(trainLora, { config, inputs: { dataset: qaTable(rows) }, db: db.db });
-      const seconds = (Date.now() - started) / 1000;
+      const seconds = (Date.now() - started) / 1000; // reported, not asserted: time limits live in `npm run bench -- train`
       const m = (out.outputs.metrics.json as { metrics: { evalLoss: number; baseEvalLoss: number; steps: number } }).metrics;
       console.log(
         `MedQuAD sample: ${rows.length} rows, ${m.steps} steps in ${seconds.toFixed(1)} s; eval loss ${m.baseEvalLoss.toFixed(4)} -> ${m.evalLoss.toFixed(4)}`,
       );
-      expect(seconds).toBeLessThan(300);
       expect(m.evalLoss).toBeLessThan(m.baseEvalLoss);
     } finally {
       await db.close();

@@ -12,6 +12,13 @@ export interface AdapterLineage {
   method: 'lora' | 'qlora';
 }
 
+/**
+ * Metrics that measure the run rather than the model (wall time, throughput). They belong in the
+ * `metrics` report, not in the adapter folder, whose digest must depend only on the data, the spec
+ * and the seed: two trainings of the same dataset version give the same adapter digest.
+ */
+const RUN_MEASUREMENT = /(^|[._])(seconds|runtime)$|persecond$|_per_second$/i;
+
 /** README.md of an adapter: Hugging Face model-card front matter, then the lineage a reviewer checks. */
 export function renderModelCard(lineage: AdapterLineage, metrics: Record<string, unknown>, spec: unknown): string {
   const front = {
@@ -27,7 +34,7 @@ export function renderModelCard(lineage: AdapterLineage, metrics: Record<string,
     },
   };
   const rows = Object.entries(metrics)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+    .filter(([k, v]) => (typeof v === 'number' || typeof v === 'string') && !RUN_MEASUREMENT.test(k))
     .map(([k, v]) => `| ${k} | ${typeof v === 'number' ? Number(v.toPrecision(6)) : v} |`);
   return [
     '---',
