@@ -33,7 +33,7 @@ const ORPHAN_RUN = 'run-deployment-1';
 
 // What each route needs. The request is a sample that passes validation, so only access decides
 // between allowed (anything else) and refused (401/403).
-const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; payload?: unknown }[] = [
+const MATRIX: { method: 'GET' | 'POST' | 'DELETE'; url: string; route: string; need: Need; payload?: unknown }[] = [
   { method: 'GET', url: '/healthz', route: '/healthz', need: 'public' },
   { method: 'GET', url: '/readyz', route: '/readyz', need: 'public' },
   { method: 'GET', url: '/metrics', route: '/metrics', need: 'public' },
@@ -174,6 +174,28 @@ const MATRIX: { method: 'GET' | 'POST'; url: string; route: string; need: Need; 
     url: '/v1/datanets/alpha/settlements/2026-11-30/inferences/x/html',
     route: '/v1/datanets/{id}/settlements/{epoch}/inferences/{inference}/html',
     need: 'public',
+  },
+  // Roles per Datanet: stewards read the grants and their record; owners grant and revoke.
+  { method: 'GET', url: '/v1/datanets/alpha/roles', route: '/v1/datanets/{id}/roles', need: { role: 'steward', scope: 'alpha' } },
+  {
+    method: 'POST',
+    url: '/v1/datanets/alpha/roles',
+    route: '/v1/datanets/{id}/roles',
+    need: { role: 'owner', scope: 'alpha' },
+    payload: { address: ADDR(9), role: 'reviewer' },
+  },
+  {
+    method: 'DELETE',
+    url: `/v1/datanets/alpha/roles/${ADDR(9)}/reviewer`,
+    route: '/v1/datanets/{id}/roles/{address}/{role}',
+    need: { role: 'owner', scope: 'alpha' },
+  },
+  // Private: the address itself (tested in server-roles.test.ts) or stewards of the Datanet named.
+  {
+    method: 'GET',
+    url: `/v1/contributors/${ADDR(9)}/submissions?datanet=alpha`,
+    route: '/v1/contributors/{address}/submissions',
+    need: { role: 'steward', scope: 'alpha' },
   },
   // Last: it ends each caller's session.
   { method: 'POST', url: '/auth/logout', route: '/auth/logout', need: 'signed-in' },

@@ -42,6 +42,8 @@ export interface StepView {
   status: StepStatus;
   reason: string | null;
   cached: boolean;
+  /** The key the cache decision was made on (null before the step ran). */
+  cacheKey: string | null;
   attempts: number;
   pool: string;
   error: string | null;
@@ -181,6 +183,7 @@ export class RunReader {
       status: r.status,
       reason: r.reason,
       cached: Boolean(r.cached),
+      cacheKey: r.cache_key ?? null,
       attempts: Number(r.attempts),
       pool: r.pool,
       error: r.error,

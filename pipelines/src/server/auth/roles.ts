@@ -70,4 +70,103 @@ export class RoleStore {
       .onConflict((oc) => oc.columns(['scope', 'principal', 'role']).doNothing())
       .execute();
   }
+
+  /** The grants on a scope with where each came from and, for those made through the API, who made it. */
+  async grants(scope: string): Promise<{ principal: string; role: Role; source: string; grantedAt: number; grantedBy: string | null }[]> {
+    const rows = await this.db
+      .selectFrom('server_roles')
+      .select(['principal', 'role', 'source', 'granted_at', 'granted_by'])
+      .where('scope', '=', scope)
+      .orderBy('principal')
+      .orderBy('role')
+      .execute();
+    return rows.map((r) => ({
+      principal: String(r.principal),
+      role: r.role as Role,
+      source: String(r.source),
+      grantedAt: Number(r.granted_at),
+      grantedBy: (r.granted_by as string | null) ?? null,
+    }));
+  }
+
+  /**
+   * A grant made by someone (`actor`: an address, or `token:<id>`), recorded with who and when.
+   * false when the principal already held that role there (nothing changes, nothing is recorded).
+   */
+  async grantBy(scope: string, grant: RoleGrant, actor: string): Promise<boolean> {
+    const principal = grant.principal.toLowerCase();
+    return this.db.transaction().execute(async (tx) => {
+      const now = Date.now();
+      const added = await tx
+        .insertInto('server_roles')
+        .values({ scope, principal, role: grant.role, source: 'grant', granted_at: now, granted_by: actor })
+        .onConflict((oc) => oc.columns(['scope', 'principal', 'role']).doNothing())
+        .returning('principal')
+        .execute();
+      if (added.length === 0) return false;
+      await tx.insertInto('server_role_events').values({ scope, principal, role: grant.role, action: 'grant', actor, at: now }).execute();
+      return true;
+    });
+  }
+
+  /**
+   * Takes back a role granted through the API, recorded with who and when. Grants from
+   * configuration (the Datanet's YAML) are changed there, and the last owner of a scope stays
+   * (someone must be able to grant).
+   */
+  async revokeBy(scope: string, grant: RoleGrant, actor: string): Promise<'revoked' | 'not_held' | 'from_config' | 'last_owner'> {
+    const principal = grant.principal.toLowerCase();
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .selectFrom('server_roles')
+        .select('source')
+        .where('scope', '=', scope)
+        .where('principal', '=', principal)
+        .where('role', '=', grant.role)
+        .execute();
+      if (rows.length === 0) return 'not_held';
+      // Only grants made through the API are revoked there; the others come from configuration.
+      if (rows.some((r) => r.source !== 'grant')) return 'from_config';
+      if (grant.role === 'owner') {
+        const owners = await tx
+          .selectFrom('server_roles')
+          .select('principal')
+          .where('scope', '=', scope)
+          .where('role', '=', 'owner')
+          .forUpdate()
+          .execute();
+        if (owners.filter((o) => o.principal !== principal).length === 0) return 'last_owner';
+      }
+      await tx
+        .deleteFrom('server_roles')
+        .where('scope', '=', scope)
+        .where('principal', '=', principal)
+        .where('role', '=', grant.role)
+        .execute();
+      await tx
+        .insertInto('server_role_events')
+        .values({ scope, principal, role: grant.role, action: 'revoke', actor, at: Date.now() })
+        .execute();
+      return 'revoked';
+    });
+  }
+
+  /** The record of grants and revocations on a scope, newest first. */
+  async events(
+    scope: string,
+    limit: number,
+    before?: number,
+  ): Promise<{ id: number; principal: string; role: string; action: string; actor: string; at: number }[]> {
+    let q = this.db.selectFrom('server_role_events').selectAll().where('scope', '=', scope);
+    if (before !== undefined) q = q.where('id', '<', before);
+    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      principal: String(r.principal),
+      role: String(r.role),
+      action: String(r.action),
+      actor: String(r.actor),
+      at: Number(r.at),
+    }));
+  }
 }
