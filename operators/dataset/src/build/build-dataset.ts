@@ -2,9 +2,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbSession, sqlString } from '@datanet/connector-duckdb';
 import { sha256File } from '@datanet/connector-fs';
-import { chooseLeafEncoding, LEAF_TYPES, type LeafEncoding } from '../merkle/contribution-tree.js';
-import { MANIFEST_FORMAT, merkleRootOfAsync, type DatasetManifest } from './manifest.js';
-import { SPLIT_METHOD, splitSql } from './split.js';
+import { LEAF_TYPES, type LeafEncoding } from '../merkle/contribution-tree.js';
+import { MANIFEST_FORMAT, merkleRootOfAsync, merkleRootOfEncoded, type DatasetManifest } from './manifest.js';
+import { SPLIT_METHOD, idHexSql, splitSql } from './split.js';
 
 export type DatasetKind = 'qa' | 'text';
 
@@ -37,8 +37,6 @@ const SOURCES: Record<DatasetKind, Record<string, string[]>> = {
   qa: { prompt: ['question', 'prompt'], response: ['answer', 'response'] },
   text: { text: ['text'] },
 };
-
-const ID_HEX = `lower(regexp_replace(regexp_replace(id, '^sha256:', ''), '^0[xX]', ''))`;
 
 /**
  * Accepted contributions -> one training-ready Parquet file (zstd, rows ordered by contribution
@@ -76,21 +74,23 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
         ),
         'contribution_id',
         'contributor',
-        `${splitSql('contribution_id', options.evalFraction)} AS split`,
+        `${splitSql('id_hex', options.evalFraction)} AS split`,
       ].join(', ')} FROM staged ORDER BY contribution_id`,
       parquetPath,
       { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
     );
     copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
 
-    const contributions = await readPairs(db, input);
+    const read = await readPairs(db, input);
     phase('pairs');
-    const encoding =
-      !options.leafEncoding || options.leafEncoding === 'auto' ? chooseLeafEncoding(contributions.map((c) => c[1])) : options.leafEncoding;
-    if (encoding === 'address') {
-      for (const c of contributions) c[1] = c[1].toLowerCase(); // addresses compare case-blind
-    }
-    const root = await merkleRootOfAsync(contributions, encoding);
+    const encoding = !options.leafEncoding || options.leafEncoding === 'auto' ? read.encoding : options.leafEncoding;
+    // All-address sets: DuckDB gave the leaves ABI-encoded (64 bytes each, one blob); the kernel
+    // threads hash them while this thread cuts the sorted pairs for the manifest.
+    const fast = encoding === 'address' && read.addressLeaves;
+    const rooting = fast ? merkleRootOfEncoded({ bytes: read.addressLeaves!, stride: 64 }) : undefined;
+    rooting?.catch(() => undefined); // awaited below
+    const contributions = read.pairs(encoding === 'address');
+    const root = rooting ? await rooting : await merkleRootOfAsync(contributions, encoding);
     phase('merkle');
     const rows = await copying.catch(async (err: Error) => {
       if (!err.message.includes(EMPTY_TEXT)) throw err;
@@ -142,7 +142,7 @@ async function stage(db: DuckDbSession, input: string, kind: DatasetKind): Promi
       ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
       'CAST(id AS VARCHAR) AS contribution_id',
       'CAST(contributor AS VARCHAR) AS contributor',
-      `${ID_HEX} AS id_hex`,
+      `${idHexSql('CAST(id AS VARCHAR)')} AS id_hex`,
     ].join(', ')} FROM contributions`,
   );
   return select;
@@ -152,23 +152,40 @@ async function stage(db: DuckDbSession, input: string, kind: DatasetKind): Promi
 const EMPTY_TEXT = 'datanet: empty text in contribution ';
 const emptyText = (col: string) => `(${col} IS NULL OR NOT regexp_matches(${col}, '[^\\s]'))`;
 
+interface ReadPairs {
+  /** 'address' when every contributor is a 20-byte hex address, else 'string'. */
+  encoding: LeafEncoding;
+  /** When every contributor is an address: abi.encode(bytes32 id, address contributor) of each, 64 bytes a leaf (in no set order). */
+  addressLeaves?: Uint8Array;
+  /** The (0x + id hex, contributor) pairs sorted by id; contributors lower-cased when `lowerCase`. */
+  pairs(lowerCase: boolean): [string, string][];
+}
+
+const ADDRESS_SQL = `regexp_full_match(contributor, '0x[0-9a-fA-F]{40}')`;
+
 /**
  * (id, contributor) sorted by id, with the checks of ids and contributors, on a second connection
- * (the first is writing the file) reading only those two columns. The pairs come as one
- * aggregated string because converting 100k+ rows of two strings through the row API costs
- * several times the query.
+ * (the first is writing the file) reading only those two columns. DuckDB does the per-row work in
+ * its own threads: the checks, the sort, the choice of leaf encoding, and (when all contributors
+ * are addresses) the ABI encoding of every leaf into one blob that the tree builder hashes as is.
+ * The pairs come as one aggregated string because converting 100k+ rows of two strings through
+ * the row API costs several times the query.
  */
-async function readPairs(db: DuckDbSession, input: string): Promise<[string, string][]> {
+async function readPairs(db: DuckDbSession, input: string): Promise<ReadPairs> {
   const connection = await db.instance.connect();
   let r: Record<string, unknown>;
   try {
     const reader = await connection.runAndReadAll(
       `SELECT
-         min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR length(id_hex) <> 64 OR length(translate(id_hex, '0123456789abcdef', '')) > 0) AS bad_id,
+         min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR NOT ok_id) AS bad_id,
          min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
          min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
-         string_agg('0x' || id_hex || chr(31) || contributor, chr(30)) AS s
-       FROM (SELECT contribution_id, contributor, id_hex FROM staged)`,
+         count(*) AS n,
+         count(DISTINCT id_hex) AS ids,
+         coalesce(bool_and(${ADDRESS_SQL}), false) AS all_address,
+         string_agg('0x' || id_hex || chr(31) || contributor, chr(30) ORDER BY id_hex) AS s,
+         unhex(string_agg(CASE WHEN ok_id AND ${ADDRESS_SQL} THEN id_hex || '000000000000000000000000' || substr(contributor, 3) END, '')) AS leaves
+       FROM (SELECT contribution_id, contributor, id_hex, length(id_hex) = 64 AND length(translate(id_hex, '0123456789abcdef', '')) = 0 AS ok_id FROM staged)`,
     );
     [r] = reader.getRowObjectsJS();
   } finally {
@@ -185,46 +202,36 @@ async function readPairs(db: DuckDbSession, input: string): Promise<[string, str
       `${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`,
     );
   }
-  const s = r.s as string | null;
-  const pairs = sortById(s ? s.split('\x1e').map((line) => line.split('\x1f') as [string, string]) : []);
-  for (let i = 1; i < pairs.length; i++) {
-    if (pairs[i][0] !== pairs[i - 1][0]) continue;
-    let n = 2;
-    while (i + n - 1 < pairs.length && pairs[i + n - 1][0] === pairs[i][0]) n++;
-    throw new Error(
-      `${input}: contribution ${pairs[i][0].slice(2)} appears ${n} times; a dataset takes each accepted contribution once (deduplicate first)`,
-    );
-  }
-  return pairs;
+  if (Number(r.ids) !== Number(r.n)) await throwDuplicate(db, input);
+  const s = (r.s as string | null) ?? '';
+  const allAddress = r.all_address === true;
+  return {
+    encoding: allAddress ? 'address' : 'string',
+    addressLeaves: allAddress && r.leaves instanceof Uint8Array && r.leaves.length === 64 * Number(r.n) ? r.leaves : undefined,
+    pairs(lowerCase) {
+      if (!s) return [];
+      const flat = (lowerCase ? s.toLowerCase() : s).split(/[\x1e\x1f]/);
+      const out = new Array<[string, string]>(flat.length >> 1);
+      for (let i = 0; i < out.length; i++) out[i] = [flat[2 * i], flat[2 * i + 1]];
+      return out;
+    },
+  };
 }
 
-/**
- * Sorts (0x + 64 hex, contributor) pairs by id. Comparing a million slices of one long string is
- * slow in V8, so the ids' leading bits ride above each pair's index in doubles, sorted natively;
- * pairs with equal leading bits are then ordered by the whole id.
- */
-function sortById(pairs: [string, string][]): [string, string][] {
-  const n = pairs.length;
-  const idxBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const keyBits = 53 - idxBits;
-  const scale = 2 ** idxBits;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = Math.floor(parseInt(pairs[i][0].slice(2, 15), 16) / 2 ** (52 - keyBits)) * scale + i;
-  keys.sort();
-  const out = new Array<[string, string]>(n);
-  for (let k = 0; k < n; k++) out[k] = pairs[keys[k] % scale];
-  for (let k = 1; k < n;) {
-    const key = Math.floor(keys[k - 1] / scale);
-    if (Math.floor(keys[k] / scale) !== key) {
-      k++;
-      continue;
-    }
-    const from = k - 1;
-    while (k < n && Math.floor(keys[k] / scale) === key) k++;
-    const group = out.slice(from, k).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (let j = 0; j < group.length; j++) out[from + j] = group[j];
+/** Names the smallest contribution id given more than once, and how many times. */
+async function throwDuplicate(db: DuckDbSession, input: string): Promise<never> {
+  const connection = await db.instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT id_hex, count(*) AS n FROM staged GROUP BY id_hex HAVING count(*) > 1 ORDER BY id_hex LIMIT 1`,
+    );
+    const [d] = reader.getRowObjectsJS();
+    throw new Error(
+      `${input}: contribution ${String(d.id_hex)} appears ${Number(d.n)} times; a dataset takes each accepted contribution once (deduplicate first)`,
+    );
+  } finally {
+    connection.closeSync();
   }
-  return out;
 }
 
 /** Names the smallest contribution id with an empty text column (after the COPY refused one). */

@@ -1,3 +1,4 @@
+import { buildStandardTree, type EncodedLeaves } from '@datanet/datanet';
 import {
   LEAF_TYPES,
   buildContributionTree,
@@ -59,6 +60,11 @@ export async function merkleRootOfAsync(contributions: [string, string][], encod
     encoding,
   );
   return tree.root;
+}
+
+/** The root of leaves already ABI-encoded (in any order: the tree sorts its leaves by hash). */
+export async function merkleRootOfEncoded(leaves: EncodedLeaves): Promise<string> {
+  return (await buildStandardTree(leaves)).root;
 }
 
 export interface ContributionProof {

@@ -26,8 +26,16 @@ export function evalThreshold(evalFraction: number): number {
   return Math.floor(evalFraction * 2 ** 32);
 }
 
-/** SQL expression for the split of the row whose id column is `idColumn`; `$salt` is bound by the caller. */
-export function splitSql(idColumn: string, evalFraction: number): string {
-  const hex = `lower(regexp_replace(regexp_replace(${idColumn}, '^sha256:', ''), '^0[xX]', ''))`;
-  return `CASE WHEN ('0x' || substr(sha256($salt || ':' || ${hex}), 1, 8))::UBIGINT < ${evalThreshold(evalFraction)} THEN 'eval' ELSE 'train' END`;
+/**
+ * SQL for `idColumn` (a VARCHAR of "sha256:" / "0x" / bare hex) as lower-case hex without prefix,
+ * as `idHex` does; plain string functions, which cost far less per row than regexp_replace.
+ */
+export function idHexSql(idColumn: string): string {
+  const bare = `CASE WHEN starts_with(${idColumn}, 'sha256:') THEN substr(${idColumn}, 8) ELSE ${idColumn} END`;
+  return `lower(CASE WHEN starts_with(${bare}, '0x') OR starts_with(${bare}, '0X') THEN substr(${bare}, 3) ELSE ${bare} END)`;
+}
+
+/** SQL expression for the split of the row whose id, as `idHexSql` gives it, is `hexColumn`; `$salt` is bound by the caller. */
+export function splitSql(hexColumn: string, evalFraction: number): string {
+  return `CASE WHEN ('0x' || substr(sha256($salt || ':' || ${hexColumn}), 1, 8))::UBIGINT < ${evalThreshold(evalFraction)} THEN 'eval' ELSE 'train' END`;
 }
