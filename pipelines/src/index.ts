@@ -3,6 +3,7 @@ export type * from './operator/operator-context.js';
 export * from './cli/cli-env.js';
 export { ArtifactStore } from './artifact/artifact-store.js';
 export { tableToParquet, parquetToTable, readParquetFile, describeSchema } from './artifact/table-io.js';
+export { utf8Vector } from './artifact/utf8-vector.js';
 export { canonicalJson, sha256Hex, sha256File } from './util/hash.js';
 export { migrateToLatest } from './store/migrate.js';
 export { recordSignal } from './wait/wait-store.js';

@@ -19,11 +19,18 @@ export interface KernelOptions {
   onProgress?: (...values: unknown[]) => void;
   /** Buffers moved (not copied) into the thread. */
   transferList?: Transferable[];
+  /**
+   * `kernel` (default): the pool sized to the cores. `codec`: one more thread for encoding and
+   * decoding artifacts (Parquet), so that writing a step's output never queues behind a long
+   * training or TracIn kernel, and never runs on the event loop.
+   */
+  pool?: 'kernel' | 'codec';
 }
 
 const WORKER = new URL('./kernel-worker.mjs', import.meta.url).href;
 
 let pool: Piscina | undefined;
+let codecPool: Piscina | undefined;
 
 /** Threads in the pool: DATANET_KERNEL_THREADS, else one per core. */
 export function kernelThreads(): number {
@@ -44,6 +51,11 @@ function getPool(): Piscina {
   return pool;
 }
 
+function getCodecPool(): Piscina {
+  codecPool ??= new Piscina({ filename: WORKER, minThreads: 0, maxThreads: 1, idleTimeout: 30_000, concurrentTasksPerWorker: 1 });
+  return codecPool;
+}
+
 /** Runs `fn` from the module at `module` (a file URL, e.g. `new URL('./kernels.ts', import.meta.url)`) in a pool thread. */
 export async function runKernel<T>(module: string | URL, fn: string, args: unknown, opts: KernelOptions = {}): Promise<T> {
   opts.signal?.throwIfAborted();
@@ -53,7 +65,7 @@ export async function runKernel<T>(module: string | URL, fn: string, args: unkno
     channel.port1.unref();
   }
   try {
-    return (await getPool().run(
+    return (await (opts.pool === 'codec' ? getCodecPool() : getPool()).run(
       { module: String(module), fn, args, port: channel?.port2 },
       { signal: opts.signal, transferList: [...(opts.transferList ?? []), ...(channel ? [channel.port2] : [])] },
     )) as T;
@@ -67,7 +79,7 @@ export async function runKernel<T>(module: string | URL, fn: string, args: unkno
 
 /** Ends the pool's threads (tests and short-lived processes; a later runKernel starts a new pool). */
 export async function closeKernelPool(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await p?.destroy();
+  const p = [pool, codecPool];
+  pool = codecPool = undefined;
+  await Promise.all(p.map((x) => x?.destroy()));
 }

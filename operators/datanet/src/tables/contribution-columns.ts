@@ -1,5 +1,5 @@
-import { Table, Utf8, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
-import type { ColumnType, TableSchemaSpec } from '@datanet/pipelines';
+import { Table, makeVector, type Vector } from 'apache-arrow';
+import { utf8Vector, type ColumnType, type TableSchemaSpec } from '@datanet/pipelines';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
 
 /**
@@ -105,5 +105,5 @@ export function rejectionsTable(rows: RejectionTableRow[]): Table {
 function column(values: unknown[], type: ColumnType): Vector {
   if (type === 'int64') return makeVector(BigInt64Array.from(values.map((v) => BigInt(v as number))));
   if (type === 'int32') return makeVector(Int32Array.from(values as number[]));
-  return vectorFromArray(values as (string | null)[], new Utf8());
+  return utf8Vector(values as (string | null)[]);
 }
