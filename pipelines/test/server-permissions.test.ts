@@ -1,7 +1,7 @@
 // Walks the permission matrix (README "Service"): every route, every kind of caller, allowed or
 // 401/403, on a real PostgreSQL store. Roles come from Datanet YAML; a role on one Datanet gives
 // nothing on another. A route missing from the matrix below fails the test.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,10 +17,13 @@ const REVIEWER = ADDR(3);
 const BETA_STEWARD = ADDR(4);
 const SOMEONE = ADDR(5);
 
-type Need = 'public' | 'signed-in' | { role: Role; scope: string };
+/** 'public', anyone signed in, a role on a scope, or (a private read) one address itself or a role on a scope. */
+type Need = 'public' | 'signed-in' | { role: Role; scope: string } | { self: string; or: { role: Role; scope: string } };
 interface Caller {
   name: string;
   headers: Record<string, string>;
+  /** The signed-in address (sessions). */
+  address?: string;
   /** Role held per scope; undefined: not signed in. */
   roleOn?: (scope: string) => Role;
 }
@@ -115,6 +118,14 @@ const MATRIX: { method: 'GET' | 'POST' | 'DELETE'; url: string; route: string; n
   { method: 'GET', url: '/v1/models/nope', route: '/v1/models/{model}', need: 'public' },
   { method: 'GET', url: `/v1/contributors/${SOMEONE}/rewards`, route: '/v1/contributors/{address}/rewards', need: 'public' },
   { method: 'GET', url: '/v1/datanets/alpha/commits', route: '/v1/datanets/{id}/commits', need: 'public' },
+  {
+    method: 'POST',
+    url: '/rpc',
+    route: '/rpc',
+    need: 'public',
+    payload: { jsonrpc: '2.0', id: 1, method: 'eth_chainId' },
+  },
+  { method: 'POST', url: '/v1/chain/faucet', route: '/v1/chain/faucet', need: 'signed-in' },
   // Routes of other packages (review, accountability, settlement), as their OpenAPI entries declare.
   { method: 'GET', url: '/v1/datanets/alpha/audit', route: '/v1/datanets/{id}/audit', need: 'public' },
   { method: 'GET', url: '/v1/datanets/alpha/audit/verify', route: '/v1/datanets/{id}/audit/verify', need: 'public' },
@@ -197,6 +208,21 @@ const MATRIX: { method: 'GET' | 'POST' | 'DELETE'; url: string; route: string; n
     route: '/v1/contributors/{address}/submissions',
     need: { role: 'steward', scope: 'alpha' },
   },
+  {
+    method: 'GET',
+    url: `/v1/contributors/${SOMEONE}/submissions?datanet=alpha`,
+    route: '/v1/contributors/{address}/submissions',
+    need: { self: SOMEONE, or: { role: 'steward', scope: 'alpha' } },
+  },
+  // Signed in: they cost CPU. Sample bodies fail validation after the access check.
+  { method: 'POST', url: '/v1/models/nope/generate', route: '/v1/models/{model}/generate', need: 'signed-in', payload: {} },
+  {
+    method: 'POST',
+    url: '/v1/datanets/alpha/datasets/1/query',
+    route: '/v1/datanets/{id}/datasets/{version}/query',
+    need: 'signed-in',
+    payload: {},
+  },
   // Last: it ends each caller's session.
   { method: 'POST', url: '/auth/logout', route: '/auth/logout', need: 'signed-in' },
 ];
@@ -246,6 +272,7 @@ beforeAll(async () => {
   for (const [address, roles] of Object.entries(held)) {
     const s = await sessions.create(address, 31337, 3_600_000);
     callers.push({
+      address,
       name: `session ${
         Object.entries(roles)
           .map(([k, v]) => `${v}@${k}`)
@@ -279,7 +306,34 @@ function allowed(need: Need, caller: Caller): boolean {
   if (need === 'public') return true;
   if (!caller.roleOn) return false;
   if (need === 'signed-in') return true;
+  if ('self' in need) return caller.address === need.self || roleAtLeast(caller.roleOn(need.or.scope), need.or.role);
   return roleAtLeast(caller.roleOn(need.scope), need.role);
+}
+
+/** How the README's matrix names a need: its "needs" cell begins with this. */
+function readmeSays(cell: string | undefined, need: Need): boolean {
+  if (cell === undefined) return false;
+  if (need === 'public') return cell.startsWith('public');
+  if (need === 'signed-in') return cell.startsWith('signed in');
+  if ('self' in need) return cell.startsWith('the address itself') && cell.includes(`or a ${need.or.role} of`);
+  return cell.startsWith(`${need.role} of`) || cell.includes(`or a ${need.role} of`);
+}
+
+/** The README's permission matrix (section Service): `METHOD /path` -> its "needs" cell. */
+function readmeMatrix(): Map<string, string> {
+  const text = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+  const start = text.indexOf('**Roles and the permission matrix.**');
+  expect(start, 'README.md has the paragraph "Roles and the permission matrix"').toBeGreaterThan(0);
+  const rows = new Map<string, string>();
+  for (const line of text.slice(start).split('\n').slice(1)) {
+    if (rows.size > 0 && !line.startsWith('|')) break;
+    const m = /^\| `(GET|POST|PUT|PATCH|DELETE) ([^`]+)` +\| (.+?) *\|$/.exec(line);
+    if (m) {
+      expect(rows.has(`${m[1]} ${m[2]}`), `README matrix names ${m[1]} ${m[2]} once`).toBe(false);
+      rows.set(`${m[1]} ${m[2]}`, m[3]);
+    }
+  }
+  return rows;
 }
 
 describe('permission matrix', () => {
@@ -288,6 +342,23 @@ describe('permission matrix', () => {
     const routes = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     const covered = new Set(MATRIX.map((m) => `${m.method} ${m.route}`));
     expect(routes.filter((r) => !covered.has(r))).toEqual([]);
+  });
+
+  it("is the README's matrix: every route the server has, each with the need it is walked with", () => {
+    const doc = server.app.swagger() as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
+    // Routes the OpenAPI document does not list (the document itself and its page), public.
+    const hidden = ['GET /openapi.json', 'GET /docs'];
+    const readme = readmeMatrix();
+    expect(routes.filter((r) => !readme.has(r)).map((r) => `${r} is missing from the README matrix`)).toEqual([]);
+    expect(
+      [...readme.keys()].filter((r) => !routes.includes(r) && !hidden.includes(r)).map((r) => `${r} is in the README but not served`),
+    ).toEqual([]);
+    for (const r of hidden) expect(readme.get(r), r).toMatch(/^public/);
+    const mismatched = MATRIX.filter((m) => !readmeSays(readme.get(`${m.method} ${m.route}`), m.need)).map(
+      (m) => `${m.method} ${m.route}: README says "${readme.get(`${m.method} ${m.route}`)}", walked as ${JSON.stringify(m.need)}`,
+    );
+    expect(mismatched).toEqual([]);
   });
 
   it('allows exactly the callers the matrix names; others get 401 (not signed in) or 403', async () => {
