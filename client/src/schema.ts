@@ -825,6 +825,179 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/datanets/{id}/roles': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A Datanet's role grants (from its YAML or granted here) and the record of grants and revocations, newest first */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          /** @description page: events before this event id */
+          before?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              grants: {
+                address: string;
+                role: string;
+                /** @description 'grant' (granted through the API, revocable there) or where configuration granted it (the Datanet's YAML) */
+                source: string;
+                grantedAt: number;
+                grantedBy: string | null;
+              }[];
+              events: {
+                id: number;
+                address: string;
+                role: string;
+                /** @enum {string} */
+                action: 'grant' | 'revoke';
+                by: string;
+                at: number;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Grant a role on a Datanet to an address (owners only); recorded with who and when */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            address: string;
+            /** @enum {string} */
+            role: 'reviewer' | 'steward' | 'owner';
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {boolean} */
+              granted: false;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {boolean} */
+              granted: true;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/roles/{address}/{role}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke a role granted on a Datanet (owners only); recorded with who and when. Grants from the Datanet's YAML are changed there */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          address: string;
+          role: 'reviewer' | 'steward' | 'owner';
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {boolean} */
+              revoked: true;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/pipelines': {
     parameters: {
       query?: never;
@@ -1428,6 +1601,116 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/models/{model}/generate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Playground: generate with an adapter (prompt <= 500 chars, <= 128 tokens) and attribute the output's spans to contributions */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          model: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            prompt: string;
+            /** @default 64 */
+            maxNewTokens?: number;
+            /** @default 3 */
+            minTokens?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              model: string;
+              datasetVersion: string | null;
+              prompt: string;
+              output: string;
+              promptTokens: number;
+              outputTokens: number;
+              words: number;
+              spans: {
+                start: number;
+                end: number;
+                text: string;
+                count: number;
+                weight: number;
+                contributions: {
+                  contributionId: string;
+                  contributor: string;
+                }[];
+                contributionCount: number;
+              }[];
+              contributions: {
+                contributionId: string;
+                contributor: string;
+                score: number;
+              }[];
+              elapsedMs: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datanets': {
     parameters: {
       query?: never;
@@ -1825,6 +2108,94 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/datanets/{id}/datasets/{version}/query': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Read-only SQL (one SELECT) over a dataset version's views dataset and contributions; at most 1000 rows, 5 s */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          version: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            sql: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              dataset: string;
+              columns: string[];
+              rows: unknown[][];
+              truncated: boolean;
+              maxRows: number;
+              elapsedMs: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        422: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -2264,6 +2635,72 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/contributors/{address}/submissions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A contributor's submissions, newest first, paged (private: the address itself, or stewards of ?datanet=) */
+    get: {
+      parameters: {
+        query?: {
+          datanet?: string;
+          page?: number;
+          pageSize?: number;
+        };
+        header?: never;
+        path: {
+          address: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              total: number;
+              page: number;
+              pageSize: number;
+              items: {
+                id: string;
+                datanet: string;
+                receivedAt: number;
+                /** @enum {string} */
+                status: 'received' | 'decided';
+                files: number | null;
+              }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/datanets/{id}/commits': {
     parameters: {
       query?: never;
@@ -2384,6 +2821,192 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/rpc': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The embedded chain's JSON-RPC 2.0 (batches of up to 50): reads and eth_sendRawTransaction
+     * @description Served in the embedded profile only (404 not_available otherwise). Public, 300 requests a minute per caller. Served: web3_clientVersion, net_version, net_listening, eth_chainId, eth_syncing, eth_blockNumber, eth_gasPrice, eth_maxPriorityFeePerGas, eth_feeHistory, eth_getBalance, eth_getCode, eth_getStorageAt, eth_getTransactionCount, eth_getBlockByNumber, eth_getBlockByHash, eth_getTransactionByHash, eth_getTransactionReceipt, eth_getLogs, eth_call, eth_estimateGas, eth_sendRawTransaction. Refused with a JSON-RPC error -32601 naming the reason (HTTP 403 for a single request): hardhat_*, evm_*, debug_*, personal_*, eth_sign*, eth_accounts and eth_sendTransaction (the node signs for no caller).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json':
+            | {
+                /** @enum {string} */
+                jsonrpc: '2.0';
+                id?: string | number | null;
+                method: string;
+                params?:
+                  | unknown[]
+                  | {
+                      [key: string]: unknown;
+                    };
+              }
+            | {
+                /** @enum {string} */
+                jsonrpc: '2.0';
+                id?: string | number | null;
+                method: string;
+                params?:
+                  | unknown[]
+                  | {
+                      [key: string]: unknown;
+                    };
+              }[];
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json':
+              | {
+                  /** @enum {string} */
+                  jsonrpc: '2.0';
+                  id: string | number | null;
+                  result?: unknown;
+                  error?: {
+                    code: number;
+                    message: string;
+                    data?: unknown;
+                  };
+                }
+              | {
+                  /** @enum {string} */
+                  jsonrpc: '2.0';
+                  id: string | number | null;
+                  result?: unknown;
+                  error?: {
+                    code: number;
+                    message: string;
+                    data?: unknown;
+                  };
+                }[];
+          };
+        };
+        /** @description Default Response */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {string} */
+              jsonrpc: '2.0';
+              id: string | number | null;
+              result?: unknown;
+              error?: {
+                code: number;
+                message: string;
+                data?: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/chain/faucet': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Embedded profile only: tops the signed-in wallet's own address up to 1 ETH of gas money on the embedded chain
+     * @description The embedded chain is a local development chain whose ether has no value; contributors need some to send their claim. Only the address of the SIWE session is funded (an API token has none: 400 no_wallet), at most 5 times a minute. 404 not_available outside the embedded profile.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              address: string;
+              chainId: number;
+              balance: string;
+              txHash: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;

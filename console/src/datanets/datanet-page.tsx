@@ -1,11 +1,62 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
+import { useState, type KeyboardEvent } from 'react';
 import { api, data } from '../api/api-client';
 import { holds, useSession } from '../api/session';
 import { QueryState } from '../components/states';
 import { DatanetRules } from './datanet-rules';
 import { ChainCommits, Disputes, DatanetLedger } from './datanet-ledger';
+import { RolesPanel } from './roles-panel';
 import { StewardDashboard } from './steward-dashboard';
+
+const TABS = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'roles', label: 'Roles' },
+] as const;
+type Tab = (typeof TABS)[number]['id'];
+
+/** The steward's views of a Datanet as tabs (arrow keys move between them). */
+function StaffTabs({ datanet, owner }: { datanet: string; owner: boolean }) {
+  const [tab, setTab] = useState<Tab>('dashboard');
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const i = TABS.findIndex((t) => t.id === tab);
+    const next = TABS[(i + (e.key === 'ArrowRight' ? 1 : TABS.length - 1)) % TABS.length].id;
+    setTab(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
+  return (
+    <>
+      <div role="tablist" aria-label="Steward views" className="tabs" onKeyDown={onKey}>
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            id={`tab-${t.id}`}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            aria-controls={`tabpanel-${t.id}`}
+            tabIndex={tab === t.id ? 0 : -1}
+            className={tab === t.id ? 'tab active' : 'tab'}
+            onClick={() => setTab(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'dashboard' ? (
+          <>
+            <StewardDashboard datanet={datanet} />
+            <Disputes datanet={datanet} />
+          </>
+        ) : (
+          <RolesPanel datanet={datanet} owner={owner} />
+        )}
+      </div>
+    </>
+  );
+}
 
 /** A Datanet: its rules for everyone; the steward dashboard for its staff. */
 export function DatanetPage() {
@@ -59,10 +110,7 @@ export function DatanetPage() {
             <DatanetLedger datanet={r.id} />
             <ChainCommits datanet={r.id} />
             {holds(session.data, 'steward', datanetId) ? (
-              <>
-                <StewardDashboard datanet={r.id} />
-                <Disputes datanet={r.id} />
-              </>
+              <StaffTabs datanet={r.id} owner={holds(session.data, 'owner', datanetId)} />
             ) : null}
           </>
         )}
