@@ -1,6 +1,8 @@
 // The ML engineer's path in Chromium against a real `datanet serve` (PostgreSQL store): sign in
 // with a wallet, launch the MedQuAD intake pipeline with a parameter, watch it run live, open a
-// step's log, preview an output table, filter the runs list (filters kept in the URL).
+// step's log, preview an output table, filter the runs list (filters kept in the URL). And, with
+// no corpus needed: a step that fails (its input file is missing) is retried from the run page,
+// after a confirmation, and the run succeeds; the step panel shows the cache key and decision.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +46,104 @@ describe.skipIf(!haveCorpus)('ML engineer in the console (skipped when MedQuAD i
       await engineerPath(page, problems);
     } catch (e) {
       await shot(page, 'ml-failure');
+      throw e;
+    }
+    await context.close();
+  });
+});
+
+// A pipeline whose first step fails until its input file exists.
+const RETRY_PIPELINE = `apiVersion: datanet/v1
+kind: Pipeline
+metadata:
+  name: retry-once
+  description: reads a CSV that does not exist yet, then counts its rows
+parameters:
+  input: { type: string, description: a CSV file }
+steps:
+  read:
+    uses: table.read
+    with: { path: '\${{ params.input }}', format: csv }
+  count:
+    uses: table.sql
+    needs: [read.table]
+    with: { query: 'select count(*) as n from input' }
+`;
+
+describe('retrying a failed step from the run page', () => {
+  const stewardWallet = new Wallet(Wallet.createRandom().privateKey);
+  const reviewerWallet = new Wallet(Wallet.createRandom().privateKey);
+  let retryServer: ConsoleServer;
+  let retryBrowser: Browser;
+  beforeAll(async () => {
+    retryServer = await startConsoleServer();
+    writeFileSync(join(retryServer.root, 'configs', 'pipelines', 'retry-once.yaml'), RETRY_PIPELINE);
+    await retryServer.grant('*', stewardWallet.address, 'steward');
+    await retryServer.grant('*', reviewerWallet.address, 'reviewer');
+    retryBrowser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await retryBrowser?.close();
+    await retryServer?.stop();
+  });
+
+  it('a steward retries the failed step after confirming and the run succeeds; a reviewer gets no retry button', async () => {
+    const input = join(retryServer.root, 'retry-input.csv');
+    const context = await walletContext(retryBrowser, stewardWallet);
+    const page = await context.newPage();
+    try {
+      await signInThroughPage(page, retryServer.url);
+      const runId = await page.evaluate(async (path) => {
+        const csrf = decodeURIComponent(document.cookie.match(/datanet_csrf=([^;]+)/)?.[1] ?? '');
+        const res = await fetch('/api/runs', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ pipeline: 'retry-once', params: { input: path } }),
+        });
+        if (res.status !== 202) throw new Error(`launch: ${res.status} ${await res.text()}`);
+        return ((await res.json()) as { runId: string }).runId;
+      }, input);
+      await page.goto(`${retryServer.url}/runs/${encodeURIComponent(runId)}?step=read`);
+      await page.locator('h1 .badge-failed').waitFor({ timeout: 120_000 });
+      await page.getByRole('heading', { name: /Step read/ }).waitFor();
+      expect(await page.locator('.step-panel .error-text').first().textContent()).toMatch(/no such file/);
+      await page.getByRole('button', { name: 'Retry step read' }).click();
+      // Asked first; keeping it as is sends nothing.
+      await page.getByRole('button', { name: 'Keep as is' }).click();
+      expect(await page.locator('h1 .badge-failed').count()).toBe(1);
+      await shot(page, 'ml-06-step-failed');
+      expect(await axeProblems(page)).toEqual([]);
+
+      // A reviewer reads the failed run: the cache facts, and no retry, resume or cancel buttons.
+      const reviewerContext = await walletContext(retryBrowser, reviewerWallet);
+      const reviewerPage = await reviewerContext.newPage();
+      await signInThroughPage(reviewerPage, retryServer.url);
+      await reviewerPage.goto(`${retryServer.url}/runs/${encodeURIComponent(runId)}?step=read`);
+      await reviewerPage.getByTestId('cache-key').waitFor();
+      await reviewerPage.locator('h1 .badge-failed').waitFor();
+      expect(await reviewerPage.getByRole('button', { name: /Retry step|Resume run|Cancel run/ }).count()).toBe(0);
+      await reviewerContext.close();
+
+      writeFileSync(input, 'name,value\na,1\nb,2\nc,3\n');
+      await page.getByRole('button', { name: 'Retry step read' }).click();
+      await page.getByRole('button', { name: 'Confirm retry' }).click();
+      await page.locator('h1 .badge-succeeded').waitFor({ timeout: 120_000 });
+      await page.getByRole('heading', { name: /Step read/ }).waitFor();
+      await expect.poll(() => page.getByTestId('cache-decision').textContent(), { timeout: 30_000 }).toMatch(/^computed in this run/);
+      expect(await page.getByTestId('cache-key').textContent()).toMatch(/[0-9a-f]{16}/);
+      expect(await page.getByRole('button', { name: 'Retry step read' }).count()).toBe(0);
+      // The attempts table keeps the failed attempt beside the one that succeeded.
+      const attempts = await page.locator('.step-panel table tbody tr').allTextContents();
+      expect(attempts.some((a) => /failed/.test(a))).toBe(true);
+      expect(attempts.some((a) => /succeeded/.test(a))).toBe(true);
+      await shot(page, 'ml-07-step-retried');
+      const count = await page.evaluate(async (id) => {
+        const res = await fetch(`/api/runs/${encodeURIComponent(id)}/steps/count/outputs/table/preview`);
+        return ((await res.json()) as { rows: unknown[][] }).rows[0]?.[0];
+      }, runId);
+      expect(Number(count)).toBe(3);
+    } catch (e) {
+      await shot(page, 'ml-retry-failure');
       throw e;
     }
     await context.close();

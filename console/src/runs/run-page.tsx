@@ -73,6 +73,15 @@ export function RunPage() {
     },
   });
 
+  const retry = useMutation({
+    mutationFn: (step: string) => data(api.POST('/api/runs/{id}/steps/{step}/retry', { params: { path: { id: runId, step } } })),
+    onSuccess: () => {
+      awaitingRestart.current = true;
+      void qc.invalidateQueries({ queryKey: ['run', runId] });
+      setStreamed([]);
+    },
+  });
+
   const steps = useMemo(() => {
     const m = new Map<string, StepView>();
     for (const s of (detail.data?.steps ?? []) as unknown as StepView[]) if (s.partition === '') m.set(s.stepId, s);
@@ -165,6 +174,11 @@ export function RunPage() {
             step={steps.get(chosen)}
             attempts={attempts.filter((a) => a.stepId === chosen)}
             logs={logs.filter((l) => l.stepId === chosen)}
+            retry={
+              steward && steps.get(chosen)?.status === 'failed' && FINISHED.has(run.status)
+                ? { run: () => retry.mutate(chosen), pending: retry.isPending, error: retry.error }
+                : undefined
+            }
           />
         ) : (
           <section className="panel" aria-labelledby="log-title">

@@ -6,6 +6,8 @@ export interface StepView {
   status: string;
   reason: string | null;
   cached: boolean;
+  /** The key the cache decision was made on (null before the step ran). */
+  cacheKey: string | null;
   attempts: number;
   pool: string;
   error: string | null;

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { StatusBadge } from '../components/status-badge';
+import { ErrorBox } from '../components/states';
 import { duration, Time } from '../components/time';
 import { LogTail } from './log-tail';
 import { OutputPreview } from './output-preview';
@@ -12,14 +13,18 @@ export function StepPanel({
   step,
   attempts,
   logs,
+  retry,
 }: {
   runId: string;
   graph?: GraphStep;
   step?: StepView;
   attempts: AttemptView[];
   logs: RunEvent[];
+  /** Given when this person may retry this (failed) step. */
+  retry?: { run: () => void; pending: boolean; error: unknown };
 }) {
   const [open, setOpen] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
   const id = step?.stepId ?? graph?.id ?? '';
   const outputs = Object.entries(step?.outputs ?? {});
   return (
@@ -28,6 +33,34 @@ export function StepPanel({
         Step <code>{id}</code> {step ? <StatusBadge status={step.status} cached={step.cached} /> : <StatusBadge status="pending" />}
       </h2>
       {graph?.description ? <p className="muted">{graph.description}</p> : null}
+      {retry ? (
+        <div className="actions" role="group" aria-label="Retry this step">
+          {confirming ? (
+            <>
+              <span>Run {id} again, and the steps after it? Finished steps are kept.</span>
+              <button
+                type="button"
+                className="primary"
+                disabled={retry.pending}
+                onClick={() => {
+                  setConfirming(false);
+                  retry.run();
+                }}
+              >
+                Confirm retry
+              </button>
+              <button type="button" onClick={() => setConfirming(false)}>
+                Keep as is
+              </button>
+            </>
+          ) : (
+            <button type="button" onClick={() => setConfirming(true)} disabled={retry.pending}>
+              {retry.pending ? 'Retrying…' : `Retry step ${id}`}
+            </button>
+          )}
+        </div>
+      ) : null}
+      {retry?.error ? <ErrorBox error={retry.error} /> : null}
       <dl className="facts">
         <dt>Operator</dt>
         <dd>
@@ -37,10 +70,18 @@ export function StepPanel({
         <dd>{step?.pool ?? '—'}</dd>
         <dt>Worker</dt>
         <dd>{step?.worker ?? '—'}</dd>
-        <dt>{step?.status === 'waiting' ? 'Waiting for' : 'Why'}</dt>
-        <dd>{step?.reason ?? (step ? '—' : 'not started yet: its upstream steps have not finished')}</dd>
-        <dt>Cache</dt>
-        <dd>{step ? (step.cached ? 'served from the cache (an earlier run had the same key)' : 'computed in this run') : '—'}</dd>
+        {step?.status === 'waiting' || !step ? (
+          <>
+            <dt>{step ? 'Waiting for' : 'Why'}</dt>
+            <dd>{step?.reason ?? 'not started yet: its upstream steps have not finished'}</dd>
+          </>
+        ) : null}
+        <dt>Cache key</dt>
+        <dd className="mono break" data-testid="cache-key">
+          {step?.cacheKey ?? '—'}
+        </dd>
+        <dt>Cache decision</dt>
+        <dd data-testid="cache-decision">{cacheDecision(step)}</dd>
         <dt>Started</dt>
         <dd>
           <Time ms={step?.startedAt} />
@@ -119,4 +160,13 @@ export function StepPanel({
       <LogTail lines={logs} label={`Log of step ${id}`} />
     </section>
   );
+}
+
+/** Whether the step was served from the cache or computed, and the engine's reason. */
+function cacheDecision(step: StepView | undefined): string {
+  if (!step) return '—';
+  if (step.status === 'waiting' || step.status === 'queued' || step.status === 'running') return 'not decided yet';
+  if (step.cached) return `served from the cache${step.reason ? `: ${step.reason}` : ''}`;
+  if (step.status === 'succeeded') return `computed in this run${step.reason ? `: ${step.reason}` : ''}`;
+  return `no cached result used${step.reason ? `: ${step.reason}` : ''}`;
 }
