@@ -56,6 +56,24 @@ describe.each(DB_ENGINES)('ledger write on %s', (engine) => {
     expect((await loadPayouts(db.db, datanet, epoch.id)).length).toBe(p.payouts.length);
   });
 
+  it('takes the root as a promise (the tree hashed during the write): stored when it resolves, nothing written when it fails', async () => {
+    const ok = plan('root-later');
+    const root = '0x' + '22'.repeat(32);
+    const stored = await recordSettlement(db.db, ok, { merkleRoot: new Promise((r) => setImmediate(() => r(root))) });
+    expect(stored.created).toBe(true);
+    expect(stored.settlement.merkleRoot).toBe(root);
+    expect((await loadPayouts(db.db, 'root-later', epoch.id)).length).toBe(ok.payouts.length);
+
+    const bad = plan('tree-failed');
+    await expect(
+      recordSettlement(db.db, bad, { merkleRoot: new Promise((_, no) => setImmediate(() => no(new Error('tree build failed')))) }),
+    ).rejects.toThrow('tree build failed');
+    const left = await sql<{ n: number }>`
+      select (select count(*) from settlements where datanet = 'tree-failed') + (select count(*) from settlement_payouts where datanet = 'tree-failed')
+        + (select count(*) from settlement_ledger where datanet = 'tree-failed') as n`.execute(db.db);
+    expect(Number(left.rows[0].n)).toBe(0);
+  });
+
   it.skipIf(engine !== 'postgres')('rolls the whole transaction back when a COPY fails, and the connection stays usable', async () => {
     const before = await sql<{ n: number }>`select count(*)::int as n from settlement_payouts`.execute(db.db);
     await expect(

@@ -110,6 +110,35 @@ describe('largestRemainder (exact apportionment)', () => {
   });
 });
 
+/** The integers by definition: each double as mantissa x 2^unit, all shifted by the smallest unit. */
+function referenceWeights(xs: number[]): bigint[] {
+  const view = new DataView(new ArrayBuffer(8));
+  const parts = xs.map((x) => {
+    if (x === 0) return { m: 0n, e: Infinity };
+    view.setFloat64(0, x);
+    const bexp = (view.getUint32(0) >>> 20) & 0x7ff;
+    const frac = (BigInt(view.getUint32(0) & 0xfffff) << 32n) | BigInt(view.getUint32(4));
+    return bexp === 0 ? { m: frac, e: -1074 } : { m: frac | (1n << 52n), e: bexp - 1075 };
+  });
+  const minE = Math.min(...parts.map((p) => p.e));
+  return parts.map((p) => (p.m === 0n ? 0n : p.m << BigInt(p.e - minE)));
+}
+
+describe('exactIntegerWeights', () => {
+  // Attribution-like sums (one scaled product per weight) and spreads that take the exact route.
+  const narrow = fc.array(fc.oneof(fc.constant(0), fc.double({ min: 1e-9, max: 1e9, noNaN: true })), { minLength: 1, maxLength: 40 });
+  const wide = fc.array(fc.double({ min: 0, max: Number.MAX_VALUE, noNaN: true }), { minLength: 1, maxLength: 10 });
+  const tiny = fc.array(fc.double({ min: 0, max: 1e-300, noNaN: true }), { minLength: 1, maxLength: 10 });
+  it('gives exactly the mantissa x 2^(unit - smallest unit) integers, subnormals and wide spreads included', () => {
+    fc.assert(
+      fc.property(fc.oneof(narrow, wide, tiny), (xs) => {
+        expect(exactIntegerWeights(xs)).toEqual(referenceWeights(xs));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe('computeRewards (standing-weighted attribution shares)', () => {
   it('pays the whole pool exactly when anyone has weight, each within one unit of pool x weight / sum', () => {
     fc.assert(

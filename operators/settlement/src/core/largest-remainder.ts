@@ -18,9 +18,10 @@ export function largestRemainder(total: bigint, weights: readonly bigint[], keys
   let given = 0n;
   for (let i = 0; i < weights.length; i++) {
     const q = total * weights[i];
-    out[i] = q / sum;
-    rems[i] = q % sum;
-    given += out[i];
+    const share = q / sum;
+    out[i] = share;
+    rems[i] = q - share * sum; // q % sum, by a product instead of a second division
+    given += share;
   }
   const left = Number(total - given);
   if (left === 0) return out;
@@ -67,6 +68,33 @@ function largestRemainders(rems: readonly bigint[], keys: readonly string[], lef
  */
 export function exactIntegerWeights(values: readonly number[]): bigint[] {
   const view = new DataView(new ArrayBuffer(8));
+  // Usual case: every weight scaled by 2^-minE is an integer below 2^1023, so the scaling is an
+  // exact double product, turned into a BigInt in one step. minE: the smallest mantissa unit.
+  let minUnit = Infinity;
+  let maxUnit = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (!(x > 0) || !Number.isFinite(x)) {
+      if (x === 0) continue;
+      throw new Error(`weight #${i} is ${x}: weights must be finite and non-negative`);
+    }
+    view.setFloat64(0, x);
+    const bexp = (view.getUint32(0) >>> 20) & 0x7ff;
+    if (bexp === 0) {
+      minUnit = -Infinity; // subnormal: the exact route below
+      break;
+    }
+    const unit = bexp - 1075;
+    if (unit < minUnit) minUnit = unit;
+    if (unit > maxUnit) maxUnit = unit;
+  }
+  if (minUnit === Infinity) return values.map(() => 0n);
+  if (Number.isFinite(minUnit) && maxUnit - minUnit + 53 <= 1020) {
+    const half = Math.trunc(-minUnit / 2);
+    const a = 2 ** half;
+    const b = 2 ** (-minUnit - half);
+    return values.map((x) => (x === 0 ? 0n : BigInt(x * a * b)));
+  }
   const mant = new Array<bigint>(values.length);
   const exps = new Int32Array(values.length);
   let minE = Infinity;

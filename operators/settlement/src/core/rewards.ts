@@ -25,7 +25,10 @@ export interface Reward {
  * order. Accounts must be unique (aggregate first). Output is sorted by account.
  */
 export function computeRewards(pool: bigint, entries: readonly ContributorAttribution[], fn: StandingWeight): Reward[] {
-  const sorted = [...entries].sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
+  // The aggregation hands accounts already ascending: then a linear check replaces the sort.
+  let ascending = true;
+  for (let i = 1; i < entries.length && ascending; i++) ascending = entries[i - 1].account < entries[i].account;
+  const sorted = ascending ? entries : [...entries].sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0));
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].account === sorted[i - 1].account)
       throw new Error(`contributor ${sorted[i].account} appears twice; sum its attribution first`);

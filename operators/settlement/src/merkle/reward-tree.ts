@@ -42,7 +42,7 @@ export interface RewardTree {
   dump(): RewardTreeDump;
 }
 
-const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const MAX_UINT = 1n << 256n;
 const RECORD = 128;
 
 function uintWord(value: bigint, what: string): Buffer {
@@ -58,12 +58,16 @@ function encodeClaims(epoch: bigint, claims: readonly RewardClaim[], into: Uint8
   for (let i = 0; i < claims.length; i++) {
     const c = claims[i];
     const at = RECORD * i;
-    if (!ADDRESS.test(c.account)) throw new Error(`claim #${c.index}: account "${c.account}" is not a 20-byte hex address`);
     if (!Number.isSafeInteger(c.index) || c.index < 0) throw new Error(`claim #${c.index}: index must be a non-negative integer`);
-    if (c.amount < 0n || c.amount >= 1n << 256n) throw new Error(`claim #${c.index}: amount ${c.amount} does not fit a uint256`);
-    epochWord.copy(out, at);
+    if (c.amount < 0n || c.amount >= MAX_UINT) throw new Error(`claim #${c.index}: amount ${c.amount} does not fit a uint256`);
+    // The account's 40 hex digits written straight in: a write stops at the first non-hex digit,
+    // so 20 bytes written (with the 0x and the length checked) is the address check.
+    const a = c.account;
+    if (a.length !== 42 || a.charCodeAt(0) !== 48 || (a.charCodeAt(1) | 32) !== 120 || out.write(a.slice(2), at + 76, 20, 'hex') !== 20) {
+      throw new Error(`claim #${c.index}: account "${c.account}" is not a 20-byte hex address`);
+    }
+    out.set(epochWord, at);
     out.writeUIntBE(c.index, at + 58, 6);
-    out.write(c.account.slice(2), at + 76, 20, 'hex');
     const hex = c.amount.toString(16);
     out.write(hex.length % 2 ? '0' + hex : hex, at + RECORD - Math.ceil(hex.length / 2), 'hex');
   }

@@ -48,8 +48,10 @@ export async function settleEpoch(db: Kysely<any>, opts: SettleOptions): Promise
   });
   const stored = await loadSettlement(db, opts.datanet, opts.epoch.id);
   if (stored) return withChange(await fromStore(db, stored), plan);
-  const tree = await treeOf(plan.epochNumber, plan.payouts);
-  const { settlement, created } = await recordSettlement(db, plan, { merkleRoot: tree?.root ?? null, runId: opts.runId });
+  // The tree is hashed in the kernel threads while PostgreSQL takes the payouts and ledger.
+  const building = treeOf(plan.epochNumber, plan.payouts);
+  const recording = recordSettlement(db, plan, { merkleRoot: building.then((t) => t?.root ?? null), runId: opts.runId });
+  const [tree, { settlement, created }] = await Promise.all([building, recording]);
   if (!created) return withChange(await fromStore(db, settlement), plan);
   return { settlement, payouts: plan.payouts, tree, created };
 }

@@ -61,6 +61,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('settlements').execute();
     },
   },
+  // No query looks ledger postings up by account alone (checks scope by datanet and epoch, the
+  // primary key's prefix), yet the index cost as much as the rest of a 1M-payout ledger write.
+  '0002-drop-ledger-account-index': {
+    async up(db) {
+      await db.schema.dropIndex('settlement_ledger_account').ifExists().execute();
+    },
+    async down(db) {
+      await db.schema.createIndex('settlement_ledger_account').on('settlement_ledger').columns(['account']).execute();
+    },
+  },
 };
 
 export const SETTLEMENT_MIGRATION_TABLE = 'datanet_settlement_migrations';

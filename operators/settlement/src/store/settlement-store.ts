@@ -82,9 +82,19 @@ export async function loadPayouts(db: Kysely<any>, datanet: string, epoch: strin
 export async function recordSettlement(
   db: Kysely<any>,
   plan: SettlementPlan,
-  extra: { merkleRoot: string | null; runId?: string; now?: number },
+  extra: {
+    /**
+     * The reward tree's root; a promise lets the tree be hashed (in the kernel threads) while the
+     * payouts and ledger are written: the root is set in the same transaction once both are done.
+     */
+    merkleRoot: string | null | Promise<string | null>;
+    runId?: string;
+    now?: number;
+  },
 ): Promise<RecordResult> {
   await migrateSettlement(db);
+  const pending = typeof extra.merkleRoot === 'object' && extra.merkleRoot !== null ? extra.merkleRoot : undefined;
+  pending?.catch(() => undefined); // awaited inside the transaction; a failure rolls it back
   const existing = await loadSettlement(db, plan.datanet, plan.epoch);
   if (existing) return { settlement: existing, created: false };
   const created = await db.transaction().execute(async (trx) => {
@@ -106,7 +116,7 @@ export async function recordSettlement(
         paid: plan.paid.toString(),
         unallocated: plan.unallocated.toString(),
         payout_count: plan.payouts.length,
-        merkle_root: extra.merkleRoot,
+        merkle_root: pending ? null : (extra.merkleRoot as string | null),
         plan: JSON.stringify({ split: Object.fromEntries(Object.entries(plan.split).map(([k, v]) => [k, v.toString()])) }),
         run_id: extra.runId ?? null,
         created_at: extra.now ?? Date.now(),
@@ -117,6 +127,14 @@ export async function recordSettlement(
     if (!inserted) return false;
     if (await usesPgClient(trx)) await copyPayoutsAndLedger(trx, plan);
     else await insertPayoutsAndLedger(trx, plan);
+    if (pending) {
+      await trx
+        .updateTable('settlements')
+        .set({ merkle_root: await pending })
+        .where('datanet', '=', plan.datanet)
+        .where('epoch', '=', plan.epoch)
+        .execute();
+    }
     return true;
   });
   const settlement = await loadSettlement(db, plan.datanet, plan.epoch);
