@@ -9,12 +9,14 @@ export function storeIdempotency(db: Kysely<any>): ServerContext['idempotency'] 
   return {
     get,
     async put(key, kind, subject, status, body) {
-      await db
+      // One round trip when the key is new (the usual case): the inserted row is the answer.
+      const inserted = await db
         .insertInto('server_idempotency')
         .values({ key, kind, subject, status, body: JSON.stringify(body), created_at: Date.now() })
         .onConflict((oc) => oc.column('key').doNothing())
-        .execute();
-      return (await get(key))!;
+        .returning('key')
+        .executeTakeFirst();
+      return inserted ? { status, body: JSON.parse(JSON.stringify(body)) } : (await get(key))!;
     },
   };
 }

@@ -16,7 +16,8 @@ const TABLE = 'upload_reservations';
 const UPLOAD_STALE_MS = 10 * 60_000;
 
 export type UploadReservation =
-  | { ok: true }
+  /** again: this submission had reserved before (a retry). */
+  | { ok: true; again?: boolean }
   | { ok: false; limit: LimitName; cap: number; used: number; requested: number; unit: 'bytes' | 'files'; day: string; resetsAt: number };
 
 export interface UploadRequest {
@@ -65,7 +66,7 @@ export async function reserveUpload(db: Kysely<any>, q: UploadRequest): Promise<
     if (mine) {
       // The same signed submission again (a retry): its earlier reservation stands for it.
       await trx.updateTable(TABLE).set({ updated_at: q.receivedAt }).where('submission_id', '=', q.submissionId).execute();
-      return { ok: true as const };
+      return { ok: true as const, again: true };
     }
     const refuse = (limit: LimitName, cap: number, used: number, requested: number, unit: 'bytes' | 'files') =>
       ({ ok: false, limit, cap, used, requested, unit, day, resetsAt }) as const;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import {
   dailyWindow,
@@ -18,7 +19,7 @@ import {
 } from '@datanet/datanet';
 import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
 import { deploymentDomain } from '../signing/deployment-domain.js';
-import { checkSignature, submissionId } from '../signing/sign-submission.js';
+import { checkSignatureOffThread } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
 import { freshnessProblem } from '../intake/freshness.js';
 import { intakeFolders } from '../intake/entry-store.js';
@@ -96,15 +97,18 @@ const register: RegisterRoutes = async (app, ctx) => {
         }
         const limits = intakeLimits(def.limits);
         const signed = manifestOf(first.value as { value: unknown; valueTruncated?: boolean }, limits);
-        const id = submissionId(signed);
-        const earlier = await ctx.idempotency.get(`submission:${id}`);
-        if (earlier) return reply.code(earlier.status as never).send(earlier.body as never);
         const m = signed.manifest;
         checkManifest(signed, def, ctx);
         const inbox = join(ctx.config.stateDir, 'inbox', def.id);
         // Only a manifest signed for this deployment (EIP-712 domain version 2 naming it) is taken.
-        const sig = checkSignature(signed, { deployment: await deploymentDomain(inbox), requireBound: true });
+        // Hashing and recovery run in a kernel thread, off the event loop, which gives the id too.
+        const verified = await checkSignatureOffThread(signed, { deployment: await deploymentDomain(inbox), requireBound: true });
+        const sig = verified.check;
         if (!sig.ok) throw new UploadRefusal(403, sig.reasonCode, sig.message);
+        const id = verified.id!;
+        // The same signed submission again gets the first answer, before any check of time or quota.
+        const earlier = await ctx.idempotency.get(`submission:${id}`);
+        if (earlier) return reply.code(earlier.status as never).send(earlier.body as never);
         const contributor = sig.signer;
         // Counted by the time of receipt, never by the time the contributor claims to have signed.
         const stale = freshnessProblem(m.timestamp, receivedAt, limits);
@@ -122,11 +126,13 @@ const register: RegisterRoutes = async (app, ctx) => {
         });
         if (!quota.ok) throw dailyLimitRefusal(quota, contributor, def.id, receivedAt);
         reserved = id;
-        await checkNonce(ctx, def.id, contributor, m.nonce, id);
+        const seenBefore = await checkNonce(ctx, def.id, contributor, m.nonce, id);
 
         const entry = `${new Date(receivedAt).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
         await mkdir(inbox, { recursive: true });
-        const existing = findEntry(inbox, id);
+        // Only a submission this server or intake has seen before can have an entry already (a
+        // retry after a crash that left the entry but no answer): a new one skips the folder scan.
+        const existing = seenBefore || quota.again ? findEntry(inbox, id) : undefined;
         tmp = join(inbox, `.tmp-http-${entry}-${randomBytes(4).toString('hex')}`);
         await mkdir(join(tmp, FILES_DIR), { recursive: true });
         const expected = new Map(m.files.map((f) => [f.name, f]));
@@ -353,26 +359,35 @@ function checkManifest(signed: SignedSubmission, def: DatanetDefinition, ctx: Se
   }
 }
 
-/** One submission per (Datanet, contributor, nonce): another signed submission reusing it is a replay. */
-async function checkNonce(ctx: ServerContext, datanet: string, contributor: string, nonce: string, id: string): Promise<void> {
-  const used = await ctx.db
-    .selectFrom('submission_nonces')
-    .select('submission_id')
-    .where('datanet', '=', datanet)
-    .where('contributor', '=', contributor)
-    .where('nonce', '=', nonce)
-    .executeTakeFirst();
-  const claim =
-    used ??
-    (await ctx.idempotency.put(`nonce:${datanet}:${contributor.toLowerCase()}:${nonce}`, 'nonce', id, 200, { submissionId: id })).body;
-  const by =
-    (claim as { submission_id?: string; submissionId?: string }).submission_id ?? (claim as { submissionId?: string }).submissionId;
+/**
+ * One submission per (Datanet, contributor, nonce): another signed submission reusing it is a
+ * replay. The nonce is looked up among those intake recorded and claimed for this submission in
+ * one statement. Says whether this very submission had claimed or used it before (a retry).
+ */
+async function checkNonce(ctx: ServerContext, datanet: string, contributor: string, nonce: string, id: string): Promise<boolean> {
+  const key = `nonce:${datanet}:${contributor.toLowerCase()}:${nonce}`;
+  const { rows } = await sql<{ used: string | null; claimed: string | null }>`
+    with used as (
+      select submission_id from submission_nonces where datanet = ${datanet} and contributor = ${contributor} and nonce = ${nonce} limit 1
+    ), claimed as (
+      insert into server_idempotency (key, kind, subject, status, body, created_at)
+      select ${key}::text, 'nonce', ${id}::text, 200, ${JSON.stringify({ submissionId: id })}::jsonb, ${Date.now()}::int8
+      where not exists (select 1 from used)
+      on conflict (key) do nothing
+      returning subject
+    )
+    select (select submission_id from used) as used, (select subject from claimed) as claimed`.execute(ctx.db);
+  const { used, claimed } = rows[0];
+  if (claimed !== null) return false;
+  // Used by intake, or claimed earlier over HTTP (the claim is read once it is committed).
+  const by = used ?? (await ctx.db.selectFrom('server_idempotency').select('subject').where('key', '=', key).executeTakeFirst())?.subject;
   if (by !== id)
     throw new UploadRefusal(
       409,
       'replayed',
       `nonce ${nonce} of ${contributor} was already used by submission ${by}; sign a new submission with a fresh nonce`,
     );
+  return true;
 }
 
 export default register;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { runKernel } from '@datanet/pipelines';
 import { TypedDataEncoder, verifyTypedData, type Signer } from 'ethers';
 import { sameDeployment, type DeploymentDomain } from './deployment-domain.js';
 import {
@@ -49,6 +50,45 @@ export interface SignatureExpectations {
  * expectations, a manifest signed for another deployment (chain or deployment id) is refused first.
  */
 export function checkSignature(s: SignedSubmission, expect?: SignatureExpectations): SignatureCheck {
+  const refused = refuseBeforeRecovery(s, expect);
+  if (refused) return refused;
+  let signer: string;
+  try {
+    signer = verifyTypedData(domainOf(s), SUBMISSION_TYPES, s.manifest, s.signature ?? '');
+  } catch (e) {
+    return { ok: false, reasonCode: 'bad_signature', message: `the signature cannot be verified (${shortError(e)})` };
+  }
+  return signerMatches(s, signer);
+}
+
+/**
+ * checkSignature in a kernel thread (the process's worker pool, one thread per core), for the HTTP
+ * API: the EIP-712 hashing and the secp256k1 recovery, the costly part, leave the event loop. The
+ * same checks and answers; also gives the submission id, from the digest the thread computed.
+ */
+export async function checkSignatureOffThread(
+  s: SignedSubmission,
+  expect: SignatureExpectations,
+): Promise<{ check: SignatureCheck; id: string | undefined }> {
+  const refused = refuseBeforeRecovery(s, expect);
+  if (refused) return { check: refused, id: undefined };
+  const r = await runKernel<RecoveredSigner>(VERIFY_KERNEL, 'recoverSubmissionSigner', {
+    domain: domainOf(s),
+    manifest: s.manifest,
+    signature: s.signature ?? '',
+  });
+  if (!r.ok)
+    return { check: { ok: false, reasonCode: 'bad_signature', message: `the signature cannot be verified (${r.error})` }, id: undefined };
+  return { check: signerMatches(s, r.signer), id: idFromDigest(r.digest, s.signature) };
+}
+
+const VERIFY_KERNEL = new URL('./verify-kernel.ts', import.meta.url);
+
+/** What the verify kernel answers: the EIP-712 digest and the recovered signer, or why not. */
+export type RecoveredSigner = { ok: true; digest: string; signer: string } | { ok: false; error: string };
+
+/** The checks that need no recovery: a signature at all, the domain version, this deployment. */
+function refuseBeforeRecovery(s: SignedSubmission, expect?: SignatureExpectations): Extract<SignatureCheck, { ok: false }> | undefined {
   if (!s.signature)
     return {
       ok: false,
@@ -72,12 +112,10 @@ export function checkSignature(s: SignedSubmission, expect?: SignatureExpectatio
           : 'a deployment with no identity yet'
       }: a submission is only taken where it was signed for`,
     };
-  let signer: string;
-  try {
-    signer = verifyTypedData(domainOf(s), SUBMISSION_TYPES, s.manifest, s.signature);
-  } catch (e) {
-    return { ok: false, reasonCode: 'bad_signature', message: `the signature cannot be verified (${shortError(e)})` };
-  }
+  return undefined;
+}
+
+function signerMatches(s: SignedSubmission, signer: string): SignatureCheck {
   if (signer.toLowerCase() !== s.manifest.contributor.toLowerCase()) {
     return {
       ok: false,
@@ -90,10 +128,13 @@ export function checkSignature(s: SignedSubmission, expect?: SignatureExpectatio
 
 /** Stable id of a signed submission: sha256 of its EIP-712 digest and signature. */
 export function submissionId(s: SignedSubmission): string {
-  const digest = TypedDataEncoder.hash(domainOf(s), SUBMISSION_TYPES, s.manifest);
+  return idFromDigest(TypedDataEncoder.hash(domainOf(s), SUBMISSION_TYPES, s.manifest), s.signature);
+}
+
+function idFromDigest(digest: string, signature: string | undefined): string {
   return createHash('sha256')
     .update(digest)
-    .update(s.signature ?? '')
+    .update(signature ?? '')
     .digest('hex');
 }
 
