@@ -1,8 +1,11 @@
 // What each person may see, checked through the browser against a real `datanet serve`: a
 // signed-out visitor sees only what the permission matrix makes public; a contributor with no role
-// sees their own quota and submissions only, and no staff pages. (A reviewer kept out of another
+// sees their own quota and submissions only (listed by the server, private to them), and no staff
+// pages. (A reviewer kept out of another
 // Datanet's queue is in steward-reviewer.test.ts, which has a review queue.) Every page visited is
 // checked with axe.
+import { randomBytes } from 'node:crypto';
+import { createDatanetClient, signIn } from '@datanet/client';
 import { Wallet } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +67,7 @@ describe('permissions through the browser', () => {
     await visit(page, '/portal?datanet=medical-qa', (p) => p.getByTestId('bytes-left').waitFor(), 'contributor-own-portal');
     expect(asked.length).toBeGreaterThan(0);
     expect(new Set(asked)).toEqual(new Set([me.address.toLowerCase()]));
-    expect(await page.getByText('No submissions from this browser yet.').count()).toBe(1);
+    expect(await page.getByText('You have sent nothing to medical-qa yet.').count()).toBe(1);
     const nav = page.getByRole('navigation', { name: 'Main' });
     expect(await nav.getByRole('link', { name: 'Runs' }).count()).toBe(0);
     expect(await nav.getByRole('link', { name: 'Review' }).count()).toBe(0);
@@ -75,5 +78,81 @@ describe('permissions through the browser', () => {
     expect(await statusOf(page, '/api/runs')).toBe(403);
     expect(await statusOf(page, '/v1/datanets/medical-qa/report')).toBe(403);
     await context.close();
+  });
+
+  it("a contributor's submissions are listed by the server to them alone: another contributor gets 403, in the API and the page", async () => {
+    const alice = new Wallet(Wallet.createRandom().privateKey);
+    const bob = new Wallet(Wallet.createRandom().privateKey);
+    // Bob's submission as the submission route keeps it: a receipt, pending until intake decides.
+    const id = randomBytes(32).toString('hex');
+    const day = new Date().toISOString().slice(0, 10);
+    await server.sql(
+      `INSERT INTO {schema}.server_idempotency (key, kind, subject, status, body, created_at) VALUES ($1, 'submission', $2, 202, $3, $4)`,
+      [
+        `submission:${id}`,
+        `medical-qa:${bob.address.toLowerCase()}:${day}`,
+        JSON.stringify({ submissionId: id, datanet: 'medical-qa', contributor: bob.address, status: 'received', fileCount: 1 }),
+        Date.now(),
+      ],
+    );
+
+    // Bob, in a browser that never sent it (nothing local), sees it in his portal.
+    const bobContext = await walletContext(browser, bob);
+    const bobPage = await bobContext.newPage();
+    await signInThroughPage(bobPage, server.url);
+    await visit(
+      bobPage,
+      '/portal?datanet=medical-qa',
+      (p) => p.getByRole('listitem', { name: `Submission ${id.slice(0, 12)}` }).waitFor(),
+      'contributor-my-submissions-server',
+    );
+    await bobContext.close();
+
+    // Alice: her own list is empty; Bob's is refused, through the API as through her page.
+    const aliceContext = await walletContext(browser, alice);
+    const page = await aliceContext.newPage();
+    const listed: string[] = [];
+    page.on('request', (r) => {
+      const m = /\/v1\/contributors\/(0x[0-9a-fA-F]{40})\/submissions/.exec(r.url());
+      if (m) listed.push(m[1].toLowerCase());
+    });
+    await signInThroughPage(page, server.url);
+    await visit(
+      page,
+      '/portal?datanet=medical-qa',
+      (p) => p.getByText('You have sent nothing to medical-qa yet.').waitFor(),
+      'contributor-a-own-list',
+    );
+    expect(new Set(listed)).toEqual(new Set([alice.address.toLowerCase()]));
+    expect(await page.getByText(id.slice(0, 12)).count()).toBe(0);
+    const refused = await page.evaluate(async (who) => {
+      const res = await fetch(`/v1/contributors/${who}/submissions?datanet=medical-qa`);
+      return { status: res.status, body: await res.text() };
+    }, bob.address);
+    expect(refused.status).toBe(403);
+    expect(refused.body).not.toContain(id);
+    expect(await statusOf(page, `/v1/contributors/${bob.address}/submissions`)).toBe(403);
+    expect(await statusOf(page, `/v1/contributors/${alice.address}/submissions`)).toBe(200);
+    await aliceContext.close();
+
+    // Signed out: 401.
+    const visitor = await (await walletContext(browser, undefined)).newPage();
+    await visitor.goto(server.url);
+    expect(await statusOf(visitor, `/v1/contributors/${bob.address}/submissions`)).toBe(401);
+    await visitor.context().close();
+
+    // Through the API alone (the typed client, no browser), signed in as Alice: 403 as well.
+    const api = createDatanetClient({ baseUrl: server.url, cookieJar: true });
+    expect((await api.GET('/v1/contributors/{address}/submissions', { params: { path: { address: bob.address } } })).response.status).toBe(
+      401,
+    );
+    await signIn(api, alice);
+    const asAlice = await api.GET('/v1/contributors/{address}/submissions', {
+      params: { path: { address: bob.address }, query: { datanet: 'medical-qa' } },
+    });
+    expect(asAlice.response.status).toBe(403);
+    expect(asAlice.data).toBeUndefined();
+    const own = await api.GET('/v1/contributors/{address}/submissions', { params: { path: { address: alice.address } } });
+    expect(own.data?.total).toBe(0);
   });
 });

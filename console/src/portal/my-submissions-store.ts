@@ -1,19 +1,24 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api, data } from '../api/api-client';
+
+export const MY_SUBMISSIONS_PAGE = 10;
+
 /**
- * The submissions this browser sent, per contributor and Datanet, so their fate can be followed
- * (kept in localStorage: ids only, which are public).
+ * The signed-in contributor's submissions to one Datanet, newest first, as the server keeps them
+ * (GET /v1/contributors/{address}/submissions: private to the address itself), so they follow the
+ * person to any browser. Read again while any is still waiting for intake.
  */
-const key = (address: string, datanet: string) => `datanet.submissions.${address.toLowerCase()}.${datanet}`;
-
-export function rememberedSubmissions(address: string, datanet: string): { id: string; at: string }[] {
-  try {
-    return JSON.parse(localStorage.getItem(key(address, datanet)) ?? '[]') as { id: string; at: string }[];
-  } catch {
-    return [];
-  }
-}
-
-export function rememberSubmission(address: string, datanet: string, id: string, at: string): void {
-  const list = rememberedSubmissions(address, datanet).filter((s) => s.id !== id);
-  list.unshift({ id, at });
-  localStorage.setItem(key(address, datanet), JSON.stringify(list.slice(0, 200)));
+export function useMySubmissions(address: string, datanet: string, page: number) {
+  return useQuery({
+    queryKey: ['my-submissions', address.toLowerCase(), datanet, page],
+    enabled: Boolean(address && datanet),
+    queryFn: () =>
+      data(
+        api.GET('/v1/contributors/{address}/submissions', {
+          params: { path: { address }, query: { datanet, page, pageSize: MY_SUBMISSIONS_PAGE } },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+    refetchInterval: (q) => (q.state.data?.items.some((s) => s.status === 'received') ? 3000 : false),
+  });
 }

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
+import { useState } from 'react';
 import { api, data } from '../api/api-client';
 import { useSession } from '../api/session';
 import { Empty, ErrorBox, Loading, QueryState } from '../components/states';
 import { Time } from '../components/time';
-import { rememberedSubmissions } from './my-submissions-store';
+import { MY_SUBMISSIONS_PAGE, useMySubmissions } from './my-submissions-store';
 import { Rewards } from './rewards';
 import { SubmissionFate } from './submission-fate';
 import { SubmitForm } from './submit-form';
@@ -27,6 +28,11 @@ export function PortalPage() {
         }),
       ),
   });
+  // The page of "my submissions", per Datanet (another Datanet starts at its newest).
+  const [paging, setPaging] = useState<{ datanet?: string; page: number }>({ page: 1 });
+  const page = paging.datanet === datanet ? paging.page : 1;
+  const setPage = (p: number) => setPaging({ datanet, page: p });
+  const mine = useMySubmissions(address ?? '', datanet ?? '', page);
   if (session.isPending || datanets.isPending) return <Loading what="the portal" />;
   if (datanets.error) return <ErrorBox error={datanets.error} retry={() => datanets.refetch()} />;
   if (!address)
@@ -43,7 +49,6 @@ export function PortalPage() {
   if (!rules) return <Empty>This server serves no Datanet to contribute to.</Empty>;
   const stats = me.data?.datanets.find((d) => d.datanet === datanet);
   const limits = rules.limits as Record<string, unknown>;
-  const mine = rememberedSubmissions(address, rules.id);
   return (
     <div className="page">
       <div className="title-row">
@@ -125,15 +130,34 @@ export function PortalPage() {
       />
       <section aria-labelledby="mine-title">
         <h2 id="mine-title">My submissions</h2>
-        {mine.length === 0 ? (
-          <Empty>No submissions from this browser yet.</Empty>
-        ) : (
-          <ul className="plain">
-            {mine.map((s) => (
-              <SubmissionFate key={s.id} id={s.id} at={s.at} />
-            ))}
-          </ul>
-        )}
+        <QueryState query={mine} what="your submissions">
+          {(m) =>
+            m.items.length === 0 ? (
+              <Empty>You have sent nothing to {rules.id} yet.</Empty>
+            ) : (
+              <>
+                <ul className="plain">
+                  {m.items.map((s) => (
+                    <SubmissionFate key={s.id} id={s.id} at={s.receivedAt} />
+                  ))}
+                </ul>
+                {m.total > MY_SUBMISSIONS_PAGE ? (
+                  <div className="actions" role="group" aria-label="Pages of my submissions">
+                    <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+                      Newer
+                    </button>
+                    <span className="muted">
+                      Page {page} of {Math.ceil(m.total / MY_SUBMISSIONS_PAGE)} ({m.total} in all)
+                    </span>
+                    <button type="button" disabled={page * MY_SUBMISSIONS_PAGE >= m.total} onClick={() => setPage(page + 1)}>
+                      Older
+                    </button>
+                  </div>
+                ) : null}
+              </>
+            )
+          }
+        </QueryState>
       </section>
       <section className="panel" aria-labelledby="contrib-title">
         <h2 id="contrib-title">Accepted contributions</h2>

@@ -6,7 +6,7 @@ import { ErrorBox } from '../components/states';
 import { Time } from '../components/time';
 
 /** One submission: received, then each file accepted or rejected with its reason, and record rejections. */
-export function SubmissionFate({ id, at }: { id: string; at: string }) {
+export function SubmissionFate({ id, at }: { id: string; at: number }) {
   const q = useQuery({
     queryKey: ['submission', id],
     queryFn: () => data(api.GET('/v1/submissions/{id}', { params: { path: { id } } })),
@@ -23,7 +23,7 @@ export function SubmissionFate({ id, at }: { id: string; at: string }) {
     <li className="panel submission" aria-label={`Submission ${id.slice(0, 12)}`}>
       <div className="output-row">
         <span>
-          <code>{id.slice(0, 12)}</code> · sent <Time ms={Date.parse(at)} />
+          <code>{id.slice(0, 12)}</code> · sent <Time ms={at} />
         </span>
         {q.data ? <StatusBadge status={q.data.status} /> : null}
       </div>

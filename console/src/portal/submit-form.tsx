@@ -5,7 +5,6 @@ import { fileVerdict, useServerPreflight } from './server-preflight';
 import { api, data } from '../api/api-client';
 import { connectWallet } from '../auth/wallet';
 import { ErrorBox } from '../components/states';
-import { rememberSubmission } from './my-submissions-store';
 import { preflight, type PreflightRules, type Quota } from './preflight';
 import { signManifest, upload, type Receipt } from './sign-and-upload';
 
@@ -67,7 +66,6 @@ export function SubmitForm({
       const signed = await signManifest(provider, signer, datanet, signing, sending, licence, consent);
       setPhase({ at: 'uploading', fraction: 0 });
       const receipt = await upload(datanet, signed, sending, (fraction) => setPhase({ at: 'uploading', fraction }));
-      rememberSubmission(address, datanet, receipt.submissionId, receipt.receivedAt);
       setPhase({ at: 'done', receipt });
       setFiles([]);
       await qc.invalidateQueries({ queryKey: ['contributor'] });
