@@ -27,6 +27,9 @@ export function AppShell() {
         <nav aria-label="Main">
           {staff || holds(s, 'reviewer', '*') ? <Link to="/runs">Runs</Link> : null}
           <Link to="/datanets">Datanets</Link>
+          <Link to="/datasets">Datasets</Link>
+          <Link to="/models">Models</Link>
+          {s?.address ? <Link to="/playground">Playground</Link> : null}
           {staff ? <Link to="/review">Review</Link> : null}
           <Link to="/portal">Contribute</Link>
         </nav>

@@ -3,6 +3,7 @@ import { AppShell } from './app-shell';
 import { HomePage } from './home-page';
 import { SignInPage } from './auth/sign-in-page';
 import { parseRunsSearch } from './runs/runs-search';
+import { parseDatasetsSearch } from './datasets/datasets-search';
 
 // Pages load on demand: the first page needs only the shell and its own code.
 const rootRoute = createRootRoute({ component: AppShell });
@@ -57,6 +58,24 @@ const portalRoute = createRoute({
   validateSearch: (s: Record<string, unknown>): { datanet?: string } => (typeof s.datanet === 'string' ? { datanet: s.datanet } : {}),
   component: lazyRouteComponent(() => import('./portal/portal-page'), 'PortalPage'),
 });
+const datasetsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/datasets',
+  validateSearch: parseDatasetsSearch,
+  component: lazyRouteComponent(() => import('./datasets/datasets-page'), 'DatasetsPage'),
+});
+const modelsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/models',
+  validateSearch: (s: Record<string, unknown>): { model?: string } => (typeof s.model === 'string' && s.model ? { model: s.model } : {}),
+  component: lazyRouteComponent(() => import('./models/models-page'), 'ModelsPage'),
+});
+const playgroundRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/playground',
+  validateSearch: (s: Record<string, unknown>): { model?: string } => (typeof s.model === 'string' && s.model ? { model: s.model } : {}),
+  component: lazyRouteComponent(() => import('./playground/playground-page'), 'PlaygroundPage'),
+});
 
 const routeTree = rootRoute.addChildren([
   homeRoute,
@@ -68,6 +87,9 @@ const routeTree = rootRoute.addChildren([
   datanetRoute,
   reviewRoute,
   portalRoute,
+  datasetsRoute,
+  modelsRoute,
+  playgroundRoute,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent' });

@@ -116,6 +116,20 @@ const MATRIX: { method: 'GET' | 'POST' | 'DELETE'; url: string; route: string; n
   },
   { method: 'GET', url: '/v1/models', route: '/v1/models', need: 'public' },
   { method: 'GET', url: '/v1/models/nope', route: '/v1/models/{model}', need: 'public' },
+  {
+    method: 'POST',
+    url: '/v1/datanets/alpha/datasets/1/query',
+    route: '/v1/datanets/{id}/datasets/{version}/query',
+    need: 'signed-in',
+    payload: { sql: 'SELECT 1' },
+  },
+  {
+    method: 'POST',
+    url: '/v1/models/nope/generate',
+    route: '/v1/models/{model}/generate',
+    need: 'signed-in',
+    payload: { prompt: 'hello' },
+  },
   { method: 'GET', url: `/v1/contributors/${SOMEONE}/rewards`, route: '/v1/contributors/{address}/rewards', need: 'public' },
   { method: 'GET', url: '/v1/datanets/alpha/commits', route: '/v1/datanets/{id}/commits', need: 'public' },
   {

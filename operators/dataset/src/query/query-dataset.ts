@@ -25,6 +25,10 @@ export interface QueryOptions {
   maxRows?: number;
   /** The query is interrupted after this long. Default 30 s. */
   timeoutMs?: number;
+  /** DuckDB worker threads (default: DuckDB's, all cores); a server caps it. */
+  threads?: number;
+  /** DuckDB's memory limit, e.g. '512MB'. */
+  memoryLimit?: string;
 }
 
 export const DEFAULT_MAX_ROWS = 1000;
@@ -63,7 +67,7 @@ export async function queryDataset(db: Kysely<any>, ref: string, sql: string, op
   const out = options.out ? resolve(options.out) : undefined;
   const outOpts = out ? OUT_FORMATS[extname(out).toLowerCase()] : undefined;
   if (out && !outOpts) throw new DatasetQueryError(`--out ${options.out}: use a .parquet, .csv, .json or .jsonl file name`);
-  const session = await DuckDbSession.open();
+  const session = await DuckDbSession.open({ threads: options.threads, memoryLimit: options.memoryLimit });
   const timer = setTimeout(() => session.connection.interrupt(), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   try {
     await defineViews(session, version);

@@ -5,7 +5,21 @@ import fastifyStatic from '@fastify/static';
 import type { ZodApp } from '../server-context.js';
 
 /** Top-level paths of the console's pages; each answers the same page shell (index.html). */
-const PAGES = ['/', '/runs', '/runs/*', '/datanets', '/datanets/*', '/review', '/review/*', '/portal', '/portal/*', '/sign-in'];
+const PAGES = [
+  '/',
+  '/runs',
+  '/runs/*',
+  '/datanets',
+  '/datanets/*',
+  '/review',
+  '/review/*',
+  '/portal',
+  '/portal/*',
+  '/sign-in',
+  '/datasets',
+  '/models',
+  '/playground',
+];
 
 type BuildState = { state: 'building' } | { state: 'ready' } | { state: 'failed'; reason: string } | { state: 'absent' };
 
