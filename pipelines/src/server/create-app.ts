@@ -105,6 +105,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     engine,
     db: engine.database.db,
     dialect: engine.database.dialect,
+    executor: o.profile.executor,
     roles,
     idempotency: storeIdempotency(engine.database.db),
   };

@@ -24,6 +24,8 @@ export interface ServerContext {
   engine: Engine;
   db: Kysely<any>;
   dialect: 'postgres' | 'pglite';
+  /** The profile's executor: 'in-process' is the embedded profile (runs, and the embedded chain, live in this process). */
+  executor: string;
   roles: RoleStore;
   /** Answers stored per key, so a request sent twice gets the first answer (kept in the store). */
   idempotency: {
