@@ -272,6 +272,21 @@ export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: 
   // uploads an optimistic max+1 retried itself out; the lock makes each take one round.
   const take = async (trx: Kysely<any>) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`intake-receipt:${r.datanet}`}))`.execute(trx);
+    // Under the lock, one statement: the entry's open receipt, else a new one numbered max + 1.
+    const { rows } = await sql<Record<string, unknown>>`
+      with open as (
+        select * from intake_receipts where datanet = ${r.datanet} and entry = ${r.entry} and decided_at is null limit 1
+      ), taken as (
+        insert into intake_receipts (datanet, seq, entry, received_at, decided_at, outcome)
+        select ${r.datanet}::text, coalesce((select max(seq) from intake_receipts where datanet = ${r.datanet}), 0) + 1,
+          ${r.entry}::text, ${r.receivedAt}::int8, null, null
+        where not exists (select 1 from open)
+        on conflict do nothing
+        returning *
+      )
+      select * from open union all select * from taken`.execute(trx);
+    if (rows[0]) return receiptFrom(rows[0]);
+    // A writer that does not take the lock got in between: look again, one query at a time.
     for (let attempt = 0; attempt < 50; attempt++) {
       const open = await trx
         .selectFrom('intake_receipts')

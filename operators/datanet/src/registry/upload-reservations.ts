@@ -62,7 +62,21 @@ export async function reserveUpload(db: Kysely<any>, q: UploadRequest): Promise<
     // The check and the insert below are one step for every other upload that shares the cap.
     const key = datanetCap === undefined ? `${q.datanet}:${who}:${day}` : `${q.datanet}:*:${day}`;
     await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
-    const mine = await trx.selectFrom(TABLE).select('state').where('submission_id', '=', q.submissionId).executeTakeFirst();
+    // One statement: this submission's earlier reservation, the day's decided usage (intake's
+    // counters, as usage() reads them) and the uploads pending (as pendingIn() counts them).
+    const { rows } = await sql<{
+      mine: string | null;
+      decided_bytes: unknown;
+      decided_files: unknown;
+      pending_bytes: unknown;
+      pending_files: unknown;
+    }>`
+      select m.state as mine, u.bytes as decided_bytes, u.files as decided_files, p.bytes as pending_bytes, p.files as pending_files
+      from (select 1) as one
+      left join upload_reservations m on m.submission_id = ${q.submissionId}
+      left join daily_usage u on u.datanet = ${q.datanet} and u.contributor = ${q.contributor} and u.day = ${day}
+      cross join (${pendingQuery(trx, q.datanet, who, day, q.receivedAt)}) as p`.execute(trx);
+    const mine = rows[0].mine;
     if (mine) {
       // The same signed submission again (a retry): its earlier reservation stands for it.
       await trx.updateTable(TABLE).set({ updated_at: q.receivedAt }).where('submission_id', '=', q.submissionId).execute();
@@ -70,8 +84,8 @@ export async function reserveUpload(db: Kysely<any>, q: UploadRequest): Promise<
     }
     const refuse = (limit: LimitName, cap: number, used: number, requested: number, unit: 'bytes' | 'files') =>
       ({ ok: false, limit, cap, used, requested, unit, day, resetsAt }) as const;
-    const decided = await usage(trx, q.datanet, q.contributor, day);
-    const pending = await pendingIn(trx, q.datanet, who, day, q.receivedAt);
+    const decided = { bytes: Number(rows[0].decided_bytes ?? 0), files: Number(rows[0].decided_files ?? 0) };
+    const pending = { bytes: Number(rows[0].pending_bytes ?? 0), files: Number(rows[0].pending_files ?? 0) };
     const usedBytes = decided.bytes + pending.bytes;
     if (usedBytes + q.bytes > q.limits.dailyBytesPerContributor)
       return refuse('dailyBytesPerContributor', q.limits.dailyBytesPerContributor, usedBytes, q.bytes, 'bytes');
@@ -132,14 +146,17 @@ async function pendingIn(
   day: string,
   now: number,
 ): Promise<{ bytes: number; files: number }> {
-  const row = await db
+  const row = await pendingQuery(db, datanet, contributor, day, now).executeTakeFirst();
+  return { bytes: Number(row?.bytes ?? 0), files: Number(row?.files ?? 0) };
+}
+
+function pendingQuery(db: Kysely<any>, datanet: string, contributor: string | undefined, day: string, now: number) {
+  return db
     .selectFrom(`${TABLE} as r`)
     .select([sql<number>`coalesce(sum(r.bytes), 0)`.as('bytes'), sql<number>`coalesce(sum(r.files), 0)`.as('files')])
     .where('r.datanet', '=', datanet)
     .where('r.day', '=', day)
     .$if(contributor !== undefined, (b) => b.where('r.contributor', '=', contributor!.toLowerCase()))
     .where((eb) => eb.or([eb('r.state', '=', 'received'), eb('r.updated_at', '>', now - UPLOAD_STALE_MS)]))
-    .where(sql<boolean>`not exists (select 1 from submissions s where s.id = r.submission_id)`)
-    .executeTakeFirst();
-  return { bytes: Number(row?.bytes ?? 0), files: Number(row?.files ?? 0) };
+    .where(sql<boolean>`not exists (select 1 from submissions s where s.id = r.submission_id)`);
 }

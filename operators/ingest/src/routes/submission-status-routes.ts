@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 
@@ -50,45 +51,63 @@ const register: RegisterRoutes = (app, ctx) => {
       const id = req.params.id;
       const hit = recent.get(id);
       if (hit && hit.until > Date.now()) return hit.body as never;
-      const receipt = await ctx.idempotency.get(`submission:${id}`);
-      const decided = await ctx.db.selectFrom('submissions').select('id').where('id', '=', id).executeTakeFirst();
-      if (!receipt && !decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
-      const files = await ctx.db.selectFrom('submission_files').selectAll().where('submission_id', '=', id).orderBy('name').execute();
-      const rejections = await ctx.db
-        .selectFrom('rejections')
-        .selectAll()
-        .where('submission_id', '=', id)
-        .orderBy('file')
-        .orderBy('record_index')
-        .execute();
-      const accepted = Number(
-        (
-          await ctx.db
-            .selectFrom('contributions')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('submission_id', '=', id)
-            .executeTakeFirst()
-        )?.n ?? 0,
-      );
+      // One statement, each part on an index: the receipt (by key), the decision (by id), the files
+      // (primary key), the rejections (primary key, which leads with the Datanet) and the count of
+      // accepted contributions (by submission).
+      const { rows } = await sql<StatusRow>`
+        with s as (select id, datanet from submissions where id = ${id}),
+          r as (select body from server_idempotency where key = ${`submission:${id}`}),
+          d as (select coalesce((select datanet from s), (select body ->> 'datanet' from r)) as datanet)
+        select
+          (select body from r) as receipt,
+          exists (select 1 from s) as decided,
+          coalesce((select json_agg(json_build_object('name', f.name, 'status', f.status, 'reasonCode', f.reason_code,
+              'message', f.message, 'size', f.size) order by f.name)
+            from submission_files f where f.submission_id = ${id}), '[]'::json) as files,
+          coalesce((select json_agg(json_build_object('file', j.file, 'recordIndex', j.record_index, 'reasonCode', j.reason_code,
+              'message', j.message, 'duplicateOf', j.duplicate_of) order by j.file, j.record_index)
+            from rejections j where j.datanet = (select datanet from d) and j.submission_id = ${id}), '[]'::json) as rejections,
+          (select count(*) from contributions c where c.submission_id = ${id}) as accepted`.execute(ctx.db);
+      const row = rows[0];
+      const receipt = typeof row.receipt === 'string' ? (JSON.parse(row.receipt) as Record<string, unknown>) : row.receipt;
+      if (!receipt && !row.decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
+      const files = (typeof row.files === 'string' ? JSON.parse(row.files) : row.files) as StatusFile[];
+      const rejections = (typeof row.rejections === 'string' ? JSON.parse(row.rejections) : row.rejections) as StatusRejection[];
       const body = {
         submissionId: id,
-        status: decided ? ('decided' as const) : ('received' as const),
-        receipt: (receipt?.body as Record<string, unknown>) ?? null,
-        files: files.map((f) => ({ name: f.name, status: f.status, reasonCode: f.reason_code, message: f.message, size: Number(f.size) })),
-        rejections: rejections.map((r) => ({
-          file: r.file,
-          recordIndex: Number(r.record_index),
-          reasonCode: r.reason_code,
-          message: r.message,
-          duplicateOf: r.duplicate_of,
-        })),
-        accepted,
+        status: row.decided ? ('decided' as const) : ('received' as const),
+        receipt: receipt ?? null,
+        files: files.map((f) => ({ ...f, size: Number(f.size) })),
+        rejections: rejections.map((r) => ({ ...r, recordIndex: Number(r.recordIndex) })),
+        accepted: Number(row.accepted),
       };
       remember(id, body);
       return body;
     },
   );
 };
+
+interface StatusFile {
+  name: string;
+  status: string;
+  reasonCode: string | null;
+  message: string | null;
+  size: number | string;
+}
+interface StatusRejection {
+  file: string;
+  recordIndex: number;
+  reasonCode: string;
+  message: string;
+  duplicateOf: string | null;
+}
+interface StatusRow {
+  receipt: Record<string, unknown> | string | null;
+  decided: boolean;
+  files: StatusFile[] | string;
+  rejections: StatusRejection[] | string;
+  accepted: number | string;
+}
 
 /**
  * Statuses are polled (a portal refreshing, a script waiting for intake): each is answered from
