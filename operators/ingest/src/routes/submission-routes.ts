@@ -129,11 +129,11 @@ const register: RegisterRoutes = async (app, ctx) => {
         const seenBefore = await checkNonce(ctx, def.id, contributor, m.nonce, id);
 
         const entry = `${new Date(receivedAt).toISOString().replace(/[-:.]/g, '')}-${id.slice(0, 16)}`;
-        await mkdir(inbox, { recursive: true });
         // Only a submission this server or intake has seen before can have an entry already (a
         // retry after a crash that left the entry but no answer): a new one skips the folder scan.
         const existing = seenBefore || quota.again ? findEntry(inbox, id) : undefined;
         tmp = join(inbox, `.tmp-http-${entry}-${randomBytes(4).toString('hex')}`);
+        // Makes the Datanet's inbox folder too, the first time.
         await mkdir(join(tmp, FILES_DIR), { recursive: true });
         const expected = new Map(m.files.map((f) => [f.name, f]));
         const received = new Set<string>();
