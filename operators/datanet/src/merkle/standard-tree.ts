@@ -112,37 +112,35 @@ function leafChunk(l: Layout, st: number, from: number, to: number): LeafChunk {
 }
 
 /**
- * Leaf order by hash (OZ sorts the hashed leaves; equal hashes keep their input order). Sorts
- * doubles that carry the leading hash bits above the leaf index, natively, then settles equal
- * leading bits by the whole hash.
+ * Leaf order by hash (OZ sorts the hashed leaves; equal hashes keep their input order). A stable
+ * radix sort of the leaf indices by the hashes' leading 32 bits (two 16-bit passes, linear, no
+ * comparisons), then runs of equal leading bits settled by the whole hash.
  */
 function sortLeaves(l: Layout): Uint32Array {
   const { n, u8 } = l;
-  const idxBits = Math.max(1, Math.ceil(Math.log2(n)));
-  const keyBits = 53 - idxBits;
-  const scale = 2 ** idxBits;
-  const view = new DataView(u8.buffer);
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const at = l.hashes + 32 * i;
-    const hi = view.getUint32(at);
-    const key =
-      keyBits >= 32
-        ? hi * 2 ** (keyBits - 32) + Math.floor(view.getUint32(at + 4) / 2 ** (64 - keyBits))
-        : Math.floor(hi / 2 ** (32 - keyBits));
-    keys[i] = key * scale + i;
-  }
-  keys.sort();
+  const hi = new Uint32Array(n);
+  for (let i = 0, at = l.hashes; i < n; i++, at += 32) hi[i] = ((u8[at] << 24) | (u8[at + 1] << 16) | (u8[at + 2] << 8) | u8[at + 3]) >>> 0;
+  const counts = new Uint32Array(65537);
+  const low = new Uint32Array(n);
+  for (let i = 0; i < n; i++) counts[(hi[i] & 0xffff) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  for (let i = 0; i < n; i++) low[counts[hi[i] & 0xffff]++] = i;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(hi[i] >>> 16) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
   const order = new Uint32Array(n);
-  for (let k = 0; k < n; k++) order[k] = keys[k] % scale;
+  for (let k = 0; k < n; k++) {
+    const i = low[k];
+    order[counts[hi[i] >>> 16]++] = i;
+  }
   const byHash = (a: number, b: number) => compareHashes(u8, l.hashes + 32 * a, l.hashes + 32 * b) || a - b;
   for (let k = 1; k < n;) {
-    if (Math.floor(keys[k] / scale) !== Math.floor(keys[k - 1] / scale)) {
+    if (hi[order[k]] !== hi[order[k - 1]]) {
       k++;
       continue;
     }
     const from = k - 1;
-    while (k < n && Math.floor(keys[k] / scale) === Math.floor(keys[from] / scale)) k++;
+    while (k < n && hi[order[k]] === hi[order[from]]) k++;
     order.subarray(from, k).sort(byHash);
   }
   return order;
