@@ -1,5 +1,6 @@
 import { bandKeys, estimateJaccard, UNIT_CHAR, UNIT_WORD } from './minhash.js';
 import { UnionFind } from './union-find.js';
+import { fmix32 } from './hash.js';
 
 export interface ClusterInput {
   /** P values per item; items are numbered in credit order (earliest first). */
@@ -56,20 +57,30 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   const similarity = input.similarity ?? ((i: number, j: number) => estimateJaccard(signatures, i * P, signatures, j * P, P));
   const rootLinkage = (input.linkage ?? 'root') === 'root';
   const uf = new UnionFind(n);
-  // One map per band (and unit), keyed by 30 bits of the band hash: small integers stay unboxed
-  // in V8's maps, where the full 2^32 x band keys were heap numbers. A rare collision of the
-  // dropped bits only adds a candidate, which verification then judges.
-  const bandMaps = new Map<number, Map<number, number | number[]>>();
-  const bucketsOf = (key: number) => {
-    const band = Math.floor(key / 4294967296);
-    let m = bandMaps.get(band);
-    if (!m) bandMaps.set(band, (m = new Map()));
-    return m;
-  };
+  const bandsOf = (i: number) =>
+    (input.units ? input.units[i] : UNIT_WORD) === UNIT_CHAR && input.short ? input.short.bands : input.bands;
+  // The buckets: one open-addressing table over every (item, band) key, typed arrays only (a Map
+  // per band cost ~300 ns a key and most of the garbage on short records). Keys are the band
+  // hash mixed with the band and unit; two keys that meet in 32 bits only add a candidate, which
+  // verification then judges. Each bucket is a chain of its members, newest first, at most `cap`.
+  let slots = 0;
+  for (let i = 0; i < n; i++) if (!input.active || input.active[i]) slots += bandsOf(i);
+  let capacity = 16;
+  while (capacity < slots * 1.5) capacity *= 2;
+  const mask = capacity - 1;
+  const tableKey = new Int32Array(capacity);
+  const tableHead = new Int32Array(capacity).fill(-1);
+  const tableCount = new Int32Array(capacity);
+  const nextInBucket = new Int32Array(slots);
+  const memberOf = new Int32Array(slots);
+  let used = 0;
   const keys = new Float64Array(Math.max(input.bands, input.short?.bands ?? 0));
   let candidatePairs = 0;
   let mergedPairs = 0;
-  const rootCounts = new Map<number, number>();
+  // Root linkage: the clusters the current item shares bands with, and how many.
+  const rootStamp = new Int32Array(n).fill(-1);
+  const rootCount = new Int32Array(n);
+  const roots: number[] = [];
   for (let i = 0; i < n; i++) {
     if (input.active && !input.active[i]) continue;
     const unit = input.units ? input.units[i] : UNIT_WORD;
@@ -78,29 +89,28 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     const rows = short ? short.rows : input.rows;
     const threshold = short ? short.threshold : input.threshold;
     bandKeys(signatures, i * P, bands, rows, keys, unit);
-    // Root linkage: the candidate clusters are gathered over all bands, each judged once by its
-    // root, and i joins the most similar one that passes.
-    const roots = rootLinkage ? rootCounts : undefined;
-    roots?.clear();
+    roots.length = 0;
     for (let t = 0; t < bands; t++) {
-      const buckets = bucketsOf(keys[t]);
-      const key = (keys[t] % 4294967296) >>> 2;
-      const members = buckets.get(key);
-      if (members === undefined) {
-        buckets.set(key, i);
-        continue;
-      }
-      const list = typeof members === 'number' ? [members] : members;
+      const band = Math.floor(keys[t] / 4294967296);
+      const key = fmix32((keys[t] % 4294967296) ^ Math.imul(band + 1, 0x9e3779b1)) | 0;
+      let slot = key & mask;
+      while (tableHead[slot] !== -1 && tableKey[slot] !== key) slot = (slot + 1) & mask;
+      if (tableHead[slot] === -1) tableKey[slot] = key;
       let compared = 0;
-      for (const j of list) {
-        if (compared >= cap) break;
+      for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
+        const j = memberOf[e];
         const ri = uf.find(i);
         const rj = uf.find(j);
         // Two clusters that each hold an accepted record stay apart: both were accepted already.
         if (ri === rj || (ri < accepted && rj < accepted)) continue;
         compared++;
-        if (roots) {
-          roots.set(rj, (roots.get(rj) ?? 0) + 1);
+        if (rootLinkage) {
+          if (rootStamp[rj] !== i) {
+            rootStamp[rj] = i;
+            rootCount[rj] = 0;
+            roots.push(rj);
+          }
+          rootCount[rj]++;
           continue;
         }
         candidatePairs++;
@@ -109,18 +119,23 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
           mergedPairs++;
         }
       }
-      if (list.length < cap) {
-        list.push(i);
-        if (typeof members === 'number') buckets.set(key, list);
+      if (tableCount[slot] < cap) {
+        tableCount[slot]++;
+        memberOf[used] = i;
+        nextInBucket[used] = tableHead[slot];
+        tableHead[slot] = used++;
       }
     }
-    if (roots?.size) {
+    if (roots.length) {
       // The clusters i shares the most bands with are the likeliest: only the top few are judged,
       // so records built from one template (a bucket shared by thousands) stay linear.
-      const ranked = roots.size <= maxJudged ? [...roots] : [...roots].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, maxJudged);
+      if (roots.length > maxJudged) {
+        roots.sort((x, y) => rootCount[y] - rootCount[x] || x - y);
+        roots.length = maxJudged;
+      }
       let best = -1;
       let bestSim = threshold;
-      for (const [r] of ranked) {
+      for (const r of roots) {
         candidatePairs++;
         const sim = similarity(i, r, bestSim);
         // Ties go to the earliest cluster: it keeps the credit.

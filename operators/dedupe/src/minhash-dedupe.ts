@@ -43,7 +43,11 @@ export function minhashSettings(spec: MinHashSpec): string {
     hash: 'murmur3-fnv1a/imul-mod2^32/v1',
     // Only auto mode has short-record settings; word and char scopes keep their v1 string.
     ...(spec.short
-      ? { short: { maxWords: spec.short.maxWords, bands: spec.short.bands, rows: spec.short.rows }, normal: 'structured/v1' }
+      ? {
+          short: { maxWords: spec.short.maxWords, bands: spec.short.bands, rows: spec.short.rows },
+          normal: 'structured/v1',
+          signature: 'one-permutation-densified/v1',
+        }
       : {}),
   });
 }
@@ -192,12 +196,13 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     return [input.sets.values, input.sets.offsets[row], input.sets.offsets[row + 1]];
   };
   const split = new Map<number, FieldedTokens>();
+  const intern = new Map<string, number>();
   const tokensOf = (item: number): FieldedTokens | undefined => {
     let t = split.get(item);
     if (t) return t;
     const joined = item < m ? accepted.tokens[item] : input.tokens?.[order[item - m]];
     if (joined == null) return undefined;
-    t = fielded(joined ? joined.split(' ') : []);
+    t = fielded(joined ? joined.split(' ') : [], intern);
     split.set(item, t);
     return t;
   };

@@ -44,7 +44,7 @@ export const DEFAULT_MINHASH: MinHashSpec = { shingles: { unit: 'word', n: 5 }, 
  * character Jaccard above 0.4, where a pair becomes a candidate with probability ~0.9; the
  * candidates are then judged by recordSimilarity (record-similarity.ts) against `threshold`.
  */
-export function shortSpecFor(permutations: number, maxWords = 50, threshold = 0.85): ShortSpec {
+export function shortSpecFor(permutations: number, maxWords = 50, threshold = 0.83): ShortSpec {
   const rows = 3;
   return { maxWords, bands: Math.floor(permutations / rows), rows, threshold };
 }
@@ -84,6 +84,7 @@ export class MinHasher {
   readonly b: Uint32Array;
   private shingler: Shingler;
   private charBuf = new Uint32Array(1024);
+  private bins: Int32Array;
   private decoder = new TextDecoder();
   /** Documents whose text gave no shingle (empty or punctuation only). */
   empty = 0;
@@ -96,6 +97,8 @@ export class MinHasher {
     validateMinHashSpec(spec);
     const unit = spec.shingles.unit === 'auto' ? 'word' : spec.shingles.unit;
     this.shingler = new Shingler({ unit, n: spec.shingles.n });
+    this.bins = new Int32Array(spec.permutations);
+    if (spec.permutations > 65536) throw new Error(`at most 65536 permutations, got ${spec.permutations}`);
     const rand = mulberry32(spec.seed);
     this.a = new Uint32Array(spec.permutations);
     this.b = new Uint32Array(spec.permutations);
@@ -126,7 +129,52 @@ export class MinHasher {
 
   /** Writes document [start, end) 's signature into sig[at .. at + P); returns false when it has no shingle. */
   signInto(bytes: Uint8Array, start: number, end: number, sig: Uint32Array, at: number): boolean {
-    return this.signShingles(this.shingles(bytes, start, end), sig, at);
+    const shingles = this.shingles(bytes, start, end);
+    return this.lastUnit === UNIT_CHAR ? this.signOnePermutation(shingles, sig, at) : this.signShingles(shingles, sig, at);
+  }
+
+  /**
+   * Short records' signature (auto mode): one-permutation hashing with optimal densification
+   * (Shrivastava, ICML 2017) instead of P permutations. Each shingle is hashed once more and falls
+   * into one of P bins by its high bits, where the smallest value stays; a bin no shingle fell into
+   * copies the bin that a seeded probe sequence (its index, then attempt 1, 2, ...) reaches first
+   * among the filled ones. Two records agree at a position with probability their Jaccard
+   * similarity, as with P permutations, at one hash per shingle instead of P: a 150-byte record
+   * has ~150 character shingles and 112 bins. Deterministic: the probes depend only on the seed.
+   */
+  signOnePermutation(shingles: Uint32Array, sig: Uint32Array, at: number): boolean {
+    const P = this.spec.permutations;
+    const n = shingles.length;
+    if (n === 0) {
+      sig.fill(0xffffffff, at, at + P);
+      return false;
+    }
+    const seed = this.a[0] | 0;
+    // Values in int32 with the sign bit flipped, as in signShingles; 0x7fffffff marks an empty bin.
+    const bins = this.bins;
+    bins.fill(0x7fffffff);
+    for (let s = 0; s < n; s++) {
+      const h = fmix32(shingles[s] ^ seed);
+      // The bin from the high 16 bits (P <= 65536), the value from the whole hash.
+      const bin = ((h >>> 16) * P) >>> 16;
+      const v = (h ^ 0x80000000) | 0;
+      if (v < bins[bin]) bins[bin] = v;
+    }
+    for (let j = 0; j < P; j++) {
+      let v = bins[j];
+      if (v === 0x7fffffff) {
+        // Optimal densification: probe h(j, attempt) until a filled bin; at least one is filled.
+        for (let attempt = 1; ; attempt++) {
+          const k = ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
+          if (bins[k] !== 0x7fffffff) {
+            v = bins[k];
+            break;
+          }
+        }
+      }
+      sig[at + j] = v ^ 0x80000000;
+    }
+    return true;
   }
 
   /** The signature of a set of shingle hashes, into sig[at .. at + P); false when the set is empty. */
@@ -179,7 +227,9 @@ export class MinHasher {
       const shingles = this.shingles(text.bytes, text.offsets[i], text.offsets[i + 1]);
       units[i] = this.lastUnit;
       if (this.lastTokens) tokens[i] = this.lastTokens.join(' ');
-      if (this.signShingles(shingles, signatures, i * P)) hasShingles[i] = 1;
+      const signed =
+        this.lastUnit === UNIT_CHAR ? this.signOnePermutation(shingles, signatures, i * P) : this.signShingles(shingles, signatures, i * P);
+      if (signed) hasShingles[i] = 1;
       else this.empty++;
       sets?.add(shingles);
       if (onProgress && (i & 4095) === 4095) onProgress(i + 1);
