@@ -49,6 +49,27 @@ interface DemoRun {
   digests: Record<string, string>;
 }
 
+/**
+ * Outputs that are functions of the corpus, the parameters and the seeds alone. Every other output
+ * carries a time by design (signing and receipt times from \`submit\` and \`ingest\` onwards, inference
+ * times, chain transactions), so it differs between any two runs. These must not.
+ */
+const CONTENT_OUTPUTS = [
+  'docs.table',
+  'records.table',
+  'exact.clusters',
+  'near.clusters',
+  'quality.scores',
+  'standing.standing',
+  'dataset.dataset',
+  'dataset.manifest',
+  'train.adapter',
+  'prompts.table',
+  'index.index',
+  'settle.payouts',
+  'settle.statement',
+];
+
 function digestsOf(summary: RunSummary): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of summary.steps) for (const [port, ref] of Object.entries(s.outputs ?? {})) out[`${s.id}.${port}`] = ref.digest;
@@ -228,6 +249,11 @@ export async function run(): Promise<Record<string, unknown>> {
       loadAverageBefore: runs.map((r) => r.loadAverageBefore).concat(cached.loadAverageBefore),
       digestsStableAcrossRuns: runs.every((r) => compareDigests(r.digests, firstDigests).differ.length === 0),
       digestsDifferingAcrossRuns: [...new Set(runs.flatMap((r) => compareDigests(r.digests, firstDigests).differ))],
+      // The outputs that must not differ (see CONTENT_OUTPUTS): the ones among them that did.
+      contentOutputs: CONTENT_OUTPUTS,
+      contentDigestsDiffering: [
+        ...new Set([...runs, cached].flatMap((r) => CONTENT_OUTPUTS.filter((k) => r.digests[k] !== firstDigests[k]))),
+      ],
       baseline: baseline
         ? { file: process.env.DEMO_BASELINE, durationMs: baseline.durationMs, ...compareDigests(firstDigests, digestsOf(baseline)) }
         : null,

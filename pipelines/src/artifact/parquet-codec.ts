@@ -1,5 +1,5 @@
-// Parquet encoding and decoding (parquet-wasm), called inline for small tables and as kernels in
-// the codec thread for large ones (see table-io.ts). Plain bytes in, plain bytes out.
+// Parquet encoding and decoding (parquet-wasm): kernels of the codec thread (see table-io.ts).
+// Plain bytes in, plain bytes out.
 
 type ParquetWasm = typeof import('parquet-wasm/node');
 let wasm: ParquetWasm | undefined;
