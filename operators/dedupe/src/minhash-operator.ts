@@ -52,15 +52,17 @@ const MinHashFields = z
       .number()
       .int()
       .min(1)
-      .default(SHORT_WORDS_DEFAULT)
-      .describe('auto shingles: records with fewer words are short and compared by character n-grams'),
+      .optional()
+      .describe(
+        `auto shingles: records with fewer words are short and compared by character n-grams (default: the Datanet's, else ${SHORT_WORDS_DEFAULT})`,
+      ),
     shortThreshold: z
       .number()
       .min(0)
       .max(1)
-      .default(SHORT_THRESHOLD_DEFAULT)
+      .optional()
       .describe(
-        'auto shingles: similarity a short pair needs to be a duplicate (token alignment that allows typos, abbreviations, initials, reordering and dropped fields)',
+        `auto shingles: similarity a short pair needs to be a duplicate (token alignment that allows typos, abbreviations, initials, reordering and dropped fields; default: the Datanet's, else ${SHORT_THRESHOLD_DEFAULT})`,
       ),
     seed: z.number().int().default(DEFAULT_MINHASH.seed).describe('seed of the hash permutations (part of the index settings)'),
   })
@@ -83,7 +85,7 @@ export type MinHashOperatorConfig = z.output<typeof MinHashConfig>;
 /** The MinHash spec of a config that names no Datanet (tests, benchmarks). */
 export function specOf(c: MinHashOperatorConfig): MinHashSpec {
   if (c.datanet) throw new Error('specOf: this config names a Datanet; resolve it with resolveMinHash(config, pipelineDir)');
-  const spec = specOfResolved(resolveMinHash(c, '.'), c);
+  const spec = specOfResolved(resolveMinHash(c, '.'), c.seed);
   validateMinHashSpec(spec);
   return spec;
 }
@@ -110,7 +112,7 @@ export const dedupeMinhash = defineOperator({
     const c = ctx.config;
     const resolved = resolveMinHash(c, ctx.run.pipelineDir);
     const settings = minhashSettingsReport(resolved, c);
-    const spec = specOfResolved(resolved, c);
+    const spec = specOfResolved(resolved, c.seed);
     validateMinHashSpec(spec);
     const textColumn = resolved.textColumn.value;
     const input = ctx.input('table');

@@ -25,6 +25,8 @@ export const MINHASH_DEFAULTS = {
   permutations: DEFAULT_MINHASH.permutations,
   bands: DEFAULT_MINHASH.bands,
   rows: DEFAULT_MINHASH.rows,
+  shortWords: SHORT_WORDS_DEFAULT,
+  shortThreshold: SHORT_THRESHOLD_DEFAULT,
 } as const;
 
 export interface MinHashStepConfig {
@@ -37,8 +39,8 @@ export interface MinHashStepConfig {
   bands?: number;
   rows?: number;
   jaccardThreshold: number;
-  shortWords: number;
-  shortThreshold: number;
+  shortWords?: number;
+  shortThreshold?: number;
   seed: number;
 }
 
@@ -51,6 +53,8 @@ export interface ResolvedMinHash {
   permutations: Resolved<number>;
   bands: Resolved<number>;
   rows: Resolved<number>;
+  shortWords: Resolved<number>;
+  shortThreshold: Resolved<number>;
 }
 
 /** The settings a `dedupe.minhash` step runs with, each with where it came from. */
@@ -66,6 +70,8 @@ export function resolveMinHash(config: MinHashStepConfig, pipelineDir: string): 
     permutations: pick(config.permutations, near?.permutations, MINHASH_DEFAULTS.permutations),
     bands: pick(config.bands, near?.bands, MINHASH_DEFAULTS.bands),
     rows: pick(config.rows, near?.rows, MINHASH_DEFAULTS.rows),
+    shortWords: pick(config.shortWords, near?.shortWords, MINHASH_DEFAULTS.shortWords),
+    shortThreshold: pick(config.shortThreshold, near?.shortThreshold, MINHASH_DEFAULTS.shortThreshold),
   };
   const { bands, rows, permutations } = resolved;
   if (bands.value * rows.value > permutations.value) {
@@ -78,15 +84,15 @@ export function resolveMinHash(config: MinHashStepConfig, pipelineDir: string): 
   return resolved;
 }
 
-export function specOfResolved(r: ResolvedMinHash, config: Pick<MinHashStepConfig, 'seed' | 'shortWords' | 'shortThreshold'>): MinHashSpec {
+export function specOfResolved(r: ResolvedMinHash, seed: number): MinHashSpec {
   const unit = r.shingle.value;
   return {
     shingles: { unit, n: r.ngram.value },
     permutations: r.permutations.value,
     bands: r.bands.value,
     rows: r.rows.value,
-    seed: config.seed,
-    ...(unit === 'auto' ? { short: shortSpecFor(r.permutations.value, config.shortWords, config.shortThreshold) } : {}),
+    seed,
+    ...(unit === 'auto' ? { short: shortSpecFor(r.permutations.value, r.shortWords.value, r.shortThreshold.value) } : {}),
   };
 }
 
@@ -109,13 +115,13 @@ export function minhashSettingsReport(r: ResolvedMinHash, config: MinHashStepCon
     jaccardThreshold: { value: config.jaccardThreshold, source: config.jaccardThreshold === JACCARD_DEFAULT ? 'default' : 'step' },
     ...(r.shingle.value === 'auto'
       ? (() => {
-          const short = shortSpecFor(r.permutations.value, config.shortWords, config.shortThreshold);
+          const short = shortSpecFor(r.permutations.value, r.shortWords.value, r.shortThreshold.value);
+          // Without a Datanet the config has the defaults filled in: a value equal to it is the default.
+          const sourced = (x: Resolved<number>, fallback: number): Resolved<number> =>
+            x.source === 'step' && !config.datanet && x.value === fallback ? { value: x.value, source: 'default' } : x;
           return {
-            shortWords: { value: config.shortWords, source: config.shortWords === SHORT_WORDS_DEFAULT ? 'default' : 'step' },
-            shortThreshold: {
-              value: config.shortThreshold,
-              source: config.shortThreshold === SHORT_THRESHOLD_DEFAULT ? 'default' : 'step',
-            },
+            shortWords: sourced(r.shortWords, SHORT_WORDS_DEFAULT),
+            shortThreshold: sourced(r.shortThreshold, SHORT_THRESHOLD_DEFAULT),
             shortBanding: {
               value: { bands: short.bands, rows: short.rows },
               source: 'derived',

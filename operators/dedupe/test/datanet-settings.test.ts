@@ -123,6 +123,31 @@ steps:
     expect(s.ngram).toEqual({ value: 5, source: 'default' });
     expect((s.impliedThreshold as Setting).value).toBeCloseTo(Math.pow(1 / 10, 1 / 5), 9);
 
+    // Auto shingles and their short-record settings come from the Datanet too, and the step runs with them.
+    await writeFile(definition, datanet('  textColumn: body\n  near: { shingle: auto, shortWords: 30, shortThreshold: 0.9 }'));
+    const refs = tableFromArrays({
+      id: ['r1', 'r2', 'r3'],
+      body: [
+        'Smith, John A.; Doe, Jane. Insulin resistance in adolescents. J Clin Endocrinol, vol. 12, 2019.',
+        'Smith JA, Doe J. Insulin resistence in adolescents. J Clin Endocrinol, vol. 12, 2019.',
+        para('Gout'),
+      ],
+    });
+    const auto = await runOperator(dedupeMinhash, { ...db, config: { datanet: definition }, inputs: { table: refs } });
+    const ar = auto.outputs.report.json as {
+      settings: Record<string, Setting>;
+      byUnit: Record<string, { records: number; threshold: number }>;
+    };
+    expect(ar.settings.shingle).toEqual({ value: 'auto', source: 'datanet' });
+    expect(ar.settings.shortWords).toEqual({ value: 30, source: 'datanet' });
+    expect(ar.settings.shortThreshold).toEqual({ value: 0.9, source: 'datanet' });
+    // para() has 40+ words, over the Datanet's 30: judged by words; the two references by characters at 0.9.
+    expect(ar.byUnit.char).toMatchObject({ records: 2, threshold: 0.9 });
+    expect(ar.byUnit.word).toMatchObject({ records: 1 });
+    const step = await settingsOf({ shortThreshold: 0.8 });
+    expect(step.shortThreshold).toEqual({ value: 0.8, source: 'step' });
+    await writeFile(definition, datanet('  textColumn: body\n  near: { permutations: 100, bands: 20, rows: 5 }'));
+
     // The fingerprint (part of the cache key) follows the Datanet's settings, not the file's other fields.
     const env = { pipelineDir: dir, stateDir: dir };
     const before = await dedupeMinhash.fingerprint!(dedupeMinhash.config.parse({ datanet: definition }), env);

@@ -95,11 +95,29 @@ export const DedupeSettingsSchema = z
     near: z
       .object({
         enabled: z.boolean().default(true).describe('dedupe.minhash steps remove near duplicates (false: they keep every record)'),
-        shingle: z.enum(['word', 'char']).optional().describe('shingle unit (operator default: word)'),
+        shingle: z
+          .enum(['word', 'char', 'auto'])
+          .optional()
+          .describe(
+            'shingle unit; auto: word n-grams for records of shortWords words or more, character n-grams of the structured normal form for shorter ones (operator default: auto)',
+          ),
         ngram: z.int().min(1).max(64).optional().describe('units per shingle (operator default: 5)'),
         permutations: z.int().min(1).max(1024).optional().describe('MinHash permutations (operator default: 112)'),
         bands: z.int().min(1).optional().describe('LSH bands b; the implied threshold is (1/b)^(1/r) (operator default: 14)'),
         rows: z.int().min(1).optional().describe('hashes per band r (operator default: 8)'),
+        shortWords: z
+          .int()
+          .min(1)
+          .optional()
+          .describe('auto shingles: records with fewer words are short, compared by character n-grams (operator default: 50)'),
+        shortThreshold: z
+          .number()
+          .min(0)
+          .max(1)
+          .optional()
+          .describe(
+            'auto shingles: record similarity a short pair needs to be a duplicate; typos, abbreviations, initials, reordering and dropped fields cost little (operator default: 0.83)',
+          ),
       })
       .strict()
       .superRefine((n, ctx) => {
