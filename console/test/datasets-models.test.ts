@@ -355,4 +355,26 @@ async function pagesPath(page: Page) {
   expect(await rows.locator('tbody tr').count()).toBeGreaterThan(0);
   expect(await rows.locator('thead th').allTextContents()).toContain('contribution_id');
   await shot(page, 'dm-06-contribution-rows');
+
+  // Phone width: the pages stack and nothing but the tables (which scroll) runs off the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const ready: [string, () => Promise<void>][] = [
+    ['/datasets?datanet=package-docs&version=1', () => page.locator('[data-testid="lineage"] .react-flow__node').first().waitFor()],
+    [`/models?model=${encodeURIComponent(MODEL)}`, () => page.getByRole('heading', { name: 'Eval metrics' }).waitFor()],
+    ['/playground', () => page.getByRole('button', { name: 'Generate' }).waitFor()],
+  ];
+  for (const [path, shown] of ready) {
+    await page.goto(`${server.url}${path}`);
+    await shown();
+    await expect
+      .poll(() =>
+        page
+          .getByRole('status')
+          .filter({ hasText: /Loading|Laying out/ })
+          .count(),
+      )
+      .toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), path).toBeLessThanOrEqual(1);
+  }
+  await shot(page, 'dm-07-playground-phone');
 }

@@ -144,7 +144,8 @@ function ModelDetail({ model: m }: { model: Model }) {
       current: true,
     },
   ];
-  const metrics = Object.entries(m.metrics);
+  // Evaluation first (eval loss beside the base model's), then the rest of what training recorded.
+  const metrics = Object.entries(m.metrics).sort(([a], [b]) => Number(!/eval|loss/i.test(a)) - Number(!/eval|loss/i.test(b)));
   return (
     <section aria-labelledby="model-h">
       <h2 id="model-h">{m.id}</h2>
