@@ -118,6 +118,7 @@ interface VersionRow {
   contributionCount: number;
   rowCount: number;
   datasetDigest: string;
+  merkleRoot: string;
 }
 
 function VersionDetail({ datanet, version, versions, sql }: { datanet: string; version: number; versions: VersionRow[]; sql?: string }) {
@@ -167,18 +168,19 @@ function VersionDetail({ datanet, version, versions, sql }: { datanet: string; v
     const trained = (models.data?.models ?? []).filter(
       (m) => m.lineage.datasetVersion === `${datanet}@${version}` || sameDigest(m.lineage.datasetDigest, here.datasetDigest),
     );
-    for (const m of trained) {
+    for (const m of trained)
       nodes.push({ id: `m:${m.id}`, kind: 'model', label: m.id, detail: `${m.method} on ${m.baseModel}`, from: [vid(version)] });
-      for (const c of (commits.data?.commits ?? []).filter((c) => sameDigest(c.modelHash, m.adapterDigest)))
-        if (!nodes.some((n) => n.id === `e:${c.epoch}`))
-          nodes.push({
-            id: `e:${c.epoch}`,
-            kind: 'epoch',
-            label: `epoch ${c.epoch}`,
-            detail: c.txHash ? 'committed on-chain' : 'committed',
-            from: [`m:${m.id}`],
-          });
-        else nodes.find((n) => n.id === `e:${c.epoch}`)!.from.push(`m:${m.id}`);
+    // Epochs whose chain commit names this version's root: they committed (and paid on) the models
+    // trained on it. A commit's model hash is of the adapter folder, so it is matched by the root.
+    for (const c of commits.data?.commits ?? []) {
+      if (!sameDigest(c.datasetRoot, here.merkleRoot) || nodes.some((n) => n.id === `e:${c.epoch}`)) continue;
+      nodes.push({
+        id: `e:${c.epoch}`,
+        kind: 'epoch',
+        label: `epoch ${c.epoch}`,
+        detail: c.txHash ? `on-chain, block ${c.blockNumber ?? '?'}` : 'committed',
+        from: trained.length ? trained.map((m) => `m:${m.id}`) : [vid(version)],
+      });
     }
     return nodes;
   }, [versions, version, datanet, models.data, commits.data]);
