@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 
@@ -50,42 +50,59 @@ const register: RegisterRoutes = (app, ctx) => {
     async (req, reply) => {
       const id = req.params.id;
       const hit = recent.get(id);
-      if (hit && hit.until > Date.now()) return hit.body as never;
-      // One statement, each part on an index: the receipt (by key), the decision (by id), the files
-      // (primary key), the rejections (primary key, which leads with the Datanet) and the count of
-      // accepted contributions (by submission).
-      const { rows } = await sql<StatusRow>`
-        with s as (select id, datanet from submissions where id = ${id}),
-          r as (select body from server_idempotency where key = ${`submission:${id}`}),
-          d as (select coalesce((select datanet from s), (select body ->> 'datanet' from r)) as datanet)
-        select
-          (select body from r) as receipt,
-          exists (select 1 from s) as decided,
-          coalesce((select json_agg(json_build_object('name', f.name, 'status', f.status, 'reasonCode', f.reason_code,
-              'message', f.message, 'size', f.size) order by f.name)
-            from submission_files f where f.submission_id = ${id}), '[]'::json) as files,
-          coalesce((select json_agg(json_build_object('file', j.file, 'recordIndex', j.record_index, 'reasonCode', j.reason_code,
-              'message', j.message, 'duplicateOf', j.duplicate_of) order by j.file, j.record_index)
-            from rejections j where j.datanet = (select datanet from d) and j.submission_id = ${id}), '[]'::json) as rejections,
-          (select count(*) from contributions c where c.submission_id = ${id}) as accepted`.execute(ctx.db);
-      const row = rows[0];
-      const receipt = typeof row.receipt === 'string' ? (JSON.parse(row.receipt) as Record<string, unknown>) : row.receipt;
-      if (!receipt && !row.decided) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
-      const files = (typeof row.files === 'string' ? JSON.parse(row.files) : row.files) as StatusFile[];
-      const rejections = (typeof row.rejections === 'string' ? JSON.parse(row.rejections) : row.rejections) as StatusRejection[];
-      const body = {
-        submissionId: id,
-        status: row.decided ? ('decided' as const) : ('received' as const),
-        receipt: receipt ?? null,
-        files: files.map((f) => ({ ...f, size: Number(f.size) })),
-        rejections: rejections.map((r) => ({ ...r, recordIndex: Number(r.recordIndex) })),
-        accepted: Number(row.accepted),
-      };
-      remember(id, body);
-      return body;
+      let json: Promise<string | undefined>;
+      if (hit && hit.until > Date.now()) json = hit.json;
+      else {
+        // One read of the store per id at a time: polls arriving while it runs wait for it.
+        json = readStatus(ctx.db, id);
+        remember(id, json);
+        json.then(
+          (text) => text === undefined && recent.delete(id),
+          () => recent.delete(id),
+        );
+      }
+      const text = await json;
+      if (text === undefined) return reply.code(404).send({ error: 'unknown_submission', message: `no submission ${id}` });
+      // Sent as serialized once (the body is built in the 200 schema's shape and key order).
+      return reply.header('content-type', 'application/json; charset=utf-8').send(text as never);
     },
   );
 };
+
+/** The status of submission `id` as JSON, or undefined when neither a receipt nor a decision exists. */
+async function readStatus(db: Kysely<any>, id: string): Promise<string | undefined> {
+  // One statement, each part on an index: the receipt (by key), the decision (by id), the files
+  // (primary key), the rejections (primary key, which leads with the Datanet) and the count of
+  // accepted contributions (by submission).
+  const { rows } = await sql<StatusRow>`
+      with s as (select id, datanet from submissions where id = ${id}),
+        r as (select body from server_idempotency where key = ${`submission:${id}`}),
+        d as (select coalesce((select datanet from s), (select body ->> 'datanet' from r)) as datanet)
+      select
+        (select body from r) as receipt,
+        exists (select 1 from s) as decided,
+        coalesce((select json_agg(json_build_object('name', f.name, 'status', f.status, 'reasonCode', f.reason_code,
+            'message', f.message, 'size', f.size) order by f.name)
+          from submission_files f where f.submission_id = ${id}), '[]'::json) as files,
+        coalesce((select json_agg(json_build_object('file', j.file, 'recordIndex', j.record_index, 'reasonCode', j.reason_code,
+            'message', j.message, 'duplicateOf', j.duplicate_of) order by j.file, j.record_index)
+          from rejections j where j.datanet = (select datanet from d) and j.submission_id = ${id}), '[]'::json) as rejections,
+        (select count(*) from contributions c where c.submission_id = ${id}) as accepted`.execute(db);
+  const row = rows[0];
+  const receipt = typeof row.receipt === 'string' ? (JSON.parse(row.receipt) as Record<string, unknown>) : row.receipt;
+  if (!receipt && !row.decided) return undefined;
+  const files = (typeof row.files === 'string' ? JSON.parse(row.files) : row.files) as StatusFile[];
+  const rejections = (typeof row.rejections === 'string' ? JSON.parse(row.rejections) : row.rejections) as StatusRejection[];
+  const body = {
+    submissionId: id,
+    status: row.decided ? ('decided' as const) : ('received' as const),
+    receipt: receipt ?? null,
+    files: files.map((f) => ({ ...f, size: Number(f.size) })),
+    rejections: rejections.map((r) => ({ ...r, recordIndex: Number(r.recordIndex) })),
+    accepted: Number(row.accepted),
+  };
+  return JSON.stringify(body);
+}
 
 interface StatusFile {
   name: string;
@@ -116,11 +133,11 @@ interface StatusRow {
  */
 const STATUS_TTL_MS = 1000;
 const MAX_REMEMBERED = 10_000;
-const recent = new Map<string, { until: number; body: unknown }>();
-function remember(id: string, body: unknown): void {
+const recent = new Map<string, { until: number; json: Promise<string | undefined> }>();
+function remember(id: string, json: Promise<string | undefined>): void {
   if (recent.size >= MAX_REMEMBERED) recent.delete(recent.keys().next().value!);
   recent.delete(id);
-  recent.set(id, { until: Date.now() + STATUS_TTL_MS, body });
+  recent.set(id, { until: Date.now() + STATUS_TTL_MS, json });
 }
 
 export default register;
