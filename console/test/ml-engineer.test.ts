@@ -166,7 +166,7 @@ async function engineerPath(page: Page, problems: string[]) {
 
     await page.waitForURL((u) => /^\/runs\/\d{8}T/.test(u.pathname));
     const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-    await expect.poll(() => page.locator('[data-testid="dag"] .react-flow__node').count(), { timeout: 30_000 }).toBe(7);
+    await expect.poll(() => page.locator('[data-testid="dag"] .react-flow__node').count(), { timeout: 30_000 }).toBe(8);
     await page
       .getByText('Live')
       .first()

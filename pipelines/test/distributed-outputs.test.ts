@@ -103,7 +103,7 @@ describe('same outputs under the local and the distributed profile', () => {
       );
       const dist = JSON.parse(stdout) as Summary;
       expect(dist.status).toBe('succeeded');
-      expect(Object.keys(digests(dist)).length).toBe(7);
+      expect(Object.keys(digests(dist)).length).toBe(8);
       // Every data artifact (tables, files) has the same digest under both profiles. Reports are
       // left out: they record how long each step took.
       const data = (sm: Summary) =>

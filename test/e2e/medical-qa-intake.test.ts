@@ -39,5 +39,18 @@ describe.skipIf(!present)(`MedQuAD intake${present ? '' : ` (skipped: ${medquad}
     const exact = run.steps.find((s: { id: string }) => s.id === 'exact');
     // Intake refuses an identical (question, answer) record; dedupe.exact finds the other repeated answers.
     expect(rejections.numRows + exact.outputs.duplicates.rows).toBe(598);
+
+    // Copied passages: an answer a quarter or more contained in an earlier one is rejected as
+    // reused, crediting that source, and the match names the copied spans.
+    const reused = await datanet(state, ['inspect', run.runId, 'reuse', '--output', 'rejected', '-n', '5']);
+    expect(reused.numRows).toBeGreaterThan(0);
+    for (const r of reused.rows) {
+      expect(r.reason_code).toBe('reused');
+      expect(r.source_id).toMatch(/\S/);
+      expect(r.source_id).not.toBe(r.id);
+      expect(r.containment).toBeGreaterThanOrEqual(0.25);
+    }
+    const matches = await datanet(state, ['inspect', run.runId, 'reuse', '--output', 'matches', '-n', '1']);
+    expect(JSON.parse(matches.rows[0].spans).length).toBeGreaterThan(0);
   });
 });
