@@ -43,6 +43,12 @@ export async function run() {
     submissions: N,
     connections: CONNECTIONS,
     cores: availableParallelism(),
+    notes: [
+      'verifyCeiling is EIP-712 verification alone measured the way the server verifies: the verify kernel (ethers TypedDataEncoder.hash + recoverAddress) in the kernel pool, one thread per core, so on this machine a 2-core figure; verifyOneThread is ethers verifyTypedData on one thread, for reference.',
+      'serverCpuMsPerSubmission is the datanet serve process (all threads, /proc) during the uploads; postgresCpuMsPerSubmission the PostgreSQL backends of its connections. cpuRatio = verification CPU per check / (server + backend CPU per submission): the ratio the CPU alone allows, less sensitive to other load than ratioToCeiling.',
+      'latencyFloorMs: with 50 uploads in flight on these cores, mean latency >= 50 x CPU per submission / cores (Little). p99 < 100 ms at 50 clients needs about 500 submissions/s, i.e. <= 4 ms of CPU per submission on 2 cores, near the verification cost alone (2.3-3.5 ms).',
+      'statusReads: each of the 50 clients polls the status of one of the last 50 submissions (the route keeps a status 1 s); statusReadsAllIds: every submission in turn, mostly read from the store.',
+    ],
   };
   // SERVE_BENCH_STORES=pglite (or postgres) runs one store only, for profiling.
   const stores = (['pglite', 'postgres'] as const).filter((s) =>
