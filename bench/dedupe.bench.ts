@@ -118,22 +118,29 @@ export async function run(): Promise<Record<string, unknown>> {
     const exactCpu = (ec.user + ec.system) / 1e6;
     // The whole near-duplicate pass with the operator defaults, as the operator runs it: signing
     // with shingle sets and short records' tokens kept, then verification and clustering.
+    // Three passes, the median CPU time (as the signing figures above): the first also compiles
+    // the verification code, which the signing runs before it did not exercise.
     const d = defaultSpec();
-    const f0 = process.cpuUsage();
-    const signed = new MinHasher(d.spec).signAll(packed, undefined, true);
-    const full = await minhashDedupe({
-      ids,
-      order,
-      signatures: signed.signatures,
-      hasShingles: signed.hasShingles,
-      units: signed.units,
-      sets: signed.sets!.finish(),
-      tokens: signed.tokens,
-      spec: d.spec,
-      jaccardThreshold: d.jaccardThreshold,
-    });
-    const fc = process.cpuUsage(f0);
-    const fullCpu = (fc.user + fc.system) / 1e6;
+    const fullRuns: number[] = [];
+    let full!: Awaited<ReturnType<typeof minhashDedupe>>;
+    for (let k = 0; k < 3; k++) {
+      const f0 = process.cpuUsage();
+      const signed = new MinHasher(d.spec).signAll(packed, undefined, true);
+      full = await minhashDedupe({
+        ids,
+        order,
+        signatures: signed.signatures,
+        hasShingles: signed.hasShingles,
+        units: signed.units,
+        sets: signed.sets!.finish(),
+        tokens: signed.tokens,
+        spec: d.spec,
+        jaccardThreshold: d.jaccardThreshold,
+      });
+      const fc = process.cpuUsage(f0);
+      fullRuns.push((fc.user + fc.system) / 1e6);
+    }
+    const fullCpu = median(fullRuns);
     const nearDup = near.representative.filter((r, i) => r !== ids[i]).length;
     results.medquad = {
       docs: texts.length,
@@ -162,6 +169,7 @@ export async function run(): Promise<Record<string, unknown>> {
       fullPassDefaults: {
         what: 'signing (sets and tokens kept) + exact verification + clustering, operator defaults',
         cpuSeconds: +fullCpu.toFixed(3),
+        cpuSecondsRuns: fullRuns.map((x) => +x.toFixed(3)),
         mbPerSecPerCore: +(mb / fullCpu).toFixed(1),
         nearDuplicatesFound: full.representative.filter((r, i) => r !== ids[i]).length,
         candidatePairs: full.candidatePairs,

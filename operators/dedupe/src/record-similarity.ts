@@ -22,8 +22,6 @@ export function recordSimilarity(a: readonly string[], b: readonly string[], atL
   return fieldedSimilarity(fielded(a), fielded(b), atLeast);
 }
 
-const sameBefore = (a: string[], i: number, b: string[], k: number) => a[i - 1] === b[k - 1];
-
 // Which tokens of each side are matched, reused across calls (the check runs for every candidate pair).
 let scratch = new Uint8Array(256);
 
@@ -40,18 +38,23 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   // Equal tokens first, so that a fuzzy match never takes a token an exact one needed.
   const si = short.ids;
   const li = long.ids;
-  // A token that occurs more than once ("2" of a version and of "Apache-2.0") first takes an
-  // occurrence with the same token before it, then the first one left.
-  const same = (i: number, k: number) => (si && li ? li[k] === si[i] : lt[k] === st[i]);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let i = pass === 0 ? 1 : 0; i < st.length; i++) {
-      if (usedShort[i]) continue;
-      let k = pass === 0 ? 1 : 0;
-      while (k < lt.length && (used[k] || !same(i, k) || (pass === 0 && !sameBefore(st, i, lt, k)))) k++;
-      if (k < lt.length) {
-        used[k] = 1;
-        usedShort[i] = 1;
+  // A token that occurs more than once ("2" of a version and of "Apache-2.0") takes an unused
+  // occurrence with the same token before it, else the first unused one.
+  for (let i = 0; i < st.length; i++) {
+    let first = -1;
+    let chosen = -1;
+    for (let k = 0; k < lt.length; k++) {
+      if (used[k] || (si && li ? li[k] !== si[i] : lt[k] !== st[i])) continue;
+      if (first < 0) first = k;
+      if (i > 0 && k > 0 && (si && li ? li[k - 1] === si[i - 1] : lt[k - 1] === st[i - 1])) {
+        chosen = k;
+        break;
       }
+    }
+    if (chosen < 0) chosen = first;
+    if (chosen >= 0) {
+      used[chosen] = 1;
+      usedShort[i] = 1;
     }
   }
   for (let i = 0; i < st.length; i++) if (!usedShort[i]) pendingCount++;
