@@ -14,24 +14,37 @@ export function largestRemainder(total: bigint, weights: readonly bigint[], keys
   }
   const out = new Array<bigint>(weights.length).fill(0n);
   if (sum === 0n || total === 0n) return out;
-  const rems = new Array<bigint>(weights.length);
+  // Only each remainder's double is kept (a million live bigints cost more in garbage collection
+  // than the arithmetic); the exact remainder is recomputed for the few that need exact ordering.
+  const approx = new Float64Array(weights.length);
   let given = 0n;
   for (let i = 0; i < weights.length; i++) {
     const q = total * weights[i];
     const share = q / sum;
     out[i] = share;
-    rems[i] = q - share * sum; // q % sum, by a product instead of a second division
+    approx[i] = Number(q - share * sum); // q % sum, by a product instead of a second division
     given += share;
   }
   const left = Number(total - given);
   if (left === 0) return out;
-  for (const i of largestRemainders(rems, keys, left, sum)) out[i] += 1n;
+  const remainder = (i: number) => total * weights[i] - out[i] * sum;
+  for (const i of largestRemainders(approx, remainder, keys, left, sum)) out[i] += 1n;
   return out;
 }
 
 /** Largest first; equal remainders: the smaller key first. */
-function byRemainder(rems: readonly bigint[], keys: readonly string[]) {
-  return (a: number, b: number) => (rems[a] > rems[b] ? -1 : rems[a] < rems[b] ? 1 : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0);
+function byRemainder(rems: ReadonlyMap<number, bigint>, keys: readonly string[]) {
+  return (a: number, b: number) => {
+    const x = rems.get(a)!;
+    const y = rems.get(b)!;
+    return x > y ? -1 : x < y ? 1 : keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0;
+  };
+}
+
+/** `indices` ordered by their exact remainders (largest first, then the smaller key). */
+function exactOrder(indices: number[], remainder: (i: number) => bigint, keys: readonly string[]): number[] {
+  const rems = new Map(indices.map((i) => [i, remainder(i)]));
+  return indices.sort(byRemainder(rems, keys));
 }
 
 /**
@@ -40,24 +53,30 @@ function byRemainder(rems: readonly bigint[], keys: readonly string[]) {
  * threshold T of the left-th largest; remainders clearly above T (by more than the doubles' error)
  * are in, those clearly below are out, and only the narrow band around T is ordered exactly.
  */
-function largestRemainders(rems: readonly bigint[], keys: readonly string[], left: number, sum: bigint): number[] {
+function largestRemainders(
+  approx: Float64Array,
+  remainder: (i: number) => bigint,
+  keys: readonly string[],
+  left: number,
+  sum: bigint,
+): number[] {
   const candidates: number[] = [];
-  for (let i = 0; i < rems.length; i++) if (rems[i] > 0n) candidates.push(i);
+  for (let i = 0; i < approx.length; i++) if (approx[i] > 0) candidates.push(i);
   // Doubles overflow past 2^1024: then (never with real weights) order everything exactly.
   if (sum.toString(16).length > 250 || candidates.length <= 64) {
-    return candidates.sort(byRemainder(rems, keys)).slice(0, left);
+    return exactOrder(candidates, remainder, keys).slice(0, left);
   }
-  const approx = new Float64Array(candidates.length);
-  candidates.forEach((i, k) => (approx[k] = Number(rems[i])));
-  const threshold = approx.slice().sort()[candidates.length - left];
+  const values = new Float64Array(candidates.length);
+  candidates.forEach((i, k) => (values[k] = approx[i]));
+  const threshold = values.slice().sort()[candidates.length - left];
   const margin = threshold * 2 ** -48; // far above the 2^-53 relative error of each double
   const chosen: number[] = [];
   const band: number[] = [];
   candidates.forEach((i, k) => {
-    if (approx[k] > threshold + margin) chosen.push(i);
-    else if (approx[k] >= threshold - margin) band.push(i);
+    if (values[k] > threshold + margin) chosen.push(i);
+    else if (values[k] >= threshold - margin) band.push(i);
   });
-  band.sort(byRemainder(rems, keys));
+  exactOrder(band, remainder, keys);
   for (let k = 0; chosen.length < left; k++) chosen.push(band[k]);
   return chosen;
 }
