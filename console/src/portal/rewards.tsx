@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { api, data } from '../api/api-client';
-import { connectWallet } from '../auth/wallet';
+import { api, ApiError, data, refusal } from '../api/api-client';
+import { connectWallet, walletProvider } from '../auth/wallet';
 import { StatusBadge } from '../components/status-badge';
 import { Empty, ErrorBox, Loading } from '../components/states';
 import { Time } from '../components/time';
@@ -93,6 +93,99 @@ function EpochReceipt({
   );
 }
 
+type Statement = {
+  datanet: string;
+  epoch: string;
+  epochNumber: string;
+  index: number;
+  amount: string;
+  commit: { txHash: string | null; chainId: string } | null;
+  claim: { to: string | null; data: string };
+};
+
+/** RewardDistributor.isClaimed(uint256,uint256) */
+const IS_CLAIMED = '0xf364c90c';
+const word = (n: bigint | number | string) => BigInt(n).toString(16).padStart(64, '0');
+
+/**
+ * A read on the Datanet's chain: the server's JSON-RPC (`POST /rpc`, the embedded chain; sent
+ * without cookies, it needs none), else, where the server serves none, the wallet's own node.
+ */
+async function chainRead(method: string, params: unknown[]): Promise<unknown> {
+  const res = await fetch('/rpc', {
+    method: 'POST',
+    credentials: 'omit',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  }).catch(() => undefined);
+  if (res?.status === 404) {
+    const wallet = walletProvider();
+    if (!wallet)
+      throw new ApiError(
+        0,
+        'no_chain',
+        'This server serves no chain endpoint; open the page with a wallet connected to the Datanet chain.',
+      );
+    return wallet.request({ method, params });
+  }
+  const body = (await res?.json().catch(() => undefined)) as { result?: unknown; error?: { message: string } } | undefined;
+  if (!res || !body) throw new ApiError(0, 'network', 'The chain endpoint cannot be reached. Check your connection and try again.');
+  if (body.error) throw new ApiError(res.status, 'chain', body.error.message);
+  return body.result;
+}
+
+/** Whether the distributor has paid this statement (read on the chain, not from the server's records). */
+async function isClaimed(st: Statement): Promise<boolean> {
+  const out = (await chainRead('eth_call', [
+    { to: st.claim.to, data: `${IS_CLAIMED}${word(st.epochNumber)}${word(st.index)}` },
+    'latest',
+  ])) as string;
+  return BigInt(out) !== 0n;
+}
+
+/**
+ * Sends the claim from the wallet: the wallet signs `RewardDistributor.claim` with the calldata the
+ * server built and sends it to its node (in the embedded profile the server's `/rpc`); then waits
+ * for the receipt. In the embedded profile the server's faucet first gives the signed-in account
+ * gas money (it has no value; elsewhere the faucet answers 404 and the wallet pays its own gas).
+ */
+async function sendClaim(st: Statement, owner: string): Promise<string> {
+  const { provider, address } = await connectWallet();
+  if (address.toLowerCase() !== owner.toLowerCase())
+    throw new ApiError(
+      400,
+      'wrong_account',
+      `The wallet's account ${address} is not ${owner}, whose reward this is. Switch accounts in the wallet.`,
+    );
+  const chainId = BigInt((await provider.request({ method: 'eth_chainId' })) as string);
+  if (st.commit && chainId !== BigInt(st.commit.chainId))
+    throw new ApiError(
+      400,
+      'wrong_chain',
+      `The wallet is on chain ${chainId}; the reward is paid on chain ${st.commit.chainId}. Switch networks in the wallet.`,
+    );
+  const faucet = await api.POST('/v1/chain/faucet');
+  if (!faucet.response.ok && faucet.response.status !== 404) throw refusal(faucet.response.status, faucet.error);
+  let hash: string;
+  try {
+    hash = (await provider.request({
+      method: 'eth_sendTransaction',
+      params: [{ from: address, to: st.claim.to, data: st.claim.data }],
+    })) as string;
+  } catch (e) {
+    throw new ApiError(400, 'wallet', `The wallet did not send the claim: ${(e as Error)?.message ?? String(e)}`);
+  }
+  for (const until = Date.now() + 120_000; ;) {
+    const receipt = (await chainRead('eth_getTransactionReceipt', [hash])) as { status: string } | null;
+    if (receipt) {
+      if (BigInt(receipt.status) !== 1n) throw new ApiError(400, 'reverted', `The claim transaction ${hash} was reverted on the chain.`);
+      return hash;
+    }
+    if (Date.now() > until) throw new ApiError(0, 'timeout', `The claim transaction ${hash} is not mined yet; look again later.`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /**
  * Reward statements with their on-chain commit and the claim: the claim transaction
  * (RewardDistributor.claim calldata from the server) is sent through the wallet.
@@ -101,12 +194,6 @@ function Claims({ datanet, address }: { datanet: string; address: string }) {
   const q = useQuery({
     queryKey: ['rewards', address],
     queryFn: () => data(api.GET('/v1/contributors/{address}/rewards', { params: { path: { address } } })),
-  });
-  const claim = useMutation({
-    mutationFn: async (tx: { to: string; data: string }) => {
-      const { provider, address: from } = await connectWallet();
-      return (await provider.request({ method: 'eth_sendTransaction', params: [{ from, to: tx.to, data: tx.data }] })) as string;
-    },
   });
   if (q.isPending) return <Loading what="your reward statements" />;
   if (q.error) return <ErrorBox error={q.error} retry={() => q.refetch()} />;
@@ -132,24 +219,33 @@ function Claims({ datanet, address }: { datanet: string; address: string }) {
               <td className="num">{st.amount}</td>
               <td className="mono">{st.commit?.txHash ? `${st.commit.txHash.slice(0, 14)}…` : 'not committed yet'}</td>
               <td>
-                {st.claim.to ? (
-                  <button type="button" disabled={claim.isPending} onClick={() => claim.mutate({ to: st.claim.to!, data: st.claim.data })}>
-                    Claim in wallet
-                  </button>
-                ) : (
-                  <span className="muted">after the epoch is funded on-chain</span>
-                )}
+                {st.claim.to ? <ClaimCell st={st} owner={address} /> : <span className="muted">after the epoch is funded on-chain</span>}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {claim.data ? (
-        <p role="status">
-          Claim sent: transaction <code>{claim.data}</code>
-        </p>
-      ) : null}
-      {claim.error ? <ErrorBox error={claim.error} /> : null}
     </div>
+  );
+}
+
+function ClaimCell({ st, owner }: { st: Statement; owner: string }) {
+  const claimed = useQuery({ queryKey: ['claimed', st.claim.to, st.epochNumber, st.index], queryFn: () => isClaimed(st), retry: false });
+  const claim = useMutation({ mutationFn: () => sendClaim(st, owner), onSettled: () => claimed.refetch() });
+  if (claim.data)
+    return (
+      <p role="status">
+        Claimed in transaction <code data-testid="claim-tx">{claim.data}</code>
+      </p>
+    );
+  if (claimed.data) return <span role="status">Claimed</span>;
+  return (
+    <>
+      <button type="button" disabled={claim.isPending || claimed.isPending} onClick={() => claim.mutate()}>
+        {claim.isPending ? 'Claiming…' : `Claim ${st.amount} in wallet`}
+      </button>
+      {claimed.error ? <ErrorBox error={claimed.error} retry={() => claimed.refetch()} /> : null}
+      {claim.error ? <ErrorBox error={claim.error} /> : null}
+    </>
   );
 }
