@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ServerContext } from './server-context.js';
 
 export function storeIdempotency(db: Kysely<any>): ServerContext['idempotency'] {
@@ -8,14 +8,16 @@ export function storeIdempotency(db: Kysely<any>): ServerContext['idempotency'] 
   };
   return {
     get,
-    async put(key, kind, subject, status, body) {
+    async put(key, kind, subject, status, body, alongside) {
       // One round trip when the key is new (the usual case): the inserted row is the answer.
-      const inserted = await db
+      const insert = db
         .insertInto('server_idempotency')
         .values({ key, kind, subject, status, body: JSON.stringify(body), created_at: Date.now() })
         .onConflict((oc) => oc.column('key').doNothing())
-        .returning('key')
-        .executeTakeFirst();
+        .returning('key');
+      const inserted = alongside
+        ? (await sql<{ key: string }>`with alongside as (${alongside}) ${insert}`.execute(db)).rows[0]
+        : await insert.executeTakeFirst();
       return inserted ? { status, body: JSON.parse(JSON.stringify(body)) } : (await get(key))!;
     },
   };

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Kysely } from 'kysely';
+import type { Kysely, OperationNodeSource } from 'kysely';
 import type { Engine } from '../exec/engine.js';
 import type { RoleStore } from './auth/roles.js';
 import type { ServerConfig } from './server-config.js';
@@ -30,8 +30,19 @@ export interface ServerContext {
   /** Answers stored per key, so a request sent twice gets the first answer (kept in the store). */
   idempotency: {
     get(key: string): Promise<{ status: number; body: unknown } | undefined>;
-    /** Stores the answer unless one is there; returns the stored (first) one. */
-    put(key: string, kind: string, subject: string, status: number, body: unknown): Promise<{ status: number; body: unknown }>;
+    /**
+     * Stores the answer unless one is there; returns the stored (first) one. `alongside`, a
+     * data-modifying statement (insert, update, delete), runs in the same statement: the answer
+     * and that change are kept together, in one round trip.
+     */
+    put(
+      key: string,
+      kind: string,
+      subject: string,
+      status: number,
+      body: unknown,
+      alongside?: OperationNodeSource,
+    ): Promise<{ status: number; body: unknown }>;
   };
 }
 

@@ -120,9 +120,13 @@ export async function releaseUpload(db: Kysely<any>, submissionId: string): Prom
   await db.deleteFrom(TABLE).where('submission_id', '=', submissionId).where('state', '=', 'uploading').execute();
 }
 
-/** The inbox entry exists: the reservation counts until intake decides the submission. */
-export async function markUploadReceived(db: Kysely<any>, submissionId: string, at: number): Promise<void> {
-  await db.updateTable(TABLE).set({ state: 'received', updated_at: at }).where('submission_id', '=', submissionId).execute();
+/**
+ * The inbox entry exists: the reservation counts until intake decides the submission. The
+ * statement, to execute, or to run alongside another in one round trip (the upload route keeps
+ * its answer with it).
+ */
+export function uploadReceived(db: Kysely<any>, submissionId: string, at: number) {
+  return db.updateTable(TABLE).set({ state: 'received', updated_at: at }).where('submission_id', '=', submissionId);
 }
 
 /** Bytes and files of uploads reserved (live) or received and not yet decided by intake. */

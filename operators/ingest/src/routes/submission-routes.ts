@@ -7,7 +7,7 @@ import { z } from 'zod';
 import {
   dailyWindow,
   intakeLimits,
-  markUploadReceived,
+  uploadReceived,
   openUploadReservations,
   releaseUpload,
   reserveUpload,
@@ -180,7 +180,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         if (existing) await rm(tmp, { recursive: true, force: true });
         else await rename(tmp, join(inbox, entry));
         tmp = undefined;
-        await markUploadReceived(ctx.db, id, receivedAt);
+        // The entry exists: its reservation holds from here, whatever fails next.
         reserved = undefined;
         // Credit goes by order of arrival: number the entry now, by this server's clock.
         // A failure to number it here is not the contributor's: the entry is stored whole, and
@@ -209,6 +209,8 @@ const register: RegisterRoutes = async (app, ctx) => {
           `${def.id}:${contributor.toLowerCase()}:${day}`,
           202,
           receipt,
+          // The reservation becomes `received` in the same statement that keeps the answer.
+          uploadReceived(ctx.db, id, receivedAt),
         );
         return reply.code(first202.status as never).send(first202.body as never);
       } catch (e) {
