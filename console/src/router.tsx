@@ -46,6 +46,12 @@ const datanetRoute = createRoute({
   path: '/datanets/$datanetId',
   component: lazyRouteComponent(() => import('./datanets/datanet-page'), 'DatanetPage'),
 });
+const settlementsRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/datanets/$datanetId/settlements',
+  validateSearch: (s: Record<string, unknown>): { epoch?: string } => (typeof s.epoch === 'string' && s.epoch ? { epoch: s.epoch } : {}),
+  component: lazyRouteComponent(() => import('./datanets/settlements-page'), 'SettlementsPage'),
+});
 const reviewRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/review',
@@ -85,6 +91,7 @@ const routeTree = rootRoute.addChildren([
   runRoute,
   datanetsRoute,
   datanetRoute,
+  settlementsRoute,
   reviewRoute,
   portalRoute,
   datasetsRoute,

@@ -93,7 +93,11 @@ export function DatanetLedger({ datanet }: { datanet: string }) {
                   <tbody>
                     {d.settlements.map((e) => (
                       <tr key={`${e.epoch}:${e.version}`}>
-                        <td>{e.epoch}</td>
+                        <td>
+                          <Link to="/datanets/$datanetId/settlements" params={{ datanetId: datanet }} search={{ epoch: e.epoch }}>
+                            {e.epoch}
+                          </Link>
+                        </td>
                         <td>
                           <StatusBadge status={e.status} />
                         </td>

@@ -90,6 +90,11 @@ export function DatanetPage() {
                       Contribute to {r.id}
                     </Link>
                   </li>
+                  <li>
+                    <Link to="/datanets/$datanetId/settlements" params={{ datanetId: r.id }}>
+                      Settlements of {r.id}
+                    </Link>
+                  </li>
                   {staff ? (
                     <>
                       <li>
