@@ -4,7 +4,8 @@
 // parameters) with POST /api/runs and waits for it through the API; then each contributor reads
 // their reward statements and claims on the chain through the server's JSON-RPC (POST /rpc), with
 // ethers' JsonRpcProvider and a transaction their own key signs: the balance rises by exactly the
-// amount, and a second claim fails. The endpoint refuses node control and unlocked-account methods.
+// amount, and a second claim fails. The endpoint refuses node control and unlocked-account methods,
+// and the faucet funds only a signed-in wallet (these run without the MedQuAD sample too).
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,6 @@ let root: string;
 let server: ServeProcess;
 
 beforeAll(async () => {
-  if (!present) return;
   root = mkdtempSync(join(tmpdir(), 'datanet-serve-nightly-'));
   mkdirSync(join(root, 'configs', 'pipelines'), { recursive: true });
   cpSync(join(REPO, 'configs', 'datanets'), join(root, 'configs', 'datanets'), { recursive: true });
@@ -99,7 +99,7 @@ async function rpc(body: unknown): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-describe.skipIf(!present)('the nightly pipeline through the API, claimed on the chain through the JSON-RPC', () => {
+describe("the embedded chain's JSON-RPC and faucet of a real server", () => {
   it('refuses node control and unlocked-account methods with a reason; serves reads and batches', async () => {
     expect((await rpc({ jsonrpc: '2.0', id: 1, method: 'eth_chainId' })).body).toEqual({ jsonrpc: '2.0', id: 1, result: '0x7a69' });
     for (const method of [
@@ -126,6 +126,29 @@ describe.skipIf(!present)('the nightly pipeline through the API, claimed on the 
     expect((await rpc(Array.from({ length: 51 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'eth_chainId' })))).status).toBe(400);
   });
 
+  it("funds only a signed-in wallet's own address; the wallet then sends a transaction it signed through /rpc", async () => {
+    expect((await fetch(`${server.url}/v1/chain/faucet`, { method: 'POST' })).status).toBe(401);
+    const wallet = new Wallet(`0x${randomBytes(32).toString('hex')}`);
+    const api = createDatanetClient({ baseUrl: server.url, cookieJar: true });
+    await signIn(api, wallet);
+    const first = await api.POST('/v1/chain/faucet');
+    expect(first.response.status).toBe(200);
+    expect(first.data).toMatchObject({ address: wallet.address, chainId: 31337, balance: '1000000000000000000' });
+    expect(first.data!.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    // Already funded: nothing sent.
+    expect((await api.POST('/v1/chain/faucet')).data).toMatchObject({ txHash: null, balance: '1000000000000000000' });
+    const provider = new JsonRpcProvider(`${server.url}/rpc`, Network.from(31337), { staticNetwork: true, pollingInterval: 50 });
+    try {
+      const tx = await wallet.connect(provider).sendTransaction({ to: steward.address, value: 1n });
+      expect((await tx.wait())!.status).toBe(1);
+      expect(await provider.getBalance(steward.address)).toBe(1n);
+    } finally {
+      provider.destroy();
+    }
+  });
+});
+
+describe.skipIf(!present)('the nightly pipeline through the API, claimed on the chain through the JSON-RPC', () => {
   it('contributors submit over HTTP; the steward runs the nightly pipeline; each claims the statement through /rpc exactly once', async () => {
     const clients = [];
     for (const c of contributors) {
