@@ -99,12 +99,10 @@ const register: RegisterRoutes = (app, ctx) => {
         if (!(e instanceof DatasetQueryError)) throw e;
         if (/ stopped after /.test(e.message)) return reply.code(422).send({ error: 'query_timeout', message: forHttp(e.message) });
         if (/ is missing at /.test(e.message))
-          return reply
-            .code(404)
-            .send({
-              error: 'artifact_missing',
-              message: `the Parquet file of ${id}@${version} is no longer in this server's state folder`,
-            });
+          return reply.code(404).send({
+            error: 'artifact_missing',
+            message: `the Parquet file of ${id}@${version} is no longer in this server's state folder`,
+          });
         return reply.code(400).send({ error: 'bad_query', message: forHttp(e.message) });
       }
     },

@@ -160,12 +160,10 @@ const register: RegisterRoutes = (app, ctx) => {
       if (!embedded(ctx)) return reply.code(404).send(NOT_EMBEDDED);
       const p = req.principal;
       if (p?.kind !== 'session')
-        return reply
-          .code(400)
-          .send({
-            error: 'no_wallet',
-            message: 'an API token has no wallet address to fund: sign in with the wallet (SIWE) and ask again',
-          });
+        return reply.code(400).send({
+          error: 'no_wallet',
+          message: 'an API token has no wallet address to fund: sign in with the wallet (SIWE) and ask again',
+        });
       const address = getAddress(p.address);
       const run = async () => {
         const eip = await open();
