@@ -28,8 +28,17 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
           ? 'Not found'
           : e?.status === 0
             ? 'Offline'
-            : 'Something went wrong';
-  const message = e ? e.message : 'The page hit an unexpected problem. Reload to try again.';
+            : e?.status === 400 || e?.status === 422
+              ? 'Not valid'
+              : 'Something went wrong';
+  // Problems listed below (file:line:col) are not repeated in the message above them.
+  const listed = new Set(e?.diagnostics ?? []);
+  const message = e
+    ? e.message
+        .split('\n')
+        .filter((l) => !listed.has(l.trim()))
+        .join('\n')
+    : 'The page hit an unexpected problem. Reload to try again.';
   return (
     <div className="state error" role="alert">
       <strong>{title}</strong>

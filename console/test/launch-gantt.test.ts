@@ -1,0 +1,91 @@
+// The launch form and the run's timeline in Chromium against a real `datanet serve` (PostgreSQL
+// store): a parameter the pipeline's `parameters:` types as a number, given a word, is refused
+// before anything starts, with the problem at file:line:col; given a number, the run starts and
+// its Gantt timeline shows one bar per attempt of each step. The form and the decision are used
+// with the keyboard alone.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { axeProblems, launchBrowser, shot, signInThroughPage, walletContext } from './helpers/browser.js';
+import { startConsoleServer, type ConsoleServer } from './helpers/console-server.js';
+
+const PIPELINE = `apiVersion: datanet/v1
+kind: Pipeline
+metadata:
+  name: count-to
+  description: reads a small CSV, then keeps its first n rows
+parameters:
+  n: { type: number, default: 3, description: how many rows to keep }
+steps:
+  read:
+    uses: table.read
+    with: { path: 'ROWS', format: csv }
+  head:
+    uses: table.sql
+    needs: [read.table]
+    with: { query: 'select * from input limit $n', params: { n: '\${{ params.n }}' } }
+`;
+
+let server: ConsoleServer;
+let browser: Browser;
+const engineer = new Wallet(Wallet.createRandom().privateKey);
+
+describe('launch form and Gantt timeline', () => {
+  beforeAll(async () => {
+    server = await startConsoleServer();
+    const rows = join(server.root, 'rows.csv');
+    writeFileSync(rows, `i\n${[1, 2, 3, 4, 5, 6, 7].join('\n')}\n`);
+    writeFileSync(join(server.root, 'configs', 'pipelines', 'count-to.yaml'), PIPELINE.replace('ROWS', rows));
+    await server.grant('*', engineer.address, 'steward');
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('refuses a bad parameter with file:line:col before starting, then launches and draws each attempt on the timeline', async () => {
+    const context = await walletContext(browser, engineer);
+    const page = await context.newPage();
+    try {
+      await signInThroughPage(page, server.url);
+      await page.goto(`${server.url}/runs/launch?pipeline=count-to`);
+      const n = page.getByLabel(/^n/);
+      await n.waitFor();
+      await n.focus();
+      await page.keyboard.type('many');
+      await page.keyboard.press('Enter');
+      const alert = page.getByRole('alert');
+      await alert.waitFor({ timeout: 60_000 });
+      const problems = await alert.locator('.diagnostics li').allTextContents();
+      expect(problems.length).toBeGreaterThan(0);
+      expect(problems.join('\n')).toMatch(/count-to\.yaml:\d+:\d+: --param n=many: expected a number/);
+      // Titled as a refusal of the input, each problem said once (in the list), no stack trace.
+      expect(await alert.locator('strong').textContent()).toBe('Not valid');
+      expect((await alert.textContent())!.split('expected a number').length - 1).toBe(1);
+      expect(await alert.textContent()).not.toMatch(/\n\s+at .+:\d+:\d+\)/);
+      expect(await page.evaluate(async () => ((await (await fetch('/api/runs')).json()) as { runs: unknown[] }).runs.length)).toBe(0);
+      await shot(page, 'launch-01-invalid-parameter');
+      expect(await axeProblems(page)).toEqual([]);
+
+      await n.fill('');
+      await n.focus();
+      await page.keyboard.type('5');
+      await page.keyboard.press('Enter');
+      await page.waitForURL((u) => /^\/runs\/\d{8}T/.test(u.pathname), { timeout: 60_000 });
+      await page.locator('h1 .badge-succeeded').waitFor({ timeout: 120_000 });
+      const gantt = page.getByRole('list', { name: 'Steps and their attempts over time' });
+      await gantt.waitFor();
+      expect(await gantt.locator(':scope > li').count()).toBe(2);
+      await expect.poll(() => gantt.locator('[title^="attempt 1: succeeded"]').count(), { timeout: 30_000 }).toBe(2);
+      await shot(page, 'launch-02-gantt');
+      expect(await axeProblems(page)).toEqual([]);
+    } catch (e) {
+      await shot(page, 'launch-failure');
+      throw e;
+    }
+    await context.close();
+  });
+});
