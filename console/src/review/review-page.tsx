@@ -122,6 +122,9 @@ export function ReviewPage() {
             <Loading what="your next item" />
           ) : next.error ? (
             <ErrorBox error={next.error} retry={() => next.refetch()} />
+          ) : !item && next.isFetching ? (
+            // The batch held for me is used up and the next one is on its way: not "nothing to review".
+            <Loading what="your next items" />
           ) : !item ? (
             <Empty>Nothing to review right now. New items arrive as intake holds them for people.</Empty>
           ) : (
