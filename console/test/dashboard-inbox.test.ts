@@ -81,6 +81,12 @@ describe.skipIf(!haveCorpus)('dashboard and inbox details (skipped when MedQuAD 
       expect(await axeProblems(page)).toEqual([]);
       await page.keyboard.press('b');
       expect(await blindBox.isChecked()).toBe(false);
+      // The shortcut shown on the Approve button is readable (dark on its white key face).
+      const kbd = page.getByRole('button', { name: /Approve/ }).locator('kbd');
+      expect(await kbd.evaluate((k) => [getComputedStyle(k).color, getComputedStyle(k).backgroundColor])).toEqual([
+        'rgb(27, 31, 36)',
+        'rgb(255, 255, 255)',
+      ]);
 
       // Approve until a near duplicate comes up: the earlier record beside it, differences marked.
       const held = await server.sql(
