@@ -2,7 +2,8 @@
 // store): a parameter the pipeline's `parameters:` types as a number, given a word, is refused
 // before anything starts, with the problem at file:line:col; given a number, the run starts and
 // its Gantt timeline shows one bar per attempt of each step. The form and the decision are used
-// with the keyboard alone.
+// with the keyboard alone; the step log is opened from the timeline, and the runs list keeps its
+// time window in the URL.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
@@ -82,6 +83,26 @@ describe('launch form and Gantt timeline', () => {
       await expect.poll(() => gantt.locator('[title^="attempt 1: succeeded"]').count(), { timeout: 30_000 }).toBe(2);
       await shot(page, 'launch-02-gantt');
       expect(await axeProblems(page)).toEqual([]);
+      // The step's log, opened from the timeline with the keyboard, holds what the step said.
+      await gantt.getByRole('button', { name: /^read/ }).focus();
+      await page.keyboard.press('Enter');
+      const log = page.getByRole('log', { name: 'Log of step read' });
+      await log.getByText(/read 1 file\(s\) as csv/).waitFor({ timeout: 30_000 });
+      const runId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+
+      // The runs list's time window is kept in the URL: a window around now lists the run, one in
+      // the future lists nothing, and the inputs show the window after a reload.
+      const hour = 3_600_000;
+      const since = Date.now() - hour;
+      await page.goto(`${server.url}/runs?pipeline=count-to&since=${since}`);
+      await page.getByRole('link', { name: runId }).waitFor();
+      expect(await page.getByLabel('From').inputValue()).not.toBe('');
+      await page.goto(`${server.url}/runs?pipeline=count-to&since=${Date.now() + hour}`);
+      await page.getByText('No runs match these filters.').waitFor();
+      await page.getByLabel('From').fill('');
+      await page.getByRole('link', { name: runId }).waitFor();
+      expect(new URL(page.url()).searchParams.get('since')).toBeNull();
+      expect(new URL(page.url()).searchParams.get('pipeline')).toBe('count-to');
     } catch (e) {
       await shot(page, 'launch-failure');
       throw e;
