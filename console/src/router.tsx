@@ -2,6 +2,7 @@ import { createRootRoute, createRoute, createRouter, lazyRouteComponent } from '
 import { AppShell } from './app-shell';
 import { HomePage } from './home-page';
 import { SignInPage } from './auth/sign-in-page';
+import { NotFoundPage, RouteError } from './components/route-states';
 import { parseRunsSearch } from './runs/runs-search';
 import { parseDatasetsSearch } from './datasets/datasets-search';
 
@@ -99,7 +100,12 @@ const routeTree = rootRoute.addChildren([
   playgroundRoute,
 ]);
 
-export const router = createRouter({ routeTree, defaultPreload: 'intent' });
+export const router = createRouter({
+  routeTree,
+  defaultPreload: 'intent',
+  defaultErrorComponent: RouteError,
+  defaultNotFoundComponent: NotFoundPage,
+});
 
 declare module '@tanstack/react-router' {
   interface Register {
