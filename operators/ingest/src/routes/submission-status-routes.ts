@@ -75,12 +75,17 @@ async function readStatus(db: Kysely<any>, id: string): Promise<string | undefin
   // (primary key), the rejections (primary key, which leads with the Datanet) and the count of
   // accepted contributions (by submission).
   const { rows } = await sql<StatusRow>`
-      with s as (select id, datanet from submissions where id = ${id}),
+      with s as (select id, datanet, inbox_entry from submissions where id = ${id}),
         r as (select body from server_idempotency where key = ${`submission:${id}`}),
         d as (select coalesce((select datanet from s), (select body ->> 'datanet' from r)) as datanet)
       select
         (select body from r) as receipt,
-        exists (select 1 from s) as decided,
+        -- Decided once intake has closed the entry's receipt: intake writes the submission row when it
+        -- starts deciding and the accepted contributions at the end, and a read in between must say
+        -- "received", not "decided" with nothing accepted yet.
+        (exists (select 1 from s) and not exists (select 1 from intake_receipts ir, s
+          where ir.datanet = s.datanet and ir.entry = s.inbox_entry and ir.decided_at is null)) as decided,
+        exists (select 1 from s) as known,
         coalesce((select json_agg(json_build_object('name', f.name, 'status', f.status, 'reasonCode', f.reason_code,
             'message', f.message, 'size', f.size) order by f.name)
           from submission_files f where f.submission_id = ${id}), '[]'::json) as files,
@@ -90,7 +95,7 @@ async function readStatus(db: Kysely<any>, id: string): Promise<string | undefin
         (select count(*) from contributions c where c.submission_id = ${id}) as accepted`.execute(db);
   const row = rows[0];
   const receipt = typeof row.receipt === 'string' ? (JSON.parse(row.receipt) as Record<string, unknown>) : row.receipt;
-  if (!receipt && !row.decided) return undefined;
+  if (!receipt && !row.known) return undefined;
   const files = (typeof row.files === 'string' ? JSON.parse(row.files) : row.files) as StatusFile[];
   const rejections = (typeof row.rejections === 'string' ? JSON.parse(row.rejections) : row.rejections) as StatusRejection[];
   const body = {
@@ -121,6 +126,7 @@ interface StatusRejection {
 interface StatusRow {
   receipt: Record<string, unknown> | string | null;
   decided: boolean;
+  known: boolean;
   files: StatusFile[] | string;
   rejections: StatusRejection[] | string;
   accepted: number | string;
