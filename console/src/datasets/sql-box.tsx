@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { api, data } from '../api/api-client';
 import { ErrorBox } from '../components/states';
+import { RowsTable } from '../components/rows-table';
 
 /** Read-only SQL over one dataset version, run by DuckDB on the server (one SELECT, row cap, time limit). */
 export function SqlBox({ datanet, version, initial }: { datanet: string; version: number; initial?: string }) {
@@ -49,34 +50,7 @@ export function SqlBox({ datanet, version, initial }: { datanet: string; version
             {r.rows.length.toLocaleString()} row{r.rows.length === 1 ? '' : 's'}
             {r.truncated ? ` (the first ${r.maxRows.toLocaleString()}; more matched)` : ''} in {r.elapsedMs} ms
           </p>
-          {r.rows.length ? (
-            <div className="table-wrap" tabIndex={0} role="region" aria-label="Query result">
-              <table>
-                <thead>
-                  <tr>
-                    {r.columns.map((c, i) => (
-                      <th key={i} scope="col">
-                        {c}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {r.rows.map((row, i) => (
-                    <tr key={i}>
-                      {row.map((v, j) => (
-                        <td key={j}>
-                          <span className="cell">
-                            {v === null ? <span className="muted">null</span> : typeof v === 'object' ? JSON.stringify(v) : String(v)}
-                          </span>
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : null}
+          {r.rows.length ? <RowsTable columns={r.columns.map((name) => ({ name }))} rows={r.rows} regionLabel="Query result" /> : null}
         </div>
       ) : null}
     </section>

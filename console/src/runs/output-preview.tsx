@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, data } from '../api/api-client';
 import { ErrorBox, Loading } from '../components/states';
+import { RowsTable } from '../components/rows-table';
 
 /** The first rows of a step's table output, read by DuckDB on the server (capped there). */
 export function OutputPreview({ runId, stepId, output }: { runId: string; stepId: string; output: string }) {
@@ -25,32 +26,11 @@ export function OutputPreview({ runId, stepId, output }: { runId: string; stepId
       {p.rows.length === 0 ? (
         <p className="muted">The table is empty.</p>
       ) : (
-        <div className="table-wrap" tabIndex={0}>
-          <table aria-label={`First rows of ${stepId}.${output}`}>
-            <thead>
-              <tr>
-                {p.columns.map((c) => (
-                  <th key={c.name} scope="col" title={c.type}>
-                    {c.name}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {p.rows.map((r, i) => (
-                <tr key={i}>
-                  {r.map((v, j) => (
-                    <td key={j}>
-                      <span className="cell">
-                        {v === null ? <span className="muted">null</span> : typeof v === 'object' ? JSON.stringify(v) : String(v)}
-                      </span>
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <RowsTable
+          columns={p.columns.map((c) => ({ name: c.name, title: c.type }))}
+          rows={p.rows}
+          label={`First rows of ${stepId}.${output}`}
+        />
       )}
     </div>
   );
