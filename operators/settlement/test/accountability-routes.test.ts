@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -212,6 +213,13 @@ describe('accountability routes on a real `datanet serve`', () => {
       'standing.changed',
       'dispute.opened',
     ]);
+    // The public log commits to each dispute's evidence by hash; the text itself is for signed-in members.
+    const opened = log.entries.filter((e: { kind: string }) => e.kind === 'dispute.opened');
+    expect(JSON.stringify(log.entries)).not.toContain('copyrighted leaflet');
+    expect(JSON.stringify(log.entries)).not.toContain('withdrew consent');
+    for (const e of opened) expect(e.payload.evidenceSha256).toMatch(/^[0-9a-f]{64}$/);
+    const leaflet = createHash('sha256').update('the record repeats a copyrighted leaflet word for word').digest('hex');
+    expect(opened.map((e: { payload: { evidenceSha256: string } }) => e.payload.evidenceSha256)).toContain(leaflet);
     // The steward role the Datanet's YAML grants is in the log once, however often the log caught up.
     const roles = log.entries.filter((e: { kind: string }) => e.kind === 'role.changed');
     expect(roles.map((e: { payload: unknown }) => e.payload)).toEqual([
