@@ -91,6 +91,25 @@ describe.each(DB_ENGINES)('settlement.settle on %s', (engine) => {
     expect([st.fees, st.paid, st.payoutCount, st.ledger.balanced]).toEqual(['0', '0', 0, true]);
   });
 
+  it('warns when the contributor pool pays nobody because attribution credited no contribution', async () => {
+    const silent = await runOperator(settlementSettle, {
+      config: { datanet: 'silent-model', epoch: '2026-11-24@UTC', split },
+      inputs: { attributions: fx.attributions.slice(0, 0), inferences: fx.inferences, standing: fx.standing },
+      db: t.db,
+      dialect: t.dialect,
+    });
+    const st = silent.outputs.statement.json as any;
+    expect([st.fees, st.paid, st.payoutCount]).toEqual([fx.fees.toString(), '0', 0]);
+    const warned = silent.logs.filter((l) => l.level === 'warn' && /paid nobody/.test(l.message));
+    expect(warned).toHaveLength(1);
+    expect(warned[0].message).toContain(`contributor pool of ${splitFees(fx.fees, split).contributors} base units`);
+    // An epoch that did pay, or had no fees at all, says nothing of the kind.
+    const paying = await run();
+    expect(paying.logs.some((l) => /paid nobody/.test(l.message))).toBe(false);
+    const empty = await run({ epoch: '2025-01-01@UTC' });
+    expect(empty.logs.some((l) => /paid nobody/.test(l.message))).toBe(false);
+  });
+
   it('rejects a split that does not sum to 10000 bps, naming the shares', async () => {
     await expect(
       run({ epoch: '2026-11-25', split: { platform: 1000, modelOwner: 1000, stakers: 1000, contributors: 1000 } }),

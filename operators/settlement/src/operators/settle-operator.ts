@@ -137,6 +137,17 @@ export const settlementSettle = defineOperator({
         inputsChanged,
       );
     }
+    const st = result.settlement;
+    if (result.created && st.payoutCount === 0 && st.split.contributors > 0n) {
+      // Paying nobody is legal (the pool stays unallocated) but almost never what a steward meant:
+      // usually the attribution step credited no contribution (a small model that reproduces no span
+      // of its dataset, or a minTokens above what the outputs share with it).
+      ctx.logger.warn(
+        `epoch ${epoch.id} of ${c.datanet}: the contributor pool of ${st.split.contributors} base units paid nobody; ` +
+          'no contribution was credited by the attribution input. Check the attribution step (its spans report, minTokens) before the next epoch',
+        { epoch: epoch.id, contributorPool: st.split.contributors.toString(), unallocated: st.unallocated.toString() },
+      );
+    }
     ctx.progress(1, 3, 'writing outputs');
     await ctx.output('payouts').writeTable(payoutsTable(result), { epoch: epoch.id, root: result.tree?.root ?? null });
     const statement = await statementOf(ctx.db, result, c.token);
