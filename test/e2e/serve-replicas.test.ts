@@ -20,6 +20,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RATE = 40;
 
 let root: string;
+let schemaUrl: string;
 let proxy: Server;
 let url: string;
 const replicas: ServeProcess[] = [];
@@ -39,6 +40,7 @@ beforeAll(async () => {
   await c.query(`create schema ${schema}`);
   await c.end();
   const db = `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  schemaUrl = db;
   writeFileSync(
     join(root, 'distributed.yaml'),
     `apiVersion: datanet/v1\nkind: Profile\nmetadata: { name: replicas }\nexecutor: distributed\ndatabase: { url: ${JSON.stringify(db)} }\nredis: { url: ${JSON.stringify(REDIS_URL)} }\nartifacts: { path: ${JSON.stringify(join(root, 'artifacts'))} }\n`,
@@ -152,6 +154,64 @@ describe('two replicas behind a round-robin proxy', () => {
     ]);
     const original = results.find((r) => r.status === 202)!.body;
     for (const a of again) expect(a.body).toEqual(original);
+  });
+
+  it("status: a submission intake has begun deciding reads 'received' on both replicas until intake closes its receipt", async () => {
+    // Intake writes the submission row when it starts deciding an entry and the accepted records at
+    // the end; the store is put in that in-between state here, so the window is tested every run
+    // rather than hit by chance on a loaded machine.
+    const wallet = new Wallet(`0x${randomBytes(32).toString('hex')}`);
+    const api = createDatanetClient({ baseUrl: url });
+    const { data } = await api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: 'delta' } } });
+    const domain = { chainId: data!.domain.chainId, salt: data!.domain.salt };
+    const bytes = new TextEncoder().encode('A record on its way through intake.\n');
+    const manifest = {
+      datanet: 'delta',
+      contributor: wallet.address,
+      nonce: BigInt(`0x${randomBytes(16).toString('hex')}`).toString(),
+      timestamp: Date.now(),
+      files: [
+        {
+          name: 'w.txt',
+          size: bytes.length,
+          sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
+          licence: 'CC-BY-4.0',
+          consent: ['training'],
+        },
+      ],
+    };
+    const signature = await wallet.signTypedData(submissionDomain(domain), SUBMISSION_TYPES, manifest);
+    const sent = await submitFiles(api, 'delta', { format: 'datanet-submission/2', domain, manifest, signature }, [
+      { name: 'w.txt', data: bytes },
+    ]);
+    expect(sent.status).toBe(202);
+    const { submissionId, entry } = sent.body as { submissionId: string; entry: string };
+    const status = async () =>
+      (await fetch(`${url}/v1/submissions/${submissionId}`)).json() as Promise<{ status: string; accepted: number }>;
+    const c = new pg.Client({ connectionString: schemaUrl });
+    await c.connect();
+    try {
+      const now = Date.now();
+      await c.query(
+        `insert into submissions (id, datanet, contributor, nonce, signed_at, received_at, inbox_entry, file_count)
+         values ($1, 'delta', $2, $3, $4, $4, $5, 1)`,
+        [submissionId, wallet.address.toLowerCase(), manifest.nonce, now, entry],
+      );
+      // The upload took the entry's receipt (its place in arrival order); intake has not closed it.
+      const open = await c.query(`select seq from intake_receipts where datanet = 'delta' and entry = $1 and decided_at is null`, [entry]);
+      expect(open.rows).toHaveLength(1);
+      // Each replica keeps a read for 1 s: wait that out, then read on both (the proxy alternates).
+      await new Promise((r) => setTimeout(r, 1100));
+      for (let i = 0; i < 2; i++) expect(await status()).toMatchObject({ status: 'received', accepted: 0 });
+      await c.query(`update intake_receipts set decided_at = $2, outcome = 'decided' where datanet = 'delta' and entry = $1`, [
+        entry,
+        Date.now(),
+      ]);
+      await new Promise((r) => setTimeout(r, 1100));
+      for (let i = 0; i < 2; i++) expect(await status()).toMatchObject({ status: 'decided' });
+    } finally {
+      await c.end();
+    }
   });
 
   it('rate limits: one budget for both replicas (Redis), per caller', async () => {
