@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sais } from '../src/index-build/sais.js';
+import { doublingSort, sais } from '../src/index-build/sais.js';
 
 function naive(s: number[]): number[] {
   const idx = s.map((_, i) => i);
@@ -31,5 +31,50 @@ describe('SA-IS', () => {
     const SA = new Int32Array(s.length);
     sais(Int32Array.from(s), SA, s.length, 4);
     expect(Array.from(SA)).toEqual(naive(s));
+  });
+
+  // Large alphabets with copied stretches: nearly every LMS substring is distinct, a few repeat,
+  // so the reduced string is sorted by prefix doubling (the path natural text takes).
+  it('equals a naive suffix sort on large-alphabet strings with copied stretches', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 60 }), fc.nat({ max: 3 })), { maxLength: 6 }),
+        (base, copies) => {
+          const body = [...base];
+          for (const [from, len, times] of copies) {
+            const at = from % body.length;
+            const chunk = body.slice(at, at + len);
+            for (let t = 0; t <= times; t++) body.splice((from * (t + 7)) % (body.length + 1), 0, ...chunk);
+          }
+          const s = [...body, 0];
+          const SA = new Int32Array(s.length);
+          sais(Int32Array.from(s), SA, s.length, 5001);
+          expect(Array.from(SA)).toEqual(naive(s));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('prefix doubling equals a naive suffix sort, ties included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 300 }), (K, body) => {
+        const s = [...body.map((x) => 1 + (x % K)), 0];
+        const SA = new Int32Array(s.length);
+        doublingSort(Int32Array.from(s), SA, s.length, K + 1);
+        expect(Array.from(SA)).toEqual(naive(s));
+      }),
+      { numRuns: 1000 },
+    );
+    // Long ties (a periodic string, and a group past the insertion-sort size).
+    for (const s of [
+      [...Array.from({ length: 3000 }, (_, i) => 1 + (i % 3)), 0],
+      [...Array(500).fill(1), 0],
+    ]) {
+      const SA = new Int32Array(s.length);
+      doublingSort(Int32Array.from(s), SA, s.length, 4);
+      expect(Array.from(SA)).toEqual(naive(s));
+    }
   });
 });

@@ -22,7 +22,14 @@ export function shardBuildBytes(words: number, docs: number): number {
 }
 
 /** Builds one shard's files in `dir`. */
-export function buildShard(dir: string, input: ShardInput): ShardMeta {
+export function buildShard(dir: string, input: ShardInput, timings?: Record<string, number>): ShardMeta {
+  let mark = performance.now();
+  const lap = (phase: string) => {
+    if (!timings) return;
+    const now = performance.now();
+    timings[phase] = (timings[phase] ?? 0) + Math.round(now - mark);
+    mark = now;
+  };
   const { tokens, docLengths, docContrib } = input;
   const words = tokens.length;
   const docs = docLengths.length;
@@ -31,31 +38,47 @@ export function buildShard(dir: string, input: ShardInput): ShardMeta {
 
   // Vocabulary: the sorted distinct hashes; a word's symbol is its rank + 2. Distinct hashes are
   // found with an open-addressing table (O(n)), so only the vocabulary is sorted, not every token.
-  const { vocab, slotOf, ranks } = distinctHashes(tokens);
-  const K = vocab.length + 2;
-
+  // One pass over the tokens: each position first gets its word's first-seen number, which a
+  // sequential pass then turns into the rank (a table of the vocabulary's size, in cache).
   const s = new Int32Array(positions + 1); // + sentinel 0
   const starts = new Int32Array(docs);
+  const seen = new DistinctHashes();
   let at = 0;
   let from = 0;
   for (let k = 0; k < docs; k++) {
     starts[k] = at;
     const end = from + docLengths[k];
-    for (let i = from; i < end; i++) s[at++] = ranks[slotOf(tokens[i])] + 2;
-    s[at++] = 1;
+    if (end > words) break;
+    for (let i = from; i < end; i++) {
+      const h = tokens[i];
+      if (h === 0) throw new Error(`shard input: token ${i} is 0, which marks an empty slot; hashes must be non-zero`);
+      s[at++] = seen.idOf(h);
+    }
+    s[at++] = -1;
     from = end;
   }
-  if (from !== words) throw new Error(`shard input: document lengths sum to ${from}, but there are ${words} tokens`);
+  if (from !== words || at !== positions)
+    throw new Error(`shard input: document lengths sum to ${docLengths.reduce((a, b) => a + b, 0)}, but there are ${words} tokens`);
+  const { vocab, rankOfId } = seen.sorted();
+  const K = vocab.length + 2;
+  lap('vocab');
+  for (let i = 0; i < positions; i++) {
+    const id = s[i];
+    s[i] = id < 0 ? 1 : rankOfId[id] + 2;
+  }
+  lap('symbols');
 
   // The token file is written before the sort so that its copy is gone when the sort needs memory.
   mkdirSync(dir, { recursive: true });
   const tokenWidth = K <= 65_536 ? 16 : 32;
   writeTyped(
     join(dir, tokenWidth === 16 ? 'tokens.u16' : 'tokens.u32'),
-    tokenWidth === 16 ? Uint16Array.from(s.subarray(0, positions)) : new Uint32Array(s.buffer, 0, positions),
+    tokenWidth === 16 ? narrow(s.subarray(0, positions)) : new Uint32Array(s.buffer, 0, positions),
   );
+  lap('writeTokens');
   const SA = new Int32Array(positions + 1);
   sais(s, SA, positions + 1, K);
+  lap('sais');
   // SA[0] is the sentinel and the next `docs` entries start at document ends: queries never begin
   // there, so only word positions are kept.
   writeTyped(join(dir, 'sa.i32'), SA.subarray(1 + docs));
@@ -73,46 +96,77 @@ export function buildShard(dir: string, input: ShardInput): ShardMeta {
     contributions: input.contributions.length,
   };
   writeFileSync(join(dir, 'shard.json'), JSON.stringify(meta, null, 2));
+  lap('writeRest');
   return meta;
 }
 
-/** Distinct token hashes in sorted order, and each hash's rank through a hash table slot. */
-function distinctHashes(tokens: Uint32Array) {
-  let cap = 1 << 16;
-  let keys = new Uint32Array(cap); // 0 = empty (token hashes are never 0)
-  let count = 0;
-  const mix = (h: number) => Math.imul(h, 0x9e3779b1) >>> 0;
-  const insert = (table: Uint32Array, mask: number, h: number): boolean => {
-    let i = mix(h) & mask;
-    while (table[i] !== 0) {
-      if (table[i] === h) return false;
+/** Int32 symbols below 2^16 as a Uint16Array (one native copy; TypedArray.from iterates). */
+function narrow(a: Int32Array): Uint16Array {
+  const out = new Uint16Array(a.length);
+  out.set(a);
+  return out;
+}
+
+/** Distinct token hashes, numbered as first seen, in an open-addressing table; 0 marks an empty slot. */
+class DistinctHashes {
+  private cap = 1 << 16;
+  /** Slot of hash h: the top bits of h times the golden ratio (Fibonacci hashing). */
+  private shift = 16;
+  private keys = new Uint32Array(this.cap);
+  private ids = new Int32Array(this.cap);
+  private count = 0;
+
+  idOf(h: number): number {
+    const mask = this.cap - 1;
+    const keys = this.keys;
+    let i = Math.imul(h, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = keys[i];
+      if (k === h) return this.ids[i];
+      if (k === 0) break;
       i = (i + 1) & mask;
     }
-    table[i] = h;
-    return true;
-  };
-  for (let i = 0; i < tokens.length; i++) {
-    const h = tokens[i];
-    if (h === 0) throw new Error(`shard input: token ${i} is 0, which marks an empty slot; hashes must be non-zero`);
-    if (insert(keys, cap - 1, h)) count++;
-    if (count * 2 > cap) {
-      const old = keys;
-      cap *= 2;
-      keys = new Uint32Array(cap);
-      for (const k of old) if (k !== 0) insert(keys, cap - 1, k);
+    keys[i] = h;
+    this.ids[i] = this.count;
+    if (++this.count * 2 > this.cap) this.grow();
+    return this.count - 1;
+  }
+
+  private grow(): void {
+    const { keys, ids } = this;
+    this.cap *= 2;
+    this.shift--;
+    this.keys = new Uint32Array(this.cap);
+    this.ids = new Int32Array(this.cap);
+    const mask = this.cap - 1;
+    for (let j = 0; j < keys.length; j++) {
+      const h = keys[j];
+      if (h === 0) continue;
+      let i = Math.imul(h, 0x9e3779b1) >>> this.shift;
+      while (this.keys[i] !== 0) i = (i + 1) & mask;
+      this.keys[i] = h;
+      this.ids[i] = ids[j];
     }
   }
-  const vocab = new Uint32Array(count);
-  let j = 0;
-  for (const h of keys) if (h !== 0) vocab[j++] = h;
-  vocab.sort();
-  const mask = cap - 1;
-  const slotOf = (h: number): number => {
-    let i = mix(h) & mask;
-    while (keys[i] !== h) i = (i + 1) & mask;
-    return i;
-  };
-  const ranks = new Int32Array(cap);
-  for (let r = 0; r < count; r++) ranks[slotOf(vocab[r])] = r;
-  return { vocab, slotOf, ranks };
+
+  /** The hashes in ascending order, and each first-seen number's rank among them. */
+  sorted(): { vocab: Uint32Array; rankOfId: Int32Array } {
+    const byId = new Uint32Array(this.count);
+    for (let j = 0; j < this.cap; j++) if (this.keys[j] !== 0) byId[this.ids[j]] = this.keys[j];
+    const vocab = byId.slice().sort();
+    const rankOfId = new Int32Array(this.count);
+    // Ranks by binary search: the vocabulary is small next to the tokens.
+    for (let id = 0; id < this.count; id++) {
+      const h = byId[id];
+      let lo = 0;
+      let hi = vocab.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (vocab[mid] < h) lo = mid + 1;
+        else hi = mid;
+      }
+      rankOfId[id] = lo;
+    }
+    return { vocab, rankOfId };
+  }
 }

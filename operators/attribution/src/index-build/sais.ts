@@ -33,9 +33,6 @@ function markTypes(s: Int32Array, n: number): void {
   }
 }
 
-/** Leftmost S-type: S-type with an L-type before it. */
-const isLms = (s: Int32Array, i: number): boolean => i > 0 && s[i] < 0 && s[i - 1] >= 0;
-
 function sortMarked(s: Int32Array, SA: Int32Array, n: number, K: number): void {
   const counts = new Int32Array(K);
   for (let i = 0; i < n; i++) counts[s[i] & SYMBOL]++;
@@ -46,10 +43,13 @@ function sortMarked(s: Int32Array, SA: Int32Array, n: number, K: number): void {
   SA.fill(-1, 0, n);
   for (let i = 1; i < n; i++) if (s[i] < 0 && s[i - 1] >= 0) SA[--bkt[s[i] & SYMBOL]] = i;
   induceL(s, SA, counts, bkt, n, K);
-  induceS(s, SA, counts, bkt, n, K);
+  induceSMarkingLms(s, SA, counts, bkt, n, K);
 
   let n1 = 0;
-  for (let i = 0; i < n; i++) if (isLms(s, SA[i])) SA[n1++] = SA[i];
+  for (let i = 0; i < n; i++) {
+    const v = SA[i];
+    if (v < -1) SA[n1++] = ~v;
+  }
   // Name the LMS substrings; equal substrings (symbols and types: the marked values) get equal names.
   SA.fill(-1, n1, n);
   let name = 0;
@@ -73,11 +73,13 @@ function sortMarked(s: Int32Array, SA: Int32Array, n: number, K: number): void {
   // Stage 2: sort the reduced string, recursively if names repeat.
   const s1 = SA.subarray(n - n1, n);
   const SA1 = SA.subarray(0, n1);
-  if (name < n1) {
+  if (name === n1) for (let i = 0; i < n1; i++) SA1[s1[i]] = i;
+  else if (name >= DOUBLING_SHARE * n1) doublingSort(s1, SA1, n1, name);
+  else {
     // s1 is scratch (overwritten below), so its marks need no restoring.
     markTypes(s1, n1);
     sortMarked(s1, SA1, n1, name);
-  } else for (let i = 0; i < n1; i++) SA1[s1[i]] = i;
+  }
 
   // Stage 3: induce the full order from the sorted LMS suffixes.
   for (let i = 1, j = 0; i < n; i++) if (s[i] < 0 && s[i - 1] >= 0) s1[j++] = i;
@@ -120,6 +122,30 @@ function induceL(s: Int32Array, SA: Int32Array, counts: Int32Array, bkt: Int32Ar
   }
 }
 
+/**
+ * induceS that also marks each LMS suffix it passes (SA[i] = ~p), so that they are gathered by a
+ * sequential pass rather than two random reads per suffix. p is LMS when its predecessor is L-type
+ * (read here anyway) and p itself is S-type, which its slot tells: the S-type suffixes fill the end
+ * of their bucket, so slot i is S-type once its bucket's S pointer has passed it. The bucket of
+ * slot i is followed as i falls; the sentinel (slot 0) is marked at the end.
+ */
+function induceSMarkingLms(s: Int32Array, SA: Int32Array, counts: Int32Array, bkt: Int32Array, n: number, K: number): void {
+  bucketEnds(counts, bkt, K);
+  let c = K - 1;
+  let cStart = n - counts[c];
+  for (let i = n - 1; i > 0; i--) {
+    while (i < cStart) cStart -= counts[--c];
+    const p = SA[i];
+    const j = p - 1;
+    if (j >= 0) {
+      const cj = s[j];
+      if (cj < 0) SA[--bkt[cj & SYMBOL]] = j;
+      else if (bkt[c] <= i) SA[i] = ~p;
+    }
+  }
+  SA[0] = ~SA[0];
+}
+
 function induceS(s: Int32Array, SA: Int32Array, counts: Int32Array, bkt: Int32Array, n: number, K: number): void {
   bucketEnds(counts, bkt, K);
   for (let i = n - 1; i >= 0; i--) {
@@ -129,4 +155,120 @@ function induceS(s: Int32Array, SA: Int32Array, counts: Int32Array, bkt: Int32Ar
       if (c < 0) SA[--bkt[c & SYMBOL]] = j;
     }
   }
+}
+
+/**
+ * Share of distinct names in the reduced string above which it is sorted by prefix doubling instead
+ * of recursion. On natural text almost every LMS substring is distinct (a few percent repeat, from
+ * copied passages), so SA-IS would recurse on a string whose alphabet is nearly as long as itself:
+ * several levels, each with bucket tables of millions of entries. Doubling only ever touches the
+ * positions whose names repeat, for as many rounds as the longest repeat needs (log2 of its length).
+ */
+export const DOUBLING_SHARE = 0.75;
+
+/**
+ * Suffix array of `s` (n symbols in [0, K), last one unique and smallest) by prefix doubling in
+ * the manner of Larsson and Sadakane: positions are bucketed by their first symbol, then only the
+ * groups that are still tied are re-sorted by the rank h positions on, h doubling each round.
+ * `s` is overwritten with the final ranks (the inverse suffix array).
+ */
+export function doublingSort(s: Int32Array, SA: Int32Array, n: number, K: number): void {
+  // Bucket by first symbol; a position's rank is the last index of its group.
+  const bkt = new Int32Array(K);
+  for (let i = 0; i < n; i++) bkt[s[i]]++;
+  let groups = new Int32Array(1024);
+  let g = 0;
+  for (let c = 0, sum = 0; c < K; c++) {
+    const size = bkt[c];
+    if (size > 1) {
+      if (g + 2 > groups.length) groups = grow(groups);
+      groups[g++] = sum;
+      groups[g++] = sum + size - 1;
+    }
+    bkt[c] = sum;
+    sum += size;
+  }
+  for (let i = 0; i < n; i++) SA[bkt[s[i]]++] = i;
+  for (let i = 0; i < n; i++) s[i] = bkt[s[i]] - 1;
+
+  let keys = new Int32Array(64);
+  let order = new Float64Array(64);
+  for (let h = 1; g > 0; h *= 2) {
+    let next = new Int32Array(Math.max(16, g));
+    let ng = 0;
+    for (let q = 0; q < g; q += 2) {
+      const start = groups[q];
+      const end = groups[q + 1];
+      const size = end - start + 1;
+      if (size > keys.length) {
+        keys = new Int32Array(2 * size);
+        order = new Float64Array(2 * size);
+      }
+      // Keys first, then ranks: a member's key may be a member of this same group. (Ties are
+      // never at the last position, which is unique, so p + h < n.)
+      for (let k = 0; k < size; k++) keys[k] = s[SA[start + k] + h];
+      sortGroup(SA, start, size, keys, order);
+      for (let a = start; a <= end;) {
+        const key = keys[a - start];
+        let b = a;
+        while (b < end && keys[b + 1 - start] === key) b++;
+        for (let x = a; x <= b; x++) s[SA[x]] = b;
+        if (b > a) {
+          if (ng + 2 > next.length) next = grow(next);
+          next[ng++] = a;
+          next[ng++] = b;
+        }
+        a = b + 1;
+      }
+    }
+    groups = next;
+    g = ng;
+  }
+}
+
+function grow(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Sorts SA[start, start + size) by keys[0, size), keys moving with their positions. */
+function sortGroup(SA: Int32Array, start: number, size: number, keys: Int32Array, order: Float64Array): void {
+  if (size <= 24) {
+    for (let i = 1; i < size; i++) {
+      const key = keys[i];
+      const p = SA[start + i];
+      let j = i - 1;
+      while (j >= 0 && keys[j] > key) {
+        keys[j + 1] = keys[j];
+        SA[start + j + 1] = SA[start + j];
+        j--;
+      }
+      keys[j + 1] = key;
+      SA[start + j + 1] = p;
+    }
+    return;
+  }
+  // Key and position packed in one double (both below 2^31, and size * 2^31 stays exact for a
+  // position offset below 2^22 per group; larger groups take the comparator).
+  if (size < 2 ** 22) {
+    const o = order.subarray(0, size);
+    for (let k = 0; k < size; k++) o[k] = keys[k] * 4194304 + k;
+    o.sort();
+    const members = SA.slice(start, start + size);
+    for (let k = 0; k < size; k++) {
+      const from = o[k] % 4194304;
+      SA[start + k] = members[from];
+      keys[k] = (o[k] - from) / 4194304;
+    }
+    return;
+  }
+  const idx = Array.from({ length: size }, (_, k) => k);
+  idx.sort((a, b) => keys[a] - keys[b]);
+  const members = SA.slice(start, start + size);
+  const k0 = keys.slice(0, size);
+  idx.forEach((from, k) => {
+    SA[start + k] = members[from];
+    keys[k] = k0[from];
+  });
 }
