@@ -1,19 +1,21 @@
 import { DB_ENGINES, openTestDb, type TestDb } from '@datanet/pipelines/testing';
 import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLedger, epochOfDate, ledgerPostings, loadPayouts, planSettlement, recordSettlement } from '../src/index.js';
+import { checkLedger, epochOfDate, ledgerPostings, loadPayouts, loadSettlement, planSettlement, recordSettlement } from '../src/index.js';
 import { copyRows, usesPgClient } from '../src/store/copy-rows.js';
+import { migrateSettlement, settlementMigrations } from '../src/store/migrations.js';
 
 // The ledger write: COPY FROM STDIN on PostgreSQL, unnest() inserts on PGlite; same rows either way.
 const epoch = epochOfDate('2026-11-24', 'UTC');
-const plan = (datanet: string) =>
+const plan = (datanet: string, contributors = 2500) =>
   planSettlement({
     datanet,
     epoch,
     fees: 10n ** 24n + 12345n,
     split: { platform: 1000, modelOwner: 2000, stakers: 1000, contributors: 6000 },
     standingWeight: { floor: 0.25, gamma: 1, defaultStanding: 0.5 },
-    contributors: Array.from({ length: 2500 }, (_, i) => ({
+    contributors: Array.from({ length: contributors }, (_, i) => ({
       account: '0x' + (i * 7919 + 3).toString(16).padStart(40, '0'),
       attribution: i % 11 === 0 ? 0 : 1 / (1 + (i % 37)),
       standing: i % 5 === 0 ? undefined : (i % 1000) / 1000,
@@ -54,6 +56,22 @@ describe.each(DB_ENGINES)('ledger write on %s', (engine) => {
     const again = await recordSettlement(db.db, p, { merkleRoot: '0x' + '11'.repeat(32) });
     expect(again.created).toBe(false);
     expect((await loadPayouts(db.db, datanet, epoch.id)).length).toBe(p.payouts.length);
+    // Each payout is written once: the contributors' credits in the ledger are the payout rows.
+    const written = await sql<{ payouts: number; entries: number }>`
+      select (select count(*)::int from settlement_payouts where datanet = ${datanet}) as payouts,
+        (select count(*)::int from settlement_ledger_entries where datanet = ${datanet}) as entries`.execute(db.db);
+    expect(written.rows[0]).toEqual({ payouts: p.payouts.length, entries: expected.length - p.payouts.length });
+    expect(expected.length - p.payouts.length).toBeLessThanOrEqual(8);
+  });
+
+  it('refuses a plan that would pay an account twice in the epoch, writing nothing', async () => {
+    const p = plan('paid-twice');
+    const twice = { ...p, payouts: p.payouts.map((x, i) => (i === 7 ? { ...x, account: p.payouts[6].account } : x)) };
+    await expect(recordSettlement(db.db, twice, { merkleRoot: null })).rejects.toThrow(/distinct and ascending/);
+    const shuffled = { ...p, payouts: p.payouts.map((x, i) => (i === 3 ? { ...x, index: 4 } : x)) };
+    await expect(recordSettlement(db.db, shuffled, { merkleRoot: null })).rejects.toThrow(/payout 3 has index 4/);
+    expect(await loadSettlement(db.db, 'paid-twice', epoch.id)).toBeUndefined();
+    expect(await loadPayouts(db.db, 'paid-twice', epoch.id)).toEqual([]);
   });
 
   it('takes the root as a promise (the tree hashed during the write): stored when it resolves, nothing written when it fails', async () => {
@@ -100,5 +118,67 @@ describe.each(DB_ENGINES)('ledger write on %s', (engine) => {
     const ledger = await checkLedger(db.db, 'race', epoch.id);
     expect(ledger.credited.size).toBe(p.payouts.length);
     expect([...ledger.credited.values()].reduce((a, b) => a + b, 0n)).toBe(p.paid);
+  });
+
+  it('migrates a ledger written before payouts were its credits: same postings, a disagreeing credit still unbalances', async () => {
+    const old = await openTestDb(engine);
+    try {
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(old.db);
+      const migrator = new Migrator({
+        db: old.db,
+        provider: { getMigrations: async () => settlementMigrations },
+        migrationTableName: 'datanet_settlement_migrations',
+        migrationLockTableName: 'datanet_settlement_migrations_lock',
+        migrationTableSchema: rows[0].schema,
+      });
+      expect((await migrator.migrateTo('0002-drop-ledger-account-index')).error).toBeUndefined();
+      // As the store wrote them then: every payout, and every posting (credits included).
+      const good = plan('before', 300);
+      const bad = plan('altered', 300);
+      for (const p of [good, bad]) {
+        await old.db
+          .insertInto('settlement_payouts')
+          .values(
+            p.payouts.map((x) => ({
+              datanet: p.datanet,
+              epoch: p.epoch,
+              idx: x.index,
+              account: x.account,
+              amount: x.amount.toString(),
+              attribution: x.attribution,
+              standing: x.standing,
+            })),
+          )
+          .execute();
+        const postings = [...ledgerPostings(p)].map((x) => ({
+          datanet: p.datanet,
+          epoch: p.epoch,
+          txn: x.txn,
+          line: x.line,
+          account: x.account,
+          amount: (p === bad && x.txn === 'payouts' && x.line === 10 ? x.amount + 1n : x.amount).toString(),
+        }));
+        await old.db.insertInto('settlement_ledger').values(postings).execute();
+      }
+      await migrateSettlement(old.db);
+      const view = await sql<{ txn: string; line: number; account: string; amount: string }>`
+        select txn, line, account, amount::text as amount from settlement_ledger where datanet = 'before' order by txn, line`.execute(
+        old.db,
+      );
+      const expected = [...ledgerPostings(good)].sort((a, b) => (a.txn < b.txn ? -1 : a.txn > b.txn ? 1 : a.line - b.line));
+      expect(view.rows.map((r) => ({ ...r, line: Number(r.line), amount: BigInt(r.amount) }))).toEqual(expected);
+      const entries = await sql<{ n: number }>`select count(*)::int as n from settlement_ledger_entries where datanet = 'before'`.execute(
+        old.db,
+      );
+      expect(entries.rows[0].n).toBe(expected.length - good.payouts.length);
+      const before = await checkLedger(old.db, 'before', epoch.id);
+      expect([before.unbalanced, before.total, before.poolBalance, before.credited.size]).toEqual([[], 0n, 0n, good.payouts.length]);
+      // The altered credit did not repeat its payout row: it stays beside it, and the ledger says so.
+      const altered = await checkLedger(old.db, 'altered', epoch.id);
+      expect(altered.unbalanced).toEqual([`${epoch.id} payouts`]);
+      expect(altered.total).not.toBe(0n);
+    } finally {
+      await old.close();
+    }
   });
 });

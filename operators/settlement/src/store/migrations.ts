@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 const AMOUNT = sql`numeric(78,0)`;
 
 // Amounts are numeric(78,0): any uint256, summed exactly in SQL. Times are int8 ms since the epoch.
-const migrations: Record<string, Migration> = {
+export const settlementMigrations: Record<string, Migration> = {
   '0001-settlements': {
     async up(db) {
       await db.schema
@@ -71,11 +71,42 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('settlement_ledger_account').on('settlement_ledger').columns(['account']).execute();
     },
   },
+  // The ledger write was two rows per payout: the payout itself and the same amount posted to the
+  // contributor's account, each with its own index maintained row by row (plus a unique index on
+  // the payout's account). The payout row now IS that credit posting: settlement_ledger becomes a
+  // view, the stored entries (fees, the pool's debit, unallocated) united with one credit per
+  // payout row. Same rows, same readers, half the writes. Account uniqueness per epoch is checked
+  // before the write (the plan's accounts strictly ascend), no longer by an index on every insert.
+  '0003-ledger-credits-are-payout-rows': {
+    async up(db) {
+      await sql`alter table settlement_payouts drop constraint if exists settlement_payouts_account`.execute(db);
+      await sql`alter table settlement_ledger rename to settlement_ledger_entries`.execute(db);
+      // Stored credits that repeat a payout row exactly are dropped; any other row stays, so a
+      // ledger that disagreed with its payouts still shows as unbalanced.
+      await sql`delete from settlement_ledger_entries e using settlement_payouts p
+        where e.datanet = p.datanet and e.epoch = p.epoch and e.txn = 'payouts' and e.line = p.idx + 1
+          and e.account = 'contributor:' || p.account and e.amount = p.amount`.execute(db);
+      await sql`create view settlement_ledger as
+        select datanet, epoch, txn, line, account, amount from settlement_ledger_entries
+        union all
+        select datanet, epoch, 'payouts'::text, idx + 1, 'contributor:' || account, amount from settlement_payouts`.execute(db);
+    },
+    async down(db) {
+      await sql`drop view settlement_ledger`.execute(db);
+      await sql`insert into settlement_ledger_entries (datanet, epoch, txn, line, account, amount)
+        select datanet, epoch, 'payouts', idx + 1, 'contributor:' || account, amount from settlement_payouts`.execute(db);
+      await sql`alter table settlement_ledger_entries rename to settlement_ledger`.execute(db);
+      await db.schema
+        .alterTable('settlement_payouts')
+        .addUniqueConstraint('settlement_payouts_account', ['datanet', 'epoch', 'account'])
+        .execute();
+    },
+  },
 };
 
 export const SETTLEMENT_MIGRATION_TABLE = 'datanet_settlement_migrations';
 
-const LATEST = Object.keys(migrations).sort().at(-1)!;
+const LATEST = Object.keys(settlementMigrations).sort().at(-1)!;
 const migrated = new WeakSet<Kysely<any>>();
 
 /** Brings the settlement tables up to date; safe to call from every process on start. */
@@ -99,7 +130,7 @@ export async function migrateSettlement(db: Kysely<any>): Promise<void> {
   if (!done) {
     for (let attempt = 1; ; attempt++) {
       try {
-        await migrateToLatest(db, 'datanet_settlement', migrations);
+        await migrateToLatest(db, 'datanet_settlement', settlementMigrations);
         break;
       } catch (err) {
         if (attempt >= 4 || !/does not exist/.test((err as Error).message)) throw err;

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { ledgerPostings, type Payout, type SettlementPlan } from '../core/plan-settlement.js';
+import { LEDGER_ACCOUNTS, ledgerPostings, type LedgerPosting, type Payout, type SettlementPlan } from '../core/plan-settlement.js';
 import { copyRows, usesPgClient } from './copy-rows.js';
 import { migrateSettlement } from './migrations.js';
 
@@ -78,6 +78,9 @@ export async function loadPayouts(db: Kysely<any>, datanet: string, epoch: strin
  * Records an epoch's settlement exactly once: the settlement row, its payouts and its ledger in ONE
  * transaction, keyed by (datanet, epoch). A crash before COMMIT leaves nothing; a second call (a
  * retry, a resumed run, a concurrent worker) writes nothing and returns what is stored.
+ *
+ * The ledger (the settlement_ledger view) is the few stored entries (fee split, the pool's debit,
+ * unallocated) plus one credit per payout row: each payout is written once, by COPY on PostgreSQL.
  */
 export async function recordSettlement(
   db: Kysely<any>,
@@ -93,6 +96,7 @@ export async function recordSettlement(
   },
 ): Promise<RecordResult> {
   await migrateSettlement(db);
+  checkPayoutOrder(plan);
   const pending = typeof extra.merkleRoot === 'object' && extra.merkleRoot !== null ? extra.merkleRoot : undefined;
   pending?.catch(() => undefined); // awaited inside the transaction; a failure rolls it back
   const existing = await loadSettlement(db, plan.datanet, plan.epoch);
@@ -125,8 +129,9 @@ export async function recordSettlement(
       .returning('epoch')
       .executeTakeFirst();
     if (!inserted) return false;
-    if (await usesPgClient(trx)) await copyPayoutsAndLedger(trx, plan);
-    else await insertPayoutsAndLedger(trx, plan);
+    if (await usesPgClient(trx)) await copyPayouts(trx, plan);
+    else await insertPayouts(trx, plan);
+    await insertLedgerEntries(trx, plan);
     if (pending) {
       await trx
         .updateTable('settlements')
@@ -158,8 +163,58 @@ function* chunked<T>(rows: Iterable<T>, line: (row: T) => string): Generator<str
   if (lines.length) yield lines.join('');
 }
 
-/** PostgreSQL: payouts and ledger through COPY (1M payouts + 2M postings in a few seconds). */
-async function copyPayoutsAndLedger(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
+/**
+ * Each payout's index is its position and the accounts strictly ascend (as planSettlement makes
+ * them): so no account is paid twice in an epoch. Checked before anything is written.
+ */
+function checkPayoutOrder(plan: SettlementPlan): void {
+  const p = plan.payouts;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i].index !== i) throw new Error(`settlement ${plan.datanet} ${plan.epoch}: payout ${i} has index ${p[i].index}`);
+    if (i > 0 && !(p[i - 1].account < p[i].account)) {
+      throw new Error(
+        `settlement ${plan.datanet} ${plan.epoch}: payout accounts must be distinct and ascending, ${p[i].account} follows ${p[i - 1].account}`,
+      );
+    }
+  }
+}
+
+/**
+ * The postings stored in settlement_ledger_entries: all but the contributors' credits, which are
+ * the payout rows themselves (the settlement_ledger view adds one per payout). A credit that is
+ * not exactly its payout row would be counted twice: refused.
+ */
+function storedPostings(plan: SettlementPlan): LedgerPosting[] {
+  const stored: LedgerPosting[] = [];
+  let credits = 0;
+  for (const p of ledgerPostings(plan)) {
+    if (p.txn === 'payouts' && p.line > 0) {
+      const paid = plan.payouts[p.line - 1];
+      if (!paid || p.account !== LEDGER_ACCOUNTS.contributor(paid.account) || p.amount !== paid.amount) {
+        throw new Error(`settlement ${plan.datanet} ${plan.epoch}: posting payouts/${p.line} is not the credit of payout ${p.line - 1}`);
+      }
+      credits++;
+    } else stored.push(p);
+  }
+  if (credits !== plan.payouts.length)
+    throw new Error(`settlement ${plan.datanet} ${plan.epoch}: ${credits} credits for ${plan.payouts.length} payouts`);
+  return stored;
+}
+
+async function insertLedgerEntries(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
+  const rows = storedPostings(plan).map((p) => ({
+    datanet: plan.datanet,
+    epoch: plan.epoch,
+    txn: p.txn,
+    line: p.line,
+    account: p.account,
+    amount: p.amount.toString(),
+  }));
+  if (rows.length) await trx.insertInto('settlement_ledger_entries').values(rows).execute();
+}
+
+/** PostgreSQL: the payouts through COPY (1M rows in about a second and a half). */
+async function copyPayouts(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
   const key = `${copyText(plan.datanet)}\t${copyText(plan.epoch)}\t`;
   await copyRows(
     trx,
@@ -167,19 +222,13 @@ async function copyPayoutsAndLedger(trx: Kysely<any>, plan: SettlementPlan): Pro
     ['datanet', 'epoch', 'idx', 'account', 'amount', 'attribution', 'standing'],
     chunked(plan.payouts, (p) => `${key}${p.index}\t${copyText(p.account)}\t${p.amount}\t${p.attribution}\t${p.standing}\n`),
   );
-  await copyRows(
-    trx,
-    'settlement_ledger',
-    ['datanet', 'epoch', 'txn', 'line', 'account', 'amount'],
-    chunked(ledgerPostings(plan), (p) => `${key}${copyText(p.txn)}\t${p.line}\t${copyText(p.account)}\t${p.amount}\n`),
-  );
 }
 
 /**
  * PGlite (no COPY FROM STDIN through Kysely): unnest() of one array per column, one statement per
  * CHUNK rows instead of a row of parameters each.
  */
-async function insertPayoutsAndLedger(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
+async function insertPayouts(trx: Kysely<any>, plan: SettlementPlan): Promise<void> {
   for (let i = 0; i < plan.payouts.length; i += CHUNK) {
     const p = plan.payouts.slice(i, i + CHUNK);
     await sql`insert into settlement_payouts (datanet, epoch, idx, account, amount, attribution, standing)
@@ -188,26 +237,6 @@ async function insertPayoutsAndLedger(trx: Kysely<any>, plan: SettlementPlan): P
       trx,
     );
   }
-  const cols = { txn: [] as string[], line: [] as number[], account: [] as string[], amount: [] as string[] };
-  const flush = async () => {
-    if (!cols.txn.length) return;
-    await sql`insert into settlement_ledger (datanet, epoch, txn, line, account, amount)
-      select ${plan.datanet}, ${plan.epoch}, * from unnest(${cols.txn}::text[], ${cols.line}::int4[], ${cols.account}::text[], ${cols.amount}::numeric[])`.execute(
-      trx,
-    );
-    cols.txn = [];
-    cols.line = [];
-    cols.account = [];
-    cols.amount = [];
-  };
-  for (const p of ledgerPostings(plan)) {
-    cols.txn.push(p.txn);
-    cols.line.push(p.line);
-    cols.account.push(p.account);
-    cols.amount.push(p.amount.toString());
-    if (cols.txn.length >= CHUNK) await flush();
-  }
-  await flush();
 }
 
 export interface LedgerCheck {
