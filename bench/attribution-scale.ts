@@ -102,8 +102,17 @@ export async function scaleRun(tokens: number, workDir: string, opts: { sequenti
   const loadBefore = load();
   const cpu0 = process.cpuUsage();
   t = performance.now();
+  const started: { atMs: number; inputMs: number }[] = [];
   const built = await buildShardsInPool(
-    Array.from({ length: parts }, (_, k) => ({ dir: join(indexDir, shardName(k)), input: () => readCorpusPart(corpusDir, k) })),
+    Array.from({ length: parts }, (_, k) => ({
+      dir: join(indexDir, shardName(k)),
+      input: () => {
+        const at = performance.now();
+        const input = readCorpusPart(corpusDir, k);
+        started[k] = { atMs: Math.round(at - t), inputMs: Math.round(performance.now() - at) };
+        return input;
+      },
+    })),
   );
   const metas = built.map((b) => b.meta);
   finishIndex(
@@ -123,6 +132,10 @@ export async function scaleRun(tokens: number, workDir: string, opts: { sequenti
   const words = metas.reduce((a, m) => a + m.words, 0);
   const bytes = dirBytes(indexDir);
   out.build = {
+    measures:
+      'index build from the token ids of the generated parts: reading each part from disk, vocabulary and symbols, suffix array, ' +
+      "the shard's files written (to the page cache), index.json. Corpus generation is timed apart (corpusGenerateMs); there is " +
+      'no text tokenization in it (the corpus is generated as token hashes; the text sections below include the tokenizer)',
     words,
     documents: metas.reduce((a, m) => a + m.docs, 0),
     contributions: metas.reduce((a, m) => a + m.contributions, 0),
@@ -142,10 +155,15 @@ export async function scaleRun(tokens: number, workDir: string, opts: { sequenti
     peakRssMiB: mb(Math.max(peakRss(), sampledPeak)),
     rssBeforeMiB: mb(rssBefore),
     hugePagesPeakMiB: mb(hugePeak),
+    // Share of the build's wall time the pool threads spent building shards (1 = both busy throughout).
+    threadBusyShare: Math.round((built.reduce((a, b) => a + b.ms, 0) / (Math.min(kernelThreads(), parts) * buildMs)) * 100) / 100,
     perThread: built.map((b, k) => ({
       shard: k,
       words: b.meta.words,
+      startedAtMs: started[k].atMs,
+      readInputMs: started[k].inputMs,
       ms: Math.round(b.ms),
+      phasesMs: b.phases,
       heapUsedMiB: mb(b.threadMemory.heapUsed),
       workingSetMiB: mb(shardBuildBytes(b.meta.words, b.meta.docs)),
     })),

@@ -15,13 +15,19 @@ export interface ShardInput {
   contributions: [string, string][];
 }
 
-/** Bytes of typed arrays a shard build holds at its peak (input, symbols, token file, suffix array, tables). */
+/**
+ * Bytes of typed arrays a shard build holds at its peak (input, symbols, token file, suffix array,
+ * and the reduced string's bucket table: at most one entry per LMS position, half the positions).
+ */
 export function shardBuildBytes(words: number, docs: number): number {
   const positions = words + docs;
-  return 4 * words + 8 * docs + 10 * (positions + 1) + 4 * docs + 16 * 2 ** 17;
+  return 4 * words + 8 * docs + 12 * (positions + 1) + 4 * docs + 16 * 2 ** 17;
 }
 
-/** Builds one shard's files in `dir`. */
+/**
+ * Builds one shard's files in `dir`. `timings`, when given, receives the wall milliseconds of each
+ * phase: vocab (hashing every token), symbols (ranks), writeTokens, sais, writeRest.
+ */
 export function buildShard(dir: string, input: ShardInput, timings?: Record<string, number>): ShardMeta {
   let mark = performance.now();
   const lap = (phase: string) => {

@@ -26,6 +26,8 @@ export function planIndexKernel(args: PlanKernelArgs, ctx: KernelContext): Index
 export interface ShardKernelResult {
   meta: ShardMeta;
   ms: number;
+  /** Milliseconds per phase of the build (vocab, symbols, writeTokens, sais, writeRest). */
+  phases: Record<string, number>;
   /** This thread's heap and typed arrays when the shard was done (typed arrays are freed after). */
   threadMemory: { heapUsed: number; arrayBuffers: number; rss: number };
 }
@@ -33,7 +35,8 @@ export interface ShardKernelResult {
 /** buildShard in a pool thread; the input's buffers are moved in, not copied. */
 export function buildShardKernel(args: { dir: string; input: ShardInput }): ShardKernelResult {
   const t = performance.now();
-  const meta = buildShard(args.dir, args.input);
+  const phases: Record<string, number> = {};
+  const meta = buildShard(args.dir, args.input, phases);
   const m = process.memoryUsage();
-  return { meta, ms: performance.now() - t, threadMemory: { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss } };
+  return { meta, ms: performance.now() - t, phases, threadMemory: { heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, rss: m.rss } };
 }
