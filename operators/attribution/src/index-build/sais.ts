@@ -189,7 +189,12 @@ export function doublingSort(s: Int32Array, SA: Int32Array, n: number, K: number
     sum += size;
   }
   for (let i = 0; i < n; i++) SA[bkt[s[i]]++] = i;
-  for (let i = 0; i < n; i++) s[i] = bkt[s[i]] - 1;
+  // Ranks in suffix-array order: sequential reads, the random accesses are writes.
+  for (let c = 0, start = 0; c < K; c++) {
+    const end = bkt[c];
+    for (let x = start; x < end; x++) s[SA[x]] = end - 1;
+    start = end;
+  }
 
   let keys = new Int32Array(64);
   let order = new Float64Array(64);
