@@ -50,10 +50,16 @@ function sortMarked(s: Int32Array, SA: Int32Array, n: number, K: number): void {
     const v = SA[i];
     if (v < -1) SA[n1++] = ~v;
   }
-  // Name the LMS substrings; equal substrings (symbols and types: the marked values) get equal names.
+  // Name the LMS substrings; equal substrings (symbols and types: the marked values) get equal
+  // names. A name is the index of its group's first member in this sorted order (so names are
+  // ordered, and the reduced string's alphabet is [0, n1)); groups of more than one are noted,
+  // as prefix doubling starts from them.
   SA.fill(-1, n1, n);
   let name = 0;
   let prev = -1;
+  let groupStart = 0;
+  let ties = new Int32Array(64);
+  let t = 0;
   for (let i = 0; i < n1; i++) {
     const pos = SA[i];
     let diff = prev < 0;
@@ -63,22 +69,50 @@ function sortMarked(s: Int32Array, SA: Int32Array, n: number, K: number): void {
       else if (d > 0 && s[pos + d] < 0 && s[pos + d - 1] >= 0) break;
     }
     if (diff) {
+      if (i - groupStart > 1) {
+        if (t + 2 > ties.length) ties = grow(ties);
+        ties[t++] = groupStart;
+        ties[t++] = i - 1;
+      }
       name++;
       prev = pos;
+      groupStart = i;
+      SA[n1 + (pos >> 1)] = i;
+    } else {
+      // A tied group's members are marked ~name (never 0: the sentinel's substring is unique),
+      // so that only they are counted into their group below.
+      SA[n1 + (pos >> 1)] = ~groupStart;
+      if (i - groupStart === 1) SA[n1 + (prev >> 1)] = ~groupStart;
     }
-    SA[n1 + (pos >> 1)] = name - 1;
   }
-  for (let i = n - 1, j = n - 1; i >= n1; i--) if (SA[i] >= 0) SA[j--] = SA[i];
+  if (n1 - groupStart > 1) {
+    if (t + 2 > ties.length) ties = grow(ties);
+    ties[t++] = groupStart;
+    ties[t++] = n1 - 1;
+  }
+  for (let i = n - 1, j = n - 1; i >= n1; i--) if (SA[i] !== -1) SA[j--] = SA[i];
 
-  // Stage 2: sort the reduced string, recursively if names repeat.
+  // Stage 2: sort the reduced string: by prefix doubling when most names are distinct (the
+  // groups are those noted above), else recursively.
   const s1 = SA.subarray(n - n1, n);
   const SA1 = SA.subarray(0, n1);
   if (name === n1) for (let i = 0; i < n1; i++) SA1[s1[i]] = i;
-  else if (name >= DOUBLING_SHARE * n1) doublingSort(s1, SA1, n1, name);
-  else {
+  else if (name >= DOUBLING_SHARE * n1) {
+    const filled = new Int32Array(n1);
+    for (let i = 0; i < n1; i++) {
+      const g = s1[i];
+      if (g >= 0) SA1[g] = i;
+      else {
+        SA1[~g + filled[~g]++] = i;
+        s1[i] = ~g;
+      }
+    }
+    refineByDoubling(s1, SA1, ties, t);
+  } else {
+    for (let i = 0; i < n1; i++) if (s1[i] < 0) s1[i] = ~s1[i];
     // s1 is scratch (overwritten below), so its marks need no restoring.
     markTypes(s1, n1);
-    sortMarked(s1, SA1, n1, name);
+    sortMarked(s1, SA1, n1, n1);
   }
 
   // Stage 3: induce the full order from the sorted LMS suffixes.
@@ -173,10 +207,10 @@ export const DOUBLING_SHARE = 0.75;
  * `s` is overwritten with the final ranks (the inverse suffix array).
  */
 export function doublingSort(s: Int32Array, SA: Int32Array, n: number, K: number): void {
-  // Bucket by first symbol; a position's rank is the last index of its group.
+  // Bucket by first symbol; a position's rank is the first index of its group.
   const bkt = new Int32Array(K);
   for (let i = 0; i < n; i++) bkt[s[i]]++;
-  let groups = new Int32Array(1024);
+  let groups = new Int32Array(64);
   let g = 0;
   for (let c = 0, sum = 0; c < K; c++) {
     const size = bkt[c];
@@ -192,13 +226,24 @@ export function doublingSort(s: Int32Array, SA: Int32Array, n: number, K: number
   // Ranks in suffix-array order: sequential reads, the random accesses are writes.
   for (let c = 0, start = 0; c < K; c++) {
     const end = bkt[c];
-    for (let x = start; x < end; x++) s[SA[x]] = end - 1;
+    for (let x = start; x < end; x++) s[SA[x]] = start;
     start = end;
   }
+  refineByDoubling(s, SA, groups, g);
+}
 
+/**
+ * Prefix doubling from a first order: SA sorted by a prefix of each suffix, `rank` holding each
+ * position's group (the index of the group's first member in SA), `groups` the [first, last]
+ * pairs of the groups of more than one. Tied groups are re-sorted by the rank h positions on,
+ * h doubling each round, and split; ranks are refined in place (Larsson and Sadakane).
+ */
+function refineByDoubling(rank: Int32Array, SA: Int32Array, groups: Int32Array, g: number): void {
   let keys = new Int32Array(64);
   let order = new Float64Array(64);
   for (let h = 1; g > 0; h *= 2) {
+    // Tied suffixes share their first h symbols, which the unique last symbol bounds.
+    if (h >= rank.length) throw new Error(`suffix sort: positions still tied after ${h} symbols of ${rank.length}`);
     let next = new Int32Array(Math.max(16, g));
     let ng = 0;
     for (let q = 0; q < g; q += 2) {
@@ -211,13 +256,13 @@ export function doublingSort(s: Int32Array, SA: Int32Array, n: number, K: number
       }
       // Keys first, then ranks: a member's key may be a member of this same group. (Ties are
       // never at the last position, which is unique, so p + h < n.)
-      for (let k = 0; k < size; k++) keys[k] = s[SA[start + k] + h];
+      for (let k = 0; k < size; k++) keys[k] = rank[SA[start + k] + h];
       sortGroup(SA, start, size, keys, order);
       for (let a = start; a <= end;) {
         const key = keys[a - start];
         let b = a;
         while (b < end && keys[b + 1 - start] === key) b++;
-        for (let x = a; x <= b; x++) s[SA[x]] = b;
+        for (let x = a; x <= b; x++) rank[SA[x]] = a;
         if (b > a) {
           if (ng + 2 > next.length) next = grow(next);
           next[ng++] = a;
