@@ -53,6 +53,80 @@ describe('buildDatasetFiles', () => {
     expect(groups.length).toBe(1);
   });
 
+  it('reads ids and contributors in every accepted form alike (prefixes, case), and picks the leaf encoding from them', async () => {
+    const plain = join(dir, 'forms-plain.parquet');
+    await writeGeneratedContributions(plain, 500, { order: 'shuffled', contributors: 40 });
+    const reference = await buildDatasetFiles({ ...base, contributionsPath: plain, outDir: sub() });
+    const pairs = reference.manifest.contributions;
+    expect(pairs.map((p) => p[0])).toEqual(pairs.map((p) => p[0]).sort());
+    expect(new Set(pairs.map((p) => p[0])).size).toBe(500);
+    // The same set with ids as 0x + upper-case hex or bare hex, and contributors in upper case.
+    const forms = join(dir, 'forms-mixed.parquet');
+    await withDuckDb((db) =>
+      db.copyToParquet(
+        `SELECT CASE WHEN i % 3 = 0 THEN '0x' || upper(substr(id, 8)) WHEN i % 3 = 1 THEN substr(id, 8) ELSE id END AS id,
+                CASE WHEN i % 2 = 0 THEN '0x' || upper(substr(contributor, 3)) ELSE contributor END AS contributor, question, answer
+         FROM (SELECT *, row_number() OVER () AS i FROM read_parquet(${sqlString(plain)}))`,
+        forms,
+      ),
+    );
+    const mixed = await buildDatasetFiles({ ...base, contributionsPath: forms, outDir: sub() });
+    expect(mixed.manifest.merkle.root).toBe(reference.manifest.merkle.root);
+    expect(mixed.manifest.contributions).toEqual(pairs);
+    expect(mixed.manifest.counts).toEqual(reference.manifest.counts);
+    // One contributor that looks like an address but is not hex: every leaf is (bytes32, string).
+    const named = join(dir, 'forms-named.parquet');
+    await withDuckDb((db) =>
+      db.copyToParquet(
+        `SELECT id, CASE WHEN i = 7 THEN '0x' || repeat('z', 40) ELSE contributor END AS contributor, question, answer
+         FROM (SELECT *, row_number() OVER () AS i FROM read_parquet(${sqlString(plain)}))`,
+        named,
+      ),
+    );
+    const strings = await buildDatasetFiles({ ...base, contributionsPath: named, outDir: sub() });
+    expect(strings.manifest.merkle.leafEncoding).toEqual(['bytes32', 'string']);
+    expect(strings.manifest.contributions.filter((p) => p[1] === '0x' + 'z'.repeat(40))).toHaveLength(1);
+    expect(strings.manifest.merkle.root).toBe(StandardMerkleTree.of(strings.manifest.contributions, ['bytes32', 'string']).root);
+  });
+
+  it('refuses a repeated id written in two forms, a missing contributor and separator characters in a contributor', async () => {
+    const h = 'ab'.repeat(32);
+    const cases: [string, string, RegExp][] = [
+      [
+        `SELECT * FROM (VALUES ('sha256:${h}', '0x${'1'.repeat(40)}', 'q', 'a'), ('0x${h.toUpperCase()}', '0x${'2'.repeat(40)}', 'q2', 'a2')) t(id, contributor, question, answer)`,
+        'twice',
+        /appears 2 times/,
+      ],
+      [
+        `SELECT 'sha256:' || sha256('n' || i) AS id, CASE WHEN i = 3 THEN NULL ELSE 'x' END AS contributor, 'q' AS question, 'a' AS answer FROM range(5) t(i)`,
+        'null',
+        /has no contributor/,
+      ],
+      [
+        `SELECT 'sha256:' || sha256('n' || i) AS id, CASE WHEN i = 3 THEN ' ' ELSE 'x' END AS contributor, 'q' AS question, 'a' AS answer FROM range(5) t(i)`,
+        'blank',
+        /has no contributor/,
+      ],
+      [
+        `SELECT 'sha256:' || sha256('n' || i) AS id, 'x' || chr(30) || i AS contributor, 'q' AS question, 'a' AS answer FROM range(5) t(i)`,
+        'control',
+        /contains ASCII control characters 30\/31/,
+      ],
+      [
+        `SELECT 'sha256:' || sha256('n' || i) AS id, '0x' || lpad('1', 40, '0') AS contributor, 'q' AS question, 'a' AS answer FROM range(5) t(i) UNION ALL SELECT 'sha256:' || substr(sha256('x'), 2) || 'g', '0x' || lpad('1', 40, '0'), 'q', 'a'`,
+        'nonhex',
+        /is not a sha256 content hash/,
+      ],
+    ];
+    for (const [select, name, message] of cases) {
+      const path = join(dir, `refuse-${name}.parquet`);
+      await withDuckDb((db) => db.copyToParquet(select, path));
+      const out = sub();
+      await expect(buildDatasetFiles({ ...base, contributionsPath: path, outDir: out }), name).rejects.toThrow(message);
+      expect(existsSync(join(out, 'dataset.parquet')), name).toBe(false);
+    }
+  });
+
   it('builds text datasets', async () => {
     const input = join(dir, 'text.parquet');
     await writeGeneratedContributions(input, 100, { kind: 'text' });

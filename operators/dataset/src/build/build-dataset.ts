@@ -4,6 +4,7 @@ import { DuckDbSession, sqlString } from '@datanet/connector-duckdb';
 import { sha256File } from '@datanet/connector-fs';
 import { LEAF_TYPES, type LeafEncoding } from '../merkle/contribution-tree.js';
 import { MANIFEST_FORMAT, merkleRootOfAsync, merkleRootOfEncoded, type DatasetManifest } from './manifest.js';
+import { readPairs } from './read-pairs.js';
 import { SPLIT_METHOD, idHexSql, splitSql } from './split.js';
 
 export type DatasetKind = 'qa' | 'text';
@@ -44,9 +45,10 @@ const SOURCES: Record<DatasetKind, Record<string, string[]>> = {
  * DuckDB: rows never pass through JavaScript except the (id, contributor) pairs for the tree.
  *
  * The sorted COPY starts at once (it also refuses empty text as it writes: an `error()` in the
- * select). Beside it, on a second connection, a query reads only ids and contributors (their
- * checks and the pairs), and the kernel threads hash the Merkle tree; the split counts are read
- * back from the written file. A failed check names the smallest offending contribution id.
+ * select). Beside it, on a second connection, a query reads only ids and contributors as one
+ * string (`readPairs`: decoded, checked and sorted here), and the kernel threads hash the Merkle
+ * tree; the split counts are read back from the written file. A failed check names the smallest
+ * offending contribution id.
  */
 export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<BuiltDataset> {
   const { contributionsPath: input, kind } = options;
@@ -67,6 +69,15 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     await db.exec(`SET temp_directory = ${sqlString(spill)}`);
     const select = await stage(db, input, kind);
     const text = Object.keys(select);
+
+    // The narrow read of ids and contributors is queued first: its few DuckDB tasks run before the
+    // COPY's, so this thread decodes, sorts and hashes while DuckDB sorts and writes.
+    const reading = readPairs(
+      await db.instance.connect(),
+      () => explainRefusal(db, input),
+      () => throwDuplicate(db, input),
+    );
+    reading.catch(() => undefined); // awaited below
     copying = db.copyToParquet(
       `SELECT ${[
         ...text.map(
@@ -80,14 +91,12 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
     );
     copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-
-    const read = await readPairs(db, input);
+    const read = await reading;
     phase('pairs');
     const encoding = !options.leafEncoding || options.leafEncoding === 'auto' ? read.encoding : options.leafEncoding;
-    // All-address sets: DuckDB gave the leaves ABI-encoded (64 bytes each, one blob); the kernel
-    // threads hash them while this thread cuts the sorted pairs for the manifest.
-    const fast = encoding === 'address' && read.addressLeaves;
-    const rooting = fast ? merkleRootOfEncoded({ bytes: read.addressLeaves!, stride: 64 }) : undefined;
+    // All-address sets: the leaves come ABI-encoded (64 bytes each, one buffer); the kernel threads
+    // hash them while this thread cuts the sorted pairs for the manifest.
+    const rooting = encoding === 'address' && read.addressLeaves ? merkleRootOfEncoded(read.addressLeaves) : undefined;
     rooting?.catch(() => undefined); // awaited below
     const contributions = read.pairs(encoding === 'address');
     const root = rooting ? await rooting : await merkleRootOfAsync(contributions, encoding);
@@ -152,26 +161,8 @@ async function stage(db: DuckDbSession, input: string, kind: DatasetKind): Promi
 const EMPTY_TEXT = 'datanet: empty text in contribution ';
 const emptyText = (col: string) => `(${col} IS NULL OR NOT regexp_matches(${col}, '[^\\s]'))`;
 
-interface ReadPairs {
-  /** 'address' when every contributor is a 20-byte hex address, else 'string'. */
-  encoding: LeafEncoding;
-  /** When every contributor is an address: abi.encode(bytes32 id, address contributor) of each, 64 bytes a leaf (in no set order). */
-  addressLeaves?: Uint8Array;
-  /** The (0x + id hex, contributor) pairs sorted by id; contributors lower-cased when `lowerCase`. */
-  pairs(lowerCase: boolean): [string, string][];
-}
-
-const ADDRESS_SQL = `regexp_full_match(contributor, '0x[0-9a-fA-F]{40}')`;
-
-/**
- * (id, contributor) sorted by id, with the checks of ids and contributors, on a second connection
- * (the first is writing the file) reading only those two columns. DuckDB does the per-row work in
- * its own threads: the checks, the sort, the choice of leaf encoding, and (when all contributors
- * are addresses) the ABI encoding of every leaf into one blob that the tree builder hashes as is.
- * The pairs come as one aggregated string because converting 100k+ rows of two strings through
- * the row API costs several times the query.
- */
-async function readPairs(db: DuckDbSession, input: string): Promise<ReadPairs> {
+/** Names what is wrong with the ids or contributors, as the first failing check (the smallest offending id). */
+async function explainRefusal(db: DuckDbSession, input: string): Promise<never> {
   const connection = await db.instance.connect();
   let r: Record<string, unknown>;
   try {
@@ -179,12 +170,8 @@ async function readPairs(db: DuckDbSession, input: string): Promise<ReadPairs> {
       `SELECT
          min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR NOT ok_id) AS bad_id,
          min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
-         min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor,
-         count(*) AS n,
-         coalesce(bool_and(${ADDRESS_SQL}), false) AS all_address,
-         string_agg('0x' || id_hex || chr(31) || contributor, chr(30) ORDER BY id_hex) AS s,
-         unhex(string_agg(CASE WHEN ok_id AND ${ADDRESS_SQL} THEN id_hex || '000000000000000000000000' || substr(contributor, 3) END, '')) AS leaves
-       FROM (SELECT contribution_id, contributor, id_hex, length(id_hex) = 64 AND length(translate(id_hex, '0123456789abcdef', '')) = 0 AS ok_id FROM staged)`,
+         min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor
+       FROM (SELECT contribution_id, contributor, length(id_hex) = 64 AND length(translate(id_hex, '0123456789abcdef', '')) = 0 AS ok_id FROM staged)`,
     );
     [r] = reader.getRowObjectsJS();
   } finally {
@@ -201,31 +188,7 @@ async function readPairs(db: DuckDbSession, input: string): Promise<ReadPairs> {
       `${input}: contributor of contribution ${r.control_contributor} contains ASCII control characters 30/31, which a contributor name may not hold`,
     );
   }
-  const s = (r.s as string | null) ?? '';
-  // Sorted by id: a repeated id sits next to itself (fixed-width ids, so compare slices by offset).
-  if (s && hasRepeatedId(s)) await throwDuplicate(db, input);
-  const allAddress = r.all_address === true;
-  return {
-    encoding: allAddress ? 'address' : 'string',
-    addressLeaves: allAddress && r.leaves instanceof Uint8Array && r.leaves.length === 64 * Number(r.n) ? r.leaves : undefined,
-    pairs(lowerCase) {
-      if (!s) return [];
-      const flat = (lowerCase ? s.toLowerCase() : s).split(/[\x1e\x1f]/);
-      const out = new Array<[string, string]>(flat.length >> 1);
-      for (let i = 0; i < out.length; i++) out[i] = [flat[2 * i], flat[2 * i + 1]];
-      return out;
-    },
-  };
-}
-
-/** Whether two neighbouring records of the sorted `0x<64 hex>\x1f<contributor>\x1e...` string have one id. */
-function hasRepeatedId(s: string): boolean {
-  let prev = 0;
-  for (let at = s.indexOf('\x1e'); at >= 0; at = s.indexOf('\x1e', at + 1)) {
-    if (s.startsWith(s.slice(prev, prev + 66), at + 1)) return true;
-    prev = at + 1;
-  }
-  return false;
+  throw new Error(`${input}: the contribution ids and contributors could not be read as pairs (no check names a row)`);
 }
 
 /** Names the smallest contribution id given more than once, and how many times. */

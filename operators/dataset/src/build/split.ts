@@ -35,7 +35,13 @@ export function idHexSql(idColumn: string): string {
   return `lower(CASE WHEN starts_with(${bare}, '0x') OR starts_with(${bare}, '0X') THEN substr(${bare}, 3) ELSE ${bare} END)`;
 }
 
-/** SQL expression for the split of the row whose id, as `idHexSql` gives it, is `hexColumn`; `$salt` is bound by the caller. */
+/**
+ * SQL expression for the split of the row whose id, as `idHexSql` gives it, is `hexColumn`; `$salt` is bound by the caller.
+ * The digest's hex is compared with the threshold as 8 lower-case hex digits: a 64-digit string is
+ * below that 8-digit one exactly when its first 8 digits are (equal first 8 make it the greater),
+ * so this is `uint32(first 8 hex) < threshold` without cutting and casting a string per row.
+ */
 export function splitSql(hexColumn: string, evalFraction: number): string {
-  return `CASE WHEN ('0x' || substr(sha256($salt || ':' || ${hexColumn}), 1, 8))::UBIGINT < ${evalThreshold(evalFraction)} THEN 'eval' ELSE 'train' END`;
+  const threshold = evalThreshold(evalFraction).toString(16).padStart(8, '0');
+  return `CASE WHEN sha256($salt || ':' || ${hexColumn}) < '${threshold}' THEN 'eval' ELSE 'train' END`;
 }

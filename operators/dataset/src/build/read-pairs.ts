@@ -1,0 +1,227 @@
+import type { DuckDbSession } from '@datanet/connector-duckdb';
+import type { EncodedLeaves } from '@datanet/datanet';
+import type { LeafEncoding } from '../merkle/contribution-tree.js';
+
+export interface ReadPairs {
+  /** 'address' when every contributor is a 20-byte hex address, else 'string'. */
+  encoding: LeafEncoding;
+  /** When every contributor is an address: abi.encode(bytes32 id, address contributor) of each, 64 bytes a leaf (in no set order). */
+  addressLeaves?: EncodedLeaves;
+  /** The (0x + id hex, contributor) pairs sorted by id; contributors lower-cased when `lowerCase`. */
+  pairs(lowerCase: boolean): [string, string][];
+}
+
+/**
+ * The contributions' ids and contributors, as one string `id \x1f contributor \x1e ...` (rows in
+ * no set order), decoded: every id as 32 bytes at `idStride * i` of `idBytes`, and (when every
+ * contributor is a 20-byte hex address) the 64-byte ABI-encoded leaves.
+ */
+interface Parsed {
+  idBytes: Uint8Array;
+  idStride: number;
+  /** Row i's id as lower-case hex, without prefix. */
+  id(i: number): string;
+  contributor(i: number): string;
+  /** Whether some contributor has upper-case letters (only then is lower-casing them work). */
+  upperContributors: boolean;
+  /** abi.encode(bytes32 id, address contributor) of each row, when every contributor is an address. */
+  leaves?: Uint8Array;
+}
+
+/**
+ * (id, contributor) of every contribution with their checks, on a second connection of the session
+ * (the first is writing the file; this one is closed here). The query starts before the first await. DuckDB only reads the two columns and joins them into one string, in no order:
+ * a sort or a string function per row there costs more than all the rest. This thread decodes the
+ * ids (and addresses), sorts the ids by a radix sort of their bytes, finds a repeated id next to
+ * itself, and (all-address sets) lays out the 64-byte leaves the kernel threads hash. When anything
+ * is wrong, `explain` is called, which names the smallest offending contribution id in SQL.
+ */
+export async function readPairs(
+  connection: DuckDbSession['connection'],
+  explain: () => Promise<never>,
+  duplicate: () => Promise<never>,
+): Promise<ReadPairs> {
+  let r: Record<string, unknown>;
+  try {
+    const reader = await connection.runAndReadAll(
+      `SELECT count(*) AS n,
+         coalesce(bool_or(contains(contributor, chr(30)) OR contains(contributor, chr(31)) OR contains(contribution_id, chr(30)) OR contains(contribution_id, chr(31))), false) AS control,
+         string_agg(contribution_id || chr(31) || contributor, chr(30)) AS s
+       FROM (SELECT CAST(id AS VARCHAR) AS contribution_id, CAST(contributor AS VARCHAR) AS contributor FROM contributions)`,
+    );
+    [r] = reader.getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+  }
+  const n = Number(r.n);
+  const s = (r.s as string | null) ?? '';
+  const parsed = r.control === true ? undefined : (parseFixed(s, n) ?? parseAny(s, n));
+  if (!parsed) return explain();
+  const order = sortIds(parsed.idBytes, parsed.idStride, n);
+  if (order === 'repeated') return duplicate();
+  const { leaves } = parsed;
+  return {
+    encoding: leaves ? 'address' : 'string',
+    addressLeaves: leaves && { bytes: leaves, stride: 64 },
+    pairs(lowerCase) {
+      const lower = lowerCase && parsed.upperContributors;
+      const out = new Array<[string, string]>(n);
+      for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const c = parsed.contributor(i);
+        out[k] = ['0x' + parsed.id(i), lower ? c.toLowerCase() : c];
+      }
+      return out;
+    },
+  };
+}
+
+/** Hex digit values by character code; 255 for any other character. */
+const HEX = new Uint8Array(256).fill(255);
+for (let c = 0; c < 16; c++) {
+  HEX[c.toString(16).charCodeAt(0)] = c;
+  HEX[c.toString(16).toUpperCase().charCodeAt(0)] = c;
+}
+const ID_PREFIX = 'sha256:';
+/** `sha256:` + 64 hex, \x1f, `0x` + 40 hex, \x1e: the usual record, 115 characters. */
+const FIXED = ID_PREFIX.length + 64 + 1 + 42 + 1;
+
+/**
+ * The usual set (ids `sha256:<64 hex>`, contributors `0x<40 hex>` addresses) read at fixed offsets:
+ * ids and addresses decoded straight into the leaves. Undefined for any other set (`parseAny`).
+ */
+function parseFixed(s: string, n: number): Parsed | undefined {
+  if (n === 0 || s.length !== FIXED * n - 1 || Buffer.byteLength(s, 'utf8') !== s.length) return undefined; // ASCII only
+  const text = Buffer.from(s, 'latin1');
+  const leaves = new Uint8Array(64 * n);
+  let bad = 0;
+  let upper = false;
+  let upperAddress = false;
+  for (let i = 0; i < n; i++) {
+    const at = FIXED * i;
+    // 's' 'h' 'a' '2' '5' '6' ':' then the id; \x1f '0' 'x' then the address; \x1e (or the end).
+    bad |=
+      (text[at] ^ 0x73) |
+      (text[at + 1] ^ 0x68) |
+      (text[at + 2] ^ 0x61) |
+      (text[at + 3] ^ 0x32) |
+      (text[at + 4] ^ 0x35) |
+      (text[at + 5] ^ 0x36) |
+      (text[at + 6] ^ 0x3a) |
+      (text[at + 71] ^ 0x1f) |
+      (text[at + 72] ^ 0x30) |
+      (text[at + 73] ^ 0x78) |
+      (i + 1 < n ? text[at + 114] ^ 0x1e : 0);
+    let out = 64 * i;
+    for (let j = at + 7; j < at + 71; j += 2, out++) {
+      const h = HEX[text[j]];
+      const l = HEX[text[j + 1]];
+      bad |= (h | l) & 0xf0;
+      upper ||= (text[j] < 0x61 && h > 9) || (text[j + 1] < 0x61 && l > 9);
+      leaves[out] = (h << 4) | l;
+    }
+    out = 64 * i + 44;
+    for (let j = at + 74; j < at + 114; j += 2, out++) {
+      const h = HEX[text[j]];
+      const l = HEX[text[j + 1]];
+      bad |= (h | l) & 0xf0;
+      upperAddress ||= (text[j] < 0x61 && h > 9) || (text[j + 1] < 0x61 && l > 9);
+      leaves[out] = (h << 4) | l;
+    }
+    if (bad) return undefined;
+  }
+  return {
+    idBytes: leaves,
+    idStride: 64,
+    id: upper ? (i) => s.slice(FIXED * i + 7, FIXED * i + 71).toLowerCase() : (i) => s.slice(FIXED * i + 7, FIXED * i + 71),
+    contributor: (i) => s.slice(FIXED * i + 72, FIXED * i + 114),
+    upperContributors: upperAddress,
+    leaves,
+  };
+}
+
+/** A contributor is given when it holds a character other than the ASCII spaces RE2's \s names (as the SQL check says). */
+const NOT_BLANK = /[^\t\n\f\r ]/;
+
+/** The shape `0x` + 40 characters; whether they are hex is checked for all at once by `hexBytes`. */
+const isAddressShape = (c: string) => c.length === 42 && c.charCodeAt(0) === 48 && c.charCodeAt(1) === 120;
+
+/**
+ * Any set: records cut at their separators, ids with or without "sha256:" / "0x" (as `idHex`
+ * takes them). Undefined when a record is missing (a NULL id or contributor), an id is not 64
+ * hex digits, or a contributor is blank.
+ */
+function parseAny(s: string, n: number): Parsed | undefined {
+  const ids = new Array<string>(n);
+  const contributors = new Array<string>(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const sep = s.indexOf('\x1f', at);
+    if (sep < 0) return undefined;
+    let end = s.indexOf('\x1e', sep + 1);
+    if (end < 0) end = s.length;
+    let from = at;
+    if (s.startsWith(ID_PREFIX, from)) from += ID_PREFIX.length;
+    if (s.startsWith('0x', from) || s.startsWith('0X', from)) from += 2;
+    if (sep - from !== 64) return undefined;
+    ids[i] = s.slice(from, sep).toLowerCase();
+    contributors[i] = s.slice(sep + 1, end);
+    at = end + 1;
+  }
+  if (n > 0 && at !== s.length + 1) return undefined;
+  const idBytes = hexBytes(ids, 0, 32);
+  if (!idBytes) return undefined;
+  const addresses = n > 0 && contributors.every(isAddressShape) ? hexBytes(contributors, 2, 20) : undefined;
+  if (!addresses && contributors.some((c) => !NOT_BLANK.test(c))) return undefined;
+  let leaves: Uint8Array | undefined;
+  if (addresses) {
+    leaves = new Uint8Array(64 * n);
+    for (let i = 0; i < n; i++) {
+      leaves.set(idBytes.subarray(32 * i, 32 * i + 32), 64 * i);
+      leaves.set(addresses.subarray(20 * i, 20 * i + 20), 64 * i + 44);
+    }
+  }
+  return { idBytes, idStride: 32, id: (i) => ids[i], contributor: (i) => contributors[i], upperContributors: true, leaves };
+}
+
+/** The strings (from `skip` on, `bytes` bytes of hex each) decoded into one buffer; undefined if any is not hex. */
+function hexBytes(strings: string[], skip: number, bytes: number): Uint8Array | undefined {
+  const hex = skip ? strings.map((x) => x.slice(skip)).join('') : strings.join('');
+  const out = Buffer.from(hex, 'hex'); // stops at the first pair that is not hex
+  return out.length === bytes * strings.length ? out : undefined;
+}
+
+/**
+ * The order of the 32-byte ids at `stride * i`, ascending (as their lower-case hex sorts): a radix
+ * sort by the leading 32 bits (two 16-bit passes), runs of equal leading bits settled by the whole
+ * id. 'repeated' when two ids are equal.
+ */
+export function sortIds(bytes: Uint8Array, stride: number, n: number): Uint32Array | 'repeated' {
+  const hi = new Uint32Array(n);
+  for (let i = 0, at = 0; i < n; i++, at += stride) {
+    hi[i] = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+  }
+  const counts = new Uint32Array(65537);
+  const low = new Uint32Array(n);
+  for (let i = 0; i < n; i++) counts[(hi[i] & 0xffff) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  for (let i = 0; i < n; i++) low[counts[hi[i] & 0xffff]++] = i;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(hi[i] >>> 16) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[counts[hi[low[k]] >>> 16]++] = low[k];
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const cmp = (a: number, b: number) => buf.compare(buf, stride * b, stride * b + 32, stride * a, stride * a + 32);
+  for (let k = 1; k < n;) {
+    if (hi[order[k]] !== hi[order[k - 1]]) {
+      k++;
+      continue;
+    }
+    const from = k - 1;
+    while (k < n && hi[order[k]] === hi[order[from]]) k++;
+    const run = order.subarray(from, k).sort(cmp);
+    for (let j = 1; j < run.length; j++) if (cmp(run[j - 1], run[j]) === 0) return 'repeated';
+  }
+  return order;
+}
