@@ -1,6 +1,6 @@
-import { bandKeys, estimateJaccard, UNIT_CHAR, UNIT_WORD } from './minhash.js';
+import { estimateJaccard, UNIT_CHAR, UNIT_WORD } from './minhash.js';
 import { UnionFind } from './union-find.js';
-import { fmix32 } from './hash.js';
+import { fmix32, murmurMix } from './hash.js';
 
 export interface ClusterInput {
   /** P values per item; items are numbered in credit order (earliest first). */
@@ -37,6 +37,8 @@ export interface ClusterInput {
 
 export interface ClusterResult {
   uf: UnionFind;
+  /** Root linkage: the similarity with which each item joined its root (NaN: it did not join one). */
+  joinedWith: Float64Array;
   candidatePairs: number;
   mergedPairs: number;
 }
@@ -74,13 +76,16 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   const nextInBucket = new Int32Array(slots);
   const memberOf = new Int32Array(slots);
   let used = 0;
-  const keys = new Float64Array(Math.max(input.bands, input.short?.bands ?? 0));
   let candidatePairs = 0;
   let mergedPairs = 0;
   // Root linkage: the clusters the current item shares bands with, and how many.
   const rootStamp = new Int32Array(n).fill(-1);
   const rootCount = new Int32Array(n);
   const roots: number[] = [];
+  // Root linkage: each item's cluster root, fixed once the item is placed (an item only ever
+  // joins an earlier root, and roots never move), so the bucket walk reads it instead of find().
+  const rootOf = new Int32Array(n);
+  const joinedWith = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) {
     if (input.active && !input.active[i]) continue;
     const unit = input.units ? input.units[i] : UNIT_WORD;
@@ -88,19 +93,24 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     const bands = short ? short.bands : input.bands;
     const rows = short ? short.rows : input.rows;
     const threshold = short ? short.threshold : input.threshold;
-    bandKeys(signatures, i * P, bands, rows, keys, unit);
     roots.length = 0;
+    rootOf[i] = i;
+    // The bandKeys of minhash.ts (band t's value hash, in unit space `space`), folded to 32 bits
+    // with the band: computed here in integers, as bandKeys' low and high words would give them.
+    const space = unit === UNIT_CHAR ? 1024 : 0;
     for (let t = 0; t < bands; t++) {
-      const band = Math.floor(keys[t] / 4294967296);
-      const key = fmix32((keys[t] % 4294967296) ^ Math.imul(band + 1, 0x9e3779b1)) | 0;
+      let h = 0x3c6ef372 ^ t;
+      const base = i * P + t * rows;
+      for (let k = 0; k < rows; k++) h = murmurMix(h, signatures[base + k]);
+      const key = fmix32(fmix32(h ^ rows) ^ Math.imul(space + t + 1, 0x9e3779b1)) | 0;
       let slot = key & mask;
       while (tableHead[slot] !== -1 && tableKey[slot] !== key) slot = (slot + 1) & mask;
       if (tableHead[slot] === -1) tableKey[slot] = key;
       let compared = 0;
       for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
         const j = memberOf[e];
-        const ri = uf.find(i);
-        const rj = uf.find(j);
+        const ri = rootLinkage ? i : uf.find(i);
+        const rj = rootLinkage ? rootOf[j] : uf.find(j);
         // Two clusters that each hold an accepted record stay apart: both were accepted already.
         if (ri === rj || (ri < accepted && rj < accepted)) continue;
         compared++;
@@ -139,13 +149,18 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
         candidatePairs++;
         const sim = similarity(i, r, bestSim);
         // Ties go to the earliest cluster: it keeps the credit.
-        if (sim > bestSim || (sim === bestSim && (best < 0 || r < best))) [best, bestSim] = [r, sim];
+        if (sim > bestSim || (sim === bestSim && (best < 0 || r < best))) {
+          best = r;
+          bestSim = sim;
+        }
       }
       if (best >= 0) {
         uf.union(i, best);
+        rootOf[i] = best;
+        joinedWith[i] = bestSim;
         mergedPairs++;
       }
     }
   }
-  return { uf, candidatePairs, mergedPairs };
+  return { uf, joinedWith, candidatePairs, mergedPairs };
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { checkScopeSettings, chunks, migrateDedupeIndex, toNumber, toUint32, withScopeLock } from './index-store.js';
 import { bandKeys, estimateJaccard, UNIT_CHAR, UNIT_WORD, type MinHashSpec } from './minhash.js';
 import { jaccardSorted } from './shingle-sets.js';
-import { fielded, fieldedSimilarity, type FieldedTokens } from './record-similarity.js';
+import { fieldedJoined, fieldedSimilarity, TokenInterner, type FieldedTokens } from './record-similarity.js';
 import { clusterSignatures } from './lsh-cluster.js';
 import { clusterSizes, type DedupeDecision } from './dedupe-outputs.js';
 
@@ -186,24 +186,29 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     units[item] = input.units ? input.units[row] : UNIT_WORD;
     if (!input.hasShingles[row] || acceptedItem.has(ids[row])) active[item] = 0;
   });
+  // Short (char) records keep no shingle set (they are judged by their tokens): an empty one there
+  // means none, and the estimate stands in where tokens are missing too.
   const setOf = (item: number): [Uint32Array, number, number] | null => {
     if (item < m) {
       const s = accepted.sets[item];
-      return s ? [s, 0, s.length] : null;
+      return s && (s.length || units[item] !== UNIT_CHAR) ? [s, 0, s.length] : null;
     }
     if (!input.sets) return null;
     const row = order[item - m];
-    return [input.sets.values, input.sets.offsets[row], input.sets.offsets[row + 1]];
+    const from = input.sets.offsets[row];
+    const to = input.sets.offsets[row + 1];
+    return from < to || units[item] !== UNIT_CHAR ? [input.sets.values, from, to] : null;
   };
-  const split = new Map<number, FieldedTokens>();
-  const intern = new Map<string, number>();
+  // Each short record's tokens are read once, on its first comparison, with ids shared by all.
+  const split: (FieldedTokens | undefined)[] = new Array(n);
+  const intern = new TokenInterner();
   const tokensOf = (item: number): FieldedTokens | undefined => {
-    let t = split.get(item);
+    let t = split[item];
     if (t) return t;
     const joined = item < m ? accepted.tokens[item] : input.tokens?.[order[item - m]];
     if (joined == null) return undefined;
-    t = fielded(joined ? joined.split(' ') : [], intern);
-    split.set(item, t);
+    t = fieldedJoined(joined, intern);
+    split[item] = t;
     return t;
   };
   // Short pairs: recordSimilarity of their tokens. Others: exact Jaccard of the shingle sets when
@@ -220,7 +225,7 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     const b = setOf(j);
     return a && b ? jaccardSorted(a[0], a[1], a[2], b[0], b[1], b[2]) : estimateJaccard(signatures, i * P, signatures, j * P, P);
   };
-  const { uf, candidatePairs, mergedPairs } = clusterSignatures({
+  const { uf, joinedWith, candidatePairs, mergedPairs } = clusterSignatures({
     signatures,
     permutations: P,
     bands: spec.bands,
@@ -250,7 +255,8 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     }
     const root = uf.find(item);
     representative[row] = idOfItem(root);
-    similarityOut[row] = root === item ? 1 : similarity(item, root);
+    // The similarity it joined its root with (root linkage: the root never moves), else computed.
+    similarityOut[row] = root === item ? 1 : Number.isNaN(joinedWith[item]) ? similarity(item, root) : joinedWith[item];
     if (root === item) fresh.push(row);
   });
   const result: MinHashDedupeResult = {

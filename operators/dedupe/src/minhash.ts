@@ -1,7 +1,7 @@
 import type { TextBytes } from '@datanet/connector-duckdb';
 import { fmix32, murmurMix, mulberry32 } from './hash.js';
-import { Shingler } from './shingles.js';
-import { charGramHashes, normalizeStructured, structuredTokens } from './structured-text.js';
+import { countWords, Shingler } from './shingles.js';
+import { structuredGramHashes, structuredTokens } from './structured-text.js';
 import { ShingleSets } from './shingle-sets.js';
 
 export interface MinHashSpec {
@@ -32,6 +32,11 @@ export interface ShortSpec {
  */
 export const UNIT_WORD = 0;
 export const UNIT_CHAR = 1;
+
+const NO_SHINGLES = new Uint32Array(0);
+// Densification probes tabled per bin (a record fills at least a third of its bins, so more than
+// a few attempts are rare; past them the hash is computed as before).
+const PROBES = 16;
 
 /** datatrove's defaults: 5-gram word shingles, 14 buckets x 8 hashes = 112 permutations. */
 export const DEFAULT_MINHASH: MinHashSpec = { shingles: { unit: 'word', n: 5 }, permutations: 112, bands: 14, rows: 8, seed: 1 };
@@ -86,6 +91,7 @@ export class MinHasher {
   private charBuf = new Uint32Array(1024);
   private bins: Int32Array;
   private decoder = new TextDecoder();
+  private probeTable: Int32Array | undefined;
   /** Documents whose text gave no shingle (empty or punctuation only). */
   empty = 0;
   /** Unit of the last signed document (UNIT_WORD or UNIT_CHAR). */
@@ -114,17 +120,20 @@ export class MinHasher {
    * form and shingled by characters; `lastUnit` says which.
    */
   shingles(bytes: Uint8Array, start: number, end: number): Uint32Array {
-    const words = this.shingler.shingle(bytes, start, end);
     // Outside auto mode every record is banded by the spec (class UNIT_WORD, whatever its unit).
     this.lastUnit = UNIT_WORD;
     this.lastTokens = undefined;
     const short = this.spec.short;
-    if (this.spec.shingles.unit !== 'auto' || !short || this.shingler.units >= short.maxWords) return words;
+    // Auto mode counts the words first: a short record's word shingles would be thrown away.
+    if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end) >= short.maxWords)
+      return this.shingler.shingle(bytes, start, end);
     this.lastTokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)), true);
-    const norm = normalizeStructured(this.lastTokens);
-    if (this.charBuf.length < norm.length + 1) this.charBuf = new Uint32Array(norm.length * 2 + 1);
+    // The normal form has at most one code point per UTF-16 unit of the tokens, plus spaces.
+    let room = 1;
+    for (const t of this.lastTokens) room += t.length + 1;
+    if (this.charBuf.length < room) this.charBuf = new Uint32Array(room * 2);
     this.lastUnit = UNIT_CHAR;
-    return this.charBuf.subarray(0, charGramHashes(norm, this.spec.shingles.n, this.charBuf));
+    return this.charBuf.subarray(0, structuredGramHashes(this.lastTokens, this.spec.shingles.n, this.charBuf));
   }
 
   /** Writes document [start, end) 's signature into sig[at .. at + P); returns false when it has no shingle. */
@@ -160,21 +169,40 @@ export class MinHasher {
       const v = (h ^ 0x80000000) | 0;
       if (v < bins[bin]) bins[bin] = v;
     }
+    const probes = this.probes;
     for (let j = 0; j < P; j++) {
       let v = bins[j];
       if (v === 0x7fffffff) {
         // Optimal densification: probe h(j, attempt) until a filled bin; at least one is filled.
-        for (let attempt = 1; ; attempt++) {
-          const k = ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
+        // The first PROBES attempts of every bin are tabled (they depend on the seed alone).
+        let attempt = 1;
+        for (; attempt <= PROBES; attempt++) {
+          const k = probes[j * PROBES + attempt - 1];
           if (bins[k] !== 0x7fffffff) {
             v = bins[k];
             break;
           }
         }
+        for (; v === 0x7fffffff; attempt++) {
+          const k = ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
+          if (bins[k] !== 0x7fffffff) v = bins[k];
+        }
       }
       sig[at + j] = v ^ 0x80000000;
     }
     return true;
+  }
+
+  /** The densification's first PROBES bins for each bin: probes[j * PROBES + attempt - 1]. */
+  private get probes(): Int32Array {
+    if (this.probeTable) return this.probeTable;
+    const P = this.spec.permutations;
+    const seed = this.a[0] | 0;
+    const t = new Int32Array(P * PROBES);
+    for (let j = 0; j < P; j++)
+      for (let attempt = 1; attempt <= PROBES; attempt++)
+        t[j * PROBES + attempt - 1] = ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
+    return (this.probeTable = t);
   }
 
   /** The signature of a set of shingle hashes, into sig[at .. at + P); false when the set is empty. */
@@ -231,7 +259,9 @@ export class MinHasher {
         this.lastUnit === UNIT_CHAR ? this.signOnePermutation(shingles, signatures, i * P) : this.signShingles(shingles, signatures, i * P);
       if (signed) hasShingles[i] = 1;
       else this.empty++;
-      sets?.add(shingles);
+      // Short records are judged by their tokens, never by shingle sets: theirs stay empty
+      // (sorting ~100 hashes per record was a fifth of signing them).
+      sets?.add(this.lastUnit === UNIT_CHAR ? NO_SHINGLES : shingles);
       if (onProgress && (i & 4095) === 4095) onProgress(i + 1);
     }
     return { signatures, hasShingles, units, sets, tokens };

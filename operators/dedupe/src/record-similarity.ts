@@ -19,34 +19,99 @@ import { FIELD_MARK, structuredTokens } from './structured-text.js';
  * With `atLeast`, it may stop early once that cannot be reached, returning a value below it.
  */
 export function recordSimilarity(a: readonly string[], b: readonly string[], atLeast = 0): number {
-  return fieldedSimilarity(fielded(a), fielded(b), atLeast);
+  const intern = new TokenInterner();
+  return fieldedSimilarity(fielded(a, intern), fielded(b, intern), atLeast);
 }
 
-// Which tokens of each side are matched, reused across calls (the check runs for every candidate pair).
-let scratch = new Uint8Array(256);
+// Which tokens of each side are matched, and the pending ones, reused across calls (the check
+// runs for every candidate pair; views or fresh arrays per call were most of its garbage).
+let usedLongScratch = new Uint8Array(256);
+let usedShortScratch = new Uint8Array(256);
+let pendingScratch = new Int32Array(256);
+let fieldScratch = new Uint8Array(64);
+let numberScratch = new Uint8Array(64);
+
+// Per pair: the first position of each token id on the long side, and of each first letter on
+// either side, valid where the stamp array holds the current pair's stamp.
+let stamp = 0;
+let idStamp = new Int32Array(1024);
+let idHead = new Int32Array(1024);
+const firstStampShort = new Int32Array(65536);
+const firstHeadShort = new Int32Array(65536);
+const firstStampLong = new Int32Array(65536);
+const firstHeadLong = new Int32Array(65536);
+
+function growIds(id: number): void {
+  const size = Math.max(2 * idStamp.length, id + 1);
+  const s = new Int32Array(size);
+  s.set(idStamp);
+  const h = new Int32Array(size);
+  h.set(idHead);
+  idStamp = s;
+  idHead = h;
+}
+
+function indexFirst(x: FieldedTokens, stamps: Int32Array, heads: Int32Array): void {
+  const first = x.first;
+  for (let k = 0; k < first.length; k++) {
+    const c = first[k];
+    if (stamps[c] !== stamp) {
+      stamps[c] = stamp;
+      heads[c] = k;
+    }
+  }
+}
 
 /** recordSimilarity of token lists already split into fields (fielded), for callers comparing one record many times. */
 export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 0): number {
-  const [short, long] = x.tokens.length <= y.tokens.length ? [x, y] : [y, x];
+  const swap = x.tokens.length > y.tokens.length;
+  const short = swap ? y : x;
+  const long = swap ? x : y;
   const st = short.tokens;
   const lt = long.tokens;
-  if (st.length === 0) return lt.length === 0 ? 1 : 0;
-  if (scratch.length < lt.length + st.length) scratch = new Uint8Array(2 * (lt.length + st.length));
-  const used = scratch.subarray(0, lt.length).fill(0);
-  const usedShort = scratch.subarray(lt.length, lt.length + st.length).fill(0);
-  let pendingCount = 0;
+  const sn = st.length;
+  const ln = lt.length;
+  if (sn === 0) return ln === 0 ? 1 : 0;
+  if (usedLongScratch.length < ln) usedLongScratch = new Uint8Array(2 * ln);
+  if (usedShortScratch.length < sn) {
+    usedShortScratch = new Uint8Array(2 * sn);
+    pendingScratch = new Int32Array(2 * sn);
+  }
+  const used = usedLongScratch;
+  const usedShort = usedShortScratch;
+  used.fill(0, 0, ln);
+  usedShort.fill(0, 0, sn);
   // Equal tokens first, so that a fuzzy match never takes a token an exact one needed.
-  const si = short.ids;
-  const li = long.ids;
   // A token that occurs more than once ("2" of a version and of "Apache-2.0") takes an unused
   // occurrence with the same token before it, else the first unused one.
-  for (let i = 0; i < st.length; i++) {
+  const si = short.ids;
+  const li = long.ids;
+  let matched = 0;
+  stamp = (stamp + 1) | 0;
+  if (stamp === 0x7fffffff) {
+    idStamp.fill(0);
+    firstStampShort.fill(0);
+    firstStampLong.fill(0);
+    stamp = 1;
+  }
+  // The long side's occurrences of each token, by the first one and each one's next (ascending).
+  const lNext = long.nextSame;
+  for (let k = 0; k < ln; k++) {
+    const id = li[k];
+    if (id >= idStamp.length) growIds(id);
+    if (idStamp[id] !== stamp) {
+      idStamp[id] = stamp;
+      idHead[id] = k;
+    }
+  }
+  for (let i = 0; i < sn; i++) {
+    const id = si[i];
     let first = -1;
     let chosen = -1;
-    for (let k = 0; k < lt.length; k++) {
-      if (used[k] || (si && li ? li[k] !== si[i] : lt[k] !== st[i])) continue;
+    for (let k = id < idStamp.length && idStamp[id] === stamp ? idHead[id] : -1; k >= 0; k = lNext[k]) {
+      if (used[k]) continue;
       if (first < 0) first = k;
-      if (i > 0 && k > 0 && (si && li ? li[k - 1] === si[i - 1] : lt[k - 1] === st[i - 1])) {
+      if (i > 0 && k > 0 && li[k - 1] === si[i - 1]) {
         chosen = k;
         break;
       }
@@ -55,32 +120,47 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     if (chosen >= 0) {
       used[chosen] = 1;
       usedShort[i] = 1;
+      matched++;
     }
   }
-  for (let i = 0; i < st.length; i++) if (!usedShort[i]) pendingCount++;
-  const deleted = lt.length - st.length;
+  const deleted = ln - sn;
   // Typo-matched tokens are matched, and pay for their edits (editCost, in token units).
   let editCost = 0;
-  if (pendingCount) {
+  if (matched < sn) {
+    // Each side's tokens by their first letter (the first one, then each one's next): joins and
+    // initials need equal first letters, so only those are compared.
+    indexFirst(short, firstStampShort, firstHeadShort);
+    indexFirst(long, firstStampLong, firstHeadLong);
     // A slip of the space bar splits or joins words ("affecte dby", "ar eaffected", "syndrom.e"):
     // exact joins of unmatched neighbours, before prefixes and typos could take the pieces.
-    joinSplits(st, usedShort, lt, used);
+    joinSplits(short, usedShort, firstHeadShort, firstStampShort, long, used, firstHeadLong, firstStampLong);
     // Initials written together before single-letter ones take the names ("JA" / "John A.").
-    initialRuns(st, usedShort, lt, used);
-    initialRuns(lt, used, st, usedShort);
-    let failed = 0;
-    let matched = 0;
-    for (let i = 0; i < st.length; i++) if (usedShort[i]) matched++;
-    const pending: number[] = [];
-    for (let i = 0; i < st.length; i++) if (!usedShort[i]) pending.push(i);
-    for (let p = 0; p < pending.length; p++) {
-      const t = st[pending[p]];
+    initialRuns(short, usedShort, long, used, firstHeadLong, firstStampLong);
+    initialRuns(long, used, short, usedShort, firstHeadShort, firstStampShort);
+    // What the tokens that find no match will cost at least (see the bound below).
+    let failedCost = 0;
+    matched = 0;
+    const pending = pendingScratch;
+    let pendingCount = 0;
+    for (let i = 0; i < sn; i++) {
+      if (usedShort[i]) matched++;
+      else pending[pendingCount++] = i;
+    }
+    let usedLong = 0;
+    for (let k = 0; k < ln; k++) usedLong += used[k];
+    // Long tokens left over beyond the short side's changed ones cost DELETION_COST at least each
+    // (joins and initials may have used more long tokens than short ones: they count against it).
+    const leftOver = Math.max(0, deleted - (usedLong - matched));
+    for (let p = 0; p < pendingCount; p++) {
+      const i = pending[p];
+      const t = st[i];
+      const kt = short.kinds[i];
       // The closest unused token within the typo budget (fewest edits per letter).
       let best = -1;
       let bestCost = Infinity;
-      for (let k = 0; k < lt.length && bestCost > 0; k++) {
+      for (let k = 0; k < ln && bestCost > 0; k++) {
         if (used[k]) continue;
-        const c = fuzzyCost(t, short.kinds[pending[p]], lt[k], long.kinds[k]);
+        const c = fuzzyCost(t, kt, lt[k], long.kinds[k]);
         if (c < bestCost) {
           bestCost = c;
           best = k;
@@ -88,15 +168,16 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       }
       if (best >= 0) {
         used[best] = 1;
-        usedShort[pending[p]] = 1;
+        usedShort[i] = 1;
         matched++;
         editCost += bestCost;
       } else {
-        failed++;
-        // The best the rest can do is all match, and the failed ones be stray letters: below
-        // `atLeast` already, stop (most look-alike pairs stop here).
-        const rest = matched + pending.length - p - 1;
-        const bound = rest / (rest + editCost + STRAY_COST * failed + DELETION_COST * deleted);
+        // A token left unmatched is a changed word (SUBSTITUTION_COST) or, a single letter, a
+        // stray one (STRAY_COST) in the final count. The best the rest can do is all match: when
+        // even that is below `atLeast`, stop (most look-alike pairs stop at their first failure).
+        failedCost += short.stray[i] ? STRAY_COST : SUBSTITUTION_COST;
+        const rest = matched + pendingCount - p - 1;
+        const bound = rest / (rest + editCost + failedCost + DELETION_COST * leftOver);
         if (bound < atLeast) return bound;
       }
     }
@@ -106,36 +187,47 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   // (cheap), else words left out of a field that is still there (as dear as a change). A stray
   // letter left over on one side (a slip: "protein  deficiency", "Sentr.y") is one edit.
   let changed = 0;
-  for (let i = 0; i < st.length; i++) if (!usedShort[i]) changed++;
-  const fieldMatched = new Uint8Array(long.fields);
-  for (let k = 0; k < lt.length; k++) if (used[k]) fieldMatched[long.field[k]] = 1;
+  for (let i = 0; i < sn; i++) if (!usedShort[i]) changed++;
+  if (fieldScratch.length < long.fields) {
+    fieldScratch = new Uint8Array(2 * long.fields);
+    numberScratch = new Uint8Array(2 * long.fields);
+  }
+  const fieldMatched = fieldScratch;
+  fieldMatched.fill(0, 0, long.fields);
   // Fields whose numbers matched: a number left over there is a shortened version or date
   // ("v1.4" / "1.4.0", "2019" / "2019-05"), a lost digit of precision rather than another record.
-  const numberMatched = new Uint8Array(long.fields);
-  for (let k = 0; k < lt.length; k++) if (used[k] && long.kinds[k] === KIND_DIGITS) numberMatched[long.field[k]] = 1;
+  const numberMatched = numberScratch;
+  numberMatched.fill(0, 0, long.fields);
+  const lf = long.field;
+  const lk = long.kinds;
+  for (let k = 0; k < ln; k++) {
+    if (!used[k]) continue;
+    fieldMatched[lf[k]] = 1;
+    if (lk[k] === KIND_DIGITS) numberMatched[lf[k]] = 1;
+  }
   let inKeptFields = 0;
   let inLostFields = 0;
   let strayKept = 0;
   let precisionKept = 0;
-  for (let k = 0; k < lt.length; k++) {
+  for (let k = 0; k < ln; k++) {
     if (used[k]) continue;
-    if (!fieldMatched[long.field[k]]) inLostFields++;
+    if (!fieldMatched[lf[k]]) inLostFields++;
     else {
       inKeptFields++;
-      if (isStray(lt[k])) strayKept++;
-      else if (long.kinds[k] === KIND_DIGITS && numberMatched[long.field[k]]) precisionKept++;
+      if (long.stray[k]) strayKept++;
+      else if (lk[k] === KIND_DIGITS && numberMatched[lf[k]]) precisionKept++;
     }
   }
   const pairedKept = Math.min(changed, inKeptFields);
   const pairedLost = Math.min(changed - pairedKept, inLostFields);
   let strayShort = 0;
-  if (changed > pairedKept + pairedLost) for (let i = 0; i < st.length; i++) if (!usedShort[i] && isStray(st[i])) strayShort++;
+  if (changed > pairedKept + pairedLost) for (let i = 0; i < sn; i++) if (!usedShort[i] && short.stray[i]) strayShort++;
   // Unpaired leftovers: stray letters are one edit each, other tokens a word added or removed.
   const unpairedKept = inKeptFields - pairedKept;
   const unpairedShort = changed - pairedKept - pairedLost;
   const strays = Math.min(unpairedKept, strayKept) + Math.min(unpairedShort, strayShort);
   const precision = Math.min(unpairedKept - Math.min(unpairedKept, strayKept), precisionKept);
-  const m = st.length - changed;
+  const m = sn - changed;
   const cost =
     editCost +
     SUBSTITUTION_COST * (changed + unpairedKept) -
@@ -147,15 +239,28 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
 
 /**
  * Initials written together ("JA" for "John A."): an unmatched token of 2-3 letters on side a
- * matches a run of as many unmatched tokens of side b that start with those letters.
+ * matches a run of as many unmatched tokens of side b that start with those letters (the first
+ * such run: b's tokens starting with its first letter are walked in order).
  */
-function initialRuns(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Array): void {
+function initialRuns(
+  x: FieldedTokens,
+  usedA: Uint8Array,
+  y: FieldedTokens,
+  usedB: Uint8Array,
+  bHeads: Int32Array,
+  bStamps: Int32Array,
+): void {
+  const a = x.tokens;
+  const bn = y.tokens.length;
+  const bFirst = y.first;
+  const bNext = y.nextFirst;
   for (let i = 0; i < a.length; i++) {
     const t = a[i];
-    if (usedA[i] || t.length < 2 || t.length > 3 || !/^\p{L}+$/u.test(t)) continue;
-    for (let j = 0; j + t.length <= b.length; j++) {
+    if (usedA[i] || t.length < 2 || t.length > 3 || !x.letters[i]) continue;
+    const c0 = t.charCodeAt(0);
+    for (let j = bStamps[c0] === stamp ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bNext[j]) {
       let ok = true;
-      for (let k = 0; k < t.length && ok; k++) ok = !usedB[j + k] && b[j + k][0] === t[k];
+      for (let k = 0; k < t.length && ok; k++) ok = !usedB[j + k] && bFirst[j + k] === t.charCodeAt(k);
       if (!ok) continue;
       usedA[i] = 1;
       for (let k = 0; k < t.length; k++) usedB[j + k] = 1;
@@ -182,14 +287,32 @@ function joinedEqual(a: string[], i: number, aTwo: boolean, b: string[], j: numb
 /**
  * Matches split or joined words between the unmatched tokens of two sides, by exact equality of
  * the joined forms ("affecte" + "dby" = "affectedby"): two neighbours against one token or two.
+ * Equal joined forms start with the same letter and have the same length: only tokens with that
+ * first letter are visited (in order), and lengths are checked first.
  */
-function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Array): void {
+function joinSplits(
+  x: FieldedTokens,
+  usedA: Uint8Array,
+  aHeads: Int32Array,
+  aStamps: Int32Array,
+  y: FieldedTokens,
+  usedB: Uint8Array,
+  bHeads: Int32Array,
+  bStamps: Int32Array,
+): void {
+  const a = x.tokens;
+  const b = y.tokens;
+  const aFirst = x.first;
+  const bFirst = y.first;
   for (let i = 0; i + 1 < a.length; i++) {
     if (usedA[i] || usedA[i + 1]) continue;
-    for (let j = 0; j < b.length; j++) {
+    const aLen = a[i].length + a[i + 1].length;
+    const f = aFirst[i];
+    for (let j = bStamps[f] === stamp ? bHeads[f] : -1; j >= 0; j = y.nextFirst[j]) {
       if (usedB[j]) continue;
-      const bTwo = j + 1 < b.length && !usedB[j + 1] && joinedEqual(a, i, true, b, j, true);
-      if (bTwo || joinedEqual(a, i, true, b, j, false)) {
+      const bOne = b[j].length;
+      const bTwo = j + 1 < b.length && !usedB[j + 1] && bOne + b[j + 1].length === aLen && joinedEqual(a, i, true, b, j, true);
+      if (bTwo || (bOne === aLen && joinedEqual(a, i, true, b, j, false))) {
         usedA[i] = usedA[i + 1] = 1;
         usedB[j] = 1;
         if (bTwo) usedB[j + 1] = 1;
@@ -199,8 +322,10 @@ function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Arr
   }
   for (let j = 0; j + 1 < b.length; j++) {
     if (usedB[j] || usedB[j + 1]) continue;
-    for (let i = 0; i < a.length; i++) {
-      if (usedA[i] || !joinedEqual(b, j, true, a, i, false)) continue;
+    const bLen = b[j].length + b[j + 1].length;
+    const f = bFirst[j];
+    for (let i = aStamps[f] === stamp ? aHeads[f] : -1; i >= 0; i = x.nextFirst[i]) {
+      if (usedA[i] || a[i].length !== bLen || !joinedEqual(b, j, true, a, i, false)) continue;
       usedB[j] = usedB[j + 1] = 1;
       usedA[i] = 1;
       break;
@@ -209,30 +334,185 @@ function joinSplits(a: string[], usedA: Uint8Array, b: string[], usedB: Uint8Arr
 }
 
 export interface FieldedTokens {
+  /** The tokens (the interner's copies: equal tokens are one string). */
   tokens: string[];
   /** Per token: a word, a number or a Roman numeral (numbers match only when equal). */
   kinds: Uint8Array;
-  /** Token ids (equal tokens, equal ids) when the tokens were interned with one shared map. */
-  ids?: Int32Array;
+  /** Token ids (equal tokens, equal ids) from the interner the record was read with. */
+  ids: Int32Array;
   field: Int32Array;
   fields: number;
+  /** Per token: its first UTF-16 unit, whether it is letters only, whether it is one letter (a stray when left over). */
+  first: Int32Array;
+  letters: Uint8Array;
+  stray: Uint8Array;
+  /** Per token: the next position with the same first UTF-16 unit, and with the same id (-1: none). */
+  nextFirst: Int32Array;
+  nextSame: Int32Array;
 }
 
+/**
+ * Token ids shared by the records compared with each other, and what the similarity needs to know
+ * of each distinct token (kind, first unit, letters only), worked out once per token rather than
+ * once per occurrence. An open-addressing table over FNV-1a hashes of the token's UTF-16 units.
+ */
+export class TokenInterner {
+  strings: string[] = [];
+  kind = new Uint8Array(256);
+  first = new Int32Array(256);
+  letters = new Uint8Array(256);
+  private hashes = new Int32Array(256);
+  private table = new Int32Array(1024);
+
+  /** The id of text[s, e) (added when new). */
+  idIn(text: string, s: number, e: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+    let mask = this.table.length - 1;
+    let slot = h & mask;
+    for (let v = this.table[slot]; v !== 0; v = this.table[slot]) {
+      const id = v - 1;
+      if (this.hashes[id] === h) {
+        const str = this.strings[id];
+        if (str.length === e - s && text.startsWith(str, s)) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = this.strings.length;
+    const t = s === 0 && e === text.length ? text : text.slice(s, e);
+    if (id === this.hashes.length) {
+      const grow = <T extends Uint8Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.hashes = grow(this.hashes);
+      this.kind = grow(this.kind);
+      this.first = grow(this.first);
+      this.letters = grow(this.letters);
+    }
+    this.strings.push(t);
+    this.hashes[id] = h;
+    this.kind[id] = kindOf(t);
+    this.first[id] = t.charCodeAt(0);
+    this.letters[id] = isLetters(t) ? 1 : 0;
+    this.table[slot] = id + 1;
+    if (2 * this.strings.length > this.table.length) {
+      // Rehash into a table twice the size.
+      this.table = new Int32Array(this.table.length * 2);
+      mask = this.table.length - 1;
+      for (let k = 0; k < this.strings.length; k++) {
+        let x = this.hashes[k] & mask;
+        while (this.table[x] !== 0) x = (x + 1) & mask;
+        this.table[x] = k + 1;
+      }
+    }
+    return id;
+  }
+}
+
+// Per record: the last position seen of each id and first unit, valid where stamped.
+let readStamp = 0;
+let lastIdStamp = new Int32Array(1024);
+let lastIdPos = new Int32Array(1024);
+const lastFirstStamp = new Int32Array(65536);
+const lastFirstPos = new Int32Array(65536);
+
 /** Tokens without FIELD_MARKs, with the field each belongs to. */
-export function fielded(tokens: readonly string[], intern?: Map<string, number>): FieldedTokens {
-  const out: string[] = [];
-  const field: number[] = [];
+export function fielded(tokens: readonly string[], intern: TokenInterner = new TokenInterner()): FieldedTokens {
+  const ids: number[] = [];
+  const fieldOf: number[] = [];
   let f = 0;
   for (const t of tokens) {
-    if (t === FIELD_MARK) {
-      f++;
-      continue;
+    if (t === FIELD_MARK) f++;
+    else {
+      ids.push(intern.idIn(t, 0, t.length));
+      fieldOf.push(f);
     }
-    out.push(t);
-    field.push(f);
   }
-  const ids = intern && Int32Array.from(out, (t) => intern.get(t) ?? (intern.set(t, intern.size), intern.size - 1));
-  return { tokens: out, field: Int32Array.from(field), fields: f + 1, kinds: Uint8Array.from(out, kindOf), ...(ids ? { ids } : {}) };
+  return build(Int32Array.from(ids), Int32Array.from(fieldOf), f + 1, intern);
+}
+
+// Token boundaries of a joined record, reused across calls.
+let spans = new Int32Array(256);
+
+/** fielded of a record's tokens joined by single spaces (as signAll keeps them), without splitting the string. */
+export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTokens {
+  let n = 0;
+  let f = 0;
+  const len = joined.length;
+  for (let s = 0; s < len;) {
+    let e = joined.indexOf(' ', s);
+    if (e < 0) e = len;
+    if (e > s) {
+      if (e - s === 1 && joined.charCodeAt(s) === 0x7c) f++;
+      else {
+        if (2 * n + 2 > spans.length) {
+          const next = new Int32Array(spans.length * 2);
+          next.set(spans);
+          spans = next;
+        }
+        spans[2 * n] = intern.idIn(joined, s, e);
+        spans[2 * n + 1] = f;
+        n++;
+      }
+    }
+    s = e + 1;
+  }
+  const ids = new Int32Array(n);
+  const field = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    ids[k] = spans[2 * k];
+    field[k] = spans[2 * k + 1];
+  }
+  return build(ids, field, f + 1, intern);
+}
+
+function build(ids: Int32Array, field: Int32Array, fields: number, intern: TokenInterner): FieldedTokens {
+  const n = ids.length;
+  const tokens: string[] = new Array(n);
+  const kinds = new Uint8Array(n);
+  const first = new Int32Array(n);
+  const letters = new Uint8Array(n);
+  const stray = new Uint8Array(n);
+  const nextFirst = new Int32Array(n);
+  const nextSame = new Int32Array(n);
+  readStamp = (readStamp + 1) | 0;
+  if (readStamp === 0x7fffffff) {
+    lastIdStamp.fill(0);
+    lastFirstStamp.fill(0);
+    readStamp = 1;
+  }
+  if (lastIdStamp.length < intern.strings.length) {
+    lastIdStamp = new Int32Array(intern.strings.length * 2);
+    lastIdPos = new Int32Array(intern.strings.length * 2);
+  }
+  for (let k = n - 1; k >= 0; k--) {
+    const id = ids[k];
+    const t = intern.strings[id];
+    tokens[k] = t;
+    kinds[k] = intern.kind[id];
+    const c = (first[k] = intern.first[id]);
+    letters[k] = intern.letters[id];
+    stray[k] = t.length === 1 && letters[k] ? 1 : 0;
+    nextSame[k] = lastIdStamp[id] === readStamp ? lastIdPos[id] : -1;
+    lastIdStamp[id] = readStamp;
+    lastIdPos[id] = k;
+    nextFirst[k] = lastFirstStamp[c] === readStamp ? lastFirstPos[c] : -1;
+    lastFirstStamp[c] = readStamp;
+    lastFirstPos[c] = k;
+  }
+  return { tokens, kinds, ids, field, fields, first, letters, stray, nextFirst, nextSame };
+}
+
+/** Whether t is letters only (\p{L}+), with an ASCII fast path. */
+function isLetters(t: string): boolean {
+  for (let k = 0; k < t.length; k++) {
+    const c = t.charCodeAt(k);
+    if (c >= 0x80) return LETTERS.test(t);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a))) return false;
+  }
+  return t.length > 0;
 }
 
 // A changed token costs three matched ones: one changed word in a 15-token record gives
@@ -249,17 +529,18 @@ const PRECISION_COST = SUBSTITUTION_COST / 3;
 const DIGITS = /^\d+$/;
 // Roman numerals number things ("type VI", "part II"): like digits, they match only when equal.
 const ROMAN = /^(?=[ivxlc])(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})$/;
-const LETTER = /^\p{L}$/u;
+const LETTERS = /^\p{L}+$/u;
 const KIND_WORD = 0;
 const KIND_DIGITS = 1;
 const KIND_ROMAN = 2;
 // A single letter is an initial before a numeral ("C." of "Douglas C. Wilson").
-const kindOf = (t: string) => (DIGITS.test(t) ? KIND_DIGITS : t.length > 1 && ROMAN.test(t) ? KIND_ROMAN : KIND_WORD);
-
-/** A single letter left over on one side: a slip of the space bar or a dropped letter, not a word. */
-function isStray(t: string): boolean {
-  return t.length === 1 && LETTER.test(t);
-}
+// (Regexes only where the first letter allows: the check runs for every token of every record.)
+const kindOf = (t: string) => {
+  const c = t.charCodeAt(0);
+  if (c >= 0x30 && c <= 0x39) return DIGITS.test(t) ? KIND_DIGITS : KIND_WORD;
+  if (c === 0x69 || c === 0x76 || c === 0x78 || c === 0x6c || c === 0x63) return t.length > 1 && ROMAN.test(t) ? KIND_ROMAN : KIND_WORD;
+  return KIND_WORD;
+};
 
 /**
  * What matching x with y costs, in tokens (0: the same word, Infinity: no match): a prefix
@@ -275,19 +556,24 @@ function fuzzyCost(x: string, kx: number, y: string, ky: number): number {
   // Numbers identify a record and match only when equal, except the shortened end of a page
   // range or year ("301-9" for "301-309", "'19" for "2019"): the last digits of a number of three
   // digits or more.
+  const xShort = x.length <= y.length;
+  const s = xShort ? x : y;
+  const l = xShort ? y : x;
   if (dx || dy) {
     if (!(dx && dy)) return Infinity;
-    const [s, l] = x.length <= y.length ? [x, y] : [y, x];
     return l.length >= 3 && s.length < l.length && l.endsWith(s) ? 0 : Infinity;
   }
   if (kx === KIND_ROMAN || ky === KIND_ROMAN) return Infinity;
-  const [s, l] = x.length <= y.length ? [x, y] : [y, x];
   // An initial abbreviates a name of 3 letters or more ("j" / "john", not "i" / "iv"); other
   // abbreviations keep 3 letters or more ("med" / "medicinal").
   if ((s.length === 1 ? l.length >= 3 : s.length >= 3) && l.startsWith(s)) return 0;
   if (s.length < 2) return Infinity;
   // A slip or two leaves one of the first two letters in place (or swaps them): a cheap exit.
-  if (s[0] !== l[0] && s[1] !== l[1] && s[0] !== l[1] && s[1] !== l[0]) return Infinity;
+  const s0 = s.charCodeAt(0);
+  const s1 = s.charCodeAt(1);
+  const l0 = l.charCodeAt(0);
+  const l1 = l.charCodeAt(1);
+  if (s0 !== l0 && s1 !== l1 && s0 !== l1 && s1 !== l0) return Infinity;
   const budget = s.length === 2 ? (l.length === 3 ? 1 : 0) : l.length >= 10 ? 3 : l.length >= 6 ? 2 : 1;
   if (!budget) return Infinity;
   const d = editsWithin(s, l, budget);
@@ -305,7 +591,9 @@ function editsWithin(s: string, l: string, k: number): number {
   if (l.length - s.length > k) return k + 1;
   const w = l.length + 1;
   if (rows[0].length < w) rows = [new Int32Array(w * 2), new Int32Array(w * 2), new Int32Array(w * 2)];
-  let [prev2, prev, cur] = rows;
+  let prev2 = rows[0];
+  let prev = rows[1];
+  let cur = rows[2];
   for (let j = 0; j < w; j++) prev[j] = j;
   for (let i = 1; i <= s.length; i++) {
     cur[0] = i;
@@ -321,7 +609,10 @@ function editsWithin(s: string, l: string, k: number): number {
       if (v < rowMin) rowMin = v;
     }
     if (rowMin > k) return k + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
+    const spare = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = spare;
   }
   return Math.min(prev[w - 1], k + 1);
 }

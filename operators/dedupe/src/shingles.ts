@@ -6,6 +6,20 @@ export interface ShingleSpec {
   n: number;
 }
 
+/** How many words Shingler (unit word) finds in [start, end), without hashing them. */
+export function countWords(bytes: Uint8Array, start: number, end: number): number {
+  let count = 0;
+  let inWord = false;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    // Word bytes as wordShingles has them: non-ASCII, letters of either case, digits.
+    const wordByte = b >= 0x80 || (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
+    if (wordByte && !inWord) count++;
+    inWord = wordByte;
+  }
+  return count;
+}
+
 /**
  * Hashes the shingles of one document (UTF-8 bytes [start, end)) into `out`, returning how many.
  *

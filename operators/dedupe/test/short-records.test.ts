@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { col, textTable } from './text-table.js';
 import { dedupeMinhash, normalizeStructured, recordSimilarity, recordTokens, structuredTokens } from '../src/index.js';
+import { charGramHashes, structuredGramHashes } from '../src/structured-text.js';
 
 const tok = (s: string) => recordTokens(s);
 const sim = (a: string, b: string) => recordSimilarity(tok(a), tok(b));
@@ -13,6 +14,97 @@ describe('structured normal form', () => {
     // "A." goes with the article "a": a middle initial is what copies most often leave out anyway.
     expect(structuredTokens('Müller, J. A.; vol. 07, pp. 3-9 (v2.1)')).toEqual(['muller', 'j', '7', '3', '9', '2', '1']);
     expect(normalizeStructured('J. B. Smith and JB Smith')).toBe('jb smith jb smith');
+  });
+});
+
+describe('fast paths of the short-record pass', () => {
+  // Seeded random records of letters, digits, field separators, stopwords and their typos.
+  const records = (() => {
+    const parts = [
+      'a',
+      'B',
+      'x',
+      'Z',
+      '0',
+      '1',
+      '007',
+      ' ',
+      ' ',
+      '.',
+      ',',
+      ';',
+      ':',
+      '|',
+      '\n',
+      '\t',
+      '-',
+      '/',
+      '@',
+      'the',
+      'Hte',
+      'vol',
+      'V',
+      'pp',
+      'x64',
+      'v2.0',
+      'an',
+      'of',
+      'p',
+      'IV',
+      'John',
+      'Smith',
+      'J. A.',
+      'Medicinal',
+      'Med',
+      'insulin',
+      'insluin',
+    ];
+    let r = 7;
+    const rand = () => (r = (Math.imul(r, 1103515245) + 12345) & 0x7fffffff) / 0x80000000;
+    return Array.from({ length: 3000 }, () =>
+      Array.from({ length: Math.floor(rand() * 24) }, () => parts[Math.floor(rand() * parts.length)]).join(''),
+    );
+  })();
+
+  it('tokenises ASCII text in one pass exactly as the Unicode path does', () => {
+    // A trailing combining mark sends a record down the Unicode path (NFKD, marks dropped) with the same text.
+    let different = 0;
+    for (const text of records)
+      for (const fields of [true, false])
+        if (JSON.stringify(structuredTokens(text, fields)) !== JSON.stringify(structuredTokens(text + '\u0301', fields))) different++;
+    expect(different).toBe(0);
+    expect(structuredTokens('Vol. 07; Smith, J.', true)).toEqual(structuredTokens('Vol. 07; Smith, J.\u0301', true));
+  });
+
+  it('hashes the normal form from the tokens as from the normalised string', () => {
+    const a = new Uint32Array(4096);
+    const b = new Uint32Array(4096);
+    let different = 0;
+    for (const text of [...records, 'Müller, J. A.; 日本語 テキスト 𝒳𝒴 ½', 'ab']) {
+      const tokens = structuredTokens(text, true);
+      const n = charGramHashes(normalizeStructured(tokens), 5, a);
+      if (structuredGramHashes(tokens, 5, b) !== n || a.subarray(0, n).some((x, i) => x !== b[i])) different++;
+    }
+    expect(different).toBe(0);
+  });
+
+  it('gives the same similarity with or without a bar to reach, whenever the value reaches it', () => {
+    // With atLeast, a pair may stop early, but only below the bar: every value at or above it is exact.
+    let wrong = 0;
+    let stopped = 0;
+    for (let i = 0; i + 1 < 600; i++) {
+      const x = tok(records[i]);
+      const y = tok(records[(i * 37 + 11) % records.length]);
+      const full = recordSimilarity(x, y);
+      for (const bar of [0.5, 0.83, 0.95]) {
+        const v = recordSimilarity(x, y, bar);
+        if (v < bar) stopped++;
+        if ((full >= bar || v >= bar) && v !== full) wrong++;
+        if (v < bar && full >= bar) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(stopped).toBeGreaterThan(0);
   });
 });
 
