@@ -35,6 +35,18 @@ export interface ClusterInput {
   maxJudged?: number;
 }
 
+// Working tables of clusterSignatures, grown as needed and reused (it runs to completion, never re-entered).
+const scratch = {
+  tableKey: new Int32Array(0),
+  tableHead: new Int32Array(0),
+  tableCount: new Int32Array(0),
+  nextInBucket: new Int32Array(0),
+  memberOf: new Int32Array(0),
+  rootStamp: new Int32Array(0),
+  rootCount: new Int32Array(0),
+  rootOf: new Int32Array(0),
+};
+
 export interface ClusterResult {
   uf: UnionFind;
   /** Root linkage: the similarity with which each item joined its root (NaN: it did not join one). */
@@ -70,21 +82,34 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   let capacity = 16;
   while (capacity < slots * 1.5) capacity *= 2;
   const mask = capacity - 1;
-  const tableKey = new Int32Array(capacity);
-  const tableHead = new Int32Array(capacity).fill(-1);
-  const tableCount = new Int32Array(capacity);
-  const nextInBucket = new Int32Array(slots);
-  const memberOf = new Int32Array(slots);
+  // The tables are reused across calls (a batch of short records needs megabytes of them, and
+  // fresh ones per call were a good part of the collector's work): only the heads and counts
+  // need clearing; keys are written before they are read, chains only hold this call's members.
+  if (scratch.tableKey.length < capacity) {
+    scratch.tableKey = new Int32Array(capacity);
+    scratch.tableHead = new Int32Array(capacity);
+    scratch.tableCount = new Int32Array(capacity);
+  }
+  if (scratch.memberOf.length < slots) {
+    scratch.nextInBucket = new Int32Array(slots);
+    scratch.memberOf = new Int32Array(slots);
+  }
+  if (scratch.rootOf.length < n) {
+    scratch.rootStamp = new Int32Array(n);
+    scratch.rootCount = new Int32Array(n);
+    scratch.rootOf = new Int32Array(n);
+  }
+  const { tableKey, tableHead, tableCount, nextInBucket, memberOf, rootStamp, rootCount, rootOf } = scratch;
+  tableHead.fill(-1, 0, capacity);
+  tableCount.fill(0, 0, capacity);
+  rootStamp.fill(-1, 0, n);
   let used = 0;
   let candidatePairs = 0;
   let mergedPairs = 0;
-  // Root linkage: the clusters the current item shares bands with, and how many.
-  const rootStamp = new Int32Array(n).fill(-1);
-  const rootCount = new Int32Array(n);
+  // Root linkage: the clusters the current item shares bands with (rootStamp, rootCount), and
+  // each item's cluster root (rootOf), fixed once the item is placed (an item only ever joins an
+  // earlier root, and roots never move), so the bucket walk reads it instead of find().
   const roots: number[] = [];
-  // Root linkage: each item's cluster root, fixed once the item is placed (an item only ever
-  // joins an earlier root, and roots never move), so the bucket walk reads it instead of find().
-  const rootOf = new Int32Array(n);
   const joinedWith = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) {
     if (input.active && !input.active[i]) continue;

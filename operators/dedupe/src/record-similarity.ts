@@ -52,11 +52,13 @@ function growIds(id: number): void {
 }
 
 function indexFirst(x: FieldedTokens, stamps: Int32Array, heads: Int32Array): void {
-  const first = x.first;
-  for (let k = 0; k < first.length; k++) {
-    const c = first[k];
-    if (stamps[c] !== stamp) {
-      stamps[c] = stamp;
+  const now = stamp;
+  const n = x.tokens.length;
+  const d = x.data;
+  for (let k = 0; k < n; k++) {
+    const c = d[FIRST * n + k];
+    if (stamps[c] !== now) {
+      stamps[c] = now;
       heads[c] = k;
     }
   }
@@ -84,8 +86,9 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   // Equal tokens first, so that a fuzzy match never takes a token an exact one needed.
   // A token that occurs more than once ("2" of a version and of "Apache-2.0") takes an unused
   // occurrence with the same token before it, else the first unused one.
-  const si = short.ids;
-  const li = long.ids;
+  // Ids sit first in each record's data: si[i], li[k].
+  const si = short.data;
+  const li = long.data;
   let matched = 0;
   stamp = (stamp + 1) | 0;
   if (stamp === 0x7fffffff) {
@@ -95,20 +98,24 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     stamp = 1;
   }
   // The long side's occurrences of each token, by the first one and each one's next (ascending).
-  const lNext = long.nextSame;
+  const lNextAt = NEXT_SAME * ln;
+  // (Module bindings copied to locals: the loops below read them for every token.)
+  const now = stamp;
+  for (let k = 0; k < ln; k++) if (li[k] >= idStamp.length) growIds(li[k]);
+  const idS = idStamp;
+  const idH = idHead;
   for (let k = 0; k < ln; k++) {
     const id = li[k];
-    if (id >= idStamp.length) growIds(id);
-    if (idStamp[id] !== stamp) {
-      idStamp[id] = stamp;
-      idHead[id] = k;
+    if (idS[id] !== now) {
+      idS[id] = now;
+      idH[id] = k;
     }
   }
   for (let i = 0; i < sn; i++) {
     const id = si[i];
     let first = -1;
     let chosen = -1;
-    for (let k = id < idStamp.length && idStamp[id] === stamp ? idHead[id] : -1; k >= 0; k = lNext[k]) {
+    for (let k = id < idS.length && idS[id] === now ? idH[id] : -1; k >= 0; k = li[lNextAt + k]) {
       if (used[k]) continue;
       if (first < 0) first = k;
       if (i > 0 && k > 0 && li[k - 1] === si[i - 1]) {
@@ -154,13 +161,13 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     for (let p = 0; p < pendingCount; p++) {
       const i = pending[p];
       const t = st[i];
-      const kt = short.kinds[i];
+      const kt = si[FLAGS * sn + i] & KIND_MASK;
       // The closest unused token within the typo budget (fewest edits per letter).
       let best = -1;
       let bestCost = Infinity;
       for (let k = 0; k < ln && bestCost > 0; k++) {
         if (used[k]) continue;
-        const c = fuzzyCost(t, kt, lt[k], long.kinds[k]);
+        const c = fuzzyCost(t, kt, lt[k], li[FLAGS * ln + k] & KIND_MASK);
         if (c < bestCost) {
           bestCost = c;
           best = k;
@@ -175,7 +182,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
         // A token left unmatched is a changed word (SUBSTITUTION_COST) or, a single letter, a
         // stray one (STRAY_COST) in the final count. The best the rest can do is all match: when
         // even that is below `atLeast`, stop (most look-alike pairs stop at their first failure).
-        failedCost += short.stray[i] ? STRAY_COST : SUBSTITUTION_COST;
+        failedCost += si[FLAGS * sn + i] & STRAY_FLAG ? STRAY_COST : SUBSTITUTION_COST;
         const rest = matched + pendingCount - p - 1;
         const bound = rest / (rest + editCost + failedCost + DELETION_COST * leftOver);
         if (bound < atLeast) return bound;
@@ -198,12 +205,12 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   // ("v1.4" / "1.4.0", "2019" / "2019-05"), a lost digit of precision rather than another record.
   const numberMatched = numberScratch;
   numberMatched.fill(0, 0, long.fields);
-  const lf = long.field;
-  const lk = long.kinds;
+  const lf = FIELD * ln;
+  const lk = FLAGS * ln;
   for (let k = 0; k < ln; k++) {
     if (!used[k]) continue;
-    fieldMatched[lf[k]] = 1;
-    if (lk[k] === KIND_DIGITS) numberMatched[lf[k]] = 1;
+    fieldMatched[li[lf + k]] = 1;
+    if ((li[lk + k] & KIND_MASK) === KIND_DIGITS) numberMatched[li[lf + k]] = 1;
   }
   let inKeptFields = 0;
   let inLostFields = 0;
@@ -211,17 +218,17 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   let precisionKept = 0;
   for (let k = 0; k < ln; k++) {
     if (used[k]) continue;
-    if (!fieldMatched[lf[k]]) inLostFields++;
+    if (!fieldMatched[li[lf + k]]) inLostFields++;
     else {
       inKeptFields++;
-      if (long.stray[k]) strayKept++;
-      else if (lk[k] === KIND_DIGITS && numberMatched[lf[k]]) precisionKept++;
+      if (li[lk + k] & STRAY_FLAG) strayKept++;
+      else if ((li[lk + k] & KIND_MASK) === KIND_DIGITS && numberMatched[li[lf + k]]) precisionKept++;
     }
   }
   const pairedKept = Math.min(changed, inKeptFields);
   const pairedLost = Math.min(changed - pairedKept, inLostFields);
   let strayShort = 0;
-  if (changed > pairedKept + pairedLost) for (let i = 0; i < sn; i++) if (!usedShort[i] && short.stray[i]) strayShort++;
+  if (changed > pairedKept + pairedLost) for (let i = 0; i < sn; i++) if (!usedShort[i] && si[FLAGS * sn + i] & STRAY_FLAG) strayShort++;
   // Unpaired leftovers: stray letters are one edit each, other tokens a word added or removed.
   const unpairedKept = inKeptFields - pairedKept;
   const unpairedShort = changed - pairedKept - pairedLost;
@@ -251,16 +258,20 @@ function initialRuns(
   bStamps: Int32Array,
 ): void {
   const a = x.tokens;
+  const an = a.length;
   const bn = y.tokens.length;
-  const bFirst = y.first;
-  const bNext = y.nextFirst;
-  for (let i = 0; i < a.length; i++) {
+  const ad = x.data;
+  const bd = y.data;
+  const bFirst = FIRST * bn;
+  const bNext = NEXT_FIRST * bn;
+  const now = stamp;
+  for (let i = 0; i < an; i++) {
     const t = a[i];
-    if (usedA[i] || t.length < 2 || t.length > 3 || !x.letters[i]) continue;
+    if (usedA[i] || t.length < 2 || t.length > 3 || !(ad[FLAGS * an + i] & LETTERS_FLAG)) continue;
     const c0 = t.charCodeAt(0);
-    for (let j = bStamps[c0] === stamp ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bNext[j]) {
+    for (let j = bStamps[c0] === now ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bd[bNext + j]) {
       let ok = true;
-      for (let k = 0; k < t.length && ok; k++) ok = !usedB[j + k] && bFirst[j + k] === t.charCodeAt(k);
+      for (let k = 0; k < t.length && ok; k++) ok = !usedB[j + k] && bd[bFirst + j + k] === t.charCodeAt(k);
       if (!ok) continue;
       usedA[i] = 1;
       for (let k = 0; k < t.length; k++) usedB[j + k] = 1;
@@ -302,13 +313,18 @@ function joinSplits(
 ): void {
   const a = x.tokens;
   const b = y.tokens;
-  const aFirst = x.first;
-  const bFirst = y.first;
+  const ad = x.data;
+  const bd = y.data;
+  const aFirst = FIRST * a.length;
+  const bFirst = FIRST * b.length;
+  const aNext = NEXT_FIRST * a.length;
+  const bNext = NEXT_FIRST * b.length;
+  const now = stamp;
   for (let i = 0; i + 1 < a.length; i++) {
     if (usedA[i] || usedA[i + 1]) continue;
     const aLen = a[i].length + a[i + 1].length;
-    const f = aFirst[i];
-    for (let j = bStamps[f] === stamp ? bHeads[f] : -1; j >= 0; j = y.nextFirst[j]) {
+    const f = ad[aFirst + i];
+    for (let j = bStamps[f] === now ? bHeads[f] : -1; j >= 0; j = bd[bNext + j]) {
       if (usedB[j]) continue;
       const bOne = b[j].length;
       const bTwo = j + 1 < b.length && !usedB[j + 1] && bOne + b[j + 1].length === aLen && joinedEqual(a, i, true, b, j, true);
@@ -323,8 +339,8 @@ function joinSplits(
   for (let j = 0; j + 1 < b.length; j++) {
     if (usedB[j] || usedB[j + 1]) continue;
     const bLen = b[j].length + b[j + 1].length;
-    const f = bFirst[j];
-    for (let i = aStamps[f] === stamp ? aHeads[f] : -1; i >= 0; i = x.nextFirst[i]) {
+    const f = bd[bFirst + j];
+    for (let i = aStamps[f] === now ? aHeads[f] : -1; i >= 0; i = ad[aNext + i]) {
       if (usedA[i] || a[i].length !== bLen || !joinedEqual(b, j, true, a, i, false)) continue;
       usedB[j] = usedB[j + 1] = 1;
       usedA[i] = 1;
@@ -336,20 +352,28 @@ function joinSplits(
 export interface FieldedTokens {
   /** The tokens (the interner's copies: equal tokens are one string). */
   tokens: string[];
-  /** Per token: a word, a number or a Roman numeral (numbers match only when equal). */
-  kinds: Uint8Array;
-  /** Token ids (equal tokens, equal ids) from the interner the record was read with. */
-  ids: Int32Array;
-  field: Int32Array;
+  /**
+   * Per token, in blocks of tokens.length values (one typed array per record: the similarity
+   * reads it for every pair, and thousands of small arrays per batch were most of the garbage):
+   * IDS the token's id from the interner the record was read with (equal tokens, equal ids);
+   * FIELD the field it belongs to; FIRST its first UTF-16 unit; NEXT_FIRST and NEXT_SAME the next
+   * position with the same first unit and with the same id (-1: none); FLAGS its kind (a word, a
+   * number or a Roman numeral: numbers match only when equal) in KIND_MASK, LETTERS_FLAG when it is
+   * letters only, STRAY_FLAG when it is one letter (a stray when left over).
+   */
+  data: Int32Array;
   fields: number;
-  /** Per token: its first UTF-16 unit, whether it is letters only, whether it is one letter (a stray when left over). */
-  first: Int32Array;
-  letters: Uint8Array;
-  stray: Uint8Array;
-  /** Per token: the next position with the same first UTF-16 unit, and with the same id (-1: none). */
-  nextFirst: Int32Array;
-  nextSame: Int32Array;
 }
+
+const IDS = 0;
+const FIELD = 1;
+const FIRST = 2;
+const NEXT_FIRST = 3;
+const NEXT_SAME = 4;
+const FLAGS = 5;
+const KIND_MASK = 3;
+const LETTERS_FLAG = 4;
+const STRAY_FLAG = 8;
 
 /**
  * Token ids shared by the records compared with each other, and what the similarity needs to know
@@ -430,7 +454,12 @@ export function fielded(tokens: readonly string[], intern: TokenInterner = new T
       fieldOf.push(f);
     }
   }
-  return build(Int32Array.from(ids), Int32Array.from(fieldOf), f + 1, intern);
+  const pairs = new Int32Array(2 * ids.length);
+  ids.forEach((id, k) => {
+    pairs[2 * k] = id;
+    pairs[2 * k + 1] = fieldOf[k];
+  });
+  return build(pairs, ids.length, f + 1, intern);
 }
 
 // Token boundaries of a joined record, reused across calls.
@@ -459,24 +488,13 @@ export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTok
     }
     s = e + 1;
   }
-  const ids = new Int32Array(n);
-  const field = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    ids[k] = spans[2 * k];
-    field[k] = spans[2 * k + 1];
-  }
-  return build(ids, field, f + 1, intern);
+  return build(spans, n, f + 1, intern);
 }
 
-function build(ids: Int32Array, field: Int32Array, fields: number, intern: TokenInterner): FieldedTokens {
-  const n = ids.length;
+/** A record's FieldedTokens from its n (id, field) pairs. */
+function build(pairs: Int32Array, n: number, fields: number, intern: TokenInterner): FieldedTokens {
   const tokens: string[] = new Array(n);
-  const kinds = new Uint8Array(n);
-  const first = new Int32Array(n);
-  const letters = new Uint8Array(n);
-  const stray = new Uint8Array(n);
-  const nextFirst = new Int32Array(n);
-  const nextSame = new Int32Array(n);
+  const data = new Int32Array(6 * n);
   readStamp = (readStamp + 1) | 0;
   if (readStamp === 0x7fffffff) {
     lastIdStamp.fill(0);
@@ -487,22 +505,34 @@ function build(ids: Int32Array, field: Int32Array, fields: number, intern: Token
     lastIdStamp = new Int32Array(intern.strings.length * 2);
     lastIdPos = new Int32Array(intern.strings.length * 2);
   }
+  // (Module bindings copied to locals for the loop.)
+  const now = readStamp;
+  const idStamps = lastIdStamp;
+  const idPos = lastIdPos;
+  const firstStamps = lastFirstStamp;
+  const firstPos = lastFirstPos;
+  const strings = intern.strings;
+  const firstOf = intern.first;
+  const lettersOf = intern.letters;
+  const kindOfId = intern.kind;
   for (let k = n - 1; k >= 0; k--) {
-    const id = ids[k];
-    const t = intern.strings[id];
+    const id = pairs[2 * k];
+    const t = strings[id];
     tokens[k] = t;
-    kinds[k] = intern.kind[id];
-    const c = (first[k] = intern.first[id]);
-    letters[k] = intern.letters[id];
-    stray[k] = t.length === 1 && letters[k] ? 1 : 0;
-    nextSame[k] = lastIdStamp[id] === readStamp ? lastIdPos[id] : -1;
-    lastIdStamp[id] = readStamp;
-    lastIdPos[id] = k;
-    nextFirst[k] = lastFirstStamp[c] === readStamp ? lastFirstPos[c] : -1;
-    lastFirstStamp[c] = readStamp;
-    lastFirstPos[c] = k;
+    const c = firstOf[id];
+    const letters = lettersOf[id];
+    data[IDS * n + k] = id;
+    data[FIELD * n + k] = pairs[2 * k + 1];
+    data[FIRST * n + k] = c;
+    data[FLAGS * n + k] = kindOfId[id] | (letters ? LETTERS_FLAG : 0) | (t.length === 1 && letters ? STRAY_FLAG : 0);
+    data[NEXT_SAME * n + k] = idStamps[id] === now ? idPos[id] : -1;
+    idStamps[id] = now;
+    idPos[id] = k;
+    data[NEXT_FIRST * n + k] = firstStamps[c] === now ? firstPos[c] : -1;
+    firstStamps[c] = now;
+    firstPos[c] = k;
   }
-  return { tokens, kinds, ids, field, fields, first, letters, stray, nextFirst, nextSame };
+  return { tokens, data, fields };
 }
 
 /** Whether t is letters only (\p{L}+), with an ASCII fast path. */
