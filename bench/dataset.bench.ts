@@ -38,6 +38,7 @@ async function measure(label: string, input: string, dir: string, ozCheck = fals
   const buildS: number[] = [];
   const copyCpuS: number[] = [];
   const buildCpuS: number[] = [];
+  const phases: Record<string, number[]> = {};
   let manifest: DatasetManifest | undefined;
   for (let i = 0; i < REPEATS; i++) {
     // Alternate the order so neither side always runs on a warmer cache.
@@ -51,6 +52,7 @@ async function measure(label: string, input: string, dir: string, ozCheck = fals
           outDir: mkdtempSync(join(dir, 'b-')),
           evalFraction: 0.1,
           salt: 'bench',
+          onPhase: (phase, ms) => (phases[phase] ??= []).push(ms / 1000),
         })
       ).manifest);
     if (i % 2) {
@@ -85,6 +87,10 @@ async function measure(label: string, input: string, dir: string, ozCheck = fals
     duckdbCopy: { medianS: round(copyMedian), rowsPerS: Math.round(n / copyMedian), runsS: copyS.map(round) },
     datasetBuild: { medianS: round(buildMedian), rowsPerS: Math.round(n / buildMedian), runsS: buildS.map(round) },
     merkleTreeS: round(merkleS),
+    // Where the build's wall time goes (medians of each phase): 'pairs' = open, stage, and the ids and
+    // contributors read, decoded and sorted; 'merkle' = the tree (DuckDB writes the sorted file all
+    // the while); 'copy (after merkle)' = the wait for that file, and its split counts; 'digest'.
+    buildPhasesS: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(median(v))])),
     ...rootChecks,
     ratioOfCeiling: round(copyMedian / buildMedian),
     // CPU seconds of each (all threads of the process): less sensitive to other work on the machine.

@@ -127,6 +127,31 @@ describe('buildDatasetFiles', () => {
     }
   });
 
+  it('takes text that starts with white space and refuses text that is only white space or nothing', async () => {
+    const ok = join(dir, 'spaces-ok.parquet');
+    await withDuckDb((db) =>
+      db.copyToParquet(
+        `SELECT 'sha256:' || sha256('s' || i) AS id, 'a' AS contributor, chr(9) || 'q' || i AS question,
+                [' r', chr(10) || 'r', chr(13) || chr(12) || 'r', chr(11), 'r '][i % 5 + 1] AS answer FROM range(10) t(i)`,
+        ok,
+      ),
+    );
+    expect((await buildDatasetFiles({ ...base, contributionsPath: ok, outDir: sub() })).manifest.counts.rows).toBe(10);
+    for (const [name, blank] of [
+      ['nothing', `''`],
+      ['spaces', `' ' || chr(12) || chr(13) || chr(10) || chr(9)`],
+    ]) {
+      const path = join(dir, `blank-${name}.parquet`);
+      await withDuckDb((db) =>
+        db.copyToParquet(
+          `SELECT 'sha256:' || sha256('b' || i) AS id, 'a' AS contributor, 'q' AS question, CASE WHEN i = 4 THEN ${blank} ELSE 'r' END AS answer FROM range(6) t(i)`,
+          path,
+        ),
+      );
+      await expect(buildDatasetFiles({ ...base, contributionsPath: path, outDir: sub() }), name).rejects.toThrow(/has an empty answer/);
+    }
+  });
+
   it('builds text datasets', async () => {
     const input = join(dir, 'text.parquet');
     await writeGeneratedContributions(input, 100, { kind: 'text' });

@@ -44,8 +44,8 @@ export async function readPairs(
   let r: Record<string, unknown>;
   try {
     const reader = await connection.runAndReadAll(
-      `SELECT count(*) AS n,
-         coalesce(bool_or(contains(contributor, chr(30)) OR contains(contributor, chr(31)) OR contains(contribution_id, chr(30)) OR contains(contribution_id, chr(31))), false) AS control,
+      `SELECT count(*) AS n, count(contribution_id) AS ids, count(contributor) AS contributors,
+         sum(strlen(contribution_id) + strlen(contributor)) AS bytes,
          string_agg(contribution_id || chr(31) || contributor, chr(30)) AS s
        FROM (SELECT CAST(id AS VARCHAR) AS contribution_id, CAST(contributor AS VARCHAR) AS contributor FROM contributions)`,
     );
@@ -55,7 +55,12 @@ export async function readPairs(
   }
   const n = Number(r.n);
   const s = (r.s as string | null) ?? '';
-  const parsed = r.control === true ? undefined : (parseFixed(s, n) ?? parseAny(s, n));
+  // No NULLs (a NULL drops its record from the string); then each record is whole when the string
+  // holds exactly n of them, as cut, and no contributor holds a separator (checked as they are cut).
+  const whole = Number(r.ids) === n && Number(r.contributors) === n;
+  // UTF-8 bytes equal to characters: ASCII only (what the fixed reading assumes).
+  const ascii = n > 0 && s.length === Number(r.bytes) + 2 * n - 1;
+  const parsed = whole ? (ascii && parseFixed(s, n)) || parseAny(s, n) : undefined;
   if (!parsed) return explain();
   const order = sortIds(parsed.idBytes, parsed.idStride, n);
   if (order === 'repeated') return duplicate();
@@ -82,25 +87,35 @@ for (let c = 0; c < 16; c++) {
   HEX[c.toString(16).charCodeAt(0)] = c;
   HEX[c.toString(16).toUpperCase().charCodeAt(0)] = c;
 }
+const NOT_HEX = 0x100;
+const UPPER = 0x200;
+/** Two characters' codes (first << 8 | second) -> the byte they spell, | NOT_HEX, | UPPER (an A-F in them). */
+const HEX_PAIR = new Uint16Array(65536);
+const isUpper = (c: number) => c >= 0x41 && c <= 0x46;
+for (let a = 0; a < 256; a++) {
+  for (let b = 0; b < 256; b++) {
+    HEX_PAIR[(a << 8) | b] = HEX[a] > 15 || HEX[b] > 15 ? NOT_HEX : (HEX[a] << 4) | HEX[b] | (isUpper(a) || isUpper(b) ? UPPER : 0);
+  }
+}
 const ID_PREFIX = 'sha256:';
 /** `sha256:` + 64 hex, \x1f, `0x` + 40 hex, \x1e: the usual record, 115 characters. */
 const FIXED = ID_PREFIX.length + 64 + 1 + 42 + 1;
 
 /**
- * The usual set (ids `sha256:<64 hex>`, contributors `0x<40 hex>` addresses) read at fixed offsets:
- * ids and addresses decoded straight into the leaves. Undefined for any other set (`parseAny`).
+ * The usual set (ids `sha256:<64 hex>`, contributors `0x<40 hex>` addresses, `s` ASCII) read at
+ * fixed offsets: ids and addresses decoded straight into the leaves, two characters a lookup.
+ * Undefined for any other set (`parseAny` reads it).
  */
 function parseFixed(s: string, n: number): Parsed | undefined {
-  if (n === 0 || s.length !== FIXED * n - 1 || Buffer.byteLength(s, 'utf8') !== s.length) return undefined; // ASCII only
+  if (s.length !== FIXED * n - 1) return undefined;
   const text = Buffer.from(s, 'latin1');
   const leaves = new Uint8Array(64 * n);
-  let bad = 0;
-  let upper = false;
-  let upperAddress = false;
+  let idFlags = 0;
+  let addressFlags = 0;
   for (let i = 0; i < n; i++) {
     const at = FIXED * i;
     // 's' 'h' 'a' '2' '5' '6' ':' then the id; \x1f '0' 'x' then the address; \x1e (or the end).
-    bad |=
+    const frame =
       (text[at] ^ 0x73) |
       (text[at + 1] ^ 0x68) |
       (text[at + 2] ^ 0x61) |
@@ -113,29 +128,26 @@ function parseFixed(s: string, n: number): Parsed | undefined {
       (text[at + 73] ^ 0x78) |
       (i + 1 < n ? text[at + 114] ^ 0x1e : 0);
     let out = 64 * i;
-    for (let j = at + 7; j < at + 71; j += 2, out++) {
-      const h = HEX[text[j]];
-      const l = HEX[text[j + 1]];
-      bad |= (h | l) & 0xf0;
-      upper ||= (text[j] < 0x61 && h > 9) || (text[j + 1] < 0x61 && l > 9);
-      leaves[out] = (h << 4) | l;
+    for (let j = at + 7; j < at + 71; j += 2) {
+      const v = HEX_PAIR[(text[j] << 8) | text[j + 1]];
+      idFlags |= v;
+      leaves[out++] = v;
     }
     out = 64 * i + 44;
-    for (let j = at + 74; j < at + 114; j += 2, out++) {
-      const h = HEX[text[j]];
-      const l = HEX[text[j + 1]];
-      bad |= (h | l) & 0xf0;
-      upperAddress ||= (text[j] < 0x61 && h > 9) || (text[j + 1] < 0x61 && l > 9);
-      leaves[out] = (h << 4) | l;
+    for (let j = at + 74; j < at + 114; j += 2) {
+      const v = HEX_PAIR[(text[j] << 8) | text[j + 1]];
+      addressFlags |= v;
+      leaves[out++] = v;
     }
-    if (bad) return undefined;
+    if (frame || (idFlags | addressFlags) & NOT_HEX) return undefined;
   }
+  const id = (i: number) => s.slice(FIXED * i + 7, FIXED * i + 71);
   return {
     idBytes: leaves,
     idStride: 64,
-    id: upper ? (i) => s.slice(FIXED * i + 7, FIXED * i + 71).toLowerCase() : (i) => s.slice(FIXED * i + 7, FIXED * i + 71),
+    id: idFlags & UPPER ? (i) => id(i).toLowerCase() : id,
     contributor: (i) => s.slice(FIXED * i + 72, FIXED * i + 114),
-    upperContributors: upperAddress,
+    upperContributors: (addressFlags & UPPER) !== 0,
     leaves,
   };
 }
@@ -148,8 +160,8 @@ const isAddressShape = (c: string) => c.length === 42 && c.charCodeAt(0) === 48 
 
 /**
  * Any set: records cut at their separators, ids with or without "sha256:" / "0x" (as `idHex`
- * takes them). Undefined when a record is missing (a NULL id or contributor), an id is not 64
- * hex digits, or a contributor is blank.
+ * takes them). Undefined when the records are not n (a separator in a value), an id is not 64
+ * hex digits, or a contributor is blank or holds a separator.
  */
 function parseAny(s: string, n: number): Parsed | undefined {
   const ids = new Array<string>(n);
@@ -165,7 +177,9 @@ function parseAny(s: string, n: number): Parsed | undefined {
     if (s.startsWith('0x', from) || s.startsWith('0X', from)) from += 2;
     if (sep - from !== 64) return undefined;
     ids[i] = s.slice(from, sep).toLowerCase();
-    contributors[i] = s.slice(sep + 1, end);
+    const c = s.slice(sep + 1, end);
+    if (c.includes('\x1f')) return undefined;
+    contributors[i] = c;
     at = end + 1;
   }
   if (n > 0 && at !== s.length + 1) return undefined;
