@@ -110,6 +110,7 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   // each item's cluster root (rootOf), fixed once the item is placed (an item only ever joins an
   // earlier root, and roots never move), so the bucket walk reads it instead of find().
   const roots: number[] = [];
+  const top: number[] = [];
   const joinedWith = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) {
     if (input.active && !input.active[i]) continue;
@@ -132,28 +133,32 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
       while (tableHead[slot] !== -1 && tableKey[slot] !== key) slot = (slot + 1) & mask;
       if (tableHead[slot] === -1) tableKey[slot] = key;
       let compared = 0;
-      for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
-        const j = memberOf[e];
-        const ri = rootLinkage ? i : uf.find(i);
-        const rj = rootLinkage ? rootOf[j] : uf.find(j);
-        // Two clusters that each hold an accepted record stay apart: both were accepted already.
-        if (ri === rj || (ri < accepted && rj < accepted)) continue;
-        compared++;
-        if (rootLinkage) {
+      if (rootLinkage) {
+        // (i is its own root until it is placed: the members' roots are all that is read.)
+        for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
+          const rj = rootOf[memberOf[e]];
+          // Two clusters that each hold an accepted record stay apart: both were accepted already.
+          if (rj === i || (i < accepted && rj < accepted)) continue;
+          compared++;
           if (rootStamp[rj] !== i) {
             rootStamp[rj] = i;
-            rootCount[rj] = 0;
+            rootCount[rj] = 1;
             roots.push(rj);
+          } else rootCount[rj]++;
+        }
+      } else
+        for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
+          const j = memberOf[e];
+          const ri = uf.find(i);
+          const rj = uf.find(j);
+          if (ri === rj || (ri < accepted && rj < accepted)) continue;
+          compared++;
+          candidatePairs++;
+          if (similarity(i, j, threshold) >= threshold) {
+            uf.union(i, j);
+            mergedPairs++;
           }
-          rootCount[rj]++;
-          continue;
         }
-        candidatePairs++;
-        if (similarity(i, j, threshold) >= threshold) {
-          uf.union(i, j);
-          mergedPairs++;
-        }
-      }
       if (tableCount[slot] < cap) {
         tableCount[slot]++;
         memberOf[used] = i;
@@ -164,9 +169,26 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     if (roots.length) {
       // The clusters i shares the most bands with are the likeliest: only the top few are judged,
       // so records built from one template (a bucket shared by thousands) stay linear.
+      // (The top maxJudged by shared bands, then earliest, in that order: selected by insertion
+      // into a short sorted list, as sorting all of them would order them.)
       if (roots.length > maxJudged) {
-        roots.sort((x, y) => rootCount[y] - rootCount[x] || x - y);
-        roots.length = maxJudged;
+        top.length = 0;
+        for (const r of roots) {
+          const c = rootCount[r];
+          let p = top.length;
+          if (p === maxJudged) {
+            const last = top[p - 1];
+            if (!(c > rootCount[last] || (c === rootCount[last] && r < last))) continue;
+            p--;
+          } else top.push(r);
+          while (p > 0 && (c > rootCount[top[p - 1]] || (c === rootCount[top[p - 1]] && r < top[p - 1]))) {
+            top[p] = top[p - 1];
+            p--;
+          }
+          top[p] = r;
+        }
+        roots.length = 0;
+        for (const r of top) roots.push(r);
       }
       let best = -1;
       let bestSim = threshold;
