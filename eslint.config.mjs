@@ -6,7 +6,7 @@ export default tseslint.config(
   {
     ignores: [
       '**/node_modules/**',
-      '**/build/**',
+      'connectors/evm/build/**',
       '.datanet/**',
       '**/.datanet/**',
       'bench/results/**',
