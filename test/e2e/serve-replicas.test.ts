@@ -85,6 +85,29 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
+/** A manifest for one file to Datanet delta, signed by `wallet` for the deployment's domain. */
+async function signedFile(api: ReturnType<typeof createDatanetClient>, wallet: Wallet, name: string, bytes: Uint8Array) {
+  const { data } = await api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: 'delta' } } });
+  const domain = { chainId: data!.domain.chainId, salt: data!.domain.salt };
+  const manifest = {
+    datanet: 'delta',
+    contributor: wallet.address,
+    nonce: BigInt(`0x${randomBytes(16).toString('hex')}`).toString(),
+    timestamp: Date.now(),
+    files: [
+      {
+        name,
+        size: bytes.length,
+        sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
+        licence: 'CC-BY-4.0',
+        consent: ['training'],
+      },
+    ],
+  };
+  const signature = await wallet.signTypedData(submissionDomain(domain), SUBMISSION_TYPES, manifest);
+  return { signed: { format: 'datanet-submission/2', domain, manifest, signature }, files: [{ name, data: bytes }] };
+}
+
 describe('two replicas behind a round-robin proxy', () => {
   it('sessions: signed in through one replica, known to both; a SIWE message is refused the second time on either', async () => {
     const wallet = new Wallet(`0x${randomBytes(32).toString('hex')}`);
@@ -112,36 +135,8 @@ describe('two replicas behind a round-robin proxy', () => {
   it('submissions: a resend is answered by either replica with the first answer; concurrent uploads share the daily cap', async () => {
     const wallet = new Wallet(`0x${randomBytes(32).toString('hex')}`);
     const api = createDatanetClient({ baseUrl: url });
-    const { data } = await api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: 'delta' } } });
-    const domain = { chainId: data!.domain.chainId, salt: data!.domain.salt };
-    const sign = async (name: string, bytes: Uint8Array) => {
-      const manifest = {
-        datanet: 'delta',
-        contributor: wallet.address,
-        nonce: BigInt(`0x${randomBytes(16).toString('hex')}`).toString(),
-        timestamp: Date.now(),
-        files: [
-          {
-            name,
-            size: bytes.length,
-            sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
-            licence: 'CC-BY-4.0',
-            consent: ['training'],
-          },
-        ],
-      };
-      return {
-        format: 'datanet-submission/2',
-        domain,
-        manifest,
-        signature: await wallet.signTypedData(submissionDomain(domain), SUBMISSION_TYPES, manifest),
-      };
-    };
     const uploads = await Promise.all(
-      Array.from({ length: 10 }, async (_, i) => {
-        const bytes = new TextEncoder().encode(`${i} `.padEnd(300, 'z'));
-        return { signed: await sign(`f${i}.txt`, bytes), files: [{ name: `f${i}.txt`, data: bytes }] };
-      }),
+      Array.from({ length: 10 }, (_, i) => signedFile(api, wallet, `f${i}.txt`, new TextEncoder().encode(`${i} `.padEnd(300, 'z')))),
     );
     const results = await Promise.all(uploads.map((u) => submitFiles(api, 'delta', u.signed, u.files)));
     // 1000 bytes a day: three 300-byte files fit, whichever replica took them.
@@ -162,28 +157,8 @@ describe('two replicas behind a round-robin proxy', () => {
     // rather than hit by chance on a loaded machine.
     const wallet = new Wallet(`0x${randomBytes(32).toString('hex')}`);
     const api = createDatanetClient({ baseUrl: url });
-    const { data } = await api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: 'delta' } } });
-    const domain = { chainId: data!.domain.chainId, salt: data!.domain.salt };
-    const bytes = new TextEncoder().encode('A record on its way through intake.\n');
-    const manifest = {
-      datanet: 'delta',
-      contributor: wallet.address,
-      nonce: BigInt(`0x${randomBytes(16).toString('hex')}`).toString(),
-      timestamp: Date.now(),
-      files: [
-        {
-          name: 'w.txt',
-          size: bytes.length,
-          sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
-          licence: 'CC-BY-4.0',
-          consent: ['training'],
-        },
-      ],
-    };
-    const signature = await wallet.signTypedData(submissionDomain(domain), SUBMISSION_TYPES, manifest);
-    const sent = await submitFiles(api, 'delta', { format: 'datanet-submission/2', domain, manifest, signature }, [
-      { name: 'w.txt', data: bytes },
-    ]);
+    const up = await signedFile(api, wallet, 'w.txt', new TextEncoder().encode('A record on its way through intake.\n'));
+    const sent = await submitFiles(api, 'delta', up.signed, up.files);
     expect(sent.status).toBe(202);
     const { submissionId, entry } = sent.body as { submissionId: string; entry: string };
     const status = async () =>
@@ -195,7 +170,7 @@ describe('two replicas behind a round-robin proxy', () => {
       await c.query(
         `insert into submissions (id, datanet, contributor, nonce, signed_at, received_at, inbox_entry, file_count)
          values ($1, 'delta', $2, $3, $4, $4, $5, 1)`,
-        [submissionId, wallet.address.toLowerCase(), manifest.nonce, now, entry],
+        [submissionId, wallet.address.toLowerCase(), up.signed.manifest.nonce, now, entry],
       );
       // The upload took the entry's receipt (its place in arrival order); intake has not closed it.
       const open = await c.query(`select seq from intake_receipts where datanet = 'delta' and entry = $1 and decided_at is null`, [entry]);
