@@ -55,4 +55,3 @@ export {
 } from './merkle/standard-tree.js';
 export type { EncodedLeaves, StandardTree, BuildTreeOptions } from './merkle/standard-tree.js';
 export { keccak256Wasm } from './merkle/keccak-wasm.js';
-export { orderBy32ByteKeys, compare32 } from './merkle/byte-key-order.js';

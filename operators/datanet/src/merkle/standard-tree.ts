@@ -2,7 +2,6 @@ import { kernelThreads, runKernel } from '@datanet/pipelines';
 import { DATA_START, SCRATCH_BYTES, keccakOn } from './keccak-wasm.js';
 import { sharedMemory, type SharedWasmMemory } from './wasm-api.js';
 import { hashLeafChunk, hashNodeRanges, type LeafChunk, type NodeRanges } from './tree-kernels.js';
-import { orderBy32ByteKeys } from './byte-key-order.js';
 
 /**
  * The one Merkle tree builder of the project: bit-for-bit OpenZeppelin's StandardMerkleTree
@@ -112,9 +111,47 @@ function leafChunk(l: Layout, st: number, from: number, to: number): LeafChunk {
   };
 }
 
-/** Leaf order by hash (OZ sorts the hashed leaves; equal hashes keep their input order). */
+/**
+ * Leaf order by hash (OZ sorts the hashed leaves; equal hashes keep their input order). A stable
+ * radix sort of the leaf indices by the hashes' leading 32 bits (two 16-bit passes, linear, no
+ * comparisons), then runs of equal leading bits settled by the whole hash.
+ */
 function sortLeaves(l: Layout): Uint32Array {
-  return orderBy32ByteKeys(l.u8, l.hashes, 32, l.n);
+  const { n, u8 } = l;
+  const hi = new Uint32Array(n);
+  for (let i = 0, at = l.hashes; i < n; i++, at += 32) hi[i] = ((u8[at] << 24) | (u8[at + 1] << 16) | (u8[at + 2] << 8) | u8[at + 3]) >>> 0;
+  const counts = new Uint32Array(65537);
+  const low = new Uint32Array(n);
+  for (let i = 0; i < n; i++) counts[(hi[i] & 0xffff) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  for (let i = 0; i < n; i++) low[counts[hi[i] & 0xffff]++] = i;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(hi[i] >>> 16) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = low[k];
+    order[counts[hi[i] >>> 16]++] = i;
+  }
+  const byHash = (a: number, b: number) => compareHashes(u8, l.hashes + 32 * a, l.hashes + 32 * b) || a - b;
+  for (let k = 1; k < n;) {
+    if (hi[order[k]] !== hi[order[k - 1]]) {
+      k++;
+      continue;
+    }
+    const from = k - 1;
+    while (k < n && hi[order[k]] === hi[order[from]]) k++;
+    order.subarray(from, k).sort(byHash);
+  }
+  return order;
+}
+
+function compareHashes(u8: Uint8Array, a: number, b: number): number {
+  for (let k = 0; k < 32; k++) {
+    const d = u8[a + k] - u8[b + k];
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /** Puts the sorted leaf hashes at the end of the node array (the largest hash at node count - n). */

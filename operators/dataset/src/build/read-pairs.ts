@@ -1,5 +1,5 @@
 import type { DuckDbSession } from '@datanet/connector-duckdb';
-import { compare32, orderBy32ByteKeys, type EncodedLeaves } from '@datanet/datanet';
+import type { EncodedLeaves } from '@datanet/datanet';
 import type { LeafEncoding } from '../merkle/contribution-tree.js';
 
 export interface ReadPairs {
@@ -205,9 +205,37 @@ function hexBytes(strings: string[], skip: number, bytes: number): Uint8Array | 
   return out.length === bytes * strings.length ? out : undefined;
 }
 
-/** The order of the 32-byte ids at `stride * i`, ascending (as their lower-case hex sorts); 'repeated' when two ids are equal. */
+/**
+ * The order of the 32-byte ids at `stride * i`, ascending (as their lower-case hex sorts): a radix
+ * sort by the leading 32 bits (two 16-bit passes), runs of equal leading bits settled by the whole
+ * id. 'repeated' when two ids are equal.
+ */
 export function sortIds(bytes: Uint8Array, stride: number, n: number): Uint32Array | 'repeated' {
-  const order = orderBy32ByteKeys(bytes, 0, stride, n);
-  for (let k = 1; k < n; k++) if (compare32(bytes, stride * order[k - 1], stride * order[k]) === 0) return 'repeated';
+  const hi = new Uint32Array(n);
+  for (let i = 0, at = 0; i < n; i++, at += stride) {
+    hi[i] = ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+  }
+  const counts = new Uint32Array(65537);
+  const low = new Uint32Array(n);
+  for (let i = 0; i < n; i++) counts[(hi[i] & 0xffff) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  for (let i = 0; i < n; i++) low[counts[hi[i] & 0xffff]++] = i;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(hi[i] >>> 16) + 1]++;
+  for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
+  const order = new Uint32Array(n);
+  for (let k = 0; k < n; k++) order[counts[hi[low[k]] >>> 16]++] = low[k];
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const cmp = (a: number, b: number) => buf.compare(buf, stride * b, stride * b + 32, stride * a, stride * a + 32);
+  for (let k = 1; k < n;) {
+    if (hi[order[k]] !== hi[order[k - 1]]) {
+      k++;
+      continue;
+    }
+    const from = k - 1;
+    while (k < n && hi[order[k]] === hi[order[from]]) k++;
+    const run = order.subarray(from, k).sort(cmp);
+    for (let j = 1; j < run.length; j++) if (cmp(run[j - 1], run[j]) === 0) return 'repeated';
+  }
   return order;
 }
