@@ -43,6 +43,27 @@ describe('standard Merkle tree', () => {
     expect([...pooled.treeIndex]).toEqual([...one.treeIndex]);
   }, 120_000);
 
+  it('hashes leaves two at a time (SIMD) as one at a time: every length around the 136-byte block, odd counts', () => {
+    const bytesOf = (len: number, seed: number) => Uint8Array.from({ length: len }, (_, i) => (i * 131 + seed * 17 + len) & 0xff);
+    // Offset records: lengths 0..200, so pairs mix one-block and two-block records.
+    const lengths = Array.from({ length: 201 }, (_, i) => (i * 89) % 201);
+    const parts = lengths.map((len, i) => bytesOf(len, i));
+    const offsets = new Uint32Array(parts.length + 1);
+    parts.forEach((p, i) => (offsets[i + 1] = offsets[i] + p.length));
+    const tree = buildStandardTreeSync({ bytes: Buffer.concat(parts), offsets });
+    const hex = treeHex(tree);
+    parts.forEach((p, i) => expect(hex[tree.treeIndex[i]]).toBe(leafOf(p)));
+    for (let i = 0; i < parts.length - 1; i++) expect(hex[i]).toBe(sortedPair(hex[2 * i + 1], hex[2 * i + 2]));
+    // Fixed-size records: one block (pairs) up to 135 bytes, then the one-at-a-time path.
+    for (const stride of [1, 7, 8, 9, 64, 127, 128, 135, 136, 200]) {
+      const recs = Array.from({ length: 7 }, (_, i) => bytesOf(stride, i));
+      const t = buildStandardTreeSync({ bytes: Buffer.concat(recs), stride });
+      const h = treeHex(t);
+      recs.forEach((r, i) => expect(h[t.treeIndex[i]]).toBe(leafOf(r)));
+      for (let i = 0; i < 6; i++) expect(h[i]).toBe(sortedPair(h[2 * i + 1], h[2 * i + 2]));
+    }
+  });
+
   it('keeps input order between equal leaves, and builds one- and two-leaf trees', () => {
     const same = Buffer.alloc(64 * 3, 7);
     const t = buildStandardTreeSync({ bytes: same, stride: 64 });

@@ -11,6 +11,13 @@
  *   leaves(st, in, stride, len, count, out)      OZ leaf hash of `count` records `stride` apart
  *   leavesVar(st, offsets, count, out)           same, records delimited by count+1 u32 offsets
  *   nodes(st, base, lo, hi)                      OZ node i = keccak256(sorted(child 2i+1, child 2i+2)) for lo <= i < hi
+ *   leaves2(st, in, stride, len, count, out)     as leaves, for len < 136 (one block): two records per permutation
+ *   leavesVar2(st, offsets, count, out)          as leavesVar, two records per permutation when both are < 136 bytes
+ *   nodes2(st, base, lo, hi)                     as nodes, two nodes per permutation
+ *
+ * The `2` forms run two independent messages through one permutation in 128-bit SIMD lanes (i64x2):
+ * the leaves are independent, and so are the nodes of one tree level. `st` then holds the two
+ * states interleaved (lane i of message 0 at 16i, of message 1 at 16i + 8: 400 bytes).
  */
 
 import { sharedMemory, wasm, type SharedWasmMemory } from './wasm-api.js';
@@ -90,9 +97,60 @@ function permuteBody(): string {
   return code.join('\n');
 }
 
-// Function indices.
+/**
+ * permute2(st): the same rounds on two interleaved states at once, each local a v128 of
+ * (message 0's lane, message 1's lane). Rotations are a shift each way and an or; chi's
+ * ~b1 & b2 is one v128.andnot.
+ */
+function permute2Body(): string {
+  const round = 1;
+  const a = (i: number) => 2 + i;
+  const b = (i: number) => 27 + i;
+  const c = (i: number) => 52 + i;
+  const d = (i: number) => 57 + i;
+  /** Rotates the v128 in local `v` (its value also on the stack's top) left by r. */
+  const rotl = (v: number, r: number) => `i32.const ${r} i64x2.shl local.get ${v} i32.const ${64 - r} i64x2.shr_u v128.or`;
+  const code: string[] = [];
+  for (let i = 0; i < 25; i++) code.push(`local.get 0 v128.load offset=${16 * i} local.set ${a(i)}`);
+  code.push(`i32.const 0 local.set ${round} loop`);
+  for (let x = 0; x < 5; x++) {
+    code.push(`local.get ${a(x)}`);
+    for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} v128.xor`);
+    code.push(`local.set ${c(x)}`);
+  }
+  for (let x = 0; x < 5; x++) {
+    const c1 = c((x + 1) % 5);
+    code.push(`local.get ${c((x + 4) % 5)} local.get ${c1} ${rotl(c1, 1)} v128.xor local.set ${d(x)}`);
+  }
+  for (let x = 0; x < 5; x++) {
+    for (let y = 0; y < 5; y++) {
+      const i = x + 5 * y;
+      const to = b(y + 5 * ((2 * x + 3 * y) % 5));
+      // a(i) is read here only, so it holds a ^ d for the second half of the rotation.
+      code.push(`local.get ${a(i)} local.get ${d(x)} v128.xor ${ROT[i] ? `local.tee ${a(i)} ${rotl(a(i), ROT[i])}` : ''} local.set ${to}`);
+    }
+  }
+  for (let y = 0; y < 5; y++) {
+    for (let x = 0; x < 5; x++) {
+      const iota = x === 0 && y === 0 ? `local.get ${round} i32.const 3 i32.shl v128.load64_splat offset=${RC_AT} v128.xor` : '';
+      code.push(
+        `local.get ${b(x + 5 * y)} local.get ${b(((x + 2) % 5) + 5 * y)} local.get ${b(((x + 1) % 5) + 5 * y)} v128.andnot`,
+        `v128.xor ${iota} local.set ${a(x + 5 * y)}`,
+      );
+    }
+  }
+  code.push(`local.get ${round} i32.const 1 i32.add local.tee ${round} i32.const 24 i32.lt_u br_if 0 end`);
+  for (let i = 0; i < 25; i++) code.push(`local.get 0 local.get ${a(i)} v128.store offset=${16 * i}`);
+  return code.join('\n');
+}
+
+// Function indices (the order of the list in emitModule).
 const PERMUTE = 0;
 const KECCAK = 1;
+const NODES = 4;
+const PERMUTE2 = 5;
+const ABSORB2 = 6;
+const CHILDREN2 = 7;
 
 /** st[i..i+8) ^= in[i..i+8), with locals st = 0, in = 1, i = 4. */
 const XOR_LANE = `local.get 0 local.get 4 i32.add
@@ -181,6 +239,135 @@ const NODES_BODY = `block loop
   local.get 2 i32.const 1 i32.add local.set 2 br 0
 end end`;
 
+/** Both lanes' padding of a 64-byte message: 0x01 at byte 64 (lane 8), 0x80 at byte 135 (lane 16's top byte). */
+const PAD_LANE_16 = `v128.const_i64x2 9223372036854775808 9223372036854775808 v128.store offset=256`;
+
+/**
+ * absorb2(st 0, slot 1, src 2, len 3); local j 4. Message bytes [src, src + len), len < 136, and
+ * their padding into the zeroed interleaved state at slot 0 or 8: byte j goes to
+ * st + slot + 2 (j & -8) + (j & 7).
+ */
+const ABSORB2_BODY = `
+  i32.const 0 local.set 4
+  block loop                                    ;; whole 8-byte lanes
+    local.get 4 i32.const 8 i32.add local.get 3 i32.gt_u br_if 1
+    local.get 0 local.get 1 i32.add local.get 4 i32.const 1 i32.shl i32.add
+    local.get 2 local.get 4 i32.add i64.load
+    i64.store
+    local.get 4 i32.const 8 i32.add local.set 4 br 0
+  end end
+  block loop                                    ;; the last bytes
+    local.get 4 local.get 3 i32.ge_u br_if 1
+    local.get 0 local.get 1 i32.add local.get 4 i32.const -8 i32.and i32.const 1 i32.shl i32.add local.get 4 i32.const 7 i32.and i32.add
+    local.get 2 local.get 4 i32.add i32.load8_u
+    i32.store8
+    local.get 4 i32.const 1 i32.add local.set 4 br 0
+  end end
+  local.get 0 local.get 1 i32.add local.get 3 i32.const -8 i32.and i32.const 1 i32.shl i32.add local.get 3 i32.const 7 i32.and i32.add
+  local.tee 4 local.get 4 i32.load8_u i32.const 1 i32.xor i32.store8
+  local.get 0 local.get 1 i32.add local.tee 4
+  local.get 4 i32.load8_u offset=263 i32.const 128 i32.xor i32.store8 offset=263`;
+
+/** The first 32 bytes of each interleaved state (the two digests) to out (slot 0) and out + 32 (slot 8). */
+const squeeze2 = (out: number) =>
+  [0, 1, 2, 3]
+    .map(
+      (k) =>
+        `local.get ${out} local.get 0 i64.load offset=${16 * k} i64.store offset=${8 * k}
+         local.get ${out} local.get 0 i64.load offset=${16 * k + 8} i64.store offset=${32 + 8 * k}`,
+    )
+    .join('\n');
+
+/**
+ * OZ's leaf hash of two records, (rec a, length la) and (rec b, length lb) as instruction text,
+ * both under 136 bytes, into out and out + 32 (local `out`).
+ */
+const leafHash2 = (a: string, la: string, b: string, lb: string, out: number) => `
+  local.get 0 i32.const 0 i32.const 400 memory.fill
+  local.get 0 i32.const 0 ${a} ${la} call ${ABSORB2}
+  local.get 0 i32.const 8 ${b} ${lb} call ${ABSORB2}
+  local.get 0 call ${PERMUTE2}
+  local.get 0 i32.const 64 i32.add i32.const 0 i32.const 336 memory.fill   ;; keccak256 of the two 32-byte digests
+  local.get 0 v128.const_i64x2 1 1 v128.store offset=64
+  local.get 0 ${PAD_LANE_16}
+  local.get 0 call ${PERMUTE2}
+  ${squeeze2(out)}`;
+
+/** leaves2(st 0, in 1, stride 2, len 3, count 4, out 5): records two at a time, an odd last one alone. */
+const LEAVES2_BODY = `block loop
+  local.get 4 i32.const 2 i32.lt_u br_if 1
+  ${leafHash2('local.get 1', 'local.get 3', 'local.get 1 local.get 2 i32.add', 'local.get 3', 5)}
+  local.get 1 local.get 2 i32.const 1 i32.shl i32.add local.set 1
+  local.get 5 i32.const 64 i32.add local.set 5
+  local.get 4 i32.const 2 i32.sub local.set 4 br 0
+end end
+local.get 4 if ${leafHash(1, 'local.get 3', 5)} end`;
+
+/**
+ * leavesVar2(st 0, offsets 1, count 2, out 3); locals a 4, la 5, b 6, lb 7: as leavesVar, two
+ * records per permutation when both are under 136 bytes, else one at a time.
+ */
+const LEAVES_VAR2_BODY = `block loop
+  local.get 2 i32.const 2 i32.lt_u br_if 1
+  local.get 1 i32.load local.set 4
+  local.get 1 i32.load offset=4 local.tee 6 local.get 4 i32.sub local.set 5
+  local.get 1 i32.load offset=8 local.get 6 i32.sub local.set 7
+  local.get 5 i32.const 136 i32.lt_u local.get 7 i32.const 136 i32.lt_u i32.and
+  if ${leafHash2('local.get 4', 'local.get 5', 'local.get 6', 'local.get 7', 3)}
+  else
+    ${leafHash(4, 'local.get 5', 3)}
+    local.get 3 i32.const 32 i32.add local.set 3
+    ${leafHash(6, 'local.get 7', 3)}
+    local.get 3 i32.const 32 i32.sub local.set 3
+  end
+  local.get 1 i32.const 8 i32.add local.set 1
+  local.get 3 i32.const 64 i32.add local.set 3
+  local.get 2 i32.const 2 i32.sub local.set 2 br 0
+end end
+local.get 2 if
+  local.get 1 i32.load local.set 4
+  ${leafHash(4, 'local.get 1 i32.load offset=4 local.get 4 i32.sub', 3)}
+end`;
+
+/**
+ * children2(st 0, slot 1, base 2, node 3); locals a 4, b 5, k 6, x 7, y 8: node's two children,
+ * the smaller first, as message lanes 0..7 of the interleaved state at slot 0 or 8.
+ */
+const CHILDREN2_BODY = `
+  local.get 2 local.get 3 i32.const 6 i32.shl i32.add i32.const 32 i32.add local.tee 4
+  i32.const 32 i32.add local.set 5
+  block loop                                    ;; first differing byte; equal children leave x == y
+    local.get 6 i32.const 32 i32.ge_u br_if 1
+    local.get 4 local.get 6 i32.add i32.load8_u local.tee 7
+    local.get 5 local.get 6 i32.add i32.load8_u local.tee 8
+    i32.ne br_if 1
+    local.get 6 i32.const 1 i32.add local.set 6 br 0
+  end end
+  local.get 7 local.get 8 i32.gt_u if local.get 4 local.get 5 local.set 4 local.set 5 end
+  local.get 0 local.get 1 i32.add local.set 0
+  ${[0, 1, 2, 3]
+    .map(
+      (k) =>
+        `local.get 0 local.get 4 i64.load offset=${8 * k} i64.store offset=${16 * k}
+         local.get 0 local.get 5 i64.load offset=${8 * k} i64.store offset=${64 + 16 * k}`,
+    )
+    .join('\n')}`;
+
+/** nodes2(st 0, base 1, lo 2, hi 3); local out 4: nodes lo and lo + 1 per permutation, an odd last one alone. */
+const NODES2_BODY = `block loop
+  local.get 2 i32.const 1 i32.add local.get 3 i32.ge_u br_if 1
+  local.get 0 i32.const 0 i32.const 400 memory.fill
+  local.get 0 i32.const 0 local.get 1 local.get 2 call ${CHILDREN2}
+  local.get 0 i32.const 8 local.get 1 local.get 2 i32.const 1 i32.add call ${CHILDREN2}
+  local.get 0 v128.const_i64x2 1 1 v128.store offset=128
+  local.get 0 ${PAD_LANE_16}
+  local.get 0 call ${PERMUTE2}
+  local.get 1 local.get 2 i32.const 5 i32.shl i32.add local.set 4
+  ${squeeze2(4)}
+  local.get 2 i32.const 2 i32.add local.set 2 br 0
+end end
+local.get 2 local.get 3 i32.lt_u if local.get 0 local.get 1 local.get 2 local.get 3 call ${NODES} end`;
+
 const stripComments = (text: string) => text.replace(/;;[^\n]*/g, '');
 
 /** Where the round constants live: an active data segment puts them there on every instantiation. */
@@ -201,6 +388,12 @@ function emitModule(): Uint8Array {
       { params: 6, body: stripComments(LEAVES_BODY), export: 'leaves' },
       { params: 4, locals: { i32: 1 }, body: stripComments(LEAVES_VAR_BODY), export: 'leavesVar' },
       { params: 4, locals: { i32: 5 }, body: stripComments(NODES_BODY), export: 'nodes' },
+      { params: 1, locals: { i32: 1, v128: 60 }, body: permute2Body() },
+      { params: 4, locals: { i32: 1 }, body: stripComments(ABSORB2_BODY) },
+      { params: 4, locals: { i32: 5 }, body: stripComments(CHILDREN2_BODY) },
+      { params: 6, body: stripComments(LEAVES2_BODY), export: 'leaves2' },
+      { params: 4, locals: { i32: 1 }, body: stripComments(NODES2_BODY), export: 'nodes2' },
+      { params: 4, locals: { i32: 4 }, body: stripComments(LEAVES_VAR2_BODY), export: 'leavesVar2' },
     ],
     [{ offset: RC_AT, bytes: roundConstants() }],
   );
@@ -211,6 +404,9 @@ export interface KeccakExports {
   leaves(st: number, input: number, stride: number, length: number, count: number, out: number): void;
   leavesVar(st: number, offsets: number, count: number, out: number): void;
   nodes(st: number, base: number, lo: number, hi: number): void;
+  leaves2(st: number, input: number, stride: number, length: number, count: number, out: number): void;
+  nodes2(st: number, base: number, lo: number, hi: number): void;
+  leavesVar2(st: number, offsets: number, count: number, out: number): void;
 }
 
 let compiled: object | undefined;

@@ -194,7 +194,7 @@ export function buildStandardTreeSync(leaves: EncodedLeaves): StandardTree {
   const k = keccakOn(l.memory);
   hashLeafChunk(leafChunk(l, 0, 0, l.n));
   const treeIndex = placeLeaves(l, sortLeaves(l));
-  for (const [lo, hi] of levelRanges(l.n, depthOf(l.n - 2), 0)) if (hi > lo) k.nodes(0, l.base, lo, hi);
+  for (const [lo, hi] of levelRanges(l.n, depthOf(l.n - 2), 0)) if (hi > lo) k.nodes2(0, l.base, lo, hi);
   return finish(l, treeIndex);
 }
 

@@ -20,7 +20,8 @@ export interface LeafChunk {
 
 export function hashLeafChunk(c: LeafChunk): void {
   const k = keccakOn(c.memory);
-  if (c.offsets) k.leavesVar(c.st, c.offsets, c.count, c.out);
+  if (c.offsets) k.leavesVar2(c.st, c.offsets, c.count, c.out);
+  else if (c.length < 136) k.leaves2(c.st, c.input, c.stride, c.length, c.count, c.out);
   else k.leaves(c.st, c.input, c.stride, c.length, c.count, c.out);
 }
 
@@ -35,5 +36,5 @@ export interface NodeRanges {
 
 export function hashNodeRanges(r: NodeRanges): void {
   const k = keccakOn(r.memory);
-  for (const [lo, hi] of r.ranges) if (hi > lo) k.nodes(r.st, r.base, lo, hi);
+  for (const [lo, hi] of r.ranges) if (hi > lo) k.nodes2(r.st, r.base, lo, hi);
 }

@@ -5,12 +5,14 @@
  */
 const I32 = 0x7f;
 const I64 = 0x7e;
+const V128 = 0x7b;
 
 /** Opcode bytes, and what immediate follows: an index, a signed constant, or a memory offset (align given). */
-const OPS: Record<string, { code: number[]; imm?: 'u' | 's32' | 's64' | { align: number } }> = {
+const OPS: Record<string, { code: number[]; imm?: 'u' | 's32' | 's64' | 'i64x2' | { align: number } }> = {
   block: { code: [0x02, 0x40] },
   loop: { code: [0x03, 0x40] },
   if: { code: [0x04, 0x40] },
+  else: { code: [0x05] },
   end: { code: [0x0b] },
   br: { code: [0x0c], imm: 'u' },
   br_if: { code: [0x0d], imm: 'u' },
@@ -30,8 +32,10 @@ const OPS: Record<string, { code: number[]; imm?: 'u' | 's32' | 's64' | { align:
   'i32.lt_u': { code: [0x49] },
   'i32.gt_u': { code: [0x4b] },
   'i32.ge_u': { code: [0x4f] },
+  'i32.le_u': { code: [0x4d] },
   'i32.add': { code: [0x6a] },
   'i32.sub': { code: [0x6b] },
+  'i32.and': { code: [0x71] },
   'i32.xor': { code: [0x73] },
   'i32.shl': { code: [0x74] },
   'i64.and': { code: [0x83] },
@@ -39,6 +43,17 @@ const OPS: Record<string, { code: number[]; imm?: 'u' | 's32' | 's64' | { align:
   'i64.rotl': { code: [0x89] },
   'memory.copy': { code: [0xfc, 0x0a, 0x00, 0x00] },
   'memory.fill': { code: [0xfc, 0x0b, 0x00] },
+  // 128-bit SIMD (0xfd prefix, LEB128 opcode): two 64-bit lanes.
+  'v128.load': { code: [0xfd, 0x00], imm: { align: 4 } },
+  'v128.load64_splat': { code: [0xfd, 0x0a], imm: { align: 3 } },
+  'v128.store': { code: [0xfd, 0x0b], imm: { align: 4 } },
+  /** v128.const as two i64 lanes: `v128.const_i64x2 A B`. */
+  'v128.const_i64x2': { code: [0xfd, 0x0c], imm: 'i64x2' },
+  'v128.andnot': { code: [0xfd, 0x4f] },
+  'v128.or': { code: [0xfd, 0x50] },
+  'v128.xor': { code: [0xfd, 0x51] },
+  'i64x2.shl': { code: [0xfd, 0xcb, 0x01] },
+  'i64x2.shr_u': { code: [0xfd, 0xcd, 0x01] },
 };
 
 function uleb(n: number): number[] {
@@ -73,7 +88,12 @@ export function assemble(text: string): number[] {
     if (op.imm === 'u') out.push(...uleb(Number(tokens[++i])));
     else if (op.imm === 's32') out.push(...sleb(BigInt(Number(tokens[++i]) | 0)));
     else if (op.imm === 's64') out.push(...sleb(BigInt.asIntN(64, BigInt(tokens[++i]))));
-    else if (op.imm) {
+    else if (op.imm === 'i64x2') {
+      const lanes = new DataView(new ArrayBuffer(16));
+      lanes.setBigUint64(0, BigInt.asUintN(64, BigInt(tokens[++i])), true);
+      lanes.setBigUint64(8, BigInt.asUintN(64, BigInt(tokens[++i])), true);
+      out.push(...new Uint8Array(lanes.buffer));
+    } else if (op.imm) {
       const offset = tokens[i + 1]?.startsWith('offset=') ? Number(tokens[++i].slice(7)) : 0;
       out.push(op.imm.align, ...uleb(offset));
     }
@@ -85,7 +105,7 @@ export interface WasmFunction {
   /** Parameter count (all i32). */
   params: number;
   /** Extra locals after the parameters. */
-  locals?: { i32?: number; i64?: number };
+  locals?: { i32?: number; i64?: number; v128?: number };
   body: string;
   export?: string;
 }
@@ -111,6 +131,7 @@ export function wasmModule(fns: WasmFunction[], data: WasmData[] = []): Uint8Arr
       const locals: number[][] = [];
       if (f.locals?.i32) locals.push([...uleb(f.locals.i32), I32]);
       if (f.locals?.i64) locals.push([...uleb(f.locals.i64), I64]);
+      if (f.locals?.v128) locals.push([...uleb(f.locals.v128), V128]);
       const body = [...vec(locals), ...assemble(f.body), 0x0b];
       return [...uleb(body.length), ...body];
     }),
