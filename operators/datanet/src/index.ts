@@ -26,7 +26,7 @@ export { reserveDailyUsage, usage } from './registry/daily-usage.js';
 export { openUploadReservations, reserveUpload, releaseUpload, uploadReceived, pendingUploads } from './registry/upload-reservations.js';
 export type { UploadReservation, UploadRequest } from './registry/upload-reservations.js';
 export type { Reservation, ReserveRequest, LimitName } from './registry/daily-usage.js';
-export { recordContributions, revokeContribution, listContributions } from './registry/contributions.js';
+export { recordContributions, revokeContribution, listContributions, holdRevocationFence } from './registry/contributions.js';
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
 export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
 export type { ContributorStats, StandingHistoryEntry } from './registry/standing.js';

@@ -144,6 +144,52 @@ describe.each(DB_ENGINES)('challenge window, disputes and re-settlement (%s)', (
     expect(v.heads.map((h) => h.epoch)).toEqual(['2026-11-20@UTC', '2026-11-21@UTC']);
   });
 
+  it('a revocation that commits while the epoch is being made final is not paid: the epoch is proposed again without it', async () => {
+    const epoch = await seedEpoch(t.db, '2026-11-22', 40, 5, 6, 13);
+    const t0 = epoch.endMs + HOUR;
+    expect((await advance(epoch.id, t0)).state).toBe('proposed');
+    const revoked = new Set(
+      (
+        await t.db.selectFrom('contributions').select('id').where('datanet', '=', DATANET).where('revoked_at', 'is not', null).execute()
+      ).map((r) => r.id as string),
+    );
+    const rows = await loadAttributionRows(t.db, DATANET, epoch.id);
+    const target = rows.filter((r) => r.score > 0 && !revoked.has(r.contributionId)).sort((a, b) => b.score - a.score)[0].contributionId;
+    let probes = 0;
+    // The window has passed and the plan is read; a steward upholds a dispute right then.
+    const raced = await advanceSettlement(t.db, {
+      datanet: DATANET,
+      epoch: epoch.id,
+      terms: TERMS,
+      windowMs: 24 * HOUR,
+      now: t0 + 25 * HOUR,
+      beforeFinal: async () => {
+        if (probes++) return;
+        const { dispute } = await openDispute(t.db, {
+          datanet: DATANET,
+          contributionId: target,
+          filer: STEWARD,
+          role: 'steward',
+          reason: 'incorrect',
+          evidence: 'found wrong while the settlement was being made final',
+          policy,
+        });
+        await resolveDispute(t.db, { id: dispute.id, decision: 'upheld', actor: STEWARD, via: 'steward' });
+      },
+    });
+    expect(probes).toBe(1);
+    expect(raced.state).toBe('proposed');
+    expect(raced.proposal.version).toBe(2);
+    expect(raced.proposal.excluded).toContain(target);
+    // Nothing was recorded for the epoch: no settlement, no ledger entries.
+    expect(await loadSettlement(t.db, DATANET, epoch.id)).toBeUndefined();
+    expect((await checkLedger(t.db, DATANET, epoch.id)).credited.size).toBe(0);
+    const final = await advance(epoch.id, t0 + 50 * HOUR);
+    expect(final.state).toBe('final');
+    expect(final.proposal.version).toBe(2);
+    expect(await loadPayouts(t.db, DATANET, epoch.id)).toEqual(await loadProposalPayouts(t.db, DATANET, epoch.id, 2));
+  });
+
   it('a dismissed dispute changes nothing, and too many of them rate-limit the filer', async () => {
     const strict = DisputePolicySchema.parse({
       dismissedLimit: 2,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StandingPolicy } from '../definition/datanet-definition.js';
 import { DEFAULT_STANDING_POLICY } from '../policy/standing-policy.js';
 import { num } from './open-registry.js';
@@ -104,11 +104,30 @@ export interface RevokeResult {
   standingAfter: number;
 }
 
-/** Revokes an accepted contribution (upheld dispute, later-found duplicate or poison); lowers standing. */
+/**
+ * The fence between revoking a Datanet's contributions and finalising its settlements (a
+ * transaction-scoped advisory lock): revocations hold it shared, so any number run at once; the
+ * transaction that makes an epoch final holds it exclusive and reads the revoked set inside it.
+ * So a revocation either commits first and the epoch does not become final with it unpaid-for,
+ * or waits and applies from the next epoch: never "committed, yet paid for after".
+ */
+export async function holdRevocationFence(trx: Kysely<any>, datanet: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  if (!trx.isTransaction) throw new Error('holdRevocationFence needs a transaction (the lock lasts until it ends)');
+  const key = `datanet-revocations:${datanet}`;
+  if (mode === 'shared') await sql`select pg_advisory_xact_lock_shared(hashtext(${key}))`.execute(trx);
+  else await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+}
+
+/**
+ * Revokes an accepted contribution (upheld dispute, later-found duplicate or poison); lowers
+ * standing. One transaction (the caller's, when given one) behind the revocation fence.
+ */
 export async function revokeContribution(
   db: Kysely<any>,
   args: { datanet: string; id: string; reason: string; now?: number; policy?: StandingPolicy },
 ): Promise<RevokeResult> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => revokeContribution(trx, args));
+  await holdRevocationFence(db, args.datanet, 'shared');
   const now = args.now ?? Date.now();
   const policy = args.policy ?? DEFAULT_STANDING_POLICY;
   const before = await db

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { appendAudit, migrateAccountability } from '@datanet/accountability';
-import { standingOf } from '@datanet/datanet';
+import { holdRevocationFence, standingOf } from '@datanet/datanet';
 import { parseEpoch } from '../core/epoch.js';
 import { planSettlement, type SettlementPlan } from '../core/plan-settlement.js';
 import { buildRewardTree } from '../merkle/reward-tree.js';
@@ -22,6 +22,11 @@ export interface AdvanceOptions {
   now?: number;
   /** Who the audit entries name (default `settlement`). */
   actor?: string;
+  /**
+   * Called once the window has passed and the plan to record is read, just before the recording
+   * transaction; a probe for tests and tracing (a revocation landing exactly there must not be paid).
+   */
+  beforeFinal?: () => Promise<void>;
 }
 
 export type EpochState =
@@ -58,10 +63,26 @@ export async function planFromStore(
  *   a new proposal with a fresh window (the old one is superseded);
  * - the window has passed: records the settlement (ledger and payouts, exactly once per epoch),
  *   marks the proposal final and appends `settlement.finalised`, whose hash is the epoch's audit root.
+ *   The recording transaction holds the revocation fence and reads the revoked set again: a
+ *   revocation that committed after the proposal's terms were read sends it back to `proposed`.
  * Every step is one transaction or an idempotent one, so calling it again after a crash, from a
  * resumed run or a second process, continues where the store is and never pays twice.
  */
 export async function advanceSettlement(db: Kysely<any>, o: AdvanceOptions): Promise<EpochState> {
+  for (;;) {
+    try {
+      return await advanceOnce(db, o);
+    } catch (e) {
+      // A contribution was revoked between reading the terms and recording: nothing was recorded;
+      // go round again, which re-proposes without it (a fresh window).
+      if (!(e instanceof RevokedMeanwhile)) throw e;
+    }
+  }
+}
+
+class RevokedMeanwhile extends Error {}
+
+async function advanceOnce(db: Kysely<any>, o: AdvanceOptions): Promise<EpochState> {
   await migrateProposals(db);
   await migrateAccountability(db);
   const now = o.now ?? Date.now();
@@ -81,7 +102,19 @@ export async function advanceSettlement(db: Kysely<any>, o: AdvanceOptions): Pro
     throw new Error(
       `proposal ${current.version} of ${o.datanet} ${o.epoch}: its stored inputs now give root ${root}, not the proposed ${current.merkleRoot}; the inputs were altered`,
     );
-  const { settlement, created } = await recordSettlement(db, plan, { merkleRoot: root, runId: o.runId ?? undefined, now });
+  await o.beforeFinal?.();
+  const { settlement, created } = await recordSettlement(db, plan, {
+    merkleRoot: root,
+    runId: o.runId ?? undefined,
+    now,
+    // Behind the fence, no revocation is in flight: the revoked set read here is the one this
+    // epoch is final with. One the proposal did not exclude means it cannot become final as is.
+    guard: async (trx) => {
+      await holdRevocationFence(trx, o.datanet, 'exclusive');
+      const excluded = [...new Set((await revokedAmong(trx, o.datanet, o.epoch)).map((r) => r.id))].sort();
+      if (!sameList(excluded, current.excluded)) throw new RevokedMeanwhile(`${o.datanet} ${o.epoch}: revoked since the proposal`);
+    },
+  });
   return { state: 'final', proposal: await markFinal(db, settlement, o, now), settlement, created };
 }
 

@@ -93,6 +93,11 @@ export async function recordSettlement(
     merkleRoot: string | null | Promise<string | null>;
     runId?: string;
     now?: number;
+    /**
+     * Runs first inside the recording transaction; throwing rolls it back and nothing is recorded
+     * (the proposal step re-reads the revoked set there, behind the revocation fence).
+     */
+    guard?: (trx: Kysely<any>) => Promise<void>;
   },
 ): Promise<RecordResult> {
   await migrateSettlement(db);
@@ -102,6 +107,7 @@ export async function recordSettlement(
   const existing = await loadSettlement(db, plan.datanet, plan.epoch);
   if (existing) return { settlement: existing, created: false };
   const created = await db.transaction().execute(async (trx) => {
+    await extra.guard?.(trx);
     // ON CONFLICT DO NOTHING waits for a concurrent settler of the same epoch; if it commits we
     // insert nothing and back off.
     const inserted = await trx
