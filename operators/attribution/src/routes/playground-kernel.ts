@@ -1,6 +1,6 @@
 // Runs in @datanet/pipelines' thread pool (runKernel): the span index of a dataset is built (once,
 // cached on disk per dataset digest) and queried here, off the server's event loop.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildSpanIndex } from '../index-build/build-index.js';
 import { datasetRows } from '../operators/dataset-rows.js';
@@ -41,7 +41,12 @@ export interface PlaygroundAttributeResult {
 }
 
 async function openIndex(datasetPath: string, indexDir: string): Promise<SpanIndex> {
-  if (existsSync(join(indexDir, 'index.json'))) return SpanIndex.open(indexDir);
+  const marker = join(indexDir, 'index.json');
+  if (existsSync(marker)) {
+    const now = new Date();
+    utimesSync(marker, now, now); // its last use, which pruning goes by
+    return SpanIndex.open(indexDir);
+  }
   const { readParquetAsArrow } = await import('@datanet/connector-duckdb');
   const table = await readParquetAsArrow(datasetPath);
   mkdirSync(dirname(indexDir), { recursive: true });
@@ -58,7 +63,46 @@ async function openIndex(datasetPath: string, indexDir: string): Promise<SpanInd
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+  pruneIndexes(dirname(indexDir), indexDir);
   return SpanIndex.open(indexDir);
+}
+
+/** Indexes kept besides the ones used in the last USED_RECENTLY_MS, most recently used first. */
+const KEEP_INDEXES = 3;
+const USED_RECENTLY_MS = 10 * 60_000;
+const ABANDONED_BUILD_MS = 60 * 60_000;
+
+/**
+ * One index per dataset digest would otherwise pile up for every dataset version ever opened in
+ * the playground (each is several times its dataset's size). After a new index is built, the
+ * cache keeps the KEEP_INDEXES most recently used and any used in the last USED_RECENTLY_MS (a
+ * request may be reading it now), and removes builds a killed process left over an hour ago.
+ * Removing one only costs a rebuild on its next use.
+ */
+export function pruneIndexes(cacheDir: string, keep: string, now = Date.now()): string[] {
+  const removed: string[] = [];
+  const indexes: { dir: string; usedAt: number }[] = [];
+  for (const name of readdirSync(cacheDir)) {
+    const dir = join(cacheDir, name);
+    if (dir === keep) continue;
+    try {
+      if (name.includes('.tmp-')) {
+        if (now - statSync(dir).mtimeMs > ABANDONED_BUILD_MS) {
+          rmSync(dir, { recursive: true, force: true });
+          removed.push(dir);
+        }
+      } else if (existsSync(join(dir, 'index.json'))) indexes.push({ dir, usedAt: statSync(join(dir, 'index.json')).mtimeMs });
+    } catch {
+      // Removed by another request meanwhile.
+    }
+  }
+  indexes.sort((a, b) => b.usedAt - a.usedAt);
+  for (const { dir, usedAt } of indexes.slice(KEEP_INDEXES - 1)) {
+    if (now - usedAt <= USED_RECENTLY_MS) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }
 
 /** Evidence spans of one output, with character offsets, and the contributions each one matched. */
