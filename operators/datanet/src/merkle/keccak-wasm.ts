@@ -14,6 +14,7 @@
  *   leaves2(st, in, stride, len, count, out)     as leaves, for len < 136 (one block): two records per permutation
  *   leavesVar2(st, offsets, count, out)          as leavesVar, two records per permutation when both are < 136 bytes
  *   nodes2(st, base, lo, hi)                     as nodes, two nodes per permutation
+ *   place(hashes, base, order, n, treeIndex)     the hashed leaves into their nodes, in `order` (u32s)
  *
  * The `2` forms run two independent messages through one permutation in 128-bit SIMD lanes (i64x2):
  * the leaves are independent, and so are the nodes of one tree level. `st` then holds the two
@@ -368,6 +369,23 @@ const NODES2_BODY = `block loop
 end end
 local.get 2 local.get 3 i32.lt_u if local.get 0 local.get 1 local.get 2 local.get 3 call ${NODES} end`;
 
+/**
+ * place(hashes 0, base 1, order 2, n 3, treeIndex 4); locals k 5, leaf 6, at 7: OZ's leaf placement.
+ * The k-th leaf of `order` (u32 indices, ascending hashes) goes to node 2n - 2 - k (the largest
+ * hash first, at node n - 1), and treeIndex[leaf] records that node.
+ */
+const PLACE_BODY = `block loop
+  local.get 5 local.get 3 i32.ge_u br_if 1
+  local.get 2 local.get 5 i32.const 2 i32.shl i32.add i32.load local.set 6
+  local.get 3 i32.const 1 i32.shl i32.const 2 i32.sub local.get 5 i32.sub local.set 7
+  local.get 1 local.get 7 i32.const 5 i32.shl i32.add
+  local.get 0 local.get 6 i32.const 5 i32.shl i32.add v128.load v128.store
+  local.get 1 local.get 7 i32.const 5 i32.shl i32.add
+  local.get 0 local.get 6 i32.const 5 i32.shl i32.add v128.load offset=16 v128.store offset=16
+  local.get 4 local.get 6 i32.const 2 i32.shl i32.add local.get 7 i32.store
+  local.get 5 i32.const 1 i32.add local.set 5 br 0
+end end`;
+
 const stripComments = (text: string) => text.replace(/;;[^\n]*/g, '');
 
 /** Where the round constants live: an active data segment puts them there on every instantiation. */
@@ -394,6 +412,7 @@ function emitModule(): Uint8Array {
       { params: 6, body: stripComments(LEAVES2_BODY), export: 'leaves2' },
       { params: 4, locals: { i32: 1 }, body: stripComments(NODES2_BODY), export: 'nodes2' },
       { params: 4, locals: { i32: 4 }, body: stripComments(LEAVES_VAR2_BODY), export: 'leavesVar2' },
+      { params: 5, locals: { i32: 3 }, body: PLACE_BODY, export: 'place' },
     ],
     [{ offset: RC_AT, bytes: roundConstants() }],
   );
@@ -407,6 +426,7 @@ export interface KeccakExports {
   leaves2(st: number, input: number, stride: number, length: number, count: number, out: number): void;
   nodes2(st: number, base: number, lo: number, hi: number): void;
   leavesVar2(st: number, offsets: number, count: number, out: number): void;
+  place(hashes: number, base: number, order: number, count: number, treeIndex: number): void;
 }
 
 let compiled: object | undefined;

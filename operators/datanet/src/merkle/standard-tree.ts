@@ -50,6 +50,9 @@ interface Layout {
   stride: number;
   hashes: number;
   base: number;
+  /** The leaves' order by hash (u32 each), then each leaf's node (u32 each): after the nodes. */
+  order: number;
+  treeIndex: number;
 }
 
 /** Bytes of the records (before any offsets table). */
@@ -82,7 +85,9 @@ function layOut(leaves: EncodedLeaves): Layout {
   const offsets = 'offsets' in leaves ? align(input + byteLength(leaves), 8) : 0;
   const hashes = align(offsets ? offsets + 4 * (n + 1) : input + byteLength(leaves), 32);
   const base = hashes + 32 * n;
-  const end = base + 32 * (2 * n - 1);
+  const order = base + 32 * (2 * n - 1);
+  const treeIndex = order + 4 * n;
+  const end = treeIndex + 4 * n;
   if (end > 2 ** 31) throw new Error(`a Merkle tree of ${n} leaves (${byteLength(leaves)} bytes) is over the 2 GiB this builder takes`);
   const pages = Math.ceil(end / PAGE);
   const memory = sharedMemory(pages);
@@ -93,7 +98,7 @@ function layOut(leaves: EncodedLeaves): Layout {
     const at = new Uint32Array(memory.buffer, offsets, n + 1);
     for (let i = 0; i <= n; i++) at[i] = input + leaves.offsets[i];
   }
-  return { memory, u8, n, input, offsets, stride: 'stride' in leaves ? leaves.stride : 0, hashes, base };
+  return { memory, u8, n, input, offsets, stride: 'stride' in leaves ? leaves.stride : 0, hashes, base, order, treeIndex };
 }
 
 const align = (x: number, a: number) => Math.ceil(x / a) * a;
@@ -112,11 +117,11 @@ function leafChunk(l: Layout, st: number, from: number, to: number): LeafChunk {
 }
 
 /**
- * Leaf order by hash (OZ sorts the hashed leaves; equal hashes keep their input order). A stable
+ * Leaf order by hash, written at l.order (OZ sorts the hashed leaves; equal hashes keep their input order). A stable
  * radix sort of the leaf indices by the hashes' leading 32 bits (two 16-bit passes, linear, no
  * comparisons), then runs of equal leading bits settled by the whole hash.
  */
-function sortLeaves(l: Layout): Uint32Array {
+function sortLeaves(l: Layout): void {
   const { n, u8 } = l;
   const hi = new Uint32Array(n);
   for (let i = 0, at = l.hashes; i < n; i++, at += 32) hi[i] = ((u8[at] << 24) | (u8[at + 1] << 16) | (u8[at + 2] << 8) | u8[at + 3]) >>> 0;
@@ -128,7 +133,7 @@ function sortLeaves(l: Layout): Uint32Array {
   counts.fill(0);
   for (let i = 0; i < n; i++) counts[(hi[i] >>> 16) + 1]++;
   for (let b = 1; b <= 65536; b++) counts[b] += counts[b - 1];
-  const order = new Uint32Array(n);
+  const order = new Uint32Array(u8.buffer, l.order, n);
   for (let k = 0; k < n; k++) {
     const i = low[k];
     order[counts[hi[i] >>> 16]++] = i;
@@ -143,7 +148,6 @@ function sortLeaves(l: Layout): Uint32Array {
     while (k < n && hi[order[k]] === hi[order[from]]) k++;
     order.subarray(from, k).sort(byHash);
   }
-  return order;
 }
 
 function compareHashes(u8: Uint8Array, a: number, b: number): number {
@@ -154,23 +158,13 @@ function compareHashes(u8: Uint8Array, a: number, b: number): number {
   return 0;
 }
 
-/** Puts the sorted leaf hashes at the end of the node array (the largest hash at node count - n). */
-function placeLeaves(l: Layout, order: Uint32Array): Uint32Array {
-  const count = 2 * l.n - 1;
-  const treeIndex = new Uint32Array(l.n);
-  // Eight 32-bit words per hash (both areas are 32-byte aligned): cheaper than a native call each.
-  const words = new Int32Array(l.u8.buffer);
-  const from = l.hashes >> 2;
-  const to = l.base >> 2;
-  for (let k = 0; k < l.n; k++) {
-    const at = count - 1 - k;
-    const leaf = order[k];
-    const src = from + 8 * leaf;
-    const dst = to + 8 * at;
-    for (let w = 0; w < 8; w++) words[dst + w] = words[src + w];
-    treeIndex[leaf] = at;
-  }
-  return treeIndex;
+/**
+ * Puts the sorted leaf hashes (in the order at l.order) at the end of the node array, the largest
+ * hash at node count - n; in the module (two 16-byte moves a leaf). Returns each leaf's node.
+ */
+function placeLeaves(l: Layout): Uint32Array {
+  keccakOn(l.memory).place(l.hashes, l.base, l.order, l.n, l.treeIndex);
+  return new Uint32Array(l.u8.buffer, l.treeIndex, l.n);
 }
 
 const depthOf = (i: number) => 31 - Math.clz32(i + 1);
@@ -193,7 +187,8 @@ export function buildStandardTreeSync(leaves: EncodedLeaves): StandardTree {
   const l = layOut(leaves);
   const k = keccakOn(l.memory);
   hashLeafChunk(leafChunk(l, 0, 0, l.n));
-  const treeIndex = placeLeaves(l, sortLeaves(l));
+  sortLeaves(l);
+  const treeIndex = placeLeaves(l);
   for (const [lo, hi] of levelRanges(l.n, depthOf(l.n - 2), 0)) if (hi > lo) k.nodes2(0, l.base, lo, hi);
   return finish(l, treeIndex);
 }
@@ -215,7 +210,8 @@ export async function buildStandardTree(leaves: EncodedLeaves, options: BuildTre
       run('hashLeafChunk', leafChunk(l, SCRATCH_BYTES * (t + 1), Math.floor((t * n) / tasks), Math.floor(((t + 1) * n) / tasks))),
     ),
   );
-  const treeIndex = placeLeaves(l, sortLeaves(l));
+  sortLeaves(l);
+  const treeIndex = placeLeaves(l);
   // Subtrees rooted at depth `top`: at depth d >= top, root r's nodes are [(r + 1) 2^(d-top) - 1, (r + 2) 2^(d-top) - 1).
   const top = Math.ceil(Math.log2(tasks));
   const deepest = depthOf(n - 2);

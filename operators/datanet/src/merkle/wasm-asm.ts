@@ -23,6 +23,7 @@ const OPS: Record<string, { code: number[]; imm?: 'u' | 's32' | 's64' | 'i64x2' 
   'i32.load': { code: [0x28], imm: { align: 2 } },
   'i64.load': { code: [0x29], imm: { align: 3 } },
   'i32.load8_u': { code: [0x2d], imm: { align: 0 } },
+  'i32.store': { code: [0x36], imm: { align: 2 } },
   'i64.store': { code: [0x37], imm: { align: 3 } },
   'i32.store8': { code: [0x3a], imm: { align: 0 } },
   'i32.const': { code: [0x41], imm: 's32' },
