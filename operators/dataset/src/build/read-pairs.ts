@@ -13,13 +13,13 @@ export interface ReadPairs {
 
 /**
  * The contributions' ids and contributors, as one string `id \x1f contributor \x1e ...` (rows in
- * no set order), decoded: every id as 32 bytes at `idStride * i` of `idBytes`, and (when every
+ * no set order, as UTF-8 bytes), decoded: every id as 32 bytes at `idStride * i` of `idBytes`, and (when every
  * contributor is a 20-byte hex address) the 64-byte ABI-encoded leaves.
  */
 interface Parsed {
   idBytes: Uint8Array;
   idStride: number;
-  /** Row i's id as lower-case hex, without prefix. */
+  /** Row i's id as 0x + lower-case hex. */
   id(i: number): string;
   contributor(i: number): string;
   /** Whether some contributor has upper-case letters (only then is lower-casing them work). */
@@ -41,26 +41,26 @@ export async function readPairs(
   explain: () => Promise<never>,
   duplicate: () => Promise<never>,
 ): Promise<ReadPairs> {
-  let r: Record<string, unknown>;
+  let row: unknown[];
   try {
+    // The joined string comes back as a BLOB (its UTF-8 bytes): no decoding of 23 MB into a JS
+    // string (of 200k rows) before the fixed reading looks at its bytes.
     const reader = await connection.runAndReadAll(
       `SELECT count(*) AS n, count(contribution_id) AS ids, count(contributor) AS contributors,
-         sum(strlen(contribution_id) + strlen(contributor)) AS bytes,
-         string_agg(contribution_id || chr(31) || contributor, chr(30)) AS s
+         encode(string_agg(contribution_id || chr(31) || contributor, chr(30))) AS s
        FROM (SELECT CAST(id AS VARCHAR) AS contribution_id, CAST(contributor AS VARCHAR) AS contributor FROM contributions)`,
     );
-    [r] = reader.getRowObjectsJS();
+    [row] = reader.getRows();
   } finally {
     connection.closeSync();
   }
-  const n = Number(r.n);
-  const s = (r.s as string | null) ?? '';
+  const n = Number(row[0]);
+  const blob = row[3] as { bytes: Uint8Array } | null;
+  const text = blob ? Buffer.from(blob.bytes.buffer, blob.bytes.byteOffset, blob.bytes.length) : Buffer.alloc(0);
   // No NULLs (a NULL drops its record from the string); then each record is whole when the string
   // holds exactly n of them, as cut, and no contributor holds a separator (checked as they are cut).
-  const whole = Number(r.ids) === n && Number(r.contributors) === n;
-  // UTF-8 bytes equal to characters: ASCII only (what the fixed reading assumes).
-  const ascii = n > 0 && s.length === Number(r.bytes) + 2 * n - 1;
-  const parsed = whole ? (ascii && parseFixed(s, n)) || parseAny(s, n) : undefined;
+  const whole = Number(row[1]) === n && Number(row[2]) === n;
+  const parsed = whole ? parseFixed(text, n) || parseAny(text.toString('utf8'), n) : undefined;
   if (!parsed) return explain();
   const order = sortIds(parsed.idBytes, parsed.idStride, n);
   if (order === 'repeated') return duplicate();
@@ -74,7 +74,7 @@ export async function readPairs(
       for (let k = 0; k < n; k++) {
         const i = order[k];
         const c = parsed.contributor(i);
-        out[k] = ['0x' + parsed.id(i), lower ? c.toLowerCase() : c];
+        out[k] = [parsed.id(i), lower ? c.toLowerCase() : c];
       }
       return out;
     },
@@ -106,9 +106,9 @@ const FIXED = ID_PREFIX.length + 64 + 1 + 42 + 1;
  * fixed offsets: ids and addresses decoded straight into the leaves, two characters a lookup.
  * Undefined for any other set (`parseAny` reads it).
  */
-function parseFixed(s: string, n: number): Parsed | undefined {
-  if (s.length !== FIXED * n - 1) return undefined;
-  const text = Buffer.from(s, 'latin1');
+function parseFixed(text: Buffer, n: number): Parsed | undefined {
+  // Every byte of every record is checked below, so a match is all ASCII: bytes and characters agree.
+  if (text.length !== FIXED * n - 1) return undefined;
   const leaves = new Uint8Array(64 * n);
   let idFlags = 0;
   let addressFlags = 0;
@@ -141,12 +141,25 @@ function parseFixed(s: string, n: number): Parsed | undefined {
     }
     if (frame || (idFlags | addressFlags) & NOT_HEX) return undefined;
   }
-  const id = (i: number) => s.slice(FIXED * i + 7, FIXED * i + 71);
+  // The strings (for the manifest's pairs) are slices of one string of the bytes, made when first
+  // asked for; "sha256:" becomes "sha2560x" there, so an id's slice already starts with 0x.
+  let str: string | undefined;
+  const strings = () => {
+    if (str === undefined) {
+      for (let at = 5; at < text.length; at += FIXED) {
+        text[at] = 0x30;
+        text[at + 1] = 0x78;
+      }
+      str = text.toString('latin1');
+    }
+    return str;
+  };
+  const id = (i: number) => strings().slice(FIXED * i + 5, FIXED * i + 71);
   return {
     idBytes: leaves,
     idStride: 64,
     id: idFlags & UPPER ? (i) => id(i).toLowerCase() : id,
-    contributor: (i) => s.slice(FIXED * i + 72, FIXED * i + 114),
+    contributor: (i) => strings().slice(FIXED * i + 72, FIXED * i + 114),
     upperContributors: (addressFlags & UPPER) !== 0,
     leaves,
   };
@@ -195,7 +208,7 @@ function parseAny(s: string, n: number): Parsed | undefined {
       leaves.set(addresses.subarray(20 * i, 20 * i + 20), 64 * i + 44);
     }
   }
-  return { idBytes, idStride: 32, id: (i) => ids[i], contributor: (i) => contributors[i], upperContributors: true, leaves };
+  return { idBytes, idStride: 32, id: (i) => '0x' + ids[i], contributor: (i) => contributors[i], upperContributors: true, leaves };
 }
 
 /** The strings (from `skip` on, `bytes` bytes of hex each) decoded into one buffer; undefined if any is not hex. */
