@@ -36,15 +36,15 @@ export interface ClusterInput {
 }
 
 // Working tables of clusterSignatures, grown as needed and reused (it runs to completion, never re-entered).
+// Each table slot is 4 int32 (key, first entry, members, epoch: the slot is in use by this call
+// when its epoch is the call's), each bucket entry 2 (next entry, member; root linkage: the
+// member's cluster root), each item's root count 2 (stamp, count), so that a probe, a step of a
+// bucket walk and a root's count each read one cache line, and no table is cleared per call.
 const scratch = {
-  tableKey: new Int32Array(0),
-  tableHead: new Int32Array(0),
-  tableCount: new Int32Array(0),
-  nextInBucket: new Int32Array(0),
-  memberOf: new Int32Array(0),
-  rootStamp: new Int32Array(0),
-  rootCount: new Int32Array(0),
-  rootOf: new Int32Array(0),
+  table: new Int32Array(0),
+  epoch: 0,
+  entries: new Int32Array(0),
+  rootStampCount: new Int32Array(0),
 };
 
 export interface ClusterResult {
@@ -83,34 +83,33 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   while (capacity < slots * 1.5) capacity *= 2;
   const mask = capacity - 1;
   // The tables are reused across calls (a batch of short records needs megabytes of them, and
-  // fresh ones per call were a good part of the collector's work): only the heads and counts
-  // need clearing; keys are written before they are read, chains only hold this call's members.
-  if (scratch.tableKey.length < capacity) {
-    scratch.tableKey = new Int32Array(capacity);
-    scratch.tableHead = new Int32Array(capacity);
-    scratch.tableCount = new Int32Array(capacity);
+  // fresh ones per call were a good part of the collector's work): nothing is cleared but the
+  // root counts; a slot of an earlier call (another epoch) reads as empty, chains only hold this
+  // call's members.
+  if (scratch.table.length < 4 * capacity) {
+    scratch.table = new Int32Array(4 * capacity);
+    scratch.epoch = 0;
   }
-  if (scratch.memberOf.length < slots) {
-    scratch.nextInBucket = new Int32Array(slots);
-    scratch.memberOf = new Int32Array(slots);
+  if (scratch.entries.length < 2 * slots) scratch.entries = new Int32Array(2 * slots);
+  if (scratch.rootStampCount.length < 2 * n) scratch.rootStampCount = new Int32Array(2 * n);
+  scratch.epoch++;
+  if (scratch.epoch === 0x7fffffff) {
+    scratch.table.fill(0);
+    scratch.epoch = 1;
   }
-  if (scratch.rootOf.length < n) {
-    scratch.rootStamp = new Int32Array(n);
-    scratch.rootCount = new Int32Array(n);
-    scratch.rootOf = new Int32Array(n);
-  }
-  const { tableKey, tableHead, tableCount, nextInBucket, memberOf, rootStamp, rootCount, rootOf } = scratch;
-  tableHead.fill(-1, 0, capacity);
-  tableCount.fill(0, 0, capacity);
-  rootStamp.fill(-1, 0, n);
+  const { table, epoch, entries, rootStampCount: rootSC } = scratch;
+  rootSC.fill(-1, 0, 2 * n);
   let used = 0;
   let candidatePairs = 0;
   let mergedPairs = 0;
-  // Root linkage: the clusters the current item shares bands with (rootStamp, rootCount), and
-  // each item's cluster root (rootOf), fixed once the item is placed (an item only ever joins an
-  // earlier root, and roots never move), so the bucket walk reads it instead of find().
-  const roots: number[] = [];
-  const top: number[] = [];
+  // Root linkage: the clusters the current item shares bands with (rootSC: stamp and count), and
+  // in each bucket entry the cluster root of its member, fixed once the member is placed (an item
+  // only ever joins an earlier root, and roots never move), so the bucket walk reads it instead
+  // of find().
+  // (Typed lists: at most `cap` roots per band, and the top maxJudged.)
+  const roots = new Int32Array(rootLinkage ? Math.max(input.bands, input.short?.bands ?? 0) * Math.min(cap, n) + 1 : 0);
+  let rootCount = 0;
+  const top = new Int32Array(maxJudged);
   const joinedWith = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) {
     if (input.active && !input.active[i]) continue;
@@ -119,8 +118,8 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     const bands = short ? short.bands : input.bands;
     const rows = short ? short.rows : input.rows;
     const threshold = short ? short.threshold : input.threshold;
-    roots.length = 0;
-    rootOf[i] = i;
+    rootCount = 0;
+    const firstEntry = used;
     // The bandKeys of minhash.ts (band t's value hash, in unit space `space`), folded to 32 bits
     // with the band: computed here in integers, as bandKeys' low and high words would give them.
     const space = unit === UNIT_CHAR ? 1024 : 0;
@@ -129,26 +128,32 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
       const base = i * P + t * rows;
       for (let k = 0; k < rows; k++) h = murmurMix(h, signatures[base + k]);
       const key = fmix32(fmix32(h ^ rows) ^ Math.imul(space + t + 1, 0x9e3779b1)) | 0;
-      let slot = key & mask;
-      while (tableHead[slot] !== -1 && tableKey[slot] !== key) slot = (slot + 1) & mask;
-      if (tableHead[slot] === -1) tableKey[slot] = key;
+      let at = (key & mask) << 2;
+      while (table[at + 3] === epoch && table[at] !== key) at = (at + 4) & (4 * mask + 3);
+      if (table[at + 3] !== epoch) {
+        table[at] = key;
+        table[at + 1] = -1;
+        table[at + 2] = 0;
+        table[at + 3] = epoch;
+      }
       let compared = 0;
       if (rootLinkage) {
-        // (i is its own root until it is placed: the members' roots are all that is read.)
-        for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
-          const rj = rootOf[memberOf[e]];
+        // (i is its own root until it is placed: the members' roots are all that is read. Its own
+        // entries hold i until then.)
+        for (let e = table[at + 1]; e !== -1 && compared < cap; e = entries[2 * e]) {
+          const rj = entries[2 * e + 1];
           // Two clusters that each hold an accepted record stay apart: both were accepted already.
           if (rj === i || (i < accepted && rj < accepted)) continue;
           compared++;
-          if (rootStamp[rj] !== i) {
-            rootStamp[rj] = i;
-            rootCount[rj] = 1;
-            roots.push(rj);
-          } else rootCount[rj]++;
+          if (rootSC[2 * rj] !== i) {
+            rootSC[2 * rj] = i;
+            rootSC[2 * rj + 1] = 1;
+            roots[rootCount++] = rj;
+          } else rootSC[2 * rj + 1]++;
         }
       } else
-        for (let e = tableHead[slot]; e !== -1 && compared < cap; e = nextInBucket[e]) {
-          const j = memberOf[e];
+        for (let e = table[at + 1]; e !== -1 && compared < cap; e = entries[2 * e]) {
+          const j = entries[2 * e + 1];
           const ri = uf.find(i);
           const rj = uf.find(j);
           if (ri === rj || (ri < accepted && rj < accepted)) continue;
@@ -159,40 +164,42 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
             mergedPairs++;
           }
         }
-      if (tableCount[slot] < cap) {
-        tableCount[slot]++;
-        memberOf[used] = i;
-        nextInBucket[used] = tableHead[slot];
-        tableHead[slot] = used++;
+      if (table[at + 2] < cap) {
+        table[at + 2]++;
+        entries[2 * used] = table[at + 1];
+        entries[2 * used + 1] = i;
+        table[at + 1] = used++;
       }
     }
-    if (roots.length) {
+    if (rootCount) {
       // The clusters i shares the most bands with are the likeliest: only the top few are judged,
       // so records built from one template (a bucket shared by thousands) stay linear.
       // (The top maxJudged by shared bands, then earliest, in that order: selected by insertion
       // into a short sorted list, as sorting all of them would order them.)
-      if (roots.length > maxJudged) {
-        top.length = 0;
-        for (const r of roots) {
-          const c = rootCount[r];
-          let p = top.length;
+      if (rootCount > maxJudged) {
+        let topCount = 0;
+        for (let q = 0; q < rootCount; q++) {
+          const r = roots[q];
+          const c = rootSC[2 * r + 1];
+          let p = topCount;
           if (p === maxJudged) {
             const last = top[p - 1];
-            if (!(c > rootCount[last] || (c === rootCount[last] && r < last))) continue;
+            if (!(c > rootSC[2 * last + 1] || (c === rootSC[2 * last + 1] && r < last))) continue;
             p--;
-          } else top.push(r);
-          while (p > 0 && (c > rootCount[top[p - 1]] || (c === rootCount[top[p - 1]] && r < top[p - 1]))) {
+          } else top[topCount++] = r;
+          while (p > 0 && (c > rootSC[2 * top[p - 1] + 1] || (c === rootSC[2 * top[p - 1] + 1] && r < top[p - 1]))) {
             top[p] = top[p - 1];
             p--;
           }
           top[p] = r;
         }
-        roots.length = 0;
-        for (const r of top) roots.push(r);
+        roots.set(top.subarray(0, topCount));
+        rootCount = topCount;
       }
       let best = -1;
       let bestSim = threshold;
-      for (const r of roots) {
+      for (let q = 0; q < rootCount; q++) {
+        const r = roots[q];
         candidatePairs++;
         const sim = similarity(i, r, bestSim);
         // Ties go to the earliest cluster: it keeps the credit.
@@ -203,7 +210,8 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
       }
       if (best >= 0) {
         uf.union(i, best);
-        rootOf[i] = best;
+        // Its bucket entries now name its root, which later walks read.
+        for (let e = firstEntry; e < used; e++) entries[2 * e + 1] = best;
         joinedWith[i] = bestSim;
         mergedPairs++;
       }

@@ -179,13 +179,16 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   units.set(accepted.units, 0);
   const active = new Uint8Array(n).fill(1);
   const itemOfRow = new Int32Array(ids.length);
-  order.forEach((row, k) => {
+  // (Signatures copied value by value: a view per row was an allocation per record.)
+  const from = input.signatures;
+  for (let k = 0; k < order.length; k++) {
+    const row = order[k];
     const item = m + k;
     itemOfRow[row] = item;
-    signatures.set(input.signatures.subarray(row * P, row * P + P), item * P);
+    for (let j = 0, a = row * P, b = item * P; j < P; j++) signatures[b + j] = from[a + j];
     units[item] = input.units ? input.units[row] : UNIT_WORD;
     if (!input.hasShingles[row] || acceptedItem.has(ids[row])) active[item] = 0;
-  });
+  }
   // Short (char) records keep no shingle set (they are judged by their tokens): an empty one there
   // means none, and the estimate stands in where tokens are missing too.
   const setOf = (item: number): [Uint32Array, number, number] | null => {

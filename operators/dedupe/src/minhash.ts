@@ -1,7 +1,7 @@
 import type { TextBytes } from '@datanet/connector-duckdb';
 import { fmix32, murmurMix, mulberry32 } from './hash.js';
 import { countWords, Shingler } from './shingles.js';
-import { structuredGramHashes, structuredTokens } from './structured-text.js';
+import { asciiJoinedTokens, joinedGramHashes, structuredGramHashes, structuredTokens } from './structured-text.js';
 import { ShingleSets } from './shingle-sets.js';
 
 export interface MinHashSpec {
@@ -96,8 +96,15 @@ export class MinHasher {
   empty = 0;
   /** Unit of the last signed document (UNIT_WORD or UNIT_CHAR). */
   lastUnit = UNIT_WORD;
+  /** Structured tokens of the last document, joined by spaces, when it was short (auto mode), else undefined. */
+  lastJoined: string | undefined;
+  // The joined tokens of the last ASCII short record as bytes (asciiJoinedTokens).
+  private joinedBuf = Buffer.alloc(1024);
+
   /** Structured tokens of the last document when it was short (auto mode), else undefined. */
-  lastTokens: string[] | undefined;
+  get lastTokens(): string[] | undefined {
+    return this.lastJoined === undefined ? undefined : this.lastJoined === '' ? [] : this.lastJoined.split(' ');
+  }
 
   constructor(readonly spec: MinHashSpec) {
     validateMinHashSpec(spec);
@@ -122,18 +129,29 @@ export class MinHasher {
   shingles(bytes: Uint8Array, start: number, end: number): Uint32Array {
     // Outside auto mode every record is banded by the spec (class UNIT_WORD, whatever its unit).
     this.lastUnit = UNIT_WORD;
-    this.lastTokens = undefined;
+    this.lastJoined = undefined;
     const short = this.spec.short;
     // Auto mode counts the words first: a short record's word shingles would be thrown away.
     if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end) >= short.maxWords)
       return this.shingler.shingle(bytes, start, end);
-    this.lastTokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)), true);
+    this.lastUnit = UNIT_CHAR;
+    const n = this.spec.shingles.n;
+    // ASCII records (most): tokens joined straight from the bytes, n-grams hashed from those.
+    const need = 3 * (end - start) + 4;
+    if (this.joinedBuf.length < need) this.joinedBuf = Buffer.alloc(need * 2);
+    const len = asciiJoinedTokens(bytes, start, end, this.joinedBuf);
+    if (len >= 0) {
+      this.lastJoined = this.joinedBuf.toString('latin1', 0, len);
+      if (this.charBuf.length < len + 1) this.charBuf = new Uint32Array((len + 1) * 2);
+      return this.charBuf.subarray(0, joinedGramHashes(this.joinedBuf, len, n, this.charBuf));
+    }
+    const tokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)), true);
+    this.lastJoined = tokens.join(' ');
     // The normal form has at most one code point per UTF-16 unit of the tokens, plus spaces.
     let room = 1;
-    for (const t of this.lastTokens) room += t.length + 1;
+    for (const t of tokens) room += t.length + 1;
     if (this.charBuf.length < room) this.charBuf = new Uint32Array(room * 2);
-    this.lastUnit = UNIT_CHAR;
-    return this.charBuf.subarray(0, structuredGramHashes(this.lastTokens, this.spec.shingles.n, this.charBuf));
+    return this.charBuf.subarray(0, structuredGramHashes(tokens, n, this.charBuf));
   }
 
   /** Writes document [start, end) 's signature into sig[at .. at + P); returns false when it has no shingle. */
@@ -254,7 +272,7 @@ export class MinHasher {
     for (let i = 0; i < text.length; i++) {
       const shingles = this.shingles(text.bytes, text.offsets[i], text.offsets[i + 1]);
       units[i] = this.lastUnit;
-      if (this.lastTokens) tokens[i] = this.lastTokens.join(' ');
+      if (this.lastJoined !== undefined) tokens[i] = this.lastJoined;
       const signed =
         this.lastUnit === UNIT_CHAR ? this.signOnePermutation(shingles, signatures, i * P) : this.signShingles(shingles, signatures, i * P);
       if (signed) hasShingles[i] = 1;

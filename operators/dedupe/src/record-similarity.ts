@@ -1,4 +1,5 @@
 import { FIELD_MARK, structuredTokens } from './structured-text.js';
+import { fmix32 } from './hash.js';
 
 /**
  * How much two short records agree token by token, allowing for the edits people make when they
@@ -155,6 +156,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     }
     let usedLong = 0;
     for (let k = 0; k < ln; k++) usedLong += used[k];
+    const costs = short.costs;
     // Long tokens left over beyond the short side's changed ones cost DELETION_COST at least each
     // (joins and initials may have used more long tokens than short ones: they count against it).
     const leftOver = Math.max(0, deleted - (usedLong - matched));
@@ -167,7 +169,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       let bestCost = Infinity;
       for (let k = 0; k < ln && bestCost > 0; k++) {
         if (used[k]) continue;
-        const c = fuzzyCost(t, kt, lt[k], li[FLAGS * ln + k] & KIND_MASK);
+        const c = fuzzyCost(t, kt, lt[k], li[FLAGS * ln + k] & KIND_MASK, costs, si[i], li[k]);
         if (c < bestCost) {
           bestCost = c;
           best = k;
@@ -363,6 +365,53 @@ export interface FieldedTokens {
    */
   data: Int32Array;
   fields: number;
+  /** The interner's typo costs of token pairs (records compared share their interner). */
+  costs: PairCosts;
+}
+
+/**
+ * Typo costs (fuzzyCost) of token id pairs already worked out with edit distances: records made
+ * from one template meet the same pairs of words over and over ("how" / "what"). Open addressing
+ * over (x, y) id pairs.
+ */
+export class PairCosts {
+  private keys = new Int32Array(2048).fill(-1);
+  private values = new Float64Array(1024);
+  private size = 0;
+
+  private slotOf(x: number, y: number): number {
+    const mask = this.values.length - 1;
+    let slot = fmix32(Math.imul(x, 0x9e3779b1) ^ y) & mask;
+    while (this.keys[2 * slot] !== -1 && (this.keys[2 * slot] !== x || this.keys[2 * slot + 1] !== y)) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  /** The cost stored for (x, y), NaN when none is. */
+  get(x: number, y: number): number {
+    const slot = this.slotOf(x, y);
+    return this.keys[2 * slot] === -1 ? NaN : this.values[slot];
+  }
+
+  set(x: number, y: number, cost: number): void {
+    if (2 * (this.size + 1) > this.values.length) {
+      const keys = this.keys;
+      const values = this.values;
+      this.keys = new Int32Array(keys.length * 2).fill(-1);
+      this.values = new Float64Array(values.length * 2);
+      for (let k = 0; k < values.length; k++) {
+        if (keys[2 * k] === -1) continue;
+        const slot = this.slotOf(keys[2 * k], keys[2 * k + 1]);
+        this.keys[2 * slot] = keys[2 * k];
+        this.keys[2 * slot + 1] = keys[2 * k + 1];
+        this.values[slot] = values[k];
+      }
+    }
+    const slot = this.slotOf(x, y);
+    if (this.keys[2 * slot] === -1) this.size++;
+    this.keys[2 * slot] = x;
+    this.keys[2 * slot + 1] = y;
+    this.values[slot] = cost;
+  }
 }
 
 const IDS = 0;
@@ -382,6 +431,8 @@ const STRAY_FLAG = 8;
  */
 export class TokenInterner {
   strings: string[] = [];
+  /** Typo costs of the id pairs compared so far. */
+  readonly costs = new PairCosts();
   kind = new Uint8Array(256);
   first = new Int32Array(256);
   letters = new Uint8Array(256);
@@ -532,7 +583,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     firstStamps[c] = now;
     firstPos[c] = k;
   }
-  return { tokens, data, fields };
+  return { tokens, data, fields, costs: intern.costs };
 }
 
 /** Whether t is letters only (\p{L}+), with an ASCII fast path. */
@@ -580,7 +631,7 @@ const kindOf = (t: string) => {
  * 6, three from 10. An abbreviation with a typo ("prto." / "protuberans") is an abbreviation plus
  * the edit.
  */
-function fuzzyCost(x: string, kx: number, y: string, ky: number): number {
+function fuzzyCost(x: string, kx: number, y: string, ky: number, costs: PairCosts, idX: number, idY: number): number {
   const dx = kx === KIND_DIGITS;
   const dy = ky === KIND_DIGITS;
   // Numbers identify a record and match only when equal, except the shortened end of a page
@@ -606,11 +657,21 @@ function fuzzyCost(x: string, kx: number, y: string, ky: number): number {
   if (s0 !== l0 && s1 !== l1 && s0 !== l1 && s1 !== l0) return Infinity;
   const budget = s.length === 2 ? (l.length === 3 ? 1 : 0) : l.length >= 10 ? 3 : l.length >= 6 ? 2 : 1;
   if (!budget) return Infinity;
-  const d = editsWithin(s, l, budget);
-  if (d <= budget) return (SUBSTITUTION_COST * d) / l.length;
+  // The edits within budget need lengths that differ by the budget at most; an abbreviation with
+  // a slip, a long token two letters longer. Past those, the edit distances are looked up (the
+  // same pair met before) or worked out and kept.
+  const typo = l.length - s.length <= budget;
+  const slip = s.length >= 4 && l.length > s.length + 1;
+  if (!typo && !slip) return Infinity;
+  const known = costs.get(idX, idY);
+  if (known === known) return known;
+  let cost = Infinity;
+  const d = typo ? editsWithin(s, l, budget) : budget + 1;
+  if (d <= budget) cost = (SUBSTITUTION_COST * d) / l.length;
   // Abbreviated with a slip: the prefix of the long token as long as the short one, one edit.
-  if (s.length >= 4 && l.length > s.length + 1 && editsWithin(s, l.slice(0, s.length), 1) <= 1) return SUBSTITUTION_COST / l.length;
-  return Infinity;
+  else if (slip && editsWithin(s, l.slice(0, s.length), 1) <= 1) cost = SUBSTITUTION_COST / l.length;
+  costs.set(idX, idY, cost);
+  return cost;
 }
 
 // Three DP rows reused across calls: the typo check runs for every pending token pair.

@@ -15,6 +15,11 @@ export class ShingleSets {
   /** Appends the next record's set (any order, repeats allowed). */
   add(shingles: Uint32Array): void {
     const start = this.offsets[this.count];
+    // An empty set (every short record's) needs no view and no sort.
+    if (shingles.length === 0) {
+      this.offsets[++this.count] = start;
+      return;
+    }
     if (start + shingles.length > this.values.length) {
       const next = new Uint32Array(Math.max(start + shingles.length, this.values.length * 2));
       next.set(this.values.subarray(0, start));

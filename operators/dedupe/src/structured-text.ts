@@ -249,3 +249,135 @@ export function structuredGramHashes(tokens: readonly string[], n: number, out: 
   }
   return count;
 }
+
+// Stopwords and typo stopwords of up to 7 letters (all there are), as numbers: the letters of a
+// lowercase a-z word in base 32 (exact below 2^53), so an ASCII token is checked without a string.
+const STOP_KEYS = (() => {
+  const keys = new Set<number>();
+  for (const w of [...STOP, ...TYPO_STOP]) {
+    if (w.length > 7 || !/^[a-z]+$/.test(w)) throw new Error(`stopword ${w} is not 1-7 letters a-z`);
+    let k = 0;
+    for (let c = 0; c < w.length; c++) k = k * 32 + (w.charCodeAt(c) - 0x60);
+    keys.add(k);
+  }
+  return keys;
+})();
+
+// Token boundaries of the current field as (start, end) byte pairs, reused across calls.
+let byteRaws = new Int32Array(256);
+
+/**
+ * structuredTokens(text, true).join(' ') of an ASCII record given as UTF-8 bytes [start, end),
+ * written as bytes into `out` (length returned), without decoding the record or building a string
+ * per token; -1 when the record has a byte >= 0x80 (not ASCII: structuredTokens' Unicode path).
+ * `out` must hold 3 x (end - start) + 4 bytes. The same tokens, field marks and order as
+ * asciiTokens, checked against it by the tests.
+ */
+export function asciiJoinedTokens(bytes: Uint8Array, start: number, end: number, out: Uint8Array): number {
+  let o = 0;
+  let count = 0;
+  let tokenStart = -1;
+  let kind = 0;
+  for (let i = start; i <= end; i++) {
+    let cls = 3;
+    if (i < end) {
+      const b = bytes[i];
+      if (b >= 0x80) return -1;
+      cls = ASCII_CLASS[b];
+    }
+    if (tokenStart >= 0 && cls !== kind) {
+      if (2 * count + 2 > byteRaws.length) {
+        const next = new Int32Array(byteRaws.length * 2);
+        next.set(byteRaws);
+        byteRaws = next;
+      }
+      byteRaws[2 * count] = tokenStart;
+      byteRaws[2 * count + 1] = i;
+      count++;
+      tokenStart = -1;
+    }
+    if (cls === 1 || cls === 2) {
+      if (tokenStart < 0) {
+        tokenStart = i;
+        kind = cls;
+      }
+    } else if (cls === 3) {
+      if (count) o = pushFieldBytes(bytes, count, out, o);
+      count = 0;
+    }
+  }
+  // A field mark ends the output only when the last field was followed by one: dropped (" |").
+  if (o >= 2 && out[o - 1] === 0x7c) o -= 2;
+  return o;
+}
+
+/** pushField for byte tokens: writes the field's kept tokens (space-separated from what is before) and its mark. */
+function pushFieldBytes(bytes: Uint8Array, count: number, out: Uint8Array, o: number): number {
+  const before = o;
+  for (let r = 0; r < count; r++) {
+    let s = byteRaws[2 * r];
+    const e = byteRaws[2 * r + 1];
+    const c0 = bytes[s];
+    if (c0 >= 0x30 && c0 <= 0x39) {
+      // Digits: without leading zeros ("07" = "7"), one zero kept.
+      while (s < e - 1 && bytes[s] === 0x30) s++;
+    } else {
+      // A single letter that ends its field is an initial, even "a" or "p"; else stopwords are left out.
+      const initial = e - s === 1 && r === count - 1;
+      if (!initial && e - s <= 7) {
+        let key = 0;
+        for (let k = s; k < e; k++) key = key * 32 + ((bytes[k] | 0x20) - 0x60);
+        if (STOP_KEYS.has(key)) continue;
+      }
+    }
+    if (o > 0) out[o++] = 0x20;
+    if (c0 >= 0x30 && c0 <= 0x39) for (let k = s; k < e; k++) out[o++] = bytes[k];
+    else for (let k = s; k < e; k++) out[o++] = bytes[k] | 0x20;
+  }
+  if (o > before) {
+    out[o++] = 0x20;
+    out[o++] = 0x7c;
+  }
+  return o;
+}
+
+/**
+ * structuredGramHashes of the tokens joined as asciiJoinedTokens writes them (bytes [0, len) of
+ * `joined`: tokens separated by one space, "|" a field mark): the same hashes, into `out`.
+ */
+export function joinedGramHashes(joined: Uint8Array, len: number, n: number, out: Uint32Array): number {
+  if (cps.length < len + 1) cps = new Int32Array((len + 1) * 2);
+  const points = cps;
+  let count = 0;
+  let initials = false;
+  for (let s = 0; s < len;) {
+    let e = s;
+    while (e < len && joined[e] !== 0x20) e++;
+    const c0 = joined[s];
+    if (!(e - s === 1 && c0 === 0x7c)) {
+      const single = e - s === 1 && !(c0 >= 0x30 && c0 <= 0x39);
+      if (!(single && initials) && count > 0) points[count++] = 0x20;
+      initials = single;
+      for (let k = s; k < e; k++) points[count++] = joined[k];
+    }
+    s = e + 1;
+  }
+  if (count === 0) return 0;
+  const width = Math.min(n, count);
+  const shingles = count < n ? 1 : count - n + 1;
+  for (let k = 0; k < count; k++) {
+    let c = Math.imul(points[k], 0xcc9e2d51);
+    c = (c << 15) | (c >>> 17);
+    points[k] = Math.imul(c, 0x1b873593);
+  }
+  for (let s = 0; s < shingles; s++) {
+    let h = 0x5bd1e995 | 0;
+    for (let k = 0; k < width; k++) {
+      h ^= points[s + k];
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    }
+    out[s] = fmix32(h ^ width);
+  }
+  return shingles;
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { col, textTable } from './text-table.js';
 import { dedupeMinhash, normalizeStructured, recordSimilarity, recordTokens, structuredTokens } from '../src/index.js';
-import { charGramHashes, structuredGramHashes } from '../src/structured-text.js';
+import { asciiJoinedTokens, charGramHashes, joinedGramHashes, structuredGramHashes } from '../src/structured-text.js';
 
 const tok = (s: string) => recordTokens(s);
 const sim = (a: string, b: string) => recordSimilarity(tok(a), tok(b));
@@ -74,6 +74,32 @@ describe('fast paths of the short-record pass', () => {
         if (JSON.stringify(structuredTokens(text, fields)) !== JSON.stringify(structuredTokens(text + '\u0301', fields))) different++;
     expect(different).toBe(0);
     expect(structuredTokens('Vol. 07; Smith, J.', true)).toEqual(structuredTokens('Vol. 07; Smith, J.\u0301', true));
+  });
+
+  it('joins and hashes the tokens of ASCII bytes as structuredTokens and structuredGramHashes do', () => {
+    const enc = new TextEncoder();
+    const out = new Uint8Array(4096);
+    const a = new Uint32Array(4096);
+    const b = new Uint32Array(4096);
+    let different = 0;
+    let compared = 0;
+    const extra = ['', '...', 'A. B. C. Smith; Vol. 007', 'VERSION version Versio', 'THE hhe Anr', 'p. 3; A; b.', 'x|y|', '00 0 |. ,'];
+    for (const text of [...records, ...extra, ...records.map((t) => t.toUpperCase())]) {
+      // Placed inside a larger buffer: the record is read from its offsets only.
+      const bytes = enc.encode(`Zz 1 ${text}`);
+      const len = asciiJoinedTokens(bytes, 5, bytes.length, out);
+      const tokens = structuredTokens(text, true);
+      const joined = tokens.join(' ');
+      const n = structuredGramHashes(tokens, 5, b);
+      compared++;
+      if (len !== joined.length || Buffer.from(out.subarray(0, len)).toString('latin1') !== joined) different++;
+      else if (joinedGramHashes(out, len, 5, a) !== n || a.subarray(0, n).some((x, i) => x !== b[i])) different++;
+    }
+    expect(compared).toBeGreaterThan(6000);
+    expect(different).toBe(0);
+    // Not ASCII: left to the Unicode path.
+    const bytes = enc.encode('Müller, J.');
+    expect(asciiJoinedTokens(bytes, 0, bytes.length, out)).toBe(-1);
   });
 
   it('hashes the normal form from the tokens as from the normalised string', () => {
