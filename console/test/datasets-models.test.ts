@@ -344,6 +344,13 @@ async function pagesPath(page: Page) {
   await page.getByRole('heading', { name: 'Attributed spans' }).waitFor();
   await shot(page, 'dm-05-playground');
   expect(await axeProblems(page)).toEqual([]);
+  // A word as common as those found here matches many contributions: three inline, the rest
+  // (as many as the server lists) fold open on request.
+  const more = page.locator('.span-list details.more-matches').first();
+  expect(await more.getByRole('link').first().isVisible()).toBe(false);
+  await more.locator('summary').click();
+  expect(await more.getByRole('link').count()).toBeGreaterThan(0);
+  expect(await more.getByRole('link').first().isVisible()).toBe(true);
 
   // A span opens the contribution it matched: the dataset version with its rows queried.
   await link.click();

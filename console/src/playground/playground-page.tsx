@@ -164,15 +164,35 @@ export function PlaygroundPage() {
                       ({s.count} occurrence{s.count === 1 ? '' : 's'} in the dataset)
                     </span>{' '}
                     matched:{' '}
-                    {s.contributions.map((c, i) => (
+                    {s.contributions.slice(0, INLINE_MATCHES).map((c, i) => (
                       <Fragment key={c.contributionId}>
                         {i ? ', ' : ''}
-                        {contributionLink(c, <code title={c.contributionId}>{c.contributionId.slice(0, 14)}…</code>)}{' '}
-                        <span className="muted">by {c.contributor}</span>
+                        <MatchedContribution c={c} link={contributionLink} />
                       </Fragment>
                     ))}
-                    {s.contributionCount > s.contributions.length ? (
-                      <span className="muted"> and {s.contributionCount - s.contributions.length} more</span>
+                    {s.contributionCount > INLINE_MATCHES ? (
+                      s.contributions.length > INLINE_MATCHES ? (
+                        // A common phrase matches hundreds of rows: the first few inline, the rest on request.
+                        <details className="more-matches">
+                          <summary>
+                            {' '}
+                            and {s.contributionCount - INLINE_MATCHES} more contribution
+                            {s.contributionCount - INLINE_MATCHES === 1 ? '' : 's'}
+                          </summary>
+                          <ul>
+                            {s.contributions.slice(INLINE_MATCHES).map((c) => (
+                              <li key={c.contributionId}>
+                                <MatchedContribution c={c} link={contributionLink} />
+                              </li>
+                            ))}
+                            {s.contributionCount > s.contributions.length ? (
+                              <li className="muted">and {s.contributionCount - s.contributions.length} more not listed</li>
+                            ) : null}
+                          </ul>
+                        </details>
+                      ) : (
+                        <span className="muted"> and {s.contributionCount - s.contributions.length} more</span>
+                      )
                     ) : null}
                   </li>
                 ))}
@@ -181,9 +201,7 @@ export function PlaygroundPage() {
               <ul>
                 {r.contributions.slice(0, 20).map((c) => (
                   <li key={c.contributionId}>
-                    {(c.score * 100).toFixed(1)}%{' '}
-                    {contributionLink(c, <code title={c.contributionId}>{c.contributionId.slice(0, 14)}…</code>)}{' '}
-                    <span className="muted">by {c.contributor}</span>
+                    {(c.score * 100).toFixed(1)}% <MatchedContribution c={c} link={contributionLink} />
                   </li>
                 ))}
                 {r.contributions.length > 20 ? (
@@ -221,7 +239,7 @@ function Highlighted({
       <mark
         key={s.start}
         data-span={s.start}
-        title={`found ${s.count}× in the dataset; matched ${s.contributions.length} contribution${s.contributions.length === 1 ? '' : 's'}`}
+        title={`found ${s.count}× in the dataset; matched ${s.contributionCount} contribution${s.contributionCount === 1 ? '' : 's'}`}
       >
         {first ? link(first, label) : label}
       </mark>,
@@ -230,4 +248,26 @@ function Highlighted({
   }
   if (at < text.length) parts.push(text.slice(at));
   return <>{parts}</>;
+}
+
+/** Matches shown inline per span; the rest (up to what the server lists) fold away. */
+const INLINE_MATCHES = 3;
+
+/** A contribution's short id (its link) and its contributor's short address, both whole on hover. */
+function MatchedContribution({
+  c,
+  link,
+}: {
+  c: { contributionId: string; contributor: string };
+  link: (c: { contributionId: string }, children: ReactNode) => ReactNode;
+}) {
+  const who = /^0x[0-9a-fA-F]{40}$/.test(c.contributor) ? `${c.contributor.slice(0, 6)}…${c.contributor.slice(-4)}` : c.contributor;
+  return (
+    <>
+      {link(c, <code title={c.contributionId}>{c.contributionId.slice(0, 14)}…</code>)}{' '}
+      <span className="muted" title={c.contributor}>
+        by {who}
+      </span>
+    </>
+  );
 }
