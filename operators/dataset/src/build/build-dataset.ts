@@ -78,17 +78,15 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       () => throwDuplicate(db, input),
     );
     reading.catch(() => undefined); // awaited below
-    // The split is computed on the sorted rows (an order-keeping projection over the sort), not
-    // carried through it: the same column, about a sixth less CPU for the whole COPY.
     copying = db.copyToParquet(
-      `SELECT ${[...text, 'contribution_id', 'contributor', `${splitSql(idHexSql('contribution_id'), options.evalFraction)} AS split`].join(', ')}
-       FROM (SELECT ${[
-         ...text.map(
-           (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
-         ),
-         'contribution_id',
-         'contributor',
-       ].join(', ')} FROM staged ORDER BY contribution_id)`,
+      `SELECT ${[
+        ...text.map(
+          (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
+        ),
+        'contribution_id',
+        'contributor',
+        `${splitSql('id_hex', options.evalFraction)} AS split`,
+      ].join(', ')} FROM staged ORDER BY contribution_id`,
       parquetPath,
       { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
     );

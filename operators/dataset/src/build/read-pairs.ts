@@ -47,7 +47,7 @@ export async function readPairs(
     // string (of 200k rows) before the fixed reading looks at its bytes.
     const reader = await connection.runAndReadAll(
       `SELECT count(*) AS n, count(contribution_id) AS ids, count(contributor) AS contributors,
-         encode(string_agg(contribution_id || chr(31) || contributor, chr(30))) AS s
+         encode(string_agg(concat(contribution_id, chr(31), contributor), chr(30))) AS s
        FROM (SELECT CAST(id AS VARCHAR) AS contribution_id, CAST(contributor AS VARCHAR) AS contributor FROM contributions)`,
     );
     [row] = reader.getRows();
@@ -57,7 +57,7 @@ export async function readPairs(
   const n = Number(row[0]);
   const blob = row[3] as { bytes: Uint8Array } | null;
   const text = blob ? Buffer.from(blob.bytes.buffer, blob.bytes.byteOffset, blob.bytes.length) : Buffer.alloc(0);
-  // No NULLs (a NULL drops its record from the string); then each record is whole when the string
+  // No NULLs (a NULL would leave its record short); then each record is whole when the string
   // holds exactly n of them, as cut, and no contributor holds a separator (checked as they are cut).
   const whole = Number(row[1]) === n && Number(row[2]) === n;
   const parsed = whole ? parseFixed(text, n) || parseAny(text.toString('utf8'), n) : undefined;
