@@ -7,6 +7,7 @@ import {
   clusterWithDefaults,
   defaultSpec,
   REFERENCE_SPEC,
+  runRealShortThroughput,
   runShortRecords,
 } from '../operators/dedupe/bench/short-bench.js';
 import { runReuseBench } from '../operators/dedupe/bench/reuse-bench.js';
@@ -254,20 +255,30 @@ export async function run(): Promise<Record<string, unknown>> {
     };
   } else results.medquad = 'skipped: ../shared/corpora/medquad is absent';
 
-  results.shortRecords = await runShortRecords(new URL('..', import.meta.url).pathname);
-  // The issue's throughput target on short records as a figure of its own: the operator defaults'
-  // whole pass (signing, verification of nearly every record, clustering) over the short sets,
-  // per core, beside plain 128-permutation MinHash signing of the same sets in the same run.
+  const root = new URL('..', import.meta.url).pathname;
+  results.shortRecords = await runShortRecords(root);
+  // The issue's throughput target on short records as figures of their own: the operator
+  // defaults' whole pass (signing, verification, clustering) per core, beside the plain reference
+  // on the same records in the same run, on two corpora: the labelled sets (candidate-dense: every
+  // record has a look-alike and edited copies, so nearly every record is verified) and every real
+  // short record of the same three sources without planted copies (what a real table holds).
   const shortThroughput = (results.shortRecords as { throughput?: Record<string, unknown> }).throughput;
+  const real = await runRealShortThroughput(root);
   if (shortThroughput) {
-    const ours = shortThroughput.mbPerSecPerCore as number;
+    const dense = shortThroughput.mbPerSecPerCore as number;
+    const realOurs = real.mbPerSecPerCore as number | undefined;
     results.shortRecordThroughput = {
-      mbPerSecPerCore: ours,
-      referenceMbPerSecPerCore: shortThroughput.referenceMbPerSecPerCore,
-      mb: shortThroughput.mb,
       target: '>= 20 MB/s per core with the operator defaults',
-      met: ours >= 20,
-      what: shortThroughput.note,
+      candidateDense: {
+        mbPerSecPerCore: dense,
+        referenceMbPerSecPerCore: shortThroughput.referenceMbPerSecPerCore,
+        mb: shortThroughput.mb,
+        records: shortThroughput.records,
+        met: dense >= 20,
+        stages: shortThroughput.stages,
+        what: shortThroughput.note,
+      },
+      realRecords: realOurs === undefined ? real : { ...real, met: realOurs >= 20 },
     };
   }
   results.reuse = await runReuseBench();
