@@ -53,95 +53,90 @@ const RC = [
   0x8000000080008008n,
 ];
 
+/** How one permutation body handles its lanes: one state (i64 locals) or two interleaved (v128). */
+interface LaneOps {
+  /** Bytes per lane in the state at st. */
+  bytes: number;
+  load: string;
+  store: string;
+  xor: string;
+  /** Rotates the lane on the stack left by r; local `v` holds the same value (the paired form reads it again). */
+  rotl(v: number, r: number): string;
+  /** Whether rho must first store its value in the lane's local for `rotl` to read it. */
+  tee: boolean;
+  /** b0 ^ (~b1 & b2), from three locals. */
+  chi(b0: number, b1: number, b2: number): string;
+  /** Loads this round's constant (address on the stack) as a lane. */
+  rc: string;
+}
+
+const SCALAR: LaneOps = {
+  bytes: 8,
+  load: 'i64.load',
+  store: 'i64.store',
+  xor: 'i64.xor',
+  rotl: (_v, r) => `i64.const ${r} i64.rotl`,
+  tee: false,
+  chi: (b0, b1, b2) => `local.get ${b0} local.get ${b1} i64.const -1 i64.xor local.get ${b2} i64.and i64.xor`,
+  rc: 'i64.load',
+};
+
+// Two states at once: rotations are a shift each way and an or (they read the lane again from its
+// local); chi's ~b1 & b2 is one v128.andnot.
+const PAIRED: LaneOps = {
+  bytes: 16,
+  load: 'v128.load',
+  store: 'v128.store',
+  xor: 'v128.xor',
+  rotl: (v, r) => `i32.const ${r} i64x2.shl local.get ${v} i32.const ${64 - r} i64x2.shr_u v128.or`,
+  tee: true,
+  chi: (b0, b1, b2) => `local.get ${b0} local.get ${b2} local.get ${b1} v128.andnot v128.xor`,
+  rc: 'v128.load64_splat',
+};
+
 /**
- * permute(st): keccak-f[1600] on the 25 lanes at st; the lanes live in locals a (2..26), b, c, d;
- * local 1 counts rounds. One round per loop turn, not 24 unrolled: the unrolled body (~30 KB of
- * machine code) overflowed the instruction cache and ran at half this speed.
+ * permute(st) / permute2(st): keccak-f[1600] on the 25 lanes at st (one state, or two interleaved:
+ * lane i of message 0 at 16i, of message 1 at 16i + 8, each local a v128 of both); the lanes live
+ * in locals a (2..26), b, c, d; local 1 counts rounds. One round per loop turn, not 24 unrolled:
+ * the unrolled body (~30 KB of machine code) overflowed the instruction cache and ran at half this
+ * speed.
  */
-function permuteBody(): string {
+function permuteBody(ops: LaneOps): string {
   const round = 1;
   const a = (i: number) => 2 + i;
   const b = (i: number) => 27 + i;
   const c = (i: number) => 52 + i;
   const d = (i: number) => 57 + i;
   const code: string[] = [];
-  for (let i = 0; i < 25; i++) code.push(`local.get 0 i64.load offset=${8 * i} local.set ${a(i)}`);
+  for (let i = 0; i < 25; i++) code.push(`local.get 0 ${ops.load} offset=${ops.bytes * i} local.set ${a(i)}`);
   code.push(`i32.const 0 local.set ${round} loop`);
   for (let x = 0; x < 5; x++) {
     code.push(`local.get ${a(x)}`);
-    for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} i64.xor`);
+    for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} ${ops.xor}`);
     code.push(`local.set ${c(x)}`);
   }
   for (let x = 0; x < 5; x++) {
-    code.push(`local.get ${c((x + 4) % 5)} local.get ${c((x + 1) % 5)} i64.const 1 i64.rotl i64.xor local.set ${d(x)}`);
+    const c1 = c((x + 1) % 5);
+    code.push(`local.get ${c((x + 4) % 5)} local.get ${c1} ${ops.rotl(c1, 1)} ${ops.xor} local.set ${d(x)}`);
   }
   // theta's xor, then rho (rotate) and pi (move lane x + 5y to y + 5((2x + 3y) mod 5)).
   for (let x = 0; x < 5; x++) {
     for (let y = 0; y < 5; y++) {
       const i = x + 5 * y;
-      const rot = ROT[i] ? `i64.const ${ROT[i]} i64.rotl` : '';
-      code.push(`local.get ${a(i)} local.get ${d(x)} i64.xor ${rot} local.set ${b(y + 5 * ((2 * x + 3 * y) % 5))}`);
+      // a(i) is read here only, so it may hold a ^ d for a rotation that reads its lane twice.
+      const rot = ROT[i] ? `${ops.tee ? `local.tee ${a(i)} ` : ''}${ops.rotl(a(i), ROT[i])}` : '';
+      code.push(`local.get ${a(i)} local.get ${d(x)} ${ops.xor} ${rot} local.set ${b(y + 5 * ((2 * x + 3 * y) % 5))}`);
     }
   }
   // chi: a = b ^ (~b1 & b2); iota on lane 0 with this round's constant from the table at RC_AT.
   for (let y = 0; y < 5; y++) {
     for (let x = 0; x < 5; x++) {
-      const iota = x === 0 && y === 0 ? `local.get ${round} i32.const 3 i32.shl i64.load offset=${RC_AT} i64.xor` : '';
-      code.push(
-        `local.get ${b(x + 5 * y)} local.get ${b(((x + 1) % 5) + 5 * y)} i64.const -1 i64.xor`,
-        `local.get ${b(((x + 2) % 5) + 5 * y)} i64.and i64.xor ${iota} local.set ${a(x + 5 * y)}`,
-      );
+      const iota = x === 0 && y === 0 ? `local.get ${round} i32.const 3 i32.shl ${ops.rc} offset=${RC_AT} ${ops.xor}` : '';
+      code.push(`${ops.chi(b(x + 5 * y), b(((x + 1) % 5) + 5 * y), b(((x + 2) % 5) + 5 * y))} ${iota} local.set ${a(x + 5 * y)}`);
     }
   }
   code.push(`local.get ${round} i32.const 1 i32.add local.tee ${round} i32.const 24 i32.lt_u br_if 0 end`);
-  for (let i = 0; i < 25; i++) code.push(`local.get 0 local.get ${a(i)} i64.store offset=${8 * i}`);
-  return code.join('\n');
-}
-
-/**
- * permute2(st): the same rounds on two interleaved states at once, each local a v128 of
- * (message 0's lane, message 1's lane). Rotations are a shift each way and an or; chi's
- * ~b1 & b2 is one v128.andnot.
- */
-function permute2Body(): string {
-  const round = 1;
-  const a = (i: number) => 2 + i;
-  const b = (i: number) => 27 + i;
-  const c = (i: number) => 52 + i;
-  const d = (i: number) => 57 + i;
-  /** Rotates the v128 in local `v` (its value also on the stack's top) left by r. */
-  const rotl = (v: number, r: number) => `i32.const ${r} i64x2.shl local.get ${v} i32.const ${64 - r} i64x2.shr_u v128.or`;
-  const code: string[] = [];
-  for (let i = 0; i < 25; i++) code.push(`local.get 0 v128.load offset=${16 * i} local.set ${a(i)}`);
-  code.push(`i32.const 0 local.set ${round} loop`);
-  for (let x = 0; x < 5; x++) {
-    code.push(`local.get ${a(x)}`);
-    for (let y = 1; y < 5; y++) code.push(`local.get ${a(x + 5 * y)} v128.xor`);
-    code.push(`local.set ${c(x)}`);
-  }
-  for (let x = 0; x < 5; x++) {
-    const c1 = c((x + 1) % 5);
-    code.push(`local.get ${c((x + 4) % 5)} local.get ${c1} ${rotl(c1, 1)} v128.xor local.set ${d(x)}`);
-  }
-  for (let x = 0; x < 5; x++) {
-    for (let y = 0; y < 5; y++) {
-      const i = x + 5 * y;
-      const to = b(y + 5 * ((2 * x + 3 * y) % 5));
-      // a(i) is read here only, so it holds a ^ d for the second half of the rotation.
-      code.push(`local.get ${a(i)} local.get ${d(x)} v128.xor ${ROT[i] ? `local.tee ${a(i)} ${rotl(a(i), ROT[i])}` : ''} local.set ${to}`);
-    }
-  }
-  for (let y = 0; y < 5; y++) {
-    for (let x = 0; x < 5; x++) {
-      const iota = x === 0 && y === 0 ? `local.get ${round} i32.const 3 i32.shl v128.load64_splat offset=${RC_AT} v128.xor` : '';
-      code.push(
-        `local.get ${b(x + 5 * y)} local.get ${b(((x + 2) % 5) + 5 * y)} local.get ${b(((x + 1) % 5) + 5 * y)} v128.andnot`,
-        `v128.xor ${iota} local.set ${a(x + 5 * y)}`,
-      );
-    }
-  }
-  code.push(`local.get ${round} i32.const 1 i32.add local.tee ${round} i32.const 24 i32.lt_u br_if 0 end`);
-  for (let i = 0; i < 25; i++) code.push(`local.get 0 local.get ${a(i)} v128.store offset=${16 * i}`);
+  for (let i = 0; i < 25; i++) code.push(`local.get 0 local.get ${a(i)} ${ops.store} offset=${ops.bytes * i}`);
   return code.join('\n');
 }
 
@@ -401,12 +396,12 @@ function roundConstants(): Uint8Array {
 function emitModule(): Uint8Array {
   return wasmModule(
     [
-      { params: 1, locals: { i32: 1, i64: 60 }, body: permuteBody() },
+      { params: 1, locals: { i32: 1, i64: 60 }, body: permuteBody(SCALAR) },
       { params: 4, locals: { i32: 1 }, body: stripComments(KECCAK_BODY), export: 'keccak' },
       { params: 6, body: stripComments(LEAVES_BODY), export: 'leaves' },
       { params: 4, locals: { i32: 1 }, body: stripComments(LEAVES_VAR_BODY), export: 'leavesVar' },
       { params: 4, locals: { i32: 5 }, body: stripComments(NODES_BODY), export: 'nodes' },
-      { params: 1, locals: { i32: 1, v128: 60 }, body: permute2Body() },
+      { params: 1, locals: { i32: 1, v128: 60 }, body: permuteBody(PAIRED) },
       { params: 4, locals: { i32: 1 }, body: stripComments(ABSORB2_BODY) },
       { params: 4, locals: { i32: 5 }, body: stripComments(CHILDREN2_BODY) },
       { params: 6, body: stripComments(LEAVES2_BODY), export: 'leaves2' },
