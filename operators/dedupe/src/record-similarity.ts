@@ -8,7 +8,10 @@ import { fmix32 } from './hash.js';
  * - a token matches an equal token, a token it abbreviates (a prefix: "med" / "medicinal", the
  *   initial "j" / "john"), or, from 4 letters on, one with a single typo (one letter replaced,
  *   dropped, added, or two swapped); numbers match only when equal (volumes, versions, years
- *   identify a record);
+ *   identify a record); initials written together match them written apart ("OH" / "O. H.",
+ *   "US" / "U.S.": a token of 2-4 letters and as many single letters in a row that spell it);
+ * - "et al." stands for authors left out: it is no token of the record (the authors it replaces
+ *   are then fields left out of the other side);
  * - a field left out of the longer side (a dropped field, a left-out author: nothing of it
  *   matched) costs little; tokens left over on both sides are substituted words ("symptoms" for
  *   "causes", "metrics" for "resources", "1" for "2"), and words left out of a field that is
@@ -31,6 +34,7 @@ let usedShortScratch = new Uint8Array(256);
 let pendingScratch = new Int32Array(256);
 let fieldScratch = new Uint8Array(64);
 let numberScratch = new Uint8Array(64);
+let deferredScratch = new Int32Array(256);
 
 // Per pair: the first position of each token id on the long side, and of each first letter on
 // either side, valid where the stamp array holds the current pair's stamp.
@@ -84,9 +88,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   const usedShort = usedShortScratch;
   used.fill(0, 0, ln);
   usedShort.fill(0, 0, sn);
-  // Equal tokens first, so that a fuzzy match never takes a token an exact one needed.
-  // A token that occurs more than once ("2" of a version and of "Apache-2.0") takes an unused
-  // occurrence with the same token before it, else the first unused one.
+  // Equal tokens first (exactMatch), so that a fuzzy match never takes a token an exact one needed.
   // Ids sit first in each record's data: si[i], li[k].
   const si = short.data;
   const li = long.data;
@@ -112,24 +114,43 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       idH[id] = k;
     }
   }
+  // Single letters (initials) last: initials written together ("OH", "US") first take the runs of
+  // single letters that spell them ("O. H.", "U.S."), which an equal letter elsewhere ("J" of "J Biol
+  // Chem", "S" of "S Ct") would otherwise take from the run.
+  const sf = FLAGS * sn;
+  let singles = 0;
+  let gluedMissed = 0;
+  if (deferredScratch.length < sn) deferredScratch = new Int32Array(2 * sn);
+  const deferred = deferredScratch;
   for (let i = 0; i < sn; i++) {
-    const id = si[i];
-    let first = -1;
-    let chosen = -1;
-    for (let k = id < idS.length && idS[id] === now ? idH[id] : -1; k >= 0; k = li[lNextAt + k]) {
-      if (used[k]) continue;
-      if (first < 0) first = k;
-      if (i > 0 && k > 0 && li[k - 1] === si[i - 1]) {
-        chosen = k;
-        break;
-      }
+    if (si[sf + i] & STRAY_FLAG) {
+      deferred[singles++] = i;
+      continue;
     }
-    if (chosen < 0) chosen = first;
-    if (chosen >= 0) {
-      used[chosen] = 1;
+    if (exactMatch(i, si, li, used, lNextAt, idS, idH, now)) {
       usedShort[i] = 1;
       matched++;
-    }
+    } else if (si[sf + i] & GLUED_FLAG) gluedMissed++;
+  }
+  // Glued initials left unmatched on one side, two single letters or more on the other: the runs,
+  // before the single letters match equal ones.
+  const shortRuns = gluedMissed > 0 && long.singles > 1;
+  let longRuns = false;
+  if (singles > 1) for (let k = 0; k < ln && !longRuns; k++) longRuns = !used[k] && (li[FLAGS * ln + k] & GLUED_FLAG) !== 0;
+  const runsDone = shortRuns || longRuns;
+  if (runsDone) {
+    indexFirst(short, firstStampShort, firstHeadShort);
+    indexFirst(long, firstStampLong, firstHeadLong);
+    if (shortRuns) singleRuns(short, usedShort, long, used, firstHeadLong, firstStampLong);
+    if (longRuns) singleRuns(long, used, short, usedShort, firstHeadShort, firstStampShort);
+    matched = 0;
+    for (let i = 0; i < sn; i++) matched += usedShort[i];
+  }
+  for (let q = 0; q < singles; q++) {
+    const i = deferred[q];
+    if (usedShort[i] || !exactMatch(i, si, li, used, lNextAt, idS, idH, now)) continue;
+    usedShort[i] = 1;
+    matched++;
   }
   const deleted = ln - sn;
   // Typo-matched tokens are matched, and pay for their edits (editCost, in token units).
@@ -137,8 +158,10 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   if (matched < sn) {
     // Each side's tokens by their first letter (the first one, then each one's next): joins and
     // initials need equal first letters, so only those are compared.
-    indexFirst(short, firstStampShort, firstHeadShort);
-    indexFirst(long, firstStampLong, firstHeadLong);
+    if (!runsDone) {
+      indexFirst(short, firstStampShort, firstHeadShort);
+      indexFirst(long, firstStampLong, firstHeadLong);
+    }
     // A slip of the space bar splits or joins words ("affecte dby", "ar eaffected", "syndrom.e"):
     // exact joins of unmatched neighbours, before prefixes and typos could take the pieces.
     joinSplits(short, usedShort, firstHeadShort, firstStampShort, long, used, firstHeadLong, firstStampLong);
@@ -165,12 +188,18 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       const t = st[i];
       const kt = si[FLAGS * sn + i] & KIND_MASK;
       // The closest unused token within the typo budget (fewest edits per letter).
+      // A word is read as the initial of another ("i" / "information", of a left-out author "I.")
+      // only when no abbreviation of more letters fits ("inf"): ranked just above a free match.
+      const single = si[FLAGS * sn + i] & STRAY_FLAG;
       let best = -1;
       let bestCost = Infinity;
-      for (let k = 0; k < ln && bestCost > 0; k++) {
+      let bestRank = Infinity;
+      for (let k = 0; k < ln && bestRank > 0; k++) {
         if (used[k]) continue;
         const c = fuzzyCost(t, kt, lt[k], li[FLAGS * ln + k] & KIND_MASK, costs, si[i], li[k]);
-        if (c < bestCost) {
+        const rank = c === 0 && !single && li[FLAGS * ln + k] & STRAY_FLAG ? INITIAL_RANK : c;
+        if (rank < bestRank) {
+          bestRank = rank;
           bestCost = c;
           best = k;
         }
@@ -244,6 +273,75 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     (SUBSTITUTION_COST - PRECISION_COST) * precision +
     DELETION_COST * (inLostFields - pairedLost);
   return m / (m + cost);
+}
+
+/**
+ * Matches short token i with an unused equal token of the long side, returning whether it found
+ * one. A token that occurs more than once ("2" of a version and of "Apache-2.0") takes an unused
+ * occurrence with the same token before it, else the first unused one.
+ */
+function exactMatch(
+  i: number,
+  si: Int32Array,
+  li: Int32Array,
+  used: Uint8Array,
+  lNextAt: number,
+  idS: Int32Array,
+  idH: Int32Array,
+  now: number,
+): boolean {
+  const id = si[i];
+  let first = -1;
+  for (let k = id < idS.length && idS[id] === now ? idH[id] : -1; k >= 0; k = li[lNextAt + k]) {
+    if (used[k]) continue;
+    if (first < 0) first = k;
+    if (i > 0 && k > 0 && li[k - 1] === si[i - 1]) {
+      used[k] = 1;
+      return true;
+    }
+  }
+  if (first < 0) return false;
+  used[first] = 1;
+  return true;
+}
+
+/**
+ * Initials written together against initials written apart ("OH" / "O. H.", "US" / "U.S."): an
+ * unmatched token of 2-4 letters on side a matches a run of as many adjacent unmatched single
+ * letters of side b that spell it in order (the first such run).
+ */
+function singleRuns(
+  x: FieldedTokens,
+  usedA: Uint8Array,
+  y: FieldedTokens,
+  usedB: Uint8Array,
+  bHeads: Int32Array,
+  bStamps: Int32Array,
+): void {
+  const a = x.tokens;
+  const an = a.length;
+  const bn = y.tokens.length;
+  const ad = x.data;
+  const bd = y.data;
+  const bFirst = FIRST * bn;
+  const bNext = NEXT_FIRST * bn;
+  const bFlags = FLAGS * bn;
+  const now = stamp;
+  for (let i = 0; i < an; i++) {
+    if (usedA[i] || !(ad[FLAGS * an + i] & GLUED_FLAG)) continue;
+    const t = a[i];
+    const c0 = t.charCodeAt(0);
+    for (let j = bStamps[c0] === now ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bd[bNext + j]) {
+      let ok = true;
+      for (let k = 0; k < t.length && ok; k++) {
+        ok = !usedB[j + k] && (bd[bFlags + j + k] & STRAY_FLAG) !== 0 && bd[bFirst + j + k] === t.charCodeAt(k);
+      }
+      if (!ok) continue;
+      usedA[i] = 1;
+      for (let k = 0; k < t.length; k++) usedB[j + k] = 1;
+      break;
+    }
+  }
 }
 
 /**
@@ -365,6 +463,8 @@ export interface FieldedTokens {
    */
   data: Int32Array;
   fields: number;
+  /** How many tokens are single letters (STRAY_FLAG). */
+  singles: number;
   /** The interner's typo costs of token pairs (records compared share their interner). */
   costs: PairCosts;
 }
@@ -423,6 +523,8 @@ const FLAGS = 5;
 const KIND_MASK = 3;
 const LETTERS_FLAG = 4;
 const STRAY_FLAG = 8;
+// Letters only, 2-4 of them: may be initials written together ("OH", "JRR", "US").
+const GLUED_FLAG = 16;
 
 /**
  * Token ids shared by the records compared with each other, and what the similarity needs to know
@@ -438,6 +540,14 @@ export class TokenInterner {
   letters = new Uint8Array(256);
   private hashes = new Int32Array(256);
   private table = new Int32Array(1024);
+  /** The ids of "et" and "al": "et al." stands for authors left out, and is no part of a record's identity. */
+  readonly etId: number;
+  readonly alId: number;
+
+  constructor() {
+    this.etId = this.idIn('et', 0, 2);
+    this.alId = this.idIn('al', 0, 2);
+  }
 
   /** The id of text[s, e) (added when new). */
   idIn(text: string, s: number, e: number): number {
@@ -493,7 +603,12 @@ let lastIdPos = new Int32Array(1024);
 const lastFirstStamp = new Int32Array(65536);
 const lastFirstPos = new Int32Array(65536);
 
-/** Tokens without FIELD_MARKs, with the field each belongs to. */
+/**
+ * Tokens without FIELD_MARKs, with the field each belongs to, and without "et al" (in one field or
+ * across one field mark: "et al.", "et. al."): a reference that lists its first authors and
+ * "et al." is the same reference as one that lists them all, whose other authors are then fields
+ * left out. "al" alone stays (the initials of "Farr AL").
+ */
 export function fielded(tokens: readonly string[], intern: TokenInterner = new TokenInterner()): FieldedTokens {
   const ids: number[] = [];
   const fieldOf: number[] = [];
@@ -501,7 +616,13 @@ export function fielded(tokens: readonly string[], intern: TokenInterner = new T
   for (const t of tokens) {
     if (t === FIELD_MARK) f++;
     else {
-      ids.push(intern.idIn(t, 0, t.length));
+      const id = intern.idIn(t, 0, t.length);
+      if (id === intern.alId && ids[ids.length - 1] === intern.etId && f - fieldOf[fieldOf.length - 1] <= 1) {
+        ids.pop();
+        fieldOf.pop();
+        continue;
+      }
+      ids.push(id);
       fieldOf.push(f);
     }
   }
@@ -516,8 +637,10 @@ export function fielded(tokens: readonly string[], intern: TokenInterner = new T
 // Token boundaries of a joined record, reused across calls.
 let spans = new Int32Array(256);
 
-/** fielded of a record's tokens joined by single spaces (as signAll keeps them), without splitting the string. */
+/** fielded (et al dropped too) of a record's tokens joined by single spaces (as signAll keeps them), without splitting the string. */
 export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTokens {
+  const etId = intern.etId;
+  const alId = intern.alId;
   let n = 0;
   let f = 0;
   const len = joined.length;
@@ -532,9 +655,13 @@ export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTok
           next.set(spans);
           spans = next;
         }
-        spans[2 * n] = intern.idIn(joined, s, e);
-        spans[2 * n + 1] = f;
-        n++;
+        const id = intern.idIn(joined, s, e);
+        if (id === alId && n > 0 && spans[2 * n - 2] === etId && f - spans[2 * n - 1] <= 1) n--;
+        else {
+          spans[2 * n] = id;
+          spans[2 * n + 1] = f;
+          n++;
+        }
       }
     }
     s = e + 1;
@@ -566,6 +693,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
   const firstOf = intern.first;
   const lettersOf = intern.letters;
   const kindOfId = intern.kind;
+  let singles = 0;
   for (let k = n - 1; k >= 0; k--) {
     const id = pairs[2 * k];
     const t = strings[id];
@@ -575,7 +703,10 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     data[IDS * n + k] = id;
     data[FIELD * n + k] = pairs[2 * k + 1];
     data[FIRST * n + k] = c;
-    data[FLAGS * n + k] = kindOfId[id] | (letters ? LETTERS_FLAG : 0) | (t.length === 1 && letters ? STRAY_FLAG : 0);
+    const glued = letters && t.length >= 2 && t.length <= 4;
+    data[FLAGS * n + k] =
+      kindOfId[id] | (letters ? LETTERS_FLAG : 0) | (t.length === 1 && letters ? STRAY_FLAG : 0) | (glued ? GLUED_FLAG : 0);
+    if (t.length === 1 && letters) singles++;
     data[NEXT_SAME * n + k] = idStamps[id] === now ? idPos[id] : -1;
     idStamps[id] = now;
     idPos[id] = k;
@@ -583,7 +714,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     firstStamps[c] = now;
     firstPos[c] = k;
   }
-  return { tokens, data, fields, costs: intern.costs };
+  return { tokens, data, fields, costs: intern.costs, singles };
 }
 
 /** Whether t is letters only (\p{L}+), with an ASCII fast path. */
@@ -601,6 +732,8 @@ function isLetters(t: string): boolean {
 // only half of the record's tokens, losing whole fields, still gives 1/1.15 = 0.87. Both chosen
 // on the project's short-record set (bench/results/dedupe.json, shortRecords).
 const SUBSTITUTION_COST = 3;
+// Not a cost: how a word's match with a single letter ranks against free matches (just behind).
+const INITIAL_RANK = 1e-9;
 const DELETION_COST = 0.15;
 // A stray letter is one edit of a word of about 5 letters (the mean token length of the set).
 const STRAY_COST = SUBSTITUTION_COST / 5;
