@@ -3,25 +3,83 @@ import { fmix32, murmurMix } from '../hash.js';
 /** A text's words (letters and digits, lowercased) with their character offsets (UTF-16 code units, as JS and Arrow strings index). */
 export interface Words {
   hashes: Uint32Array;
+  /** Hashes of the words less a trailing -s, -ing/-ed and -e (cause, causes, caused, causing): what the gap-tolerant alignment compares. */
+  stems: Uint32Array;
   starts: Int32Array;
   ends: Int32Array;
 }
 
-const WORD = /[\p{L}\p{N}]+/gu;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+/** ASCII letters and digits. */
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) ASCII_WORD[c] = WORD_CHAR.test(String.fromCharCode(c)) ? 1 : 0;
 
-export function words(text: string): Words {
-  const hashes: number[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (const m of text.toLowerCase().matchAll(WORD)) {
-    const w = m[0];
-    let h = 0x811c9dc5 | 0;
-    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), 0x01000193);
-    hashes.push(fmix32(h ^ w.length));
-    starts.push(m.index);
-    ends.push(m.index + w.length);
+/** UTF-16 units of the letter or digit at i (2 for one outside the BMP), 0 if none there. */
+function wordUnits(t: string, i: number): number {
+  const c = t.charCodeAt(i);
+  if (c < 128) return ASCII_WORD[c];
+  if (c >= 0xd800 && c < 0xdc00 && i + 1 < t.length) {
+    const d = t.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d < 0xe000) return WORD_CHAR.test(t.slice(i, i + 2)) ? 2 : 0;
   }
-  return { hashes: Uint32Array.from(hashes), starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+  return WORD_CHAR.test(t[i]) ? 1 : 0;
+}
+
+let scratch = { hashes: new Uint32Array(256), stems: new Uint32Array(256), starts: new Int32Array(256), ends: new Int32Array(256) };
+
+/** The words of a text: maximal runs of Unicode letters and digits (as /[\p{L}\p{N}]+/gu) of its lowercased form. */
+export function words(text: string): Words {
+  const t = text.toLowerCase();
+  const len = t.length;
+  const most = (len >> 1) + 1;
+  if (scratch.hashes.length < most) {
+    const cap = Math.max(most, scratch.hashes.length * 2);
+    scratch = { hashes: new Uint32Array(cap), stems: new Uint32Array(cap), starts: new Int32Array(cap), ends: new Int32Array(cap) };
+  }
+  const { hashes, stems, starts, ends } = scratch;
+  let n = 0;
+  for (let i = 0; i < len;) {
+    let u = wordUnits(t, i);
+    if (!u) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let h = 0x811c9dc5 | 0;
+    while (u) {
+      for (const end = i + u; i < end; i++) h = Math.imul(h ^ t.charCodeAt(i), 0x01000193);
+      u = i < len ? wordUnits(t, i) : 0;
+    }
+    const wlen = i - start;
+    const stem = stemLengthAt(t, start, i);
+    let hs = h;
+    if (stem < wlen) {
+      hs = 0x811c9dc5 | 0;
+      for (let j = start; j < start + stem; j++) hs = Math.imul(hs ^ t.charCodeAt(j), 0x01000193);
+    }
+    hashes[n] = fmix32(h ^ wlen);
+    stems[n] = (hs ^ stem) >>> 0;
+    starts[n] = start;
+    ends[n] = i;
+    n++;
+  }
+  return { hashes: hashes.slice(0, n), stems: stems.slice(0, n), starts: starts.slice(0, n), ends: ends.slice(0, n) };
+}
+
+/** Length of a lowercase word less -s (not -ss), then -ing or -ed, then -e: a crude stem that makes a change of number or tense compare equal. */
+export function stemLength(w: string): number {
+  return stemLengthAt(w, 0, w.length);
+}
+
+const [S, E, I, N, G, D] = [...'seingd'].map((c) => c.charCodeAt(0));
+
+function stemLengthAt(t: string, start: number, end: number): number {
+  let n = end - start;
+  if (n > 3 && t.charCodeAt(start + n - 1) === S && t.charCodeAt(start + n - 2) !== S) n--;
+  if (n > 4 && t.charCodeAt(start + n - 3) === I && t.charCodeAt(start + n - 2) === N && t.charCodeAt(start + n - 1) === G) n -= 3;
+  else if (n > 3 && t.charCodeAt(start + n - 2) === E && t.charCodeAt(start + n - 1) === D) n -= 2;
+  if (n > 3 && t.charCodeAt(start + n - 1) === E) n--;
+  return n;
 }
 
 /**
@@ -47,7 +105,14 @@ export function passageShingles(w: Words, k: number): Uint32Array {
  * without looking at B's other shingles: what the candidate index stores.
  */
 export function sampled(shingles: Uint32Array, mod: number): Uint32Array {
-  const out: number[] = [];
-  for (const h of shingles) if (h % mod === 0) out.push(h);
-  return Uint32Array.from(new Set(out));
+  let n = 0;
+  for (let i = 0; i < shingles.length; i++) if (shingles[i] % mod === 0) n++;
+  const out = new Uint32Array(n);
+  n = 0;
+  for (let i = 0; i < shingles.length; i++) if (shingles[i] % mod === 0) out[n++] = shingles[i];
+  // Distinct, in ascending order.
+  out.sort();
+  let m = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || out[i] !== out[i - 1]) out[m++] = out[i];
+  return m === n ? out : out.slice(0, m);
 }

@@ -11,10 +11,10 @@ import { reusePorts, spanExamples, writeReuseOutputs } from './reuse-outputs.js'
 /**
  * A quarter of a record found in one earlier contribution. On the project's labelled set
  * (bench/results/dedupe.json, reuse.sweep): independent answers on the same topic (no shared
- * 8-word run) give 3% false positives at 0.1, under 1% at 0.15 and none from 0.2 up, through
- * shared 5-grams of medical phrasing; light copies of a quarter of a source padded with up to 1.5x
- * as much text measure 0.3-0.45 and start to be missed at 0.3. 0.25 sits between, with margin
- * on both sides.
+ * 8-word run) give 6% false positives at 0.1, under 1% at 0.15 and none from 0.2 up, through
+ * shared 5-grams of medical phrasing; copies of a quarter of a source, lightly or densely
+ * revised, padded with up to 1.5x as much text, measure 0.35-0.5 and start to be missed at 0.3.
+ * 0.25 sits between, with margin on both sides.
  */
 export const REUSE_MIN_CONTAINMENT = 0.25;
 
