@@ -1,13 +1,13 @@
 // The labelled set for dedupe.reuse, built from MedQuAD answers: earlier contributions (sources),
 // new records that copy a contiguous part of one source (25%, 50% or 75% of its words) verbatim,
-// with light edits or rewritten heavily, padded before and after with unrelated answers' text,
+// with light edits (sparse, or dense as people revise) or rewritten heavily, padded before and after with unrelated answers' text,
 // and independent records: another answer on the same focus from the same NIH site (another
 // question about the same disease), which shares the topic's vocabulary but was written apart.
 import { mulberry32 } from '../src/hash.js';
 import { normalizeText } from '../src/normalize.js';
 import { loadMedQuadRows } from './corpora.js';
 
-export type CopyKind = 'verbatim' | 'light' | 'heavy';
+export type CopyKind = 'verbatim' | 'light' | 'dense' | 'heavy';
 
 export interface ReuseCase {
   id: string;
@@ -47,6 +47,41 @@ function lightEdit(words: string[], r: () => number, pool: string[]): string[] {
     if (x < 0.05) out.push(pool[Math.floor(r() * pool.length)]);
     else if (x < 0.08) continue;
     else if (x < 0.125) out.push(FILLER[Math.floor(r() * FILLER.length)], w);
+    else out.push(w);
+  }
+  return out;
+}
+
+/** A trailing inflection changed: -s added or dropped, -ed/-ing swapped or added (tense, number). */
+function inflect(w: string, r: () => number): string {
+  const m = /^(.*?)([.,;:!?)]*)$/.exec(w)!;
+  const [, body, tail] = m;
+  if (!/[a-z]{3,}$/.test(body)) return w;
+  let out: string;
+  if (body.endsWith('ing')) out = body.slice(0, -3) + (r() < 0.5 ? 'ed' : 's');
+  else if (body.endsWith('ed')) out = body.slice(0, -2) + (r() < 0.5 ? 'ing' : 's');
+  else if (body.endsWith('s')) out = body.slice(0, -1);
+  else out = body + (r() < 0.6 ? 's' : r() < 0.5 ? 'ed' : 'ing');
+  return out + tail;
+}
+
+/**
+ * A dense light revision, as people asked to copy "with light edits" write it: about one word in
+ * four changed: replaced by another word, dropped, a word inserted before it, swapped with the
+ * next word, or its inflection changed (number, tense). Sentence order is kept.
+ */
+function denseEdit(words: string[], r: () => number, pool: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const x = r();
+    if (x < 0.07) out.push(pool[Math.floor(r() * pool.length)]);
+    else if (x < 0.11) continue;
+    else if (x < 0.15) out.push(r() < 0.5 ? FILLER[Math.floor(r() * FILLER.length)] : pool[Math.floor(r() * pool.length)], w);
+    else if (x < 0.19 && i + 1 < words.length) {
+      out.push(words[i + 1], w);
+      i++;
+    } else if (x < 0.25) out.push(inflect(w, r));
     else out.push(w);
   }
   return out;
@@ -140,5 +175,27 @@ export function buildReuseSet(perCell = 40, seed = 23): ReuseSet | undefined {
     const j = Math.floor(r() * (i + 1));
     [cases[i], cases[j]] = [cases[j], cases[i]];
   }
+  // Dense light revisions, added after the rest with a stream of their own so that the cases
+  // above stay as they were: a second copy of each source copied with light edits, same share,
+  // its own part and padding (none sharing an 8-word run with an independent record), placed at
+  // a random point of the stream.
+  const rand2 = mulberry32(seed ^ 0x5eed);
+  const r2 = () => rand2() / 4294967296;
+  const indepRuns = new Set(cases.filter((c) => c.kind === 'independent').flatMap((c) => runs(c.text)));
+  const cleanPadding = padding.filter((a) => !runs(a.text).some((x) => indepRuns.has(x)));
+  used.forEach((group, i) => {
+    if (kinds[i % kinds.length] !== 'light') return;
+    const src = group[0];
+    const fraction = fractions[Math.floor(i / kinds.length) % fractions.length];
+    const w = src.text.split(' ');
+    const len = Math.max(5, Math.round(w.length * fraction));
+    const at = Math.floor(r2() * (w.length - len + 1));
+    const copied = denseEdit(w.slice(at, at + len), r2, pool);
+    const pad = cleanPadding[Math.floor(r2() * cleanPadding.length)].text.split(' ');
+    const padLen = Math.min(pad.length, Math.round(len * (0.5 + r2())));
+    const cut = Math.floor(r2() * (padLen + 1));
+    const text = [...pad.slice(0, cut), ...copied, ...pad.slice(cut, padLen)].join(' ');
+    cases.splice(Math.floor(r2() * (cases.length + 1)), 0, { id: `dense${i}`, text, sourceId: src.id, kind: 'dense', fraction });
+  });
   return { sources, cases, notIndependent };
 }
