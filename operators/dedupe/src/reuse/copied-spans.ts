@@ -84,6 +84,8 @@ export function containmentAt(
   table: ShingleTable,
   k: number,
   gap = 0,
+  /** Below this containment, spans and source coverage are left out (empty, 0): the caller drops the match. */
+  minContainment = 0,
 ): Containment {
   const n = record.hashes.length;
   const width = Math.min(k, n);
@@ -107,6 +109,9 @@ export function containmentAt(
     extend(record, source, s - 1, at - 1, -1, gap, covered, srcOf, srcCovered);
     extend(record, source, s + width, at + width, 1, gap, covered, srcOf, srcCovered);
   }
+  const total = chars(record);
+  const containment = total ? chars(record, covered) / total : 0;
+  if (containment < minContainment) return { containment, sourceCoverage: 0, spans: [] };
   const spans: CopiedSpan[] = [];
   for (let i = 0; i < n;) {
     if (!covered[i]) {
@@ -126,10 +131,9 @@ export function containmentAt(
     spans.push({ start: record.starts[i], end: record.ends[j - 1], sourceStart: source.starts[lo], sourceEnd: source.ends[hi] });
     i = j;
   }
-  const total = chars(record);
   const sourceTotal = chars(source);
   return {
-    containment: total ? chars(record, covered) / total : 0,
+    containment,
     sourceCoverage: sourceTotal ? chars(source, srcCovered) / sourceTotal : 0,
     spans,
   };

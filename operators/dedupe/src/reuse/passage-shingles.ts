@@ -105,11 +105,14 @@ export function passageShingles(w: Words, k: number): Uint32Array {
  * without looking at B's other shingles: what the candidate index stores.
  */
 export function sampled(shingles: Uint32Array, mod: number): Uint32Array {
+  // h % mod for a power of two mod is its low bits (and a bitwise and is cheaper on values over 2^31).
+  const mask = (mod & (mod - 1)) === 0 ? mod - 1 : -1;
+  const keep = (h: number) => (mask >= 0 ? (h & mask) === 0 : h % mod === 0);
   let n = 0;
-  for (let i = 0; i < shingles.length; i++) if (shingles[i] % mod === 0) n++;
+  for (let i = 0; i < shingles.length; i++) if (keep(shingles[i])) n++;
   const out = new Uint32Array(n);
   n = 0;
-  for (let i = 0; i < shingles.length; i++) if (shingles[i] % mod === 0) out[n++] = shingles[i];
+  for (let i = 0; i < shingles.length; i++) if (keep(shingles[i])) out[n++] = shingles[i];
   // Distinct, in ascending order.
   out.sort();
   let m = 0;

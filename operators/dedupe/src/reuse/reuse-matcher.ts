@@ -49,7 +49,16 @@ export interface ReuseMatch extends Containment {
 export function prepare(text: string, s: Pick<ReuseSettings, 'k' | 'mod'>): Prepared {
   const w = words(text);
   const shingles = passageShingles(w, s.k);
-  return { text, words: w, shingles, sample: sampled(shingles, s.mod) };
+  let sample: Uint32Array | undefined;
+  // Computed when first read: with every shingle a candidate key, only the index needs it.
+  return {
+    text,
+    words: w,
+    shingles,
+    get sample() {
+      return (sample ??= sampled(shingles, s.mod));
+    },
+  };
 }
 
 /**
@@ -113,7 +122,7 @@ export class ReuseMatcher {
       this.candidatesVerified++;
       const src = this.sources[s];
       src.table ??= shingleTable(src.prepared.shingles);
-      const m = containmentAt(p.words, p.shingles, src.prepared.words, src.table, k, gap);
+      const m = containmentAt(p.words, p.shingles, src.prepared.words, src.table, k, gap, minContainment);
       if (m.containment >= minContainment) out.push({ sourceId: src.id, estimate: counts[i] / keys.length, ...m });
     });
     return out.sort((a, b) => b.containment - a.containment);
