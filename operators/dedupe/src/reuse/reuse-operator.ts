@@ -48,7 +48,7 @@ export const dedupeReuse = defineOperator({
   type: 'dedupe.reuse',
   version: '1',
   description:
-    'Copied passages: how much of each new record is contained in earlier contributions (the persistent index, then the batch in order). Candidates by sampled word 5-grams (Broder containment estimate), exact containment and copied spans by shared 5-grams; a record at minContainment or more is rejected as reused, crediting its source',
+    'Copied passages: how much of each new record is contained in earlier contributions (the persistent index, then the batch in order). Candidates by shared word 5-grams (sampled ones from the persistent index); containment and copied spans by walking each shared 5-gram along the source over small edits (a word replaced, dropped, inserted or swapped, an -s/-ed/-ing ending); a record at minContainment or more is rejected as reused, crediting its source',
   config: ReuseConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
   outputs: reusePorts(),
