@@ -66,13 +66,12 @@ export function words(text: string): Words {
   return { hashes: hashes.slice(0, n), stems: stems.slice(0, n), starts: starts.slice(0, n), ends: ends.slice(0, n) };
 }
 
-/** Length of a lowercase word less -s (not -ss), then -ing or -ed, then -e: a crude stem that makes a change of number or tense compare equal. */
-export function stemLength(w: string): number {
-  return stemLengthAt(w, 0, w.length);
-}
-
 const [S, E, I, N, G, D] = [...'seingd'].map((c) => c.charCodeAt(0));
 
+/**
+ * Length of the lowercase word t[start, end) less -s (not -ss), then -ing or -ed, then -e: a crude
+ * stem that makes a change of number or tense compare equal.
+ */
 function stemLengthAt(t: string, start: number, end: number): number {
   let n = end - start;
   if (n > 3 && t.charCodeAt(start + n - 1) === S && t.charCodeAt(start + n - 2) !== S) n--;
