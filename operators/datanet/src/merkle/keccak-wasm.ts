@@ -214,20 +214,26 @@ const LEAVES_VAR_BODY = countdown(
    local.get 3 i32.const 32 i32.add local.set 3`,
 );
 
-/** nodes(st 0, base 1, lo 2, hi 3); locals a 4, b 5, k 6, x 7, y 8. Node i hashes children 2i+1 and 2i+2. */
-const NODES_BODY = `block loop
-  local.get 2 local.get 3 i32.ge_u br_if 1
-  local.get 1 local.get 2 i32.const 6 i32.shl i32.add i32.const 32 i32.add local.tee 4
-  i32.const 32 i32.add local.set 5
-  i32.const 0 local.set 6 i32.const 0 local.set 7 i32.const 0 local.set 8
-  block loop                                    ;; first differing byte; equal children leave x == y
+/**
+ * Children at locals a (4) and b (5), 32 bytes each: swaps them so that a is the smaller (OZ
+ * hashes a node's children sorted); locals k (6), x (7), y (8) start at 0.
+ */
+const SMALLER_CHILD_FIRST = `block loop        ;; first differing byte; equal children leave x == y
     local.get 6 i32.const 32 i32.ge_u br_if 1
     local.get 4 local.get 6 i32.add i32.load8_u local.tee 7
     local.get 5 local.get 6 i32.add i32.load8_u local.tee 8
     i32.ne br_if 1
     local.get 6 i32.const 1 i32.add local.set 6 br 0
   end end
-  local.get 7 local.get 8 i32.gt_u if local.get 4 local.get 5 local.set 4 local.set 5 end
+  local.get 7 local.get 8 i32.gt_u if local.get 4 local.get 5 local.set 4 local.set 5 end`;
+
+/** nodes(st 0, base 1, lo 2, hi 3); locals a 4, b 5, k 6, x 7, y 8. Node i hashes children 2i+1 and 2i+2. */
+const NODES_BODY = `block loop
+  local.get 2 local.get 3 i32.ge_u br_if 1
+  local.get 1 local.get 2 i32.const 6 i32.shl i32.add i32.const 32 i32.add local.tee 4
+  i32.const 32 i32.add local.set 5
+  i32.const 0 local.set 6 i32.const 0 local.set 7 i32.const 0 local.set 8
+  ${SMALLER_CHILD_FIRST}
   local.get 0 i32.const 200 i32.add local.get 4 i32.const 32 memory.copy
   local.get 0 i32.const 232 i32.add local.get 5 i32.const 32 memory.copy
   local.get 0 local.get 0 i32.const 200 i32.add i32.const 64
@@ -332,14 +338,7 @@ end`;
 const CHILDREN2_BODY = `
   local.get 2 local.get 3 i32.const 6 i32.shl i32.add i32.const 32 i32.add local.tee 4
   i32.const 32 i32.add local.set 5
-  block loop                                    ;; first differing byte; equal children leave x == y
-    local.get 6 i32.const 32 i32.ge_u br_if 1
-    local.get 4 local.get 6 i32.add i32.load8_u local.tee 7
-    local.get 5 local.get 6 i32.add i32.load8_u local.tee 8
-    i32.ne br_if 1
-    local.get 6 i32.const 1 i32.add local.set 6 br 0
-  end end
-  local.get 7 local.get 8 i32.gt_u if local.get 4 local.get 5 local.set 4 local.set 5 end
+  ${SMALLER_CHILD_FIRST}
   local.get 0 local.get 1 i32.add local.set 0
   ${[0, 1, 2, 3]
     .map(
