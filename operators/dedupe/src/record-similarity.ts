@@ -141,8 +141,8 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   if (runsDone) {
     indexFirst(short, firstStampShort, firstHeadShort);
     indexFirst(long, firstStampLong, firstHeadLong);
-    if (shortRuns) singleRuns(short, usedShort, long, used, firstHeadLong, firstStampLong);
-    if (longRuns) singleRuns(long, used, short, usedShort, firstHeadShort, firstStampShort);
+    if (shortRuns) letterRuns(short, usedShort, long, used, firstHeadLong, firstStampLong, 4, STRAY_FLAG);
+    if (longRuns) letterRuns(long, used, short, usedShort, firstHeadShort, firstStampShort, 4, STRAY_FLAG);
     matched = 0;
     for (let i = 0; i < sn; i++) matched += usedShort[i];
   }
@@ -166,8 +166,8 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     // exact joins of unmatched neighbours, before prefixes and typos could take the pieces.
     joinSplits(short, usedShort, firstHeadShort, firstStampShort, long, used, firstHeadLong, firstStampLong);
     // Initials written together before single-letter ones take the names ("JA" / "John A.").
-    initialRuns(short, usedShort, long, used, firstHeadLong, firstStampLong);
-    initialRuns(long, used, short, usedShort, firstHeadShort, firstStampShort);
+    letterRuns(short, usedShort, long, used, firstHeadLong, firstStampLong, 3, 0);
+    letterRuns(long, used, short, usedShort, firstHeadShort, firstStampShort, 3, 0);
     // What the tokens that find no match will cost at least (see the bound below).
     let failedCost = 0;
     matched = 0;
@@ -306,17 +306,23 @@ function exactMatch(
 }
 
 /**
- * Initials written together against initials written apart ("OH" / "O. H.", "US" / "U.S."): an
- * unmatched token of 2-4 letters on side a matches a run of as many adjacent unmatched single
- * letters of side b that spell it in order (the first such run).
+ * Initials written together: an unmatched glued token of side a (2 to `maxLen` letters) matches a
+ * run of as many adjacent unmatched tokens of side b whose first letters spell it in order (the
+ * first such run: b's tokens starting with its first letter are walked in order), each carrying
+ * `bFlag` when it is not 0. Two uses:
+ * - initials against initials written apart ("OH" / "O. H.", "US" / "U.S."): up to 4 letters,
+ *   b's run of single letters only (STRAY_FLAG);
+ * - initials against the words they stand for ("JA" for "John A."): up to 3 letters, any tokens.
  */
-function singleRuns(
+function letterRuns(
   x: FieldedTokens,
   usedA: Uint8Array,
   y: FieldedTokens,
   usedB: Uint8Array,
   bHeads: Int32Array,
   bStamps: Int32Array,
+  maxLen: number,
+  bFlag: number,
 ): void {
   const a = x.tokens;
   const an = a.length;
@@ -328,50 +334,14 @@ function singleRuns(
   const bFlags = FLAGS * bn;
   const now = stamp;
   for (let i = 0; i < an; i++) {
-    if (usedA[i] || !(ad[FLAGS * an + i] & GLUED_FLAG)) continue;
     const t = a[i];
+    if (usedA[i] || t.length > maxLen || !(ad[FLAGS * an + i] & GLUED_FLAG)) continue;
     const c0 = t.charCodeAt(0);
     for (let j = bStamps[c0] === now ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bd[bNext + j]) {
       let ok = true;
       for (let k = 0; k < t.length && ok; k++) {
-        ok = !usedB[j + k] && (bd[bFlags + j + k] & STRAY_FLAG) !== 0 && bd[bFirst + j + k] === t.charCodeAt(k);
+        ok = !usedB[j + k] && (bFlag === 0 || (bd[bFlags + j + k] & bFlag) !== 0) && bd[bFirst + j + k] === t.charCodeAt(k);
       }
-      if (!ok) continue;
-      usedA[i] = 1;
-      for (let k = 0; k < t.length; k++) usedB[j + k] = 1;
-      break;
-    }
-  }
-}
-
-/**
- * Initials written together ("JA" for "John A."): an unmatched token of 2-3 letters on side a
- * matches a run of as many unmatched tokens of side b that start with those letters (the first
- * such run: b's tokens starting with its first letter are walked in order).
- */
-function initialRuns(
-  x: FieldedTokens,
-  usedA: Uint8Array,
-  y: FieldedTokens,
-  usedB: Uint8Array,
-  bHeads: Int32Array,
-  bStamps: Int32Array,
-): void {
-  const a = x.tokens;
-  const an = a.length;
-  const bn = y.tokens.length;
-  const ad = x.data;
-  const bd = y.data;
-  const bFirst = FIRST * bn;
-  const bNext = NEXT_FIRST * bn;
-  const now = stamp;
-  for (let i = 0; i < an; i++) {
-    const t = a[i];
-    if (usedA[i] || t.length < 2 || t.length > 3 || !(ad[FLAGS * an + i] & LETTERS_FLAG)) continue;
-    const c0 = t.charCodeAt(0);
-    for (let j = bStamps[c0] === now ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bd[bNext + j]) {
-      let ok = true;
-      for (let k = 0; k < t.length && ok; k++) ok = !usedB[j + k] && bd[bFirst + j + k] === t.charCodeAt(k);
       if (!ok) continue;
       usedA[i] = 1;
       for (let k = 0; k < t.length; k++) usedB[j + k] = 1;
