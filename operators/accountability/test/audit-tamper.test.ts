@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { ZeroHash, id as keccakId } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_ENGINES, openTestDb, REPO_ROOT, type TestDb } from '@datanet/pipelines/testing';
+import { DB_ENGINES, openTestDb, runDatanetCli, type TestDb } from '@datanet/pipelines/testing';
 import { DatanetChain, datanetIdOf } from '@datanet/connector-evm';
 import { appendAudit, canonicalJson, entryHash, GENESIS_HASH, listAudit, verifyAudit, type AuditEntry } from '../src/index.js';
 
@@ -184,14 +183,11 @@ describe.each(DB_ENGINES)('audit log tamper evidence (%s)', (engine) => {
 
 describe('`datanet audit verify` (real CLI, embedded PGlite store and chain)', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'datanet-audit-cli-'));
-  const cli = (...args: string[]) => {
-    const out = spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), ...args], {
-      encoding: 'utf8',
-      timeout: 180_000,
+  const cli = (...args: string[]) =>
+    runDatanetCli(args, {
+      timeoutMs: 180_000,
       env: { ...process.env, DATANET_STATE_DIR: stateDir, DATABASE_URL: '', DATANET_RPC_URL: '' },
     });
-    return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-  };
   let head: AuditEntry;
 
   beforeAll(async () => {

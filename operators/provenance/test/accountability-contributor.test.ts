@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import { Kysely, PGliteDialect } from 'kysely';
 import { Wallet, ZeroHash, id as keccakId } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@datanet/pipelines/testing';
+import { runDatanetCli } from '@datanet/pipelines/testing';
 import { DatanetChain } from '@datanet/connector-evm';
 import { openRegistry, recordContributions, revokeContribution } from '@datanet/datanet';
 import { advanceSettlement, buildRewardTree, loadAttributionRows, loadPayouts, parseEpoch, recordEpochInputs } from '@datanet/settlement';
@@ -37,14 +36,11 @@ async function withStore<T>(fn: (db: Kysely<any>) => Promise<T>): Promise<T> {
   }
 }
 
-function datanet(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), ...args], {
-    encoding: 'utf8',
-    timeout: 180_000,
+const datanet = (...args: string[]) =>
+  runDatanetCli(args, {
+    timeoutMs: 180_000,
     env: { ...process.env, DATANET_STATE_DIR: stateDir, DATABASE_URL: '', DATANET_RPC_URL: '' },
   });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
 
 const advance = (db: Kysely<any>, now: number) =>
   advanceSettlement(db, { datanet: DATANET, epoch: EPOCH.id, terms: TERMS, windowMs: 24 * HOUR, now });

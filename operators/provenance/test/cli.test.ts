@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runOperator } from '@datanet/pipelines/testing';
+import { runDatanetCli, runOperator } from '@datanet/pipelines/testing';
 import { provenanceCommit } from '../src/index.js';
 import { makeEpochFixture, type EpochFixture } from './fixtures.js';
 
@@ -12,14 +11,7 @@ const stateDir = mkdtempSync(join(tmpdir(), 'datanet-cli-'));
 const epoch = 2;
 
 function datanet(...args: string[]) {
-  // The state dir goes by environment: the CLI picks the command to load from the first argument
-  // not starting with "-", which would be the value of --state-dir.
-  const out = spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), ...args], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    env: { ...process.env, DATANET_STATE_DIR: stateDir, DATABASE_URL: '', DATANET_RPC_URL: '' },
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+  return runDatanetCli(args, { env: { ...process.env, DATANET_STATE_DIR: stateDir, DATABASE_URL: '', DATANET_RPC_URL: '' } });
 }
 
 describe('the real `datanet` CLI: verify and claim after a commit', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { Kysely, PGliteDialect } from 'kysely';
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@datanet/pipelines/testing';
+import { REPO_ROOT, runDatanetCli } from '@datanet/pipelines/testing';
 import { DisputePolicySchema } from '@datanet/datanet';
 import { openDispute } from '@datanet/accountability';
 import { advanceSettlement, computeReceipt } from '../src/index.js';
@@ -24,12 +24,11 @@ const stewardWallet = new Wallet(Wallet.createRandom().privateKey);
 const contributorWallet = new Wallet(Wallet.createRandom().privateKey);
 
 function token(role: string): string {
-  const out = spawnSync(
-    process.execPath,
-    [BIN, '--state-dir', stateDir, '--json', 'token', 'create', '--datanet', DATANET, '--role', role, '--name', role],
-    { cwd: root, env, encoding: 'utf8', timeout: 120_000 },
-  );
-  if (out.status !== 0) throw new Error(out.stderr);
+  const out = runDatanetCli(['--state-dir', stateDir, '--json', 'token', 'create', '--datanet', DATANET, '--role', role, '--name', role], {
+    cwd: root,
+    env,
+  });
+  if (out.code !== 0) throw new Error(out.stderr);
   return JSON.parse(out.stdout).token;
 }
 

@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '@datanet/pipelines/testing';
+import { runDatanetCli, type CliResult } from '@datanet/pipelines/testing';
 import { parseEpoch } from '../src/index.js';
 
 // A real `datanet run` whose settle step has a challenge window: the run parks (the process exits,
@@ -14,15 +13,7 @@ const epoch = parseEpoch('2026-11-23@UTC');
 const WINDOW_S = 60;
 const account = (i: number) => '0x' + String(i + 1).repeat(40);
 
-function datanet(...args: string[]) {
-  const out = spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), ...args], {
-    encoding: 'utf8',
-    env,
-    cwd: dir,
-    timeout: 240_000,
-  });
-  return { code: out.status, stdout: out.stdout, stderr: out.stderr };
-}
+const datanet = (...args: string[]) => runDatanetCli(args, { env, cwd: dir, timeoutMs: 240_000 });
 
 describe('a settle step waits through its challenge window (real CLI processes)', () => {
   beforeAll(() => {
@@ -67,13 +58,22 @@ steps:
     expect(datanet('--json', 'rewards', '--epoch', epoch.id).code).toBe(1); // nothing paid yet
     // Still inside the window (60 s covers the CLI calls above even on a loaded machine): a resume
     // leaves the step parked and pays nothing.
+    let resumed: CliResult | undefined;
     if (Date.now() < r1.finalAt - 5000) {
       const early = datanet('resume', runId!);
-      expect(early.stdout + early.stderr).toMatch(/waiting|parked|not yet/i);
-      expect(datanet('--json', 'rewards', '--epoch', epoch.id).code).toBe(1);
+      if (/succeeded/.test(early.stdout + early.stderr)) {
+        // Only on a badly loaded machine: the window closed while this resume ran. It may pay only then.
+        expect(Date.now()).toBeGreaterThanOrEqual(r1.finalAt);
+        resumed = early;
+      } else {
+        expect(early.stdout + early.stderr).toMatch(/waiting|parked|not yet/i);
+        expect(datanet('--json', 'rewards', '--epoch', epoch.id).code).toBe(1);
+      }
     }
-    await new Promise((r) => setTimeout(r, Math.max(0, r1.finalAt - Date.now() + 500)));
-    const resumed = datanet('resume', runId!);
+    if (!resumed) {
+      await new Promise((r) => setTimeout(r, Math.max(0, r1.finalAt - Date.now() + 500)));
+      resumed = datanet('resume', runId!);
+    }
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout + resumed.stderr).toMatch(/succeeded/);
     const r2 = JSON.parse(datanet('--json', 'receipt', '--epoch', epoch.id, '--contributor', account(0)).stdout);

@@ -1,7 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { openTestDb, REPO_ROOT, runOperator, TEST_DATABASE_URL, type TestDb } from '@datanet/pipelines/testing';
+import { openTestDb, runDatanetCli, runOperator, TEST_DATABASE_URL, type TestDb } from '@datanet/pipelines/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { epochOfDate, settlementSettle } from '../src/index.js';
 import { epochFixture } from './fixtures.js';
@@ -22,20 +20,16 @@ describe('datanet rewards (the real CLI, PostgreSQL)', () => {
   });
   afterAll(() => t.close());
 
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(REPO_ROOT, 'pipelines/bin/datanet.mjs'), '--database-url', url, ...args], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+  const cli = (...args: string[]) => runDatanetCli(['--database-url', url, ...args]);
 
   it('prints CSV statements, and JSON whose proofs verify against the root', () => {
     const csv = cli('rewards', '--epoch', '2026-11-24');
-    expect(csv.status).toBe(0);
+    expect(csv.code).toBe(0);
     const lines = csv.stdout.trim().split('\n');
     expect(lines[0]).toBe('datanet,epoch,epoch_number,index,account,amount,root,proof');
     expect(lines.length).toBeGreaterThan(5);
     const json = cli('--json', 'rewards', '--epoch', '2026-11-24@UTC', '--contributor', lines[1].split(',')[4]);
-    expect(json.status).toBe(0);
+    expect(json.code).toBe(0);
     const [st] = JSON.parse(json.stdout).statements;
     expect(
       StandardMerkleTree.verify(
@@ -49,8 +43,8 @@ describe('datanet rewards (the real CLI, PostgreSQL)', () => {
 
   it('exits 1 for an epoch with no payouts and 2 for a malformed epoch', () => {
     const none = cli('rewards', '--epoch', '2026-01-01');
-    expect(none.status).toBe(1);
+    expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no payouts for epoch 2026-01-01/);
-    expect(cli('rewards', '--epoch', 'tomorrow').status).toBe(2);
+    expect(cli('rewards', '--epoch', 'tomorrow').code).toBe(2);
   });
 });
