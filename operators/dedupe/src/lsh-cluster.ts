@@ -35,15 +35,17 @@ export interface ClusterInput {
   maxJudged?: number;
 }
 
-// Working tables of clusterSignatures, grown as needed and reused (it runs to completion, never re-entered).
-// Each table slot is 4 int32 (key, first entry, members, epoch: the slot is in use by this call
-// when its epoch is the call's), each bucket entry 2 (next entry, member; root linkage: the
-// member's cluster root), each item's root count 2 (stamp, count), so that a probe, a step of a
-// bucket walk and a root's count each read one cache line, and no table is cleared per call.
+// Working tables of clusterSignatures, grown as needed and reused (it runs to completion, never
+// re-entered; fresh ones per call were a good part of the collector's work on short records):
+// `keys` and `prev` hold one int32 per (band, item), band-major; `table` one band's buckets, 4
+// int32 a slot (stamp, key, last member, members: the slot is in use for the current band when its
+// stamp is the band's), so that nothing is cleared between bands or calls.
 const scratch = {
+  keys: new Int32Array(0),
+  prev: new Int32Array(0),
   table: new Int32Array(0),
-  epoch: 0,
-  entries: new Int32Array(0),
+  stamp: 0,
+  roots: new Int32Array(0),
   rootStampCount: new Int32Array(0),
 };
 
@@ -71,89 +73,84 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   const similarity = input.similarity ?? ((i: number, j: number) => estimateJaccard(signatures, i * P, signatures, j * P, P));
   const rootLinkage = (input.linkage ?? 'root') === 'root';
   const uf = new UnionFind(n);
-  const bandsOf = (i: number) =>
-    (input.units ? input.units[i] : UNIT_WORD) === UNIT_CHAR && input.short ? input.short.bands : input.bands;
-  // The buckets: one open-addressing table over every (item, band) key, typed arrays only (a Map
-  // per band cost ~300 ns a key and most of the garbage on short records). Keys are the band
-  // hash mixed with the band and unit; two keys that meet in 32 bits only add a candidate, which
-  // verification then judges. Each bucket is a chain of its members, newest first, at most `cap`.
-  let slots = 0;
-  for (let i = 0; i < n; i++) if (!input.active || input.active[i]) slots += bandsOf(i);
-  let capacity = 16;
-  while (capacity < slots * 1.5) capacity *= 2;
-  const mask = capacity - 1;
-  // The tables are reused across calls (a batch of short records needs megabytes of them, and
-  // fresh ones per call were a good part of the collector's work): nothing is cleared but the
-  // root counts; a slot of an earlier call (another epoch) reads as empty, chains only hold this
-  // call's members.
-  if (scratch.table.length < 4 * capacity) {
-    scratch.table = new Int32Array(4 * capacity);
-    scratch.epoch = 0;
+  const units = input.units;
+  const active = input.active;
+  const short = input.short;
+  const bandsOf = (i: number) => ((units ? units[i] : UNIT_WORD) === UNIT_CHAR && short ? short.bands : input.bands);
+  const T = Math.max(input.bands, short?.bands ?? 0);
+  // The buckets, band by band. First every item's band keys (the band's value hash, mixed with
+  // the band and the unit: bandKeys of minhash.ts folded to 32 bits; two keys that meet in 32 bits
+  // only add a candidate, which verification then judges), then, one band at a time over a table
+  // of that band's keys only (a few hundred kB for a batch of short records, where one table of
+  // every band's keys ran to megabytes and each probe missed the caches), each item's `prev`: the
+  // bucket's latest member before it (-1: none). A bucket takes its first `cap` items as members,
+  // and a member's own `prev` is the member before it, so following `prev` from an item walks the
+  // members that came before it, newest first. Nothing is cleared per band or call.
+  if (scratch.keys.length < T * n) {
+    scratch.keys = new Int32Array(T * n);
+    scratch.prev = new Int32Array(T * n);
   }
-  if (scratch.entries.length < 2 * slots) scratch.entries = new Int32Array(2 * slots);
-  if (scratch.rootStampCount.length < 2 * n) scratch.rootStampCount = new Int32Array(2 * n);
-  scratch.epoch++;
-  if (scratch.epoch === 0x7fffffff) {
-    scratch.table.fill(0);
-    scratch.epoch = 1;
-  }
-  const { table, epoch, entries, rootStampCount: rootSC } = scratch;
-  rootSC.fill(-1, 0, 2 * n);
-  let used = 0;
-  let candidatePairs = 0;
-  let mergedPairs = 0;
-  // Root linkage: the clusters the current item shares bands with (rootSC: stamp and count), and
-  // in each bucket entry the cluster root of its member, fixed once the member is placed (an item
-  // only ever joins an earlier root, and roots never move), so the bucket walk reads it instead
-  // of find().
-  // (Typed lists: at most `cap` roots per band, and the top maxJudged.)
-  const roots = new Int32Array(rootLinkage ? Math.max(input.bands, input.short?.bands ?? 0) * Math.min(cap, n) + 1 : 0);
-  let rootCount = 0;
-  const top = new Int32Array(maxJudged);
-  const joinedWith = new Float64Array(n).fill(NaN);
+  const { keys, prev } = scratch;
+  let members = 0;
   for (let i = 0; i < n; i++) {
-    if (input.active && !input.active[i]) continue;
-    const unit = input.units ? input.units[i] : UNIT_WORD;
-    const short = unit === UNIT_CHAR && input.short;
-    const bands = short ? short.bands : input.bands;
-    const rows = short ? short.rows : input.rows;
-    const threshold = short ? short.threshold : input.threshold;
-    rootCount = 0;
-    const firstEntry = used;
-    // The bandKeys of minhash.ts (band t's value hash, in unit space `space`), folded to 32 bits
-    // with the band: computed here in integers, as bandKeys' low and high words would give them.
+    if (active && !active[i]) continue;
+    members++;
+    const unit = units ? units[i] : UNIT_WORD;
+    const isShort = unit === UNIT_CHAR && short;
+    const bands = isShort ? short.bands : input.bands;
+    const rows = isShort ? short.rows : input.rows;
     const space = unit === UNIT_CHAR ? 1024 : 0;
     for (let t = 0; t < bands; t++) {
       let h = 0x3c6ef372 ^ t;
       const base = i * P + t * rows;
       for (let k = 0; k < rows; k++) h = murmurMix(h, signatures[base + k]);
-      const key = fmix32(fmix32(h ^ rows) ^ Math.imul(space + t + 1, 0x9e3779b1)) | 0;
+      keys[t * n + i] = fmix32(fmix32(h ^ rows) ^ Math.imul(space + t + 1, 0x9e3779b1)) | 0;
+    }
+  }
+  let capacity = 16;
+  while (capacity < members * 1.5) capacity *= 2;
+  const mask = capacity - 1;
+  if (scratch.table.length < 4 * capacity) {
+    scratch.table = new Int32Array(4 * capacity);
+    scratch.stamp = 0;
+  }
+  const table = scratch.table;
+  for (let t = 0; t < T; t++) {
+    if (++scratch.stamp === 0x7fffffff) {
+      table.fill(0);
+      scratch.stamp = 1;
+    }
+    const stamp = scratch.stamp;
+    const row = t * n;
+    for (let i = 0; i < n; i++) {
+      if ((active && !active[i]) || t >= bandsOf(i)) continue;
+      const key = keys[row + i];
       let at = (key & mask) << 2;
-      while (table[at + 3] === epoch && table[at] !== key) at = (at + 4) & (4 * mask + 3);
-      if (table[at + 3] !== epoch) {
-        table[at] = key;
-        table[at + 1] = -1;
-        table[at + 2] = 0;
-        table[at + 3] = epoch;
+      while (table[at] === stamp && table[at + 1] !== key) at = (at + 4) & (4 * mask + 3);
+      if (table[at] !== stamp) {
+        table[at] = stamp;
+        table[at + 1] = key;
+        table[at + 2] = -1;
+        table[at + 3] = 0;
       }
-      let compared = 0;
-      if (rootLinkage) {
-        // (i is its own root until it is placed: the members' roots are all that is read. Its own
-        // entries hold i until then.)
-        for (let e = table[at + 1]; e !== -1 && compared < cap; e = entries[2 * e]) {
-          const rj = entries[2 * e + 1];
-          // Two clusters that each hold an accepted record stay apart: both were accepted already.
-          if (rj === i || (i < accepted && rj < accepted)) continue;
-          compared++;
-          if (rootSC[2 * rj] !== i) {
-            rootSC[2 * rj] = i;
-            rootSC[2 * rj + 1] = 1;
-            roots[rootCount++] = rj;
-          } else rootSC[2 * rj + 1]++;
-        }
-      } else
-        for (let e = table[at + 1]; e !== -1 && compared < cap; e = entries[2 * e]) {
-          const j = entries[2 * e + 1];
+      prev[row + i] = table[at + 2];
+      if (table[at + 3] < cap) {
+        table[at + 3]++;
+        table[at + 2] = i;
+      }
+    }
+  }
+  let candidatePairs = 0;
+  let mergedPairs = 0;
+  const joinedWith = new Float64Array(n).fill(NaN);
+  if (!rootLinkage) {
+    for (let i = 0; i < n; i++) {
+      if (active && !active[i]) continue;
+      const threshold = (units ? units[i] : UNIT_WORD) === UNIT_CHAR && short ? short.threshold : input.threshold;
+      const bands = bandsOf(i);
+      for (let t = 0; t < bands; t++) {
+        let compared = 0;
+        for (let j = prev[t * n + i]; j !== -1 && compared < cap; j = prev[t * n + j]) {
           const ri = uf.find(i);
           const rj = uf.find(j);
           if (ri === rj || (ri < accepted && rj < accepted)) continue;
@@ -164,57 +161,86 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
             mergedPairs++;
           }
         }
-      if (table[at + 2] < cap) {
-        table[at + 2]++;
-        entries[2 * used] = table[at + 1];
-        entries[2 * used + 1] = i;
-        table[at + 1] = used++;
       }
     }
-    if (rootCount) {
-      // The clusters i shares the most bands with are the likeliest: only the top few are judged,
-      // so records built from one template (a bucket shared by thousands) stay linear.
-      // (The top maxJudged by shared bands, then earliest, in that order: selected by insertion
-      // into a short sorted list, as sorting all of them would order them.)
-      if (rootCount > maxJudged) {
-        let topCount = 0;
-        for (let q = 0; q < rootCount; q++) {
-          const r = roots[q];
-          const c = rootSC[2 * r + 1];
-          let p = topCount;
-          if (p === maxJudged) {
-            const last = top[p - 1];
-            if (!(c > rootSC[2 * last + 1] || (c === rootSC[2 * last + 1] && r < last))) continue;
-            p--;
-          } else top[topCount++] = r;
-          while (p > 0 && (c > rootSC[2 * top[p - 1] + 1] || (c === rootSC[2 * top[p - 1] + 1] && r < top[p - 1]))) {
-            top[p] = top[p - 1];
-            p--;
-          }
-          top[p] = r;
-        }
-        roots.set(top.subarray(0, topCount));
-        rootCount = topCount;
+    return { uf, joinedWith, candidatePairs, mergedPairs };
+  }
+  // Root linkage: each item's cluster root, fixed once the item is placed (an item only ever joins
+  // an earlier root, and roots never move), so the walk reads it instead of find(); the clusters
+  // the current item shares bands with (rootSC: stamp and count), and the top maxJudged of them.
+  const rootOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) rootOf[i] = i;
+  if (scratch.rootStampCount.length < 2 * n) scratch.rootStampCount = new Int32Array(2 * n);
+  const rootSC = scratch.rootStampCount;
+  rootSC.fill(-1, 0, 2 * n);
+  const rootsNeeded = T * Math.min(cap, n) + 1;
+  if (scratch.roots.length < rootsNeeded) scratch.roots = new Int32Array(rootsNeeded);
+  const roots = scratch.roots;
+  const top = new Int32Array(maxJudged);
+  for (let i = 0; i < n; i++) {
+    if (active && !active[i]) continue;
+    const unit = units ? units[i] : UNIT_WORD;
+    const isShort = unit === UNIT_CHAR && short;
+    const bands = isShort ? short.bands : input.bands;
+    const threshold = isShort ? short.threshold : input.threshold;
+    let rootCount = 0;
+    for (let t = 0; t < bands; t++) {
+      const row = t * n;
+      let compared = 0;
+      for (let j = prev[row + i]; j !== -1 && compared < cap; j = prev[row + j]) {
+        const rj = rootOf[j];
+        // Two clusters that each hold an accepted record stay apart: both were accepted already.
+        if (rj === i || (i < accepted && rj < accepted)) continue;
+        compared++;
+        if (rootSC[2 * rj] !== i) {
+          rootSC[2 * rj] = i;
+          rootSC[2 * rj + 1] = 1;
+          roots[rootCount++] = rj;
+        } else rootSC[2 * rj + 1]++;
       }
-      let best = -1;
-      let bestSim = threshold;
+    }
+    if (!rootCount) continue;
+    // The clusters i shares the most bands with are the likeliest: only the top few are judged,
+    // so records built from one template (a bucket shared by thousands) stay linear.
+    // (The top maxJudged by shared bands, then earliest, in that order: selected by insertion
+    // into a short sorted list, as sorting all of them would order them.)
+    if (rootCount > maxJudged) {
+      let topCount = 0;
       for (let q = 0; q < rootCount; q++) {
         const r = roots[q];
-        candidatePairs++;
-        const sim = similarity(i, r, bestSim);
-        // Ties go to the earliest cluster: it keeps the credit.
-        if (sim > bestSim || (sim === bestSim && (best < 0 || r < best))) {
-          best = r;
-          bestSim = sim;
+        const c = rootSC[2 * r + 1];
+        let p = topCount;
+        if (p === maxJudged) {
+          const last = top[p - 1];
+          if (!(c > rootSC[2 * last + 1] || (c === rootSC[2 * last + 1] && r < last))) continue;
+          p--;
+        } else top[topCount++] = r;
+        while (p > 0 && (c > rootSC[2 * top[p - 1] + 1] || (c === rootSC[2 * top[p - 1] + 1] && r < top[p - 1]))) {
+          top[p] = top[p - 1];
+          p--;
         }
+        top[p] = r;
       }
-      if (best >= 0) {
-        uf.union(i, best);
-        // Its bucket entries now name its root, which later walks read.
-        for (let e = firstEntry; e < used; e++) entries[2 * e + 1] = best;
-        joinedWith[i] = bestSim;
-        mergedPairs++;
+      roots.set(top.subarray(0, topCount));
+      rootCount = topCount;
+    }
+    let best = -1;
+    let bestSim = threshold;
+    for (let q = 0; q < rootCount; q++) {
+      const r = roots[q];
+      candidatePairs++;
+      const sim = similarity(i, r, bestSim);
+      // Ties go to the earliest cluster: it keeps the credit.
+      if (sim > bestSim || (sim === bestSim && (best < 0 || r < best))) {
+        best = r;
+        bestSim = sim;
       }
+    }
+    if (best >= 0) {
+      uf.union(i, best);
+      rootOf[i] = best;
+      joinedWith[i] = bestSim;
+      mergedPairs++;
     }
   }
   return { uf, joinedWith, candidatePairs, mergedPairs };

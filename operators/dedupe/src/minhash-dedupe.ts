@@ -4,7 +4,7 @@ import { bandKeys, estimateJaccard, UNIT_CHAR, UNIT_WORD, type MinHashSpec } fro
 import { jaccardSorted } from './shingle-sets.js';
 import { fieldedJoined, fieldedSimilarity, TokenInterner, type FieldedTokens } from './record-similarity.js';
 import { clusterSignatures } from './lsh-cluster.js';
-import { clusterSizes, type DedupeDecision } from './dedupe-outputs.js';
+import type { DedupeDecision } from './dedupe-outputs.js';
 
 export interface MinHashDedupeInput {
   ids: string[];
@@ -173,19 +173,22 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   const acceptedItem = new Map(accepted.ids.map((id, k) => [id, k]));
   // Items: accepted records first (seq order), then the batch in credit order.
   const n = m + ids.length;
-  const signatures = new Uint32Array(n * P);
-  signatures.set(accepted.signatures, 0);
+  const from = input.signatures;
+  // A batch alone in row order is its own item order: its signatures are used as they are.
+  let inOrder = m === 0 && from.length === n * P;
+  for (let k = 0; k < order.length && inOrder; k++) inOrder = order[k] === k;
+  const signatures = inOrder ? from : new Uint32Array(n * P);
+  if (!inOrder) signatures.set(accepted.signatures, 0);
   const units = new Uint8Array(n);
   units.set(accepted.units, 0);
   const active = new Uint8Array(n).fill(1);
   const itemOfRow = new Int32Array(ids.length);
-  // (Signatures copied value by value: a view per row was an allocation per record.)
-  const from = input.signatures;
   for (let k = 0; k < order.length; k++) {
     const row = order[k];
     const item = m + k;
     itemOfRow[row] = item;
-    for (let j = 0, a = row * P, b = item * P; j < P; j++) signatures[b + j] = from[a + j];
+    // (Signatures copied value by value: a view per row was an allocation per record.)
+    if (!inOrder) for (let j = 0, a = row * P, b = item * P; j < P; j++) signatures[b + j] = from[a + j];
     units[item] = input.units ? input.units[row] : UNIT_WORD;
     if (!input.hasShingles[row] || acceptedItem.has(ids[row])) active[item] = 0;
   }
@@ -246,17 +249,32 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   const rowUnits = new Uint8Array(ids.length);
   const thresholds = new Float64Array(ids.length);
   const fresh: number[] = [];
+  // Cluster sizes counted by the representative's item (clusterSizes of dedupe-outputs.ts without
+  // a map of id strings): rows per representative, plus one for a representative accepted in an
+  // earlier run that is not in this batch (a member too).
+  const repItem = new Int32Array(ids.length);
+  const members = new Int32Array(n);
+  const inBatch = new Uint8Array(n);
+  const wordThreshold = bandingOf(spec, UNIT_WORD, input.jaccardThreshold).threshold;
+  const charThreshold = bandingOf(spec, UNIT_CHAR, input.jaccardThreshold).threshold;
   ids.forEach((id, row) => {
     const item = itemOfRow[row];
     rowUnits[row] = units[item];
-    thresholds[row] = bandingOf(spec, units[item], input.jaccardThreshold).threshold;
-    if (acceptedItem.has(id)) {
+    thresholds[row] = units[item] === UNIT_CHAR ? charThreshold : wordThreshold;
+    const acceptedAs = m ? acceptedItem.get(id) : undefined;
+    if (acceptedAs !== undefined) {
       // Accepted by an earlier attempt of this very step: it stays accepted.
       representative[row] = id;
       similarityOut[row] = 1;
+      repItem[row] = acceptedAs;
+      members[acceptedAs]++;
+      inBatch[acceptedAs] = 1;
       return;
     }
     const root = uf.find(item);
+    repItem[row] = root;
+    members[root]++;
+    if (root >= m) inBatch[root] = 1;
     representative[row] = idOfItem(root);
     // The similarity it joined its root with (root linkage: the root never moves), else computed.
     similarityOut[row] = root === item ? 1 : Number.isNaN(joinedWith[item]) ? similarity(item, root) : joinedWith[item];
@@ -265,7 +283,7 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   const result: MinHashDedupeResult = {
     ids,
     representative,
-    clusterSize: clusterSizes(ids, representative),
+    clusterSize: Int32Array.from(repItem, (r) => members[r] + (inBatch[r] ? 0 : 1)),
     similarity: similarityOut,
     units: rowUnits,
     thresholds,

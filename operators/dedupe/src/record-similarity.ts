@@ -56,11 +56,28 @@ function growIds(id: number): void {
   idHead = h;
 }
 
-function indexFirst(x: FieldedTokens, stamps: Int32Array, heads: Int32Array): void {
+// Each side's unmatched positions (ascending) once exact matching is done: joins, initials and
+// typos only ever take unmatched tokens, so they walk these rather than every token.
+let openShortScratch = new Int32Array(256);
+let openLongScratch = new Int32Array(256);
+
+/** The positions [0, n) that `used` leaves open, in order, into `out`; returns how many. */
+function openPositions(used: Uint8Array, n: number, out: Int32Array): number {
+  let count = 0;
+  for (let k = 0; k < n; k++) if (!used[k]) out[count++] = k;
+  return count;
+}
+
+/**
+ * The first open position of each first unit (stamps/heads): the NEXT_FIRST chains go on from it.
+ * (Positions before it with that unit are matched already, and every walk skips matched ones.)
+ */
+function indexFirst(x: FieldedTokens, open: Int32Array, openCount: number, stamps: Int32Array, heads: Int32Array): void {
   const now = stamp;
   const n = x.tokens.length;
   const d = x.data;
-  for (let k = 0; k < n; k++) {
+  for (let q = 0; q < openCount; q++) {
+    const k = open[q];
     const c = d[FIRST * n + k];
     if (stamps[c] !== now) {
       stamps[c] = now;
@@ -104,7 +121,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   const lNextAt = NEXT_SAME * ln;
   // (Module bindings copied to locals: the loops below read them for every token.)
   const now = stamp;
-  for (let k = 0; k < ln; k++) if (li[k] >= idStamp.length) growIds(li[k]);
+  if (long.maxId >= idStamp.length) growIds(long.maxId);
   const idS = idStamp;
   const idH = idHead;
   for (let k = 0; k < ln; k++) {
@@ -138,11 +155,17 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   let longRuns = false;
   if (singles > 1) for (let k = 0; k < ln && !longRuns; k++) longRuns = !used[k] && (li[FLAGS * ln + k] & GLUED_FLAG) !== 0;
   const runsDone = shortRuns || longRuns;
+  if (openShortScratch.length < sn) openShortScratch = new Int32Array(2 * sn);
+  if (openLongScratch.length < ln) openLongScratch = new Int32Array(2 * ln);
+  const openShort = openShortScratch;
+  const openLong = openLongScratch;
   if (runsDone) {
-    indexFirst(short, firstStampShort, firstHeadShort);
-    indexFirst(long, firstStampLong, firstHeadLong);
-    if (shortRuns) letterRuns(short, usedShort, long, used, firstHeadLong, firstStampLong, 4, STRAY_FLAG);
-    if (longRuns) letterRuns(long, used, short, usedShort, firstHeadShort, firstStampShort, 4, STRAY_FLAG);
+    const sOpen = openPositions(usedShort, sn, openShort);
+    const lOpen = openPositions(used, ln, openLong);
+    indexFirst(short, openShort, sOpen, firstStampShort, firstHeadShort);
+    indexFirst(long, openLong, lOpen, firstStampLong, firstHeadLong);
+    if (shortRuns) letterRuns(short, usedShort, openShort, sOpen, long, used, firstHeadLong, firstStampLong, 4, STRAY_FLAG);
+    if (longRuns) letterRuns(long, used, openLong, lOpen, short, usedShort, firstHeadShort, firstStampShort, 4, STRAY_FLAG);
     matched = 0;
     for (let i = 0; i < sn; i++) matched += usedShort[i];
   }
@@ -158,27 +181,42 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   if (matched < sn) {
     // Each side's tokens by their first letter (the first one, then each one's next): joins and
     // initials need equal first letters, so only those are compared.
+    const sOpen = openPositions(usedShort, sn, openShort);
+    let lOpen = openPositions(used, ln, openLong);
     if (!runsDone) {
-      indexFirst(short, firstStampShort, firstHeadShort);
-      indexFirst(long, firstStampLong, firstHeadLong);
+      indexFirst(short, openShort, sOpen, firstStampShort, firstHeadShort);
+      indexFirst(long, openLong, lOpen, firstStampLong, firstHeadLong);
     }
     // A slip of the space bar splits or joins words ("affecte dby", "ar eaffected", "syndrom.e"):
     // exact joins of unmatched neighbours, before prefixes and typos could take the pieces.
-    joinSplits(short, usedShort, firstHeadShort, firstStampShort, long, used, firstHeadLong, firstStampLong);
+    joinSplits(
+      short,
+      usedShort,
+      openShort,
+      sOpen,
+      firstHeadShort,
+      firstStampShort,
+      long,
+      used,
+      openLong,
+      lOpen,
+      firstHeadLong,
+      firstStampLong,
+    );
     // Initials written together before single-letter ones take the names ("JA" / "John A.").
-    letterRuns(short, usedShort, long, used, firstHeadLong, firstStampLong, 3, 0);
-    letterRuns(long, used, short, usedShort, firstHeadShort, firstStampShort, 3, 0);
+    letterRuns(short, usedShort, openShort, sOpen, long, used, firstHeadLong, firstStampLong, 3, 0);
+    letterRuns(long, used, openLong, lOpen, short, usedShort, firstHeadShort, firstStampShort, 3, 0);
     // What the tokens that find no match will cost at least (see the bound below).
     let failedCost = 0;
-    matched = 0;
     const pending = pendingScratch;
     let pendingCount = 0;
-    for (let i = 0; i < sn; i++) {
-      if (usedShort[i]) matched++;
-      else pending[pendingCount++] = i;
-    }
-    let usedLong = 0;
-    for (let k = 0; k < ln; k++) usedLong += used[k];
+    for (let q = 0; q < sOpen; q++) if (!usedShort[openShort[q]]) pending[pendingCount++] = openShort[q];
+    matched = sn - pendingCount;
+    // The long side's open positions, now that joins and initials took theirs.
+    let w = 0;
+    for (let q = 0; q < lOpen; q++) if (!used[openLong[q]]) openLong[w++] = openLong[q];
+    lOpen = w;
+    const usedLong = ln - lOpen;
     const costs = short.costs;
     // Long tokens left over beyond the short side's changed ones cost DELETION_COST at least each
     // (joins and initials may have used more long tokens than short ones: they count against it).
@@ -194,7 +232,8 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       let best = -1;
       let bestCost = Infinity;
       let bestRank = Infinity;
-      for (let k = 0; k < ln && bestRank > 0; k++) {
+      for (let q = 0; q < lOpen && bestRank > 0; q++) {
+        const k = openLong[q];
         if (used[k]) continue;
         const c = fuzzyCost(t, kt, lt[k], li[FLAGS * ln + k] & KIND_MASK, costs, si[i], li[k]);
         const rank = c === 0 && !single && li[FLAGS * ln + k] & STRAY_FLAG ? INITIAL_RANK : c;
@@ -317,6 +356,8 @@ function exactMatch(
 function letterRuns(
   x: FieldedTokens,
   usedA: Uint8Array,
+  openA: Int32Array,
+  openACount: number,
   y: FieldedTokens,
   usedB: Uint8Array,
   bHeads: Int32Array,
@@ -333,9 +374,11 @@ function letterRuns(
   const bNext = NEXT_FIRST * bn;
   const bFlags = FLAGS * bn;
   const now = stamp;
-  for (let i = 0; i < an; i++) {
+  for (let q = 0; q < openACount; q++) {
+    const i = openA[q];
+    if (usedA[i] || !(ad[FLAGS * an + i] & GLUED_FLAG)) continue;
     const t = a[i];
-    if (usedA[i] || t.length > maxLen || !(ad[FLAGS * an + i] & GLUED_FLAG)) continue;
+    if (t.length > maxLen) continue;
     const c0 = t.charCodeAt(0);
     for (let j = bStamps[c0] === now ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bd[bNext + j]) {
       let ok = true;
@@ -374,10 +417,14 @@ function joinedEqual(a: string[], i: number, aTwo: boolean, b: string[], j: numb
 function joinSplits(
   x: FieldedTokens,
   usedA: Uint8Array,
+  openA: Int32Array,
+  openACount: number,
   aHeads: Int32Array,
   aStamps: Int32Array,
   y: FieldedTokens,
   usedB: Uint8Array,
+  openB: Int32Array,
+  openBCount: number,
   bHeads: Int32Array,
   bStamps: Int32Array,
 ): void {
@@ -390,8 +437,9 @@ function joinSplits(
   const aNext = NEXT_FIRST * a.length;
   const bNext = NEXT_FIRST * b.length;
   const now = stamp;
-  for (let i = 0; i + 1 < a.length; i++) {
-    if (usedA[i] || usedA[i + 1]) continue;
+  for (let q = 0; q < openACount; q++) {
+    const i = openA[q];
+    if (i + 1 >= a.length || usedA[i] || usedA[i + 1]) continue;
     const aLen = a[i].length + a[i + 1].length;
     const f = ad[aFirst + i];
     for (let j = bStamps[f] === now ? bHeads[f] : -1; j >= 0; j = bd[bNext + j]) {
@@ -406,8 +454,9 @@ function joinSplits(
       }
     }
   }
-  for (let j = 0; j + 1 < b.length; j++) {
-    if (usedB[j] || usedB[j + 1]) continue;
+  for (let q = 0; q < openBCount; q++) {
+    const j = openB[q];
+    if (j + 1 >= b.length || usedB[j] || usedB[j + 1]) continue;
     const bLen = b[j].length + b[j + 1].length;
     const f = bd[bFirst + j];
     for (let i = aStamps[f] === now ? aHeads[f] : -1; i >= 0; i = ad[aNext + i]) {
@@ -435,6 +484,8 @@ export interface FieldedTokens {
   fields: number;
   /** How many tokens are single letters (STRAY_FLAG). */
   singles: number;
+  /** The largest token id (-1: no token). */
+  maxId: number;
   /** The interner's typo costs of token pairs (records compared share their interner). */
   costs: PairCosts;
 }
@@ -510,6 +561,10 @@ export class TokenInterner {
   letters = new Uint8Array(256);
   private hashes = new Int32Array(256);
   private table = new Int32Array(1024);
+  // Records' data blocks are views of shared chunks: a typed array of its own per record (over
+  // 64 bytes, so off V8's heap) cost 1.5-2 us to allocate and was most of reading a record.
+  private chunk = new Int32Array(0);
+  private chunkUsed = 0;
   /** The ids of "et" and "al": "et al." stands for authors left out, and is no part of a record's identity. */
   readonly etId: number;
   readonly alId: number;
@@ -517,6 +572,17 @@ export class TokenInterner {
   constructor() {
     this.etId = this.idIn('et', 0, 2);
     this.alId = this.idIn('al', 0, 2);
+  }
+
+  /** A block of `size` int32 for one record's data (its contents are whatever the chunk held: write every value). */
+  block(size: number): Int32Array {
+    if (this.chunkUsed + size > this.chunk.length) {
+      this.chunk = new Int32Array(Math.max(size, 1 << 16));
+      this.chunkUsed = 0;
+    }
+    const view = new Int32Array(this.chunk.buffer, 4 * this.chunkUsed, size);
+    this.chunkUsed += size;
+    return view;
   }
 
   /** The id of text[s, e) (added when new). */
@@ -642,7 +708,7 @@ export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTok
 /** A record's FieldedTokens from its n (id, field) pairs. */
 function build(pairs: Int32Array, n: number, fields: number, intern: TokenInterner): FieldedTokens {
   const tokens: string[] = new Array(n);
-  const data = new Int32Array(6 * n);
+  const data = intern.block(6 * n);
   readStamp = (readStamp + 1) | 0;
   if (readStamp === 0x7fffffff) {
     lastIdStamp.fill(0);
@@ -664,8 +730,10 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
   const lettersOf = intern.letters;
   const kindOfId = intern.kind;
   let singles = 0;
+  let maxId = -1;
   for (let k = n - 1; k >= 0; k--) {
     const id = pairs[2 * k];
+    if (id > maxId) maxId = id;
     const t = strings[id];
     tokens[k] = t;
     const c = firstOf[id];
@@ -684,7 +752,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     firstStamps[c] = now;
     firstPos[c] = k;
   }
-  return { tokens, data, fields, costs: intern.costs, singles };
+  return { tokens, data, fields, costs: intern.costs, singles, maxId };
 }
 
 /** Whether t is letters only (\p{L}+), with an ASCII fast path. */

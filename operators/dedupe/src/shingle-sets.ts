@@ -8,7 +8,9 @@ export class ShingleSets {
   private count = 0;
 
   constructor(records: number) {
-    this.values = new Uint32Array(Math.max(1024, records * 64));
+    // Grown as sets arrive (doubling): short records add none, and a batch of them needed no
+    // megabytes of zeros.
+    this.values = new Uint32Array(Math.min(1 << 16, Math.max(1024, records * 64)));
     this.offsets = new Int32Array(records + 1);
   }
 
