@@ -37,12 +37,18 @@ export interface ClusterInput {
 
 // Working tables of clusterSignatures, grown as needed and reused (it runs to completion, never
 // re-entered; fresh ones per call were a good part of the collector's work on short records):
-// `keys` and `prev` hold one int32 per (band, item), band-major; `table` one band's buckets, 4
-// int32 a slot (stamp, key, last member, members: the slot is in use for the current band when its
-// stamp is the band's), so that nothing is cleared between bands or calls.
+// `keys` (then `start`), `before` and `members` hold one int32 per (band, item), band-major;
+// `table` one band's buckets, 4 int32 a slot (stamp, key, bucket: the slot is in use for the
+// current band when its stamp is the band's), so that nothing is cleared between bands or calls;
+// `bucket*`, `bucketOf` and `rankOf` one band's buckets and items.
 const scratch = {
   keys: new Int32Array(0),
-  prev: new Int32Array(0),
+  before: new Int32Array(0),
+  members: new Int32Array(0),
+  bucketSize: new Int32Array(0),
+  bucketOff: new Int32Array(0),
+  bucketOf: new Int32Array(0),
+  rankOf: new Int32Array(0),
   table: new Int32Array(0),
   stamp: 0,
   roots: new Int32Array(0),
@@ -76,21 +82,31 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   const units = input.units;
   const active = input.active;
   const short = input.short;
-  const bandsOf = (i: number) => ((units ? units[i] : UNIT_WORD) === UNIT_CHAR && short ? short.bands : input.bands);
   const T = Math.max(input.bands, short?.bands ?? 0);
   // The buckets, band by band. First every item's band keys (the band's value hash, mixed with
   // the band and the unit: bandKeys of minhash.ts folded to 32 bits; two keys that meet in 32 bits
   // only add a candidate, which verification then judges), then, one band at a time over a table
   // of that band's keys only (a few hundred kB for a batch of short records, where one table of
-  // every band's keys ran to megabytes and each probe missed the caches), each item's `prev`: the
-  // bucket's latest member before it (-1: none). A bucket takes its first `cap` items as members,
-  // and a member's own `prev` is the member before it, so following `prev` from an item walks the
-  // members that came before it, newest first. Nothing is cleared per band or call.
+  // every band's keys ran to megabytes and each probe missed the caches), the band's buckets: a
+  // bucket's first `cap` items are its members, side by side in `members` from the bucket's
+  // offset; an item's `start` is its bucket's offset and `before` how many members came before it
+  // (0 for a bucket of its own), so an item reads the members before it in one or two cache lines
+  // (a chain through each member's predecessor missed the caches at every step).
   if (scratch.keys.length < T * n) {
     scratch.keys = new Int32Array(T * n);
-    scratch.prev = new Int32Array(T * n);
+    scratch.before = new Int32Array(T * n);
+    scratch.members = new Int32Array(T * n);
   }
-  const { keys, prev } = scratch;
+  if (scratch.bucketOf.length < n) {
+    scratch.bucketSize = new Int32Array(n);
+    scratch.bucketOff = new Int32Array(n);
+    scratch.bucketOf = new Int32Array(n);
+    scratch.rankOf = new Int32Array(n);
+  }
+  const { keys, before, members: memberList, bucketSize, bucketOff, bucketOf, rankOf } = scratch;
+  const start = keys;
+  // Bands per item (0: inactive, in no bucket).
+  const itemBands = new Int32Array(n);
   let members = 0;
   for (let i = 0; i < n; i++) {
     if (active && !active[i]) continue;
@@ -98,6 +114,7 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     const unit = units ? units[i] : UNIT_WORD;
     const isShort = unit === UNIT_CHAR && short;
     const bands = isShort ? short.bands : input.bands;
+    itemBands[i] = bands;
     const rows = isShort ? short.rows : input.rows;
     const space = unit === UNIT_CHAR ? 1024 : 0;
     for (let t = 0; t < bands; t++) {
@@ -122,22 +139,34 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     }
     const stamp = scratch.stamp;
     const row = t * n;
+    let buckets = 0;
     for (let i = 0; i < n; i++) {
-      if ((active && !active[i]) || t >= bandsOf(i)) continue;
+      if (t >= itemBands[i]) continue;
       const key = keys[row + i];
       let at = (key & mask) << 2;
       while (table[at] === stamp && table[at + 1] !== key) at = (at + 4) & (4 * mask + 3);
       if (table[at] !== stamp) {
         table[at] = stamp;
         table[at + 1] = key;
-        table[at + 2] = -1;
-        table[at + 3] = 0;
+        table[at + 2] = buckets;
+        bucketSize[buckets++] = 0;
       }
-      prev[row + i] = table[at + 2];
-      if (table[at + 3] < cap) {
-        table[at + 3]++;
-        table[at + 2] = i;
-      }
+      const b = table[at + 2];
+      bucketOf[i] = b;
+      rankOf[i] = bucketSize[b]++;
+    }
+    let off = row;
+    for (let b = 0; b < buckets; b++) {
+      bucketOff[b] = off;
+      off += Math.min(bucketSize[b], cap);
+    }
+    for (let i = 0; i < n; i++) {
+      if (t >= itemBands[i]) continue;
+      const o = bucketOff[bucketOf[i]];
+      const r = rankOf[i];
+      if (r < cap) memberList[o + r] = i;
+      start[row + i] = o;
+      before[row + i] = r < cap ? r : cap;
     }
   }
   let candidatePairs = 0;
@@ -145,16 +174,17 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   const joinedWith = new Float64Array(n).fill(NaN);
   if (!rootLinkage) {
     for (let i = 0; i < n; i++) {
-      if (active && !active[i]) continue;
+      const bands = itemBands[i];
+      if (!bands) continue;
       const threshold = (units ? units[i] : UNIT_WORD) === UNIT_CHAR && short ? short.threshold : input.threshold;
-      const bands = bandsOf(i);
       for (let t = 0; t < bands; t++) {
-        let compared = 0;
-        for (let j = prev[t * n + i]; j !== -1 && compared < cap; j = prev[t * n + j]) {
+        // The members before i, newest first (at most `cap`: a walk never compared more).
+        const o = start[t * n + i];
+        for (let q = before[t * n + i] - 1; q >= 0; q--) {
+          const j = memberList[o + q];
           const ri = uf.find(i);
           const rj = uf.find(j);
           if (ri === rj || (ri < accepted && rj < accepted)) continue;
-          compared++;
           candidatePairs++;
           if (similarity(i, j, threshold) >= threshold) {
             uf.union(i, j);
@@ -186,12 +216,14 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     let rootCount = 0;
     for (let t = 0; t < bands; t++) {
       const row = t * n;
-      let compared = 0;
-      for (let j = prev[row + i]; j !== -1 && compared < cap; j = prev[row + j]) {
-        const rj = rootOf[j];
+      const count = before[row + i];
+      if (!count) continue;
+      // The members before i, newest first.
+      const o = start[row + i];
+      for (let q = count - 1; q >= 0; q--) {
+        const rj = rootOf[memberList[o + q]];
         // Two clusters that each hold an accepted record stay apart: both were accepted already.
         if (rj === i || (i < accepted && rj < accepted)) continue;
-        compared++;
         if (rootSC[2 * rj] !== i) {
           rootSC[2 * rj] = i;
           rootSC[2 * rj + 1] = 1;

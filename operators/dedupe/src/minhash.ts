@@ -132,7 +132,7 @@ export class MinHasher {
     this.lastJoined = undefined;
     const short = this.spec.short;
     // Auto mode counts the words first: a short record's word shingles would be thrown away.
-    if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end) >= short.maxWords)
+    if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end, short.maxWords) >= short.maxWords)
       return this.shingler.shingle(bytes, start, end);
     this.lastUnit = UNIT_CHAR;
     const n = this.spec.shingles.n;

@@ -74,7 +74,7 @@ function openPositions(used: Uint8Array, n: number, out: Int32Array): number {
  */
 function indexFirst(x: FieldedTokens, open: Int32Array, openCount: number, stamps: Int32Array, heads: Int32Array): void {
   const now = stamp;
-  const n = x.tokens.length;
+  const n = x.n;
   const d = x.data;
   for (let q = 0; q < openCount; q++) {
     const k = open[q];
@@ -88,13 +88,13 @@ function indexFirst(x: FieldedTokens, open: Int32Array, openCount: number, stamp
 
 /** recordSimilarity of token lists already split into fields (fielded), for callers comparing one record many times. */
 export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 0): number {
-  const swap = x.tokens.length > y.tokens.length;
+  const swap = x.n > y.n;
   const short = swap ? y : x;
   const long = swap ? x : y;
-  const st = short.tokens;
-  const lt = long.tokens;
-  const sn = st.length;
-  const ln = lt.length;
+  // Token strings by id (the records compared share their interner).
+  const strings = short.strings;
+  const sn = short.n;
+  const ln = long.n;
   if (sn === 0) return ln === 0 ? 1 : 0;
   if (usedLongScratch.length < ln) usedLongScratch = new Uint8Array(2 * ln);
   if (usedShortScratch.length < sn) {
@@ -223,7 +223,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     const leftOver = Math.max(0, deleted - (usedLong - matched));
     for (let p = 0; p < pendingCount; p++) {
       const i = pending[p];
-      const t = st[i];
+      const t = strings[si[i]];
       const kt = si[FLAGS * sn + i] & KIND_MASK;
       // The closest unused token within the typo budget (fewest edits per letter).
       // A word is read as the initial of another ("i" / "information", of a left-out author "I.")
@@ -235,7 +235,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       for (let q = 0; q < lOpen && bestRank > 0; q++) {
         const k = openLong[q];
         if (used[k]) continue;
-        const c = fuzzyCost(t, kt, lt[k], li[FLAGS * ln + k] & KIND_MASK, costs, si[i], li[k]);
+        const c = fuzzyCost(t, kt, strings[li[k]], li[FLAGS * ln + k] & KIND_MASK, costs, si[i], li[k]);
         const rank = c === 0 && !single && li[FLAGS * ln + k] & STRAY_FLAG ? INITIAL_RANK : c;
         if (rank < bestRank) {
           bestRank = rank;
@@ -365,9 +365,9 @@ function letterRuns(
   maxLen: number,
   bFlag: number,
 ): void {
-  const a = x.tokens;
-  const an = a.length;
-  const bn = y.tokens.length;
+  const strings = x.strings;
+  const an = x.n;
+  const bn = y.n;
   const ad = x.data;
   const bd = y.data;
   const bFirst = FIRST * bn;
@@ -376,9 +376,8 @@ function letterRuns(
   const now = stamp;
   for (let q = 0; q < openACount; q++) {
     const i = openA[q];
-    if (usedA[i] || !(ad[FLAGS * an + i] & GLUED_FLAG)) continue;
-    const t = a[i];
-    if (t.length > maxLen) continue;
+    if (usedA[i] || !(ad[FLAGS * an + i] & GLUED_FLAG) || ad[LEN * an + i] > maxLen) continue;
+    const t = strings[ad[i]];
     const c0 = t.charCodeAt(0);
     for (let j = bStamps[c0] === now ? bHeads[c0] : -1; j >= 0 && j + t.length <= bn; j = bd[bNext + j]) {
       let ok = true;
@@ -393,16 +392,21 @@ function letterRuns(
   }
 }
 
-/** Whether a[i] + a[i + 1] (or a[i] alone, `two` false) spells the same as b[j] (+ b[j + 1]). */
-function joinedEqual(a: string[], i: number, aTwo: boolean, b: string[], j: number, bTwo: boolean): boolean {
-  const a0 = a[i];
-  const b0 = b[j];
-  const aLen = a0.length + (aTwo ? a[i + 1].length : 0);
-  const bLen = b0.length + (bTwo ? b[j + 1].length : 0);
+/**
+ * Whether tokens i and i + 1 of ids `a` (or token i alone, `aTwo` false) spell the same as tokens
+ * j (and j + 1) of ids `b` (ids first in each record's data; `strings` the interner's).
+ */
+function joinedEqual(strings: string[], a: Int32Array, i: number, aTwo: boolean, b: Int32Array, j: number, bTwo: boolean): boolean {
+  const a0 = strings[a[i]];
+  const b0 = strings[b[j]];
+  const a1 = aTwo ? strings[a[i + 1]] : '';
+  const b1 = bTwo ? strings[b[j + 1]] : '';
+  const aLen = a0.length + a1.length;
+  const bLen = b0.length + b1.length;
   if (aLen !== bLen) return false;
   for (let k = 0; k < aLen; k++) {
-    const ca = k < a0.length ? a0.charCodeAt(k) : a[i + 1].charCodeAt(k - a0.length);
-    const cb = k < b0.length ? b0.charCodeAt(k) : b[j + 1].charCodeAt(k - b0.length);
+    const ca = k < a0.length ? a0.charCodeAt(k) : a1.charCodeAt(k - a0.length);
+    const cb = k < b0.length ? b0.charCodeAt(k) : b1.charCodeAt(k - b0.length);
     if (ca !== cb) return false;
   }
   return true;
@@ -428,25 +432,28 @@ function joinSplits(
   bHeads: Int32Array,
   bStamps: Int32Array,
 ): void {
-  const a = x.tokens;
-  const b = y.tokens;
+  const strings = x.strings;
+  const an = x.n;
+  const bn = y.n;
   const ad = x.data;
   const bd = y.data;
-  const aFirst = FIRST * a.length;
-  const bFirst = FIRST * b.length;
-  const aNext = NEXT_FIRST * a.length;
-  const bNext = NEXT_FIRST * b.length;
+  const aFirst = FIRST * an;
+  const bFirst = FIRST * bn;
+  const aNext = NEXT_FIRST * an;
+  const bNext = NEXT_FIRST * bn;
+  const aLens = LEN * an;
+  const bLens = LEN * bn;
   const now = stamp;
   for (let q = 0; q < openACount; q++) {
     const i = openA[q];
-    if (i + 1 >= a.length || usedA[i] || usedA[i + 1]) continue;
-    const aLen = a[i].length + a[i + 1].length;
+    if (i + 1 >= an || usedA[i] || usedA[i + 1]) continue;
+    const aLen = ad[aLens + i] + ad[aLens + i + 1];
     const f = ad[aFirst + i];
     for (let j = bStamps[f] === now ? bHeads[f] : -1; j >= 0; j = bd[bNext + j]) {
       if (usedB[j]) continue;
-      const bOne = b[j].length;
-      const bTwo = j + 1 < b.length && !usedB[j + 1] && bOne + b[j + 1].length === aLen && joinedEqual(a, i, true, b, j, true);
-      if (bTwo || (bOne === aLen && joinedEqual(a, i, true, b, j, false))) {
+      const bOne = bd[bLens + j];
+      const bTwo = j + 1 < bn && !usedB[j + 1] && bOne + bd[bLens + j + 1] === aLen && joinedEqual(strings, ad, i, true, bd, j, true);
+      if (bTwo || (bOne === aLen && joinedEqual(strings, ad, i, true, bd, j, false))) {
         usedA[i] = usedA[i + 1] = 1;
         usedB[j] = 1;
         if (bTwo) usedB[j + 1] = 1;
@@ -456,11 +463,11 @@ function joinSplits(
   }
   for (let q = 0; q < openBCount; q++) {
     const j = openB[q];
-    if (j + 1 >= b.length || usedB[j] || usedB[j + 1]) continue;
-    const bLen = b[j].length + b[j + 1].length;
+    if (j + 1 >= bn || usedB[j] || usedB[j + 1]) continue;
+    const bLen = bd[bLens + j] + bd[bLens + j + 1];
     const f = bd[bFirst + j];
     for (let i = aStamps[f] === now ? aHeads[f] : -1; i >= 0; i = ad[aNext + i]) {
-      if (usedA[i] || a[i].length !== bLen || !joinedEqual(b, j, true, a, i, false)) continue;
+      if (usedA[i] || ad[aLens + i] !== bLen || !joinedEqual(strings, bd, j, true, ad, i, false)) continue;
       usedB[j] = usedB[j + 1] = 1;
       usedA[i] = 1;
       break;
@@ -469,16 +476,19 @@ function joinSplits(
 }
 
 export interface FieldedTokens {
-  /** The tokens (the interner's copies: equal tokens are one string). */
-  tokens: string[];
+  /** How many tokens. */
+  n: number;
+  /** The interner's strings by id (shared by the records read with it: a token is strings[id]). */
+  strings: string[];
   /**
-   * Per token, in blocks of tokens.length values (one typed array per record: the similarity
-   * reads it for every pair, and thousands of small arrays per batch were most of the garbage):
-   * IDS the token's id from the interner the record was read with (equal tokens, equal ids);
-   * FIELD the field it belongs to; FIRST its first UTF-16 unit; NEXT_FIRST and NEXT_SAME the next
-   * position with the same first unit and with the same id (-1: none); FLAGS its kind (a word, a
-   * number or a Roman numeral: numbers match only when equal) in KIND_MASK, LETTERS_FLAG when it is
-   * letters only, STRAY_FLAG when it is one letter (a stray when left over).
+   * Per token, in blocks of n values (one block of int32 per record, a view of the interner's
+   * chunks: the similarity reads it for every pair, and thousands of small arrays per batch were
+   * most of the garbage): IDS the token's id from the interner the record was read with (equal
+   * tokens, equal ids); FIELD the field it belongs to; FIRST its first UTF-16 unit; NEXT_FIRST and
+   * NEXT_SAME the next position with the same first unit and with the same id (-1: none); FLAGS its
+   * kind (a word, a number or a Roman numeral: numbers match only when equal) in KIND_MASK,
+   * LETTERS_FLAG when it is letters only, STRAY_FLAG when it is one letter (a stray when left
+   * over); LEN its length in UTF-16 units.
    */
   data: Int32Array;
   fields: number;
@@ -541,6 +551,8 @@ const FIRST = 2;
 const NEXT_FIRST = 3;
 const NEXT_SAME = 4;
 const FLAGS = 5;
+const LEN = 6;
+const BLOCKS = 7;
 const KIND_MASK = 3;
 const LETTERS_FLAG = 4;
 const STRAY_FLAG = 8;
@@ -707,8 +719,7 @@ export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTok
 
 /** A record's FieldedTokens from its n (id, field) pairs. */
 function build(pairs: Int32Array, n: number, fields: number, intern: TokenInterner): FieldedTokens {
-  const tokens: string[] = new Array(n);
-  const data = intern.block(6 * n);
+  const data = intern.block(BLOCKS * n);
   readStamp = (readStamp + 1) | 0;
   if (readStamp === 0x7fffffff) {
     lastIdStamp.fill(0);
@@ -735,7 +746,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     const id = pairs[2 * k];
     if (id > maxId) maxId = id;
     const t = strings[id];
-    tokens[k] = t;
+    data[LEN * n + k] = t.length;
     const c = firstOf[id];
     const letters = lettersOf[id];
     data[IDS * n + k] = id;
@@ -752,7 +763,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     firstStamps[c] = now;
     firstPos[c] = k;
   }
-  return { tokens, data, fields, costs: intern.costs, singles, maxId };
+  return { n, strings, data, fields, costs: intern.costs, singles, maxId };
 }
 
 /** Whether t is letters only (\p{L}+), with an ASCII fast path. */

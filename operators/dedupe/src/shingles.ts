@@ -6,15 +6,24 @@ export interface ShingleSpec {
   n: number;
 }
 
-/** How many words Shingler (unit word) finds in [start, end), without hashing them. */
-export function countWords(bytes: Uint8Array, start: number, end: number): number {
+// Word bytes as wordShingles has them: non-ASCII, letters of either case, digits.
+const WORD_BYTE = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 256; b++)
+    t[b] = b >= 0x80 || (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) ? 1 : 0;
+  return t;
+})();
+
+/**
+ * How many words Shingler (unit word) finds in [start, end), without hashing them; with `limit`,
+ * it stops counting there (auto mode only asks whether a record has fewer words than that).
+ */
+export function countWords(bytes: Uint8Array, start: number, end: number, limit = Infinity): number {
   let count = 0;
-  let inWord = false;
+  let inWord = 0;
   for (let i = start; i < end; i++) {
-    const b = bytes[i];
-    // Word bytes as wordShingles has them: non-ASCII, letters of either case, digits.
-    const wordByte = b >= 0x80 || (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39);
-    if (wordByte && !inWord) count++;
+    const wordByte = WORD_BYTE[bytes[i]];
+    if (wordByte > inWord && ++count >= limit) return count;
     inWord = wordByte;
   }
   return count;

@@ -368,13 +368,28 @@ function pushFieldBytes(bytes: Uint8Array, count: number, out: Uint8Array, o: nu
   return o;
 }
 
+// murmurMix's block scrambling of each byte value, as joinedGramHashes folds them.
+const SCRAMBLED_BYTE = (() => {
+  const t = new Int32Array(256);
+  for (let x = 0; x < 256; x++) {
+    let c = Math.imul(x, 0xcc9e2d51);
+    c = (c << 15) | (c >>> 17);
+    t[x] = Math.imul(c, 0x1b873593);
+  }
+  return t;
+})();
+
 /**
  * structuredGramHashes of the tokens joined as asciiJoinedTokens writes them (bytes [0, len) of
  * `joined`: tokens separated by one space, "|" a field mark): the same hashes, into `out`.
  */
 export function joinedGramHashes(joined: Uint8Array, len: number, n: number, out: Uint32Array): number {
   if (cps.length < len + 1) cps = new Int32Array((len + 1) * 2);
+  // The code points (bytes: the joined form is ASCII) go in already scrambled as murmurMix's
+  // block step scrambles them (SCRAMBLED_BYTE), so each window only folds them.
   const points = cps;
+  const scrambled = SCRAMBLED_BYTE;
+  const space = scrambled[0x20];
   let count = 0;
   let initials = false;
   for (let s = 0; s < len;) {
@@ -383,19 +398,32 @@ export function joinedGramHashes(joined: Uint8Array, len: number, n: number, out
     const c0 = joined[s];
     if (!(e - s === 1 && c0 === 0x7c)) {
       const single = e - s === 1 && !(c0 >= 0x30 && c0 <= 0x39);
-      if (!(single && initials) && count > 0) points[count++] = 0x20;
+      if (!(single && initials) && count > 0) points[count++] = space;
       initials = single;
-      for (let k = s; k < e; k++) points[count++] = joined[k];
+      for (let k = s; k < e; k++) points[count++] = scrambled[joined[k]];
     }
     s = e + 1;
   }
   if (count === 0) return 0;
   const width = Math.min(n, count);
   const shingles = count < n ? 1 : count - n + 1;
-  for (let k = 0; k < count; k++) {
-    let c = Math.imul(points[k], 0xcc9e2d51);
-    c = (c << 15) | (c >>> 17);
-    points[k] = Math.imul(c, 0x1b873593);
+  if (width === 5) {
+    // (The default n, unrolled.)
+    for (let s = 0; s < shingles; s++) {
+      let h = 0x5bd1e995 ^ points[s];
+      h = (h << 13) | (h >>> 19);
+      h = ((Math.imul(h, 5) + 0xe6546b64) | 0) ^ points[s + 1];
+      h = (h << 13) | (h >>> 19);
+      h = ((Math.imul(h, 5) + 0xe6546b64) | 0) ^ points[s + 2];
+      h = (h << 13) | (h >>> 19);
+      h = ((Math.imul(h, 5) + 0xe6546b64) | 0) ^ points[s + 3];
+      h = (h << 13) | (h >>> 19);
+      h = ((Math.imul(h, 5) + 0xe6546b64) | 0) ^ points[s + 4];
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+      out[s] = fmix32(h ^ 5);
+    }
+    return shingles;
   }
   for (let s = 0; s < shingles; s++) {
     let h = 0x5bd1e995 | 0;
