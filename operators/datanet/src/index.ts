@@ -23,8 +23,16 @@ export { openRegistry, num } from './registry/open-registry.js';
 export type { Registry, RegistryDialect } from './registry/open-registry.js';
 export { migrateRegistry, REGISTRY_MIGRATION_TABLE } from './registry/migrations.js';
 export { reserveDailyUsage, usage } from './registry/daily-usage.js';
-export { openUploadReservations, reserveUpload, releaseUpload, uploadReceived, pendingUploads } from './registry/upload-reservations.js';
-export type { UploadReservation, UploadRequest } from './registry/upload-reservations.js';
+export {
+  openUploadReservations,
+  reserveUpload,
+  reserveUploadStatement,
+  reservationFrom,
+  releaseUpload,
+  uploadReceived,
+  pendingUploads,
+} from './registry/upload-reservations.js';
+export type { ReservationRow, UploadReservation, UploadRequest } from './registry/upload-reservations.js';
 export type { Reservation, ReserveRequest, LimitName } from './registry/daily-usage.js';
 export { recordContributions, revokeContribution, listContributions, holdRevocationFence } from './registry/contributions.js';
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';

@@ -6,7 +6,20 @@ export interface DailyWindow {
   resetsAt: number;
 }
 
+// The last window computed per zone, and the instant it was computed for: it holds for every
+// instant from there to its reset (no local midnight lies between), so the formatting is done
+// once a day per zone rather than on every upload and decision.
+const lastWindow = new Map<string, { from: number; window: DailyWindow }>();
+
 export function dailyWindow(now: number, timeZone = 'UTC'): DailyWindow {
+  const last = lastWindow.get(timeZone);
+  if (last && now >= last.from && now < last.window.resetsAt) return { ...last.window };
+  const window = computeWindow(now, timeZone);
+  lastWindow.set(timeZone, { from: now, window });
+  return { ...window };
+}
+
+function computeWindow(now: number, timeZone: string): DailyWindow {
   const { y, m, d } = localDate(now, timeZone);
   const day = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   // Next local midnight: start from UTC midnight of the next date and correct by the zone's offset

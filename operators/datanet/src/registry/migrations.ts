@@ -145,6 +145,94 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('intake_receipts').execute();
     },
   },
+  // The two locked steps of an upload over HTTP, each one statement (one round trip, one commit):
+  // a lock, then statements that each see what the lock's previous holder committed (a volatile
+  // function's statements take their own snapshots). Bodies are checked when they run, so the
+  // reservations table (made by the upload route) need not exist yet.
+  '0003-upload-functions': {
+    async up(db) {
+      // The upload's daily-limit reservation: see reserveUpload (upload-reservations.ts).
+      await sql`create or replace function datanet_reserve_upload(
+          p_lock_key text, p_submission text, p_datanet text, p_contributor text, p_day text,
+          p_bytes int8, p_files int8, p_bytes_cap int8, p_files_cap int8, p_datanet_cap int8,
+          p_now int8, p_stale_ms int8)
+        returns table (r_ok boolean, r_again boolean, r_limit text, r_cap int8, r_used int8)
+        language plpgsql as $fn$
+        declare
+          v_who text := lower(p_contributor);
+          v_bytes int8;
+          v_files int8;
+        begin
+          perform pg_advisory_xact_lock(hashtext(p_lock_key));
+          if exists (select 1 from upload_reservations where submission_id = p_submission) then
+            -- The same signed submission again (a retry): its earlier reservation stands for it.
+            update upload_reservations set updated_at = p_now where submission_id = p_submission;
+            return query select true, true, null::text, null::int8, null::int8;
+            return;
+          end if;
+          -- Decided usage (intake's counters) plus uploads reserved (live) or received and not yet decided.
+          select coalesce((select u.bytes from daily_usage u where u.datanet = p_datanet and u.contributor = p_contributor and u.day = p_day), 0)
+                 + coalesce(sum(r.bytes), 0),
+                 coalesce((select u.files from daily_usage u where u.datanet = p_datanet and u.contributor = p_contributor and u.day = p_day), 0)
+                 + coalesce(sum(r.files), 0)
+            into v_bytes, v_files
+            from upload_reservations r
+            where r.datanet = p_datanet and r.day = p_day and r.contributor = v_who
+              and (r.state = 'received' or r.updated_at > p_now - p_stale_ms)
+              and not exists (select 1 from submissions s where s.id = r.submission_id);
+          if v_bytes + p_bytes > p_bytes_cap then
+            return query select false, false, 'dailyBytesPerContributor'::text, p_bytes_cap, v_bytes;
+            return;
+          end if;
+          if p_files_cap is not null and v_files + p_files > p_files_cap then
+            return query select false, false, 'dailyFilesPerContributor'::text, p_files_cap, v_files;
+            return;
+          end if;
+          if p_datanet_cap is not null then
+            select coalesce((select u.bytes from daily_usage u where u.datanet = p_datanet and u.contributor = '*' and u.day = p_day), 0)
+                   + coalesce(sum(r.bytes), 0)
+              into v_bytes
+              from upload_reservations r
+              where r.datanet = p_datanet and r.day = p_day
+                and (r.state = 'received' or r.updated_at > p_now - p_stale_ms)
+                and not exists (select 1 from submissions s where s.id = r.submission_id);
+            if v_bytes + p_bytes > p_datanet_cap then
+              return query select false, false, 'dailyBytesPerDatanet'::text, p_datanet_cap, v_bytes;
+              return;
+            end if;
+          end if;
+          insert into upload_reservations (submission_id, datanet, contributor, day, bytes, files, state, updated_at)
+            values (p_submission, p_datanet, v_who, p_day, p_bytes, p_files, 'uploading', p_now);
+          return query select true, false, null::text, null::int8, null::int8;
+        end
+        $fn$`.execute(db);
+      // An entry's receipt: see takeReceipt (submissions.ts).
+      await sql`create or replace function datanet_take_receipt(p_datanet text, p_entry text, p_received_at int8)
+        returns setof intake_receipts
+        language plpgsql as $fn$
+        begin
+          perform pg_advisory_xact_lock(hashtext('intake-receipt:' || p_datanet));
+          -- Under the lock: the entry's open receipt, else a new one numbered max + 1.
+          return query
+            with open as (
+              select * from intake_receipts where datanet = p_datanet and entry = p_entry and decided_at is null limit 1
+            ), taken as (
+              insert into intake_receipts (datanet, seq, entry, received_at, decided_at, outcome)
+              select p_datanet, coalesce((select max(seq) from intake_receipts where datanet = p_datanet), 0) + 1,
+                p_entry, p_received_at, null, null
+              where not exists (select 1 from open)
+              on conflict do nothing
+              returning *
+            )
+            select * from open union all select * from taken;
+        end
+        $fn$`.execute(db);
+    },
+    async down(db) {
+      await sql`drop function if exists datanet_reserve_upload`.execute(db);
+      await sql`drop function if exists datanet_take_receipt`.execute(db);
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';

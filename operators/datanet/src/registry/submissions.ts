@@ -269,23 +269,14 @@ function receiptFrom(r: Record<string, unknown>): Receipt {
  */
 export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: string; receivedAt: number }): Promise<Receipt> {
   // One numberer at a time per Datanet (a transaction-scoped advisory lock): under many concurrent
-  // uploads an optimistic max+1 retried itself out; the lock makes each take one round.
+  // uploads an optimistic max+1 retried itself out; the lock makes each take one round. Under the
+  // lock, one statement: the entry's open receipt, else a new one numbered max + 1. All of it is
+  // one SQL function (registry migration 0003), so one round trip and, outside a transaction,
+  // one commit.
+  const { rows } = await sql<Record<string, unknown>>`
+    select * from datanet_take_receipt(${r.datanet}::text, ${r.entry}::text, ${r.receivedAt}::int8)`.execute(db);
+  if (rows[0]) return receiptFrom(rows[0]);
   const take = async (trx: Kysely<any>) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`intake-receipt:${r.datanet}`}))`.execute(trx);
-    // Under the lock, one statement: the entry's open receipt, else a new one numbered max + 1.
-    const { rows } = await sql<Record<string, unknown>>`
-      with open as (
-        select * from intake_receipts where datanet = ${r.datanet} and entry = ${r.entry} and decided_at is null limit 1
-      ), taken as (
-        insert into intake_receipts (datanet, seq, entry, received_at, decided_at, outcome)
-        select ${r.datanet}::text, coalesce((select max(seq) from intake_receipts where datanet = ${r.datanet}), 0) + 1,
-          ${r.entry}::text, ${r.receivedAt}::int8, null, null
-        where not exists (select 1 from open)
-        on conflict do nothing
-        returning *
-      )
-      select * from open union all select * from taken`.execute(trx);
-    if (rows[0]) return receiptFrom(rows[0]);
     // A writer that does not take the lock got in between: look again, one query at a time.
     for (let attempt = 0; attempt < 50; attempt++) {
       const open = await trx

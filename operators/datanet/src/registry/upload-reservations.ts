@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatanetLimits } from '../definition/datanet-definition.js';
 import { dailyWindow } from '../policy/daily-window.js';
-import { usage, type LimitName } from './daily-usage.js';
+import type { LimitName } from './daily-usage.js';
 
 /**
  * Daily limits for uploads over HTTP, before intake decides them. An upload reserves its signed
@@ -55,64 +55,54 @@ export async function openUploadReservations(db: Kysely<any>): Promise<void> {
 
 /** Reserves the upload's totals, or says which limit it would cross, how much is used and when it resets. */
 export async function reserveUpload(db: Kysely<any>, q: UploadRequest): Promise<UploadReservation> {
-  const { day, resetsAt } = dailyWindow(q.receivedAt, q.limits.resetTimezone);
+  const { rows } = await reserveUploadStatement(q).execute(db);
+  return reservationFrom(rows[0], q);
+}
+
+/** A row of datanet_reserve_upload (registry migration 0003). */
+export interface ReservationRow {
+  r_ok: boolean;
+  r_again: boolean;
+  r_limit: LimitName | null;
+  r_cap: unknown;
+  r_used: unknown;
+}
+
+/**
+ * The reservation as one statement, to execute or to run inside a larger one (the upload route
+ * runs it with its nonce claim): one round trip and one commit. In the SQL function, under a lock
+ * per (Datanet, contributor, day) (per (Datanet, day) when the Datanet has a daily cap), so the
+ * check and the insert are one step for every other upload that shares the cap: this
+ * submission's earlier reservation (a retry: it stands), else the day's decided usage (intake's
+ * counters, as usage() reads them) plus the uploads pending (as pendingIn() counts them) against
+ * each cap, then the insert.
+ */
+export function reserveUploadStatement(q: UploadRequest) {
+  const { day } = dailyWindow(q.receivedAt, q.limits.resetTimezone);
   const who = q.contributor.toLowerCase();
   const datanetCap = q.limits.dailyBytesPerDatanet;
-  return db.transaction().execute(async (trx) => {
-    // The check and the insert below are one step for every other upload that shares the cap.
-    const key = datanetCap === undefined ? `${q.datanet}:${who}:${day}` : `${q.datanet}:*:${day}`;
-    await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
-    // One statement: this submission's earlier reservation, the day's decided usage (intake's
-    // counters, as usage() reads them) and the uploads pending (as pendingIn() counts them).
-    const { rows } = await sql<{
-      mine: string | null;
-      decided_bytes: unknown;
-      decided_files: unknown;
-      pending_bytes: unknown;
-      pending_files: unknown;
-    }>`
-      select m.state as mine, u.bytes as decided_bytes, u.files as decided_files, p.bytes as pending_bytes, p.files as pending_files
-      from (select 1) as one
-      left join upload_reservations m on m.submission_id = ${q.submissionId}
-      left join daily_usage u on u.datanet = ${q.datanet} and u.contributor = ${q.contributor} and u.day = ${day}
-      cross join (${pendingQuery(trx, q.datanet, who, day, q.receivedAt)}) as p`.execute(trx);
-    const mine = rows[0].mine;
-    if (mine) {
-      // The same signed submission again (a retry): its earlier reservation stands for it.
-      await trx.updateTable(TABLE).set({ updated_at: q.receivedAt }).where('submission_id', '=', q.submissionId).execute();
-      return { ok: true as const, again: true };
-    }
-    const refuse = (limit: LimitName, cap: number, used: number, requested: number, unit: 'bytes' | 'files') =>
-      ({ ok: false, limit, cap, used, requested, unit, day, resetsAt }) as const;
-    const decided = { bytes: Number(rows[0].decided_bytes ?? 0), files: Number(rows[0].decided_files ?? 0) };
-    const pending = { bytes: Number(rows[0].pending_bytes ?? 0), files: Number(rows[0].pending_files ?? 0) };
-    const usedBytes = decided.bytes + pending.bytes;
-    if (usedBytes + q.bytes > q.limits.dailyBytesPerContributor)
-      return refuse('dailyBytesPerContributor', q.limits.dailyBytesPerContributor, usedBytes, q.bytes, 'bytes');
-    const filesCap = q.limits.dailyFilesPerContributor;
-    const usedFiles = decided.files + pending.files;
-    if (filesCap !== undefined && usedFiles + q.files > filesCap)
-      return refuse('dailyFilesPerContributor', filesCap, usedFiles, q.files, 'files');
-    if (datanetCap !== undefined) {
-      const all = await usage(trx, q.datanet, '*', day);
-      const used = all.bytes + (await pendingIn(trx, q.datanet, undefined, day, q.receivedAt)).bytes;
-      if (used + q.bytes > datanetCap) return refuse('dailyBytesPerDatanet', datanetCap, used, q.bytes, 'bytes');
-    }
-    await trx
-      .insertInto(TABLE)
-      .values({
-        submission_id: q.submissionId,
-        datanet: q.datanet,
-        contributor: who,
-        day,
-        bytes: q.bytes,
-        files: q.files,
-        state: 'uploading',
-        updated_at: q.receivedAt,
-      })
-      .execute();
-    return { ok: true as const };
-  });
+  const key = datanetCap === undefined ? `${q.datanet}:${who}:${day}` : `${q.datanet}:*:${day}`;
+  return sql<ReservationRow>`select * from datanet_reserve_upload(${key}::text, ${q.submissionId}::text, ${q.datanet}::text,
+    ${q.contributor}::text, ${day}::text, ${q.bytes}::int8, ${q.files}::int8, ${q.limits.dailyBytesPerContributor}::int8,
+    ${q.limits.dailyFilesPerContributor ?? null}::int8, ${datanetCap ?? null}::int8, ${q.receivedAt}::int8, ${UPLOAD_STALE_MS}::int8)`;
+}
+
+/** What a row of reserveUploadStatement means for this request. */
+export function reservationFrom(row: ReservationRow, q: UploadRequest): UploadReservation {
+  if (row.r_ok) return row.r_again ? { ok: true, again: true } : { ok: true };
+  const { day, resetsAt } = dailyWindow(q.receivedAt, q.limits.resetTimezone);
+  const limit = row.r_limit!;
+  const files = limit === 'dailyFilesPerContributor';
+  return {
+    ok: false,
+    limit,
+    cap: Number(row.r_cap),
+    used: Number(row.r_used),
+    requested: files ? q.files : q.bytes,
+    unit: files ? 'files' : 'bytes',
+    day,
+    resetsAt,
+  };
 }
 
 /** The upload failed or was refused: its reservation no longer holds quota. */

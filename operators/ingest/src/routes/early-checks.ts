@@ -18,8 +18,14 @@ const TEXT_FORMATS = new Set(['txt', 'md', 'jsonl', 'csv']);
  * The per-file checks intake would fail without parsing, run on the received bytes so the
  * contributor hears at once: format, empty file, magic bytes, UTF-8 of text formats. The same
  * functions as intake's, so the same reasons; intake still decides (and parses) every file.
+ * A file whose bytes are in `kept` (as received) is not read back from `dir`.
  */
-export async function earlyRejections(def: DatanetDefinition, dir: string, files: SubmittedFile[]): Promise<EarlyRejection[]> {
+export async function earlyRejections(
+  def: DatanetDefinition,
+  dir: string,
+  files: SubmittedFile[],
+  kept: ReadonlyMap<string, Uint8Array> = new Map(),
+): Promise<EarlyRejection[]> {
   const out: EarlyRejection[] = [];
   for (const f of files) {
     const format = formatOf(f.name);
@@ -38,7 +44,7 @@ export async function earlyRejections(def: DatanetDefinition, dir: string, files
       );
       continue;
     }
-    const bytes = new Uint8Array(await readFile(join(dir, f.name)));
+    const bytes = kept.get(f.name) ?? new Uint8Array(await readFile(join(dir, f.name)));
     const mismatch = magicMismatch(format, bytes);
     if (mismatch) {
       reject('content_mismatch', mismatch);
