@@ -89,6 +89,59 @@ describe('buildDatasetFiles', () => {
     expect(strings.manifest.merkle.root).toBe(StandardMerkleTree.of(strings.manifest.contributions, ['bytes32', 'string']).root);
   });
 
+  it('sorts the rows by the whole id when every id shares a prefix, or only some do', async () => {
+    const plain = join(dir, 'prefix-plain.parquet');
+    await writeGeneratedContributions(plain, 700, { order: 'shuffled' });
+    const forms = {
+      // Every id 0x-prefixed (the file's statistics bound them all under "0x").
+      hex0x: `'0x' || substr(id, 8)`,
+      // sha256: and bare hex mixed: no shared prefix.
+      mixed: `CASE WHEN i % 2 = 0 THEN substr(id, 8) ELSE id END`,
+      // All but one sha256:-prefixed, the one sorting first.
+      oneBare: `CASE WHEN i = 11 THEN substr(id, 8) ELSE id END`,
+    };
+    for (const [name, idSql] of Object.entries(forms)) {
+      const path = join(dir, `prefix-${name}.parquet`);
+      await withDuckDb((db) =>
+        db.copyToParquet(
+          `SELECT ${idSql} AS id, contributor, question, answer FROM (SELECT *, row_number() OVER () AS i FROM read_parquet(${sqlString(plain)}))`,
+          path,
+        ),
+      );
+      const { parquetPath, manifest } = await buildDatasetFiles({ ...base, contributionsPath: path, outDir: sub() });
+      const ids = (
+        await withDuckDb((db) => db.all<{ id: string }>(`SELECT contribution_id AS id FROM read_parquet(${sqlString(parquetPath)})`))
+      ).map((r) => r.id);
+      expect(ids, name).toEqual([...ids].sort());
+      expect(ids.length, name).toBe(700);
+      expect(manifest.counts.contributions, name).toBe(700);
+    }
+  });
+
+  it('builds at once on one database alike, and gives the manifest its contributions when read', async () => {
+    const a = join(dir, 'together-a.parquet');
+    const b = join(dir, 'together-b.parquet');
+    await writeGeneratedContributions(a, 40_000, { order: 'shuffled' });
+    await writeGeneratedContributions(b, 1000, { order: 'desc', offset: 5 });
+    const alone = [
+      await buildDatasetFiles({ ...base, contributionsPath: a, outDir: sub() }),
+      await buildDatasetFiles({ ...base, contributionsPath: b, outDir: sub() }),
+    ];
+    const together = await Promise.all([
+      buildDatasetFiles({ ...base, contributionsPath: a, outDir: sub() }),
+      buildDatasetFiles({ ...base, contributionsPath: b, outDir: sub() }),
+    ]);
+    for (const k of [0, 1]) expect(JSON.stringify(together[k].manifest)).toBe(JSON.stringify(alone[k].manifest));
+    // The list is made when first read, in its place among the manifest's keys.
+    const m = together[1].manifest;
+    expect(Object.keys(m)).toEqual(['format', 'datanet', 'kind', 'merkle', 'split', 'counts', 'files', 'contributions']);
+    expect(m.contributions).toHaveLength(1000);
+    expect(m.contributions).toBe(m.contributions);
+    expect(JSON.parse(JSON.stringify(m)).contributions).toEqual(m.contributions);
+    m.contributions = m.contributions.slice(0, 2);
+    expect({ ...m }.contributions).toHaveLength(2);
+  });
+
   it('refuses a repeated id written in two forms, a missing contributor and separator characters in a contributor', async () => {
     const h = 'ab'.repeat(32);
     const cases: [string, string, RegExp][] = [

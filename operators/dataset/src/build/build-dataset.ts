@@ -1,6 +1,8 @@
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDbSession, sqlString } from '@datanet/connector-duckdb';
+import { DuckDbSession, sqlString, type SqlParams } from '@datanet/connector-duckdb';
 import { sha256File } from '@datanet/connector-fs';
 import { LEAF_TYPES, type LeafEncoding } from '../merkle/contribution-tree.js';
 import { MANIFEST_FORMAT, merkleRootOfAsync, merkleRootOfEncoded, type DatasetManifest } from './manifest.js';
@@ -61,24 +63,25 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     options.onPhase?.(name, now - last);
     last = now;
   };
-  const db = await DuckDbSession.open({ threads: options.threads });
-  const spill = join(options.outDir, '.duckdb-tmp');
+  const db = await database(options.threads);
+  const connection = await db.instance.connect();
   const parquetPath = join(options.outDir, DATASET_FILE);
   let copying: Promise<number> | undefined;
   try {
-    await db.exec(`SET temp_directory = ${sqlString(spill)}`);
-    const select = await stage(db, input, kind);
+    const { select, staged, sortKey } = await stage(connection, input, kind);
     const text = Object.keys(select);
 
     // The narrow read of ids and contributors is queued first: its few DuckDB tasks run before the
     // COPY's, so this thread decodes, sorts and hashes while DuckDB sorts and writes.
     const reading = readPairs(
       await db.instance.connect(),
-      () => explainRefusal(db, input),
-      () => throwDuplicate(db, input),
+      `read_parquet(${sqlString(input)})`,
+      () => explainRefusal(db, staged, input),
+      () => throwDuplicate(db, staged, input),
     );
     reading.catch(() => undefined); // awaited below
-    copying = db.copyToParquet(
+    copying = copyToParquet(
+      connection,
       `SELECT ${[
         ...text.map(
           (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
@@ -86,9 +89,10 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
         'contribution_id',
         'contributor',
         `${splitSql('id_hex', options.evalFraction)} AS split`,
-      ].join(', ')} FROM staged ORDER BY contribution_id`,
+      ].join(', ')} FROM ${staged} ORDER BY ${sortKey}`,
       parquetPath,
-      { rowGroupSize: options.rowGroupSize ?? 100_000, params: { salt: options.salt } },
+      options.rowGroupSize ?? 100_000,
+      { salt: options.salt },
     );
     copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
     const read = await reading;
@@ -98,16 +102,19 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     // hash them while this thread cuts the sorted pairs for the manifest.
     const rooting = encoding === 'address' && read.addressLeaves ? merkleRootOfEncoded(read.addressLeaves) : undefined;
     rooting?.catch(() => undefined); // awaited below
-    const contributions = read.pairs(encoding === 'address');
-    const root = rooting ? await rooting : await merkleRootOfAsync(contributions, encoding);
+    // The manifest's (id, contributor) list is made when first read (200k pairs are 400k strings
+    // and 200k arrays for the collector): an address set's root needs none of it.
+    const pairs = once(() => read.pairs(encoding === 'address'));
+    const root = rooting ? await rooting : await merkleRootOfAsync(pairs(), encoding);
     phase('merkle');
     const rows = await copying.catch(async (err: Error) => {
       if (!err.message.includes(EMPTY_TEXT)) throw err;
       await rm(parquetPath, { force: true });
-      await checkText(db, select, input);
+      await checkText(connection, staged, select, input);
       throw err;
     });
-    const [{ evals }] = await db.all<{ evals: number }>(
+    const [{ evals }] = await rowsOf<{ evals: bigint }>(
+      connection,
       `SELECT count(*) FILTER (WHERE split = 'eval') AS evals FROM read_parquet(${sqlString(parquetPath)})`,
     );
     phase('copy (after merkle)');
@@ -123,11 +130,11 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
         root,
       },
       split: { evalFraction: options.evalFraction, salt: options.salt, method: SPLIT_METHOD },
-      counts: { contributions: contributions.length, rows, train: rows - Number(evals), eval: Number(evals) },
+      counts: { contributions: read.count, rows, train: rows - Number(evals), eval: Number(evals) },
       files: [{ name: DATASET_FILE, sha256: digest.sha256, bytes: digest.bytes, rows, encodingFormat: 'application/x-parquet' }],
-      contributions,
+      contributions: [],
     };
-    return { parquetPath, manifest };
+    return { parquetPath, manifest: withLazyContributions(manifest, pairs) };
   } catch (err) {
     // Never leave a COPY running (or its file) behind a failed check.
     if (copying) {
@@ -136,25 +143,133 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     }
     throw err;
   } finally {
-    db.close();
-    await rm(spill, { recursive: true, force: true });
+    connection.closeSync();
   }
 }
 
-/** The `staged` view of the input in `db`: output columns cast to text, plus the id as hex. */
-async function stage(db: DuckDbSession, input: string, kind: DatasetKind): Promise<Record<string, string>> {
-  await db.exec(`CREATE VIEW contributions AS SELECT * FROM read_parquet(${sqlString(input)})`);
-  const columns = (await db.all<{ column_name: string }>('DESCRIBE contributions')).map((c) => c.column_name);
-  const select = resolveColumns(columns, kind, input);
-  await db.exec(
-    `CREATE VIEW staged AS SELECT ${[
-      ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
-      'CAST(id AS VARCHAR) AS contribution_id',
-      'CAST(contributor AS VARCHAR) AS contributor',
-      `${idHexSql('CAST(id AS VARCHAR)')} AS id_hex`,
-    ].join(', ')} FROM contributions`,
+type Connection = DuckDbSession['connection'];
+
+/** The process's DuckDB databases for builds, one per `threads` setting (0: DuckDB's default). */
+const databases = new Map<number, Promise<DuckDbSession>>();
+
+/**
+ * The DuckDB database builds with this many threads run on, opened by the first and kept for the
+ * process: a database opened and closed per build cost ~0.2 s more CPU at 200k short rows (its
+ * start, and the memory a sorted COPY touches, given back and taken again). Each build works on
+ * connections of its own and names nothing in the catalog, so builds may run at once. A sort
+ * larger than memory spills under the system's temporary directory, in a directory of this
+ * process's, removed when it exits.
+ */
+function database(threads = 0): Promise<DuckDbSession> {
+  let db = databases.get(threads);
+  if (!db) {
+    db = (async () => {
+      const session = await DuckDbSession.open({ threads: threads || undefined });
+      const spill = join(tmpdir(), `datanet-dataset-build-${process.pid}-${threads}`);
+      process.once('exit', () => rmSync(spill, { recursive: true, force: true }));
+      await session.exec(`SET temp_directory = ${sqlString(spill)}`);
+      return session;
+    })();
+    databases.set(threads, db);
+    db.catch(() => databases.delete(threads));
+  }
+  return db;
+}
+
+/** Rows of a query as objects (BIGINTs as bigint). */
+async function rowsOf<T>(connection: Connection, sql: string): Promise<T[]> {
+  return (await connection.runAndReadAll(sql)).getRowObjectsJS() as T[];
+}
+
+/** `COPY (select) TO path` as zstd Parquet, as `DuckDbSession.copyToParquet` writes it; the rows written. */
+async function copyToParquet(
+  connection: Connection,
+  select: string,
+  path: string,
+  rowGroupSize: number,
+  params: SqlParams,
+): Promise<number> {
+  const reader = await connection.runAndReadAll(
+    `COPY (${select}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${Math.floor(rowGroupSize)})`,
+    params,
   );
-  return select;
+  return Number(reader.getRows()[0]?.[0] ?? 0);
+}
+
+/** `fn()`, computed on the first call only. */
+function once<T>(fn: () => T): () => T {
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) [value, done] = [fn(), true];
+    return value;
+  };
+}
+
+/**
+ * `manifest` with `contributions` made by `pairs` when first read (or replaced when assigned). It
+ * stays an ordinary enumerable property in its place: JSON, spreads and equality see the list.
+ */
+function withLazyContributions(manifest: DatasetManifest, pairs: () => [string, string][]): DatasetManifest {
+  const settle = (value: [string, string][]) =>
+    Object.defineProperty(manifest, 'contributions', { value, writable: true, enumerable: true, configurable: true });
+  return Object.defineProperty(manifest, 'contributions', {
+    get: () => (settle(pairs()), manifest.contributions),
+    set: settle,
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * The input's rows as the build reads them, as SQL to select from (`staged`: output columns cast to
+ * text, the id as text and as hex, the contributor), the output columns' sources, and the SQL
+ * the rows are sorted by.
+ */
+async function stage(
+  connection: Connection,
+  input: string,
+  kind: DatasetKind,
+): Promise<{ select: Record<string, string>; staged: string; sortKey: string }> {
+  const source = `read_parquet(${sqlString(input)})`;
+  const described = await rowsOf<{ column_name: string; column_type: string }>(connection, `DESCRIBE SELECT * FROM ${source}`);
+  const columns = described.map((c) => c.column_name);
+  const select = resolveColumns(columns, kind, input);
+  const staged = `(SELECT ${[
+    ...Object.entries(select).map(([out, src]) => `CAST("${src}" AS VARCHAR) AS ${out}`),
+    'CAST(id AS VARCHAR) AS contribution_id',
+    'CAST(contributor AS VARCHAR) AS contributor',
+    `${idHexSql('CAST(id AS VARCHAR)')} AS id_hex`,
+  ].join(', ')} FROM ${source}) AS staged`;
+  const text = described.find((c) => c.column_name === 'id')?.column_type === 'VARCHAR';
+  const shared = text ? await sharedIdPrefix(connection, input) : 0;
+  return { select, staged, sortKey: shared ? `contribution_id[${shared + 1}:]` : 'contribution_id' };
+}
+
+/**
+ * How many leading (ASCII) characters every id shares, as the file's own statistics bound them: a
+ * value between two strings that share a prefix has it too, so when each row group's min and max
+ * start with "sha256:" every id does. Ids sorted without that prefix are in the same order as
+ * whole, and DuckDB sorts them much faster (its sort key holds only the first bytes of a string;
+ * a common prefix there leaves most rows to be compared in full). 0 when any statistic is missing.
+ */
+async function sharedIdPrefix(connection: Connection, input: string): Promise<number> {
+  const stats = await rowsOf<{ lo: string | null; hi: string | null }>(
+    connection,
+    `SELECT stats_min_value AS lo, stats_max_value AS hi FROM parquet_metadata(${sqlString(input)}) WHERE path_in_schema = 'id'`,
+  );
+  if (!stats.length || stats.some((s) => s.lo === null || s.hi === null)) return 0;
+  let prefix = stats[0].lo!;
+  for (const s of stats) {
+    for (const bound of [s.lo!, s.hi!]) {
+      let k = 0;
+      while (k < prefix.length && k < bound.length && prefix.charCodeAt(k) === bound.charCodeAt(k)) k++;
+      prefix = prefix.slice(0, k);
+    }
+  }
+  let k = 0;
+  while (k < prefix.length && prefix.charCodeAt(k) < 0x80) k++;
+  return k;
 }
 
 /** Marks the COPY's refusal of an empty text cell, so it is told from other failures. */
@@ -166,7 +281,7 @@ const EMPTY_TEXT = 'datanet: empty text in contribution ';
 const emptyText = (col: string) => `(${col} IS NULL OR (ascii(${col}) IN (0, 9, 10, 12, 13, 32) AND NOT regexp_matches(${col}, '[^\\s]')))`;
 
 /** Names what is wrong with the ids or contributors, as the first failing check (the smallest offending id). */
-async function explainRefusal(db: DuckDbSession, input: string): Promise<never> {
+async function explainRefusal(db: DuckDbSession, staged: string, input: string): Promise<never> {
   const connection = await db.instance.connect();
   let r: Record<string, unknown>;
   try {
@@ -175,7 +290,7 @@ async function explainRefusal(db: DuckDbSession, input: string): Promise<never> 
          min(coalesce(contribution_id, 'NULL')) FILTER (WHERE contribution_id IS NULL OR NOT ok_id) AS bad_id,
          min(contribution_id) FILTER (WHERE contributor IS NULL OR NOT regexp_matches(contributor, '[^\\s]')) AS no_contributor,
          min(contribution_id) FILTER (WHERE contains(contributor, chr(30)) OR contains(contributor, chr(31))) AS control_contributor
-       FROM (SELECT contribution_id, contributor, length(id_hex) = 64 AND length(translate(id_hex, '0123456789abcdef', '')) = 0 AS ok_id FROM staged)`,
+       FROM (SELECT contribution_id, contributor, length(id_hex) = 64 AND length(translate(id_hex, '0123456789abcdef', '')) = 0 AS ok_id FROM ${staged})`,
     );
     [r] = reader.getRowObjectsJS();
   } finally {
@@ -196,11 +311,11 @@ async function explainRefusal(db: DuckDbSession, input: string): Promise<never> 
 }
 
 /** Names the smallest contribution id given more than once, and how many times. */
-async function throwDuplicate(db: DuckDbSession, input: string): Promise<never> {
+async function throwDuplicate(db: DuckDbSession, staged: string, input: string): Promise<never> {
   const connection = await db.instance.connect();
   try {
     const reader = await connection.runAndReadAll(
-      `SELECT id_hex, count(*) AS n FROM staged GROUP BY id_hex HAVING count(*) > 1 ORDER BY id_hex LIMIT 1`,
+      `SELECT id_hex, count(*) AS n FROM ${staged} GROUP BY id_hex HAVING count(*) > 1 ORDER BY id_hex LIMIT 1`,
     );
     const [d] = reader.getRowObjectsJS();
     throw new Error(
@@ -212,9 +327,9 @@ async function throwDuplicate(db: DuckDbSession, input: string): Promise<never> 
 }
 
 /** Names the smallest contribution id with an empty text column (after the COPY refused one). */
-async function checkText(db: DuckDbSession, select: Record<string, string>, input: string): Promise<void> {
+async function checkText(connection: Connection, staged: string, select: Record<string, string>, input: string): Promise<void> {
   for (const [out, src] of Object.entries(select)) {
-    const [r] = await db.all<{ id: string | null }>(`SELECT min(contribution_id) AS id FROM staged WHERE ${emptyText(out)}`);
+    const [r] = await rowsOf<{ id: string | null }>(connection, `SELECT min(contribution_id) AS id FROM ${staged} WHERE ${emptyText(out)}`);
     if (r.id !== null) throw new Error(`${input}: contribution ${r.id} has an empty ${src} (dataset column ${out})`);
   }
 }

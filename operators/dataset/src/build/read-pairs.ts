@@ -3,6 +3,8 @@ import type { EncodedLeaves } from '@datanet/datanet';
 import type { LeafEncoding } from '../merkle/contribution-tree.js';
 
 export interface ReadPairs {
+  /** How many contributions. */
+  count: number;
   /** 'address' when every contributor is a 20-byte hex address, else 'string'. */
   encoding: LeafEncoding;
   /** When every contributor is an address: abi.encode(bytes32 id, address contributor) of each, 64 bytes a leaf (in no set order). */
@@ -29,7 +31,7 @@ interface Parsed {
 }
 
 /**
- * (id, contributor) of every contribution with their checks, on a second connection of the session
+ * (id, contributor) of every contribution of `source` (SQL to select from) with their checks, on a second connection of the session
  * (the first is writing the file; this one is closed here). The query starts before the first await. DuckDB only reads the two columns and joins them into one string, in no order:
  * a sort or a string function per row there costs more than all the rest. This thread decodes the
  * ids (and addresses), sorts the ids by a radix sort of their bytes, finds a repeated id next to
@@ -38,6 +40,7 @@ interface Parsed {
  */
 export async function readPairs(
   connection: DuckDbSession['connection'],
+  source: string,
   explain: () => Promise<never>,
   duplicate: () => Promise<never>,
 ): Promise<ReadPairs> {
@@ -48,7 +51,7 @@ export async function readPairs(
     const reader = await connection.runAndReadAll(
       `SELECT count(*) AS n, count(contribution_id) AS ids, count(contributor) AS contributors,
          encode(string_agg(concat(contribution_id, chr(31), contributor), chr(30))) AS s
-       FROM (SELECT CAST(id AS VARCHAR) AS contribution_id, CAST(contributor AS VARCHAR) AS contributor FROM contributions)`,
+       FROM (SELECT CAST(id AS VARCHAR) AS contribution_id, CAST(contributor AS VARCHAR) AS contributor FROM ${source})`,
     );
     [row] = reader.getRows();
   } finally {
@@ -66,6 +69,7 @@ export async function readPairs(
   if (order === 'repeated') return duplicate();
   const { leaves } = parsed;
   return {
+    count: n,
     encoding: leaves ? 'address' : 'string',
     addressLeaves: leaves && { bytes: leaves, stride: 64 },
     pairs(lowerCase) {
