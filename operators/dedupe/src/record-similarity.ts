@@ -64,7 +64,11 @@ let openLongScratch = new Int32Array(256);
 /** The positions [0, n) that `used` leaves open, in order, into `out`; returns how many. */
 function openPositions(used: Uint8Array, n: number, out: Int32Array): number {
   let count = 0;
-  for (let k = 0; k < n; k++) if (!used[k]) out[count++] = k;
+  // (Branch-free: whether a token is open is not predictable.)
+  for (let k = 0; k < n; k++) {
+    out[count] = k;
+    count += used[k] ^ 1;
+  }
   return count;
 }
 
@@ -76,13 +80,12 @@ function indexFirst(x: FieldedTokens, open: Int32Array, openCount: number, stamp
   const now = stamp;
   const n = x.n;
   const d = x.data;
-  for (let q = 0; q < openCount; q++) {
+  // Backwards, so that the first position is written last (no test per position).
+  for (let q = openCount - 1; q >= 0; q--) {
     const k = open[q];
     const c = d[FIRST * n + k];
-    if (stamps[c] !== now) {
-      stamps[c] = now;
-      heads[c] = k;
-    }
+    stamps[c] = now;
+    heads[c] = k;
   }
 }
 
@@ -124,12 +127,11 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   if (long.maxId >= idStamp.length) growIds(long.maxId);
   const idS = idStamp;
   const idH = idHead;
-  for (let k = 0; k < ln; k++) {
+  // Backwards, so that each id's first position is written last.
+  for (let k = ln - 1; k >= 0; k--) {
     const id = li[k];
-    if (idS[id] !== now) {
-      idS[id] = now;
-      idH[id] = k;
-    }
+    idS[id] = now;
+    idH[id] = k;
   }
   // Single letters (initials) last: initials written together ("OH", "US") first take the runs of
   // single letters that spell them ("O. H.", "U.S."), which an equal letter elsewhere ("J" of "J Biol
@@ -210,11 +212,17 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     let failedCost = 0;
     const pending = pendingScratch;
     let pendingCount = 0;
-    for (let q = 0; q < sOpen; q++) if (!usedShort[openShort[q]]) pending[pendingCount++] = openShort[q];
+    for (let q = 0; q < sOpen; q++) {
+      pending[pendingCount] = openShort[q];
+      pendingCount += usedShort[openShort[q]] ^ 1;
+    }
     matched = sn - pendingCount;
     // The long side's open positions, now that joins and initials took theirs.
     let w = 0;
-    for (let q = 0; q < lOpen; q++) if (!used[openLong[q]]) openLong[w++] = openLong[q];
+    for (let q = 0; q < lOpen; q++) {
+      openLong[w] = openLong[q];
+      w += used[openLong[q]] ^ 1;
+    }
     lOpen = w;
     const usedLong = ln - lOpen;
     const costs = short.costs;
