@@ -9,7 +9,8 @@ const Refusal = z.object({ error: z.string(), message: z.string() });
  * manifest and its signature): received, then per file and per record accepted or rejected with
  * the reason code, a human message and, for duplicates, the contribution that kept the credit.
  */
-const register: RegisterRoutes = (app, ctx) => {
+const register: RegisterRoutes = async (app, ctx) => {
+  await createStatusFunction(ctx.db);
   app.get(
     '/v1/submissions/:id',
     {
@@ -69,30 +70,48 @@ const register: RegisterRoutes = (app, ctx) => {
   );
 };
 
+/**
+ * The status read as a SQL function, so PostgreSQL plans it once per connection (PL/pgSQL keeps
+ * its plans) instead of on every read: one statement, each part on an index: the receipt (by key),
+ * the decision (by id), the files (primary key), the rejections (primary key, which leads with the
+ * Datanet) and the count of accepted contributions (by submission). Made (or brought up to date)
+ * when the route starts, one maker at a time: replicas share the database.
+ */
+async function createStatusFunction(db: Kysely<any>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('datanet_submission_status'))`.execute(trx);
+    await sql`create or replace function datanet_submission_status(p_id text)
+      returns table (receipt jsonb, decided boolean, known boolean, files json, rejections json, accepted int8)
+      language plpgsql stable as $fn$
+      #variable_conflict use_column
+      begin
+        return query
+        with s as (select id, datanet, inbox_entry from submissions where id = p_id),
+          r as (select body from server_idempotency where key = 'submission:' || p_id),
+          d as (select coalesce((select datanet from s), (select body ->> 'datanet' from r)) as datanet)
+        select
+          (select body from r),
+          -- Decided once intake has closed the entry's receipt: intake writes the submission row when it
+          -- starts deciding and the accepted contributions at the end, and a read in between must say
+          -- "received", not "decided" with nothing accepted yet.
+          (exists (select 1 from s) and not exists (select 1 from intake_receipts ir, s
+            where ir.datanet = s.datanet and ir.entry = s.inbox_entry and ir.decided_at is null)),
+          exists (select 1 from s),
+          coalesce((select json_agg(json_build_object('name', f.name, 'status', f.status, 'reasonCode', f.reason_code,
+              'message', f.message, 'size', f.size) order by f.name)
+            from submission_files f where f.submission_id = p_id), '[]'::json),
+          coalesce((select json_agg(json_build_object('file', j.file, 'recordIndex', j.record_index, 'reasonCode', j.reason_code,
+              'message', j.message, 'duplicateOf', j.duplicate_of) order by j.file, j.record_index)
+            from rejections j where j.datanet = (select datanet from d) and j.submission_id = p_id), '[]'::json),
+          (select count(*) from contributions c where c.submission_id = p_id);
+      end
+      $fn$`.execute(trx);
+  });
+}
+
 /** The status of submission `id` as JSON, or undefined when neither a receipt nor a decision exists. */
 async function readStatus(db: Kysely<any>, id: string): Promise<string | undefined> {
-  // One statement, each part on an index: the receipt (by key), the decision (by id), the files
-  // (primary key), the rejections (primary key, which leads with the Datanet) and the count of
-  // accepted contributions (by submission).
-  const { rows } = await sql<StatusRow>`
-      with s as (select id, datanet, inbox_entry from submissions where id = ${id}),
-        r as (select body from server_idempotency where key = ${`submission:${id}`}),
-        d as (select coalesce((select datanet from s), (select body ->> 'datanet' from r)) as datanet)
-      select
-        (select body from r) as receipt,
-        -- Decided once intake has closed the entry's receipt: intake writes the submission row when it
-        -- starts deciding and the accepted contributions at the end, and a read in between must say
-        -- "received", not "decided" with nothing accepted yet.
-        (exists (select 1 from s) and not exists (select 1 from intake_receipts ir, s
-          where ir.datanet = s.datanet and ir.entry = s.inbox_entry and ir.decided_at is null)) as decided,
-        exists (select 1 from s) as known,
-        coalesce((select json_agg(json_build_object('name', f.name, 'status', f.status, 'reasonCode', f.reason_code,
-            'message', f.message, 'size', f.size) order by f.name)
-          from submission_files f where f.submission_id = ${id}), '[]'::json) as files,
-        coalesce((select json_agg(json_build_object('file', j.file, 'recordIndex', j.record_index, 'reasonCode', j.reason_code,
-            'message', j.message, 'duplicateOf', j.duplicate_of) order by j.file, j.record_index)
-          from rejections j where j.datanet = (select datanet from d) and j.submission_id = ${id}), '[]'::json) as rejections,
-        (select count(*) from contributions c where c.submission_id = ${id}) as accepted`.execute(db);
+  const { rows } = await sql<StatusRow>`select * from datanet_submission_status(${id}::text)`.execute(db);
   const row = rows[0];
   const receipt = typeof row.receipt === 'string' ? (JSON.parse(row.receipt) as Record<string, unknown>) : row.receipt;
   if (!receipt && !row.known) return undefined;
