@@ -192,18 +192,18 @@ export class MinHasher {
       let v = bins[j];
       if (v === 0x7fffffff) {
         // Optimal densification: probe h(j, attempt) until a filled bin; at least one is filled.
-        // The first PROBES attempts of every bin are tabled (they depend on the seed alone).
-        let attempt = 1;
-        for (; attempt <= PROBES; attempt++) {
-          const k = probes[j * PROBES + attempt - 1];
-          if (bins[k] !== 0x7fffffff) {
-            v = bins[k];
-            break;
-          }
-        }
-        for (; v === 0x7fffffff; attempt++) {
-          const k = ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
-          if (bins[k] !== 0x7fffffff) v = bins[k];
+        // The first PROBES attempts of every bin are tabled (they depend on the seed alone); the
+        // first four are read at once and the first filled taken (fewer mispredicted branches
+        // than a test after each read; the same bin).
+        const base = j * PROBES;
+        const w1 = bins[probes[base]];
+        const w2 = bins[probes[base + 1]];
+        const w3 = bins[probes[base + 2]];
+        const w4 = bins[probes[base + 3]];
+        v = w1 !== 0x7fffffff ? w1 : w2 !== 0x7fffffff ? w2 : w3 !== 0x7fffffff ? w3 : w4;
+        for (let attempt = 5; v === 0x7fffffff; attempt++) {
+          const k = attempt <= PROBES ? probes[base + attempt - 1] : ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
+          v = bins[k];
         }
       }
       sig[at + j] = v ^ 0x80000000;
