@@ -127,13 +127,22 @@ export class MinHasher {
    * form and shingled by characters; `lastUnit` says which.
    */
   shingles(bytes: Uint8Array, start: number, end: number): Uint32Array {
+    const count = this.shortShingles(bytes, start, end);
+    return count < 0 ? this.shingler.shingle(bytes, start, end) : this.charBuf.subarray(0, count);
+  }
+
+  /**
+   * A short record's n-gram hashes (auto mode) into charBuf, returning how many (no view made: a
+   * short record is signed straight from the buffer); -1 for a record the Shingler shingles, with
+   * lastUnit UNIT_WORD.
+   */
+  private shortShingles(bytes: Uint8Array, start: number, end: number): number {
     // Outside auto mode every record is banded by the spec (class UNIT_WORD, whatever its unit).
     this.lastUnit = UNIT_WORD;
     this.lastJoined = undefined;
     const short = this.spec.short;
     // Auto mode counts the words first: a short record's word shingles would be thrown away.
-    if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end, short.maxWords) >= short.maxWords)
-      return this.shingler.shingle(bytes, start, end);
+    if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end, short.maxWords) >= short.maxWords) return -1;
     this.lastUnit = UNIT_CHAR;
     const n = this.spec.shingles.n;
     // ASCII records (most): tokens joined straight from the bytes, n-grams hashed from those.
@@ -143,7 +152,7 @@ export class MinHasher {
     if (len >= 0) {
       this.lastJoined = this.joinedBuf.toString('latin1', 0, len);
       if (this.charBuf.length < len + 1) this.charBuf = new Uint32Array((len + 1) * 2);
-      return this.charBuf.subarray(0, joinedGramHashes(this.joinedBuf, len, n, this.charBuf));
+      return joinedGramHashes(this.joinedBuf, len, n, this.charBuf);
     }
     const tokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)), true);
     this.lastJoined = tokens.join(' ');
@@ -151,7 +160,7 @@ export class MinHasher {
     let room = 1;
     for (const t of tokens) room += t.length + 1;
     if (this.charBuf.length < room) this.charBuf = new Uint32Array(room * 2);
-    return this.charBuf.subarray(0, structuredGramHashes(tokens, n, this.charBuf));
+    return structuredGramHashes(tokens, n, this.charBuf);
   }
 
   /** Writes document [start, end) 's signature into sig[at .. at + P); returns false when it has no shingle. */
@@ -169,9 +178,8 @@ export class MinHasher {
    * similarity, as with P permutations, at one hash per shingle instead of P: a 150-byte record
    * has ~150 character shingles and 112 bins. Deterministic: the probes depend only on the seed.
    */
-  signOnePermutation(shingles: Uint32Array, sig: Uint32Array, at: number): boolean {
+  signOnePermutation(shingles: Uint32Array, sig: Uint32Array, at: number, n = shingles.length): boolean {
     const P = this.spec.permutations;
-    const n = shingles.length;
     if (n === 0) {
       sig.fill(0xffffffff, at, at + P);
       return false;
@@ -270,16 +278,22 @@ export class MinHasher {
     const sets = keepSets ? new ShingleSets(text.length) : undefined;
     const tokens: string[] = new Array(text.length).fill('');
     for (let i = 0; i < text.length; i++) {
-      const shingles = this.shingles(text.bytes, text.offsets[i], text.offsets[i + 1]);
+      const count = this.shortShingles(text.bytes, text.offsets[i], text.offsets[i + 1]);
       units[i] = this.lastUnit;
-      if (this.lastJoined !== undefined) tokens[i] = this.lastJoined;
-      const signed =
-        this.lastUnit === UNIT_CHAR ? this.signOnePermutation(shingles, signatures, i * P) : this.signShingles(shingles, signatures, i * P);
+      let signed: boolean;
+      if (count >= 0) {
+        tokens[i] = this.lastJoined ?? '';
+        signed = this.signOnePermutation(this.charBuf, signatures, i * P, count);
+        // Short records are judged by their tokens, never by shingle sets: theirs stay empty
+        // (sorting ~100 hashes per record was a fifth of signing them).
+        sets?.add(NO_SHINGLES);
+      } else {
+        const shingles = this.shingler.shingle(text.bytes, text.offsets[i], text.offsets[i + 1]);
+        signed = this.signShingles(shingles, signatures, i * P);
+        sets?.add(shingles);
+      }
       if (signed) hasShingles[i] = 1;
       else this.empty++;
-      // Short records are judged by their tokens, never by shingle sets: theirs stay empty
-      // (sorting ~100 hashes per record was a fifth of signing them).
-      sets?.add(this.lastUnit === UNIT_CHAR ? NO_SHINGLES : shingles);
       if (onProgress && (i & 4095) === 4095) onProgress(i + 1);
     }
     return { signatures, hasShingles, units, sets, tokens };
