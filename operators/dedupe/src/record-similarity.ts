@@ -859,18 +859,37 @@ function fuzzyCost(x: string, kx: number, y: string, ky: number, costs: PairCost
   const d = typo ? editsWithin(s, l, budget) : budget + 1;
   if (d <= budget) cost = (SUBSTITUTION_COST * d) / l.length;
   // Abbreviated with a slip: the prefix of the long token as long as the short one, one edit.
-  else if (slip && editsWithin(s, l.slice(0, s.length), 1) <= 1) cost = SUBSTITUTION_COST / l.length;
+  else if (slip && editsWithin(s, l, 1, s.length) <= 1) cost = SUBSTITUTION_COST / l.length;
   costs.set(idX, idY, cost);
   return cost;
 }
 
+// Letter counts of editsWithin's lower bound (all 0 between calls).
+const letterBag = new Int32Array(64);
+
 // Three DP rows reused across calls: the typo check runs for every pending token pair.
 let rows = [new Int32Array(64), new Int32Array(64), new Int32Array(64)];
 
-/** The optimal-string-alignment distance of s and l when at most k, else k + 1 (k small, strings short). */
-function editsWithin(s: string, l: string, k: number): number {
-  if (l.length - s.length > k) return k + 1;
-  const w = l.length + 1;
+/** The optimal-string-alignment distance of s and l's first lLength units when at most k, else k + 1 (k small, strings short). */
+function editsWithin(s: string, l: string, k: number, lLength = l.length): number {
+  if (lLength - s.length > k) return k + 1;
+  // Each edit brings at most one letter into either side that the other lacks (a transposition
+  // none): more letters than k on either side without a counterpart on the other (counted by
+  // their code's low 6 bits, which can only find too many counterparts) is more than k edits,
+  // without the table of distances.
+  const bag = letterBag;
+  for (let i = 0; i < s.length; i++) bag[s.charCodeAt(i) & 63]++;
+  let common = 0;
+  for (let j = 0; j < lLength; j++) {
+    const x = l.charCodeAt(j) & 63;
+    if (bag[x] > 0) {
+      bag[x]--;
+      common++;
+    }
+  }
+  for (let i = 0; i < s.length; i++) bag[s.charCodeAt(i) & 63] = 0;
+  if (Math.max(s.length, lLength) - common > k) return k + 1;
+  const w = lLength + 1;
   if (rows[0].length < w) rows = [new Int32Array(w * 2), new Int32Array(w * 2), new Int32Array(w * 2)];
   let prev2 = rows[0];
   let prev = rows[1];
