@@ -106,8 +106,9 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   }
   const used = usedLongScratch;
   const usedShort = usedShortScratch;
-  used.fill(0, 0, ln);
-  usedShort.fill(0, 0, sn);
+  // (Loops: fill() is a builtin call, dearer than a few stores for a short record.)
+  for (let k = 0; k < ln; k++) used[k] = 0;
+  for (let i = 0; i < sn; i++) usedShort[i] = 0;
   // Equal tokens first (exactMatch), so that a fuzzy match never takes a token an exact one needed.
   // Ids sit first in each record's data: si[i], li[k].
   const si = short.data;
@@ -278,11 +279,11 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
     numberScratch = new Uint8Array(2 * long.fields);
   }
   const fieldMatched = fieldScratch;
-  fieldMatched.fill(0, 0, long.fields);
+  for (let f = 0; f < long.fields; f++) fieldMatched[f] = 0;
   // Fields whose numbers matched: a number left over there is a shortened version or date
   // ("v1.4" / "1.4.0", "2019" / "2019-05"), a lost digit of precision rather than another record.
   const numberMatched = numberScratch;
-  numberMatched.fill(0, 0, long.fields);
+  for (let f = 0; f < long.fields; f++) numberMatched[f] = 0;
   const lf = FIELD * ln;
   const lk = FLAGS * ln;
   for (let k = 0; k < ln; k++) {
