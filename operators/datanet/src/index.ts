@@ -29,7 +29,7 @@ export {
   reserveUploadStatement,
   reservationFrom,
   releaseUpload,
-  uploadReceived,
+  uploadsReceived,
   pendingUploads,
 } from './registry/upload-reservations.js';
 export type { ReservationRow, UploadReservation, UploadRequest } from './registry/upload-reservations.js';
@@ -46,6 +46,7 @@ export {
   recordRejections,
   listRejections,
   takeReceipt,
+  takeReceipts,
   openReceipts,
   closeReceipt,
 } from './registry/submissions.js';

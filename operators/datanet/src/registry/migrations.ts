@@ -233,6 +233,24 @@ const migrations: Record<string, Migration> = {
       await sql`drop function if exists datanet_take_receipt`.execute(db);
     },
   },
+  // Receipts of several entries of one Datanet in one statement and one commit (see takeReceipts):
+  // the lock is taken once, then each entry in turn, in order of arrival.
+  '0004-receipt-batches': {
+    async up(db) {
+      await sql`create or replace function datanet_take_receipts(p_datanet text, p_entries text[], p_received_at int8[])
+        returns setof intake_receipts
+        language plpgsql as $fn$
+        begin
+          for i in 1 .. coalesce(array_length(p_entries, 1), 0) loop
+            return query select * from datanet_take_receipt(p_datanet, p_entries[i], p_received_at[i]);
+          end loop;
+        end
+        $fn$`.execute(db);
+    },
+    async down(db) {
+      await sql`drop function if exists datanet_take_receipts`.execute(db);
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';

@@ -276,8 +276,29 @@ export async function takeReceipt(db: Kysely<any>, r: { datanet: string; entry: 
   const { rows } = await sql<Record<string, unknown>>`
     select * from datanet_take_receipt(${r.datanet}::text, ${r.entry}::text, ${r.receivedAt}::int8)`.execute(db);
   if (rows[0]) return receiptFrom(rows[0]);
+  return takeReceiptByRetry(db, r);
+}
+
+/**
+ * takeReceipt for several entries of one Datanet, in their order, in one statement (one round
+ * trip, one commit, the lock taken once): an upload server numbers the entries that arrive while
+ * the previous batch commits together, so the lock is not held through one commit per entry.
+ */
+export async function takeReceipts(db: Kysely<any>, datanet: string, entries: { entry: string; receivedAt: number }[]): Promise<Receipt[]> {
+  if (entries.length === 0) return [];
+  const { rows } = await sql<Record<string, unknown>>`
+    select * from datanet_take_receipts(${datanet}::text, ${entries.map((e) => e.entry)}::text[], ${entries.map((e) => e.receivedAt)}::int8[])`.execute(
+    db,
+  );
+  const taken = new Map(rows.map((row) => [row.entry as string, receiptFrom(row)]));
+  const out: Receipt[] = [];
+  for (const e of entries) out.push(taken.get(e.entry) ?? (await takeReceiptByRetry(db, { datanet, ...e })));
+  return out;
+}
+
+/** A writer that does not take the lock got in between: look again, one query at a time. */
+async function takeReceiptByRetry(db: Kysely<any>, r: { datanet: string; entry: string; receivedAt: number }): Promise<Receipt> {
   const take = async (trx: Kysely<any>) => {
-    // A writer that does not take the lock got in between: look again, one query at a time.
     for (let attempt = 0; attempt < 50; attempt++) {
       const open = await trx
         .selectFrom('intake_receipts')

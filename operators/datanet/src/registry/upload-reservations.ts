@@ -111,12 +111,12 @@ export async function releaseUpload(db: Kysely<any>, submissionId: string): Prom
 }
 
 /**
- * The inbox entry exists: the reservation counts until intake decides the submission. The
+ * The inbox entries exist: the reservations count until intake decides the submissions. The
  * statement, to execute, or to run alongside another in one round trip (the upload route keeps
- * its answer with it).
+ * its answers with it).
  */
-export function uploadReceived(db: Kysely<any>, submissionId: string, at: number) {
-  return db.updateTable(TABLE).set({ state: 'received', updated_at: at }).where('submission_id', '=', submissionId);
+export function uploadsReceived(db: Kysely<any>, submissionIds: string[], at: number) {
+  return db.updateTable(TABLE).set({ state: 'received', updated_at: at }).where('submission_id', 'in', submissionIds);
 }
 
 /** Bytes and files of uploads reserved (live) or received and not yet decided by intake. */

@@ -6,11 +6,9 @@ import { z } from 'zod';
 import {
   dailyWindow,
   intakeLimits,
-  uploadReceived,
   openUploadReservations,
   releaseUpload,
   openRegistry,
-  takeReceipt,
   type DatanetDefinition,
   type IntakeLimits,
   type UploadReservation,
@@ -26,6 +24,7 @@ import { collisionKey, unsafeNameReason } from '../validate/safe-name.js';
 import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
 import { admitUpload } from './admit-upload.js';
 import { earlyRejections } from './early-checks.js';
+import { answerBatches, receiptBatches } from './store-batches.js';
 import { KEEP_IN_MEMORY_BYTES, receiveFile, UploadRefusal } from './receive-files.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() }).passthrough();
@@ -53,6 +52,8 @@ const register: RegisterRoutes = async (app, ctx) => {
     app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`),
   );
   const definition = definitionLoader(ctx.config.configRoot, app.log);
+  const takeReceipt = receiptBatches(ctx.db);
+  const keepAnswer = answerBatches(ctx.db, ctx.idempotency.get);
 
   app.post(
     '/v1/datanets/:id/submissions',
@@ -197,7 +198,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         // A failure to number it here is not the contributor's: the entry is stored whole, and
         // intake numbers any entry it finds without a receipt.
         if (!existing)
-          await takeReceipt(ctx.db, { datanet: def.id, entry, receivedAt }).catch((err: Error) =>
+          await takeReceipt(def.id, { entry, receivedAt }).catch((err: Error) =>
             req.log.warn({ entry }, `receipt not taken at upload (intake will take it): ${err.message}`),
           );
         const { day } = dailyWindow(receivedAt, def.limits.resetTimezone);
@@ -214,15 +215,9 @@ const register: RegisterRoutes = async (app, ctx) => {
           // What intake will reject in any case; the other files are kept and decided by intake.
           rejectedFiles: early,
         };
-        const first202 = await ctx.idempotency.put(
-          `submission:${id}`,
-          'submission',
-          `${def.id}:${contributor.toLowerCase()}:${day}`,
-          202,
-          receipt,
-          // The reservation becomes `received` in the same statement that keeps the answer.
-          uploadReceived(ctx.db, id, receivedAt),
-        );
+        // Kept with the reservation made `received`, in one statement with the answers of the
+        // uploads finishing at the same time (store-batches.ts).
+        const first202 = await keepAnswer({ submissionId: id, subject: `${def.id}:${contributor.toLowerCase()}:${day}`, body: receipt });
         return reply.code(first202.status as never).send(first202.body as never);
       } catch (e) {
         if (tmp) await rm(tmp, { recursive: true, force: true });
