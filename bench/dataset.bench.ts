@@ -90,7 +90,8 @@ async function measure(label: string, input: string, dir: string, ozCheck = fals
     merkleTreeS: round(merkleS),
     // Where the build's wall time goes (medians of each phase): 'pairs' = open, stage, and the ids and
     // contributors read, decoded and sorted; 'merkle' = the tree (DuckDB writes the sorted file all
-    // the while); 'copy (after merkle)' = the wait for that file, and its split counts; 'digest'.
+    // the while); 'copy (after merkle)' = the wait for that file; 'counts and digest' = its split
+    // counts read back and its sha256, at once.
     buildPhasesS: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, round(median(v))])),
     ...rootChecks,
     ratioOfCeiling: round(copyMedian / buildMedian),

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDbSession, sqlString, type SqlParams } from '@datanet/connector-duckdb';
 import { sha256File } from '@datanet/connector-fs';
@@ -22,7 +22,11 @@ export interface BuildDatasetOptions {
   salt: string;
   leafEncoding?: LeafEncoding | 'auto';
   rowGroupSize?: number;
-  /** DuckDB threads; the output bytes do not depend on it (ORDER BY fixes the row order). */
+  /**
+   * DuckDB threads (default: one fewer than the machine's cores, at least one: the tree's hashing
+   * and the id decoding run beside DuckDB). The output bytes do not depend on it (ORDER BY fixes
+   * the row order).
+   */
   threads?: number;
   /** Called after each phase with its wall time, for logs and benchmarks. */
   onPhase?: (phase: string, ms: number) => void;
@@ -63,7 +67,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     options.onPhase?.(name, now - last);
     last = now;
   };
-  const db = await database(options.threads);
+  const db = await database(options.threads ?? Math.max(1, availableParallelism() - 1));
   const connection = await db.instance.connect();
   const parquetPath = join(options.outDir, DATASET_FILE);
   let copying: Promise<number> | undefined;
@@ -98,8 +102,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     const read = await reading;
     phase('pairs');
     const encoding = !options.leafEncoding || options.leafEncoding === 'auto' ? read.encoding : options.leafEncoding;
-    // All-address sets: the leaves come ABI-encoded (64 bytes each, one buffer); the kernel threads
-    // hash them while this thread cuts the sorted pairs for the manifest.
+    // All-address sets: the leaves come ABI-encoded (64 bytes each, one buffer) for the kernel threads.
     const rooting = encoding === 'address' && read.addressLeaves ? merkleRootOfEncoded(read.addressLeaves) : undefined;
     rooting?.catch(() => undefined); // awaited below
     // The manifest's (id, contributor) list is made when first read (200k pairs are 400k strings
@@ -113,13 +116,16 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
       await checkText(connection, staged, select, input);
       throw err;
     });
-    const [{ evals }] = await rowsOf<{ evals: bigint }>(
-      connection,
-      `SELECT count(*) FILTER (WHERE split = 'eval') AS evals FROM read_parquet(${sqlString(parquetPath)})`,
-    );
     phase('copy (after merkle)');
-    const digest = await sha256File(parquetPath);
-    phase('digest');
+    // The split counts (read back from the file) and its digest, at once.
+    const [[{ evals }], digest] = await Promise.all([
+      rowsOf<{ evals: bigint }>(
+        connection,
+        `SELECT count(*) FILTER (WHERE split = 'eval') AS evals FROM read_parquet(${sqlString(parquetPath)})`,
+      ),
+      sha256File(parquetPath),
+    ]);
+    phase('counts and digest');
     const manifest: DatasetManifest = {
       format: MANIFEST_FORMAT,
       datanet: options.datanet,
@@ -149,7 +155,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
 
 type Connection = DuckDbSession['connection'];
 
-/** The process's DuckDB databases for builds, one per `threads` setting (0: DuckDB's default). */
+/** The process's DuckDB databases for builds, one per `threads` setting. */
 const databases = new Map<number, Promise<DuckDbSession>>();
 
 /**
@@ -160,11 +166,11 @@ const databases = new Map<number, Promise<DuckDbSession>>();
  * larger than memory spills under the system's temporary directory, in a directory of this
  * process's, removed when it exits.
  */
-function database(threads = 0): Promise<DuckDbSession> {
+function database(threads: number): Promise<DuckDbSession> {
   let db = databases.get(threads);
   if (!db) {
     db = (async () => {
-      const session = await DuckDbSession.open({ threads: threads || undefined });
+      const session = await DuckDbSession.open({ threads });
       const spill = join(tmpdir(), `datanet-dataset-build-${process.pid}-${threads}`);
       process.once('exit', () => rmSync(spill, { recursive: true, force: true }));
       await session.exec(`SET temp_directory = ${sqlString(spill)}`);
