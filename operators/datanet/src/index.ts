@@ -27,6 +27,7 @@ export {
   openUploadReservations,
   reserveUpload,
   reserveUploadStatement,
+  reserveUploadArgs,
   reservationFrom,
   releaseUpload,
   uploadsReceived,

@@ -78,13 +78,33 @@ export interface ReservationRow {
  * each cap, then the insert.
  */
 export function reserveUploadStatement(q: UploadRequest) {
+  return sql<ReservationRow>`select * from datanet_reserve_upload(${reserveUploadArgs(q)})`;
+}
+
+/**
+ * The arguments of datanet_reserve_upload for this request, in order (lock key, submission,
+ * Datanet, contributor, day, bytes, files, the three caps, the time, the staleness), for a caller
+ * that passes them on to a function of its own that reserves (the upload route's admission).
+ */
+export function reserveUploadArgs(q: UploadRequest) {
   const { day } = dailyWindow(q.receivedAt, q.limits.resetTimezone);
   const who = q.contributor.toLowerCase();
   const datanetCap = q.limits.dailyBytesPerDatanet;
   const key = datanetCap === undefined ? `${q.datanet}:${who}:${day}` : `${q.datanet}:*:${day}`;
-  return sql<ReservationRow>`select * from datanet_reserve_upload(${key}::text, ${q.submissionId}::text, ${q.datanet}::text,
-    ${q.contributor}::text, ${day}::text, ${q.bytes}::int8, ${q.files}::int8, ${q.limits.dailyBytesPerContributor}::int8,
-    ${q.limits.dailyFilesPerContributor ?? null}::int8, ${datanetCap ?? null}::int8, ${q.receivedAt}::int8, ${UPLOAD_STALE_MS}::int8)`;
+  return sql.join([
+    sql`${key}::text`,
+    sql`${q.submissionId}::text`,
+    sql`${q.datanet}::text`,
+    sql`${q.contributor}::text`,
+    sql`${day}::text`,
+    sql`${q.bytes}::int8`,
+    sql`${q.files}::int8`,
+    sql`${q.limits.dailyBytesPerContributor}::int8`,
+    sql`${q.limits.dailyFilesPerContributor ?? null}::int8`,
+    sql`${datanetCap ?? null}::int8`,
+    sql`${q.receivedAt}::int8`,
+    sql`${UPLOAD_STALE_MS}::int8`,
+  ]);
 }
 
 /** What a row of reserveUploadStatement means for this request. */

@@ -22,7 +22,7 @@ import { intakeFolders } from '../intake/entry-store.js';
 import { parseManifest } from '../intake/read-manifest.js';
 import { collisionKey, unsafeNameReason } from '../validate/safe-name.js';
 import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
-import { admitUpload } from './admit-upload.js';
+import { admitUpload, createAdmitFunction } from './admit-upload.js';
 import { earlyRejections } from './early-checks.js';
 import { answerBatches, receiptBatches } from './store-batches.js';
 import { KEEP_IN_MEMORY_BYTES, receiveFile, UploadRefusal } from './receive-files.js';
@@ -48,6 +48,7 @@ const Receipt = z.object({
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
   await openUploadReservations(ctx.db);
+  await createAdmitFunction(ctx.db);
   await sweepAbandonedUploads(join(ctx.config.stateDir, 'inbox'), (n) =>
     app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`),
   );

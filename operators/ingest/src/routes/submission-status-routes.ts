@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
+import { createFunction } from './sql-functions.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
 
@@ -74,13 +75,13 @@ const register: RegisterRoutes = async (app, ctx) => {
  * The status read as a SQL function, so PostgreSQL plans it once per connection (PL/pgSQL keeps
  * its plans) instead of on every read: one statement, each part on an index: the receipt (by key),
  * the decision (by id), the files (primary key), the rejections (primary key, which leads with the
- * Datanet) and the count of accepted contributions (by submission). Made (or brought up to date)
- * when the route starts, one maker at a time: replicas share the database.
+ * Datanet) and the count of accepted contributions (by submission). Made when the route starts.
  */
 async function createStatusFunction(db: Kysely<any>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('datanet_submission_status'))`.execute(trx);
-    await sql`create or replace function datanet_submission_status(p_id text)
+  await createFunction(
+    db,
+    'datanet_submission_status',
+    sql`create or replace function datanet_submission_status(p_id text)
       returns table (receipt jsonb, decided boolean, known boolean, files json, rejections json, accepted int8)
       language plpgsql stable as $fn$
       #variable_conflict use_column
@@ -105,8 +106,8 @@ async function createStatusFunction(db: Kysely<any>): Promise<void> {
             from rejections j where j.datanet = (select datanet from d) and j.submission_id = p_id), '[]'::json),
           (select count(*) from contributions c where c.submission_id = p_id);
       end
-      $fn$`.execute(trx);
-  });
+      $fn$`,
+  );
 }
 
 /** The status of submission `id` as JSON, or undefined when neither a receipt nor a decision exists. */
