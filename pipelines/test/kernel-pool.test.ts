@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeKernelPool, runKernel } from '../src/compute/kernel-pool.js';
+import { errorMessage } from '../src/exec/errors.js';
 
 const KERNELS = new URL('./fixtures/kernels.ts', import.meta.url);
 
@@ -24,6 +25,16 @@ describe('kernel pool', () => {
   it('rejects with the kernel error', async () => {
     await expect(runKernel(KERNELS, 'fail', {})).rejects.toThrow(/kernel failed on purpose/);
     await expect(runKernel(KERNELS, 'nope', {})).rejects.toThrow(/kernel nope is not exported/);
+  });
+
+  it('a kernel that rejects with a plain object fails its step with words, not "[object Object]"', async () => {
+    const coded = await runKernel(KERNELS, 'failWithObject', { bare: false }).catch((e: unknown) => e);
+    expect(coded).not.toBeInstanceOf(Error); // it crossed the thread boundary as a plain object
+    expect(errorMessage(coded)).toBe('E_SHAPE: tensor shapes differ');
+    const bare = await runKernel(KERNELS, 'failWithObject', { bare: true }).catch((e: unknown) => e);
+    expect(errorMessage(bare)).toBe("Object thrown: { step: 3, reason: { tensor: 'logits', shape: [ 2, 0 ] } }");
+    expect(errorMessage('plain words')).toBe('plain words');
+    expect(errorMessage(new TypeError('typed'))).toBe('typed');
   });
 
   it('keeps the main loop free while a kernel runs, and aborts with the signal reason', async () => {

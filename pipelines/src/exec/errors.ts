@@ -1,3 +1,5 @@
+import { inspect } from 'node:util';
+
 /**
  * The engine's errors. Every error the engine raises is a DatanetError; those that would fail the
  * same way on every attempt are NonRetryableErrors, and the retry decision is `instanceof`, never a
@@ -53,6 +55,19 @@ export function formatMs(ms: number): string {
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
+/**
+ * What went wrong, as one readable string. Not only Errors are thrown: a library may reject with a
+ * plain object, and a worker thread's failure crosses structured clone as one. Those read by their
+ * `message` (and `name` / `code`) when they have one, else as their fields, never as "[object Object]".
+ */
 export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof Error) return err.message;
+  if (typeof err !== 'object' || err === null) return String(err);
+  const { message, name, code } = err as { message?: unknown; name?: unknown; code?: unknown };
+  if (typeof message === 'string' && message) {
+    const label = [name, code].filter((x) => (typeof x === 'string' || typeof x === 'number') && x !== 'Error').join(' ');
+    return label ? `${label}: ${message}` : message;
+  }
+  const shown = inspect(err, { depth: 3, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 500 });
+  return `${Object.prototype.toString.call(err).slice(8, -1)} thrown: ${shown.length > 2000 ? `${shown.slice(0, 2000)}…` : shown}`;
 }
