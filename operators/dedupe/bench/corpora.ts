@@ -6,25 +6,9 @@ import { corpusPath } from '@datanet/pipelines/testing';
 import { encodeStrings, type TextBytes } from '@datanet/connector-duckdb';
 import { mulberry32 } from '../src/hash.js';
 
-/**
- * Texts as the UTF-8 column the operator reads from Arrow memory (encodeStrings' layout): written
- * into one buffer, as Arrow holds them (a Uint8Array per text, as encodeStrings makes, cost ~1.2 us
- * a 100-byte record, as much as a fifth of a short-record pass).
- */
+/** Texts as the UTF-8 column the operator reads from Arrow memory (encodeStrings' layout: one buffer, offsets). */
 export function packTexts(texts: string[]): TextBytes & { texts: string[] } {
-  let room = 0;
-  for (const t of texts) room += 3 * (t == null ? 0 : t.length);
-  if (room >= 2 ** 31) return { ...encodeStrings(texts), texts };
-  const buf = Buffer.allocUnsafe(room);
-  const offsets = new Int32Array(texts.length + 1);
-  let pos = 0;
-  for (let i = 0; i < texts.length; i++) {
-    offsets[i] = pos;
-    const t = texts[i];
-    if (t) pos += buf.write(t, pos, 'utf8');
-  }
-  offsets[texts.length] = pos;
-  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset, pos), offsets, length: texts.length, texts };
+  return { ...encodeStrings(texts), texts };
 }
 
 export interface MedQuadRecord {
