@@ -31,6 +31,10 @@ describe.skipIf(!haveCorpus)('dashboard and inbox details (skipped when MedQuAD 
     writeFileSync(subset, `${lines.filter((_, i) => i % 50 === 0 || i % 50 === 1).join('\n')}\n`);
     server = await startConsoleServer({
       roles: { 'medical-qa': `  stewards: ["${steward.address}"]\n  reviewers: ["${reviewer.address}"]` },
+      // The review run decides its own submissions. With the inbox trigger watching too, the
+      // server's intake run (medical-qa-inbox) can take them first on a loaded machine, and the
+      // dashboard, which reports on the newest run naming the Datanet, then shows that run.
+      withoutPipelines: ['medical-qa-inbox.yaml'],
     });
     browser = await launchBrowser();
     const context = await walletContext(browser, steward);
@@ -88,7 +92,9 @@ describe.skipIf(!haveCorpus)('dashboard and inbox details (skipped when MedQuAD 
         'rgb(255, 255, 255)',
       ]);
 
-      // Approve until a near duplicate comes up: the earlier record beside it, differences marked.
+      // Skip until a near duplicate comes up: the earlier record beside it, differences marked.
+      // Skips, not approvals: the queue mixes in gold items, and approving whatever comes would
+      // answer some of them wrongly and suspend this reviewer (gold accuracy below the floor).
       const held = await server.sql(
         `SELECT count(*)::int AS n FROM {schema}.review_items WHERE datanet = 'medical-qa' AND state = 'open' AND payload LIKE '%"earlier"%'`,
       );
@@ -103,7 +109,7 @@ describe.skipIf(!haveCorpus)('dashboard and inbox details (skipped when MedQuAD 
           break;
         }
         const before = await item.textContent();
-        await page.keyboard.press('a');
+        await page.keyboard.press('s');
         await page.waitForFunction(
           (b) => {
             const h = [...document.querySelectorAll('h2')].find((e) => /^(Record|Dispute) /.test(e.textContent ?? ''));
@@ -122,7 +128,9 @@ describe.skipIf(!haveCorpus)('dashboard and inbox details (skipped when MedQuAD 
       await shot(page, 'inbox-02-near-duplicate');
       expect(await axeProblems(page)).toEqual([]);
 
-      // My figures: decisions so far, accuracy on gold items and agreement (a figure or how many count).
+      // A decision of this reviewer's own, then my figures: decisions so far, accuracy on gold
+      // items and agreement (a figure or how many count).
+      await page.keyboard.press('a');
       const facts = page.locator('section[aria-labelledby="me-title"] dl');
       await expect.poll(async () => Number(await page.getByTestId('my-decisions').textContent()), { timeout: 30_000 }).toBeGreaterThan(0);
       expect(await facts.textContent()).toMatch(/Accuracy on gold items(\d+%|— \(\d+ answered\))/);

@@ -24,10 +24,11 @@ export interface ConsoleServer {
  * configs/ hold the repository's pipelines, quality rules and Datanets; `roles` is appended to
  * the named Datanets' YAML. One per test file.
  */
-export async function startConsoleServer(o: { roles?: Record<string, string> } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(o: { roles?: Record<string, string>; withoutPipelines?: string[] } = {}): Promise<ConsoleServer> {
   const root = mkdtempSync(join(tmpdir(), 'datanet-console-'));
   mkdirSync(join(root, 'configs'), { recursive: true });
   for (const d of ['pipelines', 'datanets', 'quality']) cpSync(join(REPO, 'configs', d), join(root, 'configs', d), { recursive: true });
+  for (const file of o.withoutPipelines ?? []) rmSync(join(root, 'configs', 'pipelines', file));
   for (const [datanet, yaml] of Object.entries(o.roles ?? {})) {
     const file = join(root, 'configs', 'datanets', `${datanet}.yaml`);
     writeFileSync(file, `${readFileSync(file, 'utf8').replace(/^roles:[\s\S]*?(?=^\S|$(?![\s\S]))/m, '')}\nroles:\n${yaml}\n`);
