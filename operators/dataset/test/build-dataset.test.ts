@@ -138,8 +138,10 @@ describe('buildDatasetFiles', () => {
     expect(m.contributions).toHaveLength(1000);
     expect(m.contributions).toBe(m.contributions);
     expect(JSON.parse(JSON.stringify(m)).contributions).toEqual(m.contributions);
+    expect(structuredClone(m).contributions).toEqual(m.contributions);
     m.contributions = m.contributions.slice(0, 2);
     expect({ ...m }.contributions).toHaveLength(2);
+    expect(Object.freeze(together[0].manifest).contributions).toEqual(alone[0].manifest.contributions);
   });
 
   it('refuses a repeated id written in two forms, a missing contributor and separator characters in a contributor', async () => {

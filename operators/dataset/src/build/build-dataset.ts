@@ -213,15 +213,14 @@ function once<T>(fn: () => T): () => T {
 }
 
 /**
- * `manifest` with `contributions` made by `pairs` when first read (or replaced when assigned). It
- * stays an ordinary enumerable property in its place: JSON, spreads and equality see the list.
+ * `manifest` with `contributions` made by `pairs` (once) when first read, or as last assigned. It
+ * stays an enumerable property in its place: JSON, spreads, clones and equality see the list.
  */
 function withLazyContributions(manifest: DatasetManifest, pairs: () => [string, string][]): DatasetManifest {
-  const settle = (value: [string, string][]) =>
-    Object.defineProperty(manifest, 'contributions', { value, writable: true, enumerable: true, configurable: true });
+  let assigned: [string, string][] | undefined;
   return Object.defineProperty(manifest, 'contributions', {
-    get: () => (settle(pairs()), manifest.contributions),
-    set: settle,
+    get: () => assigned ?? pairs(),
+    set: (value: [string, string][]) => (assigned = value),
     enumerable: true,
     configurable: true,
   });
