@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { withDuckDb, sqlString } from '@datanet/connector-duckdb';
@@ -143,6 +143,23 @@ describe('buildDatasetFiles', () => {
     expect({ ...m }.contributions).toHaveLength(2);
     expect(Object.freeze(together[0].manifest).contributions).toEqual(alone[0].manifest.contributions);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'leaves no DuckDB database open once its builds end (its mapping, ~80% of RAM, made every later fork fail on a busy machine)',
+    async () => {
+      const vmData = () => Number(/VmData:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) * 1024;
+      const input = join(dir, 'vm.parquet');
+      await writeGeneratedContributions(input, 5000, { order: 'shuffled' });
+      const before = vmData();
+      let during = 0;
+      await buildDatasetFiles({ ...base, contributionsPath: input, outDir: sub(), onPhase: () => (during = Math.max(during, vmData())) });
+      // The mapping is there while the build runs (so this test can see it go) and gone after.
+      expect(during - before).toBeGreaterThan(0.25 * totalmem());
+      expect(vmData() - before).toBeLessThan(0.25 * totalmem());
+      await Promise.all([1, 2].map(() => buildDatasetFiles({ ...base, contributionsPath: input, outDir: sub() })));
+      expect(vmData() - before).toBeLessThan(0.25 * totalmem());
+    },
+  );
 
   it('refuses a repeated id written in two forms, a missing contributor and separator characters in a contributor', async () => {
     const h = 'ab'.repeat(32);

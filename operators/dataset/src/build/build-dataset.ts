@@ -68,8 +68,14 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     options.onPhase?.(name, now - last);
     last = now;
   };
-  const db = await database(options.threads ?? availableParallelism());
-  const connection = await db.instance.connect();
+  const { db, release } = await database(options.threads ?? availableParallelism());
+  let connection: Connection;
+  try {
+    connection = await db.instance.connect();
+  } catch (err) {
+    release();
+    throw err;
+  }
   const parquetPath = join(options.outDir, DATASET_FILE);
   let copying: Promise<number> | undefined;
   try {
@@ -151,36 +157,69 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     throw err;
   } finally {
     connection.closeSync();
+    release();
   }
 }
 
 type Connection = DuckDbSession['connection'];
 
-/** The process's DuckDB databases for builds, one per `threads` setting. */
-const databases = new Map<number, Promise<DuckDbSession>>();
+/** The open DuckDB databases for builds, one per `threads` setting, with the builds using each. */
+interface OpenDatabase {
+  session: Promise<DuckDbSession>;
+  users: number;
+  removeSpill: () => void;
+}
+const databases = new Map<number, OpenDatabase>();
+let opened = 0;
 
 /**
- * The DuckDB database builds with this many threads run on, opened by the first and kept for the
- * process: a database opened and closed per build cost ~0.2 s more CPU at 200k short rows (its
- * start, and the memory a sorted COPY touches, given back and taken again). Each build works on
- * connections of its own and names nothing in the catalog, so builds may run at once. A sort
- * larger than memory spills under the system's temporary directory, in a directory of this
- * process's, removed when it exits.
+ * The DuckDB database builds with this many threads run on: opened by the first, shared by the
+ * builds that run at once (each on connections of its own, naming nothing in the catalog), and
+ * closed when the last of them ends. Not kept for the process: an open DuckDB database holds a
+ * private read-write mapping the size of its memory limit (80% of RAM, ~19 GB here), which the
+ * kernel's overcommit heuristic counts against every fork, so a later `spawn` of the process
+ * (esbuild for a kernel thread, Python for a trainer) failed with ENOMEM on a busy machine.
+ * A sort larger than memory spills under the system's temporary directory, in a directory of
+ * this database's, removed when it closes (or the process exits).
  */
-function database(threads: number): Promise<DuckDbSession> {
-  let db = databases.get(threads);
-  if (!db) {
-    db = (async () => {
-      const session = await DuckDbSession.open({ threads });
-      const spill = join(tmpdir(), `datanet-dataset-build-${process.pid}-${threads}`);
-      process.once('exit', () => rmSync(spill, { recursive: true, force: true }));
-      await session.exec(`SET temp_directory = ${sqlString(spill)}`);
-      return session;
+async function database(threads: number): Promise<{ db: DuckDbSession; release: () => void }> {
+  let entry = databases.get(threads);
+  if (!entry) {
+    const spill = join(tmpdir(), `datanet-dataset-build-${process.pid}-${++opened}`);
+    const removeSpill = () => rmSync(spill, { recursive: true, force: true });
+    const session = (async () => {
+      const db = await DuckDbSession.open({ threads });
+      process.once('exit', removeSpill);
+      await db.exec(`SET temp_directory = ${sqlString(spill)}`);
+      return db;
     })();
-    databases.set(threads, db);
-    db.catch(() => databases.delete(threads));
+    const created: OpenDatabase = { session, users: 0, removeSpill };
+    entry = created;
+    databases.set(threads, created);
+    session.catch(() => databases.get(threads) === created && databases.delete(threads));
   }
-  return db;
+  const held = entry;
+  held.users++;
+  let db: DuckDbSession;
+  try {
+    db = await held.session;
+  } catch (err) {
+    held.users--;
+    throw err;
+  }
+  let released = false;
+  return {
+    db,
+    release: () => {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      if (databases.get(threads) === held) databases.delete(threads);
+      db.close();
+      held.removeSpill();
+      process.removeListener('exit', held.removeSpill);
+    },
+  };
 }
 
 /** Rows of a query as objects (BIGINTs as bigint). */
