@@ -5,6 +5,7 @@ import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { DatanetChain } from '@datanet/connector-evm';
+import { buildRewardTree, rewardsFile } from '@datanet/settlement';
 import { claimReward, findChainCommit, hashModelFolder, provenanceCommit, verifyContribution } from '../src/index.js';
 import { makeEpochFixture, type EpochFixture } from './fixtures.js';
 
@@ -100,6 +101,45 @@ describe.each(DB_ENGINES)('commit -> verify -> claim on the embedded chain (%s)'
       expect(again.status).toBe('already-claimed');
       expect(again.balance).toBe(res.balance);
       await expect(claimReward(t.db, chain, Wallet.createRandom() as unknown as Wallet, { epoch })).rejects.toThrow(/has no reward/);
+    } finally {
+      await chain.close();
+    }
+  }, 60_000);
+
+  it('commits, funds and claims an epoch whose rewards file leaves the proofs out (more payouts than inlineProofsUpTo)', async () => {
+    const bigEpoch = 5;
+    const payouts = fx.contributorKeys
+      .map((k) => new Wallet(k).address)
+      .sort()
+      .map((account, index) => ({ index, account, amount: BigInt(10 * (index + 1)), attribution: 1, standing: 0.5 }));
+    const tree = await buildRewardTree(BigInt(bigEpoch), payouts);
+    const settlement = { datanet: 'test-datanet', epoch: '1970-01-06@UTC', epochNumber: BigInt(bigEpoch), paid: 60n } as any;
+    const doc = { ...rewardsFile({ settlement, payouts, tree, created: true }, 2), status: 'final' };
+    expect(doc.proofsInline).toBe(false);
+    const rewardsPath = join(stateDir, 'rewards-no-proofs.json');
+    writeFileSync(
+      rewardsPath,
+      JSON.stringify(doc, (_, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
+    const res = await runOperator(provenanceCommit, {
+      config: { ...config, epoch: bigEpoch },
+      inputs: { manifest: fx.manifestPath, settlement: rewardsPath },
+      db: t.db,
+      dialect: t.dialect,
+      stateDir,
+    });
+    const report = res.outputs.commit.json as any;
+    expect(report.status).toBe('committed');
+    expect(report.funding).toMatchObject({ status: 'funded', total: '60' });
+    expect(report.roots.settlementRoot).toBe(tree.root);
+    const chain = await DatanetChain.open({}, stateDir);
+    try {
+      const payout = payouts[2];
+      const wallet = new Wallet(fx.contributorKeys.find((k) => new Wallet(k).address === payout.account)!);
+      const before = await chain.tokenBalance(wallet.address);
+      const claimed = await claimReward(t.db, chain, wallet, { epoch: bigEpoch });
+      expect(claimed).toMatchObject({ status: 'claimed', index: '2', amount: '30' });
+      expect(BigInt(claimed.balance) - before).toBe(30n);
     } finally {
       await chain.close();
     }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { Wallet } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildRewardTree, rewardsFile } from '@datanet/settlement';
 import { hashModelFolder, parseRewards, rootOf, toBytes32 } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datanet-inputs-'));
@@ -38,6 +39,40 @@ describe('epoch inputs', () => {
     expect(() => parseRewards({ root: tree.root, claims: [{ ...claims[0], account: 'bob' }] }, 'r.json', 7n)).toThrow(
       /claims\[0\].account "bob"/,
     );
+  });
+
+  it('derives the proofs from the tree dump when settlement leaves them out (more claims than inlineProofsUpTo)', async () => {
+    const payouts = accounts.map((account, index) => ({
+      index,
+      account,
+      amount: BigInt(100 * (index + 1)),
+      attribution: 1,
+      standing: 0.5,
+    }));
+    const rewardTree = await buildRewardTree(7n, payouts);
+    const settlement = { datanet: 'd', epoch: '1970-01-08@UTC', epochNumber: 7n, paid: 600n } as any;
+    const file = (inline: number) =>
+      JSON.parse(JSON.stringify({ ...rewardsFile({ settlement, payouts, tree: rewardTree, created: true }, inline), status: 'final' }));
+    const inline = parseRewards(file(50_000), 'rewards.json', 7n);
+    const big = file(2);
+    expect(big.proofsInline).toBe(false);
+    expect(big.claims[0].proof).toBeUndefined();
+    const r = parseRewards(big, 'rewards.json', 7n);
+    expect(r.root).toBe(rewardTree.root);
+    expect(r.total).toBe(600n);
+    expect(r.claims).toEqual(inline.claims);
+    // A derived proof is still checked: a tampered amount or a forged tree node is refused.
+    const tampered = file(2);
+    tampered.claims[1].amount = '201';
+    expect(() => parseRewards(tampered, 'rewards.json', 7n)).toThrow(/rewards.json: claims\[1\]: its proof does not lead to root/);
+    const forged = file(2);
+    forged.tree.tree[forged.tree.tree.length - 1] = `0x${'11'.repeat(32)}`;
+    expect(() => parseRewards(forged, 'rewards.json', 7n)).toThrow(/its proof does not lead to root/);
+    const unknown = file(2);
+    unknown.claims[2].index = 9;
+    expect(() => parseRewards(unknown, 'rewards.json', 7n)).toThrow(/claims\[2\]: index 9 is not in the file's tree dump/);
+    const noDump = { ...file(2), tree: null };
+    expect(() => parseRewards(noDump, 'rewards.json', 7n)).toThrow(/claims\[0\]: .*no proof and the file has no tree dump/);
   });
 
   it('finds roots in manifests and rejects values that are not 32 bytes', () => {

@@ -82,7 +82,8 @@ export function parseRewards(doc: unknown, where: string, epoch: bigint): Reward
   const dump = findTreeDump(d);
   const root =
     dump && d?.root === undefined && d?.merkle?.root === undefined ? toBytes32(dump.tree[0], `${where} tree root`) : rootOf(d, where);
-  const list = d?.claims ?? d?.entries ?? (Array.isArray(d?.rewards) ? d.rewards : undefined) ?? (dump ? claimsFromDump(dump) : undefined);
+  const given = d?.claims ?? d?.entries ?? (Array.isArray(d?.rewards) ? d.rewards : undefined);
+  const list = given ?? (dump ? claimsFromDump(dump, where) : undefined);
   if (!Array.isArray(list)) throw new Error(`${where}: no "claims" array of { index, account, amount, proof }`);
   // Settlement writes the day (`2026-11-24@UTC`) as `epoch` and its leaf number as `epochNumber`.
   const fileEpoch = d.epochNumber ?? d.epoch;
@@ -91,6 +92,10 @@ export function parseRewards(doc: unknown, where: string, epoch: bigint): Reward
     const value = n !== undefined ? BigInt(n) : big(fileEpoch, `${where}: epoch`);
     if (value !== epoch) throw new Error(`${where}: rewards are for epoch ${fileEpoch}, but this commit is for epoch ${epoch}`);
   }
+  // Settlement leaves the proofs out past `inlineProofsUpTo` claims (`proofsInline: false`); they
+  // are then derived from the tree dump, and checked against the root like inline ones.
+  const derive = given !== undefined && dump !== undefined && (d.proofsInline === false || list.some((c: any) => c?.proof === undefined));
+  const treeIndexOf = derive ? treeIndexByClaimIndex(dump, where) : undefined;
   const claims = list.map((c: any, i: number): RewardEntry => {
     const at = `${where}: claims[${i}]`;
     let account: string;
@@ -99,15 +104,24 @@ export function parseRewards(doc: unknown, where: string, epoch: bigint): Reward
     } catch {
       throw new Error(`${at}.account ${JSON.stringify(c.account)} is not an EVM address`);
     }
-    const entry = {
-      index: big(c.index, `${at}.index`),
-      account,
-      amount: big(c.amount, `${at}.amount`),
-      proof: (c.proof ?? []) as string[],
-    };
+    const index = big(c.index, `${at}.index`);
+    let proof: string[];
+    if (treeIndexOf && (d.proofsInline === false || c.proof === undefined)) {
+      const treeIndex = treeIndexOf.get(index);
+      if (treeIndex === undefined) throw new Error(`${at}: index ${index} is not in the file's tree dump, so its proof cannot be derived`);
+      proof = proofFromDump(dump!, treeIndex, at);
+    } else {
+      // No proof and no dump: only a one-claim tree, whose root is the leaf, has an empty proof.
+      proof = (c.proof ?? []) as string[];
+    }
+    const entry = { index, account, amount: big(c.amount, `${at}.amount`), proof };
     if (processProof(rewardLeafHash(epoch, entry.index, entry.account, entry.amount), entry.proof) !== root) {
+      const missing =
+        c.proof === undefined && !treeIndexOf
+          ? '; the claim has no proof and the file has no tree dump ("tree") to derive it from: export the rewards file with its tree or with proofs inline'
+          : '';
       throw new Error(
-        `${at}: its proof does not lead to root ${root} with leaf (uint256 epoch=${epoch}, uint256 index, address account, uint256 amount)`,
+        `${at}: its proof does not lead to root ${root} with leaf (uint256 epoch=${epoch}, uint256 index, address account, uint256 amount)${missing}`,
       );
     }
     return entry;
@@ -133,10 +147,30 @@ function findTreeDump(d: any): TreeDump | undefined {
   return undefined;
 }
 
-function claimsFromDump(dump: TreeDump) {
-  return dump.values.map(({ value, treeIndex }) => {
-    const proof: string[] = [];
-    for (let j = treeIndex; j > 0; j = (j - 1) >> 1) proof.push(dump.tree[j % 2 === 1 ? j + 1 : j - 1]);
-    return { index: value[1], account: value[2], amount: value[3], proof };
+function proofFromDump(dump: TreeDump, treeIndex: number, where: string): string[] {
+  if (!Number.isSafeInteger(treeIndex) || treeIndex < 0 || treeIndex >= dump.tree.length)
+    throw new Error(`${where}: tree index ${treeIndex} is outside the tree dump (${dump.tree.length} nodes)`);
+  const proof: string[] = [];
+  for (let j = treeIndex; j > 0; j = (j - 1) >> 1) proof.push(dump.tree[j % 2 === 1 ? j + 1 : j - 1]);
+  return proof;
+}
+
+function claimsFromDump(dump: TreeDump, where: string) {
+  return dump.values.map(({ value, treeIndex }, i) => ({
+    index: value[1],
+    account: value[2],
+    amount: value[3],
+    proof: proofFromDump(dump, treeIndex, `${where}: tree.values[${i}]`),
+  }));
+}
+
+/** Where each claim index (the leaf's second value) lies in the dumped tree. */
+function treeIndexByClaimIndex(dump: TreeDump, where: string): Map<bigint, number> {
+  const at = new Map<bigint, number>();
+  dump.values.forEach(({ value, treeIndex }, i) => {
+    const index = big(value?.[1], `${where}: tree.values[${i}].value[1] (claim index)`);
+    if (at.has(index)) throw new Error(`${where}: the tree dump holds claim index ${index} twice`);
+    at.set(index, treeIndex);
   });
+  return at;
 }
