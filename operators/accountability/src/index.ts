@@ -8,6 +8,6 @@ export { resolveDispute, type ResolveDisputeRequest, type ResolveDisputeResult }
 export { getDispute, listDisputes, type Dispute, type DisputeStatus } from './disputes/dispute-store.js';
 export { DisputeRefusedError } from './disputes/dispute-errors.js';
 export { resolveDisputeIn } from './disputes/resolve-dispute.js';
-export { enqueueDisputeReview, registerDisputeOutcomes } from './disputes/dispute-review.js';
+export { enqueueDisputeReview, registerDisputeOutcomes, definitionStanding, type StandingPolicyLookup } from './disputes/dispute-review.js';
 export { registerReviewAudit } from './audit/review-audit.js';
 export { syncRoleAudit, type RoleGrantRow } from './audit/role-audit.js';

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, REPO_ROOT, type TestDb } from '@datanet/pipelines/testing';
+import { DB_ENGINES, openTestDb, REPO_ROOT, type TestDb } from '@datanet/pipelines/testing';
 import {
   loadDatanetDefinition,
   openRegistry,
@@ -10,6 +13,7 @@ import {
 } from '@datanet/datanet';
 import { decide, enqueueBatch, nextItems, queuePolicyOf } from '@datanet/review';
 import {
+  definitionStanding,
   enqueueDisputeReview,
   getDispute,
   listAudit,
@@ -142,6 +146,86 @@ describe("disputes resolved by the review queue's quorum (PGlite)", () => {
         payload: expect.objectContaining({ outcome: 'approved', decidedBy: 'quorum', approvals: 2 }),
       }),
     ]);
+    expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
+  });
+});
+
+describe.each(DB_ENGINES)("a quorum's upheld dispute under a Datanet's own standing policy (%s)", (engine) => {
+  let t: TestDb;
+  let def: DatanetDefinition;
+  const configRoot = mkdtempSync(join(tmpdir(), 'datanet-dispute-standing-'));
+  beforeAll(async () => {
+    // medical-qa with a standing policy of its own: a short prior and a heavy revocation penalty.
+    const yaml = readFileSync(resolveDatanetPath('medical-qa', REPO_ROOT), 'utf8').replace(
+      /^standing:\n {2}prior: 10\n {2}revokePenalty: 5\n/m,
+      'standing:\n  prior: 2\n  revokePenalty: 40\n',
+    );
+    mkdirSync(join(configRoot, 'configs', 'datanets'), { recursive: true });
+    writeFileSync(join(configRoot, 'configs', 'datanets', 'medical-qa.yaml'), yaml);
+    def = loadDatanetDefinition(resolveDatanetPath('medical-qa', configRoot));
+    expect(def.standing).toEqual({ prior: 2, revokePenalty: 40 });
+    t = await openTestDb(engine);
+    await openRegistry(t.db, engine);
+    await recordContributions(
+      t.db,
+      [0, 1, 2, 3, 4, 5].map((j) => ({
+        id: `own-${j}`,
+        datanet: def.id,
+        contributor: OWNER,
+        submissionId: 's',
+        sourceFile: 'f.jsonl',
+        recordIndex: j,
+        licence: 'CC-BY-4.0',
+        consent: 'train',
+        submittedAt: 1,
+        validatorVersion: 't',
+      })),
+    );
+    registerDisputeOutcomes(definitionStanding(configRoot));
+    registerReviewAudit();
+  });
+  afterAll(async () => {
+    // Later suites in this process get the handler that reads the repository's definitions again.
+    registerDisputeOutcomes();
+    await t?.close();
+    rmSync(configRoot, { recursive: true, force: true });
+  });
+
+  it('the standing.changed entry gives the before and after values of that policy', async () => {
+    const { dispute } = await openDispute(t.db, {
+      datanet: def.id,
+      contributionId: 'own-2',
+      filer: FILER,
+      role: 'steward',
+      reason: 'incorrect',
+      evidence: 'the dosage stated contradicts the cited label',
+      policy: def.disputes,
+    });
+    expect(await enqueueDisputeReview(t.db, dispute, def)).toBe(true);
+    const before = await standingOf(t.db, def.id, OWNER, def.standing);
+    const policy = queuePolicyOf(def.review!);
+    let decided = 0;
+    for (const reviewer of def.review!.reviewers.addresses.map((a) => a.toLowerCase())) {
+      for (let round = 0; round < 5 && decided < 2; round++) {
+        const items = await nextItems(t.db, { datanet: def.id, reviewer, limit: 5, policy });
+        if (!items.length) break;
+        const item = items.find((i) => i.kind === 'dispute');
+        for (const i of items) await decide(t.db, { datanet: def.id, itemId: i.id, reviewer, verdict: 'approve' }, policy);
+        if (item) {
+          decided++;
+          break;
+        }
+      }
+    }
+    expect(decided).toBe(2);
+    expect((await getDispute(t.db, dispute.id))!.status).toBe('upheld');
+    const after = await standingOf(t.db, def.id, OWNER, def.standing);
+    // The default policy (prior 10, penalty 5) gives other values: the entry must not.
+    expect(after).not.toBeCloseTo(await standingOf(t.db, def.id, OWNER), 6);
+    const [entry] = await listAudit(t.db, { datanet: def.id, kind: 'standing.changed', subject: OWNER });
+    expect(entry.payload).toMatchObject({ contributor: OWNER, cause: 'revocation of own-2' });
+    expect((entry.payload as { before: number }).before).toBeCloseTo(before, 9);
+    expect((entry.payload as { after: number }).after).toBeCloseTo(after, 9);
     expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DatanetDefinition } from '@datanet/datanet';
+import { loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition, type StandingPolicy } from '@datanet/datanet';
 import { enqueueBatch, migrateReview, onReviewOutcome, queuePolicyOf, type ReviewOutcome } from '@datanet/review';
 import type { Dispute } from './dispute-store.js';
 import { resolveDisputeIn } from './resolve-dispute.js';
@@ -53,20 +53,46 @@ export async function enqueueDisputeReview(
   return true;
 }
 
+/** The standing policy a Datanet's definition sets (`standing:`), by Datanet id. */
+export type StandingPolicyLookup = (datanet: string) => StandingPolicy | undefined;
+
+/**
+ * Looks up `standing:` in the Datanet's definition under `configRoot` (as `datanet serve` and the
+ * CLI find it: `configs/datanets/<id>.yaml` there or above). A definition that cannot be loaded
+ * gives undefined, the default policy: only the audit entry's before/after values depend on it
+ * (stored standing is derived from the counts), and a missing file must not undo a quorum's decision.
+ */
+export function definitionStanding(configRoot?: string): StandingPolicyLookup {
+  return (datanet) => {
+    try {
+      return loadDatanetDefinition(resolveDatanetPath(datanet, configRoot)).standing;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /**
  * Resolves disputes when the review queue settles their item: inside the deciding transaction, once
- * (a steward's override counts as a steward's resolution). Registered by the accountability routes
- * so the server that takes the decisive vote applies it.
+ * (a steward's override counts as a steward's resolution), under the Datanet's own standing policy
+ * (`standingPolicyOf`, by default read from its definition) so the `standing.changed` audit entry
+ * gives the standing the Datanet computes. Registered by the accountability routes so the server
+ * that takes the decisive vote applies it; registering again replaces the handler.
  */
-export function registerDisputeOutcomes(): void {
-  onReviewOutcome('dispute', async (tx: Kysely<any>, o: ReviewOutcome) => {
-    await resolveDisputeIn(tx, {
-      id: o.ref,
-      decision: o.outcome === 'approved' ? 'upheld' : 'dismissed',
-      actor: `review:${o.itemId}`,
-      via: o.decidedBy === 'steward' ? 'steward' : 'quorum',
-      note: `${o.decidedBy}: ${o.approvals} approve, ${o.rejections} reject${o.reason ? ` (${o.reason})` : ''}`,
-      now: o.decidedAt,
-    });
-  });
+export function registerDisputeOutcomes(standingPolicyOf: StandingPolicyLookup = definitionStanding()): void {
+  onReviewOutcome(
+    'dispute',
+    async (tx: Kysely<any>, o: ReviewOutcome) => {
+      await resolveDisputeIn(tx, {
+        id: o.ref,
+        decision: o.outcome === 'approved' ? 'upheld' : 'dismissed',
+        actor: `review:${o.itemId}`,
+        via: o.decidedBy === 'steward' ? 'steward' : 'quorum',
+        note: `${o.decidedBy}: ${o.approvals} approve, ${o.rejections} reject${o.reason ? ` (${o.reason})` : ''}`,
+        standingPolicy: standingPolicyOf(o.datanet),
+        now: o.decidedAt,
+      });
+    },
+    'accountability:dispute-outcomes',
+  );
 }

@@ -23,7 +23,6 @@ const view = (d: Dispute): z.infer<typeof DisputeSchema> => d;
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateAccountability(ctx.db);
-  registerDisputeOutcomes();
   registerReviewAudit();
   const defs = new Map<string, DatanetDefinition | null>();
   const definition = (id: string): DatanetDefinition | null => {
@@ -36,6 +35,8 @@ const register: RegisterRoutes = async (app, ctx) => {
     }
     return defs.get(id)!;
   };
+  // A quorum's upheld dispute lowers standing under the Datanet's own policy, as a steward's does.
+  registerDisputeOutcomes((id) => definition(id)?.standing);
   const refuse = (reply: any, err: unknown) => {
     if (err instanceof DisputeRefusedError) return reply.code(err.status).send({ error: err.code, message: err.message });
     throw err;
