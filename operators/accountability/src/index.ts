@@ -7,7 +7,7 @@ export { openDispute, type OpenDisputeRequest, type OpenDisputeResult, type Disp
 export { resolveDispute, type ResolveDisputeRequest, type ResolveDisputeResult } from './disputes/resolve-dispute.js';
 export { getDispute, listDisputes, type Dispute, type DisputeStatus } from './disputes/dispute-store.js';
 export { DisputeRefusedError } from './disputes/dispute-errors.js';
-export { resolveDisputeIn } from './disputes/resolve-dispute.js';
+export { resolveDisputeIn, stewardConflict } from './disputes/resolve-dispute.js';
 export { enqueueDisputeReview, registerDisputeOutcomes, definitionStanding, type StandingPolicyLookup } from './disputes/dispute-review.js';
 export { registerReviewAudit } from './audit/review-audit.js';
 export { syncRoleAudit, type RoleGrantRow } from './audit/role-audit.js';

@@ -81,8 +81,17 @@ const register: RegisterCommand = (program, env) => {
         throw new CliError(`${who} is not a steward or owner of ${def.id} (roles: in its definition)`);
       if (def.disputes.resolvers === 'quorum')
         throw new CliError(`disputes of ${def.id} are decided by the review quorum: use datanet review`);
-      const { resolveDispute } = await import('../disputes/resolve-dispute.js');
+      const { resolveDispute, stewardConflict } = await import('../disputes/resolve-dispute.js');
+      const { getDispute } = await import('../disputes/dispute-store.js');
       const { db } = await env.openDb();
+      const d = await getDispute(db, id);
+      if (!d) throw new CliError(`no dispute ${id} in this run store (datanet dispute list --datanet ${def.id} lists them)`);
+      if (d.datanet !== def.id)
+        throw new CliError(
+          `dispute ${id} belongs to Datanet ${d.datanet}, not ${def.id}: pass --datanet ${d.datanet} (its stewards and policy decide it)`,
+        );
+      const conflict = stewardConflict(d, who);
+      if (conflict) throw new CliError(conflict);
       const r = await resolveDispute(db, { id, decision, actor: who, via: 'steward', note: o.note, standingPolicy: def.standing }).catch(
         (err: Error) => {
           throw new CliError(err.message);

@@ -24,6 +24,20 @@ export interface ResolveDisputeResult {
 }
 
 /**
+ * Why `actor` may not decide dispute `d` as a steward, or undefined: nobody decides a dispute they
+ * filed or one against their own contribution (the review queue excludes the same two addresses).
+ * Addresses compare case-insensitively; a token (`token:<id>`) is neither.
+ */
+export function stewardConflict(d: Dispute, actor: string): string | undefined {
+  const who = actor.toLowerCase();
+  if (who === d.filer.toLowerCase())
+    return `${who} filed dispute ${d.id} and may not decide it; another steward or the review quorum decides`;
+  if (who === d.contributor.toLowerCase())
+    return `dispute ${d.id} is against ${d.contributionId}, a contribution of ${who}, who may not decide it; another steward or the review quorum decides`;
+  return undefined;
+}
+
+/**
  * Resolves an open dispute exactly once: the status change, the revocation (when upheld), the
  * standing it lowers and their audit entries commit in ONE transaction, and only the first
  * resolver's `UPDATE ... WHERE status = 'open'` matches. A crash leaves the dispute open; a retry

@@ -9,7 +9,7 @@ import { DisputeRefusedError } from '../disputes/dispute-errors.js';
 import { enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
 import { getDispute, listDisputes, type Dispute } from '../disputes/dispute-store.js';
 import { openDispute, type DisputeRole } from '../disputes/open-dispute.js';
-import { resolveDispute } from '../disputes/resolve-dispute.js';
+import { resolveDispute, stewardConflict } from '../disputes/resolve-dispute.js';
 import { migrateAccountability } from '../store/migrations.js';
 import { AuditEntrySchema, AuditVerificationSchema, DisputeSchema } from './accountability-schemas.js';
 
@@ -161,6 +161,8 @@ const register: RegisterRoutes = async (app, ctx) => {
         return reply.code(404).send({ error: 'not_found', message: `no dispute ${req.params.dispute} in ${def.id}` });
       const p = req.principal!;
       const actor = p.kind === 'session' ? p.address : `token:${p.tokenId}`;
+      const conflict = stewardConflict(d, actor);
+      if (conflict) return reply.code(403).send({ error: 'conflict_of_interest', message: conflict });
       try {
         const r = await resolveDispute(ctx.db, {
           id: d.id,

@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runDatanetCli } from '@datanet/pipelines/testing';
+import { loadDatanetDefinition, openRegistry, recordContributions, resolveDatanetPath } from '@datanet/datanet';
+import { openDispute } from '../src/index.js';
+import { storeDb } from './cli-store.js';
+
+// A steward may not decide a dispute they filed or one against their own contribution, over a real
+// `datanet serve` and the real CLI; the CLI also refuses a dispute of another Datanet than --datanet.
+const root = mkdtempSync(join(tmpdir(), 'datanet-dispute-routes-'));
+const stateDir = join(root, 'state');
+const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
+const env = { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '' };
+const A = 'conflict-a';
+const B = 'conflict-b';
+const s1 = new Wallet(Wallet.createRandom().privateKey);
+const s2 = new Wallet(Wallet.createRandom().privateKey);
+const OTHER = '0x' + 'c3'.repeat(20);
+
+const cli = (...args: string[]) => runDatanetCli(['--state-dir', stateDir, '--json', ...args], { cwd: root, env, timeoutMs: 180_000 });
+
+describe('a steward and the disputes they may not decide (real `datanet serve` and CLI)', () => {
+  let server: ChildProcess | undefined;
+  let url: string;
+  /** Filed by s1; against s1's contribution (filed by s2); against another's (filed by s2), twice. */
+  const ids = { filed: '', own: '', other: '', viaCli: '' };
+  const keyOf = (w: Wallet) => {
+    const path = join(root, `${w.address}.key`);
+    writeFileSync(path, w.privateKey);
+    return path;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+    for (const id of [A, B])
+      writeFileSync(
+        join(root, 'configs', 'datanets', `${id}.yaml`),
+        `apiVersion: datanet/v1\nkind: Datanet\nid: ${id}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\nroles:\n  stewards: ['${s1.address}', '${s2.address}']\n`,
+      );
+    const def = loadDatanetDefinition(resolveDatanetPath(A, root));
+    const s = await storeDb(stateDir);
+    try {
+      await openRegistry(s.db, 'pglite');
+      // s1's contribution is recorded with its checksummed address: addresses compare case-insensitively.
+      const owners: Record<string, string> = { mine: s1.address, x: OTHER, y: OTHER, z: OTHER };
+      await recordContributions(
+        s.db,
+        Object.entries(owners).map(([id, contributor], j) => ({
+          id: `c-${id}`,
+          datanet: A,
+          contributor,
+          submissionId: 's',
+          sourceFile: 'f.txt',
+          recordIndex: j,
+          licence: 'CC-BY-4.0',
+          consent: 'train',
+          submittedAt: 1,
+          validatorVersion: 't',
+        })),
+      );
+      const open = async (contributionId: string, filer: Wallet) =>
+        (
+          await openDispute(s.db, {
+            datanet: A,
+            contributionId,
+            filer: filer.address,
+            role: 'steward',
+            reason: 'licence',
+            evidence: 'the record repeats a copyrighted leaflet word for word',
+            policy: def.disputes,
+            standingPolicy: def.standing,
+          })
+        ).dispute.id;
+      ids.filed = await open('c-x', s1);
+      ids.own = await open('c-mine', s2);
+      ids.other = await open('c-y', s2);
+      ids.viaCli = await open('c-z', s2);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server!.once('exit', r));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('`datanet dispute resolve` refuses a dispute of another Datanet and a conflicted steward; another steward resolves', () => {
+    const wrong = cli('dispute', 'resolve', ids.other, 'dismissed', '--datanet', B, '--key', keyOf(s1));
+    expect(wrong.code, wrong.stdout).not.toBe(0);
+    expect(wrong.stderr).toContain(`dispute ${ids.other} belongs to Datanet ${A}, not ${B}: pass --datanet ${A}`);
+    const filed = cli('dispute', 'resolve', ids.filed, 'dismissed', '--datanet', A, '--key', keyOf(s1));
+    expect(filed.code).not.toBe(0);
+    expect(filed.stderr).toContain(`filed dispute ${ids.filed} and may not decide it`);
+    const own = cli('dispute', 'resolve', ids.own, 'upheld', '--datanet', A, '--key', keyOf(s1));
+    expect(own.code).not.toBe(0);
+    expect(own.stderr).toContain(`a contribution of ${s1.address.toLowerCase()}, who may not decide it`);
+    const ok = cli('dispute', 'resolve', ids.viaCli, 'dismissed', '--datanet', A, '--key', keyOf(s1));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ resolved: true, dispute: { id: ids.viaCli, status: 'dismissed' } });
+  }, 600_000);
+
+  /** Signs in with SIWE (an EIP-4361 message signed by the wallet); returns a browser's cookie and CSRF headers. */
+  async function signIn(wallet: Wallet): Promise<Record<string, string>> {
+    const n = (await (await fetch(`${url}/auth/siwe/nonce`)).json()) as any;
+    const message = [
+      `${n.domain} wants you to sign in with your Ethereum account:`,
+      wallet.address,
+      '',
+      'Sign in to the Datanet service',
+      '',
+      `URI: ${n.uri}`,
+      'Version: 1',
+      `Chain ID: ${n.chainId}`,
+      `Nonce: ${n.nonce}`,
+      `Issued At: ${new Date().toISOString()}`,
+      `Expiration Time: ${new Date(Date.now() + 600_000).toISOString()}`,
+    ].join('\n');
+    const res = await fetch(`${url}/auth/siwe/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message, signature: await wallet.signMessage(message) }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const csrf = ((await res.json()) as any).csrfToken as string;
+    const session = res.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('datanet_session='))!
+      .split(';')[0];
+    return { cookie: `${session}; datanet_csrf=${csrf}`, 'x-csrf-token': csrf, origin: url, 'content-type': 'application/json' };
+  }
+
+  it('POST …/resolution: 403 with the reason for the filer and for the contribution owner; another dispute is resolved', async () => {
+    server = spawn(process.execPath, [BIN, '--state-dir', stateDir, 'serve', '--host', '127.0.0.1', '--port', '0'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    server.stdout!.on('data', (d) => (out += d));
+    server.stderr!.on('data', (d) => (out += d));
+    url = await new Promise<string>((done, fail) => {
+      const timer = setInterval(() => {
+        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (m) {
+          clearInterval(timer);
+          done(m[1]);
+        }
+      }, 100);
+      server!.once('exit', (code) => fail(new Error(`serve exited ${code}: ${out.slice(-3000)}`)));
+    });
+    const headers = await signIn(s1);
+    const resolve = (id: string, decision: string) =>
+      fetch(`${url}/v1/datanets/${A}/disputes/${id}/resolution`, { method: 'POST', headers, body: JSON.stringify({ decision }) });
+
+    const filed = await resolve(ids.filed, 'dismissed');
+    expect(filed.status).toBe(403);
+    expect(await filed.json()).toEqual({
+      error: 'conflict_of_interest',
+      message: `${s1.address.toLowerCase()} filed dispute ${ids.filed} and may not decide it; another steward or the review quorum decides`,
+    });
+    const own = await resolve(ids.own, 'dismissed');
+    expect(own.status).toBe(403);
+    expect(((await own.json()) as any).message).toMatch(new RegExp(`against c-mine, a contribution of ${s1.address.toLowerCase()}`));
+
+    const other = await resolve(ids.other, 'upheld');
+    expect(other.status, await other.clone().text()).toBe(200);
+    expect(await other.json()).toMatchObject({ resolved: true, dispute: { status: 'upheld', resolvedBy: s1.address.toLowerCase() } });
+
+    // Another steward decides the two s1 may not.
+    const h2 = await signIn(s2);
+    const byS2 = await fetch(`${url}/v1/datanets/${A}/disputes/${ids.filed}/resolution`, {
+      method: 'POST',
+      headers: h2,
+      body: JSON.stringify({ decision: 'dismissed' }),
+    });
+    expect(byS2.status).toBe(200);
+    expect(((await byS2.json()) as any).dispute.status).toBe('dismissed');
+  }, 600_000);
+
+  it('the refused dispute against s1 stays open in the store', async () => {
+    const s = await fetch(`${url}/v1/datanets/${A}/disputes?status=open`, { headers: await signIn(s2) });
+    expect(s.status).toBe(200);
+    expect(((await s.json()) as any).disputes.map((d: { id: string }) => d.id)).toEqual([ids.own]);
+  });
+});
