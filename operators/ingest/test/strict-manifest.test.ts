@@ -43,6 +43,29 @@ describe('strict manifests', () => {
     expect(!deep.ok && deep.message).toMatch(/^submission.json: manifest.files.0: Unrecognized key: "path"/);
   });
 
+  it('refuses a nonce past uint256 as a manifest field, not as a bad signature, and says why a copied domain is refused', () => {
+    const big = parseManifest(
+      bytes(JSON.stringify({ format: 'datanet-submission/1', manifest: { ...manifest, nonce: (2n ** 256n).toString() } })),
+      LIMITS,
+    );
+    expect(big).toEqual({
+      ok: false,
+      reasonCode: 'manifest_invalid',
+      message: 'submission.json: manifest.nonce: nonce must be below 2^256 (it is signed as a uint256)',
+    });
+    const top = parseManifest(
+      bytes(JSON.stringify({ format: 'datanet-submission/1', manifest: { ...manifest, nonce: (2n ** 256n - 1n).toString() } })),
+      LIMITS,
+    );
+    expect(top.ok).toBe(true);
+    // The whole EIP-712 domain, as GET .../signing-domain shows it, where only chainId and salt go.
+    const domain = { name: 'datanet-submission', version: '2', chainId: 31337, salt: `0x${'ab'.repeat(32)}` };
+    const copied = parseManifest(bytes(JSON.stringify({ format: 'datanet-submission/2', domain, manifest })), LIMITS);
+    expect(!copied.ok && copied.message).toBe(
+      'submission.json: domain: give only chainId and salt (the EIP-712 domain\'s name and version follow from "format": datanet-submission/2 is name "datanet-submission", version "2") ("name", "version")',
+    );
+  });
+
   it('refuses nesting past maxNestingDepth before it can cost anything', () => {
     const r = parseManifest(bytes(`${'['.repeat(100)}${']'.repeat(100)}`), LIMITS);
     expect(!r.ok && r.message).toBe('submission.json: line 1: nesting deeper than limit maxNestingDepth (64)');

@@ -19,7 +19,9 @@ const register: RegisterRoutes = async (app, ctx) => {
       schema: {
         tags: ['contributors'],
         summary: "A submission's fate: received, then per file accepted or rejected with reason",
-        params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'a submission id (64 hex digits)') }),
+        params: z.object({
+          id: z.string().regex(/^[0-9a-f]{64}$/, 'a submission id (64 lower-case hex digits, as the 202 answer gives it)'),
+        }),
         response: {
           200: z.object({
             submissionId: z.string(),

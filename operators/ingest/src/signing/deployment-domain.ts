@@ -16,15 +16,25 @@ export interface DeploymentDomain {
   salt: string;
 }
 
-export const DeploymentDomainSchema = z
-  .object({
+/**
+ * Strict, with a refusal of the EIP-712 domain's other fields that says why: a client that copies
+ * the whole domain from `GET .../signing-domain` sends `name` and `version` too, which `format` implies.
+ */
+export const DeploymentDomainSchema = z.strictObject(
+  {
     chainId: z
       .int()
       .min(1)
       .max(2 ** 48),
     salt: z.string().regex(/^0x[0-9a-f]{64}$/, 'salt must be 0x followed by 64 lower-case hex digits'),
-  })
-  .strict();
+  },
+  {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? 'give only chainId and salt (the EIP-712 domain\'s name and version follow from "format": datanet-submission/2 is name "datanet-submission", version "2")'
+        : undefined,
+  },
+);
 
 /** Where an inbox's deployment identity is kept. */
 export function deploymentFile(inbox: string): string {

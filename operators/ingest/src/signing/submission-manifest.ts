@@ -44,7 +44,11 @@ export const SubmissionManifestSchema = z
   .object({
     datanet: z.string().min(1),
     contributor: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'contributor must be a 0x-prefixed 20-byte address'),
-    nonce: z.string().regex(/^[0-9]+$/, 'nonce must be a decimal string'),
+    nonce: z
+      .string()
+      .regex(/^[0-9]+$/, 'nonce must be a decimal string')
+      // Signed as a uint256: a larger one cannot be hashed, which would read as a bad signature.
+      .refine((v) => v.length <= 78 && BigInt(v) < 2n ** 256n, 'nonce must be below 2^256 (it is signed as a uint256)'),
     timestamp: z.int().min(0).describe('milliseconds since the epoch when the contributor signed'),
     files: z.array(SubmittedFileSchema),
   })

@@ -114,7 +114,12 @@ const register: RegisterRoutes = async (app, ctx) => {
       try {
         run = await findReportRun(ctx.db, { datanet: id });
       } catch (e) {
-        if (e instanceof QualityReportError) return reply.code(404).send({ error: 'no_report', message: e.message });
+        // The message is the CLI's, which names its --run flag: over HTTP, launching intake is the way.
+        if (e instanceof QualityReportError)
+          return reply.code(404).send({
+            error: 'no_report',
+            message: `${e.message.replace(/, or pass --run RUN_ID$/, '')} (POST /api/runs with the Datanet's intake pipeline, as a steward)`,
+          });
         throw e;
       }
       const { inputs, notes } = await inputsFromRun(run);
