@@ -24,16 +24,20 @@ const view = (d: Dispute): z.infer<typeof DisputeSchema> => d;
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateAccountability(ctx.db);
   registerReviewAudit();
-  const defs = new Map<string, DatanetDefinition | null>();
+  // Definitions found are kept; an id that names none is looked up again (requests naming many
+  // made-up ids must not grow the memory).
+  const defs = new Map<string, DatanetDefinition>();
   const definition = (id: string): DatanetDefinition | null => {
-    if (!defs.has(id)) {
+    let def = defs.get(id);
+    if (!def) {
       try {
-        defs.set(id, loadDatanetDefinition(resolveDatanetPath(id, ctx.config.configRoot)));
+        def = loadDatanetDefinition(resolveDatanetPath(id, ctx.config.configRoot));
       } catch {
-        defs.set(id, null);
+        return null;
       }
+      defs.set(id, def);
     }
-    return defs.get(id)!;
+    return def;
   };
   // A quorum's upheld dispute lowers standing under the Datanet's own policy, as a steward's does.
   registerDisputeOutcomes((id) => definition(id)?.standing);

@@ -4,20 +4,25 @@ import { loadDatanetDefinition, type DatanetDefinition } from '@datanet/datanet'
 
 export const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** Datanet definitions by id from configs/datanets/ID.yaml under the server's config root, read once each. */
+/**
+ * Datanet definitions by id from configs/datanets/ID.yaml under the server's config root, read once
+ * each. Only definitions found are kept: ids that name none are looked up again each time (a file
+ * check), so requests naming many made-up ids cannot grow the memory.
+ */
 export function definitionLoader(configRoot: string, log: { error(o: object, msg: string): void }) {
-  const definitions = new Map<string, DatanetDefinition | null>();
+  const definitions = new Map<string, DatanetDefinition>();
   return (id: string): DatanetDefinition | undefined => {
-    if (!definitions.has(id)) {
-      const file = join(configRoot, 'configs', 'datanets', `${id}.yaml`);
-      let def: DatanetDefinition | null = null;
-      try {
-        def = DATANET_ID.test(id) && existsSync(file) ? loadDatanetDefinition(file) : null;
-      } catch (e) {
-        log.error({ file }, `Datanet definition unusable: ${(e as Error).message}`);
-      }
-      definitions.set(id, def);
+    let def = definitions.get(id);
+    if (def || !DATANET_ID.test(id)) return def;
+    const file = join(configRoot, 'configs', 'datanets', `${id}.yaml`);
+    if (!existsSync(file)) return undefined;
+    try {
+      def = loadDatanetDefinition(file);
+    } catch (e) {
+      log.error({ file }, `Datanet definition unusable: ${(e as Error).message}`);
+      return undefined;
     }
-    return definitions.get(id) ?? undefined;
+    definitions.set(id, def);
+    return def;
   };
 }
