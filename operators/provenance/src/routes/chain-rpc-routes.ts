@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BrowserProvider, getAddress, parseEther, Wallet } from 'ethers';
+import { BrowserProvider, computeAddress, getAddress, parseEther, Transaction, Wallet } from 'ethers';
 import { z } from 'zod';
 import { devAccountKeys, EMBEDDED_CHAIN_ID, EmbeddedProvider } from '@datanet/connector-evm';
 import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
@@ -57,6 +57,12 @@ const RpcReply = z.object({
 const ErrorBody = z.object({ error: z.string(), message: z.string() });
 
 type Reply = z.infer<typeof RpcReply>;
+/** A reply, the HTTP status it gets on its own, and whether the chain timed out on it. */
+interface Answer {
+  reply: Reply;
+  status: number;
+  timedOut?: boolean;
+}
 
 /** Why a method is not served, or undefined when it is. */
 function refusal(method: string): string | undefined {
@@ -66,6 +72,215 @@ function refusal(method: string): string | undefined {
   if (/^(hardhat|evm|debug|anvil|miner|admin|txpool)_/.test(method))
     return `${method} is refused: node control and debugging are not exposed over this endpoint`;
   return `${method} is not served here; served: ${[...PUBLIC_METHODS].join(', ')}`;
+}
+
+/** Widest eth_getLogs range, in blocks (both ends included). */
+export const MAX_LOG_BLOCKS = 10_000;
+/**
+ * Most gas an eth_call or eth_estimateGas may use, and the largest gasLimit of a transaction sent
+ * here (a contributor's claim uses about 100k). The embedded EVM records a trace of every step and
+ * cannot be interrupted: a 3M-gas loop took 8-17 s on a loaded 2-core machine, the block gas limit
+ * (30M) 107 s, during which every other call of the chain waits.
+ */
+export const MAX_CALL_GAS = 5_000_000n;
+/** How long one call may keep the chain's thread before the caller gets an error (DATANET_RPC_CALL_TIMEOUT_MS overrides). */
+const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+
+const BLOCK_TAGS = ['latest', 'earliest', 'pending', 'safe', 'finalized'] as const;
+const hex = (re: RegExp, what: string) => z.string({ error: `must be ${what}` }).regex(re, `must be ${what}`);
+const Quantity = hex(/^0x[0-9a-fA-F]{1,64}$/, 'a hex quantity such as "0x1a"');
+const BlockNumber = hex(/^0x[0-9a-fA-F]{1,16}$/, 'a block number as a hex quantity such as "0x1a"');
+const Address = hex(/^0x[0-9a-fA-F]{40}$/, 'a 20-byte hex address');
+const Hash = hex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte hex hash');
+const Data = hex(/^0x([0-9a-fA-F]{2})*$/, 'hex data of whole bytes ("0x" and an even number of hex digits)');
+const isBlockTag = (v: unknown) =>
+  typeof v === 'string' && ((BLOCK_TAGS as readonly string[]).includes(v) || /^0x[0-9a-fA-F]{1,16}$/.test(v));
+const BlockTag = z.custom<string>(isBlockTag, {
+  message: `must be a block tag (${BLOCK_TAGS.join(', ')}) or a block number as a hex quantity such as "0x1a"`,
+});
+/** A block tag, or EIP-1898's { blockNumber } / { blockHash }. */
+const BlockRef = z.union(
+  [BlockTag, z.strictObject({ blockNumber: BlockNumber }), z.strictObject({ blockHash: Hash, requireCanonical: z.boolean().optional() })],
+  {
+    error: `must be a block tag (${BLOCK_TAGS.join(', ')}), a block number as a hex quantity, or { blockHash }`,
+  },
+);
+const isHash = (v: unknown) => typeof v === 'string' && /^0x[0-9a-fA-F]{64}$/.test(v);
+const isAddress = (v: unknown) => typeof v === 'string' && /^0x[0-9a-fA-F]{40}$/.test(v);
+const Topic = z.custom<string | null | (string | null)[]>(
+  (v) => v === null || isHash(v) || (Array.isArray(v) && v.length <= 16 && v.every((t) => t === null || isHash(t))),
+  { message: 'must be a 32-byte hex topic, null, or a list of up to 16 of them' },
+);
+const LogAddress = z.custom<string | string[]>((v) => isAddress(v) || (Array.isArray(v) && v.length <= 100 && v.every(isAddress)), {
+  message: 'must be a 20-byte hex address or a list of up to 100 of them',
+});
+const LogFilter = z
+  .strictObject({
+    fromBlock: BlockTag.optional(),
+    toBlock: BlockTag.optional(),
+    blockHash: Hash.optional(),
+    address: LogAddress.optional(),
+    topics: z.array(Topic).max(4).optional(),
+  })
+  .refine((f) => !(f.blockHash && (f.fromBlock !== undefined || f.toBlock !== undefined)), {
+    message: 'blockHash excludes fromBlock and toBlock: give one or the other',
+    path: ['blockHash'],
+  });
+/** A call or an estimate: the fields are checked here; hardhat checks how they combine. */
+const CallObject = z.looseObject({
+  from: Address.optional(),
+  to: z
+    .custom<string | null>((v) => v === null || isAddress(v), { message: 'must be a 20-byte hex address, or null for a contract creation' })
+    .optional(),
+  gas: Quantity.optional(),
+  gasPrice: Quantity.optional(),
+  maxFeePerGas: Quantity.optional(),
+  maxPriorityFeePerGas: Quantity.optional(),
+  value: Quantity.optional(),
+  nonce: Quantity.optional(),
+  data: Data.optional(),
+  input: Data.optional(),
+});
+const none = z.tuple([]);
+const hashAndFull = z.tuple([Hash, z.boolean({ error: 'must be true (whole transactions) or false (their hashes)' })]);
+/** What each served method takes, positionally. */
+const PARAMS: Record<string, z.ZodType<unknown[]>> = {
+  web3_clientVersion: none,
+  net_version: none,
+  net_listening: none,
+  eth_chainId: none,
+  eth_syncing: none,
+  eth_blockNumber: none,
+  eth_gasPrice: none,
+  eth_maxPriorityFeePerGas: none,
+  eth_feeHistory: z.tuple([
+    z.custom<string | number>(
+      (v) =>
+        (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1024) ||
+        (typeof v === 'string' && /^0x[0-9a-fA-F]{1,4}$/.test(v) && BigInt(v) >= 1n && BigInt(v) <= 1024n),
+      { message: 'must be a block count from 1 to 1024' },
+    ),
+    BlockTag,
+    z.array(z.number().min(0).max(100)).max(100).optional(),
+  ]),
+  eth_getBalance: z.tuple([Address, BlockRef.optional()]),
+  eth_getCode: z.tuple([Address, BlockRef.optional()]),
+  eth_getTransactionCount: z.tuple([Address, BlockRef.optional()]),
+  eth_getStorageAt: z.tuple([Address, Quantity, BlockRef.optional()]),
+  eth_getBlockByNumber: z.tuple([BlockTag, z.boolean({ error: 'must be true (whole transactions) or false (their hashes)' })]),
+  eth_getBlockByHash: hashAndFull,
+  eth_getTransactionByHash: z.tuple([Hash]),
+  eth_getTransactionReceipt: z.tuple([Hash]),
+  eth_getLogs: z.tuple([LogFilter]),
+  eth_call: z.tuple([CallObject, BlockRef.optional()]),
+  eth_estimateGas: z.tuple([CallObject, BlockRef.optional()]),
+  eth_sendRawTransaction: z.tuple([Data]),
+};
+
+/** A refused call: the JSON-RPC error, and the HTTP status a single request answers with. */
+class CallRefused extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+class CallTimedOut extends CallRefused {}
+const invalid = (method: string, message: string) => new CallRefused(-32602, `${method}: ${message}`, 400);
+
+/** `params[0].toBlock` from a zod issue's path. */
+function fieldOf(path: PropertyKey[]): string {
+  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : `${s}.${String(k)}`), 'params');
+}
+
+/** The params, checked against what the method takes; throws -32602 naming the first bad field. */
+function checkParams(method: string, params: unknown): unknown[] {
+  if (params !== undefined && !Array.isArray(params))
+    throw invalid(method, 'params must be a list (positional parameters), not an object of named ones');
+  const list = (params as unknown[] | undefined) ?? [];
+  const parsed = PARAMS[method].safeParse(list);
+  if (parsed.success) return list;
+  const issue = parsed.error.issues[0];
+  if (issue.code === 'too_big' && issue.path.length === 0)
+    throw invalid(method, `takes at most ${String(issue.maximum)} parameter(s), got ${list.length}`);
+  if (issue.code === 'too_small' && issue.path.length === 0)
+    throw invalid(method, `params[${list.length}] is missing (takes at least ${String(issue.minimum)} parameter(s))`);
+  if (issue.path.length === 0) throw invalid(method, `params ${issue.message}`);
+  const field = fieldOf(issue.path);
+  const value = issue.path.reduce<any>((v, k) => (v == null ? undefined : v[k as never]), list);
+  if (issue.code === 'unrecognized_keys') throw invalid(method, `${field} has unknown field(s) ${issue.keys.join(', ')}`);
+  if (issue.code === 'invalid_type' && value === undefined) throw invalid(method, `${field} is missing`);
+  throw invalid(method, `${field} ${issue.message}`);
+}
+
+/** A block tag or number of eth_getLogs as a number, given the head. */
+function blockOf(tag: string | undefined, head: bigint): bigint {
+  if (tag === undefined || tag === 'latest' || tag === 'pending' || tag === 'safe' || tag === 'finalized') return head;
+  if (tag === 'earliest') return 0n;
+  return BigInt(tag);
+}
+
+const hexBlock = (n: bigint) => `0x${n.toString(16)} (${n})`;
+
+/** eth_getLogs' range, checked against the head: the chain walks every block of it and cannot be stopped. */
+function checkLogRange(filter: { fromBlock?: string; toBlock?: string; blockHash?: string }, head: bigint): void {
+  if (filter.blockHash) return;
+  const from = blockOf(filter.fromBlock, head);
+  const to = blockOf(filter.toBlock, head);
+  if (to > head)
+    throw invalid(
+      'eth_getLogs',
+      `params[0].toBlock ${hexBlock(to)} is beyond the chain's head block ${hexBlock(head)}: ask up to the head ("latest")`,
+    );
+  if (from > to)
+    throw invalid('eth_getLogs', `params[0].fromBlock ${hexBlock(from)} is after params[0].toBlock ${hexBlock(to)}: swap them`);
+  if (to - from + 1n > BigInt(MAX_LOG_BLOCKS))
+    throw invalid(
+      'eth_getLogs',
+      `params[0].fromBlock..toBlock spans ${to - from + 1n} blocks; at most ${MAX_LOG_BLOCKS} per call: split the range into several calls`,
+    );
+}
+
+/** eth_call / eth_estimateGas: gas within MAX_CALL_GAS, and set to it when the caller gives none (hardhat would take the block gas limit). */
+function capCallGas(method: string, params: unknown[]): unknown[] {
+  const tx = params[0] as { gas?: string };
+  if (tx.gas === undefined) return [{ ...tx, gas: `0x${MAX_CALL_GAS.toString(16)}` }, ...params.slice(1)];
+  if (BigInt(tx.gas) > MAX_CALL_GAS)
+    throw invalid(method, `params[0].gas ${BigInt(tx.gas)} is more than this endpoint runs (${MAX_CALL_GAS}): ask with less gas`);
+  return params;
+}
+
+let devAddresses: Set<string> | undefined;
+/** The node's own accounts (hardhat's public dev keys): the commit step, the faucet's payer. */
+function isDevAccount(address: string): boolean {
+  devAddresses ??= new Set(devAccountKeys().map((k) => computeAddress(k).toLowerCase()));
+  return devAddresses.has(address.toLowerCase());
+}
+
+/** A signed transaction a caller may send: decodable, signed, gas within MAX_CALL_GAS, not from one of the node's accounts. */
+function checkRawTransaction(raw: string): void {
+  let tx: Transaction;
+  try {
+    tx = Transaction.from(raw);
+  } catch (err: any) {
+    throw invalid('eth_sendRawTransaction', `params[0] is not a signed transaction (${String(err?.shortMessage ?? err?.message ?? err)})`);
+  }
+  const from = tx.from;
+  if (!from) throw invalid('eth_sendRawTransaction', 'params[0] is not signed: sign the transaction in your wallet first');
+  if (isDevAccount(from))
+    throw new CallRefused(
+      -32003,
+      `eth_sendRawTransaction is refused: the transaction is signed by ${getAddress(from)}, one of this node's own accounts ` +
+        "(hardhat's public development keys, which commit the Datanet's roots and pay the faucet); send from your own wallet",
+      403,
+    );
+  if (tx.gasLimit > MAX_CALL_GAS)
+    throw invalid(
+      'eth_sendRawTransaction',
+      `the transaction's gasLimit ${tx.gasLimit} is more than this endpoint accepts (${MAX_CALL_GAS}): sign it with a lower gas limit`,
+    );
 }
 
 /** The embedded profile: runs execute in this process, and so does the chain they commit to. */
@@ -90,18 +305,59 @@ const register: RegisterRoutes = (app, ctx) => {
     if (chain) await (await chain).close();
   });
 
-  async function call(r: z.infer<typeof RpcRequest>): Promise<Reply> {
+  const timeoutMs = Number(process.env.DATANET_RPC_CALL_TIMEOUT_MS) || DEFAULT_CALL_TIMEOUT_MS;
+
+  /** One request to the chain's thread, answered within timeoutMs (the thread itself cannot be stopped). */
+  async function chainRequest(method: string, params: unknown[]): Promise<unknown> {
+    const provider = await open();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new CallTimedOut(
+              -32000,
+              `${method} did not finish within ${timeoutMs} ms on the embedded chain and was abandoned` +
+                (method === 'eth_sendRawTransaction' ? ' (the transaction may still be mined: look for its receipt)' : '') +
+                '; the chain may be busy with it for a while: ask again later, for less (a smaller block range, less gas)',
+              503,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([provider.request({ method, params }), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function call(r: z.infer<typeof RpcRequest>): Promise<Answer> {
     const id = r.id ?? null;
     const why = refusal(r.method);
-    if (why) return { jsonrpc: '2.0', id, error: { code: -32601, message: why } };
+    if (why) return { reply: { jsonrpc: '2.0', id, error: { code: -32601, message: why } }, status: 403 };
     try {
-      const result = await (await open()).request({ method: r.method, params: r.params });
-      return { jsonrpc: '2.0', id, result: result ?? null };
+      let params = checkParams(r.method, r.params);
+      if (r.method === 'eth_getLogs') checkLogRange(params[0] as never, BigInt((await chainRequest('eth_blockNumber', [])) as string));
+      else if (r.method === 'eth_call' || r.method === 'eth_estimateGas') params = capCallGas(r.method, params);
+      else if (r.method === 'eth_sendRawTransaction') checkRawTransaction(params[0] as string);
+      const result = await chainRequest(r.method, params);
+      return { reply: { jsonrpc: '2.0', id, result: result ?? null }, status: 200 };
     } catch (err: any) {
+      if (err instanceof CallRefused)
+        return {
+          reply: { jsonrpc: '2.0', id, error: { code: err.code, message: err.message } },
+          status: err.status,
+          timedOut: err instanceof CallTimedOut,
+        };
       // The node's own answer (reverts, bad nonces, malformed params): its code, message and data.
       const code = typeof err?.code === 'number' ? err.code : -32603;
       const message = String(err?.message ?? err).slice(0, 2000);
-      return { jsonrpc: '2.0', id, error: { code, message, ...(err?.data !== undefined ? { data: err.data } : {}) } };
+      return {
+        reply: { jsonrpc: '2.0', id, error: { code, message, ...(err?.data !== undefined ? { data: err.data } : {}) } },
+        status: 200,
+      };
     }
   }
 
@@ -127,13 +383,25 @@ const register: RegisterRoutes = (app, ctx) => {
       const body = req.body;
       if (Array.isArray(body)) {
         const out: Reply[] = [];
-        // In order: a batch may send a transaction and then read its receipt.
-        for (const r of body) out.push(await call(r));
+        // In order: a batch may send a transaction and then read its receipt. After a call that
+        // timed out the chain is busy with it: the rest of the batch is not sent.
+        let stuck: Reply['id'] | undefined;
+        for (const r of body) {
+          if (stuck !== undefined) {
+            const message = `${r.method} was not sent: call ${JSON.stringify(stuck)} of this batch timed out on the embedded chain; ask again later`;
+            out.push({ jsonrpc: '2.0', id: r.id ?? null, error: { code: -32000, message } });
+            continue;
+          }
+          const a = await call(r);
+          if (a.timedOut) stuck = r.id ?? null;
+          out.push(a.reply);
+        }
         return out;
       }
       const one = await call(body);
-      if (one.error && refusal(body.method)) return reply.code(403).send(one);
-      return one;
+      // A single request's status says how it went: 400 bad params, 403 refused, 503 timed out.
+      if (one.status !== 200) return reply.code(one.status as 403).send(one.reply);
+      return one.reply;
     },
   );
 
