@@ -3,7 +3,7 @@ export { largestRemainder, exactIntegerWeights } from './core/largest-remainder.
 export { splitFees, checkFeeSplit, FEE_PARTS, type FeeSplit, type FeeSplitBps } from './core/fee-split.js';
 export { standingWeight, standingWeightSchema, type StandingWeight } from './core/standing-weight.js';
 export { computeRewards, type ContributorAttribution, type Reward } from './core/rewards.js';
-export { epochAt, epochOfDate, parseEpoch, type Epoch } from './core/epoch.js';
+export { canonicalZone, epochAt, epochOfDate, parseEpoch, type Epoch } from './core/epoch.js';
 export { planSettlement, ledgerPostings, LEDGER_ACCOUNTS } from './core/plan-settlement.js';
 export type { SettlementInput, SettlementPlan, Payout, LedgerPosting } from './core/plan-settlement.js';
 export { buildRewardTree, rewardLeaf, verifyRewardProof, REWARD_LEAF_ENCODING } from './merkle/reward-tree.js';
@@ -13,7 +13,7 @@ export { recordSettlement, loadSettlement, listSettlements, loadPayouts, checkLe
 export type { StoredSettlement, RecordResult, LedgerCheck } from './store/settlement-store.js';
 export { readEpochInputs, toAccounts, type EpochInputFiles, type EpochInputs } from './settle/epoch-inputs.js';
 export { settleEpoch, rewardsFile, treeOf, type SettleOptions, type SettleResult } from './settle/settle-epoch.js';
-export { settlementSettle, settleConfig, resolveEpoch, payoutsTable, type SettleConfig } from './operators/settle-operator.js';
+export { settlementSettle, settleConfig, resolveEpoch, stepEpoch, payoutsTable, type SettleConfig } from './operators/settle-operator.js';
 export { formatUnits } from './operators/statement.js';
 export { rewardStatements, statementsCsv, type RewardStatement } from './cli/reward-statements.js';
 export { advanceSettlement, planFromStore, type AdvanceOptions, type EpochState } from './proposal/advance-settlement.js';

@@ -2,7 +2,7 @@
  * A settlement epoch: one calendar day in an explicit IANA time zone, named `YYYY-MM-DD@ZONE`
  * (e.g. `2026-11-24@UTC`, `2026-11-24@Europe/Paris`). It covers [startMs, endMs), which is 23 or
  * 25 hours on daylight-saving days. `number` (YYYYMMDD) is the uint256 epoch of reward leaves and
- * on-chain commits.
+ * on-chain commits. The zone is named canonically in `id` (`2026-11-24@utc` is `2026-11-24@UTC`).
  */
 export interface Epoch {
   id: string;
@@ -15,12 +15,27 @@ export interface Epoch {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-function checkZone(timezone: string): void {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-  } catch {
-    throw new Error(`time zone "${timezone}" is not an IANA zone name; use e.g. "UTC" or "Europe/Paris"`);
+// Every spelling of UTC names one zone; ICU resolves most of them to "UTC" already, this keeps the
+// key stable where a runtime returns the spelling it was given instead.
+const UTC_ALIASES = /^(etc\/)?(utc|uct|gmt|gmt[+-]?0|universal|zulu|greenwich)$/i;
+const canonical = new Map<string, string>();
+
+/**
+ * The one spelling of a zone (`utc`, `Etc/UTC`, `GMT` -> `UTC`; `europe/paris` -> `Europe/Paris`;
+ * links to their target), so one day in one zone is one epoch id: settlements are keyed by it.
+ */
+export function canonicalZone(timezone: string): string {
+  let c = canonical.get(timezone);
+  if (c === undefined) {
+    try {
+      c = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
+    } catch {
+      throw new Error(`time zone "${timezone}" is not an IANA zone name; use e.g. "UTC" or "Europe/Paris"`);
+    }
+    if (UTC_ALIASES.test(c)) c = 'UTC';
+    canonical.set(timezone, c);
   }
+  return c;
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -61,7 +76,7 @@ function localMidnight(timezone: string, y: number, m: number, d: number): numbe
 export function epochOfDate(date: string, timezone: string): Epoch {
   const m = DATE.exec(date);
   if (!m) throw new Error(`epoch date "${date}" must be YYYY-MM-DD`);
-  checkZone(timezone);
+  timezone = canonicalZone(timezone);
   const [y, mo, d] = [+m[1], +m[2], +m[3]];
   const check = new Date(Date.UTC(y, mo - 1, d));
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) throw new Error(`epoch date "${date}" is not a calendar day`);
@@ -76,7 +91,7 @@ export function epochOfDate(date: string, timezone: string): Epoch {
   };
 }
 
-/** Parses `YYYY-MM-DD@ZONE`, or `YYYY-MM-DD` with `defaultZone`. */
+/** Parses `YYYY-MM-DD@ZONE`, or `YYYY-MM-DD` with `defaultZone`; the id it returns names the zone canonically. */
 export function parseEpoch(id: string, defaultZone?: string): Epoch {
   const at = id.indexOf('@');
   if (at < 0) {
@@ -88,7 +103,7 @@ export function parseEpoch(id: string, defaultZone?: string): Epoch {
 
 /** The epoch (day in `timezone`) that contains instant `ms`. */
 export function epochAt(ms: number, timezone: string): Epoch {
-  checkZone(timezone);
+  timezone = canonicalZone(timezone);
   const [y, mo, d] = partsIn(timezone, ms);
   return epochOfDate(`${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`, timezone);
 }

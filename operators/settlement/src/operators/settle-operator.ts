@@ -1,4 +1,4 @@
-import { defineOperator } from '@datanet/pipelines';
+import { defineOperator, type OperatorContext } from '@datanet/pipelines';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { z } from 'zod';
 import { epochAt, parseEpoch, type Epoch } from '../core/epoch.js';
@@ -46,6 +46,27 @@ export function resolveEpoch(epoch: string, timezone: string, now = Date.now()):
   if (epoch === 'today') return epochAt(now, timezone);
   if (epoch === 'yesterday') return epochAt(epochAt(now, timezone).startMs - 1, timezone);
   return parseEpoch(epoch, timezone);
+}
+
+/**
+ * The epoch a run of the step settles. A relative epoch (`today`, `yesterday`) is resolved once: a
+ * step parked through its challenge window runs again from the top when woken, maybe after
+ * midnight, and must go on with the epoch it proposed (its checkpoint), not the next day's.
+ */
+export async function stepEpoch(
+  ctx: Pick<OperatorContext<SettleConfig>, 'checkpoint'>,
+  c: Pick<SettleConfig, 'epoch' | 'timezone'>,
+  now = Date.now(),
+): Promise<Epoch> {
+  if (c.epoch === 'today' || c.epoch === 'yesterday') {
+    const cp = await ctx.checkpoint<{ epoch?: unknown }>().catch((err: Error) => {
+      // runOperator over a bare test database: the engine's tables are not there, so nothing parked.
+      if (/step_waits/.test(err.message)) return undefined;
+      throw err;
+    });
+    if (typeof cp?.value?.epoch === 'string') return parseEpoch(cp.value.epoch);
+  }
+  return resolveEpoch(c.epoch, c.timezone, now);
 }
 
 export function payoutsTable(result: SettleResult): Table {
@@ -125,9 +146,9 @@ export const settlementSettle = defineOperator({
   resources: { pool: 'cpu' },
   async run(ctx) {
     const c = ctx.config;
-    const epoch = resolveEpoch(c.epoch, c.timezone);
+    const epoch = await stepEpoch(ctx, c);
     ctx.progress(0, 3, `settling ${c.datanet} ${epoch.id}`);
-    const { result, proposal, inputsChanged } = await settleThroughWindow(ctx, c, epoch);
+    const { result, proposal, inputsChanged, lateUnpaid } = await settleThroughWindow(ctx, c, epoch);
     ctx.signal.throwIfAborted();
     if (!result.created)
       ctx.logger.info(`epoch ${epoch.id} of ${c.datanet} was already settled; returning the stored settlement, nothing paid again`);
@@ -150,13 +171,30 @@ export const settlementSettle = defineOperator({
     }
     ctx.progress(1, 3, 'writing outputs');
     await ctx.output('payouts').writeTable(payoutsTable(result), { epoch: epoch.id, root: result.tree?.root ?? null });
-    const statement = await statementOf(ctx.db, result, c.token);
+    const statement = {
+      ...(await statementOf(ctx.db, result, c.token)),
+      ...(lateUnpaid
+        ? {
+            lateUnpaid: {
+              inferences: lateUnpaid.count,
+              fees: lateUnpaid.fees.toString(),
+              reason: `arrived after epoch ${epoch.id} was settled; a settled epoch is never paid again`,
+              inferenceIds: lateUnpaid.inferenceIds.slice(0, 1000),
+            },
+          }
+        : {}),
+    };
     const top = [...result.payouts].sort((a, b) => (b.amount > a.amount ? 1 : b.amount < a.amount ? -1 : 0)).slice(0, 5);
     const paid = result.payouts.reduce((n, p) => n + p.amount, 0n);
     await ctx.output('statement').writeReport(statement, renderStatementHtml(statement), {
       epoch: epoch.id,
       summary: [
         `epoch ${epoch.id}: ${paid} base units paid to ${result.payouts.length} contributors${result.created ? '' : ' (settled before; nothing paid again)'}`,
+        ...(lateUnpaid
+          ? [
+              `  ${lateUnpaid.count} inference(s) of epoch ${epoch.id} (fees ${lateUnpaid.fees}) left unpaid: they arrived after the epoch was settled`,
+            ]
+          : []),
         ...top.map((p) => `  ${p.account} ${p.amount} (attribution ${p.attribution.toFixed(3)}, standing ${p.standing.toFixed(3)})`),
       ],
     });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { appendAudit, migrateAccountability } from '@datanet/accountability';
 import { holdRevocationFence, standingOf } from '@datanet/datanet';
 import { parseEpoch } from '../core/epoch.js';
@@ -6,7 +6,7 @@ import { planSettlement, type SettlementPlan } from '../core/plan-settlement.js'
 import { buildRewardTree } from '../merkle/reward-tree.js';
 import { loadSettlement, recordSettlement, type StoredSettlement } from '../store/settlement-store.js';
 import { epochContributors, paidSet, paidSetDigest, revokedAmong, type EpochTerms } from './epoch-contributors.js';
-import { loadEpochInputs, type StoredEpochInputs } from './epoch-input-rows.js';
+import { loadEpochInputs, lockEpoch, type StoredEpochInputs } from './epoch-input-rows.js';
 import { migrateProposals } from './proposal-migrations.js';
 import { currentProposal, loadProposalPayouts, proposalFromRow, type Proposal, type SettlementTerms } from './proposal-store.js';
 
@@ -27,14 +27,19 @@ export interface AdvanceOptions {
    * transaction; a probe for tests and tracing (a revocation landing exactly there must not be paid).
    */
   beforeFinal?: () => Promise<void>;
+  /**
+   * Called once the epoch was read as not yet recorded, before the proposal in force is read; a
+   * probe for tests (another process recording, then a revocation, right there must not lead to a
+   * proposal made after the epoch was recorded).
+   */
+  afterSettledRead?: () => Promise<void>;
 }
 
 export type EpochState =
   | { state: 'proposed'; proposal: Proposal; finalAt: number }
   | { state: 'final'; proposal: Proposal; settlement: StoredSettlement; /** This call recorded the payouts. */ created: boolean };
 
-const lock = (db: Kysely<any>, datanet: string, epoch: string) =>
-  sql`select pg_advisory_xact_lock(hashtext(${`datanet-settlement:${datanet}:${epoch}`}))`.execute(db);
+const lock = lockEpoch;
 
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -59,8 +64,9 @@ export async function planFromStore(
 /**
  * Moves an epoch's settlement one step along `proposed -> final`, from its captured inputs:
  * - no proposal yet: proposes (rewards, Merkle root, audit entry; nothing paid), final at now + window;
- * - a contribution attributed in the epoch was revoked since the proposal: re-settles without it as
- *   a new proposal with a fresh window (the old one is superseded);
+ * - a contribution attributed in the epoch was revoked since the proposal, or inferences that arrived
+ *   late were added to its inputs: re-settles as a new proposal with a fresh window (the old one is
+ *   superseded), under the terms of the proposal in force;
  * - the window has passed: records the settlement (ledger and payouts, exactly once per epoch),
  *   marks the proposal final and appends `settlement.finalised`, whose hash is the epoch's audit root.
  *   The recording transaction holds the revocation fence and reads the revoked set again: a
@@ -73,14 +79,15 @@ export async function advanceSettlement(db: Kysely<any>, o: AdvanceOptions): Pro
     try {
       return await advanceOnce(db, o);
     } catch (e) {
-      // A contribution was revoked between reading the terms and recording: nothing was recorded;
-      // go round again, which re-proposes without it (a fresh window).
-      if (!(e instanceof RevokedMeanwhile)) throw e;
+      // A contribution was revoked, or late inferences added, between reading the terms and
+      // recording; or another process proposed or recorded while this one planned: nothing was
+      // written; go round again from the store as it is now.
+      if (!(e instanceof ChangedMeanwhile)) throw e;
     }
   }
 }
 
-class RevokedMeanwhile extends Error {}
+class ChangedMeanwhile extends Error {}
 
 async function advanceOnce(db: Kysely<any>, o: AdvanceOptions): Promise<EpochState> {
   await migrateProposals(db);
@@ -90,29 +97,41 @@ async function advanceOnce(db: Kysely<any>, o: AdvanceOptions): Promise<EpochSta
   if (!inputs) throw new Error(`epoch ${o.epoch} of ${o.datanet} has no captured inputs; run its settlement step first`);
   const settled = await loadSettlement(db, o.datanet, o.epoch);
   if (settled) return { state: 'final', proposal: await markFinal(db, settled, o, now), settlement: settled, created: false };
+  await o.afterSettledRead?.();
 
   let current = await currentProposal(db, o.datanet, o.epoch);
   const wanted = await epochTermsNow(db, o);
-  if (!current || !sameList(current.excluded, wanted.excluded)) current = await propose(db, inputs, o, wanted, now);
+  if (!current || !sameList(current.excluded, wanted.excluded) || current.inputsRevision !== inputs.revision)
+    current = await propose(db, inputs, o, wanted, now, current);
   if (now < current.finalAt) return { state: 'proposed', proposal: current, finalAt: current.finalAt };
 
   const plan = await planFromStore(db, inputs, current.terms, current);
   const root = plan.payouts.length ? (await buildRewardTree(plan.epochNumber, plan.payouts)).root : null;
-  if (root !== current.merkleRoot)
+  if (root !== current.merkleRoot) {
+    // Late inferences added while this was read: go round again (re-proposes with them).
+    if ((await loadEpochInputs(db, o.datanet, o.epoch))?.revision !== inputs.revision)
+      throw new ChangedMeanwhile(`${o.datanet} ${o.epoch}: inferences added while planning`);
     throw new Error(
       `proposal ${current.version} of ${o.datanet} ${o.epoch}: its stored inputs now give root ${root}, not the proposed ${current.merkleRoot}; the inputs were altered`,
     );
+  }
   await o.beforeFinal?.();
   const { settlement, created } = await recordSettlement(db, plan, {
     merkleRoot: root,
     runId: o.runId ?? undefined,
     now,
+    // Under the epoch's lock (taken first: nothing that holds the fence or the audit lock waits
+    // for it), late inferences are either added before (a new revision: re-propose) or find the
+    // epoch recorded and are not added; a proposal cannot be made meanwhile.
     // Behind the fence, no revocation is in flight: the revoked set read here is the one this
     // epoch is final with. One the proposal did not exclude means it cannot become final as is.
     guard: async (trx) => {
+      await lock(trx, o.datanet, o.epoch);
+      if ((await inputsRevision(trx, o.datanet, o.epoch)) !== current.inputsRevision)
+        throw new ChangedMeanwhile(`${o.datanet} ${o.epoch}: inferences added since the proposal`);
       await holdRevocationFence(trx, o.datanet, 'exclusive');
       const excluded = [...new Set((await revokedAmong(trx, o.datanet, o.epoch)).map((r) => r.id))].sort();
-      if (!sameList(excluded, current.excluded)) throw new RevokedMeanwhile(`${o.datanet} ${o.epoch}: revoked since the proposal`);
+      if (!sameList(excluded, current.excluded)) throw new ChangedMeanwhile(`${o.datanet} ${o.epoch}: revoked since the proposal`);
     },
   });
   return { state: 'final', proposal: await markFinal(db, settlement, o, now), settlement, created };
@@ -129,17 +148,58 @@ async function epochTermsNow(db: Kysely<any>, o: AdvanceOptions): Promise<EpochT
   return { excluded: [...new Set(revoked.map((r) => r.id))].sort(), standingOverrides };
 }
 
-async function propose(db: Kysely<any>, inputs: StoredEpochInputs, o: AdvanceOptions, wanted: EpochTerms, now: number): Promise<Proposal> {
-  const plan = await planFromStore(db, inputs, o.terms, wanted);
+async function inputsRevision(trx: Kysely<any>, datanet: string, epoch: string): Promise<number> {
+  const r = await trx
+    .selectFrom('settlement_epoch_inputs')
+    .select('revision')
+    .where('datanet', '=', datanet)
+    .where('epoch', '=', epoch)
+    .executeTakeFirstOrThrow();
+  return Number(r.revision);
+}
+
+/**
+ * A new proposal from the inputs as read. A re-proposal keeps the terms (split, standing weight) of
+ * the proposal in force, so the split never depends on which run re-proposes first; the caller's
+ * terms are used for the first proposal only.
+ */
+async function propose(
+  db: Kysely<any>,
+  inputs: StoredEpochInputs,
+  o: AdvanceOptions,
+  wanted: EpochTerms,
+  now: number,
+  previous: Proposal | undefined,
+): Promise<Proposal> {
+  const terms = previous?.terms ?? o.terms;
+  const plan = await planFromStore(db, inputs, terms, wanted);
   const tree = plan.payouts.length ? await buildRewardTree(plan.epochNumber, plan.payouts) : null;
   return db.transaction().execute(async (trx) => {
     await lock(trx, o.datanet, o.epoch);
+    // Recorded meanwhile (read as not settled, then another process recorded): nothing to propose.
+    const settled = await trx
+      .selectFrom('settlements')
+      .select('epoch')
+      .where('datanet', '=', o.datanet)
+      .where('epoch', '=', o.epoch)
+      .executeTakeFirst();
+    if (settled) throw new ChangedMeanwhile(`${o.datanet} ${o.epoch}: recorded while proposing`);
+    const revision = await inputsRevision(trx, o.datanet, o.epoch);
     // Another process may have proposed the same terms meanwhile: then that proposal stands.
     const latest = await currentProposal(trx, o.datanet, o.epoch);
-    if (latest && sameList(latest.excluded, wanted.excluded)) return latest;
+    if (latest && sameList(latest.excluded, wanted.excluded) && latest.inputsRevision === revision) return latest;
+    // Planned from inputs or a proposal that are no longer the latest: plan again.
+    if (revision !== inputs.revision || latest?.version !== previous?.version)
+      throw new ChangedMeanwhile(`${o.datanet} ${o.epoch}: inputs or proposal changed while proposing`);
     const version = (latest?.version ?? 0) + 1;
     const added = latest ? wanted.excluded.filter((id) => !latest.excluded.includes(id)) : [];
-    const reason = latest ? `re-settled without ${added.length} revoked contribution(s): ${added.join(', ')}` : 'first proposal';
+    const reasons: string[] = [];
+    if (added.length) reasons.push(`re-settled without ${added.length} revoked contribution(s): ${added.join(', ')}`);
+    if (latest && latest.inputsRevision !== revision)
+      reasons.push(
+        `re-proposed with inferences that arrived after version ${latest.version} (inputs revision ${revision}: ${inputs.inferenceCount} inferences, fees ${inputs.fees})`,
+      );
+    const reason = latest ? reasons.join('; ') || `re-proposed after version ${latest.version}` : 'first proposal';
     const finalAt = now + o.windowMs;
     await trx
       .updateTable('settlement_proposals')
@@ -167,6 +227,7 @@ async function propose(db: Kysely<any>, inputs: StoredEpochInputs, o: AdvanceOpt
         standingOverrides: wanted.standingOverrides,
         finalAt,
         reason,
+        ...(revision ? { inputsRevision: revision } : {}),
         runId: o.runId ?? null,
       },
     });
@@ -184,7 +245,7 @@ async function propose(db: Kysely<any>, inputs: StoredEpochInputs, o: AdvanceOpt
         paid: plan.paid.toString(),
         unallocated: plan.unallocated.toString(),
         merkle_root: tree?.root ?? null,
-        terms: JSON.stringify(o.terms),
+        terms: JSON.stringify(terms),
         excluded: JSON.stringify(wanted.excluded),
         standing_overrides: JSON.stringify(wanted.standingOverrides),
         reason,
@@ -192,6 +253,7 @@ async function propose(db: Kysely<any>, inputs: StoredEpochInputs, o: AdvanceOpt
         final_at: finalAt,
         audit_hash: entry.hash,
         run_id: o.runId ?? null,
+        inputs_revision: revision,
       })
       .returningAll()
       .executeTakeFirstOrThrow();

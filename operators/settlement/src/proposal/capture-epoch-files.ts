@@ -1,7 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Epoch } from '../core/epoch.js';
 import { toAccounts, type EpochInputFiles } from '../settle/epoch-inputs.js';
-import { loadEpochInputs, recordEpochInputs, type AttributionRow, type InferenceRow } from './epoch-input-rows.js';
+import {
+  appendEpochInputs,
+  capturedInferenceIds,
+  loadEpochInputs,
+  recordEpochInputs,
+  type AttributionRow,
+  type EpochInputRows,
+  type InferenceRow,
+} from './epoch-input-rows.js';
 
 export interface CaptureRequest {
   datanet: string;
@@ -16,14 +24,52 @@ export interface CaptureRequest {
   runId?: string | null;
 }
 
+export interface CaptureResult {
+  /** This call captured the epoch's inputs (false: an earlier run had). */
+  captured: boolean;
+  /** Inferences of the epoch in the files that the earlier capture lacked, added while it was only proposed. */
+  lateAdded: number;
+  /** Such inferences found after the epoch was recorded (paid): not paid, not added. */
+  lateUnpaid?: { count: number; fees: bigint; inferenceIds: string[] };
+}
+
 /**
- * Captures an epoch's settlement inputs from the Parquet files of the upstream steps, once: the
- * epoch's inferences (fee, time, model, adapter, output), their attribution rows (mapped to payout
- * accounts), the standing table and the texts of the attributed contributions. Returns false when
- * they were captured before (nothing read or written then).
+ * Captures an epoch's settlement inputs from the Parquet files of the upstream steps: the epoch's
+ * inferences (fee, time, model, adapter, output), their attribution rows (mapped to payout
+ * accounts), the standing table and the texts of the attributed contributions. When they were
+ * captured before (a resumed run, or `today` settled again later the same day), the files'
+ * inferences of the epoch that the capture lacks are added while the epoch is only proposed (it is
+ * then re-proposed with them); once it is final they are reported as `lateUnpaid`, never paid twice.
  */
-export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): Promise<boolean> {
-  if (await loadEpochInputs(db, req.datanet, req.epoch.id)) return false;
+export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): Promise<CaptureResult> {
+  if (await loadEpochInputs(db, req.datanet, req.epoch.id)) {
+    const rows = await readEpochRows(req);
+    const have = await capturedInferenceIds(db, req.datanet, req.epoch.id);
+    const late = rows.inferences.filter((r) => !have.has(r.inferenceId));
+    if (!late.length) return { captured: false, lateAdded: 0 };
+    const { added, settled } = await appendEpochInputs(db, { datanet: req.datanet, epoch: req.epoch, ...rows });
+    if (!settled) return { captured: false, lateAdded: added };
+    return {
+      captured: false,
+      lateAdded: 0,
+      lateUnpaid: { count: late.length, fees: late.reduce((n, r) => n + r.fee, 0n), inferenceIds: late.map((r) => r.inferenceId) },
+    };
+  }
+  const rows = await readEpochRows(req);
+  return {
+    captured: await recordEpochInputs(db, {
+      datanet: req.datanet,
+      epoch: req.epoch,
+      ...rows,
+      methodVersion: req.methodVersion,
+      runId: req.runId,
+    }),
+    lateAdded: 0,
+  };
+}
+
+/** The epoch's rows as the files hold them now. */
+async function readEpochRows(req: CaptureRequest): Promise<Omit<EpochInputRows, 'datanet' | 'epoch' | 'methodVersion'>> {
   const { withDuckDb, sqlString } = await import('@datanet/connector-duckdb');
   const read = await withDuckDb(async (d) => {
     const cols = async (file: string) =>
@@ -114,15 +160,11 @@ export async function captureEpochFiles(db: Kysely<any>, req: CaptureRequest): P
   } catch {
     // Evidence that is not JSON leaves the method as the step named it.
   }
-  return recordEpochInputs(db, {
-    datanet: req.datanet,
-    epoch: req.epoch,
+  return {
     inferences,
     attributions,
     standing: read.standing,
     texts: read.texts.map((t) => ({ contributionId: t.contribution_id, text: t.text })),
     method,
-    methodVersion: req.methodVersion,
-    runId: req.runId,
-  });
+  };
 }

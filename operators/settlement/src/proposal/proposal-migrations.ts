@@ -123,6 +123,25 @@ const migrations: Record<string, Migration> = {
         await db.schema.dropTable(t).execute();
     },
   },
+  // Inferences that arrive after an epoch was captured (a `today` settlement run again later the
+  // same day) are added to its inputs while it is only proposed: each addition bumps the inputs'
+  // revision, and a proposal made from an older revision is re-proposed.
+  '0002-input-revisions': {
+    async up(db) {
+      await db.schema
+        .alterTable('settlement_epoch_inputs')
+        .addColumn('revision', 'int4', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('settlement_proposals')
+        .addColumn('inputs_revision', 'int4', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('settlement_proposals').dropColumn('inputs_revision').execute();
+      await db.schema.alterTable('settlement_epoch_inputs').dropColumn('revision').execute();
+    },
+  },
 };
 
 const migrated = new WeakSet<Kysely<any>>();

@@ -35,6 +35,8 @@ export interface Proposal extends EpochTerms {
   finalAuditHash: string | null;
   paidSetRoot: string | null;
   runId: string | null;
+  /** Revision of the epoch's inputs it was made from (0: as first captured). */
+  inputsRevision: number;
 }
 
 const big = (v: unknown) => BigInt(String(v));
@@ -64,6 +66,7 @@ export function proposalFromRow(r: Record<string, any>): Proposal {
     finalAuditHash: r.final_audit_hash ?? null,
     paidSetRoot: r.paid_set_root ?? null,
     runId: r.run_id ?? null,
+    inputsRevision: Number(r.inputs_revision ?? 0),
   };
 }
 

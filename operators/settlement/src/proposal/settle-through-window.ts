@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { OperatorContext } from '@datanet/pipelines';
+import { appendAudit } from '@datanet/accountability';
 import { challengeWindowMs, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition } from '@datanet/datanet';
 import type { Epoch } from '../core/epoch.js';
 import type { SettleConfig } from '../operators/settle-operator.js';
 import { treeOf, type SettleResult } from '../settle/settle-epoch.js';
 import { loadPayouts } from '../store/settlement-store.js';
 import { advanceSettlement, planFromStore, type EpochState } from './advance-settlement.js';
-import { captureEpochFiles } from './capture-epoch-files.js';
+import { captureEpochFiles, type CaptureResult } from './capture-epoch-files.js';
 import { loadEpochInputs } from './epoch-input-rows.js';
 import type { Proposal } from './proposal-store.js';
 
@@ -28,11 +30,20 @@ export async function settleThroughWindow(
   ctx: OperatorContext<SettleConfig>,
   c: SettleConfig,
   epoch: Epoch,
-): Promise<{ result: SettleResult; proposal: Proposal; inputsChanged?: { stored: string; now: string } }> {
+): Promise<{
+  result: SettleResult;
+  proposal: Proposal;
+  inputsChanged?: { stored: string; now: string };
+  /** Inferences of the epoch that arrived after it was settled: not paid (see the log and audit). */
+  lateUnpaid?: NonNullable<CaptureResult['lateUnpaid']>;
+}> {
   const def = definitionOf(c.datanet, ctx.run.pipelineDir);
+  // Keyed as the Datanet's registry keys it (revocations, contributions): its id, when `datanet`
+  // names a definition file.
+  const datanet = def?.id ?? c.datanet;
   const windowMs = challengeWindowMs(c.challengeWindow ?? def?.challengeWindow ?? 0);
   const captured = await captureEpochFiles(ctx.db, {
-    datanet: c.datanet,
+    datanet,
     epoch,
     files: {
       attributions: ctx.input('attributions').path,
@@ -45,13 +56,35 @@ export async function settleThroughWindow(
     methodVersion: ctx.input('attributions').digest,
     runId: ctx.run.runId,
   });
-  const inputs = (await loadEpochInputs(ctx.db, c.datanet, epoch.id))!;
+  const inputs = (await loadEpochInputs(ctx.db, datanet, epoch.id))!;
   ctx.logger.info(
-    `epoch ${epoch.id}: ${inputs.inferenceCount} inferences, fees ${inputs.fees}${captured ? '' : ' (inputs captured by an earlier run)'}; challenge window ${windowMs} ms`,
+    `epoch ${epoch.id}: ${inputs.inferenceCount} inferences, fees ${inputs.fees}${captured.captured ? '' : ' (inputs captured by an earlier run)'}; challenge window ${windowMs} ms`,
   );
+  if (captured.lateAdded)
+    ctx.logger.info(
+      `epoch ${epoch.id} of ${datanet}: ${captured.lateAdded} inference(s) arrived after its inputs were captured; added while it is only proposed, it is re-proposed with them`,
+    );
+  const late = captured.lateUnpaid;
+  if (late) {
+    const reason = `arrived after epoch ${epoch.id} of ${datanet} was settled (final; a settled epoch is never paid again)`;
+    ctx.logger.warn(
+      `epoch ${epoch.id} of ${datanet}: ${late.count} inference(s) with fees ${late.fees} are left unpaid: they ${reason}. ` +
+        'Settle on a closed day ("yesterday") so that every inference of the epoch is in before it is settled',
+      { epoch: epoch.id, unpaid: late.count, fees: late.fees.toString(), inferenceIds: late.inferenceIds.slice(0, 20) },
+    );
+    const ids = [...late.inferenceIds].sort();
+    await appendAudit(ctx.db, {
+      datanet,
+      actor: 'settlement',
+      kind: 'settlement.late_inferences',
+      subject: epoch.id,
+      key: `settlement.late_inferences:${epoch.id}:${createHash('sha256').update(ids.join('\n')).digest('hex')}`,
+      payload: { epoch: epoch.id, unpaid: late.count, fees: late.fees.toString(), inferenceIds: ids, reason, runId: ctx.run.runId },
+    });
+  }
   const advance = () =>
     advanceSettlement(ctx.db, {
-      datanet: c.datanet,
+      datanet,
       epoch: epoch.id,
       terms: { split: c.split, standingWeight: c.standingWeight },
       windowMs,
@@ -67,7 +100,7 @@ export async function settleThroughWindow(
     await ctx.wait({ until: state.finalAt }, { checkpoint: { epoch: epoch.id, version: p.version } });
     state = await advance();
   }
-  const payouts = await loadPayouts(ctx.db, c.datanet, epoch.id);
+  const payouts = await loadPayouts(ctx.db, datanet, epoch.id);
   const result: SettleResult = {
     settlement: state.settlement,
     payouts,
@@ -77,5 +110,10 @@ export async function settleThroughWindow(
   // A re-run with other terms (split, standing weight) than the epoch was settled with pays nothing new; say so.
   const now = await planFromStore(ctx.db, inputs, { split: c.split, standingWeight: c.standingWeight }, state.proposal);
   const stored = state.settlement.inputsDigest;
-  return { result, proposal: state.proposal, ...(now.inputsDigest !== stored ? { inputsChanged: { stored, now: now.inputsDigest } } : {}) };
+  return {
+    result,
+    proposal: state.proposal,
+    ...(now.inputsDigest !== stored ? { inputsChanged: { stored, now: now.inputsDigest } } : {}),
+    ...(late ? { lateUnpaid: late } : {}),
+  };
 }
