@@ -10,6 +10,18 @@ export class RunLookupError extends DatanetError {
   override name = 'RunLookupError';
 }
 
+/** A paging cursor (`before`) that names no run: paging would silently start over. */
+export class UnknownCursorError extends RunLookupError {
+  override name = 'UnknownCursorError';
+}
+
+/**
+ * A Datanet id (configs/datanets/<id>.yaml). A run belongs to the Datanet its `datanet` parameter
+ * names when it is one; the SQL filter below spells the same pattern for PostgreSQL.
+ */
+export const DATANET_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const DATANET_ID_SQL = '^[a-z0-9][a-z0-9._-]{0,63}$';
+
 export interface RunView {
   id: string;
   pipeline: string;
@@ -78,8 +90,11 @@ export interface EventView {
 export interface RunFilter {
   pipeline?: string;
   status?: RunStatus;
-  /** Runs whose parameters name this Datanet (`datanet` parameter). */
-  datanet?: string;
+  /**
+   * Runs whose parameters name this Datanet (`datanet` parameter); null: runs that name none
+   * (no `datanet` parameter, or one that is not a Datanet id), i.e. the deployment's own.
+   */
+  datanet?: string | null;
   /** Created at or after / before these times (epoch ms). */
   since?: number;
   until?: number;
@@ -110,14 +125,19 @@ export class RunReader {
     if (f.pipeline) q = q.where('pipeline', '=', f.pipeline);
     if (f.status) q = q.where('status', '=', f.status);
     if (f.datanet) q = q.where(sql<string>`params->>'datanet'`, '=', f.datanet);
+    else if (f.datanet === null)
+      q = q.where(sql<boolean>`not coalesce(jsonb_typeof(params->'datanet') = 'string' and params->>'datanet' ~ ${DATANET_ID_SQL}, false)`);
     if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
     if (f.until !== undefined) q = q.where('created_at', '<', f.until);
     if (f.before) {
       const anchor = await this.getRun(f.before);
-      if (anchor)
-        q = q.where((eb) =>
-          eb.or([eb('created_at', '<', anchor.createdAt), eb.and([eb('created_at', '=', anchor.createdAt), eb('id', '<', anchor.id)])]),
+      if (!anchor)
+        throw new UnknownCursorError(
+          `before: no run "${f.before}" to page from; give the id of the last run of the previous page, or leave it out for the first page`,
         );
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', anchor.createdAt), eb.and([eb('created_at', '=', anchor.createdAt), eb('id', '<', anchor.id)])]),
+      );
     }
     const rows = await q
       .orderBy('created_at', 'desc')

@@ -10,7 +10,7 @@ import { installAccessControl, type Access } from './auth/access.js';
 import { ApiTokens } from './auth/api-tokens.js';
 import { RoleStore } from './auth/roles.js';
 import { SessionStore } from './auth/sessions.js';
-import { installErrorHandler } from './error-handler.js';
+import { frameworkErrors, installErrorHandler } from './error-handler.js';
 import { storeIdempotency } from './idempotency.js';
 import { loggerOptions } from './logging.js';
 import { installMetrics } from './metrics.js';
@@ -61,6 +61,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     http: { maxHeaderSize: 16 * 1024 },
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    frameworkErrors,
   }).withTypeProvider<ZodTypeProvider>() as unknown as ZodApp;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -116,7 +117,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   healthRoutes(app, ctx, metrics, () => closing);
   docsRoutes(app);
   authRoutes(app, ctx, sessions);
-  runsRoutes(app, reader, launcher, () => closing);
+  runsRoutes(app, reader, launcher, roles, () => closing);
   rolesRoutes(app, ctx);
   runViewRoutes(app, ctx, reader);
   await consoleRoutes(app);

@@ -8,11 +8,19 @@ import type { ServerConfig } from './server-config.js';
 
 const UNLIMITED = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** Answers that count against a client IP's budget of refused requests. */
+const REFUSED = new Set([400, 401, 403]);
+
 /**
  * Requests per minute, counted per caller: per signed-in address, per API token, and per client IP
  * for everyone else (a route may set its own, lower limit, as submissions do). Counted after the
- * access check so the caller is known. Under the distributed profile the counters live in Redis,
- * so every replica behind a load balancer counts against the same budget; embedded, in memory.
+ * access check so the caller is known. The access check and validation answer before that, so
+ * refused and invalid requests (400, 401, 403) are counted apart, per client IP: once an IP has had
+ * `rateLimitPerMinute` of them in a minute, its requests get 429 at onRequest, before any token is
+ * hashed and looked up or any body parsed. Only refusals count there, so callers sharing an IP
+ * (a NAT, an office) keep their own budgets while they make valid requests. Under the distributed
+ * profile the counters live in Redis, so every replica behind a load balancer counts against the
+ * same budget; embedded, in memory.
  */
 export async function installRateLimits(app: FastifyInstance, config: ServerConfig, profile: Profile): Promise<{ close(): Promise<void> }> {
   let redis: Redis | undefined;
@@ -39,6 +47,23 @@ export async function installRateLimits(app: FastifyInstance, config: ServerConf
           code: 'RATE_LIMITED',
         },
       ),
+  });
+  // A second counter on the same store: refusals per client IP (read before auth, counted after the answer).
+  const refusals = app.createRateLimit({ keyGenerator: (req) => `refused-ip:${req.ip}` });
+  app.addHook('onRequest', async (req) => {
+    const r = await refusals(req, { increment: false });
+    if (!r.isAllowed && r.remaining === 0) {
+      throw Object.assign(
+        new Error(
+          `more than ${r.max} refused or invalid requests (400, 401, 403) in 1 minute from this address; retry after ${r.ttlInSeconds} s, and check the credentials and the request`,
+        ),
+        { statusCode: 429, code: 'RATE_LIMITED' },
+      );
+    }
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (!REFUSED.has(reply.statusCode)) return;
+    await refusals(req).catch((e: Error) => req.log.warn({ err: { message: e.message } }, 'could not count a refused request'));
   });
   return {
     async close() {

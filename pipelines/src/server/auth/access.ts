@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hashSecret, sameSecret } from './secret-hash.js';
-import { roleAtLeast, type Role, type RoleStore } from './roles.js';
-import type { ApiTokens } from './api-tokens.js';
+import { DEPLOYMENT_SCOPE, roleAtLeast, type Role, type RoleStore } from './roles.js';
+import { TOKEN_PREFIX, type ApiTokens } from './api-tokens.js';
 import type { SessionStore } from './sessions.js';
 
 /** Who made a request: a signed-in address (SIWE session) or an API token with one grant. */
@@ -12,10 +12,25 @@ export type Principal = { kind: 'session'; address: string } | { kind: 'token'; 
  * refuses to start otherwise, so no route is reachable without a decision.
  * - 'public': anyone (health, docs, contributor reads; submissions carry their own signature).
  * - { role }: that role or stronger on the scope `scope(req)` names. 'contributor' is anyone
- *   signed in. A role on one scope gives nothing on another.
+ *   signed in. A role on one scope gives nothing on another. The scope must be one Datanet id
+ *   (SCOPE_ID) or the deployment ('*'); anything else (a repeated query parameter, a path) is
+ *   answered 400 before any role is looked up, naming where the scope came from (`scopeFrom`, or
+ *   the `source` a scope function carries, as scopeFromParam's do).
  */
 export type Access =
-  'public' | { role: Role; scope?: (req: FastifyRequest) => string | undefined | Promise<string | undefined>; why?: string };
+  | 'public'
+  | {
+      role: Role;
+      scope?: ScopeOf;
+      /** Where the scope is read from, for error messages ('querystring datanet'). */
+      scopeFrom?: string;
+      why?: string;
+    };
+
+export type ScopeOf = ((req: FastifyRequest) => unknown) & { source?: string };
+
+/** A Datanet id, as Datanet definitions name themselves (configs/datanets/<id>.yaml). */
+export const SCOPE_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export const SESSION_COOKIE = 'datanet_session';
 export const CSRF_COOKIE = 'datanet_csrf';
@@ -55,17 +70,27 @@ export function installAccessControl(app: FastifyInstance, deps: AccessDeps): vo
       if (req.routeOptions.url === undefined) return;
       return deny(reply, 403, 'no_access_rule', 'this route declares no access rule');
     }
-    const p = await principalOf(req, reply, deps);
+    // Public routes ignore credentials that do not verify: anyone may call them, so a stale token
+    // or a foreign Authorization header must not turn a public answer into a 401.
+    const p = await principalOf(req, reply, deps, access === 'public');
     if (p === 'refused') return reply;
     req.principal = p;
     if (access === 'public') return;
     if (!p) return deny(reply, 401, 'unauthenticated', 'sign in (SIWE) or send an API token as "Authorization: Bearer dnt_..."');
     if (access.role === 'contributor' && p.kind === 'session') return;
-    const scope = access.scope ? await access.scope(req) : undefined;
-    if (scope === undefined) {
+    const raw = access.scope ? await access.scope(req) : undefined;
+    if (raw === undefined) {
       if (access.role === 'contributor') return;
       return deny(reply, 403, 'forbidden', `needs role ${access.role}`);
     }
+    if (typeof raw !== 'string' || (raw !== DEPLOYMENT_SCOPE && !SCOPE_ID.test(raw))) {
+      const from = access.scopeFrom ?? access.scope?.source ?? 'the Datanet of the request';
+      return reply.code(400).send({
+        error: 'bad_scope',
+        message: `${from}: give one Datanet id (lower-case letters, digits, ".", "_" or "-", at most 64), got ${describe(raw)}`,
+      });
+    }
+    const scope = raw;
     const held: Role = p.kind === 'token' ? (p.scope === scope ? p.role : 'contributor') : await deps.roles.roleOf(scope, p.address);
     if (!roleAtLeast(held, access.role)) {
       return deny(
@@ -78,17 +103,44 @@ export function installAccessControl(app: FastifyInstance, deps: AccessDeps): vo
   });
 }
 
-async function principalOf(req: FastifyRequest, reply: FastifyReply, deps: AccessDeps): Promise<Principal | undefined | 'refused'> {
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `${v.length} values`;
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 80)}...` : s;
+}
+
+async function principalOf(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  deps: AccessDeps,
+  isPublic: boolean,
+): Promise<Principal | undefined | 'refused'> {
   const auth = req.headers.authorization;
   if (auth !== undefined) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
-    const info = m ? await deps.tokens.authenticate(m[1]) : undefined;
+    if (!m || !m[1].startsWith(TOKEN_PREFIX)) {
+      // Not one of our tokens (Basic credentials, a JWT for another service): not looked up.
+      if (isPublic) return sessionOf(req, reply, deps);
+      deny(
+        reply,
+        401,
+        'bad_authorization',
+        `expected Authorization: Bearer ${TOKEN_PREFIX}... (an API token from \`datanet token create\`)`,
+      );
+      return 'refused';
+    }
+    const info = await deps.tokens.authenticate(m[1]);
     if (!info) {
-      deny(reply, 401, 'bad_token', 'the API token is unknown, expired or revoked');
+      if (isPublic) return sessionOf(req, reply, deps);
+      deny(reply, 401, 'bad_token', 'the API token is unknown, expired or revoked; create one with `datanet token create`');
       return 'refused';
     }
     return { kind: 'token', tokenId: info.id, scope: info.scope, role: info.role };
   }
+  return sessionOf(req, reply, deps);
+}
+
+async function sessionOf(req: FastifyRequest, reply: FastifyReply, deps: AccessDeps): Promise<Principal | undefined | 'refused'> {
   const sid = req.cookies?.[SESSION_COOKIE];
   if (!sid) return undefined;
   const session = await deps.sessions.find(sid);
@@ -122,6 +174,6 @@ function deny(reply: FastifyReply, status: 401 | 403, code: string, message: str
 }
 
 /** Scope taken from a route parameter (e.g. a Datanet id in the path). */
-export function scopeFromParam(name: string) {
-  return (req: FastifyRequest) => (req.params as Record<string, string | undefined>)[name];
+export function scopeFromParam(name: string): ScopeOf {
+  return Object.assign((req: FastifyRequest) => (req.params as Record<string, string | undefined>)[name], { source: `params/${name}` });
 }

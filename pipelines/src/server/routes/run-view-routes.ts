@@ -113,7 +113,8 @@ export function runViewRoutes(app: ZodApp, ctx: ServerContext, reader: RunReader
       if (!steps) return reply.code(404).send({ error: 'unknown_run', message: `no run ${id}` });
       const s = steps.find((x) => x.stepId === step && x.partition === '');
       if (!s) return reply.code(404).send({ error: 'unknown_step', message: `run ${id} has no step ${step}` });
-      const out = s.outputs?.[output];
+      // Own properties only: "constructor" or "__proto__" name no output.
+      const out = s.outputs && Object.hasOwn(s.outputs, output) ? s.outputs[output] : undefined;
       if (!out) return reply.code(404).send({ error: 'unknown_output', message: `step ${step} has no output ${output} (yet)` });
       if (out.kind !== 'table')
         return reply.code(409).send({ error: 'not_a_table', message: `output ${output} is a ${out.kind}; only tables have a preview` });

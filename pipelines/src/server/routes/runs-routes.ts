@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { DEPLOYMENT_SCOPE } from '../auth/roles.js';
+import type { Principal } from '../auth/access.js';
+import { DEPLOYMENT_SCOPE, roleAtLeast, type RoleStore } from '../auth/roles.js';
 import { LaunchError, PIPELINE_NAME, type RunLauncher } from '../runs/run-launcher.js';
+import { UnknownCursorError } from '../../read/run-reader.js';
 import { datanetOf, type RunReader } from '../runs/run-reader.js';
 import { streamRunEvents } from './run-events-stream.js';
 import type { ZodApp } from '../server-context.js';
@@ -34,7 +36,7 @@ const Event = z.object({
  * Staff routes over the engine's runs. A run belongs to the Datanet its parameters name, else to
  * the deployment ('*'); staff of one Datanet see and act on that Datanet's runs only.
  */
-export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher, isClosing: () => boolean): void {
+export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher, roles: RoleStore, isClosing: () => boolean): void {
   // The scope of a run is only known once it is read: look it up (a missing run is checked by the
   // handler, under the deployment scope so nobody learns which ids exist).
   const runScope = async (req: FastifyRequest) => {
@@ -42,12 +44,13 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
     const run = id.length <= 100 ? await reader.get(id) : undefined;
     return (run && datanetOf(run)) ?? DEPLOYMENT_SCOPE;
   };
-  const listScope = (req: FastifyRequest) => (req.query as { datanet?: string }).datanet ?? DEPLOYMENT_SCOPE;
+  // The raw query value (a repeated parameter is an array): access checks it is one Datanet id.
+  const listScope = (req: FastifyRequest) => (req.query as { datanet?: unknown }).datanet ?? DEPLOYMENT_SCOPE;
 
   app.get(
     '/api/runs',
     {
-      config: { access: { role: 'reviewer', scope: listScope } },
+      config: { access: { role: 'reviewer', scope: listScope, scopeFrom: 'querystring datanet' } },
       schema: {
         tags: ['runs'],
         summary: 'Runs, newest first, filtered (pipeline, status, Datanet, created time)',
@@ -60,10 +63,20 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
           limit: z.coerce.number().int().min(1).max(500).default(50),
           before: z.string().max(100).optional().describe('page: runs created before this run id'),
         }),
+        // (400 unknown_cursor is answered too; not declared, so the committed OpenAPI document stands.)
         response: { 200: z.object({ runs: z.array(RunItem) }) },
       },
     },
-    async (req) => ({ runs: await reader.list({ ...req.query, datanet: req.query.datanet }) }),
+    async (req) => {
+      try {
+        // Without `datanet` the scope is the deployment: its own runs, as GET /api/runs/{id} allows.
+        return { runs: await reader.list({ ...req.query, datanet: req.query.datanet ?? null }) };
+      } catch (e) {
+        // The error handler answers 400 { error: 'unknown_cursor', message }.
+        if (e instanceof UnknownCursorError) throw Object.assign(new Error(e.message), { statusCode: 400, code: 'UNKNOWN_CURSOR' });
+        throw e;
+      }
+    },
   );
 
   app.get(
@@ -119,6 +132,7 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       config: {
         access: {
           role: 'steward',
+          scopeFrom: 'body params.datanet',
           scope: (req) => {
             // Access runs before the body schema: only a string names a Datanet; anything else asks for the deployment.
             const datanet = (req.body as { params?: Record<string, unknown> } | undefined)?.params?.datanet;
@@ -138,7 +152,8 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
     },
     async (req, reply) => {
       try {
-        return reply.code(202).send(await launcher.launch(req.body.pipeline, req.body.params));
+        const deploymentSteward = await holdsOnDeployment(req.principal, 'steward', roles);
+        return reply.code(202).send(await launcher.launch(req.body.pipeline, req.body.params, { deploymentSteward }));
       } catch (e) {
         return launchRefusal(e, reply as never);
       }
@@ -204,6 +219,13 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       }
     },
   );
+}
+
+/** Whether the caller holds a role (or a stronger one) on the deployment scope ('*'). */
+async function holdsOnDeployment(p: Principal | undefined, role: 'steward', roles: RoleStore): Promise<boolean> {
+  if (!p) return false;
+  if (p.kind === 'token') return p.scope === DEPLOYMENT_SCOPE && roleAtLeast(p.role, role);
+  return roleAtLeast(await roles.roleOf(DEPLOYMENT_SCOPE, p.address), role);
 }
 
 function launchRefusal(e: unknown, reply: { code(n: number): { send(b: unknown): unknown } }): never {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Engine } from '../../exec/engine.js';
 import { newRunId, resumeRunGraph, runPipeline } from '../../exec/in-process-executor.js';
@@ -12,7 +12,7 @@ export const PIPELINE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 export class LaunchError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 403 | 404 | 409,
     readonly code: string,
     message: string,
     readonly diagnostics: string[] = [],
@@ -22,9 +22,53 @@ export class LaunchError extends Error {
 }
 
 /**
+ * Whether a parameter value names a file path: absolute (/etc/x, \\\\host\\x, C:\\x), climbing out
+ * (a ".." segment), a home folder ("~") or a file: URL. Operators resolve path parameters against
+ * the pipeline's folder (configs/pipelines), so such a value can name any file the server can read
+ * or write. The rule looks at values, not at which parameter a pipeline treats as a path, so it
+ * holds for every pipeline, including ones written later.
+ */
+export function isPathLike(value: string): boolean {
+  const v = value.trim();
+  return (
+    v.startsWith('/') ||
+    v.startsWith('\\') ||
+    v.startsWith('~') ||
+    /^[A-Za-z]:[\\/]/.test(v) ||
+    /^file:/i.test(v) ||
+    v.split(/[\\/]/).some((seg) => seg.trim() === '..')
+  );
+}
+
+/**
+ * The folders a path-like value from a Datanet steward may name: the public corpora kept beside
+ * the checkout (`../shared/corpora`, or DATANET_CORPORA), which the shipped pipelines read by
+ * default. Not the checkout itself: it holds the state, configs/ (Datanet roles) and secrets.
+ */
+export function corporaRoots(configRoot: string): string[] {
+  return [resolve(configRoot, '..', 'shared', 'corpora'), ...(process.env.DATANET_CORPORA ? [resolve(process.env.DATANET_CORPORA)] : [])];
+}
+
+/** A path-like value that, resolved as operators resolve it (against configs/pipelines), lies outside these folders. */
+export function pathOutside(value: string, configRoot: string, roots: string[]): boolean {
+  if (!isPathLike(value)) return false;
+  const v = value.trim();
+  if (v.startsWith('~') || v.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(v) || /^file:/i.test(v) || v.includes('\\')) return true;
+  const at = resolve(configRoot, 'configs', 'pipelines', v);
+  return !roots.some((r) => at === r || at.startsWith(r.endsWith(sep) ? r : r + sep));
+}
+
+/** Who launches: whether they hold steward (or owner) on the deployment ('*'). */
+export interface Launcher {
+  deploymentSteward: boolean;
+}
+
+/**
  * Starts and resumes runs on the engine this server hosts. Only pipelines under the configs folder
- * can be launched, by name: a caller never names a path. Runs started here can be cancelled here;
- * the run itself lives in the store, so any replica can read it.
+ * can be launched, by name. Parameters can name files too (a corpus, say): a caller who is not a
+ * steward of the deployment may pass a path-like value (isPathLike) only inside the public corpora
+ * (corporaRoots); a Datanet's steward otherwise runs its pipelines on what they ship. Runs started here can be
+ * cancelled here; the run itself lives in the store, so any replica can read it.
  */
 export class RunLauncher {
   private readonly running = new Map<string, AbortController>();
@@ -57,8 +101,18 @@ export class RunLauncher {
     }));
   }
 
-  async launch(name: string, params: Record<string, string>): Promise<{ runId: string }> {
+  async launch(name: string, params: Record<string, string>, by: Launcher): Promise<{ runId: string }> {
     const file = this.pipelineFile(name);
+    if (!by.deploymentSteward) {
+      const roots = corporaRoots(this.configRoot);
+      const paths = Object.entries(params).filter(([, v]) => pathOutside(v, this.configRoot, roots));
+      if (paths.length)
+        throw new LaunchError(
+          403,
+          'path_parameter',
+          `parameter ${paths.map(([k]) => k).join(', ')}: a file path (absolute, "..", "~" or file:) outside the public corpora (../shared/corpora) may be passed by a steward of the deployment ('*') only; leave the parameter to the pipeline's default`,
+        );
+    }
     const { graph, diagnostics } = await compilePipeline(file, { params, extraPlugins: this.profile.plugins });
     if (!graph) throw invalid(this.relative(diagnostics), `pipeline ${name} is not valid`);
     const runId = newRunId();

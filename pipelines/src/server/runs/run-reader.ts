@@ -1,10 +1,11 @@
-import { RunReader as EngineRunReader, type EventView, type RunView } from '../../read/run-reader.js';
+import { DATANET_ID, RunReader as EngineRunReader, UnknownCursorError, type EventView, type RunView } from '../../read/run-reader.js';
 import type { RunStatus } from '../../store/run-store.js';
 
 export interface RunFilter {
   pipeline?: string;
   status?: RunStatus;
-  datanet?: string;
+  /** A Datanet's runs; null: the deployment's (runs that name no Datanet). */
+  datanet: string | null;
   since?: number;
   until?: number;
   limit: number;
@@ -27,7 +28,9 @@ export interface RunListItem {
 /**
  * The service's one view of runs, over the engine's read-only RunReader: the routes depend on this
  * adapter only. A run belongs to a Datanet when its parameters name one (`datanet`); otherwise to
- * the deployment.
+ * the deployment. A list is always of one scope, as the detail of a run is read under its scope
+ * (README, permission matrix: a role on one scope gives nothing on another), so deployment staff
+ * list the deployment's runs, not every Datanet's.
  */
 export class RunReader {
   private readonly engine: EngineRunReader;
@@ -37,6 +40,15 @@ export class RunReader {
   }
 
   async list(f: RunFilter): Promise<RunListItem[]> {
+    if (f.before !== undefined) {
+      // A cursor from another scope is as unknown as one that names no run: which ids exist
+      // elsewhere is not this caller's business.
+      const anchor = await this.engine.getRun(f.before);
+      if (!anchor || datanetOf(anchor) !== f.datanet)
+        throw new UnknownCursorError(
+          `before: no run "${f.before}" among ${f.datanet === null ? "the deployment's runs" : `the runs of ${f.datanet}`}; give the id of the last run of the previous page, or leave it out for the first page`,
+        );
+    }
     return (await this.engine.listRuns(f)).map(listItem);
   }
 
@@ -68,9 +80,10 @@ export class RunReader {
   }
 }
 
+/** The Datanet a run belongs to: its `datanet` parameter when that is a Datanet id; else null (the deployment). */
 export function datanetOf(run: Pick<RunView, 'params'>): string | null {
   const d = (run.params as Record<string, unknown> | null)?.datanet;
-  return typeof d === 'string' ? d : null;
+  return typeof d === 'string' && DATANET_ID.test(d) ? d : null;
 }
 
 function listItem(r: RunView): RunListItem {
