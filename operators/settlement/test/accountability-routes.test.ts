@@ -119,6 +119,17 @@ describe('accountability routes on a real `datanet serve`', () => {
     expect((await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/0x${'9'.repeat(40)}`)).status).toBe(404);
     expect((await call(`/v1/datanets/${DATANET}/settlements/yesterday/receipts/${address(1)}`)).status).toBe(400);
     expect((await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/not-an-address`)).status).toBe(400);
+    // Another spelling of the epoch's zone names the same epoch; a zone that is no IANA name is a 400 saying so.
+    for (const zone of ['utc', 'Etc/UTC', 'GMT']) {
+      const again = await call(`/v1/datanets/${DATANET}/settlements/${encodeURIComponent(epoch.replace('@UTC', `@${zone}`))}/receipts/${address(1)}`);
+      expect(again.status, zone).toBe(200);
+      expect(await again.json()).toEqual(JSON.parse(JSON.stringify(receipt)));
+    }
+    const noZone = await call(`/v1/datanets/${DATANET}/settlements/${encodeURIComponent(epoch.replace('@UTC', '@Mars/Olympus'))}`);
+    expect(noZone.status).toBe(400);
+    expect(((await noZone.json()) as { message: string }).message).toMatch(
+      /params\/epoch: time zone "Mars\/Olympus" is not an IANA zone name/,
+    );
   });
 
   it('disputes: anonymous callers get 401, a token cannot file, a reviewer cannot resolve, a steward resolves once', async () => {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { CliError, UsageError, type RegisterCommand } from '@datanet/pipelines';
+import { parseEpoch } from '../core/epoch.js';
 
 /**
  * `datanet receipt --epoch E --contributor ADDR [--datanet D] [--html FILE] [--version N]`: why each
@@ -20,6 +21,12 @@ const register: RegisterCommand = (program, env) => {
       async (opts: { epoch: string; contributor?: string; inference?: string; datanet?: string; version?: string; html?: string }) => {
         if (!/^\d{4}-\d{2}-\d{2}@.+$/.test(opts.epoch))
           throw new UsageError(`--epoch ${opts.epoch}: expected YYYY-MM-DD@ZONE, e.g. 2026-11-24@UTC`);
+        // Settlements are keyed by the zone's one spelling (2026-11-24@utc is 2026-11-24@UTC).
+        try {
+          opts.epoch = parseEpoch(opts.epoch).id;
+        } catch (e) {
+          throw new UsageError(`--epoch ${opts.epoch}: ${(e as Error).message}`);
+        }
         if (!opts.contributor && !opts.inference)
           throw new UsageError('give --contributor ADDR (a receipt) or --inference ID (one inference)');
         if (opts.contributor && !/^0x[0-9a-fA-F]{40}$/.test(opts.contributor))

@@ -33,6 +33,8 @@ export function canonicalZone(timezone: string): string {
       throw new Error(`time zone "${timezone}" is not an IANA zone name; use e.g. "UTC" or "Europe/Paris"`);
     }
     if (UTC_ALIASES.test(c)) c = 'UTC';
+    // Spellings come from requests too (any mix of case): the memory of them stays bounded.
+    if (canonical.size >= 4096) canonical.clear();
     canonical.set(timezone, c);
   }
   return c;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
+import { parseEpoch } from '../core/epoch.js';
 import { computeReceipt } from '../receipts/compute-receipt.js';
 import { inferenceView } from '../receipts/inference-view.js';
 import { renderInferenceHtml, renderReceiptHtml } from '../receipts/receipt-html.js';
@@ -41,6 +42,17 @@ const current = (ps: Proposal[]) => ps.find((p) => p.status === 'final') ?? ps[p
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateProposals(ctx.db);
   const notFound = (message: string) => ({ error: 'not_found', message });
+  // Settlements are keyed by the epoch id with its zone named one way: `2026-11-24@utc` and
+  // `2026-11-24@Etc/UTC` find `2026-11-24@UTC`; a zone that is no IANA name is a 400.
+  app.addHook('preHandler', async (req, reply) => {
+    const params = req.params as { epoch?: unknown };
+    if (typeof params.epoch !== 'string') return;
+    try {
+      params.epoch = parseEpoch(params.epoch).id;
+    } catch (e) {
+      return reply.code(400).send({ error: 'bad_epoch', message: `params/epoch: ${(e as Error).message}` });
+    }
+  });
 
   app.get(
     '/v1/datanets/:id/settlements',
