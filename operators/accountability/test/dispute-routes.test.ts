@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runDatanetCli } from '@datanet/pipelines/testing';
+import { runDatanetCli, startServe, type ServeProcess } from '@datanet/pipelines/testing';
 import { loadDatanetDefinition, openRegistry, recordContributions, resolveDatanetPath } from '@datanet/datanet';
 import { openDispute } from '../src/index.js';
 import { storeDb } from './cli-store.js';
@@ -13,7 +12,6 @@ import { storeDb } from './cli-store.js';
 // `datanet serve` and the real CLI; the CLI also refuses a dispute of another Datanet than --datanet.
 const root = mkdtempSync(join(tmpdir(), 'datanet-dispute-routes-'));
 const stateDir = join(root, 'state');
-const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
 const env = { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '' };
 const A = 'conflict-a';
 const B = 'conflict-b';
@@ -24,7 +22,7 @@ const OTHER = '0x' + 'c3'.repeat(20);
 const cli = (...args: string[]) => runDatanetCli(['--state-dir', stateDir, '--json', ...args], { cwd: root, env, timeoutMs: 180_000 });
 
 describe('a steward and the disputes they may not decide (real `datanet serve` and CLI)', () => {
-  let server: ChildProcess | undefined;
+  let server: ServeProcess | undefined;
   let url: string;
   /** Filed by s1; against s1's contribution (filed by s2); against another's (filed by s2), twice. */
   const ids = { filed: '', own: '', other: '', viaCli: '' };
@@ -85,10 +83,8 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
   }, 120_000);
 
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server!.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
+    if (server) {
+      await server.stop();
     }
     rmSync(root, { recursive: true, force: true });
   });
@@ -139,24 +135,8 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
   }
 
   it('POST …/resolution: 403 with the reason for the filer and for the contribution owner; another dispute is resolved', async () => {
-    server = spawn(process.execPath, [BIN, '--state-dir', stateDir, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    server.stdout!.on('data', (d) => (out += d));
-    server.stderr!.on('data', (d) => (out += d));
-    url = await new Promise<string>((done, fail) => {
-      const timer = setInterval(() => {
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearInterval(timer);
-          done(m[1]);
-        }
-      }, 100);
-      server!.once('exit', (code) => fail(new Error(`serve exited ${code}: ${out.slice(-3000)}`)));
-    });
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: '', DATANET_RPC_URL: '' } });
+    url = server.url;
     const headers = await signIn(s1);
     const resolve = (id: string, decision: string) =>
       fetch(`${url}/v1/datanets/${A}/disputes/${id}/resolution`, { method: 'POST', headers, body: JSON.stringify({ decision }) });

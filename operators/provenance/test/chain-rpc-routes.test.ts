@@ -1,17 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAccountKeys } from '@datanet/connector-evm';
-import { REPO_ROOT } from '@datanet/pipelines/testing';
+import { startServe } from '@datanet/pipelines/testing';
 
 // POST /rpc of a real `datanet serve` (embedded profile): inputs that would keep the embedded EVM
 // busy for minutes or for ever (which cannot be interrupted) are refused with the field named, a
 // slow call answers an error within the time limit, and transactions signed with the node's own
 // (publicly known) dev keys are refused, while a contributor's own wallet still sends through it.
-const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
 const LOOP = '0x5b600056'; // init code JUMPDEST PUSH1 0 JUMP: loops until the gas runs out
 const roots: string[] = [];
 
@@ -23,43 +21,11 @@ interface Serve {
 async function serve(env: Record<string, string> = {}): Promise<Serve> {
   const root = mkdtempSync(join(tmpdir(), 'datanet-chain-rpc-'));
   roots.push(root);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [BIN, '--state-dir', join(root, 'state'), 'serve', '--host', '127.0.0.1', '--port', '0'],
-    {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((done, fail) => {
-    const timer = setInterval(() => {
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        done(m[1]);
-      }
-    }, 100);
-    child.once('exit', (code) => {
-      clearInterval(timer);
-      fail(new Error(`serve exited ${code}: ${out.slice(-3000)}`));
-    });
-  });
-  return {
-    url,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  const server = await startServe({ stateDir: join(root, 'state'), cwd: root, env: { DATABASE_URL: '', DATANET_RPC_URL: '', ...env } });
+  // SIGKILL: a chain thread busy with a bounded call would hold a graceful stop.
+  return { url: server.url, stop: async () => void (await server.stop('SIGKILL')) };
 }
 
-/** One POST /rpc; a request that hangs fails the test after `ms` instead of holding it. */
 async function rpc(url: string, body: unknown, ms = 30_000): Promise<{ status: number; body: any; ms: number }> {
   const t0 = Date.now();
   const res = await fetch(`${url}/rpc`, {

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { Kysely, PGliteDialect } from 'kysely';
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runDatanetCli } from '@datanet/pipelines/testing';
+import { runDatanetCli, startServe, type ServeProcess } from '@datanet/pipelines/testing';
 import { DisputePolicySchema } from '@datanet/datanet';
 import { openDispute } from '@datanet/accountability';
 import { advanceSettlement, computeReceipt } from '../src/index.js';
@@ -18,7 +17,6 @@ import { address } from './fixtures.js';
 // change what, over HTTP.
 const root = mkdtempSync(join(tmpdir(), 'datanet-acct-routes-'));
 const stateDir = join(root, 'state');
-const BIN = join(REPO_ROOT, 'pipelines/bin/datanet.mjs');
 const env = { ...process.env, DATABASE_URL: '', DATANET_RPC_URL: '' };
 const stewardWallet = new Wallet(Wallet.createRandom().privateKey);
 const contributorWallet = new Wallet(Wallet.createRandom().privateKey);
@@ -33,7 +31,7 @@ function token(role: string): string {
 }
 
 describe('accountability routes on a real `datanet serve`', () => {
-  let server: ChildProcess;
+  let server: ServeProcess | undefined;
   let url: string;
   let epoch: string;
   let disputeId: string;
@@ -77,30 +75,12 @@ describe('accountability routes on a real `datanet serve`', () => {
     }
     steward = token('steward');
     reviewer = token('reviewer');
-    server = spawn(process.execPath, [BIN, '--state-dir', stateDir, 'serve', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    server.stdout!.on('data', (d) => (out += d));
-    server.stderr!.on('data', (d) => (out += d));
-    url = await new Promise<string>((done, fail) => {
-      const timer = setInterval(() => {
-        const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) {
-          clearInterval(timer);
-          done(m[1]);
-        }
-      }, 100);
-      server.once('exit', (code) => fail(new Error(`serve exited ${code}: ${out.slice(-3000)}`)));
-    });
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: '', DATANET_RPC_URL: '' } });
+    url = server.url;
   }, 600_000);
   afterAll(async () => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
+    if (server) {
+      await server.stop();
     }
     rmSync(root, { recursive: true, force: true });
   });
@@ -121,7 +101,9 @@ describe('accountability routes on a real `datanet serve`', () => {
     expect((await call(`/v1/datanets/${DATANET}/settlements/${epoch}/receipts/not-an-address`)).status).toBe(400);
     // Another spelling of the epoch's zone names the same epoch; a zone that is no IANA name is a 400 saying so.
     for (const zone of ['utc', 'Etc/UTC', 'GMT']) {
-      const again = await call(`/v1/datanets/${DATANET}/settlements/${encodeURIComponent(epoch.replace('@UTC', `@${zone}`))}/receipts/${address(1)}`);
+      const again = await call(
+        `/v1/datanets/${DATANET}/settlements/${encodeURIComponent(epoch.replace('@UTC', `@${zone}`))}/receipts/${address(1)}`,
+      );
       expect(again.status, zone).toBe(200);
       expect(await again.json()).toEqual(JSON.parse(JSON.stringify(receipt)));
     }

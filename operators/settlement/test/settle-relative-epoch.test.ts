@@ -1,10 +1,9 @@
 import { Table, TimestampMillisecond, Utf8, Float64, vectorFromArray } from 'apache-arrow';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { DB_ENGINES, migrateRunStore, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { listAudit } from '@datanet/accountability';
 import { openRegistry, recordContributions, revokeContribution } from '@datanet/datanet';
 // The engine's own tables (step_waits): a parked step's checkpoint lives there.
-import { RunStore } from '../../../pipelines/src/store/run-store.js';
 import { listProposals } from '../src/proposal/proposal-store.js';
 import { loadEpochInputs } from '../src/proposal/epoch-input-rows.js';
 import { checkLedger, loadSettlement } from '../src/store/settlement-store.js';
@@ -72,7 +71,7 @@ describe.each(DB_ENGINES)('settlement.settle with a relative epoch (%s, fixed cl
   let t: TestDb;
   beforeAll(async () => {
     t = await openTestDb(engine);
-    await new RunStore(t.db, engine).migrate();
+    await migrateRunStore(t);
   });
   afterAll(() => t?.close());
   afterEach(() => vi.useRealTimers());

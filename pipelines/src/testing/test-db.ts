@@ -49,3 +49,9 @@ export async function openTestDb(engine: DbEngine): Promise<TestDb> {
 
 /** Engines to run a store test suite against: both, always (PostgreSQL is part of the machine). */
 export const DB_ENGINES: DbEngine[] = ['pglite', 'postgres'];
+
+/** The engine's run-store tables (runs, steps, checkpoints, ...) in a test database, for operators that read or write them. */
+export async function migrateRunStore(t: TestDb): Promise<void> {
+  const { RunStore } = await import('../store/run-store.js');
+  await new RunStore(t.db, t.dialect).migrate();
+}

@@ -44,6 +44,47 @@ export interface EpochInputRows {
 
 const CHUNK = 2_000;
 
+/** An epoch's inference rows and their attribution rows, numbered from `firstRow` (capture and late additions). */
+async function insertInferenceRows(
+  trx: Kysely<any>,
+  datanet: string,
+  epoch: string,
+  inferences: InferenceRow[],
+  attributions: AttributionRow[],
+  firstRow: number,
+): Promise<void> {
+  await insertChunks(
+    trx,
+    'settlement_input_inferences',
+    inferences.map((r) => ({
+      datanet,
+      epoch,
+      inference_id: r.inferenceId,
+      fee: r.fee.toString(),
+      time: r.time,
+      model: r.model ?? null,
+      adapter: r.adapter ?? null,
+      prompt: r.prompt ?? null,
+      output: r.output ?? null,
+    })),
+  );
+  await insertChunks(
+    trx,
+    'settlement_input_attributions',
+    attributions.map((r, i) => ({
+      datanet,
+      epoch,
+      row: firstRow + i,
+      inference_id: r.inferenceId,
+      contribution_id: r.contributionId,
+      contributor: r.contributor,
+      account: r.account.toLowerCase(),
+      score: r.score,
+      evidence: r.evidence ?? null,
+    })),
+  );
+}
+
 async function insertChunks(db: Kysely<any>, table: string, rows: Record<string, unknown>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += CHUNK)
     await db
@@ -109,36 +150,7 @@ export async function recordEpochInputs(db: Kysely<any>, rows: EpochInputRows): 
       .returning('epoch')
       .executeTakeFirst();
     if (!inserted) return false;
-    await insertChunks(
-      trx,
-      'settlement_input_inferences',
-      rows.inferences.map((r) => ({
-        datanet,
-        epoch,
-        inference_id: r.inferenceId,
-        fee: r.fee.toString(),
-        time: r.time,
-        model: r.model ?? null,
-        adapter: r.adapter ?? null,
-        prompt: r.prompt ?? null,
-        output: r.output ?? null,
-      })),
-    );
-    await insertChunks(
-      trx,
-      'settlement_input_attributions',
-      rows.attributions.map((r, i) => ({
-        datanet,
-        epoch,
-        row: i,
-        inference_id: r.inferenceId,
-        contribution_id: r.contributionId,
-        contributor: r.contributor,
-        account: r.account.toLowerCase(),
-        score: r.score,
-        evidence: r.evidence ?? null,
-      })),
-    );
+    await insertInferenceRows(trx, datanet, epoch, rows.inferences, rows.attributions, 0);
     const standing = new Map<string, number>();
     for (const s of rows.standing) standing.set(s.contributor, Math.max(standing.get(s.contributor) ?? -Infinity, s.standing));
     await insertChunks(
@@ -209,37 +221,13 @@ export async function appendEpochInputs(
       .executeTakeFirstOrThrow();
     const first = Number(last.row) + 1;
     const fees = inferences.reduce((n, r) => n + r.fee, 0n);
-    await insertChunks(
+    await insertInferenceRows(
       trx,
-      'settlement_input_inferences',
-      inferences.map((r) => ({
-        datanet,
-        epoch,
-        inference_id: r.inferenceId,
-        fee: r.fee.toString(),
-        time: r.time,
-        model: r.model ?? null,
-        adapter: r.adapter ?? null,
-        prompt: r.prompt ?? null,
-        output: r.output ?? null,
-      })),
-    );
-    await insertChunks(
-      trx,
-      'settlement_input_attributions',
-      rows.attributions
-        .filter((r) => ids.has(r.inferenceId))
-        .map((r, i) => ({
-          datanet,
-          epoch,
-          row: first + i,
-          inference_id: r.inferenceId,
-          contribution_id: r.contributionId,
-          contributor: r.contributor,
-          account: r.account.toLowerCase(),
-          score: r.score,
-          evidence: r.evidence ?? null,
-        })),
+      datanet,
+      epoch,
+      inferences,
+      rows.attributions.filter((r) => ids.has(r.inferenceId)),
+      first,
     );
     // Standing and texts as captured stay; only contributors and contributions new to the epoch are added.
     const standingHave = new Set(
