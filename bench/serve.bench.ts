@@ -14,7 +14,7 @@
 // postgres) runs one store; SERVE_BENCH_PROFILE=DIR writes a V8 CPU profile of each server there.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Wallet, verifyTypedData } from 'ethers';
@@ -60,11 +60,18 @@ export async function run() {
       'submissions is closed-loop (each client sends its next upload when the last is answered: latency there is set by the throughput, per Little). openLoop: after it, the same clients are offered a fixed 0.5x the same-run verifyCeiling (autocannon overallRate, fresh signed uploads for SERVE_BENCH_OPEN_SECONDS); achieved perSecond and p50/p99 say whether the server sustains half the ceiling with p99 < 100 ms (targetMet).',
     ],
   };
-  // SERVE_BENCH_STORES=pglite (or postgres) runs one store only, for profiling.
-  const stores = (['pglite', 'postgres'] as const).filter((s) =>
-    (process.env.SERVE_BENCH_STORES ?? 'pglite,postgres').split(',').includes(s),
+  // SERVE_BENCH_STORES=pglite (or postgres, postgres-socket) runs those stores only, for profiling.
+  // postgres-socket: the same PostgreSQL over its Unix socket, as a server on the database's host
+  // connects (psql's default); skipped where there is none. In a V8 profile of the uploads here,
+  // the pg client's TCP writes to 127.0.0.1 (writev, which carries the loopback's receive path too)
+  // took 16-22% of the server thread's samples.
+  const socket = process.env.DATABASE_URL ? undefined : postgresSocketUrl();
+  const stores = (['pglite', 'postgres', 'postgres-socket'] as const).filter(
+    (s) =>
+      (process.env.SERVE_BENCH_STORES ?? 'pglite,postgres,postgres-socket').split(',').includes(s) && (s !== 'postgres-socket' || socket),
   );
   for (const store of stores) {
+    const onPostgres = store !== 'pglite';
     const root = mkdtempSync(join(tmpdir(), `datanet-serve-bench-${store}-`));
     try {
       mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
@@ -77,7 +84,7 @@ export async function run() {
       const env: Record<string, string> = { ...(process.env as Record<string, string>), DATANET_LOG_LEVEL: 'warn' };
       // SERVE_BENCH_PROFILE=DIR writes a V8 CPU profile of each server process there (node --cpu-prof).
       const appName = `datanet-serve-bench-${process.pid}`;
-      if (store === 'postgres') env.DATABASE_URL = await freshSchema(appName);
+      if (onPostgres) env.DATABASE_URL = await freshSchema(appName, store === 'postgres-socket' ? socket! : postgresUrl());
       else delete env.DATABASE_URL;
       const loadBefore = loadavg();
       const profile = process.env.SERVE_BENCH_PROFILE
@@ -103,7 +110,7 @@ export async function run() {
         // PostgreSQL backends) spent on them; with overallRate, offered at that rate (open loop).
         const upload = async (batch: Signed[], overallRate?: number) => {
           const cpu0 = server.cpuMs();
-          const pg0 = store === 'postgres' ? await backendCpu(appName) : undefined;
+          const pg0 = onPostgres ? await backendCpu(appName) : undefined;
           const r = await drive(server.url, root, {
             connections: CONNECTIONS,
             uploads: {
@@ -132,7 +139,7 @@ export async function run() {
         );
         const readStatuses = async (paths: string[], seconds: number) => {
           const cpu0 = server.cpuMs();
-          const pg0 = store === 'postgres' ? await backendCpu(appName) : undefined;
+          const pg0 = onPostgres ? await backendCpu(appName) : undefined;
           const r = await drive(server.url, root, { connections: CONNECTIONS, get: { paths, seconds } });
           const cpu = server.cpuMs() - cpu0;
           const pgCpu = pg0 ? cpuSince(pg0, await backendCpu(appName)) : undefined;
@@ -349,8 +356,18 @@ async function startServer(root: string, env: Record<string, string>, nodeArgs: 
   };
 }
 
-async function freshSchema(appName: string): Promise<string> {
-  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** PostgreSQL as DATABASE_URL names it, else over TCP on this machine. */
+function postgresUrl(): string {
+  return process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** The local PostgreSQL over its Unix socket (Debian's directory), when there is one. */
+function postgresSocketUrl(): string | undefined {
+  const dir = '/var/run/postgresql';
+  return existsSync(join(dir, '.s.PGSQL.5432')) ? `postgres://postgres@${encodeURIComponent(dir)}/test` : undefined;
+}
+
+async function freshSchema(appName: string, base: string): Promise<string> {
   const schema = `serve_bench_${Date.now().toString(36)}`;
   const c = new pg.Client({ connectionString: base });
   await c.connect();
@@ -362,7 +379,7 @@ async function freshSchema(appName: string): Promise<string> {
 
 /** CPU ms so far of each PostgreSQL backend serving connections named appName (this machine's /proc). */
 async function backendCpu(appName: string): Promise<Map<number, number>> {
-  const c = new pg.Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  const c = new pg.Client({ connectionString: postgresUrl() });
   await c.connect();
   const { rows } = await c.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [appName]);
   await c.end();
