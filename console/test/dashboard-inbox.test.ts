@@ -6,7 +6,7 @@
 // throughput, each reviewer's decisions), disputes, the tabs by keyboard, and the dashboard at 390 px.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Wallet } from 'ethers';
 import type { Browser } from 'playwright-core';
@@ -35,6 +35,9 @@ describe.skipIf(!haveCorpus)('dashboard and inbox details (skipped when MedQuAD 
       // server's intake run (medical-qa-inbox) can take them first on a loaded machine, and the
       // dashboard, which reports on the newest run naming the Datanet, then shows that run.
       withoutPipelines: ['medical-qa-inbox.yaml'],
+      // The subset is a corpus of this deployment: the Datanet's steward launches on it (a path
+      // outside the deployment's corpora needs a steward of the deployment).
+      corpora: dirname(subset),
     });
     browser = await launchBrowser();
     const context = await walletContext(browser, steward);

@@ -5,7 +5,7 @@
 // Datanet's queue.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Wallet } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
@@ -35,6 +35,9 @@ describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when 
       // server's intake run (medical-qa-inbox) can take them first on a loaded machine, and the
       // dashboard, which reports on the newest run naming the Datanet, then shows that run.
       withoutPipelines: ['medical-qa-inbox.yaml'],
+      // The subset is a corpus of this deployment: the Datanet's steward launches on it (a path
+      // outside the deployment's corpora needs a steward of the deployment).
+      corpora: dirname(subset),
     });
     browser = await launchBrowser();
     // The steward launches the review pipeline over the API (the launch form has its own test).

@@ -24,7 +24,14 @@ export interface ConsoleServer {
  * configs/ hold the repository's pipelines, quality rules and Datanets; `roles` is appended to
  * the named Datanets' YAML. One per test file.
  */
-export async function startConsoleServer(o: { roles?: Record<string, string>; withoutPipelines?: string[] } = {}): Promise<ConsoleServer> {
+export async function startConsoleServer(
+  o: {
+    roles?: Record<string, string>;
+    withoutPipelines?: string[];
+    /** A folder of public corpora for this deployment (DATANET_CORPORA): a Datanet's steward may name files in it as parameters. */
+    corpora?: string;
+  } = {},
+): Promise<ConsoleServer> {
   const root = mkdtempSync(join(tmpdir(), 'datanet-console-'));
   mkdirSync(join(root, 'configs'), { recursive: true });
   for (const d of ['pipelines', 'datanets', 'quality']) cpSync(join(REPO, 'configs', d), join(root, 'configs', d), { recursive: true });
@@ -40,7 +47,13 @@ export async function startConsoleServer(o: { roles?: Record<string, string>; wi
   url.searchParams.set('options', `-c search_path=${schema}`);
   const child: ChildProcess = spawn(process.execPath, [join(REPO, 'pipelines/bin/datanet.mjs'), 'serve', '--port', '0'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: url.toString(), DATANET_STATE_DIR: join(root, '.datanet'), DATANET_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      DATANET_STATE_DIR: join(root, '.datanet'),
+      DATANET_LOG_LEVEL: 'warn',
+      ...(o.corpora ? { DATANET_CORPORA: o.corpora } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
