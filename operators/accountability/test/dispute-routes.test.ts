@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDatanetCli, startServe, type ServeProcess } from '@datanet/pipelines/testing';
+import { runDatanetCli, signInOverHttp, startServe, type ServeProcess } from '@datanet/pipelines/testing';
 import { loadDatanetDefinition, openRegistry, recordContributions, resolveDatanetPath } from '@datanet/datanet';
 import { openDispute } from '../src/index.js';
 import { storeDb } from './cli-store.js';
@@ -104,35 +104,7 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     expect(JSON.parse(ok.stdout)).toMatchObject({ resolved: true, dispute: { id: ids.viaCli, status: 'dismissed' } });
   }, 600_000);
 
-  /** Signs in with SIWE (an EIP-4361 message signed by the wallet); returns a browser's cookie and CSRF headers. */
-  async function signIn(wallet: Wallet): Promise<Record<string, string>> {
-    const n = (await (await fetch(`${url}/auth/siwe/nonce`)).json()) as any;
-    const message = [
-      `${n.domain} wants you to sign in with your Ethereum account:`,
-      wallet.address,
-      '',
-      'Sign in to the Datanet service',
-      '',
-      `URI: ${n.uri}`,
-      'Version: 1',
-      `Chain ID: ${n.chainId}`,
-      `Nonce: ${n.nonce}`,
-      `Issued At: ${new Date().toISOString()}`,
-      `Expiration Time: ${new Date(Date.now() + 600_000).toISOString()}`,
-    ].join('\n');
-    const res = await fetch(`${url}/auth/siwe/verify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ message, signature: await wallet.signMessage(message) }),
-    });
-    expect(res.status, await res.clone().text()).toBe(200);
-    const csrf = ((await res.json()) as any).csrfToken as string;
-    const session = res.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('datanet_session='))!
-      .split(';')[0];
-    return { cookie: `${session}; datanet_csrf=${csrf}`, 'x-csrf-token': csrf, origin: url, 'content-type': 'application/json' };
-  }
+  const signIn = (wallet: Wallet) => signInOverHttp(url, wallet);
 
   it('POST …/resolution: 403 with the reason for the filer and for the contribution owner; another dispute is resolved', async () => {
     server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: '', DATANET_RPC_URL: '' } });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { JsonRpcProvider, Network, Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devAccountKeys } from '@datanet/connector-evm';
-import { startServe } from '@datanet/pipelines/testing';
+import { signInOverHttp, startServe } from '@datanet/pipelines/testing';
 
 // POST /rpc of a real `datanet serve` (embedded profile): inputs that would keep the embedded EVM
 // busy for minutes or for ever (which cannot be interrupted) are refused with the field named, a
@@ -131,34 +131,10 @@ describe('POST /rpc of a real server: inputs that would hold the chain, and the 
 
     // A signed-in contributor: the faucet funds her, and her own wallet sends through /rpc (ethers fills in gas, fees, nonce).
     const wallet = new Wallet(Wallet.createRandom().privateKey);
-    const n = (await (await fetch(`${s.url}/auth/siwe/nonce`)).json()) as any;
-    const message = [
-      `${n.domain} wants you to sign in with your Ethereum account:`,
-      wallet.address,
-      '',
-      'Sign in to the Datanet service',
-      '',
-      `URI: ${n.uri}`,
-      'Version: 1',
-      `Chain ID: ${n.chainId}`,
-      `Nonce: ${n.nonce}`,
-      `Issued At: ${new Date().toISOString()}`,
-      `Expiration Time: ${new Date(Date.now() + 600_000).toISOString()}`,
-    ].join('\n');
-    const signed = await fetch(`${s.url}/auth/siwe/verify`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ message, signature: await wallet.signMessage(message) }),
-    });
-    expect(signed.status, await signed.clone().text()).toBe(200);
-    const csrf = ((await signed.json()) as any).csrfToken as string;
-    const session = signed.headers
-      .getSetCookie()
-      .find((c) => c.startsWith('datanet_session='))!
-      .split(';')[0];
+    const signedIn = await signInOverHttp(s.url, wallet);
     const funded = await fetch(`${s.url}/v1/chain/faucet`, {
       method: 'POST',
-      headers: { cookie: `${session}; datanet_csrf=${csrf}`, 'x-csrf-token': csrf, origin: s.url },
+      headers: { cookie: signedIn.cookie, 'x-csrf-token': signedIn['x-csrf-token'], origin: s.url },
     });
     expect(funded.status, await funded.clone().text()).toBe(200);
     const provider = new JsonRpcProvider(`${s.url}/rpc`, Network.from(31337), { staticNetwork: true, pollingInterval: 50 });
