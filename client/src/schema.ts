@@ -1230,6 +1230,18 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
       };
     };
     put?: never;
@@ -1532,6 +1544,18 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
       };
     };
     put?: never;
@@ -1588,6 +1612,18 @@ export interface paths {
                 hash: string;
                 onChain?: string | null;
               }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             };
           };
         };
@@ -1971,6 +2007,18 @@ export interface paths {
                 createdRun: string | null;
                 createdAt: string;
               }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             };
           };
         };
@@ -2743,6 +2791,18 @@ export interface paths {
                 fundTxHash: string | null;
                 createdAt: string;
               }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             };
           };
         };
@@ -3826,6 +3886,18 @@ export interface paths {
                 auditRoot: string | null;
                 paidSetRoot: string | null;
               }[];
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             };
           };
         };

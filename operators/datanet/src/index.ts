@@ -12,6 +12,9 @@ export {
 export type { ReviewPolicy, ReviewPolicyInput } from './definition/review-policy-schema.js';
 export { parseDatanetYaml, loadDatanetDefinition, resolveDatanetPath, DatanetDefinitionError } from './definition/load-datanet.js';
 export type { DefinitionIssue } from './definition/load-datanet.js';
+export { DATANET_ID, definitionLoader } from './definition/definition-loader.js';
+export type { DefinitionLoader } from './definition/definition-loader.js';
+export { refuseUnknownDatanets, unknownDatanet } from './routes/unknown-datanet.js';
 export { datanetJsonSchema, datanetJsonSchemaText } from './definition/json-schema.js';
 export { DEFAULT_STANDING_POLICY, standingFrom, acceptanceRate } from './policy/standing-policy.js';
 export type { StandingInputs } from './policy/standing-policy.js';

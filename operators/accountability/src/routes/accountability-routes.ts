@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DISPUTE_REASONS, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition } from '@datanet/datanet';
+import { DATANET_ID, DISPUTE_REASONS, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
 import { listAudit } from '../audit/audit-log.js';
 import { registerReviewAudit } from '../audit/review-audit.js';
@@ -14,7 +14,7 @@ import { migrateAccountability } from '../store/migrations.js';
 import { AuditEntrySchema, AuditVerificationSchema, DisputeSchema } from './accountability-schemas.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
-const Datanet = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id');
+const Datanet = z.string().regex(DATANET_ID, 'a Datanet id');
 const view = (d: Dispute): z.infer<typeof DisputeSchema> => d;
 
 /**
@@ -24,21 +24,8 @@ const view = (d: Dispute): z.infer<typeof DisputeSchema> => d;
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateAccountability(ctx.db);
   registerReviewAudit();
-  // Definitions found are kept; an id that names none is looked up again (requests naming many
-  // made-up ids must not grow the memory).
-  const defs = new Map<string, DatanetDefinition>();
-  const definition = (id: string): DatanetDefinition | null => {
-    let def = defs.get(id);
-    if (!def) {
-      try {
-        def = loadDatanetDefinition(resolveDatanetPath(id, ctx.config.configRoot));
-      } catch {
-        return null;
-      }
-      defs.set(id, def);
-    }
-    return def;
-  };
+  const definition = definitionLoader(ctx.config.configRoot, app.log);
+  refuseUnknownDatanets(app, definition);
   // A quorum's upheld dispute lowers standing under the Datanet's own policy, as a steward's does.
   registerDisputeOutcomes((id) => definition(id)?.standing);
   const refuse = (reply: any, err: unknown) => {
@@ -79,7 +66,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const def = definition(req.params.id);
-      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!def) return reply.code(404).send(unknownDatanet(req.params.id));
       await rolesLogged(def.id);
       const p = req.principal;
       if (p?.kind !== 'session')
@@ -120,7 +107,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         summary: "A Datanet's disputes, oldest first",
         params: z.object({ id: Datanet }),
         querystring: z.object({ status: z.enum(['open', 'upheld', 'dismissed']).optional(), contribution: z.string().max(200).optional() }),
-        response: { 200: z.object({ disputes: z.array(DisputeSchema) }) },
+        response: { 200: z.object({ disputes: z.array(DisputeSchema) }), 404: Refusal },
       },
     },
     async (req) => ({
@@ -154,7 +141,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const def = definition(req.params.id);
-      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!def) return reply.code(404).send(unknownDatanet(req.params.id));
       await rolesLogged(def.id);
       if (def.disputes.resolvers === 'quorum')
         return reply
@@ -196,7 +183,7 @@ const register: RegisterRoutes = async (app, ctx) => {
           limit: z.coerce.number().int().min(1).max(1000).default(200),
           kind: z.string().max(64).optional(),
         }),
-        response: { 200: z.object({ entries: z.array(AuditEntrySchema) }) },
+        response: { 200: z.object({ entries: z.array(AuditEntrySchema) }), 404: Refusal },
       },
     },
     async (req) => {
@@ -220,7 +207,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         tags: ['audit'],
         summary: 'Recompute the audit chain from the store (the CLI `datanet audit verify` also checks the on-chain heads)',
         params: z.object({ id: Datanet }),
-        response: { 200: AuditVerificationSchema },
+        response: { 200: AuditVerificationSchema, 404: Refusal },
       },
     },
     async (req) => {

@@ -2,8 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDatanetDefinition } from '../definition/load-datanet.js';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
-
-const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+import { DATANET_ID } from '../definition/definition-loader.js';
 
 /** The Datanets a server serves: `configs/datanets/*.yaml` under its config root. */
 export function loadDatanetCatalog(configRoot: string, onError: (file: string, message: string) => void): Map<string, DatanetDefinition> {
@@ -14,7 +13,7 @@ export function loadDatanetCatalog(configRoot: string, onError: (file: string, m
     if (!/\.ya?ml$/.test(name)) continue;
     try {
       const def = loadDatanetDefinition(join(dir, name));
-      if (!ID.test(def.id)) throw new Error(`id ${def.id} is not usable in a URL`);
+      if (!DATANET_ID.test(def.id)) throw new Error(`id ${def.id} is not usable in a URL`);
       out.set(def.id, def);
     } catch (e) {
       // One broken definition must not take the others offline; the log names its file:line:col.

@@ -7,10 +7,12 @@ import { contributorStats, standingHistory } from '../registry/standing.js';
 import { pendingUploads } from '../registry/upload-reservations.js';
 import { dailyWindow } from '../policy/daily-window.js';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
+import { DATANET_ID } from '../definition/definition-loader.js';
 import { loadDatanetCatalog } from './datanet-catalog.js';
+import { unknownDatanet } from './unknown-datanet.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
-const DatanetId = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id') });
+const DatanetId = z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id') });
 
 const Rules = z.object({
   id: z.string(),
@@ -96,7 +98,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const def = catalog.get(req.params.id);
-      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!def) return reply.code(404).send(unknownDatanet(req.params.id));
       return rules(def);
     },
   );
@@ -164,8 +166,7 @@ const register: RegisterRoutes = async (app, ctx) => {
       const wanted = req.query.datanet
         ? [catalog.get(req.query.datanet)].filter((d): d is DatanetDefinition => Boolean(d))
         : [...catalog.values()];
-      if (req.query.datanet && wanted.length === 0)
-        return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.query.datanet} on this server` });
+      if (req.query.datanet && wanted.length === 0) return reply.code(404).send(unknownDatanet(req.query.datanet));
       const now = Date.now();
       const datanets = [];
       for (const def of wanted) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATANET_ID, definitionLoader, refuseUnknownDatanets } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { DatasetQueryError, queryDataset } from '../query/query-dataset.js';
 import { listDatasetVersions } from '../registry/dataset-versions.js';
@@ -41,6 +42,7 @@ function forHttp(message: string): string {
  * limited per caller.
  */
 const register: RegisterRoutes = (app, ctx) => {
+  refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
   app.post(
     '/v1/datanets/:id/datasets/:version/query',
     {
@@ -51,7 +53,7 @@ const register: RegisterRoutes = (app, ctx) => {
       schema: {
         tags: ['datasets'],
         summary: `Read-only SQL (one SELECT) over a dataset version's views dataset and contributions; at most ${QUERY_MAX_ROWS} rows, ${QUERY_TIMEOUT_MS / 1000} s`,
-        params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id'), version: z.coerce.number().int().min(1) }),
+        params: z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id'), version: z.coerce.number().int().min(1) }),
         body: z.object({ sql: z.string().min(1).max(MAX_SQL_CHARS) }),
         response: {
           200: z.object({

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { DATANET_ID, definitionLoader, refuseUnknownDatanets } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { proveContribution, type DatasetManifest } from '../build/manifest.js';
 import { listDatasetVersions, type DatasetVersion } from '../registry/dataset-versions.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
-const Params = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id') });
+const Params = z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id') });
 const VersionParams = Params.extend({ version: z.coerce.number().int().min(1) });
 const Version = z.object({
   datanet: z.string(),
@@ -40,9 +41,10 @@ const view = (v: DatasetVersion): z.infer<typeof Version> => ({
 /**
  * A Datanet's dataset versions, readable by anyone: each version's manifest (files, counts, Merkle
  * root), its Croissant metadata, and the inclusion proof of one contribution, which a contributor
- * checks against the root committed on-chain.
+ * checks against the root committed on-chain. A Datanet this server has no definition of is a 404.
  */
 const register: RegisterRoutes = (app, ctx) => {
+  refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
   const find = async (datanet: string, version: number) => (await listDatasetVersions(ctx.db, datanet)).find((v) => v.version === version);
   const missing = (datanet: string, version?: number) => ({
     error: 'unknown_dataset_version',
@@ -57,7 +59,7 @@ const register: RegisterRoutes = (app, ctx) => {
         tags: ['datasets'],
         summary: "A Datanet's dataset versions, oldest first",
         params: Params,
-        response: { 200: z.object({ versions: z.array(Version) }) },
+        response: { 200: z.object({ versions: z.array(Version) }), 404: Refusal },
       },
     },
     async (req) => ({ versions: (await listDatasetVersions(ctx.db, req.params.id)).map(view) }),

@@ -6,12 +6,11 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { openRegistry } from '@datanet/datanet';
+import { DATANET_ID, definitionLoader, openRegistry, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { preflightFiles } from '../preflight/preflight-files.js';
 import type { SubmittedFile } from '../signing/submission-manifest.js';
 import { unsafeNameReason } from '../validate/safe-name.js';
-import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
 import { UploadRefusal } from './receive-files.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() }).passthrough();
@@ -51,6 +50,7 @@ const Report = z.object({
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
   const definition = definitionLoader(ctx.config.configRoot, app.log);
+  refuseUnknownDatanets(app, definition);
   app.post(
     '/v1/datanets/:id/preflight',
     {
@@ -66,7 +66,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const def = definition(req.params.id);
-      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!def) return reply.code(404).send(unknownDatanet(req.params.id));
       if (!req.isMultipart())
         return reply
           .code(415)

@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DATANET_ID, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { deploymentDomain } from '../signing/deployment-domain.js';
 import { SUBMISSION_TYPES, submissionDomain } from '../signing/submission-manifest.js';
-import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
 
 /** What a wallet needs to sign a submission for this deployment: the EIP-712 domain (version 2) and types. */
 const register: RegisterRoutes = (app, ctx) => {
   const definition = definitionLoader(ctx.config.configRoot, app.log);
+  refuseUnknownDatanets(app, definition);
   app.get(
     '/v1/datanets/:id/signing-domain',
     {
@@ -31,7 +32,7 @@ const register: RegisterRoutes = (app, ctx) => {
     },
     async (req, reply) => {
       const def = definition(req.params.id);
-      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!def) return reply.code(404).send(unknownDatanet(req.params.id));
       const deployment = await deploymentDomain(join(ctx.config.stateDir, 'inbox', def.id));
       return {
         format: 'datanet-submission/2' as const,

@@ -4,11 +4,15 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
+  DATANET_ID,
   dailyWindow,
+  definitionLoader,
   intakeLimits,
   openUploadReservations,
   releaseUpload,
   openRegistry,
+  refuseUnknownDatanets,
+  unknownDatanet,
   type DatanetDefinition,
   type IntakeLimits,
   type UploadReservation,
@@ -21,7 +25,6 @@ import { freshnessProblem } from '../intake/freshness.js';
 import { intakeFolders } from '../intake/entry-store.js';
 import { parseManifest } from '../intake/read-manifest.js';
 import { collisionKey, unsafeNameReason } from '../validate/safe-name.js';
-import { DATANET_ID, definitionLoader } from './datanet-definitions.js';
 import { admitUpload, createAdmitFunction } from './admit-upload.js';
 import { earlyRejections } from './early-checks.js';
 import { answerBatches, receiptBatches } from './store-batches.js';
@@ -53,6 +56,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`),
   );
   const definition = definitionLoader(ctx.config.configRoot, app.log);
+  refuseUnknownDatanets(app, definition);
   const takeReceipt = receiptBatches(ctx.db);
   const keepAnswer = answerBatches(ctx.db, ctx.idempotency.get);
 
@@ -81,7 +85,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const def = definition(req.params.id);
-      if (!def) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${req.params.id} on this server` });
+      if (!def) return reply.code(404).send(unknownDatanet(req.params.id));
       if (!req.isMultipart())
         return reply.code(415).send({ error: 'not_multipart', message: 'send multipart/form-data: a "manifest" field, then the files' });
       const receivedAt = Date.now();

@@ -1,12 +1,14 @@
 import { getAddress, Interface } from 'ethers';
 import { z } from 'zod';
 import { loadBuild } from '@datanet/connector-evm';
+import { DATANET_ID, definitionLoader, refuseUnknownDatanets } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { listSettlements, rewardStatements } from '@datanet/settlement';
 import { listChainCommits, findChainCommit, type ChainCommitRow } from '../store/chain-commits.js';
 import { migrateProvenanceStore } from '../store/migrations.js';
 
-const Datanet = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id');
+const Refusal = z.object({ error: z.string(), message: z.string() });
+const Datanet = z.string().regex(DATANET_ID, 'a Datanet id');
 const Commit = z.object({
   datanet: z.string(),
   epoch: z.number(),
@@ -48,6 +50,7 @@ const commitView = (c: ChainCommitRow): z.infer<typeof Commit> => ({
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateProvenanceStore(ctx.db);
+  refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
   const distributor = new Interface(loadBuild('RewardDistributor').abi as never);
 
   app.get(
@@ -58,7 +61,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         tags: ['chain'],
         summary: "A Datanet's on-chain commits per epoch: dataset, contributions, model and settlement roots, transactions",
         params: z.object({ id: Datanet }),
-        response: { 200: z.object({ commits: z.array(Commit) }) },
+        response: { 200: z.object({ commits: z.array(Commit) }), 404: Refusal },
       },
     },
     async (req) => ({ commits: (await listChainCommits(ctx.db, req.params.id)).map(commitView) }),

@@ -1,14 +1,12 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { loadDatanetDefinition, openRegistry } from '@datanet/datanet';
+import { DATANET_ID, definitionLoader, openRegistry, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import { scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { buildQualityReport } from '../build-report.js';
 import { findReportRun, inputsFromRun, QualityReportError } from '../gather/run-inputs.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
-const DatanetParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id') });
+const DatanetParam = z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id') });
 const Member = z.object({
   id: z.string(),
   contributor: z.string().nullable(),
@@ -94,6 +92,8 @@ const ReportSchema = z.object({
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
+  const definition = definitionLoader(ctx.config.configRoot, app.log);
+  refuseUnknownDatanets(app, definition);
   app.get(
     '/v1/datanets/:id/report',
     {
@@ -108,8 +108,8 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req, reply) => {
       const id = req.params.id;
-      const file = join(ctx.config.configRoot, 'configs', 'datanets', `${id}.yaml`);
-      if (!existsSync(file)) return reply.code(404).send({ error: 'unknown_datanet', message: `no Datanet ${id} on this server` });
+      const def = definition(id);
+      if (!def) return reply.code(404).send(unknownDatanet(id));
       let run;
       try {
         run = await findReportRun(ctx.db, { datanet: id });
@@ -127,7 +127,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         datanet: id,
         runId: run.runId,
         inputs,
-        registry: { db: ctx.db, dialect: ctx.dialect, policy: loadDatanetDefinition(file).standing },
+        registry: { db: ctx.db, dialect: ctx.dialect, policy: def.standing },
       });
       model.notes.unshift(`run ${run.runId} (${run.pipeline}, ${run.status}): ${run.chosenBecause}`, ...notes);
       const days = await ctx.db

@@ -1,4 +1,4 @@
-import { contributorStats, openRegistry } from '@datanet/datanet';
+import { contributorStats, definitionLoader, openRegistry, refuseUnknownDatanets } from '@datanet/datanet';
 import { roleAtLeast, scopeFromParam, type Principal, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
 import { decide } from '../queue/decide.js';
 import { syncGold } from '../queue/enqueue.js';
@@ -32,6 +32,7 @@ const refusals = { 400: Refusal, 401: Refusal, 403: Refusal, 404: Refusal, 409: 
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
   await migrateReview(ctx.db);
+  refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
   const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) =>
     app.log.error({ file }, `review policy skipped: ${message}`),
   );

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { DATANET_ID } from '@datanet/datanet';
 import { VERDICTS } from '../rule/decision-rule.js';
 
 // The review API's shapes: the console's reviewer inbox and the CLI read these (openapi.json).
 
 export const Refusal = z.object({ error: z.string(), message: z.string() });
-export const DatanetParam = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id') });
+export const DatanetParam = z.object({ id: z.string().regex(DATANET_ID, 'a Datanet id') });
 export const ItemParam = DatanetParam.extend({ item: z.string().regex(/^[0-9a-f]{32}$/, 'a review item id (32 hex digits)') });
 
 export const ReviewItem = z.object({

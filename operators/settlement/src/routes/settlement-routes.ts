@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATANET_ID, definitionLoader, refuseUnknownDatanets } from '@datanet/datanet';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { parseEpoch } from '../core/epoch.js';
 import { computeReceipt } from '../receipts/compute-receipt.js';
@@ -9,7 +10,7 @@ import { listProposals, loadProposalPayouts, type Proposal } from '../proposal/p
 import { InferenceViewSchema, ProposalSchema, ReceiptSchema, SettlementDetailSchema } from './settlement-schemas.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
-const Datanet = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'a Datanet id');
+const Datanet = z.string().regex(DATANET_ID, 'a Datanet id');
 const Epoch = z.string().regex(/^\d{4}-\d{2}-\d{2}@[A-Za-z0-9_+\-/]{1,64}$/, 'an epoch id YYYY-MM-DD@ZONE, e.g. 2026-11-24@UTC');
 const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address: 0x and 40 hex digits');
 
@@ -41,6 +42,7 @@ const current = (ps: Proposal[]) => ps.find((p) => p.status === 'final') ?? ps[p
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await migrateProposals(ctx.db);
+  refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
   const notFound = (message: string) => ({ error: 'not_found', message });
   // Settlements are keyed by the epoch id with its zone named one way: `2026-11-24@utc` and
   // `2026-11-24@Etc/UTC` find `2026-11-24@UTC`; a zone that is no IANA name is a 400.
@@ -62,7 +64,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         tags: ['settlements'],
         summary: "A Datanet's epochs: the proposal in force (or the final one) of each, with its challenge window",
         params: z.object({ id: Datanet }),
-        response: { 200: z.object({ settlements: z.array(ProposalSchema) }) },
+        response: { 200: z.object({ settlements: z.array(ProposalSchema) }), 404: Refusal },
       },
     },
     async (req) => {

@@ -1,14 +1,15 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { definitionLoader } from '../src/routes/datanet-definitions.js';
-import { tempDir } from './fixtures.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { definitionLoader } from '../src/index.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
+const root = mkdtempSync(join(tmpdir(), 'datanet-definitions-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('the routes’ Datanet definitions', () => {
-  it('keeps only definitions found: an id that named none is found once its file appears, and made-up ids are not kept', async () => {
-    const root = await tempDir();
+  it('keeps only definitions found: an id that named none is found once its file appears, and made-up ids are not kept', () => {
     mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
     const errors: string[] = [];
     const definition = definitionLoader(root, { error: (_o, msg) => errors.push(msg) });
