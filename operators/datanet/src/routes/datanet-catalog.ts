@@ -14,6 +14,9 @@ export function loadDatanetCatalog(configRoot: string, onError: (file: string, m
     try {
       const def = loadDatanetDefinition(join(dir, name));
       if (!DATANET_ID.test(def.id)) throw new Error(`id ${def.id} is not usable in a URL`);
+      // Routes find a Datanet by its file (definitionLoader): a file named otherwise would be listed
+      // here and then be unknown to every route under /v1/datanets/:id.
+      if (name !== `${def.id}.yaml`) throw new Error(`its id is ${def.id}: name the file ${def.id}.yaml`);
       out.set(def.id, def);
     } catch (e) {
       // One broken definition must not take the others offline; the log names its file:line:col.
