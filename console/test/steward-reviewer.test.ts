@@ -98,6 +98,8 @@ describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when 
       await page.goto(`${server.url}/runs/${runId}`);
       await page.getByText(/review is waiting/).waitFor({ timeout: 30_000 });
       await shot(page, 'steward-03-run-waiting');
+      // The wait is said once, as a wait: not again in an error box.
+      expect(await page.locator('.state.error').count()).toBe(0);
       await page.goBack();
       await page.getByRole('table', { name: 'Contributors' }).waitFor({ timeout: 120_000 });
 

@@ -146,7 +146,8 @@ export function RunPage() {
         <dt>Executor</dt>
         <dd>{run.executor}</dd>
       </dl>
-      {run.error ? <p className="state error">{run.error}</p> : null}
+      {/* A waiting run's error field holds what it waits for: that is shown once, as a wait. */}
+      {run.error && run.status !== 'waiting' ? <p className="state error">{run.error}</p> : null}
       {waiting.length ? (
         <div className="state waiting" role="status">
           {waiting.map((w) => (
@@ -154,6 +155,10 @@ export function RunPage() {
               <strong>{w.stepId}</strong> is waiting{w.reason ? `: ${w.reason}` : ''}
             </p>
           ))}
+        </div>
+      ) : run.status === 'waiting' && run.error ? (
+        <div className="state waiting" role="status">
+          <p>{run.error}</p>
         </div>
       ) : null}
       <section className="panel" aria-label="Graph of steps">
