@@ -97,6 +97,22 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
   });
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
+/** A run's detail in a few lines (its error, its steps' and attempts' errors, its error events): a failed assertion on its status says why. */
+function runSummary(detail: any): string {
+  if (!detail?.run) return `no run: ${JSON.stringify(detail)?.slice(0, 2000)}`;
+  const pick = (o: any, keys: string[]) => Object.fromEntries(keys.filter((k) => o?.[k] != null).map((k) => [k, o[k]]));
+  return JSON.stringify(
+    {
+      run: pick(detail.run, ['id', 'status', 'error']),
+      steps: (detail.steps ?? []).map((s: any) => pick(s, ['stepId', 'partition', 'status', 'reason', 'error'])),
+      attempts: (detail.attempts ?? []).map((a: any) => pick(a, ['stepId', 'attempt', 'status', 'error'])),
+      errors: (detail.events ?? []).filter((e: any) => e.level === 'error' || /fail|error/i.test(e.type)),
+    },
+    null,
+    1,
+  ).slice(0, 6000);
+}
+
 async function siweMessage(wallet: Wallet, o: { domain?: string; chainId?: number; nonce?: string } = {}) {
   const n = await bodyOf(await get('/auth/siwe/nonce'));
   const message = new SiweMessage({
@@ -228,7 +244,7 @@ describe('datanet serve: runs API', () => {
       if (['succeeded', 'failed', 'cancelled'].includes(detail.run?.status)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    expect(detail.run.status).toBe('succeeded');
+    expect(detail.run.status, runSummary(detail)).toBe('succeeded');
     expect(detail.run.datanet).toBe('alpha');
     expect(detail.steps.map((s: any) => s.stepId)).toEqual(['read']);
     expect(detail.attempts.length).toBeGreaterThan(0);
@@ -253,13 +269,14 @@ describe('datanet serve: runs API', () => {
       throw new Error(`run ${runId} did not end`);
     };
     const { runId } = await bodyOf(await post('/api/runs', { pipeline: 'late', params: { datanet: 'alpha' } }, bearer(alphaToken)));
-    expect((await waitEnd(runId)).run.status).toBe('failed');
+    const first = await waitEnd(runId);
+    expect(first.run.status, runSummary(first)).toBe('failed');
     expect((await post(`/api/runs/${runId}/steps/nope/retry`, {}, bearer(alphaToken))).status).toBe(404);
     writeFileSync(join(root, 'late.txt'), 'now it is here\n');
     const retried = await post(`/api/runs/${runId}/steps/read/retry`, {}, bearer(alphaToken));
     expect(retried.status).toBe(202);
     const after = await waitEnd(runId);
-    expect(after.run.status).toBe('succeeded');
+    expect(after.run.status, runSummary(after)).toBe('succeeded');
     const again = await post(`/api/runs/${runId}/steps/read/retry`, {}, bearer(alphaToken));
     expect(again.status).toBe(409);
     expect((await bodyOf(again)).error).toBe('step_not_failed');
