@@ -3343,7 +3343,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Decide an item handed to me: approve, reject (with a reason code), skip or flag (to stewards). Sent twice, recorded once */
+    /** Decide an item handed to me while its lease is live: approve, reject (with a reason code), skip or flag (to stewards). Sent twice, recorded once; after the lease ran out or was released, 409 lease_expired (fetch the item again with next) */
     post: {
       parameters: {
         query?: never;

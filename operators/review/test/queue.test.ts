@@ -123,6 +123,43 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
     expect(row.decided_by).toBe('steward');
   });
 
+  it('a vote needs a live lease: once it ran out or was released the vote is refused (409 lease_expired) until next hands the item back', async () => {
+    const t0 = Date.now();
+    await enqueueBatch(t.db, { batch: 'b5', datanet: 'n5', deadline: t0 + 3_600_000, items: items('n5', 'b5', 2) }, policy);
+    const [first, second] = await nextItems(t.db, { datanet: 'n5', reviewer: A, limit: 2, policy, now: t0 });
+    await decide(t.db, { datanet: 'n5', itemId: second.id, reviewer: A, verdict: 'approve' }, policy, t0 + 1);
+
+    const late = t0 + policy.leaseMs + 1;
+    await expect(decide(t.db, { datanet: 'n5', itemId: first.id, reviewer: A, verdict: 'approve' }, policy, late)).rejects.toMatchObject({
+      status: 409,
+      code: 'lease_expired',
+      message: expect.stringMatching(/ran out at .*fetch the item again with next/),
+    });
+    expect(await t.db.selectFrom('review_decisions').select('seq').where('item_id', '=', first.id).execute()).toEqual([]);
+    // A decision sent again after its lease ran out is still answered with the first one.
+    const again = await decide(t.db, { datanet: 'n5', itemId: second.id, reviewer: A, verdict: 'approve' }, policy, late);
+    expect(again).toMatchObject({ replay: true, verdict: 'approve' });
+
+    // Someone else's next releases the lapsed lease and takes the item.
+    const b = await nextItems(t.db, { datanet: 'n5', reviewer: B, limit: 5, policy, now: late });
+    expect(b.map((i) => i.id)).toContain(first.id);
+    // Released: refused even by a clock that says the lease has time left.
+    await expect(decide(t.db, { datanet: 'n5', itemId: first.id, reviewer: A, verdict: 'approve' }, policy, t0 + 2)).rejects.toMatchObject({
+      code: 'lease_expired',
+      message: expect.stringMatching(/was released/),
+    });
+
+    // The item still needs votes, so next hands it back to A under a new lease, and A's vote counts.
+    const back = await nextItems(t.db, { datanet: 'n5', reviewer: A, limit: 5, policy, now: late + 1 });
+    expect(back.map((i) => i.id)).toEqual([first.id]);
+    expect(Date.parse(back[0].leaseExpiresAt)).toBe(late + 1 + policy.leaseMs);
+    const counted = await decide(t.db, { datanet: 'n5', itemId: first.id, reviewer: A, verdict: 'approve' }, policy, late + 2);
+    expect(counted).toMatchObject({ replay: false, state: 'open' });
+    const row = await t.db.selectFrom('review_items').selectAll().where('id', '=', first.id).executeTakeFirstOrThrow();
+    // One approval (A's); B's lease is the only one live.
+    expect([Number(row.approvals), Number(row.outstanding)]).toEqual([1, 1]);
+  });
+
   it('gold items catch a careless reviewer and suspend them; their held items go back to the queue', async () => {
     const gp = { ...policy, goldFraction: 0.5 };
     await syncGold(

@@ -56,6 +56,17 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
         where item_id = ${item.id} and reviewer = ${reviewer}`.execute(tx);
       assignment = a.rows[0];
       if (!assignment) throw new ReviewError(409, 'not_assigned', 'this item was not handed to you: ask for your next items first');
+      // A vote needs the lease it was handed under: once it ran out or was released, the item may be
+      // with someone else, and counting this vote too would hand it beyond the votes it needs.
+      const expires = num(assignment.expires_at);
+      if (assignment.released || expires <= now)
+        throw new ReviewError(
+          409,
+          'lease_expired',
+          `your lease on item ${item.id} ${assignment.released ? 'was released' : `ran out at ${new Date(expires).toISOString()}`}: ` +
+            `fetch the item again with next (GET /v1/datanets/${req.datanet}/review/next, \`datanet review next\`); ` +
+            'it is handed back to you while it still needs a vote',
+        );
     }
 
     const goldCorrect =
@@ -78,7 +89,7 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
       .execute();
     if (assignment) {
       await sql`update review_assignments set decided_at = ${now} where item_id = ${item.id} and reviewer = ${reviewer}`.execute(tx);
-      if (!assignment.released && item.kind !== 'gold')
+      if (item.kind !== 'gold')
         await sql`update review_items set outstanding = greatest(0, outstanding - 1) where id = ${item.id}`.execute(tx);
     }
 

@@ -15,7 +15,8 @@ interface ItemRow {
 /**
  * Hands a reviewer up to `limit` items: first those already handed to them and still undecided,
  * then new ones, most urgent first (deadline, then priority). An item goes only to reviewers who
- * are not its contributor, never twice to one reviewer, and never to more reviewers at once than
+ * are not its contributor, never twice to one reviewer (one whose lease on it ran out before they
+ * voted may get it back, under a new lease), and never to more reviewers at once than
  * the votes it still needs (the `outstanding` count, checked and raised under the item's row lock,
  * so concurrent callers skip what another is taking). A share of the slots (goldFraction) is gold.
  */
@@ -52,7 +53,12 @@ export async function nextItems(
     const period = policy.goldFraction > 0 ? Math.max(2, Math.round(1 / policy.goldFraction)) : 0;
     const expires = now + policy.leaseMs;
     const assign = async (r: ItemRow, counts: boolean) => {
-      await tx.insertInto('review_assignments').values({ item_id: r.id, reviewer, assigned_at: now, expires_at: expires }).execute();
+      // A lease that ran out (or was released) before its vote is renewed: the item is handed back.
+      await tx
+        .insertInto('review_assignments')
+        .values({ item_id: r.id, reviewer, assigned_at: now, expires_at: expires })
+        .onConflict((oc) => oc.columns(['item_id', 'reviewer']).doUpdateSet({ assigned_at: now, expires_at: expires, released: false }))
+        .execute();
       if (counts) await sql`update review_items set outstanding = outstanding + 1 where id = ${r.id}`.execute(tx);
       out.push(view(r, expires, policy));
       served++;
@@ -82,7 +88,8 @@ export async function nextItems(
           and outstanding < greatest(1, least(
                 greatest(min_approvals - approvals, rejections - approvals + 1),
                 greatest(min_rejections - rejections, approvals - rejections + 1)))
-          and not exists (select 1 from review_assignments a where a.item_id = i.id and a.reviewer = ${reviewer})
+          and not exists (select 1 from review_assignments a where a.item_id = i.id and a.reviewer = ${reviewer}
+            and (a.decided_at is not null or a.released = false))
         order by deadline, priority desc, id
         limit ${want}
         for update skip locked`.execute(tx);

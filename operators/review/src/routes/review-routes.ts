@@ -83,7 +83,9 @@ const register: RegisterRoutes = async (app, ctx) => {
       config: { access: reviewerAccess },
       schema: {
         tags: ['review'],
-        summary: 'Decide an item handed to me: approve, reject (with a reason code), skip or flag (to stewards). Sent twice, recorded once',
+        summary:
+          'Decide an item handed to me while its lease is live: approve, reject (with a reason code), skip or flag (to stewards). ' +
+          'Sent twice, recorded once; after the lease ran out or was released, 409 lease_expired (fetch the item again with next)',
         params: ItemParam,
         body: DecisionBody,
         response: { 200: DecisionReply, ...refusals },
