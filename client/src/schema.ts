@@ -3359,7 +3359,7 @@ export interface paths {
           'application/json': {
             /** @enum {string} */
             verdict: 'approve' | 'reject' | 'skip' | 'flag';
-            /** @description required for reject: one of the Datanet reason codes */
+            /** @description required for reject, refused with any other verdict (400 reason_not_allowed): one of the Datanet reason codes */
             reason?: string;
             note?: string;
           };
@@ -3477,6 +3477,7 @@ export interface paths {
           'application/json': {
             /** @enum {string} */
             verdict: 'approve' | 'reject';
+            /** @description required for reject, refused with any other verdict (400 reason_not_allowed): one of the Datanet reason codes */
             reason?: string;
             note?: string;
           };

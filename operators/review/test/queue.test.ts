@@ -109,6 +109,12 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
     await expect(
       decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: B, verdict: 'reject', reason: 'boring' }, policy),
     ).rejects.toMatchObject({ code: 'unknown_reason' });
+    await expect(
+      decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: B, verdict: 'approve', reason: 'incorrect' }, policy),
+    ).rejects.toMatchObject({ status: 400, code: 'reason_not_allowed' });
+    await expect(
+      decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: B, verdict: 'approve', note: 'a\u0000b' }, policy),
+    ).rejects.toMatchObject({ status: 400, code: 'invalid_text', message: expect.stringMatching(/^note must not contain the NUL/) });
     await decide(t.db, { datanet: 'n2', itemId: it.id, reviewer: B, verdict: 'approve' }, policy);
     await expect(sql`update review_decisions set verdict = 'reject'`.execute(t.db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from review_decisions`.execute(t.db)).rejects.toThrow(/append-only/);

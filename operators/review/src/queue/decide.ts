@@ -13,6 +13,11 @@ import { ReviewError, type DecisionRequest, type DecisionResult, type QueuePolic
 export async function decide(db: Kysely<any>, req: DecisionRequest, policy: QueuePolicy, now = Date.now()): Promise<DecisionResult> {
   const reviewer = req.reviewer.toLowerCase();
   const role = req.override ? 'steward' : 'reviewer';
+  // PostgreSQL's text refuses NUL: the caller's fault, said as such (the routes' schemas check it too).
+  for (const field of ['reason', 'note'] as const)
+    if (req[field]?.includes('\u0000')) throw new ReviewError(400, 'invalid_text', `${field} must not contain the NUL character (\\u0000)`);
+  if (req.reason != null && req.verdict !== 'reject')
+    throw new ReviewError(400, 'reason_not_allowed', `reason is given with reject only, not with ${req.verdict}: use note to say more`);
   if (req.verdict === 'reject') {
     if (!req.reason) throw new ReviewError(400, 'reason_required', `a rejection needs a reason, one of: ${policy.reasons.join(', ')}`);
     if (!policy.reasons.includes(req.reason))
@@ -80,7 +85,7 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
         reviewer,
         role,
         verdict: req.verdict,
-        reason: req.verdict === 'reject' ? req.reason : (req.reason ?? null),
+        reason: req.reason ?? null,
         note: req.note ?? null,
         gold_correct: goldCorrect,
         policy_version: policy.version,

@@ -22,19 +22,29 @@ export const ReviewItem = z.object({
 
 export const NextItems = z.object({ items: z.array(ReviewItem) });
 
+// PostgreSQL's text cannot hold NUL: refused as the field's fault, not a 500.
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain the NUL character (\\u0000)');
+const reason = text(64)
+  .optional()
+  .describe('required for reject, refused with any other verdict (400 reason_not_allowed): one of the Datanet reason codes');
+
 export const DecisionBody = z
   .object({
     verdict: z.enum(VERDICTS as [string, ...string[]]),
-    reason: z.string().max(64).optional().describe('required for reject: one of the Datanet reason codes'),
-    note: z.string().max(2000).optional(),
+    reason,
+    note: text(2000).optional(),
   })
   .strict();
 
 export const OverrideBody = z
   .object({
     verdict: z.enum(['approve', 'reject']),
-    reason: z.string().max(64).optional(),
-    note: z.string().max(2000).optional(),
+    reason,
+    note: text(2000).optional(),
   })
   .strict();
 

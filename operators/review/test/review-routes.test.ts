@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDb, signInOverHttp, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import { enqueueBatch, migrateReview, type NewReviewItem } from '../src/index.js';
+
+// The review routes over a real `datanet serve` whose store is a fresh schema of the machine's
+// PostgreSQL, so the test puts items in the queue and reads what was recorded while it runs.
+const root = mkdtempSync(join(tmpdir(), 'datanet-review-routes-'));
+const stateDir = join(root, 'state');
+const ID = 'review-routes';
+const reviewer = new Wallet(Wallet.createRandom().privateKey);
+const steward = new Wallet(Wallet.createRandom().privateKey);
+const CONTRIBUTOR = '0x' + 'c4'.repeat(20);
+
+describe('the review routes over a real `datanet serve`', () => {
+  let server: ServeProcess | undefined;
+  let url: string;
+  let t: TestDb;
+  const items: NewReviewItem[] = Array.from({ length: 6 }, (_, i) => ({
+    datanet: ID,
+    kind: 'record',
+    ref: `r${i}`,
+    batch: 'b1',
+    contributor: CONTRIBUTOR,
+    payload: { question: `q${i}`, answer: `a${i}` },
+    heldFor: ['newcomer'],
+  }));
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+    writeFileSync(
+      join(root, 'configs', 'datanets', `${ID}.yaml`),
+      [
+        'apiVersion: datanet/v1',
+        'kind: Datanet',
+        `id: ${ID}`,
+        'domain: test',
+        'formats: [txt]',
+        'licences: [CC-BY-4.0]',
+        'roles:',
+        `  stewards: ['${steward.address}']`,
+        'review:',
+        '  reviewers:',
+        `    addresses: ['${reviewer.address}']`,
+        '  decision:',
+        '    reasons: [incorrect, unsafe]',
+        '',
+      ].join('\n'),
+    );
+    t = await openTestDb('postgres');
+    await migrateReview(t.db);
+    await enqueueBatch(
+      t.db,
+      { batch: 'b1', datanet: ID, deadline: Date.now() + 3_600_000, items },
+      { version: 1, minApprovals: 2, minRejections: 2 },
+    );
+    const store = new URL(TEST_DATABASE_URL);
+    store.searchParams.set('options', `-c search_path=${t.schema}`);
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: store.toString(), DATANET_RPC_URL: '' } });
+    url = server.url;
+  }, 600_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await t?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('a NUL character in a note or reason is a 400 naming the field; a reason goes with reject only', async () => {
+    const h = await signInOverHttp(url, reviewer);
+    const next = await fetch(`${url}/v1/datanets/${ID}/review/next?limit=2`, { headers: h });
+    expect(next.status, await next.clone().text()).toBe(200);
+    const [mine, other] = ((await next.json()) as { items: { id: string }[] }).items;
+    const decide = (item: string, body: object, headers = h, verb = 'decision') =>
+      fetch(`${url}/v1/datanets/${ID}/review/items/${item}/${verb}`, { method: 'POST', headers, body: JSON.stringify(body) });
+
+    for (const [body, field] of [
+      [{ verdict: 'approve', note: 'fine\u0000' }, 'note'],
+      [{ verdict: 'reject', reason: 'incorrect\u0000' }, 'reason'],
+    ] as const) {
+      const r = await decide(mine.id, body);
+      const answer = (await r.json()) as { error: string; message: string };
+      expect(r.status, answer.message).toBe(400);
+      expect(answer.error).toBe('invalid_request');
+      expect(answer.message).toContain(`body/${field}: must not contain the NUL character`);
+    }
+    const sh = await signInOverHttp(url, steward);
+    const overridden = await decide(other.id, { verdict: 'approve', note: '\u0000' }, sh, 'override');
+    expect(overridden.status).toBe(400);
+    expect(((await overridden.json()) as { message: string }).message).toContain('body/note');
+
+    // A reason code with approve, skip or flag was stored beside the vote; it is refused, naming the field.
+    for (const verdict of ['approve', 'skip', 'flag']) {
+      const r = await decide(mine.id, { verdict, reason: 'incorrect' });
+      expect(r.status).toBe(400);
+      expect(await r.json()).toEqual({
+        error: 'reason_not_allowed',
+        message: `reason is given with reject only, not with ${verdict}: use note to say more`,
+      });
+    }
+    const withOverride = await decide(other.id, { verdict: 'approve', reason: 'unsafe' }, sh, 'override');
+    expect(withOverride.status).toBe(400);
+    expect(((await withOverride.json()) as { error: string }).error).toBe('reason_not_allowed');
+
+    // None of those was recorded: the first valid decision is the one that counts.
+    const ok = await decide(mine.id, { verdict: 'approve', note: 'fine' });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ itemId: mine.id, verdict: 'approve', replay: false });
+    const recorded = await t.db
+      .selectFrom('review_decisions')
+      .select(['verdict', 'reason', 'note'])
+      .where('item_id', '=', mine.id)
+      .execute();
+    expect(recorded).toEqual([{ verdict: 'approve', reason: null, note: 'fine' }]);
+  });
+});
