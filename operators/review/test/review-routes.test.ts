@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, signInOverHttp, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import {
+  openTestDb,
+  runDatanetCli,
+  signInOverHttp,
+  startServe,
+  TEST_DATABASE_URL,
+  type ServeProcess,
+  type TestDb,
+} from '@datanet/pipelines/testing';
 import { enqueueBatch, migrateReview, type NewReviewItem } from '../src/index.js';
 
 // The review routes over a real `datanet serve` whose store is a fresh schema of the machine's
@@ -19,6 +27,7 @@ describe('the review routes over a real `datanet serve`', () => {
   let server: ServeProcess | undefined;
   let url: string;
   let t: TestDb;
+  let storeUrl: string;
   const items: NewReviewItem[] = Array.from({ length: 6 }, (_, i) => ({
     datanet: ID,
     kind: 'record',
@@ -59,7 +68,8 @@ describe('the review routes over a real `datanet serve`', () => {
     );
     const store = new URL(TEST_DATABASE_URL);
     store.searchParams.set('options', `-c search_path=${t.schema}`);
-    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: store.toString(), DATANET_RPC_URL: '' } });
+    storeUrl = store.toString();
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: storeUrl, DATANET_RPC_URL: '' } });
     url = server.url;
   }, 600_000);
 
@@ -115,5 +125,66 @@ describe('the review routes over a real `datanet serve`', () => {
       .where('item_id', '=', mine.id)
       .execute();
     expect(recorded).toEqual([{ verdict: 'approve', reason: null, note: 'fine' }]);
+  });
+
+  it('an API token takes, decides and scores no item: it names no person, so neither own-record exclusion nor one vote per person could hold', async () => {
+    const create = (role: string) => {
+      const r = runDatanetCli(
+        ['--state-dir', stateDir, '--json', 'token', 'create', '--datanet', ID, '--role', role, '--name', `t-${role}`],
+        {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: storeUrl, DATANET_RPC_URL: '' },
+          timeoutMs: 180_000,
+        },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { id: string; token: string };
+    };
+    const reviewerToken = create('reviewer');
+    const stewardToken = create('steward');
+    const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    const open = await t.db
+      .selectFrom('review_items')
+      .select('id')
+      .where('datanet', '=', ID)
+      .where('state', '=', 'open')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const refused = { error: 'token_cannot_review', message: expect.stringContaining('sign in with your address') };
+
+    // Before, a token was handed items (CONTRIBUTOR's among them, whoever held the token) and voted as token:ID.
+    for (const { token } of [reviewerToken, stewardToken]) {
+      const next = await fetch(`${url}/v1/datanets/${ID}/review/next`, { headers: as(token) });
+      expect(next.status).toBe(403);
+      expect(await next.json()).toEqual(refused);
+      const me = await fetch(`${url}/v1/datanets/${ID}/review/me`, { headers: as(token) });
+      expect(me.status).toBe(403);
+      const decided = await fetch(`${url}/v1/datanets/${ID}/review/items/${open.id}/decision`, {
+        method: 'POST',
+        headers: as(token),
+        body: JSON.stringify({ verdict: 'approve' }),
+      });
+      expect(decided.status).toBe(403);
+      expect(await decided.json()).toEqual(refused);
+    }
+    expect(await t.db.selectFrom('review_assignments').select('reviewer').where('reviewer', 'like', 'token:%').execute()).toEqual([]);
+    expect(await t.db.selectFrom('review_reviewers').select('reviewer').where('reviewer', 'like', 'token:%').execute()).toEqual([]);
+
+    // A steward token is the stewards' automation: it still overrides (recorded as the token) and reads the queue.
+    const overridden = await fetch(`${url}/v1/datanets/${ID}/review/items/${open.id}/override`, {
+      method: 'POST',
+      headers: as(stewardToken.token),
+      body: JSON.stringify({ verdict: 'approve', note: 'automation' }),
+    });
+    expect(overridden.status, await overridden.clone().text()).toBe(200);
+    expect(await overridden.json()).toMatchObject({ state: 'approved' });
+    const byToken = await t.db
+      .selectFrom('review_decisions')
+      .select('reviewer')
+      .where('item_id', '=', open.id)
+      .where('role', '=', 'steward')
+      .execute();
+    expect(byToken).toEqual([{ reviewer: `token:${stewardToken.id}` }]);
+    expect((await fetch(`${url}/v1/datanets/${ID}/review/stats`, { headers: as(stewardToken.token) })).status).toBe(200);
   });
 });

@@ -25,7 +25,9 @@ async function connect(o: Common, env: CliEnv): Promise<ReviewClient> {
     throw new CliError(`cannot sign in to ${server}: ${(e as Error).message}`);
   }
   void env;
-  throw new UsageError('--key KEYFILE is required (a hex private key or a JSON keystore), or set DATANET_TOKEN to a reviewer token');
+  throw new UsageError(
+    '--key KEYFILE is required (a hex private key or a JSON keystore); DATANET_TOKEN (a steward token) serves `stats --queue` only: tokens do not review',
+  );
 }
 
 async function guarded<T>(fn: () => Promise<T>): Promise<T> {

@@ -197,17 +197,22 @@ const register: RegisterRoutes = async (app, ctx) => {
 
 /**
  * Who is reviewing: an address with the reviewer role or stronger on the Datanet (seeded from
- * `roles.reviewers` and `review.reviewers.addresses`), a contributor who earned review rights, or
- * an API token granted the reviewer role on this Datanet (identified as token:ID).
+ * `roles.reviewers` and `review.reviewers.addresses`), or a contributor who earned review rights.
+ * Never an API token: a token names no person (`datanet token create` records a name, a scope and
+ * a role, not an address), so neither "nobody reviews their own records" nor "one vote per person"
+ * could hold for it; one person could vote once signed in and again through each token.
  */
 async function reviewerOf(req: { principal?: Principal }, ctx: ServerContext, r: ReviewedDatanet): Promise<string> {
   const p = req.principal;
   const id = r.definition.id;
   if (!p) throw new ReviewError(403, 'not_a_reviewer', 'sign in first');
-  if (p.kind === 'token') {
-    if (p.scope === id && roleAtLeast(p.role, 'reviewer')) return `token:${p.tokenId}`;
-    throw new ReviewError(403, 'not_a_reviewer', `this token holds ${p.role} on ${p.scope}, not reviewer on ${id}`);
-  }
+  if (p.kind === 'token')
+    throw new ReviewError(
+      403,
+      'token_cannot_review',
+      'an API token stands for no person, so it cannot take, decide or score review items: sign in with your address ' +
+        '(Sign-In with Ethereum; `datanet review --key FILE`). A steward token may still override and read the queue figures',
+    );
   const address = p.address.toLowerCase();
   if (roleAtLeast(await ctx.roles.roleOf(id, address), 'reviewer')) return address;
   const earned = r.review.reviewers.earned;
