@@ -38,8 +38,17 @@ export {
 } from './registry/upload-reservations.js';
 export type { ReservationRow, UploadReservation, UploadRequest } from './registry/upload-reservations.js';
 export type { Reservation, ReserveRequest, LimitName } from './registry/daily-usage.js';
-export { recordContributions, revokeContribution, listContributions, holdRevocationFence } from './registry/contributions.js';
+export {
+  recordContributions,
+  revokeContribution,
+  listContributions,
+  holdRevocationFence,
+  dropContributions,
+  restoreContributions,
+  type DroppedContribution,
+} from './registry/contributions.js';
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
+export { dropFilteredRows, type FilteredRows } from './registry/drop-filtered.js';
 export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
 export type { ContributorStats, StandingHistoryEntry } from './registry/standing.js';
 export {

@@ -88,6 +88,7 @@ describe.each(DB_ENGINES)('registry on %s', (engine) => {
         acceptanceRate: 0.5,
         contributions: 1,
         revoked: 0,
+        dropped: 0,
         standing,
       },
     ]);

@@ -1,6 +1,7 @@
 import { Bool, Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { OperatorContext, PortSpec } from '@datanet/pipelines';
 import { writeRowSubsets } from '@datanet/connector-duckdb';
+import { dropFilteredRows } from '@datanet/datanet';
 
 /** What a dedupe pass decided for each input row. */
 export interface DedupeDecision {
@@ -40,11 +41,17 @@ export function dedupePorts(): Record<string, PortSpec<Cfg>> {
   };
 }
 
+/**
+ * Writes the step's outputs. With `registry` (the input table, the step's name and Datanet), the
+ * duplicates that are a Datanet's contributions are dropped in its registry too: standing stops
+ * counting them (dropFilteredRows).
+ */
 export async function writeDedupeOutputs(
   ctx: OperatorContext<Cfg>,
   inputPath: string,
   d: DedupeDecision,
   report: Record<string, unknown>,
+  registry?: { table: Table; operator: string; datanet?: string },
 ): Promise<void> {
   const keptRows: number[] = [];
   const dupRows: number[] = [];
@@ -76,6 +83,20 @@ export async function writeDedupeOutputs(
       threshold: vectorFromArray(Array.from(d.thresholds ?? new Float64Array(d.ids.length).fill(1)), new Float64()),
     }),
   );
+  const droppedContributions = registry
+    ? await dropFilteredRows(ctx.db, {
+        table: registry.table,
+        rows: dupRows,
+        idColumn: ctx.config.idColumn,
+        datanet: registry.datanet,
+        pipelineDir: ctx.run.pipelineDir,
+        reason: (r) =>
+          d.similarity[r] >= 1
+            ? `${registry.operator}: duplicate of ${d.representative[r]}`
+            : `${registry.operator}: near duplicate of ${d.representative[r]} (similarity ${d.similarity[r].toFixed(3)})`,
+      })
+    : 0;
+  if (droppedContributions) ctx.logger.info(`${registry!.operator}: ${droppedContributions} contributions dropped in the registry`);
   await ctx.output('report').writeReport({ ...report, records: d.ids.length, kept: keptRows.length, duplicates: dupRows.length });
 }
 

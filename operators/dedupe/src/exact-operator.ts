@@ -88,6 +88,6 @@ export const dedupeExact = defineOperator({
     ctx.logger.info(
       `dedupe.exact: ${ids.length} rows, ${ids.length - decision.representative.filter((r, i) => r === ids[i]).length} duplicates`,
     );
-    await writeDedupeOutputs(ctx, input.path, decision, report);
+    await writeDedupeOutputs(ctx, input.path, decision, report, { table, operator: 'dedupe.exact', datanet: resolved.datanet?.id });
   },
 });

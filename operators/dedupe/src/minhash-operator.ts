@@ -185,6 +185,10 @@ export const dedupeMinhash = defineOperator({
     ctx.logger.info(
       `dedupe.minhash: ${ids.length} rows, threshold ~${report.impliedThreshold.toFixed(3)} (${spec.bands}x${spec.rows}, bands from ${resolved.bands.source}, rows from ${resolved.rows.source})`,
     );
-    await writeDedupeOutputs(ctx, input.path, { ...result, judgedBy: unitNames(spec, result.units) }, report);
+    await writeDedupeOutputs(ctx, input.path, { ...result, judgedBy: unitNames(spec, result.units) }, report, {
+      table,
+      operator: 'dedupe.minhash',
+      datanet: resolved.datanet?.id,
+    });
   },
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { contributorStats, listContributions, openRegistry, recordContributions } from '@datanet/datanet';
 import { dedupeExact, dedupeMinhash } from '../src/index.js';
 import { col, textTable as table } from './text-table.js';
 
@@ -168,6 +169,61 @@ for (const engine of DB_ENGINES) {
       });
       expect(col(r2.outputs.kept.table, 'id')).toEqual(['x1', 'x3']);
       expect(col(r2.outputs.duplicates.table, 'duplicate_of')).toEqual(['x1']);
+    });
+
+    it("drops a Datanet's duplicate contributions in its registry: the copier earns no standing, the original keeps it", async () => {
+      const opts = { db: t.db, dialect: engine } as const;
+      await openRegistry(t.db, engine);
+      const datanet = `dedupe-${engine}`;
+      const original = '0x' + '1'.repeat(40);
+      const copier = '0x' + '2'.repeat(40);
+      const rows = [
+        { id: `${engine}-o1`, contributor: original, text: 'Aspirin thins the blood and lowers the risk of clots in the heart.' },
+        { id: `${engine}-c1`, contributor: copier, text: 'aspirin thins the blood and lowers the risk of clots in the heart' },
+        { id: `${engine}-c2`, contributor: copier, text: 'Aspirin thins the blood, and lowers the risk of clots in the heart!' },
+        { id: `${engine}-o2`, contributor: original, text: 'Ibuprofen eases pain and swelling but can upset the stomach lining.' },
+      ];
+      await recordContributions(
+        t.db,
+        rows.map((r, i) => ({
+          id: r.id,
+          datanet,
+          contributor: r.contributor,
+          submissionId: `s-${r.contributor.slice(2, 3)}`,
+          sourceFile: 'records.jsonl',
+          recordIndex: i,
+          licence: 'CC0-1.0',
+          consent: 'training',
+          submittedAt: 1,
+          validatorVersion: 'test',
+        })),
+      );
+      const input = new Table({
+        id: vectorFromArray(
+          rows.map((r) => r.id),
+          new Utf8(),
+        ),
+        datanet: vectorFromArray(
+          rows.map(() => datanet),
+          new Utf8(),
+        ),
+        text: vectorFromArray(
+          rows.map((r) => r.text),
+          new Utf8(),
+        ),
+      });
+      const { outputs } = await runOperator(dedupeExact, { ...opts, inputs: { table: input } });
+      expect(col(outputs.duplicates.table, 'id')).toEqual([`${engine}-c1`, `${engine}-c2`]);
+      const byId = Object.fromEntries((await listContributions(t.db, datanet)).map((c) => [c.id, c.dropReason]));
+      expect(byId).toEqual({
+        [`${engine}-o1`]: null,
+        [`${engine}-o2`]: null,
+        [`${engine}-c1`]: `dedupe.exact: duplicate of ${engine}-o1`,
+        [`${engine}-c2`]: `dedupe.exact: duplicate of ${engine}-o1`,
+      });
+      const stats = Object.fromEntries((await contributorStats(t.db, datanet)).map((x) => [x.contributor, x]));
+      expect(stats[copier]).toMatchObject({ contributions: 0, dropped: 2, standing: 0 });
+      expect(stats[original]).toMatchObject({ contributions: 2, dropped: 0 });
     });
   });
 }

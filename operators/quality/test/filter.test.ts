@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Table, Utf8, tableFromArrays, vectorFromArray } from 'apache-arrow';
 import { openTestDb, REPO_ROOT, runOperator, type TestDb } from '@datanet/pipelines/testing';
+import { contributorStats, listContributions, openRegistry, recordContributions, standingOf } from '@datanet/datanet';
 import { RULES, RULES_BY_NAME, TextStats, activeRules, qualityFilter } from '../src/index.js';
 
 const measure = (name: string, text: string) => RULES_BY_NAME.get(name)!.measure(new TextStats(text));
@@ -124,5 +126,46 @@ describe('quality.filter operator', () => {
     expect(scores.getChild('gopher__min_words')!.get(0)).toBe(8 * 15);
     const report = outputs.report.json as { rules: { rule: string; failed: number }[] };
     expect(report.rules.find((r) => r.rule === 'gopher.min_words')!.failed).toBe(1);
+  });
+});
+
+describe('quality.filter on a Datanet intake table', () => {
+  it('drops the rejected records in the registry: 50 junk records earn a contributor no standing (they gave 0.83 before)', async () => {
+    const t = await openTestDb('pglite');
+    try {
+      await openRegistry(t.db, 'pglite');
+      const junk = '0x' + '1'.repeat(40);
+      const good = '0x' + '2'.repeat(40);
+      const rows = [
+        ...Array.from({ length: 50 }, (_, i) => ({ contributor: junk, text: `buy now ${i}` })),
+        ...Array.from({ length: 3 }, (_, i) => ({ contributor: good, text: `${prose(8)} Case ${i}.` })),
+      ].map((r, i) => ({ ...r, id: createHash('sha256').update(r.text).digest('hex'), i }));
+      await recordContributions(
+        t.db,
+        rows.map((r) => ({
+          id: r.id,
+          datanet: 'tiny',
+          contributor: r.contributor,
+          submissionId: `s-${r.contributor.slice(2, 3)}`,
+          sourceFile: 'records.jsonl',
+          recordIndex: r.i,
+          licence: 'CC0-1.0',
+          consent: 'training',
+          submittedAt: 1,
+          validatorVersion: 'test',
+        })),
+      );
+      const input = tableFromArrays({ id: rows.map((r) => r.id), datanet: rows.map(() => 'tiny'), text: rows.map((r) => r.text) });
+      const { outputs } = await runOperator(qualityFilter, { db: t.db, config: { presets: ['gopher'] }, inputs: { table: input } });
+      expect(outputs.rejected.table!.numRows).toBe(50);
+      const stats = Object.fromEntries((await contributorStats(t.db, 'tiny')).map((s) => [s.contributor, s]));
+      expect(stats[junk]).toMatchObject({ contributions: 0, dropped: 50, standing: 0 });
+      expect(stats[good]).toMatchObject({ contributions: 3, dropped: 0 });
+      expect(await standingOf(t.db, 'tiny', good)).toBeCloseTo(3 / 13, 12);
+      const reasons = new Set((await listContributions(t.db, 'tiny')).filter((c) => c.droppedAt !== null).map((c) => c.dropReason));
+      expect([...reasons].every((r) => r?.startsWith('quality.filter: gopher.'))).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 });

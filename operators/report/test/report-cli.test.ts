@@ -67,7 +67,10 @@ describe('datanet report quality (real pipeline run, real CLI)', () => {
       [BOB]: 2 / 3,
       [CAROL]: 1 / 2,
     });
-    for (const c of model.contributors) expect(c.standing).toBeGreaterThan(0);
+    // Standing counts only what survived dedupe and quality: a contributor with nothing left has none.
+    for (const c of model.contributors)
+      expect(c.standing > 0, JSON.stringify(c)).toBe(c.acceptedRecords - c.duplicates - c.qualityRejected > 0);
+    expect(model.contributors.filter((c) => c.standing > 0).length).toBeGreaterThan(0);
     // quality.checks: 'ok' (r6) is the one text shorter than 100 characters, a warning.
     expect(model.checks.map((c) => [c.check, c.success])).toEqual([
       ['unique', true],

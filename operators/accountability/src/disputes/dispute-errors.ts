@@ -3,7 +3,14 @@ export class DisputeRefusedError extends Error {
   override name = 'DisputeRefusedError';
   constructor(
     readonly code:
-      'not_allowed' | 'bad_evidence' | 'unknown_contribution' | 'already_revoked' | 'rate_limited' | 'not_open' | 'unknown_dispute',
+      | 'not_allowed'
+      | 'bad_evidence'
+      | 'unknown_contribution'
+      | 'already_revoked'
+      | 'not_accepted'
+      | 'rate_limited'
+      | 'not_open'
+      | 'unknown_dispute',
     message: string,
     /** HTTP status the refusal maps to. */
     readonly status: 400 | 403 | 404 | 409 | 429 = 400,

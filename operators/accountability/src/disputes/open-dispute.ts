@@ -66,7 +66,7 @@ export async function openDispute(db: Kysely<any>, req: OpenDisputeRequest): Pro
     await sql`select pg_advisory_xact_lock(hashtext(${`datanet-dispute:${req.datanet}:${req.contributionId}`}))`.execute(trx);
     const c = await trx
       .selectFrom('contributions')
-      .select(['id', 'contributor', 'revoked_at'])
+      .select(['id', 'contributor', 'revoked_at', 'dropped_at', 'drop_reason'])
       .where('datanet', '=', req.datanet)
       .where('id', '=', req.contributionId)
       .executeTakeFirst();
@@ -78,6 +78,12 @@ export async function openDispute(db: Kysely<any>, req: OpenDisputeRequest): Pro
       );
     if (c.revoked_at !== null && c.revoked_at !== undefined)
       throw new DisputeRefusedError('already_revoked', `contribution ${req.contributionId} is already revoked`, 409);
+    if (c.dropped_at !== null && c.dropped_at !== undefined)
+      throw new DisputeRefusedError(
+        'not_accepted',
+        `contribution ${req.contributionId} was dropped after intake (${c.drop_reason}): it is in no dataset version and earns nothing, so there is nothing to dispute`,
+        409,
+      );
     if (req.duplicateOf) {
       const earlier = await trx
         .selectFrom('contributions')

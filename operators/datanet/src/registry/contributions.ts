@@ -24,6 +24,10 @@ export interface StoredContribution extends ContributionRecord {
   acceptedAt: number;
   revokedAt: number | null;
   revokeReason: string | null;
+  /** When a later step dropped it (a duplicate, a quality or review rejection); null while it stands. */
+  droppedAt: number | null;
+  /** Which step and why, e.g. "dedupe.exact: duplicate of <id>", "review.off_topic". */
+  dropReason: string | null;
 }
 
 export interface RecordResult {
@@ -157,6 +161,97 @@ export async function revokeContribution(
   return { revoked: Boolean(updated), contribution: fromRow(updated ?? before), standingBefore, standingAfter };
 }
 
+export interface DroppedContribution {
+  datanet: string;
+  /** The contribution id (content hash). */
+  id: string;
+  /** Which step dropped it and why: "dedupe.exact: duplicate of <id>", "quality.filter: too_short", "review.off_topic". */
+  reason: string;
+}
+
+/**
+ * Marks contributions that a step after intake dropped: a duplicate, a quality rejection, a review
+ * rejection. Intake records a record once it is valid, before dedupe, quality and review have
+ * judged it; a record they drop was never accepted data, so standing, earned review rights and the
+ * contributor's counts stop counting it (back to what they were without it: a drop is not a
+ * penalty, unlike a revocation). Ids that are not contributions (a table from elsewhere), revoked
+ * or already dropped are left as they are (the first reason stays), so re-runs change nothing.
+ * Returns the contributions it dropped now.
+ */
+export async function dropContributions(
+  db: Kysely<any>,
+  dropped: DroppedContribution[],
+  options: { now?: number; policy?: StandingPolicy } = {},
+): Promise<StoredContribution[]> {
+  const now = options.now ?? Date.now();
+  const out: StoredContribution[] = [];
+  const groups = new Map<string, DroppedContribution[]>();
+  for (const d of dropped) {
+    const key = `${d.datanet}\n${d.reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  for (const group of groups.values()) {
+    const { datanet, reason } = group[0];
+    const ids = [...new Set(group.map((d) => d.id))];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await db
+        .updateTable('contributions')
+        .set({ dropped_at: now, drop_reason: reason })
+        .where('datanet', '=', datanet)
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('dropped_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .returningAll()
+        .execute();
+      out.push(...rows.map(fromRow));
+    }
+  }
+  await noteStandingOf(db, out, 'dropped', options.policy, now);
+  return out;
+}
+
+/**
+ * Undoes a drop: a near duplicate that review approved goes into the dataset after all, so it is
+ * accepted data again. Returns the contributions restored now.
+ */
+export async function restoreContributions(
+  db: Kysely<any>,
+  datanet: string,
+  ids: readonly string[],
+  options: { now?: number; policy?: StandingPolicy } = {},
+): Promise<StoredContribution[]> {
+  const out: StoredContribution[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = await db
+      .updateTable('contributions')
+      .set({ dropped_at: null, drop_reason: null })
+      .where('datanet', '=', datanet)
+      .where('id', 'in', unique.slice(i, i + CHUNK))
+      .where('dropped_at', 'is not', null)
+      .returningAll()
+      .execute();
+    out.push(...rows.map(fromRow));
+  }
+  await noteStandingOf(db, out, 'restored', options.policy, options.now ?? Date.now());
+  return out;
+}
+
+/** One standing-history entry per contributor and submitted file the change touched. */
+async function noteStandingOf(
+  db: Kysely<any>,
+  changed: StoredContribution[],
+  event: 'dropped' | 'restored',
+  policy: StandingPolicy | undefined,
+  now: number,
+): Promise<void> {
+  const touched = new Set(changed.map((c) => `${c.datanet}\n${c.contributor}\n${c.submissionId}\n${c.sourceFile}`));
+  for (const key of touched) {
+    const [datanet, contributor, submission, file] = key.split('\n');
+    await noteStanding(db, { datanet, contributor, event, ref: `${submission}/${file}@${now}`, policy, now });
+  }
+}
+
 /** Contributions of a Datanet (optionally of one submission), in acceptance order. */
 export async function listContributions(db: Kysely<any>, datanet: string, submissionId?: string): Promise<StoredContribution[]> {
   let q = db.selectFrom('contributions').selectAll().where('datanet', '=', datanet);
@@ -191,5 +286,7 @@ function fromRow(row: any): StoredContribution {
     acceptedAt: num(row.accepted_at),
     revokedAt: row.revoked_at === null ? null : num(row.revoked_at),
     revokeReason: row.revoke_reason,
+    droppedAt: row.dropped_at === null || row.dropped_at === undefined ? null : num(row.dropped_at),
+    dropReason: row.drop_reason ?? null,
   };
 }

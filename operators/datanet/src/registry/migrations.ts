@@ -251,6 +251,19 @@ const migrations: Record<string, Migration> = {
       await sql`drop function if exists datanet_take_receipts`.execute(db);
     },
   },
+  // A contribution a later step of the pipeline dropped (a duplicate, a quality or review
+  // rejection) is not accepted data: it stays (its id still names the content, for receipts and
+  // duplicate checks) but standing and earned rights no longer count it. See dropContributions.
+  '0005-dropped-contributions': {
+    async up(db) {
+      await db.schema.alterTable('contributions').addColumn('dropped_at', 'int8').execute();
+      await db.schema.alterTable('contributions').addColumn('drop_reason', 'text').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('contributions').dropColumn('drop_reason').execute();
+      await db.schema.alterTable('contributions').dropColumn('dropped_at').execute();
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';

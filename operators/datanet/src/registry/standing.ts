@@ -13,7 +13,10 @@ export async function standingOf(
   const row = await db
     .selectFrom('contributions')
     .select((eb) => [
-      eb.fn.count('id').filterWhere('revoked_at', 'is', null).as('accepted'),
+      eb.fn
+        .count('id')
+        .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is', null)]))
+        .as('accepted'),
       eb.fn.count('id').filterWhere('revoked_at', 'is not', null).as('revoked'),
     ])
     .where('datanet', '=', datanet)
@@ -28,7 +31,7 @@ export async function noteStanding(
   e: {
     datanet: string;
     contributor: string;
-    event: 'accepted' | 'rejected' | 'revoked';
+    event: 'accepted' | 'rejected' | 'revoked' | 'dropped' | 'restored';
     ref: string;
     policy?: StandingPolicy;
     now?: number;
@@ -68,8 +71,11 @@ export interface ContributorStats {
   rejectedFiles: number;
   /** accepted / submitted files. */
   acceptanceRate: number;
+  /** Contributions that count: neither revoked nor dropped by a later step. */
   contributions: number;
   revoked: number;
+  /** Recorded at intake, then dropped by dedupe, quality or review: not counted. */
+  dropped: number;
   standing: number;
 }
 
@@ -97,8 +103,15 @@ export async function contributorStats(
     .selectFrom('contributions')
     .select((eb) => [
       'contributor',
-      eb.fn.count('id').filterWhere('revoked_at', 'is', null).as('accepted'),
+      eb.fn
+        .count('id')
+        .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is', null)]))
+        .as('accepted'),
       eb.fn.count('id').filterWhere('revoked_at', 'is not', null).as('revoked'),
+      eb.fn
+        .count('id')
+        .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is not', null)]))
+        .as('dropped'),
     ])
     .where('datanet', '=', datanet)
     .groupBy('contributor')
@@ -115,6 +128,7 @@ export async function contributorStats(
         acceptanceRate: 0,
         contributions: 0,
         revoked: 0,
+        dropped: 0,
         standing: 0,
       };
       out.set(contributor, s);
@@ -131,6 +145,7 @@ export async function contributorStats(
     const s = entry(c.contributor);
     s.contributions = num(c.accepted);
     s.revoked = num(c.revoked);
+    s.dropped = num(c.dropped);
   }
   for (const s of out.values()) {
     s.acceptanceRate = acceptanceRate(s.acceptedFiles, s.submittedFiles);

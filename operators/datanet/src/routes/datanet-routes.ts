@@ -126,8 +126,9 @@ const register: RegisterRoutes = async (app, ctx) => {
                 acceptedFiles: z.number(),
                 rejectedFiles: z.number(),
                 acceptanceRate: z.number(),
-                contributions: z.number(),
+                contributions: z.number().describe('contributions that count toward standing: neither revoked nor dropped'),
                 revoked: z.number(),
+                dropped: z.number().describe('recorded at intake, then dropped by dedupe, quality or review (not counted, not a penalty)'),
                 standing: z.number(),
                 standingHistory: z.array(z.object({ event: z.string(), ref: z.string(), standing: z.number(), at: z.string() })),
                 quota: z.object({
@@ -153,6 +154,8 @@ const register: RegisterRoutes = async (app, ctx) => {
                   recordIndex: z.number(),
                   acceptedAt: z.number(),
                   revokedAt: z.number().nullable(),
+                  droppedAt: z.number().nullable(),
+                  dropReason: z.string().nullable().describe('the step that dropped it and why, e.g. "quality.filter: gopher_min_words"'),
                 }),
               ),
             }),
@@ -188,6 +191,7 @@ const register: RegisterRoutes = async (app, ctx) => {
           acceptanceRate: stats?.acceptanceRate ?? 0,
           contributions: stats?.contributions ?? 0,
           revoked: stats?.revoked ?? 0,
+          dropped: stats?.dropped ?? 0,
           standing: stats?.standing ?? 0,
           standingHistory: history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
           quota: {
@@ -209,6 +213,8 @@ const register: RegisterRoutes = async (app, ctx) => {
         recordIndex: number;
         acceptedAt: number;
         revokedAt: number | null;
+        droppedAt: number | null;
+        dropReason: string | null;
       }[] = [];
       let total = 0;
       if (ids.length > 0) {
@@ -231,6 +237,8 @@ const register: RegisterRoutes = async (app, ctx) => {
           recordIndex: Number(r.record_index),
           acceptedAt: Number(r.accepted_at),
           revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+          droppedAt: r.dropped_at === null ? null : Number(r.dropped_at),
+          dropReason: r.drop_reason,
         }));
       }
       return { address, datanets, contributions: { page: req.query.page, pageSize: req.query.pageSize, total, items } };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOperator, runKernel } from '@datanet/pipelines';
 import { stringValues } from '@datanet/connector-duckdb';
+import { dropFilteredRows } from '@datanet/datanet';
 import { dedupeRows } from '../dedupe-input.js';
 import type { ReuseDecision } from './decide-reuse.js';
 import type { ReuseMatch, ReuseSettings } from './reuse-matcher.js';
@@ -99,5 +100,13 @@ export const dedupeReuse = defineOperator({
       bytes,
       seconds,
     });
+    const dropped = await dropFilteredRows(ctx.db, {
+      table,
+      rows: [...decision.rejected.keys()],
+      idColumn: c.idColumn,
+      pipelineDir: ctx.run.pipelineDir,
+      reason: (r) => `dedupe.reuse: reused from ${decision.rejected.get(r)!.sourceId}`,
+    });
+    if (dropped) ctx.logger.info(`dedupe.reuse: ${dropped} contributions dropped in the registry`);
   },
 });

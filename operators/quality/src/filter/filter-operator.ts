@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Bool, Float64, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { defineOperator } from '@datanet/pipelines';
 import { requireColumn, stringValues, writeRowSubsets } from '@datanet/connector-duckdb';
+import { dropFilteredRows } from '@datanet/datanet';
 import { describeFailure, evaluateQuality } from './evaluate.js';
 import { FAMILIES, RuleSetSpec, loadRuleSetFile, resolveRules, type ActiveRule } from './rule-set.js';
 
@@ -120,6 +121,14 @@ export const qualityFilter = defineOperator({
     ]);
     await ctx.output('kept').writeParquetFile(kept);
     await ctx.output('rejected').writeParquetFile(rejected, { summary: [`${rejRows.length} records rejected by quality rules`] });
+    const dropped = await dropFilteredRows(ctx.db, {
+      table,
+      rows: rejRows,
+      idColumn: c.idColumn,
+      pipelineDir: ctx.run.pipelineDir,
+      reason: (i) => `quality.filter: ${first(i).rule.name}`,
+    });
+    if (dropped) ctx.logger.info(`quality.filter: ${dropped} contributions dropped in the registry`);
     const columns: Record<string, Vector> = {
       id: vectorFromArray(ids, new Utf8()),
       passed: vectorFromArray(

@@ -35,6 +35,7 @@ export async function runReviewQueue(ctx: OperatorContext<ReviewQueueConfig>): P
       contributorColumn: c.contributorColumn,
       tableIds,
       nearIds,
+      standingPolicy: def.standing,
     });
   await openRegistry(ctx.db, ctx.dbDialect);
   await migrateReview(ctx.db);

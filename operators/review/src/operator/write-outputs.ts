@@ -3,7 +3,7 @@ import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { Kysely } from 'kysely';
 import type { OperatorContext } from '@datanet/pipelines';
 import { sqlIdent, sqlString, withDuckDb, writeRowSubsets } from '@datanet/connector-duckdb';
-import { num } from '@datanet/datanet';
+import { num, restoreContributions, type StandingPolicy } from '@datanet/datanet';
 import { recordReviewRejections, type ReviewRejection } from './review-rejections.js';
 
 interface OutcomeRow {
@@ -28,13 +28,17 @@ export interface ReviewWriteRequest {
   /** Ids held from each table (the rest of the main table goes through unheld). */
   tableIds: string[];
   nearIds: string[];
+  /** The Datanet's standing policy, for the standing history of dropped and restored contributions. */
+  standingPolicy?: StandingPolicy;
 }
 
 /**
  * The step's outputs once every held record is settled: `accepted` (the unheld plus the approved,
  * the input's columns untouched), `rejections` (reason review.<code>), `decisions` (every vote).
  * Review rejections are also written to the registry's rejections, so intake's accounting and the
- * steward report count them as rejections; standing is left alone.
+ * steward report count them as rejections, and the rejected contributions are dropped (standing
+ * stops counting them, as it never counted them before intake; a rejection is not a penalty). A near
+ * duplicate that review approved goes into the dataset after all: dedupe's drop of it is undone.
  */
 export async function writeReviewOutputs(ctx: OperatorContext<unknown>, db: Kysely<any>, r: ReviewWriteRequest) {
   const outcomes = (
@@ -147,22 +151,18 @@ export async function writeReviewOutputs(ctx: OperatorContext<unknown>, db: Kyse
     }),
     { summary: [`${rejected.length} rejected by review`] },
   );
-  if (provenance && rejected.length) {
-    const rows: ReviewRejection[] = [];
-    for (const o of rejected) {
-      const c = contributors.get(o.ref);
-      if (c?.submission_id)
-        rows.push({
-          submissionId: c.submission_id,
-          file: c.source_file!,
-          recordIndex: c.record_index!,
-          contributor: c.contributor,
-          code: o.reason ?? 'rejected',
-          message: message(o),
-        });
-    }
-    await recordReviewRejections(db, r.datanet, r.runId, rows);
-  }
+  const rows: ReviewRejection[] = rejected.map((o) => {
+    const c = contributors.get(o.ref);
+    return {
+      id: o.ref,
+      ...(provenance && c?.submission_id ? { submissionId: c.submission_id, file: c.source_file!, recordIndex: c.record_index! } : {}),
+      contributor: c?.contributor ?? '',
+      code: o.reason ?? 'rejected',
+      message: message(o),
+    };
+  });
+  await recordReviewRejections(db, r.datanet, r.runId, rows, r.standingPolicy);
+  await restoreContributions(db, r.datanet, [...approvedNear], { policy: r.standingPolicy });
 
   const decisions = await db
     .selectFrom('review_decisions as d')
