@@ -52,9 +52,9 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/disputes', access: 'signed-in', known: 200 },
   { method: 'POST', path: '/disputes', body: { contribution: 'c1', reason: 'incorrect', evidence: 'wrong' }, access: 'signed-in' },
   { method: 'POST', path: `/disputes/dsp_${'0'.repeat(24)}/resolution`, body: { decision: 'dismissed' }, access: 'steward' },
-  // review
-  { method: 'GET', path: '/review/next', access: 'signed-in', known: 200 },
-  { method: 'GET', path: '/review/me', access: 'signed-in', known: 200 },
+  // review (an API token names no person and reviews nothing: 403 token_cannot_review for the owner's token)
+  { method: 'GET', path: '/review/next', access: 'signed-in', known: 403 },
+  { method: 'GET', path: '/review/me', access: 'signed-in', known: 403 },
   { method: 'POST', path: `/review/items/${'0'.repeat(32)}/decision`, body: { verdict: 'approve' }, access: 'signed-in' },
   { method: 'POST', path: `/review/items/${'0'.repeat(32)}/override`, body: { verdict: 'approve' }, access: 'steward' },
   { method: 'GET', path: '/review/stats', access: 'steward', known: 200 },
