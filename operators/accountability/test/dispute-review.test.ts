@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENGINES, openTestDb, REPO_ROOT, type TestDb } from '@datanet/pipelines/testing';
 import {
+  dropContributions,
   loadDatanetDefinition,
   openRegistry,
   recordContributions,
@@ -13,6 +14,7 @@ import {
 } from '@datanet/datanet';
 import { decide, enqueueBatch, nextItems, queuePolicyOf } from '@datanet/review';
 import {
+  DisputeRefusedError,
   definitionStanding,
   enqueueDisputeReview,
   getDispute,
@@ -101,6 +103,22 @@ describe("disputes resolved by the review queue's quorum (PGlite)", () => {
     const kinds = (await listAudit(t.db, { datanet: def.id })).map((e) => e.kind);
     expect(kinds).toEqual(['dispute.opened', 'dispute.upheld', 'contribution.revoked', 'standing.changed']);
     expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
+  });
+
+  it('refuses to open a dispute on a contribution a later step dropped (409 not_accepted): it earns nothing', async () => {
+    await dropContributions(t.db, [{ datanet: def.id, id: 'mq-2', reason: 'quality.filter: gopher.min_words' }]);
+    const refused = await openDispute(t.db, {
+      datanet: def.id,
+      contributionId: 'mq-2',
+      filer: FILER,
+      role: 'steward',
+      reason: 'incorrect',
+      evidence: 'the dosage stated contradicts the cited label',
+      policy: def.disputes,
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DisputeRefusedError);
+    expect(refused).toMatchObject({ code: 'not_accepted', status: 409 });
+    expect(String((refused as Error).message)).toContain('quality.filter: gopher.min_words');
   });
 
   it('a settled review of a held record is logged in the audit chain', async () => {
