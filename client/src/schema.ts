@@ -3602,8 +3602,10 @@ export interface paths {
               suspendedReason: string | null;
               served: number;
               decisions: number;
+              /** @description gold answers; in GET review/me only those among whole windows of 20 decisions (a figure that moved with each vote would tell which item was gold) */
               goldAnswered: number;
               goldCorrect: number;
+              /** @description goldCorrect / goldAnswered; null before any gold answer is counted */
               accuracy: number | null;
               compared: number;
               agreed: number;
@@ -3743,8 +3745,10 @@ export interface paths {
                 suspendedReason: string | null;
                 served: number;
                 decisions: number;
+                /** @description gold answers; in GET review/me only those among whole windows of 20 decisions (a figure that moved with each vote would tell which item was gold) */
                 goldAnswered: number;
                 goldCorrect: number;
+                /** @description goldCorrect / goldAnswered; null before any gold answer is counted */
                 accuracy: number | null;
                 compared: number;
                 agreed: number;

@@ -161,35 +161,43 @@ describe.skipIf(!present)(`MedQuAD intake with human review${present ? '' : ` (s
       return file;
     };
     const careful = keyFile('careful-1');
-    const next = await datanet(state, ['review', 'next', '--server', server.url, '--key', careful, '--limit', '1']);
-    expect(next.items).toHaveLength(1);
-    expect(next.items[0].contributor).toBeNull(); // blinded
-    // Decided as the demo's careful reviewers judge, so the other careful one agrees.
-    const v = carefulVerdict(next.items[0].payload);
-    const decided = await datanet(state, [
-      'review',
-      'decide',
-      next.items[0].id,
-      v.verdict,
-      ...(v.reason ? ['--reason', v.reason] : []),
-      '--server',
-      server.url,
-      '--key',
-      careful,
-    ]);
-    expect(decided).toMatchObject({ itemId: next.items[0].id, verdict: v.verdict, replay: false });
+    // Three items: gold sits at a random place in each block of five (1/goldFraction), so at least
+    // one of three in a row is a held record, which a steward can override.
+    const next = await datanet(state, ['review', 'next', '--server', server.url, '--key', careful, '--limit', '3']);
+    expect(next.items).toHaveLength(3);
+    for (const item of next.items as { id: string; contributor: string | null; payload: Record<string, unknown> }[]) {
+      expect(item.contributor).toBeNull(); // blinded
+      // Decided as the demo's careful reviewers judge, so the other careful one agrees.
+      const v = carefulVerdict(item.payload);
+      const decided = await datanet(state, [
+        'review',
+        'decide',
+        item.id,
+        v.verdict,
+        ...(v.reason ? ['--reason', v.reason] : []),
+        '--server',
+        server.url,
+        '--key',
+        careful,
+      ]);
+      expect(decided).toMatchObject({ itemId: item.id, verdict: v.verdict, replay: false });
+    }
     const mine = await datanet(state, ['review', 'stats', '--server', server.url, '--key', careful]);
     expect(mine.status).toBe('active');
     // The queue's figures are for stewards.
     await expect(datanet(state, ['review', 'stats', '--queue', '--server', server.url, '--key', careful])).rejects.toThrow(/403 forbidden/);
-    // A steward's override decides at once the item careful-1 voted on.
-    const mineToo = next.items[0];
-    const overridden = await api(`/v1/datanets/medical-qa/review/items/${mineToo.id}/override`, {
-      method: 'POST',
-      body: JSON.stringify({ verdict: 'approve', note: 'checked by a steward' }),
-    });
-    expect(overridden.status).toBe(200);
-    expect(await bodyOf(overridden)).toMatchObject({ state: 'approved', replay: false });
+    // A steward's override decides at once a record careful-1 voted on (gold items are not overridable).
+    const overrides: { status: number; body: unknown }[] = [];
+    for (const item of next.items as { id: string }[]) {
+      const overridden = await api(`/v1/datanets/medical-qa/review/items/${item.id}/override`, {
+        method: 'POST',
+        body: JSON.stringify({ verdict: 'approve', note: 'checked by a steward' }),
+      });
+      overrides.push({ status: overridden.status, body: await bodyOf(overridden) });
+      if (overridden.status === 200) break;
+    }
+    expect(overrides.at(-1)).toMatchObject({ status: 200, body: { state: 'approved', replay: false } });
+    for (const o of overrides.slice(0, -1)) expect(o).toMatchObject({ status: 409, body: { error: 'not_overridable' } });
     await expect(datanet(state, ['review', 'next', '--server', server.url, '--key', keyFile('careless')])).rejects.toThrow(
       /reviewer_suspended/,
     );

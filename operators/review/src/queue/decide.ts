@@ -41,7 +41,7 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
         itemId: item.id,
         verdict: earlier.rows[0].verdict,
         replay: true,
-        state: item.state as DecisionResult['state'],
+        state: item.kind === 'gold' ? goldState(earlier.rows[0].verdict) : (item.state as DecisionResult['state']),
         suspended: false,
       };
 
@@ -100,7 +100,7 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
 
     if (item.kind === 'gold') {
       const suspended = goldCorrect === null ? false : await scoreGold(tx, req.datanet, reviewer, goldCorrect, policy, now);
-      return { itemId: item.id, verdict: req.verdict, replay: false, state: 'open', suspended };
+      return { itemId: item.id, verdict: req.verdict, replay: false, state: goldState(req.verdict), suspended };
     }
     if (item.state !== 'open' && item.state !== 'escalated')
       return { itemId: item.id, verdict: req.verdict, replay: false, state: item.state as DecisionResult['state'], suspended: false };
@@ -136,6 +136,9 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
     return { itemId: item.id, verdict: req.verdict, replay: false, state: t.state, suspended: false };
   });
 }
+
+/** A gold item is answered as a record's first vote would be: a flag escalates it, anything else leaves it open. */
+const goldState = (verdict: Verdict): DecisionResult['state'] => (verdict === 'flag' ? 'escalated' : 'open');
 
 /** Counts a gold answer; suspends the reviewer when their accuracy falls below the policy's floor. */
 async function scoreGold(tx: Kysely<any>, datanet: string, reviewer: string, correct: boolean, policy: QueuePolicy, now: number) {

@@ -90,7 +90,11 @@ export interface GoldItem {
   payload: Record<string, unknown>;
 }
 
-/** Makes the Datanet's gold items available to the queue (adds new ones; known ones are kept). */
+/**
+ * Makes the Datanet's gold items available to the queue (adds new ones; known ones are kept). These
+ * rows are never handed out themselves: each reviewer gets a copy of their own, dressed as one of
+ * the open records (serve-gold.ts).
+ */
 export async function syncGold(db: Kysely<any>, datanet: string, gold: GoldItem[], policyVersion: number, now = Date.now()): Promise<void> {
   if (!gold.length) return;
   await db

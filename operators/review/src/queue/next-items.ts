@@ -1,16 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { num } from '@datanet/datanet';
 import { ReviewError, type QueuePolicy, type ReviewItemView } from './queue-types.js';
-
-/** Rows of review_items the queue reads to show an item. */
-interface ItemRow {
-  id: string;
-  kind: string;
-  contributor: string | null;
-  payload: string;
-  held_for: string;
-  deadline: unknown;
-}
+import { goldFor, goldSlot, nextGoldSlot, type ItemRow } from './serve-gold.js';
 
 /**
  * Hands a reviewer up to `limit` items: first those already handed to them and still undecided,
@@ -18,7 +9,8 @@ interface ItemRow {
  * are not its contributor, never twice to one reviewer (one whose lease on it ran out before they
  * voted may get it back, under a new lease), and never to more reviewers at once than
  * the votes it still needs (the `outstanding` count, checked and raised under the item's row lock,
- * so concurrent callers skip what another is taking). A share of the slots (goldFraction) is gold.
+ * so concurrent callers skip what another is taking). A share of the slots (goldFraction) is gold,
+ * at a random place in each block of 1/goldFraction items and dressed as a record (serve-gold.ts).
  */
 export async function nextItems(
   db: Kysely<any>,
@@ -35,8 +27,8 @@ export async function nextItems(
       .onConflict((oc) => oc.columns(['datanet', 'reviewer']).doNothing())
       .execute();
     // One reviewer's calls run one at a time (the gold cadence counts what they were served).
-    const me = await sql<{ status: string; served: unknown; suspended_reason: string | null }>`
-      select status, served, suspended_reason from review_reviewers
+    const me = await sql<{ status: string; served: unknown; gold_slot: unknown; suspended_reason: string | null }>`
+      select status, served, gold_slot, suspended_reason from review_reviewers
       where datanet = ${req.datanet} and reviewer = ${reviewer} for update`.execute(tx);
     const row = me.rows[0];
     if (row.status === 'suspended')
@@ -51,6 +43,7 @@ export async function nextItems(
     const out: ReviewItemView[] = held.rows.map((r) => view(r, num(r.expires_at), policy));
     let served = num(row.served);
     const period = policy.goldFraction > 0 ? Math.max(2, Math.round(1 / policy.goldFraction)) : 0;
+    let slot = period ? goldSlot(row.gold_slot, served, period) : null;
     const expires = now + policy.leaseMs;
     const assign = async (r: ItemRow, counts: boolean) => {
       // A lease that ran out (or was released) before its vote is renewed: the item is handed back.
@@ -65,22 +58,16 @@ export async function nextItems(
     };
 
     while (out.length < req.limit) {
-      // Gold first in each period (the reviewer's 1st, then every period-th item), when any is left to answer.
-      if (period && served % period === 0) {
-        const gold = await sql<ItemRow>`
-          select id, kind, contributor, payload, held_for, deadline from review_items i
-          where datanet = ${req.datanet} and kind = 'gold'
-            and not exists (select 1 from review_assignments a where a.item_id = i.id and a.reviewer = ${reviewer})
-          order by md5(i.id || ${reviewer}) limit 1`.execute(tx);
-        if (gold.rows[0]) {
-          // Gold never expires; it shows the deadline of the latest held batch, so nothing tells it apart.
-          const latest = await sql<{ d: unknown }>`select max(deadline) as d from review_items
-            where datanet = ${req.datanet} and kind <> 'gold' and state = 'open'`.execute(tx);
-          await assign({ ...gold.rows[0], deadline: latest.rows[0]?.d ?? now + 72 * 3_600_000 }, false);
+      if (slot !== null && served === slot) {
+        // This block's gold place: gold when any is left for them, else the block goes without.
+        slot = nextGoldSlot(served, period);
+        const gold = await goldFor(tx, req.datanet, reviewer, now);
+        if (gold) {
+          await assign(gold, false);
           continue;
         }
       }
-      const want = period ? Math.min(req.limit - out.length, period - (served % period)) : req.limit - out.length;
+      const want = slot !== null ? Math.min(req.limit - out.length, slot - served) : req.limit - out.length;
       const picked = await sql<ItemRow>`
         select id, kind, contributor, payload, held_for, deadline from review_items i
         where datanet = ${req.datanet} and state = 'open' and kind <> 'gold'
@@ -96,7 +83,8 @@ export async function nextItems(
       for (const r of picked.rows) await assign(r, true);
       if (picked.rows.length < want) break;
     }
-    await sql`update review_reviewers set served = ${served} where datanet = ${req.datanet} and reviewer = ${reviewer}`.execute(tx);
+    await sql`update review_reviewers set served = ${served}, gold_slot = ${slot}
+      where datanet = ${req.datanet} and reviewer = ${reviewer}`.execute(tx);
     return out;
   });
 }
@@ -104,10 +92,10 @@ export async function nextItems(
 function view(r: ItemRow, leaseExpires: number, policy: QueuePolicy): ReviewItemView {
   return {
     id: r.id,
-    // Gold is indistinguishable from a held record.
+    // Gold is shown as the record it was dressed as (serve-gold.ts): nothing here tells them apart.
     kind: r.kind === 'dispute' ? 'dispute' : 'record',
     heldFor: r.held_for ? r.held_for.split(',') : [],
-    contributor: policy.blind || r.kind === 'gold' ? null : r.contributor,
+    contributor: policy.blind ? null : r.contributor,
     payload: JSON.parse(r.payload) as Record<string, unknown>,
     deadline: new Date(Math.min(num(r.deadline), 8.64e15)).toISOString(),
     leaseExpiresAt: new Date(leaseExpires).toISOString(),

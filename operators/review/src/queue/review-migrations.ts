@@ -161,6 +161,15 @@ const migrations: Record<string, Migration> = {
         await db.schema.dropTable(t).execute();
     },
   },
+  '0002-gold-slot': {
+    async up(db) {
+      // Where each reviewer's next gold item goes (a count of items served), drawn at random per block.
+      await db.schema.alterTable('review_reviewers').addColumn('gold_slot', 'int4').execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('review_reviewers').dropColumn('gold_slot').execute();
+    },
+  },
 };
 
 /** Brings the review tables up to date; safe to call from every process on start. */

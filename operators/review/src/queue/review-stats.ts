@@ -7,6 +7,7 @@ export interface ReviewerStats {
   suspendedReason: string | null;
   served: number;
   decisions: number;
+  /** Gold answers (approve or reject on a gold item); in a reviewer's own view, those of whole windows only (GOLD_WINDOW). */
   goldAnswered: number;
   goldCorrect: number;
   /** goldCorrect / goldAnswered, null before any gold answer. */
@@ -33,9 +34,34 @@ export interface QueueStats {
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
-/** A reviewer's own figures on one Datanet. */
+/**
+ * A reviewer sees their gold figures in whole windows of this many decisions: counters that moved
+ * with each answer would tell them, right after a vote, whether its item was gold.
+ */
+export const GOLD_WINDOW = 20;
+
+/**
+ * A reviewer's own figures on one Datanet. Gold answers count once the window of GOLD_WINDOW
+ * decisions they fall in is complete, so the figures say how a window went, never which item was
+ * gold. A suspended reviewer sees them all (the suspension's reason says the accuracy anyway).
+ */
 export async function reviewerStats(db: Kysely<any>, datanet: string, reviewer: string): Promise<ReviewerStats> {
-  return (await reviewersOf(db, datanet, reviewer.toLowerCase()))[0] ?? emptyReviewer(reviewer.toLowerCase());
+  const who = reviewer.toLowerCase();
+  const live = (await reviewersOf(db, datanet, who))[0] ?? emptyReviewer(who);
+  if (live.status === 'suspended') return live;
+  const rows = await sql<{ gold_correct: boolean | null; day: string }>`
+    select gold_correct, to_char(to_timestamp(decided_at / 1000.0) at time zone 'UTC', 'YYYY-MM-DD') as day
+    from review_decisions where datanet = ${datanet} and reviewer = ${who} and role = 'reviewer' order by seq`.execute(db);
+  const answered = rows.rows.slice(0, rows.rows.length - (rows.rows.length % GOLD_WINDOW)).filter((r) => r.gold_correct !== null);
+  const right = answered.filter((r) => r.gold_correct).length;
+  const byDay = (day: string) => answered.filter((r) => r.day === day);
+  return {
+    ...live,
+    goldAnswered: answered.length,
+    goldCorrect: right,
+    accuracy: ratio(right, answered.length),
+    daily: live.daily.map((d) => ({ ...d, accuracy: ratio(byDay(d.day).filter((r) => r.gold_correct).length, byDay(d.day).length) })),
+  };
 }
 
 /** The queue as stewards see it: backlog, age, throughput, rejection reasons, every reviewer's quality. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DATANET_ID } from '@datanet/datanet';
+import { GOLD_WINDOW } from '../queue/review-stats.js';
 import { VERDICTS } from '../rule/decision-rule.js';
 
 // The review API's shapes: the console's reviewer inbox and the CLI read these (openapi.json).
@@ -62,9 +63,13 @@ export const ReviewerStatsSchema = z.object({
   suspendedReason: z.string().nullable(),
   served: z.number(),
   decisions: z.number(),
-  goldAnswered: z.number(),
+  goldAnswered: z
+    .number()
+    .describe(
+      `gold answers; in GET review/me only those among whole windows of ${GOLD_WINDOW} decisions (a figure that moved with each vote would tell which item was gold)`,
+    ),
   goldCorrect: z.number(),
-  accuracy: z.number().nullable(),
+  accuracy: z.number().nullable().describe('goldCorrect / goldAnswered; null before any gold answer is counted'),
   compared: z.number(),
   agreed: z.number(),
   agreement: z.number().nullable(),
