@@ -875,6 +875,18 @@ export interface paths {
             };
           };
         };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
+            };
+          };
+        };
       };
     };
     put?: never;
@@ -920,6 +932,18 @@ export interface paths {
             'application/json': {
               /** @enum {boolean} */
               granted: true;
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: string;
+              message: string;
             };
           };
         };
@@ -1910,8 +1934,11 @@ export interface paths {
                 acceptedFiles: number;
                 rejectedFiles: number;
                 acceptanceRate: number;
+                /** @description contributions that count toward standing: neither revoked nor dropped */
                 contributions: number;
                 revoked: number;
+                /** @description recorded at intake, then dropped by dedupe, quality or review (not counted, not a penalty) */
+                dropped: number;
                 standing: number;
                 standingHistory: {
                   event: string;
@@ -1940,6 +1967,9 @@ export interface paths {
                   recordIndex: number;
                   acceptedAt: number;
                   revokedAt: number | null;
+                  droppedAt: number | null;
+                  /** @description the step that dropped it and why, e.g. "quality.filter: gopher_min_words" */
+                  dropReason: string | null;
                 }[];
               };
             };

@@ -3,11 +3,12 @@
 // the route does any work (no empty lists, no audit chain "ok"). The 404 comes after the access
 // check: a route that needs a role refuses an unknown Datanet as it refuses a known one, so the
 // 404 tells nothing a 401/403 would have hidden.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runDatanetCli, startServe, type ServeProcess } from '@datanet/pipelines/testing';
+import { Wallet } from 'ethers';
+import { REPO_ROOT, runDatanetCli, signInOverHttp, startServe, type ServeProcess } from '@datanet/pipelines/testing';
 
 const KNOWN = 'medical-qa';
 const UNKNOWN = 'nope';
@@ -15,7 +16,7 @@ const EPOCH = '2026-01-01@UTC';
 const ACCOUNT = `0x${'ab'.repeat(20)}`;
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** After /v1/datanets/ID. */
   path: string;
   body?: unknown;
@@ -60,6 +61,10 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/review/stats', access: 'steward', known: 200 },
   // report
   { method: 'GET', path: '/report', access: 'steward' },
+  // roles (the server's own routes, not an operator package's)
+  { method: 'GET', path: '/roles', access: 'steward', known: 200 },
+  { method: 'POST', path: '/roles', body: { address: ACCOUNT, role: 'reviewer' }, access: 'steward', known: 201 },
+  { method: 'DELETE', path: `/roles/${ACCOUNT}/reviewer`, access: 'steward', known: 200 },
 ];
 
 const root = mkdtempSync(join(tmpdir(), 'datanet-unknown-'));
@@ -152,4 +157,43 @@ describe('routes of a Datanet this server has no definition of', () => {
       ).status,
     ).toBe(400);
   });
+});
+
+describe('a Datanet whose YAML is removed', () => {
+  it('leaves no roles from its YAML behind once the server restarts: its former steward is refused its roles page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datanet-removed-'));
+    const state = join(dir, 'state');
+    const steward = Wallet.createRandom();
+    const yaml = join(dir, 'configs', 'datanets', 'gone.yaml');
+    mkdirSync(join(dir, 'configs', 'datanets'), { recursive: true });
+    writeFileSync(
+      yaml,
+      `apiVersion: datanet/v1\nkind: Datanet\nid: gone\ndomain: testing\nformats: [txt]\nlicences: [CC0-1.0]\nroles: { stewards: ['${steward.address}'] }\n`,
+    );
+    writeFileSync(
+      join(dir, 'configs', 'datanets', 'kept.yaml'),
+      `apiVersion: datanet/v1\nkind: Datanet\nid: kept\ndomain: testing\nformats: [txt]\nlicences: [CC0-1.0]\nroles: { reviewers: ['${steward.address}'] }\n`,
+    );
+    const rolesOf = async (url: string) => {
+      const headers = await signInOverHttp(url, steward);
+      const res = await fetch(`${url}/auth/roles`, { headers });
+      return ((await res.json()) as { roles: { scope: string; role: string }[] }).roles.map((r) => `${r.scope}:${r.role}`).sort();
+    };
+    let s: ServeProcess | undefined;
+    try {
+      s = await startServe({ stateDir: state, cwd: dir, env });
+      expect(await rolesOf(s.url)).toEqual(['gone:steward', 'kept:reviewer']);
+      await s.stop();
+      rmSync(yaml);
+      s = await startServe({ stateDir: state, cwd: dir, env });
+      expect(await rolesOf(s.url)).toEqual(['kept:reviewer']);
+      const headers = await signInOverHttp(s.url, steward);
+      const res = await fetch(`${s.url}/v1/datanets/gone/roles`, { headers });
+      // No role on it any more: refused before anything is said about the id.
+      expect(res.status).toBe(403);
+    } finally {
+      await s?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
 });

@@ -27,6 +27,12 @@ export interface ServerContext {
   /** The profile's executor: 'in-process' is the embedded profile (runs, and the embedded chain, live in this process). */
   executor: string;
   roles: RoleStore;
+  /**
+   * Whether a scope is one this server serves (a Datanet with a definition here). A package that
+   * serves Datanets sets it when its routes register; the server's own routes under
+   * /v1/datanets/:id (roles) answer 404 for a scope it refuses. Unset, every scope is served.
+   */
+  servedScope?: (scope: string) => boolean;
   /** Answers stored per key, so a request sent twice gets the first answer (kept in the store). */
   idempotency: {
     get(key: string): Promise<{ status: number; body: unknown } | undefined>;

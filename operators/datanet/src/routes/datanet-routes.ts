@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { getAddress } from 'ethers';
 import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
@@ -7,7 +9,7 @@ import { contributorStats, standingHistory } from '../registry/standing.js';
 import { pendingUploads } from '../registry/upload-reservations.js';
 import { dailyWindow } from '../policy/daily-window.js';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
-import { DATANET_ID } from '../definition/definition-loader.js';
+import { DATANET_ID, definitionLoader } from '../definition/definition-loader.js';
 import { loadDatanetCatalog } from './datanet-catalog.js';
 import { unknownDatanet } from './unknown-datanet.js';
 
@@ -71,6 +73,17 @@ const register: RegisterRoutes = async (app, ctx) => {
       'datanet-yaml',
     );
   }
+  // A Datanet whose YAML is gone leaves no roles behind; one whose YAML is there but unusable keeps
+  // them until it is fixed. The server's own /v1/datanets/:id routes (roles) serve only Datanets
+  // with a definition, as every route of the operator packages does.
+  const definition = definitionLoader(ctx.config.configRoot, app.log);
+  const present = (id: string) => existsSync(join(ctx.config.configRoot, 'configs', 'datanets', `${id}.yaml`));
+  const seeded = (await ctx.db.selectFrom('server_roles').select('scope').distinct().where('source', '=', 'datanet-yaml').execute()).map(
+    (r) => String(r.scope),
+  );
+  const pruned = await ctx.roles.prune('datanet-yaml', [...new Set([...catalog.keys(), ...seeded.filter(present)])]);
+  if (pruned) app.log.info(`roles: ${pruned} grant(s) from the YAML of Datanets no longer defined here removed`);
+  ctx.servedScope = (id) => Boolean(definition(id));
 
   app.get(
     '/v1/datanets',

@@ -8,6 +8,11 @@ const DatanetId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'a Datanet id'
 const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an address (0x and 40 hex digits)');
 const GRANTABLE = ['reviewer', 'steward', 'owner'] as const;
 
+/** 404 for a Datanet this server does not serve (after the access check, as for every /v1/datanets/:id route). */
+function unserved(ctx: ServerContext, id: string) {
+  return ctx.servedScope && !ctx.servedScope(id) ? { error: 'unknown_datanet', message: `no Datanet ${id} on this server` } : undefined;
+}
+
 /** Who made a change: the signed-in address, or the API token's id. */
 function actorOf(req: FastifyRequest): string {
   const p = req.principal as Principal;
@@ -85,10 +90,13 @@ export function rolesRoutes(app: ZodApp, ctx: ServerContext): void {
               }),
             ),
           }),
+          404: Refusal,
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      const unknown = unserved(ctx, req.params.id);
+      if (unknown) return reply.code(404).send(unknown);
       const [grants, events] = await Promise.all([
         ctx.roles.grants(req.params.id),
         ctx.roles.events(req.params.id, req.query.limit, req.query.before),
@@ -125,10 +133,13 @@ export function rolesRoutes(app: ZodApp, ctx: ServerContext): void {
         response: {
           200: z.object({ granted: z.literal(false), message: z.string() }),
           201: z.object({ granted: z.literal(true) }),
+          404: Refusal,
         },
       },
     },
     async (req, reply) => {
+      const unknown = unserved(ctx, req.params.id);
+      if (unknown) return reply.code(404).send(unknown);
       const done = await ctx.roles.grantBy(req.params.id, { principal: req.body.address, role: req.body.role }, actorOf(req));
       if (!done)
         return reply.code(200).send({
@@ -153,6 +164,8 @@ export function rolesRoutes(app: ZodApp, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const { id, address, role } = req.params;
+      const unknown = unserved(ctx, id);
+      if (unknown) return reply.code(404).send(unknown);
       const who = address.toLowerCase();
       const outcome = await ctx.roles.revokeBy(id, { principal: who, role }, actorOf(req));
       switch (outcome) {
