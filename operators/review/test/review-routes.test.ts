@@ -21,6 +21,8 @@ const stateDir = join(root, 'state');
 const ID = 'review-routes';
 const reviewer = new Wallet(Wallet.createRandom().privateKey);
 const steward = new Wallet(Wallet.createRandom().privateKey);
+const owner = new Wallet(Wallet.createRandom().privateKey);
+const newcomer = new Wallet(Wallet.createRandom().privateKey);
 const CONTRIBUTOR = '0x' + 'c4'.repeat(20);
 
 describe('the review routes over a real `datanet serve`', () => {
@@ -28,7 +30,7 @@ describe('the review routes over a real `datanet serve`', () => {
   let url: string;
   let t: TestDb;
   let storeUrl: string;
-  const items: NewReviewItem[] = Array.from({ length: 6 }, (_, i) => ({
+  const items: NewReviewItem[] = Array.from({ length: 9 }, (_, i) => ({
     datanet: ID,
     kind: 'record',
     ref: `r${i}`,
@@ -50,6 +52,7 @@ describe('the review routes over a real `datanet serve`', () => {
         'formats: [txt]',
         'licences: [CC-BY-4.0]',
         'roles:',
+        `  owners: ['${owner.address}']`,
         `  stewards: ['${steward.address}']`,
         'review:',
         '  reviewers:',
@@ -186,5 +189,48 @@ describe('the review routes over a real `datanet serve`', () => {
       .execute();
     expect(byToken).toEqual([{ reviewer: `token:${stewardToken.id}` }]);
     expect((await fetch(`${url}/v1/datanets/${ID}/review/stats`, { headers: as(stewardToken.token) })).status).toBe(200);
+  });
+
+  it('a reviewer whose grant is revoked gives back what they held at once, and votes no more', async () => {
+    const oh = await signInOverHttp(url, owner);
+    // A DELETE carries no body, so no content type.
+    const { 'content-type': _json, ...signedIn } = oh;
+    const granted = await fetch(`${url}/v1/datanets/${ID}/roles`, {
+      method: 'POST',
+      headers: oh,
+      body: JSON.stringify({ address: newcomer.address, role: 'reviewer' }),
+    });
+    expect(granted.status, await granted.clone().text()).toBe(201);
+    const nh = await signInOverHttp(url, newcomer);
+    const next = await fetch(`${url}/v1/datanets/${ID}/review/next?limit=2`, { headers: nh });
+    expect(next.status, await next.clone().text()).toBe(200);
+    const held = ((await next.json()) as { items: { id: string }[] }).items.map((i) => i.id);
+    expect(held.length).toBe(2);
+    const live = () =>
+      t.db
+        .selectFrom('review_assignments')
+        .select('item_id')
+        .where('reviewer', '=', newcomer.address.toLowerCase())
+        .where('released', '=', false)
+        .where('decided_at', 'is', null)
+        .execute();
+    expect((await live()).length).toBe(2);
+
+    const revoked = await fetch(`${url}/v1/datanets/${ID}/roles/${newcomer.address}/reviewer`, { method: 'DELETE', headers: signedIn });
+    expect(revoked.status, await revoked.clone().text()).toBe(200);
+    // Before, the items stayed leased to them until the lease ran out (minutes), and nobody else got them.
+    expect(await live()).toEqual([]);
+    const vote = await fetch(`${url}/v1/datanets/${ID}/review/items/${held[0]}/decision`, {
+      method: 'POST',
+      headers: { ...nh, 'content-type': 'application/json' },
+      body: JSON.stringify({ verdict: 'approve' }),
+    });
+    expect(vote.status).toBe(403);
+    expect(((await vote.json()) as { error: string }).error).toBe('not_a_reviewer');
+    // Someone else can take them now.
+    const rh = await signInOverHttp(url, reviewer);
+    const theirs = await fetch(`${url}/v1/datanets/${ID}/review/next?limit=20`, { headers: rh });
+    const ids = ((await theirs.json()) as { items: { id: string }[] }).items.map((i) => i.id);
+    for (const id of held) expect(ids).toContain(id);
   });
 });

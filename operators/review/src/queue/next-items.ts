@@ -113,6 +113,20 @@ async function releaseExpired(db: Kysely<any>, now: number): Promise<void> {
   for (const e of expired.rows) await releaseAssignment(db, e.item_id, e.reviewer);
 }
 
+/**
+ * Releases every live lease a reviewer holds on a Datanet's items: their review rights there ended
+ * (a revoked grant), so what they held goes back to the queue at once, not when the leases run out.
+ * Returns how many it released.
+ */
+export async function releaseLeasesOf(db: Kysely<any>, datanet: string, reviewer: string): Promise<number> {
+  const live = await sql<{ item_id: string }>`
+    select a.item_id from review_assignments a join review_items i on i.id = a.item_id
+    where a.reviewer = ${reviewer.toLowerCase()} and i.datanet = ${datanet} and a.decided_at is null and a.released = false
+    order by a.item_id`.execute(db);
+  for (const a of live.rows) await releaseAssignment(db, a.item_id, reviewer.toLowerCase());
+  return live.rows.length;
+}
+
 /** Releases one live assignment (lease over): the item needs someone else. */
 async function releaseAssignment(db: Kysely<any>, itemId: string, reviewer: string): Promise<void> {
   await db.transaction().execute(async (tx) => {

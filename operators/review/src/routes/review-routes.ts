@@ -1,8 +1,9 @@
+import { basename } from 'node:path';
 import { contributorStats, definitionLoader, openRegistry, refuseUnknownDatanets } from '@datanet/datanet';
 import { roleAtLeast, scopeFromParam, type Principal, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
 import { decide } from '../queue/decide.js';
 import { syncGold } from '../queue/enqueue.js';
-import { nextItems } from '../queue/next-items.js';
+import { nextItems, releaseLeasesOf } from '../queue/next-items.js';
 import { migrateReview } from '../queue/review-migrations.js';
 import { queueStats, reviewerStats } from '../queue/review-stats.js';
 import { ReviewError } from '../queue/queue-types.js';
@@ -33,9 +34,11 @@ const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
   await migrateReview(ctx.db);
   refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
-  const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) =>
-    app.log.error({ file }, `review policy skipped: ${message}`),
-  );
+  const unusable: string[] = [];
+  const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) => {
+    unusable.push(basename(file).replace(/\.ya?ml$/i, ''));
+    app.log.error({ file }, `review policy skipped: ${message}`);
+  });
   for (const r of reviewed.values()) {
     await syncGold(ctx.db, r.definition.id, r.gold, r.review.version);
     await ctx.roles.seed(
@@ -44,6 +47,24 @@ const register: RegisterRoutes = async (app, ctx) => {
       'datanet-review',
     );
   }
+  // Reviewers named by a review policy that is gone (its Datanet removed, or its review section)
+  // lose the role; a definition that is there but unusable keeps them until it is fixed.
+  await ctx.roles.prune('datanet-review', [...reviewed.keys(), ...unusable]);
+  // A reviewer whose grant is revoked, and who has no other way to review here, gives back what they hold.
+  ctx.roles.onRevoke(async (scope, principal) => {
+    const r = reviewed.get(scope);
+    if (!r) return;
+    try {
+      if (await mayReview(ctx, r, principal)) return;
+      const released = await releaseLeasesOf(ctx.db, scope, principal);
+      if (released) app.log.info({ datanet: scope }, `review: ${released} item(s) a revoked reviewer held are back in the queue`);
+    } catch (e) {
+      app.log.error(
+        { datanet: scope, err: e },
+        'review: could not release the items of a revoked reviewer (their leases run out as usual)',
+      );
+    }
+  });
   const datanet = (id: string) => {
     const r = reviewed.get(id);
     if (!r) throw new ReviewError(404, 'no_review', `Datanet ${id} is not served here or has no review policy`);
@@ -214,17 +235,23 @@ async function reviewerOf(req: { principal?: Principal }, ctx: ServerContext, r:
         '(Sign-In with Ethereum; `datanet review --key FILE`). A steward token may still override and read the queue figures',
     );
   const address = p.address.toLowerCase();
-  if (roleAtLeast(await ctx.roles.roleOf(id, address), 'reviewer')) return address;
+  if (await mayReview(ctx, r, address)) return address;
   const earned = r.review.reviewers.earned;
-  if (earned) {
-    const mine = (await contributorStats(ctx.db, id, r.definition.standing)).find((s) => s.contributor.toLowerCase() === address);
-    if (mine && mine.standing >= earned.minStanding && mine.contributions - mine.revoked >= earned.minAccepted) return address;
-  }
   throw new ReviewError(
     403,
     'not_a_reviewer',
     `you are not a reviewer of ${id}${earned ? ` (earned rights need standing >= ${earned.minStanding} and ${earned.minAccepted} accepted contributions)` : ''}`,
   );
+}
+
+/** A role of reviewer or above on the Datanet, or review rights earned by standing and accepted contributions. */
+async function mayReview(ctx: ServerContext, r: ReviewedDatanet, address: string): Promise<boolean> {
+  const id = r.definition.id;
+  if (roleAtLeast(await ctx.roles.roleOf(id, address), 'reviewer')) return true;
+  const earned = r.review.reviewers.earned;
+  if (!earned) return false;
+  const mine = (await contributorStats(ctx.db, id, r.definition.standing)).find((s) => s.contributor.toLowerCase() === address);
+  return Boolean(mine && mine.standing >= earned.minStanding && mine.contributions - mine.revoked >= earned.minAccepted);
 }
 
 export default register;

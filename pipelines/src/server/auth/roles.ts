@@ -25,7 +25,18 @@ export interface RoleGrant {
  * (a Datanet's YAML) are replaced as a whole on each seed; grants made otherwise are kept.
  */
 export class RoleStore {
+  private readonly revoked: ((scope: string, principal: string, role: RoleGrant['role']) => Promise<void>)[] = [];
+
   constructor(private readonly db: Kysely<any>) {}
+
+  /**
+   * Calls `listener` after each grant revoked through the API (once committed): a package gives
+   * back what the principal held under the role (the review queue releases their items). A
+   * listener handles its own errors; the revocation stands either way.
+   */
+  onRevoke(listener: (scope: string, principal: string, role: RoleGrant['role']) => Promise<void>): void {
+    this.revoked.push(listener);
+  }
 
   /** The strongest role a principal holds on one scope ('contributor' when none). */
   async roleOf(scope: string, principal: string): Promise<Role> {
@@ -128,7 +139,7 @@ export class RoleStore {
    */
   async revokeBy(scope: string, grant: RoleGrant, actor: string): Promise<'revoked' | 'not_held' | 'from_config' | 'last_owner'> {
     const principal = grant.principal.toLowerCase();
-    return this.db.transaction().execute(async (tx) => {
+    const outcome = await this.db.transaction().execute(async (tx) => {
       const rows = await tx
         .selectFrom('server_roles')
         .select('source')
@@ -136,9 +147,9 @@ export class RoleStore {
         .where('principal', '=', principal)
         .where('role', '=', grant.role)
         .execute();
-      if (rows.length === 0) return 'not_held';
+      if (rows.length === 0) return 'not_held' as const;
       // Only grants made through the API are revoked there; the others come from configuration.
-      if (rows.some((r) => r.source !== 'grant')) return 'from_config';
+      if (rows.some((r) => r.source !== 'grant')) return 'from_config' as const;
       if (grant.role === 'owner') {
         const owners = await tx
           .selectFrom('server_roles')
@@ -147,7 +158,7 @@ export class RoleStore {
           .where('role', '=', 'owner')
           .forUpdate()
           .execute();
-        if (owners.filter((o) => o.principal !== principal).length === 0) return 'last_owner';
+        if (owners.filter((o) => o.principal !== principal).length === 0) return 'last_owner' as const;
       }
       await tx
         .deleteFrom('server_roles')
@@ -159,8 +170,10 @@ export class RoleStore {
         .insertInto('server_role_events')
         .values({ scope, principal, role: grant.role, action: 'revoke', actor, at: Date.now() })
         .execute();
-      return 'revoked';
+      return 'revoked' as const;
     });
+    if (outcome === 'revoked') for (const listener of this.revoked) await listener(scope, principal, grant.role);
+    return outcome;
   }
 
   /** The record of grants and revocations on a scope, newest first. */
