@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { hasCluster, seedFromTemplate } from './pglite-template.js';
 import { acquireStateLock } from './state-lock.js';
 import { yieldBetweenQueries } from './yielding-pglite.js';
 
@@ -35,6 +36,8 @@ export async function openDatabase(options: { stateDir: string; databaseUrl?: st
   // Relaxed durability: a commit returns before the flush to disk. A crash can lose the last few
   // milliseconds of state, which resume tolerates (a step not recorded as done runs again).
   try {
+    // A new store starts from a copy of the cached empty cluster instead of running initdb (see pglite-template.ts).
+    if (!hasCluster(dir)) await seedFromTemplate(dir, PGlite);
     const pglite = new PGlite(dir, { relaxedDurability: true });
     await pglite.waitReady;
     const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite: yieldBetweenQueries(pglite) }) });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import { memoryTemplate } from '../store/pglite-template.js';
 
 export type DbEngine = 'pglite' | 'postgres';
 
@@ -20,7 +21,11 @@ export interface TestDb {
 export async function openTestDb(engine: DbEngine): Promise<TestDb> {
   if (engine === 'pglite') {
     const { PGlite } = await import('@electric-sql/pglite');
-    const pglite = new PGlite();
+    const template = memoryTemplate();
+    const loadDataDir = template?.load();
+    const pglite = new PGlite(loadDataDir ? { loadDataDir } : {});
+    await pglite.waitReady;
+    if (template && !loadDataDir) await template.save(pglite);
     const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
     return { db, dialect: 'pglite', close: () => db.destroy() };
   }
