@@ -75,7 +75,8 @@ describe.each(DB_ENGINES)('gold items cannot be told apart on %s (property tests
       ref: `r${i}`,
       batch: `${datanet}-b`,
       contributor: CONTRIBUTORS[i % CONTRIBUTORS.length],
-      payload: { question: `question ${i}?`, answer: `answer ${i}.`, source: `site-${i % 4}` },
+      // url: a field the gold file lacks; gold must not show it as null where records have one.
+      payload: { question: `question ${i}?`, answer: `answer ${i}.`, source: `site-${i % 4}`, url: `https://example.org/${i}` },
       heldFor: heldFor[i % heldFor.length],
     }));
     await enqueueBatch(t.db, { batch: `${datanet}-b`, datanet, deadline, items }, policy);
@@ -141,7 +142,7 @@ describe.each(DB_ENGINES)('gold items cannot be told apart on %s (property tests
             expect(c.heldFor.map((h) => h.join())).toContain(g.heldFor.join());
             expect(Date.parse(g.deadline)).toBe(deadline);
             if (!c.blind) expect(CONTRIBUTORS).toContain(g.contributor);
-            expect(Object.keys(g.payload)).toEqual(['question', 'answer', 'source']);
+            expect(Object.keys(g.payload)).toEqual(['question', 'answer', 'source', 'url']);
           }
           // A vote on gold is answered as a record's first vote is.
           for (const verdict of ['approve', 'reject', 'skip', 'flag'])

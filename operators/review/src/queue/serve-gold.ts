@@ -59,10 +59,13 @@ export async function goldFor(tx: Kysely<any>, datanet: string, reviewer: string
   if (!looks.rows.length) return null;
   const like = looks.rows[randomInt(looks.rows.length)];
   const fields = JSON.parse(g.payload) as Record<string, unknown>;
-  const keys = Object.keys(JSON.parse(like.payload) as object);
-  // The record's fields, in its order; one the gold item lacks is null, as in a record. A gold
-  // file sharing no field with the records is shown as written (it could not be judged otherwise).
-  const payload = keys.some((k) => k in fields) ? Object.fromEntries(keys.map((k) => [k, fields[k] ?? null])) : fields;
+  const record = JSON.parse(like.payload) as Record<string, unknown>;
+  const keys = Object.keys(record);
+  // The record's fields, in its order; one the gold item lacks (a source, a URL) takes the
+  // look-alike record's value, as the contributor does: a null where records have a value would
+  // give gold away. A gold file sharing no field with the records is shown as written (it could not
+  // be judged otherwise).
+  const payload = keys.some((k) => k in fields) ? Object.fromEntries(keys.map((k) => [k, fields[k] ?? record[k] ?? null])) : fields;
   const row: ItemRow = {
     id: randomBytes(16).toString('hex'),
     kind: 'gold',
