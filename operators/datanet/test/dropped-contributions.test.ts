@@ -106,7 +106,9 @@ describe('contributions dropped after intake (dedupe, quality, review)', () => {
     expect(await standingOf(t.db, datanet, A, policy)).toBeCloseTo(standingFrom({ accepted: 1, revoked: 0 }, policy), 12);
     expect((await standingHistory(t.db, datanet, A)).map((h) => h.event)).toEqual(['accepted', 'dropped']);
 
-    const restored = await restoreContributions(t.db, datanet, [id, 'not-a-contribution'], { policy, now: 30 });
+    // Only the step that dropped it undoes it.
+    expect(await restoreContributions(t.db, datanet, [id], 'quality.filter:', { policy, now: 25 })).toEqual([]);
+    const restored = await restoreContributions(t.db, datanet, [id, 'not-a-contribution'], 'dedupe.minhash:', { policy, now: 30 });
     expect(restored.map((c) => c.id)).toEqual([id]);
     expect(await standingOf(t.db, datanet, A, policy)).toBeCloseTo(standingFrom({ accepted: 2, revoked: 0 }, policy), 12);
     expect((await standingHistory(t.db, datanet, A)).map((h) => h.event)).toEqual(['accepted', 'dropped', 'restored']);
@@ -120,26 +122,63 @@ describe('contributions dropped after intake (dedupe, quality, review)', () => {
       { policy },
     );
     const ids = [0, 1, 2, 3].map((i) => record(datanet, i).id);
+    const step = (table: ReturnType<typeof tableFromArrays>, operator: string, rows: number[], kept: number[], extra = {}) =>
+      dropFilteredRows(t.db, { table, operator, rows, kept, idColumn: 'id', reason: (r) => `row ${r}`, ...extra });
     const withColumn = tableFromArrays({ id: ids, datanet: ids.map(() => datanet), text: ids.map(() => 'x') });
-    expect(
-      await dropFilteredRows(t.db, { table: withColumn, rows: [0, 2], idColumn: 'id', reason: (r) => `quality.filter: row ${r}` }),
-    ).toBe(2);
+    expect(await step(withColumn, 'quality.filter', [0, 2], [1, 3])).toEqual({ dropped: 2, restored: 0 });
     // No `datanet` column: only when the step names its Datanet.
     const bare = tableFromArrays({ id: ids, text: ids.map(() => 'x') });
-    expect(await dropFilteredRows(t.db, { table: bare, rows: [1], idColumn: 'id', reason: () => 'dedupe.exact: dup' })).toBe(0);
-    expect(await dropFilteredRows(t.db, { table: bare, rows: [1], idColumn: 'id', datanet, reason: () => 'dedupe.exact: dup' })).toBe(1);
+    expect(await step(bare, 'dedupe.exact', [1], [0, 2, 3])).toEqual({ dropped: 0, restored: 0 });
+    expect(await step(bare, 'dedupe.exact', [1], [0, 2, 3], { datanet })).toEqual({ dropped: 1, restored: 0 });
     // Ids that are no contribution (a table from elsewhere) drop nothing.
     const other = tableFromArrays({ id: ['x1', 'x2'], datanet: [datanet, datanet] });
-    expect(await dropFilteredRows(t.db, { table: other, rows: [0, 1], idColumn: 'id', reason: () => 'quality.filter: r' })).toBe(0);
-    const reasons = Object.fromEntries((await listContributions(t.db, datanet)).map((c) => [c.recordIndex, c.dropReason]));
-    expect(reasons).toEqual({ 0: 'quality.filter: row 0', 1: 'dedupe.exact: dup', 2: 'quality.filter: row 2', 3: null });
+    expect(await step(other, 'quality.filter', [0, 1], [])).toEqual({ dropped: 0, restored: 0 });
+    const reasons = async () => Object.fromEntries((await listContributions(t.db, datanet)).map((c) => [c.recordIndex, c.dropReason]));
+    expect(await reasons()).toEqual({ 0: 'quality.filter: row 0', 1: 'dedupe.exact: row 1', 2: 'quality.filter: row 2', 3: null });
+    // A re-run whose rules changed keeps record 0: its drop is undone; dedupe's drop of record 1 is not quality's to undo.
+    expect(await step(withColumn, 'quality.filter', [2], [0, 1, 3])).toEqual({ dropped: 0, restored: 1 });
+    expect(await reasons()).toEqual({ 0: null, 1: 'dedupe.exact: row 1', 2: 'quality.filter: row 2', 3: null });
+  });
+
+  it('drops a contribution only when every row of it was dropped (a table of several rows per contribution)', async () => {
+    const datanet = 'drop-chunks';
+    await recordContributions(t.db, [record(datanet, 0), record(datanet, 1)], { policy });
+    const [a, b] = [record(datanet, 0).id, record(datanet, 1).id];
+    // Contribution a has two chunks, one rejected; b's only chunk is rejected.
+    const chunks = tableFromArrays({ id: [a, a, b], datanet: [datanet, datanet, datanet] });
+    const r = await dropFilteredRows(t.db, {
+      table: chunks,
+      operator: 'quality.filter',
+      rows: [1, 2],
+      kept: [0],
+      idColumn: 'id',
+      reason: () => 'short',
+    });
+    expect(r).toEqual({ dropped: 1, restored: 0 });
+    expect((await listContributions(t.db, datanet)).map((c) => [c.id === a ? 'a' : 'b', c.dropReason])).toEqual([
+      ['a', null],
+      ['b', 'quality.filter: short'],
+    ]);
+  });
+
+  it('a dropped contribution revoked later (a dispute opened before the drop) costs no penalty', async () => {
+    const datanet = 'drop-then-revoke';
+    await recordContributions(t.db, [record(datanet, 0), record(datanet, 1)], { policy });
+    await dropContributions(t.db, [{ datanet, id: record(datanet, 0).id, reason: 'dedupe.exact: duplicate of y' }], { policy });
+    await revokeContribution(t.db, { datanet, id: record(datanet, 0).id, reason: 'upheld dispute', policy });
+    expect(await standingOf(t.db, datanet, A, policy)).toBeCloseTo(standingFrom({ accepted: 1, revoked: 0 }, policy), 12);
   });
 
   it('leaves a run store without the registry alone', async () => {
     const bare = await openTestDb('pglite');
     try {
       const table = tableFromArrays({ id: ['a'], datanet: ['x'] });
-      expect(await dropFilteredRows(bare.db, { table, rows: [0], idColumn: 'id', reason: () => 'r' })).toBe(0);
+      expect(
+        await dropFilteredRows(bare.db, { table, operator: 'quality.filter', rows: [0], kept: [], idColumn: 'id', reason: () => 'r' }),
+      ).toEqual({
+        dropped: 0,
+        restored: 0,
+      });
     } finally {
       await bare.close();
     }

@@ -83,20 +83,23 @@ export async function writeDedupeOutputs(
       threshold: vectorFromArray(Array.from(d.thresholds ?? new Float64Array(d.ids.length).fill(1)), new Float64()),
     }),
   );
-  const droppedContributions = registry
+  const registered = registry
     ? await dropFilteredRows(ctx.db, {
         table: registry.table,
+        operator: registry.operator,
         rows: dupRows,
+        kept: keptRows,
         idColumn: ctx.config.idColumn,
         datanet: registry.datanet,
         pipelineDir: ctx.run.pipelineDir,
         reason: (r) =>
           d.similarity[r] >= 1
-            ? `${registry.operator}: duplicate of ${d.representative[r]}`
-            : `${registry.operator}: near duplicate of ${d.representative[r]} (similarity ${d.similarity[r].toFixed(3)})`,
+            ? `duplicate of ${d.representative[r]}`
+            : `near duplicate of ${d.representative[r]} (similarity ${d.similarity[r].toFixed(3)})`,
       })
-    : 0;
-  if (droppedContributions) ctx.logger.info(`${registry!.operator}: ${droppedContributions} contributions dropped in the registry`);
+    : undefined;
+  if (registered?.dropped || registered?.restored)
+    ctx.logger.info(`${registry!.operator}: registry: ${registered.dropped} contributions dropped, ${registered.restored} restored`);
   await ctx.output('report').writeReport({ ...report, records: d.ids.length, kept: keptRows.length, duplicates: dupRows.length });
 }
 

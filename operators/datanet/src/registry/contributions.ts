@@ -185,25 +185,23 @@ export async function dropContributions(
 ): Promise<StoredContribution[]> {
   const now = options.now ?? Date.now();
   const out: StoredContribution[] = [];
-  const groups = new Map<string, DroppedContribution[]>();
+  const byDatanet = new Map<string, Map<string, string>>();
   for (const d of dropped) {
-    const key = `${d.datanet}\n${d.reason}`;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
+    const m = byDatanet.get(d.datanet) ?? new Map<string, string>();
+    if (!m.has(d.id)) m.set(d.id, d.reason);
+    byDatanet.set(d.datanet, m);
   }
-  for (const group of groups.values()) {
-    const { datanet, reason } = group[0];
-    const ids = [...new Set(group.map((d) => d.id))];
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      const rows = await db
-        .updateTable('contributions')
-        .set({ dropped_at: now, drop_reason: reason })
-        .where('datanet', '=', datanet)
-        .where('id', 'in', ids.slice(i, i + CHUNK))
-        .where('dropped_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .returningAll()
-        .execute();
-      out.push(...rows.map(fromRow));
+  for (const [datanet, reasons] of byDatanet) {
+    const entries = [...reasons];
+    // One statement per chunk, each row with its own reason (a duplicate names its representative).
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const part = entries.slice(i, i + CHUNK);
+      const rows = await sql<Record<string, unknown>>`
+        update contributions c set dropped_at = ${now}, drop_reason = v.reason
+          from unnest(${part.map(([id]) => id)}::text[], ${part.map(([, r]) => r)}::text[]) as v(id, reason)
+         where c.datanet = ${datanet} and c.id = v.id and c.dropped_at is null and c.revoked_at is null
+        returning c.*`.execute(db);
+      out.push(...rows.rows.map(fromRow));
     }
   }
   await noteStandingOf(db, out, 'dropped', options.policy, now);
@@ -211,13 +209,16 @@ export async function dropContributions(
 }
 
 /**
- * Undoes a drop: a near duplicate that review approved goes into the dataset after all, so it is
- * accepted data again. Returns the contributions restored now.
+ * Undoes drops: a near duplicate that review approved, or a record a filter step drops no more
+ * (its threshold or rules changed, and it now keeps the record), goes into the dataset after all,
+ * so it is accepted data again. Only drops whose reason starts with `reasonPrefix` are undone (the
+ * step's own: one step never undoes another's). Returns the contributions restored now.
  */
 export async function restoreContributions(
   db: Kysely<any>,
   datanet: string,
   ids: readonly string[],
+  reasonPrefix: string,
   options: { now?: number; policy?: StandingPolicy } = {},
 ): Promise<StoredContribution[]> {
   const out: StoredContribution[] = [];
@@ -229,6 +230,7 @@ export async function restoreContributions(
       .where('datanet', '=', datanet)
       .where('id', 'in', unique.slice(i, i + CHUNK))
       .where('dropped_at', 'is not', null)
+      .where(sql<boolean>`starts_with(drop_reason, ${reasonPrefix})`)
       .returningAll()
       .execute();
     out.push(...rows.map(fromRow));

@@ -264,6 +264,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('contributions').dropColumn('dropped_at').execute();
     },
   },
+  // Stores from before 0005: review rejections were already recorded (rejections, review.<code>),
+  // so their contributions are dropped now. Dedupe and quality drops left no trace in the registry;
+  // they are dropped the next time their step runs (a step served from its cache does not run).
+  '0006-drop-review-rejections': {
+    async up(db) {
+      await sql`update contributions c set dropped_at = r.created_at, drop_reason = r.reason_code
+        from rejections r
+       where r.datanet = c.datanet and r.submission_id = c.submission_id and r.file = c.source_file
+         and r.record_index = c.record_index and starts_with(r.reason_code, 'review.')
+         and c.dropped_at is null and c.revoked_at is null`.execute(db);
+    },
+    async down() {
+      // Nothing to undo: 0005's down drops the columns.
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';

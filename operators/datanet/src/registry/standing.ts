@@ -17,7 +17,11 @@ export async function standingOf(
         .count('id')
         .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is', null)]))
         .as('accepted'),
-      eb.fn.count('id').filterWhere('revoked_at', 'is not', null).as('revoked'),
+      // A revocation of a contribution a later step had dropped costs nothing: it was never accepted data.
+      eb.fn
+        .count('id')
+        .filterWhere((w) => w.and([w('revoked_at', 'is not', null), w('dropped_at', 'is', null)]))
+        .as('revoked'),
     ])
     .where('datanet', '=', datanet)
     .where('contributor', '=', contributor)
@@ -107,7 +111,11 @@ export async function contributorStats(
         .count('id')
         .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is', null)]))
         .as('accepted'),
-      eb.fn.count('id').filterWhere('revoked_at', 'is not', null).as('revoked'),
+      // A revocation of a contribution a later step had dropped costs nothing: it was never accepted data.
+      eb.fn
+        .count('id')
+        .filterWhere((w) => w.and([w('revoked_at', 'is not', null), w('dropped_at', 'is', null)]))
+        .as('revoked'),
       eb.fn
         .count('id')
         .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is not', null)]))

@@ -100,13 +100,16 @@ export const dedupeReuse = defineOperator({
       bytes,
       seconds,
     });
-    const dropped = await dropFilteredRows(ctx.db, {
+    const registered = await dropFilteredRows(ctx.db, {
       table,
+      operator: 'dedupe.reuse',
       rows: [...decision.rejected.keys()],
+      kept: decision.keep,
       idColumn: c.idColumn,
       pipelineDir: ctx.run.pipelineDir,
-      reason: (r) => `dedupe.reuse: reused from ${decision.rejected.get(r)!.sourceId}`,
+      reason: (r) => `reused from ${decision.rejected.get(r)!.sourceId}`,
     });
-    if (dropped) ctx.logger.info(`dedupe.reuse: ${dropped} contributions dropped in the registry`);
+    if (registered.dropped || registered.restored)
+      ctx.logger.info(`dedupe.reuse: registry: ${registered.dropped} contributions dropped, ${registered.restored} restored`);
   },
 });

@@ -121,14 +121,17 @@ export const qualityFilter = defineOperator({
     ]);
     await ctx.output('kept').writeParquetFile(kept);
     await ctx.output('rejected').writeParquetFile(rejected, { summary: [`${rejRows.length} records rejected by quality rules`] });
-    const dropped = await dropFilteredRows(ctx.db, {
+    const registered = await dropFilteredRows(ctx.db, {
       table,
+      operator: 'quality.filter',
       rows: rejRows,
+      kept: keptRows,
       idColumn: c.idColumn,
       pipelineDir: ctx.run.pipelineDir,
-      reason: (i) => `quality.filter: ${first(i).rule.name}`,
+      reason: (i) => first(i).rule.name,
     });
-    if (dropped) ctx.logger.info(`quality.filter: ${dropped} contributions dropped in the registry`);
+    if (registered.dropped || registered.restored)
+      ctx.logger.info(`quality.filter: registry: ${registered.dropped} contributions dropped, ${registered.restored} restored`);
     const columns: Record<string, Vector> = {
       id: vectorFromArray(ids, new Utf8()),
       passed: vectorFromArray(

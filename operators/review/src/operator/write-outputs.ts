@@ -162,7 +162,7 @@ export async function writeReviewOutputs(ctx: OperatorContext<unknown>, db: Kyse
     };
   });
   await recordReviewRejections(db, r.datanet, r.runId, rows, r.standingPolicy);
-  await restoreContributions(db, r.datanet, [...approvedNear], { policy: r.standingPolicy });
+  await restoreContributions(db, r.datanet, [...approvedNear], 'dedupe.minhash:', { policy: r.standingPolicy });
 
   const decisions = await db
     .selectFrom('review_decisions as d')
