@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { getAddress } from 'ethers';
 import { z } from 'zod';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
@@ -73,16 +71,11 @@ const register: RegisterRoutes = async (app, ctx) => {
       'datanet-yaml',
     );
   }
-  // A Datanet whose YAML is gone leaves no roles behind; one whose YAML is there but unusable keeps
-  // them until it is fixed. The server's own /v1/datanets/:id routes (roles) serve only Datanets
-  // with a definition, as every route of the operator packages does.
+  // The server's own /v1/datanets/:id routes (roles) and its list of a caller's roles serve only
+  // Datanets with a definition, as every route of the operator packages does. Grants of a removed
+  // Datanet stay in the store (a server of another deployment sharing it may still serve that
+  // Datanet); its YAML's grants are replaced as a whole if it comes back.
   const definition = definitionLoader(ctx.config.configRoot, app.log);
-  const present = (id: string) => existsSync(join(ctx.config.configRoot, 'configs', 'datanets', `${id}.yaml`));
-  const seeded = (await ctx.db.selectFrom('server_roles').select('scope').distinct().where('source', '=', 'datanet-yaml').execute()).map(
-    (r) => String(r.scope),
-  );
-  const pruned = await ctx.roles.prune('datanet-yaml', [...new Set([...catalog.keys(), ...seeded.filter(present)])]);
-  if (pruned) app.log.info(`roles: ${pruned} grant(s) from the YAML of Datanets no longer defined here removed`);
   ctx.servedScope = (id) => Boolean(definition(id));
 
   app.get(

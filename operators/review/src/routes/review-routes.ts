@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { contributorStats, definitionLoader, openRegistry, refuseUnknownDatanets } from '@datanet/datanet';
 import { roleAtLeast, scopeFromParam, type Principal, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
 import { decide } from '../queue/decide.js';
@@ -34,11 +33,9 @@ const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
   await migrateReview(ctx.db);
   refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
-  const unusable: string[] = [];
-  const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) => {
-    unusable.push(basename(file).replace(/\.ya?ml$/i, ''));
-    app.log.error({ file }, `review policy skipped: ${message}`);
-  });
+  const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) =>
+    app.log.error({ file }, `review policy skipped: ${message}`),
+  );
   for (const r of reviewed.values()) {
     await syncGold(ctx.db, r.definition.id, r.gold, r.review.version);
     await ctx.roles.seed(
@@ -47,9 +44,6 @@ const register: RegisterRoutes = async (app, ctx) => {
       'datanet-review',
     );
   }
-  // Reviewers named by a review policy that is gone (its Datanet removed, or its review section)
-  // lose the role; a definition that is there but unusable keeps them until it is fixed.
-  await ctx.roles.prune('datanet-review', [...reviewed.keys(), ...unusable]);
   // A reviewer whose grant is revoked, and who has no other way to review here, gives back what they hold.
   ctx.roles.onRevoke(async (scope, principal) => {
     const r = reviewed.get(scope);
@@ -251,7 +245,7 @@ async function mayReview(ctx: ServerContext, r: ReviewedDatanet, address: string
   const earned = r.review.reviewers.earned;
   if (!earned) return false;
   const mine = (await contributorStats(ctx.db, id, r.definition.standing)).find((s) => s.contributor.toLowerCase() === address);
-  return Boolean(mine && mine.standing >= earned.minStanding && mine.contributions - mine.revoked >= earned.minAccepted);
+  return Boolean(mine && mine.standing >= earned.minStanding && mine.contributions >= earned.minAccepted);
 }
 
 export default register;

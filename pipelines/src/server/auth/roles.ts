@@ -74,18 +74,6 @@ export class RoleStore {
     });
   }
 
-  /**
-   * Deletes the grants that came from `source` on every scope but `keep`: a Datanet whose YAML was
-   * removed leaves no owners, stewards or reviewers behind (who would hold them again were the id
-   * reused). Grants made through the API stay, as they do on a seed. Returns how many it deleted.
-   */
-  async prune(source: string, keep: readonly string[]): Promise<number> {
-    let q = this.db.deleteFrom('server_roles').where('source', '=', source);
-    if (keep.length) q = q.where('scope', 'not in', [...keep]);
-    const r = await q.executeTakeFirst();
-    return Number(r.numDeletedRows ?? 0);
-  }
-
   async grant(scope: string, grant: RoleGrant, source = 'grant'): Promise<void> {
     await this.db
       .insertInto('server_roles')

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { scopeFromParam, type Principal } from '../auth/access.js';
+import { DEPLOYMENT_SCOPE } from '../auth/roles.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
@@ -50,7 +51,13 @@ export function rolesRoutes(app: ZodApp, ctx: ServerContext): void {
         .orderBy('scope')
         .orderBy('role')
         .execute();
-      return { kind: p.kind, address: p.address.toLowerCase(), roles: rows.map((r) => ({ scope: String(r.scope), role: String(r.role) })) };
+      // Roles on a Datanet this server does not serve (its YAML removed) are not shown: nothing here uses them.
+      const served = rows.filter((r) => r.scope === DEPLOYMENT_SCOPE || !ctx.servedScope || ctx.servedScope(String(r.scope)));
+      return {
+        kind: p.kind,
+        address: p.address.toLowerCase(),
+        roles: served.map((r) => ({ scope: String(r.scope), role: String(r.role) })),
+      };
     },
   );
 
