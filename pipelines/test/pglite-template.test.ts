@@ -1,5 +1,5 @@
 // New embedded stores start from a copy of a cached empty cluster instead of running initdb.
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -42,6 +42,29 @@ describe('the empty-cluster template of embedded stores', () => {
     expect((await sql<{ x: number }>`select x from mine`.execute(again.db)).rows).toEqual([{ x: 1 }]);
     await again.close();
     expect(readdirSync(cache)).toEqual(templates);
+    // The template's marker (written last, once it is whole) is not copied into stores.
+    expect(
+      existsSync(
+        join(
+          cache,
+          templates.find((f) => f.endsWith('-initdb'))!,
+          '.datanet-template',
+        ),
+      ),
+    ).toBe(true);
+    expect(existsSync(join(root, 'b', 'db', '.datanet-template'))).toBe(false);
+    expect(readdirSync(root).some((f) => f.endsWith('.part'))).toBe(false);
+  });
+
+  it('is not used from a folder others can write (someone could plant a cluster there)', async () => {
+    const shared = join(root, 'shared-cache');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    process.env.DATANET_CACHE_DIR = shared;
+    const d = await openDatabase({ stateDir: join(root, 'd') });
+    expect(await tables(d.db)).toEqual([]);
+    await d.close();
+    expect(readdirSync(shared)).toEqual([]);
   });
 
   it('serves in-memory test databases from a dump, empty each time', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,12 +12,33 @@ import type { PGlite } from '@electric-sql/pglite';
  * a copy: a folder copied into a new state folder (~0.2 s), or a dump loaded into memory (~1 s).
  * The cache holds no data of ours, only what initdb makes.
  *
- * DATANET_PGLITE_TEMPLATE=off turns it off; DATANET_CACHE_DIR moves the cache (default: the
- * system's temporary folder).
+ * The cache is the user's own: a folder only they can write (mode 0700, theirs, not a link), or it
+ * is not used. A template counts only once it is whole (its marker file is written last), and a
+ * store is filled aside and renamed into place, so a failed copy leaves an empty folder and PGlite
+ * runs initdb as before.
+ *
+ * DATANET_PGLITE_TEMPLATE=off turns it off; DATANET_CACHE_DIR moves the cache (default: a folder
+ * named after the user in the system's temporary folder).
  */
 
+const MARKER = '.datanet-template';
 const enabled = () => process.env.DATANET_PGLITE_TEMPLATE !== 'off';
-const cacheDir = () => process.env.DATANET_CACHE_DIR || join(tmpdir(), 'datanet-cache');
+
+/** The user's cache folder, made if need be; undefined when it is not safely theirs. */
+function cacheDir(): string | undefined {
+  const uid = process.getuid?.() ?? 0;
+  const dir = process.env.DATANET_CACHE_DIR || join(tmpdir(), `datanet-cache-${uid}`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.isSymbolicLink()) return undefined;
+    if (process.getuid && st.uid !== uid) return undefined;
+    if ((st.mode & 0o022) !== 0) return undefined; // others could plant a cluster there
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Whether a PGlite data folder already holds a cluster. */
 export function hasCluster(dir: string): boolean {
@@ -31,24 +52,33 @@ export function hasCluster(dir: string): boolean {
  */
 export async function seedFromTemplate(dir: string, PGliteClass: typeof PGlite): Promise<boolean> {
   if (!enabled()) return false;
-  const template = join(cacheDir(), `pglite-${pgliteVersion()}-initdb`);
+  const part = `${dir}.${process.pid}.part`;
   try {
-    if (!hasCluster(template)) {
+    const cache = cacheDir();
+    if (!cache) return false;
+    const template = join(cache, `pglite-${pgliteVersion()}-initdb`);
+    if (!existsSync(join(template, MARKER))) {
       // Made aside, then renamed: a concurrent first store sees a whole template or none.
-      const part = `${template}.${process.pid}.${Date.now()}.part`;
-      mkdirSync(part, { recursive: true });
-      const pglite = new PGliteClass(part);
+      const making = `${template}.${process.pid}.${Date.now()}.part`;
+      mkdirSync(making, { recursive: true });
+      const pglite = new PGliteClass(making);
       await pglite.waitReady;
       await pglite.close();
+      writeFileSync(join(making, MARKER), `${pgliteVersion()}\n`);
       try {
-        renameSync(part, template);
+        renameSync(making, template);
       } catch {
-        rmSync(part, { recursive: true, force: true }); // another process put its template there first
+        rmSync(making, { recursive: true, force: true }); // another process put its template there first
       }
+      if (!existsSync(join(template, MARKER))) return false;
     }
-    cpSync(template, dir, { recursive: true });
+    cpSync(template, part, { recursive: true, filter: (src) => !src.endsWith(MARKER) });
+    rmdirSync(dir); // empty: openDatabase made it, and it holds no cluster
+    renameSync(part, dir);
     return true;
   } catch {
+    rmSync(part, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
     return false;
   }
 }
@@ -56,7 +86,14 @@ export async function seedFromTemplate(dir: string, PGliteClass: typeof PGlite):
 /** The cached empty cluster as a dump for an in-memory PGlite (`loadDataDir`), and how to make it. */
 export function memoryTemplate(): { load(): Blob | undefined; save(pglite: PGlite): Promise<void> } | undefined {
   if (!enabled()) return undefined;
-  const file = join(cacheDir(), `pglite-${pgliteVersion()}-initdb.tar`);
+  let file: string;
+  try {
+    const cache = cacheDir();
+    if (!cache) return undefined;
+    file = join(cache, `pglite-${pgliteVersion()}-initdb.tar`);
+  } catch {
+    return undefined;
+  }
   return {
     load() {
       try {
@@ -70,10 +107,13 @@ export function memoryTemplate(): { load(): Blob | undefined; save(pglite: PGlit
       if (existsSync(file)) return;
       try {
         const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
-        mkdirSync(dirname(file), { recursive: true });
         const part = `${file}.${process.pid}.${Date.now()}.part`;
-        writeFileSync(part, dump);
-        renameSync(part, file);
+        try {
+          writeFileSync(part, dump);
+          renameSync(part, file);
+        } finally {
+          rmSync(part, { force: true });
+        }
       } catch {
         // No cache (read-only or full disk): every database keeps making its own cluster.
       }
