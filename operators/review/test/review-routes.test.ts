@@ -23,6 +23,7 @@ const reviewer = new Wallet(Wallet.createRandom().privateKey);
 const steward = new Wallet(Wallet.createRandom().privateKey);
 const owner = new Wallet(Wallet.createRandom().privateKey);
 const newcomer = new Wallet(Wallet.createRandom().privateKey);
+const seeded = new Wallet(Wallet.createRandom().privateKey);
 const CONTRIBUTOR = '0x' + 'c4'.repeat(20);
 
 describe('the review routes over a real `datanet serve`', () => {
@@ -232,5 +233,34 @@ describe('the review routes over a real `datanet serve`', () => {
     const theirs = await fetch(`${url}/v1/datanets/${ID}/review/next?limit=20`, { headers: rh });
     const ids = ((await theirs.json()) as { items: { id: string }[] }).items.map((i) => i.id);
     for (const id of held) expect(ids).toContain(id);
+  });
+
+  it('a reviewer whose rights ended otherwise (a seed changed, earned rights lost) gives back what they held on their next request', async () => {
+    const oh = await signInOverHttp(url, owner);
+    expect(
+      (
+        await fetch(`${url}/v1/datanets/${ID}/roles`, {
+          method: 'POST',
+          headers: oh,
+          body: JSON.stringify({ address: seeded.address, role: 'reviewer' }),
+        })
+      ).status,
+    ).toBe(201);
+    const sh = await signInOverHttp(url, seeded);
+    const next = await fetch(`${url}/v1/datanets/${ID}/review/next?limit=2`, { headers: sh });
+    expect(next.status, await next.clone().text()).toBe(200);
+    expect(((await next.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    // The role goes without the API (as when a Datanet's YAML no longer names someone).
+    await t.db.deleteFrom('server_roles').where('scope', '=', ID).where('principal', '=', seeded.address.toLowerCase()).execute();
+    const refused = await fetch(`${url}/v1/datanets/${ID}/review/next`, { headers: sh });
+    expect(refused.status).toBe(403);
+    const live = await t.db
+      .selectFrom('review_assignments')
+      .select('item_id')
+      .where('reviewer', '=', seeded.address.toLowerCase())
+      .where('released', '=', false)
+      .where('decided_at', 'is', null)
+      .execute();
+    expect(live).toEqual([]);
   });
 });

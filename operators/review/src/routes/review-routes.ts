@@ -230,6 +230,9 @@ async function reviewerOf(req: { principal?: Principal }, ctx: ServerContext, r:
     );
   const address = p.address.toLowerCase();
   if (await mayReview(ctx, r, address)) return address;
+  // Rights lost without a revocation through the API (earned rights after standing fell, a YAML
+  // seed changed): what they still hold goes back to the queue now, not when the leases run out.
+  await releaseLeasesOf(ctx.db, id, address);
   const earned = r.review.reviewers.earned;
   throw new ReviewError(
     403,
