@@ -40,6 +40,8 @@ beforeAll(async () => {
     datanetYaml('alpha', `  owners: ["${OWNER}"]\n  stewards: ["${STEWARD}"]`),
   );
   writeFileSync(join(root, 'configs', 'datanets', 'beta.yaml'), datanetYaml('beta', `  owners: ["${BETA_OWNER}"]`));
+  // gamma's only owner comes through the API (the last-owner rule); its roles routes need a definition.
+  writeFileSync(join(root, 'configs', 'datanets', 'gamma.yaml'), datanetYaml('gamma', '  owners: []'));
   server = await openTestServer('postgres', root);
   const sessions = new SessionStore(server.ctx.db);
   for (const who of [OWNER, STEWARD, BETA_OWNER, NEWCOMER, ALICE, BOB]) {
