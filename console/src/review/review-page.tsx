@@ -27,6 +27,8 @@ export function ReviewPage() {
     queryKey: ['review-next', datanet],
     enabled: Boolean(datanet),
     queryFn: () => data(api.GET('/v1/datanets/{id}/review/next', { params: { path: { id } } })),
+    // An empty queue is asked again every 10 s, not at once (that was a request loop).
+    refetchInterval: (q) => (q.state.data?.items.length === 0 ? 10_000 : false),
   });
   const me = useQuery({
     queryKey: ['review-me', datanet],
@@ -56,8 +58,8 @@ export function ReviewPage() {
       void qc.invalidateQueries({ queryKey: ['review-me', datanet] });
     },
   });
-  // When the batch held for me is used up, ask for the next one.
-  const remaining = next.data ? next.data.items.filter((i) => !done.has(i.id)).length : -1;
+  // When the batch held for me is used up, ask for the next one (an empty batch waits for the interval).
+  const remaining = next.data && next.data.items.length > 0 ? next.data.items.filter((i) => !done.has(i.id)).length : -1;
   useEffect(() => {
     if (remaining === 0 && !next.isFetching) void next.refetch();
   }, [remaining, next]);
