@@ -121,6 +121,12 @@ async function contributorPath(page: Page) {
   expect(await badRow.textContent()).toMatch(/rejected/);
   expect((await badRow.textContent())?.length).toBeGreaterThan('no-answers.jsonlrejected'.length + 3);
   expect(await mine.getByRole('row', { name: /good-answers\.jsonl/ }).textContent()).toMatch(/accepted/);
+  // Each recorded contribution with its status (accepted, dropped by a later step with its reason, revoked).
+  await page.reload();
+  const yours = page.getByRole('region', { name: 'Your contributions' });
+  const recorded = yours.getByRole('row', { name: /good-answers\.jsonl/ }).first();
+  await recorded.waitFor({ timeout: 60_000 });
+  expect(await recorded.textContent()).toMatch(/accepted$/);
   await page.getByRole('heading', { name: 'Rewards' }).scrollIntoViewIfNeeded();
   await shot(page, 'contributor-portal');
   expect(await axeProblems(page)).toEqual([]);

@@ -26,10 +26,11 @@ export default function BarChartView({ categories, series, label }: { categories
       yAxis: { type: 'value', minInterval: 1 },
       series: series.map((s) => ({ type: 'bar', name: s.name, data: s.values, stack: series.length > 1 ? 'all' : undefined })),
     });
-    const resize = () => chart.resize();
-    window.addEventListener('resize', resize);
+    // Follows its own box (a viewport change, a panel that narrows), not only the window.
+    const observer = new ResizeObserver(() => chart.resize());
+    observer.observe(el.current);
     return () => {
-      window.removeEventListener('resize', resize);
+      observer.disconnect();
       chart.dispose();
     };
   }, [categories, series]);

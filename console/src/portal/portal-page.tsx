@@ -97,6 +97,7 @@ export function PortalPage() {
                   <span className="stat">{stats.standing.toLocaleString()}</span>
                   <span className="muted">
                     {stats.contributions} contributions{stats.revoked ? `, ${stats.revoked} revoked` : ''}
+                    {stats.dropped ? `, ${stats.dropped} dropped after intake (not counted)` : ''}
                   </span>
                 </div>
               </div>
@@ -160,7 +161,7 @@ export function PortalPage() {
         </QueryState>
       </section>
       <section className="panel" aria-labelledby="contrib-title">
-        <h2 id="contrib-title">Accepted contributions</h2>
+        <h2 id="contrib-title">Your contributions</h2>
         <QueryState query={me} what="your contributions">
           {(d) =>
             d.contributions.items.length === 0 ? (
@@ -172,7 +173,8 @@ export function PortalPage() {
                     <tr>
                       <th scope="col">File</th>
                       <th scope="col">Record</th>
-                      <th scope="col">Accepted</th>
+                      <th scope="col">Recorded</th>
+                      <th scope="col">Status</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -182,6 +184,13 @@ export function PortalPage() {
                         <td>{c.recordIndex}</td>
                         <td>
                           <Time ms={c.acceptedAt} />
+                        </td>
+                        <td>
+                          {c.revokedAt !== null
+                            ? 'revoked'
+                            : c.droppedAt !== null
+                              ? `dropped: ${c.dropReason ?? 'by a later step'}`
+                              : 'accepted'}
                         </td>
                       </tr>
                     ))}
