@@ -1,7 +1,18 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { StandingPolicy } from '../definition/datanet-definition.js';
 import { DEFAULT_STANDING_POLICY, acceptanceRate, standingFrom } from '../policy/standing-policy.js';
 import { num } from './open-registry.js';
+
+/**
+ * A contributor's contributions by what they count for: accepted (standing counts them), revoked
+ * (a penalty), dropped after intake (nothing). A revocation of a contribution a later step had
+ * dropped costs nothing: it was never accepted data.
+ */
+function contributionCounts(eb: ExpressionBuilder<any, 'contributions'>) {
+  const where = (revoked: 'is' | 'is not', dropped: 'is' | 'is not') =>
+    eb.fn.count('id').filterWhere((w) => w.and([w('revoked_at', revoked, null), w('dropped_at', dropped, null)]));
+  return [where('is', 'is').as('accepted'), where('is not', 'is').as('revoked'), where('is', 'is not').as('dropped')];
+}
 
 /** Current standing of a contributor in a Datanet, from the registry. */
 export async function standingOf(
@@ -12,17 +23,7 @@ export async function standingOf(
 ): Promise<number> {
   const row = await db
     .selectFrom('contributions')
-    .select((eb) => [
-      eb.fn
-        .count('id')
-        .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is', null)]))
-        .as('accepted'),
-      // A revocation of a contribution a later step had dropped costs nothing: it was never accepted data.
-      eb.fn
-        .count('id')
-        .filterWhere((w) => w.and([w('revoked_at', 'is not', null), w('dropped_at', 'is', null)]))
-        .as('revoked'),
-    ])
+    .select(contributionCounts)
     .where('datanet', '=', datanet)
     .where('contributor', '=', contributor)
     .executeTakeFirst();
@@ -105,22 +106,7 @@ export async function contributorStats(
     .execute();
   const contributions = await db
     .selectFrom('contributions')
-    .select((eb) => [
-      'contributor',
-      eb.fn
-        .count('id')
-        .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is', null)]))
-        .as('accepted'),
-      // A revocation of a contribution a later step had dropped costs nothing: it was never accepted data.
-      eb.fn
-        .count('id')
-        .filterWhere((w) => w.and([w('revoked_at', 'is not', null), w('dropped_at', 'is', null)]))
-        .as('revoked'),
-      eb.fn
-        .count('id')
-        .filterWhere((w) => w.and([w('revoked_at', 'is', null), w('dropped_at', 'is not', null)]))
-        .as('dropped'),
-    ])
+    .select((eb) => ['contributor', ...contributionCounts(eb)])
     .where('datanet', '=', datanet)
     .groupBy('contributor')
     .execute();
