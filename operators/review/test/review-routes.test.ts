@@ -77,6 +77,16 @@ describe('the review routes over a real `datanet serve`', () => {
     url = server.url;
   }, 600_000);
 
+  /** Items a reviewer holds under a live lease (not released, not decided). */
+  const liveLeases = (address: string) =>
+    t.db
+      .selectFrom('review_assignments')
+      .select('item_id')
+      .where('reviewer', '=', address.toLowerCase())
+      .where('released', '=', false)
+      .where('decided_at', 'is', null)
+      .execute();
+
   afterAll(async () => {
     await server?.stop();
     await t?.close();
@@ -207,14 +217,7 @@ describe('the review routes over a real `datanet serve`', () => {
     expect(next.status, await next.clone().text()).toBe(200);
     const held = ((await next.json()) as { items: { id: string }[] }).items.map((i) => i.id);
     expect(held.length).toBe(2);
-    const live = () =>
-      t.db
-        .selectFrom('review_assignments')
-        .select('item_id')
-        .where('reviewer', '=', newcomer.address.toLowerCase())
-        .where('released', '=', false)
-        .where('decided_at', 'is', null)
-        .execute();
+    const live = () => liveLeases(newcomer.address);
     expect((await live()).length).toBe(2);
 
     const revoked = await fetch(`${url}/v1/datanets/${ID}/roles/${newcomer.address}/reviewer`, { method: 'DELETE', headers: signedIn });
@@ -254,13 +257,6 @@ describe('the review routes over a real `datanet serve`', () => {
     await t.db.deleteFrom('server_roles').where('scope', '=', ID).where('principal', '=', seeded.address.toLowerCase()).execute();
     const refused = await fetch(`${url}/v1/datanets/${ID}/review/next`, { headers: sh });
     expect(refused.status).toBe(403);
-    const live = await t.db
-      .selectFrom('review_assignments')
-      .select('item_id')
-      .where('reviewer', '=', seeded.address.toLowerCase())
-      .where('released', '=', false)
-      .where('decided_at', 'is', null)
-      .execute();
-    expect(live).toEqual([]);
+    expect(await liveLeases(seeded.address)).toEqual([]);
   });
 });
