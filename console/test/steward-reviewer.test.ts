@@ -100,6 +100,9 @@ describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when 
       await shot(page, 'steward-03-run-waiting');
       // The wait is said once, as a wait: not again in an error box.
       expect(await page.locator('.state.error').count()).toBe(0);
+      // It says what to do: the held records are decided in the review inbox.
+      const inbox = page.locator('.state.waiting').getByRole('link', { name: 'review inbox' });
+      expect(await inbox.getAttribute('href')).toBe('/review?datanet=medical-qa');
       await page.goBack();
       await page.getByRole('table', { name: 'Contributors' }).waitFor({ timeout: 120_000 });
 

@@ -153,6 +153,17 @@ export function RunPage() {
           {waiting.map((w) => (
             <p key={w.stepId}>
               <strong>{w.stepId}</strong> is waiting{w.reason ? `: ${w.reason}` : ''}
+              {/* What to do: a review step waits for people, not for anyone to press a button here. */}
+              {w.reason?.includes('"review:') && run.datanet ? (
+                <>
+                  {'. '}
+                  Reviewers decide its held records in the{' '}
+                  <Link to="/review" search={{ datanet: run.datanet }}>
+                    review inbox
+                  </Link>
+                  ; the run goes on by itself once each is decided.
+                </>
+              ) : null}
             </p>
           ))}
         </div>
