@@ -2492,13 +2492,17 @@ export interface paths {
                 message: string | null;
                 size: number;
               }[];
+              /** @description records refused at intake, dropped by a later step of the pipeline, or revoked after a dispute */
               rejections: {
                 file: string;
                 recordIndex: number;
                 reasonCode: string;
                 message: string;
                 duplicateOf: string | null;
+                /** @description 'intake', or the later step that dropped the record after intake had recorded it (dedupe.exact, dedupe.minhash, dedupe.reuse, quality.filter, review), or 'dispute' for a revoked contribution */
+                step: string;
               }[];
+              /** @description records that stand: recorded as contributions and neither dropped by a later step nor revoked */
               accepted: number;
             };
           };

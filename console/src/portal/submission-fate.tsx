@@ -55,8 +55,8 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
       ) : null}
       {q.data?.status === 'decided' ? (
         <p className="muted">
-          {q.data.accepted} record{q.data.accepted === 1 ? '' : 's'} accepted
-          {q.data.rejections.length ? `, ${q.data.rejections.length} refused:` : '.'}
+          {q.data.accepted} record{q.data.accepted === 1 ? '' : 's'} standing
+          {q.data.rejections.length ? `, ${q.data.rejections.length} refused at intake, dropped by a later step or revoked:` : '.'}
         </p>
       ) : null}
       {q.data?.rejections.length ? (
@@ -64,7 +64,8 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
           {q.data.rejections.slice(0, 20).map((r) => (
             <li key={`${r.file}:${r.recordIndex}`}>
               {r.file}
-              {r.recordIndex >= 0 ? ` record ${r.recordIndex}` : ' (whole file)'}: <strong>{r.reasonCode}</strong> {r.message}
+              {r.recordIndex >= 0 ? ` record ${r.recordIndex}` : ' (whole file)'}: <strong>{r.reasonCode}</strong>
+              {r.step === 'intake' ? '' : ` (${r.step})`} {r.message}
             </li>
           ))}
         </ul>

@@ -36,16 +36,23 @@ const register: RegisterRoutes = async (app, ctx) => {
                 size: z.number(),
               }),
             ),
-            rejections: z.array(
-              z.object({
-                file: z.string(),
-                recordIndex: z.number(),
-                reasonCode: z.string(),
-                message: z.string(),
-                duplicateOf: z.string().nullable(),
-              }),
-            ),
-            accepted: z.number(),
+            rejections: z
+              .array(
+                z.object({
+                  file: z.string(),
+                  recordIndex: z.number(),
+                  reasonCode: z.string(),
+                  message: z.string(),
+                  duplicateOf: z.string().nullable(),
+                  step: z
+                    .string()
+                    .describe(
+                      "'intake', or the later step that dropped the record after intake had recorded it (dedupe.exact, dedupe.minhash, dedupe.reuse, quality.filter, review), or 'dispute' for a revoked contribution",
+                    ),
+                }),
+              )
+              .describe('records refused at intake, dropped by a later step of the pipeline, or revoked after a dispute'),
+            accepted: z.number().describe('records that stand: recorded as contributions and neither dropped by a later step nor revoked'),
           }),
           404: Refusal,
         },
@@ -80,11 +87,14 @@ const register: RegisterRoutes = async (app, ctx) => {
  * Datanet) and the count of accepted contributions (by submission). Made when the route starts.
  */
 async function createStatusFunction(db: Kysely<any>): Promise<void> {
+  // v2 added `later` (drops after intake, revocations) and counts only standing records: a new
+  // name, as a function's result type cannot be replaced in place, and replicas of the previous
+  // version still call the old one during a rolling update.
   await createFunction(
     db,
-    'datanet_submission_status',
-    sql`create or replace function datanet_submission_status(p_id text)
-      returns table (receipt jsonb, decided boolean, known boolean, files json, rejections json, accepted int8)
+    STATUS_FUNCTION,
+    sql`create or replace function ${sql.raw(STATUS_FUNCTION)}(p_id text)
+      returns table (receipt jsonb, decided boolean, known boolean, files json, rejections json, accepted int8, later json)
       language plpgsql stable as $fn$
       #variable_conflict use_column
       begin
@@ -106,7 +116,15 @@ async function createStatusFunction(db: Kysely<any>): Promise<void> {
           coalesce((select json_agg(json_build_object('file', j.file, 'recordIndex', j.record_index, 'reasonCode', j.reason_code,
               'message', j.message, 'duplicateOf', j.duplicate_of) order by j.file, j.record_index)
             from rejections j where j.datanet = (select datanet from d) and j.submission_id = p_id), '[]'::json),
-          (select count(*) from contributions c where c.submission_id = p_id);
+          (select count(*) from contributions c where c.submission_id = p_id and c.dropped_at is null and c.revoked_at is null),
+          -- Records intake recorded that a later step dropped, or a dispute revoked. A review rejection
+          -- is also a rejection row (listed above), so a record with one at its place is not repeated.
+          coalesce((select json_agg(json_build_object('file', c.source_file, 'recordIndex', c.record_index,
+              'dropReason', c.drop_reason, 'revokeReason', c.revoke_reason, 'revoked', c.revoked_at is not null)
+              order by c.source_file, c.record_index)
+            from contributions c where c.submission_id = p_id and (c.dropped_at is not null or c.revoked_at is not null)
+              and not exists (select 1 from rejections j where j.datanet = c.datanet and j.submission_id = p_id
+                and j.file = c.source_file and j.record_index = c.record_index)), '[]'::json);
       end
       $fn$`,
   );
@@ -114,7 +132,7 @@ async function createStatusFunction(db: Kysely<any>): Promise<void> {
 
 /** The status of submission `id` as JSON, or undefined when neither a receipt nor a decision exists. */
 async function readStatus(db: Kysely<any>, id: string): Promise<string | undefined> {
-  const { rows } = await sql<StatusRow>`select * from datanet_submission_status(${id}::text)`.execute(db);
+  const { rows } = await sql<StatusRow>`select * from ${sql.raw(STATUS_FUNCTION)}(${id}::text)`.execute(db);
   const row = rows[0];
   const receipt = typeof row.receipt === 'string' ? (JSON.parse(row.receipt) as Record<string, unknown>) : row.receipt;
   if (!receipt && !row.known) return undefined;
@@ -125,10 +143,58 @@ async function readStatus(db: Kysely<any>, id: string): Promise<string | undefin
     status: row.decided ? ('decided' as const) : ('received' as const),
     receipt: receipt ?? null,
     files: files.map((f) => ({ ...f, size: Number(f.size) })),
-    rejections: rejections.map((r) => ({ ...r, recordIndex: Number(r.recordIndex) })),
+    rejections: [
+      ...rejections.map((r) => ({
+        ...r,
+        recordIndex: Number(r.recordIndex),
+        step: r.reasonCode.startsWith('review.') ? 'review' : 'intake',
+      })),
+      ...(typeof row.later === 'string' ? (JSON.parse(row.later) as LaterRow[]) : row.later).map(laterRejection),
+    ].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.recordIndex - b.recordIndex)),
     accepted: Number(row.accepted),
   };
   return JSON.stringify(body);
+}
+
+const STATUS_FUNCTION = 'datanet_submission_status_v2';
+
+/** A record recorded at intake and then dropped by a later step, or revoked, as a rejection. */
+interface LaterRow {
+  file: string;
+  recordIndex: number | string;
+  dropReason: string | null;
+  revokeReason: string | null;
+  revoked: boolean;
+}
+
+/**
+ * A later drop as the status lists it. Drop reasons are "<step>: <why>" ("dedupe.minhash: near
+ * duplicate of <id> (similarity 0.912)", "dedupe.reuse: reused from <id>", "quality.filter:
+ * <rule>") or "review.<code>"; the code says what happened, the step which step decided.
+ */
+function laterRejection(r: LaterRow): StatusRejection & { step: string } {
+  const base = { file: r.file, recordIndex: Number(r.recordIndex) };
+  if (r.revoked || r.dropReason === null) {
+    const why = r.revokeReason ?? 'revoked';
+    return { ...base, reasonCode: 'revoked', step: 'dispute', message: `revoked after acceptance: ${why}`, duplicateOf: null };
+  }
+  const reason = r.dropReason;
+  const colon = reason.indexOf(': ');
+  const step = colon > 0 ? reason.slice(0, colon) : reason.startsWith('review.') ? 'review' : reason;
+  const why = colon > 0 ? reason.slice(colon + 2) : reason;
+  const source = /^(?:near duplicate of|duplicate of|reused from) (\S+)/.exec(why)?.[1] ?? null;
+  const reasonCode = why.startsWith('near duplicate of')
+    ? 'near_duplicate'
+    : why.startsWith('duplicate of')
+      ? 'duplicate'
+      : why.startsWith('reused from')
+        ? 'reused'
+        : step === 'quality.filter'
+          ? `quality.${why}`
+          : colon > 0
+            ? step
+            : reason;
+  return { ...base, reasonCode, step, message: `dropped after intake by ${step}: ${why}`, duplicateOf: source };
 }
 
 interface StatusFile {
@@ -152,6 +218,7 @@ interface StatusRow {
   files: StatusFile[] | string;
   rejections: StatusRejection[] | string;
   accepted: number | string;
+  later: LaterRow[] | string;
 }
 
 /**

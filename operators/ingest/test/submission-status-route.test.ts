@@ -1,0 +1,129 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, PGliteDialect } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServe, type ServeProcess } from '@datanet/pipelines/testing';
+import {
+  dropContributions,
+  openRegistry,
+  recordContributions,
+  recordRejections,
+  recordSubmission,
+  revokeContribution,
+} from '@datanet/datanet';
+
+// A submission's status after intake has recorded its records and later steps dropped some of them
+// (dedupe, quality, review) or a dispute revoked one: over a real `datanet serve`, those records are
+// listed as rejected with the step, a reason code and the credited source, and `accepted` counts
+// only the records that stand.
+const root = mkdtempSync(join(tmpdir(), 'datanet-status-route-'));
+const stateDir = join(root, 'state');
+const DATANET = 'status-net';
+const SUBMISSION = 'ab'.repeat(32);
+const CONTRIBUTOR = '0x' + 'c4'.repeat(20);
+const id = (i: number) => `${i}`.padStart(64, 'e');
+const SOURCE = 'f'.repeat(64);
+
+describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', () => {
+  let server: ServeProcess | undefined;
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+    writeFileSync(
+      join(root, 'configs', 'datanets', `${DATANET}.yaml`),
+      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [jsonl]\nlicences: [CC-BY-4.0]\n`,
+    );
+    const { PGlite } = await import('@electric-sql/pglite');
+    mkdirSync(join(stateDir, 'db'), { recursive: true });
+    const pglite = new PGlite(join(stateDir, 'db'));
+    const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
+    try {
+      await openRegistry(db, 'pglite');
+      await recordSubmission(db, {
+        id: SUBMISSION,
+        datanet: DATANET,
+        contributor: CONTRIBUTOR,
+        nonce: 'n1',
+        signedAt: 1,
+        receivedAt: 2,
+        inboxEntry: 'entry-1',
+        fileCount: 1,
+      });
+      // Intake recorded records 0-6 of records.jsonl and refused record 7.
+      await recordContributions(
+        db,
+        [0, 1, 2, 3, 4, 5, 6].map((i) => ({
+          id: id(i),
+          datanet: DATANET,
+          contributor: CONTRIBUTOR,
+          submissionId: SUBMISSION,
+          sourceFile: 'records.jsonl',
+          recordIndex: i,
+          licence: 'CC-BY-4.0',
+          consent: 'training',
+          submittedAt: 1,
+          validatorVersion: 'test',
+        })),
+      );
+      const rejection = {
+        datanet: DATANET,
+        submissionId: SUBMISSION,
+        file: 'records.jsonl',
+        contributor: CONTRIBUTOR,
+        authenticated: true,
+      };
+      await recordRejections(db, [{ ...rejection, recordIndex: 7, reasonCode: 'schema_mismatch', message: 'no answer field' }]);
+      // The reasons as the steps write them (dropFilteredRows: "<operator>: <why>"; review: review.<code>,
+      // with a rejection row of its own).
+      await dropContributions(db, [
+        { datanet: DATANET, id: id(1), reason: `dedupe.exact: duplicate of ${SOURCE}` },
+        { datanet: DATANET, id: id(2), reason: `dedupe.minhash: near duplicate of ${SOURCE} (similarity 0.912)` },
+        { datanet: DATANET, id: id(3), reason: `dedupe.reuse: reused from ${SOURCE}` },
+        { datanet: DATANET, id: id(4), reason: 'quality.filter: min_answer_words' },
+        { datanet: DATANET, id: id(5), reason: 'review.off_topic' },
+      ]);
+      await recordRejections(db, [
+        { ...rejection, recordIndex: 5, reasonCode: 'review.off_topic', message: 'a reviewer found it off topic' },
+      ]);
+      await revokeContribution(db, { datanet: DATANET, id: id(6), reason: 'dispute upheld: licence' });
+    } finally {
+      await db.destroy();
+    }
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: '', DATANET_RPC_URL: '' } });
+  }, 240_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('lists drops after intake and revocations as rejections with their step; accepted counts what stands', async () => {
+    const res = await fetch(`${server!.url}/v1/submissions/${SUBMISSION}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      status: string;
+      accepted: number;
+      rejections: { file: string; recordIndex: number; reasonCode: string; message: string; duplicateOf: string | null; step: string }[];
+    };
+    expect(body.status).toBe('decided');
+    // Only record 0 stands.
+    expect(body.accepted).toBe(1);
+    const rows = body.rejections.map((r) => [r.recordIndex, r.step, r.reasonCode, r.duplicateOf]);
+    expect(rows).toEqual([
+      [1, 'dedupe.exact', 'duplicate', SOURCE],
+      [2, 'dedupe.minhash', 'near_duplicate', SOURCE],
+      [3, 'dedupe.reuse', 'reused', SOURCE],
+      [4, 'quality.filter', 'quality.min_answer_words', null],
+      // The review rejection once, with the reviewer's message, not again as a drop.
+      [5, 'review', 'review.off_topic', null],
+      [6, 'dispute', 'revoked', null],
+      [7, 'intake', 'schema_mismatch', null],
+    ]);
+    expect(body.rejections.find((r) => r.recordIndex === 2)!.message).toBe(
+      `dropped after intake by dedupe.minhash: near duplicate of ${SOURCE} (similarity 0.912)`,
+    );
+    expect(body.rejections.find((r) => r.recordIndex === 5)!.message).toBe('a reviewer found it off topic');
+    expect(body.rejections.find((r) => r.recordIndex === 6)!.message).toContain('dispute upheld: licence');
+  });
+});
