@@ -259,4 +259,41 @@ describe('the review routes over a real `datanet serve`', () => {
     expect(refused.status).toBe(403);
     expect(await liveLeases(seeded.address)).toEqual([]);
   });
+
+  it('a Datanet whose YAML drops its review section keeps none of the reviewers that section granted, after a restart', async () => {
+    const seededBy = () =>
+      t.db
+        .selectFrom('server_roles')
+        .select(['principal', 'role'])
+        .where('scope', '=', ID)
+        .where('source', '=', 'datanet-review')
+        .execute();
+    expect(await seededBy()).toEqual([{ principal: reviewer.address.toLowerCase(), role: 'reviewer' }]);
+    await server!.stop();
+    writeFileSync(
+      join(root, 'configs', 'datanets', `${ID}.yaml`),
+      [
+        'apiVersion: datanet/v1',
+        'kind: Datanet',
+        `id: ${ID}`,
+        'domain: test',
+        'formats: [txt]',
+        'licences: [CC-BY-4.0]',
+        'roles:',
+        `  owners: ['${owner.address}']`,
+        `  stewards: ['${steward.address}']`,
+        '',
+      ].join('\n'),
+    );
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: storeUrl, DATANET_RPC_URL: '' } });
+    url = server.url;
+    expect(await seededBy()).toEqual([]);
+    const rh = await signInOverHttp(url, reviewer);
+    const roles = (await (await fetch(`${url}/auth/roles`, { headers: rh })).json()) as { roles: { scope: string; role: string }[] };
+    expect(roles.roles.filter((r) => r.scope === ID && r.role === 'reviewer')).toEqual([]);
+    // The YAML's own roles stay.
+    expect(
+      (await t.db.selectFrom('server_roles').select('role').where('scope', '=', ID).where('source', '=', 'datanet-yaml').execute()).length,
+    ).toBe(2);
+  }, 300_000);
 });

@@ -11,8 +11,15 @@ export interface ReviewedDatanet {
   gold: GoldItem[];
 }
 
-/** The Datanets under `configs/datanets` that have a review policy, with their gold items. */
-export function loadReviewedDatanets(configRoot: string, onError: (file: string, message: string) => void): Map<string, ReviewedDatanet> {
+/**
+ * The Datanets under `configs/datanets` that have a review policy, with their gold items; the ids
+ * of those that load and have none are pushed to `unreviewed`.
+ */
+export function loadReviewedDatanets(
+  configRoot: string,
+  onError: (file: string, message: string) => void,
+  unreviewed: string[] = [],
+): Map<string, ReviewedDatanet> {
   const dir = join(configRoot, 'configs', 'datanets');
   const out = new Map<string, ReviewedDatanet>();
   if (!existsSync(dir)) return out;
@@ -21,7 +28,10 @@ export function loadReviewedDatanets(configRoot: string, onError: (file: string,
     const file = join(dir, name);
     try {
       const definition = loadDatanetDefinition(file);
-      if (!definition.review) continue;
+      if (!definition.review) {
+        unreviewed.push(definition.id);
+        continue;
+      }
       const gold = definition.review.quality.gold ? loadGold(definition.review.quality.gold, file) : [];
       out.set(definition.id, { definition, review: definition.review, file, gold });
     } catch (e) {

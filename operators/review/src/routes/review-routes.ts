@@ -33,8 +33,11 @@ const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
   await migrateReview(ctx.db);
   refuseUnknownDatanets(app, definitionLoader(ctx.config.configRoot, app.log));
-  const reviewed = loadReviewedDatanets(ctx.config.configRoot, (file, message) =>
-    app.log.error({ file }, `review policy skipped: ${message}`),
+  const unreviewed: string[] = [];
+  const reviewed = loadReviewedDatanets(
+    ctx.config.configRoot,
+    (file, message) => app.log.error({ file }, `review policy skipped: ${message}`),
+    unreviewed,
   );
   for (const r of reviewed.values()) {
     await syncGold(ctx.db, r.definition.id, r.gold, r.review.version);
@@ -44,6 +47,9 @@ const register: RegisterRoutes = async (app, ctx) => {
       'datanet-review',
     );
   }
+  // A Datanet whose YAML no longer has a review section keeps none of the reviewers that section
+  // granted (a file that fails to load is left alone: its grants return with it once it is fixed).
+  for (const id of unreviewed) await ctx.roles.seed(id, [], 'datanet-review');
   // A reviewer whose grant is revoked, and who has no other way to review here, gives back what they hold.
   ctx.roles.onRevoke(async (scope, principal) => {
     const r = reviewed.get(scope);
