@@ -90,6 +90,8 @@ export class MinHasher {
   private shingler: Shingler;
   private charBuf = new Uint32Array(1024);
   private bins: Int32Array;
+  // Empty bins of the record being signed (signOnePermutation).
+  private empties: Int32Array;
   private decoder = new TextDecoder();
   private probeTable: Int32Array | undefined;
   /** Documents whose text gave no shingle (empty or punctuation only). */
@@ -111,6 +113,7 @@ export class MinHasher {
     const unit = spec.shingles.unit === 'auto' ? 'word' : spec.shingles.unit;
     this.shingler = new Shingler({ unit, n: spec.shingles.n });
     this.bins = new Int32Array(spec.permutations);
+    this.empties = new Int32Array(spec.permutations);
     if (spec.permutations > 65536) throw new Error(`at most 65536 permutations, got ${spec.permutations}`);
     const rand = mulberry32(spec.seed);
     this.a = new Uint32Array(spec.permutations);
@@ -186,33 +189,50 @@ export class MinHasher {
     }
     const seed = this.a[0] | 0;
     // Values in int32 with the sign bit flipped, as in signShingles; 0x7fffffff marks an empty bin.
+    // (Loops rather than fill(): a builtin call costs more than 112 stores.)
     const bins = this.bins;
-    bins.fill(0x7fffffff);
+    for (let j = 0; j < P; j++) bins[j] = 0x7fffffff;
     for (let s = 0; s < n; s++) {
       const h = fmix32(shingles[s] ^ seed);
       // The bin from the high 16 bits (P <= 65536), the value from the whole hash.
       const bin = ((h >>> 16) * P) >>> 16;
       const v = (h ^ 0x80000000) | 0;
-      if (v < bins[bin]) bins[bin] = v;
+      const old = bins[bin];
+      bins[bin] = v < old ? v : old;
+    }
+    // Filled bins are copied as they are, and the empty ones listed (about half of them for a short
+    // record: whether a bin is empty is a coin toss, so both are done without a branch on it).
+    const empties = this.empties;
+    let emptyCount = 0;
+    for (let j = 0; j < P; j++) {
+      const v = bins[j];
+      const x = v ^ 0x7fffffff;
+      empties[emptyCount] = j;
+      // (x | -x) >> 31: -1 when x is not 0, 0 when it is (the bin is empty).
+      emptyCount += 1 + ((x | -x) >> 31);
+      sig[at + j] = v ^ 0x80000000;
     }
     const probes = this.probes;
-    for (let j = 0; j < P; j++) {
-      let v = bins[j];
-      if (v === 0x7fffffff) {
-        // Optimal densification: probe h(j, attempt) until a filled bin; at least one is filled.
-        // The first PROBES attempts of every bin are tabled (they depend on the seed alone); the
-        // first four are read at once and the first filled taken (fewer mispredicted branches
-        // than a test after each read; the same bin).
-        const base = j * PROBES;
-        const w1 = bins[probes[base]];
-        const w2 = bins[probes[base + 1]];
-        const w3 = bins[probes[base + 2]];
-        const w4 = bins[probes[base + 3]];
-        v = w1 !== 0x7fffffff ? w1 : w2 !== 0x7fffffff ? w2 : w3 !== 0x7fffffff ? w3 : w4;
-        for (let attempt = 5; v === 0x7fffffff; attempt++) {
-          const k = attempt <= PROBES ? probes[base + attempt - 1] : ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
-          v = bins[k];
-        }
+    for (let q = 0; q < emptyCount; q++) {
+      const j = empties[q];
+      // Optimal densification: probe h(j, attempt) until a filled bin; at least one is filled.
+      // The first PROBES attempts of every bin are tabled (they depend on the seed alone); the
+      // first four are taken without a branch (the first filled: each step keeps v when filled,
+      // else reads the next probe), the rest (one bin in twenty) in a loop.
+      const base = j * PROBES;
+      let v = bins[probes[base]];
+      let x = v ^ 0x7fffffff;
+      let keep = (x | -x) >> 31;
+      v = (v & keep) | (bins[probes[base + 1]] & ~keep);
+      x = v ^ 0x7fffffff;
+      keep = (x | -x) >> 31;
+      v = (v & keep) | (bins[probes[base + 2]] & ~keep);
+      x = v ^ 0x7fffffff;
+      keep = (x | -x) >> 31;
+      v = (v & keep) | (bins[probes[base + 3]] & ~keep);
+      for (let attempt = 5; v === 0x7fffffff; attempt++) {
+        const k = attempt <= PROBES ? probes[base + attempt - 1] : ((fmix32(murmurMix(seed ^ j, attempt)) >>> 16) * P) >>> 16;
+        v = bins[k];
       }
       sig[at + j] = v ^ 0x80000000;
     }
