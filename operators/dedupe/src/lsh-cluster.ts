@@ -1,6 +1,5 @@
 import { estimateJaccard, UNIT_CHAR, UNIT_WORD } from './minhash.js';
 import { UnionFind } from './union-find.js';
-import { fmix32, murmurMix } from './hash.js';
 
 export interface ClusterInput {
   /** P values per item; items are numbered in credit order (earliest first). */
@@ -53,6 +52,9 @@ const scratch = {
   stamp: 0,
   roots: new Int32Array(0),
   rootStampCount: new Int32Array(0),
+  mates: new Int32Array(0),
+  mateOff: new Int32Array(0),
+  matePos: new Int32Array(0),
 };
 
 export interface ClusterResult {
@@ -116,45 +118,56 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     const bands = isShort ? short.bands : input.bands;
     itemBands[i] = bands;
     const rows = isShort ? short.rows : input.rows;
-    const space = unit === UNIT_CHAR ? 1024 : 0;
+    // Tagged by the unit: a short and a long item never share a bucket.
+    const tag = unit === UNIT_CHAR ? 0x5bd1e995 : 0x3c6ef372;
     for (let t = 0; t < bands; t++) {
-      let h = 0x3c6ef372 ^ t;
+      // Each band has a table of its own, so the key is a hash of the band's values alone: the
+      // values are MinHash minima of mixed hashes already, so one multiply and shift per value
+      // spreads them (two keys that meet only add a candidate, which verification judges).
+      let h = tag;
       const base = i * P + t * rows;
-      for (let k = 0; k < rows; k++) h = murmurMix(h, signatures[base + k]);
-      keys[t * n + i] = fmix32(fmix32(h ^ rows) ^ Math.imul(space + t + 1, 0x9e3779b1)) | 0;
+      for (let k = 0; k < rows; k++) {
+        h = Math.imul(h ^ signatures[base + k], 0x9e3779b1);
+        h ^= h >>> 15;
+      }
+      keys[t * n + i] = h;
     }
   }
   let capacity = 16;
   while (capacity < members * 1.5) capacity *= 2;
   const mask = capacity - 1;
-  if (scratch.table.length < 4 * capacity) {
-    scratch.table = new Int32Array(4 * capacity);
+  if (scratch.table.length < 2 * capacity) {
+    scratch.table = new Int32Array(2 * capacity);
     scratch.stamp = 0;
   }
   const table = scratch.table;
+  const slots = 2 * capacity - 1;
   for (let t = 0; t < T; t++) {
-    if (++scratch.stamp === 0x7fffffff) {
+    // A slot is (key, bucket number); bucket numbers go on rising across bands and calls from
+    // `stamp`, so a slot is in use for this band when its number is `stamp` or above (nothing is
+    // cleared between bands; 8 bytes a slot keep a batch's table in the core's own cache).
+    if (scratch.stamp > 0x7fffffff - n - 1) {
       table.fill(0);
-      scratch.stamp = 1;
+      scratch.stamp = 0;
     }
-    const stamp = scratch.stamp;
+    const stamp = ++scratch.stamp;
     const row = t * n;
     let buckets = 0;
     for (let i = 0; i < n; i++) {
       if (t >= itemBands[i]) continue;
       const key = keys[row + i];
-      let at = (key & mask) << 2;
-      while (table[at] === stamp && table[at + 1] !== key) at = (at + 4) & (4 * mask + 3);
-      if (table[at] !== stamp) {
-        table[at] = stamp;
-        table[at + 1] = key;
-        table[at + 2] = buckets;
+      let at = (key & mask) << 1;
+      while (table[at + 1] >= stamp && table[at] !== key) at = (at + 2) & slots;
+      if (table[at + 1] < stamp) {
+        table[at] = key;
+        table[at + 1] = stamp + buckets;
         bucketSize[buckets++] = 0;
       }
-      const b = table[at + 2];
+      const b = table[at + 1] - stamp;
       bucketOf[i] = b;
       rankOf[i] = bucketSize[b]++;
     }
+    scratch.stamp += buckets;
     let off = row;
     for (let b = 0; b < buckets; b++) {
       bucketOff[b] = off;
@@ -207,29 +220,48 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   if (scratch.roots.length < rootsNeeded) scratch.roots = new Int32Array(rootsNeeded);
   const roots = scratch.roots;
   const top = new Int32Array(maxJudged);
+  // Each item's earlier bucket mates, item by item: band by band, newest first in each band (the
+  // order the walk below reads them in). Copied band by band, where one band's members (4 bytes an
+  // item) stay in the cache, rather than read item by item, one cache miss per band and item.
+  if (scratch.mateOff.length < n + 1) scratch.mateOff = new Int32Array(n + 1);
+  const mateOff = scratch.mateOff;
+  let mateCount = 0;
+  for (let i = 0; i < n; i++) {
+    mateOff[i] = mateCount;
+    for (let t = 0, bands = itemBands[i]; t < bands; t++) mateCount += before[t * n + i];
+  }
+  mateOff[n] = mateCount;
+  if (scratch.mates.length < mateCount) scratch.mates = new Int32Array(mateCount + (mateCount >> 1));
+  const mates = scratch.mates;
+  if (scratch.matePos.length < n) scratch.matePos = new Int32Array(n);
+  const matePos = scratch.matePos;
+  matePos.set(mateOff.subarray(0, n));
+  for (let t = 0; t < T; t++) {
+    const row = t * n;
+    for (let i = 0; i < n; i++) {
+      const count = t < itemBands[i] ? before[row + i] : 0;
+      if (!count) continue;
+      const o = start[row + i];
+      let w = matePos[i];
+      for (let q = count - 1; q >= 0; q--) mates[w++] = memberList[o + q];
+      matePos[i] = w;
+    }
+  }
   for (let i = 0; i < n; i++) {
     if (active && !active[i]) continue;
     const unit = units ? units[i] : UNIT_WORD;
     const isShort = unit === UNIT_CHAR && short;
-    const bands = isShort ? short.bands : input.bands;
     const threshold = isShort ? short.threshold : input.threshold;
     let rootCount = 0;
-    for (let t = 0; t < bands; t++) {
-      const row = t * n;
-      const count = before[row + i];
-      if (!count) continue;
-      // The members before i, newest first.
-      const o = start[row + i];
-      for (let q = count - 1; q >= 0; q--) {
-        const rj = rootOf[memberList[o + q]];
-        // Two clusters that each hold an accepted record stay apart: both were accepted already.
-        if (rj === i || (i < accepted && rj < accepted)) continue;
-        if (rootSC[2 * rj] !== i) {
-          rootSC[2 * rj] = i;
-          rootSC[2 * rj + 1] = 1;
-          roots[rootCount++] = rj;
-        } else rootSC[2 * rj + 1]++;
-      }
+    for (let q = mateOff[i], end = mateOff[i + 1]; q < end; q++) {
+      const rj = rootOf[mates[q]];
+      // Two clusters that each hold an accepted record stay apart: both were accepted already.
+      if (rj === i || (i < accepted && rj < accepted)) continue;
+      if (rootSC[2 * rj] !== i) {
+        rootSC[2 * rj] = i;
+        rootSC[2 * rj + 1] = 1;
+        roots[rootCount++] = rj;
+      } else rootSC[2 * rj + 1]++;
     }
     if (!rootCount) continue;
     // The clusters i shares the most bands with are the likeliest: only the top few are judged,
