@@ -225,17 +225,23 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   // item) stay in the cache, rather than read item by item, one cache miss per band and item.
   if (scratch.mateOff.length < n + 1) scratch.mateOff = new Int32Array(n + 1);
   const mateOff = scratch.mateOff;
+  if (scratch.matePos.length < n) scratch.matePos = new Int32Array(n);
+  const matePos = scratch.matePos;
+  // (Counted band by band too: reading an item's bands in turn strides across the tables.)
+  for (let i = 0; i < n; i++) matePos[i] = 0;
+  for (let t = 0; t < T; t++) {
+    const row = t * n;
+    for (let i = 0; i < n; i++) if (t < itemBands[i]) matePos[i] += before[row + i];
+  }
   let mateCount = 0;
   for (let i = 0; i < n; i++) {
     mateOff[i] = mateCount;
-    for (let t = 0, bands = itemBands[i]; t < bands; t++) mateCount += before[t * n + i];
+    mateCount += matePos[i];
+    matePos[i] = mateOff[i];
   }
   mateOff[n] = mateCount;
   if (scratch.mates.length < mateCount) scratch.mates = new Int32Array(mateCount + (mateCount >> 1));
   const mates = scratch.mates;
-  if (scratch.matePos.length < n) scratch.matePos = new Int32Array(n);
-  const matePos = scratch.matePos;
-  matePos.set(mateOff.subarray(0, n));
   for (let t = 0; t < T; t++) {
     const row = t * n;
     for (let i = 0; i < n; i++) {
