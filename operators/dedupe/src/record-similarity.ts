@@ -39,21 +39,18 @@ let deferredScratch = new Int32Array(256);
 // Per pair: the first position of each token id on the long side, and of each first letter on
 // either side, valid where the stamp array holds the current pair's stamp.
 let stamp = 0;
-let idStamp = new Int32Array(1024);
-let idHead = new Int32Array(1024);
+// (Stamp and head of an id side by side: one cache line a lookup.)
+let idSlots = new Int32Array(2048);
 const firstStampShort = new Int32Array(65536);
 const firstHeadShort = new Int32Array(65536);
 const firstStampLong = new Int32Array(65536);
 const firstHeadLong = new Int32Array(65536);
 
 function growIds(id: number): void {
-  const size = Math.max(2 * idStamp.length, id + 1);
+  const size = Math.max(2 * idSlots.length, 2 * (id + 1));
   const s = new Int32Array(size);
-  s.set(idStamp);
-  const h = new Int32Array(size);
-  h.set(idHead);
-  idStamp = s;
-  idHead = h;
+  s.set(idSlots);
+  idSlots = s;
 }
 
 // Each side's unmatched positions (ascending) once exact matching is done: joins, initials and
@@ -116,7 +113,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   let matched = 0;
   stamp = (stamp + 1) | 0;
   if (stamp === 0x7fffffff) {
-    idStamp.fill(0);
+    idSlots.fill(0);
     firstStampShort.fill(0);
     firstStampLong.fill(0);
     stamp = 1;
@@ -125,14 +122,13 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   const lNextAt = NEXT_SAME * ln;
   // (Module bindings copied to locals: the loops below read them for every token.)
   const now = stamp;
-  if (long.maxId >= idStamp.length) growIds(long.maxId);
-  const idS = idStamp;
-  const idH = idHead;
+  if (2 * long.maxId + 1 >= idSlots.length) growIds(long.maxId);
+  const ids = idSlots;
   // Backwards, so that each id's first position is written last.
   for (let k = ln - 1; k >= 0; k--) {
     const id = li[k];
-    idS[id] = now;
-    idH[id] = k;
+    ids[2 * id] = now;
+    ids[2 * id + 1] = k;
   }
   // Single letters (initials) last: initials written together ("OH", "US") first take the runs of
   // single letters that spell them ("O. H.", "U.S."), which an equal letter elsewhere ("J" of "J Biol
@@ -147,7 +143,7 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       deferred[singles++] = i;
       continue;
     }
-    if (exactMatch(i, si, li, used, lNextAt, idS, idH, now)) {
+    if (exactMatch(i, si, li, used, lNextAt, ids, now)) {
       usedShort[i] = 1;
       matched++;
     } else if (si[sf + i] & GLUED_FLAG) gluedMissed++;
@@ -174,9 +170,15 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
   }
   for (let q = 0; q < singles; q++) {
     const i = deferred[q];
-    if (usedShort[i] || !exactMatch(i, si, li, used, lNextAt, idS, idH, now)) continue;
+    if (usedShort[i] || !exactMatch(i, si, li, used, lNextAt, ids, now)) continue;
     usedShort[i] = 1;
     matched++;
+  }
+  // Most candidate pairs share a template and little else: a token that nothing on the other side
+  // can match (checked before the joins and initials are worked out) already bounds the result.
+  if (atLeast > 0 && matched < sn) {
+    const bound = missBound(short, usedShort, long, used, matched, atLeast);
+    if (bound < atLeast) return bound;
   }
   const deleted = ln - sn;
   // Typo-matched tokens are matched, and pay for their edits (editCost, in token units).
@@ -324,23 +326,104 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
 }
 
 /**
+ * An upper bound on fieldedSimilarity from the short side's unmatched tokens (after exact matching)
+ * that no later step can match, or 1 when too few are found to bring it under `atLeast`. A token
+ * counts when it is neither a single letter nor glued letters (initials), is not the first letter
+ * of any unmatched glued token of the long side (initials spelt by a run of words), can join
+ * neither an unmatched neighbour nor two unmatched long neighbours into an unmatched token of equal
+ * length (joinSplits needs equal joined forms, so equal lengths and first letters), and has no
+ * finite fuzzyCost against any unmatched long token (the typo step). Joins and initials only ever
+ * take unmatched tokens, so what is unmatched now is all they could take. Each such token is a
+ * changed word at the end: at least SUBSTITUTION_COST that no stray or precision discount offsets
+ * (those discount single letters and long-side leftovers), so with F of them the result is at
+ * most (sn - F) / (sn - F + SUBSTITUTION_COST x F).
+ */
+function missBound(
+  short: FieldedTokens,
+  usedShort: Uint8Array,
+  long: FieldedTokens,
+  used: Uint8Array,
+  matched: number,
+  atLeast: number,
+): number {
+  const sn = short.n;
+  const ln = long.n;
+  const sd = short.data;
+  const ld = long.data;
+  const strings = short.strings;
+  const costs = short.costs;
+  // Certain misses needed to bring the bound under atLeast; give up when fewer remain possible.
+  let need = 1;
+  while (need <= sn && (sn - need) / (sn - need + SUBSTITUTION_COST * need) >= atLeast) need++;
+  if (need > sn - matched) return 1;
+  let misses = 0;
+  let left = sn - matched;
+  for (let i = 0; i < sn; i++) {
+    if (usedShort[i]) continue;
+    left--;
+    if (!missed(i, short, usedShort, long, used, sd, ld, sn, ln, strings, costs)) {
+      if (misses + left < need) return 1;
+      continue;
+    }
+    if (++misses >= need) return (sn - misses) / (sn - misses + SUBSTITUTION_COST * misses);
+  }
+  return 1;
+}
+
+/** Whether unmatched short token i can be matched by no step after exact matching (missBound). */
+function missed(
+  i: number,
+  short: FieldedTokens,
+  usedShort: Uint8Array,
+  long: FieldedTokens,
+  used: Uint8Array,
+  sd: Int32Array,
+  ld: Int32Array,
+  sn: number,
+  ln: number,
+  strings: string[],
+  costs: PairCosts,
+): boolean {
+  const flags = sd[FLAGS * sn + i];
+  if (flags & (STRAY_FLAG | GLUED_FLAG)) return false;
+  const first = sd[FIRST * sn + i];
+  const len = sd[LEN * sn + i];
+  // Joined lengths this token could take part in: with its unmatched neighbours (as either piece).
+  const withNext = i + 1 < sn && !usedShort[i + 1] ? len + sd[LEN * sn + i + 1] : -1;
+  const withPrev = i > 0 && !usedShort[i - 1] ? len + sd[LEN * sn + i - 1] : -1;
+  const prevFirst = i > 0 ? sd[FIRST * sn + i - 1] : -1;
+  const t = strings[sd[IDS * sn + i]];
+  const kt = flags & KIND_MASK;
+  for (let k = 0; k < ln; k++) {
+    if (used[k]) continue;
+    const lFlags = ld[FLAGS * ln + k];
+    const lFirst = ld[FIRST * ln + k];
+    const lLen = ld[LEN * ln + k];
+    // Initials spelt by a run of words of this side (letterRuns of the long side's glued tokens).
+    if (lFlags & GLUED_FLAG) {
+      const g = strings[ld[IDS * ln + k]];
+      for (let c = 0; c < g.length; c++) if (g.charCodeAt(c) === first) return false;
+    }
+    // Joins: the long token alone or with its unmatched next one, against this token with a
+    // neighbour (starting with the pair's first letter), or this token alone against the long pair.
+    const pair = k + 1 < ln && !used[k + 1] ? lLen + ld[LEN * ln + k + 1] : -2;
+    if (lFirst === first && (lLen === withNext || pair === withNext || pair === len)) return false;
+    if (lFirst === prevFirst && (lLen === withPrev || pair === withPrev)) return false;
+    if (fuzzyCost(t, kt, strings[ld[IDS * ln + k]], lFlags & KIND_MASK, costs, sd[IDS * sn + i], ld[IDS * ln + k]) !== Infinity)
+      return false;
+  }
+  return true;
+}
+
+/**
  * Matches short token i with an unused equal token of the long side, returning whether it found
  * one. A token that occurs more than once ("2" of a version and of "Apache-2.0") takes an unused
  * occurrence with the same token before it, else the first unused one.
  */
-function exactMatch(
-  i: number,
-  si: Int32Array,
-  li: Int32Array,
-  used: Uint8Array,
-  lNextAt: number,
-  idS: Int32Array,
-  idH: Int32Array,
-  now: number,
-): boolean {
+function exactMatch(i: number, si: Int32Array, li: Int32Array, used: Uint8Array, lNextAt: number, ids: Int32Array, now: number): boolean {
   const id = si[i];
   let first = -1;
-  for (let k = id < idS.length && idS[id] === now ? idH[id] : -1; k >= 0; k = li[lNextAt + k]) {
+  for (let k = 2 * id < ids.length && ids[2 * id] === now ? ids[2 * id + 1] : -1; k >= 0; k = li[lNextAt + k]) {
     if (used[k]) continue;
     if (first < 0) first = k;
     if (i > 0 && k > 0 && li[k - 1] === si[i - 1]) {
