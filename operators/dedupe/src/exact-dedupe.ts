@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { checkScopeSettings, chunks, migrateDedupeIndex, withScopeLock } from './index-store.js';
 import { clusterSizes, type DedupeDecision } from './dedupe-outputs.js';
+import type { WithdrawnCheck } from './withdrawn.js';
 
 export interface ExactIndexOptions {
   db: Kysely<any>;
@@ -8,6 +9,8 @@ export interface ExactIndexOptions {
   runId?: string;
   /** The normalisation settings, stored so an index never mixes hashes of different texts. */
   settings: string;
+  /** Index records that no longer stand (dropped or revoked): they keep no hash (withdrawnCheck). */
+  withdrawn?: WithdrawnCheck;
 }
 
 /**
@@ -49,13 +52,17 @@ export async function exactDedupe(
         where scope = ${index.scope} and hash = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(tx);
       for (const r of found.rows) accepted.set(r.hash, r.record_id);
     }
+    // A hash whose record no longer stands goes to the first new record with it.
+    const gone = index.withdrawn ? await index.withdrawn(tx, [...accepted.values()]) : new Set<string>();
+    for (const [hash, id] of accepted) if (gone.has(id)) accepted.delete(hash);
     const decision = decide(accepted);
     for (const part of chunks(decision.fresh, 5000)) {
       const rows = JSON.stringify(part.map((r) => [hashes[r], ids[r]]));
       await sql`
         insert into datanet_dedupe_exact (scope, hash, record_id, run_id)
         select ${index.scope}, e->>0, e->>1, ${index.runId ?? null} from json_array_elements(${rows}::json) e
-        on conflict do nothing`.execute(tx);
+        on conflict (scope, hash) do update set record_id = excluded.record_id, run_id = excluded.run_id
+          where datanet_dedupe_exact.record_id = any(${[...gone]}::text[])`.execute(tx);
     }
     return decision;
   });

@@ -7,6 +7,7 @@ import { valuesOf, withDefaults } from './datanet-settings.js';
 import { EXACT_DEFAULTS, exactSettingsReport, resolveExact } from './exact-settings.js';
 import { exactDedupe } from './exact-dedupe.js';
 import { DEFAULT_NORMALIZE, normalizedHash } from './normalize.js';
+import { datanetsOf, withdrawnCheck } from './withdrawn.js';
 
 const ExactConfig = z
   .object({
@@ -71,7 +72,13 @@ export const dedupeExact = defineOperator({
       return normalizedHash(t ?? '', ctx.config.normalize);
     });
     const index = ctx.config.index
-      ? { db: ctx.db, scope: ctx.config.index, runId: ctx.run.runId, settings: JSON.stringify(ctx.config.normalize) }
+      ? {
+          db: ctx.db,
+          scope: ctx.config.index,
+          runId: ctx.run.runId,
+          settings: JSON.stringify(ctx.config.normalize),
+          withdrawn: await withdrawnCheck(ctx.db, datanetsOf(table, resolved.datanet?.id)),
+        }
       : undefined;
     const decision = await exactDedupe(ids, hashes, order, index);
     const seconds = (performance.now() - started) / 1000;

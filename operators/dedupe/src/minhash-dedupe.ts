@@ -5,6 +5,7 @@ import { jaccardSorted } from './shingle-sets.js';
 import { fieldedJoined, fieldedSimilarity, TokenInterner, type FieldedTokens } from './record-similarity.js';
 import { clusterSignatures } from './lsh-cluster.js';
 import type { DedupeDecision } from './dedupe-outputs.js';
+import type { WithdrawnCheck } from './withdrawn.js';
 
 export interface MinHashDedupeInput {
   ids: string[];
@@ -19,7 +20,7 @@ export interface MinHashDedupeInput {
   tokens?: string[];
   spec: MinHashSpec;
   jaccardThreshold: number;
-  index?: { db: Kysely<any>; scope: string; runId?: string };
+  index?: { db: Kysely<any>; scope: string; runId?: string; withdrawn?: WithdrawnCheck };
 }
 
 export interface MinHashDedupeResult extends DedupeDecision {
@@ -106,6 +107,12 @@ export async function minhashDedupe(input: MinHashDedupeInput): Promise<MinHashD
         tx,
       );
       for (const r of found.rows) hitIds.add(r.record_id);
+    }
+    // Records that no longer stand (dropped by a later step, revoked) are no one's representative;
+    // the batch's own (a re-run) stay as they were, so a re-run decides the same.
+    if (index.withdrawn) {
+      const own = new Set(input.ids);
+      for (const id of await index.withdrawn(tx, [...hitIds])) if (!own.has(id)) hitIds.delete(id);
     }
     type Row = {
       record_id: string;

@@ -7,6 +7,7 @@ import { unitNames, unitSummary } from './unit-summary.js';
 import { DEFAULT_MINHASH, impliedThreshold, type SignedTexts, validateMinHashSpec, type MinHashSpec } from './minhash.js';
 import { minhashDedupe } from './minhash-dedupe.js';
 import { valuesOf, withDefaults } from './datanet-settings.js';
+import { datanetsOf, withdrawnCheck } from './withdrawn.js';
 import {
   JACCARD_DEFAULT,
   MINHASH_DEFAULTS,
@@ -156,7 +157,14 @@ export const dedupeMinhash = defineOperator({
       tokens,
       spec,
       jaccardThreshold: c.jaccardThreshold,
-      index: c.index ? { db: ctx.db, scope: c.index, runId: ctx.run.runId } : undefined,
+      index: c.index
+        ? {
+            db: ctx.db,
+            scope: c.index,
+            runId: ctx.run.runId,
+            withdrawn: await withdrawnCheck(ctx.db, datanetsOf(table, resolved.datanet?.id)),
+          }
+        : undefined,
     });
     const bytes = text.bytes.length;
     const report = {

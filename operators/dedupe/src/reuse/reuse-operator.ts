@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineOperator, runKernel } from '@datanet/pipelines';
 import { stringValues } from '@datanet/connector-duckdb';
 import { dropFilteredRows } from '@datanet/datanet';
+import { datanetsOf, withdrawnCheck } from '../withdrawn.js';
 import { dedupeRows } from '../dedupe-input.js';
 import type { ReuseDecision } from './decide-reuse.js';
 import type { ReuseMatch, ReuseSettings } from './reuse-matcher.js';
@@ -79,7 +80,8 @@ export const dedupeReuse = defineOperator({
     if (c.enabled) {
       if (c.index) {
         const samples = await runKernel<Uint32Array[]>(kernel, 'reuseSamples', { settings, texts }, { signal: ctx.signal });
-        index = await withReuseIndex(ctx.db, c.index, settings, { ids, texts, samples }, ctx.run.runId, decide);
+        const withdrawn = await withdrawnCheck(ctx.db, datanetsOf(table));
+        index = await withReuseIndex(ctx.db, c.index, settings, { ids, texts, samples }, ctx.run.runId, decide, withdrawn);
       } else await decide([]);
     }
     const seconds = (performance.now() - t0) / 1000;

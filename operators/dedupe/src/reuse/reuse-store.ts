@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { checkScopeSettings, chunks, migrateDedupeIndex, toNumber, withScopeLock } from '../index-store.js';
 import type { ReuseSettings } from './reuse-matcher.js';
+import type { WithdrawnCheck } from '../withdrawn.js';
 
 export interface IndexedSource {
   id: string;
@@ -24,6 +25,7 @@ export async function withReuseIndex(
   batch: { ids: string[]; texts: string[]; samples: Uint32Array[] },
   runId: string | undefined,
   decide: (accepted: IndexedSource[]) => Promise<{ keep: number[] }>,
+  withdrawn?: WithdrawnCheck,
 ): Promise<{ indexSources: number; added: number }> {
   await migrateDedupeIndex(db);
   return withScopeLock(db, scope, 'reuse', async (tx) => {
@@ -44,6 +46,12 @@ export async function withReuseIndex(
         select record_id from datanet_dedupe_reuse_records
         where scope = ${scope} and record_id = any(array(select json_array_elements_text(${JSON.stringify(part)}::json)))`.execute(tx);
       for (const r of found.rows) hitIds.add(r.record_id);
+    }
+    // Records that no longer stand (dropped by a later step, revoked) are no one's source; the
+    // batch's own (a re-run) stay as they were, so a re-run decides the same.
+    if (withdrawn) {
+      const own = new Set(batch.ids);
+      for (const id of await withdrawn(tx, [...hitIds])) if (!own.has(id)) hitIds.delete(id);
     }
     const rows: { record_id: string; seq: unknown; text: string }[] = [];
     for (const part of chunks([...hitIds], 2000)) {
