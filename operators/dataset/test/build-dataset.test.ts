@@ -89,6 +89,21 @@ describe('buildDatasetFiles', () => {
     expect(strings.manifest.merkle.root).toBe(StandardMerkleTree.of(strings.manifest.contributions, ['bytes32', 'string']).root);
   });
 
+  it('reads the ids in parts of the file (its row numbers) alike, and a file with its own file_row_number column whole', async () => {
+    const plain = join(dir, 'rownumber-plain.parquet');
+    await writeGeneratedContributions(plain, 20_000, { order: 'shuffled' });
+    const own = join(dir, 'rownumber-own.parquet');
+    await withDuckDb((db) =>
+      db.copyToParquet(`SELECT *, 'row ' || (random() * 100)::INT AS file_row_number FROM read_parquet(${sqlString(plain)})`, own),
+    );
+    const a = await buildDatasetFiles({ ...base, contributionsPath: plain, outDir: sub() });
+    const b = await buildDatasetFiles({ ...base, contributionsPath: own, outDir: sub() });
+    expect(b.manifest.merkle.root).toBe(a.manifest.merkle.root);
+    expect(b.manifest.files[0].sha256).toBe(a.manifest.files[0].sha256);
+    expect(JSON.stringify(b.manifest)).toBe(JSON.stringify(a.manifest));
+    expect(a.manifest.contributions).toHaveLength(20_000);
+  });
+
   it('sorts the rows by the whole id when every id shares a prefix, or only some do', async () => {
     const plain = join(dir, 'prefix-plain.parquet');
     await writeGeneratedContributions(plain, 700, { order: 'shuffled' });

@@ -79,34 +79,40 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
   const parquetPath = join(options.outDir, DATASET_FILE);
   let copying: Promise<number> | undefined;
   try {
-    const { select, staged, sortKey } = await stage(connection, input, kind);
+    const { select, staged, sortKey, columns } = await stage(connection, input, kind);
     const text = Object.keys(select);
 
-    // The narrow read of ids and contributors is queued first: its few DuckDB tasks run before the
-    // COPY's, so this thread decodes, sorts and hashes while DuckDB sorts and writes.
-    const reading = readPairs(
+    const startCopy = () => {
+      copying = copyToParquet(
+        connection,
+        `SELECT ${[
+          ...text.map(
+            (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
+          ),
+          'contribution_id',
+          'contributor',
+          `${splitSql('id_hex', options.evalFraction)} AS split`,
+        ].join(', ')} FROM ${staged} ORDER BY ${sortKey}`,
+        parquetPath,
+        options.rowGroupSize ?? 100_000,
+        { salt: options.salt },
+      );
+      copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    };
+    // The narrow read of ids and contributors runs alone first (both DuckDB threads, a few tens of
+    // ms), and the sorted COPY starts when its rows are back: started together, the COPY's tasks
+    // took the threads and the ids came back only when most of the COPY was done, so the tree's
+    // hashing started late and ran alone. Now this thread decodes, sorts and hashes while DuckDB
+    // sorts and writes.
+    const read = await readPairs(
       await db.instance.connect(),
-      `read_parquet(${sqlString(input)})`,
+      input,
       () => explainRefusal(db, staged, input),
       () => throwDuplicate(db, staged, input),
+      startCopy,
+      { rowNumbers: !columns.includes('file_row_number') },
     );
-    reading.catch(() => undefined); // awaited below
-    copying = copyToParquet(
-      connection,
-      `SELECT ${[
-        ...text.map(
-          (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
-        ),
-        'contribution_id',
-        'contributor',
-        `${splitSql('id_hex', options.evalFraction)} AS split`,
-      ].join(', ')} FROM ${staged} ORDER BY ${sortKey}`,
-      parquetPath,
-      options.rowGroupSize ?? 100_000,
-      { salt: options.salt },
-    );
-    copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-    const read = await reading;
+    if (!copying) throw new Error('unreachable: the COPY starts when the pairs are read');
     phase('pairs');
     const encoding = !options.leafEncoding || options.leafEncoding === 'auto' ? read.encoding : options.leafEncoding;
     // All-address sets: the leaves come ABI-encoded (64 bytes each, one buffer) for the kernel threads.
@@ -268,14 +274,14 @@ function withLazyContributions(manifest: DatasetManifest, pairs: () => [string, 
 
 /**
  * The input's rows as the build reads them, as SQL to select from (`staged`: output columns cast to
- * text, the id as text and as hex, the contributor), the output columns' sources, and the SQL
- * the rows are sorted by.
+ * text, the id as text and as hex, the contributor), the output columns' sources, the SQL
+ * the rows are sorted by, and the file's column names.
  */
 async function stage(
   connection: Connection,
   input: string,
   kind: DatasetKind,
-): Promise<{ select: Record<string, string>; staged: string; sortKey: string }> {
+): Promise<{ select: Record<string, string>; staged: string; sortKey: string; columns: string[] }> {
   const source = `read_parquet(${sqlString(input)})`;
   const described = await rowsOf<{ column_name: string; column_type: string }>(connection, `DESCRIBE SELECT * FROM ${source}`);
   const columns = described.map((c) => c.column_name);
@@ -288,7 +294,7 @@ async function stage(
   ].join(', ')} FROM ${source}) AS staged`;
   const text = described.find((c) => c.column_name === 'id')?.column_type === 'VARCHAR';
   const shared = text ? await sharedIdPrefix(connection, input) : 0;
-  return { select, staged, sortKey: shared ? `contribution_id[${shared + 1}:]` : 'contribution_id' };
+  return { select, staged, sortKey: shared ? `contribution_id[${shared + 1}:]` : 'contribution_id', columns };
 }
 
 /**
