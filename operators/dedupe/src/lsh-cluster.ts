@@ -220,6 +220,7 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
   if (scratch.roots.length < rootsNeeded) scratch.roots = new Int32Array(rootsNeeded);
   const roots = scratch.roots;
   const top = new Int32Array(maxJudged);
+  const topKey = new Float64Array(maxJudged);
   // Each item's earlier bucket mates, item by item: band by band, newest first in each band (the
   // order the walk below reads them in). Copied band by band, where one band's members (4 bytes an
   // item) stay in the cache, rather than read item by item, one cache miss per band and item.
@@ -275,21 +276,23 @@ export function clusterSignatures(input: ClusterInput): ClusterResult {
     // (The top maxJudged by shared bands, then earliest, in that order: selected by insertion
     // into a short sorted list, as sorting all of them would order them.)
     if (rootCount > maxJudged) {
+      // Ranked by one number: shared bands, then the earlier root (count x 2^32 + (2^32 - 1 - r),
+      // exact in a double), so a root under the current top's last is passed over in one test.
       let topCount = 0;
+      let floor = -1;
       for (let q = 0; q < rootCount; q++) {
         const r = roots[q];
-        const c = rootSC[2 * r + 1];
-        let p = topCount;
-        if (p === maxJudged) {
-          const last = top[p - 1];
-          if (!(c > rootSC[2 * last + 1] || (c === rootSC[2 * last + 1] && r < last))) continue;
-          p--;
-        } else top[topCount++] = r;
-        while (p > 0 && (c > rootSC[2 * top[p - 1] + 1] || (c === rootSC[2 * top[p - 1] + 1] && r < top[p - 1]))) {
+        const key = rootSC[2 * r + 1] * 4294967296 + (4294967295 - r);
+        if (key <= floor) continue;
+        let p = topCount < maxJudged ? topCount++ : maxJudged - 1;
+        while (p > 0 && key > topKey[p - 1]) {
           top[p] = top[p - 1];
+          topKey[p] = topKey[p - 1];
           p--;
         }
         top[p] = r;
+        topKey[p] = key;
+        if (topCount === maxJudged) floor = topKey[maxJudged - 1];
       }
       roots.set(top.subarray(0, topCount));
       rootCount = topCount;
