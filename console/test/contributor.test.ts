@@ -121,6 +121,8 @@ async function contributorPath(page: Page) {
   expect(await badRow.textContent()).toMatch(/rejected/);
   expect((await badRow.textContent())?.length).toBeGreaterThan('no-answers.jsonlrejected'.length + 3);
   expect(await mine.getByRole('row', { name: /good-answers\.jsonl/ }).textContent()).toMatch(/accepted/);
+  // The records that stand and those refused, by where they were refused (no later step runs here).
+  await mine.getByText(/^\d+ records? standing, 1 refused at intake:$/).waitFor();
   // Each recorded contribution with its status (accepted, dropped by a later step with its reason, revoked).
   await page.reload();
   const yours = page.getByRole('region', { name: 'Your contributions' });

@@ -53,12 +53,7 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
           </table>
         </div>
       ) : null}
-      {q.data?.status === 'decided' ? (
-        <p className="muted">
-          {q.data.accepted} record{q.data.accepted === 1 ? '' : 's'} standing
-          {q.data.rejections.length ? `, ${q.data.rejections.length} refused at intake, dropped by a later step or revoked:` : '.'}
-        </p>
-      ) : null}
+      {q.data?.status === 'decided' ? <p className="muted">{fateSummary(q.data.accepted, q.data.rejections)}</p> : null}
       {q.data?.rejections.length ? (
         <ul className="plain small">
           {q.data.rejections.slice(0, 20).map((r) => (
@@ -72,4 +67,17 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
       ) : null}
     </li>
   );
+}
+
+/** "3 records standing, 1 refused at intake, 2 dropped by later steps, 1 revoked." */
+function fateSummary(standing: number, rejections: { step: string }[]): string {
+  const n = (count: number, what: string) => `${count} ${what}`;
+  const intake = rejections.filter((r) => r.step === 'intake').length;
+  const revoked = rejections.filter((r) => r.step === 'dispute').length;
+  const later = rejections.length - intake - revoked;
+  const parts = [n(standing, standing === 1 ? 'record standing' : 'records standing')];
+  if (intake) parts.push(n(intake, 'refused at intake'));
+  if (later) parts.push(n(later, later === 1 ? 'dropped by a later step' : 'dropped by later steps'));
+  if (revoked) parts.push(n(revoked, 'revoked'));
+  return parts.join(', ') + (rejections.length ? ':' : '.');
 }
