@@ -660,9 +660,11 @@ export class TokenInterner {
   strings: string[] = [];
   /** Typo costs of the id pairs compared so far. */
   readonly costs = new PairCosts();
-  kind = new Uint8Array(256);
+  /** Per id: the FLAGS of its tokens (kind, letters only, a single letter, 2-4 letters), worked out once. */
+  flags = new Uint8Array(256);
   first = new Int32Array(256);
-  letters = new Uint8Array(256);
+  /** Length of each token in UTF-16 units (build reads it without touching the strings). */
+  length = new Int32Array(256);
   private hashes = new Int32Array(256);
   private table = new Int32Array(1024);
   // Records' data blocks are views of shared chunks: a typed array of its own per record (over
@@ -693,13 +695,21 @@ export class TokenInterner {
   idIn(text: string, s: number, e: number): number {
     let h = 0x811c9dc5 | 0;
     for (let k = s; k < e; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+    return this.idHashed(text, s, e, h);
+  }
+
+  /** idIn with the FNV-1a hash of text[s, e) worked out by the caller (fieldedJoined, while it looks for the token's end). */
+  idHashed(text: string, s: number, e: number, h: number): number {
     let mask = this.table.length - 1;
     let slot = h & mask;
     for (let v = this.table[slot]; v !== 0; v = this.table[slot]) {
       const id = v - 1;
-      if (this.hashes[id] === h) {
+      if (this.hashes[id] === h && this.length[id] === e - s) {
+        // (Unit by unit: startsWith was a builtin call per token, dearer than a short token's units.)
         const str = this.strings[id];
-        if (str.length === e - s && text.startsWith(str, s)) return id;
+        let k = 0;
+        while (k < e - s && str.charCodeAt(k) === text.charCodeAt(s + k)) k++;
+        if (k === e - s) return id;
       }
       slot = (slot + 1) & mask;
     }
@@ -712,15 +722,20 @@ export class TokenInterner {
         return b;
       };
       this.hashes = grow(this.hashes);
-      this.kind = grow(this.kind);
+      this.flags = grow(this.flags);
       this.first = grow(this.first);
-      this.letters = grow(this.letters);
+      this.length = grow(this.length);
     }
     this.strings.push(t);
+    this.length[id] = t.length;
     this.hashes[id] = h;
-    this.kind[id] = kindOf(t);
     this.first[id] = t.charCodeAt(0);
-    this.letters[id] = isLetters(t) ? 1 : 0;
+    const letters = isLetters(t);
+    this.flags[id] =
+      kindOf(t) |
+      (letters ? LETTERS_FLAG : 0) |
+      (letters && t.length === 1 ? STRAY_FLAG : 0) |
+      (letters && t.length >= 2 && t.length <= 4 ? GLUED_FLAG : 0);
     this.table[slot] = id + 1;
     if (2 * this.strings.length > this.table.length) {
       // Rehash into a table twice the size.
@@ -785,8 +800,15 @@ export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTok
   let f = 0;
   const len = joined.length;
   for (let s = 0; s < len;) {
-    let e = joined.indexOf(' ', s);
-    if (e < 0) e = len;
+    // The token's end and its FNV-1a hash (TokenInterner.idIn's) in one pass (indexOf was a builtin call a token).
+    let e = s;
+    let h = 0x811c9dc5 | 0;
+    while (e < len) {
+      const c = joined.charCodeAt(e);
+      if (c === 0x20) break;
+      h = Math.imul(h ^ c, 0x01000193);
+      e++;
+    }
     if (e > s) {
       if (e - s === 1 && joined.charCodeAt(s) === 0x7c) f++;
       else {
@@ -795,7 +817,7 @@ export function fieldedJoined(joined: string, intern: TokenInterner): FieldedTok
           next.set(spans);
           spans = next;
         }
-        const id = intern.idIn(joined, s, e);
+        const id = intern.idHashed(joined, s, e, h);
         if (id === alId && n > 0 && spans[2 * n - 2] === etId && f - spans[2 * n - 1] <= 1) n--;
         else {
           spans[2 * n] = id;
@@ -830,24 +852,21 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
   const firstPos = lastFirstPos;
   const strings = intern.strings;
   const firstOf = intern.first;
-  const lettersOf = intern.letters;
-  const kindOfId = intern.kind;
+  const flagsOf = intern.flags;
+  const lengthOf = intern.length;
   let singles = 0;
   let maxId = -1;
   for (let k = n - 1; k >= 0; k--) {
     const id = pairs[2 * k];
     if (id > maxId) maxId = id;
-    const t = strings[id];
-    data[LEN * n + k] = t.length;
+    data[LEN * n + k] = lengthOf[id];
     const c = firstOf[id];
-    const letters = lettersOf[id];
+    const flags = flagsOf[id];
     data[IDS * n + k] = id;
     data[FIELD * n + k] = pairs[2 * k + 1];
     data[FIRST * n + k] = c;
-    const glued = letters && t.length >= 2 && t.length <= 4;
-    data[FLAGS * n + k] =
-      kindOfId[id] | (letters ? LETTERS_FLAG : 0) | (t.length === 1 && letters ? STRAY_FLAG : 0) | (glued ? GLUED_FLAG : 0);
-    if (t.length === 1 && letters) singles++;
+    data[FLAGS * n + k] = flags;
+    if (flags & STRAY_FLAG) singles++;
     data[NEXT_SAME * n + k] = idStamps[id] === now ? idPos[id] : -1;
     idStamps[id] = now;
     idPos[id] = k;
