@@ -82,37 +82,36 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
     const { select, staged, sortKey, columns } = await stage(connection, input, kind);
     const text = Object.keys(select);
 
-    const startCopy = () => {
-      copying = copyToParquet(
-        connection,
-        `SELECT ${[
-          ...text.map(
-            (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
-          ),
-          'contribution_id',
-          'contributor',
-          `${splitSql('id_hex', options.evalFraction)} AS split`,
-        ].join(', ')} FROM ${staged} ORDER BY ${sortKey}`,
-        parquetPath,
-        options.rowGroupSize ?? 100_000,
-        { salt: options.salt },
-      );
-      copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-    };
-    // The narrow read of ids and contributors runs alone first (both DuckDB threads, a few tens of
-    // ms), and the sorted COPY starts when its rows are back: started together, the COPY's tasks
-    // took the threads and the ids came back only when most of the COPY was done, so the tree's
-    // hashing started late and ran alone. Now this thread decodes, sorts and hashes while DuckDB
-    // sorts and writes.
-    const read = await readPairs(
+    // The narrow read of ids and contributors is queued first, then the sorted COPY at once: the
+    // COPY is the critical path (on every bench set the tree is done well before it), so it starts
+    // as early as it can, and this thread decodes, sorts and hashes while DuckDB sorts and writes.
+    // (Starting the COPY only when the pairs were back, so that the tree started earlier, read
+    // 0.47x / 0.50x on MedQuAD / long rows in one bench run at load ~4; alternated runs at load ~6
+    // could not tell the two orders apart.)
+    const reading = readPairs(
       await db.instance.connect(),
       input,
       () => explainRefusal(db, staged, input),
       () => throwDuplicate(db, staged, input),
-      startCopy,
       { rowNumbers: !columns.includes('file_row_number') },
     );
-    if (!copying) throw new Error('unreachable: the COPY starts when the pairs are read');
+    reading.catch(() => undefined); // awaited below
+    copying = copyToParquet(
+      connection,
+      `SELECT ${[
+        ...text.map(
+          (out) => `CASE WHEN ${emptyText(out)} THEN error(${sqlString(EMPTY_TEXT)} || contribution_id) ELSE ${out} END AS ${out}`,
+        ),
+        'contribution_id',
+        'contributor',
+        `${splitSql('id_hex', options.evalFraction)} AS split`,
+      ].join(', ')} FROM ${staged} ORDER BY ${sortKey}`,
+      parquetPath,
+      options.rowGroupSize ?? 100_000,
+      { salt: options.salt },
+    );
+    copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    const read = await reading;
     phase('pairs');
     const encoding = !options.leafEncoding || options.leafEncoding === 'auto' ? read.encoding : options.leafEncoding;
     // All-address sets: the leaves come ABI-encoded (64 bytes each, one buffer) for the kernel threads.

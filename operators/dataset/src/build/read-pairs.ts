@@ -32,19 +32,17 @@ interface Parsed {
 
 /**
  * (id, contributor) of every contribution of the Parquet file `input` with their checks, on a second connection of the session
- * (closed here). DuckDB only reads the two columns and joins them into strings, in no order: a sort
+ * (the first is writing the file; this one is closed here). The query starts before the first await. DuckDB only reads the two columns and joins them into strings, in no order: a sort
  * or a string function per row there costs more than all the rest. This thread decodes the
  * ids (and addresses), sorts the ids by a radix sort of their bytes, finds a repeated id next to
  * itself, and (all-address sets) lays out the 64-byte leaves the kernel threads hash. When anything
  * is wrong, `explain` is called, which names the smallest offending contribution id in SQL.
- * `queried` is called when DuckDB is done with the query, before the decoding.
  */
 export async function readPairs(
   connection: DuckDbSession['connection'],
   input: string,
   explain: () => Promise<never>,
   duplicate: () => Promise<never>,
-  queried?: () => void,
   { rowNumbers = true }: { rowNumbers?: boolean } = {},
 ): Promise<ReadPairs> {
   let rows: unknown[][];
@@ -65,7 +63,6 @@ export async function readPairs(
   } finally {
     connection.closeSync();
   }
-  queried?.();
   let n = 0;
   let ids = 0;
   let contributors = 0;
