@@ -68,8 +68,82 @@ export function structuredTokens(text: string, fields = false): string[] {
   // Most records are ASCII: one hand-written pass gives the same tokens as the Unicode path below
   // (NFKD and combining marks change nothing there, letters are a-z, digits 0-9) at a fraction of
   // its cost (no regex, no intermediate strings but the tokens).
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return unicodeTokens(text, fields);
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return foldedTokens(text, fields) ?? unicodeTokens(text, fields);
   return asciiTokens(text, fields);
+}
+
+// Text in the Basic Multilingual Plane is folded unit by unit: fold(c) is c's NFKD form without
+// combining marks, lowercased. That is what unicodeTokens does to the whole string, a unit at a
+// time: NFKD decomposes each character on its own and its reordering moves only non-starters,
+// every one of which in the BMP's decompositions is a mark (and goes); lowercasing needs context
+// only for the capital sigma, whose units take the Unicode path (as do surrogates). Checked over
+// the whole BMP when this was written; the tests compare the two paths on mixed-script text.
+const FOLD: (string | null | undefined)[] = new Array(65536);
+
+function fold(c: number): string | null {
+  let f = FOLD[c];
+  if (f !== undefined) return f;
+  if (c >= 0xd800 && c <= 0xdfff) f = null;
+  else {
+    const d = String.fromCharCode(c).normalize('NFKD').replace(MARKS, '');
+    f = d.includes('\u03a3') ? null : d.toLowerCase();
+    for (let k = 0; f !== null && k < f.length; k++) if (f.charCodeAt(k) >= 0xd800 && f.charCodeAt(k) <= 0xdfff) f = null;
+  }
+  FOLD[c] = f;
+  return f;
+}
+// Class of each folded unit met so far (worked out by the same \p{L} and \p{N} tests as
+// unicodeTokens): 0 not yet, 1 letter, 2 number, 3 field separator, 4 anything else.
+const FOLDED_CLASS = new Uint8Array(65536);
+const FIELD_UNITS = '.,;:|\n\t';
+
+function foldedClass(u: number): number {
+  let c = FOLDED_CLASS[u];
+  if (c) return c;
+  const ch = String.fromCharCode(u);
+  c = FIELD_UNITS.includes(ch) ? 3 : /\p{L}/u.test(ch) ? 1 : /\p{N}/u.test(ch) ? 2 : 4;
+  FOLDED_CLASS[u] = c;
+  return c;
+}
+
+const ASCII_FOLD = Array.from({ length: 0x80 }, (_, c) => String.fromCharCode(c).toLowerCase());
+
+// Folded units of the current record, reused across calls.
+let folded = new Uint16Array(1024);
+
+/**
+ * unicodeTokens of text folded unit by unit (undefined when a unit cannot be: the Unicode path then),
+ * without normalising, lowercasing, inserting spaces and splitting the whole string by regex: the
+ * folded units in one pass, tokens as runs of letters or of numbers (unicodeTokens' LETTER_DIGIT
+ * spaces part them), fields at the separators. The same tokens, checked against unicodeTokens by
+ * the tests.
+ */
+function foldedTokens(text: string, fields: boolean): string[] | undefined {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const f = c < 0x80 ? ASCII_FOLD[c] : fold(c);
+    if (f === null) return undefined;
+    if (n + f.length > folded.length) {
+      const next = new Uint16Array(2 * (n + f.length));
+      next.set(folded.subarray(0, n));
+      folded = next;
+    }
+    for (let k = 0; k < f.length; k++) folded[n++] = f.charCodeAt(k);
+  }
+  // The folded text as one string (tokens are slices of it), then tokens as asciiTokens makes them.
+  const lower = n <= 4096 ? String.fromCharCode.apply(null, folded.subarray(0, n) as unknown as number[]) : foldedString(n);
+  const classes = classesFor(n);
+  for (let i = 0; i < n; i++) classes[i] = foldedClass(folded[i]);
+  return tokenize(lower, classes, n, fields);
+}
+
+/** The first n folded units as a string, in pieces (apply takes a bounded number of arguments). */
+function foldedString(n: number): string {
+  let text = '';
+  for (let k = 0; k < n; k += 4096)
+    text += String.fromCharCode.apply(null, folded.subarray(k, Math.min(n, k + 4096)) as unknown as number[]);
+  return text;
 }
 
 function unicodeTokens(text: string, fields: boolean): string[] {
@@ -106,14 +180,29 @@ const ASCII_CLASS = (() => {
 
 /** structuredTokens of an ASCII string, in one pass. */
 function asciiTokens(text: string, fields: boolean): string[] {
-  const out: string[] = [];
   const lower = text.toLowerCase();
   const n = lower.length;
+  const classes = classesFor(n);
+  for (let i = 0; i < n; i++) classes[i] = ASCII_CLASS[lower.charCodeAt(i)];
+  return tokenize(lower, classes, n, fields);
+}
+
+// Classes of the current text's units (ASCII_CLASS's: 1 letter, 2 digit, 3 field separator, 0 or 4 other), reused across calls.
+let classBuffer = new Uint8Array(1024);
+
+function classesFor(n: number): Uint8Array {
+  if (classBuffer.length < n) classBuffer = new Uint8Array(2 * n);
+  return classBuffer;
+}
+
+/** The tokens of `lower` (its units classed in classes[0, n)), fields marked when asked. */
+function tokenize(lower: string, classes: Uint8Array, n: number, fields: boolean): string[] {
+  const out: string[] = [];
   let count = 0;
   let start = -1;
   let kind = 0;
   for (let i = 0; i <= n; i++) {
-    const cls = i < n ? ASCII_CLASS[lower.charCodeAt(i)] : 3;
+    const cls = i < n ? classes[i] : 3;
     // A token ends at anything not of its kind (letters and digits part too).
     if (start >= 0 && cls !== kind) {
       if (2 * count + 2 > raws.length) {
@@ -132,7 +221,7 @@ function asciiTokens(text: string, fields: boolean): string[] {
         kind = cls;
       }
     } else if ((cls === 3 && fields) || i === n) {
-      if (count) pushField(lower, count, fields, out);
+      if (count) pushField(lower, classes, count, fields, out);
       count = 0;
     }
   }
@@ -140,14 +229,16 @@ function asciiTokens(text: string, fields: boolean): string[] {
   return out;
 }
 
-function pushField(lower: string, count: number, fields: boolean, out: string[]): void {
+/** One field's raw tokens (raws, as units of `lower`) as unicodeTokens keeps them, pushed to `out`. */
+function pushField(lower: string, classes: Uint8Array, count: number, fields: boolean, out: string[]): void {
   const before = out.length;
   for (let r = 0; r < count; r++) {
     const s = raws[2 * r];
     const e = raws[2 * r + 1];
-    const c0 = lower.charCodeAt(s);
-    if (c0 >= 0x30 && c0 <= 0x39) {
-      // Digits: without leading zeros ("07" = "7"), one zero kept.
+    // Digits 0-9 only (\d): without leading zeros ("07" = "7"), one zero kept; other numbers keep theirs.
+    let digits = true;
+    for (let k = s; k < e && digits; k++) digits = lower.charCodeAt(k) >= 0x30 && lower.charCodeAt(k) <= 0x39;
+    if (digits) {
       let z = s;
       while (z < e - 1 && lower.charCodeAt(z) === 0x30) z++;
       out.push(lower.slice(z, e));
@@ -155,7 +246,7 @@ function pushField(lower: string, count: number, fields: boolean, out: string[])
     }
     const raw = lower.slice(s, e);
     // A single letter that ends its field is an initial ("Peter P.", "V. Zapparov"), even "a" or "p".
-    const initial = fields && e - s === 1 && r === count - 1;
+    const initial = fields && e - s === 1 && r === count - 1 && classes[s] === 1;
     if (!initial && e - s <= 7 && (STOP.has(raw) || TYPO_STOP.has(raw))) continue;
     out.push(raw);
   }
