@@ -2502,8 +2502,14 @@ export interface paths {
                 /** @description 'intake', or the later step that dropped the record after intake had recorded it (dedupe.exact, dedupe.minhash, dedupe.reuse, quality.filter, review), or 'dispute' for a revoked contribution */
                 step: string;
               }[];
-              /** @description records that stand: recorded as contributions and neither dropped by a later step nor revoked */
+              /** @description records that stand: recorded as contributions, not dropped by a later step, not revoked, not waiting for review */
               accepted: number;
+              /** @description records held for human review, with why (newcomer, low_standing, low_quality, near_duplicate, exposure, audit): they stand or are rejected once reviewers decide */
+              pending: {
+                file: string;
+                recordIndex: number;
+                heldFor: string[];
+              }[];
             };
           };
         };

@@ -53,7 +53,18 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
           </table>
         </div>
       ) : null}
-      {q.data?.status === 'decided' ? <p className="muted">{fateSummary(q.data.accepted, q.data.rejections)}</p> : null}
+      {q.data?.status === 'decided' ? (
+        <p className="muted">{fateSummary(q.data.accepted, q.data.pending.length, q.data.rejections)}</p>
+      ) : null}
+      {q.data?.pending.length ? (
+        <ul className="plain small" aria-label="Waiting for review">
+          {q.data.pending.slice(0, 20).map((p) => (
+            <li key={`${p.file}:${p.recordIndex}`}>
+              {p.file} record {p.recordIndex}: <strong>waiting for review</strong> ({p.heldFor.join(', ').replaceAll('_', ' ')})
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {q.data?.rejections.length ? (
         <ul className="plain small">
           {q.data.rejections.slice(0, 20).map((r) => (
@@ -69,15 +80,16 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
   );
 }
 
-/** "3 records standing, 1 refused at intake, 2 dropped by later steps, 1 revoked." */
-function fateSummary(standing: number, rejections: { step: string }[]): string {
+/** "3 records standing, 2 waiting for review, 1 refused at intake, 2 dropped by later steps, 1 revoked." */
+function fateSummary(standing: number, waiting: number, rejections: { step: string }[]): string {
   const n = (count: number, what: string) => `${count} ${what}`;
   const intake = rejections.filter((r) => r.step === 'intake').length;
   const revoked = rejections.filter((r) => r.step === 'dispute').length;
   const later = rejections.length - intake - revoked;
   const parts = [n(standing, standing === 1 ? 'record standing' : 'records standing')];
+  if (waiting) parts.push(n(waiting, 'waiting for review'));
   if (intake) parts.push(n(intake, 'refused at intake'));
   if (later) parts.push(n(later, later === 1 ? 'dropped by a later step' : 'dropped by later steps'));
   if (revoked) parts.push(n(revoked, 'revoked'));
-  return parts.join(', ') + (rejections.length ? ':' : '.');
+  return parts.join(', ') + (rejections.length || waiting ? ':' : '.');
 }

@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, PGliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServe, type ServeProcess } from '@datanet/pipelines/testing';
+import { openTestDb, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
 import {
   dropContributions,
   openRegistry,
@@ -14,9 +13,10 @@ import {
 } from '@datanet/datanet';
 
 // A submission's status after intake has recorded its records and later steps dropped some of them
-// (dedupe, quality, review) or a dispute revoked one: over a real `datanet serve`, those records are
-// listed as rejected with the step, a reason code and the credited source, and `accepted` counts
-// only the records that stand.
+// (dedupe, quality, review) or a dispute revoked one, and a review queue holds others: over a real
+// `datanet serve` on a fresh schema of the machine's PostgreSQL, dropped and revoked records are
+// listed as rejected with the step, a reason code and the credited source, held ones as pending
+// with why, and `accepted` counts only the records that stand.
 const root = mkdtempSync(join(tmpdir(), 'datanet-status-route-'));
 const stateDir = join(root, 'state');
 const DATANET = 'status-net';
@@ -27,6 +27,7 @@ const SOURCE = 'f'.repeat(64);
 
 describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', () => {
   let server: ServeProcess | undefined;
+  let t: TestDb;
 
   beforeAll(async () => {
     mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
@@ -34,12 +35,10 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
       join(root, 'configs', 'datanets', `${DATANET}.yaml`),
       `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [jsonl]\nlicences: [CC-BY-4.0]\n`,
     );
-    const { PGlite } = await import('@electric-sql/pglite');
-    mkdirSync(join(stateDir, 'db'), { recursive: true });
-    const pglite = new PGlite(join(stateDir, 'db'));
-    const db = new Kysely<any>({ dialect: new PGliteDialect({ pglite }) });
-    try {
-      await openRegistry(db, 'pglite');
+    t = await openTestDb('postgres');
+    const db = t.db;
+    {
+      await openRegistry(db, 'postgres');
       await recordSubmission(db, {
         id: SUBMISSION,
         datanet: DATANET,
@@ -50,10 +49,10 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
         inboxEntry: 'entry-1',
         fileCount: 1,
       });
-      // Intake recorded records 0-6 of records.jsonl and refused record 7.
+      // Intake recorded records 0-6 and 8-9 of records.jsonl and refused record 7.
       await recordContributions(
         db,
-        [0, 1, 2, 3, 4, 5, 6].map((i) => ({
+        [0, 1, 2, 3, 4, 5, 6, 8, 9].map((i) => ({
           id: id(i),
           datanet: DATANET,
           contributor: CONTRIBUTOR,
@@ -87,14 +86,40 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
         { ...rejection, recordIndex: 5, reasonCode: 'review.off_topic', message: 'a reviewer found it off topic' },
       ]);
       await revokeContribution(db, { datanet: DATANET, id: id(6), reason: 'dispute upheld: licence' });
-    } finally {
-      await db.destroy();
+      // Record 9 is a near duplicate held for review: dedupe dropped it until reviewers approve it.
+      await dropContributions(db, [
+        { datanet: DATANET, id: id(9), reason: `dedupe.minhash: near duplicate of ${SOURCE} (similarity 0.7)` },
+      ]);
     }
-    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: '', DATANET_RPC_URL: '' } });
+    const store = new URL(TEST_DATABASE_URL);
+    store.searchParams.set('options', `-c search_path=${t.schema}`);
+    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: store.toString(), DATANET_RPC_URL: '' } });
+    // The server made the review queue's tables; records 8 and 9 wait in it (and a decided item for
+    // record 0 is no longer pending).
+    const item = (ref: string, heldFor: string, state: string) => ({
+      id: `item-${ref}`,
+      datanet: DATANET,
+      kind: 'record',
+      ref,
+      batch: 'b1',
+      payload: '{}',
+      held_for: heldFor,
+      deadline: Date.now() + 3_600_000,
+      min_approvals: 2,
+      min_rejections: 2,
+      policy_version: 1,
+      state,
+      created_at: Date.now(),
+    });
+    await t.db
+      .insertInto('review_items')
+      .values([item(id(8), 'newcomer,audit', 'open'), item(id(9), 'near_duplicate', 'escalated'), item(id(0), 'newcomer', 'approved')])
+      .execute();
   }, 240_000);
 
   afterAll(async () => {
     await server?.stop();
+    await t?.close();
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -105,10 +130,15 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
       status: string;
       accepted: number;
       rejections: { file: string; recordIndex: number; reasonCode: string; message: string; duplicateOf: string | null; step: string }[];
+      pending: { file: string; recordIndex: number; heldFor: string[] }[];
     };
     expect(body.status).toBe('decided');
-    // Only record 0 stands.
+    // Only record 0 stands; 8 and 9 wait for reviewers.
     expect(body.accepted).toBe(1);
+    expect(body.pending).toEqual([
+      { file: 'records.jsonl', recordIndex: 8, heldFor: ['newcomer', 'audit'] },
+      { file: 'records.jsonl', recordIndex: 9, heldFor: ['near_duplicate'] },
+    ]);
     const rows = body.rejections.map((r) => [r.recordIndex, r.step, r.reasonCode, r.duplicateOf]);
     expect(rows).toEqual([
       [1, 'dedupe.exact', 'duplicate', SOURCE],

@@ -52,7 +52,14 @@ const register: RegisterRoutes = async (app, ctx) => {
                 }),
               )
               .describe('records refused at intake, dropped by a later step of the pipeline, or revoked after a dispute'),
-            accepted: z.number().describe('records that stand: recorded as contributions and neither dropped by a later step nor revoked'),
+            accepted: z
+              .number()
+              .describe('records that stand: recorded as contributions, not dropped by a later step, not revoked, not waiting for review'),
+            pending: z
+              .array(z.object({ file: z.string(), recordIndex: z.number(), heldFor: z.array(z.string()) }))
+              .describe(
+                'records held for human review, with why (newcomer, low_standing, low_quality, near_duplicate, exposure, audit): they stand or are rejected once reviewers decide',
+              ),
           }),
           404: Refusal,
         },
@@ -87,17 +94,28 @@ const register: RegisterRoutes = async (app, ctx) => {
  * Datanet) and the count of accepted contributions (by submission). Made when the route starts.
  */
 async function createStatusFunction(db: Kysely<any>): Promise<void> {
-  // v2 added `later` (drops after intake, revocations) and counts only standing records: a new
-  // name, as a function's result type cannot be replaced in place, and replicas of the previous
-  // version still call the old one during a rolling update.
+  // v3 added `later` (drops after intake, revocations) and `held` (records waiting for review), and
+  // counts only standing records: a new name, as a function's result type cannot be replaced in
+  // place, and replicas of the previous version still call the old one during a rolling update.
   await createFunction(
     db,
     STATUS_FUNCTION,
     sql`create or replace function ${sql.raw(STATUS_FUNCTION)}(p_id text)
-      returns table (receipt jsonb, decided boolean, known boolean, files json, rejections json, accepted int8, later json)
+      returns table (receipt jsonb, decided boolean, known boolean, files json, rejections json, accepted int8, later json, held json)
       language plpgsql stable as $fn$
       #variable_conflict use_column
+      declare
+        v_held json := '[]'::json;
       begin
+        -- Records a review queue holds for a person's decision (the review package's table, absent
+        -- from a store that never served review): pending until reviewers decide.
+        if to_regclass('review_items') is not null then
+          execute $q$select coalesce(json_agg(json_build_object('file', c.source_file, 'recordIndex', c.record_index,
+              'heldFor', ri.held_for, 'dropped', c.dropped_at is not null) order by c.source_file, c.record_index), '[]'::json)
+            from contributions c join review_items ri on ri.datanet = c.datanet and ri.ref = c.id
+            where c.submission_id = $1 and c.revoked_at is null and ri.state in ('open', 'escalated')$q$
+            into v_held using p_id;
+        end if;
         return query
         with s as (select id, datanet, inbox_entry from submissions where id = p_id),
           r as (select body from server_idempotency where key = 'submission:' || p_id),
@@ -124,7 +142,8 @@ async function createStatusFunction(db: Kysely<any>): Promise<void> {
               order by c.source_file, c.record_index)
             from contributions c where c.submission_id = p_id and (c.dropped_at is not null or c.revoked_at is not null)
               and not exists (select 1 from rejections j where j.datanet = c.datanet and j.submission_id = p_id
-                and j.file = c.source_file and j.record_index = c.record_index)), '[]'::json);
+                and j.file = c.source_file and j.record_index = c.record_index)), '[]'::json),
+          v_held;
       end
       $fn$`,
   );
@@ -138,6 +157,16 @@ async function readStatus(db: Kysely<any>, id: string): Promise<string | undefin
   if (!receipt && !row.known) return undefined;
   const files = (typeof row.files === 'string' ? JSON.parse(row.files) : row.files) as StatusFile[];
   const rejections = (typeof row.rejections === 'string' ? JSON.parse(row.rejections) : row.rejections) as StatusRejection[];
+  const held = (typeof row.held === 'string' ? (JSON.parse(row.held) as HeldRow[]) : row.held).map((h) => ({
+    file: h.file,
+    recordIndex: Number(h.recordIndex),
+    heldFor: h.heldFor ? h.heldFor.split(',') : [],
+    dropped: h.dropped,
+  }));
+  const isHeld = new Set(held.map((h) => `${h.recordIndex}\n${h.file}`));
+  const later = (typeof row.later === 'string' ? (JSON.parse(row.later) as LaterRow[]) : row.later).filter(
+    (l) => !isHeld.has(`${Number(l.recordIndex)}\n${l.file}`),
+  );
   const body = {
     submissionId: id,
     status: row.decided ? ('decided' as const) : ('received' as const),
@@ -149,14 +178,29 @@ async function readStatus(db: Kysely<any>, id: string): Promise<string | undefin
         recordIndex: Number(r.recordIndex),
         step: r.reasonCode.startsWith('review.') ? 'review' : 'intake',
       })),
-      ...(typeof row.later === 'string' ? (JSON.parse(row.later) as LaterRow[]) : row.later).map(laterRejection),
-    ].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.recordIndex - b.recordIndex)),
-    accepted: Number(row.accepted),
+      ...later.map(laterRejection),
+    ].sort(byPlace),
+    // A held record stands only once reviewers approve it.
+    accepted: Number(row.accepted) - held.filter((h) => !h.dropped).length,
+    pending: held.map(({ file, recordIndex, heldFor }) => ({ file, recordIndex, heldFor })).sort(byPlace),
   };
   return JSON.stringify(body);
 }
 
-const STATUS_FUNCTION = 'datanet_submission_status_v2';
+const STATUS_FUNCTION = 'datanet_submission_status_v3';
+
+const byPlace = (a: { file: string; recordIndex: number }, b: { file: string; recordIndex: number }) =>
+  a.file < b.file ? -1 : a.file > b.file ? 1 : a.recordIndex - b.recordIndex;
+
+/** A record held in a review queue, waiting for reviewers. */
+interface HeldRow {
+  file: string;
+  recordIndex: number | string;
+  /** Why it was held, comma-separated (newcomer, low_standing, low_quality, near_duplicate, exposure, audit). */
+  heldFor: string | null;
+  /** A near duplicate held for review is dropped by dedupe until reviewers approve it. */
+  dropped: boolean;
+}
 
 /** A record recorded at intake and then dropped by a later step, or revoked, as a rejection. */
 interface LaterRow {
@@ -219,6 +263,7 @@ interface StatusRow {
   rejections: StatusRejection[] | string;
   accepted: number | string;
   later: LaterRow[] | string;
+  held: HeldRow[] | string;
 }
 
 /**
