@@ -1,7 +1,7 @@
 import type { TextBytes } from '@datanet/connector-duckdb';
 import { fmix32, murmurMix, mulberry32 } from './hash.js';
 import { countWords, Shingler } from './shingles.js';
-import { asciiJoinedTokens, joinedGramHashes, structuredGramHashes, structuredTokens } from './structured-text.js';
+import { asciiJoinedTokens, lastJoinedGramHashes, structuredGramHashes, structuredTokens } from './structured-text.js';
 import { ShingleSets } from './shingle-sets.js';
 
 export interface MinHashSpec {
@@ -155,7 +155,7 @@ export class MinHasher {
     if (len >= 0) {
       this.lastJoined = this.joinedBuf.toString('latin1', 0, len);
       if (this.charBuf.length < len + 1) this.charBuf = new Uint32Array((len + 1) * 2);
-      return joinedGramHashes(this.joinedBuf, len, n, this.charBuf);
+      return lastJoinedGramHashes(n, this.charBuf);
     }
     const tokens = structuredTokens(this.decoder.decode(bytes.subarray(start, end)), true);
     this.lastJoined = tokens.join(' ');

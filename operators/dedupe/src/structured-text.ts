@@ -392,6 +392,9 @@ let byteRaws = new Int32Array(256);
  * asciiTokens, checked against it by the tests.
  */
 export function asciiJoinedTokens(bytes: Uint8Array, start: number, end: number, out: Uint8Array): number {
+  if (cps.length < 3 * (end - start) + 4) cps = new Int32Array(2 * (3 * (end - start) + 4));
+  pointCount = 0;
+  pointInitials = false;
   let o = 0;
   let count = 0;
   let tokenStart = -1;
@@ -429,9 +432,21 @@ export function asciiJoinedTokens(bytes: Uint8Array, start: number, end: number,
   return o;
 }
 
-/** pushField for byte tokens: writes the field's kept tokens (space-separated from what is before) and its mark. */
+// The record's code points as joinedGramHashes folds them (scrambled, in cps), written by
+// asciiJoinedTokens as it joins the tokens: how many, and whether the last token was a single letter.
+let pointCount = 0;
+let pointInitials = false;
+
+/**
+ * pushField for byte tokens: writes the field's kept tokens (space-separated from what is before)
+ * and its mark, and their scrambled code points (joinedGramHashes' points: tokens one space apart,
+ * single letters in a row joined, field marks left out).
+ */
 function pushFieldBytes(bytes: Uint8Array, count: number, out: Uint8Array, o: number): number {
   const before = o;
+  const points = cps;
+  const scrambled = SCRAMBLED_BYTE;
+  let p = pointCount;
   for (let r = 0; r < count; r++) {
     let s = byteRaws[2 * r];
     const e = byteRaws[2 * r + 1];
@@ -449,14 +464,33 @@ function pushFieldBytes(bytes: Uint8Array, count: number, out: Uint8Array, o: nu
       }
     }
     if (o > 0) out[o++] = 0x20;
-    if (c0 >= 0x30 && c0 <= 0x39) for (let k = s; k < e; k++) out[o++] = bytes[k];
-    else for (let k = s; k < e; k++) out[o++] = bytes[k] | 0x20;
+    const digits = c0 >= 0x30 && c0 <= 0x39;
+    const single = e - s === 1 && !digits;
+    if (!(single && pointInitials) && p > 0) points[p++] = scrambled[0x20];
+    pointInitials = single;
+    if (digits)
+      for (let k = s; k < e; k++) {
+        out[o++] = bytes[k];
+        points[p++] = scrambled[bytes[k]];
+      }
+    else
+      for (let k = s; k < e; k++) {
+        const b = bytes[k] | 0x20;
+        out[o++] = b;
+        points[p++] = scrambled[b];
+      }
   }
+  pointCount = p;
   if (o > before) {
     out[o++] = 0x20;
     out[o++] = 0x7c;
   }
   return o;
+}
+
+/** joinedGramHashes of the record asciiJoinedTokens read last (from the points it wrote), into `out`. */
+export function lastJoinedGramHashes(n: number, out: Uint32Array): number {
+  return pointGrams(cps, pointCount, n, out);
 }
 
 // murmurMix's block scrambling of each byte value, as joinedGramHashes folds them.
@@ -495,6 +529,11 @@ export function joinedGramHashes(joined: Uint8Array, len: number, n: number, out
     }
     s = e + 1;
   }
+  return pointGrams(points, count, n, out);
+}
+
+/** The n-gram hashes of `count` scrambled code points (joinedGramHashes' folding), into `out`. */
+function pointGrams(points: Int32Array, count: number, n: number, out: Uint32Array): number {
   if (count === 0) return 0;
   const width = Math.min(n, count);
   const shingles = count < n ? 1 : count - n + 1;
