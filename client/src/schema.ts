@@ -1970,6 +1970,8 @@ export interface paths {
                   droppedAt: number | null;
                   /** @description the step that dropped it and why, e.g. "quality.filter: gopher_min_words" */
                   dropReason: string | null;
+                  /** @description held in a review queue until reviewers decide, and why (newcomer, audit, near_duplicate, ...); null when not held */
+                  waitingForReview: string[] | null;
                 }[];
               };
             };

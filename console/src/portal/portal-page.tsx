@@ -188,9 +188,11 @@ export function PortalPage() {
                         <td>
                           {c.revokedAt !== null
                             ? 'revoked'
-                            : c.droppedAt !== null
-                              ? `dropped: ${c.dropReason ?? 'by a later step'}`
-                              : 'accepted'}
+                            : c.waitingForReview
+                              ? `waiting for review (${c.waitingForReview.join(', ').replaceAll('_', ' ')})`
+                              : c.droppedAt !== null
+                                ? `dropped: ${c.dropReason ?? 'by a later step'}`
+                                : 'accepted'}
                         </td>
                       </tr>
                     ))}

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getAddress } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
 import {
@@ -21,7 +22,8 @@ const root = mkdtempSync(join(tmpdir(), 'datanet-status-route-'));
 const stateDir = join(root, 'state');
 const DATANET = 'status-net';
 const SUBMISSION = 'ab'.repeat(32);
-const CONTRIBUTOR = '0x' + 'c4'.repeat(20);
+// Intake records the signer as ethers recovers it: checksummed.
+const CONTRIBUTOR = getAddress('0x' + 'c4'.repeat(20));
 const id = (i: number) => `${i}`.padStart(64, 'e');
 const SOURCE = 'f'.repeat(64);
 
@@ -33,7 +35,7 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
     mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
     writeFileSync(
       join(root, 'configs', 'datanets', `${DATANET}.yaml`),
-      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [jsonl]\nlicences: [CC-BY-4.0]\n`,
+      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\n`,
     );
     t = await openTestDb('postgres');
     const db = t.db;
@@ -155,5 +157,23 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
     );
     expect(body.rejections.find((r) => r.recordIndex === 5)!.message).toBe('a reviewer found it off topic');
     expect(body.rejections.find((r) => r.recordIndex === 6)!.message).toContain('dispute upheld: licence');
+  });
+
+  it("the contributor's list marks the records waiting for review, and why", async () => {
+    const res = await fetch(`${server!.url}/v1/contributors/${CONTRIBUTOR}?datanet=${DATANET}&pageSize=50`);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const body = (await res.json()) as { contributions: { items: { recordIndex: number; waitingForReview: string[] | null }[] } };
+    const waiting = Object.fromEntries(body.contributions.items.map((c) => [c.recordIndex, c.waitingForReview]));
+    expect(waiting).toEqual({
+      0: null,
+      1: null,
+      2: null,
+      3: null,
+      4: null,
+      5: null,
+      6: null,
+      8: ['newcomer', 'audit'],
+      9: ['near_duplicate'],
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { getAddress } from 'ethers';
 import { z } from 'zod';
+import { sql, type Kysely } from 'kysely';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { usage } from '../registry/daily-usage.js';
 import { openRegistry } from '../registry/open-registry.js';
@@ -162,6 +163,12 @@ const register: RegisterRoutes = async (app, ctx) => {
                   revokedAt: z.number().nullable(),
                   droppedAt: z.number().nullable(),
                   dropReason: z.string().nullable().describe('the step that dropped it and why, e.g. "quality.filter: gopher_min_words"'),
+                  waitingForReview: z
+                    .array(z.string())
+                    .nullable()
+                    .describe(
+                      'held in a review queue until reviewers decide, and why (newcomer, audit, near_duplicate, ...); null when not held',
+                    ),
                 }),
               ),
             }),
@@ -221,6 +228,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         revokedAt: number | null;
         droppedAt: number | null;
         dropReason: string | null;
+        waitingForReview: string[] | null;
       }[] = [];
       let total = 0;
       if (ids.length > 0) {
@@ -245,11 +253,34 @@ const register: RegisterRoutes = async (app, ctx) => {
           revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
           droppedAt: r.dropped_at === null ? null : Number(r.dropped_at),
           dropReason: r.drop_reason,
+          waitingForReview: null as string[] | null,
         }));
+        const held = await heldForReview(
+          ctx.db,
+          ids,
+          items.map((i) => i.id),
+        );
+        for (const item of items) item.waitingForReview = held.get(`${item.datanet}\n${item.id}`) ?? null;
       }
       return { address, datanets, contributions: { page: req.query.page, pageSize: req.query.pageSize, total, items } };
     },
   );
 };
+
+/**
+ * Which of these contributions a review queue holds (open or escalated items), with why: read from
+ * the review package's table when the store has one, as `datanet-key\nid` -> reasons.
+ */
+async function heldForReview(db: Kysely<any>, datanets: string[], ids: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  const has = await sql<{ t: boolean }>`select to_regclass('review_items') is not null as t`.execute(db);
+  if (!has.rows[0]?.t) return out;
+  const { rows } = await sql<{ datanet: string; ref: string; held_for: string }>`
+    select datanet, ref, held_for from review_items
+     where datanet = any(${datanets}::text[]) and ref = any(${ids}::text[]) and state in ('open', 'escalated')`.execute(db);
+  for (const r of rows) out.set(`${r.datanet}\n${r.ref}`, r.held_for ? r.held_for.split(',') : []);
+  return out;
+}
 
 export default register;
