@@ -209,7 +209,8 @@ describe('fast paths of the short-record pass', () => {
     };
     const count = { wrong: 0, stopped: 0 };
     // (Not at the value itself: a bound that ties with it may round a unit lower.)
-    const bars = (full: number) => [0.5, 0.83, 0.9, 0.95, full + 1e-9, full - 1e-9].filter((bar) => bar > 0);
+    // A bar exactly at the value too: the early exit must not round a pair at the bar under it.
+    const bars = (full: number) => [0.5, 0.83, 0.9, 0.95, full, full + 1e-9, full - 1e-9].filter((bar) => bar > 0);
     for (const text of texts)
       for (let k = 0; k < 200; k++) {
         const x = tok(text);
