@@ -41,8 +41,8 @@ describe('the review routes over a real `datanet serve`', () => {
     heldFor: ['newcomer'],
   }));
 
-  beforeAll(async () => {
-    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+  /** The Datanet's YAML: owner and steward, and with `review` a review section naming the reviewer. */
+  const writeDefinition = (review: boolean) =>
     writeFileSync(
       join(root, 'configs', 'datanets', `${ID}.yaml`),
       [
@@ -55,14 +55,16 @@ describe('the review routes over a real `datanet serve`', () => {
         'roles:',
         `  owners: ['${owner.address}']`,
         `  stewards: ['${steward.address}']`,
-        'review:',
-        '  reviewers:',
-        `    addresses: ['${reviewer.address}']`,
-        '  decision:',
-        '    reasons: [incorrect, unsafe]',
+        ...(review
+          ? ['review:', '  reviewers:', `    addresses: ['${reviewer.address}']`, '  decision:', '    reasons: [incorrect, unsafe]']
+          : []),
         '',
       ].join('\n'),
     );
+
+  beforeAll(async () => {
+    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
+    writeDefinition(true);
     t = await openTestDb('postgres');
     await migrateReview(t.db);
     await enqueueBatch(
@@ -270,21 +272,7 @@ describe('the review routes over a real `datanet serve`', () => {
         .execute();
     expect(await seededBy()).toEqual([{ principal: reviewer.address.toLowerCase(), role: 'reviewer' }]);
     await server!.stop();
-    writeFileSync(
-      join(root, 'configs', 'datanets', `${ID}.yaml`),
-      [
-        'apiVersion: datanet/v1',
-        'kind: Datanet',
-        `id: ${ID}`,
-        'domain: test',
-        'formats: [txt]',
-        'licences: [CC-BY-4.0]',
-        'roles:',
-        `  owners: ['${owner.address}']`,
-        `  stewards: ['${steward.address}']`,
-        '',
-      ].join('\n'),
-    );
+    writeDefinition(false);
     server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: storeUrl, DATANET_RPC_URL: '' } });
     url = server.url;
     expect(await seededBy()).toEqual([]);
