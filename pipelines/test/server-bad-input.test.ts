@@ -109,4 +109,28 @@ describe('bad input over HTTP', () => {
     expect(badId.statusCode).toBe(400);
     expect(badId.json().message).toContain('params/id');
   });
+
+  it('a NUL character (which PostgreSQL text cannot hold) in a path, query or JSON field is a 400 naming it, on every route', async () => {
+    // Each reached the store and came back a 500 "invalid byte sequence for encoding UTF8: 0x00".
+    for (const [url, at] of [
+      ['/v1/models/a%00b', 'params/model'],
+      ['/v1/datanets/medical-qa/audit?kind=%00', 'querystring/kind'],
+      ['/v1/datanets/medical-qa/settlements/2026-11-24@UTC/inferences/a%00b', 'params/inference'],
+    ]) {
+      const res = await server.app.inject({ method: 'GET', url });
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(400);
+      expect(res.json()).toEqual({
+        error: 'invalid_request',
+        message: `${at}: must not contain the NUL character (\\u0000)`,
+        issues: [{ at, message: 'must not contain the NUL character (\\u0000)' }],
+      });
+    }
+    // Nested JSON fields are named by their path; the access check still comes first.
+    const body = { message: 'x', signature: '0x', nested: [{ deep: 'a\u0000' }] };
+    const verify = await server.app.inject({ method: 'POST', url: '/auth/siwe/verify', payload: body });
+    expect(verify.statusCode).toBe(400);
+    expect(verify.json().message).toBe('body/nested/0/deep: must not contain the NUL character (\\u0000)');
+    const runs = await server.app.inject({ method: 'GET', url: '/api/runs?pipeline=%00' });
+    expect(runs.statusCode).toBe(401);
+  });
 });

@@ -143,4 +143,33 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     expect(s.status).toBe(200);
     expect(((await s.json()) as any).disputes.map((d: { id: string }) => d.id)).toEqual([ids.own]);
   });
+
+  it('a NUL character in a dispute, its resolution note or a filter is a 400 naming the field, not a 500; nothing is recorded', async () => {
+    const h = await signIn(s1);
+    const evidence = 'the record repeats a copyrighted leaflet word for word';
+    const post = (path: string, body: object) =>
+      fetch(`${url}/v1/datanets/${A}${path}`, { method: 'POST', headers: h, body: JSON.stringify(body) });
+    for (const [body, field] of [
+      [{ contribution: 'c-z', reason: 'licence', evidence: `${evidence}\u0000` }, 'evidence'],
+      [{ contribution: 'c-\u0000', reason: 'licence', evidence }, 'contribution'],
+      [{ contribution: 'c-z', reason: 'duplicate', duplicateOf: 'c-\u0000', evidence }, 'duplicateOf'],
+    ] as const) {
+      const r = await post('/disputes', body);
+      expect(r.status, await r.clone().text()).toBe(400);
+      expect(((await r.json()) as { message: string }).message).toBe(`body/${field}: must not contain the NUL character (\\u0000)`);
+    }
+    const note = await post(`/disputes/${ids.own}/resolution`, { decision: 'dismissed', note: 'x\u0000' });
+    expect(note.status).toBe(400);
+    expect(((await note.json()) as { message: string }).message).toContain('body/note');
+    const list = await fetch(`${url}/v1/datanets/${A}/disputes?contribution=%00`, { headers: h });
+    expect(list.status).toBe(400);
+    expect(((await list.json()) as { message: string }).message).toContain('querystring/contribution');
+    const open = await fetch(`${url}/v1/datanets/${A}/disputes`, { headers: h });
+    expect(((await open.json()) as any).disputes.map((d: { status: string }) => d.status).sort()).toEqual([
+      'dismissed',
+      'dismissed',
+      'open',
+      'upheld',
+    ]);
+  });
 });

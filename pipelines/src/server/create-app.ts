@@ -14,6 +14,7 @@ import { frameworkErrors, installErrorHandler } from './error-handler.js';
 import { storeIdempotency } from './idempotency.js';
 import { loggerOptions } from './logging.js';
 import { installMetrics } from './metrics.js';
+import { installNulGuard } from './nul-guard.js';
 import { installRateLimits } from './rate-limits.js';
 import { findContributedRoutes } from './route-packages.js';
 import { authRoutes } from './routes/auth-routes.js';
@@ -100,6 +101,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
   const tokens = new ApiTokens(engine.database.db);
   const roles = new RoleStore(engine.database.db);
   installAccessControl(app as never, { sessions, tokens, roles, allowedOrigins: () => [new URL(config.publicUrl).origin] });
+  installNulGuard(app as never);
 
   const ctx: ServerContext = {
     config,
