@@ -1911,6 +1911,8 @@ export interface paths {
           datanet?: string;
           page?: number;
           pageSize?: number;
+          /** @description contributions oldest first (pages stay put as new ones arrive) or newest first */
+          order?: 'oldest' | 'newest';
         };
         header?: never;
         path: {

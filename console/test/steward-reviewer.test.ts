@@ -1,13 +1,14 @@
 // A steward and a reviewer of medical-qa in Chromium against a real `datanet serve` (PostgreSQL
 // store), on one run of the MedQuAD review pipeline (intake, dedupe, quality, then records held for
 // people): the steward finds the contributor with the most rejections and opens a duplicate
-// cluster; the reviewer clears five items with the keyboard alone, and cannot open another
+// cluster; a MedQuAD contributor sees, in the portal, the records the queue holds as waiting for
+// review; the reviewer clears five items with the keyboard alone, and cannot open another
 // Datanet's queue.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Wallet } from 'ethers';
+import { keccak256, toUtf8Bytes, Wallet } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeProblems, launchBrowser, shot, signInThroughPage, walletContext } from './helpers/browser.js';
@@ -22,11 +23,13 @@ const reviewer = new Wallet(Wallet.createRandom().privateKey);
 let server: ConsoleServer;
 let browser: Browser;
 let runId: string;
+let CORPUS_SUBSET: string;
 
 describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when MedQuAD is absent)', () => {
   beforeAll(async () => {
     const lines = gunzipSync(readFileSync(CORPUS)).toString('utf8').split('\n').filter(Boolean);
     const subset = join(mkdtempSync(join(tmpdir(), 'medquad-')), 'medquad-subset.jsonl');
+    CORPUS_SUBSET = subset;
     // Every 50th record, plus a few of their neighbours: near duplicates for the clusters.
     writeFileSync(subset, `${lines.filter((_, i) => i % 50 === 0 || i % 50 === 1).join('\n')}\n`);
     server = await startConsoleServer({
@@ -120,6 +123,73 @@ describe.skipIf(!haveCorpus)('steward and reviewer in the console (skipped when 
       expect(await axeProblems(page)).toEqual([]);
     } catch (e) {
       await shot(page, 'steward-failure');
+      throw e;
+    }
+    await context.close();
+  });
+
+  it('a contributor whose records the queue holds sees them waiting for review, and why', async () => {
+    // The pipeline submitted each MedQuAD source as a contributor whose key is derived from the
+    // public demo seed (operators/ingest/src/medquad: keccak256("datanet-medquad-demo:<source>")).
+    const held = await server.sql(
+      `SELECT lower(contributor) AS who, count(*)::int AS n FROM {schema}.review_items
+        WHERE datanet = 'medical-qa' AND kind = 'record' AND state = 'open' GROUP BY 1 ORDER BY 2 DESC`,
+    );
+    expect(held.rows.length).toBeGreaterThan(0);
+    const sources = [
+      ...new Set(
+        readFileSync(CORPUS_SUBSET, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { source: string }).source),
+      ),
+    ];
+    const wallets = sources.map((s) => new Wallet(keccak256(toUtf8Bytes(`datanet-medquad-demo:${s}`))));
+    const who = wallets.find((w) => w.address.toLowerCase() === held.rows[0].who);
+    expect(who, `no MedQuAD source signs as ${held.rows[0].who}`).toBeDefined();
+    const context = await walletContext(browser, who!);
+    const page = await context.newPage();
+    try {
+      await signInThroughPage(page, server.url);
+      await page.goto(`${server.url}/portal?datanet=medical-qa`);
+      const submission = page
+        .getByRole('listitem', { name: /^Submission / })
+        .filter({ hasText: /waiting for review/ })
+        .first();
+      // The summary counts the held records beside those that stand; each held one says why.
+      await submission.getByText(/^\d+ records? standing, \d+ waiting for review(, .*)?:$/).waitFor({ timeout: 60_000 });
+      const summary = (await submission.getByText(/waiting for review(, .*)?:$/).textContent()) ?? '';
+      const waiting = Number(/(\d+) waiting for review/.exec(summary)?.[1]);
+      expect(waiting).toBeGreaterThan(0);
+      expect(waiting).toBeLessThanOrEqual(held.rows[0].n);
+      const list = submission.getByRole('list', { name: 'Waiting for review' });
+      // Twenty are listed, and a longer list says how many more there are.
+      expect(await list.getByRole('listitem').filter({ hasText: 'waiting for review' }).count()).toBe(Math.min(waiting, 20));
+      if (waiting > 20) await list.getByText(`and ${waiting - 20} more not shown`).waitFor();
+      expect(await list.getByRole('listitem').first().textContent()).toMatch(
+        /record \d+: waiting for review \((newcomer|audit|near duplicate|below standing)(, [a-z ]+)*\)$/,
+      );
+      // Each contribution says whether it stands, waits or was dropped, newest first, in pages.
+      const yours = page.getByRole('region', { name: 'Your contributions' });
+      await yours
+        .getByRole('row', { name: /waiting for review/ })
+        .first()
+        .waitFor({ timeout: 30_000 });
+      const pages = yours.getByRole('group', { name: 'Pages of your contributions' });
+      const firstPage = await yours.locator('tbody').textContent();
+      // Newest first: one submission's records, the last recorded at the top.
+      const recordNumbers = await yours.locator('tbody tr td:nth-child(2)').allTextContents();
+      expect(recordNumbers.map(Number)).toEqual(recordNumbers.map(Number).sort((a, b) => b - a));
+      await pages.getByRole('button', { name: 'Older' }).click();
+      await pages.getByText(/^Page 2 of \d+ \(\d+ in all, newest first\)$/).waitFor();
+      await expect.poll(() => yours.locator('tbody').textContent()).not.toBe(firstPage);
+      await pages.getByRole('button', { name: 'Newer' }).click();
+      await pages.getByText(/^Page 1 of /).waitFor();
+      await submission.scrollIntoViewIfNeeded();
+      await shot(page, 'contributor-06-waiting-for-review');
+      expect(await axeProblems(page)).toEqual([]);
+    } catch (e) {
+      await shot(page, 'contributor-waiting-failure');
       throw e;
     }
     await context.close();

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, data } from '../api/api-client';
@@ -8,6 +8,8 @@ import { Time } from '../components/time';
 import { MY_SUBMISSIONS_PAGE, useMySubmissions } from './my-submissions-store';
 import { Rewards } from './rewards';
 import { SubmissionFate } from './submission-fate';
+
+const CONTRIBUTIONS_PAGE = 20;
 import { SubmitForm } from './submit-form';
 
 /** The contributor portal: quota and standing, submit, my submissions, contributions and rewards. */
@@ -18,13 +20,17 @@ export function PortalPage() {
   const datanets = useQuery({ queryKey: ['datanets'], queryFn: () => data(api.GET('/v1/datanets')) });
   const address = session.data?.address ?? undefined;
   const datanet = search.datanet ?? datanets.data?.datanets[0]?.id;
+  // The page of "your contributions", newest first, per Datanet (another Datanet starts at its newest).
+  const [contribPaging, setContribPaging] = useState<{ datanet?: string; page: number }>({ page: 1 });
+  const contribPage = contribPaging.datanet === datanet ? contribPaging.page : 1;
   const me = useQuery({
-    queryKey: ['contributor', address, datanet],
+    queryKey: ['contributor', address, datanet, contribPage],
     enabled: Boolean(address && datanet),
+    placeholderData: keepPreviousData,
     queryFn: () =>
       data(
         api.GET('/v1/contributors/{address}', {
-          params: { path: { address: address! }, query: { datanet, pageSize: 20 } },
+          params: { path: { address: address! }, query: { datanet, pageSize: CONTRIBUTIONS_PAGE, page: contribPage, order: 'newest' } },
         }),
       ),
   });
@@ -198,9 +204,26 @@ export function PortalPage() {
                     ))}
                   </tbody>
                 </table>
-                <p className="muted">
-                  {d.contributions.total} in all{d.contributions.total > d.contributions.items.length ? ' (newest shown)' : ''}
-                </p>
+                {d.contributions.total > CONTRIBUTIONS_PAGE ? (
+                  <div className="actions" role="group" aria-label="Pages of your contributions">
+                    <button type="button" disabled={contribPage <= 1} onClick={() => setContribPaging({ datanet, page: contribPage - 1 })}>
+                      Newer
+                    </button>
+                    <span className="muted">
+                      Page {contribPage} of {Math.ceil(d.contributions.total / CONTRIBUTIONS_PAGE)} ({d.contributions.total} in all, newest
+                      first)
+                    </span>
+                    <button
+                      type="button"
+                      disabled={contribPage * CONTRIBUTIONS_PAGE >= d.contributions.total}
+                      onClick={() => setContribPaging({ datanet, page: contribPage + 1 })}
+                    >
+                      Older
+                    </button>
+                  </div>
+                ) : (
+                  <p className="muted">{d.contributions.total} in all</p>
+                )}
               </div>
             )
           }

@@ -63,6 +63,7 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
               {p.file} record {p.recordIndex}: <strong>waiting for review</strong> ({p.heldFor.join(', ').replaceAll('_', ' ')})
             </li>
           ))}
+          <MoreNotShown total={q.data.pending.length} shown={20} />
         </ul>
       ) : null}
       {q.data?.rejections.length ? (
@@ -74,10 +75,16 @@ export function SubmissionFate({ id, at }: { id: string; at: number }) {
               {r.step === 'intake' ? '' : ` (${r.step})`} {r.message}
             </li>
           ))}
+          <MoreNotShown total={q.data.rejections.length} shown={20} />
         </ul>
       ) : null}
     </li>
   );
+}
+
+/** The last line of a list cut at `shown` items: how many more there are (the API has them all). */
+function MoreNotShown({ total, shown }: { total: number; shown: number }) {
+  return total > shown ? <li className="muted">and {total - shown} more not shown</li> : null;
 }
 
 /** "3 records standing, 2 waiting for review, 1 refused at intake, 2 dropped by later steps, 1 revoked." */

@@ -122,6 +122,10 @@ const register: RegisterRoutes = async (app, ctx) => {
           datanet: z.string().max(64).optional(),
           page: z.coerce.number().int().min(1).max(100_000).default(1),
           pageSize: z.coerce.number().int().min(1).max(200).default(50),
+          order: z
+            .enum(['oldest', 'newest'])
+            .default('oldest')
+            .describe('contributions oldest first (pages stay put as new ones arrive) or newest first'),
         }),
         response: {
           200: z.object({
@@ -234,12 +238,13 @@ const register: RegisterRoutes = async (app, ctx) => {
       if (ids.length > 0) {
         const base = ctx.db.selectFrom('contributions').where('datanet', 'in', ids).where('contributor', '=', address);
         total = Number((await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst())?.n ?? 0);
+        const dir = req.query.order === 'newest' ? 'desc' : 'asc';
         const rows = await base
           .selectAll()
-          .orderBy('accepted_at')
-          .orderBy('submission_id')
-          .orderBy('source_file')
-          .orderBy('record_index')
+          .orderBy('accepted_at', dir)
+          .orderBy('submission_id', dir)
+          .orderBy('source_file', dir)
+          .orderBy('record_index', dir)
           .limit(req.query.pageSize)
           .offset((req.query.page - 1) * req.query.pageSize)
           .execute();
