@@ -206,6 +206,33 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
     expect(live).toEqual([]);
   });
 
+  it('a suspension on one Datanet gives back only the items held there: leases on another Datanet stay live', async () => {
+    const gp = { ...policy, goldFraction: 0.5, minGoldAnswered: 1 };
+    await enqueueBatch(t.db, { batch: 'b6', datanet: 'n6', deadline: Date.now() + 3_600_000, items: items('n6', 'b6', 2) }, policy);
+    const elsewhere = await nextItems(t.db, { datanet: 'n6', reviewer: D, limit: 2, policy });
+    expect(elsewhere).toHaveLength(2);
+    await syncGold(
+      t.db,
+      'n7',
+      [{ id: 'g7', expected: 'reject', payload: { question: 'What is aspirin?', answer: 'A kind of bicycle.' } }],
+      1,
+    );
+    await enqueueBatch(t.db, { batch: 'b7', datanet: 'n7', deadline: Date.now() + 3_600_000, items: items('n7', 'b7', 4) }, gp);
+    let suspended = false;
+    for (let round = 0; round < 4 && !suspended; round++)
+      for (const g of await nextItems(t.db, { datanet: 'n7', reviewer: D, limit: 2, policy: gp })) {
+        suspended = (await decide(t.db, { datanet: 'n7', itemId: g.id, reviewer: D, verdict: 'approve' }, gp)).suspended;
+        if (suspended) break;
+      }
+    expect(suspended).toBe(true);
+    // Suspended on n7 only: what D holds on n6 is still theirs to decide.
+    const live = await sql<{ item_id: string }>`select a.item_id from review_assignments a join review_items i on i.id = a.item_id
+      where a.reviewer = ${D.toLowerCase()} and i.datanet = 'n6' and a.released = false and a.decided_at is null`.execute(t.db);
+    expect(live.rows.map((r) => r.item_id).sort()).toEqual(elsewhere.map((i) => i.id).sort());
+    const vote = await decide(t.db, { datanet: 'n6', itemId: elsewhere[0].id, reviewer: D, verdict: 'approve' }, policy);
+    expect(vote).toMatchObject({ replay: false, state: 'open' });
+  });
+
   it('deadline policies accept, reject or escalate what is still open; outcome handlers run once', async () => {
     const seen: ReviewOutcome[] = [];
     const audit: string[] = [];

@@ -151,9 +151,11 @@ async function scoreGold(tx: Kysely<any>, datanet: string, reviewer: string, cor
   const why = `gold accuracy ${right}/${answered} is below ${policy.minAccuracy}`;
   await sql`update review_reviewers set status = 'suspended', suspended_at = ${now}, suspended_reason = ${why}
     where datanet = ${datanet} and reviewer = ${reviewer}`.execute(tx);
-  // Whatever they were holding goes back to the queue for someone else.
-  const live = await sql<{ item_id: string }>`select item_id from review_assignments
-    where reviewer = ${reviewer} and decided_at is null and released = false order by item_id`.execute(tx);
+  // Whatever they were holding here goes back to the queue for someone else; a suspension on one
+  // Datanet takes nothing from their work on another.
+  const live = await sql<{ item_id: string }>`select a.item_id from review_assignments a join review_items i on i.id = a.item_id
+    where a.reviewer = ${reviewer} and i.datanet = ${datanet} and a.decided_at is null and a.released = false
+    order by a.item_id`.execute(tx);
   for (const a of live.rows) await releaseIn(tx, a.item_id, reviewer);
   return true;
 }
