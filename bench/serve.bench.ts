@@ -2,7 +2,7 @@
 // check, deployment domain, atomic daily-limit reservation, streamed hashing, inbox entry), on
 // PGlite and on PostgreSQL, driven by autocannon in a second process at 50 connections; beside the
 // same run's ceiling of EIP-712 verification alone, measured the way the server verifies (the
-// verify kernel in the kernel pool, one thread per core), and status reads. Also the server's CPU
+// verify kernel in the service pool, one thread per core), and status reads. Also the server's CPU
 // time per submission and per status read (all its threads, from /proc), which depends far less on
 // other load than throughput does, and the load average before and after each store.
 // Targets (issue 13): submissions/s >= 0.5x that ceiling, p99 < 100 ms; status reads >= 5,000/s.
@@ -53,7 +53,7 @@ export async function run() {
     connections: CONNECTIONS,
     cores: availableParallelism(),
     notes: [
-      'verifyCeiling is EIP-712 verification alone measured the way the server verifies: the verify kernel (ethers TypedDataEncoder.hash + recoverAddress) in the kernel pool, one thread per core, so on this machine a 2-core figure; verifyOneThread is ethers verifyTypedData on one thread, for reference.',
+      'verifyCeiling is EIP-712 verification alone measured the way the server verifies: the verify kernel (ethers TypedDataEncoder.hash + recoverAddress) in the service pool (kernel threads of the request path, started and loaded before the server listens), one thread per core, so on this machine a 2-core figure; verifyOneThread is ethers verifyTypedData on one thread, for reference.',
       'serverCpuMsPerSubmission is the datanet serve process (all threads, /proc) during the uploads; postgresCpuMsPerSubmission the PostgreSQL backends of its connections. cpuRatio = verification CPU per check / (server + backend CPU per submission): the ratio the CPU alone allows, less sensitive to other load than ratioToCeiling.',
       'latencyFloorMs: with 50 uploads in flight on these cores, mean latency >= 50 x CPU per submission / cores (Little). p99 < 100 ms at 50 clients needs about 500 submissions/s, i.e. <= 4 ms of CPU per submission on 2 cores, near the verification cost alone (2.3-3.5 ms).',
       'statusReads: each of the 50 clients polls the status of one of the last 50 submissions (the route keeps a status 1 s); statusReadsAllIds: every submission in turn, mostly read from the store.',
@@ -102,7 +102,7 @@ export async function run() {
         for (let i = 0; i < N; i++) signed.push(await signOne(wallets[i % CONTRIBUTORS], domain, boundary, i));
         const signSeconds = (performance.now() - t0) / 1000;
         // The ceiling: EIP-712 verification alone over the same manifests, done the way the server
-        // does it: the verify kernel in the kernel pool (one thread per core, as the server's),
+        // does it: the verify kernel in the service pool (one thread per core, as the server's),
         // kept busy with two tasks per thread. Beside it, ethers' verifyTypedData on this thread.
         const ceiling = await verifyCeiling(signed, domain);
         const oneCore = verifyOneThread(signed, domain);
@@ -203,15 +203,16 @@ export async function run() {
   return results;
 }
 
-/** Verifications per second through the kernel pool (as the server verifies), and CPU ms per check (all threads). */
+/** Verifications per second through the service pool (as the server verifies), and CPU ms per check (all threads). */
 async function verifyCeiling(signed: Signed[], domain: { chainId: number; salt: string }) {
   const threads = kernelThreads();
   const task = (s: Signed) =>
-    runKernel<{ ok: boolean }>(VERIFY_KERNEL, 'recoverSubmissionSigner', {
-      domain: submissionDomain(domain),
-      manifest: s.manifest,
-      signature: s.signature,
-    });
+    runKernel<{ ok: boolean }>(
+      VERIFY_KERNEL,
+      'recoverSubmissionSigner',
+      { domain: submissionDomain(domain), manifest: s.manifest, signature: s.signature },
+      { pool: 'service' },
+    );
   // Threads started, modules loaded, and the curve arithmetic compiled: a fresh thread runs it
   // interpreted for its first few hundred checks, which alone made this ceiling read below the
   // one-thread figure on a 2-core machine (194/s against 260/s).
@@ -238,7 +239,7 @@ async function verifyCeiling(signed: Signed[], domain: { chainId: number; salt: 
   const cpu = process.cpuUsage(cpu0);
   await closeKernelPool();
   return {
-    how: `verify kernel (EIP-712 hash + secp256k1 recovery, ethers) in the kernel pool, ${threads} thread(s), as the server verifies`,
+    how: `verify kernel (EIP-712 hash + secp256k1 recovery, ethers) in the service pool, ${threads} thread(s), as the server verifies`,
     threads,
     perSecond: Math.round(done / seconds),
     cpuMsPerCheck: +((cpu.user + cpu.system) / 1000 / done).toFixed(3),

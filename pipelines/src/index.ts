@@ -8,7 +8,14 @@ export { canonicalJson, sha256Hex, sha256File } from './util/hash.js';
 export { migrateToLatest } from './store/migrate.js';
 export { recordSignal } from './wait/wait-store.js';
 export { runChildProcess, type ChildResult } from './exec/child-process.js';
-export { runKernel, closeKernelPool, kernelThreads, type KernelContext, type KernelOptions } from './compute/kernel-pool.js';
+export {
+  runKernel,
+  closeKernelPool,
+  kernelThreads,
+  warmServiceKernel,
+  type KernelContext,
+  type KernelOptions,
+} from './compute/kernel-pool.js';
 export { DatanetError, NonRetryableError, StepTimeoutError, RunCancelledError, StepConfigError, isRetryable } from './exec/errors.js';
 export type { RunStatus, StepStatus, StepPhase } from './store/statuses.js';
 export { RUN_STATUSES, STEP_STATUSES, STEP_PHASES } from './store/statuses.js';

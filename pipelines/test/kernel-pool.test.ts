@@ -1,6 +1,6 @@
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeKernelPool, runKernel } from '../src/compute/kernel-pool.js';
+import { closeKernelPool, kernelThreads, runKernel, warmServiceKernel } from '../src/compute/kernel-pool.js';
 import { errorMessage } from '../src/exec/errors.js';
 
 const KERNELS = new URL('./fixtures/kernels.ts', import.meta.url);
@@ -50,5 +50,23 @@ describe('kernel pool', () => {
     await expect(aborted).rejects.toThrow(/step cancelled/);
     void run.catch(() => undefined);
     await closeKernelPool();
+  });
+
+  it('the service pool is started and loaded before requests, and never queues behind long kernels', async () => {
+    await warmServiceKernel(KERNELS, 'whereLoaded', {});
+    const warmed = Date.now();
+    // Every core's kernel thread busy with a long kernel (a training step, TracIn) ...
+    const busy = Array.from({ length: kernelThreads() }, () => runKernel<{ start: number; end: number }>(KERNELS, 'spin', { ms: 4000 }));
+    const spins = busy.map((b) => b.then((r) => r.end));
+    // ... a request's kernel still runs now, in a thread that loaded its module when warmed.
+    const answers = await Promise.all(
+      Array.from({ length: kernelThreads() * 3 }, () =>
+        runKernel<{ threadId: number; loadedAt: number }>(KERNELS, 'whereLoaded', {}, { pool: 'service' }),
+      ),
+    );
+    const answeredAt = Date.now();
+    for (const a of answers) expect(a.loadedAt).toBeLessThanOrEqual(warmed);
+    expect(new Set(answers.map((a) => a.threadId)).size).toBeLessThanOrEqual(kernelThreads());
+    expect(answeredAt).toBeLessThan(Math.min(...(await Promise.all(spins))));
   });
 });

@@ -98,6 +98,8 @@ export function registerServeCommands(program: Command, env: CliEnv): void {
           else writeFileSync(opts.openapi, doc);
           return;
         }
+        // Kernel threads of the request path started and loaded: the first uploads do not wait ~1.5 s.
+        await server.warm();
         const address = await server.app.listen({ host: opts.host, port: opts.port });
         if (!opts.publicUrl) server.ctx.config.publicUrl = new URL(address).origin;
         process.stderr.write(`datanet serve: listening on ${address} (store: ${engine.database.location}; docs at ${address}/docs)\n`);

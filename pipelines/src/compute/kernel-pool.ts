@@ -22,15 +22,19 @@ export interface KernelOptions {
   /**
    * `kernel` (default): the pool sized to the cores. `codec`: one more thread for encoding and
    * decoding artifacts (Parquet), so that writing a step's output never queues behind a long
-   * training or TracIn kernel, and never runs on the event loop.
+   * training or TracIn kernel, and never runs on the event loop. `service`: threads for short
+   * kernels on an HTTP request's path (a submission's signature check), one per core, started
+   * once and kept with their modules loaded: a request never waits for a thread to start and
+   * load its modules (~1.5 s), nor queues behind a step's training or TracIn kernel.
    */
-  pool?: 'kernel' | 'codec';
+  pool?: 'kernel' | 'codec' | 'service';
 }
 
 const WORKER = new URL('./kernel-worker.mjs', import.meta.url).href;
 
 let pool: Piscina | undefined;
 let codecPool: Piscina | undefined;
+let servicePool: Piscina | undefined;
 
 /** Threads in the pool: DATANET_KERNEL_THREADS, else one per core. */
 export function kernelThreads(): number {
@@ -56,6 +60,27 @@ function getCodecPool(): Piscina {
   return codecPool;
 }
 
+function getServicePool(): Piscina {
+  const threads = kernelThreads();
+  // Never idle out: a thread that went would make the next request pay its start again.
+  servicePool ??= new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: 1 });
+  return servicePool;
+}
+
+function poolFor(kind: KernelOptions['pool']): Piscina {
+  return kind === 'codec' ? getCodecPool() : kind === 'service' ? getServicePool() : getPool();
+}
+
+/**
+ * Starts the service pool's threads and has each import `module` and call `fn(args)` once, so
+ * that the first request that needs it finds it loaded. A server calls this before it says ready.
+ */
+export async function warmServiceKernel(module: string | URL, fn: string, args: unknown): Promise<void> {
+  const p = getServicePool();
+  // One task per thread (one task each at a time): as many at once as there are threads.
+  await Promise.all(Array.from({ length: p.options.maxThreads }, () => runKernel(module, fn, args, { pool: 'service' })));
+}
+
 /** Runs `fn` from the module at `module` (a file URL, e.g. `new URL('./kernels.ts', import.meta.url)`) in a pool thread. */
 export async function runKernel<T>(module: string | URL, fn: string, args: unknown, opts: KernelOptions = {}): Promise<T> {
   opts.signal?.throwIfAborted();
@@ -65,7 +90,7 @@ export async function runKernel<T>(module: string | URL, fn: string, args: unkno
     channel.port1.unref();
   }
   try {
-    return (await (opts.pool === 'codec' ? getCodecPool() : getPool()).run(
+    return (await poolFor(opts.pool).run(
       { module: String(module), fn, args, port: channel?.port2 },
       { signal: opts.signal, transferList: [...(opts.transferList ?? []), ...(channel ? [channel.port2] : [])] },
     )) as T;
@@ -77,9 +102,16 @@ export async function runKernel<T>(module: string | URL, fn: string, args: unkno
   }
 }
 
+/** Ends the service pool's threads (a server that closes); a later request starts them again. */
+export async function closeServicePool(): Promise<void> {
+  const p = servicePool;
+  servicePool = undefined;
+  await p?.destroy();
+}
+
 /** Ends the pool's threads (tests and short-lived processes; a later runKernel starts a new pool). */
 export async function closeKernelPool(): Promise<void> {
-  const p = [pool, codecPool];
-  pool = codecPool = undefined;
+  const p = [pool, codecPool, servicePool];
+  pool = codecPool = servicePool = undefined;
   await Promise.all(p.map((x) => x?.destroy()));
 }

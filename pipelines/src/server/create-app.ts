@@ -24,6 +24,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { rolesRoutes } from './routes/roles-routes.js';
 import { runViewRoutes } from './routes/run-view-routes.js';
 import { runsRoutes } from './routes/runs-routes.js';
+import { closeServicePool } from '../compute/kernel-pool.js';
 import { RunLauncher } from './runs/run-launcher.js';
 import { RunReader } from './runs/run-reader.js';
 import type { ServerConfig } from './server-config.js';
@@ -44,6 +45,8 @@ export interface DatanetServer {
   app: ZodApp;
   ctx: ServerContext;
   launcher: RunLauncher;
+  /** Runs the route modules' warm-ups (ServerContext.warmUps); `datanet serve` calls it before it listens. */
+  warm(): Promise<void>;
   /** Stops taking requests, lets those in flight finish, cancels runs started here (resumable). */
   close(): Promise<void>;
 }
@@ -111,6 +114,7 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     executor: o.profile.executor,
     roles,
     idempotency: storeIdempotency(engine.database.db),
+    warmUps: [],
   };
   const reader = new RunReader(engine.store.db);
   const launcher = new RunLauncher(engine, o.profile, config.configRoot, app.log);
@@ -132,11 +136,15 @@ export async function createApp(o: CreateAppOptions): Promise<DatanetServer> {
     app,
     ctx,
     launcher,
+    async warm() {
+      await Promise.all(ctx.warmUps.map((w) => w()));
+    },
     async close() {
       closing = true;
       await app.close();
       await launcher.stop();
       await limits.close();
+      await closeServicePool();
     },
   };
 }

@@ -33,6 +33,12 @@ export interface ServerContext {
    * /v1/datanets/:id (roles) answer 404 for a scope it refuses. Unset, every scope is served.
    */
   servedScope?: (scope: string) => boolean;
+  /**
+   * What a route module needs done before the server takes requests, e.g. kernel threads started
+   * with their modules loaded. `datanet serve` runs these before it listens; an app built for
+   * in-process tests or for its OpenAPI document does not.
+   */
+  warmUps: (() => Promise<void>)[];
   /** Answers stored per key, so a request sent twice gets the first answer (kept in the store). */
   idempotency: {
     get(key: string): Promise<{ status: number; body: unknown } | undefined>;

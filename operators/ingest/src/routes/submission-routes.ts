@@ -19,7 +19,7 @@ import {
 } from '@datanet/datanet';
 import type { RegisterRoutes, ServerContext } from '@datanet/pipelines/server';
 import { deploymentDomain } from '../signing/deployment-domain.js';
-import { checkSignatureOffThread } from '../signing/sign-submission.js';
+import { checkSignatureOffThread, warmSignatureCheck } from '../signing/sign-submission.js';
 import { FILES_DIR, SUBMISSION_FILE, type SignedSubmission } from '../signing/submission-manifest.js';
 import { freshnessProblem } from '../intake/freshness.js';
 import { intakeFolders } from '../intake/entry-store.js';
@@ -57,6 +57,7 @@ const register: RegisterRoutes = async (app, ctx) => {
   );
   const definition = definitionLoader(ctx.config.configRoot, app.log);
   refuseUnknownDatanets(app, definition);
+  ctx.warmUps.push(warmSignatureCheck);
   const takeReceipt = receiptBatches(ctx.db);
   const keepAnswer = answerBatches(ctx.db, ctx.idempotency.get);
 
@@ -106,7 +107,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         checkManifest(signed, def, ctx);
         const inbox = join(ctx.config.stateDir, 'inbox', def.id);
         // Only a manifest signed for this deployment (EIP-712 domain version 2 naming it) is taken.
-        // Hashing and recovery run in a kernel thread, off the event loop, which gives the id too.
+        // Hashing and recovery run in a service thread, off the event loop, which gives the id too.
         const verified = await checkSignatureOffThread(signed, { deployment: await deploymentDomain(inbox), requireBound: true });
         const sig = verified.check;
         if (!sig.ok) throw new UploadRefusal(403, sig.reasonCode, sig.message);

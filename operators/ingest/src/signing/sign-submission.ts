@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { runKernel } from '@datanet/pipelines';
+import { runKernel, warmServiceKernel } from '@datanet/pipelines';
 import { TypedDataEncoder, verifyTypedData, type Signer } from 'ethers';
 import { sameDeployment, type DeploymentDomain } from './deployment-domain.js';
 import {
@@ -62,7 +62,7 @@ export function checkSignature(s: SignedSubmission, expect?: SignatureExpectatio
 }
 
 /**
- * checkSignature in a kernel thread (the process's worker pool, one thread per core), for the HTTP
+ * checkSignature in a service thread (the process's request-path pool, one thread per core), for the HTTP
  * API: the EIP-712 hashing and the secp256k1 recovery, the costly part, leave the event loop. The
  * same checks and answers; also gives the submission id, from the digest the thread computed.
  */
@@ -72,17 +72,23 @@ export async function checkSignatureOffThread(
 ): Promise<{ check: SignatureCheck; id: string | undefined }> {
   const refused = refuseBeforeRecovery(s, expect);
   if (refused) return { check: refused, id: undefined };
-  const r = await runKernel<RecoveredSigner>(VERIFY_KERNEL, 'recoverSubmissionSigner', {
-    domain: domainOf(s),
-    manifest: s.manifest,
-    signature: s.signature ?? '',
-  });
+  const r = await runKernel<RecoveredSigner>(
+    VERIFY_KERNEL,
+    'recoverSubmissionSigner',
+    { domain: domainOf(s), manifest: s.manifest, signature: s.signature ?? '' },
+    { pool: 'service' },
+  );
   if (!r.ok)
     return { check: { ok: false, reasonCode: 'bad_signature', message: `the signature cannot be verified (${r.error})` }, id: undefined };
   return { check: signerMatches(s, r.signer), id: idFromDigest(r.digest, s.signature) };
 }
 
 const VERIFY_KERNEL = new URL('./verify-kernel.ts', import.meta.url);
+
+/** Starts the service threads with the verify kernel (and ethers) loaded; its answer is discarded. */
+export function warmSignatureCheck(): Promise<void> {
+  return warmServiceKernel(VERIFY_KERNEL, 'recoverSubmissionSigner', { domain: {}, manifest: {}, signature: '' });
+}
 
 /** What the verify kernel answers: the EIP-712 digest and the recovered signer, or why not. */
 export type RecoveredSigner = { ok: true; digest: string; signer: string } | { ok: false; error: string };
