@@ -22,11 +22,30 @@ import {
   openDispute,
   registerDisputeOutcomes,
   registerReviewAudit,
+  resolveDispute,
   verifyAudit,
 } from '../src/index.js';
 
 const OWNER = '0x' + 'a1'.repeat(20);
 const FILER = '0x' + 'f1'.repeat(20);
+
+/** `n` contributions of OWNER, `<prefix>-0` ... `<prefix>-(n-1)`. */
+const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number) =>
+  recordContributions(
+    t.db,
+    Array.from({ length: n }, (_, j) => ({
+      id: `${prefix}-${j}`,
+      datanet,
+      contributor: OWNER,
+      submissionId: 's',
+      sourceFile: 'f.jsonl',
+      recordIndex: j,
+      licence: 'CC-BY-4.0',
+      consent: 'train',
+      submittedAt: 1,
+      validatorVersion: 't',
+    })),
+  );
 
 describe("disputes resolved by the review queue's quorum (PGlite)", () => {
   let t: TestDb;
@@ -35,21 +54,7 @@ describe("disputes resolved by the review queue's quorum (PGlite)", () => {
     t = await openTestDb('pglite');
     def = loadDatanetDefinition(resolveDatanetPath('medical-qa', REPO_ROOT));
     await openRegistry(t.db, 'pglite');
-    await recordContributions(
-      t.db,
-      [0, 1, 2].map((j) => ({
-        id: `mq-${j}`,
-        datanet: def.id,
-        contributor: OWNER,
-        submissionId: 's',
-        sourceFile: 'f.jsonl',
-        recordIndex: j,
-        licence: 'CC-BY-4.0',
-        consent: 'train',
-        submittedAt: 1,
-        validatorVersion: 't',
-      })),
-    );
+    await recordOwn(t, def.id, 'mq', 3);
     registerDisputeOutcomes();
     registerReviewAudit();
   });
@@ -184,21 +189,7 @@ describe.each(DB_ENGINES)("a quorum's upheld dispute under a Datanet's own stand
     expect(def.standing).toEqual({ prior: 2, revokePenalty: 40 });
     t = await openTestDb(engine);
     await openRegistry(t.db, engine);
-    await recordContributions(
-      t.db,
-      [0, 1, 2, 3, 4, 5].map((j) => ({
-        id: `own-${j}`,
-        datanet: def.id,
-        contributor: OWNER,
-        submissionId: 's',
-        sourceFile: 'f.jsonl',
-        recordIndex: j,
-        licence: 'CC-BY-4.0',
-        consent: 'train',
-        submittedAt: 1,
-        validatorVersion: 't',
-      })),
-    );
+    await recordOwn(t, def.id, 'own', 6);
     registerDisputeOutcomes(definitionStanding(configRoot));
     registerReviewAudit();
   });
@@ -245,5 +236,86 @@ describe.each(DB_ENGINES)("a quorum's upheld dispute under a Datanet's own stand
     expect((entry.payload as { before: number }).before).toBeCloseTo(before, 9);
     expect((entry.payload as { after: number }).after).toBeCloseTo(after, 9);
     expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
+  });
+});
+
+describe.each(DB_ENGINES)("a steward's resolution and the dispute's review item (%s)", (engine) => {
+  let t: TestDb;
+  let def: DatanetDefinition;
+  const STEWARD = '0x' + '5e'.repeat(20);
+  beforeAll(async () => {
+    def = loadDatanetDefinition(resolveDatanetPath('medical-qa', REPO_ROOT));
+    expect(def.disputes.resolvers).toBe('steward-or-quorum');
+    t = await openTestDb(engine);
+    await openRegistry(t.db, engine);
+    await recordOwn(t, def.id, 'st', 8);
+    registerDisputeOutcomes();
+    registerReviewAudit();
+  });
+  afterAll(() => t?.close());
+
+  const queued = async (contributionId: string) => {
+    const { dispute } = await openDispute(t.db, {
+      datanet: def.id,
+      contributionId,
+      filer: FILER,
+      role: 'steward',
+      reason: 'incorrect',
+      evidence: 'the dosage stated contradicts the cited label',
+      policy: def.disputes,
+    });
+    expect(await enqueueDisputeReview(t.db, dispute, def)).toBe(true);
+    return dispute;
+  };
+  const policy = () => queuePolicyOf(def.review!);
+  const reviewers = () => def.review!.reviewers.addresses.map((a) => a.toLowerCase());
+  const disputeItems = async (reviewer: string) =>
+    (await nextItems(t.db, { datanet: def.id, reviewer, limit: 10, policy: policy() })).filter((i) => i.kind === 'dispute');
+
+  it('a dispute a steward resolved leaves the review queue: nobody is handed it or votes on a question already answered', async () => {
+    const dispute = await queued('st-1');
+    const [r1, r2] = reviewers();
+    const held = await disputeItems(r1);
+    expect(held.map((i) => (i.payload as { contribution: string }).contribution)).toEqual(['st-1']);
+    const r = await resolveDispute(t.db, { id: dispute.id, decision: 'dismissed', actor: STEWARD, via: 'steward' });
+    expect(r.resolved).toBe(true);
+    // Neither the reviewer holding it nor another is handed it again.
+    expect(await disputeItems(r1)).toEqual([]);
+    expect(await disputeItems(r2)).toEqual([]);
+    const item = await t.db.selectFrom('review_items').select(['state']).where('id', '=', held[0].id).executeTakeFirstOrThrow();
+    expect(item.state).toBe('rejected');
+    const outcome = await t.db.selectFrom('review_outcomes').selectAll().where('item_id', '=', held[0].id).executeTakeFirstOrThrow();
+    expect(outcome).toMatchObject({ outcome: 'rejected', decided_by: 'steward' });
+    const batch = await t.db
+      .selectFrom('review_batches')
+      .selectAll()
+      .where('batch', '=', `dispute:${dispute.id}`)
+      .executeTakeFirstOrThrow();
+    expect(Number(batch.open)).toBe(0);
+    expect((await getDispute(t.db, dispute.id))!.status).toBe('dismissed');
+  });
+
+  it("a steward's resolution racing the quorum's deciding vote: one of them decides, and the item says what the dispute says", async () => {
+    for (const [j, decision] of [
+      [2, 'upheld'],
+      [3, 'dismissed'],
+      [4, 'upheld'],
+      [5, 'dismissed'],
+    ] as const) {
+      const dispute = await queued(`st-${j}`);
+      const [r1, r2] = reviewers();
+      const [item] = await disputeItems(r1);
+      expect((await disputeItems(r2)).map((i) => i.id)).toEqual([item.id]);
+      await decide(t.db, { datanet: def.id, itemId: item.id, reviewer: r1, verdict: 'approve' }, policy());
+      const [vote, resolution] = await Promise.allSettled([
+        decide(t.db, { datanet: def.id, itemId: item.id, reviewer: r2, verdict: 'approve' }, policy()),
+        resolveDispute(t.db, { id: dispute.id, decision, actor: STEWARD, via: 'steward' }),
+      ]);
+      expect(vote.status, String((vote as PromiseRejectedResult).reason)).toBe('fulfilled');
+      expect(resolution.status, String((resolution as PromiseRejectedResult).reason)).toBe('fulfilled');
+      const d = (await getDispute(t.db, dispute.id))!;
+      const state = (await t.db.selectFrom('review_items').select('state').where('id', '=', item.id).executeTakeFirstOrThrow()).state;
+      expect(state).toBe(d.status === 'upheld' ? 'approved' : 'rejected');
+    }
   });
 });

@@ -10,6 +10,7 @@ export type { GoldItem } from './queue/enqueue.js';
 export { nextItems } from './queue/next-items.js';
 export { decide } from './queue/decide.js';
 export { applyDeadline } from './queue/apply-deadline.js';
+export { holdOpenItems, settleHeldItems } from './queue/settle-outside.js';
 export { onReviewOutcome } from './queue/outcome-handlers.js';
 export type { OutcomeHandler } from './queue/outcome-handlers.js';
 export { reviewerStats, queueStats, contributorReviewCounts } from './queue/review-stats.js';

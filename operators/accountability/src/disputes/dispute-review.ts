@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition, type StandingPolicy } from '@datanet/datanet';
 import { enqueueBatch, migrateReview, onReviewOutcome, queuePolicyOf, type ReviewOutcome } from '@datanet/review';
 import type { Dispute } from './dispute-store.js';
-import { resolveDisputeIn } from './resolve-dispute.js';
+import { disputeBatch, resolveDisputeIn } from './resolve-dispute.js';
 
 const DAY = 86_400_000;
 
@@ -21,7 +21,7 @@ export async function enqueueDisputeReview(
 ): Promise<boolean> {
   if (!definition.review || definition.disputes.resolvers === 'steward') return false;
   await migrateReview(db);
-  const batch = `dispute:${dispute.id}`;
+  const batch = disputeBatch(dispute.id);
   await enqueueBatch(
     db,
     {

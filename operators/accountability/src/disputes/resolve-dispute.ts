@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { revokeContribution, type StandingPolicy } from '@datanet/datanet';
+import { holdOpenItems, reviewItemId, settleHeldItems } from '@datanet/review';
 import { appendAudit } from '../audit/audit-log.js';
 import { migrateAccountability } from '../store/migrations.js';
 import { DisputeRefusedError } from './dispute-errors.js';
@@ -37,6 +38,15 @@ export function stewardConflict(d: Dispute, actor: string): string | undefined {
   return undefined;
 }
 
+/** The review batch (of one item) in which the quorum decides a dispute (dispute-review.ts). */
+export const disputeBatch = (dispute: string) => `dispute:${dispute}`;
+
+/** Locks the dispute's review item while it is open; none when it was never queued or is settled. */
+async function holdDisputeReview(trx: Kysely<any>, id: string) {
+  const d = await trx.selectFrom('disputes').select('datanet').where('id', '=', id).executeTakeFirst();
+  return d ? holdOpenItems(trx, [reviewItemId(d.datanet, 'dispute', disputeBatch(id), id)]) : [];
+}
+
 /**
  * Resolves an open dispute exactly once: the status change, the revocation (when upheld), the
  * standing it lowers and their audit entries commit in ONE transaction, and only the first
@@ -50,7 +60,16 @@ export function stewardConflict(d: Dispute, actor: string): string | undefined {
  */
 export async function resolveDispute(db: Kysely<any>, req: ResolveDisputeRequest): Promise<ResolveDisputeResult> {
   await migrateAccountability(db);
-  return db.transaction().execute((trx) => resolveDisputeIn(trx, req));
+  const now = req.now ?? Date.now();
+  return db.transaction().execute(async (trx) => {
+    // The dispute's review item (when the quorum may also decide it) is locked first, in the order
+    // the queue's deciding transaction takes them, and settled with this decision: otherwise it
+    // stayed open, handed to reviewers to vote on a question already answered.
+    const queued = await holdDisputeReview(trx, req.id);
+    const r = await resolveDisputeIn(trx, { ...req, now });
+    if (r.resolved) await settleHeldItems(trx, queued, req.decision === 'upheld' ? 'approved' : 'rejected', now);
+    return r;
+  });
 }
 
 /** resolveDispute inside the caller's transaction (the review queue's deciding transaction). */
