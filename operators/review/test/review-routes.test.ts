@@ -25,6 +25,8 @@ const owner = new Wallet(Wallet.createRandom().privateKey);
 const newcomer = new Wallet(Wallet.createRandom().privateKey);
 const seeded = new Wallet(Wallet.createRandom().privateKey);
 const CONTRIBUTOR = '0x' + 'c4'.repeat(20);
+/** A Datanet whose disputes only the review quorum decides (disputes.resolvers: quorum). */
+const QUORUM = 'review-quorum';
 
 describe('the review routes over a real `datanet serve`', () => {
   let server: ServeProcess | undefined;
@@ -41,20 +43,24 @@ describe('the review routes over a real `datanet serve`', () => {
     heldFor: ['newcomer'],
   }));
 
-  /** The Datanet's YAML: owner and steward, and with `review` a review section naming the reviewer. */
-  const writeDefinition = (review: boolean) =>
+  /**
+   * A Datanet's YAML: owner and steward, and with `review` a review section naming the reviewer
+   * (with `disputes`, a disputes section before it).
+   */
+  const writeDefinition = (review: boolean, id = ID, disputes: string[] = []) =>
     writeFileSync(
-      join(root, 'configs', 'datanets', `${ID}.yaml`),
+      join(root, 'configs', 'datanets', `${id}.yaml`),
       [
         'apiVersion: datanet/v1',
         'kind: Datanet',
-        `id: ${ID}`,
+        `id: ${id}`,
         'domain: test',
         'formats: [txt]',
         'licences: [CC-BY-4.0]',
         'roles:',
         `  owners: ['${owner.address}']`,
         `  stewards: ['${steward.address}']`,
+        ...disputes,
         ...(review
           ? ['review:', '  reviewers:', `    addresses: ['${reviewer.address}']`, '  decision:', '    reasons: [incorrect, unsafe]']
           : []),
@@ -65,6 +71,7 @@ describe('the review routes over a real `datanet serve`', () => {
   beforeAll(async () => {
     mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
     writeDefinition(true);
+    writeDefinition(true, QUORUM, ['disputes:', '  resolvers: quorum']);
     t = await openTestDb('postgres');
     await migrateReview(t.db);
     await enqueueBatch(
@@ -72,6 +79,27 @@ describe('the review routes over a real `datanet serve`', () => {
       { batch: 'b1', datanet: ID, deadline: Date.now() + 3_600_000, items },
       { version: 1, minApprovals: 2, minRejections: 2 },
     );
+    for (const kind of ['dispute', 'record'] as const)
+      await enqueueBatch(
+        t.db,
+        {
+          batch: `q-${kind}`,
+          datanet: QUORUM,
+          deadline: Date.now() + 3_600_000,
+          items: [
+            {
+              datanet: QUORUM,
+              kind,
+              ref: `${kind}-1`,
+              batch: `q-${kind}`,
+              contributor: CONTRIBUTOR,
+              payload: { x: kind },
+              heldFor: [kind],
+            },
+          ],
+        },
+        { version: 1, minApprovals: 2, minRejections: 2 },
+      );
     const store = new URL(TEST_DATABASE_URL);
     store.searchParams.set('options', `-c search_path=${t.schema}`);
     storeUrl = store.toString();
@@ -141,6 +169,29 @@ describe('the review routes over a real `datanet serve`', () => {
       .where('item_id', '=', mine.id)
       .execute();
     expect(recorded).toEqual([{ verdict: 'approve', reason: null, note: 'fine' }]);
+  });
+
+  it('a steward does not override a dispute on a Datanet whose disputes only the quorum decides (403 quorum_decides); records they still do', async () => {
+    const sh = await signInOverHttp(url, steward);
+    const itemOf = async (kind: string) =>
+      (await t.db.selectFrom('review_items').select('id').where('datanet', '=', QUORUM).where('kind', '=', kind).executeTakeFirstOrThrow())
+        .id;
+    const override = (item: string) =>
+      fetch(`${url}/v1/datanets/${QUORUM}/review/items/${item}/override`, {
+        method: 'POST',
+        headers: sh,
+        body: JSON.stringify({ verdict: 'approve' }),
+      });
+    const dispute = await itemOf('dispute');
+    const refused = await override(dispute);
+    expect(refused.status, await refused.clone().text()).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toBe('quorum_decides');
+    const still = await t.db.selectFrom('review_items').select('state').where('id', '=', dispute).executeTakeFirstOrThrow();
+    expect(still.state).toBe('open');
+    expect(await t.db.selectFrom('review_decisions').select('reviewer').where('item_id', '=', dispute).execute()).toEqual([]);
+    const record = await override(await itemOf('record'));
+    expect(record.status, await record.clone().text()).toBe(200);
+    expect(await record.json()).toMatchObject({ state: 'approved' });
   });
 
   it('an API token takes, decides and scores no item: it names no person, so neither own-record exclusion nor one vote per person could hold', async () => {

@@ -145,6 +145,22 @@ const register: RegisterRoutes = async (app, ctx) => {
     async (req) => {
       const r = datanet(req.params.id);
       const p = req.principal!;
+      // The Datanet's owners chose that only the quorum decides its disputes: an override would be
+      // a steward deciding one alone, which the disputes route refuses too.
+      if (r.definition.disputes.resolvers === 'quorum') {
+        const item = await ctx.db
+          .selectFrom('review_items')
+          .select('kind')
+          .where('id', '=', req.params.item)
+          .where('datanet', '=', r.definition.id)
+          .executeTakeFirst();
+        if (item?.kind === 'dispute')
+          throw new ReviewError(
+            403,
+            'quorum_decides',
+            `disputes of ${r.definition.id} are decided by the review quorum alone (disputes.resolvers: quorum); a steward does not override them`,
+          );
+      }
       return decide(
         ctx.db,
         {
