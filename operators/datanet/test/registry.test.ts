@@ -92,6 +92,13 @@ describe.each(DB_ENGINES)('registry on %s', (engine) => {
         standing,
       },
     ]);
+    // One contributor's figures, read alone (as their page does), are the same.
+    await decideFile(t.db, { ...base, contributor: '0xD', submissionId: 's2', name: 'c.txt', size: 10, sha256: 'z' });
+    const all = await contributorStats(t.db, 'dn2');
+    expect(all.map((s) => s.contributor)).toEqual(['0xC', '0xD']);
+    for (const s of all) {
+      expect(await contributorStats(t.db, 'dn2', undefined, { contributor: s.contributor })).toEqual([s]);
+    }
     // A re-decided file is read back, not counted again.
     const again = await decideFile(t.db, { ...base, submissionId: 's1', name: 'a.txt', size: 10, sha256: 'x' });
     expect(again).toMatchObject({ status: 'accepted', fresh: false });

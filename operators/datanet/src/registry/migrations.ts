@@ -279,6 +279,16 @@ const migrations: Record<string, Migration> = {
       // Nothing to undo: 0005's down drops the columns.
     },
   },
+  // A contributor's page (GET /v1/contributors/{address}) counts that contributor's files: by
+  // index, not by reading every file of the Datanet.
+  '0007-submission-files-by-contributor': {
+    async up(db) {
+      await db.schema.createIndex('submission_files_by_contributor').on('submission_files').columns(['datanet', 'contributor']).execute();
+    },
+    async down(db) {
+      await db.schema.dropIndex('submission_files_by_contributor').execute();
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';

@@ -93,9 +93,14 @@ export async function contributorStats(
   db: Kysely<any>,
   datanet: string,
   policy: StandingPolicy = DEFAULT_STANDING_POLICY,
+  only?: { contributor: string },
 ): Promise<ContributorStats[]> {
+  // One contributor's page reads that contributor's rows (by index), not the whole Datanet's.
+  // The address as stored: as signed, checksummed (ethers' getAddress).
+  const who = only?.contributor;
   const files = await db
     .selectFrom('submission_files')
+    .$if(who !== undefined, (q) => q.where('contributor', '=', who!))
     .select((eb) => [
       'contributor',
       eb.fn.countAll().as('submitted'),
@@ -108,6 +113,7 @@ export async function contributorStats(
     .selectFrom('contributions')
     .select((eb) => ['contributor', ...contributionCounts(eb)])
     .where('datanet', '=', datanet)
+    .$if(who !== undefined, (q) => q.where('contributor', '=', who!))
     .groupBy('contributor')
     .execute();
   const out = new Map<string, ContributorStats>();

@@ -190,7 +190,7 @@ const register: RegisterRoutes = async (app, ctx) => {
       const now = Date.now();
       const datanets = [];
       for (const def of wanted) {
-        const stats = (await contributorStats(ctx.db, def.id, def.standing)).find(
+        const stats = (await contributorStats(ctx.db, def.id, def.standing, { contributor: address })).find(
           (s) => s.contributor.toLowerCase() === address.toLowerCase(),
         );
         const { day, resetsAt } = dailyWindow(now, def.limits.resetTimezone);

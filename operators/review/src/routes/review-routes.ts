@@ -1,3 +1,4 @@
+import { getAddress } from 'ethers';
 import { contributorStats, definitionLoader, openRegistry, refuseUnknownDatanets } from '@datanet/datanet';
 import { roleAtLeast, scopeFromParam, type Principal, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
 import { decide } from '../queue/decide.js';
@@ -269,7 +270,15 @@ async function mayReview(ctx: ServerContext, r: ReviewedDatanet, address: string
   if (roleAtLeast(await ctx.roles.roleOf(id, address), 'reviewer')) return true;
   const earned = r.review.reviewers.earned;
   if (!earned) return false;
-  const mine = (await contributorStats(ctx.db, id, r.definition.standing)).find((s) => s.contributor.toLowerCase() === address);
+  // Earned by contributing: only an address contributes (stored checksummed, as signed), and only
+  // its rows are read, not the whole Datanet's.
+  let contributor: string;
+  try {
+    contributor = getAddress(address);
+  } catch {
+    return false;
+  }
+  const [mine] = await contributorStats(ctx.db, id, r.definition.standing, { contributor });
   return Boolean(mine && mine.standing >= earned.minStanding && mine.contributions >= earned.minAccepted);
 }
 
