@@ -79,6 +79,18 @@ describe('Datanet definitions', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^bad\.yaml:9:18: limits\.resetTimezone: "Mars\/Olympus" is not an IANA time zone/));
   });
 
+  it('refuses disputes that only the review quorum decides on a Datanet with no review section: nobody could ever decide them', () => {
+    const base = ['apiVersion: datanet/v1', 'kind: Datanet', 'id: notes', 'domain: misc', 'formats: [txt]', 'licences: [CC0-1.0]'];
+    const quorum = ['disputes:', '  resolvers: quorum'];
+    expect(() => parseDatanetYaml([...base, ...quorum].join('\n'), 'q.yaml')).toThrow(
+      /^q\.yaml:8:14: disputes\.resolvers: quorum needs a review section/m,
+    );
+    const reviewed = [...base, ...quorum, 'review:', '  reviewers:', "    addresses: ['0x" + 'ab'.repeat(20) + "']"];
+    expect(parseDatanetYaml(reviewed.join('\n')).disputes.resolvers).toBe('quorum');
+    // A steward decides where no queue does.
+    expect(parseDatanetYaml([...base, 'disputes:', '  resolvers: steward-or-quorum'].join('\n')).review).toBeUndefined();
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(() => parseDatanetYaml('id: [unclosed\n', 'broken.yaml')).toThrow(/^broken\.yaml:\d+:\d+: /);
   });

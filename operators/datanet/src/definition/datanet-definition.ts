@@ -185,6 +185,16 @@ export const DatanetDefinitionSchema = z
         message: `formats ${structured.join(', ')} need a recordSchema (fields and textFields)`,
       });
     }
+    // Only the quorum may decide, and without a review queue there is none: every dispute opened
+    // would stay open for good (the disputes route and `datanet dispute resolve` refuse stewards).
+    if (d.disputes.resolvers === 'quorum' && !d.review) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['disputes', 'resolvers'],
+        message:
+          'quorum needs a review section (the review quorum decides disputes in its queue); or let a steward decide (steward, steward-or-quorum)',
+      });
+    }
   });
 
 function isTimeZone(tz: string): boolean {
