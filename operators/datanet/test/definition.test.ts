@@ -91,6 +91,35 @@ describe('Datanet definitions', () => {
     expect(parseDatanetYaml([...base, 'disputes:', '  resolvers: steward-or-quorum'].join('\n')).review).toBeUndefined();
   });
 
+  it('refuses a review whose escalated items nobody could decide: no steward override and escalation at the deadline', () => {
+    const yaml = (decision: string[]) =>
+      [
+        'apiVersion: datanet/v1',
+        'kind: Datanet',
+        'id: notes',
+        'domain: misc',
+        'formats: [txt]',
+        'licences: [CC0-1.0]',
+        'review:',
+        '  reviewers:',
+        "    addresses: ['0x" + 'ab'.repeat(20) + "']",
+        '  decision:',
+        ...decision,
+      ].join('\n');
+    // onDeadline defaults to escalate.
+    expect(() => parseDatanetYaml(yaml(['    stewardOverride: false']), 'e.yaml')).toThrow(
+      /^e\.yaml:\d+:\d+: review\.decision\.onDeadline: escalate leaves items to stewards, and stewardOverride is false/m,
+    );
+    expect(() => parseDatanetYaml(yaml(['    stewardOverride: false', '    onDeadline: escalate']))).toThrow(
+      /review\.decision\.onDeadline/,
+    );
+    for (const onDeadline of ['accept', 'reject'])
+      expect(parseDatanetYaml(yaml(['    stewardOverride: false', `    onDeadline: ${onDeadline}`])).review!.decision.onDeadline).toBe(
+        onDeadline,
+      );
+    expect(parseDatanetYaml(yaml(['    onDeadline: escalate'])).review!.decision.stewardOverride).toBe(true);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     expect(() => parseDatanetYaml('id: [unclosed\n', 'broken.yaml')).toThrow(/^broken\.yaml:\d+:\d+: /);
   });

@@ -72,7 +72,18 @@ export const ReviewDecisionSchema = z
       .describe('reason codes a rejection must give (recorded as review.<code>)'),
     blind: z.boolean().default(true).describe("hide the contributor's address from reviewers"),
   })
-  .strict();
+  .strict()
+  .superRefine((d, ctx) => {
+    // An escalated item waits for a steward's override; without overrides it would wait for good,
+    // and the run parked on its batch with it.
+    if (!d.stewardOverride && d.onDeadline === 'escalate')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onDeadline'],
+        message:
+          'escalate leaves items to stewards, and stewardOverride is false: nobody could decide them. Choose accept or reject, or allow overrides',
+      });
+  });
 
 /** Reviewer quality: gold items with known answers, accuracy and agreement, suspension. */
 export const ReviewerQualitySchema = z
