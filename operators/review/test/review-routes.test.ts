@@ -194,6 +194,29 @@ describe('the review routes over a real `datanet serve`', () => {
     expect(await record.json()).toMatchObject({ state: 'approved' });
   });
 
+  it('a reviewer does not flag such a dispute to stewards, who may not decide it (409 flag_not_allowed); the quorum still does', async () => {
+    const rh = await signInOverHttp(url, reviewer);
+    const next = await fetch(`${url}/v1/datanets/${QUORUM}/review/next`, { headers: rh });
+    expect(next.status, await next.clone().text()).toBe(200);
+    const items = ((await next.json()) as { items: { id: string; kind: string }[] }).items;
+    const dispute = items.find((i) => i.kind === 'dispute')!;
+    expect(dispute).toBeDefined();
+    const vote = (verdict: string) =>
+      fetch(`${url}/v1/datanets/${QUORUM}/review/items/${dispute.id}/decision`, {
+        method: 'POST',
+        headers: rh,
+        body: JSON.stringify({ verdict }),
+      });
+    const flagged = await vote('flag');
+    expect(flagged.status, await flagged.clone().text()).toBe(409);
+    expect(((await flagged.json()) as { error: string }).error).toBe('flag_not_allowed');
+    const item = await t.db.selectFrom('review_items').select('state').where('id', '=', dispute.id).executeTakeFirstOrThrow();
+    expect(item.state).toBe('open');
+    const skipped = await vote('skip');
+    expect(skipped.status, await skipped.clone().text()).toBe(200);
+    expect(await skipped.json()).toMatchObject({ verdict: 'skip', state: 'open' });
+  });
+
   it('an API token takes, decides and scores no item: it names no person, so neither own-record exclusion nor one vote per person could hold', async () => {
     const create = (role: string) => {
       const r = runDatanetCli(

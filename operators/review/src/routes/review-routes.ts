@@ -71,6 +71,17 @@ const register: RegisterRoutes = async (app, ctx) => {
     if (!r) throw new ReviewError(404, 'no_review', `Datanet ${id} is not served here or has no review policy`);
     return r;
   };
+  /** Whether the item is a dispute of a Datanet whose disputes only the review quorum decides. */
+  const quorumOnlyDispute = async (r: ReviewedDatanet, item: string) =>
+    r.definition.disputes.resolvers === 'quorum' &&
+    (
+      await ctx.db
+        .selectFrom('review_items')
+        .select('kind')
+        .where('id', '=', item)
+        .where('datanet', '=', r.definition.id)
+        .executeTakeFirst()
+    )?.kind === 'dispute';
   const reviewerAccess = {
     role: 'contributor' as const,
     scope: scopeFromParam('id'),
@@ -116,6 +127,14 @@ const register: RegisterRoutes = async (app, ctx) => {
     async (req) => {
       const r = datanet(req.params.id);
       const reviewer = await reviewerOf(req, ctx, r);
+      // A flag hands an item to stewards, who may not decide these: it would wait for good.
+      if (req.body.verdict === 'flag' && (await quorumOnlyDispute(r, req.params.item)))
+        throw new ReviewError(
+          409,
+          'flag_not_allowed',
+          `disputes of ${r.definition.id} are decided by the review quorum alone (disputes.resolvers: quorum), not by stewards: ` +
+            'approve (uphold), reject (dismiss) or skip it',
+        );
       return decide(
         ctx.db,
         {
@@ -148,20 +167,12 @@ const register: RegisterRoutes = async (app, ctx) => {
       const p = req.principal!;
       // The Datanet's owners chose that only the quorum decides its disputes: an override would be
       // a steward deciding one alone, which the disputes route refuses too.
-      if (r.definition.disputes.resolvers === 'quorum') {
-        const item = await ctx.db
-          .selectFrom('review_items')
-          .select('kind')
-          .where('id', '=', req.params.item)
-          .where('datanet', '=', r.definition.id)
-          .executeTakeFirst();
-        if (item?.kind === 'dispute')
-          throw new ReviewError(
-            403,
-            'quorum_decides',
-            `disputes of ${r.definition.id} are decided by the review quorum alone (disputes.resolvers: quorum); a steward does not override them`,
-          );
-      }
+      if (await quorumOnlyDispute(r, req.params.item))
+        throw new ReviewError(
+          403,
+          'quorum_decides',
+          `disputes of ${r.definition.id} are decided by the review quorum alone (disputes.resolvers: quorum); a steward does not override them`,
+        );
       return decide(
         ctx.db,
         {
