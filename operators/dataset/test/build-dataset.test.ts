@@ -102,6 +102,13 @@ describe('buildDatasetFiles', () => {
     expect(b.manifest.files[0].sha256).toBe(a.manifest.files[0].sha256);
     expect(JSON.stringify(b.manifest)).toBe(JSON.stringify(a.manifest));
     expect(a.manifest.contributions).toHaveLength(20_000);
+    // By default a row group holds an eighth of the rows in whole 2048-row vectors: 4096 of 20,000.
+    const groups = await withDuckDb((db) =>
+      db.all<{ n: number }>(
+        `SELECT DISTINCT row_group_id, row_group_num_rows AS n FROM parquet_metadata(${sqlString(a.parquetPath)}) ORDER BY row_group_id`,
+      ),
+    );
+    expect(groups.map((g) => g.n)).toEqual([4096, 4096, 4096, 4096, 3616]);
   });
 
   it('sorts the rows by the whole id when every id shares a prefix, or only some do', async () => {

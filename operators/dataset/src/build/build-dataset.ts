@@ -21,6 +21,7 @@ export interface BuildDatasetOptions {
   evalFraction: number;
   salt: string;
   leafEncoding?: LeafEncoding | 'auto';
+  /** Rows per Parquet row group; by default an eighth of the rows, 2048 to 100,000 (`rowGroupSizeFor`). */
   rowGroupSize?: number;
   /**
    * DuckDB threads (default: one per core). One fewer, leaving a core to the tree's hashing and the
@@ -79,7 +80,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
   const parquetPath = join(options.outDir, DATASET_FILE);
   let copying: Promise<number> | undefined;
   try {
-    const { select, staged, sortKey, columns } = await stage(connection, input, kind);
+    const { select, staged, sortKey, columns, rows: inputRows } = await stage(connection, input, kind);
     const text = Object.keys(select);
 
     // The narrow read of ids and contributors is queued first, then the sorted COPY at once: the
@@ -107,7 +108,7 @@ export async function buildDatasetFiles(options: BuildDatasetOptions): Promise<B
         `${splitSql('id_hex', options.evalFraction)} AS split`,
       ].join(', ')} FROM ${staged} ORDER BY ${sortKey}`,
       parquetPath,
-      options.rowGroupSize ?? 100_000,
+      options.rowGroupSize ?? rowGroupSizeFor(inputRows),
       { salt: options.salt },
     );
     copying.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
@@ -247,6 +248,17 @@ async function copyToParquet(
   return Number(reader.getRows()[0]?.[0] ?? 0);
 }
 
+/**
+ * Rows per row group when the caller sets none: an eighth of the rows, in whole 2048-row vectors
+ * (as DuckDB fills them), from 2048 to 100,000. A function of the row count alone, so the same rows
+ * give the same file. DuckDB compresses and writes a sorted COPY's row groups in parallel, but a
+ * set of one row group on one thread: with 100,000 rows a group, MedQuAD (16k rows) and 50k long
+ * rows were one group each, and their whole COPY waited on one core's zstd (see the README).
+ */
+function rowGroupSizeFor(rows: number): number {
+  return Math.min(100_000, Math.max(2048, Math.ceil(rows / 8 / 2048) * 2048));
+}
+
 /** `fn()`, computed on the first call only. */
 function once<T>(fn: () => T): () => T {
   let done = false;
@@ -274,13 +286,13 @@ function withLazyContributions(manifest: DatasetManifest, pairs: () => [string, 
 /**
  * The input's rows as the build reads them, as SQL to select from (`staged`: output columns cast to
  * text, the id as text and as hex, the contributor), the output columns' sources, the SQL
- * the rows are sorted by, and the file's column names.
+ * the rows are sorted by, the file's column names and its row count.
  */
 async function stage(
   connection: Connection,
   input: string,
   kind: DatasetKind,
-): Promise<{ select: Record<string, string>; staged: string; sortKey: string; columns: string[] }> {
+): Promise<{ select: Record<string, string>; staged: string; sortKey: string; columns: string[]; rows: number }> {
   const source = `read_parquet(${sqlString(input)})`;
   const described = await rowsOf<{ column_name: string; column_type: string }>(connection, `DESCRIBE SELECT * FROM ${source}`);
   const columns = described.map((c) => c.column_name);
@@ -293,7 +305,12 @@ async function stage(
   ].join(', ')} FROM ${source}) AS staged`;
   const text = described.find((c) => c.column_name === 'id')?.column_type === 'VARCHAR';
   const shared = text ? await sharedIdPrefix(connection, input) : 0;
-  return { select, staged, sortKey: shared ? `contribution_id[${shared + 1}:]` : 'contribution_id', columns };
+  // The row count from the file's footer (for the row group size).
+  const [{ rows }] = await rowsOf<{ rows: bigint | null }>(
+    connection,
+    `SELECT sum(num_rows) AS rows FROM parquet_file_metadata(${sqlString(input)})`,
+  );
+  return { select, staged, sortKey: shared ? `contribution_id[${shared + 1}:]` : 'contribution_id', columns, rows: Number(rows) };
 }
 
 /**

@@ -14,7 +14,12 @@ export const datasetBuildConfig = z.object({
     .enum(['auto', 'address', 'string'])
     .default('auto')
     .describe('Merkle leaf: (bytes32, address) or (bytes32, string); auto picks address when every contributor is one'),
-  rowGroupSize: z.number().int().positive().default(100_000),
+  rowGroupSize: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('rows per Parquet row group; default an eighth of the rows, in whole 2048-row vectors, 2048 to 100000'),
   license: z.string().default('https://creativecommons.org/licenses/by/4.0/'),
   title: z.string().optional(),
   description: z.string().optional(),
