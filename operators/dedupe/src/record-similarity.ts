@@ -947,12 +947,13 @@ function fuzzyCost(x: string, kx: number, y: string, ky: number, costs: PairCost
   if (kx === KIND_ROMAN || ky === KIND_ROMAN) return Infinity;
   // An initial abbreviates a name of 3 letters or more ("j" / "john", not "i" / "iv"); other
   // abbreviations keep 3 letters or more ("med" / "medicinal").
-  if ((s.length === 1 ? l.length >= 3 : s.length >= 3) && l.startsWith(s)) return 0;
+  // (The first letters compared before startsWith, a builtin call: most pairs differ there.)
+  const s0 = s.charCodeAt(0);
+  const l0 = l.charCodeAt(0);
+  if (s0 === l0 && (s.length === 1 ? l.length >= 3 : s.length >= 3) && l.startsWith(s)) return 0;
   if (s.length < 2) return Infinity;
   // A slip or two leaves one of the first two letters in place (or swaps them): a cheap exit.
-  const s0 = s.charCodeAt(0);
   const s1 = s.charCodeAt(1);
-  const l0 = l.charCodeAt(0);
   const l1 = l.charCodeAt(1);
   if (s0 !== l0 && s1 !== l1 && s0 !== l1 && s1 !== l0) return Infinity;
   const budget = s.length === 2 ? (l.length === 3 ? 1 : 0) : l.length >= 10 ? 3 : l.length >= 6 ? 2 : 1;
