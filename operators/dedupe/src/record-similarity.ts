@@ -240,13 +240,18 @@ export function fieldedSimilarity(x: FieldedTokens, y: FieldedTokens, atLeast = 
       // A word is read as the initial of another ("i" / "information", of a left-out author "I.")
       // only when no abbreviation of more letters fits ("inf"): ranked just above a free match.
       const single = si[FLAGS * sn + i] & STRAY_FLAG;
+      const first = si[FIRST * sn + i];
+      const second = si[SECOND * sn + i];
       let best = -1;
       let bestCost = Infinity;
       let bestRank = Infinity;
       for (let q = 0; q < lOpen && bestRank > 0; q++) {
         const k = openLong[q];
         if (used[k]) continue;
-        const c = fuzzyCost(t, kt, strings[li[k]], li[FLAGS * ln + k] & KIND_MASK, costs, si[i], li[k]);
+        const lk = li[FLAGS * ln + k] & KIND_MASK;
+        // (No match: rank Infinity, which never beats bestRank.)
+        if (kt === KIND_WORD && lk === KIND_WORD && apart(first, second, li[FIRST * ln + k], li[SECOND * ln + k])) continue;
+        const c = fuzzyCost(t, kt, strings[li[k]], lk, costs, si[i], li[k]);
         const rank = c === 0 && !single && li[FLAGS * ln + k] & STRAY_FLAG ? INITIAL_RANK : c;
         if (rank < bestRank) {
           bestRank = rank;
@@ -394,6 +399,7 @@ function missed(
   const flags = sd[FLAGS * sn + i];
   if (flags & (STRAY_FLAG | GLUED_FLAG)) return false;
   const first = sd[FIRST * sn + i];
+  const second = sd[SECOND * sn + i];
   const len = sd[LEN * sn + i];
   // Joined lengths this token could take part in: with its unmatched neighbours (as either piece).
   const withNext = i + 1 < sn && !usedShort[i + 1] ? len + sd[LEN * sn + i + 1] : -1;
@@ -416,8 +422,9 @@ function missed(
     const pair = k + 1 < ln && !used[k + 1] ? lLen + ld[LEN * ln + k + 1] : -2;
     if (lFirst === first && (lLen === withNext || pair === withNext || pair === len)) return false;
     if (lFirst === prevFirst && (lLen === withPrev || pair === withPrev)) return false;
-    if (fuzzyCost(t, kt, strings[ld[IDS * ln + k]], lFlags & KIND_MASK, costs, sd[IDS * sn + i], ld[IDS * ln + k]) !== Infinity)
-      return false;
+    const lk = lFlags & KIND_MASK;
+    if (kt === KIND_WORD && lk === KIND_WORD && apart(first, second, lFirst, ld[SECOND * ln + k])) continue;
+    if (fuzzyCost(t, kt, strings[ld[IDS * ln + k]], lk, costs, sd[IDS * sn + i], ld[IDS * ln + k]) !== Infinity) return false;
   }
   return true;
 }
@@ -587,7 +594,7 @@ export interface FieldedTokens {
    * NEXT_SAME the next position with the same first unit and with the same id (-1: none); FLAGS its
    * kind (a word, a number or a Roman numeral: numbers match only when equal) in KIND_MASK,
    * LETTERS_FLAG when it is letters only, STRAY_FLAG when it is one letter (a stray when left
-   * over); LEN its length in UTF-16 units.
+   * over); LEN its length in UTF-16 units; SECOND its second unit (-1: none).
    */
   data: Int32Array;
   fields: number;
@@ -651,7 +658,8 @@ const NEXT_FIRST = 3;
 const NEXT_SAME = 4;
 const FLAGS = 5;
 const LEN = 6;
-const BLOCKS = 7;
+const SECOND = 7;
+const BLOCKS = 8;
 const KIND_MASK = 3;
 const LETTERS_FLAG = 4;
 const STRAY_FLAG = 8;
@@ -670,6 +678,8 @@ export class TokenInterner {
   /** Per id: the FLAGS of its tokens (kind, letters only, a single letter, 2-4 letters), worked out once. */
   flags = new Uint8Array(256);
   first = new Int32Array(256);
+  /** Second UTF-16 unit of each id's token (-1: one unit long). */
+  second = new Int32Array(256);
   /** Length of each token in UTF-16 units (build reads it without touching the strings). */
   length = new Int32Array(256);
   private hashes = new Int32Array(256);
@@ -731,12 +741,14 @@ export class TokenInterner {
       this.hashes = grow(this.hashes);
       this.flags = grow(this.flags);
       this.first = grow(this.first);
+      this.second = grow(this.second);
       this.length = grow(this.length);
     }
     this.strings.push(t);
     this.length[id] = t.length;
     this.hashes[id] = h;
     this.first[id] = t.charCodeAt(0);
+    this.second[id] = t.length > 1 ? t.charCodeAt(1) : -1;
     const letters = isLetters(t);
     this.flags[id] =
       kindOf(t) |
@@ -859,6 +871,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
   const firstPos = lastFirstPos;
   const strings = intern.strings;
   const firstOf = intern.first;
+  const secondOf = intern.second;
   const flagsOf = intern.flags;
   const lengthOf = intern.length;
   let singles = 0;
@@ -872,6 +885,7 @@ function build(pairs: Int32Array, n: number, fields: number, intern: TokenIntern
     data[IDS * n + k] = id;
     data[FIELD * n + k] = pairs[2 * k + 1];
     data[FIRST * n + k] = c;
+    data[SECOND * n + k] = secondOf[id];
     data[FLAGS * n + k] = flags;
     if (flags & STRAY_FLAG) singles++;
     data[NEXT_SAME * n + k] = idStamps[id] === now ? idPos[id] : -1;
@@ -922,6 +936,16 @@ const kindOf = (t: string) => {
   if (c === 0x69 || c === 0x76 || c === 0x78 || c === 0x6c || c === 0x63) return t.length > 1 && ROMAN.test(t) ? KIND_ROMAN : KIND_WORD;
   return KIND_WORD;
 };
+
+/**
+ * Whether two words' first two units (second -1: a one-unit word) rule out every match fuzzyCost
+ * allows: a prefix keeps the first letter, a typo one of the first two in place or both swapped.
+ * Checked on the records' data before fuzzyCost, which reads the strings (a third of the
+ * verification of look-alike pairs went to those calls).
+ */
+function apart(s0: number, s1: number, l0: number, l1: number): boolean {
+  return s0 !== l0 && s1 !== l1 && s0 !== l1 && s1 !== l0;
+}
 
 /**
  * What matching x with y costs, in tokens (0: the same word, Infinity: no match): a prefix
