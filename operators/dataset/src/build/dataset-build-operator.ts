@@ -2,7 +2,7 @@ import { defineOperator, type TableSchemaSpec } from '@datanet/pipelines';
 import { z } from 'zod';
 import { emitCroissant } from '../croissant/emit-croissant.js';
 import { recordDatasetVersion, setVersionCroissant } from '../registry/dataset-versions.js';
-import { buildDatasetFiles } from './build-dataset.js';
+import { buildDatasetFiles, closeIdleBuildDatabases, type BuiltDataset } from './build-dataset.js';
 import { excludeRevoked } from './exclude-revoked.js';
 
 export const datasetBuildConfig = z.object({
@@ -77,17 +77,24 @@ export const datasetBuild = defineOperator({
     const { path: contributionsPath, excluded } = await excludeRevoked(ctx.db, c.datanet, ctx.input('contributions').path, ctx.workDir);
     if (excluded.length)
       ctx.logger.info(`left out ${excluded.length} revoked contribution(s)`, { excluded: excluded.map((e) => `${e.id}: ${e.reason}`) });
-    const built = await buildDatasetFiles({
-      datanet: c.datanet,
-      kind: c.kind,
-      contributionsPath,
-      outDir: ctx.workDir,
-      evalFraction: c.evalFraction,
-      salt: c.salt,
-      leafEncoding: c.leafEncoding,
-      rowGroupSize: c.rowGroupSize,
-      onPhase: (phase, ms) => ctx.logger.debug(`dataset.build ${phase}`, { ms: Math.round(ms) }),
-    });
+    // The step's build is its only one: its DuckDB database is closed now rather than after its
+    // idle second, so that the pipeline's next step (a trainer's spawn) never forks beside it.
+    let built: BuiltDataset;
+    try {
+      built = await buildDatasetFiles({
+        datanet: c.datanet,
+        kind: c.kind,
+        contributionsPath,
+        outDir: ctx.workDir,
+        evalFraction: c.evalFraction,
+        salt: c.salt,
+        leafEncoding: c.leafEncoding,
+        rowGroupSize: c.rowGroupSize,
+        onPhase: (phase, ms) => ctx.logger.debug(`dataset.build ${phase}`, { ms: Math.round(ms) }),
+      });
+    } finally {
+      await closeIdleBuildDatabases();
+    }
     ctx.signal.throwIfAborted();
     const { manifest } = built;
     ctx.progress(1, 4, 'writing artifacts');
