@@ -85,10 +85,43 @@ describe('Datanet definitions', () => {
     expect(() => parseDatanetYaml([...base, ...quorum].join('\n'), 'q.yaml')).toThrow(
       /^q\.yaml:8:14: disputes\.resolvers: quorum needs a review section/m,
     );
-    const reviewed = [...base, ...quorum, 'review:', '  reviewers:', "    addresses: ['0x" + 'ab'.repeat(20) + "']"];
+    const reviewed = [
+      ...base,
+      ...quorum,
+      'review:',
+      '  reviewers:',
+      "    addresses: ['0x" + 'ab'.repeat(20) + "']",
+      '  decision:',
+      '    onDeadline: reject',
+    ];
     expect(parseDatanetYaml(reviewed.join('\n')).disputes.resolvers).toBe('quorum');
     // A steward decides where no queue does.
     expect(parseDatanetYaml([...base, 'disputes:', '  resolvers: steward-or-quorum'].join('\n')).review).toBeUndefined();
+  });
+
+  it('refuses disputes only the quorum decides with escalation at the deadline: stewards, who may not decide them, would get them', () => {
+    const base = ['apiVersion: datanet/v1', 'kind: Datanet', 'id: notes', 'domain: misc', 'formats: [txt]', 'licences: [CC0-1.0]'];
+    const review = (resolvers: string, decision: string[]) =>
+      [
+        ...base,
+        'disputes:',
+        `  resolvers: ${resolvers}`,
+        'review:',
+        '  reviewers:',
+        "    addresses: ['0x" + 'ab'.repeat(20) + "']",
+        ...decision,
+      ].join('\n');
+    // onDeadline defaults to escalate.
+    for (const decision of [[], ['  decision:', '    onDeadline: escalate']])
+      expect(() => parseDatanetYaml(review('quorum', decision), 'q.yaml')).toThrow(
+        /^q\.yaml:\d+:\d+: review\.decision\.onDeadline: escalate \(the default\) leaves what is open at the deadline to stewards, and disputes\.resolvers is quorum/m,
+      );
+    for (const onDeadline of ['accept', 'reject'])
+      expect(parseDatanetYaml(review('quorum', ['  decision:', `    onDeadline: ${onDeadline}`])).review!.decision.onDeadline).toBe(
+        onDeadline,
+      );
+    // Where a steward may resolve disputes, escalation hands them one.
+    expect(parseDatanetYaml(review('steward-or-quorum', [])).review!.decision.onDeadline).toBe('escalate');
   });
 
   it('refuses a review whose escalated items nobody could decide: no steward override and escalation at the deadline', () => {

@@ -45,9 +45,9 @@ describe('the review routes over a real `datanet serve`', () => {
 
   /**
    * A Datanet's YAML: owner and steward, and with `review` a review section naming the reviewer
-   * (with `disputes`, a disputes section before it).
+   * (with `disputes`, a disputes section before it; `decision`, more of review.decision).
    */
-  const writeDefinition = (review: boolean, id = ID, disputes: string[] = []) =>
+  const writeDefinition = (review: boolean, id = ID, disputes: string[] = [], decision: string[] = []) =>
     writeFileSync(
       join(root, 'configs', 'datanets', `${id}.yaml`),
       [
@@ -62,7 +62,14 @@ describe('the review routes over a real `datanet serve`', () => {
         `  stewards: ['${steward.address}']`,
         ...disputes,
         ...(review
-          ? ['review:', '  reviewers:', `    addresses: ['${reviewer.address}']`, '  decision:', '    reasons: [incorrect, unsafe]']
+          ? [
+              'review:',
+              '  reviewers:',
+              `    addresses: ['${reviewer.address}']`,
+              '  decision:',
+              '    reasons: [incorrect, unsafe]',
+              ...decision,
+            ]
           : []),
         '',
       ].join('\n'),
@@ -71,7 +78,8 @@ describe('the review routes over a real `datanet serve`', () => {
   beforeAll(async () => {
     mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
     writeDefinition(true);
-    writeDefinition(true, QUORUM, ['disputes:', '  resolvers: quorum']);
+    // Escalation at the deadline would hand its disputes to stewards, who may not decide them.
+    writeDefinition(true, QUORUM, ['disputes:', '  resolvers: quorum'], ['    onDeadline: reject']);
     t = await openTestDb('postgres');
     await migrateReview(t.db);
     await enqueueBatch(

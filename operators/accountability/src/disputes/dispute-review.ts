@@ -1,17 +1,16 @@
 import type { Kysely } from 'kysely';
-import { loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition, type StandingPolicy } from '@datanet/datanet';
+import { durationMs, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition, type StandingPolicy } from '@datanet/datanet';
 import { enqueueBatch, migrateReview, onReviewOutcome, queuePolicyOf, type ReviewOutcome } from '@datanet/review';
 import type { Dispute } from './dispute-store.js';
 import { disputeBatch, resolveDisputeIn } from './resolve-dispute.js';
-
-const DAY = 86_400_000;
 
 /**
  * Puts an open dispute into the Datanet's review queue as an item of kind `dispute` (approved =
  * upheld, rejected = dismissed), so the review quorum decides it; the contribution's owner and the
  * filer may not review it. Idempotent (the queue is keyed by batch and ref), so a retried open
  * enqueues nothing twice. Does nothing when the Datanet has no review policy or lets only stewards
- * resolve disputes.
+ * resolve disputes. The item's deadline is the review's (`review.decision.deadline`); at it the
+ * server applies `review.decision.onDeadline` (applyDueDeadlines: the batch has no run).
  */
 export async function enqueueDisputeReview(
   db: Kysely<any>,
@@ -27,7 +26,7 @@ export async function enqueueDisputeReview(
     {
       batch,
       datanet: dispute.datanet,
-      deadline: now + 3 * DAY,
+      deadline: now + durationMs(definition.review.decision.deadline),
       items: [
         {
           datanet: dispute.datanet,
@@ -87,7 +86,7 @@ export function registerDisputeOutcomes(standingPolicyOf: StandingPolicyLookup =
         id: o.ref,
         decision: o.outcome === 'approved' ? 'upheld' : 'dismissed',
         actor: `review:${o.itemId}`,
-        via: o.decidedBy === 'steward' ? 'steward' : 'quorum',
+        via: o.decidedBy,
         note: `${o.decidedBy}: ${o.approvals} approve, ${o.rejections} reject${o.reason ? ` (${o.reason})` : ''}`,
         standingPolicy: standingPolicyOf(o.datanet),
         now: o.decidedAt,

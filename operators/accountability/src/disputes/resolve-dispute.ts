@@ -11,7 +11,8 @@ export interface ResolveDisputeRequest {
   decision: 'upheld' | 'dismissed';
   /** Who decided: a steward's address, or the review queue item's id for a quorum. */
   actor: string;
-  via: 'steward' | 'quorum';
+  /** `deadline`: nobody decided it in time and the review's `onDeadline` (accept or reject) did. */
+  via: 'steward' | 'quorum' | 'deadline';
   note?: string;
   standingPolicy?: StandingPolicy;
   now?: number;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DATANET_ID, DISPUTE_REASONS, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
+import { applyDueDeadlines, deadlinePolicyOf, migrateReview } from '@datanet/review';
 import { listAudit } from '../audit/audit-log.js';
 import { registerReviewAudit } from '../audit/review-audit.js';
 import { syncRoleAudit } from '../audit/role-audit.js';
@@ -32,6 +33,18 @@ const register: RegisterRoutes = async (app, ctx) => {
     if (err instanceof DisputeRefusedError) return reply.code(err.status).send({ error: err.code, message: err.message });
     throw err;
   };
+  // A dispute's review item has a deadline and no run waiting on it: the review routes apply it on
+  // a timer; the list applies what is due first, so it never shows a dispute its deadline decided.
+  await migrateReview(ctx.db);
+  const dueDeadlines = (id: string) =>
+    applyDueDeadlines(
+      ctx.db,
+      (datanet) => {
+        const review = definition(datanet)?.review;
+        return review ? deadlinePolicyOf(review) : undefined;
+      },
+      { datanet: id },
+    );
   const scope = scopeFromParam('id');
   // Role grants change outside this package (the Datanet's YAML at start, grants by owners): the log
   // catches up with them before it is read or a dispute decision depends on them.
@@ -110,11 +123,14 @@ const register: RegisterRoutes = async (app, ctx) => {
         response: { 200: z.object({ disputes: z.array(DisputeSchema) }), 404: Refusal },
       },
     },
-    async (req) => ({
-      disputes: (
-        await listDisputes(ctx.db, { datanet: req.params.id, status: req.query.status, contributionId: req.query.contribution })
-      ).map(view),
-    }),
+    async (req) => {
+      await dueDeadlines(req.params.id);
+      return {
+        disputes: (
+          await listDisputes(ctx.db, { datanet: req.params.id, status: req.query.status, contributionId: req.query.contribution })
+        ).map(view),
+      };
+    },
   );
 
   app.post(

@@ -195,6 +195,18 @@ export const DatanetDefinitionSchema = z
           'quorum needs a review section (the review quorum decides disputes in its queue); or let a steward decide (steward, steward-or-quorum)',
       });
     }
+    // At its deadline a dispute nobody voted on gets review.decision.onDeadline. Escalated, it
+    // leaves the reviewers' queue for stewards, and here no steward may decide a dispute (override
+    // and the disputes route refuse them): it would stay open for good.
+    if (d.disputes.resolvers === 'quorum' && d.review?.decision.onDeadline === 'escalate') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['review', 'decision', 'onDeadline'],
+        message:
+          'escalate (the default) leaves what is open at the deadline to stewards, and disputes.resolvers is quorum: no steward may decide a dispute here, ' +
+          'so a dispute nobody voted on would stay open for good. Choose accept (upholds it) or reject (dismisses it), or let stewards resolve disputes (steward-or-quorum)',
+      });
+    }
   });
 
 function isTimeZone(tz: string): boolean {

@@ -25,40 +25,54 @@ export async function applyDeadline(
     await db.transaction().execute(async (tx) => {
       const item = (await sql<ItemRowFull>`select * from review_items where id = ${id} for update`.execute(tx)).rows[0];
       if (!item || (item.state !== 'open' && item.state !== 'escalated')) return;
-      if (policy === 'escalate') {
-        await sql`update review_items set state = 'escalated' where id = ${id}`.execute(tx);
-        escalated++;
-        return;
-      }
-      const verdict = policy === 'accept' ? 'approve' : 'reject';
-      await tx
-        .insertInto('review_decisions')
-        .values({
-          item_id: id,
-          datanet: item.datanet,
-          kind: item.kind,
-          reviewer: 'system:deadline',
-          role: 'system',
-          verdict,
-          reason: policy === 'reject' ? 'deadline' : null,
-          note: `deadline policy: ${policy}`,
-          gold_correct: null,
-          policy_version: policyVersion,
-          decided_at: now,
-        })
-        .onConflict((oc) => oc.columns(['item_id', 'reviewer', 'role']).doNothing())
-        .execute();
-      await settleItem(tx, item, {
-        outcome: policy === 'accept' ? 'approved' : 'rejected',
-        reason: policy === 'reject' ? 'deadline' : null,
-        decidedBy: 'deadline',
-        approvals: num(item.approvals),
-        rejections: num(item.rejections),
-        counted: [],
-        now,
-      });
-      settled++;
+      if ((await deadlineItem(tx, item, policy, policyVersion, now)) === 'escalated') escalated++;
+      else settled++;
     });
   }
   return { settled, escalated };
+}
+
+/**
+ * Applies the deadline policy to one open or escalated item, inside the transaction that holds its
+ * row lock: escalates it, or records `system:deadline`'s decision and settles it.
+ */
+export async function deadlineItem(
+  tx: Kysely<any>,
+  item: ItemRowFull,
+  policy: DeadlinePolicy,
+  policyVersion: number,
+  now: number,
+): Promise<'settled' | 'escalated'> {
+  if (policy === 'escalate') {
+    await sql`update review_items set state = 'escalated' where id = ${item.id}`.execute(tx);
+    return 'escalated';
+  }
+  const verdict = policy === 'accept' ? 'approve' : 'reject';
+  await tx
+    .insertInto('review_decisions')
+    .values({
+      item_id: item.id,
+      datanet: item.datanet,
+      kind: item.kind,
+      reviewer: 'system:deadline',
+      role: 'system',
+      verdict,
+      reason: policy === 'reject' ? 'deadline' : null,
+      note: `deadline policy: ${policy}`,
+      gold_correct: null,
+      policy_version: policyVersion,
+      decided_at: now,
+    })
+    .onConflict((oc) => oc.columns(['item_id', 'reviewer', 'role']).doNothing())
+    .execute();
+  await settleItem(tx, item, {
+    outcome: policy === 'accept' ? 'approved' : 'rejected',
+    reason: policy === 'reject' ? 'deadline' : null,
+    decidedBy: 'deadline',
+    approvals: num(item.approvals),
+    rejections: num(item.rejections),
+    counted: [],
+    now,
+  });
+  return 'settled';
 }

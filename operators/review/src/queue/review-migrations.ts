@@ -170,6 +170,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('review_reviewers').dropColumn('gold_slot').execute();
     },
   },
+  '0003-batch-deadline-applied': {
+    async up(db) {
+      // When the server applied the deadline policy to a batch no run waits on (a dispute's): set
+      // once, under the batch's row lock, by the replica that applied it.
+      await db.schema.alterTable('review_batches').addColumn('deadline_applied_at', 'int8').execute();
+      await sql`create index review_batches_due on review_batches (deadline)
+        where settled_at is null and deadline_applied_at is null and run_id is null`.execute(db);
+    },
+    async down(db) {
+      await sql`drop index if exists review_batches_due`.execute(db);
+      await db.schema.alterTable('review_batches').dropColumn('deadline_applied_at').execute();
+    },
+  },
 };
 
 /** Brings the review tables up to date; safe to call from every process on start. */

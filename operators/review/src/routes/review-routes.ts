@@ -7,7 +7,9 @@ import { nextItems, releaseLeasesOf } from '../queue/next-items.js';
 import { migrateReview } from '../queue/review-migrations.js';
 import { queueStats, reviewerStats } from '../queue/review-stats.js';
 import { ReviewError } from '../queue/queue-types.js';
-import { queuePolicyOf } from '../policy/queue-policy.js';
+import { deadlinePolicyOf, queuePolicyOf } from '../policy/queue-policy.js';
+import { applyDueDeadlines, type DeadlinePolicyLookup } from '../queue/apply-due-deadlines.js';
+import { startDeadlineSweep } from './deadline-sweep.js';
 import type { Verdict } from '../rule/decision-rule.js';
 import { loadReviewedDatanets, type ReviewedDatanet } from './review-catalog.js';
 import {
@@ -66,6 +68,14 @@ const register: RegisterRoutes = async (app, ctx) => {
       );
     }
   });
+  // Batches no run waits on (disputes) reach their deadline in the server: on a timer, and before
+  // the queue is read, so nobody is handed an item whose deadline already decided it.
+  const deadlinePolicies: DeadlinePolicyLookup = (id) => {
+    const r = reviewed.get(id);
+    return r ? deadlinePolicyOf(r.review) : undefined;
+  };
+  startDeadlineSweep(app, ctx.db, deadlinePolicies);
+  const dueDeadlines = (id: string) => applyDueDeadlines(ctx.db, deadlinePolicies, { datanet: id });
   const datanet = (id: string) => {
     const r = reviewed.get(id);
     if (!r) throw new ReviewError(404, 'no_review', `Datanet ${id} is not served here or has no review policy`);
@@ -104,6 +114,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     async (req) => {
       const r = datanet(req.params.id);
       const reviewer = await reviewerOf(req, ctx, r);
+      await dueDeadlines(r.definition.id);
       return {
         items: await nextItems(ctx.db, { datanet: r.definition.id, reviewer, limit: req.query.limit, policy: queuePolicyOf(r.review) }),
       };
@@ -220,6 +231,7 @@ const register: RegisterRoutes = async (app, ctx) => {
     },
     async (req) => {
       const r = datanet(req.params.id);
+      await dueDeadlines(r.definition.id);
       const stats = await queueStats(ctx.db, r.definition.id);
       const batches = await ctx.db
         .selectFrom('review_batches')
