@@ -1209,12 +1209,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A Datanet's disputes, oldest first */
+    /** A Datanet's disputes, paged: oldest first (order=desc: newest first), with the total */
     get: {
       parameters: {
         query?: {
           status?: 'open' | 'upheld' | 'dismissed';
           contribution?: string;
+          /** @description by opening time, then id */
+          order?: 'asc' | 'desc';
+          page?: number;
+          pageSize?: number;
         };
         header?: never;
         path: {
@@ -1251,6 +1255,9 @@ export interface paths {
                 resolvedVia: string | null;
                 resolutionNote: string | null;
               }[];
+              total: number;
+              page: number;
+              pageSize: number;
             };
           };
         };

@@ -1,7 +1,9 @@
+import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { api, data } from '../api/api-client';
 import { StatusBadge } from '../components/status-badge';
+import { Pager } from '../components/pager';
 import { Empty, QueryState } from '../components/states';
 import { Time } from '../components/time';
 
@@ -175,46 +177,59 @@ export function ChainCommits({ datanet }: { datanet: string }) {
   );
 }
 
-/** Disputes against the Datanet's contributions (signed-in people), newest first. */
+const DISPUTES_PAGE = 50;
+
+/** Disputes against the Datanet's contributions (signed-in people), newest first, a page at a time. */
 export function Disputes({ datanet }: { datanet: string }) {
+  const [page, setPage] = useState(1);
   const q = useQuery({
-    queryKey: ['disputes', datanet],
-    queryFn: () => data(api.GET('/v1/datanets/{id}/disputes', { params: { path: { id: datanet } } })),
+    queryKey: ['disputes', datanet, page],
+    queryFn: () =>
+      data(
+        api.GET('/v1/datanets/{id}/disputes', {
+          params: { path: { id: datanet }, query: { order: 'desc', page, pageSize: DISPUTES_PAGE } },
+        }),
+      ),
   });
   return (
     <section className="panel" aria-labelledby="disputes-title">
       <h2 id="disputes-title">Disputes</h2>
       <QueryState query={q} what="disputes">
         {(d) =>
-          d.disputes.length === 0 ? (
+          d.disputes.length === 0 && page === 1 ? (
             <Empty>No disputes.</Empty>
           ) : (
-            <div className="table-wrap" tabIndex={0}>
-              <table aria-label="Disputes">
-                <thead>
-                  <tr>
-                    <th scope="col">Opened</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Contribution</th>
-                    <th scope="col">Status</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...d.disputes].reverse().map((x) => (
-                    <tr key={x.id}>
-                      <td>
-                        <Time ms={x.openedAt} />
-                      </td>
-                      <td title={x.evidence}>{x.reason}</td>
-                      <td className="mono">{x.contributionId.slice(0, 12)}…</td>
-                      <td>
-                        <StatusBadge status={x.status} />
-                      </td>
+            <>
+              <div className="table-wrap" tabIndex={0}>
+                <table aria-label="Disputes">
+                  <thead>
+                    <tr>
+                      <th scope="col">Opened</th>
+                      <th scope="col">Reason</th>
+                      <th scope="col">Contribution</th>
+                      <th scope="col">Status</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                  </thead>
+                  <tbody>
+                    {d.disputes.map((x) => (
+                      <tr key={x.id}>
+                        <td>
+                          <Time ms={x.openedAt} />
+                        </td>
+                        <td title={x.evidence}>{x.reason}</td>
+                        <td className="mono">{x.contributionId.slice(0, 12)}…</td>
+                        <td>
+                          <StatusBadge status={x.status} />
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+              {d.total > DISPUTES_PAGE ? (
+                <Pager label="Pages of disputes" page={page} pageSize={DISPUTES_PAGE} total={d.total} onPage={setPage} />
+              ) : null}
+            </>
           )
         }
       </QueryState>

@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, data } from '../api/api-client';
 import { useSession } from '../api/session';
+import { Pager } from '../components/pager';
 import { Empty, ErrorBox, Loading, QueryState } from '../components/states';
 import { Time } from '../components/time';
 import { MY_SUBMISSIONS_PAGE, useMySubmissions } from './my-submissions-store';
@@ -149,17 +150,7 @@ export function PortalPage() {
                   ))}
                 </ul>
                 {m.total > MY_SUBMISSIONS_PAGE ? (
-                  <div className="actions" role="group" aria-label="Pages of my submissions">
-                    <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
-                      Newer
-                    </button>
-                    <span className="muted">
-                      Page {page} of {Math.ceil(m.total / MY_SUBMISSIONS_PAGE)} ({m.total} in all)
-                    </span>
-                    <button type="button" disabled={page * MY_SUBMISSIONS_PAGE >= m.total} onClick={() => setPage(page + 1)}>
-                      Older
-                    </button>
-                  </div>
+                  <Pager label="Pages of my submissions" page={page} pageSize={MY_SUBMISSIONS_PAGE} total={m.total} onPage={setPage} />
                 ) : null}
               </>
             )
@@ -205,22 +196,14 @@ export function PortalPage() {
                   </tbody>
                 </table>
                 {d.contributions.total > CONTRIBUTIONS_PAGE ? (
-                  <div className="actions" role="group" aria-label="Pages of your contributions">
-                    <button type="button" disabled={contribPage <= 1} onClick={() => setContribPaging({ datanet, page: contribPage - 1 })}>
-                      Newer
-                    </button>
-                    <span className="muted">
-                      Page {contribPage} of {Math.ceil(d.contributions.total / CONTRIBUTIONS_PAGE)} ({d.contributions.total} in all, newest
-                      first)
-                    </span>
-                    <button
-                      type="button"
-                      disabled={contribPage * CONTRIBUTIONS_PAGE >= d.contributions.total}
-                      onClick={() => setContribPaging({ datanet, page: contribPage + 1 })}
-                    >
-                      Older
-                    </button>
-                  </div>
+                  <Pager
+                    label="Pages of your contributions"
+                    page={contribPage}
+                    pageSize={CONTRIBUTIONS_PAGE}
+                    total={d.contributions.total}
+                    onPage={(p) => setContribPaging({ datanet, page: p })}
+                    note="newest first"
+                  />
                 ) : (
                   <p className="muted">{d.contributions.total} in all</p>
                 )}

@@ -172,4 +172,30 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
       'upheld',
     ]);
   });
+
+  it('GET …/disputes is paged in a stable order (opening time, then id), with the total; order=desc gives the newest first', async () => {
+    const h = await signIn(s2);
+    const list = async (query: string) => {
+      const r = await fetch(`${url}/v1/datanets/${A}/disputes?${query}`, { headers: h });
+      expect(r.status, await r.clone().text()).toBe(200);
+      return (await r.json()) as { disputes: { id: string; openedAt: number }[]; total: number; page: number; pageSize: number };
+    };
+    const all = await list('');
+    expect(all).toMatchObject({ total: 4, page: 1, pageSize: 50 });
+    const seq = all.disputes.map((d) => d.id);
+    expect(new Set(seq).size).toBe(4);
+    const key = (d: { id: string; openedAt: number }) => `${String(d.openedAt).padStart(16, '0')}:${d.id}`;
+    expect(all.disputes.map(key)).toEqual(all.disputes.map(key).sort());
+    const first = await list('pageSize=3');
+    const second = await list('pageSize=3&page=2');
+    expect(first).toMatchObject({ total: 4, page: 1, pageSize: 3 });
+    expect(second).toMatchObject({ total: 4, page: 2, pageSize: 3 });
+    expect([...first.disputes, ...second.disputes].map((d) => d.id)).toEqual(seq);
+    expect((await list('pageSize=3&page=3')).disputes).toEqual([]);
+    expect((await list('order=desc&pageSize=3')).disputes.map((d) => d.id)).toEqual([...seq].reverse().slice(0, 3));
+    // Filters count in the total.
+    expect(await list('status=open&pageSize=1')).toMatchObject({ total: 1, disputes: [{ id: ids.own }] });
+    for (const bad of ['pageSize=101', 'pageSize=0', 'page=0', 'order=newest'])
+      expect((await fetch(`${url}/v1/datanets/${A}/disputes?${bad}`, { headers: h })).status, bad).toBe(400);
+  });
 });

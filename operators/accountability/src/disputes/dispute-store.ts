@@ -52,14 +52,47 @@ export async function getDispute(db: Kysely<any>, id: string): Promise<Dispute |
   return row ? disputeFromRow(row) : undefined;
 }
 
-export async function listDisputes(
-  db: Kysely<any>,
-  q: { datanet: string; status?: DisputeStatus; contributionId?: string; filer?: string },
-): Promise<Dispute[]> {
-  await migrateAccountability(db);
-  let query = db.selectFrom('disputes').selectAll().where('datanet', '=', q.datanet);
+export interface DisputeQuery {
+  datanet: string;
+  status?: DisputeStatus;
+  contributionId?: string;
+  filer?: string;
+  /** By opening time, then id (a stable order): asc, oldest first (the default), or desc. */
+  order?: 'asc' | 'desc';
+}
+
+function disputeQuery(db: Kysely<any>, q: DisputeQuery) {
+  let query = db.selectFrom('disputes').where('datanet', '=', q.datanet);
   if (q.status) query = query.where('status', '=', q.status);
   if (q.contributionId) query = query.where('contribution_id', '=', q.contributionId);
   if (q.filer) query = query.where('filer', '=', q.filer.toLowerCase());
-  return (await query.orderBy('opened_at').orderBy('id').execute()).map(disputeFromRow);
+  return query;
+}
+
+export async function listDisputes(db: Kysely<any>, q: DisputeQuery): Promise<Dispute[]> {
+  await migrateAccountability(db);
+  const order = q.order ?? 'asc';
+  return (await disputeQuery(db, q).selectAll().orderBy('opened_at', order).orderBy('id', order).execute()).map(disputeFromRow);
+}
+
+/** One page (from 1) of listDisputes' answer, and how many disputes match in all. */
+export async function pageDisputes(
+  db: Kysely<any>,
+  q: DisputeQuery & { page: number; pageSize: number },
+): Promise<{ disputes: Dispute[]; total: number }> {
+  await migrateAccountability(db);
+  const order = q.order ?? 'asc';
+  const [rows, count] = await Promise.all([
+    disputeQuery(db, q)
+      .selectAll()
+      .orderBy('opened_at', order)
+      .orderBy('id', order)
+      .limit(q.pageSize)
+      .offset((q.page - 1) * q.pageSize)
+      .execute(),
+    disputeQuery(db, q)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { disputes: rows.map(disputeFromRow), total: Number(count.n) };
 }

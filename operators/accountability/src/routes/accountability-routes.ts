@@ -8,7 +8,7 @@ import { syncRoleAudit } from '../audit/role-audit.js';
 import { verifyAudit } from '../audit/verify-audit.js';
 import { DisputeRefusedError } from '../disputes/dispute-errors.js';
 import { enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
-import { getDispute, listDisputes, type Dispute } from '../disputes/dispute-store.js';
+import { getDispute, pageDisputes, type Dispute } from '../disputes/dispute-store.js';
 import { openDispute, type DisputeRole } from '../disputes/open-dispute.js';
 import { resolveDispute, stewardConflict } from '../disputes/resolve-dispute.js';
 import { migrateAccountability } from '../store/migrations.js';
@@ -117,19 +117,26 @@ const register: RegisterRoutes = async (app, ctx) => {
       config: { access: { role: 'contributor', scope } },
       schema: {
         tags: ['disputes'],
-        summary: "A Datanet's disputes, oldest first",
+        summary: "A Datanet's disputes, paged: oldest first (order=desc: newest first), with the total",
         params: z.object({ id: Datanet }),
-        querystring: z.object({ status: z.enum(['open', 'upheld', 'dismissed']).optional(), contribution: z.string().max(200).optional() }),
-        response: { 200: z.object({ disputes: z.array(DisputeSchema) }), 404: Refusal },
+        querystring: z.object({
+          status: z.enum(['open', 'upheld', 'dismissed']).optional(),
+          contribution: z.string().max(200).optional(),
+          order: z.enum(['asc', 'desc']).default('asc').describe('by opening time, then id'),
+          page: z.coerce.number().int().min(1).max(100_000).default(1),
+          pageSize: z.coerce.number().int().min(1).max(100).default(50),
+        }),
+        response: {
+          200: z.object({ disputes: z.array(DisputeSchema), total: z.number(), page: z.number(), pageSize: z.number() }),
+          404: Refusal,
+        },
       },
     },
     async (req) => {
+      const { status, contribution, order, page, pageSize } = req.query;
       await dueDeadlines(req.params.id);
-      return {
-        disputes: (
-          await listDisputes(ctx.db, { datanet: req.params.id, status: req.query.status, contributionId: req.query.contribution })
-        ).map(view),
-      };
+      const r = await pageDisputes(ctx.db, { datanet: req.params.id, status, contributionId: contribution, order, page, pageSize });
+      return { disputes: r.disputes.map(view), total: r.total, page, pageSize };
     },
   );
 
