@@ -12,7 +12,7 @@ import {
   standingOf,
   type DatanetDefinition,
 } from '@datanet/datanet';
-import { decide, enqueueBatch, nextItems, queuePolicyOf } from '@datanet/review';
+import { applyDueDeadlines, decide, enqueueBatch, nextItems, queuePolicyOf } from '@datanet/review';
 import {
   DisputeRefusedError,
   definitionStanding,
@@ -46,6 +46,22 @@ const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number) =>
       validatorVersion: 't',
     })),
   );
+
+/** FILER disputes a contribution (as a steward) at `at` and it is queued for the review quorum then. */
+async function fileAndQueue(t: TestDb, def: DatanetDefinition, contributionId: string, at = Date.now()) {
+  const { dispute } = await openDispute(t.db, {
+    datanet: def.id,
+    contributionId,
+    filer: FILER,
+    role: 'steward',
+    reason: 'incorrect',
+    evidence: 'the dosage stated contradicts the cited label',
+    policy: def.disputes,
+    now: at,
+  });
+  expect(await enqueueDisputeReview(t.db, dispute, def, at)).toBe(true);
+  return dispute;
+}
 
 describe("disputes resolved by the review queue's quorum (PGlite)", () => {
   let t: TestDb;
@@ -254,19 +270,7 @@ describe.each(DB_ENGINES)("a steward's resolution and the dispute's review item 
   });
   afterAll(() => t?.close());
 
-  const queued = async (contributionId: string) => {
-    const { dispute } = await openDispute(t.db, {
-      datanet: def.id,
-      contributionId,
-      filer: FILER,
-      role: 'steward',
-      reason: 'incorrect',
-      evidence: 'the dosage stated contradicts the cited label',
-      policy: def.disputes,
-    });
-    expect(await enqueueDisputeReview(t.db, dispute, def)).toBe(true);
-    return dispute;
-  };
+  const queued = (contributionId: string) => fileAndQueue(t, def, contributionId);
   const policy = () => queuePolicyOf(def.review!);
   const reviewers = () => def.review!.reviewers.addresses.map((a) => a.toLowerCase());
   const disputeItems = async (reviewer: string) =>
@@ -317,5 +321,70 @@ describe.each(DB_ENGINES)("a steward's resolution and the dispute's review item 
       const state = (await t.db.selectFrom('review_items').select('state').where('id', '=', item.id).executeTakeFirstOrThrow()).state;
       expect(state).toBe(d.status === 'upheld' ? 'approved' : 'rejected');
     }
+  });
+});
+
+describe.each(DB_ENGINES)("a dispute past its review deadline, under the Datanet's onDeadline (%s)", (engine) => {
+  let t: TestDb;
+  let def: DatanetDefinition;
+  const STEWARD = '0x' + '5e'.repeat(20);
+  const LATE = 73 * 3_600_000; // medical-qa's review deadline is 72h
+  beforeAll(async () => {
+    def = loadDatanetDefinition(resolveDatanetPath('medical-qa', REPO_ROOT));
+    t = await openTestDb(engine);
+    await openRegistry(t.db, engine);
+    await recordOwn(t, def.id, 'dl', 8);
+    registerDisputeOutcomes();
+    registerReviewAudit();
+  });
+  afterAll(() => t?.close());
+
+  const late = (contributionId: string) => fileAndQueue(t, def, contributionId, Date.now() - LATE);
+  const accept = () => ({ onDeadline: 'accept' as const, version: def.review!.version });
+
+  it('accept upholds it once: revoked, standing lowered, logged as decided by the deadline', async () => {
+    const dispute = await late('dl-1');
+    const before = await standingOf(t.db, def.id, OWNER, def.standing);
+    expect(await applyDueDeadlines(t.db, accept, { datanet: def.id })).toEqual({ batches: 1, settled: 1, escalated: 0 });
+    expect(await applyDueDeadlines(t.db, accept, { datanet: def.id })).toEqual({ batches: 0, settled: 0, escalated: 0 });
+    expect(await getDispute(t.db, dispute.id)).toMatchObject({ status: 'upheld', resolvedVia: 'deadline' });
+    expect(await standingOf(t.db, def.id, OWNER, def.standing)).toBeLessThan(before);
+    const kinds = (await listAudit(t.db, { datanet: def.id })).map((e) => e.kind);
+    expect(kinds.filter((k) => k !== 'review.decided')).toEqual([
+      'dispute.opened',
+      'dispute.upheld',
+      'contribution.revoked',
+      'standing.changed',
+    ]);
+    expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
+  });
+
+  it("racing a steward's resolution: one of them decides, and the item says what the dispute says", async () => {
+    for (const [j, decision] of [
+      [2, 'dismissed'],
+      [3, 'upheld'],
+      [4, 'dismissed'],
+    ] as const) {
+      const dispute = await late(`dl-${j}`);
+      const [sweep, resolution] = await Promise.allSettled([
+        applyDueDeadlines(t.db, accept, { datanet: def.id }),
+        resolveDispute(t.db, { id: dispute.id, decision, actor: STEWARD, via: 'steward' }),
+      ]);
+      expect(sweep.status, String((sweep as PromiseRejectedResult).reason)).toBe('fulfilled');
+      expect(resolution.status, String((resolution as PromiseRejectedResult).reason)).toBe('fulfilled');
+      const d = (await getDispute(t.db, dispute.id))!;
+      // The steward's decision, or the deadline's (accept: upheld).
+      expect([d.resolvedVia, d.status]).toEqual(d.resolvedVia === 'steward' ? ['steward', decision] : ['deadline', 'upheld']);
+      const state = (
+        await t.db
+          .selectFrom('review_items')
+          .select('state')
+          .where('kind', '=', 'dispute')
+          .where('ref', '=', dispute.id)
+          .executeTakeFirstOrThrow()
+      ).state;
+      expect(state).toBe(d.status === 'upheld' ? 'approved' : 'rejected');
+    }
+    expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
   });
 });
