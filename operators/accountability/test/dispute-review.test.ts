@@ -47,12 +47,12 @@ const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number) =>
     })),
   );
 
-/** FILER disputes a contribution (as a steward) at `at` and it is queued for the review quorum then. */
-async function fileAndQueue(t: TestDb, def: DatanetDefinition, contributionId: string, at = Date.now()) {
+/** FILER (or `filer`) disputes a contribution (as a steward) at `at` and it is queued for the review quorum then. */
+async function fileAndQueue(t: TestDb, def: DatanetDefinition, contributionId: string, at = Date.now(), filer = FILER) {
   const { dispute } = await openDispute(t.db, {
     datanet: def.id,
     contributionId,
-    filer: FILER,
+    filer,
     role: 'steward',
     reason: 'incorrect',
     evidence: 'the dosage stated contradicts the cited label',
@@ -339,23 +339,23 @@ describe.each(DB_ENGINES)("a dispute past its review deadline, under the Datanet
   });
   afterAll(() => t?.close());
 
-  const late = (contributionId: string) => fileAndQueue(t, def, contributionId, Date.now() - LATE);
+  // Each by its own filer: dismissals at the deadline count toward a filer's dismissedLimit.
+  const late = (contributionId: string) =>
+    fileAndQueue(t, def, contributionId, Date.now() - LATE, `0x${contributionId.replace(/\W/g, '').padStart(40, '0')}`);
   const accept = () => ({ onDeadline: 'accept' as const, version: def.review!.version });
 
-  it('accept upholds it once: revoked, standing lowered, logged as decided by the deadline', async () => {
+  it('at the deadline a dispute is dismissed once, under accept as under reject: silence revokes nothing', async () => {
     const dispute = await late('dl-1');
     const before = await standingOf(t.db, def.id, OWNER, def.standing);
     expect(await applyDueDeadlines(t.db, accept, { datanet: def.id })).toEqual({ batches: 1, settled: 1, escalated: 0 });
     expect(await applyDueDeadlines(t.db, accept, { datanet: def.id })).toEqual({ batches: 0, settled: 0, escalated: 0 });
-    expect(await getDispute(t.db, dispute.id)).toMatchObject({ status: 'upheld', resolvedVia: 'deadline' });
-    expect(await standingOf(t.db, def.id, OWNER, def.standing)).toBeLessThan(before);
+    expect(await getDispute(t.db, dispute.id)).toMatchObject({ status: 'dismissed', resolvedVia: 'deadline' });
+    expect((await getDispute(t.db, dispute.id))?.resolutionNote).toMatch(/upheld only by a decision/);
+    expect(await standingOf(t.db, def.id, OWNER, def.standing)).toBe(before);
+    const contribution = await t.db.selectFrom('contributions').select('revoked_at').where('id', '=', 'dl-1').executeTakeFirstOrThrow();
+    expect(contribution.revoked_at).toBeNull();
     const kinds = (await listAudit(t.db, { datanet: def.id })).map((e) => e.kind);
-    expect(kinds.filter((k) => k !== 'review.decided')).toEqual([
-      'dispute.opened',
-      'dispute.upheld',
-      'contribution.revoked',
-      'standing.changed',
-    ]);
+    expect(kinds.filter((k) => k !== 'review.decided')).toEqual(['dispute.opened', 'dispute.dismissed']);
     expect((await verifyAudit(t.db, def.id)).ok).toBe(true);
   });
 
@@ -373,8 +373,8 @@ describe.each(DB_ENGINES)("a dispute past its review deadline, under the Datanet
       expect(sweep.status, String((sweep as PromiseRejectedResult).reason)).toBe('fulfilled');
       expect(resolution.status, String((resolution as PromiseRejectedResult).reason)).toBe('fulfilled');
       const d = (await getDispute(t.db, dispute.id))!;
-      // The steward's decision, or the deadline's (accept: upheld).
-      expect([d.resolvedVia, d.status]).toEqual(d.resolvedVia === 'steward' ? ['steward', decision] : ['deadline', 'upheld']);
+      // The steward's decision, or the deadline's (dismissed: silence upholds nothing).
+      expect([d.resolvedVia, d.status]).toEqual(d.resolvedVia === 'steward' ? ['steward', decision] : ['deadline', 'dismissed']);
       const state = (
         await t.db
           .selectFrom('review_items')

@@ -41,7 +41,7 @@ describe.each(DB_ENGINES)('deadlines of batches no run waits on (%s)', (engine) 
   });
   afterAll(() => t?.close());
 
-  const enqueue = (datanet: string, batch: string, deadline: number, runId: string | null = null) =>
+  const enqueue = (datanet: string, batch: string, deadline: number, runId: string | null = null, kind: 'dispute' | 'record' = 'dispute') =>
     enqueueBatch(
       t.db,
       {
@@ -50,7 +50,7 @@ describe.each(DB_ENGINES)('deadlines of batches no run waits on (%s)', (engine) 
         runId,
         stepId: runId ? 'review' : null,
         deadline,
-        items: [{ datanet, kind: 'dispute', ref: batch, batch, contributor: OWNER, payload: { x: 1 }, heldFor: ['dispute'] }],
+        items: [{ datanet, kind, ref: batch, batch, contributor: OWNER, payload: { x: 1 }, heldFor: ['dispute'] }],
       },
       policy,
     );
@@ -98,6 +98,15 @@ describe.each(DB_ENGINES)('deadlines of batches no run waits on (%s)', (engine) 
     expect(await applyDueDeadlines(t.db, lookup('escalate'), { now: now + 1, datanet: 'n2' })).toMatchObject({ batches: 0 });
   });
 
+  it('accept approves a late record but dismisses a late dispute: silence never upholds one', async () => {
+    const now = Date.now();
+    await enqueue('n4', 'held:rec', now - HOUR, null, 'record');
+    await enqueue('n4', 'dispute:acc', now - HOUR);
+    expect(await applyDueDeadlines(t.db, lookup('accept'), { now, datanet: 'n4' })).toEqual({ batches: 2, settled: 2, escalated: 0 });
+    expect(await stateOf('held:rec')).toBe('approved');
+    expect(await stateOf('dispute:acc')).toBe('rejected');
+  });
+
   it('callers at once (replicas, requests) settle each due batch exactly once', async () => {
     const now = Date.now();
     const batches = Array.from({ length: 6 }, (_, i) => `dispute:many-${i}`);
@@ -106,11 +115,12 @@ describe.each(DB_ENGINES)('deadlines of batches no run waits on (%s)', (engine) 
     const runs = await Promise.all(Array.from({ length: 8 }, () => applyDueDeadlines(t.db, lookup('accept'), { now, datanet: 'n3' })));
     expect(runs.reduce((n, r) => n + r.batches, 0)).toBe(6);
     expect(runs.reduce((n, r) => n + r.settled, 0)).toBe(6);
-    expect(settled.sort()).toEqual(batches.map((b) => `${b}:approved:deadline`).sort());
+    // Dispute items: accept at the deadline dismisses them too (silence never upholds a dispute).
+    expect(settled.sort()).toEqual(batches.map((b) => `${b}:rejected:deadline`).sort());
     const outcomes = await t.db.selectFrom('review_outcomes').select('batch').where('datanet', '=', 'n3').execute();
     expect(outcomes).toHaveLength(6);
     const decisions = await t.db.selectFrom('review_decisions').select('item_id').where('datanet', '=', 'n3').execute();
     expect(decisions).toHaveLength(6);
-    for (const b of batches) expect(await stateOf(b)).toBe('approved');
+    for (const b of batches) expect(await stateOf(b)).toBe('rejected');
   });
 });

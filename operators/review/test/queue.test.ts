@@ -276,7 +276,8 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
     expect(await nextItems(t.db, { datanet: 'n4', reviewer: C, limit: 1, policy })).toEqual([]);
     expect(await applyDeadline(t.db, 'dispute:1', 'accept', 3)).toEqual({ settled: 1, escalated: 0 });
     expect(await applyDeadline(t.db, 'dispute:1', 'accept', 3)).toEqual({ settled: 0, escalated: 0 });
-    expect(seen.map((o) => [o.ref, o.outcome, o.decidedBy])).toEqual([['d1', 'approved', 'deadline']]);
+    // A dispute is rejected (dismissed) by the deadline even under accept: silence upholds none.
+    expect(seen.map((o) => [o.ref, o.outcome, o.decidedBy])).toEqual([['d1', 'rejected', 'deadline']]);
     expect(audit).toEqual(['d1']);
   });
 });

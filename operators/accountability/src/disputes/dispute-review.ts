@@ -6,7 +6,7 @@ import { disputeBatch, resolveDisputeIn } from './resolve-dispute.js';
 
 /**
  * Puts an open dispute into the Datanet's review queue as an item of kind `dispute` (approved =
- * upheld, rejected = dismissed), so the review quorum decides it; the contribution's owner and the
+ * upheld, rejected = dismissed; at the deadline without a decision, dismissed), so the review quorum decides it; the contribution's owner and the
  * filer may not review it. Idempotent (the queue is keyed by batch and ref), so a retried open
  * enqueues nothing twice. Does nothing when the Datanet has no review policy or lets only stewards
  * resolve disputes. The item's deadline is the review's (`review.decision.deadline`); at it the
@@ -82,12 +82,17 @@ export function registerDisputeOutcomes(standingPolicyOf: StandingPolicyLookup =
   onReviewOutcome(
     'dispute',
     async (tx: Kysely<any>, o: ReviewOutcome) => {
+      // At the deadline the queue dismisses a dispute under accept as under reject (deadlineItem):
+      // silence never revokes a contribution.
+      const bySilence = o.decidedBy === 'deadline';
       await resolveDisputeIn(tx, {
         id: o.ref,
         decision: o.outcome === 'approved' ? 'upheld' : 'dismissed',
         actor: `review:${o.itemId}`,
         via: o.decidedBy,
-        note: `${o.decidedBy}: ${o.approvals} approve, ${o.rejections} reject${o.reason ? ` (${o.reason})` : ''}`,
+        note: bySilence
+          ? `deadline: no decision by ${o.approvals + o.rejections === 0 ? 'any reviewer' : 'a quorum'} in time (${o.approvals} approve, ${o.rejections} reject); a dispute is upheld only by a decision`
+          : `${o.decidedBy}: ${o.approvals} approve, ${o.rejections} reject${o.reason ? ` (${o.reason})` : ''}`,
         standingPolicy: standingPolicyOf(o.datanet),
         now: o.decidedAt,
       });

@@ -47,7 +47,10 @@ export async function deadlineItem(
     await sql`update review_items set state = 'escalated' where id = ${item.id}`.execute(tx);
     return 'escalated';
   }
-  const verdict = policy === 'accept' ? 'approve' : 'reject';
+  // A dispute is never approved (upheld) by the deadline: silence does not revoke a contribution,
+  // which moves standing and rewards; under accept as under reject it is dismissed.
+  const approve = policy === 'accept' && item.kind !== 'dispute';
+  const verdict = approve ? 'approve' : 'reject';
   await tx
     .insertInto('review_decisions')
     .values({
@@ -57,8 +60,8 @@ export async function deadlineItem(
       reviewer: 'system:deadline',
       role: 'system',
       verdict,
-      reason: policy === 'reject' ? 'deadline' : null,
-      note: `deadline policy: ${policy}`,
+      reason: approve ? null : 'deadline',
+      note: `deadline policy: ${policy}${approve || policy === 'reject' ? '' : ' (a dispute: dismissed)'}`,
       gold_correct: null,
       policy_version: policyVersion,
       decided_at: now,
@@ -66,8 +69,8 @@ export async function deadlineItem(
     .onConflict((oc) => oc.columns(['item_id', 'reviewer', 'role']).doNothing())
     .execute();
   await settleItem(tx, item, {
-    outcome: policy === 'accept' ? 'approved' : 'rejected',
-    reason: policy === 'reject' ? 'deadline' : null,
+    outcome: approve ? 'approved' : 'rejected',
+    reason: approve ? null : 'deadline',
     decidedBy: 'deadline',
     approvals: num(item.approvals),
     rejections: num(item.rejections),
