@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, signInOverHttp, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import {
+  openTestDb,
+  runDatanetCli,
+  signInOverHttp,
+  startServe,
+  TEST_DATABASE_URL,
+  type ServeProcess,
+  type TestDb,
+} from '@datanet/pipelines/testing';
 import { loadDatanetDefinition, openRegistry, recordContributions, resolveDatanetPath, type DatanetDefinition } from '@datanet/datanet';
 import { migrateReview } from '@datanet/review';
 import { enqueueDisputeReview, getDispute, openDispute } from '../src/index.js';
@@ -172,5 +180,22 @@ describe('disputes past their review deadline (real `datanet serve`)', () => {
       resolvedVia: 'steward',
     });
     expect(await itemState(id)).toBe('approved');
+  });
+
+  it('`datanet dispute list` applies a due deadline before it lists, as the server does', async () => {
+    // The server is stopped: only the CLI can decide the late dispute now.
+    await server?.stop();
+    server = undefined;
+    const late = await disputeFiledAgo(REJECT, 48 * HOUR);
+    const store = new URL(TEST_DATABASE_URL);
+    store.searchParams.set('options', `-c search_path=${t.schema}`);
+    const cli = runDatanetCli(['--state-dir', stateDir, '--json', 'dispute', 'list', '--datanet', REJECT], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: store.toString() },
+    });
+    expect(cli.code, cli.stderr).toBe(0);
+    const listed = (JSON.parse(cli.stdout) as { disputes: { id: string; status: string; resolvedVia: string | null }[] }).disputes;
+    expect(listed.find((d) => d.id === late)).toMatchObject({ status: 'dismissed', resolvedVia: 'deadline' });
+    expect(await itemState(late)).toBe('rejected');
   });
 });

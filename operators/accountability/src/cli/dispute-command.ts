@@ -113,6 +113,20 @@ const register: RegisterCommand = (program, env) => {
     .action(async (o: { datanet: string; status?: 'open' | 'upheld' | 'dismissed' }) => {
       const { listDisputes } = await import('../disputes/dispute-store.js');
       const { db } = await env.openDb();
+      // As the server does before it lists them: a dispute whose review deadline passed is decided
+      // first (once across processes: the store claims the batch), so the list never shows one
+      // open that its deadline decided. A definition that cannot be read leaves the list as stored.
+      const def = await definition(o.datanet).catch(() => undefined);
+      if (def?.review) {
+        const { applyDueDeadlines, deadlinePolicyOf, migrateReview } = await import('@datanet/review');
+        const { registerReviewAudit } = await import('../audit/review-audit.js');
+        const { registerDisputeOutcomes } = await import('../disputes/dispute-review.js');
+        await migrateReview(db);
+        registerReviewAudit();
+        registerDisputeOutcomes((id) => (id === def.id ? def.standing : undefined));
+        const review = def.review;
+        await applyDueDeadlines(db, (id) => (id === def.id ? deadlinePolicyOf(review) : undefined), { datanet: def.id });
+      }
       const ds = await listDisputes(db, { datanet: o.datanet, status: o.status });
       env.result({ disputes: ds });
       for (const d of ds) env.say(`${d.id}\t${d.status}\t${d.contributionId}\t${d.reason}\t${d.filer}`);
