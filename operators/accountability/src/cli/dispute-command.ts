@@ -118,14 +118,13 @@ const register: RegisterCommand = (program, env) => {
       // open that its deadline decided. A definition that cannot be read leaves the list as stored.
       const def = await definition(o.datanet).catch(() => undefined);
       if (def?.review) {
-        const { applyDueDeadlines, deadlinePolicyOf, migrateReview } = await import('@datanet/review');
+        const { migrateReview } = await import('@datanet/review');
         const { registerReviewAudit } = await import('../audit/review-audit.js');
-        const { registerDisputeOutcomes } = await import('../disputes/dispute-review.js');
+        const { applyDisputeDeadlines, registerDisputeOutcomes } = await import('../disputes/dispute-review.js');
         await migrateReview(db);
         registerReviewAudit();
         registerDisputeOutcomes((id) => (id === def.id ? def.standing : undefined));
-        const review = def.review;
-        await applyDueDeadlines(db, (id) => (id === def.id ? deadlinePolicyOf(review) : undefined), { datanet: def.id });
+        await applyDisputeDeadlines(db, (id) => (id === def.id ? def : undefined), def.id);
       }
       const ds = await listDisputes(db, { datanet: o.datanet, status: o.status });
       env.result({ disputes: ds });

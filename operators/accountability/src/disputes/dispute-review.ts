@@ -1,6 +1,14 @@
 import type { Kysely } from 'kysely';
 import { durationMs, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition, type StandingPolicy } from '@datanet/datanet';
-import { enqueueBatch, migrateReview, onReviewOutcome, queuePolicyOf, type ReviewOutcome } from '@datanet/review';
+import {
+  applyDueDeadlines,
+  deadlinePolicyOf,
+  enqueueBatch,
+  migrateReview,
+  onReviewOutcome,
+  queuePolicyOf,
+  type ReviewOutcome,
+} from '@datanet/review';
 import type { Dispute } from './dispute-store.js';
 import { disputeBatch, resolveDisputeIn } from './resolve-dispute.js';
 
@@ -98,5 +106,22 @@ export function registerDisputeOutcomes(standingPolicyOf: StandingPolicyLookup =
       });
     },
     'accountability:dispute-outcomes',
+  );
+}
+
+/**
+ * Applies the review deadlines that are due on a Datanet's disputes (batches no run waits on),
+ * under each Datanet's `review.decision.onDeadline` as `definitionOf` gives it: what the server's
+ * disputes list and `datanet dispute list` do before they list. The outcome handlers
+ * (registerDisputeOutcomes) must be registered in this process.
+ */
+export function applyDisputeDeadlines(db: Kysely<any>, definitionOf: (id: string) => DatanetDefinition | undefined, datanet: string) {
+  return applyDueDeadlines(
+    db,
+    (id) => {
+      const review = definitionOf(id)?.review;
+      return review ? deadlinePolicyOf(review) : undefined;
+    },
+    { datanet },
   );
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { DATANET_ID, DISPUTE_REASONS, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
-import { applyDueDeadlines, deadlinePolicyOf, migrateReview } from '@datanet/review';
+import { migrateReview } from '@datanet/review';
 import { listAudit } from '../audit/audit-log.js';
 import { registerReviewAudit } from '../audit/review-audit.js';
 import { syncRoleAudit } from '../audit/role-audit.js';
 import { verifyAudit } from '../audit/verify-audit.js';
 import { DisputeRefusedError } from '../disputes/dispute-errors.js';
-import { enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
+import { applyDisputeDeadlines, enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
 import { getDispute, pageDisputes, type Dispute } from '../disputes/dispute-store.js';
 import { openDispute, type DisputeRole } from '../disputes/open-dispute.js';
 import { resolveDispute, stewardConflict } from '../disputes/resolve-dispute.js';
@@ -36,15 +36,7 @@ const register: RegisterRoutes = async (app, ctx) => {
   // A dispute's review item has a deadline and no run waiting on it: the review routes apply it on
   // a timer; the list applies what is due first, so it never shows a dispute its deadline decided.
   await migrateReview(ctx.db);
-  const dueDeadlines = (id: string) =>
-    applyDueDeadlines(
-      ctx.db,
-      (datanet) => {
-        const review = definition(datanet)?.review;
-        return review ? deadlinePolicyOf(review) : undefined;
-      },
-      { datanet: id },
-    );
+  const dueDeadlines = (id: string) => applyDisputeDeadlines(ctx.db, definition, id);
   const scope = scopeFromParam('id');
   // Role grants change outside this package (the Datanet's YAML at start, grants by owners): the log
   // catches up with them before it is read or a dispute decision depends on them.
