@@ -7,7 +7,7 @@ import { valuesOf, withDefaults } from './datanet-settings.js';
 import { EXACT_DEFAULTS, exactSettingsReport, resolveExact } from './exact-settings.js';
 import { exactDedupe } from './exact-dedupe.js';
 import { DEFAULT_NORMALIZE, normalizedHash } from './normalize.js';
-import { datanetsOf, withdrawnCheck } from './withdrawn.js';
+import { datanetsOf, dedupeCreditsStillStand, withdrawnCheck } from './withdrawn.js';
 
 const ExactConfig = z
   .object({
@@ -43,6 +43,11 @@ export const dedupeExact = defineOperator({
     const { datanet, ...settings } = resolveExact(config, env.pipelineDir);
     // The values, not the file's path: the same settings give the same key on every machine.
     return { datanet: datanet?.id, settings: valuesOf(settings) };
+  },
+  // A result decided against a persistent index stands while the index records it credited do.
+  async verifyCached(config, outputs, env) {
+    if (!config.index) return true;
+    return dedupeCreditsStillStand(env.db, outputs, config.datanet ? resolveExact(config, env.pipelineDir).datanet?.id : undefined);
   },
   async run(ctx) {
     const started = performance.now();

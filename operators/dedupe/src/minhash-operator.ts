@@ -7,7 +7,7 @@ import { unitNames, unitSummary } from './unit-summary.js';
 import { DEFAULT_MINHASH, impliedThreshold, type SignedTexts, validateMinHashSpec, type MinHashSpec } from './minhash.js';
 import { minhashDedupe } from './minhash-dedupe.js';
 import { valuesOf, withDefaults } from './datanet-settings.js';
-import { datanetsOf, withdrawnCheck } from './withdrawn.js';
+import { datanetsOf, dedupeCreditsStillStand, withdrawnCheck } from './withdrawn.js';
 import {
   JACCARD_DEFAULT,
   MINHASH_DEFAULTS,
@@ -108,6 +108,11 @@ export const dedupeMinhash = defineOperator({
     const { datanet, ...settings } = resolveMinHash(config, env.pipelineDir);
     // The values, not the file's path: the same settings give the same key on every machine.
     return { datanet: datanet?.id, settings: valuesOf(settings) };
+  },
+  // A result decided against a persistent index stands while the index records it credited do.
+  async verifyCached(config, outputs, env) {
+    if (!config.index) return true;
+    return dedupeCreditsStillStand(env.db, outputs, config.datanet ? resolveMinHash(config, env.pipelineDir).datanet?.id : undefined);
   },
   async run(ctx) {
     const c = ctx.config;

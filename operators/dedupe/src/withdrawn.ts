@@ -49,3 +49,46 @@ export async function withdrawnCheck(db: Kysely<any>, datanets: string[]): Promi
     return out;
   };
 }
+
+/**
+ * Whether a stored result of a step with a persistent index still holds: none of the index
+ * records it credited (`column` of the `credited` table: duplicate_of, source_id) has been
+ * withdrawn since. The step decided against the index as it was; when a record that took the
+ * credit from a row of this batch has since been dropped or revoked, a fresh run decides that row
+ * again (the rightful author of a text keeps it), so the stored result must not be served. Ids of
+ * the batch itself (`batchIds`) are not index records and are not asked about.
+ */
+export async function creditsStillStand(
+  db: Kysely<any>,
+  credited: Table,
+  column: string,
+  batchIds: Iterable<unknown>,
+  datanet?: string,
+): Promise<boolean> {
+  const col = credited.getChild(column);
+  if (!col || credited.numRows === 0) return true;
+  const batch = new Set<string>();
+  for (const id of batchIds) if (id !== null && id !== undefined) batch.add(String(id));
+  const sources = new Set<string>();
+  for (let i = 0; i < col.length; i++) {
+    const v = col.get(i);
+    if (v !== null && v !== undefined && !batch.has(String(v))) sources.add(String(v));
+  }
+  if (sources.size === 0) return true;
+  const check = await withdrawnCheck(db, datanetsOf(credited, datanet));
+  if (!check) return true;
+  return (await db.transaction().execute((tx) => check(tx, [...sources]))).size === 0;
+}
+
+/** creditsStillStand for a dedupe step's stored `duplicates` (duplicate_of) and `clusters` (every id of the batch). */
+export async function dedupeCreditsStillStand(
+  db: Kysely<any>,
+  outputs: Record<string, { path: string }>,
+  datanet?: string,
+): Promise<boolean> {
+  const { readParquetFile } = await import('@datanet/pipelines');
+  const duplicates = await readParquetFile(outputs.duplicates.path);
+  if (duplicates.numRows === 0) return true;
+  const ids = (await readParquetFile(outputs.clusters.path)).getChild('id')?.toArray() ?? [];
+  return creditsStillStand(db, duplicates, 'duplicate_of', ids, datanet);
+}

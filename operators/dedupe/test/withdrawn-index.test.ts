@@ -81,6 +81,30 @@ for (const engine of DB_ENGINES) {
         expect(col(third.kept.table, 'id')).toEqual([]);
         expect(col(third[rejected].table, creditOf)).toEqual(['original']);
       });
+
+      it(`${name}: a stored result that credited a record since revoked is not served from the cache`, async () => {
+        const datanet = `${name.replace('.', '-')}-cached-${engine}`;
+        const config = (op as typeof dedupeExact).config.parse({ index: datanet });
+        const opts = { db: t.db, dialect: engine, config: { index: datanet } } as const;
+        const run = async (rows: { id: string; contributor: string; text: string }[]) =>
+          (await runOperator(op as typeof dedupeExact, { ...opts, inputs: { table: await batch(t.db, datanet, rows) } })).outputs;
+        await run([{ id: 'copy', contributor: COPIER, text: answer }]);
+        // The author's record is refused as the copy's duplicate; that result is what a cache would hold.
+        const stored = await run([
+          { id: 'original', contributor: AUTHOR, text: answer },
+          { id: 'fresh', contributor: AUTHOR, text: other },
+        ]);
+        expect(col(stored[rejected].table, creditOf)).toEqual(['copy']);
+        const refs = Object.fromEntries(Object.entries(stored).map(([port, o]) => [port, o.ref]));
+        const env = { pipelineDir: process.cwd(), stateDir: process.cwd(), db: t.db };
+        const verify = (op as typeof dedupeExact).verifyCached!;
+        expect(await verify(config, refs, env)).toBe(true);
+        // A dispute revokes the copy: the stored result no longer holds, the step must run again.
+        await revokeContribution(t.db, { datanet, id: 'copy', reason: 'dispute upheld: copied from the author' });
+        expect(await verify(config, refs, env)).toBe(false);
+        // Without a persistent index nothing outside the batch was credited: the result stands.
+        expect(await verify((op as typeof dedupeExact).config.parse({}), refs, env)).toBe(true);
+      });
     }
   });
 }

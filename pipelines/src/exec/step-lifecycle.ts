@@ -65,7 +65,7 @@ export async function findCached(
   const hit = await store.getCache(step.key);
   if (!hit) return { reason: 'no stored result for this key' };
   if (!artifactsExist(hit)) return { reason: 'cache entry found but its artifacts are gone' };
-  if (step.node.op.verifyCached && !(await step.node.op.verifyCached(step.config(), hit, env)))
+  if (step.node.op.verifyCached && !(await step.node.op.verifyCached(step.config(), hit, { ...env, db: store.db })))
     return { reason: 'cache entry found but its effect outside the store is gone' };
   return { outputs: hit, reason: `cache hit (${step.key.slice(7, 19)})` };
 }

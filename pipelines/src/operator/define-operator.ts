@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { ArtifactRef, OperatorContext } from './operator-context.js';
 
@@ -54,12 +55,13 @@ export interface OperatorSpec<S extends z.ZodType = z.ZodType> {
   fingerprint?(config: z.output<S>, env: { pipelineDir: string; stateDir: string }): Promise<unknown>;
   /**
    * For operators with an effect outside the store (a file written at a path): checks, on a cache
-   * hit, that the effect is still there; false makes the step run again.
+   * hit, that the effect is still there, or that what the result was decided on outside the store
+   * (the registry, through `db`, the engine's database) still holds; false makes the step run again.
    */
   verifyCached?(
     config: z.output<S>,
     outputs: Record<string, ArtifactRef>,
-    env: { pipelineDir: string; stateDir: string },
+    env: { pipelineDir: string; stateDir: string; db: Kysely<any> },
   ): Promise<boolean>;
   run(ctx: OperatorContext<z.output<S>>): Promise<void>;
 }

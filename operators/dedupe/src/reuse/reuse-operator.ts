@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOperator, runKernel } from '@datanet/pipelines';
 import { stringValues } from '@datanet/connector-duckdb';
 import { dropFilteredRows } from '@datanet/datanet';
-import { datanetsOf, withdrawnCheck } from '../withdrawn.js';
+import { creditsStillStand, datanetsOf, withdrawnCheck } from '../withdrawn.js';
 import { dedupeRows } from '../dedupe-input.js';
 import type { ReuseDecision } from './decide-reuse.js';
 import type { ReuseMatch, ReuseSettings } from './reuse-matcher.js';
@@ -54,6 +54,16 @@ export const dedupeReuse = defineOperator({
   config: ReuseConfig,
   inputs: { table: { kind: 'table', description: 'any table with a text and an id column' } },
   outputs: reusePorts(),
+  // A result decided against a persistent index stands while the index records it credited do.
+  async verifyCached(config, outputs, env) {
+    if (!config.index) return true;
+    const { readParquetFile } = await import('@datanet/pipelines');
+    const rejected = await readParquetFile(outputs.rejected.path);
+    if (rejected.numRows === 0) return true;
+    const kept = await readParquetFile(outputs.kept.path);
+    const ids = [...(kept.getChild(config.idColumn)?.toArray() ?? []), ...(rejected.getChild(config.idColumn)?.toArray() ?? [])];
+    return creditsStillStand(env.db, rejected, 'source_id', ids);
+  },
   async run(ctx) {
     const c = ctx.config;
     const input = ctx.input('table');
