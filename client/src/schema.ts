@@ -1488,11 +1488,20 @@ export interface paths {
                 resolutionNote: string | null;
               };
               resolved: boolean;
+              /** @description this resolution revoked the contribution and lowered its owner standing */
               revocation?: {
                 contribution: string;
                 contributor: string;
                 standingBefore: number;
                 standingAfter: number;
+              };
+              /** @description upheld, but the contribution was revoked before (by byDispute): nothing was revoked or lowered again */
+              alreadyRevoked?: {
+                contribution: string;
+                contributor: string;
+                revokedAt: number;
+                byDispute: string | null;
+                reason: string;
               };
             };
           };

@@ -7,12 +7,12 @@ import {
   dropContributions,
   loadDatanetDefinition,
   openRegistry,
-  recordContributions,
   resolveDatanetPath,
   standingOf,
   type DatanetDefinition,
 } from '@datanet/datanet';
 import { applyDueDeadlines, decide, enqueueBatch, nextItems, queuePolicyOf } from '@datanet/review';
+import { fileAsSteward, recordOwn as recordOwnOf } from './dispute-fixtures.js';
 import {
   DisputeRefusedError,
   definitionStanding,
@@ -29,36 +29,11 @@ import {
 const OWNER = '0x' + 'a1'.repeat(20);
 const FILER = '0x' + 'f1'.repeat(20);
 
-/** `n` contributions of OWNER, `<prefix>-0` ... `<prefix>-(n-1)`. */
-const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number) =>
-  recordContributions(
-    t.db,
-    Array.from({ length: n }, (_, j) => ({
-      id: `${prefix}-${j}`,
-      datanet,
-      contributor: OWNER,
-      submissionId: 's',
-      sourceFile: 'f.jsonl',
-      recordIndex: j,
-      licence: 'CC-BY-4.0',
-      consent: 'train',
-      submittedAt: 1,
-      validatorVersion: 't',
-    })),
-  );
+const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number) => recordOwnOf(t, datanet, prefix, n, OWNER);
 
 /** FILER (or `filer`) disputes a contribution (as a steward) at `at` and it is queued for the review quorum then. */
 async function fileAndQueue(t: TestDb, def: DatanetDefinition, contributionId: string, at = Date.now(), filer = FILER) {
-  const { dispute } = await openDispute(t.db, {
-    datanet: def.id,
-    contributionId,
-    filer,
-    role: 'steward',
-    reason: 'incorrect',
-    evidence: 'the dosage stated contradicts the cited label',
-    policy: def.disputes,
-    now: at,
-  });
+  const dispute = await fileAsSteward(t, def, contributionId, filer, at);
   expect(await enqueueDisputeReview(t.db, dispute, def, at)).toBe(true);
   return dispute;
 }

@@ -25,7 +25,7 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
   let server: ServeProcess | undefined;
   let url: string;
   /** Filed by s1; against s1's contribution (filed by s2); against another's (filed by s2), twice. */
-  const ids = { filed: '', own: '', other: '', viaCli: '' };
+  const ids = { filed: '', own: '', other: '', viaCli: '', firstB: '', secondB: '' };
   const keyOf = (w: Wallet) => {
     const path = join(root, `${w.address}.key`);
     writeFileSync(path, w.privateKey);
@@ -60,10 +60,25 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
           validatorVersion: 't',
         })),
       );
-      const open = async (contributionId: string, filer: Wallet) =>
+      // In B, one contribution of OTHER disputed by both stewards (B's list stays apart from A's).
+      await recordContributions(s.db, [
+        {
+          id: 'c-b',
+          datanet: B,
+          contributor: OTHER,
+          submissionId: 's',
+          sourceFile: 'f.txt',
+          recordIndex: 0,
+          licence: 'CC-BY-4.0',
+          consent: 'train',
+          submittedAt: 1,
+          validatorVersion: 't',
+        },
+      ]);
+      const open = async (contributionId: string, filer: Wallet, datanet = A) =>
         (
           await openDispute(s.db, {
-            datanet: A,
+            datanet,
             contributionId,
             filer: filer.address,
             role: 'steward',
@@ -77,6 +92,8 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
       ids.own = await open('c-mine', s2);
       ids.other = await open('c-y', s2);
       ids.viaCli = await open('c-z', s2);
+      ids.firstB = await open('c-b', s2, B);
+      ids.secondB = await open('c-b', s1, B);
     } finally {
       await s.close();
     }
@@ -137,6 +154,40 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     expect(byS2.status).toBe(200);
     expect(((await byS2.json()) as any).dispute.status).toBe('dismissed');
   }, 600_000);
+
+  it('a second upheld dispute of a contribution already revoked says so and by which dispute; standing moves once', async () => {
+    const resolve = async (id: string, by: Wallet) => {
+      const r = await fetch(`${url}/v1/datanets/${B}/disputes/${id}/resolution`, {
+        method: 'POST',
+        headers: await signIn(by),
+        body: JSON.stringify({ decision: 'upheld' }),
+      });
+      expect(r.status, await r.clone().text()).toBe(200);
+      return (await r.json()) as any;
+    };
+    const first = await resolve(ids.firstB, s1);
+    expect(first).toMatchObject({ resolved: true, revocation: { contribution: 'c-b', contributor: OTHER } });
+    expect(first.revocation.standingAfter).toBeLessThan(first.revocation.standingBefore);
+    const second = await resolve(ids.secondB, s2);
+    expect(second).toMatchObject({
+      resolved: true,
+      dispute: { id: ids.secondB, status: 'upheld' },
+      alreadyRevoked: { contribution: 'c-b', contributor: OTHER, byDispute: ids.firstB },
+    });
+    expect(second.revocation).toBeUndefined();
+    expect(second.dispute.resolutionNote).toContain(`already revoked by dispute ${ids.firstB}`);
+    const audit = (await (await fetch(`${url}/v1/datanets/${B}/audit`)).json()) as { entries: { kind: string; payload: any }[] };
+    const kinds = audit.entries.filter((e) => e.kind !== 'role.changed').map((e) => e.kind);
+    expect(kinds).toEqual([
+      'dispute.opened',
+      'dispute.opened',
+      'dispute.upheld',
+      'contribution.revoked',
+      'standing.changed',
+      'dispute.upheld',
+    ]);
+    expect(audit.entries.at(-1)!.payload).toMatchObject({ dispute: ids.secondB, alreadyRevokedBy: ids.firstB });
+  });
 
   it('the refused dispute against s1 stays open in the store', async () => {
     const s = await fetch(`${url}/v1/datanets/${A}/disputes?status=open`, { headers: await signIn(s2) });

@@ -100,7 +100,7 @@ const register: RegisterCommand = (program, env) => {
       env.result(r);
       env.say(
         r.resolved
-          ? `dispute ${id} ${decision}${r.revocation ? `: ${r.revocation.contribution} revoked, standing of ${r.revocation.contributor} ${r.revocation.standingBefore.toFixed(3)} -> ${r.revocation.standingAfter.toFixed(3)}` : ''}`
+          ? `dispute ${id} ${decision}${r.revocation ? `: ${r.revocation.contribution} revoked, standing of ${r.revocation.contributor} ${r.revocation.standingBefore.toFixed(3)} -> ${r.revocation.standingAfter.toFixed(3)}` : ''}${r.alreadyRevoked ? `: ${r.alreadyRevoked.contribution} was already revoked${r.alreadyRevoked.byDispute ? ` by dispute ${r.alreadyRevoked.byDispute}` : ''}; nothing revoked again, standing unchanged` : ''}`
           : `dispute ${id} was already ${r.dispute.status}; nothing changed`,
       );
     });

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { revokeContribution, type StandingPolicy } from '@datanet/datanet';
 import { holdOpenItems, reviewItemId, settleHeldItems } from '@datanet/review';
-import { appendAudit } from '../audit/audit-log.js';
+import { appendAudit, auditEntryByKey } from '../audit/audit-log.js';
 import { migrateAccountability } from '../store/migrations.js';
 import { DisputeRefusedError } from './dispute-errors.js';
 import { disputeFromRow, type Dispute } from './dispute-store.js';
@@ -22,7 +22,39 @@ export interface ResolveDisputeResult {
   dispute: Dispute;
   /** False: it was resolved before (a retry, a second resolver); nothing changed now. */
   resolved: boolean;
+  /** Upheld, and this resolution revoked the contribution and lowered its owner's standing. */
   revocation?: { contribution: string; contributor: string; standingBefore: number; standingAfter: number };
+  /** Upheld, but the contribution was revoked before (by `byDispute`): nothing revoked or lowered again. */
+  alreadyRevoked?: AlreadyRevoked;
+}
+
+export interface AlreadyRevoked {
+  contribution: string;
+  contributor: string;
+  revokedAt: number;
+  /** The dispute whose resolution revoked it; null when something else did. */
+  byDispute: string | null;
+  /** The registry's revocation reason. */
+  reason: string;
+}
+
+/** How and by which dispute `d`'s contribution was revoked (its `contribution.revoked` audit entry). */
+async function alreadyRevoked(trx: Kysely<any>, d: Dispute): Promise<AlreadyRevoked> {
+  const c = await trx
+    .selectFrom('contributions')
+    .select(['revoked_at', 'revoke_reason'])
+    .where('datanet', '=', d.datanet)
+    .where('id', '=', d.contributionId)
+    .executeTakeFirstOrThrow();
+  const entry = await auditEntryByKey(trx, d.datanet, `contribution.revoked:${d.contributionId}`);
+  const by = (entry?.payload as { dispute?: unknown } | undefined)?.dispute;
+  return {
+    contribution: d.contributionId,
+    contributor: d.contributor,
+    revokedAt: Number(c.revoked_at),
+    byDispute: typeof by === 'string' ? by : null,
+    reason: c.revoke_reason ?? '',
+  };
 }
 
 /**
@@ -94,17 +126,28 @@ export async function resolveDisputeIn(trx: Kysely<any>, req: ResolveDisputeRequ
     if (!stored) throw new DisputeRefusedError('unknown_dispute', `no dispute ${req.id}`, 404);
     return { dispute: disputeFromRow(stored), resolved: false };
   }
-  const d = disputeFromRow(row);
-  await appendAudit(trx, {
-    datanet: d.datanet,
-    actor: d.resolvedBy!,
-    kind: `dispute.${req.decision}`,
-    subject: d.contributionId,
-    key: `dispute.resolved:${d.id}`,
-    at: now,
-    payload: { dispute: d.id, contribution: d.contributionId, contributor: d.contributor, via: req.via, note: req.note ?? null },
-  });
-  if (req.decision === 'dismissed') return { dispute: d, resolved: true };
+  let d = disputeFromRow(row);
+  const logDecision = (payload: Record<string, unknown> = {}) =>
+    appendAudit(trx, {
+      datanet: d.datanet,
+      actor: d.resolvedBy!,
+      kind: `dispute.${req.decision}`,
+      subject: d.contributionId,
+      key: `dispute.resolved:${d.id}`,
+      at: now,
+      payload: {
+        dispute: d.id,
+        contribution: d.contributionId,
+        contributor: d.contributor,
+        via: req.via,
+        note: d.resolutionNote,
+        ...payload,
+      },
+    });
+  if (req.decision === 'dismissed') {
+    await logDecision();
+    return { dispute: d, resolved: true };
+  }
   const r = await revokeContribution(trx, {
     datanet: d.datanet,
     id: d.contributionId,
@@ -112,6 +155,23 @@ export async function resolveDisputeIn(trx: Kysely<any>, req: ResolveDisputeRequ
     now,
     policy: req.standingPolicy,
   });
+  if (!r.revoked) {
+    // Another dispute (or a concurrent resolver, whose row lock this one waited on) revoked it
+    // first: this dispute is upheld, but revokes nothing and moves no standing again. Its record,
+    // its answer and its log entry say so and name what did.
+    const already = await alreadyRevoked(trx, d);
+    const note = `contribution ${d.contributionId} was already revoked${already.byDispute ? ` by dispute ${already.byDispute}` : ''} at ${new Date(already.revokedAt).toISOString()}; nothing was revoked again`;
+    const noted = await trx
+      .updateTable('disputes')
+      .set({ resolution_note: d.resolutionNote ? `${d.resolutionNote} (${note})` : note })
+      .where('id', '=', d.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    d = disputeFromRow(noted);
+    await logDecision({ alreadyRevokedBy: already.byDispute, alreadyRevokedAt: already.revokedAt });
+    return { dispute: d, resolved: true, alreadyRevoked: already };
+  }
+  await logDecision();
   await appendAudit(trx, {
     datanet: d.datanet,
     actor: d.resolvedBy!,

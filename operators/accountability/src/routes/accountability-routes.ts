@@ -147,7 +147,18 @@ const register: RegisterRoutes = async (app, ctx) => {
             resolved: z.boolean(),
             revocation: z
               .object({ contribution: z.string(), contributor: z.string(), standingBefore: z.number(), standingAfter: z.number() })
-              .optional(),
+              .optional()
+              .describe('this resolution revoked the contribution and lowered its owner standing'),
+            alreadyRevoked: z
+              .object({
+                contribution: z.string(),
+                contributor: z.string(),
+                revokedAt: z.number(),
+                byDispute: z.string().nullable(),
+                reason: z.string(),
+              })
+              .optional()
+              .describe('upheld, but the contribution was revoked before (by byDispute): nothing was revoked or lowered again'),
           }),
           403: Refusal,
           404: Refusal,
@@ -178,7 +189,12 @@ const register: RegisterRoutes = async (app, ctx) => {
           note: req.body.note,
           standingPolicy: def.standing,
         });
-        return { dispute: view(r.dispute), resolved: r.resolved, ...(r.revocation ? { revocation: r.revocation } : {}) };
+        return {
+          dispute: view(r.dispute),
+          resolved: r.resolved,
+          ...(r.revocation ? { revocation: r.revocation } : {}),
+          ...(r.alreadyRevoked ? { alreadyRevoked: r.alreadyRevoked } : {}),
+        };
       } catch (err) {
         return refuse(reply, err);
       }
