@@ -124,6 +124,21 @@ export class RunStore {
       .execute();
   }
 
+  /**
+   * Moves a run to `running` if it is in one of `from`, in one statement: of callers racing to
+   * continue the same run (two resume requests, a resume and the waker), exactly one gets true.
+   */
+  async claimRun(id: string, from: readonly RunStatus[]): Promise<boolean> {
+    await this.drain();
+    const res = await this.db
+      .updateTable('runs')
+      .set({ status: 'running', error: null })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async getRun(id: string): Promise<RunRow | undefined> {
     const row = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? normaliseRun(row) : undefined;

@@ -6,9 +6,13 @@ import { newRunId, resumeRunGraph, runPipeline } from '../../exec/in-process-exe
 import { compilePipeline, compilePipelineSource } from '../../spec/compile-pipeline.js';
 import { formatDiagnostic, type Diagnostic } from '../../spec/diagnostic.js';
 import type { Profile } from '../../spec/profile.js';
+import type { RunStatus } from '../../store/statuses.js';
 import { YamlSource } from '../../spec/yaml-source.js';
 
 export const PIPELINE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Runs that a resume may continue: ended without success, or parked on their waits. */
+const RESUMABLE: readonly RunStatus[] = ['failed', 'cancelled', 'waiting'];
 
 export class LaunchError extends Error {
   constructor(
@@ -148,13 +152,17 @@ export class RunLauncher {
     const run = await this.engine.store.getRun(runId);
     if (!run) throw new LaunchError(404, 'unknown_run', `no run ${runId}`);
     if (run.status === 'succeeded') throw new LaunchError(409, 'already_succeeded', `run ${runId} already succeeded; nothing to resume`);
-    if (this.running.has(runId) || run.status === 'running') throw new LaunchError(409, 'running', `run ${runId} is running`);
+    if (this.running.has(runId) || !RESUMABLE.includes(run.status)) throw new LaunchError(409, 'running', `run ${runId} is ${run.status}`);
     const overrides = (run.options.paramOverrides ?? {}) as Record<string, string>;
     const { graph, diagnostics } = await compilePipelineSource(new YamlSource(run.file, run.spec_yaml), {
       params: overrides,
       extraPlugins: this.profile.plugins,
     });
     if (!graph) throw invalid(diagnostics, `run ${runId}'s pipeline no longer compiles`);
+    // Claimed in the store before it starts: of two resumes (a double click, two replicas, the
+    // waker continuing a waiting run) only one executes the run; the other is told it runs.
+    if (!(await this.engine.store.claimRun(runId, RESUMABLE)))
+      throw new LaunchError(409, 'running', `run ${runId} is already being resumed`);
     const from = retry ?? ((run.options.from ?? []) as string[]);
     const options = {
       noCache: Boolean(run.options.noCache),

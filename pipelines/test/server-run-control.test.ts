@@ -1,0 +1,85 @@
+// What stewards do to runs over the staff API, on a real PostgreSQL store: resume (and retry) a run
+// exactly once however many times the button is pressed, cancel and list a run that waits, and
+// read the end of a long run's events.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../src/server/auth/api-tokens.js';
+import { FIXTURE_PLUGIN } from './helpers.js';
+import { openTestServer } from './server-helpers.js';
+
+const WAIT_PLUGIN = resolve(import.meta.dirname, 'fixtures/wait-operators.ts');
+type Server = Awaited<ReturnType<typeof openTestServer>>;
+
+function pipeline(root: string, name: string, steps: string): void {
+  writeFileSync(
+    join(root, 'configs', 'pipelines', `${name}.yaml`),
+    `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: ${name} }\nplugins: [${FIXTURE_PLUGIN}, ${WAIT_PLUGIN}]\nparameters:\n  datanet: { type: string, default: alpha }\nsteps:\n${steps}`,
+  );
+}
+
+const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+
+describe('run control over the staff API (PostgreSQL)', () => {
+  let root: string;
+  let server: Server;
+  let steward: Record<string, string>;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'datanet-run-control-'));
+    mkdirSync(join(root, 'configs', 'pipelines'), { recursive: true });
+    // `a` fails its first attempt; `b` (never cached) logs each time it runs.
+    pipeline(
+      root,
+      'flaky',
+      `  a:\n    uses: test.flaky\n    with: { failTimes: 1, counterFile: ${join(root, 'counter')} }\n  b:\n    uses: test.emit\n    needs: [a]\n    cache: false\n    with: { log: ${join(root, 'b.log')} }\n`,
+    );
+    pipeline(
+      root,
+      'waits',
+      `  a:\n    uses: test.emit\n  review:\n    uses: test.review\n    needs: [a]\n    with: { log: ${join(root, 'review.log')}, signal: 'decision:never' }\n`,
+    );
+    server = await openTestServer('postgres', root, { rateLimitPerMinute: 100_000 });
+    const t = await new ApiTokens(server.ctx.db).create({ name: 't', scope: 'alpha', role: 'steward' });
+    steward = { authorization: `Bearer ${t.token}` };
+  }, 120_000);
+  afterAll(async () => {
+    await server?.shutdown();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const inject = (method: 'GET' | 'POST', url: string, payload?: object) =>
+    payload === undefined
+      ? server.app.inject({ method, url, headers: steward })
+      : server.app.inject({ method, url, headers: steward, payload });
+  const launch = async (name: string) => {
+    const res = await inject('POST', '/api/runs', { pipeline: name, params: { datanet: 'alpha' } });
+    expect(res.statusCode, res.body).toBe(202);
+    return res.json().runId as string;
+  };
+  const settled = async (runId: string, statuses = ['succeeded', 'failed', 'cancelled', 'waiting']) => {
+    for (let i = 0; i < 600; i++) {
+      const res = await inject('GET', `/api/runs/${runId}`);
+      // Settled, and nothing of it executes here any more (the launcher forgets a run once its execution ends).
+      const executing = (server.launcher as unknown as { running: Map<string, unknown> }).running.has(runId);
+      if (res.statusCode === 200 && statuses.includes(res.json().run.status) && !executing) return res.json();
+      await sleep(100);
+    }
+    throw new Error(`run ${runId} did not settle`);
+  };
+
+  it('two resumes of the same failed run at once start it once: one is 202, the other 409, each step runs once', async () => {
+    const runId = await launch('flaky');
+    expect((await settled(runId)).run.status).toBe('failed');
+    expect(lines(join(root, 'b.log'))).toEqual([]);
+    const answers = await Promise.all([inject('POST', `/api/runs/${runId}/resume`), inject('POST', `/api/runs/${runId}/resume`)]);
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([202, 409]);
+    expect(answers.find((r) => r.statusCode === 409)!.json().error).toBe('running');
+    const after = await settled(runId, ['succeeded', 'failed']);
+    expect(after.run.status).toBe('succeeded');
+    expect(lines(join(root, 'b.log'))).toEqual(['b']);
+    expect(Number(readFileSync(join(root, 'counter'), 'utf8'))).toBe(2);
+  });
+});
