@@ -332,7 +332,7 @@ export interface paths {
       parameters: {
         query?: {
           pipeline?: string;
-          status?: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+          status?: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
           datanet?: string;
           /** @description created at or after (ms since the epoch) */
           since?: number;
@@ -577,7 +577,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel a run executing on this server (it stays resumable) */
+    /** Cancel a run executing on this server, a waiting run or a distributed run (it stays resumable) */
     post: {
       parameters: {
         query?: never;

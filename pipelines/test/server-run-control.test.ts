@@ -82,4 +82,24 @@ describe('run control over the staff API (PostgreSQL)', () => {
     expect(lines(join(root, 'b.log'))).toEqual(['b']);
     expect(Number(readFileSync(join(root, 'counter'), 'utf8'))).toBe(2);
   });
+
+  it('lists runs that wait (status=waiting), and a steward cancels one; it stays resumable', async () => {
+    const runId = await launch('waits');
+    expect((await settled(runId)).run.status).toBe('waiting');
+    const listed = await inject('GET', '/api/runs?datanet=alpha&status=waiting');
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().runs.map((r: { id: string }) => r.id)).toEqual([runId]);
+
+    const cancel = await inject('POST', `/api/runs/${runId}/cancel`);
+    expect(cancel.statusCode, cancel.body).toBe(202);
+    const detail = (await inject('GET', `/api/runs/${runId}`)).json();
+    expect(detail.run.status).toBe('cancelled');
+    expect(detail.steps.find((s: { stepId: string }) => s.stepId === 'review').status).toBe('cancelled');
+    // Cancelling it again says it is over.
+    expect((await inject('POST', `/api/runs/${runId}/cancel`)).statusCode).toBe(409);
+    // Resumed, the review waits again (its wait still does not hold); its first phase is not redone.
+    expect((await inject('POST', `/api/runs/${runId}/resume`)).statusCode).toBe(202);
+    expect((await settled(runId)).run.status).toBe('waiting');
+    expect(lines(join(root, 'review.log'))).toEqual(['prepare review']);
+  });
 });

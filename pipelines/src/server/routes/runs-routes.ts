@@ -7,10 +7,11 @@ import { UnknownCursorError } from '../../read/run-reader.js';
 import { datanetOf, type RunReader } from '../runs/run-reader.js';
 import { streamRunEvents } from './run-events-stream.js';
 import type { ZodApp } from '../server-context.js';
+import { RUN_STATUSES } from '../../store/statuses.js';
 
 const Refusal = z.object({ error: z.string(), message: z.string(), diagnostics: z.array(z.string()).optional() });
 const RunId = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a run id') });
-const STATUS = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+const STATUS = RUN_STATUSES;
 const RunItem = z.object({
   id: z.string(),
   pipeline: z.string(),
@@ -166,13 +167,16 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       config: { access: { role: 'steward', scope: runScope } },
       schema: {
         tags: ['runs'],
-        summary: 'Cancel a run executing on this server (it stays resumable)',
+        summary: 'Cancel a run executing on this server, a waiting run or a distributed run (it stays resumable)',
         params: RunId,
         response: { 202: z.object({ cancelling: z.literal(true) }), 409: Refusal },
       },
     },
     async (req, reply) => {
-      if (!launcher.cancel(req.params.id))
+      const outcome = await launcher.cancel(req.params.id);
+      if (outcome === 'over')
+        return reply.code(409).send({ error: 'not_running', message: `run ${req.params.id} has ended; nothing to cancel` });
+      if (outcome === 'elsewhere')
         return reply.code(409).send({ error: 'not_running_here', message: `run ${req.params.id} is not executing on this server` });
       return reply.code(202).send({ cancelling: true as const });
     },

@@ -180,12 +180,27 @@ export class RunLauncher {
     );
   }
 
-  /** Cancels a run executing in this process; it stays resumable. */
-  cancel(runId: string): boolean {
+  /**
+   * Cancels a run; it stays resumable. One executing in this process is aborted. One that waits
+   * (parked steps, nothing executing anywhere), or a distributed one (its workers read the store),
+   * is cancelled in the store, as `datanet cancel` does. 'over': it had already ended; 'elsewhere':
+   * an in-process run executing in another process.
+   */
+  async cancel(runId: string): Promise<'cancelling' | 'over' | 'elsewhere'> {
     const ac = this.running.get(runId);
-    if (!ac) return false;
-    ac.abort();
-    return true;
+    if (ac) {
+      ac.abort();
+      return 'cancelling';
+    }
+    const run = await this.engine.store.getRun(runId);
+    if (!run || !['queued', 'running', 'waiting'].includes(run.status)) return 'over';
+    if (run.status !== 'waiting' && run.executor !== 'distributed') return 'elsewhere';
+    const { DagStore } = await import('../../distributed/dag-store.js');
+    const { cancelRun } = await import('../../distributed/dag-recovery.js');
+    if (!(await cancelRun(new DagStore(this.engine.database.db), runId))) return 'over';
+    this.engine.store.event(runId, null, 'error', 'run.finished', `run cancelled; resume it with \`datanet resume ${runId}\``);
+    await this.engine.store.flushEvents();
+    return 'cancelling';
   }
 
   /** Graceful shutdown: cancel what runs here (resumable) and wait for it to stop. */
