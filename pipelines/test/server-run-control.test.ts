@@ -102,4 +102,31 @@ describe('run control over the staff API (PostgreSQL)', () => {
     expect((await settled(runId)).run.status).toBe('waiting');
     expect(lines(join(root, 'review.log'))).toEqual(['prepare review']);
   });
+
+  it("a run's detail ends with its newest events, however many it has", async () => {
+    const { store } = server.ctx.engine;
+    const runId = 'run-chatty';
+    await store.createRun(
+      {
+        id: runId,
+        pipeline: 'chatty',
+        file: 'chatty.yaml',
+        spec_yaml: '',
+        params: { datanet: 'alpha' },
+        options: {},
+        status: 'failed',
+        executor: 'in-process',
+        created_at: Date.now(),
+      },
+      [{ step_id: 'talk', pool: 'cpu' }],
+    );
+    for (let i = 0; i < 10_050; i++) store.event(runId, 'talk', 'info', 'log', `line ${i}`);
+    store.event(runId, 'talk', 'error', 'step.failed', 'step talk attempt 1 failed: the reason');
+    await store.flushEvents();
+    const detail = (await inject('GET', `/api/runs/${runId}`)).json();
+    expect(detail.events.at(-1).message).toBe('step talk attempt 1 failed: the reason');
+    expect(detail.logs.at(-1).message).toBe('line 10049');
+    // Oldest first, as before.
+    expect(detail.events.at(-2).id).toBeLessThan(detail.events.at(-1).id);
+  });
 });

@@ -259,15 +259,19 @@ export class RunReader {
     }));
   }
 
-  /** A run's events, oldest first; `afterId` for live streams. */
-  async events(runId: string, options: { afterId?: number; stepId?: string; limit?: number } = {}): Promise<EventView[]> {
+  /**
+   * A run's events, oldest first; `afterId` for live streams. At most `limit` (10,000): the first
+   * ones, or with `newest` the last ones (a long run's end, where it failed, is what people look for).
+   */
+  async events(runId: string, options: { afterId?: number; stepId?: string; limit?: number; newest?: boolean } = {}): Promise<EventView[]> {
     let q = this.db.selectFrom('events').selectAll().where('run_id', '=', runId);
     if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
     if (options.stepId) q = q.where('step_id', '=', options.stepId);
     const rows = await q
-      .orderBy('id')
+      .orderBy('id', options.newest ? 'desc' : 'asc')
       .limit(options.limit ?? 10_000)
       .execute();
+    if (options.newest) rows.reverse();
     return rows.map((e) => ({
       id: Number(e.id),
       stepId: e.step_id,

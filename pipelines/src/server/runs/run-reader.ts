@@ -62,7 +62,8 @@ export class RunReader {
     const [steps, attempts, events] = await Promise.all([
       this.engine.steps(id, { partitions: true }),
       this.engine.attempts(id),
-      this.engine.events(id),
+      // The newest events when there are more than a page: how a long run ended matters most.
+      this.engine.events(id, { newest: true }),
     ]);
     return {
       run: { ...listItem(run), file: run.file, params: run.params },
