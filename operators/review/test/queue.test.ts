@@ -280,4 +280,71 @@ describe.each(DB_ENGINES)('review queue on %s', (engine) => {
     expect(seen.map((o) => [o.ref, o.outcome, o.decidedBy])).toEqual([['d1', 'rejected', 'deadline']]);
     expect(audit).toEqual(['d1']);
   });
+
+  // A reviewer still holding a live lease on an item settled without them (a steward's override,
+  // the deadline) votes on it: refused (409 already_decided, naming how it was decided), not
+  // recorded as if it had counted, and no figure counts it.
+  const queue = async (datanet: string, batch: string, deadline: number) => {
+    await enqueueBatch(
+      t.db,
+      {
+        batch,
+        datanet,
+        deadline,
+        items: [{ datanet, kind: 'record', ref: 'r0', batch, contributor: OWNER, payload: { q: 'q' }, heldFor: ['newcomer'] }],
+      },
+      policy,
+    );
+    const [a] = await nextItems(t.db, { datanet, reviewer: A, limit: 1, policy });
+    const [b] = await nextItems(t.db, { datanet, reviewer: B, limit: 1, policy });
+    expect(b.id).toBe(a.id);
+    return a.id;
+  };
+  const decisionsOf = async (item: string) =>
+    (await t.db.selectFrom('review_decisions').select(['reviewer', 'role']).where('item_id', '=', item).orderBy('seq').execute()).map(
+      (r) => `${r.role}:${r.reviewer}`,
+    );
+
+  it("after a steward's override: 409 already_decided, nothing recorded, figures unchanged", async () => {
+    const item = await queue('late1', 'late1:b', Date.now() + 3_600_000);
+    await decide(t.db, { datanet: 'late1', itemId: item, reviewer: A, verdict: 'approve' }, policy);
+    const o = await decide(
+      t.db,
+      { datanet: 'late1', itemId: item, reviewer: D, verdict: 'reject', reason: 'unsafe', override: true },
+      policy,
+    );
+    expect(o.state).toBe('rejected');
+    const before = await queueStats(t.db, 'late1');
+    await expect(decide(t.db, { datanet: 'late1', itemId: item, reviewer: B, verdict: 'approve' }, policy)).rejects.toMatchObject({
+      status: 409,
+      code: 'already_decided',
+      message: expect.stringMatching(/already rejected \(by a steward\).*not counted/),
+    });
+    expect(await decisionsOf(item)).toEqual([`reviewer:${A}`, `steward:${D}`]);
+    const after = await queueStats(t.db, 'late1');
+    expect(after.throughput.decisions).toBe(before.throughput.decisions);
+    expect(after.decisionsPerItem).toBe(before.decisionsPerItem);
+    expect((await reviewerStats(t.db, 'late1', B)).decisions).toBe(0);
+    // Sent again, it is refused again (nothing was recorded to replay).
+    await expect(decide(t.db, { datanet: 'late1', itemId: item, reviewer: B, verdict: 'approve' }, policy)).rejects.toMatchObject({
+      code: 'already_decided',
+    });
+    // The one whose vote counted gets it back as a replay.
+    expect(await decide(t.db, { datanet: 'late1', itemId: item, reviewer: A, verdict: 'approve' }, policy)).toMatchObject({
+      replay: true,
+      verdict: 'approve',
+      state: 'rejected',
+    });
+  });
+
+  it('after the deadline settled it: 409 already_decided naming the deadline', async () => {
+    const item = await queue('late2', 'late2:b', Date.now() + 1_000);
+    expect(await applyDeadline(t.db, 'late2:b', 'reject', 1, Date.now() + 2_000)).toEqual({ settled: 1, escalated: 0 });
+    await expect(decide(t.db, { datanet: 'late2', itemId: item, reviewer: A, verdict: 'approve' }, policy)).rejects.toMatchObject({
+      status: 409,
+      code: 'already_decided',
+      message: expect.stringMatching(/already rejected \(by its deadline\)/),
+    });
+    expect(await decisionsOf(item)).toEqual(['system:system:deadline']);
+  });
 });

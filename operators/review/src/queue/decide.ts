@@ -50,9 +50,11 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
       if (!policy.stewardOverride)
         throw new ReviewError(403, 'override_disabled', "this Datanet's review policy allows no steward override");
       if (item.kind === 'gold') throw new ReviewError(409, 'not_overridable', 'this item cannot be overridden');
-      if (item.state === 'approved' || item.state === 'rejected')
-        throw new ReviewError(409, 'already_decided', `item ${item.id} is already ${item.state}`);
-    } else {
+    }
+    // Settled without this vote (a steward, the deadline, the quorum) while it was held: a vote now
+    // would count for nothing, so it is refused, not recorded as if it had (figures count votes).
+    if (item.kind !== 'gold' && (item.state === 'approved' || item.state === 'rejected')) throw await alreadyDecided(tx, item);
+    if (!req.override) {
       const me = await sql<{ status: string }>`select status from review_reviewers
         where datanet = ${req.datanet} and reviewer = ${reviewer} for update`.execute(tx);
       if (me.rows[0]?.status === 'suspended')
@@ -102,9 +104,6 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
       const suspended = goldCorrect === null ? false : await scoreGold(tx, req.datanet, reviewer, goldCorrect, policy, now);
       return { itemId: item.id, verdict: req.verdict, replay: false, state: goldState(req.verdict), suspended };
     }
-    if (item.state !== 'open' && item.state !== 'escalated')
-      return { itemId: item.id, verdict: req.verdict, replay: false, state: item.state as DecisionResult['state'], suspended: false };
-
     const rows = await sql<{ reviewer: string; verdict: Verdict; role: string; reason: string | null }>`
       select reviewer, verdict, role, reason from review_decisions where item_id = ${item.id} and role <> 'system' order by seq`.execute(
       tx,
@@ -135,6 +134,15 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
     });
     return { itemId: item.id, verdict: req.verdict, replay: false, state: t.state, suspended: false };
   });
+}
+
+const DECIDED_BY: Record<string, string> = { quorum: 'the review quorum', steward: 'a steward', deadline: 'its deadline' };
+
+/** The refusal of a vote on a settled item, saying how it was settled. */
+async function alreadyDecided(tx: Kysely<any>, item: ItemRowFull): Promise<ReviewError> {
+  const o = await sql<{ decided_by: string }>`select decided_by from review_outcomes where item_id = ${item.id}`.execute(tx);
+  const by = o.rows[0] ? ` (by ${DECIDED_BY[o.rows[0].decided_by] ?? o.rows[0].decided_by})` : '';
+  return new ReviewError(409, 'already_decided', `item ${item.id} is already ${item.state}${by}; this decision was not counted`);
 }
 
 /** A gold item is answered as a record's first vote would be: a flag escalates it, anything else leaves it open. */
