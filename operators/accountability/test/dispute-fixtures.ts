@@ -2,8 +2,8 @@ import { recordContributions, type DatanetDefinition } from '@datanet/datanet';
 import type { TestDb } from '@datanet/pipelines/testing';
 import { openDispute } from '../src/index.js';
 
-/** `n` accepted contributions of `owner` in `datanet`, `<prefix>-0` ... `<prefix>-(n-1)`. */
-export const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number, owner: string) =>
+/** `n` contributions of `owner` in `datanet` accepted at `now`, `<prefix>-0` ... `<prefix>-(n-1)`. */
+export const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number, owner: string, now = Date.now()) =>
   recordContributions(
     t.db,
     Array.from({ length: n }, (_, j) => ({
@@ -18,6 +18,7 @@ export const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number,
       submittedAt: 1,
       validatorVersion: 't',
     })),
+    { now },
   );
 
 /** `filer` disputes a contribution of `def` as a steward (reason incorrect) at `at`. */

@@ -117,6 +117,33 @@ describe("disputes resolved by the review queue's quorum (PGlite)", () => {
     expect(String((refused as Error).message)).toContain('quality.filter: gopher.min_words');
   });
 
+  it('a duplicate dispute must name another, earlier contribution: itself or a later copy is 400 bad_evidence', async () => {
+    await recordOwnOf(t, def.id, 'later', 1, FILER, Date.now() + 60_000);
+    const open = (contributionId: string, duplicateOf: string) =>
+      openDispute(t.db, {
+        datanet: def.id,
+        contributionId,
+        filer: FILER,
+        role: 'steward',
+        reason: 'duplicate',
+        duplicateOf,
+        evidence: 'the same answer, reworded, as an earlier record',
+        policy: def.disputes,
+      }).catch((e: unknown) => e);
+    for (const [contribution, duplicateOf, message] of [
+      ['mq-0', 'mq-0', /names mq-0 itself/],
+      ['mq-0', 'later-0', /later-0, accepted after mq-0 .*dispute later-0 as a duplicate of mq-0 instead/],
+    ] as const) {
+      const refused = await open(contribution, duplicateOf);
+      expect(refused).toBeInstanceOf(DisputeRefusedError);
+      expect(refused).toMatchObject({ code: 'bad_evidence', status: 400, message: expect.stringMatching(message) });
+    }
+    expect((await listAudit(t.db, { datanet: def.id, kind: 'dispute.opened', subject: 'mq-0' })).length).toBe(0);
+    // The later copy disputed as a duplicate of the original: opened.
+    const ok = await open('later-0', 'mq-0');
+    expect(ok).toMatchObject({ created: true, dispute: { contributionId: 'later-0', duplicateOf: 'mq-0' } });
+  });
+
   it('a settled review of a held record is logged in the audit chain', async () => {
     const policy = queuePolicyOf(def.review!);
     await enqueueBatch(

@@ -66,7 +66,7 @@ export async function openDispute(db: Kysely<any>, req: OpenDisputeRequest): Pro
     await sql`select pg_advisory_xact_lock(hashtext(${`datanet-dispute:${req.datanet}:${req.contributionId}`}))`.execute(trx);
     const c = await trx
       .selectFrom('contributions')
-      .select(['id', 'contributor', 'revoked_at', 'dropped_at', 'drop_reason'])
+      .select(['id', 'contributor', 'revoked_at', 'dropped_at', 'drop_reason', 'accepted_at'])
       .where('datanet', '=', req.datanet)
       .where('id', '=', req.contributionId)
       .executeTakeFirst();
@@ -85,9 +85,14 @@ export async function openDispute(db: Kysely<any>, req: OpenDisputeRequest): Pro
         409,
       );
     if (req.duplicateOf) {
+      if (req.duplicateOf === req.contributionId)
+        throw new DisputeRefusedError(
+          'bad_evidence',
+          `duplicateOf names ${req.duplicateOf} itself: name the earlier contribution it repeats`,
+        );
       const earlier = await trx
         .selectFrom('contributions')
-        .select('id')
+        .select(['id', 'accepted_at'])
         .where('datanet', '=', req.datanet)
         .where('id', '=', req.duplicateOf)
         .executeTakeFirst();
@@ -95,6 +100,13 @@ export async function openDispute(db: Kysely<any>, req: OpenDisputeRequest): Pro
         throw new DisputeRefusedError(
           'bad_evidence',
           `duplicateOf names ${req.duplicateOf}, which is not a contribution of Datanet ${req.datanet}`,
+        );
+      // The earliest contribution keeps the credit: upholding "the original duplicates its later
+      // copy" would revoke the original and leave the copy paid.
+      if (Number(earlier.accepted_at) > Number(c.accepted_at))
+        throw new DisputeRefusedError(
+          'bad_evidence',
+          `duplicateOf names ${req.duplicateOf}, accepted after ${req.contributionId} (${new Date(Number(earlier.accepted_at)).toISOString()} > ${new Date(Number(c.accepted_at)).toISOString()}): the earlier contribution keeps the credit, so dispute ${req.duplicateOf} as a duplicate of ${req.contributionId} instead`,
         );
     }
     const open = await trx
