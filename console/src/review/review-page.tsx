@@ -2,13 +2,21 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
 import { useEffect, useRef, useState } from 'react';
 import { scopesWith, useSession } from '../api/session';
-import { api, data } from '../api/api-client';
+import { api, ApiError, data } from '../api/api-client';
 import { Empty, ErrorBox, Loading, SIGNED_OUT } from '../components/states';
 import { Time } from '../components/time';
 import { RecordView } from './record-view';
 import type { ReviewItem } from './review-types';
 
 type Verdict = 'approve' | 'reject' | 'skip' | 'flag';
+
+/**
+ * Refusals that mean the item moved on without this vote: decided meanwhile (a steward, the
+ * deadline), or its lease ran out (next hands it back while it still needs a vote). The inbox says
+ * so and asks for its next items, rather than keep the item on screen behind an error.
+ */
+const movedOn = (e: unknown): e is ApiError =>
+  e instanceof ApiError && e.status === 409 && ['already_decided', 'lease_expired', 'not_assigned'].includes(e.code);
 
 /**
  * The reviewer inbox: the next item, decided with the keyboard alone (A approve, R then a digit
@@ -39,6 +47,7 @@ export function ReviewPage() {
   const [rejecting, setRejecting] = useState(false);
   const [blind, setBlind] = useState(false);
   const [said, setSaid] = useState('');
+  const [notice, setNotice] = useState('');
   const item = next.data?.items.find((i) => !done.has(i.id));
 
   const decide = useMutation({
@@ -49,7 +58,16 @@ export function ReviewPage() {
           body: { verdict: d.verdict, ...(d.reason ? { reason: d.reason } : {}) },
         }),
       ),
+    onError: (e, d) => {
+      if (!movedOn(e)) return;
+      setRejecting(false);
+      // A lapsed lease is renewed by next (same item); a decided item is gone for good.
+      if (e.code !== 'lease_expired') setDone((s) => new Set(s).add(d.item.id));
+      setNotice(e.message);
+      void next.refetch();
+    },
     onSuccess: (r, d) => {
+      setNotice('');
       setRejecting(false);
       setDone((s) => new Set(s).add(d.item.id));
       setSaid(
@@ -118,6 +136,11 @@ export function ReviewPage() {
       <p className="sr-only" role="status" aria-live="polite">
         {said}
       </p>
+      {notice ? (
+        <p className="state" role="status">
+          {notice}
+        </p>
+      ) : null}
       <div className="split review-split">
         <section className="panel" aria-labelledby="item-title">
           {next.isPending ? (
@@ -168,7 +191,7 @@ export function ReviewPage() {
                   </button>
                 </div>
               )}
-              {decide.error ? <ErrorBox error={decide.error} /> : null}
+              {decide.error && !movedOn(decide.error) ? <ErrorBox error={decide.error} /> : null}
             </>
           )}
         </section>
