@@ -17,6 +17,8 @@ const A = 'conflict-a';
 const B = 'conflict-b';
 const s1 = new Wallet(Wallet.createRandom().privateKey);
 const s2 = new Wallet(Wallet.createRandom().privateKey);
+/** An owner who is not also a steward: disputes' default openers are steward and reviewer. */
+const ow = new Wallet(Wallet.createRandom().privateKey);
 const OTHER = '0x' + 'c3'.repeat(20);
 
 const cli = (...args: string[]) => runDatanetCli(['--state-dir', stateDir, '--json', ...args], { cwd: root, env, timeoutMs: 180_000 });
@@ -37,7 +39,7 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     for (const id of [A, B])
       writeFileSync(
         join(root, 'configs', 'datanets', `${id}.yaml`),
-        `apiVersion: datanet/v1\nkind: Datanet\nid: ${id}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\nroles:\n  stewards: ['${s1.address}', '${s2.address}']\n`,
+        `apiVersion: datanet/v1\nkind: Datanet\nid: ${id}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\nroles:\n  owners: ['${ow.address}']\n  stewards: ['${s1.address}', '${s2.address}']\n`,
       );
     const def = loadDatanetDefinition(resolveDatanetPath(A, root));
     const s = await storeDb(stateDir);
@@ -62,6 +64,18 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
       );
       // In B, one contribution of OTHER disputed by both stewards (B's list stays apart from A's).
       await recordContributions(s.db, [
+        {
+          id: 'c-b2',
+          datanet: B,
+          contributor: OTHER,
+          submissionId: 's',
+          sourceFile: 'f.txt',
+          recordIndex: 1,
+          licence: 'CC-BY-4.0',
+          consent: 'train',
+          submittedAt: 1,
+          validatorVersion: 't',
+        },
         {
           id: 'c-b',
           datanet: B,
@@ -121,6 +135,25 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     expect(JSON.parse(ok.stdout)).toMatchObject({ resolved: true, dispute: { id: ids.viaCli, status: 'dismissed' } });
   }, 600_000);
 
+  it('`datanet dispute open` files as the role the API would: an owner under openers [steward, reviewer] files as a steward', () => {
+    const r = cli(
+      'dispute',
+      'open',
+      '--datanet',
+      B,
+      '--contribution',
+      'c-b2',
+      '--reason',
+      'licence',
+      '--evidence',
+      'the record repeats a copyrighted leaflet word for word',
+      '--key',
+      keyOf(ow),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ created: true, dispute: { filer: ow.address.toLowerCase(), filerRole: 'steward' } });
+  }, 600_000);
+
   const signIn = (wallet: Wallet) => signInOverHttp(url, wallet);
 
   it('POST …/resolution: 403 with the reason for the filer and for the contribution owner; another dispute is resolved', async () => {
@@ -176,8 +209,10 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     });
     expect(second.revocation).toBeUndefined();
     expect(second.dispute.resolutionNote).toContain(`already revoked by dispute ${ids.firstB}`);
-    const audit = (await (await fetch(`${url}/v1/datanets/${B}/audit`)).json()) as { entries: { kind: string; payload: any }[] };
-    const kinds = audit.entries.filter((e) => e.kind !== 'role.changed').map((e) => e.kind);
+    const audit = (await (await fetch(`${url}/v1/datanets/${B}/audit`)).json()) as {
+      entries: { kind: string; subject: string; payload: any }[];
+    };
+    const kinds = audit.entries.filter((e) => e.subject === 'c-b' || e.kind === 'standing.changed').map((e) => e.kind);
     expect(kinds).toEqual([
       'dispute.opened',
       'dispute.opened',

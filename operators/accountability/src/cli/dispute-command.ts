@@ -40,9 +40,8 @@ const register: RegisterCommand = (program, env) => {
         throw new UsageError(`--reason ${o.reason}: expected one of ${DISPUTE_REASONS.join(', ')}`);
       const def = await definition(o.datanet);
       const filer = await actor(o.key);
-      const held = roleIn(def, filer);
-      const role = def.disputes.openers.includes(held) ? held : 'contributor';
-      const { openDispute } = await import('../disputes/open-dispute.js');
+      const { disputeRoleFor, openDispute } = await import('../disputes/open-dispute.js');
+      const role = disputeRoleFor(roleIn(def, filer), def.disputes.openers);
       const { enqueueDisputeReview } = await import('../disputes/dispute-review.js');
       const { db } = await env.openDb();
       const r = await openDispute(db, {

@@ -8,6 +8,18 @@ import { disputeFromRow, type Dispute } from './dispute-store.js';
 
 export type DisputeRole = 'owner' | 'steward' | 'reviewer' | 'contributor';
 
+/** Roles weakest first, as the server ranks them. */
+const RANK: readonly DisputeRole[] = ['contributor', 'reviewer', 'steward', 'owner'];
+
+/**
+ * The role a filer who holds `held` acts in: the strongest role at or below it that the Datanet's
+ * `openers` lets open disputes; anyone signed in is a contributor (who then needs minStanding).
+ * The disputes route and `datanet dispute open` both choose so, so they agree.
+ */
+export function disputeRoleFor(held: DisputeRole, openers: readonly DisputeRole[]): DisputeRole {
+  return [...RANK].reverse().find((r) => RANK.indexOf(r) <= RANK.indexOf(held) && openers.includes(r)) ?? 'contributor';
+}
+
 export interface OpenDisputeRequest {
   datanet: string;
   contributionId: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DATANET_ID, DISPUTE_REASONS, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
-import { ROLES, scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
+import { scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
 import { migrateReview } from '@datanet/review';
 import { listAudit } from '../audit/audit-log.js';
 import { registerReviewAudit } from '../audit/review-audit.js';
@@ -9,7 +9,7 @@ import { verifyAudit } from '../audit/verify-audit.js';
 import { DisputeRefusedError } from '../disputes/dispute-errors.js';
 import { applyDisputeDeadlines, enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
 import { getDispute, pageDisputes, type Dispute } from '../disputes/dispute-store.js';
-import { openDispute, type DisputeRole } from '../disputes/open-dispute.js';
+import { disputeRoleFor, openDispute } from '../disputes/open-dispute.js';
 import { resolveDispute, stewardConflict } from '../disputes/resolve-dispute.js';
 import { migrateAccountability } from '../store/migrations.js';
 import { AuditEntrySchema, AuditVerificationSchema, DisputeSchema } from './accountability-schemas.js';
@@ -78,11 +78,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         return reply
           .code(403)
           .send({ error: 'forbidden', message: 'a dispute is filed by a signed-in address (SIWE session), not a token' });
-      const held = await ctx.roles.roleOf(def.id, p.address);
-      // Act in the strongest held role the Datanet lets open disputes; anyone signed in is a contributor.
-      const role =
-        ([...ROLES].reverse() as DisputeRole[]).find((r) => ROLES.indexOf(r) <= ROLES.indexOf(held) && def.disputes.openers.includes(r)) ??
-        'contributor';
+      const role = disputeRoleFor(await ctx.roles.roleOf(def.id, p.address), def.disputes.openers);
       try {
         const r = await openDispute(ctx.db, {
           datanet: def.id,
