@@ -2773,6 +2773,17 @@ export interface paths {
           };
           content: {
             'application/json': {
+              /** @description what became of the records of all these submissions, counted as GET /v1/submissions/{id} counts each submission's (accepted, pending, rejections by step) */
+              records: {
+                /** @description recorded at intake, not dropped by a later step, not revoked, not waiting for review */
+                standing: number;
+                /** @description held in a review queue until reviewers decide (a near duplicate held there included): not dropped */
+                waitingForReview: number;
+                /** @description dropped after intake by a later step (dedupe, quality, a review rejection): not counted */
+                dropped: number;
+                /** @description revoked after a dispute */
+                revoked: number;
+              };
               total: number;
               page: number;
               pageSize: number;

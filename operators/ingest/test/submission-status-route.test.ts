@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { getAddress } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDb, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
-import {
-  dropContributions,
-  openRegistry,
-  recordContributions,
-  recordRejections,
-  recordSubmission,
-  revokeContribution,
-} from '@datanet/datanet';
+import { openRegistry, recordSubmission } from '@datanet/datanet';
+import { holdForReview, recordFates, SOURCE } from './helpers/record-fates.js';
 
 // A submission's status after intake has recorded its records and later steps dropped some of them
 // (dedupe, quality, review) or a dispute revoked one, and a review queue holds others: over a real
@@ -24,8 +18,6 @@ const DATANET = 'status-net';
 const SUBMISSION = 'ab'.repeat(32);
 // Intake records the signer as ethers recovers it: checksummed.
 const CONTRIBUTOR = getAddress('0x' + 'c4'.repeat(20));
-const id = (i: number) => `${i}`.padStart(64, 'e');
-const SOURCE = 'f'.repeat(64);
 
 describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', () => {
   let server: ServeProcess | undefined;
@@ -51,72 +43,14 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
         inboxEntry: 'entry-1',
         fileCount: 1,
       });
-      // Intake recorded records 0-6 and 8-9 of records.jsonl and refused record 7.
-      await recordContributions(
-        db,
-        [0, 1, 2, 3, 4, 5, 6, 8, 9].map((i) => ({
-          id: id(i),
-          datanet: DATANET,
-          contributor: CONTRIBUTOR,
-          submissionId: SUBMISSION,
-          sourceFile: 'records.jsonl',
-          recordIndex: i,
-          licence: 'CC-BY-4.0',
-          consent: 'training',
-          submittedAt: 1,
-          validatorVersion: 'test',
-        })),
-      );
-      const rejection = {
-        datanet: DATANET,
-        submissionId: SUBMISSION,
-        file: 'records.jsonl',
-        contributor: CONTRIBUTOR,
-        authenticated: true,
-      };
-      await recordRejections(db, [{ ...rejection, recordIndex: 7, reasonCode: 'schema_mismatch', message: 'no answer field' }]);
-      // The reasons as the steps write them (dropFilteredRows: "<operator>: <why>"; review: review.<code>,
-      // with a rejection row of its own).
-      await dropContributions(db, [
-        { datanet: DATANET, id: id(1), reason: `dedupe.exact: duplicate of ${SOURCE}` },
-        { datanet: DATANET, id: id(2), reason: `dedupe.minhash: near duplicate of ${SOURCE} (similarity 0.912)` },
-        { datanet: DATANET, id: id(3), reason: `dedupe.reuse: reused from ${SOURCE}` },
-        { datanet: DATANET, id: id(4), reason: 'quality.filter: min_answer_words' },
-        { datanet: DATANET, id: id(5), reason: 'review.off_topic' },
-      ]);
-      await recordRejections(db, [
-        { ...rejection, recordIndex: 5, reasonCode: 'review.off_topic', message: 'a reviewer found it off topic' },
-      ]);
-      await revokeContribution(db, { datanet: DATANET, id: id(6), reason: 'dispute upheld: licence' });
-      // Record 9 is a near duplicate held for review: dedupe dropped it until reviewers approve it.
-      await dropContributions(db, [
-        { datanet: DATANET, id: id(9), reason: `dedupe.minhash: near duplicate of ${SOURCE} (similarity 0.7)` },
-      ]);
+      await recordFates(db, { datanet: DATANET, submission: SUBMISSION, contributor: CONTRIBUTOR });
     }
     const store = new URL(TEST_DATABASE_URL);
     store.searchParams.set('options', `-c search_path=${t.schema}`);
     server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: store.toString(), DATANET_RPC_URL: '' } });
     // The server made the review queue's tables; records 8 and 9 wait in it (and a decided item for
     // record 0 is no longer pending).
-    const item = (ref: string, heldFor: string, state: string) => ({
-      id: `item-${ref}`,
-      datanet: DATANET,
-      kind: 'record',
-      ref,
-      batch: 'b1',
-      payload: '{}',
-      held_for: heldFor,
-      deadline: Date.now() + 3_600_000,
-      min_approvals: 2,
-      min_rejections: 2,
-      policy_version: 1,
-      state,
-      created_at: Date.now(),
-    });
-    await t.db
-      .insertInto('review_items')
-      .values([item(id(8), 'newcomer,audit', 'open'), item(id(9), 'near_duplicate', 'escalated'), item(id(0), 'newcomer', 'approved')])
-      .execute();
+    await holdForReview(t.db, DATANET);
   }, 240_000);
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { getAddress } from 'ethers';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { roleAtLeast, type RegisterRoutes } from '@datanet/pipelines/server';
 
@@ -8,8 +9,9 @@ const DATANET = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 /**
  * A contributor's submissions, newest first: those received over HTTP (their receipts, pending
- * until intake decides) and those intake recorded (HTTP or the inbox). Private: only the
- * signed-in address itself, or the stewards (and owners) of the Datanet named by `?datanet=`.
+ * until intake decides) and those intake recorded (HTTP or the inbox), with what became of their
+ * records in all. Private: only the signed-in address itself, or the stewards (and owners) of the
+ * Datanet named by `?datanet=`.
  */
 const register: RegisterRoutes = (app, ctx) => {
   app.get(
@@ -45,6 +47,18 @@ const register: RegisterRoutes = (app, ctx) => {
         }),
         response: {
           200: z.object({
+            records: z
+              .object({
+                standing: z.number().describe('recorded at intake, not dropped by a later step, not revoked, not waiting for review'),
+                waitingForReview: z
+                  .number()
+                  .describe('held in a review queue until reviewers decide (a near duplicate held there included): not dropped'),
+                dropped: z.number().describe('dropped after intake by a later step (dedupe, quality, a review rejection): not counted'),
+                revoked: z.number().describe('revoked after a dispute'),
+              })
+              .describe(
+                "what became of the records of all these submissions, counted as GET /v1/submissions/{id} counts each submission's (accepted, pending, rejections by step)",
+              ),
             total: z.number(),
             page: z.number(),
             pageSize: z.number(),
@@ -71,16 +85,21 @@ const register: RegisterRoutes = (app, ctx) => {
         from server_idempotency
         where kind = 'submission' and split_part(subject, ':', 2) = ${address}
         ${datanet ? sql`and split_part(subject, ':', 1) = ${datanet}` : sql``}`;
-      const recorded = sql`select id, datanet, received_at, true as decided, file_count as files
-        from submissions where lower(contributor) = ${address} ${datanet ? sql`and datanet = ${datanet}` : sql``}`;
+      // Decided once intake has closed the entry's receipt, as GET /v1/submissions/{id} says: intake
+      // writes the submission row when it starts deciding, before its records.
+      const recorded = sql`select s.id, s.datanet, s.received_at, not exists (select 1 from intake_receipts ir
+            where ir.datanet = s.datanet and ir.entry = s.inbox_entry and ir.decided_at is null) as decided, s.file_count as files
+        from submissions s where lower(s.contributor) = ${address} ${datanet ? sql`and s.datanet = ${datanet}` : sql``}`;
       const merged = sql`select id, min(datanet) as datanet, min(received_at) as received_at, bool_or(decided) as decided, max(files) as files
         from (${receipts} union all ${recorded}) s group by id`;
-      const [rows, count] = await Promise.all([
+      const [rows, count, records] = await Promise.all([
         sql<{ id: string; datanet: string; received_at: string | number; decided: boolean; files: number | null }>`
           select * from (${merged}) m order by received_at desc, id desc limit ${pageSize} offset ${(page - 1) * pageSize}`.execute(ctx.db),
         sql<{ n: string | number }>`select count(*) as n from (${merged}) m`.execute(ctx.db),
+        recordFates(ctx.db, address, datanet),
       ]);
       return {
+        records,
         total: Number(count.rows[0]?.n ?? 0),
         page,
         pageSize,
@@ -95,5 +114,30 @@ const register: RegisterRoutes = (app, ctx) => {
     },
   );
 };
+
+/**
+ * The contributor's records by fate, with the definitions of the submission status: revoked first,
+ * then held for review (open or escalated; a near duplicate held there is dropped by dedupe until
+ * approved, and waits, it is not dropped), then dropped by a later step, else standing.
+ */
+async function recordFates(db: Kysely<any>, address: string, datanet: string | undefined) {
+  // Intake records the signer as ethers recovers it: checksummed (the index is (datanet, contributor)).
+  const contributor = getAddress(address);
+  const review = await sql<{ t: boolean }>`select to_regclass('review_items') is not null as t`.execute(db);
+  const held = review.rows[0]?.t
+    ? sql`exists (select 1 from review_items ri where ri.datanet = c.datanet and ri.ref = c.id and ri.state in ('open', 'escalated'))`
+    : sql`false`;
+  const { rows } = await sql<Record<'standing' | 'waiting' | 'dropped' | 'revoked', string | number>>`
+    select count(*) filter (where not f.revoked and not f.held and not f.dropped) as standing,
+           count(*) filter (where not f.revoked and f.held) as waiting,
+           count(*) filter (where not f.revoked and not f.held and f.dropped) as dropped,
+           count(*) filter (where f.revoked) as revoked
+      from (select c.revoked_at is not null as revoked, c.dropped_at is not null as dropped, ${held} as held
+              from contributions c
+             where c.contributor = ${contributor} ${datanet ? sql`and c.datanet = ${datanet}` : sql``}) f`.execute(db);
+  const n = (v: string | number | undefined) => Number(v ?? 0);
+  const r = rows[0];
+  return { standing: n(r?.standing), waitingForReview: n(r?.waiting), dropped: n(r?.dropped), revoked: n(r?.revoked) };
+}
 
 export default register;
