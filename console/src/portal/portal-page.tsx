@@ -7,11 +7,12 @@ import { Pager } from '../components/pager';
 import { Empty, ErrorBox, Loading, QueryState } from '../components/states';
 import { Time } from '../components/time';
 import { MY_SUBMISSIONS_PAGE, useMySubmissions } from './my-submissions-store';
+import { recordFatesText } from './record-fates';
 import { Rewards } from './rewards';
 import { SubmissionFate } from './submission-fate';
+import { SubmitForm } from './submit-form';
 
 const CONTRIBUTIONS_PAGE = 20;
-import { SubmitForm } from './submit-form';
 
 /** The contributor portal: quota and standing, submit, my submissions, contributions and rewards. */
 export function PortalPage() {
@@ -55,6 +56,8 @@ export function PortalPage() {
   const rules = datanets.data.datanets.find((d) => d.id === datanet);
   if (!rules) return <Empty>This server serves no Datanet to contribute to.</Empty>;
   const stats = me.data?.datanets.find((d) => d.datanet === datanet);
+  // Another Datanet's figures are not shown while this one's load.
+  const records = mine.data && !mine.isPlaceholderData ? mine.data.records : undefined;
   const limits = rules.limits as Record<string, unknown>;
   return (
     <div className="page">
@@ -102,10 +105,12 @@ export function PortalPage() {
                 <div>
                   <span className="stat-label">Standing</span>
                   <span className="stat">{stats.standing.toLocaleString()}</span>
-                  <span className="muted">
-                    {stats.contributions} contributions{stats.revoked ? `, ${stats.revoked} revoked` : ''}
-                    {stats.dropped ? `, ${stats.dropped} dropped after intake (not counted)` : ''}
-                  </span>
+                  {/* Counted as each submission's summary counts them (a held near duplicate waits, it is not dropped). */}
+                  {records ? (
+                    <span className="muted" data-testid="record-fates">
+                      {recordFatesText(records)}
+                    </span>
+                  ) : null}
                 </div>
               </div>
             ) : (

@@ -4,6 +4,7 @@ import { api, data } from '../api/api-client';
 import { StatusBadge } from '../components/status-badge';
 import { ErrorBox } from '../components/states';
 import { Time } from '../components/time';
+import { recordFatesText } from './record-fates';
 
 /** One submission: received, then each file accepted or rejected with its reason, and record rejections. */
 export function SubmissionFate({ id, at }: { id: string; at: number }) {
@@ -87,16 +88,16 @@ function MoreNotShown({ total, shown }: { total: number; shown: number }) {
   return total > shown ? <li className="muted">and {total - shown} more not shown</li> : null;
 }
 
-/** "3 records standing, 2 waiting for review, 1 refused at intake, 2 dropped by later steps, 1 revoked." */
+/** "3 records standing, 2 waiting for review, 1 refused at intake, 2 dropped by later steps, 1 revoked:" */
 function fateSummary(standing: number, waiting: number, rejections: { step: string }[]): string {
-  const n = (count: number, what: string) => `${count} ${what}`;
   const intake = rejections.filter((r) => r.step === 'intake').length;
   const revoked = rejections.filter((r) => r.step === 'dispute').length;
-  const later = rejections.length - intake - revoked;
-  const parts = [n(standing, standing === 1 ? 'record standing' : 'records standing')];
-  if (waiting) parts.push(n(waiting, 'waiting for review'));
-  if (intake) parts.push(n(intake, 'refused at intake'));
-  if (later) parts.push(n(later, later === 1 ? 'dropped by a later step' : 'dropped by later steps'));
-  if (revoked) parts.push(n(revoked, 'revoked'));
-  return parts.join(', ') + (rejections.length || waiting ? ':' : '.');
+  const text = recordFatesText({
+    standing,
+    waitingForReview: waiting,
+    refusedAtIntake: intake,
+    dropped: rejections.length - intake - revoked,
+    revoked,
+  });
+  return text + (rejections.length || waiting ? ':' : '.');
 }

@@ -33,6 +33,10 @@ export function SubmitForm({
   const [consent, setConsent] = useState<string[]>(consents);
   const [phase, setPhase] = useState<Phase>({ at: 'idle' });
   const [error, setError] = useState<unknown>();
+  // The manifest signed for the last send that got no answer (the connection dropped, a 5xx): the
+  // server may have stored it, so a retry of the same files sends the same signed submission, which
+  // the server answers with its first receipt instead of storing the files a second time.
+  const [unanswered, setUnanswered] = useState<{ key: string; signed: Awaited<ReturnType<typeof signManifest>> }>();
   const check = preflight(files, rules, quota);
   const server = useServerPreflight(
     datanet,
@@ -57,15 +61,28 @@ export function SubmitForm({
   const send = async () => {
     setError(undefined);
     try {
-      setPhase({ at: 'signing' });
-      const { provider, address: signer } = await connectWallet();
-      if (signer.toLowerCase() !== address.toLowerCase())
-        throw new Error(`The wallet's account ${signer} is not the one signed in (${address}); switch accounts in the wallet.`);
-      const signing = await data(api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: datanet } } }));
       const sending = check.sending.map((c) => c.file);
-      const signed = await signManifest(provider, signer, datanet, signing, sending, licence, consent);
+      const key = JSON.stringify([datanet, address.toLowerCase(), licence, consent, sending.map((f) => [f.name, f.size, f.lastModified])]);
+      let signed = unanswered?.key === key ? unanswered.signed : undefined;
+      if (!signed) {
+        setPhase({ at: 'signing' });
+        const { provider, address: signer } = await connectWallet();
+        if (signer.toLowerCase() !== address.toLowerCase())
+          throw new Error(`The wallet's account ${signer} is not the one signed in (${address}); switch accounts in the wallet.`);
+        const signing = await data(api.GET('/v1/datanets/{id}/signing-domain', { params: { path: { id: datanet } } }));
+        signed = await signManifest(provider, signer, datanet, signing, sending, licence, consent);
+      }
       setPhase({ at: 'uploading', fraction: 0 });
-      const receipt = await upload(datanet, signed, sending, (fraction) => setPhase({ at: 'uploading', fraction }));
+      let receipt: Receipt;
+      try {
+        receipt = await upload(datanet, signed, sending, (fraction) => setPhase({ at: 'uploading', fraction }));
+      } catch (e) {
+        // A refusal (4xx) stored nothing: the next send signs afresh. Otherwise it may be stored.
+        const status = (e as { status?: number }).status ?? 0;
+        setUnanswered(status >= 400 && status < 500 ? undefined : { key, signed });
+        throw e;
+      }
+      setUnanswered(undefined);
       setPhase({ at: 'done', receipt });
       setFiles([]);
       await qc.invalidateQueries({ queryKey: ['contributor'] });
