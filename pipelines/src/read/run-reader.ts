@@ -263,9 +263,14 @@ export class RunReader {
    * A run's events, oldest first; `afterId` for live streams. At most `limit` (10,000): the first
    * ones, or with `newest` the last ones (a long run's end, where it failed, is what people look for).
    */
-  async events(runId: string, options: { afterId?: number; stepId?: string; limit?: number; newest?: boolean } = {}): Promise<EventView[]> {
+  async events(
+    runId: string,
+    options: { afterId?: number; ids?: number[]; stepId?: string; limit?: number; newest?: boolean } = {},
+  ): Promise<EventView[]> {
+    if (options.ids?.length === 0) return [];
     let q = this.db.selectFrom('events').selectAll().where('run_id', '=', runId);
     if (options.afterId !== undefined) q = q.where('id', '>', options.afterId);
+    if (options.ids) q = q.where('id', 'in', options.ids);
     if (options.stepId) q = q.where('step_id', '=', options.stepId);
     const rows = await q
       .orderBy('id', options.newest ? 'desc' : 'asc')

@@ -1,13 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventView } from '../../read/run-reader.js';
 import type { RunReader } from '../runs/run-reader.js';
 
 const POLL_MS = 300;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+/** A gap in the ids older than this is taken as an insert that rolled back (no transaction writing events lasts this long). */
+const GAP_GIVE_UP_MS = 30_000;
 
 /**
  * Streams a run's events as Server-Sent Events. Events are read from the store, not from this
  * process's engine, so any replica can serve any run and a client reconnects with Last-Event-ID.
  * The stream ends after the run finishes and its last events are sent.
+ *
+ * Event ids come from one sequence, but writers (workers, replicas, concurrent flushes) commit out
+ * of id order: an insert holding id 10 can become visible after id 11 was read and sent. So the
+ * stream keeps a floor below which every id is final (every transaction in flight when those ids
+ * were read has ended, by the store's snapshot horizon) and looks again between the floor and
+ * the highest id sent for events it has not sent, each sent once. `id:` is the highest id sent, so
+ * a reconnect with Last-Event-ID repeats nothing.
  */
 export async function streamRunEvents(
   req: FastifyRequest,
@@ -29,28 +39,67 @@ export async function streamRunEvents(
   req.raw.on('close', () => {
     closed = true;
   });
-  let last = afterId;
+  let floor = afterId;
+  let top = afterId;
+  const sent = new Set<number>();
+  // The highest id read, and when the store's oldest running transaction is past `xmax`, all
+  // transactions that could hold an id up to `top` have ended.
+  const unsettled: { xmax: bigint; top: number; at: number }[] = [];
+  let lastRead = afterId;
+  let delivered = 0;
+  const send = (events: EventView[]) => {
+    for (const e of events) {
+      if (sent.has(e.id) || e.id <= floor) continue;
+      sent.add(e.id);
+      delivered++;
+      top = Math.max(top, e.id);
+      res.write(`id: ${top}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    }
+  };
+  /**
+   * One look at the store. What is settled is decided before reading (an id settled now is
+   * visible to the reads that follow): up to `top` when no id below it is missing, or up to what
+   * was read before the transactions then in flight all ended. Then events committed late below
+   * `top` are sent, the floor moves up, and new events are sent.
+   */
+  const poll = async () => {
+    const h = await reader.eventHorizon(floor, top);
+    const now = Date.now();
+    if (lastRead > (unsettled.at(-1)?.top ?? floor)) unsettled.push({ xmax: h.xmax, top: lastRead, at: now });
+    let settled = h.visible === top - floor ? top : floor;
+    while (unsettled.length && (unsettled[0].xmax <= h.xmin || now - unsettled[0].at > GAP_GIVE_UP_MS))
+      settled = Math.max(settled, unsettled.shift()!.top);
+    if (top > floor) {
+      const late = (await reader.eventIdsBetween(runId, floor, top)).filter((id) => !sent.has(id));
+      send(await reader.eventsWithIds(runId, late));
+    }
+    floor = Math.max(floor, Math.min(settled, top));
+    for (const id of sent) if (id <= floor) sent.delete(id);
+    while (unsettled.length && unsettled[0].top <= floor) unsettled.shift();
+    send(await reader.eventsAfter(runId, top));
+    lastRead = top;
+  };
   let idle = 0;
   try {
     // A shutting-down server ends its streams (clients reconnect elsewhere with Last-Event-ID).
     while (!closed && !isClosing()) {
-      const events = await reader.eventsAfter(runId, last);
-      for (const e of events) {
-        res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-        last = e.id;
-      }
-      if (events.length === 0) {
-        const run = await reader.get(runId);
-        if (!run || FINISHED.has(run.status)) {
-          // One more read: the engine may have written the last events just before the status.
-          const tail = await reader.eventsAfter(runId, last);
-          for (const e of tail) res.write(`id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
-          res.write(`event: end\ndata: ${JSON.stringify({ runId, status: run?.status ?? 'unknown' })}\n\n`);
-          break;
+      const before = delivered;
+      await poll();
+      if (delivered > before) continue;
+      const run = await reader.get(runId);
+      if (!run || FINISHED.has(run.status)) {
+        // The engine may have written the last events just before the status: look until every
+        // write that was in flight has settled (a few seconds at most), then end.
+        for (let i = 0; i < 100 && !closed; i++) {
+          await poll();
+          if (floor >= top) break;
+          await new Promise((r) => setTimeout(r, 50));
         }
-        if (++idle % 50 === 0) res.write(': keep-alive\n\n');
-        await new Promise((r) => setTimeout(r, POLL_MS));
+        res.write(`event: end\ndata: ${JSON.stringify({ runId, status: run?.status ?? 'unknown' })}\n\n`);
+        break;
       }
+      if (++idle % 50 === 0) res.write(': keep-alive\n\n');
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   } catch (e) {
     req.log.warn({ runId, err: { message: (e as Error).message } }, 'run event stream stopped');

@@ -1,5 +1,7 @@
 import { DATANET_ID, RunReader as EngineRunReader, UnknownCursorError, type EventView, type RunView } from '../../read/run-reader.js';
+import { sql, type Kysely } from 'kysely';
 import type { RunStatus } from '../../store/run-store.js';
+import type { RunStoreDb } from '../../store/run-store-tables.js';
 
 export interface RunFilter {
   pipeline?: string;
@@ -34,9 +36,11 @@ export interface RunListItem {
  */
 export class RunReader {
   private readonly engine: EngineRunReader;
+  private readonly db: Kysely<RunStoreDb>;
 
   constructor(db: ConstructorParameters<typeof EngineRunReader>[0]) {
     this.engine = new EngineRunReader(db);
+    this.db = db as Kysely<RunStoreDb>;
   }
 
   async list(f: RunFilter): Promise<RunListItem[]> {
@@ -78,6 +82,39 @@ export class RunReader {
   /** Events after an id (for live streams), oldest first. */
   async eventsAfter(runId: string, afterId: number, limit = 500): Promise<EventView[]> {
     return this.engine.events(runId, { afterId, limit });
+  }
+
+  /** The ids of a run's events in (after, upTo], oldest first. */
+  async eventIdsBetween(runId: string, after: number, upTo: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select('id')
+      .where('run_id', '=', runId)
+      .where('id', '>', after)
+      .where('id', '<=', upTo)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** A run's events with these ids, oldest first. */
+  async eventsWithIds(runId: string, ids: number[]): Promise<EventView[]> {
+    return ids.length ? this.engine.events(runId, { ids }) : [];
+  }
+
+  /**
+   * What the store can say now about event ids still to appear, for a live stream: `visible`, how
+   * many events (of any run) have ids in (after, upTo], so fewer than upTo - after means some id
+   * there is unwritten yet (or rolled back); and its transaction horizon (PostgreSQL's snapshot):
+   * every transaction below `xmin` has ended, every one started so far is below `xmax`. PGlite has
+   * one connection, so nothing is ever in flight there.
+   */
+  async eventHorizon(after: number, upTo: number): Promise<{ visible: number; xmin: bigint; xmax: bigint }> {
+    const { rows } = await sql<{ visible: string; xmin: string; xmax: string }>`select
+        (select count(*) from events where id > ${after} and id <= ${upTo})::text as visible,
+        pg_snapshot_xmin(s)::text as xmin, pg_snapshot_xmax(s)::text as xmax
+      from (select pg_current_snapshot() as s) as snap`.execute(this.db);
+    return { visible: Number(rows[0].visible), xmin: BigInt(rows[0].xmin), xmax: BigInt(rows[0].xmax) };
   }
 }
 

@@ -1,0 +1,145 @@
+// The live events of a run (GET /api/runs/{id}/events, Server-Sent Events) over real HTTP on a
+// PostgreSQL store (and PGlite), where several writers (workers, replicas) insert a run's events at once and
+// commit them out of id order: every event is sent once, none is skipped.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiTokens } from '../src/server/auth/api-tokens.js';
+import type { DbEngine } from '../src/testing/test-db.js';
+import { openTestServer } from './server-helpers.js';
+
+type Server = Awaited<ReturnType<typeof openTestServer>>;
+
+/** Reads an SSE response block by block; `until` resolves once a block matching it arrived. */
+function sseReader(res: Response) {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const blocks: string[] = [];
+  let buf = '';
+  let done = false;
+  const pump = (async () => {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      buf += r.value;
+      let cut: number;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        blocks.push(buf.slice(0, cut));
+        buf = buf.slice(cut + 2);
+      }
+    }
+    done = true;
+  })();
+  return {
+    blocks,
+    /** The events' own ids (their data), in the order sent. */
+    ids: () => blocks.filter((b) => /^id: /m.test(b)).map((b) => (JSON.parse(/^data: (.*)$/m.exec(b)![1]) as { id: number }).id),
+    /** The SSE ids (what a reconnect sends back as Last-Event-ID), in the order sent. */
+    sseIds: () => blocks.flatMap((b) => /^id: (\d+)$/m.exec(b)?.[1] ?? []).map(Number),
+    async until(match: (b: string) => boolean, timeoutMs = 30_000) {
+      const t0 = Date.now();
+      while (!blocks.some(match)) {
+        if (done) throw new Error(`stream ended without it: ${blocks.join(' | ')}`);
+        if (Date.now() - t0 > timeoutMs) throw new Error(`timed out; got ${blocks.join(' | ')}`);
+        await sleep(20);
+      }
+    },
+    ended: () => pump,
+  };
+}
+
+describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real HTTP)', (engine) => {
+  let root: string;
+  let server: Server;
+  let url: string;
+  let headers: Record<string, string>;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'datanet-run-events-'));
+    mkdirSync(join(root, 'configs', 'pipelines'), { recursive: true });
+    server = await openTestServer(engine, root, { rateLimitPerMinute: 100_000 });
+    url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const t = await new ApiTokens(server.ctx.db).create({ name: 't', scope: 'alpha', role: 'reviewer' });
+    headers = { authorization: `Bearer ${t.token}` };
+  }, 120_000);
+  afterAll(async () => {
+    await server?.shutdown();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const newRun = async (id: string) =>
+    server.ctx.engine.store.createRun(
+      {
+        id,
+        pipeline: 'p',
+        file: 'p.yaml',
+        spec_yaml: '',
+        params: { datanet: 'alpha' },
+        options: {},
+        status: 'running',
+        executor: 'distributed',
+        created_at: Date.now(),
+      },
+      [],
+    );
+  const insertEvent = (db: typeof server.ctx.db, runId: string, message: string) =>
+    db
+      .insertInto('events')
+      .values({ run_id: runId, step_id: null, ts: Date.now(), level: 'info', type: 'log', message, fields: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.id));
+
+  // PGlite has one connection: its writers never overlap.
+  it.skipIf(engine === 'pglite')(
+    'sends an event whose writer committed after a later event was sent, once, and every other event once',
+    async () => {
+      const runId = 'run-out-of-order';
+      await newRun(runId);
+      const first = await insertEvent(server.ctx.db, runId, 'first');
+      const res = await fetch(`${url}/api/runs/${runId}/events`, { headers });
+      expect(res.status).toBe(200);
+      const stream = sseReader(res);
+      await stream.until((b) => b.includes('"first"'));
+
+      // A writer takes an id and holds its transaction open; another writer's later id commits first.
+      let commit!: () => void;
+      const held = new Promise<void>((r) => (commit = r));
+      let heldId = 0;
+      const slow = server.ctx.db.transaction().execute(async (trx) => {
+        heldId = await insertEvent(trx, runId, 'slow writer');
+        await held;
+      });
+      while (!heldId) await sleep(10);
+      const fast = await insertEvent(server.ctx.db, runId, 'fast writer');
+      expect(fast).toBeGreaterThan(heldId);
+      await stream.until((b) => b.includes('"fast writer"'));
+      // Several polls go by with the slow event still invisible, then it commits.
+      await sleep(1000);
+      commit();
+      await slow;
+      await stream.until((b) => b.includes('"slow writer"'), 10_000);
+      const last = await insertEvent(server.ctx.db, runId, 'last');
+      await server.ctx.engine.store.setRunStatus(runId, 'succeeded', { finished_at: Date.now() });
+      await stream.ended();
+      expect(stream.blocks.at(-1)).toMatch(/^event: end\n/);
+      expect(stream.ids()).toEqual([first, fast, heldId, last]);
+      // Last-Event-ID is the highest id sent: a reconnect after the late event repeats nothing.
+      expect(stream.sseIds()).toEqual([first, fast, fast, last]);
+    },
+  );
+
+  it('resumes after Last-Event-ID without repeating or skipping', async () => {
+    const runId = 'run-reconnect';
+    await newRun(runId);
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await insertEvent(server.ctx.db, runId, `e${i}`));
+    await server.ctx.engine.store.setRunStatus(runId, 'succeeded', { finished_at: Date.now() });
+    const res = await fetch(`${url}/api/runs/${runId}/events`, { headers: { ...headers, 'last-event-id': String(ids[1]) } });
+    const stream = sseReader(res);
+    await stream.ended();
+    expect(stream.ids()).toEqual(ids.slice(2));
+    expect(stream.sseIds()).toEqual(ids.slice(2));
+  });
+});
