@@ -1,13 +1,14 @@
 // The live events of a run (GET /api/runs/{id}/events, Server-Sent Events) over real HTTP on a
 // PostgreSQL store (and PGlite), where several writers (workers, replicas) insert a run's events at once and
 // commit them out of id order: every event is sent once, none is skipped.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../src/server/auth/api-tokens.js';
 import type { DbEngine } from '../src/testing/test-db.js';
+import { FIXTURE_PLUGIN } from './helpers.js';
 import { openTestServer } from './server-helpers.js';
 
 type Server = Awaited<ReturnType<typeof openTestServer>>;
@@ -54,14 +55,21 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
   let server: Server;
   let url: string;
   let headers: Record<string, string>;
+  let steward: Record<string, string>;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'datanet-run-events-'));
     mkdirSync(join(root, 'configs', 'pipelines'), { recursive: true });
+    writeFileSync(
+      join(root, 'configs', 'pipelines', 'emit.yaml'),
+      `apiVersion: datanet/v1\nkind: Pipeline\nmetadata: { name: emit }\nplugins: [${FIXTURE_PLUGIN}]\nparameters:\n  datanet: { type: string, default: alpha }\nsteps:\n  a:\n    uses: test.emit\n`,
+    );
     server = await openTestServer(engine, root, { rateLimitPerMinute: 100_000 });
     url = await server.app.listen({ host: '127.0.0.1', port: 0 });
     const t = await new ApiTokens(server.ctx.db).create({ name: 't', scope: 'alpha', role: 'reviewer' });
     headers = { authorization: `Bearer ${t.token}` };
+    const st = await new ApiTokens(server.ctx.db).create({ name: 's', scope: 'alpha', role: 'steward' });
+    steward = { authorization: `Bearer ${st.token}` };
   }, 120_000);
   afterAll(async () => {
     await server?.shutdown();
@@ -141,5 +149,38 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
     await stream.ended();
     expect(stream.ids()).toEqual(ids.slice(2));
     expect(stream.sseIds()).toEqual(ids.slice(2));
+  });
+
+  it("a run's last event (run.finished) is in the store before its status says it ended, so its stream sends it", async () => {
+    const { store } = server.ctx.engine;
+    const original = store.setRunStatus.bind(store);
+    const atEnd: string[][] = [];
+    store.setRunStatus = async (id, status, fields) => {
+      if (['succeeded', 'failed', 'cancelled'].includes(status)) atEnd.push((await store.getEvents(id)).map((e) => e.type));
+      return original(id, status, fields);
+    };
+    try {
+      const launched = await fetch(`${url}/api/runs`, {
+        method: 'POST',
+        headers: { ...steward, 'content-type': 'application/json' },
+        body: JSON.stringify({ pipeline: 'emit', params: { datanet: 'alpha' } }),
+      });
+      expect(launched.status).toBe(202);
+      const { runId } = (await launched.json()) as { runId: string };
+      let res: Response;
+      for (let i = 0; ; i++) {
+        res = await fetch(`${url}/api/runs/${runId}/events`, { headers });
+        // The run is written a moment after the launch answers (until then it is no run of alpha: 403).
+        if (res.status === 200 || i > 100) break;
+        await sleep(50);
+      }
+      const stream = sseReader(res);
+      await stream.ended();
+      expect(atEnd).toEqual([expect.arrayContaining(['run.started', 'step.succeeded', 'run.finished'])]);
+      expect(stream.blocks.filter((b) => b.startsWith('id: ')).at(-1)).toMatch(/^event: run\.finished$/m);
+      expect(stream.blocks.at(-1)).toMatch(/"status":"succeeded"/);
+    } finally {
+      store.setRunStatus = original;
+    }
   });
 });

@@ -147,7 +147,8 @@ class RunExecution {
         : cancelled
           ? 'run cancelled; resume it with `datanet resume ' + this.runId + '`'
           : undefined;
-    await store.setRunStatus(this.runId, status, { ...(waiting ? {} : { finished_at: Date.now() }), error: error ?? null });
+    // The last event is in the store before the status says the run is over: a reader (a live
+    // stream) that sees the status has every event of the run to read.
     store.event(
       this.runId,
       null,
@@ -156,6 +157,7 @@ class RunExecution {
       `run ${status}${error ? `: ${error}` : ''}`,
     );
     await store.flushEvents();
+    await store.setRunStatus(this.runId, status, { ...(waiting ? {} : { finished_at: Date.now() }), error: error ?? null });
     this.emit({ type: 'run-finished', runId: this.runId, status, error });
     return summarizeRun(store, this.runId, this.graph.name, Date.now() - this.started, status, error, this.graph.layers.flat());
   }
