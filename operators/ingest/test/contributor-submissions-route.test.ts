@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, signInOverHttp, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import { signInOverHttp, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import { minimalDatanet, serveOnSchema } from './helpers/serve-datanet.js';
 import { openRegistry, recordSubmission } from '@datanet/datanet';
 import { holdForReview, recordFates } from './helpers/record-fates.js';
 
@@ -39,12 +40,7 @@ describe('GET /v1/contributors/{address}/submissions agrees with GET /v1/submiss
   let headers: Record<string, string>;
 
   beforeAll(async () => {
-    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
-    writeFileSync(
-      join(root, 'configs', 'datanets', `${DATANET}.yaml`),
-      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\n`,
-    );
-    t = await openTestDb('postgres');
+    t = await minimalDatanet(root, DATANET);
     const db = t.db;
     await openRegistry(db, 'postgres');
     const submission = (sid: string, entry: string, receivedAt: number) =>
@@ -69,9 +65,7 @@ describe('GET /v1/contributors/{address}/submissions agrees with GET /v1/submiss
       ])
       .execute();
     await recordFates(db, { datanet: DATANET, submission: DECIDED, contributor: CONTRIBUTOR });
-    const store = new URL(TEST_DATABASE_URL);
-    store.searchParams.set('options', `-c search_path=${t.schema}`);
-    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: store.toString(), DATANET_RPC_URL: '' } });
+    server = await serveOnSchema(t, root, stateDir);
     // The review queue's tables exist once the server has started: records 8 and 9 wait in it.
     await holdForReview(t.db, DATANET);
     headers = await signInOverHttp(server.url, wallet);

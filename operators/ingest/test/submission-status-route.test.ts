@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDb, startServe, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import { type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
+import { minimalDatanet, serveOnSchema } from './helpers/serve-datanet.js';
 import { openRegistry, recordSubmission } from '@datanet/datanet';
 import { holdForReview, recordFates, SOURCE } from './helpers/record-fates.js';
 
@@ -24,12 +25,7 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
   let t: TestDb;
 
   beforeAll(async () => {
-    mkdirSync(join(root, 'configs', 'datanets'), { recursive: true });
-    writeFileSync(
-      join(root, 'configs', 'datanets', `${DATANET}.yaml`),
-      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\n`,
-    );
-    t = await openTestDb('postgres');
+    t = await minimalDatanet(root, DATANET);
     const db = t.db;
     {
       await openRegistry(db, 'postgres');
@@ -45,9 +41,7 @@ describe('GET /v1/submissions/{id} after later steps (real `datanet serve`)', ()
       });
       await recordFates(db, { datanet: DATANET, submission: SUBMISSION, contributor: CONTRIBUTOR });
     }
-    const store = new URL(TEST_DATABASE_URL);
-    store.searchParams.set('options', `-c search_path=${t.schema}`);
-    server = await startServe({ stateDir, cwd: root, env: { DATABASE_URL: store.toString(), DATANET_RPC_URL: '' } });
+    server = await serveOnSchema(t, root, stateDir);
     // The server made the review queue's tables; records 8 and 9 wait in it (and a decided item for
     // record 0 is no longer pending).
     await holdForReview(t.db, DATANET);
