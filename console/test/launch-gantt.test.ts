@@ -109,4 +109,40 @@ describe('launch form and Gantt timeline', () => {
     }
     await context.close();
   });
+
+  it('lists a waiting run under the status filter, and a steward cancels it from its page', async () => {
+    // A run parked on a step's wait, as the engine leaves it (nothing executes it).
+    const runId = '20261202T120000-waiting';
+    await server.sql(
+      `INSERT INTO {schema}.runs (id, pipeline, file, spec_yaml, params, options, status, executor, error, created_at, started_at)
+       VALUES ($1, 'count-to', 'configs/pipelines/count-to.yaml', $2, '{}', '{}', 'waiting', 'in-process', 'step "head" waits for signal "go"', $3, $3)`,
+      [runId, PIPELINE, Date.now()],
+    );
+    await server.sql(
+      `INSERT INTO {schema}.steps (run_id, step_id, status, reason, pool) VALUES ($1, 'read', 'succeeded', 'ran', 'cpu'), ($1, 'head', 'waiting', 'waiting for signal "go"', 'cpu')`,
+      [runId],
+    );
+    const context = await walletContext(browser, engineer);
+    const page = await context.newPage();
+    try {
+      await signInThroughPage(page, server.url);
+      await page.goto(`${server.url}/runs`);
+      await page.getByLabel('Status').selectOption('waiting');
+      await page.waitForURL((u) => u.searchParams.get('status') === 'waiting');
+      await page.getByRole('link', { name: runId }).waitFor({ timeout: 30_000 });
+      expect(await page.locator('table.runs tbody tr').count()).toBe(1);
+      await page.getByRole('link', { name: runId }).click();
+      await page.locator('h1 .badge-waiting').waitFor({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Cancel run' }).click();
+      await page.locator('h1 .badge-cancelled').waitFor({ timeout: 30_000 });
+      expect(await page.getByRole('alert').count()).toBe(0);
+      const stored = await server.sql(`SELECT status FROM {schema}.runs WHERE id = $1`, [runId]);
+      expect(stored.rows[0].status).toBe('cancelled');
+      await page.getByRole('button', { name: 'Resume run' }).waitFor();
+    } catch (e) {
+      await shot(page, 'runs-waiting-failure');
+      throw e;
+    }
+    await context.close();
+  });
 });

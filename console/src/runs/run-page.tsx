@@ -119,7 +119,8 @@ export function RunPage() {
           <span className={`live ${stream.live ? 'on' : ''}`} role="status">
             {stream.live ? 'Live' : FINISHED.has(run.status) ? 'Finished' : stream.error ? 'Reconnecting…' : 'Connecting…'}
           </span>
-          {steward && run.status === 'running' ? (
+          {/* A waiting run (parked, nothing executing) is cancelled as a running one is. */}
+          {steward && (run.status === 'running' || run.status === 'waiting' || run.status === 'queued') ? (
             <button type="button" onClick={() => act.mutate('cancel')} disabled={act.isPending}>
               Cancel run
             </button>

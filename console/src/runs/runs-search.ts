@@ -1,14 +1,15 @@
 /** The runs list's filters, kept in the URL so a filtered list can be shared and reloaded. */
 export interface RunsSearch {
   pipeline?: string;
-  status?: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+  status?: (typeof RUN_STATUSES)[number];
   datanet?: string;
   /** Created at or after (ms). */
   since?: number;
   until?: number;
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+// `waiting`: parked on its steps' waits (a review, a challenge window), nothing executing.
+export const RUN_STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const;
 
 export function parseRunsSearch(s: Record<string, unknown>): RunsSearch {
   const out: RunsSearch = {};

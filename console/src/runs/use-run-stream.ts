@@ -48,7 +48,8 @@ export function useRunStream(runId: string, enabled: boolean, onEvent: (e: RunEv
               }
               try {
                 const e = JSON.parse(msg.data) as RunEvent;
-                lastId = e.id;
+                // An event that committed late comes after higher ids: resume after the highest.
+                lastId = Math.max(lastId, e.id);
                 handler.current(e);
               } catch {
                 // A malformed event is skipped; the next one carries on.
