@@ -17,8 +17,14 @@ export function unsafeNameReason(name: string): string | undefined {
   if (/[\uD800-\uDFFF]/.test(name.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, '')))
     return 'the name contains a lone surrogate (not valid Unicode)';
   if (name.length > 255) return 'the name is longer than 255 characters';
+  // File systems take 255 bytes for one name: 100 CJK characters are 300 bytes of UTF-8 (as sent, and as recorded in NFC).
+  const bytes = Math.max(utf8Length(name), utf8Length(name.normalize('NFC')));
+  if (bytes > 255) return `the name is ${bytes} bytes of UTF-8, longer than the 255 bytes a file name may have`;
   return undefined;
 }
+
+const encoder = new TextEncoder();
+const utf8Length = (s: string) => encoder.encode(s).length;
 
 /** The name intake records: Unicode NFC, so NFC and NFD spellings of one name are one name. */
 export function normaliseName(name: string): string {
