@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { StandingPolicy } from '../definition/datanet-definition.js';
 import { DEFAULT_STANDING_POLICY } from '../policy/standing-policy.js';
 import { num } from './open-registry.js';
-import { noteStanding, standingOf } from './standing.js';
+import { holdStandingOf, noteStanding, standingOf } from './standing.js';
 
 export interface ContributionRecord {
   /** Content hash of the normalised record (hex sha256). */
@@ -124,7 +124,8 @@ export async function holdRevocationFence(trx: Kysely<any>, datanet: string, mod
 
 /**
  * Revokes an accepted contribution (upheld dispute, later-found duplicate or poison); lowers
- * standing. One transaction (the caller's, when given one) behind the revocation fence.
+ * standing. One transaction (the caller's, when given one) behind the revocation fence; the owner's
+ * standing is read under holdStandingOf, so concurrent revocations of one owner report each step.
  */
 export async function revokeContribution(
   db: Kysely<any>,
@@ -141,6 +142,9 @@ export async function revokeContribution(
     .where('id', '=', args.id)
     .executeTakeFirst();
   if (!before) throw new Error(`no contribution ${args.id} in Datanet ${args.datanet}; check the id (a content hash) and the Datanet`);
+  // Read under the owner's lock: two revocations of two contributions of one owner at once would
+  // otherwise both read the standing before either and report the same before -> after.
+  await holdStandingOf(db, args.datanet, before.contributor);
   const standingBefore = await standingOf(db, args.datanet, before.contributor, policy);
   const updated = await db
     .updateTable('contributions')

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { StandingPolicy } from '../definition/datanet-definition.js';
 import { DEFAULT_STANDING_POLICY, acceptanceRate, standingFrom } from '../policy/standing-policy.js';
 import { num } from './open-registry.js';
@@ -28,6 +28,16 @@ export async function standingOf(
     .where('contributor', '=', contributor)
     .executeTakeFirst();
   return standingFrom({ accepted: num(row?.accepted), revoked: num(row?.revoked) }, policy);
+}
+
+/**
+ * Serialises the changes of one contributor's standing in a Datanet that report it as before ->
+ * after (revocations): a transaction-scoped advisory lock. Read the standing after taking it, so a
+ * concurrent change of the same contributor has committed (or waits) and "before" is true.
+ */
+export async function holdStandingOf(trx: Kysely<any>, datanet: string, contributor: string): Promise<void> {
+  if (!trx.isTransaction) throw new Error('holdStandingOf needs a transaction (the lock lasts until it ends)');
+  await sql`select pg_advisory_xact_lock(hashtext(${`datanet-standing:${datanet}:${contributor.toLowerCase()}`}))`.execute(trx);
 }
 
 /** Appends to the standing history (once per event and reference) and returns the standing after it. */
