@@ -1,13 +1,18 @@
 // What stewards do to runs over the staff API, on a real PostgreSQL store: resume (and retry) a run
-// exactly once however many times the button is pressed, cancel and list a run that waits, and
+// exactly once however many times the button is pressed, cancel and list a run that waits (its
+// run.finished event written with its final status, by the API and by `datanet cancel`), and
 // read the end of a long run's events.
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../src/server/auth/api-tokens.js';
-import { FIXTURE_PLUGIN } from './helpers.js';
+import { TEST_DATABASE_URL } from '../src/testing/index.js';
+import { BIN, FIXTURE_PLUGIN } from './helpers.js';
 import { openTestServer } from './server-helpers.js';
 
 const WAIT_PLUGIN = resolve(import.meta.dirname, 'fixtures/wait-operators.ts');
@@ -101,6 +106,64 @@ describe('run control over the staff API (PostgreSQL)', () => {
     expect((await inject('POST', `/api/runs/${runId}/resume`)).statusCode).toBe(202);
     expect((await settled(runId)).run.status).toBe('waiting');
     expect(lines(join(root, 'review.log'))).toEqual(['prepare review']);
+  });
+
+  it('a cancelled waiting run has its run.finished event in the store when its status turns cancelled (API and `datanet cancel`)', async () => {
+    const { db } = server.ctx;
+    // A trigger notes, in the transaction that ends a run, which of its events are visible there:
+    // what a reader (a live stream, a poller) sees at the moment the status says the run is over.
+    // (A run that parks writes a run.finished saying it waits: the last event must say it was cancelled.)
+    await sql`CREATE TABLE ended_with (run_id text, status text, last_event text)`.execute(db);
+    await sql
+      .raw(
+        `CREATE FUNCTION note_ended() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+           INSERT INTO ended_with SELECT NEW.id, NEW.status, (SELECT type || ' ' || message FROM events WHERE run_id = NEW.id ORDER BY id DESC LIMIT 1);
+           RETURN NEW; END $$`,
+      )
+      .execute(db);
+    await sql
+      .raw(
+        `CREATE TRIGGER note_ended AFTER UPDATE OF status ON runs FOR EACH ROW
+           WHEN (NEW.status IN ('succeeded', 'failed', 'cancelled') AND OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION note_ended()`,
+      )
+      .execute(db);
+    const ended = async (runId: string) =>
+      (await sql<{ status: string; last_event: string }>`SELECT status, last_event FROM ended_with WHERE run_id = ${runId}`.execute(db))
+        .rows;
+    const cancelledEvent = (runId: string) => `run.finished run cancelled: run cancelled; resume it with \`datanet resume ${runId}\``;
+
+    // Over the API, with the run's live stream open (real HTTP).
+    const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const runId = await launch('waits');
+    expect((await settled(runId)).run.status).toBe('waiting');
+    const stream = await fetch(`${url}/api/runs/${runId}/events`, { headers: steward });
+    expect(stream.status).toBe(200);
+    const body = stream.text();
+    expect((await inject('POST', `/api/runs/${runId}/cancel`)).statusCode).toBe(202);
+    expect(await ended(runId)).toEqual([{ status: 'cancelled', last_event: cancelledEvent(runId) }]);
+    const blocks = (await body).split('\n\n').filter(Boolean);
+    expect(blocks.at(-1)).toMatch(/^event: end\ndata: .*"status":"cancelled"/);
+    expect(blocks.filter((b) => b.startsWith('id: ')).at(-1)).toMatch(/^event: run\.finished\ndata: .*"message":"run cancelled: /m);
+
+    // From the CLI, on the same store.
+    const other = await launch('waits');
+    expect((await settled(other)).run.status).toBe('waiting');
+    const schema = (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(db)).rows[0].s;
+    const databaseUrl = `${TEST_DATABASE_URL}${TEST_DATABASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const cli = await promisify(execFile)(
+      'node',
+      [BIN, '--state-dir', join(root, 'cli-state'), '--database-url', databaseUrl, 'cancel', other],
+      {
+        cwd: root,
+      },
+    );
+    expect(cli.stdout).toContain(`run ${other} cancelled`);
+    expect(await ended(other)).toEqual([{ status: 'cancelled', last_event: cancelledEvent(other) }]);
+    const events = (await inject('GET', `/api/runs/${other}`)).json().events as { type: string; message: string }[];
+    expect(events.at(-1)).toMatchObject({
+      type: 'run.finished',
+      message: `run cancelled: run cancelled; resume it with \`datanet resume ${other}\``,
+    });
   });
 
   it("a run's detail ends with its newest events, however many it has", async () => {

@@ -214,11 +214,22 @@ export async function cancelRun(dag: DagStore, runId: string): Promise<boolean> 
     const run = await tx.selectFrom('runs').select('status').where('id', '=', runId).forUpdate().executeTakeFirst();
     // A waiting run (parked steps, nothing running) can be cancelled too: its waits stop counting.
     if (!run || !['running', 'queued', 'waiting'].includes(run.status)) return false;
+    const error = `run cancelled; resume it with \`datanet resume ${runId}\``;
+    // Its last event commits with its final status (same transaction): a reader that sees the run
+    // cancelled (a live stream, a script polling the run) finds run.finished there too.
     await tx
-      .updateTable('runs')
-      .set({ status: 'cancelled', finished_at: Date.now(), error: `run cancelled; resume it with \`datanet resume ${runId}\`` })
-      .where('id', '=', runId)
+      .insertInto('events')
+      .values({
+        run_id: runId,
+        step_id: null,
+        ts: Date.now(),
+        level: 'error',
+        type: 'run.finished',
+        message: `run cancelled: ${error}`,
+        fields: null,
+      })
       .execute();
+    await tx.updateTable('runs').set({ status: 'cancelled', finished_at: Date.now(), error }).where('id', '=', runId).execute();
     await tx
       .updateTable('steps')
       .set({ status: 'cancelled', reason: 'run cancelled' })

@@ -197,9 +197,8 @@ export class RunLauncher {
     if (run.status !== 'waiting' && run.executor !== 'distributed') return 'elsewhere';
     const { DagStore } = await import('../../distributed/dag-store.js');
     const { cancelRun } = await import('../../distributed/dag-recovery.js');
+    // cancelRun writes run.finished in the transaction that makes the run cancelled (as `datanet cancel` does).
     if (!(await cancelRun(new DagStore(this.engine.database.db), runId))) return 'over';
-    this.engine.store.event(runId, null, 'error', 'run.finished', `run cancelled; resume it with \`datanet resume ${runId}\``);
-    await this.engine.store.flushEvents();
     return 'cancelling';
   }
 
