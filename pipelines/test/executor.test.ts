@@ -128,6 +128,29 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
     expect(lines(log).slice(3)).toEqual(['up[g0]']);
   });
 
+  it('records the attempt a retried foreach partition succeeded on, after its failed ones', async () => {
+    const counters = tempDir('datanet-flaky-parts-');
+    const file = writePipeline(
+      dir,
+      `steps:\n  a:\n    uses: test.emit\n    with: { rows: 6, groups: 3, tag: parts }\n  p:\n    uses: test.flaky-partition\n    needs: [a]\n    foreach: { input: table, by: grp }\n    with: { failTimes: 2, partitions: [g1], counterDir: ${counters} }\n    retries: { limit: 3, backoff: { initial: 10ms } }\n`,
+      'flaky-parts.yaml',
+    );
+    const summary = await runFile(engine, file);
+    expect(summary.status).toBe('succeeded');
+    const parts = (await engine.store.getSteps(summary.runId)).filter((s) => s.step_id === 'p' && s.partition);
+    expect(parts.map((s) => [s.partition, s.status, s.attempts])).toEqual([
+      ['g0', 'succeeded', 1],
+      ['g1', 'succeeded', 3],
+      ['g2', 'succeeded', 1],
+    ]);
+    const g1 = (await engine.store.getAttempts(summary.runId)).filter((a) => a.step_id === 'p' && a.partition === 'g1');
+    expect(g1.map((a) => [a.attempt, a.status, a.error])).toEqual([
+      [1, 'failed', 'planned failure 1 of 2 in g1'],
+      [2, 'failed', 'planned failure 2 of 2 in g1'],
+      [3, 'succeeded', null],
+    ]);
+  });
+
   it('resolves secrets at run time and never stores or logs their values', async () => {
     process.env.DATANET_SECRET_API_TOKEN = 'tok-very-secret-123';
     const file = writePipeline(

@@ -178,7 +178,7 @@ class RunExecution {
     const reused = await this.reuse(step);
     if (reused) return reused;
     if (node.spec.foreach) return this.runForeach(step);
-    return this.slots.use(() => this.attemptLoop(step, ''));
+    return (await this.slots.use(() => this.attemptLoop(step, ''))).outputs;
   }
 
   /** An earlier attempt of this run (resume), or the cache, already has this step's outputs. */
@@ -209,7 +209,7 @@ class RunExecution {
 
   /**
    * Attempts until one succeeds or the retry policy gives up. `quiet` (a partition): the caller
-   * records the completion, and no per-attempt start is written.
+   * records the completion (with the attempt that succeeded), and no per-attempt start is written.
    */
   private async attemptLoop(
     step: PreparedStep,
@@ -217,7 +217,7 @@ class RunExecution {
     inputs = step.inputs,
     key = step.key,
     quiet = false,
-  ): Promise<Record<string, ArtifactRef>> {
+  ): Promise<{ outputs: Record<string, ArtifactRef>; attempt: number; startedAt: number }> {
     const { store } = this.engine;
     const { node } = step;
     const prevAttempts = this.previous.get(partition ? `${node.id}\0${partition}` : node.id)?.attempts ?? 0;
@@ -259,7 +259,7 @@ class RunExecution {
           this.life.eventSucceeded(node, partition, startedAt);
           this.emit({ type: 'step-finished', stepId: node.id, cached: false, durationMs: Date.now() - startedAt, reason });
         }
-        return outcome.outputs;
+        return { outputs: outcome.outputs, attempt, startedAt };
       }
       if (outcome.status === 'waiting') {
         // Parked: recorded `waiting` (after the attempt's own start record), nothing retried.
@@ -329,11 +329,12 @@ class RunExecution {
             cachedCount++;
             await done(p.key, prev?.attempts ?? 0, hit, true, Date.now(), p.cacheKey);
           } else {
-            const t0 = Date.now();
-            results[i] = await this.slots.use(() =>
+            // Recorded as the attempt that succeeded (after any retries), started when it started.
+            const ran = await this.slots.use(() =>
               this.attemptLoop(step, p.key, { ...step.inputs, [fe.input]: p.input }, p.cacheKey, true),
             );
-            await done(p.key, (prev?.attempts ?? 0) + 1, results[i], false, t0, p.cacheKey);
+            results[i] = ran.outputs;
+            await done(p.key, ran.attempt, ran.outputs, false, ran.startedAt, p.cacheKey);
           }
           this.emit({ type: 'step-progress', stepId: node.id, done: ++finished, total: parts.length, message: 'partitions' });
         }),
