@@ -33,8 +33,12 @@ const personName = (p: unknown): string | undefined => {
   return undefined;
 };
 
-/** One record per package name (the first found): name, version, description, authors, keywords, licence. */
-export function npmRecords(root: string): ShortRecord[] {
+/**
+ * One record per package name (the first found): name, version, description, authors, keywords,
+ * licence. `people` and `keywords` cap the lists (6 and 8: most records stay under 250
+ * characters; the longer-records band of the bench lifts them to 12 and 30, with maintainers).
+ */
+export function npmRecords(root: string, { people: maxPeople = 6, keywords: maxKeywords = 8, maintainers = false } = {}): ShortRecord[] {
   const nm = join(root, 'node_modules');
   if (!existsSync(nm)) return [];
   const dirs: string[] = [];
@@ -57,9 +61,15 @@ export function npmRecords(root: string): ShortRecord[] {
     // An aliased install (string-width-cjs) is the same package again: one record per name.
     if (typeof p.name !== 'string' || typeof p.description !== 'string' || p.description.length < 20 || names.has(p.name)) continue;
     names.add(p.name);
-    const people = [p.author, ...(Array.isArray(p.contributors) ? p.contributors : [])].map(personName).filter((x): x is string => !!x);
-    const authors = [...new Set(people)].slice(0, 6);
-    const keywords = Array.isArray(p.keywords) ? p.keywords.filter((k): k is string => typeof k === 'string').slice(0, 8) : [];
+    const people = [
+      p.author,
+      ...(Array.isArray(p.contributors) ? p.contributors : []),
+      ...(maintainers && Array.isArray(p.maintainers) ? p.maintainers : []),
+    ]
+      .map(personName)
+      .filter((x): x is string => !!x);
+    const authors = [...new Set(people)].slice(0, maxPeople);
+    const keywords = Array.isArray(p.keywords) ? p.keywords.filter((k): k is string => typeof k === 'string').slice(0, maxKeywords) : [];
     const fields: RecordField[] = [
       { role: 'title', value: p.name },
       { role: 'number', value: String(p.version ?? '') },

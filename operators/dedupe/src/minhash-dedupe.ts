@@ -26,6 +26,8 @@ export interface MinHashDedupeInput {
 export interface MinHashDedupeResult extends DedupeDecision {
   /** Unit each row was judged by, and the threshold it had to reach. */
   units: Uint8Array;
+  /** 1 for a medium row (UNIT_CHAR with its word n-gram set: judged by either measure). */
+  medium: Uint8Array;
   thresholds: Float64Array;
   candidatePairs: number;
   mergedPairs: number;
@@ -45,12 +47,38 @@ export function minhashSettings(spec: MinHashSpec): string {
     // Only auto mode has short-record settings; word and char scopes keep their v1 string.
     ...(spec.short
       ? {
-          short: { maxWords: spec.short.maxWords, bands: spec.short.bands, rows: spec.short.rows },
+          // mediumWords only when set: an index built before medium records keeps its settings string.
+          short: {
+            maxWords: spec.short.maxWords,
+            bands: spec.short.bands,
+            rows: spec.short.rows,
+            ...(spec.short.mediumWords ? { mediumWords: spec.short.mediumWords } : {}),
+          },
           normal: 'structured/v1',
           signature: 'one-permutation-densified/v1',
         }
       : {}),
   });
+}
+
+/**
+ * The spec a step uses with the persistent index `scope`: its own, unless the scope was built
+ * before medium records (its stored settings have short settings without mediumWords); then
+ * without them, so that its records stay comparable and its settings check passes.
+ */
+export async function specForScope(db: Kysely<any>, scope: string, spec: MinHashSpec): Promise<MinHashSpec> {
+  if (!spec.short?.mediumWords) return spec;
+  await migrateDedupeIndex(db);
+  const row = await db
+    .selectFrom('datanet_dedupe_scopes')
+    .select('settings')
+    .where('scope', '=', scope)
+    .where('kind', '=', 'minhash')
+    .executeTakeFirst();
+  if (!row) return spec;
+  const stored = JSON.parse(String(row.settings)) as { short?: { mediumWords?: number } };
+  if (!stored.short || stored.short.mediumWords !== undefined) return spec;
+  return { ...spec, short: { ...spec.short, mediumWords: undefined } };
 }
 
 interface Accepted {
@@ -224,15 +252,24 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     split[item] = t;
     return t;
   };
-  // Short pairs: recordSimilarity of their tokens. Others: exact Jaccard of the shingle sets when
-  // both are at hand (always within a batch signed by the operator); the MinHash estimate for
-  // index records stored before sets were kept.
+  // Short pairs: recordSimilarity of their tokens; two medium records (both with word n-gram
+  // sets) the larger of that and their word Jaccard on the same scale (onShortScale). Others:
+  // exact Jaccard of the shingle sets when both are at hand (always within a batch signed by the
+  // operator); the MinHash estimate for index records stored before sets were kept.
+  const short = spec.short;
+  const onShortScale = short ? shortScale(input.jaccardThreshold, short.threshold) : undefined;
   const similarity = (i: number, j: number, atLeast = 0) => {
     if (units[i] !== units[j]) return 0;
     if (units[i] === UNIT_CHAR) {
       const ta = tokensOf(i);
       const tb = tokensOf(j);
-      if (ta && tb) return fieldedSimilarity(ta, tb, atLeast);
+      if (ta && tb) {
+        const a = onShortScale && setOf(i);
+        const b = a && setOf(j);
+        if (!a || !b) return fieldedSimilarity(ta, tb, atLeast);
+        const words = onShortScale(jaccardSorted(a[0], a[1], a[2], b[0], b[1], b[2]));
+        return Math.max(words, fieldedSimilarity(ta, tb, Math.max(atLeast, words)));
+      }
     }
     const a = setOf(i);
     const b = setOf(j);
@@ -254,6 +291,7 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   const representative = new Array<string>(ids.length);
   const similarityOut = new Float64Array(ids.length);
   const rowUnits = new Uint8Array(ids.length);
+  const medium = new Uint8Array(ids.length);
   const thresholds = new Float64Array(ids.length);
   const fresh: number[] = [];
   // Cluster sizes counted by the representative's item (clusterSizes of dedupe-outputs.ts without
@@ -267,6 +305,7 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
   ids.forEach((id, row) => {
     const item = itemOfRow[row];
     rowUnits[row] = units[item];
+    if (units[item] === UNIT_CHAR && setOf(item)) medium[row] = 1;
     thresholds[row] = units[item] === UNIT_CHAR ? charThreshold : wordThreshold;
     const acceptedAs = m ? acceptedItem.get(id) : undefined;
     if (acceptedAs !== undefined) {
@@ -293,6 +332,7 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     clusterSize: Int32Array.from(repItem, (r) => members[r] + (inBatch[r] ? 0 : 1)),
     similarity: similarityOut,
     units: rowUnits,
+    medium,
     thresholds,
     candidatePairs,
     mergedPairs,
@@ -300,4 +340,16 @@ function decide(input: MinHashDedupeInput, accepted: Accepted): { result: MinHas
     added: 0,
   };
   return { result, fresh };
+}
+
+/**
+ * A word n-gram Jaccard on recordSimilarity's scale, for medium pairs: the long records' bar
+ * (jaccardThreshold) lands on the short one (shortThreshold), linearly on each side of it, so
+ * that either measure reaching its own bar makes a duplicate and clusters rank by one number.
+ */
+export function shortScale(jaccardThreshold: number, shortThreshold: number): (jaccard: number) => number {
+  return (j) =>
+    j >= jaccardThreshold
+      ? shortThreshold + ((j - jaccardThreshold) * (1 - shortThreshold)) / (1 - jaccardThreshold)
+      : (j * shortThreshold) / jaccardThreshold;
 }

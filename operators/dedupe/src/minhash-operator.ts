@@ -5,7 +5,7 @@ import { BaseDedupeConfig, dedupeRows } from './dedupe-input.js';
 import { clusterSummary, dedupePorts, keepAll, writeDedupeOutputs } from './dedupe-outputs.js';
 import { unitNames, unitSummary } from './unit-summary.js';
 import { DEFAULT_MINHASH, impliedThreshold, type SignedTexts, validateMinHashSpec, type MinHashSpec } from './minhash.js';
-import { minhashDedupe } from './minhash-dedupe.js';
+import { minhashDedupe, specForScope } from './minhash-dedupe.js';
 import { valuesOf, withDefaults } from './datanet-settings.js';
 import { datanetsOf, dedupeCreditsStillStand, withdrawnCheck } from './withdrawn.js';
 import {
@@ -96,7 +96,9 @@ export const dedupeMinhash = defineOperator({
   // 2: reports carry the settings used and their sources; with: { datanet } reads the Datanet's dedupe section.
   // 3: shingle defaults to auto (char n-grams of the structured normal form for short records),
   //    candidates verified by exact Jaccard against the cluster's earliest record, unit per record reported.
-  version: '3',
+  // 4: records of shortWords to 2 x shortWords words are medium (banded as short ones, duplicates by
+  //    recordSimilarity or by word Jaccard), judged_by char+word.
+  version: '4',
   description:
     "Near-duplicate removal by MinHash LSH (word or char shingles, bands x rows), within the batch and against a persistent index. With `datanet:`, settings the step leaves out come from the Datanet definition's dedupe section (step with: > Datanet > operator default); the report shows each value used and its source",
   config: MinHashConfig,
@@ -118,7 +120,7 @@ export const dedupeMinhash = defineOperator({
     const c = ctx.config;
     const resolved = resolveMinHash(c, ctx.run.pipelineDir);
     const settings = minhashSettingsReport(resolved, c);
-    const spec = specOfResolved(resolved, c.seed);
+    const spec = c.index ? await specForScope(ctx.db, c.index, specOfResolved(resolved, c.seed)) : specOfResolved(resolved, c.seed);
     validateMinHashSpec(spec);
     const textColumn = resolved.textColumn.value;
     const input = ctx.input('table');
@@ -177,6 +179,11 @@ export const dedupeMinhash = defineOperator({
       enabled: true,
       settings,
       index: c.index ?? null,
+      ...(spec.short && !spec.short.mediumWords
+        ? {
+            mediumRecords: `none: index "${c.index}" was built before medium records; its records of ${spec.short.maxWords} words or more are judged as long ones`,
+          }
+        : {}),
       shingles: spec.shingles,
       permutations: spec.permutations,
       bands: spec.bands,
@@ -198,7 +205,7 @@ export const dedupeMinhash = defineOperator({
     ctx.logger.info(
       `dedupe.minhash: ${ids.length} rows, threshold ~${report.impliedThreshold.toFixed(3)} (${spec.bands}x${spec.rows}, bands from ${resolved.bands.source}, rows from ${resolved.rows.source})`,
     );
-    await writeDedupeOutputs(ctx, input.path, { ...result, judgedBy: unitNames(spec, result.units) }, report, {
+    await writeDedupeOutputs(ctx, input.path, { ...result, judgedBy: unitNames(spec, result.units, result.medium) }, report, {
       table,
       operator: 'dedupe.minhash',
       datanet: resolved.datanet?.id,

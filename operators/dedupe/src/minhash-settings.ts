@@ -127,6 +127,11 @@ export function minhashSettingsReport(r: ResolvedMinHash, config: MinHashStepCon
               source: 'derived',
               formula: `floor(${r.permutations.value} / 3) x 3, implied threshold (1/${short.bands})^(1/3) = ${impliedThreshold(short.bands, short.rows).toFixed(3)}`,
             },
+            mediumWords: {
+              value: short.mediumWords,
+              source: 'derived',
+              formula: `2 x shortWords: records of ${short.maxWords}-${short.mediumWords! - 1} words are banded as short ones and also duplicates by word ${r.ngram.value}-gram Jaccard >= jaccardThreshold`,
+            },
           };
         })()
       : {}),

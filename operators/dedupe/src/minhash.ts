@@ -23,6 +23,12 @@ export interface ShortSpec {
   rows: number;
   /** recordSimilarity (token alignment allowing abbreviations, typos and dropped fields) a short pair needs. */
   threshold: number;
+  /**
+   * Records from maxWords up to (not including) this many words are medium: banded and judged as
+   * short ones, and also duplicates when their word n-gram sets reach the long records' Jaccard
+   * threshold. Undefined: none (an index built before medium records keeps its rule).
+   */
+  mediumWords?: number;
 }
 
 /**
@@ -51,7 +57,7 @@ export const DEFAULT_MINHASH: MinHashSpec = { shingles: { unit: 'word', n: 5 }, 
  */
 export function shortSpecFor(permutations: number, maxWords = 50, threshold = 0.83): ShortSpec {
   const rows = 3;
-  return { maxWords, bands: Math.floor(permutations / rows), rows, threshold };
+  return { maxWords, bands: Math.floor(permutations / rows), rows, threshold, mediumWords: 2 * maxWords };
 }
 
 /** The Jaccard similarity at which a pair has a 50% chance of sharing a band: (1/b)^(1/r). */
@@ -98,6 +104,8 @@ export class MinHasher {
   empty = 0;
   /** Unit of the last signed document (UNIT_WORD or UNIT_CHAR). */
   lastUnit = UNIT_WORD;
+  /** Whether the last document was medium (auto mode, short.mediumWords): UNIT_CHAR, word shingles kept too. */
+  lastMedium = false;
   /** Structured tokens of the last document, joined by spaces, when it was short (auto mode), else undefined. */
   lastJoined: string | undefined;
   // The joined tokens of the last ASCII short record as bytes (asciiJoinedTokens).
@@ -143,10 +151,15 @@ export class MinHasher {
     // Outside auto mode every record is banded by the spec (class UNIT_WORD, whatever its unit).
     this.lastUnit = UNIT_WORD;
     this.lastJoined = undefined;
+    this.lastMedium = false;
     const short = this.spec.short;
+    if (this.spec.shingles.unit !== 'auto' || !short) return -1;
     // Auto mode counts the words first: a short record's word shingles would be thrown away.
-    if (this.spec.shingles.unit !== 'auto' || !short || countWords(bytes, start, end, short.maxWords) >= short.maxWords) return -1;
+    const limit = Math.max(short.maxWords, short.mediumWords ?? 0);
+    const words = countWords(bytes, start, end, limit);
+    if (words >= limit) return -1;
     this.lastUnit = UNIT_CHAR;
+    this.lastMedium = words >= short.maxWords;
     const n = this.spec.shingles.n;
     // ASCII records (most): tokens joined straight from the bytes, n-grams hashed from those.
     const need = 3 * (end - start) + 4;
@@ -305,8 +318,9 @@ export class MinHasher {
         tokens[i] = this.lastJoined ?? '';
         signed = this.signOnePermutation(this.charBuf, signatures, i * P, count);
         // Short records are judged by their tokens, never by shingle sets: theirs stay empty
-        // (sorting ~100 hashes per record was a fifth of signing them).
-        sets?.add(NO_SHINGLES);
+        // (sorting ~100 hashes per record was a fifth of signing them). A medium record keeps its
+        // word n-grams too: it is also a duplicate by their Jaccard, as a long record is.
+        sets?.add(this.lastMedium ? this.shingler.shingle(text.bytes, text.offsets[i], text.offsets[i + 1]) : NO_SHINGLES);
       } else {
         const shingles = this.shingler.shingle(text.bytes, text.offsets[i], text.offsets[i + 1]);
         signed = this.signShingles(shingles, signatures, i * P);

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_ENGINES, openTestDb, runOperator, type TestDb } from '@datanet/pipelines/testing';
 import { col, textTable } from './text-table.js';
 import { dedupeMinhash, normalizeStructured, recordSimilarity, recordTokens, structuredTokens } from '../src/index.js';
+import { minhashSettings } from '../src/minhash-dedupe.js';
+import { specOf } from '../src/minhash-operator.js';
 import { asciiJoinedTokens, charGramHashes, joinedGramHashes, lastJoinedGramHashes, structuredGramHashes } from '../src/structured-text.js';
 
 const tok = (s: string) => recordTokens(s);
@@ -379,6 +381,101 @@ for (const engine of DB_ENGINES) {
     });
   });
 }
+
+// A reference with a long author list: 50 words, where records were judged as long ones (word
+// 5-grams) before medium records; its copy re-entered with initials, the first two authors
+// swapped and the journal abbreviated (45 words) is a duplicate by recordSimilarity (0.93) and
+// shares a fifth of its word 5-grams. The same authors' other paper in the same journal is not.
+const manyAuthors =
+  'Siegel, Jane D.; Rhinehart, Emily; Jackson, Marguerite; Chiarello, Linda; Ward, Peter; Lee, Kim; Brown, Alan; Green, Susan; White, Robert. ' +
+  'Management of multidrug-resistant organisms in health care settings: guidance from the advisory committee on infection control practices. ' +
+  'American Journal of Infection Control, vol. 35, no. 10, pp. 165-193, 2007.';
+const manyAuthorsCopy =
+  'Rhinehart E, Siegel JD, Jackson M, Chiarello L, Ward P, Lee K, Brown A, Green S, White R. Management of multidrug-resistant organisms in health care settings: ' +
+  'guidance from the advisory committee on infection control practices. Am J Infect Control 35(10):165-193, 2007.';
+const manyAuthorsOther = manyAuthors
+  .replace(
+    'Management of multidrug-resistant organisms in health care settings',
+    'Isolation precautions for preventing transmission of infectious agents in hospitals',
+  )
+  .replace('165-193', '65-164');
+// Prose of 80 words with two neighbouring words replaced: its word 5-gram Jaccard is 0.85, over
+// the long records' 0.7, while recordSimilarity (0.81) is under 0.83: a medium record is a
+// duplicate by either measure, as it was when judged by words alone.
+const prose =
+  'Headaches are one of the most common disorders of the nervous system, and most people have them from time to time. These headaches are usually not a sign of a serious problem, ' +
+  'but some of them can be. A doctor will ask about the pattern of the headaches, what makes them better or worse, and whether they run in the family, and may order tests of the blood or images of the brain when the pattern is unusual.';
+
+describe('dedupe.minhash defaults on medium records (50-99 words)', () => {
+  it('bands them by characters and judges them by recordSimilarity or word Jaccard, whichever reaches its bar', async () => {
+    const rows = [
+      { id: 'm1', text: manyAuthors },
+      { id: 'm2', text: manyAuthorsCopy },
+      { id: 'm3', text: manyAuthorsOther },
+      { id: 'p1', text: prose },
+      { id: 'p2', text: prose.replace('the brain', 'involuntary805 hereditary860') },
+    ];
+    const { outputs } = await runOperator(dedupeMinhash, { inputs: { table: textTable(rows, false) } });
+    expect(col(outputs.kept.table, 'id')).toEqual(['m1', 'm3', 'p1']);
+    expect(col(outputs.duplicates.table, 'duplicate_of')).toEqual(['m1', 'p1']);
+    expect(col(outputs.clusters.table, 'judged_by')).toEqual(['char+word', 'char', 'char+word', 'char+word', 'char+word']);
+    const report = outputs.report.json as { byUnit: Record<string, { records: number; selectedBy: string; threshold: number }> };
+    expect(report.byUnit['char+word']).toMatchObject({ records: 4, selectedBy: '50 to 99 words', threshold: 0.83 });
+  });
+
+  for (const engine of DB_ENGINES) {
+    it(`keeps the rule an index on ${engine} was built with before medium records, and says so`, async () => {
+      const t = await openTestDb(engine);
+      try {
+        const opts = { db: t.db, dialect: engine } as const;
+        // A scope whose stored settings predate medium records (no mediumWords in its short settings).
+        const { migrateDedupeIndex } = await import('../src/index-store.js');
+        const spec = specOf(dedupeMinhash.config.parse({}));
+        const { mediumWords, ...oldShort } = spec.short!;
+        expect(mediumWords).toBe(100);
+        await migrateDedupeIndex(t.db);
+        await t.db
+          .insertInto('datanet_dedupe_scopes')
+          .values({ scope: 'old-refs', kind: 'minhash', settings: minhashSettings({ ...spec, short: oldShort }) })
+          .execute();
+        const run = await runOperator(dedupeMinhash, {
+          ...opts,
+          config: { index: 'old-refs' },
+          inputs: {
+            table: textTable(
+              [
+                { id: 'm1', text: manyAuthors },
+                { id: 'm2', text: manyAuthorsCopy },
+              ],
+              false,
+            ),
+          },
+        });
+        // As before: the 50-word reference is judged by words, its 45-word copy by characters, apart.
+        expect(col(run.outputs.clusters.table, 'judged_by')).toEqual(['word', 'char']);
+        expect(col(run.outputs.kept.table, 'id')).toEqual(['m1', 'm2']);
+        expect((run.outputs.report.json as { mediumRecords: string }).mediumRecords).toMatch(/built before medium records/);
+        // A new scope gets the rule: the copy is found.
+        const fresh = await runOperator(dedupeMinhash, {
+          ...opts,
+          config: { index: 'new-refs' },
+          inputs: {
+            table: textTable(
+              [
+                { id: 'm1', text: manyAuthors },
+                { id: 'm2', text: manyAuthorsCopy },
+              ],
+              false,
+            ),
+          },
+        });
+        expect(col(fresh.outputs.duplicates.table, 'duplicate_of')).toEqual(['m1']);
+      } finally {
+        await t.close();
+      }
+    });
+  }
+});
 
 describe('dedupe.minhash defaults on short and long records', () => {
   it('judges short records by characters and recordSimilarity, long ones by words, and says so per record', async () => {
