@@ -1952,11 +1952,15 @@ export interface paths {
                 acceptedFiles: number;
                 rejectedFiles: number;
                 acceptanceRate: number;
-                /** @description contributions that count toward standing: neither revoked nor dropped */
+                /** @description contributions that count toward standing: accepted, neither revoked, waiting for review nor dropped */
                 contributions: number;
+                /** @description held in a review queue until reviewers decide (a newcomer's record, a near duplicate held there, ...): not accepted yet, so not counted toward standing, and not dropped */
+                waitingForReview: number;
+                /** @description revoked after a dispute; each lowers standing unless a later step had dropped it first */
                 revoked: number;
-                /** @description recorded at intake, then dropped by dedupe, quality or review (not counted, not a penalty) */
+                /** @description recorded at intake, then dropped by dedupe, quality or review, and not waiting for review (not counted, not a penalty) */
                 dropped: number;
+                /** @description from the contributions and revocations above; records waiting for review count once approved */
                 standing: number;
                 standingHistory: {
                   event: string;
@@ -1967,7 +1971,15 @@ export interface paths {
                 quota: {
                   day: string;
                   bytesUsed: number;
+                  /** @description bytes an upload may still take today: the smaller of what is left of the contributor's and of the Datanet's daily bytes */
                   bytesLeft: number;
+                  /**
+                   * @description which daily limit bytesLeft is left of: the contributor's own, or the Datanet-wide cap when less is left of it
+                   * @enum {string}
+                   */
+                  bytesLimit: 'dailyBytesPerContributor' | 'dailyBytesPerDatanet';
+                  /** @description left today of the Datanet's daily byte cap, shared by all its contributors; null when it has none */
+                  datanetBytesLeft: number | null;
                   filesUsed: number;
                   filesLeft: number | null;
                   resetsAt: string;

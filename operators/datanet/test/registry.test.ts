@@ -87,6 +87,7 @@ describe.each(DB_ENGINES)('registry on %s', (engine) => {
         rejectedFiles: 1,
         acceptanceRate: 0.5,
         contributions: 1,
+        waitingForReview: 0,
         revoked: 0,
         dropped: 0,
         standing,

@@ -1,17 +1,62 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StandingPolicy } from '../definition/datanet-definition.js';
 import { DEFAULT_STANDING_POLICY, acceptanceRate, standingFrom } from '../policy/standing-policy.js';
 import { num } from './open-registry.js';
 
+/** A contributor's contributions to one Datanet by what they count for (see contributionCounts). */
+interface ContributionCounts {
+  contributor: string;
+  /** Standing counts them: neither revoked, waiting for review nor dropped. */
+  accepted: number;
+  /** Held in a review queue (open or escalated), not revoked: not accepted yet. */
+  waitingForReview: number;
+  /** Dropped after intake by a later step, not revoked, not waiting for review. */
+  dropped: number;
+  /** Revoked, whatever else became of them. */
+  revoked: number;
+  /** Revoked and not dropped before: the revocations that lower standing. */
+  penalised: number;
+}
+
 /**
- * A contributor's contributions by what they count for: accepted (standing counts them), revoked
- * (a penalty), dropped after intake (nothing). A revocation of a contribution a later step had
- * dropped costs nothing: it was never accepted data.
+ * A contributor's (or every contributor's) contributions to a Datanet by fate, with the definitions
+ * of a submission's status (GET /v1/submissions/{id}) and of the contributor's list of submissions:
+ * revoked first; then waiting for review, held in a review queue (open or escalated items of the
+ * review package's table, when the store has it): a newcomer's record held there is not accepted
+ * until reviewers approve it (review comes before acceptance), and a near duplicate held there is
+ * dropped by dedupe until they do, and waits, it is not dropped; then dropped by a later step;
+ * else accepted, and standing counts it. A revocation of a contribution a later step had dropped
+ * costs nothing: it was never accepted data.
  */
-function contributionCounts(eb: ExpressionBuilder<any, 'contributions'>) {
-  const where = (revoked: 'is' | 'is not', dropped: 'is' | 'is not') =>
-    eb.fn.count('id').filterWhere((w) => w.and([w('revoked_at', revoked, null), w('dropped_at', dropped, null)]));
-  return [where('is', 'is').as('accepted'), where('is not', 'is').as('revoked'), where('is', 'is not').as('dropped')];
+async function contributionCounts(db: Kysely<any>, datanet: string, contributor?: string): Promise<ContributionCounts[]> {
+  const review = await sql<{ t: boolean }>`select to_regclass('review_items') is not null as t`.execute(db);
+  // The Datanet's held refs, joined once (hashed) rather than looked up for each contribution:
+  // review_items is indexed by (datanet, state), not by ref.
+  const [join, held] = review.rows[0]?.t
+    ? [
+        sql`left join (select distinct ref from review_items where datanet = ${datanet} and state in ('open', 'escalated')) h
+              on h.ref = c.id`,
+        sql`h.ref is not null`,
+      ]
+    : [sql``, sql`false`];
+  const { rows } = await sql<Record<keyof ContributionCounts, string | number>>`
+    select c.contributor,
+           count(*) filter (where c.revoked_at is null and not ${held} and c.dropped_at is null) as accepted,
+           count(*) filter (where c.revoked_at is null and ${held}) as "waitingForReview",
+           count(*) filter (where c.revoked_at is null and not ${held} and c.dropped_at is not null) as dropped,
+           count(*) filter (where c.revoked_at is not null) as revoked,
+           count(*) filter (where c.revoked_at is not null and c.dropped_at is null) as penalised
+      from contributions c ${join}
+     where c.datanet = ${datanet} ${contributor === undefined ? sql`` : sql`and c.contributor = ${contributor}`}
+     group by c.contributor`.execute(db);
+  return rows.map((r) => ({
+    contributor: String(r.contributor),
+    accepted: num(r.accepted),
+    waitingForReview: num(r.waitingForReview),
+    dropped: num(r.dropped),
+    revoked: num(r.revoked),
+    penalised: num(r.penalised),
+  }));
 }
 
 /** Current standing of a contributor in a Datanet, from the registry. */
@@ -21,13 +66,8 @@ export async function standingOf(
   contributor: string,
   policy: StandingPolicy = DEFAULT_STANDING_POLICY,
 ): Promise<number> {
-  const row = await db
-    .selectFrom('contributions')
-    .select(contributionCounts)
-    .where('datanet', '=', datanet)
-    .where('contributor', '=', contributor)
-    .executeTakeFirst();
-  return standingFrom({ accepted: num(row?.accepted), revoked: num(row?.revoked) }, policy);
+  const [row] = await contributionCounts(db, datanet, contributor);
+  return standingFrom({ accepted: row?.accepted ?? 0, revoked: row?.penalised ?? 0 }, policy);
 }
 
 /**
@@ -86,8 +126,11 @@ export interface ContributorStats {
   rejectedFiles: number;
   /** accepted / submitted files. */
   acceptanceRate: number;
-  /** Contributions that count: neither revoked nor dropped by a later step. */
+  /** Contributions that count: accepted, neither revoked, waiting for review nor dropped by a later step. */
   contributions: number;
+  /** Held in a review queue until reviewers decide (a near duplicate held there included): not counted yet. */
+  waitingForReview: number;
+  /** Revoked (first, whatever else became of them); each lowers standing unless a later step had dropped it. */
   revoked: number;
   /** Recorded at intake, then dropped by dedupe, quality or review: not counted. */
   dropped: number;
@@ -119,13 +162,7 @@ export async function contributorStats(
     .where('datanet', '=', datanet)
     .groupBy('contributor')
     .execute();
-  const contributions = await db
-    .selectFrom('contributions')
-    .select((eb) => ['contributor', ...contributionCounts(eb)])
-    .where('datanet', '=', datanet)
-    .$if(who !== undefined, (q) => q.where('contributor', '=', who!))
-    .groupBy('contributor')
-    .execute();
+  const contributions = await contributionCounts(db, datanet, who);
   const out = new Map<string, ContributorStats>();
   const entry = (contributor: string) => {
     let s = out.get(contributor);
@@ -137,6 +174,7 @@ export async function contributorStats(
         rejectedFiles: 0,
         acceptanceRate: 0,
         contributions: 0,
+        waitingForReview: 0,
         revoked: 0,
         dropped: 0,
         standing: 0,
@@ -151,15 +189,18 @@ export async function contributorStats(
     s.acceptedFiles = num(f.accepted);
     s.rejectedFiles = s.submittedFiles - s.acceptedFiles;
   }
+  const penalised = new Map<string, number>();
   for (const c of contributions) {
     const s = entry(c.contributor);
-    s.contributions = num(c.accepted);
-    s.revoked = num(c.revoked);
-    s.dropped = num(c.dropped);
+    s.contributions = c.accepted;
+    s.waitingForReview = c.waitingForReview;
+    s.revoked = c.revoked;
+    s.dropped = c.dropped;
+    penalised.set(c.contributor, c.penalised);
   }
   for (const s of out.values()) {
     s.acceptanceRate = acceptanceRate(s.acceptedFiles, s.submittedFiles);
-    s.standing = standingFrom({ accepted: s.contributions, revoked: s.revoked, rejected: s.rejectedFiles }, policy);
+    s.standing = standingFrom({ accepted: s.contributions, revoked: penalised.get(s.contributor) ?? 0, rejected: s.rejectedFiles }, policy);
   }
   return [...out.values()].sort((a, b) => a.contributor.localeCompare(b.contributor));
 }

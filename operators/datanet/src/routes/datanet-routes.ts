@@ -2,13 +2,11 @@ import { getAddress } from 'ethers';
 import { z } from 'zod';
 import { sql, type Kysely } from 'kysely';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
-import { usage } from '../registry/daily-usage.js';
 import { openRegistry } from '../registry/open-registry.js';
 import { contributorStats, standingHistory } from '../registry/standing.js';
-import { pendingUploads } from '../registry/upload-reservations.js';
-import { dailyWindow } from '../policy/daily-window.js';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
 import { DATANET_ID, definitionLoader } from '../definition/definition-loader.js';
+import { quotaLeft } from './contributor-quota.js';
 import { loadDatanetCatalog } from './datanet-catalog.js';
 import { unknownDatanet } from './unknown-datanet.js';
 
@@ -137,15 +135,41 @@ const register: RegisterRoutes = async (app, ctx) => {
                 acceptedFiles: z.number(),
                 rejectedFiles: z.number(),
                 acceptanceRate: z.number(),
-                contributions: z.number().describe('contributions that count toward standing: neither revoked nor dropped'),
-                revoked: z.number(),
-                dropped: z.number().describe('recorded at intake, then dropped by dedupe, quality or review (not counted, not a penalty)'),
-                standing: z.number(),
+                contributions: z
+                  .number()
+                  .describe('contributions that count toward standing: accepted, neither revoked, waiting for review nor dropped'),
+                waitingForReview: z
+                  .number()
+                  .describe(
+                    "held in a review queue until reviewers decide (a newcomer's record, a near duplicate held there, ...): not accepted yet, so not counted toward standing, and not dropped",
+                  ),
+                revoked: z.number().describe('revoked after a dispute; each lowers standing unless a later step had dropped it first'),
+                dropped: z
+                  .number()
+                  .describe(
+                    'recorded at intake, then dropped by dedupe, quality or review, and not waiting for review (not counted, not a penalty)',
+                  ),
+                standing: z
+                  .number()
+                  .describe('from the contributions and revocations above; records waiting for review count once approved'),
                 standingHistory: z.array(z.object({ event: z.string(), ref: z.string(), standing: z.number(), at: z.string() })),
                 quota: z.object({
                   day: z.string(),
                   bytesUsed: z.number(),
-                  bytesLeft: z.number(),
+                  bytesLeft: z
+                    .number()
+                    .describe(
+                      "bytes an upload may still take today: the smaller of what is left of the contributor's and of the Datanet's daily bytes",
+                    ),
+                  bytesLimit: z
+                    .enum(['dailyBytesPerContributor', 'dailyBytesPerDatanet'])
+                    .describe(
+                      "which daily limit bytesLeft is left of: the contributor's own, or the Datanet-wide cap when less is left of it",
+                    ),
+                  datanetBytesLeft: z
+                    .number()
+                    .nullable()
+                    .describe("left today of the Datanet's daily byte cap, shared by all its contributors; null when it has none"),
                   filesUsed: z.number(),
                   filesLeft: z.number().nullable(),
                   resetsAt: z.string(),
@@ -193,13 +217,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         const stats = (await contributorStats(ctx.db, def.id, def.standing, { contributor: address })).find(
           (s) => s.contributor.toLowerCase() === address.toLowerCase(),
         );
-        const { day, resetsAt } = dailyWindow(now, def.limits.resetTimezone);
-        // Decided by intake, plus uploads over HTTP reserved or received and not decided yet.
-        const decided = await usage(ctx.db, def.id, address, day);
-        const pending = await pendingUploads(ctx.db, def.id, address, day, now);
-        const used = { bytes: decided.bytes + pending.bytes, files: decided.files + pending.files };
         const history = await standingHistory(ctx.db, def.id, address);
-        const filesCap = (def.limits as { dailyFilesPerContributor?: number }).dailyFilesPerContributor;
         datanets.push({
           datanet: def.id,
           submittedFiles: stats?.submittedFiles ?? 0,
@@ -207,18 +225,12 @@ const register: RegisterRoutes = async (app, ctx) => {
           rejectedFiles: stats?.rejectedFiles ?? 0,
           acceptanceRate: stats?.acceptanceRate ?? 0,
           contributions: stats?.contributions ?? 0,
+          waitingForReview: stats?.waitingForReview ?? 0,
           revoked: stats?.revoked ?? 0,
           dropped: stats?.dropped ?? 0,
           standing: stats?.standing ?? 0,
           standingHistory: history.map((h) => ({ ...h, at: new Date(h.at).toISOString() })),
-          quota: {
-            day,
-            bytesUsed: used.bytes,
-            bytesLeft: Math.max(0, def.limits.dailyBytesPerContributor - used.bytes),
-            filesUsed: used.files,
-            filesLeft: filesCap === undefined ? null : Math.max(0, filesCap - used.files),
-            resetsAt: new Date(resetsAt).toISOString(),
-          },
+          quota: await quotaLeft(ctx.db, def.id, address, def.limits, now),
         });
       }
       const ids = wanted.map((d) => d.id);
