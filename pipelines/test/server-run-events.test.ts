@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiTokens } from '../src/server/auth/api-tokens.js';
+import { RunReader } from '../src/server/runs/run-reader.js';
 import type { DbEngine } from '../src/testing/test-db.js';
 import { FIXTURE_PLUGIN } from './helpers.js';
 import { openTestServer } from './server-helpers.js';
@@ -76,7 +77,7 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const newRun = async (id: string) =>
+  const newRun = async (id: string, status: 'running' | 'waiting' = 'running') =>
     server.ctx.engine.store.createRun(
       {
         id,
@@ -85,7 +86,7 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
         spec_yaml: '',
         params: { datanet: 'alpha' },
         options: {},
-        status: 'running',
+        status,
         executor: 'distributed',
         created_at: Date.now(),
       },
@@ -150,6 +151,58 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
     expect(stream.ids()).toEqual(ids.slice(2));
     expect(stream.sseIds()).toEqual(ids.slice(2));
   });
+
+  it('a quiet waiting run is read less often, and what is written next is still sent promptly, each event once', async () => {
+    const runId = 'run-quiet-wait';
+    await newRun(runId, 'waiting');
+    const first = await insertEvent(server.ctx.db, runId, 'parked');
+    // Every look at the store reads the run's new events once: count the looks at this run.
+    const original = RunReader.prototype.eventsAfter;
+    let looks = 0;
+    RunReader.prototype.eventsAfter = function (this: RunReader, id: string, ...rest: [number, number?]) {
+      if (id === runId) looks++;
+      return original.call(this, id, ...rest);
+    };
+    try {
+      const res = await fetch(`${url}/api/runs/${runId}/events`, { headers });
+      const stream = sseReader(res);
+      await stream.until((b) => b.includes('"parked"'));
+      // Nothing happens for 8 s: at 300 ms a look that is ~27 looks; backing off to 3 s, about 6.
+      looks = 0;
+      await sleep(8000);
+      expect(looks).toBeGreaterThanOrEqual(3);
+      expect(looks).toBeLessThanOrEqual(9);
+
+      // Another writer (a worker, a replica) writes: sent within the longest pause.
+      let t0 = Date.now();
+      const woke = await insertEvent(server.ctx.db, runId, 'woken elsewhere');
+      await stream.until((b) => b.includes('"woken elsewhere"'));
+      expect(Date.now() - t0).toBeLessThan(4000);
+      // Once the run moves, the next event is not held back by the pause it had reached.
+      t0 = Date.now();
+      const next = await insertEvent(server.ctx.db, runId, 'next step');
+      await stream.until((b) => b.includes('"next step"'));
+      expect(Date.now() - t0).toBeLessThan(1000);
+
+      // Quiet again; then this server writes (a resume or a wake here): the stream wakes at once.
+      await sleep(3500);
+      t0 = Date.now();
+      server.ctx.engine.store.event(runId, null, 'info', 'log', 'written here');
+      await server.ctx.engine.store.flushEvents();
+      await stream.until((b) => b.includes('"written here"'));
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await sleep(3500);
+      t0 = Date.now();
+      await server.ctx.engine.store.setRunStatus(runId, 'cancelled', { finished_at: Date.now() });
+      await stream.ended();
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(stream.blocks.at(-1)).toMatch(/^event: end\n.*"status":"cancelled"/);
+      const here = (await server.ctx.engine.store.getEvents(runId)).find((e) => e.message === 'written here')!.id;
+      expect(stream.ids()).toEqual([first, woke, next, here]);
+    } finally {
+      RunReader.prototype.eventsAfter = original;
+    }
+  }, 60_000);
 
   it("a run's last event (run.finished) is in the store before its status says it ended, so its stream sends it", async () => {
     const { store } = server.ctx.engine;

@@ -67,6 +67,7 @@ export class RunStore {
   private currentBatch: Promise<void> | undefined;
   private writeChain: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   /** The engine's tables, typed (store/run-store-tables.ts). */
   readonly db: Kysely<RunStoreDb>;
@@ -88,6 +89,26 @@ export class RunStore {
       if (this.dialect === 'postgres') await sql`set local synchronous_commit to off`.execute(tx);
       return fn(tx);
     });
+  }
+
+  /**
+   * Calls `fn` each time this store has written events or a status of `runId` (a live stream then
+   * reads at once instead of at its next poll). Writes by other processes are not seen here.
+   * Returns the unsubscribe.
+   */
+  watchRun(runId: string, fn: () => void): () => void {
+    let set = this.watchers.get(runId);
+    if (!set) this.watchers.set(runId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size && this.watchers.get(runId) === set) this.watchers.delete(runId);
+    };
+  }
+
+  /** Tells the watchers of these runs that something of theirs was written (after the commit). */
+  runsWritten(runIds: Iterable<string>): void {
+    for (const id of new Set(runIds)) for (const fn of this.watchers.get(id) ?? []) fn();
   }
 
   async migrate(): Promise<void> {
@@ -122,6 +143,7 @@ export class RunStore {
       .set({ status, ...fields, error: fields.error === undefined ? undefined : fields.error && redact(fields.error) })
       .where('id', '=', id)
       .execute();
+    this.runsWritten([id]);
   }
 
   /**
@@ -136,7 +158,9 @@ export class RunStore {
       .where('id', '=', id)
       .where('status', 'in', [...from])
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    const claimed = Number(res.numUpdatedRows) === 1;
+    if (claimed) this.runsWritten([id]);
+    return claimed;
   }
 
   async getRun(id: string): Promise<RunRow | undefined> {
@@ -360,6 +384,7 @@ export class RunStore {
         .insertInto('events')
         .values(batch.map((e) => ({ ...e, fields: e.fields ? JSON.stringify(e.fields) : null })))
         .execute();
+      this.runsWritten(batch.map((e) => e.run_id));
     }
   }
 

@@ -3,6 +3,11 @@ import type { EventView } from '../../read/run-reader.js';
 import type { RunReader } from '../runs/run-reader.js';
 
 const POLL_MS = 300;
+/** While a run is quiet (nothing new, every id read settled, its status as before) the stream looks ever less often, up to this. */
+const QUIET_POLL_MAX_MS = 3_000;
+/** Between looks, how often the stream checks whether it was woken, closed or the server is closing (no store read). */
+const TICK_MS = 100;
+const KEEP_ALIVE_MS = 15_000;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 /** A gap in the ids older than this is taken as an insert that rolled back (no transaction writing events lasts this long). */
 const GAP_GIVE_UP_MS = 30_000;
@@ -18,6 +23,11 @@ const GAP_GIVE_UP_MS = 30_000;
  * were read has ended, by the store's snapshot horizon) and looks again between the floor and
  * the highest id sent for events it has not sent, each sent once. `id:` is the highest id sent, so
  * a reconnect with Last-Event-ID repeats nothing.
+ *
+ * A run that waits (for a review, a date) may stay quiet for days: while nothing changes the looks
+ * back off from 300 ms to 3 s, and go back to 300 ms as soon as anything is read. `watch` wakes the
+ * stream at once when this process writes events or a status of the run (a resume or a wake here,
+ * a cancel), so those are not delayed; writes by other processes are seen within 3 s.
  */
 export async function streamRunEvents(
   req: FastifyRequest,
@@ -26,6 +36,7 @@ export async function streamRunEvents(
   runId: string,
   afterId: number,
   isClosing: () => boolean,
+  watch?: (fn: () => void) => () => void,
 ): Promise<void> {
   reply.hijack();
   const res = reply.raw;
@@ -79,13 +90,24 @@ export async function streamRunEvents(
     send(await reader.eventsAfter(runId, top));
     lastRead = top;
   };
-  let idle = 0;
+  let delay = POLL_MS;
+  let lastStatus: string | undefined;
+  let lastWrite = Date.now();
+  let woken = false;
+  const unwatch = watch?.(() => {
+    woken = true;
+  });
   try {
     // A shutting-down server ends its streams (clients reconnect elsewhere with Last-Event-ID).
     while (!closed && !isClosing()) {
       const before = delivered;
+      woken = false;
       await poll();
-      if (delivered > before) continue;
+      if (delivered > before) {
+        delay = POLL_MS;
+        lastWrite = Date.now();
+        continue;
+      }
       const run = await reader.get(runId);
       if (!run || FINISHED.has(run.status)) {
         // The engine may have written the last events just before the status: look until every
@@ -98,12 +120,22 @@ export async function streamRunEvents(
         res.write(`event: end\ndata: ${JSON.stringify({ runId, status: run?.status ?? 'unknown' })}\n\n`);
         break;
       }
-      if (++idle % 50 === 0) res.write(': keep-alive\n\n');
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      // Quiet (nothing new, every id read settled, the same status): look less often.
+      delay = floor >= top && run.status === lastStatus ? Math.min(delay * 2, QUIET_POLL_MAX_MS) : POLL_MS;
+      lastStatus = run.status;
+      if (Date.now() - lastWrite >= KEEP_ALIVE_MS) {
+        res.write(': keep-alive\n\n');
+        lastWrite = Date.now();
+      }
+      // A write by this process during the look above has set `woken`: look again at once.
+      for (let waited = 0; waited < delay && !woken && !closed && !isClosing(); waited += TICK_MS)
+        await new Promise((r) => setTimeout(r, TICK_MS));
+      if (woken) delay = POLL_MS;
     }
   } catch (e) {
     req.log.warn({ runId, err: { message: (e as Error).message } }, 'run event stream stopped');
   } finally {
+    unwatch?.();
     res.end();
   }
 }

@@ -122,7 +122,9 @@ export function runsRoutes(app: ZodApp, reader: RunReader, launcher: RunLauncher
       const run = await reader.get(req.params.id);
       if (!run) return reply.code(404).send({ error: 'unknown_run', message: `no run ${req.params.id}` });
       const last = Number(req.headers['last-event-id'] ?? 0);
-      await streamRunEvents(req, reply, reader, run.id, Number.isSafeInteger(last) && last > 0 ? last : 0, isClosing);
+      await streamRunEvents(req, reply, reader, run.id, Number.isSafeInteger(last) && last > 0 ? last : 0, isClosing, (fn) =>
+        launcher.watch(run.id, fn),
+      );
       return reply;
     },
   );

@@ -199,7 +199,13 @@ export class RunLauncher {
     const { cancelRun } = await import('../../distributed/dag-recovery.js');
     // cancelRun writes run.finished in the transaction that makes the run cancelled (as `datanet cancel` does).
     if (!(await cancelRun(new DagStore(this.engine.database.db), runId))) return 'over';
+    this.engine.store.runsWritten([runId]);
     return 'cancelling';
+  }
+
+  /** Calls `fn` when this server writes events or a status of the run (its live streams wake at once). */
+  watch(runId: string, fn: () => void): () => void {
+    return this.engine.store.watchRun(runId, fn);
   }
 
   /** Graceful shutdown: cancel what runs here (resumable) and wait for it to stop. */
