@@ -112,6 +112,48 @@ describe.each(DB_ENGINES)('in-process executor on %s', (kind) => {
     expect(summary.error).toBe('step "slow" failed: step "slow" timed out after 300ms (timeout: 300ms) and was aborted');
   });
 
+  it('a cancelled step whose operator ignores its signal ends once the operator has returned (within the grace period)', async () => {
+    const log = join(dir, `stubborn-${Date.now()}.log`);
+    const file = writePipeline(dir, `steps:\n  stuck:\n    uses: test.stubborn\n    with: { ms: 1500, log: ${log} }\n`, 'stubborn.yaml');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    const summary = await runFile(engine, file, { signal: ac.signal });
+    // The run says cancelled only once the operator's work is over.
+    expect(lines(log)).toEqual(['returned']);
+    expect(summary.status).toBe('cancelled');
+    await engine.store.flushEvents();
+    expect((await engine.store.getEvents(summary.runId)).map((e) => e.type)).not.toContain('step.still-running');
+    expect((await engine.store.getSteps(summary.runId))[0]).toMatchObject({ status: 'cancelled', reason: 'run cancelled' });
+  });
+
+  it('a step past its timeout whose operator ignores its signal is recorded as still running, and when it returned', async () => {
+    const log = join(dir, `stubborn-timeout-${Date.now()}.log`);
+    const file = writePipeline(
+      dir,
+      `steps:\n  stuck:\n    uses: test.stubborn\n    with: { ms: 8000, log: ${log} }\n    timeout: 300ms\n`,
+      'stubborn-timeout.yaml',
+    );
+    const t0 = Date.now();
+    const summary = await runFile(engine, file);
+    // Held for the grace period (5 s), not until the operator returns.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(5000);
+    expect(lines(log)).toEqual([]);
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toBe(
+      'step "stuck" failed: step "stuck" timed out after 300ms (timeout: 300ms) and was aborted; its operator ignored the abort and is still running',
+    );
+    await engine.store.flushEvents();
+    const warned = (await engine.store.getEvents(summary.runId)).find((e) => e.type === 'step.still-running');
+    expect(warned).toMatchObject({ step_id: 'stuck', level: 'warn' });
+    expect(warned!.message).toMatch(/^step stuck attempt 1: its operator ignored the abort and was still running 5s later \(process \d+\)/);
+    // When it returns, that is recorded too (its result is not used: the step stays failed).
+    await expect.poll(() => lines(log), { timeout: 10_000 }).toEqual(['returned']);
+    await expect
+      .poll(async () => (await engine.store.getEvents(summary.runId)).find((e) => e.type === 'step.stopped')?.message, { timeout: 5000 })
+      .toMatch(/^step stuck attempt 1: its operator returned \d+(\.\d)?s after the abort; its result was not used$/);
+    expect((await engine.store.getSteps(summary.runId))[0].status).toBe('failed');
+  }, 30_000);
+
   it('fans out with foreach by a column, gathers in partition order, and caches per partition', async () => {
     const log = join(dir, 'foreach.log');
     const body = (rows: number) =>

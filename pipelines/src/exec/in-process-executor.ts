@@ -6,7 +6,7 @@ import type { PipelineGraph, StepNode } from '../spec/compile-pipeline.js';
 import { redact } from '../spec/interpolate.js';
 import type { Completion, StepRow } from '../store/run-store.js';
 import type { Engine } from './engine.js';
-import { errorMessage, RunCancelledError } from './errors.js';
+import { DatanetError, errorMessage, RunCancelledError } from './errors.js';
 import { artifactsExist, gatherReason } from './foreach.js';
 import { forcedSteps } from './forced-steps.js';
 import { summarizeRun, type RunSummary } from './run-summary.js';
@@ -280,10 +280,14 @@ class RunExecution {
       }
       const decision = this.life.retryDecision(node, outcome, n - 1);
       await store.failAttempt(this.runId, node.id, partition, attempt, outcome.message, !decision.retry, startedAt, this.life.o.worker);
-      if (outcome.cancelled) await store.setStepStatus(this.runId, node.id, 'cancelled', { reason: 'run cancelled' });
+      if (outcome.cancelled)
+        await store.setStepStatus(this.runId, node.id, 'cancelled', {
+          reason: outcome.stillRunning ? 'run cancelled; its operator ignored the abort and is still running' : 'run cancelled',
+        });
       this.life.eventFailed(node, partition, attempt, outcome, decision);
       this.emit({ type: 'step-failed', stepId: node.id, attempt, error: outcome.message, retryInMs: decision.delayMs });
-      if (!decision.retry) throw outcome.error;
+      // An operator still running after the abort is named in the run's error too.
+      if (!decision.retry) throw outcome.stillRunning ? new DatanetError(outcome.message, { cause: outcome.error }) : outcome.error;
       await sleep(decision.delayMs, undefined, { signal: this.controller.signal }).catch(() => {});
     }
   }

@@ -77,7 +77,8 @@ export async function findCached(
  */
 export type AttemptOutcome =
   | { status: 'succeeded'; outputs: Record<string, ArtifactRef> }
-  | { status: 'failed'; error: unknown; message: string; cancelled: boolean; retryable: boolean }
+  /** `stillRunning`: aborted, its operator ignored the signal and had not returned after the grace period. */
+  | { status: 'failed'; error: unknown; message: string; cancelled: boolean; retryable: boolean; stillRunning?: boolean }
   /** Parked by its operator (ctx.wait) until a condition holds; `ran: false` when a re-check found it still parked without starting the operator. */
   | { status: 'waiting'; parked: StepParked; ran: boolean };
 
@@ -191,6 +192,7 @@ export class StepLifecycle {
       if (still)
         return { status: 'waiting', ran: false, parked: new StepParked(this.o.runId, node.id, '', still.waitingFor, still.wakeAt) };
     }
+    let stillRunning = false;
     try {
       const outputs = await runStepAttempt({
         engine: this.o.engine,
@@ -205,6 +207,10 @@ export class StepLifecycle {
         resources: { ...this.o.resources, ...a.resources },
         logger: this.loggerFor(node.id, a.partition),
         progress: this.o.onProgress ? (done, total, message) => this.o.onProgress!(node.id, done, total, message) : undefined,
+        onStillRunning: (graceMs, ended) => {
+          stillRunning = true;
+          this.eventStillRunning(node, a.partition, a.attempt, graceMs, ended);
+        },
       });
       return { status: 'succeeded', outputs };
     } catch (err) {
@@ -214,7 +220,15 @@ export class StepLifecycle {
       // partition: a partition is one of many small jobs, and its step could not wait as a whole.
       if (error instanceof StepParked && !a.partition) return { status: 'waiting', parked: error, ran: true };
       const cancelled = error instanceof RunCancelledError;
-      return { status: 'failed', error, message: redact(errorMessage(error)), cancelled, retryable: !cancelled && isRetryable(error) };
+      const message = redact(errorMessage(error)) + (stillRunning ? `; its operator ignored the abort and is still running` : '');
+      return {
+        status: 'failed',
+        error,
+        message,
+        cancelled,
+        retryable: !cancelled && isRetryable(error),
+        ...(stillRunning ? { stillRunning } : {}),
+      };
     }
   }
 
@@ -319,6 +333,30 @@ export class StepLifecycle {
       'step.failed',
       `step ${label(node, partition)} attempt ${attempt} failed${this.on()}: ${outcome.message}${what}`,
       this.fields({ attempt, retryInMs: decision.delayMs }),
+    );
+  }
+
+  /**
+   * An aborted attempt whose operator ignored its signal: the step ends without it, and the record
+   * says its work goes on (here, until it returns or the process exits), then when it returned.
+   */
+  private eventStillRunning(node: StepNode, partition: string, attempt: number, graceMs: number, ended: Promise<void>): void {
+    const { store } = this.o.engine;
+    const what = `step ${label(node, partition)} attempt ${attempt}`;
+    const fields = this.fields({ attempt, pid: process.pid, ...(partition ? { partition } : {}) });
+    const warning = `${what}: its operator ignored the abort and was still running ${formatMs(graceMs)} later (process ${process.pid}${this.on()}); the step ends without it, but its work and any effect outside the run store may go on until it returns or that process exits`;
+    store.event(this.o.runId, node.id, 'warn', 'step.still-running', warning, fields);
+    this.o.onLog?.(node.id, 'warn', redact(warning));
+    const abortedAt = Date.now() - graceMs;
+    void ended.then(() =>
+      store.event(
+        this.o.runId,
+        node.id,
+        'info',
+        'step.stopped',
+        `${what}: its operator returned ${formatMs(Date.now() - abortedAt)} after the abort; its result was not used`,
+        fields,
+      ),
     );
   }
 
