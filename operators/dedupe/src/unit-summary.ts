@@ -27,10 +27,10 @@ export function unitSummary(result: MinHashDedupeResult, spec: MinHashSpec, jacc
       selectedBy:
         spec.shingles.unit === 'auto'
           ? medium
-            ? `${spec.short!.maxWords} to ${longFrom! - 1} words`
+            ? `${spec.short!.maxWords} to ${longFrom! - 1} words, not prose`
             : short
               ? `fewer than ${spec.short!.maxWords} words`
-              : `${longFrom} words or more`
+              : `${spec.short!.maxWords} words or more (from ${spec.short!.maxWords} to ${longFrom! - 1}: prose)`
           : 'the step',
       bands,
       rows,

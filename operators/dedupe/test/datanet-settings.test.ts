@@ -141,12 +141,11 @@ steps:
     expect(ar.settings.shingle).toEqual({ value: 'auto', source: 'datanet' });
     expect(ar.settings.shortWords).toEqual({ value: 30, source: 'datanet' });
     expect(ar.settings.shortThreshold).toEqual({ value: 0.9, source: 'datanet' });
-    // para() has 40-59 words: from the Datanet's 30 to twice that it is medium (banded by characters,
-    // judged by either measure at the short bar); the two references by characters at 0.9.
+    // para() has 40+ words, over the Datanet's 30, and is prose (not a medium record, which would be
+    // structured text of 30-59 words): judged by words; the two references by characters at 0.9.
     expect(ar.settings.mediumWords).toMatchObject({ value: 60, source: 'derived' });
     expect(ar.byUnit.char).toMatchObject({ records: 2, threshold: 0.9 });
-    expect(ar.byUnit['char+word']).toMatchObject({ records: 1, threshold: 0.9, selectedBy: '30 to 59 words' });
-    expect(ar.byUnit.word).toBeUndefined();
+    expect(ar.byUnit.word).toMatchObject({ records: 1, selectedBy: '30 words or more (from 30 to 59: prose)' });
     const step = await settingsOf({ shortThreshold: 0.8 });
     expect(step.shortThreshold).toEqual({ value: 0.8, source: 'step' });
     await writeFile(definition, datanet('  textColumn: body\n  near: { permutations: 100, bands: 20, rows: 5 }'));
