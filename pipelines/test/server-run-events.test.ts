@@ -139,6 +139,21 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
     },
   );
 
+  it('answers at once on a run with nothing new to send, so the client knows it follows the run', async () => {
+    const runId = 'run-nothing-new';
+    await newRun(runId, 'waiting');
+    const last = await insertEvent(server.ctx.db, runId, 'parked');
+    for (const from of [{}, { 'last-event-id': String(last) }]) {
+      const ac = new AbortController();
+      const t0 = Date.now();
+      const res = await fetch(`${url}/api/runs/${runId}/events`, { headers: { ...headers, ...from }, signal: ac.signal });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      ac.abort();
+    }
+  });
+
   it('resumes after Last-Event-ID without repeating or skipping', async () => {
     const runId = 'run-reconnect';
     await newRun(runId);

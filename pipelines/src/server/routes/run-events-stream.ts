@@ -46,6 +46,9 @@ export async function streamRunEvents(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
+  // Sent now, not with the first event: a client learns at once that it follows the run, even one
+  // with nothing new to send (a run that waits, a reconnect after its last event).
+  res.flushHeaders();
   let closed = false;
   req.raw.on('close', () => {
     closed = true;
