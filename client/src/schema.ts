@@ -1213,7 +1213,7 @@ export interface paths {
     get: {
       parameters: {
         query?: {
-          status?: 'open' | 'upheld' | 'dismissed';
+          status?: 'open' | 'upheld' | 'dismissed' | 'moot';
           contribution?: string;
           /** @description by opening time, then id */
           order?: 'asc' | 'desc';
@@ -1247,8 +1247,11 @@ export interface paths {
                 reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
                 duplicateOf: string | null;
                 evidence: string;
-                /** @enum {string} */
-                status: 'open' | 'upheld' | 'dismissed';
+                /**
+                 * @description moot: another dispute revoked the contribution first; closed without a decision, counted neither for nor against the filer
+                 * @enum {string}
+                 */
+                status: 'open' | 'upheld' | 'dismissed' | 'moot';
                 openedAt: number;
                 resolvedAt: number | null;
                 resolvedBy: string | null;
@@ -1317,8 +1320,11 @@ export interface paths {
                 reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
                 duplicateOf: string | null;
                 evidence: string;
-                /** @enum {string} */
-                status: 'open' | 'upheld' | 'dismissed';
+                /**
+                 * @description moot: another dispute revoked the contribution first; closed without a decision, counted neither for nor against the filer
+                 * @enum {string}
+                 */
+                status: 'open' | 'upheld' | 'dismissed' | 'moot';
                 openedAt: number;
                 resolvedAt: number | null;
                 resolvedBy: string | null;
@@ -1349,8 +1355,11 @@ export interface paths {
                 reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
                 duplicateOf: string | null;
                 evidence: string;
-                /** @enum {string} */
-                status: 'open' | 'upheld' | 'dismissed';
+                /**
+                 * @description moot: another dispute revoked the contribution first; closed without a decision, counted neither for nor against the filer
+                 * @enum {string}
+                 */
+                status: 'open' | 'upheld' | 'dismissed' | 'moot';
                 openedAt: number;
                 resolvedAt: number | null;
                 resolvedBy: string | null;
@@ -1479,8 +1488,11 @@ export interface paths {
                 reason: 'incorrect' | 'duplicate' | 'licence' | 'consent' | 'poisoning';
                 duplicateOf: string | null;
                 evidence: string;
-                /** @enum {string} */
-                status: 'open' | 'upheld' | 'dismissed';
+                /**
+                 * @description moot: another dispute revoked the contribution first; closed without a decision, counted neither for nor against the filer
+                 * @enum {string}
+                 */
+                status: 'open' | 'upheld' | 'dismissed' | 'moot';
                 openedAt: number;
                 resolvedAt: number | null;
                 resolvedBy: string | null;
@@ -1503,6 +1515,8 @@ export interface paths {
                 byDispute: string | null;
                 reason: string;
               };
+              /** @description the contribution's other open disputes this revocation closed (status moot; out of the review queue) */
+              closedAsMoot?: string[];
             };
           };
         };

@@ -5,7 +5,8 @@ export { verifyAudit, type AuditVerification, type AuditProblem, type EpochHead,
 export { migrateAccountability } from './store/migrations.js';
 export { openDispute, type OpenDisputeRequest, type OpenDisputeResult, type DisputeRole } from './disputes/open-dispute.js';
 export { resolveDispute, type ResolveDisputeRequest, type ResolveDisputeResult } from './disputes/resolve-dispute.js';
-export { getDispute, listDisputes, pageDisputes, type Dispute, type DisputeStatus } from './disputes/dispute-store.js';
+export { getDispute, listDisputes, pageDisputes, type Dispute } from './disputes/dispute-store.js';
+export { DISPUTE_STATUSES, type DisputeStatus } from './disputes/dispute-status.js';
 export { DisputeRefusedError } from './disputes/dispute-errors.js';
 export { resolveDisputeIn, stewardConflict } from './disputes/resolve-dispute.js';
 export { enqueueDisputeReview, registerDisputeOutcomes, definitionStanding, type StandingPolicyLookup } from './disputes/dispute-review.js';

@@ -3,7 +3,7 @@ import type { TestDb } from '@datanet/pipelines/testing';
 import { openDispute } from '../src/index.js';
 
 /** `n` contributions of `owner` in `datanet` accepted at `now`, `<prefix>-0` ... `<prefix>-(n-1)`. */
-export const recordOwn = (t: TestDb, datanet: string, prefix: string, n: number, owner: string, now = Date.now()) =>
+export const recordOwn = (t: Pick<TestDb, 'db'>, datanet: string, prefix: string, n: number, owner: string, now = Date.now()) =>
   recordContributions(
     t.db,
     Array.from({ length: n }, (_, j) => ({

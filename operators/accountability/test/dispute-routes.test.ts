@@ -188,7 +188,7 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
     expect(((await byS2.json()) as any).dispute.status).toBe('dismissed');
   }, 600_000);
 
-  it('a second upheld dispute of a contribution already revoked says so and by which dispute; standing moves once', async () => {
+  it("upholding one of a contribution's two disputes closes the other as moot; resolving that one then changes nothing", async () => {
     const resolve = async (id: string, by: Wallet) => {
       const r = await fetch(`${url}/v1/datanets/${B}/disputes/${id}/resolution`, {
         method: 'POST',
@@ -199,16 +199,14 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
       return (await r.json()) as any;
     };
     const first = await resolve(ids.firstB, s1);
-    expect(first).toMatchObject({ resolved: true, revocation: { contribution: 'c-b', contributor: OTHER } });
+    expect(first).toMatchObject({ resolved: true, revocation: { contribution: 'c-b', contributor: OTHER }, closedAsMoot: [ids.secondB] });
     expect(first.revocation.standingAfter).toBeLessThan(first.revocation.standingBefore);
     const second = await resolve(ids.secondB, s2);
-    expect(second).toMatchObject({
-      resolved: true,
-      dispute: { id: ids.secondB, status: 'upheld' },
-      alreadyRevoked: { contribution: 'c-b', contributor: OTHER, byDispute: ids.firstB },
-    });
+    expect(second).toMatchObject({ resolved: false, dispute: { id: ids.secondB, status: 'moot', resolvedBy: `dispute:${ids.firstB}` } });
     expect(second.revocation).toBeUndefined();
-    expect(second.dispute.resolutionNote).toContain(`already revoked by dispute ${ids.firstB}`);
+    expect(second.dispute.resolutionNote).toContain(`revoked by dispute ${ids.firstB}`);
+    const moot = await fetch(`${url}/v1/datanets/${B}/disputes?status=moot`, { headers: await signIn(s1) });
+    expect(((await moot.json()) as any).disputes.map((d: { id: string }) => d.id)).toEqual([ids.secondB]);
     const audit = (await (await fetch(`${url}/v1/datanets/${B}/audit`)).json()) as {
       entries: { kind: string; subject: string; payload: any }[];
     };
@@ -219,9 +217,9 @@ describe('a steward and the disputes they may not decide (real `datanet serve` a
       'dispute.upheld',
       'contribution.revoked',
       'standing.changed',
-      'dispute.upheld',
+      'dispute.moot',
     ]);
-    expect(audit.entries.at(-1)!.payload).toMatchObject({ dispute: ids.secondB, alreadyRevokedBy: ids.firstB });
+    expect(audit.entries.at(-1)!.payload).toMatchObject({ dispute: ids.secondB, revokedBy: ids.firstB });
   });
 
   it('the refused dispute against s1 stays open in the store', async () => {

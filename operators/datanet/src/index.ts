@@ -43,6 +43,7 @@ export {
   revokeContribution,
   listContributions,
   holdRevocationFence,
+  holdContributionDisputes,
   dropContributions,
   restoreContributions,
   type DroppedContribution,
@@ -50,6 +51,14 @@ export {
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
 export { dropFilteredRows, type FilteredRows } from './registry/drop-filtered.js';
 export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
+export {
+  datanetRoleOf,
+  definitionRoleGrants,
+  DATANET_ROLES,
+  YAML_ROLE_SOURCE,
+  REVIEW_ROLE_SOURCE,
+  type DatanetRole,
+} from './registry/datanet-roles.js';
 export type { ContributorStats, StandingHistoryEntry } from './registry/standing.js';
 export {
   claimNonce,

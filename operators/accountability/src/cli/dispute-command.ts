@@ -1,9 +1,13 @@
 import { CliError, UsageError, type RegisterCommand } from '@datanet/pipelines';
+import type { Kysely } from 'kysely';
+import type { DatanetDefinition } from '@datanet/datanet';
+import { DISPUTE_STATUSES, isDisputeStatus } from '../disputes/dispute-status.js';
 
 /**
  * `datanet dispute open|resolve|list`: disputes of accepted contributions from the command line.
  * The acting address comes from a key file (`--key`, a keystore or hex key, as `datanet claim`),
- * its role from the Datanet definition's `roles:` (a contributor needs the standing it asks).
+ * its role from the Datanet's YAML and the server's role store as the API reads them
+ * (`datanetRoleOf`; a contributor needs the standing it asks).
  */
 const register: RegisterCommand = (program, env) => {
   const dispute = program.command('dispute').description('dispute accepted contributions, resolve disputes (stewards), list them');
@@ -20,10 +24,10 @@ const register: RegisterCommand = (program, env) => {
       throw new UsageError(`--datanet ${id}: ${(err as Error).message}`);
     }
   };
-  const roleIn = (def: Awaited<ReturnType<typeof definition>>, address: string) => {
-    const has = (list: string[]) => list.some((a) => a.toLowerCase() === address);
-    return has(def.roles.owners) ? 'owner' : has(def.roles.stewards) ? 'steward' : has(def.roles.reviewers) ? 'reviewer' : 'contributor';
-  };
+  // The role the server would see: the Datanet's YAML and, where a server ran on this store, the
+  // roles granted there (the console, the API); one function for the API and the CLI.
+  const roleIn = async (db: Kysely<any>, def: DatanetDefinition, address: string) =>
+    (await import('@datanet/datanet')).datanetRoleOf(db, def, address);
 
   dispute
     .command('open')
@@ -41,9 +45,9 @@ const register: RegisterCommand = (program, env) => {
       const def = await definition(o.datanet);
       const filer = await actor(o.key);
       const { disputeRoleFor, openDispute } = await import('../disputes/open-dispute.js');
-      const role = disputeRoleFor(roleIn(def, filer), def.disputes.openers);
       const { enqueueDisputeReview } = await import('../disputes/dispute-review.js');
       const { db } = await env.openDb();
+      const role = disputeRoleFor(await roleIn(db, def, filer), def.disputes.openers);
       const r = await openDispute(db, {
         datanet: def.id,
         contributionId: o.contribution,
@@ -76,13 +80,13 @@ const register: RegisterCommand = (program, env) => {
       if (decision !== 'upheld' && decision !== 'dismissed') throw new UsageError(`decision ${decision}: expected upheld or dismissed`);
       const def = await definition(o.datanet);
       const who = await actor(o.key);
-      if (!['steward', 'owner'].includes(roleIn(def, who)))
-        throw new CliError(`${who} is not a steward or owner of ${def.id} (roles: in its definition)`);
+      const { db } = await env.openDb();
+      if (!['steward', 'owner'].includes(await roleIn(db, def, who)))
+        throw new CliError(`${who} is not a steward or owner of ${def.id} (roles: its definition and the grants made on its server)`);
       if (def.disputes.resolvers === 'quorum')
         throw new CliError(`disputes of ${def.id} are decided by the review quorum: use datanet review`);
       const { resolveDispute, stewardConflict } = await import('../disputes/resolve-dispute.js');
       const { getDispute } = await import('../disputes/dispute-store.js');
-      const { db } = await env.openDb();
       const d = await getDispute(db, id);
       if (!d) throw new CliError(`no dispute ${id} in this run store (datanet dispute list --datanet ${def.id} lists them)`);
       if (d.datanet !== def.id)
@@ -99,7 +103,7 @@ const register: RegisterCommand = (program, env) => {
       env.result(r);
       env.say(
         r.resolved
-          ? `dispute ${id} ${decision}${r.revocation ? `: ${r.revocation.contribution} revoked, standing of ${r.revocation.contributor} ${r.revocation.standingBefore.toFixed(3)} -> ${r.revocation.standingAfter.toFixed(3)}` : ''}${r.alreadyRevoked ? `: ${r.alreadyRevoked.contribution} was already revoked${r.alreadyRevoked.byDispute ? ` by dispute ${r.alreadyRevoked.byDispute}` : ''}; nothing revoked again, standing unchanged` : ''}`
+          ? `dispute ${id} ${decision}${r.revocation ? `: ${r.revocation.contribution} revoked, standing of ${r.revocation.contributor} ${r.revocation.standingBefore.toFixed(3)} -> ${r.revocation.standingAfter.toFixed(3)}` : ''}${r.alreadyRevoked ? `: ${r.alreadyRevoked.contribution} was already revoked${r.alreadyRevoked.byDispute ? ` by dispute ${r.alreadyRevoked.byDispute}` : ''}; nothing revoked again, standing unchanged` : ''}${r.closedAsMoot ? `; closed as moot: ${r.closedAsMoot.join(', ')}` : ''}`
           : `dispute ${id} was already ${r.dispute.status}; nothing changed`,
       );
     });
@@ -108,8 +112,11 @@ const register: RegisterCommand = (program, env) => {
     .command('list')
     .description("a Datanet's disputes")
     .requiredOption('--datanet <id>', 'Datanet id')
-    .option('--status <s>', 'open | upheld | dismissed')
-    .action(async (o: { datanet: string; status?: 'open' | 'upheld' | 'dismissed' }) => {
+    .option('--status <s>', DISPUTE_STATUSES.join(' | '))
+    .action(async (o: { datanet: string; status?: string }) => {
+      const status = o.status;
+      if (status !== undefined && !isDisputeStatus(status))
+        throw new UsageError(`--status ${status}: expected one of ${DISPUTE_STATUSES.join(', ')}`);
       const { listDisputes } = await import('../disputes/dispute-store.js');
       const { db } = await env.openDb();
       // As the server does before it lists them: a dispute whose review deadline passed is decided
@@ -125,7 +132,7 @@ const register: RegisterCommand = (program, env) => {
         registerDisputeOutcomes((id) => (id === def.id ? def.standing : undefined));
         await applyDisputeDeadlines(db, (id) => (id === def.id ? def : undefined), def.id);
       }
-      const ds = await listDisputes(db, { datanet: o.datanet, status: o.status });
+      const ds = await listDisputes(db, { datanet: o.datanet, status });
       env.result({ disputes: ds });
       for (const d of ds) env.say(`${d.id}\t${d.status}\t${d.contributionId}\t${d.reason}\t${d.filer}`);
     });

@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely';
-import { durationMs, loadDatanetDefinition, resolveDatanetPath, type DatanetDefinition, type StandingPolicy } from '@datanet/datanet';
+import {
+  durationMs,
+  holdContributionDisputes,
+  loadDatanetDefinition,
+  resolveDatanetPath,
+  type DatanetDefinition,
+  type StandingPolicy,
+} from '@datanet/datanet';
 import {
   applyDueDeadlines,
   deadlinePolicyOf,
@@ -16,7 +23,8 @@ import { disputeBatch, resolveDisputeIn } from './resolve-dispute.js';
  * Puts an open dispute into the Datanet's review queue as an item of kind `dispute` (approved =
  * upheld, rejected = dismissed; at the deadline without a decision, dismissed), so the review quorum decides it; the contribution's owner and the
  * filer may not review it. Idempotent (the queue is keyed by batch and ref), so a retried open
- * enqueues nothing twice. Does nothing when the Datanet has no review policy or lets only stewards
+ * enqueues nothing twice. A dispute no longer open (closed as moot meanwhile) is not enqueued
+ * (false). Does nothing when the Datanet has no review policy or lets only stewards
  * resolve disputes. The item's deadline is the review's (`review.decision.deadline`); at it the
  * server applies `review.decision.onDeadline` (applyDueDeadlines: the batch has no run).
  */
@@ -26,38 +34,46 @@ export async function enqueueDisputeReview(
   definition: DatanetDefinition,
   now = Date.now(),
 ): Promise<boolean> {
-  if (!definition.review || definition.disputes.resolvers === 'steward') return false;
+  const review = definition.review;
+  if (!review || definition.disputes.resolvers === 'steward') return false;
   await migrateReview(db);
   const batch = disputeBatch(dispute.id);
-  await enqueueBatch(
-    db,
-    {
-      batch,
-      datanet: dispute.datanet,
-      deadline: now + durationMs(definition.review.decision.deadline),
-      items: [
-        {
-          datanet: dispute.datanet,
-          kind: 'dispute',
-          ref: dispute.id,
-          batch,
-          contributor: dispute.contributor,
-          exclude: [dispute.filer],
-          payload: {
-            contribution: dispute.contributionId,
-            reason: dispute.reason,
-            duplicateOf: dispute.duplicateOf,
-            evidence: dispute.evidence,
+  return db.transaction().execute(async (trx) => {
+    // Under the contribution's dispute lock, and only while the dispute is open: a revocation by
+    // another dispute closes it (moot) under that lock, so its item never reaches reviewers after.
+    await holdContributionDisputes(trx, dispute.datanet, dispute.contributionId);
+    const stored = await trx.selectFrom('disputes').select('status').where('id', '=', dispute.id).executeTakeFirst();
+    if (stored?.status !== 'open') return false;
+    await enqueueBatch(
+      trx,
+      {
+        batch,
+        datanet: dispute.datanet,
+        deadline: now + durationMs(review.decision.deadline),
+        items: [
+          {
+            datanet: dispute.datanet,
+            kind: 'dispute',
+            ref: dispute.id,
+            batch,
+            contributor: dispute.contributor,
+            exclude: [dispute.filer],
+            payload: {
+              contribution: dispute.contributionId,
+              reason: dispute.reason,
+              duplicateOf: dispute.duplicateOf,
+              evidence: dispute.evidence,
+            },
+            heldFor: ['dispute'],
+            priority: 1,
           },
-          heldFor: ['dispute'],
-          priority: 1,
-        },
-      ],
-    },
-    queuePolicyOf(definition.review),
-    now,
-  );
-  return true;
+        ],
+      },
+      queuePolicyOf(review),
+      now,
+    );
+    return true;
+  });
 }
 
 /** The standing policy a Datanet's definition sets (`standing:`), by Datanet id. */
@@ -90,6 +106,8 @@ export function registerDisputeOutcomes(standingPolicyOf: StandingPolicyLookup =
   onReviewOutcome(
     'dispute',
     async (tx: Kysely<any>, o: ReviewOutcome) => {
+      // Closed as moot by the revocation that settled the item (closeMootDisputes): already done.
+      if (o.decidedBy === 'moot') return;
       // At the deadline the queue dismisses a dispute under accept as under reject (deadlineItem):
       // silence never revokes a contribution.
       const bySilence = o.decidedBy === 'deadline';

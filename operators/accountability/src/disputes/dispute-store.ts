@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DisputeReason } from '@datanet/datanet';
 import { migrateAccountability } from '../store/migrations.js';
 
-export type DisputeStatus = 'open' | 'upheld' | 'dismissed';
+import type { DisputeStatus } from './dispute-status.js';
 
 export interface Dispute {
   id: string;

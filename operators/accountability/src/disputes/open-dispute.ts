@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import { durationMs, standingOf, type DisputePolicy, type DisputeReason, type StandingPolicy } from '@datanet/datanet';
+import type { Kysely } from 'kysely';
+import {
+  durationMs,
+  holdContributionDisputes,
+  standingOf,
+  type DisputePolicy,
+  type DisputeReason,
+  type StandingPolicy,
+} from '@datanet/datanet';
 import { appendAudit } from '../audit/audit-log.js';
 import { migrateAccountability } from '../store/migrations.js';
 import { DisputeRefusedError } from './dispute-errors.js';
@@ -74,8 +81,9 @@ export async function openDispute(db: Kysely<any>, req: OpenDisputeRequest): Pro
     throw new DisputeRefusedError('bad_evidence', 'a "duplicate" dispute must name the earlier contribution (duplicateOf)');
 
   return db.transaction().execute(async (trx) => {
-    // One opener of a (filer, contribution) at a time, across processes.
-    await sql`select pg_advisory_xact_lock(hashtext(${`datanet-dispute:${req.datanet}:${req.contributionId}`}))`.execute(trx);
+    // One opener of a (filer, contribution) at a time, across processes; and none while a
+    // revocation closes the contribution's open disputes (resolve-dispute.ts).
+    await holdContributionDisputes(trx, req.datanet, req.contributionId);
     const c = await trx
       .selectFrom('contributions')
       .select(['id', 'contributor', 'revoked_at', 'dropped_at', 'drop_reason', 'accepted_at'])

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { revokeContribution, type StandingPolicy } from '@datanet/datanet';
+import { holdContributionDisputes, revokeContribution, type StandingPolicy } from '@datanet/datanet';
 import { holdOpenItems, reviewItemId, settleHeldItems } from '@datanet/review';
 import { appendAudit, auditEntryByKey } from '../audit/audit-log.js';
 import { migrateAccountability } from '../store/migrations.js';
@@ -26,6 +26,8 @@ export interface ResolveDisputeResult {
   revocation?: { contribution: string; contributor: string; standingBefore: number; standingAfter: number };
   /** Upheld, but the contribution was revoked before (by `byDispute`): nothing revoked or lowered again. */
   alreadyRevoked?: AlreadyRevoked;
+  /** The contribution's other open disputes this revocation closed as `moot`. */
+  closedAsMoot?: string[];
 }
 
 export interface AlreadyRevoked {
@@ -74,10 +76,69 @@ export function stewardConflict(d: Dispute, actor: string): string | undefined {
 /** The review batch (of one item) in which the quorum decides a dispute (dispute-review.ts). */
 export const disputeBatch = (dispute: string) => `dispute:${dispute}`;
 
-/** Locks the dispute's review item while it is open; none when it was never queued or is settled. */
+const disputeItemId = (datanet: string, id: string) => reviewItemId(datanet, 'dispute', disputeBatch(id), id);
+
+/**
+ * Locks the contribution's disputes (holdContributionDisputes), then the dispute's review item
+ * while it is open (none when it was never queued or is settled): the order in which the queue's
+ * deciding transaction takes them.
+ */
 async function holdDisputeReview(trx: Kysely<any>, id: string) {
-  const d = await trx.selectFrom('disputes').select('datanet').where('id', '=', id).executeTakeFirst();
-  return d ? holdOpenItems(trx, [reviewItemId(d.datanet, 'dispute', disputeBatch(id), id)]) : [];
+  const d = await trx.selectFrom('disputes').select(['datanet', 'contribution_id']).where('id', '=', id).executeTakeFirst();
+  if (!d) return [];
+  await holdContributionDisputes(trx, d.datanet, d.contribution_id);
+  return holdOpenItems(trx, [disputeItemId(d.datanet, id)]);
+}
+
+/**
+ * Closes the other open disputes of a contribution `by` (upheld) has just revoked, as `moot`: nobody
+ * decided them and their question is answered, so they leave the review queue (their items settled
+ * as moot, no vote counted) instead of taking reviewers' time, and count neither for nor against
+ * their filers. Each gets a `dispute.moot` entry (keyed as a resolution, so once). Inside the
+ * revoking transaction, which holds the contribution's dispute lock (no dispute of it is opened,
+ * decided or enqueued meanwhile). Returns the disputes closed.
+ */
+async function closeMootDisputes(trx: Kysely<any>, by: Dispute, via: string, now: number): Promise<Dispute[]> {
+  const open = await trx
+    .selectFrom('disputes')
+    .select('id')
+    .where('datanet', '=', by.datanet)
+    .where('contribution_id', '=', by.contributionId)
+    .where('status', '=', 'open')
+    .where('id', '<>', by.id)
+    .orderBy('id')
+    .execute();
+  if (!open.length) return [];
+  const items = await holdOpenItems(
+    trx,
+    open.map((o) => disputeItemId(by.datanet, o.id)),
+  );
+  const note = `contribution ${by.contributionId} was revoked by dispute ${by.id} (upheld by ${by.resolvedBy} via ${via}); closed without a decision`;
+  const rows = await trx
+    .updateTable('disputes')
+    .set({ status: 'moot', resolved_at: now, resolved_by: `dispute:${by.id}`, resolved_via: 'moot', resolution_note: note })
+    .where(
+      'id',
+      'in',
+      open.map((o) => o.id),
+    )
+    .where('status', '=', 'open')
+    .returningAll()
+    .execute();
+  const closed = rows.map(disputeFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const m of closed)
+    await appendAudit(trx, {
+      datanet: m.datanet,
+      actor: `dispute:${by.id}`,
+      kind: 'dispute.moot',
+      subject: m.contributionId,
+      key: `dispute.resolved:${m.id}`,
+      at: now,
+      payload: { dispute: m.id, contribution: m.contributionId, contributor: m.contributor, revokedBy: by.id, via: 'moot', note },
+    });
+  // Their review items leave the queue: no vote on them counts any more.
+  await settleHeldItems(trx, items, 'approved', now, 'moot');
+  return closed;
 }
 
 /**
@@ -148,6 +209,9 @@ export async function resolveDisputeIn(trx: Kysely<any>, req: ResolveDisputeRequ
     await logDecision();
     return { dispute: d, resolved: true };
   }
+  // Re-entrant when the caller took it (resolveDispute, the queue's deciding transaction); before
+  // any audit entry of this transaction, as openDispute takes it before its own.
+  await holdContributionDisputes(trx, d.datanet, d.contributionId);
   const r = await revokeContribution(trx, {
     datanet: d.datanet,
     id: d.contributionId,
@@ -197,7 +261,9 @@ export async function resolveDisputeIn(trx: Kysely<any>, req: ResolveDisputeRequ
     at: now,
     payload: { contributor: d.contributor, before: r.standingBefore, after: r.standingAfter, cause: `revocation of ${d.contributionId}` },
   });
+  const moot = await closeMootDisputes(trx, d, req.via, now);
   return {
+    ...(moot.length ? { closedAsMoot: moot.map((m) => m.id) } : {}),
     dispute: d,
     resolved: true,
     revocation: {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATANET_ID, DISPUTE_REASONS, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
+import { DATANET_ID, DISPUTE_REASONS, datanetRoleOf, definitionLoader, refuseUnknownDatanets, unknownDatanet } from '@datanet/datanet';
 import { scopeFromParam, type RegisterRoutes } from '@datanet/pipelines/server';
 import { migrateReview } from '@datanet/review';
 import { listAudit } from '../audit/audit-log.js';
@@ -8,6 +8,7 @@ import { syncRoleAudit } from '../audit/role-audit.js';
 import { verifyAudit } from '../audit/verify-audit.js';
 import { DisputeRefusedError } from '../disputes/dispute-errors.js';
 import { applyDisputeDeadlines, enqueueDisputeReview, registerDisputeOutcomes } from '../disputes/dispute-review.js';
+import { DISPUTE_STATUSES } from '../disputes/dispute-status.js';
 import { getDispute, pageDisputes, type Dispute } from '../disputes/dispute-store.js';
 import { disputeRoleFor, openDispute } from '../disputes/open-dispute.js';
 import { resolveDispute, stewardConflict } from '../disputes/resolve-dispute.js';
@@ -40,8 +41,20 @@ const register: RegisterRoutes = async (app, ctx) => {
   const scope = scopeFromParam('id');
   // Role grants change outside this package (the Datanet's YAML at start, grants by owners): the log
   // catches up with them before it is read or a dispute decision depends on them.
+  // Each change names who made it: the grant's granter, the revocation's revoker (the role store's
+  // record of changes made through the API, newest first), an address or `token:<id>`.
   const rolesLogged = async (id: string) => {
-    if (definition(id)) await syncRoleAudit(ctx.db, id, await ctx.roles.list(id));
+    if (!definition(id)) return;
+    const revokedBy = async (principal: string, role: string) => {
+      for (let before: number | undefined; ;) {
+        const events = await ctx.roles.events(id, 500, before);
+        const last = events.find((e) => e.principal === principal && e.role === role);
+        if (last) return last.action === 'revoke' ? last.actor : undefined;
+        if (events.length < 500) return undefined;
+        before = events.at(-1)!.id;
+      }
+    };
+    await syncRoleAudit(ctx.db, id, await ctx.roles.grants(id), revokedBy);
   };
 
   app.post(
@@ -78,7 +91,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         return reply
           .code(403)
           .send({ error: 'forbidden', message: 'a dispute is filed by a signed-in address (SIWE session), not a token' });
-      const role = disputeRoleFor(await ctx.roles.roleOf(def.id, p.address), def.disputes.openers);
+      const role = disputeRoleFor(await datanetRoleOf(ctx.db, def, p.address), def.disputes.openers);
       try {
         const r = await openDispute(ctx.db, {
           datanet: def.id,
@@ -108,7 +121,7 @@ const register: RegisterRoutes = async (app, ctx) => {
         summary: "A Datanet's disputes, paged: oldest first (order=desc: newest first), with the total",
         params: z.object({ id: Datanet }),
         querystring: z.object({
-          status: z.enum(['open', 'upheld', 'dismissed']).optional(),
+          status: z.enum(DISPUTE_STATUSES).optional(),
           contribution: z.string().max(200).optional(),
           order: z.enum(['asc', 'desc']).default('asc').describe('by opening time, then id'),
           page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -155,6 +168,10 @@ const register: RegisterRoutes = async (app, ctx) => {
               })
               .optional()
               .describe('upheld, but the contribution was revoked before (by byDispute): nothing was revoked or lowered again'),
+            closedAsMoot: z
+              .array(z.string())
+              .optional()
+              .describe("the contribution's other open disputes this revocation closed (status moot; out of the review queue)"),
           }),
           403: Refusal,
           404: Refusal,
@@ -190,6 +207,7 @@ const register: RegisterRoutes = async (app, ctx) => {
           resolved: r.resolved,
           ...(r.revocation ? { revocation: r.revocation } : {}),
           ...(r.alreadyRevoked ? { alreadyRevoked: r.alreadyRevoked } : {}),
+          ...(r.closedAsMoot ? { closedAsMoot: r.closedAsMoot } : {}),
         };
       } catch (err) {
         return refuse(reply, err);

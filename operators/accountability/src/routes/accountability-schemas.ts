@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DISPUTE_STATUSES } from '../disputes/dispute-status.js';
 
 // Response schemas of the accountability routes (published in openapi.json for the console's client).
 export const DisputeSchema = z.object({
@@ -11,7 +12,9 @@ export const DisputeSchema = z.object({
   reason: z.enum(['incorrect', 'duplicate', 'licence', 'consent', 'poisoning']),
   duplicateOf: z.string().nullable(),
   evidence: z.string(),
-  status: z.enum(['open', 'upheld', 'dismissed']),
+  status: z
+    .enum(DISPUTE_STATUSES)
+    .describe('moot: another dispute revoked the contribution first; closed without a decision, counted neither for nor against the filer'),
   openedAt: z.number(),
   resolvedAt: z.number().nullable(),
   resolvedBy: z.string().nullable(),

@@ -123,6 +123,18 @@ export async function holdRevocationFence(trx: Kysely<any>, datanet: string, mod
 }
 
 /**
+ * The lock under which disputes of one contribution are opened, decided and closed (a
+ * transaction-scoped advisory lock): whatever may settle a dispute of it takes this first, before
+ * any review item, dispute row or audit entry, so a revocation can close the contribution's other
+ * open disputes (and their review items) without two deciders waiting on each other, and nobody
+ * opens a dispute on it between the revocation and that closing.
+ */
+export async function holdContributionDisputes(trx: Kysely<any>, datanet: string, contributionId: string): Promise<void> {
+  if (!trx.isTransaction) throw new Error('holdContributionDisputes needs a transaction (the lock lasts until it ends)');
+  await sql`select pg_advisory_xact_lock(hashtext(${`datanet-dispute:${datanet}:${contributionId}`}))`.execute(trx);
+}
+
+/**
  * Revokes an accepted contribution (upheld dispute, later-found duplicate or poison); lowers
  * standing. One transaction (the caller's, when given one) behind the revocation fence; the owner's
  * standing is read under holdStandingOf, so concurrent revocations of one owner report each step.

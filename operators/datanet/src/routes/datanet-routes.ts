@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { RegisterRoutes } from '@datanet/pipelines/server';
 import { openRegistry } from '../registry/open-registry.js';
 import { contributorStats, standingHistory } from '../registry/standing.js';
+import { definitionRoleGrants, YAML_ROLE_SOURCE } from '../registry/datanet-roles.js';
 import type { DatanetDefinition } from '../definition/datanet-definition.js';
 import { DATANET_ID, definitionLoader } from '../definition/definition-loader.js';
 import { quotaLeft } from './contributor-quota.js';
@@ -54,22 +55,7 @@ const register: RegisterRoutes = async (app, ctx) => {
   const catalog = loadDatanetCatalog(ctx.config.configRoot, (file, message) =>
     app.log.error({ file }, `Datanet definition skipped: ${message}`),
   );
-  for (const def of catalog.values()) {
-    const r = (def as { roles?: { owners: string[]; stewards: string[]; reviewers: string[] } }).roles ?? {
-      owners: [],
-      stewards: [],
-      reviewers: [],
-    };
-    await ctx.roles.seed(
-      def.id,
-      [
-        ...r.owners.map((principal) => ({ principal, role: 'owner' as const })),
-        ...r.stewards.map((principal) => ({ principal, role: 'steward' as const })),
-        ...r.reviewers.map((principal) => ({ principal, role: 'reviewer' as const })),
-      ],
-      'datanet-yaml',
-    );
-  }
+  for (const def of catalog.values()) await ctx.roles.seed(def.id, definitionRoleGrants(def)[YAML_ROLE_SOURCE], YAML_ROLE_SOURCE);
   // The server's own /v1/datanets/:id routes (roles) and its list of a caller's roles serve only
   // Datanets with a definition, as every route of the operator packages does. Grants of a removed
   // Datanet stay in the store (a server of another deployment sharing it may still serve that

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { num } from '@datanet/datanet';
+import { holdDisputedContributions } from './dispute-lock.js';
 import { settleItem, type ItemRowFull } from './settle-item.js';
 
 export type DeadlinePolicy = 'accept' | 'reject' | 'escalate';
@@ -23,6 +24,7 @@ export async function applyDeadline(
   let escalated = 0;
   for (const { id } of open.rows) {
     await db.transaction().execute(async (tx) => {
+      await holdDisputedContributions(tx, { ids: [id] });
       const item = (await sql<ItemRowFull>`select * from review_items where id = ${id} for update`.execute(tx)).rows[0];
       if (!item || (item.state !== 'open' && item.state !== 'escalated')) return;
       if ((await deadlineItem(tx, item, policy, policyVersion, now)) === 'escalated') escalated++;

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { deadlineItem, type DeadlinePolicy } from './apply-deadline.js';
+import { holdDisputedContributions } from './dispute-lock.js';
 import type { ItemRowFull } from './settle-item.js';
 
 /** The deadline policy of a Datanet's review (`review.decision.onDeadline`), or undefined: leave its batches alone. */
@@ -19,7 +20,7 @@ export interface DueDeadlines {
  * on a timer and before the queue is read.
  *
  * Exactly once across requests and replicas: one transaction per batch locks the batch's open
- * items (in the order the queue's deciding vote locks them, item before batch), then claims the
+ * items (in the order the queue's deciding vote locks them: a disputed contribution, item, batch), then claims the
  * batch (`deadline_applied_at`, set where it is null); a second caller finds it claimed and does
  * nothing. A crash rolls back both the claim and the items' settlement.
  */
@@ -38,6 +39,7 @@ export async function applyDueDeadlines(
     const policy = policyOf(b.datanet);
     if (!policy) continue;
     await db.transaction().execute(async (tx) => {
+      await holdDisputedContributions(tx, { batch: b.batch });
       const items = await sql<ItemRowFull>`select * from review_items where batch = ${b.batch}
         and state in ('open', 'escalated') order by id for update`.execute(tx);
       const claimed = await sql`update review_batches set deadline_applied_at = ${now}

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { num } from '@datanet/datanet';
 import { tallyVotes, type Verdict, type Vote } from '../rule/decision-rule.js';
 import { releaseIn } from './next-items.js';
+import { holdDisputedContributions } from './dispute-lock.js';
 import { settleItem, type ItemRowFull } from './settle-item.js';
 import { ReviewError, type DecisionRequest, type DecisionResult, type QueuePolicy } from './queue-types.js';
 
@@ -27,6 +28,7 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
     throw new ReviewError(400, 'bad_override', 'an override approves or rejects');
 
   return db.transaction().execute(async (tx) => {
+    await holdDisputedContributions(tx, { ids: [req.itemId] });
     const found =
       await sql<ItemRowFull>`select * from review_items where id = ${req.itemId} and datanet = ${req.datanet} for update`.execute(tx);
     const item = found.rows[0];
@@ -136,7 +138,12 @@ export async function decide(db: Kysely<any>, req: DecisionRequest, policy: Queu
   });
 }
 
-const DECIDED_BY: Record<string, string> = { quorum: 'the review quorum', steward: 'a steward', deadline: 'its deadline' };
+const DECIDED_BY: Record<string, string> = {
+  quorum: 'the review quorum',
+  steward: 'a steward',
+  deadline: 'its deadline',
+  moot: 'another decision that made it moot',
+};
 
 /** The refusal of a vote on a settled item, saying how it was settled. */
 async function alreadyDecided(tx: Kysely<any>, item: ItemRowFull): Promise<ReviewError> {

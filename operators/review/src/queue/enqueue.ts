@@ -18,6 +18,7 @@ const excludeList = (addresses: (string | null | undefined)[]) =>
 /**
  * Puts items in the queue under one batch, and (re)counts the batch: a batch is settled, and its
  * wait signal recorded, when none of its items is open. Idempotent: a re-run enqueues nothing twice.
+ * Inside the caller's transaction when `db` is one.
  */
 export async function enqueueBatch(
   db: Kysely<any>,
@@ -28,7 +29,7 @@ export async function enqueueBatch(
   for (const it of b.items)
     if (it.batch !== b.batch || it.datanet !== b.datanet)
       throw new Error(`item ${it.ref} belongs to batch ${it.batch} of ${it.datanet}, not ${b.batch} of ${b.datanet}`);
-  return db.transaction().execute(async (tx) => {
+  const inTx = async (tx: Kysely<any>) => {
     for (let i = 0; i < b.items.length; i += CHUNK) {
       await tx
         .insertInto('review_items')
@@ -80,7 +81,9 @@ export async function enqueueBatch(
       .execute();
     const row = await tx.selectFrom('review_batches').select('settled_at').where('batch', '=', b.batch).executeTakeFirstOrThrow();
     return { items, open, settled: row.settled_at !== null };
-  });
+  };
+  // Inside the caller's transaction when given one (enqueued with a check that must hold at commit).
+  return db.isTransaction ? inTx(db) : db.transaction().execute(inTx);
 }
 
 /** A gold item: record fields with a known answer, mixed into reviewers' queues. */

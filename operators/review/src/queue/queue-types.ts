@@ -85,7 +85,8 @@ export interface ReviewOutcome {
   batch: string;
   outcome: Outcome;
   reason: string | null;
-  decidedBy: 'quorum' | 'steward' | 'deadline';
+  /** moot: closed because another decision answered its question (a dispute of a contribution revoked by another). */
+  decidedBy: 'quorum' | 'steward' | 'deadline' | 'moot';
   approvals: number;
   rejections: number;
   policyVersion: number;

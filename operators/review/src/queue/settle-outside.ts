@@ -20,16 +20,23 @@ export async function holdOpenItems(tx: Kysely<any>, ids: string[]): Promise<Ite
 }
 
 /**
- * Settles items held by holdOpenItems with an outcome decided elsewhere, recorded as a steward's:
- * they leave reviewers' queues, their batch counts them, and nobody votes on a question already
- * answered. Inside the transaction that holds them.
+ * Settles items held by holdOpenItems with an outcome decided elsewhere, recorded as a steward's
+ * (or `moot`: the question was answered by another decision, as a dispute of a contribution
+ * another dispute revoked): they leave reviewers' queues, their batch counts them, and nobody
+ * votes on a question already answered. Inside the transaction that holds them.
  */
-export async function settleHeldItems(tx: Kysely<any>, items: ItemRowFull[], outcome: Outcome, now = Date.now()): Promise<void> {
+export async function settleHeldItems(
+  tx: Kysely<any>,
+  items: ItemRowFull[],
+  outcome: Outcome,
+  now = Date.now(),
+  decidedBy: 'steward' | 'moot' = 'steward',
+): Promise<void> {
   for (const item of items)
     await settleItem(tx, item, {
       outcome,
       reason: null,
-      decidedBy: 'steward',
+      decidedBy,
       approvals: num(item.approvals),
       rejections: num(item.rejections),
       counted: [],

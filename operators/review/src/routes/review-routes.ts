@@ -1,5 +1,12 @@
 import { getAddress } from 'ethers';
-import { contributorStats, definitionLoader, openRegistry, refuseUnknownDatanets } from '@datanet/datanet';
+import {
+  contributorStats,
+  definitionLoader,
+  definitionRoleGrants,
+  openRegistry,
+  refuseUnknownDatanets,
+  REVIEW_ROLE_SOURCE,
+} from '@datanet/datanet';
 import { roleAtLeast, scopeFromParam, type Principal, type RegisterRoutes, type ServerContext } from '@datanet/pipelines/server';
 import { decide } from '../queue/decide.js';
 import { syncGold } from '../queue/enqueue.js';
@@ -44,15 +51,11 @@ const register: RegisterRoutes = async (app, ctx) => {
   );
   for (const r of reviewed.values()) {
     await syncGold(ctx.db, r.definition.id, r.gold, r.review.version);
-    await ctx.roles.seed(
-      r.definition.id,
-      r.review.reviewers.addresses.map((principal) => ({ principal, role: 'reviewer' as const })),
-      'datanet-review',
-    );
+    await ctx.roles.seed(r.definition.id, definitionRoleGrants(r.definition)[REVIEW_ROLE_SOURCE], REVIEW_ROLE_SOURCE);
   }
   // A Datanet whose YAML no longer has a review section keeps none of the reviewers that section
   // granted (a file that fails to load is left alone: its grants return with it once it is fixed).
-  for (const id of unreviewed) await ctx.roles.seed(id, [], 'datanet-review');
+  for (const id of unreviewed) await ctx.roles.seed(id, [], REVIEW_ROLE_SOURCE);
   // A reviewer whose grant is revoked, and who has no other way to review here, gives back what they hold.
   ctx.roles.onRevoke(async (scope, principal) => {
     const r = reviewed.get(scope);
