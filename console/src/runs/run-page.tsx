@@ -117,7 +117,15 @@ export function RunPage() {
         </h1>
         <div className="actions">
           <span className={`live ${stream.live ? 'on' : ''}`} role="status">
-            {stream.live ? 'Live' : FINISHED.has(run.status) ? 'Finished' : stream.error ? 'Reconnecting…' : 'Connecting…'}
+            {stream.live
+              ? 'Live'
+              : FINISHED.has(run.status)
+                ? 'Finished'
+                : stream.gaveUp
+                  ? 'Not following'
+                  : stream.error
+                    ? 'Reconnecting…'
+                    : 'Connecting…'}
           </span>
           {/* A waiting run (parked, nothing executing) is cancelled as a running one is. */}
           {steward && (run.status === 'running' || run.status === 'waiting' || run.status === 'queued') ? (
@@ -133,6 +141,23 @@ export function RunPage() {
         </div>
       </div>
       {act.error ? <ErrorBox error={act.error} /> : null}
+      {/* Live updates that stopped are said so: what the page shows may be out of date. */}
+      {stream.gaveUp && !FINISHED.has(run.status) ? (
+        <div className="state error" role="alert">
+          <p>
+            This page stopped following the run ({stream.error}); what it shows may be out of date.{' '}
+            <button
+              type="button"
+              onClick={() => {
+                stream.reconnect();
+                void qc.invalidateQueries({ queryKey: ['run', runId] });
+              }}
+            >
+              Reconnect
+            </button>
+          </p>
+        </div>
+      ) : null}
       <dl className="facts inline">
         <dt>Run</dt>
         <dd className="mono">{run.id}</dd>
