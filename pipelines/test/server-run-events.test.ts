@@ -143,7 +143,7 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
     const runId = 'run-nothing-new';
     await newRun(runId, 'waiting');
     const last = await insertEvent(server.ctx.db, runId, 'parked');
-    for (const from of [{}, { 'last-event-id': String(last) }]) {
+    for (const from of [{}, { 'last-event-id': String(last) }] as Record<string, string>[]) {
       const ac = new AbortController();
       const t0 = Date.now();
       const res = await fetch(`${url}/api/runs/${runId}/events`, { headers: { ...headers, ...from }, signal: ac.signal });
