@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { redact } from '../spec/interpolate.js';
 import type { DagStore, OutboxRow } from './dag-store.js';
+import { finishRun } from './finish-run.js';
 import type { StepJob } from './distributed-config.js';
 
 export interface FailureOutcome {
@@ -123,12 +124,7 @@ async function endStep(
     .where('partition', '=', '')
     .where('status', 'in', ['pending', 'queued'])
     .execute();
-  await tx
-    .updateTable('runs')
-    .set({ status: 'failed', finished_at: now, error: `step "${failedStep}" failed: ${failure}` })
-    .where('id', '=', runId)
-    .where('status', '=', 'running')
-    .execute();
+  await finishRun(tx, runId, 'failed', `step "${failedStep}" failed: ${failure}`);
 }
 
 /**
@@ -211,25 +207,9 @@ export async function takeOverExpired(dag: DagStore, maxTakeovers: number, sweep
 /** Cancels a run: nothing more is dispatched, and running steps abort at their next heartbeat. */
 export async function cancelRun(dag: DagStore, runId: string): Promise<boolean> {
   return dag.tx(async (tx) => {
-    const run = await tx.selectFrom('runs').select('status').where('id', '=', runId).forUpdate().executeTakeFirst();
     // A waiting run (parked steps, nothing running) can be cancelled too: its waits stop counting.
-    if (!run || !['running', 'queued', 'waiting'].includes(run.status)) return false;
     const error = `run cancelled; resume it with \`datanet resume ${runId}\``;
-    // Its last event commits with its final status (same transaction): a reader that sees the run
-    // cancelled (a live stream, a script polling the run) finds run.finished there too.
-    await tx
-      .insertInto('events')
-      .values({
-        run_id: runId,
-        step_id: null,
-        ts: Date.now(),
-        level: 'error',
-        type: 'run.finished',
-        message: `run cancelled: ${error}`,
-        fields: null,
-      })
-      .execute();
-    await tx.updateTable('runs').set({ status: 'cancelled', finished_at: Date.now(), error }).where('id', '=', runId).execute();
+    if (!(await finishRun(tx, runId, 'cancelled', error, ['running', 'queued', 'waiting']))) return false;
     await tx
       .updateTable('steps')
       .set({ status: 'cancelled', reason: 'run cancelled' })

@@ -8,6 +8,7 @@ import type { RunStoreDb } from '../store/run-store-tables.js';
 import type { StepStatus } from '../store/statuses.js';
 import { jobIdOf, type StepJob } from './distributed-config.js';
 import { settleWaitingRun } from '../wait/settle-waiting-run.js';
+import { finishRun } from './finish-run.js';
 
 /** A job decided inside a transaction, sent to BullMQ after the commit (transactional outbox). */
 export interface OutboxRow {
@@ -418,16 +419,12 @@ export class DagStore {
       .where('partition', '=', '')
       .where('status', '=', 'failed')
       .executeTakeFirst();
-    await tx
-      .updateTable('runs')
-      .set({
-        status: failed ? 'failed' : 'succeeded',
-        finished_at: Date.now(),
-        error: failed ? redact(`step "${failed.step_id}" failed: ${failed.error ?? ''}`) : null,
-      })
-      .where('id', '=', runId)
-      .where('status', '=', 'running')
-      .execute();
+    await finishRun(
+      tx,
+      runId,
+      failed ? 'failed' : 'succeeded',
+      failed ? redact(`step "${failed.step_id}" failed: ${failed.error ?? ''}`) : null,
+    );
   }
 
   /**
