@@ -27,13 +27,13 @@ export type { Registry, RegistryDialect } from './registry/open-registry.js';
 export { migrateRegistry, REGISTRY_MIGRATION_TABLE } from './registry/migrations.js';
 export { reserveDailyUsage, usage } from './registry/daily-usage.js';
 export {
-  openUploadReservations,
   reserveUpload,
   reserveUploadStatement,
   reserveUploadArgs,
   reservationFrom,
   releaseUpload,
   uploadsReceived,
+  uploadDecided,
   pendingUploads,
 } from './registry/upload-reservations.js';
 export type { ReservationRow, UploadReservation, UploadRequest } from './registry/upload-reservations.js';

@@ -19,7 +19,6 @@ import {
   DEFAULT_STANDING_POLICY,
   dropContributions,
   openRegistry,
-  openUploadReservations,
   parseDatanetYaml,
   recordContributions,
   reserveUpload,
@@ -268,7 +267,6 @@ describe.each(DB_ENGINES)('contributor counts and quota in the registry (%s)', (
   beforeAll(async () => {
     t = await openTestDb(engine);
     await openRegistry(t.db, engine);
-    await openUploadReservations(t.db);
     await sql`create table review_items (id text primary key, datanet text not null, kind text not null, ref text not null,
       batch text not null, contributor text, payload text not null, held_for text not null, deadline int8 not null,
       min_approvals int4 not null, min_rejections int4 not null, policy_version int4 not null, state text not null,

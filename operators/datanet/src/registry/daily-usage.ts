@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DatanetLimits } from '../definition/datanet-definition.js';
 import { dailyWindow } from '../policy/daily-window.js';
 import { num } from './open-registry.js';
+import { dailyLockKey, pendingUploads } from './upload-reservations.js';
 
 export type LimitName = 'dailyBytesPerContributor' | 'dailyFilesPerContributor' | 'dailyBytesPerDatanet';
 
@@ -23,29 +24,51 @@ const WHOLE_DATANET = '*';
  * Counts one file against the daily limits, atomically: each counter moves by a single
  * `UPDATE ... WHERE used + size <= cap RETURNING`, which PostgreSQL re-evaluates on the locked row
  * when another transaction changed it first, so concurrent processes can never push a counter past
- * its cap. Exactly the cap is allowed; one byte more is not. Call it inside the transaction that
- * records the file's decision (`db` may be a transaction), so a crash leaves neither or both.
+ * its cap. Exactly the cap is allowed; one byte more is not. Room held by other uploads in flight
+ * (reserved over HTTP, not yet decided: pendingUploads) is not free: read under the lock uploads
+ * reserve under (dailyLockKey), so an entry without a reservation (or a file whose text outgrew its
+ * signed size) cannot take bytes another upload was promised. Call it inside the transaction that
+ * records the file's decision (decideFile: `db` is a transaction), so a crash leaves neither or both
+ * and the lock is held until the counters and the file's decision commit together.
  */
 export async function reserveDailyUsage(db: Kysely<any>, req: ReserveRequest): Promise<Reservation> {
-  const { day, resetsAt } = dailyWindow(req.now ?? Date.now(), req.limits.resetTimezone);
+  const now = req.now ?? Date.now();
+  const { day, resetsAt } = dailyWindow(now, req.limits.resetTimezone);
+  await sql`select pg_advisory_xact_lock(hashtext(${dailyLockKey(req.datanet, req.contributor, day, req.limits)}))`.execute(db);
   const fileCap = req.limits.dailyFilesPerContributor ?? 2_147_483_647;
-  const mine = await bump(db, req.datanet, req.contributor, day, req.bytes, req.limits.dailyBytesPerContributor, fileCap);
+  const others = await pendingUploads(db, req.datanet, req.contributor, day, now);
+  const mine = await bump(
+    db,
+    req.datanet,
+    req.contributor,
+    day,
+    req.bytes,
+    req.limits.dailyBytesPerContributor - others.bytes,
+    fileCap - others.files,
+  );
   if (!mine) {
-    const used = await usage(db, req.datanet, req.contributor, day);
+    const decided = await usage(db, req.datanet, req.contributor, day);
+    const used = { bytes: decided.bytes + others.bytes, files: decided.files + others.files };
     const filesFull = req.limits.dailyFilesPerContributor !== undefined && used.files + 1 > req.limits.dailyFilesPerContributor;
     const bytesFull = used.bytes + req.bytes > req.limits.dailyBytesPerContributor;
     const limit: LimitName = bytesFull || !filesFull ? 'dailyBytesPerContributor' : 'dailyFilesPerContributor';
-    return refusal(
-      limit,
-      day,
-      resetsAt,
-      req,
-      limit === 'dailyBytesPerContributor' ? req.limits.dailyBytesPerContributor : fileCap,
-      limit === 'dailyBytesPerContributor' ? used.bytes : used.files,
-    );
+    const bytes = limit === 'dailyBytesPerContributor';
+    return refusal(limit, day, resetsAt, req, bytes ? req.limits.dailyBytesPerContributor : fileCap, bytes ? used.bytes : used.files, {
+      decided: bytes ? decided.bytes : decided.files,
+      inFlight: bytes ? others.bytes : others.files,
+    });
   }
   if (req.limits.dailyBytesPerDatanet !== undefined) {
-    const all = await bump(db, req.datanet, WHOLE_DATANET, day, req.bytes, req.limits.dailyBytesPerDatanet, 2_147_483_647);
+    const othersAll = await pendingUploads(db, req.datanet, undefined, day, now);
+    const all = await bump(
+      db,
+      req.datanet,
+      WHOLE_DATANET,
+      day,
+      req.bytes,
+      req.limits.dailyBytesPerDatanet - othersAll.bytes,
+      2_147_483_647,
+    );
     if (!all) {
       // Give back what the contributor's counter took; both moves are in the caller's transaction.
       await db
@@ -55,8 +78,11 @@ export async function reserveDailyUsage(db: Kysely<any>, req: ReserveRequest): P
         .where('contributor', '=', req.contributor)
         .where('day', '=', day)
         .execute();
-      const used = await usage(db, req.datanet, WHOLE_DATANET, day);
-      return refusal('dailyBytesPerDatanet', day, resetsAt, req, req.limits.dailyBytesPerDatanet, used.bytes);
+      const decided = await usage(db, req.datanet, WHOLE_DATANET, day);
+      return refusal('dailyBytesPerDatanet', day, resetsAt, req, req.limits.dailyBytesPerDatanet, decided.bytes + othersAll.bytes, {
+        decided: decided.bytes,
+        inFlight: othersAll.bytes,
+      });
     }
   }
   return { ok: true, day, bytesUsed: mine.bytes, filesUsed: mine.files };
@@ -93,12 +119,24 @@ async function bump(db: Kysely<any>, datanet: string, contributor: string, day: 
   return row ? { bytes: num(row.bytes), files: num(row.files) } : undefined;
 }
 
-function refusal(limit: LimitName, day: string, resetsAt: number, req: ReserveRequest, cap: number, used: number): Reservation {
+function refusal(
+  limit: LimitName,
+  day: string,
+  resetsAt: number,
+  req: ReserveRequest,
+  cap: number,
+  used: number,
+  parts: { decided: number; inFlight: number },
+): Reservation {
   const unit = limit === 'dailyFilesPerContributor' ? 'files' : 'bytes';
   const who = limit === 'dailyBytesPerDatanet' ? `Datanet ${req.datanet}` : `contributor ${req.contributor} in Datanet ${req.datanet}`;
   const asked = unit === 'bytes' ? `this file needs ${req.bytes} more` : 'this file would be one more';
+  const taken =
+    parts.inFlight > 0
+      ? `${used} ${unit} used (${parts.decided} accepted, ${parts.inFlight} in uploads not yet decided)`
+      : `${used} ${unit} already accepted`;
   const message =
-    `daily limit ${limit} (${cap} ${unit}) reached for ${who}: ${used} ${unit} already accepted on ${day} (${req.limits.resetTimezone}), ` +
+    `daily limit ${limit} (${cap} ${unit}) reached for ${who}: ${taken} on ${day} (${req.limits.resetTimezone}), ` +
     `${asked}; it resets at ${new Date(resetsAt).toISOString()}`;
   return { ok: false, day, limit, cap, used, requested: unit === 'bytes' ? req.bytes : 1, resetsAt, message };
 }

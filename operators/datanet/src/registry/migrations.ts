@@ -289,6 +289,104 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('submission_files_by_contributor').execute();
     },
   },
+  // An upload's reservation counts until intake has decided its files, not until intake writes the
+  // submission row: in between, its bytes counted nowhere, so a second upload passed the check
+  // (202) and intake then refused it. What is in flight is now one function, read by the upload's
+  // check (datanet_reserve_upload, replaced here), by intake's (reserveDailyUsage) and by the
+  // contributor's page: each reservation less the files intake has decided of its submission.
+  // The reservations table is made here too, so intake can read it where no upload route runs.
+  '0008-uploads-in-flight': {
+    async up(db) {
+      await sql`create table if not exists upload_reservations (
+        submission_id text primary key,
+        datanet text not null,
+        contributor text not null,
+        day text not null,
+        bytes bigint not null,
+        files integer not null,
+        state text not null,
+        updated_at bigint not null)`.execute(db);
+      await sql`create index if not exists upload_reservations_by_day on upload_reservations (datanet, day, contributor)`.execute(db);
+      // Decided reservations are left out of every sum: the index holds only the others.
+      await sql`create index if not exists upload_reservations_live on upload_reservations (datanet, day, contributor)
+        where state <> 'decided'`.execute(db);
+      // See uploadsInFlight (upload-reservations.ts). A reservation with a file row still pending
+      // visible here is the caller's own (intake, inside decideFile's transaction: committed rows
+      // are never pending), so intake's check counts the other uploads only.
+      await sql`create or replace function datanet_uploads_in_flight(
+          p_datanet text, p_who text, p_day text, p_now int8, p_stale_ms int8)
+        returns table (bytes int8, files int8)
+        language plpgsql stable as $fn$
+        begin
+          return query
+            select coalesce(sum(greatest(r.bytes - coalesce(d.bytes, 0), 0)), 0)::int8,
+                   coalesce(sum(greatest(r.files - coalesce(d.files, 0), 0)), 0)::int8
+              from upload_reservations r
+              left join lateral (
+                select sum(f.size) as bytes, count(*) as files, bool_or(f.status = 'pending') as own
+                  from submission_files f where f.submission_id = r.submission_id) d on true
+             where r.datanet = p_datanet and r.day = p_day and (p_who is null or r.contributor = p_who)
+               and r.state <> 'decided'
+               and (r.state = 'received' or r.updated_at > p_now - p_stale_ms)
+               and not coalesce(d.own, false);
+        end
+        $fn$`.execute(db);
+      await sql`create or replace function datanet_reserve_upload(
+          p_lock_key text, p_submission text, p_datanet text, p_contributor text, p_day text,
+          p_bytes int8, p_files int8, p_bytes_cap int8, p_files_cap int8, p_datanet_cap int8,
+          p_now int8, p_stale_ms int8)
+        returns table (r_ok boolean, r_again boolean, r_limit text, r_cap int8, r_used int8)
+        language plpgsql as $fn$
+        declare
+          v_who text := lower(p_contributor);
+          v_bytes int8;
+          v_files int8;
+        begin
+          perform pg_advisory_xact_lock(hashtext(p_lock_key));
+          -- The same signed submission again (a retry): its earlier reservation stands for it,
+          -- unless it was an upload left stale (it counted for nothing since): that one is checked anew.
+          if exists (select 1 from upload_reservations where submission_id = p_submission
+                       and (state <> 'uploading' or updated_at > p_now - p_stale_ms)) then
+            update upload_reservations set updated_at = p_now where submission_id = p_submission and state = 'uploading';
+            return query select true, true, null::text, null::int8, null::int8;
+            return;
+          end if;
+          delete from upload_reservations where submission_id = p_submission;
+          -- Decided usage (intake's counters) plus the uploads in flight.
+          select coalesce((select u.bytes from daily_usage u where u.datanet = p_datanet and u.contributor = p_contributor and u.day = p_day), 0) + f.bytes,
+                 coalesce((select u.files from daily_usage u where u.datanet = p_datanet and u.contributor = p_contributor and u.day = p_day), 0) + f.files
+            into v_bytes, v_files
+            from datanet_uploads_in_flight(p_datanet, v_who, p_day, p_now, p_stale_ms) f;
+          if v_bytes + p_bytes > p_bytes_cap then
+            return query select false, false, 'dailyBytesPerContributor'::text, p_bytes_cap, v_bytes;
+            return;
+          end if;
+          if p_files_cap is not null and v_files + p_files > p_files_cap then
+            return query select false, false, 'dailyFilesPerContributor'::text, p_files_cap, v_files;
+            return;
+          end if;
+          if p_datanet_cap is not null then
+            select coalesce((select u.bytes from daily_usage u where u.datanet = p_datanet and u.contributor = '*' and u.day = p_day), 0) + f.bytes
+              into v_bytes
+              from datanet_uploads_in_flight(p_datanet, null, p_day, p_now, p_stale_ms) f;
+            if v_bytes + p_bytes > p_datanet_cap then
+              return query select false, false, 'dailyBytesPerDatanet'::text, p_datanet_cap, v_bytes;
+              return;
+            end if;
+          end if;
+          insert into upload_reservations (submission_id, datanet, contributor, day, bytes, files, state, updated_at)
+            values (p_submission, p_datanet, v_who, p_day, p_bytes, p_files, 'uploading', p_now);
+          return query select true, false, null::text, null::int8, null::int8;
+        end
+        $fn$`.execute(db);
+    },
+    async down(db) {
+      // 0003's datanet_reserve_upload again (create or replace), before what it no longer calls goes.
+      await migrations['0003-upload-functions'].up(db);
+      await sql`drop function if exists datanet_uploads_in_flight`.execute(db);
+      await sql`drop index if exists upload_reservations_live`.execute(db);
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';

@@ -7,10 +7,14 @@ import type { LimitName } from './daily-usage.js';
  * Daily limits for uploads over HTTP, before intake decides them. An upload reserves its signed
  * totals (bytes, files) before a byte is stored, under a lock per (Datanet, contributor, day), so
  * concurrent uploads from any number of clients or server replicas never pass a cap together;
- * counted by the time of receipt. A reservation is released when the upload fails, becomes
- * `received` once its inbox entry exists, and stops counting when intake has decided the submission
- * (intake's own counters, `reserveDailyUsage`, then hold its bytes) or, for an upload that never
- * finished (a server killed mid-upload), after UPLOAD_STALE_MS.
+ * counted by the time of receipt. A reservation is released when the upload fails and becomes
+ * `received` once its inbox entry exists. From then on it counts what intake has not decided yet:
+ * each file intake decides (in the transaction that moves intake's counters, `reserveDailyUsage`)
+ * leaves the reservation as it enters the counters, so the bytes count in one place at every
+ * moment, and a server that dies mid-intake leaves exactly the undecided files reserved until
+ * intake resumes. Intake marks it `decided` when the entry is decided (uploadDecided). An upload
+ * that never finished (a server killed mid-upload) stops counting after UPLOAD_STALE_MS; a
+ * reservation never counts past its day.
  */
 const TABLE = 'upload_reservations';
 const UPLOAD_STALE_MS = 10 * 60_000;
@@ -29,28 +33,6 @@ export interface UploadRequest {
   files: number;
   limits: DatanetLimits;
   receivedAt: number;
-}
-
-export async function openUploadReservations(db: Kysely<any>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await sql`create table if not exists upload_reservations (
-        submission_id text primary key,
-        datanet text not null,
-        contributor text not null,
-        day text not null,
-        bytes bigint not null,
-        files integer not null,
-        state text not null,
-        updated_at bigint not null)`.execute(db);
-      await sql`create index if not exists upload_reservations_by_day on upload_reservations (datanet, day, contributor)`.execute(db);
-      return;
-    } catch (e) {
-      // Two replicas creating the table at once: one loses on the catalog's unique index; retry.
-      if (attempt >= 3) throw e;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
-    }
-  }
 }
 
 /** Reserves the upload's totals, or says which limit it would cross, how much is used and when it resets. */
@@ -88,11 +70,9 @@ export function reserveUploadStatement(q: UploadRequest) {
  */
 export function reserveUploadArgs(q: UploadRequest) {
   const { day } = dailyWindow(q.receivedAt, q.limits.resetTimezone);
-  const who = q.contributor.toLowerCase();
   const datanetCap = q.limits.dailyBytesPerDatanet;
-  const key = datanetCap === undefined ? `${q.datanet}:${who}:${day}` : `${q.datanet}:*:${day}`;
   return sql.join([
-    sql`${key}::text`,
+    sql`${dailyLockKey(q.datanet, q.contributor, day, q.limits)}::text`,
     sql`${q.submissionId}::text`,
     sql`${q.datanet}::text`,
     sql`${q.contributor}::text`,
@@ -105,6 +85,16 @@ export function reserveUploadArgs(q: UploadRequest) {
     sql`${q.receivedAt}::int8`,
     sql`${UPLOAD_STALE_MS}::int8`,
   ]);
+}
+
+/**
+ * The lock every check of a day's quota takes (an upload's reservation, intake's decision of a
+ * file): one per (Datanet, contributor, day), or per (Datanet, day) when the Datanet has a daily
+ * cap, which every contributor's uploads share.
+ */
+export function dailyLockKey(datanet: string, contributor: string, day: string, limits: DatanetLimits): string {
+  const who = limits.dailyBytesPerDatanet === undefined ? contributor.toLowerCase() : '*';
+  return `${datanet}:${who}:${day}`;
 }
 
 /** What a row of reserveUploadStatement means for this request. */
@@ -136,10 +126,36 @@ export async function releaseUpload(db: Kysely<any>, submissionId: string): Prom
  * its answers with it).
  */
 export function uploadsReceived(db: Kysely<any>, submissionIds: string[], at: number) {
-  return db.updateTable(TABLE).set({ state: 'received', updated_at: at }).where('submission_id', 'in', submissionIds);
+  // Only an upload's own reservation: intake may already have decided the entry (uploadDecided).
+  return db
+    .updateTable(TABLE)
+    .set({ state: 'received', updated_at: at })
+    .where('submission_id', 'in', submissionIds)
+    .where('state', '=', 'uploading');
 }
 
-/** Bytes and files of uploads reserved (live) or received and not yet decided by intake. */
+/**
+ * Intake has decided the entry `entry` of this submission: its reservation no longer counts (its
+ * files are in intake's counters or were rejected; a whole rejection leaves no file rows, so
+ * without this its bytes would count for the rest of the day). Left as is when the submission was
+ * recorded by another entry (this one is a copy, rejected as a replay; the other decides it).
+ */
+export async function uploadDecided(db: Kysely<any>, submissionId: string, entry: string, at: number): Promise<void> {
+  await db
+    .updateTable(TABLE)
+    .set({ state: 'decided', updated_at: at })
+    .where('submission_id', '=', submissionId)
+    .where('state', '<>', 'decided')
+    .where(sql<boolean>`not exists (select 1 from submissions s where s.id = ${submissionId} and s.inbox_entry <> ${entry})`)
+    .execute();
+}
+
+/**
+ * Bytes and files of uploads in flight on a day: reserved (live) or received, less the files
+ * intake has decided (registry migration 0008, datanet_uploads_in_flight). Every contributor's
+ * when `contributor` is undefined. Inside intake's decision of a file, its own submission is left
+ * out (see the migration).
+ */
 export async function pendingUploads(
   db: Kysely<any>,
   datanet: string,
@@ -147,30 +163,7 @@ export async function pendingUploads(
   day: string,
   now: number,
 ): Promise<{ bytes: number; files: number }> {
-  // Readers (the contributor endpoint) may run where no upload route made the table.
-  const exists = await sql<{ t: string | null }>`select to_regclass('upload_reservations')::text as t`.execute(db);
-  if (!exists.rows[0]?.t) return { bytes: 0, files: 0 };
-  return pendingIn(db, datanet, contributor, day, now);
-}
-
-async function pendingIn(
-  db: Kysely<any>,
-  datanet: string,
-  contributor: string | undefined,
-  day: string,
-  now: number,
-): Promise<{ bytes: number; files: number }> {
-  const row = await pendingQuery(db, datanet, contributor, day, now).executeTakeFirst();
-  return { bytes: Number(row?.bytes ?? 0), files: Number(row?.files ?? 0) };
-}
-
-function pendingQuery(db: Kysely<any>, datanet: string, contributor: string | undefined, day: string, now: number) {
-  return db
-    .selectFrom(`${TABLE} as r`)
-    .select([sql<number>`coalesce(sum(r.bytes), 0)`.as('bytes'), sql<number>`coalesce(sum(r.files), 0)`.as('files')])
-    .where('r.datanet', '=', datanet)
-    .where('r.day', '=', day)
-    .$if(contributor !== undefined, (b) => b.where('r.contributor', '=', contributor!.toLowerCase()))
-    .where((eb) => eb.or([eb('r.state', '=', 'received'), eb('r.updated_at', '>', now - UPLOAD_STALE_MS)]))
-    .where(sql<boolean>`not exists (select 1 from submissions s where s.id = r.submission_id)`);
+  const { rows } = await sql<{ bytes: unknown; files: unknown }>`select * from datanet_uploads_in_flight(${datanet}::text,
+      ${contributor?.toLowerCase() ?? null}::text, ${day}::text, ${now}::int8, ${UPLOAD_STALE_MS}::int8)`.execute(db);
+  return { bytes: Number(rows[0]?.bytes ?? 0), files: Number(rows[0]?.files ?? 0) };
 }

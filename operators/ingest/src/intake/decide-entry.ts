@@ -6,6 +6,7 @@ import {
   recordContributions,
   recordRejections,
   recordSubmission,
+  uploadDecided,
   type ContributionRecord,
   type ContributionRow,
   type DatanetDefinition,
@@ -83,6 +84,7 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
   if (!read.ok) {
     whole(read.contributor, read.reasonCode, read.message, read.authenticated);
     await recordRejections(db, rejections, at);
+    await uploadDecided(db, read.id, entry, at);
     return out;
   }
   const m = read.signed.manifest;
@@ -109,6 +111,8 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
   if (replay) {
     whole(contributor, 'replayed', replay, true);
     await recordRejections(db, rejections, at);
+    // This entry's upload reservation, if any: not one of the entry the submission was recorded from.
+    await uploadDecided(db, read.id, entry, at);
     return out;
   }
 
@@ -247,6 +251,8 @@ export async function decideEntry(o: DecideEntryOptions): Promise<EntryResult> {
     });
   }
   await recordRejections(db, rejections, at);
+  // Each decided file already left the upload's reservation (with its decision); nothing of it counts now.
+  await uploadDecided(db, read.id, entry, at);
   const status = rejectedFiles === 0 ? 'accepted' : acceptedFiles === 0 ? 'rejected' : 'partial';
   out.outcome = { ...base, id: read.id, contributor, status, acceptedFiles, rejectedFiles };
   return out;

@@ -8,7 +8,6 @@ import {
   dailyWindow,
   definitionLoader,
   intakeLimits,
-  openUploadReservations,
   releaseUpload,
   openRegistry,
   refuseUnknownDatanets,
@@ -50,7 +49,6 @@ const Receipt = z.object({
  */
 const register: RegisterRoutes = async (app, ctx) => {
   await openRegistry(ctx.db, ctx.dialect);
-  await openUploadReservations(ctx.db);
   await createAdmitFunction(ctx.db);
   await sweepAbandonedUploads(join(ctx.config.stateDir, 'inbox'), (n) =>
     app.log.warn(`removed ${n} upload folder(s) abandoned by a server that stopped mid-upload`),
