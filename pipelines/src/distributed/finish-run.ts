@@ -13,14 +13,10 @@ export async function finishRun(
   error: string | null,
   from: string[] = ['running'],
 ): Promise<boolean> {
+  const run = await tx.selectFrom('runs').select('status').where('id', '=', runId).forUpdate().executeTakeFirst();
+  if (!run || !from.includes(run.status)) return false;
   const now = Date.now();
-  const res = await tx
-    .updateTable('runs')
-    .set({ status, finished_at: now, error })
-    .where('id', '=', runId)
-    .where('status', 'in', from)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) return false;
+  // The event first: even a trigger on the status change finds it.
   await tx
     .insertInto('events')
     .values({
@@ -33,5 +29,6 @@ export async function finishRun(
       fields: null,
     })
     .execute();
+  await tx.updateTable('runs').set({ status, finished_at: now, error }).where('id', '=', runId).execute();
   return true;
 }
