@@ -127,7 +127,9 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
 
   program
     .command('cancel')
-    .description('cancel a distributed run: nothing more is dispatched, running steps are aborted')
+    .description(
+      'cancel a distributed run (nothing more is dispatched, running steps are aborted), a waiting run, or an in-process run whose process died',
+    )
     .argument('<run-id>', 'run id (a unique prefix is enough)')
     .action(async (runId: string) => {
       const engine = await getEngine(env, program.opts().databaseUrl);
@@ -135,6 +137,20 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
       const runs = exact ? [exact] : await engine.store.findRuns(runId);
       if (!runs.length) throw new CliError(`no run "${runId}" (see \`datanet runs\`)`);
       if (runs.length > 1) throw new UsageError(`run id "${runId}" is ambiguous: ${runs.map((r) => r.id).join(', ')}`);
+      // An in-process run is executed by one process, which would overwrite a status written here:
+      // only that process cancels it while it lives. One whose process died is cleaned up here.
+      let orphan: string | undefined;
+      if (runs[0].executor !== 'distributed' && ['queued', 'running'].includes(runs[0].status)) {
+        const { runHolder } = await import('../exec/run-holder.js');
+        const holder = await runHolder(engine.store, runs[0].id);
+        if (holder.alive) {
+          const pid = holder.worker?.split(':').pop();
+          throw new CliError(
+            `run ${runs[0].id} is still executing (${holder.how}); cancel it there (Ctrl-C in its terminal, \`kill -INT ${pid ?? '<pid>'}\` on its host, or POST /api/runs/${runs[0].id}/cancel on the \`datanet serve\` running it)`,
+          );
+        }
+        orphan = holder.how;
+      }
       const { DagStore } = await import('../distributed/dag-store.js');
       const { cancelRun } = await import('../distributed/dag-recovery.js');
       const done = await cancelRun(new DagStore(engine.database.db), runs[0].id);
@@ -147,8 +163,12 @@ export function registerDistributedCommands(program: Command, env: CliEnv): void
         printRunSummary(summary);
         return;
       }
-      env.say(`run ${runs[0].id} cancelled; resume it with \`datanet resume ${runs[0].id}\``);
-      env.result({ runId: runs[0].id, status: 'cancelled' });
+      env.say(
+        orphan
+          ? `run ${runs[0].id} cancelled: the process executing it is gone (${orphan}); resume it with \`datanet resume ${runs[0].id}\``
+          : `run ${runs[0].id} cancelled; resume it with \`datanet resume ${runs[0].id}\``,
+      );
+      env.result({ runId: runs[0].id, status: 'cancelled', ...(orphan ? { processGone: orphan } : {}) });
     });
 
   program

@@ -9,6 +9,7 @@ import type { Engine } from './engine.js';
 import { DatanetError, errorMessage, RunCancelledError } from './errors.js';
 import { artifactsExist, gatherReason } from './foreach.js';
 import { forcedSteps } from './forced-steps.js';
+import { beatRun } from './run-holder.js';
 import { summarizeRun, type RunSummary } from './run-summary.js';
 import { newRunId, type RunEvent, type RunOptions } from './run-types.js';
 import { Semaphore } from './semaphore.js';
@@ -96,6 +97,16 @@ class RunExecution {
   }
 
   async execute(resumed: boolean): Promise<RunSummary> {
+    // The heartbeat tells other processes (`datanet cancel`) that this one still executes the run.
+    const stop = beatRun(this.engine.store, this.runId);
+    try {
+      return await this.executeSteps(resumed);
+    } finally {
+      stop();
+    }
+  }
+
+  private async executeSteps(resumed: boolean): Promise<RunSummary> {
     const { store } = this.engine;
     await store.setRunStatus(this.runId, 'running', { started_at: this.started });
     store.event(this.runId, null, 'info', 'run.started', resumed ? 'run resumed' : 'run started', { worker: this.life.o.worker });
