@@ -32,6 +32,8 @@ export {
   reserveUploadArgs,
   reservationFrom,
   releaseUpload,
+  refreshUpload,
+  uploadRefreshMs,
   uploadsReceived,
   uploadDecided,
   pendingUploads,

@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServeProcess, TestDb } from '@datanet/pipelines/testing';
-import { signSubmission, unsafeNameReason } from '../src/index.js';
+import { unsafeNameReason } from '../src/index.js';
 import { utf8, wallet } from './fixtures.js';
-import { minimalDatanet, serveOnSchema } from './helpers/serve-datanet.js';
+import { minimalDatanet, serveOnSchema, signedForm } from './helpers/serve-datanet.js';
 
 // A file name of 255 characters or fewer can still be longer than the 255 bytes a file system takes
 // for one name (100 CJK characters are 300 bytes of UTF-8). Over a real `datanet serve` on a fresh
@@ -41,31 +40,7 @@ describe('file names longer than 255 bytes (real `datanet serve`)', () => {
 
   it('an upload naming one is refused as unsafe_name, not answered 500', async () => {
     const bytes = utf8('A plain line of text for the long name test.\n');
-    const { domain } = (await (await fetch(`${server!.url}/v1/datanets/${DATANET}/signing-domain`)).json()) as {
-      domain: { chainId: number; salt: string };
-    };
-    const signed = await signSubmission(
-      signer,
-      {
-        datanet: DATANET,
-        contributor: signer.address,
-        nonce: '12345',
-        timestamp: Date.now(),
-        files: [
-          {
-            name: LONG,
-            size: bytes.length,
-            sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
-            licence: 'CC-BY-4.0',
-            consent: [],
-          },
-        ],
-      },
-      { chainId: domain.chainId, salt: domain.salt },
-    );
-    const form = new FormData();
-    form.append('manifest', JSON.stringify(signed));
-    form.append('file', new Blob([bytes]), LONG);
+    const form = await signedForm(server!.url, DATANET, signer, '12345', { [LONG]: bytes });
     const res = await fetch(`${server!.url}/v1/datanets/${DATANET}/submissions`, { method: 'POST', body: form });
     const body = (await res.json()) as { error: string; message: string };
     expect(res.status, JSON.stringify(body)).toBe(400);

@@ -1,13 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, TEST_DATABASE_URL, type ServeProcess, type TestDb } from '@datanet/pipelines/testing';
-import { signSubmission } from '../src/index.js';
 import { utf8, wallet } from './fixtures.js';
-import { minimalDatanet, serveOnSchema } from './helpers/serve-datanet.js';
+import { minimalDatanet, serveOnSchema, signedForm } from './helpers/serve-datanet.js';
 
 // A real `datanet serve` on a fresh PostgreSQL schema, with intake run as `datanet run` runs it (in
 // its own process). An upload's reservation stopped counting when intake wrote the submission row,
@@ -29,12 +27,7 @@ describe('an upload sent while intake decides another (real `datanet serve`, Pos
   let nonce = 1000;
 
   beforeAll(async () => {
-    t = await minimalDatanet(root, DATANET);
-    writeFileSync(
-      join(root, 'configs', 'datanets', `${DATANET}.yaml`),
-      `apiVersion: datanet/v1\nkind: Datanet\nid: ${DATANET}\ndomain: test\nformats: [txt]\nlicences: [CC-BY-4.0]\n` +
-        'limits: { dailyBytesPerContributor: 1000, filesPerSubmission: 20, resetTimezone: UTC }\n',
-    );
+    t = await minimalDatanet(root, DATANET, '{ dailyBytesPerContributor: 1000, filesPerSubmission: 20, resetTimezone: UTC }');
     server = await serveOnSchema(t, root, stateDir);
   }, 240_000);
 
@@ -45,29 +38,7 @@ describe('an upload sent while intake decides another (real `datanet serve`, Pos
   });
 
   async function upload(files: Record<string, Uint8Array>) {
-    const { domain } = (await (await fetch(`${server!.url}/v1/datanets/${DATANET}/signing-domain`)).json()) as {
-      domain: { chainId: number; salt: string };
-    };
-    const signed = await signSubmission(
-      signer,
-      {
-        datanet: DATANET,
-        contributor: signer.address,
-        nonce: String(nonce++),
-        timestamp: Date.now(),
-        files: Object.entries(files).map(([name, bytes]) => ({
-          name,
-          size: bytes.length,
-          sha256: `0x${createHash('sha256').update(bytes).digest('hex')}`,
-          licence: 'CC-BY-4.0',
-          consent: [],
-        })),
-      },
-      { chainId: domain.chainId, salt: domain.salt },
-    );
-    const form = new FormData();
-    form.append('manifest', JSON.stringify(signed));
-    for (const [name, bytes] of Object.entries(files)) form.append('file', new Blob([bytes]), name);
+    const form = await signedForm(server!.url, DATANET, signer, String(nonce++), files);
     const res = await fetch(`${server!.url}/v1/datanets/${DATANET}/submissions`, { method: 'POST', body: form });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }

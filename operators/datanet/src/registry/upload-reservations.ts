@@ -12,12 +12,31 @@ import type { LimitName } from './daily-usage.js';
  * each file intake decides (in the transaction that moves intake's counters, `reserveDailyUsage`)
  * leaves the reservation as it enters the counters, so the bytes count in one place at every
  * moment, and a server that dies mid-intake leaves exactly the undecided files reserved until
- * intake resumes. Intake marks it `decided` when the entry is decided (uploadDecided). An upload
- * that never finished (a server killed mid-upload) stops counting after UPLOAD_STALE_MS; a
- * reservation never counts past its day.
+ * intake resumes. Intake marks it `decided` when the entry is decided (uploadDecided). While the
+ * upload streams, the route refreshes its reservation (refreshUpload, every uploadRefreshMs); an
+ * upload that never finished (a server killed mid-upload) stops counting once it has gone
+ * uploadStaleMs without a refresh; a reservation never counts past its day.
  */
 const TABLE = 'upload_reservations';
-const UPLOAD_STALE_MS = 10 * 60_000;
+
+/**
+ * How long an `uploading` reservation counts without a refresh: 10 minutes, or the environment
+ * variable DATANET_UPLOAD_STALE_MS (milliseconds; meant for tests, give every server and intake
+ * process the same value).
+ */
+export function uploadStaleMs(): number {
+  const set = process.env.DATANET_UPLOAD_STALE_MS;
+  if (set === undefined || set === '') return 10 * 60_000;
+  const ms = Number(set);
+  if (!Number.isSafeInteger(ms) || ms < 1000)
+    throw new Error(`DATANET_UPLOAD_STALE_MS must be a whole number of milliseconds, at least 1000; it is ${JSON.stringify(set)}`);
+  return ms;
+}
+
+/** How often a streaming upload refreshes its reservation: a fifth of the stale time, at most a minute. */
+export function uploadRefreshMs(): number {
+  return Math.min(60_000, Math.floor(uploadStaleMs() / 5));
+}
 
 export type UploadReservation =
   /** again: this submission had reserved before (a retry). */
@@ -83,7 +102,7 @@ export function reserveUploadArgs(q: UploadRequest) {
     sql`${q.limits.dailyFilesPerContributor ?? null}::int8`,
     sql`${datanetCap ?? null}::int8`,
     sql`${q.receivedAt}::int8`,
-    sql`${UPLOAD_STALE_MS}::int8`,
+    sql`${uploadStaleMs()}::int8`,
   ]);
 }
 
@@ -118,6 +137,27 @@ export function reservationFrom(row: ReservationRow, q: UploadRequest): UploadRe
 /** The upload failed or was refused: its reservation no longer holds quota. */
 export async function releaseUpload(db: Kysely<any>, submissionId: string): Promise<void> {
   await db.deleteFrom(TABLE).where('submission_id', '=', submissionId).where('state', '=', 'uploading').execute();
+}
+
+/**
+ * The upload is still streaming: its reservation counts on (updated_at moves to `now`). Only a
+ * live one: a reservation released (gone), received, decided or already stale (another upload may
+ * have taken its room since) is left as it is, and false is returned. Under the lock reservations
+ * are checked under, so a check never sees it stale and then live again.
+ */
+export async function refreshUpload(db: Kysely<any>, q: UploadRequest, now: number): Promise<boolean> {
+  const { day } = dailyWindow(q.receivedAt, q.limits.resetTimezone);
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${dailyLockKey(q.datanet, q.contributor, day, q.limits)}))`.execute(trx);
+    const res = await trx
+      .updateTable(TABLE)
+      .set({ updated_at: now })
+      .where('submission_id', '=', q.submissionId)
+      .where('state', '=', 'uploading')
+      .where('updated_at', '>', now - uploadStaleMs())
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  });
 }
 
 /**
@@ -164,6 +204,6 @@ export async function pendingUploads(
   now: number,
 ): Promise<{ bytes: number; files: number }> {
   const { rows } = await sql<{ bytes: unknown; files: unknown }>`select * from datanet_uploads_in_flight(${datanet}::text,
-      ${contributor?.toLowerCase() ?? null}::text, ${day}::text, ${now}::int8, ${UPLOAD_STALE_MS}::int8)`.execute(db);
+      ${contributor?.toLowerCase() ?? null}::text, ${day}::text, ${now}::int8, ${uploadStaleMs()}::int8)`.execute(db);
   return { bytes: Number(rows[0]?.bytes ?? 0), files: Number(rows[0]?.files ?? 0) };
 }

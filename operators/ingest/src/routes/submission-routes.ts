@@ -9,6 +9,8 @@ import {
   definitionLoader,
   intakeLimits,
   releaseUpload,
+  refreshUpload,
+  uploadRefreshMs,
   openRegistry,
   refuseUnknownDatanets,
   unknownDatanet,
@@ -90,6 +92,7 @@ const register: RegisterRoutes = async (app, ctx) => {
       const receivedAt = Date.now();
       let tmp: string | undefined;
       let reserved: string | undefined;
+      let refreshing: NodeJS.Timeout | undefined;
       let reading = false;
       try {
         reading = true;
@@ -122,15 +125,21 @@ const register: RegisterRoutes = async (app, ctx) => {
         const bytes = m.files.reduce((a, f) => a + f.size, 0);
         // Reserved before a byte is stored: concurrent uploads cannot pass a daily cap together.
         // With the earlier answer and the nonce's claim, one statement (admit-upload.ts).
-        const admitted = await admitUpload(
-          ctx,
-          { datanet: def.id, contributor, submissionId: id, bytes, files: m.files.length, limits: def.limits, receivedAt },
-          m.nonce,
-        );
+        const request = { datanet: def.id, contributor, submissionId: id, bytes, files: m.files.length, limits: def.limits, receivedAt };
+        const admitted = await admitUpload(ctx, request, m.nonce);
         if (admitted.earlier) return reply.code(admitted.earlier.status as never).send(admitted.earlier.body as never);
         const quota = admitted.quota;
         if (!quota.ok) throw dailyLimitRefusal(quota, contributor, def.id, receivedAt);
         reserved = id;
+        // A long upload keeps its reservation live while it streams (an unrefreshed one goes stale
+        // and another upload could take its room); until its answer is kept
+        // (the reservation then `received`) or the upload fails.
+        refreshing = setInterval(() => {
+          refreshUpload(ctx.db, request, Date.now()).catch((err: Error) =>
+            req.log.warn({ submissionId: id }, `upload reservation not refreshed: ${err.message}`),
+          );
+        }, uploadRefreshMs());
+        refreshing.unref();
         if (admitted.replayed) throw admitted.replayed;
         const seenBefore = admitted.seenBefore;
 
@@ -248,6 +257,8 @@ const register: RegisterRoutes = async (app, ctx) => {
           });
         }
         throw e;
+      } finally {
+        clearInterval(refreshing);
       }
     },
   );
