@@ -14,12 +14,15 @@ afterEach(async () => {
 });
 
 async function recordFinalMoments(c: Cluster): Promise<void> {
-  await c.query(`create table final_moments (run_id text not null, status text not null, finished_events text[] not null)`);
+  await c.query(
+    `create table final_moments (run_id text not null, status text not null, finished_events text[] not null, step_failed text[] not null)`,
+  );
   await c.query(
     `create function record_final_moment() returns trigger language plpgsql as $$ begin
        if new.status in ('succeeded', 'failed', 'cancelled') and old.status is distinct from new.status then
          insert into final_moments values (new.id, new.status,
-           array(select level || ' ' || message from events where run_id = new.id and type = 'run.finished' order by id));
+           array(select level || ' ' || message from events where run_id = new.id and type = 'run.finished' order by id),
+           array(select step_id from events where run_id = new.id and type = 'step.failed' order by id));
        end if;
        return new; end $$`,
   );
@@ -54,17 +57,18 @@ describe('run.finished under the distributed executor', () => {
       ),
     );
     expect([ok.status, bad.status]).toEqual(['succeeded', 'failed']);
-    const moments = await cluster.query<{ run_id: string; status: string; finished_events: string[] }>(
-      `select run_id, status, finished_events from final_moments order by run_id`,
+    const moments = await cluster.query<{ run_id: string; status: string; finished_events: string[]; step_failed: string[] }>(
+      `select run_id, status, finished_events, step_failed from final_moments order by run_id`,
     );
     const [okRun] = await cluster.query<{ error: string | null }>(`select error from runs where id = $1`, [ok.runId]);
     const [badRun] = await cluster.query<{ error: string }>(`select error from runs where id = $1`, [bad.runId]);
     expect(okRun.error).toBeNull();
     expect(badRun.error).toBe('step "f" failed: refused for good (attempt 1)');
-    expect(moments.map((m) => [m.run_id, m.status, m.finished_events]).sort()).toEqual(
+    // The failed step's step.failed is there too (the worker wrote it after the run's end before).
+    expect(moments.map((m) => [m.run_id, m.status, m.finished_events, m.step_failed]).sort()).toEqual(
       [
-        [ok.runId, 'succeeded', ['info run succeeded']],
-        [bad.runId, 'failed', [`error run failed: ${badRun.error}`]],
+        [ok.runId, 'succeeded', ['info run succeeded'], []],
+        [bad.runId, 'failed', [`error run failed: ${badRun.error}`], ['f']],
       ].sort(),
     );
     // And once only: the coordinator, watching, adds none of its own.

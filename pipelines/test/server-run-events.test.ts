@@ -77,7 +77,7 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  const newRun = async (id: string, status: 'running' | 'waiting' = 'running') =>
+  const newRun = async (id: string, status: 'running' | 'waiting' = 'running', steps: { step_id: string; pool: string }[] = []) =>
     server.ctx.engine.store.createRun(
       {
         id,
@@ -90,7 +90,7 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
         executor: 'distributed',
         created_at: Date.now(),
       },
-      [],
+      steps,
     );
   const insertEvent = (db: typeof server.ctx.db, runId: string, message: string) =>
     db
@@ -138,6 +138,37 @@ describe.each<DbEngine>(['postgres', 'pglite'])('run events over SSE (%s, real H
       expect(stream.sseIds()).toEqual([first, fast, fast, last]);
     },
   );
+
+  it("a cancelled distributed run's stream ends after the step.failed of the steps its workers were still aborting", async () => {
+    const runId = 'run-cancel-aborting';
+    await newRun(runId, 'running', [{ step_id: 's', pool: 'cpu' }]);
+    await server.ctx.db.updateTable('steps').set({ status: 'running' }).where('run_id', '=', runId).execute();
+    const res = await fetch(`${url}/api/runs/${runId}/events`, { headers });
+    const stream = sseReader(res);
+    // `datanet cancel`: the run is final at once (run.finished with it); its step runs on until its worker aborts it.
+    const { DagStore } = await import('../src/distributed/dag-store.js');
+    const { cancelRun } = await import('../src/distributed/dag-recovery.js');
+    expect(await cancelRun(new DagStore(server.ctx.db), runId)).toBe(true);
+    await stream.until((b) => b.includes('event: run.finished'));
+    await sleep(1500); // a worker's next heartbeat, about a second later
+    expect(stream.blocks.some((b) => b.startsWith('event: end'))).toBe(false);
+    // The worker: its step.failed, then the step's end (step-runner's order).
+    await server.ctx.db
+      .insertInto('events')
+      .values({
+        run_id: runId,
+        step_id: 's',
+        ts: Date.now(),
+        level: 'warn',
+        type: 'step.failed',
+        message: 'step s attempt 1 failed: run cancelled',
+        fields: null,
+      })
+      .execute();
+    await server.ctx.db.updateTable('steps').set({ status: 'cancelled' }).where('run_id', '=', runId).execute();
+    await stream.ended();
+    expect(stream.blocks.map((b) => /^(?:id: \d+\n)?event: ([\w.]+)/.exec(b)?.[1])).toEqual(['run.finished', 'step.failed', 'end']);
+  });
 
   it('answers at once on a run with nothing new to send, so the client knows it follows the run', async () => {
     const runId = 'run-nothing-new';

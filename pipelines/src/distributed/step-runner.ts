@@ -134,14 +134,8 @@ export class StepRunner {
     const handback = outcome.error instanceof WorkerShutdownError;
     const retriesUsed = claim.attempt - 1 - claim.takeovers;
     const decision = life && node && !handback ? life.retryDecision(node, outcome, retriesUsed) : { retry: false };
-    const sends = await failStep(this.o.dag, job, jobId, {
-      message: outcome.message,
-      worker: this.o.worker,
-      startedAt: claim.startedAt,
-      retryInMs: decision.delayMs,
-      handback,
-      cancelled: outcome.cancelled,
-    });
+    // The event is in the store before the step's status changes (and with it, perhaps, the run's):
+    // a reader that sees the step or the run over (a live stream) finds its step.failed there.
     if (life && node) life.eventFailed(node, job.partition, job.attempt, outcome, decision, handback);
     else
       this.o.engine.store.event(
@@ -152,6 +146,15 @@ export class StepRunner {
         `step ${job.stepId} attempt ${job.attempt} failed on ${this.o.worker}: ${outcome.message}`,
         { worker: this.o.worker },
       );
+    await this.o.engine.store.flushEvents().catch(() => {}); // the step's end matters more than its event
+    const sends = await failStep(this.o.dag, job, jobId, {
+      message: outcome.message,
+      worker: this.o.worker,
+      startedAt: claim.startedAt,
+      retryInMs: decision.delayMs,
+      handback,
+      cancelled: outcome.cancelled,
+    });
     if (sends?.length) await this.o.transport.send(sends).catch(() => {});
     return 'ran';
   }

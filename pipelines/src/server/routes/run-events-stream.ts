@@ -9,6 +9,8 @@ const QUIET_POLL_MAX_MS = 3_000;
 const TICK_MS = 100;
 const KEEP_ALIVE_MS = 15_000;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+/** How long a final run's still-running steps (being aborted by their workers) hold the stream's end. */
+const STEPS_ABORT_WAIT_MS = 60_000;
 /** A gap in the ids older than this is taken as an insert that rolled back (no transaction writing events lasts this long). */
 const GAP_GIVE_UP_MS = 30_000;
 
@@ -97,6 +99,8 @@ export async function streamRunEvents(
   let lastStatus: string | undefined;
   let lastWrite = Date.now();
   let woken = false;
+  /** When the stream first saw the run final with steps still running (0: not yet). */
+  let endSeen = 0;
   const unwatch = watch?.(() => {
     woken = true;
   });
@@ -112,7 +116,16 @@ export async function streamRunEvents(
         continue;
       }
       const run = await reader.get(runId);
-      if (!run || FINISHED.has(run.status)) {
+      // A cancelled distributed run is final before its workers have aborted its running steps:
+      // their step.failed events are still to come (a step is left running by then: a lease's time).
+      if (
+        run &&
+        FINISHED.has(run.status) &&
+        (!endSeen || Date.now() - endSeen < STEPS_ABORT_WAIT_MS) &&
+        (await reader.hasRunningSteps(runId))
+      ) {
+        endSeen ||= Date.now();
+      } else if (!run || FINISHED.has(run.status)) {
         // The engine may have written the last events just before the status: look until every
         // write that was in flight has settled (a few seconds at most), then end.
         for (let i = 0; i < 100 && !closed; i++) {

@@ -97,6 +97,21 @@ export class RunReader {
     return rows.map((r) => Number(r.id));
   }
 
+  /**
+   * Whether a step of the run is still `running`: a distributed run that was cancelled is final
+   * while its workers abort their steps, and their step.failed events come after.
+   */
+  async hasRunningSteps(runId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('steps')
+      .select('step_id')
+      .where('run_id', '=', runId)
+      .where('status', '=', 'running')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** A run's events with these ids, oldest first. */
   async eventsWithIds(runId: string, ids: number[]): Promise<EventView[]> {
     return ids.length ? this.engine.events(runId, { ids }) : [];
