@@ -15,6 +15,11 @@ export interface ReserveRequest {
   contributor: string;
   bytes: number;
   limits: DatanetLimits;
+  /**
+   * The clock of the decision (staleness of other uploads' reservations). The day counted is the
+   * day of receipt of the submission whose file this transaction decides (its pending row), or
+   * the day of `now` without one.
+   */
   now?: number;
 }
 
@@ -33,7 +38,10 @@ const WHOLE_DATANET = '*';
  */
 export async function reserveDailyUsage(db: Kysely<any>, req: ReserveRequest): Promise<Reservation> {
   const now = req.now ?? Date.now();
-  const { day, resetsAt } = dailyWindow(now, req.limits.resetTimezone);
+  // Counted by the time of receipt, never by the time intake decides (an upload received at
+  // 23:59:59 and decided after midnight counts on the day it reserved on, not the next one).
+  const receivedAt = (await receiptOfFileBeingDecided(db, req.datanet, req.contributor)) ?? now;
+  const { day, resetsAt } = dailyWindow(receivedAt, req.limits.resetTimezone);
   await sql`select pg_advisory_xact_lock(hashtext(${dailyLockKey(req.datanet, req.contributor, day, req.limits)}))`.execute(db);
   const fileCap = req.limits.dailyFilesPerContributor ?? 2_147_483_647;
   const others = await pendingUploads(db, req.datanet, req.contributor, day, now);
@@ -86,6 +94,23 @@ export async function reserveDailyUsage(db: Kysely<any>, req: ReserveRequest): P
     }
   }
   return { ok: true, day, bytesUsed: mine.bytes, filesUsed: mine.files };
+}
+
+/**
+ * The time of receipt of the submission whose file the caller's transaction is deciding: the one
+ * with a pending file row (decideFile inserts it pending and decides it in the same transaction,
+ * so a committed row is never pending and another transaction's is not visible).
+ */
+async function receiptOfFileBeingDecided(db: Kysely<any>, datanet: string, contributor: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('submission_files as f')
+    .innerJoin('submissions as s', 's.id', 'f.submission_id')
+    .select('s.received_at')
+    .where('f.datanet', '=', datanet)
+    .where('f.contributor', '=', contributor)
+    .where('f.status', '=', 'pending')
+    .executeTakeFirst();
+  return row ? num(row.received_at) : undefined;
 }
 
 /** Bytes and files already counted for a contributor (or '*', the whole Datanet) on a day. */

@@ -387,6 +387,18 @@ const migrations: Record<string, Migration> = {
       await sql`drop index if exists upload_reservations_live`.execute(db);
     },
   },
+  // Intake's daily check finds the time of receipt of the file it decides by its pending row
+  // (reserveDailyUsage): a partial index holds only those (a row is pending inside one transaction).
+  '0009-pending-files': {
+    async up(db) {
+      await sql`create index if not exists submission_files_pending on submission_files (datanet, contributor) where status = 'pending'`.execute(
+        db,
+      );
+    },
+    async down(db) {
+      await sql`drop index if exists submission_files_pending`.execute(db);
+    },
+  },
 };
 
 export const REGISTRY_MIGRATION_TABLE = 'datanet_registry_migrations';
