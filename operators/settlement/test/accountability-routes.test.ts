@@ -215,7 +215,8 @@ describe('accountability routes on a real `datanet serve`', () => {
     // The steward role the Datanet's YAML grants is in the log once, however often the log caught up.
     const roles = log.entries.filter((e: { kind: string }) => e.kind === 'role.changed');
     expect(roles.map((e: { payload: unknown }) => e.payload)).toEqual([
-      { principal: stewardWallet.address.toLowerCase(), role: 'steward', change: 'granted', source: 'datanet-yaml' },
+      // by: who granted it; a role the YAML grants was granted by no one over the API.
+      { principal: stewardWallet.address.toLowerCase(), role: 'steward', change: 'granted', source: 'datanet-yaml', by: null },
     ]);
     const v = await (await call(`/v1/datanets/${DATANET}/audit/verify`)).json();
     expect(v).toMatchObject({ ok: true, entries: 8, firstBad: null });
