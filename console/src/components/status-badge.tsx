@@ -5,7 +5,8 @@ const GLYPH: Record<string, string> = {
   running: '●',
   queued: '…',
   pending: '…',
-  waiting: '⏸',
+  // U+2016: Debian's fonts have no pause sign (U+23F8), which Chromium drew as an empty box.
+  waiting: '‖',
   skipped: '↷',
   cached: '↺',
 };
