@@ -52,7 +52,7 @@ export {
 } from './registry/contributions.js';
 export type { ContributionRecord, StoredContribution, RecordResult, RevokeResult } from './registry/contributions.js';
 export { dropFilteredRows, type FilteredRows } from './registry/drop-filtered.js';
-export { standingOf, noteStanding, standingHistory, contributorStats } from './registry/standing.js';
+export { standingOf, noteStanding, standingHistory, contributorStats, contributionCounts } from './registry/standing.js';
 export {
   datanetRoleOf,
   definitionRoleGrants,

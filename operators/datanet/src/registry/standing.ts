@@ -19,7 +19,7 @@ interface ContributionCounts {
 }
 
 /**
- * A contributor's (or every contributor's) contributions to a Datanet by fate, with the definitions
+ * A contributor's (or every contributor's) contributions to a Datanet (or to every Datanet) by fate, with the definitions
  * of a submission's status (GET /v1/submissions/{id}) and of the contributor's list of submissions:
  * revoked first; then waiting for review, held in a review queue (open or escalated items of the
  * review package's table, when the store has it): a newcomer's record held there is not accepted
@@ -28,14 +28,19 @@ interface ContributionCounts {
  * else accepted, and standing counts it. A revocation of a contribution a later step had dropped
  * costs nothing: it was never accepted data.
  */
-async function contributionCounts(db: Kysely<any>, datanet: string, contributor?: string): Promise<ContributionCounts[]> {
+export async function contributionCounts(
+  db: Kysely<any>,
+  datanet: string | undefined,
+  contributor?: string,
+): Promise<ContributionCounts[]> {
   const review = await sql<{ t: boolean }>`select to_regclass('review_items') is not null as t`.execute(db);
   // The Datanet's held refs, joined once (hashed) rather than looked up for each contribution:
-  // review_items is indexed by (datanet, state), not by ref.
+  // review_items is indexed by (datanet, state), not by ref. Without a Datanet, every Datanet's.
   const [join, held] = review.rows[0]?.t
     ? [
-        sql`left join (select distinct ref from review_items where datanet = ${datanet} and state in ('open', 'escalated')) h
-              on h.ref = c.id`,
+        sql`left join (select distinct datanet, ref from review_items
+                        where state in ('open', 'escalated') ${datanet === undefined ? sql`` : sql`and datanet = ${datanet}`}) h
+              on h.datanet = c.datanet and h.ref = c.id`,
         sql`h.ref is not null`,
       ]
     : [sql``, sql`false`];
@@ -47,7 +52,8 @@ async function contributionCounts(db: Kysely<any>, datanet: string, contributor?
            count(*) filter (where c.revoked_at is not null) as revoked,
            count(*) filter (where c.revoked_at is not null and c.dropped_at is null) as penalised
       from contributions c ${join}
-     where c.datanet = ${datanet} ${contributor === undefined ? sql`` : sql`and c.contributor = ${contributor}`}
+     where true ${datanet === undefined ? sql`` : sql`and c.datanet = ${datanet}`}
+       ${contributor === undefined ? sql`` : sql`and c.contributor = ${contributor}`}
      group by c.contributor`.execute(db);
   return rows.map((r) => ({
     contributor: String(r.contributor),

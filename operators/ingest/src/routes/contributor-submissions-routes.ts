@@ -2,6 +2,7 @@ import { getAddress } from 'ethers';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { roleAtLeast, type RegisterRoutes } from '@datanet/pipelines/server';
+import { contributionCounts } from '@datanet/datanet';
 
 const Refusal = z.object({ error: z.string(), message: z.string() });
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
@@ -115,29 +116,11 @@ const register: RegisterRoutes = (app, ctx) => {
   );
 };
 
-/**
- * The contributor's records by fate, with the definitions of the submission status: revoked first,
- * then held for review (open or escalated; a near duplicate held there is dropped by dedupe until
- * approved, and waits, it is not dropped), then dropped by a later step, else standing.
- */
+/** The contributor's records by fate (contributionCounts: the submission status's definitions), summed over Datanets. */
 async function recordFates(db: Kysely<any>, address: string, datanet: string | undefined) {
   // Intake records the signer as ethers recovers it: checksummed (the index is (datanet, contributor)).
-  const contributor = getAddress(address);
-  const review = await sql<{ t: boolean }>`select to_regclass('review_items') is not null as t`.execute(db);
-  const held = review.rows[0]?.t
-    ? sql`exists (select 1 from review_items ri where ri.datanet = c.datanet and ri.ref = c.id and ri.state in ('open', 'escalated'))`
-    : sql`false`;
-  const { rows } = await sql<Record<'standing' | 'waiting' | 'dropped' | 'revoked', string | number>>`
-    select count(*) filter (where not f.revoked and not f.held and not f.dropped) as standing,
-           count(*) filter (where not f.revoked and f.held) as waiting,
-           count(*) filter (where not f.revoked and not f.held and f.dropped) as dropped,
-           count(*) filter (where f.revoked) as revoked
-      from (select c.revoked_at is not null as revoked, c.dropped_at is not null as dropped, ${held} as held
-              from contributions c
-             where c.contributor = ${contributor} ${datanet ? sql`and c.datanet = ${datanet}` : sql``}) f`.execute(db);
-  const n = (v: string | number | undefined) => Number(v ?? 0);
-  const r = rows[0];
-  return { standing: n(r?.standing), waitingForReview: n(r?.waiting), dropped: n(r?.dropped), revoked: n(r?.revoked) };
+  const [r] = await contributionCounts(db, datanet, getAddress(address));
+  return { standing: r?.accepted ?? 0, waitingForReview: r?.waitingForReview ?? 0, dropped: r?.dropped ?? 0, revoked: r?.revoked ?? 0 };
 }
 
 export default register;
